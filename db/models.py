@@ -1,0 +1,420 @@
+"""The domain model as SQLAlchemy 2 typed tables (DESIGN.md "Domain model").
+
+Every row has a UUID primary key so records keep their identity when data moves
+between a principal's laptop, the bureau's PC and a shared server. Coded columns hold
+the Chinese words of ``policy.vocab`` and are guarded by CHECK constraints. Dated
+history (memberships, postings) is appended to, never overwritten.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from policy import vocab
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> dt.datetime:
+    """Naive UTC timestamp (SQLite keeps no zone; every timestamp here is UTC)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def coded(values: tuple[str, ...], name: str) -> Enum:
+    """A string column limited to ``values`` by a CHECK constraint (portable, no native enum)."""
+    return Enum(*values, name=name, native_enum=False, create_constraint=True, length=16)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: JSON, uuid.UUID: Uuid}
+
+
+class Entity(Base):
+    """Abstract base: UUID id plus creation/update stamps."""
+
+    __abstract__ = True
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class Region(Entity):
+    """A county or district (县区) — or the city above them — with its policy profile."""
+
+    __tablename__ = "region"
+
+    code: Mapped[str] = mapped_column(String(6), unique=True)  # 行政区划代码
+    name: Mapped[str] = mapped_column(String(64))
+    level: Mapped[str] = mapped_column(coded(("市", "县区"), "region_level"))
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("region.id"))
+    profile_id: Mapped[str] = mapped_column(String(64), default="default")
+
+    schools: Mapped[list[School]] = relationship(back_populates="region")
+
+
+class School(Entity):
+    __tablename__ = "school"
+    __table_args__ = (
+        CheckConstraint("students >= 0", name="students_non_negative"),
+        CheckConstraint("classes >= 0", name="classes_non_negative"),
+        CheckConstraint("land_area IS NULL OR land_area >= 0", name="land_non_negative"),
+    )
+
+    code: Mapped[str] = mapped_column(String(32), unique=True)  # 学校代码 (often the 10-digit 学校标识码)
+    name: Mapped[str] = mapped_column(String(128), index=True)
+    stage: Mapped[str] = mapped_column(coded(vocab.STAGES, "school_stage"))
+    location: Mapped[str] = mapped_column(coded(vocab.LOCATIONS, "school_location"))
+    run_by: Mapped[str] = mapped_column(coded(vocab.RUN_BY, "school_run_by"), default="县属")
+    region_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("region.id"), index=True)
+    legal_entity: Mapped[str | None] = mapped_column(String(128))  # 法人单位; shared in a 融合型
+    central_school_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("school.id"))  # of a 教学点
+    students: Mapped[int] = mapped_column(Integer, default=0)
+    classes: Mapped[int] = mapped_column(Integer, default=0)
+    land_area: Mapped[float | None] = mapped_column(Float)  # 占地面积, m²
+    is_weak: Mapped[bool] = mapped_column(Boolean, default=False)  # 薄弱学校
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+
+    region: Mapped[Region] = relationship(back_populates="schools")
+    memberships: Mapped[list[Membership]] = relationship(back_populates="school")
+
+    @property
+    def is_teaching_point(self) -> bool:
+        return self.stage == vocab.TEACHING_POINT
+
+
+class Cluster(Entity):
+    """An education group, school district or education community (集团 / 学区 / 教共体)."""
+
+    __tablename__ = "cluster"
+
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    kind: Mapped[str] = mapped_column(coded(vocab.CLUSTER_KINDS, "cluster_kind"))
+    area: Mapped[str | None] = mapped_column(String(64))  # 片区
+    region_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("region.id"), index=True)
+    lead_school_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("school.id"))
+    founded: Mapped[dt.date | None] = mapped_column(Date)
+    dissolved: Mapped[dt.date | None] = mapped_column(Date)
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    memberships: Mapped[list[Membership]] = relationship(back_populates="cluster")
+
+
+class Membership(Entity):
+    """A school in a cluster from ``joined`` until the day before ``left`` (open when None)."""
+
+    __tablename__ = "membership"
+    __table_args__ = (
+        CheckConstraint("left_on IS NULL OR left_on >= joined", name="left_after_joined"),
+        Index("ix_membership_school_dates", "school_id", "joined"),
+    )
+
+    cluster_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cluster.id"), index=True)
+    school_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("school.id"))
+    role: Mapped[str] = mapped_column(coded(vocab.MEMBERSHIP_ROLES, "membership_role"))
+    joined: Mapped[dt.date] = mapped_column(Date)
+    left_on: Mapped[dt.date | None] = mapped_column(Date)
+
+    cluster: Mapped[Cluster] = relationship(back_populates="memberships")
+    school: Mapped[School] = relationship(back_populates="memberships")
+
+
+class Pairing(Entity):
+    """包片包抓 (city school → cluster) and the 1:1 pairings of 海门2019计划 四(二)."""
+
+    __tablename__ = "pairing"
+
+    kind: Mapped[str] = mapped_column(coded(vocab.PAIRING_KINDS, "pairing_kind"))
+    supporter_school_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("school.id"), index=True)
+    supporter_teacher_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("teacher.id"))
+    supporter_name: Mapped[str | None] = mapped_column(String(64))  # a bureau leader, a studio
+    cluster_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cluster.id"), index=True)
+    target_school_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("school.id"))
+    target_teacher_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("teacher.id"))
+    start: Mapped[dt.date] = mapped_column(Date)
+    end: Mapped[dt.date | None] = mapped_column(Date)
+    notes: Mapped[str | None] = mapped_column(Text)
+
+
+class Teacher(Entity):
+    __tablename__ = "teacher"
+
+    id_number: Mapped[str] = mapped_column(String(18), unique=True)  # GB 11643, validated on entry
+    name: Mapped[str] = mapped_column(String(64), index=True)
+    gender: Mapped[str] = mapped_column(coded(vocab.GENDERS, "teacher_gender"))
+    birth_date: Mapped[dt.date] = mapped_column(Date)
+    subject: Mapped[str | None] = mapped_column(String(32))
+    title: Mapped[str | None] = mapped_column(String(32))  # 职称
+    backbone_level: Mapped[str | None] = mapped_column(String(32))  # 骨干等级; None = not backbone
+    position: Mapped[str] = mapped_column(coded(vocab.POSITIONS, "teacher_position"), default="教师")
+    started_teaching: Mapped[dt.date | None] = mapped_column(Date)  # 参加工作时间
+
+    postings: Mapped[list[Posting]] = relationship(back_populates="teacher", order_by="Posting.start")
+
+
+class Posting(Entity):
+    """Where a teacher works from ``start`` to ``end``; ``holds_personnel`` marks 人事关系."""
+
+    __tablename__ = "posting"
+    __table_args__ = (
+        CheckConstraint("end_on IS NULL OR end_on >= start", name="end_after_start"),
+        Index("ix_posting_teacher_start", "teacher_id", "start"),
+    )
+
+    teacher_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("teacher.id", ondelete="CASCADE"))
+    school_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("school.id"), index=True)
+    kind: Mapped[str] = mapped_column(coded(vocab.POSTING_KINDS, "posting_kind"), default="任职")
+    holds_personnel: Mapped[bool] = mapped_column(Boolean, default=True)
+    start: Mapped[dt.date] = mapped_column(Date)
+    end_on: Mapped[dt.date | None] = mapped_column(Date)
+    exchange_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("exchange.id"))
+
+    teacher: Mapped[Teacher] = relationship(back_populates="postings")
+
+
+class Exemption(Entity):
+    """A recorded reason a teacher is not rotated this period (POLICY §6)."""
+
+    __tablename__ = "exemption"
+
+    teacher_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("teacher.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(coded(vocab.EXEMPTION_REASONS, "exemption_reason"))
+    evidence: Mapped[str] = mapped_column(Text)
+    start: Mapped[dt.date] = mapped_column(Date)
+    end_on: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class ExchangePlan(Entity):
+    """One school year's exchange plan; frozen once approved."""
+
+    __tablename__ = "exchange_plan"
+
+    school_year: Mapped[int] = mapped_column(Integer, index=True)
+    status: Mapped[str] = mapped_column(coded(("draft", "approved"), "plan_status"), default="draft")
+    profile_id: Mapped[str] = mapped_column(String(64))
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    approved_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    approved_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class Exchange(Entity):
+    """A planned or actual move of a teacher (交流轮岗)."""
+
+    __tablename__ = "exchange"
+
+    plan_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("exchange_plan.id"), index=True)
+    teacher_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("teacher.id"), index=True)
+    from_school_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("school.id"))
+    to_school_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("school.id"))
+    form: Mapped[str] = mapped_column(coded(vocab.EXCHANGE_FORMS, "exchange_form"))
+    school_year: Mapped[int] = mapped_column(Integer, index=True)
+    start: Mapped[dt.date | None] = mapped_column(Date)
+    end_on: Mapped[dt.date | None] = mapped_column(Date)
+    moves_personnel: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(coded(vocab.EXCHANGE_STATUSES, "exchange_status"), default="planned")
+    pinned: Mapped[bool] = mapped_column(Boolean, default=False)
+    notes: Mapped[str | None] = mapped_column(Text)
+
+
+class SubjectNeed(Entity):
+    """A receiving school's need for teachers of a subject in a school year."""
+
+    __tablename__ = "subject_need"
+    __table_args__ = (UniqueConstraint("school_id", "school_year", "subject", name="school_year_subject"),)
+
+    school_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("school.id"))
+    school_year: Mapped[int] = mapped_column(Integer)
+    subject: Mapped[str] = mapped_column(String(32))
+    slots: Mapped[int] = mapped_column(Integer, CheckConstraint("slots >= 0", name="slots_non_negative"))
+
+
+class Visit(Entity):
+    """One assistance activity (帮扶活动) at a host school."""
+
+    __tablename__ = "visit"
+    __table_args__ = (CheckConstraint("lessons >= 0", name="lessons_non_negative"),)
+
+    date: Mapped[dt.date] = mapped_column(Date, index=True)
+    host_school_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("school.id"), index=True)
+    activity_type: Mapped[str] = mapped_column(coded(vocab.ACTIVITY_TYPES, "activity_type"))
+    lessons: Mapped[int] = mapped_column(Integer, default=0)  # 听课节数
+    summary: Mapped[str | None] = mapped_column(Text)
+    entered_by: Mapped[str | None] = mapped_column(String(64))
+
+    participants: Mapped[list[VisitParticipant]] = relationship(
+        back_populates="visit", cascade="all, delete-orphan"
+    )
+    attachments: Mapped[list[Attachment]] = relationship(cascade="all, delete-orphan")
+
+
+class VisitParticipant(Entity):
+    """A visitor of an activity; linked to a teacher record when one exists."""
+
+    __tablename__ = "visit_participant"
+
+    visit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("visit.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(coded(vocab.VISITOR_ROLES, "visitor_role"))
+    home_school_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("school.id"))
+    teacher_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("teacher.id"), index=True)
+
+    visit: Mapped[Visit] = relationship(back_populates="participants")
+
+
+class Attachment(Entity):
+    """A file kept inside the database (a path would break when the laptop changes)."""
+
+    __tablename__ = "attachment"
+
+    visit_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("visit.id", ondelete="CASCADE"), index=True)
+    agreement_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("agreement.id", ondelete="CASCADE"))
+    filename: Mapped[str] = mapped_column(String(255))
+    mime_type: Mapped[str] = mapped_column(String(100))
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Agreement(Entity):
+    """An assistance agreement (教共体建设协议书 / 帮扶协议) of a cluster."""
+
+    __tablename__ = "agreement"
+
+    cluster_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cluster.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    term_start: Mapped[dt.date] = mapped_column(Date)
+    term_end: Mapped[dt.date] = mapped_column(Date)
+    clauses: Mapped[dict[str, Any]] = mapped_column(JSON)  # {"sections": [{"heading", "text"}]}
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    printed_version: Mapped[int | None] = mapped_column(Integer)
+    printed_text: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    signed_on: Mapped[dt.date | None] = mapped_column(Date)
+
+    parties: Mapped[list[AgreementParty]] = relationship(cascade="all, delete-orphan")
+
+
+class AgreementParty(Entity):
+    __tablename__ = "agreement_party"
+
+    agreement_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agreement.id", ondelete="CASCADE"), index=True)
+    school_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("school.id"))
+    label: Mapped[str] = mapped_column(String(8))  # 甲方 / 乙方 / 丙方
+    signatory: Mapped[str | None] = mapped_column(String(64))
+
+
+class QualityIndicator(Entity):
+    """A quality figure of a school for a school year (学业质量监测, 巩固率, …)."""
+
+    __tablename__ = "quality_indicator"
+    __table_args__ = (UniqueConstraint("school_id", "school_year", "indicator", name="school_year_indicator"),)
+
+    school_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("school.id"))
+    school_year: Mapped[int] = mapped_column(Integer)
+    indicator: Mapped[str] = mapped_column(String(64))
+    value: Mapped[float] = mapped_column(Float)
+
+
+class Evaluation(Entity):
+    """The annual evaluation of a community's assistance work."""
+
+    __tablename__ = "evaluation"
+    __table_args__ = (UniqueConstraint("cluster_id", "school_year", name="cluster_year"),)
+
+    cluster_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cluster.id"))
+    school_year: Mapped[int] = mapped_column(Integer)
+    scores: Mapped[dict[str, Any]] = mapped_column(JSON)
+    value_added: Mapped[float | None] = mapped_column(Float)
+    total: Mapped[float | None] = mapped_column(Float)
+    grade: Mapped[str | None] = mapped_column(String(16))
+
+
+class SemesterSummary(Entity):
+    """A community's semester summary (余教〔2020〕155号 六(二))."""
+
+    __tablename__ = "semester_summary"
+    __table_args__ = (UniqueConstraint("cluster_id", "semester", name="cluster_semester"),)
+
+    cluster_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cluster.id"))
+    semester: Mapped[str] = mapped_column(String(8))  # "2025-1"
+    attainment: Mapped[str] = mapped_column(Text, default="")  # 目标达成度
+    achievements: Mapped[str] = mapped_column(Text, default="")  # 主要成效
+    problems: Mapped[str] = mapped_column(Text, default="")  # 问题
+    next_steps: Mapped[str] = mapped_column(Text, default="")  # 下步计划
+
+
+class Waiver(Entity):
+    """A rule knowingly not applied to one cluster or school; shown as waived, never hidden."""
+
+    __tablename__ = "waiver"
+
+    rule: Mapped[str] = mapped_column(String(64))
+    subject_kind: Mapped[str] = mapped_column(coded(("cluster", "school"), "waiver_subject"))
+    subject_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    approver: Mapped[str] = mapped_column(String(64))
+    start: Mapped[dt.date] = mapped_column(Date)
+    end_on: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class User(Entity):
+    __tablename__ = "app_user"
+
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(coded(vocab.USER_ROLES, "user_role"))
+    school_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("school.id"))  # a principal's school
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Setting(Base):
+    """Key/value settings kept with the data (active profile, the clerk's figure overrides)."""
+
+    __tablename__ = "setting"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class AuditEntry(Base):
+    """Who changed what, when, from what to what. Written only by ``db.store``."""
+
+    __tablename__ = "audit_entry"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(16))  # insert / update / delete / import / …
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    note: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,198 @@
+"""The store: one engine, short sessions, and the one audited write path.
+
+Reads use :meth:`Store.read`. Every change goes through :meth:`Store.write`, whose
+session checks the actor's permission and writes an :class:`~db.models.AuditEntry`
+(who, when, what, before → after) for each row inserted, changed or deleted, in the
+same transaction. A flush with changes from any other session is refused, so nothing
+can be written around the audit log. Bulk loads (imports, demo data) go through
+:meth:`Store.bulk`, which records one audit entry for the whole load.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, Engine, event, inspect
+from sqlalchemy.orm import Session, sessionmaker
+
+from db import engine as engine_module
+from db.engine import StoreError
+from db.migrate import upgrade
+from db.models import AuditEntry, Base, utcnow
+
+SYSTEM_ACTOR = "system"
+
+# Which tables each role may change. Principals log their own activity; viewers read.
+_ALL = frozenset(Base.metadata.tables)
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "admin": _ALL,
+    "clerk": _ALL - {"app_user"},
+    "principal": frozenset({"visit", "visit_participant", "attachment", "semester_summary"}),
+    "viewer": frozenset(),
+}
+
+
+class PermissionDenied(StoreError):
+    """The actor's role may not change this kind of record."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Actor:
+    """Who is writing: a username and its role."""
+
+    username: str
+    role: str = "admin"
+
+
+SYSTEM = Actor(SYSTEM_ACTOR, "admin")
+
+
+class Store:
+    """An opened, migrated database."""
+
+    def __init__(self, engine: Engine, actor: Actor = SYSTEM) -> None:
+        self.engine = engine
+        self.actor = actor
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def open(cls, target: str | None = None, actor: Actor = SYSTEM) -> Store:
+        """Open ``--db`` (path, URL or None for the default file) and migrate it.
+
+        Raises:
+            StoreError: the database cannot be opened, is not ours, or is newer than the code.
+        """
+        url = engine_module.database_url(target)
+        engine = engine_module.make_engine(url)
+        try:
+            upgrade(engine)
+        except StoreError:
+            engine.dispose()
+            raise
+        except Exception as exc:  # driver errors: unreadable file, server down, bad password
+            engine.dispose()
+            reason = getattr(exc, "orig", None) or exc
+            raise StoreError(f"无法打开数据库 {url.render_as_string()}：{reason}") from None
+        return cls(engine, actor)
+
+    @property
+    def location(self) -> str:
+        """What the status bar shows: the file path, or the URL without its password."""
+        url = self.engine.url
+        if url.get_backend_name() == "sqlite":
+            return url.database or ":memory:"
+        return url.render_as_string(hide_password=True)
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A short read-only session."""
+        with self._sessions() as session:
+            session.info["read_only"] = True
+            yield session
+
+    @contextmanager
+    def write(self, note: str | None = None) -> Iterator[Session]:
+        """One unit of work: commits at the end, rolls back everything on error."""
+        with self._sessions() as session, session.begin():
+            session.info["actor"] = self.actor
+            session.info["note"] = note
+            yield session
+
+    @contextmanager
+    def bulk(self, entity: str, note: str) -> Iterator[Connection]:
+        """A Core connection in one transaction for fast loads; audited as one entry."""
+        _check_permission(self.actor, entity)
+        with self.engine.begin() as connection:
+            yield connection
+            connection.execute(
+                AuditEntry.__table__.insert(),
+                [{"at": utcnow(), "actor": self.actor.username, "action": "import", "entity": entity, "note": note}],
+            )
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _check_permission(actor: Actor, table: str) -> None:
+    if table not in PERMISSIONS.get(actor.role, frozenset()):
+        raise PermissionDenied(f"用户“{actor.username}”（{actor.role}）无权修改“{table}”")
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-safe rendering of a column value for the audit log."""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, bytes):
+        return f"<{len(value)} bytes>"
+    return value
+
+
+def _columns(obj: Any) -> dict[str, Any]:
+    mapper = inspect(obj).mapper
+    return {attr.key: _plain(getattr(obj, attr.key)) for attr in mapper.column_attrs}
+
+
+def _changes(obj: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    before, after = {}, {}
+    state = inspect(obj)
+    for attr in state.mapper.column_attrs:
+        if attr.key in ("updated_at",):
+            continue
+        history = state.attrs[attr.key].history
+        if history.has_changes():
+            before[attr.key] = _plain(history.deleted[0]) if history.deleted else None
+            after[attr.key] = _plain(history.added[0]) if history.added else None
+    return before, after
+
+
+@event.listens_for(Session, "before_flush")
+def _audit(session: Session, _context: Any, _instances: Any) -> None:
+    """Record every change of this flush in the audit log, or refuse an unaudited write."""
+    changed = [*session.new, *session.dirty, *session.deleted]
+    changed = [obj for obj in changed if not isinstance(obj, AuditEntry)]
+    if not changed:
+        return
+    actor: Actor | None = session.info.get("actor")
+    if actor is None:
+        raise StoreError("写入必须经由 Store.write()，以便记录审计日志")
+    note = session.info.get("note")
+    entries = []
+    for obj in session.new:
+        if isinstance(obj, AuditEntry):
+            continue
+        _check_permission(actor, obj.__tablename__)
+        if getattr(obj, "id", 1) is None:
+            obj.id = uuid.uuid4()
+        _fill_defaults(obj)
+        entries.append(AuditEntry(actor=actor.username, action="insert", entity=obj.__tablename__,
+                                  entity_id=str(obj.id), after=_columns(obj), note=note))
+    for obj in session.dirty:
+        if not session.is_modified(obj, include_collections=False):
+            continue
+        _check_permission(actor, obj.__tablename__)
+        before, after = _changes(obj)
+        if after:
+            entries.append(AuditEntry(actor=actor.username, action="update", entity=obj.__tablename__,
+                                      entity_id=str(getattr(obj, "id", None) or getattr(obj, "key", "")),
+                                      before=before, after=after, note=note))
+    for obj in session.deleted:
+        _check_permission(actor, obj.__tablename__)
+        entries.append(AuditEntry(actor=actor.username, action="delete", entity=obj.__tablename__,
+                                  entity_id=str(getattr(obj, "id", None) or getattr(obj, "key", "")),
+                                  before=_columns(obj), note=note))
+    session.add_all(entries)
+
+
+def _fill_defaults(obj: Any) -> None:
+    """Apply scalar Python-side column defaults now, so the audit entry shows them."""
+    for column in inspect(obj).mapper.columns:
+        key = column.key
+        if getattr(obj, key, None) is None and column.default is not None and column.default.is_scalar:
+            setattr(obj, key, column.default.arg)

@@ -1,0 +1,58 @@
+"""The coded values of the domain, spelled as clerks write them (POLICY.md, DESIGN.md).
+
+They are stored as these Chinese words too, so an export reads like the paper form and
+an import needs no translation table.
+"""
+
+from typing import Final
+
+STAGES: Final = ("小学", "初中", "九年一贯制", "十二年一贯制", "教学点")
+TEACHING_POINT: Final = "教学点"
+LOCATIONS: Final = ("城区", "镇区", "乡村")
+URBAN, TOWN, RURAL = LOCATIONS
+RUN_BY: Final = ("市属", "县属")
+
+CLUSTER_KINDS: Final = ("教育集团", "学区", "融合型教共体", "共建型教共体", "协作型教共体")
+FUSION: Final = "融合型教共体"
+LEAD_ROLES: Final = ("牵头校", "总校", "支援校", "片区长学校")
+MEMBER_ROLES: Final = ("成员校", "受援校")
+MEMBERSHIP_ROLES: Final = LEAD_ROLES + MEMBER_ROLES
+
+PAIRING_KINDS: Final = (
+    "包片包抓",  # city school takes a cluster (000 二(一)1)
+    "手拉手",  # urban school ↔ rural school (003 22)
+    "局领导联系薄弱学校",  # 004 四(二)
+    "名师工作室结对乡村学校",
+    "学科带头人结对乡村教师",
+    "干部挂职蹲点",
+)
+
+GENDERS: Final = ("男", "女")
+SUBJECTS: Final = (
+    "语文", "数学", "英语", "道德与法治", "历史", "地理", "物理", "化学", "生物",
+    "科学", "信息科技", "音乐", "美术", "体育与健康", "劳动", "心理健康", "综合实践",
+)
+TITLES: Final = ("正高级教师", "高级教师", "一级教师", "二级教师", "三级教师", "未定级")
+BACKBONE_LEVELS: Final = ("县级骨干教师", "市级骨干教师", "学科带头人", "名师", "特级教师")
+POSITIONS: Final = ("教师", "校长", "副校长")
+
+POSTING_KINDS: Final = ("任职", "轮岗", "走教", "支教", "挂职", "跟岗")
+EXCHANGE_FORMS: Final = ("轮岗", "柔性流动", "走教", "支教", "挂职", "跟岗")
+# Forms that keep the teacher's home school: tenure there does not restart (POLICY §2).
+TEMPORARY_FORMS: Final = ("走教", "支教", "挂职", "跟岗", "柔性流动")
+EXCHANGE_STATUSES: Final = ("planned", "approved", "in_progress", "done", "cancelled")
+EXCHANGE_STATUS_LABELS: Final = {
+    "planned": "计划", "approved": "已批准", "in_progress": "进行中", "done": "已完成", "cancelled": "已取消",
+}
+EXEMPTION_REASONS: Final = ("孕期", "哺乳期", "患病", "距退休不足规定年限", "特色项目领衔教师", "其他")
+
+VISITOR_ROLES: Final = (
+    "校级干部", "名师工作室主持人", "学科带头人", "骨干教师", "市级教研员", "县级教研员",
+    "片区长学校", "局领导", "机关干部", "教师",
+)
+ACTIVITY_TYPES: Final = (
+    "听评课", "公开课", "专题研讨", "管理经验交流", "专题指导", "教研指导", "专题研究报告",
+    "主题教研活动", "校园文化交流", "同步课堂", "送教", "其他",
+)
+
+USER_ROLES: Final = ("admin", "clerk", "principal", "viewer")

@@ -1,0 +1,295 @@
+#!/usr/bin/env python3
+"""One-time builder for the bundled Simplified Chinese fonts.
+
+Why this exists
+---------------
+EduBridge must render Chinese on a machine that has no Chinese font at all,
+both in the Qt GUI and in reportlab PDFs.  reportlab can only embed TrueType
+(``glyf``) outlines, while every Noto CJK font is released with CFF outlines.
+This script therefore takes the Noto CJK collections as shipped by Debian's
+``fonts-noto-cjk`` package and, for each wanted face:
+
+1. picks the Simplified Chinese member ("Noto Sans CJK SC" / "Noto Serif CJK SC")
+   out of the ``.ttc`` collection;
+2. subsets it with ``fontTools.subset`` to what a Chinese office document needs
+   (see ``UNICODE_RANGES``), keeping the OpenType layout features;
+3. converts the cubic CFF outlines to quadratic TrueType outlines with cu2qu
+   (the approach of fontTools' ``Snippets/otf2ttf.py``);
+4. renames the family to "Noto Sans SC" / "Noto Serif SC" (the names Google
+   uses for the SC-only builds; the upstream OFL reserves only the name
+   "Source", so keeping "Noto" is allowed) and records the modification in the
+   name table.
+
+Usage
+-----
+::
+
+    apt-get download fonts-noto-cjk fonts-noto-cjk-extra   # in a temp dir
+    for f in *.deb; do dpkg-deb -x "$f" src; done
+    python resources/fonts/build_fonts.py src [--out resources/fonts]
+
+``SRC_DIR`` is searched recursively for ``NotoSansCJK-Regular.ttc`` etc.  The
+Bold weights live in ``fonts-noto-cjk-extra``.  The output directory defaults
+to the directory of this script.  The build takes a few minutes per face.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from fontTools import subset
+from fontTools.pens.cu2quPen import Cu2QuPen
+from fontTools.pens.ttGlyphPen import TTGlyphPen
+from fontTools.ttLib import TTCollection, TTFont, newTable
+from fontTools.ttLib.tables._g_l_y_f import Glyph
+
+# Maximum distance (font units, 1000 upem) between the cubic curve and its
+# quadratic approximation.  1.0 is what otf2ttf uses; it is invisible in print.
+MAX_ERR: float = 1.0
+
+# Code points kept in every face.  Ranges are inclusive.
+UNICODE_RANGES: list[tuple[int, int]] = [
+    (0x0020, 0x007E),  # Basic Latin
+    (0x00A0, 0x00FF),  # Latin-1 Supplement (¥ § ° ± × ÷ ...)
+    (0x0100, 0x017F),  # Latin Extended-A (pinyin ā ē ī ō ū ...)
+    (0x01CD, 0x01DC),  # pinyin ǎ ǐ ǒ ǔ ǖ ǘ ǚ ǜ
+    (0x02C6, 0x02DD),  # spacing modifiers (ˇ ˉ ˊ ˋ ˙)
+    (0x0391, 0x03C9),  # Greek (α β γ Ω in statistics)
+    (0x0401, 0x0451),  # Cyrillic as in GB 2312
+    (0x2000, 0x206F),  # General Punctuation (— ‘ ’ “ ” … ‰ ※)
+    (0x20AC, 0x20AC),  # €
+    (0x2100, 0x218F),  # Letterlike symbols & Number Forms (℃ № Ⅰ Ⅱ Ⅻ ⅰ)
+    (0x2190, 0x21FF),  # Arrows
+    (0x2200, 0x22FF),  # Mathematical Operators (≤ ≥ ≠ ∑ √ ∞)
+    (0x2460, 0x24FF),  # Enclosed Alphanumerics (① ⑴ ⒈)
+    (0x2500, 0x259F),  # Box Drawing, Block Elements
+    (0x25A0, 0x25FF),  # Geometric Shapes (■ □ ▲ ○ ●)
+    (0x2600, 0x26FF),  # Miscellaneous Symbols (★ ☆ ☑)
+    (0x2700, 0x27BF),  # Dingbats (✓ ✔ ✗)
+    (0x3000, 0x303F),  # CJK Symbols and Punctuation (、。〇《》「」【】〔〕)
+    (0x3200, 0x32FF),  # Enclosed CJK Letters (㈠ ㈡ ㊀)
+    (0x3300, 0x33FF),  # CJK Compatibility (㎡ ㎏ ㎞)
+    (0x4E00, 0x9FFF),  # CJK Unified Ideographs
+    (0xFA0E, 0xFA29),  # the 12 unified ideographs in the compatibility block
+    (0xFE10, 0xFE1F),  # Vertical forms
+    (0xFE30, 0xFE4F),  # CJK Compatibility Forms
+    (0xFF00, 0xFFEF),  # Halfwidth and Fullwidth Forms
+    (0xFFFD, 0xFFFD),  # replacement character
+]
+
+
+@dataclass(frozen=True)
+class Face:
+    """One output font."""
+
+    source: str  # collection file name in the Debian package
+    member_family: str  # English family name of the wanted collection member
+    family: str  # new family name
+    style: str  # "Regular" or "Bold"
+    output: str  # output file name
+
+    @property
+    def postscript(self) -> str:
+        return f"{self.family.replace(' ', '')}-{self.style}"
+
+
+FACES: list[Face] = [
+    Face("NotoSansCJK-Regular.ttc", "Noto Sans CJK SC", "Noto Sans SC", "Regular",
+         "NotoSansSC-Regular.ttf"),
+    Face("NotoSansCJK-Bold.ttc", "Noto Sans CJK SC", "Noto Sans SC", "Bold",
+         "NotoSansSC-Bold.ttf"),
+    Face("NotoSerifCJK-Regular.ttc", "Noto Serif CJK SC", "Noto Serif SC", "Regular",
+         "NotoSerifSC-Regular.ttf"),
+    Face("NotoSerifCJK-Bold.ttc", "Noto Serif CJK SC", "Noto Serif SC", "Bold",
+         "NotoSerifSC-Bold.ttf"),
+]
+
+
+def find_source(src_dir: Path, name: str) -> Path:
+    """Find a collection file anywhere under ``src_dir``."""
+    hits = sorted(src_dir.rglob(name))
+    if not hits:
+        raise FileNotFoundError(f"{name} not found under {src_dir}")
+    return hits[0]
+
+
+def member_index(path: Path, family: str) -> int:
+    """Index of the collection member whose English family name is ``family``."""
+    collection = TTCollection(str(path), lazy=True)
+    try:
+        for index, font in enumerate(collection.fonts):
+            if font["name"].getDebugName(1) == family:
+                return index
+    finally:
+        collection.close()
+    raise LookupError(f"no member {family!r} in {path}")
+
+
+def wanted_unicodes() -> list[int]:
+    """All code points listed in ``UNICODE_RANGES``."""
+    return [cp for lo, hi in UNICODE_RANGES for cp in range(lo, hi + 1)]
+
+
+def subset_font(font: TTFont) -> None:
+    """Cut ``font`` down to ``UNICODE_RANGES`` in place."""
+    options = subset.Options()
+    options.layout_features = ["*"]  # keep vert, locl, palt, kern, ... (cheap)
+    options.name_IDs = ["*"]
+    options.name_languages = ["*"]
+    options.notdef_outline = True
+    options.glyph_names = False
+    options.hinting = False  # CFF hints do not survive the conversion anyway
+    options.desubroutinize = True
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=wanted_unicodes())
+    subsetter.subset(font)
+
+
+def to_quadratic(font: TTFont, max_err: float = MAX_ERR) -> None:
+    """Replace the CFF table of ``font`` with quadratic ``glyf`` outlines."""
+    assert "CFF " in font, "expected a CFF-flavoured font"
+    glyph_order = font.getGlyphOrder()
+    glyph_set = font.getGlyphSet()
+    glyphs: dict[str, Glyph] = {}
+    for name in glyph_order:
+        tt_pen = TTGlyphPen(glyph_set)
+        # PostScript contours run counter-clockwise, TrueType ones clockwise.
+        glyph_set[name].draw(Cu2QuPen(tt_pen, max_err, reverse_direction=True))
+        glyphs[name] = tt_pen.glyph()
+
+    font["loca"] = newTable("loca")
+    glyf = font["glyf"] = newTable("glyf")
+    glyf.glyphOrder = glyph_order
+    glyf.glyphs = glyphs
+    del font["CFF "]
+    if "VORG" in font:  # CFF-only table
+        del font["VORG"]
+    glyf.compile(font)
+
+    # Left side bearings must match the new bounding boxes.
+    hmtx = font["hmtx"]
+    for name, glyph in glyphs.items():
+        if hasattr(glyph, "xMin"):
+            hmtx[name] = (hmtx[name][0], glyph.xMin)
+
+    maxp = font["maxp"] = newTable("maxp")
+    maxp.tableVersion = 0x00010000
+    maxp.maxZones = 1
+    maxp.maxTwilightPoints = 0
+    maxp.maxStorage = 0
+    maxp.maxFunctionDefs = 0
+    maxp.maxInstructionDefs = 0
+    maxp.maxStackElements = 0
+    maxp.maxSizeOfInstructions = 0
+    maxp.maxComponentElements = 0
+    maxp.compile(font)  # fills in glyph, point and contour counts
+
+    # No glyph names (the CID names are meaningless and cost space).
+    post = font["post"]
+    post.formatType = 3.0
+    post.extraNames = []
+    post.mapping = {}
+
+    font["head"].glyphDataFormat = 0
+    font.sfntVersion = "\x00\x01\x00\x00"
+
+    # Unhinted outlines: ask rasterisers for smooth grey-scale at every size.
+    gasp = font["gasp"] = newTable("gasp")
+    gasp.version = 1
+    gasp.gaspRange = {0xFFFF: 0x000F}
+
+
+def rename(font: TTFont, face: Face, src_version: str) -> None:
+    """Give ``font`` the family name of ``face`` and note the modification."""
+    name = font["name"]
+    keep = {0, 7, 8, 9, 11, 12, 13, 14}
+    old = {rec.nameID: rec.toUnicode() for rec in name.names
+           if rec.platformID == 3 and rec.langID == 0x409 and rec.nameID in keep}
+    name.names = []
+    full = face.family if face.style == "Regular" else f"{face.family} {face.style}"
+    version = src_version.split(";")[0]  # "Version 2.004"
+    values: dict[int, str] = {
+        **old,
+        1: face.family,
+        2: face.style,
+        3: f"{version.removeprefix('Version ')};{face.postscript};EduBridge-TTF-subset",
+        4: full,
+        5: f"{version}; TrueType subset for EduBridge",
+        6: face.postscript,
+        10: (f"Modified version of {face.member_family} {face.style}: subset to "
+             "Simplified Chinese office use and converted from CFF to TrueType "
+             "outlines with fontTools for EduBridge."),
+    }
+    for name_id, text in sorted(values.items()):
+        # Windows/Unicode records only: the Macintosh platform is obsolete and
+        # Mac Roman cannot encode the designers' Chinese/Japanese names.
+        name.setName(text, name_id, 3, 1, 0x409)
+    # Chinese UI name, so Chinese-language font menus show the same family.
+    name.setName(face.family, 1, 3, 1, 0x804)
+    name.setName(face.style, 2, 3, 1, 0x804)
+    name.setName(full, 4, 3, 1, 0x804)
+
+    # Keep the style bits consistent with the new names.
+    os2 = font["OS/2"]
+    bold = face.style == "Bold"
+    os2.fsSelection = (os2.fsSelection & ~0b1100001) | (0b100000 if bold else 0b1000000)
+    font["head"].macStyle = 1 if bold else 0
+
+
+def build(face: Face, src_dir: Path, out_dir: Path) -> Path:
+    """Build one face and return the written path."""
+    source = find_source(src_dir, face.source)
+    index = member_index(source, face.member_family)
+    font = TTFont(str(source), fontNumber=index, lazy=False)
+    src_version = font["name"].getDebugName(5) or "Version ?"
+    subset_font(font)
+    to_quadratic(font)
+    rename(font, face, src_version)
+    out = out_dir / face.output
+    font.save(str(out))
+    font.close()
+    check(out, face)
+    return out
+
+
+def check(path: Path, face: Face) -> None:
+    """Re-open a built font and make sure it is what reportlab needs."""
+    font = TTFont(str(path))
+    assert "glyf" in font and "CFF " not in font, "outlines are not TrueType"
+    assert font["name"].getDebugName(1) == face.family
+    cmap = font.getBestCmap()
+    for char in "〇、。《》「」①教共体城乡管理ａ０":
+        assert ord(char) in cmap, f"{char!r} missing from {path.name}"
+    font.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("src_dir", type=Path,
+                        help="directory holding the Noto CJK .ttc files (searched recursively)")
+    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent,
+                        help="output directory (default: next to this script)")
+    parser.add_argument("--only", nargs="*", metavar="FILE",
+                        help="build only these output files, e.g. NotoSansSC-Regular.ttf")
+    args = parser.parse_args(argv)
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    total = 0
+    for face in FACES:
+        if args.only and face.output not in args.only:
+            continue
+        started = time.monotonic()
+        out = build(face, args.src_dir, args.out)
+        size = out.stat().st_size
+        total += size
+        print(f"{out.name}: {size / 1e6:.1f} MB in {time.monotonic() - started:.0f} s")
+    print(f"total {total / 1e6:.1f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

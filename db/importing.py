@@ -1,0 +1,259 @@
+"""Reading clerks' spreadsheets: cells as they are really typed, errors with row and column.
+
+Every importer reads with :func:`read_sheet` (python-calamine: ~20× faster than
+openpyxl on big files), turns cells into values with the ``parse_*`` functions, and
+collects an :class:`ImportProblem` per bad cell instead of stopping at the first. If any
+problem was found it raises :class:`ImportFailed` before writing anything, so an import
+is all or nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from python_calamine import CalamineWorkbook
+
+from db.engine import StoreError
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ImportProblem:
+    """One thing wrong with one cell (or row) of a file."""
+
+    file: str
+    row: int  # 1-based, as Excel shows it
+    column: str  # the header text, e.g. "学校代码"
+    message: str
+
+    def __str__(self) -> str:
+        where = f"第{self.row}行" + (f"“{self.column}”列" if self.column else "")
+        return f"{self.file} {where}：{self.message}"
+
+
+class ImportFailed(StoreError):
+    """The file has problems; nothing was written."""
+
+    def __init__(self, problems: Sequence[ImportProblem]) -> None:
+        self.problems = list(problems)
+        lines = [str(p) for p in self.problems]
+        super().__init__(f"导入失败，未写入任何数据（{len(lines)} 处错误）：\n" + "\n".join(lines))
+
+
+@dataclasses.dataclass(slots=True)
+class SheetRow:
+    """A data row: its Excel row number and the cells keyed by header."""
+
+    number: int
+    cells: dict[str, Any]
+
+    def get(self, header: str) -> Any:
+        return self.cells.get(header)
+
+
+def clean_header(value: Any) -> str:
+    """Header text without spaces, full-width forms folded (“ 学校代码 ” → “学校代码”)."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value or "")))
+
+
+def read_sheet(
+    path: Path, required: Sequence[str], optional: Sequence[str] = (), sheet: str | None = None
+) -> tuple[str, list[SheetRow]]:
+    """Read the first sheet (or ``sheet``) of an .xlsx/.xls/.ods file.
+
+    The header row is the first row that holds every required header (clerks often put a
+    title above it). Blank rows are skipped.
+
+    Raises:
+        ImportFailed: unreadable file or missing headers.
+    """
+    name = Path(path).name
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        sheet_name = sheet or workbook.sheet_names[0]
+        rows = workbook.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
+    except FileNotFoundError:
+        raise ImportFailed([ImportProblem(name, 0, "", f"找不到文件 {path}")]) from None
+    except Exception as exc:  # calamine raises its own types for a damaged or foreign file
+        raise ImportFailed([ImportProblem(name, 0, "", f"无法读取该文件（不是有效的 Excel 文件？）：{exc}")]) from None
+    for index, row in enumerate(rows[:20]):
+        headers = [clean_header(cell) for cell in row]
+        if all(h in headers for h in required):
+            break
+    else:
+        missing = "、".join(required)
+        raise ImportFailed([ImportProblem(name, 1, "", f"找不到表头行，应包含这些列：{missing}")])
+    known = set(required) | set(optional)
+    positions = {h: i for i, h in enumerate(headers) if h in known}
+    result = []
+    for offset, row in enumerate(rows[index + 1 :], start=index + 2):
+        cells = {h: (row[i] if i < len(row) else None) for h, i in positions.items()}
+        if all(is_blank(v) for v in cells.values()):
+            continue
+        result.append(SheetRow(offset, cells))
+    return name, result
+
+
+def is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def normal_text(value: Any) -> str:
+    """Text with full-width digits/letters folded and surrounding spaces removed."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # a code typed as a number: 3601020001.0 → "3601020001"
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+_DATE_PATTERNS = (
+    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+)
+_MONTH_PATTERNS = (
+    re.compile(r"^(\d{4})[-/.](\d{1,2})$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月?$"),
+)
+
+
+class CellError(ValueError):
+    """A cell that cannot be read as what its column needs."""
+
+
+def parse_date(value: Any, *, allow_month: bool = False) -> dt.date | None:
+    """A date typed any way clerks type it; None for a blank cell.
+
+    Accepts Excel dates, 2019-09-01, 2019/9/1, 2019.9.1, 2019年9月1日, 20190901 and, when
+    ``allow_month``, 2019-09 or 2019年9月 (taken as the 1st).
+    """
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = normal_text(value).replace(" ", "")
+    if not text:
+        return None
+    patterns = _DATE_PATTERNS + (_MONTH_PATTERNS if allow_month else ())
+    for pattern in patterns:
+        match = pattern.match(text)
+        if match:
+            parts = [int(p) for p in match.groups()] + [1]
+            try:
+                return dt.date(parts[0], parts[1], parts[2])
+            except ValueError:
+                raise CellError(f"“{text}”不是有效日期") from None
+    raise CellError(f"“{text}”不是日期，请写作 2019-09-01 或 2019年9月1日")
+
+
+def parse_int(value: Any, *, minimum: int | None = 0) -> int | None:
+    """A whole number; None for a blank cell. Accepts 1,200 and full-width digits."""
+    if isinstance(value, bool):
+        raise CellError(f"“{value}”不是整数")
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, float):
+        if not value.is_integer():
+            raise CellError(f"“{value}”应为整数")
+        number = int(value)
+    else:
+        text = normal_text(value).replace(",", "").replace("，", "")
+        if not text:
+            return None
+        try:
+            number = int(float(text)) if re.fullmatch(r"-?\d+(\.0+)?", text) else int(text)
+        except ValueError:
+            raise CellError(f"“{text}”不是整数") from None
+    if minimum is not None and number < minimum:
+        raise CellError(f"{number} 不能小于 {minimum}")
+    return number
+
+
+def parse_float(value: Any, *, minimum: float | None = 0.0) -> float | None:
+    """A decimal number; None for a blank cell."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = float(value)
+    else:
+        text = normal_text(value).replace(",", "")
+        if not text:
+            return None
+        try:
+            number = float(text)
+        except ValueError:
+            raise CellError(f"“{text}”不是数字") from None
+    if minimum is not None and number < minimum:
+        raise CellError(f"{number} 不能小于 {minimum}")
+    return number
+
+
+_YES = {"是", "y", "yes", "true", "1", "√", "✓"}
+_NO = {"否", "n", "no", "false", "0", ""}
+
+
+def parse_bool(value: Any) -> bool:
+    """是/否 (also Y/N, 1/0, √); blank is 否."""
+    text = normal_text(value).lower()
+    if text in _YES:
+        return True
+    if text in _NO:
+        return False
+    raise CellError(f"“{text}”应填“是”或“否”")
+
+
+def parse_choice(value: Any, choices: Sequence[str], *, required: bool = True) -> str | None:
+    """One of the coded values, after folding spaces and full-width forms."""
+    text = normal_text(value).replace(" ", "")
+    if not text:
+        if required:
+            raise CellError("不能为空")
+        return None
+    if text not in choices:
+        raise CellError(f"“{text}”不是可选值，可选：{'、'.join(choices)}")
+    return text
+
+
+def parse_text(value: Any, *, required: bool = True, max_length: int | None = None) -> str | None:
+    text = normal_text(value)
+    if not text:
+        if required:
+            raise CellError("不能为空")
+        return None
+    if max_length is not None and len(text) > max_length:
+        raise CellError(f"长度超过 {max_length} 个字")
+    return text
+
+
+class RowReader:
+    """Reads typed cells of one row, collecting problems rather than raising.
+
+    >>> reader = RowReader(file_name, row, problems)
+    >>> code = reader.cell("学校代码", parse_text)
+    """
+
+    def __init__(self, file: str, row: SheetRow, problems: list[ImportProblem]) -> None:
+        self.file = file
+        self.row = row
+        self.problems = problems
+        self.ok = True
+
+    def cell(self, header: str, parser: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return parser(self.row.get(header), *args, **kwargs)
+        except CellError as exc:
+            self.fail(header, str(exc))
+            return None
+
+    def fail(self, header: str, message: str) -> None:
+        self.ok = False
+        self.problems.append(ImportProblem(self.file, self.row.number, header, message))
+
+
+def iter_rows(file: str, rows: Sequence[SheetRow], problems: list[ImportProblem]) -> Iterator[RowReader]:
+    for row in rows:
+        yield RowReader(file, row, problems)

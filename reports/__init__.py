@@ -1,0 +1,1 @@
+"""Print-ready documents: PDF (reportlab) and Excel (openpyxl). Never recomputes a rule."""

@@ -139,6 +139,11 @@ def _columns(obj: Any) -> dict[str, Any]:
     return {attr.key: _plain(getattr(obj, attr.key)) for attr in mapper.column_attrs}
 
 
+def _key(obj: Any) -> str:
+    """The audited row's identity: its UUID, or the natural key of a setting."""
+    return str(getattr(obj, "id", None) or getattr(obj, "key", ""))
+
+
 def _changes(obj: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     before, after = {}, {}
     state = inspect(obj)
@@ -172,7 +177,7 @@ def _audit(session: Session, _context: Any, _instances: Any) -> None:
             obj.id = uuid.uuid4()
         _fill_defaults(obj)
         entries.append(AuditEntry(actor=actor.username, action="insert", entity=obj.__tablename__,
-                                  entity_id=str(obj.id), after=_columns(obj), note=note))
+                                  entity_id=_key(obj), after=_columns(obj), note=note))
     for obj in session.dirty:
         if not session.is_modified(obj, include_collections=False):
             continue
@@ -180,12 +185,12 @@ def _audit(session: Session, _context: Any, _instances: Any) -> None:
         before, after = _changes(obj)
         if after:
             entries.append(AuditEntry(actor=actor.username, action="update", entity=obj.__tablename__,
-                                      entity_id=str(getattr(obj, "id", None) or getattr(obj, "key", "")),
+                                      entity_id=_key(obj),
                                       before=before, after=after, note=note))
     for obj in session.deleted:
         _check_permission(actor, obj.__tablename__)
         entries.append(AuditEntry(actor=actor.username, action="delete", entity=obj.__tablename__,
-                                  entity_id=str(getattr(obj, "id", None) or getattr(obj, "key", "")),
+                                  entity_id=_key(obj),
                                   before=_columns(obj), note=note))
     session.add_all(entries)
 

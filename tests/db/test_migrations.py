@@ -1,0 +1,88 @@
+"""Alembic is the only way the schema is made; newer databases are refused; files are copied first."""
+
+import sqlite3
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from db.engine import StoreError
+from db.migrate import DatabaseTooNew, current_revision, head_revision, upgrade
+from db.models import Base
+from db.store import Store
+
+
+def test_migrations_from_empty_reach_head_and_match_the_models(store):
+    assert current_revision(store.engine) == head_revision()
+    with store.engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert diff == [], "models and migrations differ: add an Alembic revision"
+
+
+def test_sqlite_settings(store):
+    with store.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+
+
+def test_reopening_is_a_no_op(db_path):
+    Store.open(str(db_path)).dispose()
+    store = Store.open(str(db_path))
+    assert upgrade(store.engine) is None
+    store.dispose()
+    assert not list(db_path.parent.glob("*.before-*"))
+
+
+def test_database_newer_than_the_code_is_refused(db_path):
+    Store.open(str(db_path)).dispose()
+    with sqlite3.connect(db_path) as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '9999_future'")
+    with pytest.raises(DatabaseTooNew, match="比本程序新"):
+        Store.open(str(db_path))
+
+
+def test_foreign_database_is_refused(db_path):
+    with sqlite3.connect(db_path) as connection:
+        connection.execute("CREATE TABLE something (x)")
+    with pytest.raises(StoreError, match="不是 EduBridge"):
+        Store.open(str(db_path))
+
+
+def test_file_is_copied_before_migrating(db_path, monkeypatch):
+    """An old file is backed up before upgrading (simulated by stamping it back to an older revision)."""
+    store = Store.open(str(db_path))
+    with store.engine.begin() as connection:
+        connection.exec_driver_sql("INSERT INTO setting (key, value) VALUES ('marker', '{}')")
+    store.dispose()
+    # Pretend the code knows one more revision than the file has.
+    import db.migrate as migrate
+
+    real_current = migrate.current_revision
+    monkeypatch.setattr(migrate, "current_revision", lambda engine: "0000_older" if real_current(engine) else None)
+
+    class Scripts:
+        def __init__(self, *_):
+            pass
+
+        def get_current_head(self):
+            return "0001"
+
+        def walk_revisions(self):
+            class Rev:
+                def __init__(self, revision):
+                    self.revision = revision
+
+            return [Rev("0001"), Rev("0000_older")]
+
+    monkeypatch.setattr(migrate, "ScriptDirectory", Scripts)
+    monkeypatch.setattr(migrate.command, "upgrade", lambda config, target: None)
+    from db.engine import make_engine
+
+    engine = make_engine(f"sqlite:///{db_path}")
+    backup = upgrade(engine)
+    engine.dispose()
+    assert backup is not None and backup.exists()
+    assert "0000_older" in backup.name
+    with sqlite3.connect(backup) as connection:
+        assert connection.execute("SELECT count(*) FROM setting WHERE key='marker'").fetchone()[0] == 1

@@ -287,6 +287,9 @@ class VisitParticipant(Entity):
     role: Mapped[str] = mapped_column(coded(vocab.VISITOR_ROLES, "visitor_role"))
     home_school_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("school.id"))
     teacher_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("teacher.id"), index=True)
+    # 听课节数 this visitor observed, when it differs from the activity's (batch rows are per
+    # visitor); None = the activity's ``Visit.lessons``. Lesson quotas sum this per person.
+    lessons: Mapped[int | None] = mapped_column(Integer)
 
     visit: Mapped[Visit] = relationship(back_populates="participants")
 

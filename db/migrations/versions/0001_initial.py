@@ -366,6 +366,7 @@ def upgrade() -> None:
     sa.Column('role', sa.Enum('校级干部', '名师工作室主持人', '学科带头人', '骨干教师', '市级教研员', '县级教研员', '片区长学校', '局领导', '机关干部', '教师', name='visitor_role', native_enum=False, create_constraint=True, length=16), nullable=False),
     sa.Column('home_school_id', sa.Uuid(), nullable=True),
     sa.Column('teacher_id', sa.Uuid(), nullable=True),
+    sa.Column('lessons', sa.Integer(), nullable=True),
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),

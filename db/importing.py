@@ -32,6 +32,8 @@ class ImportProblem:
     message: str
 
     def __str__(self) -> str:
+        if not self.row:
+            return f"{self.file}：{self.message}"
         where = f"第{self.row}行" + (f"“{self.column}”列" if self.column else "")
         return f"{self.file} {where}：{self.message}"
 
@@ -73,12 +75,12 @@ def read_sheet(
         ImportFailed: unreadable file or missing headers.
     """
     name = Path(path).name
+    if not Path(path).is_file():
+        raise ImportFailed([ImportProblem(name, 0, "", f"找不到文件 {path}")])
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         sheet_name = sheet or workbook.sheet_names[0]
         rows = workbook.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
-    except FileNotFoundError:
-        raise ImportFailed([ImportProblem(name, 0, "", f"找不到文件 {path}")]) from None
     except Exception as exc:  # calamine raises its own types for a damaged or foreign file
         raise ImportFailed([ImportProblem(name, 0, "", f"无法读取该文件（不是有效的 Excel 文件？）：{exc}")]) from None
     for index, row in enumerate(rows[:20]):

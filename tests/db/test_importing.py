@@ -1,0 +1,111 @@
+"""Values as clerks type them, and problems reported with file, row and column."""
+
+import datetime as dt
+
+import pytest
+from openpyxl import Workbook
+
+from db.importing import (
+    CellError,
+    ImportFailed,
+    RowReader,
+    parse_bool,
+    parse_choice,
+    parse_date,
+    parse_int,
+    parse_text,
+    read_sheet,
+)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["2019-09-01", "2019/9/1", "2019.9.1", "2019年9月1日", " 2019-9-1 ", "２０１９-０９-０１", "20190901",
+     dt.datetime(2019, 9, 1), dt.date(2019, 9, 1)],
+)
+def test_dates_as_clerks_type_them(raw):
+    assert parse_date(raw) == dt.date(2019, 9, 1)
+
+
+def test_month_only_when_allowed():
+    assert parse_date("2019年9月", allow_month=True) == dt.date(2019, 9, 1)
+    with pytest.raises(CellError):
+        parse_date("2019年9月")
+
+
+@pytest.mark.parametrize("raw", ["2019-02-30", "九月一日", "2019-13-01"])
+def test_bad_dates(raw):
+    with pytest.raises(CellError):
+        parse_date(raw)
+
+
+def test_blank_date_is_none():
+    assert parse_date(None) is None and parse_date("  ") is None
+
+
+@pytest.mark.parametrize(("raw", "value"), [("1,200", 1200), (" ８１２ ", 812), (812.0, 812), ("45", 45)])
+def test_integers(raw, value):
+    assert parse_int(raw) == value
+
+
+@pytest.mark.parametrize("raw", ["12.5", "abc", -3, True])
+def test_bad_integers(raw):
+    with pytest.raises(CellError):
+        parse_int(raw)
+
+
+def test_choices_and_booleans_and_text():
+    assert parse_choice(" 乡 村 ", ("城区", "镇区", "乡村")) == "乡村"
+    with pytest.raises(CellError, match="可选"):
+        parse_choice("农村", ("城区", "镇区", "乡村"))
+    assert parse_bool("是") and not parse_bool("否") and not parse_bool(None)
+    with pytest.raises(CellError):
+        parse_bool("也许")
+    assert parse_text(3601020001.0) == "3601020001"
+    with pytest.raises(CellError, match="不能为空"):
+        parse_text("  ")
+
+
+def test_read_sheet_finds_header_below_a_title_and_skips_blank_rows(tmp_path):
+    path = tmp_path / "学校.xlsx"
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["青禾县学校名册"])
+    sheet.append([" 学校代码 ", "学校名称", "备注"])
+    sheet.append(["001", "一小", "x"])
+    sheet.append([None, None, None])
+    sheet.append(["002", "二小", None])
+    workbook.save(path)
+    name, rows = read_sheet(path, ["学校代码", "学校名称"])
+    assert name == "学校.xlsx"
+    assert [(r.number, r.get("学校代码")) for r in rows] == [(3, "001"), (5, "002")]
+    assert "备注" not in rows[0].cells
+
+
+def test_missing_headers_and_unreadable_files(tmp_path):
+    path = tmp_path / "x.xlsx"
+    workbook = Workbook()
+    workbook.active.append(["名称"])
+    workbook.save(path)
+    with pytest.raises(ImportFailed, match="学校代码"):
+        read_sheet(path, ["学校代码"])
+    bad = tmp_path / "bad.xlsx"
+    bad.write_text("not a workbook")
+    with pytest.raises(ImportFailed, match="无法读取"):
+        read_sheet(bad, ["学校代码"])
+    with pytest.raises(ImportFailed, match="找不到文件"):
+        read_sheet(tmp_path / "none.xlsx", ["学校代码"])
+
+
+def test_row_reader_collects_every_problem(tmp_path):
+    from db.importing import SheetRow
+
+    problems = []
+    reader = RowReader("t.xlsx", SheetRow(7, {"日期": "2019-02-30", "人数": "x"}), problems)
+    assert reader.cell("日期", parse_date) is None
+    assert reader.cell("人数", parse_int) is None
+    assert not reader.ok
+    assert [str(p) for p in problems] == [
+        "t.xlsx 第7行“日期”列：“2019-02-30”不是有效日期",
+        "t.xlsx 第7行“人数”列：“x”不是整数",
+    ]

@@ -1,0 +1,163 @@
+"""Chinese fonts for reportlab PDFs.
+
+EduBridge ships its own Simplified Chinese fonts (``resources/fonts``, see the
+README there) so that PDFs come out right on a machine with no Chinese font
+installed.  They are TrueType-outline builds of Noto Sans SC and Noto Serif SC,
+because reportlab embeds only TrueType (``glyf``) outlines and rejects the CFF
+outlines that every upstream Noto CJK file uses.  reportlab embeds them as
+subsets (only the glyphs used), so PDFs stay small.
+
+Usage::
+
+    from reports.fonts import SANS, SANS_BOLD, SERIF, cjk_style, register_fonts
+
+    register_fonts()                   # idempotent; cjk_style() calls it too
+    body = cjk_style("body", 10.5)     # Noto Sans SC, CJK line breaking
+    clause = cjk_style("clause", 12, font=SERIF)   # 宋体-like, for agreements
+    story = [Paragraph("城乡<b>教共体</b>协议", clause)]
+    canvas.setFont(SANS, 9)            # canvas-level drawing works too
+
+Line breaking: reportlab's Paragraph only breaks lines at spaces unless the
+style has ``wordWrap='CJK'``.  Chinese text has no spaces, so without it a long
+Chinese paragraph overflows the frame as one line.  ``cjk_style()`` sets it;
+if you build a ``ParagraphStyle`` yourself, set ``wordWrap='CJK'`` as well
+(it also applies the usual rules: no line starts with 。，、」 etc.).
+
+Helvetica: reportlab starts every page with Helvetica selected, so a PDF
+always references a non-embedded Helvetica, even if no text uses it.  Pass
+``**canvas_kwargs()`` to ``SimpleDocTemplate``/``BaseDocTemplate`` or
+``Canvas`` to start pages in Noto Sans SC instead; then every font in the PDF
+is embedded::
+
+    SimpleDocTemplate(path, pagesize=A4, **canvas_kwargs()).build(story)
+
+Bold: the names are registered as font families, so ``<b>`` inside a Paragraph
+switches to the Bold face (for the serif, to Noto Serif SC Bold when it is
+bundled, otherwise the regular face is used).  There is no italic Chinese face;
+``<i>`` falls back to the upright face.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+
+__all__ = [
+    "SANS",
+    "SANS_BOLD",
+    "SERIF",
+    "SERIF_BOLD",
+    "canvas_kwargs",
+    "cjk_style",
+    "fonts_dir",
+    "register_fonts",
+]
+
+#: reportlab font names (also usable as ``fontName`` in styles and tables).
+SANS = "NotoSansSC"
+SANS_BOLD = "NotoSansSC-Bold"
+SERIF = "NotoSerifSC"
+#: Bold serif; an alias of ``SERIF`` if the bold serif file is not bundled.
+SERIF_BOLD = "NotoSerifSC-Bold"
+
+# reportlab name -> file name under resources/fonts.
+_FILES: dict[str, str] = {
+    SANS: "NotoSansSC-Regular.ttf",
+    SANS_BOLD: "NotoSansSC-Bold.ttf",
+    SERIF: "NotoSerifSC-Regular.ttf",
+    SERIF_BOLD: "NotoSerifSC-Bold.ttf",
+}
+_OPTIONAL = {SERIF_BOLD}
+
+_lock = threading.Lock()
+_registered = False
+
+
+def fonts_dir() -> Path:
+    """Directory holding the bundled font files."""
+    try:
+        from resources import resource_path
+    except ImportError:  # resources package not importable: fall back to the tree
+        return Path(__file__).resolve().parent.parent / "resources" / "fonts"
+    return resource_path("fonts")
+
+
+def register_fonts() -> None:
+    """Register the bundled fonts with reportlab (safe to call repeatedly).
+
+    Registers ``SANS``, ``SANS_BOLD``, ``SERIF`` and ``SERIF_BOLD`` plus the
+    families ``SANS`` and ``SERIF`` so that ``<b>`` works in Paragraphs.
+
+    Raises:
+        FileNotFoundError: a required font file is missing.
+    """
+    global _registered
+    if _registered:
+        return
+    with _lock:
+        if _registered:
+            return
+        directory = fonts_dir()
+        for name, file_name in _FILES.items():
+            path = directory / file_name
+            if not path.is_file():
+                if name in _OPTIONAL:
+                    continue
+                raise FileNotFoundError(
+                    f"bundled font {file_name} not found in {directory}; "
+                    "the installation is incomplete"
+                )
+            if name not in pdfmetrics.getRegisteredFontNames():
+                pdfmetrics.registerFont(TTFont(name, str(path)))
+        serif_bold = SERIF_BOLD if SERIF_BOLD in pdfmetrics.getRegisteredFontNames() else SERIF
+        pdfmetrics.registerFontFamily(
+            SANS, normal=SANS, bold=SANS_BOLD, italic=SANS, boldItalic=SANS_BOLD
+        )
+        pdfmetrics.registerFontFamily(
+            SERIF, normal=SERIF, bold=serif_bold, italic=SERIF, boldItalic=serif_bold
+        )
+        _registered = True
+
+
+def cjk_style(
+    name: str,
+    size: float,
+    font: str = SANS,
+    leading: float | None = None,
+    **kwargs: object,
+) -> ParagraphStyle:
+    """A ParagraphStyle for Chinese text: bundled font and CJK line breaking.
+
+    Args:
+        name: style name.
+        size: font size in points (五号 = 10.5, 小四 = 12, 四号 = 14, 三号 = 16).
+        font: one of ``SANS``, ``SANS_BOLD``, ``SERIF``, ``SERIF_BOLD``.
+        leading: line distance in points; default ``1.5 * size``.
+        **kwargs: any other ParagraphStyle attribute (alignment, spaceAfter, ...).
+    """
+    register_fonts()
+    if font == SERIF_BOLD and SERIF_BOLD not in pdfmetrics.getRegisteredFontNames():
+        font = SERIF
+    return ParagraphStyle(
+        name,
+        fontName=font,
+        fontSize=size,
+        leading=leading if leading is not None else round(size * 1.5, 2),
+        wordWrap="CJK",
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def canvas_kwargs(font: str = SANS, size: float = 10.5) -> dict[str, object]:
+    """Keyword arguments for ``SimpleDocTemplate``/``BaseDocTemplate``/``Canvas``
+    that make pages start in a bundled font instead of non-embedded Helvetica."""
+    register_fonts()
+    return {
+        "initialFontName": font,
+        "initialFontSize": size,
+        "initialLeading": round(size * 1.2, 2),
+    }

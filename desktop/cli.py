@@ -18,6 +18,7 @@ from policy.version import __version__
 # Module names under desktop.commands, in the order ``--help`` lists them.
 COMMANDS = (
     "stats",
+    "eligibility",
 )
 
 EXIT_USAGE = 2

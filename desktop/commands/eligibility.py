@@ -1,0 +1,35 @@
+"""``edubridge eligibility --year Y [--json]``: who is due to exchange in school year Y."""
+
+from __future__ import annotations
+
+import argparse
+
+from db.settings import active_profile
+from db.teachers import store_eligibility
+from desktop.commands import open_store, print_json
+from policy.eligibility import STATUS_LABELS
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("eligibility", help="列出某学年符合交流条件、须交流和免交流的教师")
+    parser.add_argument("--year", type=int, required=True, help="学年（起始年份，如 2025 表示 2025—2026学年）")
+    parser.add_argument("--json", action="store_true", help="以 JSON 输出")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    store = open_store(args)
+    try:
+        result = store_eligibility(store, active_profile(store), args.year)
+    finally:
+        store.dispose()
+    if args.json:
+        print_json(result.to_json())
+        return 0
+    for entry in result.entries:
+        print(f"{entry.teacher.id_number}\t{entry.teacher.name}\t{entry.school}\t{entry.years}年\t"
+              f"{STATUS_LABELS[entry.status]}\t{entry.clause}")
+    summary = result.summary
+    print(f"合计：符合条件 {summary['eligible']}，须交流 {summary['mandatory']}，免交流 {summary['exempt']}"
+          f"（基准日 {result.reference_date.isoformat()}）")
+    return 0

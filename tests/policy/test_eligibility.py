@@ -1,0 +1,182 @@
+"""Eligibility: completed years at the personnel school, thresholds, exemptions, principals."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from policy.eligibility import (
+    ELIGIBLE, EXEMPT, MANDATORY, ExemptionRec, PostingRec, TeacherRec, add_years, eligibility, tenure,
+)
+from policy.profile import load_profile
+
+D = dt.date
+PROFILE = load_profile()
+
+
+def teacher(key: str = "t", *, gender: str = "女", born: dt.date = D(1985, 5, 5), position: str = "教师",
+            backbone: str | None = None) -> TeacherRec:
+    return TeacherRec(key, f"ID{key}", f"教师{key}", gender, born, "语文", backbone, position)
+
+
+def run(teachers, postings, exemptions=(), year=2025, profile=PROFILE):
+    return eligibility(teachers, postings, exemptions, profile, year)
+
+
+def only(result):
+    assert len(result.entries) == 1, result.entries
+    return result.entries[0]
+
+
+@pytest.mark.parametrize(
+    ("start", "listed", "status", "years"),
+    [
+        (D(2016, 9, 1), True, ELIGIBLE, 9),      # starting on 1 Sept: the anniversary completes the year
+        (D(2016, 9, 2), False, None, 8),          # one day later: only 8 completed years
+        (D(2013, 9, 1), True, MANDATORY, 12),
+        (D(2013, 9, 2), True, ELIGIBLE, 11),
+        (D(2000, 1, 1), True, MANDATORY, 25),
+    ],
+)
+def test_thresholds_on_reference_date(start, listed, status, years):
+    result = run([teacher()], [PostingRec("t", "S1", start)])
+    assert result.reference_date == D(2025, 9, 1)
+    if not listed:
+        assert result.entries == []
+        return
+    entry = only(result)
+    assert (entry.status, entry.years, entry.school) == (status, years, "S1")
+    assert "太平区2023方案 四(二)3" in entry.clause
+
+
+def test_start_on_29_february_counts_on_28_february():
+    # A start on 29 Feb 2016 completes 9 years on 28 Feb 2025 — well before the reference date.
+    entry = only(run([teacher()], [PostingRec("t", "S1", D(2016, 2, 29))]))
+    assert entry.years == 9
+    # reference moved to 28 Feb: the profile's reference is 09-01 so use completed years directly
+    assert add_years(D(2016, 2, 29), 9) == D(2025, 2, 28)
+
+
+def test_temporary_stint_in_the_middle_does_not_reset_tenure():
+    postings = [
+        PostingRec("t", "HOME", D(2012, 9, 1)),  # personnel posting, still open
+        PostingRec("t", "RURAL", D(2018, 9, 1), D(2020, 8, 31), holds_personnel=False, kind="支教"),
+    ]
+    entry = only(run([teacher()], postings))
+    assert (entry.school, entry.years, entry.status) == ("HOME", 13, MANDATORY)
+
+
+def test_a_temporary_kind_never_counts_even_if_flagged_as_personnel():
+    postings = [PostingRec("t", "HOME", D(2012, 9, 1)),
+                PostingRec("t", "OTHER", D(2020, 9, 1), kind="走教", holds_personnel=True)]
+    assert only(run([teacher()], postings)).school == "HOME"
+
+
+def test_personnel_move_resets_tenure():
+    postings = [
+        PostingRec("t", "OLD", D(2005, 9, 1), D(2019, 8, 31)),
+        PostingRec("t", "NEW", D(2019, 9, 1)),
+    ]
+    assert run([teacher()], postings).entries == []  # 6 years at NEW
+    result = run([teacher()], postings, year=2031)
+    entry = only(result)
+    assert (entry.school, entry.years, entry.status) == ("NEW", 12, MANDATORY)
+
+
+def test_consecutive_personnel_postings_at_same_school_join_up():
+    postings = [
+        PostingRec("t", "S1", D(2010, 9, 1), D(2015, 8, 31)),
+        PostingRec("t", "S1", D(2015, 9, 1)),
+    ]
+    assert only(run([teacher()], postings)).years == 15
+    # … but a move in between breaks the chain
+    postings.insert(1, PostingRec("t", "S2", D(2012, 9, 1), D(2015, 8, 31)))
+    postings[0] = PostingRec("t", "S1", D(2010, 9, 1), D(2012, 8, 31))
+    assert only(run([teacher()], postings)).years == 10  # only since 2015 at S1
+
+
+def test_teacher_who_left_or_has_not_started_is_not_listed():
+    gone = [PostingRec("t", "S1", D(2000, 9, 1), D(2024, 7, 1))]
+    future = [PostingRec("t", "S1", D(2026, 9, 1))]
+    assert run([teacher()], gone).entries == []
+    assert run([teacher()], future).entries == []
+
+
+def test_exemption_in_force_on_reference_date():
+    postings = [PostingRec("t", "S1", D(2010, 9, 1))]
+    in_force = ExemptionRec("t", "哺乳期", D(2025, 3, 1), D(2026, 2, 28), "出生证明")
+    entry = only(run([teacher()], postings, [in_force]))
+    assert (entry.status, entry.due, entry.reason) == (EXEMPT, MANDATORY, "哺乳期")
+    assert "哺乳期" in entry.clause
+    ended = ExemptionRec("t", "患病", D(2024, 1, 1), D(2025, 8, 31))
+    assert only(run([teacher()], postings, [ended])).status == MANDATORY
+    later = ExemptionRec("t", "患病", D(2025, 9, 2), None)
+    assert only(run([teacher()], postings, [later])).status == MANDATORY
+
+
+@pytest.mark.parametrize(
+    ("gender", "born", "exempt"),
+    [
+        ("男", D(1968, 9, 1), False),  # retires 2028-09-01: exactly 3 years left → not fewer
+        ("男", D(1968, 9, 2), False),
+        ("男", D(1968, 8, 31), True),  # retires 2028-08-31: fewer than 3 years
+        ("女", D(1973, 8, 31), True),  # women retire at 55 by default
+        ("女", D(1974, 9, 1), False),
+    ],
+)
+def test_fewer_than_n_years_to_retirement(gender, born, exempt):
+    entry = only(run([teacher(gender=gender, born=born)], [PostingRec("t", "S1", D(2000, 9, 1))]))
+    assert (entry.status == EXEMPT) is exempt
+    if exempt:
+        assert entry.reason == "距退休不足规定年限"
+        assert "3年" in entry.clause
+
+
+def test_retirement_rule_switched_off_by_profile():
+    profile = load_profile()
+    figures = dict(profile.figures)
+    from dataclasses import replace
+    figures["exchange.retirement_exempt_years"] = replace(figures["exchange.retirement_exempt_years"], enabled=False)
+    profile = replace(profile, figures=figures)
+    entry = only(run([teacher(gender="男", born=D(1966, 1, 1))], [PostingRec("t", "S1", D(2000, 9, 1))],
+                     profile=profile))
+    assert entry.status == MANDATORY
+
+
+def test_profile_thresholds_are_used():
+    profile = PROFILE.with_overrides({"exchange.eligible_years": 6, "exchange.max_years": 8})
+    entry = only(run([teacher()], [PostingRec("t", "S1", D(2018, 9, 1))], profile=profile))
+    assert (entry.status, entry.years) == (ELIGIBLE, 7)
+    assert "满6年" in entry.clause
+
+
+def test_principal_rotates_after_two_terms():
+    six = [PostingRec("p", "S1", D(2019, 9, 1))]
+    five = [PostingRec("p", "S1", D(2020, 9, 1))]
+    entry = only(run([teacher("p", position="校长")], six))
+    assert (entry.status, entry.years) == (MANDATORY, 6)
+    assert "任满2届" in entry.clause
+    assert run([teacher("p", position="副校长")], five).entries == []
+    # an ordinary teacher with 6 years is not listed
+    assert run([teacher("p")], six).entries == []
+
+
+def test_summary_backbone_and_json_shape():
+    teachers = [teacher("a", backbone="市级骨干教师"), teacher("b"), teacher("c")]
+    postings = [PostingRec("a", "S1", D(2015, 9, 1)), PostingRec("b", "S1", D(2010, 9, 1)),
+                PostingRec("c", "S2", D(2024, 9, 1))]
+    result = run(teachers, postings, [ExemptionRec("b", "患病", D(2025, 1, 1))])
+    assert result.summary == {"eligible": 1, "mandatory": 0, "exempt": 1}
+    assert result.base == 1
+    data = result.to_json()
+    assert data["reference_date"] == "2025-09-01"
+    assert [t["id_number"] for t in data["teachers"]] == ["IDa", "IDb"]
+    assert data["teachers"][0] == {"id_number": "IDa", "name": "教师a", "school_code": "S1",
+                                   "years_at_school": 10, "status": "eligible", "backbone": True,
+                                   "clause": data["teachers"][0]["clause"]}
+
+
+def test_tenure_helper_orders_postings_itself():
+    postings = [PostingRec("t", "B", D(2020, 9, 1)), PostingRec("t", "A", D(2010, 9, 1), D(2020, 8, 31))]
+    assert tenure(postings, D(2025, 9, 1)) == ("B", D(2020, 9, 1))

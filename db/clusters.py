@@ -1,0 +1,407 @@
+"""Clusters in the store: loading the plain records ``policy.clusters`` checks, and every edit.
+
+Membership is dated history and is never overwritten or deleted:
+
+* joining adds a :class:`~db.models.Membership` from a date;
+* leaving sets its ``left_on`` (the school is out from that day on);
+* moving is leave + join on the same date, in one transaction;
+* a change of role (e.g. a new lead school) is leave + join with the new role;
+* undoing a join records the reversal (``left_on = joined``: the record stays, and is in
+  force on no day); undoing a leave restores the previous ``left_on``.
+
+Each edit is one :meth:`Store.write` transaction (so one group of audit entries) and
+returns an :class:`Edit` saying exactly what it changed, which :func:`undo` reverses —
+the GUI's undo stack keeps these.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+
+from db.engine import StoreError
+from db.models import Cluster, Membership, Pairing, Region, School, Waiver
+from db.store import Store
+from policy import vocab
+from policy.clusters import (
+    CheckResult,
+    ClusterRec,
+    MembershipRec,
+    PairingRec,
+    SchoolRec,
+    WaiverRec,
+    check,
+)
+from policy.profile import Profile
+
+
+class ClusterEditError(StoreError):
+    """An edit that cannot be made (name taken, school already in a cluster, bad date)."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Records:
+    """Everything the cluster rules need, as plain records."""
+
+    schools: list[SchoolRec]
+    clusters: list[ClusterRec]
+    memberships: list[MembershipRec]
+    pairings: list[PairingRec]
+    waivers: list[WaiverRec]
+
+    def school(self, school_id: uuid.UUID) -> SchoolRec | None:
+        return next((s for s in self.schools if s.id == school_id), None)
+
+    def check(self, profile: Profile, on: dt.date) -> CheckResult:
+        return check(self.schools, self.clusters, self.memberships, self.pairings, self.waivers, profile, on)
+
+
+def load(store: Store, on: dt.date | None = None) -> Records:
+    """Load schools, clusters (those standing on ``on`` when given), memberships, pairings, waivers."""
+    with store.read() as session:
+        schools = [
+            SchoolRec(r.id, r.code, r.name, r.stage, r.location, r.run_by, r.students or 0, r.classes or 0,
+                      r.region_id, bool(r.is_weak))
+            for r in session.execute(select(
+                School.id, School.code, School.name, School.stage, School.location, School.run_by,
+                School.students, School.classes, School.region_id, School.is_weak,
+            ))
+        ]
+        clusters = [
+            ClusterRec(r.id, r.name, r.kind, r.lead_school_id, r.area, r.region_id)
+            for r in session.execute(select(
+                Cluster.id, Cluster.name, Cluster.kind, Cluster.lead_school_id, Cluster.area, Cluster.region_id,
+                Cluster.founded, Cluster.dissolved,
+            ))
+            if _standing(r.founded, r.dissolved, on)
+        ]
+        memberships = [
+            MembershipRec(r.id, r.cluster_id, r.school_id, r.role, r.joined, r.left_on)
+            for r in session.execute(select(
+                Membership.id, Membership.cluster_id, Membership.school_id, Membership.role,
+                Membership.joined, Membership.left_on,
+            ))
+        ]
+        pairings = [
+            PairingRec(r.id, r.kind, r.start, r.end, r.supporter_school_id, r.cluster_id, r.target_school_id)
+            for r in session.execute(select(
+                Pairing.id, Pairing.kind, Pairing.start, Pairing.end, Pairing.supporter_school_id,
+                Pairing.cluster_id, Pairing.target_school_id,
+            ))
+        ]
+        waivers = [
+            WaiverRec(r.id, r.rule, r.subject_kind, r.subject_id, r.reason, r.approver, r.start, r.end_on)
+            for r in session.execute(select(
+                Waiver.id, Waiver.rule, Waiver.subject_kind, Waiver.subject_id, Waiver.reason,
+                Waiver.approver, Waiver.start, Waiver.end_on,
+            ))
+        ]
+    if on is not None:
+        standing = {c.id for c in clusters}
+        memberships = [m for m in memberships if m.cluster_id in standing]
+    return Records(schools, clusters, memberships, pairings, waivers)
+
+
+def _standing(founded: dt.date | None, dissolved: dt.date | None, on: dt.date | None) -> bool:
+    if dissolved is not None and founded is not None and dissolved <= founded:
+        return False  # withdrawn (an undone creation): never stood
+    if on is None:
+        return True
+    return (founded is None or founded <= on) and (dissolved is None or on < dissolved)
+
+
+def check_store(store: Store, profile: Profile, on: dt.date) -> CheckResult:
+    """The cluster rules of ``profile`` over the whole store as it stood on ``on``."""
+    return load(store, on).check(profile, on)
+
+
+# ---- Edits ---------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(slots=True)
+class Edit:
+    """What one edit changed, enough for :func:`undo` to record the reversal."""
+
+    note: str
+    joined: list[uuid.UUID] = dataclasses.field(default_factory=list)  # memberships created
+    ended: list[tuple[uuid.UUID, dt.date | None]] = dataclasses.field(default_factory=list)  # (id, previous left_on)
+    cluster_before: dict[str, Any] = dataclasses.field(default_factory=dict)  # field → old value
+    cluster_id: uuid.UUID | None = None
+    others_before: dict[uuid.UUID, dict[str, Any]] = dataclasses.field(default_factory=dict)  # other clusters
+    created_cluster: bool = False
+
+
+def _cluster(session: Any, cluster_id: uuid.UUID) -> Cluster:
+    cluster = session.get(Cluster, cluster_id)
+    if cluster is None:
+        raise ClusterEditError("找不到该集团")
+    return cluster
+
+
+def _school(session: Any, school_id: uuid.UUID) -> School:
+    school = session.get(School, school_id)
+    if school is None:
+        raise ClusterEditError("找不到该学校")
+    return school
+
+
+def _active_memberships(session: Any, school_id: uuid.UUID, on: dt.date) -> list[Membership]:
+    rows = session.scalars(select(Membership).where(Membership.school_id == school_id)).all()
+    return [m for m in rows if m.joined <= on and (m.left_on is None or on < m.left_on)]
+
+
+def _later_memberships(session: Any, school_id: uuid.UUID, on: dt.date) -> list[Membership]:
+    rows = session.scalars(select(Membership).where(Membership.school_id == school_id)).all()
+    return [m for m in rows if m.joined > on and (m.left_on is None or m.left_on > m.joined)]
+
+
+def _join(session: Any, edit: Edit, cluster: Cluster, school: School, role: str, on: dt.date) -> Membership:
+    if role not in vocab.MEMBERSHIP_ROLES:
+        raise ClusterEditError(f"“{role}”不是成员角色，可选：{'、'.join(vocab.MEMBERSHIP_ROLES)}")
+    current = _active_memberships(session, school.id, on)
+    if current:
+        other = session.get(Cluster, current[0].cluster_id)
+        raise ClusterEditError(f"{school.name}在{on.isoformat()}已属于“{other.name}”，请先退出或使用“调动”")
+    later = _later_memberships(session, school.id, on)
+    if later:
+        raise ClusterEditError(f"{school.name}在{later[0].joined.isoformat()}另有加入记录，不能在其之前加入")
+    membership = Membership(id=uuid.uuid4(), cluster_id=cluster.id, school_id=school.id, role=role, joined=on)
+    session.add(membership)
+    edit.joined.append(membership.id)
+    return membership
+
+
+def _leave(session: Any, edit: Edit, membership: Membership, on: dt.date) -> None:
+    if on < membership.joined:
+        raise ClusterEditError(f"退出日期{on.isoformat()}早于加入日期{membership.joined.isoformat()}")
+    if membership.left_on is not None and membership.left_on <= on:
+        raise ClusterEditError(f"该校已于{membership.left_on.isoformat()}退出")
+    edit.ended.append((membership.id, membership.left_on))
+    membership.left_on = on
+
+
+def create_cluster(
+    store: Store, name: str, kind: str, *, region_id: uuid.UUID | None = None, area: str | None = None,
+    lead_school_id: uuid.UUID | None = None, on: dt.date, lead_role: str = "牵头校",
+) -> Edit:
+    """A new cluster founded on ``on``; its lead school (if any) joins with ``lead_role``."""
+    name = name.strip()
+    if not name:
+        raise ClusterEditError("集团名称不能为空")
+    if kind not in vocab.CLUSTER_KINDS:
+        raise ClusterEditError(f"“{kind}”不是集团类型，可选：{'、'.join(vocab.CLUSTER_KINDS)}")
+    edit = Edit(note=f"新建集团“{name}”", created_cluster=True)
+    with store.write(edit.note) as session:
+        if session.scalar(select(Cluster.id).where(Cluster.name == name)) is not None:
+            raise ClusterEditError(f"已有名为“{name}”的集团")
+        lead = _school(session, lead_school_id) if lead_school_id else None
+        if region_id is None:
+            region_id = lead.region_id if lead else session.scalar(select(Region.id).order_by(Region.code))
+        if region_id is None:
+            raise ClusterEditError("请先建立县区（导入学校名单时会自动建立）")
+        cluster = Cluster(id=uuid.uuid4(), name=name, kind=kind, area=area, region_id=region_id,
+                          lead_school_id=lead.id if lead else None, founded=on)
+        session.add(cluster)
+        session.flush()
+        edit.cluster_id = cluster.id
+        if lead is not None:
+            _join(session, edit, cluster, lead, lead_role, on)
+    return edit
+
+
+def rename_cluster(store: Store, cluster_id: uuid.UUID, name: str) -> Edit:
+    return _set_fields(store, cluster_id, name=name.strip())
+
+
+def change_kind(store: Store, cluster_id: uuid.UUID, kind: str) -> Edit:
+    if kind not in vocab.CLUSTER_KINDS:
+        raise ClusterEditError(f"“{kind}”不是集团类型，可选：{'、'.join(vocab.CLUSTER_KINDS)}")
+    return _set_fields(store, cluster_id, kind=kind)
+
+
+def change_area(store: Store, cluster_id: uuid.UUID, area: str | None) -> Edit:
+    return _set_fields(store, cluster_id, area=(area or "").strip() or None)
+
+
+def _set_fields(store: Store, cluster_id: uuid.UUID, **values: Any) -> Edit:
+    edit = Edit(note="修改集团", cluster_id=cluster_id)
+    with store.write() as session:
+        cluster = _cluster(session, cluster_id)
+        if "name" in values:
+            if not values["name"]:
+                raise ClusterEditError("集团名称不能为空")
+            taken = session.scalar(select(Cluster.id).where(Cluster.name == values["name"], Cluster.id != cluster_id))
+            if taken is not None:
+                raise ClusterEditError(f"已有名为“{values['name']}”的集团")
+        labels = {"name": "名称", "kind": "类型", "area": "片区"}
+        parts = []
+        for key, value in values.items():
+            edit.cluster_before[key] = getattr(cluster, key)
+            parts.append(f"{labels.get(key, key)}：{getattr(cluster, key) or '（空）'} → {value or '（空）'}")
+            setattr(cluster, key, value)
+        edit.note = f"修改集团“{cluster.name}”" + "；".join(parts)
+        session.info["note"] = edit.note
+    return edit
+
+
+def change_lead(store: Store, cluster_id: uuid.UUID, school_id: uuid.UUID, on: dt.date,
+                lead_role: str = "牵头校") -> Edit:
+    """Make ``school_id`` the lead from ``on``: the old lead continues as 成员校, the new one
+    joins (or changes role) with ``lead_role`` — each role change is leave + join."""
+    edit = Edit(note="更换牵头校", cluster_id=cluster_id)
+    with store.write() as session:
+        cluster = _cluster(session, cluster_id)
+        school = _school(session, school_id)
+        edit.note = f"“{cluster.name}”牵头校改为{school.name}（{on.isoformat()}起）"
+        session.info["note"] = edit.note
+        for m in session.scalars(select(Membership).where(Membership.cluster_id == cluster_id)).all():
+            if not (m.joined <= on and (m.left_on is None or on < m.left_on)):
+                continue
+            if m.school_id == school_id and m.role != lead_role:
+                _leave(session, edit, m, on)
+            elif m.school_id != school_id and m.role in vocab.LEAD_ROLES:
+                _leave(session, edit, m, on)
+                session.flush()
+                _join(session, edit, cluster, _school(session, m.school_id), "成员校", on)
+        session.flush()
+        if not any(m.cluster_id == cluster_id and m.role == lead_role for m in _active_memberships(session, school_id, on)):
+            _join(session, edit, cluster, school, lead_role, on)
+        edit.cluster_before["lead_school_id"] = cluster.lead_school_id
+        cluster.lead_school_id = school_id
+    return edit
+
+
+def join(store: Store, cluster_id: uuid.UUID, school_id: uuid.UUID, on: dt.date, role: str = "成员校") -> Edit:
+    """Add a school to a cluster from ``on``.
+
+    Raises:
+        ClusterEditError: the school is in a cluster on that date (use :func:`move`).
+    """
+    edit = Edit(note="加入集团", cluster_id=cluster_id)
+    with store.write() as session:
+        cluster = _cluster(session, cluster_id)
+        school = _school(session, school_id)
+        edit.note = f"{school.name}加入“{cluster.name}”（{role}，{on.isoformat()}）"
+        session.info["note"] = edit.note
+        _join(session, edit, cluster, school, role, on)
+    return edit
+
+
+def leave(store: Store, cluster_id: uuid.UUID, school_id: uuid.UUID, on: dt.date) -> Edit:
+    """The school leaves the cluster on ``on`` (not a member from that day)."""
+    edit = Edit(note="退出集团", cluster_id=cluster_id)
+    with store.write() as session:
+        cluster = _cluster(session, cluster_id)
+        school = _school(session, school_id)
+        edit.note = f"{school.name}退出“{cluster.name}”（{on.isoformat()}）"
+        session.info["note"] = edit.note
+        current = [m for m in _active_memberships(session, school_id, on) if m.cluster_id == cluster_id]
+        if not current:
+            raise ClusterEditError(f"{school.name}在{on.isoformat()}不是“{cluster.name}”的成员")
+        for m in current:
+            _leave(session, edit, m, on)
+        if cluster.lead_school_id == school_id:
+            edit.cluster_before["lead_school_id"] = school_id
+            cluster.lead_school_id = None
+    return edit
+
+
+def move(store: Store, school_id: uuid.UUID, to_cluster_id: uuid.UUID, on: dt.date, role: str = "成员校") -> Edit:
+    """Leave whatever cluster the school is in and join ``to_cluster_id``, both on ``on``."""
+    edit = Edit(note="调动", cluster_id=to_cluster_id)
+    with store.write() as session:
+        target = _cluster(session, to_cluster_id)
+        school = _school(session, school_id)
+        current = _active_memberships(session, school_id, on)
+        if any(m.cluster_id == to_cluster_id for m in current):
+            raise ClusterEditError(f"{school.name}已在“{target.name}”中")
+        names = []
+        for m in current:
+            old = session.get(Cluster, m.cluster_id)
+            names.append(old.name)
+            _leave(session, edit, m, on)
+            if old.lead_school_id == school_id:
+                edit.others_before.setdefault(old.id, {})["lead_school_id"] = school_id
+                old.lead_school_id = None
+        session.flush()
+        _join(session, edit, target, school, role, on)
+        edit.note = f"{school.name}由“{'、'.join(names) or '无'}”调入“{target.name}”（{on.isoformat()}）"
+        session.info["note"] = edit.note
+    return edit
+
+
+def undo(store: Store, edit: Edit) -> Edit:
+    """Record the reversal of ``edit``; returns the reversal (itself undoable by :func:`undo`).
+
+    Joins are revoked (``left_on = joined``), leaves get their previous ``left_on`` back,
+    cluster fields their old values, a created cluster is withdrawn (``dissolved = founded``).
+    ``undo(undo(edit))`` is the redo: it records the restoration, again audited.
+    """
+    reverse = Edit(note=f"撤销：{edit.note}", cluster_id=edit.cluster_id)
+    with store.write(reverse.note) as session:
+        for membership_id in edit.joined:
+            m = session.get(Membership, membership_id)
+            if m is not None and m.left_on != m.joined:
+                reverse.ended.append((m.id, m.left_on))
+                m.left_on = m.joined
+        for membership_id, previous in edit.ended:
+            m = session.get(Membership, membership_id)
+            if m is not None:
+                reverse.ended.append((m.id, m.left_on))
+                m.left_on = previous
+        if edit.cluster_id is not None:
+            cluster = session.get(Cluster, edit.cluster_id)
+            if cluster is not None:
+                for key, value in edit.cluster_before.items():
+                    reverse.cluster_before[key] = getattr(cluster, key)
+                    setattr(cluster, key, value)
+                if edit.created_cluster:
+                    reverse.cluster_before["dissolved"] = cluster.dissolved
+                    cluster.dissolved = cluster.founded
+        for other_id, fields in edit.others_before.items():
+            other = session.get(Cluster, other_id)
+            if other is not None:
+                for key, value in fields.items():
+                    reverse.others_before.setdefault(other_id, {})[key] = getattr(other, key)
+                    setattr(other, key, value)
+    return reverse
+
+
+# ---- Waivers -------------------------------------------------------------------------
+
+
+def add_waiver(
+    store: Store, rule: str, subject_kind: str, subject_id: uuid.UUID, reason: str, approver: str,
+    start: dt.date, end_on: dt.date | None = None,
+) -> uuid.UUID:
+    """Record that ``rule`` is knowingly not applied to one cluster or school."""
+    reason, approver = reason.strip(), approver.strip()
+    if not reason or not approver:
+        raise ClusterEditError("豁免须填写理由和批准人")
+    if subject_kind not in ("cluster", "school"):
+        raise ClusterEditError("豁免对象应为集团或学校")
+    if end_on is not None and end_on < start:
+        raise ClusterEditError("豁免结束日期早于开始日期")
+    waiver_id = uuid.uuid4()
+    with store.write(f"豁免规则 {rule}：{reason}（批准人：{approver}）") as session:
+        session.add(Waiver(id=waiver_id, rule=rule, subject_kind=subject_kind, subject_id=subject_id,
+                           reason=reason, approver=approver, start=start, end_on=end_on))
+    return waiver_id
+
+
+def list_waivers(store: Store) -> list[WaiverRec]:
+    return load(store).waivers
+
+
+def memberships_of_cluster(store: Store, cluster_id: uuid.UUID) -> list[MembershipRec]:
+    """Every membership record of a cluster, including ended and revoked ones, by join date."""
+    with store.read() as session:
+        rows = session.execute(select(
+            Membership.id, Membership.cluster_id, Membership.school_id, Membership.role,
+            Membership.joined, Membership.left_on,
+        ).where(Membership.cluster_id == cluster_id).order_by(Membership.joined))
+        return [MembershipRec(*r) for r in rows]

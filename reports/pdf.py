@@ -1,0 +1,616 @@
+"""Shared machinery of EduBridge's print-ready PDFs (A4, reportlab).
+
+Every document is built the same way::
+
+    doc = ReportDocument(path, DocInfo(title="2025—2026学年教共体评价报告", bureau="某县教育局"))
+    story = [*cover(doc.info), *contents(), heading("一、概况"), body("…"), table(...)]
+    doc.build_story(story)
+
+What the machinery guarantees:
+
+- fonts: only the bundled Noto Sans SC / Noto Serif SC, embedded as subsets (pages start
+  in Noto Sans SC, so not even Helvetica is referenced); text is extractable;
+- a cover page (bureau, title, date) without header or footer, then a table of contents
+  (``TableOfContents`` filled by :meth:`ReportDocument.afterFlowable`; ``multiBuild`` runs
+  the passes), a running header with the document title and "第 N 页 / 共 M 页" in the
+  footer (the total is known only at the end, so pages are held back by
+  :class:`_NumberedCanvas` and stamped when the file is saved);
+- tables repeat their header row on every page (``repeatRows=1``), wrap long text in
+  ``Paragraph`` cells (CJK line breaking) and are sized to the frame width;
+- every piece of data text goes through :func:`esc` before it reaches a ``Paragraph`` —
+  a school called "A&B<1>" must not break the markup.
+
+Dangers: ``Paragraph`` cells cost time; :func:`table` makes plain cells for numeric
+columns (``Col(numeric=True)``) which never need wrapping. Charts take plain numbers and
+labels already computed elsewhere — nothing here computes a policy answer.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import io
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import IO, Any
+from xml.sax.saxutils import escape
+
+from reportlab.graphics.charts.barcharts import VerticalBarChart
+from reportlab.graphics.charts.legends import Legend
+from reportlab.graphics.charts.linecharts import HorizontalLineChart
+from reportlab.graphics.shapes import Drawing, Line, String
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    BaseDocTemplate,
+    CondPageBreak,
+    Flowable,
+    Frame,
+    KeepTogether,
+    NextPageTemplate,
+    PageBreak,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+from reportlab.platypus.tableofcontents import TableOfContents
+
+from reports.fonts import SANS, SANS_BOLD, SERIF, SERIF_BOLD, canvas_kwargs, cjk_style, register_fonts
+
+__all__ = [
+    "Col",
+    "DocInfo",
+    "ReportDocument",
+    "bar_chart",
+    "body",
+    "build_pdf",
+    "contents",
+    "cover",
+    "esc",
+    "fmt_percent",
+    "heading",
+    "line_chart",
+    "note",
+    "page_break",
+    "styles",
+    "table",
+]
+
+PAGE_WIDTH, PAGE_HEIGHT = A4
+MARGIN_X = 20 * mm
+MARGIN_TOP = 22 * mm
+MARGIN_BOTTOM = 20 * mm
+#: Width available to flowables (tables, charts) on a body page.
+FRAME_WIDTH = PAGE_WIDTH - 2 * MARGIN_X
+
+HEADER_RULE = colors.HexColor("#8c8c8c")
+TABLE_HEAD = colors.HexColor("#dfe7f1")
+TABLE_ZEBRA = colors.HexColor("#f4f6f9")
+TABLE_GRID = colors.HexColor("#9aa5b1")
+#: Series colours of the charts (distinguishable in grey print too: dark → light).
+SERIES = [
+    colors.HexColor("#1f4e79"),
+    colors.HexColor("#c55a11"),
+    colors.HexColor("#548235"),
+    colors.HexColor("#7f6000"),
+    colors.HexColor("#7030a0"),
+    colors.HexColor("#8497b0"),
+]
+
+
+def esc(value: object) -> str:
+    """Data text made safe for ``Paragraph`` markup (``&``, ``<``, ``>``); None → ''."""
+    if value is None:
+        return ""
+    return escape(str(value))
+
+
+def fmt_percent(value: float | None, digits: int = 1) -> str:
+    """0.125 → '12.5%'; None → '—'."""
+    if value is None:
+        return "—"
+    return f"{value * 100:.{digits}f}%"
+
+
+def chinese_date(day: dt.date) -> str:
+    """2025-09-01 → '2025年9月1日' (the form documents are dated in)."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class DocInfo:
+    """What the cover, the header and the PDF metadata say."""
+
+    title: str
+    bureau: str = ""
+    date: dt.date = dataclasses.field(default_factory=dt.date.today)
+    subtitle: str = ""
+    author: str = "EduBridge 城乡教共体管理"
+    #: Text under the title on the cover, e.g. "2025—2026学年" or a cluster name.
+    cover_lines: tuple[str, ...] = ()
+
+
+# ---- styles --------------------------------------------------------------------------
+
+
+_STYLES: dict[str, ParagraphStyle] | None = None
+
+
+def styles() -> dict[str, ParagraphStyle]:
+    """The named paragraph styles every document uses (built once, then shared).
+
+    ``h1``/``h2`` are the headings that enter the table of contents.
+    """
+    global _STYLES
+    if _STYLES is None:
+        register_fonts()
+        _STYLES = {
+            "cover_bureau": cjk_style("cover_bureau", 18, font=SANS_BOLD, alignment=TA_CENTER),
+            "cover_title": cjk_style("cover_title", 26, font=SANS_BOLD, leading=38, alignment=TA_CENTER),
+            "cover_line": cjk_style("cover_line", 15, alignment=TA_CENTER, leading=24),
+            "cover_date": cjk_style("cover_date", 15, alignment=TA_CENTER),
+            "doc_title": cjk_style("doc_title", 18, font=SANS_BOLD, alignment=TA_CENTER, spaceAfter=10),
+            "h1": cjk_style("h1", 15, font=SANS_BOLD, spaceBefore=12, spaceAfter=6, keepWithNext=1),
+            "h2": cjk_style("h2", 12.5, font=SANS_BOLD, spaceBefore=8, spaceAfter=4, keepWithNext=1),
+            "body": cjk_style("body", 10.5, spaceAfter=4, firstLineIndent=21),
+            "plain": cjk_style("plain", 10.5, spaceAfter=4),
+            "note": cjk_style("note", 8.5, leading=12, textColor=colors.HexColor("#444444"), spaceAfter=4),
+            "cell": cjk_style("cell", 9, leading=12),
+            "cell_right": cjk_style("cell_right", 9, leading=12, alignment=TA_RIGHT),
+            "cell_center": cjk_style("cell_center", 9, leading=12, alignment=TA_CENTER),
+            "cell_head": cjk_style("cell_head", 9, font=SANS_BOLD, leading=12, alignment=TA_CENTER),
+            "serif_title": cjk_style("serif_title", 20, font=SERIF_BOLD, leading=32, alignment=TA_CENTER,
+                                     spaceAfter=14),
+            "serif_h": cjk_style("serif_h", 12.5, font=SERIF_BOLD, leading=22, spaceBefore=6, spaceAfter=2,
+                                 keepWithNext=1),
+            "serif_body": cjk_style("serif_body", 12, font=SERIF, leading=22, firstLineIndent=24),
+            "serif_plain": cjk_style("serif_plain", 12, font=SERIF, leading=22),
+            "serif_center": cjk_style("serif_center", 12, font=SERIF, leading=22, alignment=TA_CENTER),
+            "toc_title": cjk_style("toc_title", 16, font=SANS_BOLD, alignment=TA_CENTER, spaceAfter=12),
+            "toc1": cjk_style("toc1", 11.5, font=SANS, leading=20, leftIndent=0),
+            "toc2": cjk_style("toc2", 10.5, font=SANS, leading=17, leftIndent=18),
+        }
+    return _STYLES
+
+
+def heading(text: str, level: int = 1) -> Paragraph:
+    """A heading that enters the table of contents and the PDF outline (level 1 or 2)."""
+    return Paragraph(esc(text), styles()["h1" if level == 1 else "h2"])
+
+
+def body(text: str, style: str = "body") -> Paragraph:
+    """A paragraph of data text (escaped)."""
+    return Paragraph(esc(text), styles()[style])
+
+
+def note(text: str) -> Paragraph:
+    """Small print under a table: clauses, how a figure was counted."""
+    return Paragraph(esc(text), styles()["note"])
+
+
+def page_break() -> PageBreak:
+    return PageBreak()
+
+
+# ---- the document --------------------------------------------------------------------
+
+
+class _NumberedCanvas(Canvas):
+    """Holds pages back until the end so each footer can say how many pages there are.
+
+    Pages listed in ``skip`` (1-based; the cover) get neither header nor footer.
+    """
+
+    doc_title = ""
+    skip: frozenset[int] = frozenset({1})
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._held: list[dict[str, Any]] = []
+
+    def showPage(self) -> None:  # noqa: N802 - reportlab's name
+        self._held.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._held)
+        for state in self._held:
+            self.__dict__.update(state)
+            if self._pageNumber not in self.skip:
+                self._stamp(total)
+            Canvas.showPage(self)
+        Canvas.save(self)
+
+    def _stamp(self, total: int) -> None:
+        self.saveState()
+        self.setFont(SANS, 8.5)
+        self.setFillColor(colors.HexColor("#555555"))
+        top = PAGE_HEIGHT - MARGIN_TOP + 6 * mm
+        self.drawString(MARGIN_X, top, self.doc_title)
+        self.setStrokeColor(HEADER_RULE)
+        self.setLineWidth(0.5)
+        self.line(MARGIN_X, top - 2.2 * mm, PAGE_WIDTH - MARGIN_X, top - 2.2 * mm)
+        self.drawCentredString(PAGE_WIDTH / 2, MARGIN_BOTTOM - 9 * mm, f"第 {self._pageNumber} 页 / 共 {total} 页")
+        self.restoreState()
+
+
+class ReportDocument(BaseDocTemplate):
+    """An A4 document: a 'cover' page template (no header/footer) and a 'body' one.
+
+    Headings made by :func:`heading` (styles ``h1``/``h2``) are reported to the table of
+    contents and become PDF bookmarks.
+    """
+
+    def __init__(self, target: str | Path | IO[bytes], info: DocInfo, *, cover_page: bool = True) -> None:
+        register_fonts()
+        self.info = info
+        self.cover_page = cover_page
+        self._heading_seq = 0
+        super().__init__(
+            str(target) if isinstance(target, Path) else target,
+            pagesize=A4,
+            leftMargin=MARGIN_X,
+            rightMargin=MARGIN_X,
+            topMargin=MARGIN_TOP,
+            bottomMargin=MARGIN_BOTTOM,
+            title=info.title,
+            author=info.author,
+            subject=info.subtitle or info.title,
+            creator="EduBridge",
+            **canvas_kwargs(),  # type: ignore[arg-type]
+        )
+        frame = Frame(MARGIN_X, MARGIN_BOTTOM, FRAME_WIDTH, PAGE_HEIGHT - MARGIN_TOP - MARGIN_BOTTOM,
+                      id="body", leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+        templates = [PageTemplate(id="body", frames=[frame])]
+        if cover_page:
+            templates.insert(0, PageTemplate(id="cover", frames=[frame]))
+        self.addPageTemplates(templates)
+
+    def afterFlowable(self, flowable: Flowable) -> None:  # noqa: N802 - reportlab's name
+        if not isinstance(flowable, Paragraph):
+            return
+        name = flowable.style.name
+        if name not in ("h1", "h2"):
+            return
+        level = 0 if name == "h1" else 1
+        text = flowable.getPlainText()
+        self._heading_seq += 1
+        key = f"h{self._heading_seq}"
+        self.canv.bookmarkPage(key)
+        self.canv.addOutlineEntry(text, key, level=level, closed=level > 0)
+        self.notify("TOCEntry", (level, text, self.page, key))
+
+    def handle_documentBegin(self) -> None:  # noqa: N802 - reportlab's name
+        self._heading_seq = 0
+        super().handle_documentBegin()
+
+    def build_story(self, story: list[Flowable]) -> None:
+        """Lay out ``story`` (as many passes as the table of contents needs)."""
+        title = self.info.title
+        skip = frozenset({1}) if self.cover_page else frozenset()
+
+        class _Canvas(_NumberedCanvas):
+            doc_title = title
+
+        _Canvas.skip = skip
+        self.multiBuild(story, canvasmaker=_Canvas, maxPasses=6)
+
+
+def build_pdf(
+    target: str | Path | IO[bytes],
+    info: DocInfo,
+    story_maker: Callable[[], list[Flowable]],
+    *,
+    cover_page: bool = True,
+) -> None:
+    """Build a document from a fresh story (``multiBuild`` consumes the flowables)."""
+    ReportDocument(target, info, cover_page=cover_page).build_story(story_maker())
+
+
+def cover(info: DocInfo) -> list[Flowable]:
+    """The cover page: bureau, title, cover lines, date; then switches to body pages."""
+    st = styles()
+    flow: list[Flowable] = [Spacer(1, 55 * mm)]
+    if info.bureau:
+        flow += [Paragraph(esc(info.bureau), st["cover_bureau"]), Spacer(1, 16 * mm)]
+    flow += [Paragraph(esc(info.title), st["cover_title"]), Spacer(1, 10 * mm)]
+    if info.subtitle:
+        flow += [Paragraph(esc(info.subtitle), st["cover_line"]), Spacer(1, 4 * mm)]
+    for line in info.cover_lines:
+        flow.append(Paragraph(esc(line), st["cover_line"]))
+    flow += [Spacer(1, 70 * mm), Paragraph(esc(chinese_date(info.date)), st["cover_date"])]
+    flow += [NextPageTemplate("body"), PageBreak()]
+    return flow
+
+
+def contents() -> list[Flowable]:
+    """A 目录 page (filled on the second layout pass)."""
+    st = styles()
+    toc = TableOfContents()
+    toc.levelStyles = [st["toc1"], st["toc2"]]
+    toc.dotsMinLevel = 0
+    # Without a FONTNAME the inner table selects reportlab's default (non-embedded) Helvetica.
+    toc.tableStyle = TableStyle([
+        ("FONTNAME", (0, 0), (-1, -1), SANS),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 0),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+    ])
+    return [Paragraph("目　录", st["toc_title"]), toc, PageBreak()]
+
+
+# ---- tables --------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Col:
+    """A table column: header, relative width, alignment.
+
+    ``numeric`` columns hold short values (numbers, percentages, dates): they are plain
+    right-aligned cells that never wrap, which keeps big tables fast.
+    """
+
+    header: str
+    width: float = 1.0
+    numeric: bool = False
+    align: str = "left"  # "left" | "center" | "right" (text columns)
+
+
+def table(
+    columns: Sequence[Col],
+    rows: Iterable[Sequence[object]],
+    *,
+    width: float = FRAME_WIDTH,
+    zebra: bool = True,
+    font_size: float = 9,
+    highlight: Callable[[int, Sequence[object]], colors.Color | None] | None = None,
+    empty_text: str = "（无记录）",
+) -> Table:
+    """A table that fits ``width``, repeats its header row on every page and wraps text.
+
+    Args:
+        columns: the columns; widths are relative and scaled to ``width``.
+        rows: cell values (str, numbers, None → ''), one sequence per row.
+        highlight: optional row → background colour (e.g. a violation in light red).
+        empty_text: shown in a single row when there are no rows, so an empty table is
+            visibly empty rather than a lone header.
+    """
+    st = styles()
+    total = sum(c.width for c in columns)
+    widths = [width * c.width / total for c in columns]
+    if font_size != 9:
+        cell_styles = {
+            key: ParagraphStyle(f"{key}_{font_size}", parent=st[key], fontSize=font_size,
+                                leading=round(font_size * 1.35, 1))
+            for key in ("cell", "cell_right", "cell_center", "cell_head")
+        }
+    else:
+        cell_styles = {key: st[key] for key in ("cell", "cell_right", "cell_center", "cell_head")}
+    text_style = {"left": cell_styles["cell"], "right": cell_styles["cell_right"],
+                  "center": cell_styles["cell_center"]}
+    data: list[list[object]] = [[Paragraph(esc(c.header), cell_styles["cell_head"]) for c in columns]]
+    commands: list[tuple[Any, ...]] = [
+        ("FONTNAME", (0, 0), (-1, -1), SANS),
+        ("FONTSIZE", (0, 0), (-1, -1), font_size),
+        ("LEADING", (0, 0), (-1, -1), round(font_size * 1.35, 1)),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("GRID", (0, 0), (-1, -1), 0.4, TABLE_GRID),
+        ("BACKGROUND", (0, 0), (-1, 0), TABLE_HEAD),
+        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+    ]
+    for index, col in enumerate(columns):
+        if col.numeric:
+            commands.append(("ALIGN", (index, 1), (index, -1), "RIGHT"))
+    count = 0
+    for count, row in enumerate(rows, start=1):
+        cells: list[object] = []
+        for col, value in zip(columns, row, strict=True):
+            if col.numeric:
+                cells.append("" if value is None else str(value))
+            else:
+                cells.append(Paragraph(esc(value), text_style[col.align]))
+        data.append(cells)
+        colour = highlight(count, row) if highlight else None
+        if colour is not None:
+            commands.append(("BACKGROUND", (0, count), (-1, count), colour))
+        elif zebra and count % 2 == 0:
+            commands.append(("BACKGROUND", (0, count), (-1, count), TABLE_ZEBRA))
+    if count == 0:
+        data.append([Paragraph(esc(empty_text), cell_styles["cell_center"])] + [""] * (len(columns) - 1))
+        commands.append(("SPAN", (0, 1), (-1, 1)))
+    result = Table(data, colWidths=widths, repeatRows=1, hAlign="LEFT")
+    result.setStyle(TableStyle(commands))
+    return result
+
+
+def key_values(pairs: Sequence[tuple[str, object]], *, width: float = FRAME_WIDTH, label_width: float = 0.3) -> Table:
+    """A two-column label/value block (no header row), e.g. a teacher's notice."""
+    st = styles()
+    data = [[Paragraph(esc(k), st["cell_head"]), Paragraph(esc(v), st["cell"])] for k, v in pairs]
+    result = Table(data, colWidths=[width * label_width, width * (1 - label_width)], hAlign="LEFT")
+    result.setStyle(TableStyle([
+        ("FONTNAME", (0, 0), (-1, -1), SANS),
+        ("GRID", (0, 0), (-1, -1), 0.4, TABLE_GRID),
+        ("BACKGROUND", (0, 0), (0, -1), TABLE_HEAD),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, -1), 5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+    ]))
+    return result
+
+
+# ---- charts --------------------------------------------------------------------------
+
+
+def _short(label: str, limit: int) -> str:
+    return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
+def _chart_frame(width: float, height: float, title: str) -> Drawing:
+    drawing = Drawing(width, height, initialFontName=SANS, initialFontSize=8)
+    if title:
+        drawing.add(String(width / 2, height - 12, title, fontName=SANS_BOLD, fontSize=10.5, textAnchor="middle"))
+    return drawing
+
+
+def _legend(drawing: Drawing, names: Sequence[str], x: float, y: float) -> None:
+    if len(names) < 2 and not (names and names[0]):
+        return
+    legend = Legend()
+    legend.x, legend.y = x, y
+    legend.fontName = SANS
+    legend.fontSize = 8
+    legend.alignment = "right"
+    legend.columnMaximum = 1
+    legend.dx = legend.dy = 7
+    legend.deltax = 90
+    legend.boxAnchor = "sw"
+    legend.colorNamePairs = [(SERIES[i % len(SERIES)], name) for i, name in enumerate(names)]
+    drawing.add(legend)
+
+
+def _value_axis_max(series: Sequence[Sequence[float]], floor: float | None) -> float:
+    top = max((v for values in series for v in values if v is not None), default=0.0)
+    if floor is not None:
+        top = max(top, floor)
+    return top * 1.12 if top > 0 else 1.0
+
+
+def bar_chart(
+    categories: Sequence[str],
+    series: dict[str, Sequence[float]],
+    *,
+    title: str = "",
+    width: float = FRAME_WIDTH,
+    height: float = 70 * mm,
+    value_format: str = "{:g}",
+    target: float | None = None,
+    target_label: str = "",
+    label_chars: int = 8,
+) -> Drawing:
+    """Vertical bars per category, one colour per series; an optional target line.
+
+    Category labels longer than ``label_chars`` are shortened with '…' and tilted so
+    they never run into each other; the full names belong in the table beside the chart.
+    """
+    drawing = _chart_frame(width, height, title)
+    names = list(series)
+    values = [list(series[n]) for n in names] or [[0.0] * len(categories)]
+    chart = VerticalBarChart()
+    tilt = len(categories) > 6 or any(len(c) > 5 for c in categories)
+    chart.x, chart.y = 40, 52 if tilt else 28
+    chart.width = width - 60
+    chart.height = height - chart.y - (34 if names else 20)
+    chart.data = values
+    chart.categoryAxis.categoryNames = [_short(c, label_chars) for c in categories]
+    chart.categoryAxis.labels.fontName = SANS
+    chart.categoryAxis.labels.fontSize = 7.5
+    if tilt:
+        chart.categoryAxis.labels.angle = 35
+        chart.categoryAxis.labels.boxAnchor = "ne"
+        chart.categoryAxis.labels.dx = 4
+        chart.categoryAxis.labels.dy = -2
+    chart.valueAxis.labels.fontName = SANS
+    chart.valueAxis.labels.fontSize = 7.5
+    chart.valueAxis.valueMin = 0
+    chart.valueAxis.valueMax = _value_axis_max(values, target)
+    chart.valueAxis.labelTextFormat = lambda v: value_format.format(v)
+    chart.barSpacing = 1
+    chart.groupSpacing = 6
+    for i in range(len(values)):
+        chart.bars[i].fillColor = SERIES[i % len(SERIES)]
+        chart.bars[i].strokeColor = None
+    if len(categories) <= 12:
+        chart.barLabelFormat = lambda v: value_format.format(v)
+        chart.barLabels.fontName = SANS
+        chart.barLabels.fontSize = 6.5
+        chart.barLabels.nudge = 5
+    drawing.add(chart)
+    if target is not None:
+        span = chart.valueAxis.valueMax - chart.valueAxis.valueMin
+        y = chart.y + chart.height * (target - chart.valueAxis.valueMin) / span
+        drawing.add(Line(chart.x, y, chart.x + chart.width, y, strokeColor=colors.red,
+                         strokeDashArray=[3, 2], strokeWidth=0.8))
+        if target_label:
+            drawing.add(String(chart.x + chart.width, y + 2, target_label, fontName=SANS, fontSize=7,
+                               fillColor=colors.red, textAnchor="end"))
+    if len(names) > 1:
+        _legend(drawing, names, chart.x, height - 30)
+    return drawing
+
+
+def line_chart(
+    categories: Sequence[str],
+    series: dict[str, Sequence[float | None]],
+    *,
+    title: str = "",
+    width: float = FRAME_WIDTH,
+    height: float = 70 * mm,
+    value_format: str = "{:g}",
+    label_chars: int = 10,
+) -> Drawing:
+    """Lines over categories (school years, semesters), one per series, with markers."""
+    from reportlab.graphics.widgets.markers import makeMarker
+
+    drawing = _chart_frame(width, height, title)
+    names = list(series)
+    values = [list(series[n]) for n in names] or [[0.0] * len(categories)]
+    chart = HorizontalLineChart()
+    chart.x, chart.y = 40, 28
+    chart.width = width - 60
+    chart.height = height - chart.y - (34 if len(names) > 1 else 20)
+    chart.data = values
+    chart.joinedLines = 1
+    chart.categoryAxis.categoryNames = [_short(c, label_chars) for c in categories]
+    chart.categoryAxis.labels.fontName = SANS
+    chart.categoryAxis.labels.fontSize = 7.5
+    chart.valueAxis.labels.fontName = SANS
+    chart.valueAxis.labels.fontSize = 7.5
+    present = [v for vals in values for v in vals if v is not None]
+    low = min(present, default=0.0)
+    chart.valueAxis.valueMin = 0 if low >= 0 and low < (max(present, default=1.0) * 0.5) else low * 0.95
+    chart.valueAxis.valueMax = _value_axis_max(values, None)
+    chart.valueAxis.labelTextFormat = lambda v: value_format.format(v)
+    for i in range(len(values)):
+        chart.lines[i].strokeColor = SERIES[i % len(SERIES)]
+        chart.lines[i].strokeWidth = 1.4
+        chart.lines[i].symbol = makeMarker("FilledCircle", size=4, fillColor=SERIES[i % len(SERIES)])
+    drawing.add(chart)
+    if len(names) > 1:
+        _legend(drawing, names, chart.x, height - 30)
+    return drawing
+
+
+def keep(*flowables: Flowable) -> KeepTogether:
+    """Keep a caption with its chart or table start."""
+    return KeepTogether(list(flowables))
+
+
+def cond_break(height: float = 60 * mm) -> CondPageBreak:
+    return CondPageBreak(height)
+
+
+def serif(text: str, style: str = "serif_body") -> Paragraph:
+    """Agreement text in the serif face (escaped)."""
+    return Paragraph(esc(text), styles()[style])
+
+
+def pdf_bytes(info: DocInfo, story_maker: Callable[[], list[Flowable]], *, cover_page: bool = True) -> bytes:
+    """The document as bytes (for the print preview and for tests)."""
+    buffer = io.BytesIO()
+    build_pdf(buffer, info, story_maker, cover_page=cover_page)
+    return buffer.getvalue()
+
+
+# Re-exported for callers that lay out their own blocks.
+TA = {"left": TA_LEFT, "center": TA_CENTER, "right": TA_RIGHT}
+FONTS = {"sans": SANS, "sans_bold": SANS_BOLD, "serif": SERIF, "serif_bold": SERIF_BOLD}

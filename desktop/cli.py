@@ -19,6 +19,7 @@ from policy.version import __version__
 COMMANDS = (
     "stats",
     "eligibility",
+    "quota",
 )
 
 EXIT_USAGE = 2

@@ -1,0 +1,59 @@
+"""``edubridge quota [--semester Y-1|Y-2] [--json]``: assistance quotas met, behind, not started.
+
+JSON: ``{"semester": "Y-1", "rows": [{"rule", "who", "required", "done", "met", ...}]}``. The
+five keys named first are stable; the others (status, outside, role, scope, measure, period,
+label, clause, who_key, home_school) may grow. Year rules are evaluated over the school year
+containing the semester (POLICY §3, §5).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+
+from db.settings import active_profile
+from db.visits import load_quota_inputs, quota_rows
+from desktop.cli import CliError
+from desktop.commands import open_store, print_json
+from policy.calendar import Semester, semester_of
+from policy.quotas import days_left, tally
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("quota", help="帮扶活动指标完成情况（已达标 / 未达标 / 未开展）")
+    parser.add_argument("--semester", metavar="Y-1|Y-2", help="学期，如 2025-1（默认：当前学期）")
+    parser.add_argument("--json", action="store_true", help="以 JSON 输出")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    store = open_store(args)
+    try:
+        profile = active_profile(store)
+        if args.semester:
+            try:
+                semester = Semester.parse(args.semester)
+            except ValueError as exc:
+                raise CliError(str(exc)) from None
+        else:
+            semester = semester_of(dt.date.today(), profile.calendar)
+        inputs = load_quota_inputs(store, profile, semester.year)
+        rows = quota_rows(store, profile, semester, inputs)
+    finally:
+        store.dispose()
+    if args.json:
+        out = []
+        for row in rows:
+            item = row.as_json()
+            item["home_school"] = inputs.school_codes.get(row.home_school or "")
+            out.append(item)
+        print_json({"semester": semester.code, "rows": out})
+        return 0
+    for row in rows:
+        extra = f"\t（包片外 {row.outside}）" if row.outside else ""
+        print(f"{row.period}\t{row.label}\t{row.who}\t{row.done}/{row.required}\t{row.status_label}{extra}\t{row.clause}")
+    counts = tally(rows)
+    left = days_left(semester, dt.date.today(), profile.calendar)
+    print(f"{semester.label}：已达标 {counts.met}，未达标 {counts.behind}，未开展 {counts.not_started}；"
+          f"本学期剩余 {left} 天")
+    return 0

@@ -1,0 +1,120 @@
+"""Starting the GUI: ``edubridge [--db PATH|URL]`` without a subcommand."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtWidgets import QApplication, QProgressDialog
+
+from db.engine import StoreError
+from db.store import Store
+from desktop import messages
+from policy.errors import PolicyError
+
+ORGANIZATION = "EduBridge"
+APPLICATION = "EduBridge"
+EXIT_STORE = 2
+
+
+def make_app(argv: list[str] | None = None) -> QApplication:
+    """The process's QApplication (created once) with names set so ``QSettings()`` works."""
+    QCoreApplication.setOrganizationName(ORGANIZATION)
+    QCoreApplication.setApplicationName(APPLICATION)
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(argv if argv is not None else sys.argv[:1])
+    app.setApplicationDisplayName("EduBridge 城乡教共体管理")
+    from policy.version import __version__
+
+    app.setApplicationVersion(__version__)
+    return app  # type: ignore[return-value]
+
+
+def store_is_empty(store: Store) -> bool:
+    """True when the store holds no school (a first run)."""
+    from sqlalchemy import func, select
+
+    from db.models import School
+
+    with store.read() as session:
+        return not session.scalar(select(func.count()).select_from(School))
+
+
+def demo_progress_adapter(report: Any) -> Any:
+    """Turn ``db.demo.build_demo``'s progress calls into ``report(message, fraction)``."""
+
+    def progress(*args: Any, **kwargs: Any) -> None:
+        message = next((a for a in args if isinstance(a, str)), kwargs.get("message", ""))
+        fraction = next((float(a) for a in args if isinstance(a, (int, float)) and not isinstance(a, bool)),
+                        kwargs.get("fraction", 0.0))
+        report(message, fraction)
+
+    return progress
+
+
+def fill_demo_with_dialog(store: Store, parent: Any = None) -> bool:
+    """Build the demo county off the GUI thread behind a progress dialog.
+
+    Returns True when the demo was built; False when it failed or was cancelled (the
+    failure has been shown through ``desktop.messages``).
+    """
+    from db.demo import build_demo
+    from desktop.worker import run_in_background
+
+    dialog = QProgressDialog("正在生成示范县数据…", "取消", 0, 1000, parent)
+    dialog.setWindowTitle("首次运行")
+    dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
+    dialog.setMinimumDuration(0)
+    dialog.setMinimumWidth(420)
+    dialog.setValue(0)
+    job = run_in_background(lambda report: build_demo(store, scale="county", progress=demo_progress_adapter(report)))
+    job.progress.connect(lambda message, fraction: (dialog.setLabelText(message or "正在生成示范县数据…"),
+                                                    dialog.setValue(int(fraction * 1000))))
+    dialog.canceled.connect(job.cancel)
+    outcome: dict[str, Any] = {}
+    job.finished.connect(lambda result: outcome.setdefault("ok", result))
+    job.failed.connect(lambda message: outcome.setdefault("error", message))
+    job.wait()
+    dialog.reset()
+    dialog.close()
+    if "error" in outcome:
+        messages.error(parent, "无法生成示范数据", outcome["error"])
+        return False
+    return "ok" in outcome
+
+
+def run_gui(db: str | None) -> int:
+    """Open the main window on ``db`` (None: the default store); returns the exit status."""
+    app = make_app()
+    from desktop.fonts import install_app_fonts
+
+    try:
+        install_app_fonts(app)
+    except RuntimeError as exc:
+        messages.error(None, "EduBridge 无法启动", f"字体缺失，中文无法显示：{exc}")
+        return EXIT_STORE
+    try:
+        store = Store.open(db)
+    except (StoreError, PolicyError, OSError) as exc:
+        messages.error(None, "EduBridge 无法打开数据", str(exc))
+        return EXIT_STORE
+    try:
+        if store_is_empty(store) and not fill_demo_with_dialog(store):
+            if store_is_empty(store):
+                messages.info(None, "EduBridge", "未生成示范数据，将打开空白数据文件。")
+        from desktop.context import AppContext
+        from desktop.main_window import MainWindow
+
+        try:
+            context = AppContext.for_store(store)
+        except PolicyError as exc:
+            messages.error(None, "EduBridge 无法读取政策方案", str(exc))
+            return EXIT_STORE
+        window = MainWindow(context)
+        window.show()
+        window.start()
+        return app.exec()
+    finally:
+        store.dispose()

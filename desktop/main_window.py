@@ -1,0 +1,229 @@
+"""The main window: a navigation sidebar, lazily built pages, menus and a status bar.
+
+Pages come from :data:`desktop.pages.PAGES`; each is built the first time it is shown
+(``PageClass(context, parent=None)``, contract in ``desktop/pages/base.py``) and its
+``refresh()`` runs every time it is shown. A page whose module is not written yet is
+replaced by a :class:`~desktop.pages.placeholder.PlaceholderPage`; a page that raises
+while being built is replaced by an error placeholder and the error is shown once.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import traceback
+
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QStackedWidget, QWidget,
+)
+
+from desktop import messages
+from desktop.context import AppContext
+from desktop.pages import PAGES, PageSpec
+from desktop.pages.placeholder import PlaceholderPage
+from policy.version import __version__
+
+_log = logging.getLogger(__name__)
+
+WINDOW_TITLE = "EduBridge 城乡教共体管理"
+GEOMETRY_KEY = "main_window/geometry"
+STATE_KEY = "main_window/state"
+PAGE_KEY = "main_window/page"
+
+
+class MainWindow(QMainWindow):
+    """The application window over one open store.
+
+    Args:
+        context: the open store and active profile, handed to every page.
+        settings: where geometry is remembered (default ``QSettings()`` of the app;
+            tests pass an INI file under ``tmp_path``).
+    """
+
+    def __init__(self, context: AppContext, settings: QSettings | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.settings = settings if settings is not None else QSettings()
+        self.setObjectName("mainWindow")
+        self.setWindowTitle(WINDOW_TITLE)
+        self.pages: dict[str, QWidget] = {}
+        self.page_errors: dict[str, str] = {}
+
+        self.sidebar = QListWidget()
+        self.sidebar.setObjectName("sidebar")
+        self.sidebar.setUniformItemSizes(True)
+        self.sidebar.setSpacing(2)
+        for spec in PAGES:
+            item = QListWidgetItem(spec.title)
+            item.setData(Qt.ItemDataRole.UserRole, spec.key)
+            item.setSizeHint(QSize(0, self.fontMetrics().height() + 18))
+            self.sidebar.addItem(item)
+        longest = max(self.sidebar.fontMetrics().horizontalAdvance(spec.title) for spec in PAGES)
+        self.sidebar.setFixedWidth(longest + 56)
+        self.stack = QStackedWidget()
+        self.stack.setObjectName("pageStack")
+        central = QWidget()
+        row = QHBoxLayout(central)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        row.addWidget(self.sidebar)
+        row.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self.sidebar.currentRowChanged.connect(self._show_row)
+
+        self._build_menus()
+        self.location_label = QLabel()
+        self.location_label.setObjectName("statusLocation")
+        self.profile_label = QLabel()
+        self.profile_label.setObjectName("statusProfile")
+        self.statusBar().addWidget(self.location_label, 1)
+        self.statusBar().addPermanentWidget(self.profile_label)
+        self.update_status()
+
+        self.resize(1280, 800)
+        self._restore()
+
+    # ---- pages --------------------------------------------------------------------
+
+    def spec(self, key: str) -> PageSpec:
+        for spec in PAGES:
+            if spec.key == key:
+                return spec
+        raise KeyError(key)
+
+    def page(self, key: str) -> QWidget:
+        """The page of ``key``, built now if it was not yet."""
+        if key not in self.pages:
+            widget = self._build_page(self.spec(key))
+            self.pages[key] = widget
+            self.stack.addWidget(widget)
+            signal = getattr(widget, "context_changed", None)
+            if signal is not None:
+                signal.connect(self.update_status)
+        return self.pages[key]
+
+    def _build_page(self, spec: PageSpec) -> QWidget:
+        try:
+            module = importlib.import_module(spec.module)
+        except ModuleNotFoundError as exc:
+            if exc.name != spec.module:  # the module exists but one of its imports is missing
+                return self._broken(spec, exc)
+            return PlaceholderPage(self.context, spec.title)
+        except Exception as exc:  # noqa: BLE001 — one broken page must not take the window down
+            return self._broken(spec, exc)
+        try:
+            page_class = getattr(module, spec.class_name)
+            return page_class(self.context, None)
+        except Exception as exc:  # noqa: BLE001
+            return self._broken(spec, exc)
+
+    def _broken(self, spec: PageSpec, exc: BaseException) -> QWidget:
+        detail = "".join(traceback.format_exception(exc))
+        _log.error("page %s failed to load:\n%s", spec.key, detail)
+        self.page_errors[spec.key] = f"{type(exc).__name__}: {exc}"
+        messages.error(self, "页面无法打开", f"“{spec.title}”页面出错：{exc}")
+        page = PlaceholderPage(self.context, spec.title)
+        page.findChild(QLabel, "placeholderText").setText(
+            f"“{spec.title}”页面出错，暂时无法显示：\n{type(exc).__name__}: {exc}"
+        )
+        return page
+
+    def show_page(self, key: str) -> QWidget:
+        """Select ``key`` in the sidebar (builds and refreshes the page)."""
+        row = [spec.key for spec in PAGES].index(key)
+        if self.sidebar.currentRow() != row:
+            self.sidebar.setCurrentRow(row)
+        else:
+            self._show_row(row)
+        return self.pages[key]
+
+    def current_key(self) -> str | None:
+        row = self.sidebar.currentRow()
+        return PAGES[row].key if 0 <= row < len(PAGES) else None
+
+    def _show_row(self, row: int) -> None:
+        if not 0 <= row < len(PAGES):
+            return
+        spec = PAGES[row]
+        widget = self.page(spec.key)
+        self.stack.setCurrentWidget(widget)
+        refresh = getattr(widget, "refresh", None)
+        if refresh is not None:
+            try:
+                refresh()
+            except Exception as exc:  # noqa: BLE001 — show it, keep the window usable
+                _log.error("page %s failed to refresh:\n%s", spec.key, traceback.format_exc())
+                self.page_errors[spec.key] = f"{type(exc).__name__}: {exc}"
+                messages.error(self, "页面无法刷新", f"“{spec.title}”页面出错：{exc}")
+
+    # ---- menus, status bar ----------------------------------------------------------
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("文件(&F)")
+        quit_action = QAction("退出(&X)", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+
+        view_menu = self.menuBar().addMenu("视图(&V)")
+        self.page_actions: list[QAction] = []
+        for number, spec in enumerate(PAGES, start=1):
+            action = QAction(spec.title, self)
+            action.setShortcut(QKeySequence(f"Ctrl+{number}"))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            action.triggered.connect(lambda _checked=False, key=spec.key: self.show_page(key))
+            view_menu.addAction(action)
+            self.addAction(action)
+            self.page_actions.append(action)
+
+        help_menu = self.menuBar().addMenu("帮助(&H)")
+        self.about_action = QAction("关于 EduBridge(&A)", self)
+        self.about_action.triggered.connect(self.show_about)
+        help_menu.addAction(self.about_action)
+
+    def show_about(self) -> None:
+        messages.about(
+            self,
+            "关于 EduBridge",
+            f"<h3>EduBridge 城乡教共体管理</h3>"
+            f"<p>版本 {__version__}</p>"
+            "<p>县区教育局城乡义务教育一体化工作：集团与教共体、教师交流轮岗、帮扶活动、协议与年度评价。</p>"
+            "<p>中文字体：Noto Sans SC、Noto Serif SC（SIL Open Font License 1.1）。</p>",
+        )
+
+    def update_status(self) -> None:
+        """Show the data file and the active profile (call after either changed)."""
+        self.location_label.setText(f"数据文件：{self.context.store.location}")
+        self.profile_label.setText(f"政策方案：{self.context.profile.name}")
+
+    # ---- geometry ----------------------------------------------------------------------
+
+    def _restore(self) -> None:
+        geometry = self.settings.value(GEOMETRY_KEY)
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        state = self.settings.value(STATE_KEY)
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            self.restoreState(state)
+        key = self.settings.value(PAGE_KEY, PAGES[0].key)
+        keys = [spec.key for spec in PAGES]
+        self.initial_key = key if key in keys else PAGES[0].key
+
+    def save_settings(self) -> None:
+        self.settings.setValue(GEOMETRY_KEY, self.saveGeometry())
+        self.settings.setValue(STATE_KEY, self.saveState())
+        key = self.current_key()
+        if key:
+            self.settings.setValue(PAGE_KEY, key)
+        self.settings.sync()
+
+    def start(self, key: str | None = None) -> None:
+        """Show the remembered page (or ``key``); call once after construction."""
+        self.show_page(key or self.initial_key)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.save_settings()
+        super().closeEvent(event)

@@ -1,0 +1,1 @@
+"""Qt item models over query results (plain ``QAbstractTableModel``s, no proxies)."""

@@ -1,0 +1,250 @@
+"""设置: choose the active policy profile and adjust its figures.
+
+The profile and the clerk's adjustments are stored with the data (``db.settings``), so
+every machine using this data file applies the same rules. Editing a value in the table
+stores it as an override of the chosen profile; the original value stays visible in the
+tooltip and 恢复默认值 drops every override.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableView, QVBoxLayout, QWidget,
+)
+
+from db.settings import set_active_profile
+from desktop import messages
+from desktop.context import AppContext
+from desktop.pages.base import Page
+from policy.errors import PolicyError
+from policy.profile import Figure, Profile, available_profiles, load_profile
+
+COL_LABEL, COL_VALUE, COL_UNIT, COL_CLAUSE = range(4)
+HEADERS = ("指标", "取值", "单位", "依据条款")
+SORT_ROLE = Qt.ItemDataRole.UserRole
+OBJECT_ROLE = Qt.ItemDataRole.UserRole + 1
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+def format_value(figure: Figure) -> str:
+    if not figure.enabled:
+        return "（本方案不适用）"
+    value = figure.value
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def overrides_of(profile: Profile) -> dict[str, Any]:
+    """The figures of ``profile`` whose value differs from its profile file."""
+    base = load_profile(profile.id)
+    return {
+        fid: fig.value for fid, fig in profile.figures.items()
+        if fid in base.figures and fig.value != base.figures[fid].value
+    }
+
+
+class ProfileFigureModel(QAbstractTableModel):
+    """The figures of a profile; the 取值 column is editable through ``on_edit``.
+
+    ``on_edit(figure_id, value)`` is called with the typed text (or a bool for 是/否
+    figures); it stores the override and returns True, or returns False after telling the
+    clerk what is wrong. The model itself never writes anything.
+    """
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._figures: list[Figure] = []
+        self._base: dict[str, Figure] = {}
+        self.on_edit: Callable[[str, Any], bool] | None = None
+
+    def set_profile(self, profile: Profile, base: Profile | None = None) -> None:
+        self.beginResetModel()
+        self._figures = list(profile.figures.values())
+        self._base = dict((base or profile).figures)
+        self.endResetModel()
+
+    def figure_at(self, row: int) -> Figure:
+        return self._figures[row]
+
+    def is_overridden(self, figure: Figure) -> bool:
+        base = self._base.get(figure.id)
+        return base is not None and base.value != figure.value
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._figures)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(HEADERS)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._figures):
+            return None
+        fig, column = self._figures[index.row()], index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (fig.label, format_value(fig), fig.unit, fig.clause)[column]
+        if role == Qt.ItemDataRole.EditRole and column == COL_VALUE:
+            return format_value(fig)
+        if role == SORT_ROLE:
+            return (fig.label, fig.value, fig.unit, fig.clause)[column]
+        if role == OBJECT_ROLE:
+            return fig
+        if role == Qt.ItemDataRole.FontRole and column == COL_VALUE and self.is_overridden(fig):
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if column == COL_VALUE and self.is_overridden(fig):
+                return f"已调整；方案原值：{format_value(self._base[fig.id])}"
+            if column == COL_LABEL:
+                return fig.id
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal \
+                and 0 <= section < len(HEADERS):
+            return HEADERS[section]
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+        fig = self._figures[index.row()]
+        if index.column() == COL_VALUE and fig.enabled:
+            flags |= Qt.ItemFlag.ItemIsEditable
+        return flags
+
+    def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
+        if not index.isValid() or index.column() != COL_VALUE or role != Qt.ItemDataRole.EditRole:
+            return False
+        fig = self._figures[index.row()]
+        if not fig.enabled or self.on_edit is None:
+            return False
+        text = str(value).strip()
+        if isinstance(fig.value, bool):
+            if text not in ("是", "否", "true", "false", "True", "False", "1", "0"):
+                messages.warn(None, "取值无效", f"指标“{fig.label}”只能填“是”或“否”。")
+                return False
+            typed: Any = text in ("是", "true", "True", "1")
+        else:
+            typed = text
+        if typed == fig.value or text == format_value(fig):
+            return False
+        return self.on_edit(fig.id, typed)
+
+
+class SettingsPage(Page):
+    """Profile picker and the figure table."""
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(context, parent)
+        self.profiles = available_profiles()
+        self.combo = QComboBox()
+        self.combo.setObjectName("profileCombo")
+        for profile_id, name in self.profiles.items():
+            self.combo.addItem(name, profile_id)
+        self.combo.activated.connect(self._on_profile_picked)
+        self.description = QLabel("")
+        self.description.setWordWrap(True)
+        self.reset_button = QPushButton("恢复方案原值")
+        self.reset_button.setObjectName("resetOverrides")
+        self.reset_button.clicked.connect(self._reset_overrides)
+        self.model = ProfileFigureModel(self)
+        self.model.on_edit = self._store_override
+        self.view = QTableView()
+        self.view.setObjectName("figureTable")
+        self.view.setModel(self.model)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setAlternatingRowColors(True)
+        self.view.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked | QAbstractItemView.EditTrigger.EditKeyPressed
+            | QAbstractItemView.EditTrigger.AnyKeyPressed
+        )
+        self.view.verticalHeader().setVisible(False)
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(COL_LABEL, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(COL_VALUE, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(COL_UNIT, QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+
+        title = QLabel("政策方案")
+        font = title.font()
+        font.setPointSize(font.pointSize() + 6)
+        font.setBold(True)
+        title.setFont(font)
+        picker = QHBoxLayout()
+        picker.addWidget(QLabel("当前方案："))
+        picker.addWidget(self.combo, 1)
+        picker.addWidget(self.reset_button)
+        hint = QLabel("双击“取值”可调整本数据文件采用的指标；调整随数据保存，所有使用此数据的电脑一致。切换方案会清除调整。")
+        hint.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addLayout(picker)
+        layout.addWidget(self.description)
+        layout.addWidget(hint)
+        layout.addWidget(self.view, 1)
+
+    def refresh(self) -> None:
+        self.context.reload_profile()
+        profile = self.context.profile
+        index = self.combo.findData(profile.id)
+        if index >= 0:
+            self.combo.setCurrentIndex(index)
+        self.description.setText(profile.description)
+        base = load_profile(profile.id)
+        self.model.set_profile(profile, base)
+        self.reset_button.setEnabled(bool(overrides_of(profile)))
+        metrics = self.view.fontMetrics()
+        widest = max((metrics.horizontalAdvance(fig.label) for fig in profile.figures.values()), default=200)
+        self.view.setColumnWidth(COL_LABEL, min(widest + 24, 560))
+
+    def select_profile(self, profile_id: str) -> None:
+        """Make ``profile_id`` active (what picking it in the combo box does)."""
+        if profile_id == self.context.profile.id:
+            return
+        try:
+            set_active_profile(self.context.store, profile_id)
+        except PolicyError as exc:
+            messages.error(self, "无法切换政策方案", str(exc))
+        self._changed()
+
+    def _on_profile_picked(self, index: int) -> None:
+        self.select_profile(self.combo.itemData(index))
+
+    def _store_override(self, figure_id: str, value: Any) -> bool:
+        profile = self.context.profile
+        overrides = overrides_of(profile)
+        overrides[figure_id] = value
+        try:
+            set_active_profile(self.context.store, profile.id, overrides)
+        except PolicyError as exc:
+            messages.warn(self, "取值无效", str(exc))
+            return False
+        # Reset the model after the editor has finished committing (the view still holds the index).
+        self.context.reload_profile()
+        QTimer.singleShot(0, self._changed)
+        return True
+
+    def _reset_overrides(self) -> None:
+        profile = self.context.profile
+        if not overrides_of(profile):
+            return
+        if not messages.ask(self, "恢复方案原值", f"清除对“{profile.name}”的全部调整，恢复文件中的原值？"):
+            return
+        set_active_profile(self.context.store, profile.id)
+        self._changed()
+
+    def _changed(self) -> None:
+        self.refresh()
+        self.context_changed.emit()

@@ -20,6 +20,7 @@ COMMANDS = (
     "stats",
     "eligibility",
     "quota",
+    "selftest",
 )
 
 EXIT_USAGE = 2

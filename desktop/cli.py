@@ -17,9 +17,14 @@ from policy.version import __version__
 
 # Module names under desktop.commands, in the order ``--help`` lists them.
 COMMANDS = (
+    "demo",
     "stats",
     "eligibility",
     "quota",
+    "template",
+    "import_",
+    "export",
+    "check",
     "selftest",
 )
 

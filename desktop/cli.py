@@ -21,10 +21,6 @@ COMMANDS = (
     "stats",
     "eligibility",
     "quota",
-    "template",
-    "import_",
-    "export",
-    "check",
     "selftest",
 )
 

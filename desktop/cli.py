@@ -21,7 +21,12 @@ COMMANDS = (
     "stats",
     "eligibility",
     "quota",
+    "template",
+    "import_",
+    "export",
+    "check",
     "selftest",
+    "report",
 )
 
 EXIT_USAGE = 2

@@ -78,7 +78,7 @@ def _write_sheet(workbook: Workbook, sheet: Sheet) -> None:
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         ws.column_dimensions[get_column_letter(index)].width = _width(column)
-    ws.freeze_panes = ws.cell(header_row + 1, 1)
+    ws.freeze_panes = f"A{header_row + 1}"  # a coordinate, not ws.cell(): that would create row 2 before append
     count = 0
     for row in sheet.rows:
         ws.append(list(row))

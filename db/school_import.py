@@ -1,0 +1,216 @@
+"""The school list (学校名单) as a spreadsheet: template, import with a preview, export.
+
+Import is in two steps that the command line and the GUI share: :func:`plan_import`
+reads and checks the whole file and compares it with the store (nothing written; raises
+:class:`~db.importing.ImportFailed` listing every bad cell), then :func:`apply_import`
+writes the plan in one bulk transaction, audited as one entry. Rows are matched by
+学校代码: new codes are added, changed ones updated, the rest left alone — importing
+the same file twice changes nothing. Schools missing from the file are never deleted.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import bindparam, select, update
+
+from db.importing import (
+    ImportFailed,
+    ImportProblem,
+    iter_rows,
+    parse_bool,
+    parse_choice,
+    parse_float,
+    parse_int,
+    parse_text,
+    read_sheet,
+)
+from db.models import Region, School, utcnow
+from db.store import Store
+from policy import vocab
+
+HEADERS = ("学校代码", "学校名称", "学段", "城乡类别", "举办者", "在校学生数", "班级数", "占地面积", "薄弱学校", "所属县区")
+REQUIRED = ("学校代码", "学校名称", "学段", "城乡类别")
+CHOICES = {"学段": vocab.STAGES, "城乡类别": vocab.LOCATIONS, "举办者": vocab.RUN_BY, "薄弱学校": ("是", "否")}
+EXAMPLE = ("6401210001", "永宁县第一小学", "小学", "城区", "县属", 1200, 27, 30000, "否", "永宁县")
+NOTES = (
+    "学校名单导入说明",
+    "1. 每行一所学校，第一行为表头，列名须与模板一致（列的顺序可以调整）。",
+    "2. 学校代码必填且唯一（建议填写10位学校标识码）；再次导入时按学校代码更新，已有学校不会被删除。",
+    "3. 学段可选：" + "、".join(vocab.STAGES) + "；教学点在统计覆盖率时按乡村学校计算。",
+    "4. 城乡类别可选：" + "、".join(vocab.LOCATIONS) + "；举办者可选：市属、县属（空白按县属）。",
+    "5. 在校学生数、班级数填整数（可带千分位逗号或全角数字）；占地面积单位为平方米。",
+    "6. 薄弱学校填“是”或“否”（空白按否）。",
+    "7. 所属县区填县区名称，系统中没有的县区会自动建立；只有一个县区时可留空。",
+    "8. 任何一行有错误时整个文件都不会导入，错误会列出行号、列名和原因。",
+)
+# School fields compared on re-import, in the order the preview names them.
+FIELDS = ("name", "stage", "location", "run_by", "students", "classes", "land_area", "is_weak", "region_id")
+LABELS = dict(zip(FIELDS, ("学校名称", "学段", "城乡类别", "举办者", "在校学生数", "班级数", "占地面积", "薄弱学校", "所属县区")))
+
+
+@dataclasses.dataclass(slots=True)
+class ImportPlan:
+    """What an import will change; shown before anything is written (``--dry-run``, GUI preview)."""
+
+    file: str
+    kind: str
+    added: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    updated: list[tuple[uuid.UUID, dict[str, Any], list[str]]] = dataclasses.field(default_factory=list)
+    unchanged: int = 0
+    extra: list[dict[str, Any]] = dataclasses.field(default_factory=list)  # e.g. regions or clusters to create
+    changes: list[str] = dataclasses.field(default_factory=list)  # one readable line per change
+
+    @property
+    def empty(self) -> bool:
+        return not (self.added or self.updated or self.extra)
+
+    def counts(self) -> dict[str, int]:
+        return {"added": len(self.added), "updated": len(self.updated), "unchanged": self.unchanged}
+
+    def summary(self) -> str:
+        c = self.counts()
+        return f"{self.file}：新增 {c['added']} 条，更新 {c['updated']} 条，未变 {c['unchanged']} 条"
+
+
+def plan_import(store: Store, path: Path) -> ImportPlan:
+    """Read and check ``path`` and say what importing it would change; writes nothing.
+
+    Raises:
+        ImportFailed: every problem of the file (row, column, reason).
+    """
+    name, rows = read_sheet(Path(path), REQUIRED, [h for h in HEADERS if h not in REQUIRED])
+    with store.read() as session:
+        regions = {r.name: r.id for r in session.execute(select(Region.name, Region.id))}
+        existing = {
+            r.code: r for r in session.execute(select(School.id, School.code, *[getattr(School, f) for f in FIELDS]))
+        }
+    problems: list[ImportProblem] = []
+    plan = ImportPlan(file=name, kind="schools")
+    seen: dict[str, int] = {}
+    new_regions: dict[str, uuid.UUID] = {}
+    only_region = next(iter(regions.values())) if len(regions) == 1 else None
+    for reader in iter_rows(name, rows, problems):
+        code = reader.cell("学校代码", parse_text, max_length=32)
+        if code is not None:
+            code = code.replace(" ", "")
+            if code in seen:
+                reader.fail("学校代码", f"学校代码“{code}”与第{seen[code]}行重复")
+            seen.setdefault(code, reader.row.number)
+        values = {
+            "name": reader.cell("学校名称", parse_text, max_length=128),
+            "stage": reader.cell("学段", parse_choice, vocab.STAGES),
+            "location": reader.cell("城乡类别", parse_choice, vocab.LOCATIONS),
+            "run_by": reader.cell("举办者", parse_choice, vocab.RUN_BY, required=False) or "县属",
+            "students": reader.cell("在校学生数", parse_int) or 0,
+            "classes": reader.cell("班级数", parse_int) or 0,
+            "land_area": reader.cell("占地面积", parse_float),
+            "is_weak": bool(reader.cell("薄弱学校", parse_bool)),
+        }
+        region_name = reader.cell("所属县区", parse_text, required=False, max_length=64)
+        if region_name:
+            region_name = region_name.replace(" ", "")
+            region_id = regions.get(region_name) or new_regions.get(region_name)
+            if region_id is None:
+                region_id = new_regions[region_name] = uuid.uuid4()
+        elif code in existing:
+            region_id = existing[code].region_id
+        elif only_region is not None:
+            region_id = only_region
+        else:
+            region_id = None
+            reader.fail("所属县区", "不能为空（系统中有多个县区或尚无县区）")
+        values["region_id"] = region_id
+        if not reader.ok or code is None:
+            continue
+        old = existing.get(code)
+        if old is None:
+            plan.added.append({"code": code, **values})
+            plan.changes.append(f"新增 {code} {values['name']}")
+            continue
+        changed = [f for f in FIELDS if _differs(getattr(old, f), values[f])]
+        if changed:
+            plan.updated.append((old.id, values, changed))
+            plan.changes.append(f"更新 {code} {values['name']}：" + "、".join(LABELS[f] for f in changed))
+        else:
+            plan.unchanged += 1
+    if problems:
+        raise ImportFailed(problems)
+    plan.extra = [{"id": rid, "name": rname} for rname, rid in new_regions.items()]
+    plan.changes[:0] = [f"新建县区 {rname}" for rname in new_regions]
+    return plan
+
+
+def _differs(old: Any, new: Any) -> bool:
+    if isinstance(old, float) or isinstance(new, float):
+        if old is None or new is None:
+            return old is not new
+        return abs(float(old) - float(new)) > 1e-6
+    return bool(old != new)
+
+
+def apply_import(store: Store, plan: ImportPlan) -> ImportPlan:
+    """Write ``plan`` in one transaction (one audit entry); nothing when it changes nothing."""
+    if plan.empty:
+        return plan
+    now = utcnow()
+    with store.bulk("school", f"导入学校名单 {plan.file}：{plan.summary()}") as connection:
+        if plan.extra:
+            used = {c for (c,) in connection.execute(select(Region.code))}
+            rows = []
+            for number, region in enumerate(plan.extra, start=1):
+                code = _free_code(used, number)
+                rows.append({"id": region["id"], "code": code, "name": region["name"], "level": "县区",
+                             "profile_id": "default", "created_at": now, "updated_at": now})
+            connection.execute(Region.__table__.insert(), rows)
+        if plan.added:
+            connection.execute(School.__table__.insert(), [
+                {"id": uuid.uuid4(), "created_at": now, "updated_at": now, **row} for row in plan.added
+            ])
+        if plan.updated:
+            statement = (
+                update(School.__table__)
+                .where(School.__table__.c.id == bindparam("_id"))
+                .values({f: bindparam(f) for f in FIELDS} | {"updated_at": bindparam("_now")})
+            )
+            connection.execute(statement, [{"_id": sid, "_now": now, **values} for sid, values, _ in plan.updated])
+    return plan
+
+
+def _free_code(used: set[str], start: int) -> str:
+    """A placeholder 行政区划代码 for a county created by name (the clerk can correct it later)."""
+    number = start
+    while True:
+        code = f"X{number:05d}"
+        if code not in used:
+            used.add(code)
+            return code
+        number += 1
+
+
+def import_file(store: Store, path: Path, dry_run: bool = False) -> ImportPlan:
+    plan = plan_import(store, path)
+    return plan if dry_run else apply_import(store, plan)
+
+
+# ---- Writing -------------------------------------------------------------------------
+
+
+def export_rows(store: Store) -> list[tuple[Any, ...]]:
+    """Every school as a row of the template, by code."""
+    with store.read() as session:
+        rows = session.execute(
+            select(School.code, School.name, School.stage, School.location, School.run_by, School.students,
+                   School.classes, School.land_area, School.is_weak, Region.name)
+            .join(Region, Region.id == School.region_id)
+            .order_by(School.code)
+        ).all()
+    return [(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], "是" if r[8] else "否", r[9]) for r in rows]
+
+
+def example_rows() -> Sequence[tuple[Any, ...]]:
+    return [EXAMPLE]

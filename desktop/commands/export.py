@@ -1,0 +1,76 @@
+"""``edubridge export KIND FILE.xlsx``: the store's data as a workbook.
+
+``schools`` and ``clusters`` use the import template's layout, so an export imports
+back unchanged; ``statistics`` is the city's 集团(学区)基本情况统计表.
+Kinds register in :data:`KINDS`: ``name → fn(store, path, args) -> message``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from db.importing import CellError, parse_date
+from desktop.cli import CliError
+from desktop.commands import open_store
+from reports import cluster_sheets, visit_tables
+
+
+def export_schools(store: Any, path: Path, args: argparse.Namespace) -> str:
+    return f"已导出 {cluster_sheets.write_export(cluster_sheets.SCHOOLS, store, path)} 所学校：{path}"
+
+
+def export_clusters(store: Any, path: Path, args: argparse.Namespace) -> str:
+    return f"已导出 {cluster_sheets.write_export(cluster_sheets.CLUSTERS, store, path)} 条集团成员记录：{path}"
+
+
+def export_statistics(store: Any, path: Path, args: argparse.Namespace) -> str:
+    on = date_argument(getattr(args, "date", None))
+    count = cluster_sheets.write_statistics(store, path, on)
+    return f"已导出集团(学区)基本情况统计表（{count} 个集团，{on.isoformat()}）：{path}"
+
+
+def export_visits(store: Any, path: Path, args: argparse.Namespace) -> str:
+    return f"已导出 {visit_tables.write_export(store, path)} 行帮扶活动记录（每位来访人员一行）：{path}"
+
+
+KINDS: dict[str, Callable[[Any, Path, argparse.Namespace], str]] = {
+    "schools": export_schools,
+    "clusters": export_clusters,
+    "statistics": export_statistics,
+    "visits": export_visits,
+}
+
+
+def date_argument(text: str | None) -> dt.date:
+    """``--date`` typed any way a clerk types a date; today when absent."""
+    if not text:
+        return dt.date.today()
+    try:
+        value = parse_date(text)
+    except CellError as exc:
+        raise CliError(f"--date：{exc}") from None
+    if value is None:
+        raise CliError("--date 不能为空")
+    return value
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("export", help="导出 Excel：学校名单、集团成员、统计表等")
+    parser.add_argument("kind", choices=sorted(KINDS), help="导出什么")
+    parser.add_argument("file", type=Path, help="要写入的 .xlsx 文件")
+    parser.add_argument("--date", help="统计日期（默认今天），如 2025-09-01")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    store = open_store(args)
+    try:
+        message = KINDS[args.kind](store, args.file, args)
+    finally:
+        store.dispose()
+    print(message)
+    return 0

@@ -1,0 +1,50 @@
+"""``edubridge import KIND FILE.xlsx [--dry-run]``: load a clerk's spreadsheet, all or nothing.
+
+Kinds register in :data:`KINDS`: ``name → fn(store, path, dry_run) -> plan``, where the
+plan has ``summary() -> str``, ``counts() -> dict`` and ``changes: list[str]`` (see
+``db.school_import.ImportPlan``). A bad file raises ``db.importing.ImportFailed`` (a
+StoreError: every problem with row and column, exit 2, nothing written).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from db import cluster_import, school_import, visit_import
+from desktop.commands import open_store, print_json
+
+KINDS: dict[str, Callable[..., Any]] = {
+    "schools": school_import.import_file,
+    "clusters": cluster_import.import_file,
+    "visits": visit_import.import_file,
+}
+LABELS = {"schools": "学校名单", "clusters": "集团(学区)成员", "visits": "帮扶活动记录"}
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("import", help="从 Excel 导入学校名单、集团成员等（有错则全部不导入）")
+    parser.add_argument("kind", choices=sorted(KINDS), help="导入什么：" + "、".join(f"{k}={v}" for k, v in LABELS.items()))
+    parser.add_argument("file", type=Path, help="Excel 文件（.xlsx / .xls / .ods）")
+    parser.add_argument("--dry-run", action="store_true", help="只检查并列出将要做的改动，不写入")
+    parser.add_argument("--json", action="store_true", help="以 JSON 输出改动统计")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    store = open_store(args)
+    try:
+        plan = KINDS[args.kind](store, args.file, args.dry_run)
+    finally:
+        store.dispose()
+    if args.json:
+        print_json({"dry_run": args.dry_run, **plan.counts(), "changes": plan.changes})
+        return 0
+    for line in plan.changes[:200]:
+        print(line)
+    if len(plan.changes) > 200:
+        print(f"……另有 {len(plan.changes) - 200} 处改动")
+    print(("试运行（未写入）：" if args.dry_run else "已导入：") + plan.summary())
+    return 0

@@ -1,0 +1,32 @@
+"""``edubridge template KIND FILE.xlsx``: an empty import template with drop-downs and notes.
+
+Kinds register in :data:`KINDS`: ``name → fn(path)``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from reports import cluster_sheets, visit_tables
+
+KINDS: dict[str, Callable[[Path], Any]] = {
+    "schools": lambda path: cluster_sheets.write_template(cluster_sheets.SCHOOLS, path),
+    "clusters": lambda path: cluster_sheets.write_template(cluster_sheets.CLUSTERS, path),
+    "visits": visit_tables.write_template,
+}
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("template", help="生成 Excel 导入模板（含下拉列表、示例行和说明）")
+    parser.add_argument("kind", choices=sorted(KINDS), help="模板种类")
+    parser.add_argument("file", type=Path, help="要写入的 .xlsx 文件")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    KINDS[args.kind](args.file)
+    print(f"已生成模板：{args.file}")
+    return 0

@@ -14,11 +14,10 @@ import hashlib
 import mimetypes
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import String, and_, func, or_, select, type_coerce
+from sqlalchemy import String, func, or_, select, type_coerce
 
 from db.engine import StoreError
 from db.models import (
@@ -221,3 +220,407 @@ def quota_rows(store: Store, profile: Profile, when: Semester | int, inputs: Quo
 
 def current_semester(profile: Profile, today: dt.date | None = None) -> Semester:
     return semester_of(today or dt.date.today(), profile.calendar)
+
+
+# ---------------------------------------------------------------------------------------
+# Saving one activity (quick entry)
+# ---------------------------------------------------------------------------------------
+
+SCHOOLLESS_ROLES = ("市级教研员", "县级教研员", "局领导", "机关干部")
+MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024
+
+
+class VisitError(StoreError):
+    """A visit, pairing or summary that cannot be saved as given; str() says why, in Chinese."""
+
+
+@dataclasses.dataclass(slots=True)
+class VisitorDraft:
+    name: str
+    role: str
+    home_school_id: uuid.UUID | None = None
+    teacher_id: uuid.UUID | None = None  # linked by name + home school when None and unique
+    lessons: int | None = None
+
+
+@dataclasses.dataclass(slots=True)
+class AttachmentDraft:
+    filename: str
+    data: bytes
+    mime_type: str | None = None
+
+    @classmethod
+    def from_path(cls, path: Path) -> AttachmentDraft:
+        """Read a file into memory (the bytes are stored in the database, not the path)."""
+        path = Path(path)
+        size = path.stat().st_size
+        if size > MAX_ATTACHMENT_BYTES:
+            raise VisitError(f"附件“{path.name}”超过 {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB")
+        return cls(path.name, path.read_bytes())
+
+
+@dataclasses.dataclass(slots=True)
+class VisitDraft:
+    date: dt.date
+    host_school_id: uuid.UUID
+    activity_type: str
+    visitors: list[VisitorDraft]
+    lessons: int = 0
+    summary: str | None = None
+    attachments: list[AttachmentDraft] = dataclasses.field(default_factory=list)
+
+
+def _check_draft(draft: VisitDraft) -> None:
+    if draft.activity_type not in vocab.ACTIVITY_TYPES:
+        raise VisitError(f"活动类型“{draft.activity_type}”不是可选值")
+    if draft.lessons is None or draft.lessons < 0:
+        raise VisitError("听课节数不能小于 0")
+    if not draft.visitors:
+        raise VisitError("请至少添加一位来访人员")
+    seen = set()
+    for visitor in draft.visitors:
+        name = visitor.name.strip()
+        if not name:
+            raise VisitError("来访人员姓名不能为空")
+        if visitor.role not in vocab.VISITOR_ROLES:
+            raise VisitError(f"“{name}”的角色“{visitor.role}”不是可选值")
+        if visitor.home_school_id is None and visitor.role not in SCHOOLLESS_ROLES:
+            raise VisitError(f"“{name}”（{visitor.role}）须选择所在学校；只有{'、'.join(SCHOOLLESS_ROLES)}不属于学校")
+        if (name, visitor.home_school_id) in seen:
+            raise VisitError(f"来访人员“{name}”重复")
+        seen.add((name, visitor.home_school_id))
+
+
+def save_visit(store: Store, draft: VisitDraft) -> uuid.UUID:
+    """Save one activity with its visitors and attachments in one audited write; returns its id.
+
+    Raises:
+        VisitError: a bad draft (nothing written); PermissionDenied for a viewer.
+    """
+    _check_draft(draft)
+    with store.write(note="登记帮扶活动") as session:
+        host = session.get(School, draft.host_school_id)
+        if host is None:
+            raise VisitError("承办学校不存在")
+        visit = Visit(
+            id=uuid.uuid4(), date=draft.date, host_school_id=draft.host_school_id,
+            activity_type=draft.activity_type, lessons=draft.lessons,
+            summary=(draft.summary or "").strip() or None, entered_by=store.actor.username,
+        )
+        for visitor in draft.visitors:
+            teacher_id = visitor.teacher_id
+            if teacher_id is None and visitor.home_school_id is not None:
+                teacher_id = _unique_teacher(session, visitor.name.strip(), visitor.home_school_id)
+            visit.participants.append(VisitParticipant(
+                name=visitor.name.strip(), role=visitor.role, home_school_id=visitor.home_school_id,
+                teacher_id=teacher_id, lessons=visitor.lessons,
+            ))
+        for draft_file in draft.attachments:
+            visit.attachments.append(Attachment(
+                filename=draft_file.filename,
+                mime_type=draft_file.mime_type or mimetypes.guess_type(draft_file.filename)[0] or "application/octet-stream",
+                sha256=hashlib.sha256(draft_file.data).hexdigest(), data=draft_file.data,
+            ))
+        session.add(visit)
+    return visit.id
+
+
+def _unique_teacher(session: Any, name: str, school_id: uuid.UUID) -> uuid.UUID | None:
+    ids = set(session.scalars(
+        select(Teacher.id).join(Posting, Posting.teacher_id == Teacher.id)
+        .where(Teacher.name == name, Posting.school_id == school_id)))
+    return next(iter(ids)) if len(ids) == 1 else None
+
+
+def delete_visit(store: Store, visit_id: uuid.UUID) -> None:
+    with store.write(note="删除帮扶活动") as session:
+        visit = session.get(Visit, visit_id)
+        if visit is None:
+            raise VisitError("该活动已不存在")
+        session.delete(visit)
+
+
+def attachment_data(store: Store, attachment_id: uuid.UUID) -> tuple[str, str, bytes]:
+    """(filename, mime type, bytes) of a stored attachment."""
+    with store.read() as session:
+        item = session.get(Attachment, attachment_id)
+        if item is None:
+            raise VisitError("附件不存在")
+        return item.filename, item.mime_type, item.data
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class VisitListRow:
+    id: uuid.UUID
+    date: dt.date
+    host: str
+    activity_type: str
+    visitors: str
+    lessons: int
+    attachments: int
+    summary: str
+
+
+def recent_visits(store: Store, limit: int = 200, host_school_id: uuid.UUID | None = None) -> list[VisitListRow]:
+    """The latest activities, newest first (ids and display text only; attachments are not read)."""
+    with store.read() as session:
+        query = (select(Visit.id, Visit.date, School.name, Visit.activity_type, Visit.lessons, Visit.summary)
+                 .join(School, School.id == Visit.host_school_id)
+                 .order_by(Visit.date.desc(), Visit.created_at.desc()).limit(limit))
+        if host_school_id is not None:
+            query = query.where(Visit.host_school_id == host_school_id)
+        heads = session.execute(query).all()
+        ids = [h.id for h in heads]
+        people: dict[uuid.UUID, list[str]] = defaultdict(list)
+        files: dict[uuid.UUID, int] = defaultdict(int)
+        if ids:
+            for vid, name, role in session.execute(
+                select(VisitParticipant.visit_id, VisitParticipant.name, VisitParticipant.role)
+                .where(VisitParticipant.visit_id.in_(ids)).order_by(VisitParticipant.created_at)
+            ):
+                people[vid].append(f"{name}（{role}）")
+            for vid, count in session.execute(
+                select(Attachment.visit_id, func.count()).where(Attachment.visit_id.in_(ids)).group_by(Attachment.visit_id)
+            ):
+                files[vid] = count
+    return [VisitListRow(h.id, h.date, h.name, h.activity_type, "、".join(people[h.id]), h.lessons or 0,
+                         files[h.id], h.summary or "") for h in heads]
+
+
+def visit_attachments(store: Store, visit_id: uuid.UUID) -> list[tuple[uuid.UUID, str, str, int]]:
+    """(id, filename, mime type, size) of an activity's attachments."""
+    with store.read() as session:
+        return [tuple(r) for r in session.execute(  # type: ignore[misc]
+            select(Attachment.id, Attachment.filename, Attachment.mime_type, func.length(Attachment.data))
+            .where(Attachment.visit_id == visit_id).order_by(Attachment.filename))]
+
+
+# ---------------------------------------------------------------------------------------
+# Completion sources and remembered values
+# ---------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SchoolChoice:
+    id: uuid.UUID
+    code: str
+    name: str
+
+    @property
+    def text(self) -> str:
+        return f"{self.name}（{self.code}）"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class PersonChoice:
+    """A known person: a teacher record or a visitor seen before."""
+
+    name: str
+    role: str
+    home_school_id: uuid.UUID | None
+    home_school: str
+    teacher_id: uuid.UUID | None
+
+    @property
+    def text(self) -> str:
+        return f"{self.name}（{self.home_school or self.role}）"
+
+
+def school_choices(store: Store) -> list[SchoolChoice]:
+    with store.read() as session:
+        return [SchoolChoice(i, c, n) for i, c, n in session.execute(select(School.id, School.code, School.name).order_by(School.code))]
+
+
+def person_choices(store: Store, limit_visitors: int = 5000) -> list[PersonChoice]:
+    """Teachers with a quota role (by position / backbone level) and their current school,
+    then visitors seen in recent activities (researchers, bureau staff) not already listed."""
+    result: dict[tuple[str, uuid.UUID | None], PersonChoice] = {}
+    with store.read() as session:
+        names = dict(session.execute(select(School.id, School.name)).all())
+        recent = session.execute(
+            select(VisitParticipant.name, VisitParticipant.role, VisitParticipant.home_school_id, VisitParticipant.teacher_id)
+            .order_by(VisitParticipant.created_at.desc()).limit(limit_visitors)).all()
+        for name, role, home, teacher in recent:
+            result.setdefault((name, home), PersonChoice(name, role, home, names.get(home, ""), teacher))
+        query = (select(Teacher.id, Teacher.name, Teacher.position, Teacher.backbone_level, Posting.school_id)
+                 .join(Posting, Posting.teacher_id == Teacher.id).where(Posting.end_on.is_(None))
+                 .order_by(Teacher.name))
+        for tid, name, position, backbone, school in session.execute(query):
+            role = TEACHER_ROLES.get(position) or TEACHER_ROLES.get(backbone or "") or "教师"
+            result.setdefault((name, school), PersonChoice(name, role, school, names.get(school, ""), tid))
+    return list(result.values())
+
+
+# ---------------------------------------------------------------------------------------
+# Pairings register (海门2019计划 四(二)) and what each produced
+# ---------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class PairingView:
+    id: uuid.UUID
+    kind: str
+    supporter: str
+    target: str
+    start: dt.date
+    end: dt.date | None
+    activities: int  # activities it produced in the school year shown
+    last_activity: dt.date | None
+    notes: str
+
+
+def add_pairing(
+    store: Store,
+    kind: str,
+    start: dt.date,
+    *,
+    supporter_school_id: uuid.UUID | None = None,
+    supporter_teacher_id: uuid.UUID | None = None,
+    supporter_name: str | None = None,
+    cluster_id: uuid.UUID | None = None,
+    target_school_id: uuid.UUID | None = None,
+    target_teacher_id: uuid.UUID | None = None,
+    end: dt.date | None = None,
+    notes: str | None = None,
+) -> uuid.UUID:
+    """Record a pairing (audited). Raises VisitError when a side is missing."""
+    if kind not in vocab.PAIRING_KINDS:
+        raise VisitError(f"结对类型“{kind}”不是可选值")
+    supporter_name = (supporter_name or "").strip() or None
+    if not (supporter_school_id or supporter_teacher_id or supporter_name):
+        raise VisitError("请填写帮扶方（学校、教师或姓名）")
+    if not (cluster_id or target_school_id or target_teacher_id):
+        raise VisitError("请填写受援方（集团、学校或教师）")
+    if kind == "包片包抓" and not (supporter_school_id and cluster_id):
+        raise VisitError("包片包抓须选择市属学校和集团(学区)")
+    if end is not None and end < start:
+        raise VisitError("结束日期不能早于开始日期")
+    with store.write(note=f"登记结对：{kind}") as session:
+        pairing = Pairing(
+            id=uuid.uuid4(), kind=kind, start=start, end=end, supporter_school_id=supporter_school_id,
+            supporter_teacher_id=supporter_teacher_id, supporter_name=supporter_name, cluster_id=cluster_id,
+            target_school_id=target_school_id, target_teacher_id=target_teacher_id, notes=notes,
+        )
+        session.add(pairing)
+    return pairing.id
+
+
+def end_pairing(store: Store, pairing_id: uuid.UUID, end: dt.date) -> None:
+    with store.write(note="结对结束") as session:
+        pairing = session.get(Pairing, pairing_id)
+        if pairing is None:
+            raise VisitError("该结对已不存在")
+        if end < pairing.start:
+            raise VisitError("结束日期不能早于开始日期")
+        pairing.end = end
+
+
+def list_pairings(store: Store, profile: Profile, school_year: int, inputs: QuotaInputs | None = None) -> list[PairingView]:
+    """Every pairing, with the activities it produced in ``school_year``.
+
+    An activity is produced by a pairing when it took place at one of the pairing's schools
+    (the cluster's schools, the target school or the target teacher's school) and one of its
+    visitors is the supporter: the supporter teacher (or a visitor of the supporter's name),
+    or — for a school supporter — anyone from that school.
+    """
+    if inputs is None or inputs.school_year != school_year:
+        inputs = load_quota_inputs(store, profile, school_year)
+    schools_of_cluster = {c.id: c.schools for c in inputs.clusters}
+    resolved = {p.id: p for p in inputs.pairings}
+    with store.read() as session:
+        pairings = session.scalars(select(Pairing).order_by(Pairing.kind, Pairing.start)).all()
+        teacher_names = dict(session.execute(select(Teacher.id, Teacher.name)).all())
+        cluster_names = dict(session.execute(select(Cluster.id, Cluster.name)).all())
+    names = inputs.school_names
+    views = []
+    for pairing in pairings:
+        rec = resolved.get(pairing.id.hex)
+        schools: set[str] = set()
+        if pairing.cluster_id:
+            schools |= schools_of_cluster.get(pairing.cluster_id.hex, frozenset())
+        target_school = rec.target_school if rec else hex_id(pairing.target_school_id)
+        if target_school:
+            schools.add(target_school)
+        supporter_school = hex_id(pairing.supporter_school_id)
+        supporter_teacher = hex_id(pairing.supporter_teacher_id)
+        supporter_name = pairing.supporter_name or (teacher_names.get(pairing.supporter_teacher_id) if pairing.supporter_teacher_id else None)
+        count, last = 0, None
+        for visit in inputs.visits:
+            if visit.host_school not in schools:
+                continue
+            if pairing.start > visit.date or (pairing.end is not None and visit.date > pairing.end):
+                continue
+            for p in visit.participants:
+                if (supporter_teacher and p.teacher == supporter_teacher) or \
+                        (not supporter_teacher and supporter_name and p.name == supporter_name) or \
+                        (not supporter_teacher and not pairing.supporter_name and supporter_school and p.home_school == supporter_school):
+                    count += 1
+                    last = visit.date if last is None or visit.date > last else last
+                    break
+        supporter = " ".join(x for x in (
+            names.get(supporter_school or "", ""),
+            teacher_names.get(pairing.supporter_teacher_id, "") if pairing.supporter_teacher_id else "",
+            pairing.supporter_name or "") if x)
+        target = " ".join(x for x in (
+            cluster_names.get(pairing.cluster_id, "") if pairing.cluster_id else "",
+            names.get(hex_id(pairing.target_school_id) or "", ""),
+            teacher_names.get(pairing.target_teacher_id, "") if pairing.target_teacher_id else "") if x)
+        views.append(PairingView(pairing.id, pairing.kind, supporter, target, pairing.start, pairing.end,
+                                 count, last, pairing.notes or ""))
+    return views
+
+
+# ---------------------------------------------------------------------------------------
+# Semester summaries (余教〔2020〕155号 六(二))
+# ---------------------------------------------------------------------------------------
+
+SUMMARY_FIELDS = {"attainment": "目标达成度", "achievements": "主要成效", "problems": "问题", "next_steps": "下步计划"}
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SummaryView:
+    cluster_id: uuid.UUID
+    cluster: str
+    semester: str
+    attainment: str = ""
+    achievements: str = ""
+    problems: str = ""
+    next_steps: str = ""
+    recorded: bool = False
+
+
+def save_summary(store: Store, cluster_id: uuid.UUID, semester: Semester, **fields: str) -> None:
+    """Add or edit a cluster's summary for a semester (one per cluster and semester; audited)."""
+    unknown = set(fields) - set(SUMMARY_FIELDS)
+    if unknown:
+        raise VisitError(f"未知的总结栏目：{'、'.join(sorted(unknown))}")
+    values = {key: (value or "").strip() for key, value in fields.items()}
+    if not any(values.values()):
+        raise VisitError("学期总结不能全部为空")
+    with store.write(note=f"学期总结 {semester.code}") as session:
+        if session.get(Cluster, cluster_id) is None:
+            raise VisitError("该集团(学区)不存在")
+        summary = session.scalars(select(SemesterSummary).where(
+            SemesterSummary.cluster_id == cluster_id, SemesterSummary.semester == semester.code)).first()
+        if summary is None:
+            summary = SemesterSummary(id=uuid.uuid4(), cluster_id=cluster_id, semester=semester.code)
+            session.add(summary)
+        for key, value in values.items():
+            setattr(summary, key, value)
+
+
+def list_summaries(store: Store, semester: Semester) -> list[SummaryView]:
+    """Every cluster, with its summary for the semester when recorded."""
+    with store.read() as session:
+        clusters = session.execute(select(Cluster.id, Cluster.name).order_by(Cluster.name)).all()
+        found = {s.cluster_id: s for s in session.scalars(
+            select(SemesterSummary).where(SemesterSummary.semester == semester.code))}
+    result = []
+    for cid, name in clusters:
+        s = found.get(cid)
+        if s is None:
+            result.append(SummaryView(cid, name, semester.code))
+        else:
+            result.append(SummaryView(cid, name, semester.code, s.attainment, s.achievements, s.problems,
+                                      s.next_steps, True))
+    return result

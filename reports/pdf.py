@@ -290,8 +290,8 @@ class ReportDocument(BaseDocTemplate):
         self._heading_seq = 0
         super().handle_documentBegin()
 
-    def build_story(self, story: list[Flowable]) -> None:
-        """Lay out ``story`` (as many passes as the table of contents needs)."""
+    def build_story(self, story: list[Flowable]) -> int:
+        """Lay out ``story`` (as many passes as the table of contents needs); returns the page count."""
         title = self.info.title
         skip = frozenset({1}) if self.cover_page else frozenset()
 
@@ -300,6 +300,7 @@ class ReportDocument(BaseDocTemplate):
 
         _Canvas.skip = skip
         self.multiBuild(story, canvasmaker=_Canvas, maxPasses=6)
+        return int(self.page)
 
 
 def build_pdf(
@@ -308,9 +309,9 @@ def build_pdf(
     story_maker: Callable[[], list[Flowable]],
     *,
     cover_page: bool = True,
-) -> None:
-    """Build a document from a fresh story (``multiBuild`` consumes the flowables)."""
-    ReportDocument(target, info, cover_page=cover_page).build_story(story_maker())
+) -> int:
+    """Build a document from a fresh story; returns the page count."""
+    return ReportDocument(target, info, cover_page=cover_page).build_story(story_maker())
 
 
 def cover(info: DocInfo) -> list[Flowable]:

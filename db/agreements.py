@@ -1,0 +1,524 @@
+"""Agreements (教共体建设协议书 / 帮扶协议) in the store: create from the template, edit, print, sign.
+
+An agreement starts as the template ``resources/templates/agreement.toml`` filled for one
+cluster: its parties (lead school = 甲方, members = 乙方, 丙方 …, as they stand on the
+first day of the term), its type's duties (余教〔2020〕155号 五), and measurable targets
+whose figures and clauses come from the policy profile — the template never holds a
+number of its own.
+
+Life of a record (every step one audited :meth:`Store.write`):
+
+* :func:`create_agreement` — version 1;
+* :func:`edit_clauses` — the clerk's text; version + 1 (unchanged text → no new version);
+* :func:`record_printing` — ``printed_version`` and ``printed_text`` keep exactly what went
+  to paper, so a later edit never changes what was signed;
+* :func:`record_signed` — the signing date;
+* :func:`attach_scan` — the scanned signed copy, kept inside the database.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import tomllib
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+
+from db.engine import StoreError
+from db.models import Agreement, AgreementParty, Attachment, Cluster, Membership, Region, School, Setting
+from db.store import Store
+from policy import vocab
+from policy.profile import Profile
+from resources import resource_path
+
+TEMPLATE = resource_path("templates", "agreement.toml")
+PARTY_LABELS = ("甲方", "乙方", "丙方", "丁方", "戊方", "己方", "庚方", "辛方", "壬方", "癸方")
+BUREAU_KEY = "bureau_name"
+OFF = "（本方案未作规定）"
+PERIODS = {"semester": "学期", "year": "学年"}
+MEASURE_UNITS = {"count": "次", "lessons": "节"}
+
+
+class AgreementError(StoreError):
+    """An agreement that cannot be made or changed (unknown cluster, empty clause…)."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Section:
+    heading: str
+    text: str
+
+    def as_json(self) -> dict[str, str]:
+        return {"heading": self.heading, "text": self.text}
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Party:
+    label: str  # 甲方 / 乙方 …
+    school_id: uuid.UUID
+    school_name: str
+    role: str  # 牵头校 / 成员校 …
+    signatory: str | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Scan:
+    id: uuid.UUID
+    filename: str
+    mime_type: str
+    size: int
+    sha256: str
+    added: dt.datetime
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class AgreementDoc:
+    """An agreement as plain data: what the PDF and the 协议 page show."""
+
+    id: uuid.UUID
+    cluster_id: uuid.UUID
+    cluster_name: str
+    cluster_kind: str
+    title: str
+    preamble: str
+    sections: tuple[Section, ...]
+    parties: tuple[Party, ...]
+    term_start: dt.date
+    term_end: dt.date
+    version: int
+    printed_version: int | None
+    signed_on: dt.date | None
+    bureau: str
+    scans: tuple[Scan, ...] = ()
+
+    @property
+    def printed_is_current(self) -> bool:
+        return self.printed_version == self.version
+
+
+# ---- the bureau's name ---------------------------------------------------------------
+
+
+def bureau_name(store: Store, region_id: uuid.UUID | None = None) -> str:
+    """The issuing bureau: the ``bureau_name`` setting, else the region's name + 教育局."""
+    with store.read() as session:
+        setting = session.get(Setting, BUREAU_KEY)
+        if setting is not None and isinstance(setting.value, dict) and setting.value.get("name"):
+            return str(setting.value["name"])
+        rows = session.execute(select(Region.id, Region.name, Region.level)).all()
+    chosen = next((r for r in rows if r.id == region_id), None)
+    if chosen is None:
+        counties = [r for r in rows if r.level == "县区"]
+        cities = [r for r in rows if r.level == "市"]
+        chosen = counties[0] if len(counties) == 1 else (cities[0] if cities else (rows[0] if rows else None))
+    if chosen is None:
+        return "教育局"
+    return chosen.name if chosen.name.endswith("局") else f"{chosen.name}教育局"
+
+
+# ---- template ------------------------------------------------------------------------
+
+
+def load_template() -> dict[str, Any]:
+    with TEMPLATE.open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def figure_text(profile: Profile, figure_id: str) -> str:
+    """A figure as a clause quotes it: 0.1 → '10%', 6 with unit 所 → '6所'."""
+    if figure_id not in profile.figures:
+        return OFF
+    fig = profile.figures[figure_id]
+    if not fig.enabled:
+        return OFF
+    value = fig.value
+    if fig.unit == "比例" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"{value * 100:g}%"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if fig.unit in ("所", "人", "年", "届", "学时", "岁", "平方米", "节", "次"):
+        return f"{value:,}{fig.unit}" if isinstance(value, int) and value >= 10000 else f"{value}{fig.unit}"
+    return str(value)
+
+
+class _Figures(dict[str, str]):
+    def __init__(self, profile: Profile, clauses: bool) -> None:
+        super().__init__()
+        self.profile = profile
+        self.clauses = clauses
+
+    def __missing__(self, key: str) -> str:
+        if self.clauses:
+            return self.profile.figures[key].clause if key in self.profile.figures else "POLICY"
+        return figure_text(self.profile, key)
+
+
+def fill_template(
+    template: dict[str, Any],
+    *,
+    cluster: str,
+    kind: str,
+    area: str | None,
+    lead: str,
+    members: list[str],
+    term_start: dt.date,
+    term_end: dt.date,
+    term_years: int,
+    bureau: str,
+    profile: Profile,
+) -> tuple[str, str, list[Section]]:
+    """(title, preamble, sections) of the template filled for one cluster."""
+    party_names = [lead, *members]
+    labels = PARTY_LABELS[: len(party_names)]
+    values: dict[str, Any] = {
+        "cluster": cluster,
+        "kind": kind,
+        "area": area or "",
+        "area_text": f"，属{area}片区" if area else "",
+        "lead": lead,
+        "members": "、".join(members) if members else "（暂无）",
+        "party_list": "、".join(f"{label}{name}" for label, name in zip(labels, party_names, strict=False)),
+        "term_start": _cn_date(term_start),
+        "term_end": _cn_date(term_end),
+        "term_years": term_years,
+        "bureau": bureau,
+        "copies": len(party_names) + 1,
+        "fig": _Figures(profile, clauses=False),
+        "clause": _Figures(profile, clauses=True),
+    }
+
+    def fill(text: str) -> str:
+        return text.format(**values)
+
+    sections: list[Section] = []
+    for block in template.get("common_head", []):
+        sections.append(Section(fill(block["heading"]), fill(block["text"])))
+    kind_blocks = template.get("kinds", {}).get(kind) or template.get("kinds", {}).get("共建型教共体", [])
+    for block in kind_blocks:
+        sections.append(Section(fill(block["heading"]), fill(block["text"])))
+    targets = template.get("targets")
+    if targets:
+        lines = []
+        if "exchange.min_share" in profile.figures and profile.figures["exchange.min_share"].enabled:
+            lines.append(fill(targets["exchange"]))
+        for quota in profile.quotas:
+            if not quota.enabled:
+                continue
+            lines.append(targets["quota"].format(
+                label=quota.label, minimum=quota.minimum, unit=MEASURE_UNITS.get(quota.measure, "次"),
+                period=PERIODS.get(quota.period, quota.period), clause=quota.clause,
+            ))
+        numbered = "\n".join(f"（{i}）{line}；" if i < len(lines) else f"（{i}）{line}。"
+                             for i, line in enumerate(lines, start=1))
+        sections.append(Section(fill(targets["heading"]), fill(targets["intro"]) + "\n" + numbered))
+    for block in template.get("common_tail", []):
+        sections.append(Section(fill(block["heading"]), fill(block["text"])))
+    return fill(template["title"]), fill(template["preamble"]), sections
+
+
+def _cn_date(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def add_years(day: dt.date, years: int) -> dt.date:
+    """Same day ``years`` later (29 February → 28 February)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+# ---- records -------------------------------------------------------------------------
+
+
+def find_cluster(store: Store, name: str) -> tuple[uuid.UUID, str]:
+    """(id, name) of the cluster called ``name``.
+
+    Raises:
+        AgreementError: no cluster of that name (the message names it).
+    """
+    with store.read() as session:
+        row = session.execute(select(Cluster.id, Cluster.name).where(Cluster.name == name)).first()
+    if row is None:
+        raise AgreementError(f"没有名为“{name}”的集团(学区)/教共体")
+    return row.id, row.name
+
+
+def _parties_on(session: Any, cluster: Cluster, on: dt.date) -> list[tuple[School, str]]:
+    """Lead first, then members by name, as they stood on ``on`` (or today if none then)."""
+    memberships = session.scalars(select(Membership).where(Membership.cluster_id == cluster.id)).all()
+    active = [m for m in memberships if m.joined <= on and (m.left_on is None or on < m.left_on)]
+    if not active:
+        today = dt.date.today()
+        active = [m for m in memberships if m.joined <= today and (m.left_on is None or today < m.left_on)]
+    schools = {s.id: s for s in session.scalars(
+        select(School).where(School.id.in_([m.school_id for m in active] + [cluster.lead_school_id]))
+    )}
+    lead_id = cluster.lead_school_id
+    if lead_id is None:
+        lead_id = next((m.school_id for m in active if m.role in vocab.LEAD_ROLES), None)
+    result: list[tuple[School, str]] = []
+    if lead_id is not None and lead_id in schools:
+        role = next((m.role for m in active if m.school_id == lead_id), "牵头校")
+        result.append((schools[lead_id], role))
+    others = sorted(
+        ((schools[m.school_id], m.role) for m in active if m.school_id != lead_id and m.school_id in schools),
+        key=lambda pair: pair[0].name,
+    )
+    seen = {lead_id}
+    for school, role in others:
+        if school.id not in seen:
+            seen.add(school.id)
+            result.append((school, role))
+    return result
+
+
+def create_agreement(
+    store: Store,
+    cluster_id: uuid.UUID,
+    profile: Profile,
+    *,
+    term_start: dt.date | None = None,
+    term_years: int | None = None,
+) -> uuid.UUID:
+    """A new agreement of the cluster from the template (version 1); returns its id.
+
+    Raises:
+        AgreementError: unknown cluster, or a cluster with no lead school and no members.
+    """
+    template = load_template()
+    years = term_years or int(template.get("default_term_years", 3))
+    start = term_start or dt.date.today()
+    end = add_years(start, years) - dt.timedelta(days=1)
+    with store.read() as session:
+        cluster = session.get(Cluster, cluster_id)
+        if cluster is None:
+            raise AgreementError("找不到该集团(学区)/教共体")
+        parties = _parties_on(session, cluster, start)
+        region_id = cluster.region_id
+        name, kind, area = cluster.name, cluster.kind, cluster.area
+    if len(parties) < 2:
+        raise AgreementError(f"“{name}”没有牵头校和成员校，无法生成协议（至少需要两方）")
+    bureau = bureau_name(store, region_id)
+    title, preamble, sections = fill_template(
+        template, cluster=name, kind=kind, area=area, lead=parties[0][0].name,
+        members=[s.name for s, _ in parties[1:]], term_start=start, term_end=end, term_years=years,
+        bureau=bureau, profile=profile,
+    )
+    agreement_id = uuid.uuid4()
+    with store.write(f"生成协议：{name}") as session:
+        agreement = Agreement(
+            id=agreement_id, cluster_id=cluster_id, title=title, term_start=start, term_end=end,
+            clauses={"preamble": preamble, "sections": [s.as_json() for s in sections],
+                     "profile": profile.id, "template": str(template.get("source", ""))},
+            version=1,
+        )
+        for label, (school, _role) in zip(PARTY_LABELS, parties, strict=False):
+            agreement.parties.append(AgreementParty(label=label, school_id=school.id))
+        session.add(agreement)
+    return agreement_id
+
+
+def _agreement(session: Any, agreement_id: uuid.UUID) -> Agreement:
+    agreement = session.get(Agreement, agreement_id)
+    if agreement is None:
+        raise AgreementError("找不到该协议")
+    return agreement
+
+
+def edit_clauses(
+    store: Store,
+    agreement_id: uuid.UUID,
+    sections: list[Section],
+    *,
+    preamble: str | None = None,
+    title: str | None = None,
+) -> int:
+    """Replace the clause text; returns the new version (unchanged text → same version).
+
+    Raises:
+        AgreementError: no sections, or a section with neither heading nor text.
+    """
+    if not sections:
+        raise AgreementError("协议至少应有一条条款")
+    for number, section in enumerate(sections, start=1):
+        if not section.heading.strip() and not section.text.strip():
+            raise AgreementError(f"第{number}条条款为空")
+    with store.write("修改协议条款") as session:
+        agreement = _agreement(session, agreement_id)
+        new = dict(agreement.clauses)
+        new["sections"] = [s.as_json() for s in sections]
+        if preamble is not None:
+            new["preamble"] = preamble
+        changed = new != agreement.clauses or (title is not None and title != agreement.title)
+        if not changed:
+            return agreement.version
+        agreement.clauses = new
+        if title is not None:
+            agreement.title = title
+        agreement.version = agreement.version + 1
+        return agreement.version
+
+
+def set_term(store: Store, agreement_id: uuid.UUID, start: dt.date, end: dt.date) -> int:
+    """Change the term (a change of what is signed: version + 1)."""
+    if end < start:
+        raise AgreementError("协议期限的结束日期早于开始日期")
+    with store.write("修改协议期限") as session:
+        agreement = _agreement(session, agreement_id)
+        if (agreement.term_start, agreement.term_end) != (start, end):
+            agreement.term_start, agreement.term_end = start, end
+            agreement.version += 1
+        return agreement.version
+
+
+def set_signatory(store: Store, agreement_id: uuid.UUID, label: str, signatory: str | None) -> None:
+    with store.write("协议签字人") as session:
+        agreement = _agreement(session, agreement_id)
+        party = next((p for p in agreement.parties if p.label == label), None)
+        if party is None:
+            raise AgreementError(f"协议没有{label}")
+        party.signatory = signatory or None
+
+
+def record_printing(store: Store, agreement_id: uuid.UUID) -> int:
+    """Remember the version sent to paper and its full text; returns that version."""
+    doc = load_agreement(store, agreement_id)
+    snapshot = {
+        "title": doc.title, "preamble": doc.preamble,
+        "sections": [s.as_json() for s in doc.sections],
+        "parties": [{"label": p.label, "school": p.school_name, "signatory": p.signatory} for p in doc.parties],
+        "term_start": doc.term_start.isoformat(), "term_end": doc.term_end.isoformat(),
+        "version": doc.version, "printed_at": dt.datetime.now().isoformat(timespec="seconds"),
+    }
+    with store.write("打印协议") as session:
+        agreement = _agreement(session, agreement_id)
+        agreement.printed_version = agreement.version
+        agreement.printed_text = snapshot
+        return agreement.version
+
+
+def record_signed(store: Store, agreement_id: uuid.UUID, signed_on: dt.date | None) -> None:
+    """The date all parties signed (None clears it).
+
+    Raises:
+        AgreementError: the agreement was never printed, or was edited after printing
+            (what was signed must be a printed version).
+    """
+    with store.write("协议签订日期") as session:
+        agreement = _agreement(session, agreement_id)
+        if signed_on is not None and agreement.printed_version is None:
+            raise AgreementError("协议尚未打印，不能登记签订日期")
+        agreement.signed_on = signed_on
+
+
+def attach_scan(store: Store, agreement_id: uuid.UUID, filename: str, data: bytes, mime_type: str | None = None) -> uuid.UUID:
+    """Keep the scanned signed copy inside the database; returns the attachment id."""
+    if not data:
+        raise AgreementError(f"扫描件“{filename}”是空文件")
+    mime = mime_type or _guess_mime(filename)
+    attachment_id = uuid.uuid4()
+    with store.write(f"协议扫描件：{filename}") as session:
+        _agreement(session, agreement_id)
+        session.add(Attachment(id=attachment_id, agreement_id=agreement_id, filename=filename, mime_type=mime,
+                               sha256=hashlib.sha256(data).hexdigest(), data=data))
+    return attachment_id
+
+
+def scan_bytes(store: Store, attachment_id: uuid.UUID) -> tuple[str, bytes]:
+    with store.read() as session:
+        attachment = session.get(Attachment, attachment_id)
+        if attachment is None:
+            raise AgreementError("找不到该扫描件")
+        return attachment.filename, attachment.data
+
+
+def _guess_mime(filename: str) -> str:
+    lower = filename.lower()
+    for suffix, mime in ((".pdf", "application/pdf"), (".png", "image/png"), (".jpg", "image/jpeg"),
+                         (".jpeg", "image/jpeg"), (".tif", "image/tiff"), (".tiff", "image/tiff")):
+        if lower.endswith(suffix):
+            return mime
+    return "application/octet-stream"
+
+
+def load_agreement(store: Store, agreement_id: uuid.UUID) -> AgreementDoc:
+    with store.read() as session:
+        agreement = _agreement(session, agreement_id)
+        cluster = session.get(Cluster, agreement.cluster_id)
+        assert cluster is not None
+        school_ids = [p.school_id for p in agreement.parties]
+        schools = {s.id: s for s in session.scalars(select(School).where(School.id.in_(school_ids)))}
+        roles = {m.school_id: m.role for m in session.scalars(
+            select(Membership).where(Membership.cluster_id == cluster.id).order_by(Membership.joined))}
+        parties = tuple(
+            Party(p.label, p.school_id, schools[p.school_id].name if p.school_id in schools else "（已删除）",
+                  roles.get(p.school_id, "牵头校" if p.school_id == cluster.lead_school_id else "成员校"),
+                  p.signatory)
+            for p in sorted(agreement.parties, key=lambda p: PARTY_LABELS.index(p.label)
+                            if p.label in PARTY_LABELS else 99)
+        )
+        scans = tuple(
+            Scan(a.id, a.filename, a.mime_type, len(a.data), a.sha256, a.created_at)
+            for a in session.scalars(select(Attachment).where(Attachment.agreement_id == agreement.id)
+                                     .order_by(Attachment.created_at))
+        )
+        clauses = agreement.clauses or {}
+        region_id = cluster.region_id
+        doc = AgreementDoc(
+            id=agreement.id, cluster_id=cluster.id, cluster_name=cluster.name, cluster_kind=cluster.kind,
+            title=agreement.title, preamble=str(clauses.get("preamble", "")),
+            sections=tuple(Section(str(s.get("heading", "")), str(s.get("text", "")))
+                           for s in clauses.get("sections", [])),
+            parties=parties, term_start=agreement.term_start, term_end=agreement.term_end,
+            version=agreement.version, printed_version=agreement.printed_version,
+            signed_on=agreement.signed_on, bureau="", scans=scans,
+        )
+    return dataclasses.replace(doc, bureau=bureau_name(store, region_id))
+
+
+def printed_snapshot(store: Store, agreement_id: uuid.UUID) -> dict[str, Any] | None:
+    with store.read() as session:
+        return _agreement(session, agreement_id).printed_text
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class AgreementRow:
+    """One line of the 协议 page's list."""
+
+    id: uuid.UUID
+    cluster_id: uuid.UUID
+    cluster_name: str
+    title: str
+    term_start: dt.date
+    term_end: dt.date
+    version: int
+    printed_version: int | None
+    signed_on: dt.date | None
+    scans: int
+
+
+def list_agreements(store: Store, cluster_id: uuid.UUID | None = None) -> list[AgreementRow]:
+    """Agreements by cluster name, newest term first within a cluster."""
+    from sqlalchemy import func
+
+    scans = (select(Attachment.agreement_id, func.count().label("n"))
+             .where(Attachment.agreement_id.is_not(None)).group_by(Attachment.agreement_id).subquery())
+    query = (select(Agreement.id, Agreement.cluster_id, Cluster.name, Agreement.title, Agreement.term_start,
+                    Agreement.term_end, Agreement.version, Agreement.printed_version, Agreement.signed_on,
+                    func.coalesce(scans.c.n, 0))
+             .join(Cluster, Cluster.id == Agreement.cluster_id)
+             .outerjoin(scans, scans.c.agreement_id == Agreement.id)
+             .order_by(Cluster.name, Agreement.term_start.desc(), Agreement.created_at.desc()))
+    if cluster_id is not None:
+        query = query.where(Agreement.cluster_id == cluster_id)
+    with store.read() as session:
+        return [AgreementRow(*row) for row in session.execute(query)]
+
+
+def latest_for_cluster(store: Store, cluster_id: uuid.UUID) -> uuid.UUID | None:
+    rows = list_agreements(store, cluster_id)
+    return rows[0].id if rows else None

@@ -1,0 +1,90 @@
+"""``edubridge report annual|agreement|notice|statistics -o FILE.pdf``: print-ready documents.
+
+Each subcommand writes one PDF and prints one line (``--json``: path, pages, bytes).
+Unknown clusters, years without an approved plan and unwritable paths are expected
+failures: one line on stderr, exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from pathlib import Path
+
+from desktop.cli import CliError
+from desktop.commands import open_store, print_json
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期“{text}”应写作 2025-09-01") from None
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("report", help="生成可打印的 PDF 文档（年度评价报告、协议书、公示名单、统计表）")
+    kinds = parser.add_subparsers(dest="report_kind", metavar="KIND", required=True)
+
+    def common(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("-o", "--output", required=True, metavar="FILE.pdf", help="输出的 PDF 文件")
+        sub.add_argument("--json", action="store_true", help="以 JSON 输出结果")
+        sub.set_defaults(run=run)
+
+    annual = kinds.add_parser("annual", help="年度评价报告（全县或一个集团/教共体）")
+    annual.add_argument("--year", type=int, required=True, help="学年起始年份，如 2025 表示 2025—2026学年")
+    annual.add_argument("--cluster", metavar="NAME", help="只评价这个集团(学区)/教共体")
+    common(annual)
+
+    agreement = kinds.add_parser("agreement", help="教共体建设协议书（无协议时按模板生成）")
+    agreement.add_argument("--cluster", metavar="NAME", required=True, help="集团(学区)/教共体名称")
+    agreement.add_argument("--new", action="store_true", help="按模板重新生成一份新协议")
+    agreement.add_argument("--start", type=_date, metavar="YYYY-MM-DD", help="新协议的起始日期（默认今天）")
+    agreement.add_argument("--years", type=int, metavar="N", help="新协议的期限（年，默认按模板）")
+    common(agreement)
+
+    notice = kinds.add_parser("notice", help="交流轮岗公示名单及个人交流通知书")
+    notice.add_argument("--year", type=int, required=True, help="学年起始年份")
+    notice.add_argument("--no-letters", action="store_true", help="只印公示名单，不印个人通知书")
+    common(notice)
+
+    statistics = kinds.add_parser("statistics", help="集团(学区)基本情况统计表")
+    statistics.add_argument("--date", type=_date, metavar="YYYY-MM-DD", help="统计日期（默认今天）")
+    common(statistics)
+
+
+def _check_output(path: Path) -> Path:
+    if path.suffix.lower() != ".pdf":
+        raise CliError(f"输出文件应以 .pdf 结尾：{path}")
+    if not path.parent.exists():
+        raise CliError(f"输出文件夹不存在：{path.parent}")
+    if path.is_dir():
+        raise CliError(f"输出路径是一个文件夹：{path}")
+    return path
+
+
+def run(args: argparse.Namespace) -> int:
+    from reports import documents
+
+    output = _check_output(Path(args.output))
+    store = open_store(args)
+    try:
+        try:
+            if args.report_kind == "annual":
+                result = documents.annual_report(store, args.year, output, cluster=args.cluster)
+            elif args.report_kind == "agreement":
+                result = documents.agreement(store, args.cluster, output, new=args.new, start=args.start,
+                                             years=args.years)
+            elif args.report_kind == "notice":
+                result = documents.exchange_notice(store, args.year, output, letters=not args.no_letters)
+            else:
+                result = documents.statistics(store, output, on=args.date)
+        except documents.ReportError as exc:
+            raise CliError(str(exc)) from None
+    finally:
+        store.dispose()
+    if args.json:
+        print_json(result.as_json())
+    else:
+        print(f"已生成 {result.path}（{result.pages} 页，{result.size / 1024:.0f} KB）{result.remark}")
+    return 0

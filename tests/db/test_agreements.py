@@ -1,0 +1,130 @@
+"""Agreements: made from the template for a cluster, edited as audited versions, printed,
+signed and scanned (db.agreements)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import pytest
+from sqlalchemy import select
+
+from db import agreements as ag
+from db.models import AuditEntry, Cluster, Membership, Region, School
+from db.store import Store
+from policy.profile import load_profile
+
+LONG_NAME = "青禾县洪广镇金山村九年一贯制学校与教学点联合校区（东区）"
+
+
+def _seed(store: Store, kind: str = "共建型教共体") -> uuid.UUID:
+    with store.write("seed") as s:
+        region = Region(code="640122", name="青禾县", level="县区")
+        s.add(region)
+        s.flush()
+        lead = School(code="S001", name="青禾县第一小学", stage="小学", location="城区", region_id=region.id,
+                      students=1800, classes=40)
+        member = School(code="S002", name=LONG_NAME, stage="九年一贯制", location="乡村", region_id=region.id,
+                        students=300, classes=9)
+        other = School(code="S003", name="柳湾小学", stage="小学", location="乡村", region_id=region.id,
+                       students=120, classes=6)
+        gone = School(code="S004", name="已离开小学", stage="小学", location="乡村", region_id=region.id)
+        s.add_all([lead, member, other, gone])
+        s.flush()
+        cluster = Cluster(name="青禾县第一小学教共体", kind=kind, region_id=region.id, lead_school_id=lead.id,
+                          founded=dt.date(2023, 9, 1))
+        s.add(cluster)
+        s.flush()
+        for school, role in ((lead, "支援校"), (member, "受援校"), (other, "受援校")):
+            s.add(Membership(cluster_id=cluster.id, school_id=school.id, role=role, joined=dt.date(2023, 9, 1)))
+        s.add(Membership(cluster_id=cluster.id, school_id=gone.id, role="受援校", joined=dt.date(2023, 9, 1),
+                         left_on=dt.date(2024, 9, 1)))
+        return cluster.id
+
+
+def test_create_fills_parties_duties_and_profile_figures(store: Store) -> None:
+    cluster_id = _seed(store)
+    agreement_id = ag.create_agreement(store, cluster_id, load_profile(), term_start=dt.date(2025, 9, 1))
+    doc = ag.load_agreement(store, agreement_id)
+    assert [(p.label, p.school_name) for p in doc.parties] == [
+        ("甲方", "青禾县第一小学"), ("乙方", "柳湾小学"), ("丙方", LONG_NAME)]
+    assert doc.term_end == dt.date(2028, 8, 31)
+    assert doc.version == 1 and doc.printed_version is None
+    text = "\n".join(f"{s.heading}{s.text}" for s in doc.sections)
+    assert "考核捆绑" in text and "师资同盘" not in text  # 共建型 duties, not 融合型
+    assert "不少于符合交流条件教师的10%" in text and "骨干教师不少于交流人数的20%" in text
+    assert "每学期不少于15节（银川2023方案 二(二)5）" in text  # a lesson quota with its clause
+    assert "已离开小学" not in text + doc.preamble
+    assert doc.bureau == "青禾县教育局"
+
+
+def test_figures_follow_the_profile(store: Store) -> None:
+    cluster_id = _seed(store, kind="融合型教共体")
+    profile = load_profile().with_overrides({"exchange.min_share": 0.15})
+    doc = ag.load_agreement(store, ag.create_agreement(store, cluster_id, profile))
+    text = "".join(s.heading + s.text for s in doc.sections)
+    assert "教师的15%" in text and "师资同盘" in text
+
+
+def test_edit_bumps_version_and_is_audited(store: Store) -> None:
+    cluster_id = _seed(store)
+    agreement_id = ag.create_agreement(store, cluster_id, load_profile())
+    doc = ag.load_agreement(store, agreement_id)
+    sections = list(doc.sections)
+    sections[0] = ag.Section(sections[0].heading, "经协商，双方同意增加同步课堂每周两节。")
+    assert ag.edit_clauses(store, agreement_id, sections) == 2
+    assert ag.edit_clauses(store, agreement_id, sections) == 2  # nothing changed: no new version
+    assert ag.load_agreement(store, agreement_id).sections[0].text == "经协商，双方同意增加同步课堂每周两节。"
+    with store.read() as s:
+        updates = s.scalars(select(AuditEntry).where(
+            AuditEntry.entity == "agreement", AuditEntry.action == "update",
+            AuditEntry.entity_id == str(agreement_id))).all()
+    assert len(updates) == 1
+    assert updates[0].before["version"] == 1 and updates[0].after["version"] == 2
+    assert "同步课堂每周两节" in str(updates[0].after["clauses"])
+    with pytest.raises(ag.AgreementError, match="第1条条款为空"):
+        ag.edit_clauses(store, agreement_id, [ag.Section(" ", "")])
+
+
+def test_printing_keeps_what_went_to_paper_and_signing_needs_it(store: Store) -> None:
+    cluster_id = _seed(store)
+    agreement_id = ag.create_agreement(store, cluster_id, load_profile())
+    with pytest.raises(ag.AgreementError, match="尚未打印"):
+        ag.record_signed(store, agreement_id, dt.date(2025, 9, 10))
+    assert ag.record_printing(store, agreement_id) == 1
+    printed = ag.load_agreement(store, agreement_id)
+    ag.edit_clauses(store, agreement_id, [ag.Section("第一条", "改过的文字")])
+    snapshot = ag.printed_snapshot(store, agreement_id)
+    assert snapshot is not None and snapshot["version"] == 1
+    assert snapshot["sections"][0]["text"] == printed.sections[0].text != "改过的文字"
+    doc = ag.load_agreement(store, agreement_id)
+    assert (doc.version, doc.printed_version, doc.printed_is_current) == (2, 1, False)
+    ag.record_signed(store, agreement_id, dt.date(2025, 9, 10))
+    assert ag.load_agreement(store, agreement_id).signed_on == dt.date(2025, 9, 10)
+
+
+def test_scan_is_kept_in_the_database(store: Store) -> None:
+    cluster_id = _seed(store)
+    agreement_id = ag.create_agreement(store, cluster_id, load_profile())
+    scan_id = ag.attach_scan(store, agreement_id, "签字版.pdf", b"%PDF-1.4 scanned")
+    doc = ag.load_agreement(store, agreement_id)
+    assert [(s.filename, s.mime_type, s.size) for s in doc.scans] == [("签字版.pdf", "application/pdf", 16)]
+    assert ag.scan_bytes(store, scan_id) == ("签字版.pdf", b"%PDF-1.4 scanned")
+    assert ag.list_agreements(store)[0].scans == 1
+    with pytest.raises(ag.AgreementError, match="空文件"):
+        ag.attach_scan(store, agreement_id, "空.png", b"")
+
+
+def test_cluster_without_members_cannot_have_an_agreement(store: Store) -> None:
+    with store.write("seed") as s:
+        region = Region(code="640122", name="青禾县", level="县区")
+        s.add(region)
+        s.flush()
+        cluster = Cluster(name="空集团", kind="学区", region_id=region.id)
+        s.add(cluster)
+        s.flush()
+        cluster_id = cluster.id
+    with pytest.raises(ag.AgreementError, match="至少需要两方"):
+        ag.create_agreement(store, cluster_id, load_profile())
+    with pytest.raises(ag.AgreementError, match="没有名为“不存在”"):
+        ag.find_cluster(store, "不存在")

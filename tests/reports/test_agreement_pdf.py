@@ -1,0 +1,88 @@
+"""The agreement PDF: serif face embedded, every party with a signature-and-seal block,
+clauses and the profile's targets on paper; ``edubridge report agreement`` records the print."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from pathlib import Path
+
+from db import agreements as ag
+from db.models import Cluster, Membership, Region, School
+from db.store import Store
+from desktop.cli import main
+from policy.profile import load_profile
+from reports.agreement import write_agreement
+
+LONG_NAME = "青禾县洪广镇金山村九年一贯制学校附属幼儿园与教学点联合校区（东区）"
+
+
+def _seed(store: Store) -> uuid.UUID:
+    with store.write("seed") as s:
+        region = Region(code="640122", name="青禾县", level="县区")
+        s.add(region)
+        s.flush()
+        schools = [
+            School(code="S001", name="青禾县第一小学", stage="小学", location="城区", region_id=region.id),
+            School(code="S002", name=LONG_NAME, stage="九年一贯制", location="乡村", region_id=region.id),
+            School(code="S003", name="A&B<柳湾>小学", stage="小学", location="乡村", region_id=region.id),
+        ]
+        s.add_all(schools)
+        s.flush()
+        cluster = Cluster(name="青禾县第一小学教共体", kind="协作型教共体", region_id=region.id,
+                          lead_school_id=schools[0].id)
+        s.add(cluster)
+        s.flush()
+        for school, role in zip(schools, ("支援校", "受援校", "受援校"), strict=True):
+            s.add(Membership(cluster_id=cluster.id, school_id=school.id, role=role, joined=dt.date(2023, 9, 1)))
+        return cluster.id
+
+
+def test_agreement_pdf_has_parties_clauses_and_signature_blocks(store: Store, tmp_path: Path, pdf) -> None:
+    cluster_id = _seed(store)
+    agreement_id = ag.create_agreement(store, cluster_id, load_profile(), term_start=dt.date(2025, 9, 1))
+    out = tmp_path / "agreement.pdf"
+    pages = write_agreement(ag.load_agreement(store, agreement_id), out)
+    assert pages == pdf.pages(out) >= 2
+    pdf.assert_all_embedded(out)
+    assert any("NotoSerifSC" in name for name, _, _ in pdf.fonts(out))
+    pdf.assert_inside_page(out)
+    flat = pdf.flat(out)
+    for expected in ("青禾县第一小学教共体建设协议书", "甲方：青禾县第一小学（支援校）", "乙方：A&B<柳湾>小学",
+                     LONG_NAME, "愿景协同", "项目评估", "2025年9月1日至2028年8月31日",
+                     "不少于符合交流条件教师的10%", "备案单位：青禾县教育局"):
+        assert expected in flat, expected
+    last = pdf.page_texts(out)[-1]
+    assert last.count("法定代表人或授权代表（签字）") == 3 and last.count("盖章处") == 3
+    for label in ("甲方", "乙方", "丙方"):
+        assert f"{label}（" in last
+
+
+def test_cli_prints_and_records_the_version(store: Store, db_path: Path, tmp_path: Path, pdf, capsys) -> None:
+    cluster_id = _seed(store)
+    out = tmp_path / "协议.pdf"
+    assert main(["--db", str(db_path), "report", "agreement", "--cluster", "青禾县第一小学教共体",
+                 "-o", str(out)]) == 0
+    assert "按模板新建协议" in capsys.readouterr().out
+    agreement_id = ag.latest_for_cluster(store, cluster_id)
+    assert agreement_id is not None
+    doc = ag.load_agreement(store, agreement_id)
+    assert (doc.version, doc.printed_version) == (1, 1)
+    snapshot = ag.printed_snapshot(store, agreement_id)
+    assert snapshot is not None and snapshot["parties"][0]["school"] == "青禾县第一小学"
+    # A second print reuses the same agreement.
+    assert main(["--db", str(db_path), "report", "agreement", "--cluster", "青禾县第一小学教共体",
+                 "-o", str(out)]) == 0
+    assert len(ag.list_agreements(store, cluster_id)) == 1
+
+
+def test_cli_unknown_cluster_is_one_line_exit_2(store: Store, db_path: Path, tmp_path: Path, capsys) -> None:
+    _seed(store)
+    out = tmp_path / "x.pdf"
+    assert main(["--db", str(db_path), "report", "agreement", "--cluster", "没有这个教共体", "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "没有这个教共体" in err and "Traceback" not in err
+    assert not out.exists()
+    assert main(["--db", str(db_path), "report", "agreement", "--cluster", "青禾县第一小学教共体",
+                 "-o", str(tmp_path / "no" / "x.pdf")]) == 2
+    assert "输出文件夹不存在" in capsys.readouterr().err

@@ -377,14 +377,16 @@ class _Builder:
     def write_schools(self) -> None:
         rng = self.rng
         for county in self.counties:
+            crowded: dict[str, None] = {}  # the first city-run 小学 and 初中 always have big classes
             for school in county.schools:
                 if school.stage == "教学点":
                     classes = max(1, min(6, round(school.students / rng.uniform(6, 14))))
                 else:
                     mean = {"城区": 44.0, "镇区": 38.0, "乡村": 26.0}[school.location]
                     size = max(12.0, rng.gauss(mean, 4.5 if school.location == "城区" else 6))
-                    if school.run_by == "市属" and rng.random() < 0.3:
+                    if school.run_by == "市属" and (rng.random() < 0.3 or school.stage not in crowded):
                         size = rng.uniform(51, 56)  # oversized classes, on purpose
+                        crowded[school.stage] = None
                     classes = max(1, round(school.students / size))
                 per_student = {"城区": (14, 30), "镇区": (20, 38), "乡村": (28, 60)}[school.location]
                 land = round(school.students * rng.uniform(*per_student) + rng.uniform(800, 3000), -1)
@@ -838,6 +840,10 @@ class _Builder:
 
     def visit(self, host: _School, day: dt.date, kind: str, lessons: int,
               people: list[tuple[str, str, _School | None, _Teacher | None]], summary: str) -> None:
+        """One activity; teachers who had not yet joined their school that day are left out."""
+        people = [p for p in people if p[3] is None or p[3].home_start <= day]
+        if not people:
+            return
         visit_id = self.add("visit", date=day, host_school_id=host.id, activity_type=kind, lessons=lessons,
                             summary=summary, entered_by=self.rng.choice(("clerk", "admin")))
         for name, role, home, teacher in people:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
@@ -63,6 +65,8 @@ class OverviewPage(Page):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
         self.overview: Overview | None = None
+        #: The day the figures are for; None = the real today (tests pin it).
+        self.today: dt.date | None = None
         title = QLabel("全县概况")
         font = title.font()
         font.setPointSize(font.pointSize() + 6)
@@ -89,7 +93,7 @@ class OverviewPage(Page):
         layout.addWidget(scroll, 1)
 
     def refresh(self) -> None:
-        o = county_overview(self.context.store, self.context.profile)
+        o = county_overview(self.context.store, self.context.profile, self.today)
         self.overview = o
         self.subtitle.setText(
             f"截至 {o.today.year}年{o.today.month}月{o.today.day}日（{o.semester.label}） · 政策方案：{self.context.profile.name}"

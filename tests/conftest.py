@@ -34,3 +34,34 @@ def store(db_path: Path) -> Iterator["Store"]:  # noqa: F821
     opened = Store.open(str(db_path))
     yield opened
     opened.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_db_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The county demo (seed 2026), built once per test session; never write to this file."""
+    from db.demo import build_demo
+    from db.store import Store
+
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    built = Store.open(str(path))
+    try:
+        build_demo(built, "county", 2026)
+        with built.engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        built.dispose()
+    return path
+
+
+@pytest.fixture
+def demo_store(demo_db_file: Path, tmp_path: Path) -> Iterator["Store"]:  # noqa: F821
+    """A private copy of the county demo, opened: tests may write to it freely."""
+    import shutil
+
+    from db.store import Store
+
+    copy = tmp_path / "demo.db"
+    shutil.copyfile(demo_db_file, copy)
+    opened = Store.open(str(copy))
+    yield opened
+    opened.dispose()

@@ -1,0 +1,402 @@
+"""Importing the teacher roster (教师名册) from a clerk's spreadsheet — all or nothing.
+
+Headers (issue 4): 身份证号, 姓名, 性别, 出生日期, 学校代码, 任教学科, 职称, 骨干等级,
+参加工作时间, 调入本校时间, and optionally 人事关系学校代码 (blank or absent: the same as
+学校代码).
+
+* ID numbers are checked (GB 11643 check digit; a lowercase x is accepted); the typed
+  gender and birth date must agree with the number (blank cells are taken from it).
+* A duplicate ID number is reported on both rows; an unknown school code on its row.
+* 调入本校时间 is the day the teacher's personnel relationship came to the school that
+  holds it — the start of tenure for the exchange rules.
+* Re-importing updates teachers in place by ID number. When a teacher's school changed,
+  the open posting is closed the day before the new one starts and a new posting is
+  recorded; the history is never overwritten and no teacher is ever duplicated.
+
+Any problem → :class:`~db.importing.ImportFailed` listing every problem, nothing written.
+Reads with calamine and writes with Core ``executemany`` inside one :meth:`Store.bulk`
+transaction (one audit entry for the load): 50,000 rows take a few seconds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import unicodedata
+import uuid
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from sqlalchemy import Connection, String, Table, bindparam, select, type_coerce
+
+from db.importing import (
+    CellError, ImportFailed, ImportProblem, RowReader, is_blank, normal_text, parse_choice, parse_date,
+    parse_text, read_sheet,
+)
+from db.models import Posting, School, Teacher, utcnow
+from db.store import Store
+from policy import vocab
+from policy.idcard import IdNumber, IdNumberError, cross_check, parse_id_number
+
+ID, NAME, GENDER, BIRTH, SCHOOL, SUBJECT, TITLE, BACKBONE, STARTED, ARRIVED, PERSONNEL = (
+    "身份证号", "姓名", "性别", "出生日期", "学校代码", "任教学科", "职称", "骨干等级",
+    "参加工作时间", "调入本校时间", "人事关系学校代码",
+)
+HEADERS = (ID, NAME, GENDER, BIRTH, SCHOOL, SUBJECT, TITLE, BACKBONE, STARTED, ARRIVED, PERSONNEL)
+REQUIRED = (ID, NAME, SCHOOL, ARRIVED)
+OPTIONAL = tuple(h for h in HEADERS if h not in REQUIRED)
+
+# What clerks write for a subject → the name the needs table uses.
+SUBJECT_ALIASES = {
+    "体育": "体育与健康", "道法": "道德与法治", "思品": "道德与法治", "思想品德": "道德与法治",
+    "品德与社会": "道德与法治", "品德与生活": "道德与法治", "信息技术": "信息科技", "信息": "信息科技",
+    "心理": "心理健康", "综合实践活动": "综合实践",
+}
+NO_BACKBONE = {"", "无", "否", "-", "—", "/", "非骨干"}
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RosterRow:
+    """One valid row, ready to write."""
+
+    row: int
+    id_number: str
+    name: str
+    gender: str
+    birth_date: dt.date
+    school: str
+    personnel_school: str
+    subject: str | None
+    title: str | None
+    backbone_level: str | None
+    started_teaching: dt.date | None
+    arrived: dt.date
+
+
+@dataclasses.dataclass(slots=True)
+class ImportResult:
+    """What an import did (or, with ``dry_run``, would do)."""
+
+    file: str
+    rows: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    moved: int = 0  # teachers whose school changed: old posting closed, new one recorded
+    dry_run: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def describe(self) -> str:
+        verb = "将" if self.dry_run else "已"
+        return (f"{self.file}：{self.rows} 行；{verb}新增 {self.inserted} 名教师，更新 {self.updated} 名"
+                f"（其中调动学校 {self.moved} 名），{self.unchanged} 名无变化"
+                + ("（试运行，未写入）" if self.dry_run else ""))
+
+
+def _subject(value: Any) -> str | None:
+    text = normal_text(value).replace(" ", "")
+    if not text:
+        return None
+    return SUBJECT_ALIASES.get(text, text)[:32]
+
+
+def _backbone(value: Any) -> str | None:
+    text = normal_text(value).replace(" ", "")
+    return None if text in NO_BACKBONE else text[:32]
+
+
+class _Memo:
+    """A cell parser that remembers what each typed value gave (value or error).
+
+    A roster repeats the same school codes, titles and dates thousands of times; parsing
+    each distinct text once makes a 50,000-row file several times faster.
+    """
+
+    def __init__(self, parser: Any, *args: Any, **kwargs: Any) -> None:
+        self.parser, self.args, self.kwargs = parser, args, kwargs
+        self.seen: dict[Any, tuple[Any, str | None]] = {}
+
+    def __call__(self, reader: RowReader, header: str) -> Any:
+        raw = reader.row.cells.get(header)
+        try:
+            value, error = self.seen[raw]
+        except (KeyError, TypeError):
+            try:
+                value, error = self.parser(raw, *self.args, **self.kwargs), None
+            except CellError as exc:
+                value, error = None, str(exc)
+            try:
+                self.seen[raw] = (value, error)
+            except TypeError:
+                pass
+        if error is not None:
+            reader.fail(header, error)
+        return value
+
+
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_CHECKS = "10X98765432"
+
+
+def _id_number(raw: Any, today: dt.date) -> IdNumber:
+    """parse_id_number with a fast path for a clean 18-character number."""
+    if type(raw) is str and len(raw) == 18 and raw[:17].isdigit() and raw[:17].isascii():
+        check = _CHECKS[sum(int(c) * w for c, w in zip(raw, _WEIGHTS)) % 11]
+        if raw[17] == check or (check == "X" and raw[17] == "x"):
+            try:
+                birth = dt.date(int(raw[6:10]), int(raw[10:12]), int(raw[12:14]))
+            except ValueError:
+                birth = None
+            if birth is not None and dt.date(1900, 1, 1) <= birth <= today:
+                number = raw.upper()
+                return IdNumber(number, number[:6], birth, "男" if int(raw[16]) % 2 else "女")
+    return parse_id_number(normal_text(raw), today=today)
+
+
+def parse_roster(path: Path, school_codes: set[str], today: dt.date | None = None) -> tuple[str, list[RosterRow]]:
+    """Read and check every row; raise ImportFailed listing every problem.
+
+    Raises:
+        ImportFailed: unreadable file, missing headers, or any bad row.
+    """
+    today = today or dt.date.today()
+    name, rows = read_sheet(path, REQUIRED, OPTIONAL)
+    problems: list[ImportProblem] = []
+    result: list[RosterRow] = []
+    first_row: dict[str, int] = {}
+    gender_cell = _Memo(parse_choice, vocab.GENDERS, required=False)
+    birth_cell = _Memo(parse_date)
+    code_cell = _Memo(parse_text, max_length=32)
+    personnel_cell = _Memo(parse_text, required=False, max_length=32)
+    title_cell = _Memo(parse_text, required=False, max_length=32)
+    month_cell = _Memo(parse_date, allow_month=True)
+    subjects: dict[Any, str | None] = {}
+    backbones: dict[Any, str | None] = {}
+    for sheet_row in rows:
+        reader = RowReader(name, sheet_row, problems)
+        cells = sheet_row.cells
+        raw_id = cells.get(ID)
+        number = None
+        if is_blank(raw_id):
+            reader.fail(ID, "不能为空")
+        else:
+            try:
+                number = _id_number(raw_id, today)
+            except IdNumberError as exc:
+                reader.fail(ID, str(exc))
+        raw_name = cells.get(NAME)
+        if type(raw_name) is str and raw_name and len(raw_name) <= 64 and raw_name == raw_name.strip() \
+                and unicodedata.is_normalized("NFKC", raw_name):
+            teacher_name = raw_name
+        else:
+            teacher_name = reader.cell(NAME, parse_text, max_length=64)
+        gender = gender_cell(reader, GENDER)
+        birth = birth_cell(reader, BIRTH)
+        school = code_cell(reader, SCHOOL)
+        personnel = personnel_cell(reader, PERSONNEL) or school
+        title = title_cell(reader, TITLE)
+        started = month_cell(reader, STARTED)
+        arrived = month_cell(reader, ARRIVED)
+        if arrived is None and is_blank(cells.get(ARRIVED)):
+            reader.fail(ARRIVED, "不能为空（计算任教年限的起点）")
+        if number is not None:
+            if (gender and gender != number.gender) or (birth and birth != number.birth_date):
+                for message in cross_check(number, gender=gender, birth_date=birth):
+                    reader.fail(GENDER if message.startswith("性别") else BIRTH, message)
+            previous = first_row.get(number.number)
+            if previous is not None:
+                reader.fail(ID, f"身份证号 {number.number} 与第{previous}行重复")
+                problems.append(ImportProblem(name, previous, ID,
+                                              f"身份证号 {number.number} 与第{sheet_row.number}行重复"))
+            else:
+                first_row[number.number] = sheet_row.number
+        if school and school not in school_codes:
+            reader.fail(SCHOOL, f"学校代码“{school}”不存在，请先导入学校")
+        if personnel and personnel != school and personnel not in school_codes:
+            reader.fail(PERSONNEL, f"学校代码“{personnel}”不存在，请先导入学校")
+        born = birth or (number.birth_date if number else None)
+        for header, day in ((ARRIVED, arrived), (STARTED, started)):
+            if day is None:
+                continue
+            if day > today:
+                reader.fail(header, f"{day.isoformat()} 晚于今天")
+            elif born is not None and day <= born:
+                reader.fail(header, f"{day.isoformat()} 早于出生日期")
+        if reader.ok and number is not None:
+            raw_subject, raw_backbone = cells.get(SUBJECT), cells.get(BACKBONE)
+            subject = subjects.get(raw_subject) if raw_subject in subjects else \
+                subjects.setdefault(raw_subject, _subject(raw_subject))
+            backbone = backbones.get(raw_backbone) if raw_backbone in backbones else \
+                backbones.setdefault(raw_backbone, _backbone(raw_backbone))
+            result.append(RosterRow(
+                sheet_row.number, number.number, teacher_name, gender or number.gender, born or number.birth_date,
+                school, personnel, subject, title, backbone, started, arrived,
+            ))
+    if problems:
+        problems.sort(key=lambda p: (p.row, HEADERS.index(p.column) if p.column in HEADERS else 99))
+        raise ImportFailed(problems)
+    return name, result
+
+
+_TEACHER_FIELDS = ("name", "gender", "birth_date", "subject", "title", "backbone_level", "started_teaching")
+
+
+class _OpenPosting(NamedTuple):
+    id: str
+    teacher_id: str
+    school_id: str
+    holds_personnel: bool
+    start: dt.date
+    kind: str
+
+
+def _text(column: Any) -> Any:
+    """The column read as text, skipping the UUID result processing."""
+    return type_coerce(column, String).label(column.name)
+
+
+def _insert(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert many rows. On SQLite the values go through the columns' own bind processors
+    straight to the driver's executemany (about 3× faster than Core's executemany);
+    elsewhere Core's executemany.
+    """
+    if connection.dialect.name != "sqlite":
+        connection.execute(table.insert(), rows)
+        return
+    names = list(rows[0])
+    columns_values = []
+    for name in names:
+        process = table.c[name].type._cached_bind_processor(connection.dialect)
+        values = [row[name] for row in rows]
+        if process is not None:
+            if name == "id" or name.endswith("_id") and name != "school_id":
+                values = [process(v) for v in values]
+            else:  # dates, stamps and school ids repeat: convert each distinct value once
+                memo: dict[Any, Any] = {}
+                values = [memo[v] if v in memo else memo.setdefault(v, process(v)) for v in values]
+        columns_values.append(values)
+    tuples = list(zip(*columns_values, strict=True))
+    columns = ", ".join(f'"{n}"' for n in names)
+    marks = ", ".join("?" for _ in names)
+    connection.exec_driver_sql(f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks})', tuples)
+
+
+@dataclasses.dataclass(slots=True)
+class _Changes:
+    new_teachers: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    changed_teachers: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    new_postings: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    closed: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    restarted: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+
+
+def _plan(connection: Any, rows: list[RosterRow], schools: dict[str, uuid.UUID], result: ImportResult) -> _Changes:
+    """Compare the file with the store: what to insert, update and close."""
+    teacher_table, posting_table = Teacher.__table__, Posting.__table__
+    # Ids are read as text (UUID objects for 100,000 rows cost a second) and made UUIDs only
+    # for the rows that change.
+    existing = {
+        row[1]: row
+        for row in connection.execute(select(_text(teacher_table.c.id), teacher_table.c.id_number,
+                                             *[teacher_table.c[f] for f in _TEACHER_FIELDS]))
+    }
+    school_table = School.__table__
+    school_text = {code: text for text, code in connection.execute(select(_text(school_table.c.id),
+                                                                          school_table.c.code))}
+    school_ids = {text: schools[code] for code, text in school_text.items()}
+    open_postings: dict[str, list[_OpenPosting]] = {}
+    for posting in connection.execute(
+        select(_text(posting_table.c.id), _text(posting_table.c.teacher_id), _text(posting_table.c.school_id),
+               posting_table.c.holds_personnel, posting_table.c.start, posting_table.c.kind)
+        .where(posting_table.c.end_on.is_(None))
+    ):
+        open_postings.setdefault(posting[1], []).append(_OpenPosting(*posting))
+    now = utcnow()
+    changes = _Changes()
+    for row in rows:
+        values = {"name": row.name, "gender": row.gender, "birth_date": row.birth_date, "subject": row.subject,
+                  "title": row.title, "backbone_level": row.backbone_level, "started_teaching": row.started_teaching}
+        # The personnel posting, and a working posting when the teacher works elsewhere.
+        wanted = [(school_text[row.personnel_school], True, "任职")]
+        if row.school != row.personnel_school:
+            wanted.append((school_text[row.school], False, "轮岗"))
+        old = existing.get(row.id_number)
+        if old is None:
+            teacher_id = uuid.uuid4()
+            changes.new_teachers.append({"id": teacher_id, "id_number": row.id_number, "position": "教师",
+                                         "created_at": now, "updated_at": now, **values})
+            result.inserted += 1
+            current: list[Any] = []
+        else:
+            teacher_id = uuid.UUID(old[0])
+            current = [p for p in open_postings.get(old[0], []) if p.holds_personnel or p.kind == "轮岗"]
+        changed = old is not None and tuple(old[2:]) != tuple(values.values())
+        if changed:
+            changes.changed_teachers.append({"b_id": teacher_id, "updated_at": now, **values})
+        moved = False
+        close_on = row.arrived - dt.timedelta(days=1)
+        for school_id, personnel, kind in wanted:
+            same_role = [p for p in current if p.holds_personnel == personnel]
+            kept = [p for p in same_role if p.school_id == school_id]
+            if kept:
+                for p in kept:
+                    if personnel and p.start != row.arrived:  # the clerk corrected the date
+                        changes.restarted.append({"b_id": uuid.UUID(p.id), "start": row.arrived, "updated_at": now})
+                        changed = True
+                continue
+            for p in same_role:  # the school changed: close the old posting, keep its history
+                changes.closed.append({"b_id": uuid.UUID(p.id), "end_on": max(p.start, close_on), "updated_at": now})
+                moved = changed = True
+            changes.new_postings.append({"id": uuid.uuid4(), "teacher_id": teacher_id,
+                                         "school_id": school_ids[school_id],
+                                         "kind": kind, "holds_personnel": personnel, "start": row.arrived,
+                                         "end_on": None, "created_at": now, "updated_at": now})
+        if len(wanted) == 1:  # back at the personnel school: an open working posting elsewhere ends
+            for p in current:
+                if not p.holds_personnel:
+                    changes.closed.append({"b_id": uuid.UUID(p.id), "end_on": max(p.start, close_on),
+                                           "updated_at": now})
+                    changed = True
+        if old is not None:
+            result.moved += moved
+            if changed:
+                result.updated += 1
+            else:
+                result.unchanged += 1
+    return changes
+
+
+def import_teachers(store: Store, path: Path, *, dry_run: bool = False, today: dt.date | None = None) -> ImportResult:
+    """Import or update the roster in ``path``; one transaction, nothing written on any error.
+
+    With ``dry_run`` every check runs and the counts are returned, but nothing is written.
+
+    Raises:
+        ImportFailed: every problem of the file, with row and column.
+    """
+    school_table, teacher_table, posting_table = School.__table__, Teacher.__table__, Posting.__table__
+    with store.read() as session:
+        connection = session.connection()
+        schools = {code: sid for sid, code in connection.execute(select(school_table.c.id, school_table.c.code))}
+        name, rows = parse_roster(Path(path), set(schools), today)
+        result = ImportResult(file=name, rows=len(rows), dry_run=dry_run)
+        if dry_run:
+            _plan(connection, rows, schools, result)
+            return result
+    with store.bulk("teacher", f"导入教师名册 {name}（{len(rows)} 行）") as connection:
+        changes = _plan(connection, rows, schools, result)
+        if changes.new_teachers:
+            _insert(connection, teacher_table, changes.new_teachers)
+        by_id = posting_table.c.id == bindparam("b_id")
+        if changes.changed_teachers:
+            connection.execute(teacher_table.update().where(teacher_table.c.id == bindparam("b_id")),
+                               changes.changed_teachers)
+        if changes.closed:
+            connection.execute(posting_table.update().where(by_id), changes.closed)
+        if changes.restarted:
+            connection.execute(posting_table.update().where(by_id), changes.restarted)
+        if changes.new_postings:
+            _insert(connection, posting_table, changes.new_postings)
+    return result

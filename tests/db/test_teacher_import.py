@@ -1,0 +1,146 @@
+"""Roster import: checks with row and column, all-or-nothing, updates in place, postings history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from sqlalchemy import func, select
+
+from db.importing import ImportFailed
+from db.models import AuditEntry, Posting, Region, School, Teacher
+from db.teacher_import import HEADERS, import_teachers
+from db.teachers import store_eligibility
+from policy.idcard import make_id_number
+from policy.profile import load_profile
+from reports.teacher_tables import export_teachers, write_teacher_template
+
+D = dt.date
+A = make_id_number("640102", D(1980, 3, 3), 11)  # man
+B = make_id_number("640102", D(1986, 7, 9), 22)  # woman
+C = make_id_number("640102", D(1990, 1, 1), 3)
+XID = next(n for n in (make_id_number("640102", D(1979, 5, 5), s) for s in range(0, 999, 2)) if n.endswith("X"))
+
+
+@pytest.fixture
+def schools(store):
+    with store.write("schools") as session:
+        region = Region(code="640100", name="测试县", level="县区")
+        session.add(region)
+        session.flush()
+        for code, location in (("S1", "城区"), ("S2", "乡村"), ("S3", "镇区")):
+            session.add(School(code=code, name=f"学校{code}", stage="小学", location=location, region_id=region.id))
+    return store
+
+
+def write(path: Path, rows, headers=HEADERS, title: str | None = None) -> Path:
+    wb = Workbook()
+    ws = wb.active
+    if title:
+        ws.append([title])
+    ws.append(list(headers))
+    for row in rows:
+        ws.append(list(row))
+    wb.save(path)
+    return path
+
+
+def row(number=A, name="张三", gender="男", birth="1980-03-03", school="S1", subject="语文", title="一级教师",
+        backbone="", started="2002-09", arrived="2010-09-01", personnel=None):
+    return [number, name, gender, birth, school, subject, title, backbone, started, arrived, personnel]
+
+
+def count(store, model):
+    with store.read() as session:
+        return session.scalar(select(func.count()).select_from(model))
+
+
+def test_import_new_roster(schools, tmp_path):
+    path = write(tmp_path / "r.xlsx", [
+        row(),
+        row(B, "李四", "女", "1986年7月9日", "S2", "体育", backbone="市级骨干教师", arrived="2016.9"),
+        row(XID.lower(), "王五", "", "", "S1", arrived="2012/9/1", personnel="S3"),
+    ], title="2025年教师名册")
+    result = import_teachers(schools, path)
+    assert (result.rows, result.inserted, result.updated) == (3, 3, 0)
+    with schools.read() as session:
+        teachers = {t.id_number: t for t in session.scalars(select(Teacher))}
+        assert set(teachers) == {A, B, XID}  # lower-case x stored upper-case
+        wang = teachers[XID]
+        assert (wang.gender, wang.birth_date) == ("女", D(1979, 5, 5))  # taken from the ID number
+        assert teachers[B].subject == "体育与健康" and teachers[B].backbone_level == "市级骨干教师"
+        assert teachers[A].backbone_level is None and teachers[A].started_teaching == D(2002, 9, 1)
+        postings = sorted((p.holds_personnel, p.kind) for p in wang.postings)
+        assert postings == [(False, "轮岗"), (True, "任职")]
+    eligibility = store_eligibility(schools, load_profile(), 2025)
+    by_id = {e.teacher.id_number: e for e in eligibility.entries}
+    assert by_id[A].years == 15 and by_id[XID].school == "S3"  # tenure at the personnel school
+    with schools.read() as session:
+        assert session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "import")) == 1
+
+
+def test_every_problem_reported_and_nothing_written(schools, tmp_path):
+    bad_check = A[:-1] + ("0" if A[-1] != "0" else "1")
+    path = write(tmp_path / "bad.xlsx", [
+        row(),                                   # row 2 fine
+        row(bad_check, "坏号"),                   # row 3 check digit
+        row(B, "李四", "男", "1986-07-09"),        # row 4 gender contradicts the number
+        row(B, "李四", "女", "1986-07-10"),        # row 5 duplicate of row 4, birth date wrong
+        row(C, "赵六", school="NOPE"),             # row 6 unknown school
+        row(make_id_number("640102", D(1991, 1, 1), 5), "钱七", arrived="九月"),  # row 7
+    ])
+    with pytest.raises(ImportFailed) as caught:
+        import_teachers(schools, path)
+    problems = {(p.row, p.column) for p in caught.value.problems}
+    assert (3, "身份证号") in problems
+    assert (4, "性别") in problems
+    assert (5, "出生日期") in problems
+    assert (4, "身份证号") in problems and (5, "身份证号") in problems  # both rows of the duplicate
+    assert (6, "学校代码") in problems
+    assert (7, "调入本校时间") in problems
+    assert all(p.file == "bad.xlsx" for p in caught.value.problems)
+    assert "校验位" in str(caught.value) and "第5行" in str(caught.value)
+    assert count(schools, Teacher) == 0 and count(schools, Posting) == 0
+
+
+def test_missing_headers(schools, tmp_path):
+    path = write(tmp_path / "h.xlsx", [row()], headers=["身份证号", "姓名"] + list(HEADERS[2:4]))
+    with pytest.raises(ImportFailed, match="表头"):
+        import_teachers(schools, path)
+
+
+def test_reimport_updates_in_place_and_records_move(schools, tmp_path):
+    import_teachers(schools, write(tmp_path / "1.xlsx", [row(), row(B, "李四", "女", "1986-07-09", "S2")]))
+    again = write(tmp_path / "2.xlsx", [
+        row(name="张三丰", school="S2", arrived="2024-09-01"),  # moved school
+        row(B, "李四", "女", "1986-07-09", "S2"),               # unchanged
+    ])
+    dry = import_teachers(schools, again, dry_run=True)
+    assert (dry.inserted, dry.updated, dry.moved, dry.unchanged, dry.dry_run) == (0, 1, 1, 1, True)
+    with schools.read() as session:
+        assert session.scalars(select(Teacher.name).where(Teacher.id_number == A)).one() == "张三"
+    result = import_teachers(schools, again)
+    assert (result.inserted, result.updated, result.moved, result.unchanged) == (0, 1, 1, 1)
+    assert count(schools, Teacher) == 2
+    with schools.read() as session:
+        zhang = session.scalars(select(Teacher).where(Teacher.id_number == A)).one()
+        assert zhang.name == "张三丰"
+        history = [(p.start, p.end_on) for p in zhang.postings]
+        assert history == [(D(2010, 9, 1), D(2024, 8, 31)), (D(2024, 9, 1), None)]
+    # a third identical import changes nothing
+    third = import_teachers(schools, again)
+    assert (third.updated, third.unchanged) == (0, 2)
+    assert count(schools, Posting) == 3
+
+
+def test_template_and_export_round_trip(schools, tmp_path):
+    template = write_teacher_template(tmp_path / "t.xlsx")
+    wb = load_workbook(template)
+    assert [c.value for c in wb["教师名册"][1]] == list(HEADERS) and "说明" in wb.sheetnames
+    import_teachers(schools, write(tmp_path / "1.xlsx", [row(), row(XID, "王五", "女", "1979-05-05", "S1",
+                                                                    personnel="S3")]))
+    exported = export_teachers(schools, tmp_path / "out.xlsx")
+    result = import_teachers(schools, exported)
+    assert (result.rows, result.inserted, result.updated, result.unchanged) == (2, 0, 0, 2)

@@ -229,14 +229,15 @@ class _NumberedCanvas(Canvas):
 
     def _stamp(self, total: int) -> None:
         self.saveState()
+        width, height = self._pagesize
         self.setFont(SANS, 8.5)
         self.setFillColor(colors.HexColor("#555555"))
-        top = PAGE_HEIGHT - MARGIN_TOP + 6 * mm
+        top = height - MARGIN_TOP + 6 * mm
         self.drawString(MARGIN_X, top, self.doc_title)
         self.setStrokeColor(HEADER_RULE)
         self.setLineWidth(0.5)
-        self.line(MARGIN_X, top - 2.2 * mm, PAGE_WIDTH - MARGIN_X, top - 2.2 * mm)
-        self.drawCentredString(PAGE_WIDTH / 2, MARGIN_BOTTOM - 9 * mm, f"第 {self._pageNumber} 页 / 共 {total} 页")
+        self.line(MARGIN_X, top - 2.2 * mm, width - MARGIN_X, top - 2.2 * mm)
+        self.drawCentredString(width / 2, MARGIN_BOTTOM - 9 * mm, f"第 {self._pageNumber} 页 / 共 {total} 页")
         self.restoreState()
 
 
@@ -247,14 +248,18 @@ class ReportDocument(BaseDocTemplate):
     contents and become PDF bookmarks.
     """
 
-    def __init__(self, target: str | Path | IO[bytes], info: DocInfo, *, cover_page: bool = True) -> None:
+    def __init__(self, target: str | Path | IO[bytes], info: DocInfo, *, cover_page: bool = True,
+                 landscape: bool = False) -> None:
         register_fonts()
+        pagesize = (A4[1], A4[0]) if landscape else A4
+        #: Width available to flowables on this document's pages.
+        self.frame_width = pagesize[0] - 2 * MARGIN_X
         self.info = info
         self.cover_page = cover_page
         self._heading_seq = 0
         super().__init__(
             str(target) if isinstance(target, Path) else target,
-            pagesize=A4,
+            pagesize=pagesize,
             leftMargin=MARGIN_X,
             rightMargin=MARGIN_X,
             topMargin=MARGIN_TOP,
@@ -265,7 +270,7 @@ class ReportDocument(BaseDocTemplate):
             creator="EduBridge",
             **canvas_kwargs(),  # type: ignore[arg-type]
         )
-        frame = Frame(MARGIN_X, MARGIN_BOTTOM, FRAME_WIDTH, PAGE_HEIGHT - MARGIN_TOP - MARGIN_BOTTOM,
+        frame = Frame(MARGIN_X, MARGIN_BOTTOM, self.frame_width, pagesize[1] - MARGIN_TOP - MARGIN_BOTTOM,
                       id="body", leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
         templates = [PageTemplate(id="body", frames=[frame])]
         if cover_page:
@@ -309,15 +314,16 @@ def build_pdf(
     story_maker: Callable[[], list[Flowable]],
     *,
     cover_page: bool = True,
+    landscape: bool = False,
 ) -> int:
     """Build a document from a fresh story; returns the page count."""
-    return ReportDocument(target, info, cover_page=cover_page).build_story(story_maker())
+    return ReportDocument(target, info, cover_page=cover_page, landscape=landscape).build_story(story_maker())
 
 
-def cover(info: DocInfo) -> list[Flowable]:
+def cover(info: DocInfo, *, landscape: bool = False) -> list[Flowable]:
     """The cover page: bureau, title, cover lines, date; then switches to body pages."""
     st = styles()
-    flow: list[Flowable] = [Spacer(1, 55 * mm)]
+    flow: list[Flowable] = [Spacer(1, 30 * mm if landscape else 55 * mm)]
     if info.bureau:
         flow += [Paragraph(esc(info.bureau), st["cover_bureau"]), Spacer(1, 16 * mm)]
     flow += [Paragraph(esc(info.title), st["cover_title"]), Spacer(1, 10 * mm)]
@@ -325,7 +331,7 @@ def cover(info: DocInfo) -> list[Flowable]:
         flow += [Paragraph(esc(info.subtitle), st["cover_line"]), Spacer(1, 4 * mm)]
     for line in info.cover_lines:
         flow.append(Paragraph(esc(line), st["cover_line"]))
-    flow += [Spacer(1, 70 * mm), Paragraph(esc(chinese_date(info.date)), st["cover_date"])]
+    flow += [Spacer(1, 70 * mm if not landscape else 30 * mm), Paragraph(esc(chinese_date(info.date)), st["cover_date"])]
     flow += [NextPageTemplate("body"), PageBreak()]
     return flow
 

@@ -60,10 +60,15 @@ class Records:
         return check(self.schools, self.clusters, self.memberships, self.pairings, self.waivers, profile, on)
 
 
-def load(store: Store, on: dt.date | None = None) -> Records:
-    """Load schools, clusters (those standing on ``on`` when given), memberships, pairings, waivers."""
+def load(store: Store, on: dt.date | None = None, reuse: Records | None = None) -> Records:
+    """Load schools, clusters (those standing on ``on`` when given), memberships, pairings, waivers.
+
+    ``reuse``: keep that load's schools and pairings (cluster edits never change them) and
+    re-read only clusters, memberships and waivers — what the page does after each edit.
+    """
     with store.read() as session:
-        schools = [
+        session = session.connection()  # Core rows: no ORM identity work for plain tuples
+        schools = reuse.schools if reuse is not None else [
             SchoolRec(r.id, r.code, r.name, r.stage, r.location, r.run_by, r.students or 0, r.classes or 0,
                       r.region_id, bool(r.is_weak))
             for r in session.execute(select(
@@ -86,7 +91,7 @@ def load(store: Store, on: dt.date | None = None) -> Records:
                 Membership.joined, Membership.left_on,
             ))
         ]
-        pairings = [
+        pairings = reuse.pairings if reuse is not None else [
             PairingRec(r.id, r.kind, r.start, r.end, r.supporter_school_id, r.cluster_id, r.target_school_id)
             for r in session.execute(select(
                 Pairing.id, Pairing.kind, Pairing.start, Pairing.end, Pairing.supporter_school_id,

@@ -426,6 +426,12 @@ class PersonChoice:
         return f"{self.name}（{self.home_school or self.role}）"
 
 
+def cluster_choices(store: Store) -> list[tuple[uuid.UUID, str]]:
+    """(id, name) of every cluster, by name."""
+    with store.read() as session:
+        return [(i, n) for i, n in session.execute(select(Cluster.id, Cluster.name).order_by(Cluster.name))]
+
+
 def school_choices(store: Store) -> list[SchoolChoice]:
     with store.read() as session:
         return [SchoolChoice(i, c, n) for i, c, n in session.execute(select(School.id, School.code, School.name).order_by(School.code))]

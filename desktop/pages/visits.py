@@ -1,0 +1,643 @@
+"""帮扶活动: quick entry of one activity, the quota dashboard, pairings register, semester summaries.
+
+Quick entry is one screen for a principal typing after a visit: tab order follows the
+form top to bottom, Enter in a visitor field adds the visitor, Ctrl+S saves, and the last
+host school, activity type and date are remembered (QSettings). People and schools
+complete as you type. Attachments are read into memory and stored in the database.
+No rule lives here: ``db.visits`` saves and loads, ``policy.quotas`` judges.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QDate, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QCompleter,
+    QDateEdit,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTableView,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from db import visits as dv
+from desktop import messages
+from desktop.context import AppContext
+from desktop.models.visit_models import (
+    ClusterDashboardModel,
+    ClusterTally,
+    PairingModel,
+    QuotaModel,
+    RecentVisitsModel,
+    SummaryModel,
+    TodoModel,
+)
+from desktop.worker import run_in_background
+from policy import vocab
+from policy.calendar import Semester, semester_of
+from policy.quotas import by_cluster, days_left, tally, todo_list
+
+SETTINGS_GROUP = "visits"
+
+
+def _qdate(day: dt.date) -> QDate:
+    return QDate(day.year, day.month, day.day)
+
+
+def _pydate(value: QDate) -> dt.date:
+    return dt.date(value.year(), value.month(), value.day())
+
+
+def _table(model: Any) -> QTableView:
+    view = QTableView()
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.verticalHeader().setVisible(False)
+    view.horizontalHeader().setStretchLastSection(True)
+    view.setWordWrap(False)
+    return view
+
+
+def _semester_codes(today: dt.date, dates: Any) -> list[Semester]:
+    current = semester_of(today, dates)
+    result = []
+    year, number = current.year, current.number
+    for _ in range(6):
+        result.append(Semester(year, number))
+        year, number = (year, 1) if number == 2 else (year - 1, 2)
+    return result
+
+
+class SchoolField(QLineEdit):
+    """A school typed by name or code, completed from the store; ``school_id`` once matched."""
+
+    def __init__(self, placeholder: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setPlaceholderText(placeholder)
+        self._by_text: dict[str, uuid.UUID] = {}
+        self._by_key: dict[str, uuid.UUID] = {}
+        self._completer = QCompleter([], self)
+        self._completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self._completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.setCompleter(self._completer)
+
+    def set_choices(self, choices: list[dv.SchoolChoice]) -> None:
+        self._by_text = {c.text: c.id for c in choices}
+        self._by_key = {}
+        for c in choices:
+            self._by_key.setdefault(c.code, c.id)
+            self._by_key.setdefault(c.name, c.id)
+        self._completer.model().setStringList(list(self._by_text))  # type: ignore[attr-defined]
+
+    def school_id(self) -> uuid.UUID | None:
+        text = self.text().strip()
+        return self._by_text.get(text) or self._by_key.get(text)
+
+    def text_for(self, school_id: uuid.UUID | None) -> str:
+        for text, sid in self._by_text.items():
+            if sid == school_id:
+                return text
+        return ""
+
+
+class VisitsPage(QWidget):
+    """The 帮扶活动 page (contract: desktop/pages/base.py)."""
+
+    saved = Signal(object)  # visit id, after the list shows it
+    dashboard_ready = Signal()
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None, settings: QSettings | None = None,
+                 today: dt.date | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.settings = settings or QSettings()
+        self.today = today or dt.date.today()
+        self._people: dict[str, dv.PersonChoice] = {}
+        self._visitors: list[dv.VisitorDraft] = []
+        self._attachments: list[dv.AttachmentDraft] = []
+        self._inputs: dv.QuotaInputs | None = None
+        self.last_save_ms: float | None = None
+
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self._build_entry(), "登记活动")
+        self.tabs.addTab(self._build_dashboard(), "指标看板")
+        self.tabs.addTab(self._build_pairings(), "结对登记")
+        self.tabs.addTab(self._build_summaries(), "学期总结")
+        self.tabs.currentChanged.connect(self._tab_changed)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addWidget(self.tabs)
+        shortcut = QShortcut(QKeySequence("Ctrl+S"), self, activated=self.save)
+        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self._restore_last_values()
+
+    # ------------------------------------------------------------------ quick entry
+    def _build_entry(self) -> QWidget:
+        page = QWidget()
+        form_box = QGroupBox("活动")
+        form = QFormLayout(form_box)
+        self.date_edit = QDateEdit()
+        self.date_edit.setCalendarPopup(True)
+        self.date_edit.setDisplayFormat("yyyy-MM-dd")
+        self.date_edit.setDate(_qdate(self.today))
+        self.host_edit = SchoolField("承办学校名称或代码")
+        self.type_combo = QComboBox()
+        self.type_combo.addItems(vocab.ACTIVITY_TYPES)
+        self.lessons_spin = QSpinBox()
+        self.lessons_spin.setRange(0, 200)
+        self.lessons_spin.setSuffix(" 节")
+        self.summary_edit = QPlainTextEdit()
+        self.summary_edit.setPlaceholderText("内容摘要（可选）")
+        self.summary_edit.setTabChangesFocus(True)
+        self.summary_edit.setFixedHeight(70)
+        form.addRow("日期", self.date_edit)
+        form.addRow("承办学校", self.host_edit)
+        form.addRow("活动类型", self.type_combo)
+        form.addRow("听课节数", self.lessons_spin)
+        form.addRow("内容摘要", self.summary_edit)
+
+        visitor_box = QGroupBox("来访人员（回车添加）")
+        grid = QGridLayout(visitor_box)
+        self.name_edit = QLineEdit()
+        self.name_edit.setPlaceholderText("姓名")
+        self._people_completer = QCompleter([], self)
+        self._people_completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self._people_completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self._people_completer.activated.connect(self._person_chosen)
+        self.name_edit.setCompleter(self._people_completer)
+        self.role_combo = QComboBox()
+        self.role_combo.addItems(vocab.VISITOR_ROLES)
+        self.home_edit = SchoolField("所在学校（教研员、局机关留空）")
+        self.add_visitor_button = QPushButton("添加")
+        self.add_visitor_button.clicked.connect(self.add_visitor)
+        self.name_edit.returnPressed.connect(self.add_visitor)
+        self.home_edit.returnPressed.connect(self.add_visitor)
+        grid.addWidget(self.name_edit, 0, 0)
+        grid.addWidget(self.role_combo, 0, 1)
+        grid.addWidget(self.home_edit, 0, 2)
+        grid.addWidget(self.add_visitor_button, 0, 3)
+        grid.setColumnStretch(0, 2)
+        grid.setColumnStretch(2, 3)
+        self.visitor_table = QTableWidget(0, 3)
+        self.visitor_table.setHorizontalHeaderLabels(["姓名", "角色", "所在学校"])
+        self.visitor_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.visitor_table.verticalHeader().setVisible(False)
+        self.visitor_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.visitor_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.visitor_table.setMinimumHeight(110)
+        self.remove_visitor_button = QPushButton("移除所选人员")
+        self.remove_visitor_button.clicked.connect(self.remove_visitor)
+        grid.addWidget(self.visitor_table, 1, 0, 1, 4)
+        grid.addWidget(self.remove_visitor_button, 2, 3)
+
+        files_box = QGroupBox("附件（照片、签到表等，保存在数据库中）")
+        files_layout = QHBoxLayout(files_box)
+        self.attachment_list = QListWidget()
+        self.attachment_list.setMaximumHeight(70)
+        self.add_file_button = QPushButton("添加附件…")
+        self.add_file_button.clicked.connect(self.choose_attachment)
+        files_layout.addWidget(self.attachment_list, 1)
+        files_layout.addWidget(self.add_file_button)
+
+        buttons = QHBoxLayout()
+        self.status_label = QLabel("")
+        self.save_button = QPushButton("保存 (Ctrl+S)")
+        self.save_button.setDefault(False)
+        self.save_button.clicked.connect(self.save)
+        self.clear_button = QPushButton("清空")
+        self.clear_button.clicked.connect(self.clear_form)
+        buttons.addWidget(self.status_label, 1)
+        buttons.addWidget(self.clear_button)
+        buttons.addWidget(self.save_button)
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(form_box)
+        left_layout.addWidget(visitor_box, 1)
+        left_layout.addWidget(files_box)
+        left_layout.addLayout(buttons)
+
+        self.recent_model = RecentVisitsModel(self)
+        self.recent_view = _table(self.recent_model)
+        right = QGroupBox("最近登记的活动")
+        right_layout = QVBoxLayout(right)
+        right_layout.addWidget(self.recent_view)
+
+        splitter = QSplitter()
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+        layout = QVBoxLayout(page)
+        layout.addWidget(splitter)
+        for first, second in [
+            (self.date_edit, self.host_edit), (self.host_edit, self.type_combo), (self.type_combo, self.lessons_spin),
+            (self.lessons_spin, self.summary_edit), (self.summary_edit, self.name_edit), (self.name_edit, self.role_combo),
+            (self.role_combo, self.home_edit), (self.home_edit, self.add_visitor_button),
+            (self.add_visitor_button, self.add_file_button), (self.add_file_button, self.save_button),
+        ]:
+            QWidget.setTabOrder(first, second)
+        return page
+
+    def _person_chosen(self, text: str) -> None:
+        person = self._people.get(text)
+        if person is None:
+            return
+        self.name_edit.setText(person.name)
+        self.role_combo.setCurrentText(person.role)
+        self.home_edit.setText(self.home_edit.text_for(person.home_school_id))
+
+    def add_visitor(self) -> None:
+        """Add the typed visitor to the list (Enter in the name or school field)."""
+        name = self.name_edit.text().strip()
+        if not name:
+            if self._visitors:  # Enter on an empty name moves on to saving
+                self.save_button.setFocus()
+            return
+        person = self._people.get(name)
+        if person is not None:  # the completion text itself was typed
+            self._person_chosen(name)
+            name = person.name
+        role = self.role_combo.currentText()
+        home_text = self.home_edit.text().strip()
+        home = self.home_edit.school_id()
+        if home_text and home is None:
+            messages.warn(self, "找不到学校", f"没有名为或代码为“{home_text}”的学校，请从提示中选择")
+            self.home_edit.setFocus()
+            return
+        teacher = person.teacher_id if person is not None and person.home_school_id == home else None
+        self._visitors.append(dv.VisitorDraft(name, role, home, teacher))
+        row = self.visitor_table.rowCount()
+        self.visitor_table.insertRow(row)
+        for column, text in enumerate((name, role, self.home_edit.text_for(home) if home else "—")):
+            self.visitor_table.setItem(row, column, QTableWidgetItem(text))
+        self.settings.setValue(f"{SETTINGS_GROUP}/last_role", role)
+        self.settings.setValue(f"{SETTINGS_GROUP}/last_home", self.home_edit.text())
+        self.name_edit.clear()
+        self.name_edit.setFocus()
+
+    def remove_visitor(self) -> None:
+        rows = sorted({i.row() for i in self.visitor_table.selectedIndexes()}, reverse=True)
+        for row in rows:
+            self.visitor_table.removeRow(row)
+            del self._visitors[row]
+
+    def choose_attachment(self) -> None:
+        path = messages.open_file(self, "选择附件", "图片和文档 (*.jpg *.jpeg *.png *.pdf *.doc *.docx *.xls *.xlsx);;所有文件 (*)")
+        if path is not None:
+            self.add_attachment(path)
+
+    def add_attachment(self, path: Path) -> None:
+        try:
+            item = dv.AttachmentDraft.from_path(Path(path))
+        except (OSError, dv.VisitError) as exc:
+            messages.error(self, "无法添加附件", str(exc))
+            return
+        self._attachments.append(item)
+        self.attachment_list.addItem(f"{item.filename}（{max(1, len(item.data) // 1024)} KB）")
+
+    def draft(self) -> dv.VisitDraft:
+        host = self.host_edit.school_id()
+        if host is None:
+            raise dv.VisitError("请从提示中选择承办学校")
+        return dv.VisitDraft(
+            date=_pydate(self.date_edit.date()), host_school_id=host, activity_type=self.type_combo.currentText(),
+            lessons=self.lessons_spin.value(), summary=self.summary_edit.toPlainText(),
+            visitors=list(self._visitors), attachments=list(self._attachments),
+        )
+
+    def save(self) -> None:
+        """Save the activity (Ctrl+S); the list shows it at once; the form keeps date/host/type."""
+        if self.tabs.currentIndex() != 0:
+            return
+        if self.name_edit.text().strip():  # a visitor typed but not yet added
+            self.add_visitor()
+        started = time.perf_counter()
+        try:
+            draft = self.draft()
+            visit_id = dv.save_visit(self.context.store, draft)
+        except dv.VisitError as exc:
+            messages.warn(self, "无法保存", str(exc))
+            return
+        except Exception as exc:  # PermissionDenied, database errors
+            from db.engine import StoreError
+
+            if not isinstance(exc, StoreError):
+                raise
+            messages.error(self, "保存失败", str(exc))
+            return
+        self.recent_model.prepend(dv.VisitListRow(
+            visit_id, draft.date, self.host_edit.text().split("（")[0], draft.activity_type,
+            "、".join(f"{v.name}（{v.role}）" for v in draft.visitors), draft.lessons, len(draft.attachments),
+            (draft.summary or "").strip(),
+        ))
+        self.last_save_ms = (time.perf_counter() - started) * 1000
+        self._inputs = None
+        self._remember()
+        self.status_label.setText(f"已保存：{draft.date.isoformat()} {draft.activity_type}，{len(draft.visitors)} 人")
+        self._clear_people()
+        self.name_edit.setFocus()
+        self.saved.emit(visit_id)
+
+    def _clear_people(self) -> None:
+        self._visitors.clear()
+        self._attachments.clear()
+        self.visitor_table.setRowCount(0)
+        self.attachment_list.clear()
+        self.summary_edit.clear()
+        self.lessons_spin.setValue(0)
+
+    def clear_form(self) -> None:
+        self._clear_people()
+        self.name_edit.clear()
+        self.status_label.clear()
+
+    def _remember(self) -> None:
+        s = self.settings
+        s.setValue(f"{SETTINGS_GROUP}/host", self.host_edit.text())
+        s.setValue(f"{SETTINGS_GROUP}/activity_type", self.type_combo.currentText())
+        s.setValue(f"{SETTINGS_GROUP}/date", _pydate(self.date_edit.date()).isoformat())
+
+    def _restore_last_values(self) -> None:
+        s = self.settings
+        host = s.value(f"{SETTINGS_GROUP}/host", "")
+        if host:
+            self.host_edit.setText(str(host))
+        kind = s.value(f"{SETTINGS_GROUP}/activity_type", "")
+        if kind in vocab.ACTIVITY_TYPES:
+            self.type_combo.setCurrentText(str(kind))
+        role = s.value(f"{SETTINGS_GROUP}/last_role", "")
+        if role in vocab.VISITOR_ROLES:
+            self.role_combo.setCurrentText(str(role))
+        home = s.value(f"{SETTINGS_GROUP}/last_home", "")
+        if home:
+            self.home_edit.setText(str(home))
+        day = s.value(f"{SETTINGS_GROUP}/date", "")
+        if day:
+            try:
+                self.date_edit.setDate(_qdate(dt.date.fromisoformat(str(day))))
+            except ValueError:
+                pass
+
+    # ------------------------------------------------------------------ dashboard
+    def _build_dashboard(self) -> QWidget:
+        page = QWidget()
+        top = QHBoxLayout()
+        self.semester_combo = QComboBox()
+        for semester in _semester_codes(self.today, self.context.profile.calendar):
+            self.semester_combo.addItem(semester.label, semester.code)
+        self.semester_combo.currentIndexChanged.connect(lambda _i: self.load_dashboard())
+        self.dashboard_label = QLabel("")
+        self.dashboard_label.setWordWrap(True)
+        top.addWidget(QLabel("学期"))
+        top.addWidget(self.semester_combo)
+        top.addWidget(self.dashboard_label, 1)
+        self.cluster_model = ClusterDashboardModel(self)
+        self.quota_model = QuotaModel(self)
+        self.todo_model = TodoModel(self)
+        self.cluster_view = _table(self.cluster_model)
+        self.quota_view = _table(self.quota_model)
+        self.todo_view = _table(self.todo_model)
+        self.cluster_view.clicked.connect(self._cluster_clicked)
+        cluster_box = QGroupBox("按集团(学区)")
+        QVBoxLayout(cluster_box).addWidget(self.cluster_view)
+        quota_box = QGroupBox("按人员 / 结对 / 教共体（点击左侧集团筛选）")
+        QVBoxLayout(quota_box).addWidget(self.quota_view)
+        todo_box = QGroupBox("学期结束前还需开展的帮扶")
+        QVBoxLayout(todo_box).addWidget(self.todo_view)
+        upper = QSplitter()
+        upper.addWidget(cluster_box)
+        upper.addWidget(quota_box)
+        upper.setStretchFactor(1, 3)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(upper)
+        split.addWidget(todo_box)
+        layout = QVBoxLayout(page)
+        layout.addLayout(top)
+        layout.addWidget(split, 1)
+        self._rows: list[Any] = []
+        self._cluster_ids: list[str] = []
+        return page
+
+    def selected_semester(self) -> Semester:
+        return Semester.parse(self.semester_combo.currentData())
+
+    def load_dashboard(self) -> Any:
+        """Compute the quota table off the GUI thread; returns the job (tests wait on it)."""
+        store, profile, semester = self.context.store, self.context.profile, self.selected_semester()
+        cached = self._inputs if self._inputs and self._inputs.school_year == semester.year else None
+        self.dashboard_label.setText("正在统计…")
+
+        def work(progress: Any) -> tuple[Any, Any]:
+            inputs = cached or dv.load_quota_inputs(store, profile, semester.year)
+            progress("统计指标", 0.5)
+            return inputs, dv.quota_rows(store, profile, semester, inputs)
+
+        job = run_in_background(work)
+        job.finished.connect(lambda result: self._show_dashboard(semester, *result))
+        job.failed.connect(lambda message: messages.error(self, "统计失败", message))
+        return job
+
+    def _show_dashboard(self, semester: Semester, inputs: dv.QuotaInputs, rows: list[Any]) -> None:
+        self._inputs = inputs
+        self._rows = rows
+        names = {c.id: c.name for c in inputs.clusters}
+        tallies = by_cluster(rows)
+        ordered = sorted(tallies.items(), key=lambda kv: (kv[0] == "", names.get(kv[0], "")))
+        self._cluster_ids = [cid for cid, _ in ordered]
+        self.cluster_model.set_rows([
+            ClusterTally(names.get(cid, "（未加入集团）"), t.met, t.behind, t.not_started) for cid, t in ordered])
+        self.quota_model.set_rows(sorted(rows, key=lambda r: ({"not_started": 0, "behind": 1, "met": 2}[r.status], r.who)))
+        schools = inputs.school_names
+        todo = []
+        for item in todo_list(rows):
+            where = "、".join(schools.get(s, s) for s in item.where[:6]) + ("等" if len(item.where) > 6 else "")
+            todo.append((item, where or "不限（未登记结对）"))
+        self.todo_model.set_rows(todo)
+        total = tally(rows)
+        left = days_left(semester, self.today, self.context.profile.calendar)
+        self.dashboard_label.setText(
+            f"{semester.label}：已达标 {total.met}，未达标 {total.behind}，未开展 {total.not_started}；"
+            f"本学期剩余 {left} 天")
+        for view in (self.cluster_view, self.quota_view, self.todo_view):
+            view.resizeColumnsToContents()
+        self.dashboard_ready.emit()
+
+    def _cluster_clicked(self, index: Any) -> None:
+        cid = self._cluster_ids[index.row()]
+        shown = [r for r in self._rows if cid in r.clusters or (cid == "" and not r.clusters)]
+        self.quota_model.set_rows(shown)
+
+    # ------------------------------------------------------------------ pairings
+    def _build_pairings(self) -> QWidget:
+        page = QWidget()
+        self.pairing_model = PairingModel(self)
+        self.pairing_view = _table(self.pairing_model)
+        box = QGroupBox("登记结对（海门2019计划 四(二)；包片包抓 银川2023方案 二(一)1）")
+        form = QFormLayout(box)
+        self.pairing_kind = QComboBox()
+        self.pairing_kind.addItems(vocab.PAIRING_KINDS)
+        self.pairing_supporter_school = SchoolField("帮扶学校（局领导、名师可留空）")
+        self.pairing_supporter_name = QLineEdit()
+        self.pairing_supporter_name.setPlaceholderText("帮扶人姓名（局领导、名师工作室主持人等）")
+        self.pairing_cluster = QComboBox()
+        self.pairing_target_school = SchoolField("受援学校")
+        self.pairing_start = QDateEdit()
+        self.pairing_start.setCalendarPopup(True)
+        self.pairing_start.setDisplayFormat("yyyy-MM-dd")
+        self.pairing_start.setDate(_qdate(self.today))
+        self.pairing_notes = QLineEdit()
+        add = QPushButton("登记结对")
+        add.clicked.connect(self.add_pairing)
+        form.addRow("结对类型", self.pairing_kind)
+        form.addRow("帮扶学校", self.pairing_supporter_school)
+        form.addRow("帮扶人", self.pairing_supporter_name)
+        form.addRow("受援集团(学区)", self.pairing_cluster)
+        form.addRow("受援学校", self.pairing_target_school)
+        form.addRow("开始日期", self.pairing_start)
+        form.addRow("备注", self.pairing_notes)
+        form.addRow("", add)
+        layout = QHBoxLayout(page)
+        layout.addWidget(box, 2)
+        layout.addWidget(self.pairing_view, 5)
+        return page
+
+    def add_pairing(self) -> None:
+        cluster = self.pairing_cluster.currentData()
+        try:
+            dv.add_pairing(
+                self.context.store, self.pairing_kind.currentText(), _pydate(self.pairing_start.date()),
+                supporter_school_id=self.pairing_supporter_school.school_id(),
+                supporter_name=self.pairing_supporter_name.text(), cluster_id=cluster,
+                target_school_id=self.pairing_target_school.school_id(), notes=self.pairing_notes.text().strip() or None,
+            )
+        except dv.VisitError as exc:
+            messages.warn(self, "无法登记结对", str(exc))
+            return
+        self._inputs = None
+        for field in (self.pairing_supporter_school, self.pairing_supporter_name, self.pairing_target_school, self.pairing_notes):
+            field.clear()
+        self.refresh_pairings()
+
+    def refresh_pairings(self) -> None:
+        year = self.selected_semester().year
+        self.pairing_model.set_rows(dv.list_pairings(self.context.store, self.context.profile, year, self._inputs))
+        self.pairing_view.resizeColumnsToContents()
+
+    # ------------------------------------------------------------------ summaries
+    def _build_summaries(self) -> QWidget:
+        page = QWidget()
+        self.summary_model = SummaryModel(self)
+        self.summary_view = _table(self.summary_model)
+        self.summary_view.clicked.connect(self._summary_clicked)
+        box = QGroupBox("学期总结（余教〔2020〕155号 六(二)）")
+        form = QFormLayout(box)
+        self.summary_semester = QComboBox()
+        for semester in _semester_codes(self.today, self.context.profile.calendar):
+            self.summary_semester.addItem(semester.label, semester.code)
+        self.summary_semester.currentIndexChanged.connect(lambda _i: self.refresh_summaries())
+        self.summary_cluster = QComboBox()
+        self.summary_fields: dict[str, QPlainTextEdit] = {}
+        form.addRow("学期", self.summary_semester)
+        form.addRow("集团(学区)", self.summary_cluster)
+        for key, label in dv.SUMMARY_FIELDS.items():
+            edit = QPlainTextEdit()
+            edit.setTabChangesFocus(True)
+            edit.setFixedHeight(60)
+            self.summary_fields[key] = edit
+            form.addRow(label, edit)
+        save = QPushButton("保存总结")
+        save.clicked.connect(self.save_summary)
+        form.addRow("", save)
+        layout = QHBoxLayout(page)
+        layout.addWidget(box, 2)
+        layout.addWidget(self.summary_view, 3)
+        return page
+
+    def save_summary(self) -> None:
+        cluster = self.summary_cluster.currentData()
+        if cluster is None:
+            messages.warn(self, "无法保存", "请先选择集团(学区)")
+            return
+        semester = Semester.parse(self.summary_semester.currentData())
+        try:
+            dv.save_summary(self.context.store, cluster, semester,
+                            **{k: e.toPlainText() for k, e in self.summary_fields.items()})
+        except dv.VisitError as exc:
+            messages.warn(self, "无法保存", str(exc))
+            return
+        self._inputs = None
+        self.refresh_summaries()
+
+    def refresh_summaries(self) -> None:
+        semester = Semester.parse(self.summary_semester.currentData())
+        self.summary_model.set_rows(dv.list_summaries(self.context.store, semester))
+        self.summary_view.resizeColumnsToContents()
+
+    def _summary_clicked(self, index: Any) -> None:
+        view = self.summary_model.row_at(index.row())
+        position = self.summary_cluster.findData(view.cluster_id)
+        if position >= 0:
+            self.summary_cluster.setCurrentIndex(position)
+        for key, edit in self.summary_fields.items():
+            edit.setPlainText(getattr(view, key))
+
+    # ------------------------------------------------------------------ page contract
+    def refresh(self) -> None:
+        """Re-read completion sources and the recent list; the other tabs load when opened."""
+        store = self.context.store
+        schools = dv.school_choices(store)
+        for field in (self.host_edit, self.home_edit, self.pairing_supporter_school, self.pairing_target_school):
+            field.set_choices(schools)
+        people = dv.person_choices(store)
+        self._people = {p.text: p for p in people}
+        self._people_completer.model().setStringList(list(self._people))  # type: ignore[attr-defined]
+        self.recent_model.set_rows(dv.recent_visits(store))
+        self.recent_view.resizeColumnsToContents()
+        clusters = dv.cluster_choices(store)
+        for combo in (self.pairing_cluster, self.summary_cluster):
+            current = combo.currentData()
+            combo.clear()
+            if combo is self.pairing_cluster:
+                combo.addItem("（无）", None)
+            for cid, name in clusters:
+                combo.addItem(name, cid)
+            position = combo.findData(current)
+            if position >= 0:
+                combo.setCurrentIndex(position)
+        self._tab_changed(self.tabs.currentIndex())
+
+    def _tab_changed(self, index: int) -> None:
+        if index == 1:
+            self.load_dashboard()
+        elif index == 2:
+            self.refresh_pairings()
+        elif index == 3:
+            self.refresh_summaries()
+        else:
+            QTimer.singleShot(0, self.host_edit.setFocus if not self.host_edit.text() else self.name_edit.setFocus)

@@ -1,0 +1,227 @@
+"""The annual evaluation report (年度评价报告) of the county or one community, school year Y.
+
+Lays out :class:`db.annual.AnnualData` — every figure and verdict in it was computed by
+``policy`` (rules, quotas, eligibility, the evaluation scheme) and gathered by ``db``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+from reportlab.lib import colors
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, Spacer
+
+from db.annual import AnnualData, UnknownCluster, annual_data
+from db.settings import active_profile
+from db.store import Store
+from policy.calendar import school_year_label
+from policy.evaluation import PART_LABELS, PARTS, ShareCheck, relative_change
+from reports.pdf import (
+    Col,
+    DocInfo,
+    ReportDocument,
+    bar_chart,
+    body,
+    contents,
+    cover,
+    fmt_percent,
+    heading,
+    keep,
+    line_chart,
+    note,
+    table,
+)
+
+RED = colors.HexColor("#fbe3e3")
+AMBER = colors.HexColor("#fff4d6")
+
+
+def _verdict(check: ShareCheck) -> str:
+    if check.met is None:
+        return "未作规定"
+    return "达标" if check.met else "未达标"
+
+
+def _check_row(check: ShareCheck) -> tuple[Any, ...]:
+    return (check.label, f"{check.numerator}/{check.denominator}", fmt_percent(check.share),
+            fmt_percent(check.target, 0) if check.target is not None else "—", _verdict(check), check.clause)
+
+
+CHECK_COLS = [Col("指标", 2.2), Col("人数", 0.9, True), Col("实际比例", 0.9, True), Col("要求", 0.7, True),
+              Col("结论", 0.7, align="center"), Col("依据", 2.2)]
+
+
+def annual_story(d: AnnualData, info: DocInfo, progress: Any) -> list[Flowable]:
+    year_label = school_year_label(d.year)
+    story: list[Flowable] = [*cover(info), *contents()]
+    clusters = d.clusters
+    schools = {m.school_id for c in clusters for m in c.members}
+    met = sum(1 for r in d.quota_rows if r.met)
+
+    # 一、总体情况
+    story += [heading("一、总体情况"), body(
+        f"本报告评价{year_label}（{d.first.isoformat()}至{d.last.isoformat()}）"
+        f"{'“' + d.scope_cluster + '”' if d.scope_cluster else '全县'}城乡教共体帮扶工作：集团(学区)/教共体"
+        f"{len(clusters)}个，学年内涉及学校{len(schools)}所；交流轮岗教师{d.county_exchange.moved}人，"
+        f"其中骨干教师{d.county_exchange.backbone}人、到乡村学校{d.county_exchange.to_rural}人；"
+        f"帮扶活动指标{len(d.quota_rows)}项，达标{met}项。规则检查日期为{d.checked_on.isoformat()}。")]
+    grades: dict[str, int] = defaultdict(int)
+    for c in clusters:
+        grades[c.evaluation.grade] += 1
+    story.append(table([Col("项目", 2), Col("数值", 1, True), Col("说明", 3)], [
+        ("集团(学区)/教共体", len(clusters), "学年内存续的集团(学区)/教共体"),
+        ("涉及学校", len(schools), "学年内任一天在集团(学区)中的学校"),
+        ("交流轮岗教师", d.county_exchange.moved, "不含已取消的交流"),
+        ("交流比例", fmt_percent(d.county_exchange_check.share), d.county_exchange_check.clause),
+        ("骨干教师比例", fmt_percent(d.county_backbone_check.share), d.county_backbone_check.clause),
+        ("帮扶指标达标", f"{met}/{len(d.quota_rows)}", "按政策方案的每项帮扶指标逐人/逐结对统计"),
+        ("乡村学校纳入集团", f"{d.check.coverage.rural_in_cluster}/{d.check.coverage.rural_schools}",
+         "全县乡村学校（含教学点）"),
+        ("评价等级分布", "", "；".join(f"{g}{n}个" for g, n in sorted(grades.items())) or "—"),
+    ], zebra=True))
+    progress(20, "成员")
+
+    # 二、成员
+    story += [heading("二、学年内集团(学区)成员"), note("含学年内加入或退出的学校；退出日期为空表示仍在集团中。")]
+    story.append(table([Col("集团(学区)", 2.2), Col("学校", 2.6), Col("角色", 0.8, align="center"),
+                        Col("城乡", 0.6, align="center"), Col("学生", 0.7, True), Col("加入", 1.0, True),
+                        Col("退出", 1.0, True)],
+                       [(c.name, m.name, m.role, m.location, m.students, m.joined.isoformat(),
+                         m.left_on.isoformat() if m.left_on else "") for c in clusters for m in c.members]))
+
+    # 三、交流
+    progress(35, "交流轮岗")
+    story += [heading("三、教师交流轮岗"), heading("（一）对照比例要求", 2),
+              table(CHECK_COLS, [_check_row(d.county_exchange_check), _check_row(d.county_backbone_check)],
+                    highlight=lambda _i, row: RED if row[4] == "未达标" else None),
+              note("符合条件人数按政策方案的交流年限、免交流情形计算（教师在一校任职满规定年限、不含免交流人员）。"),
+              heading("（二）各集团(学区)", 2)]
+    story.append(table([Col("集团(学区)", 2.4), Col("符合条件", 0.8, True), Col("交流", 0.6, True),
+                        Col("交流比例", 0.8, True), Col("骨干", 0.6, True), Col("骨干比例", 0.8, True),
+                        Col("到乡村", 0.7, True), Col("结论", 0.9, align="center")],
+                       [(c.name, c.exchange.eligible, c.exchange.moved, fmt_percent(c.exchange_check.share),
+                         c.exchange.backbone, fmt_percent(c.backbone_check.share), c.exchange.to_rural,
+                         "达标" if c.exchange_check.met and c.backbone_check.met is not False else "未达标")
+                        for c in clusters],
+                       highlight=lambda _i, row: RED if row[-1] == "未达标" else None))
+    target = d.county_exchange_check.target
+    if clusters:
+        story.append(keep(Spacer(1, 4 * mm), bar_chart(
+            [c.name for c in clusters],
+            {"交流比例(%)": [round(100 * (c.exchange_check.share or 0), 1) for c in clusters]},
+            title="各集团(学区)交流轮岗比例", target=100 * target if target else None,
+            target_label=f"要求 {fmt_percent(target, 0)}" if target else "", value_format="{:.0f}")))
+    forms = d.county_exchange.by_form
+    if forms:
+        story.append(bar_chart(list(forms), {"人数": list(forms.values())}, title="交流形式", height=55 * mm))
+
+    # 四、帮扶活动
+    progress(55, "帮扶活动")
+    story += [heading("四、帮扶活动对照指标")]
+    by_rule: dict[str, list[Any]] = defaultdict(list)
+    for r in d.quota_rows:
+        by_rule[r.rule].append(r)
+    story.append(table([Col("指标", 3.2), Col("周期", 0.6, align="center"), Col("要求", 0.6, True),
+                        Col("应达", 0.5, True), Col("达标", 0.5, True), Col("达标率", 0.7, True), Col("依据", 1.6)],
+                       [(rows[0].label, "学期" if "-" in rows[0].period else "学年", rows[0].required, len(rows),
+                         sum(1 for r in rows if r.met), fmt_percent(sum(1 for r in rows if r.met) / len(rows)),
+                         rows[0].clause) for rows in by_rule.values()]))
+    if clusters:
+        story.append(keep(Spacer(1, 4 * mm), bar_chart(
+            [c.name for c in clusters],
+            {"达标率(%)": [round(100 * c.evaluation.scores["visits"] / c.evaluation.weights["visits"], 1)
+                         if c.evaluation.weights["visits"] else 0 for c in clusters]},
+            title="各集团(学区)帮扶指标达标率", value_format="{:.0f}")))
+    behind = [r for r in d.quota_rows if not r.met]
+    story += [heading("未达标明细", 2), table(
+        [Col("对象", 2.0), Col("角色", 0.9), Col("指标", 2.6), Col("周期", 0.9), Col("完成/要求", 0.8, True)],
+        [(r.who, r.role, r.label, r.period_label, f"{r.done}/{r.required}") for r in behind], font_size=8)]
+
+    # 五、覆盖
+    progress(65, "覆盖")
+    coverage = [v for v in d.check.violations if v.rule in ("coverage.rural", "partner.rural_has_urban")]
+    story += [heading("五、乡村学校覆盖"), body(
+        f"截至{d.checked_on.isoformat()}，全县乡村学校（含教学点）{d.check.coverage.rural_schools}所，"
+        f"已纳入集团(学区){d.check.coverage.rural_in_cluster}所，覆盖率{fmt_percent(d.check.coverage.ratio)}。"),
+        table([Col("集团(学区)", 2.4), Col("乡村学校", 0.8, True), Col("有城镇结对", 0.8, True),
+               Col("比例", 0.8, True), Col("依据", 2.0)],
+              [(c.name, c.coverage_check.denominator, c.coverage_check.numerator, fmt_percent(c.coverage_check.share),
+                c.coverage_check.clause) for c in clusters]),
+        heading("未覆盖或无结对的学校", 2),
+        table([Col("学校", 2.5), Col("问题", 4), Col("依据", 1.8)],
+              [(v.subject, v.detail, v.clause) for v in coverage])]
+
+    # 六、质量与增值
+    progress(75, "质量")
+    story += [heading("六、受援校质量与增值评价"),
+              note(f"增值 = (本学年 − 上学年) / 上学年；依据 {d.profile.evaluation.get('clause', '')}。")]
+    qrows = []
+    for c in clusters:
+        for school, indicators in c.quality.items():
+            for ind, (before, after) in indicators.items():
+                change = relative_change(before, after)
+                qrows.append((c.name, school, ind, "" if before is None else f"{before:.1f}",
+                              "" if after is None else f"{after:.1f}", fmt_percent(change)))
+    story.append(table([Col("集团(学区)", 1.8), Col("受援校", 2.2), Col("指标", 1.4), Col(f"{d.year - 1}学年", 0.8, True),
+                        Col(f"{d.year}学年", 0.8, True), Col("增值", 0.7, True)], qrows, font_size=8))
+    if d.indicator_trend:
+        years = sorted({y for values in d.indicator_trend.values() for y in values})
+        story.append(keep(Spacer(1, 4 * mm), line_chart(
+            [school_year_label(y) for y in years],
+            {ind: [values.get(y) for y in years] for ind, values in d.indicator_trend.items()},
+            title="受援校质量指标均值（各学年）", value_format="{:.0f}")))
+
+    # 七、捆绑考核
+    progress(85, "评价")
+    weights = d.profile.evaluation.get("weights", {})
+    story += [heading("七、评价结果（捆绑考核）"), body(
+        "各项满分：" + "；".join(f"{PART_LABELS[p]}{weights.get(p, 0)}分" for p in PARTS) +
+        "。" + ("支援校（牵头校）按其受援校的质量增值计分（捆绑考核，余教〔2020〕155号 六(四)）。"
+                if d.profile.evaluation.get("bundled") else ""))]
+    story.append(table(
+        [Col("集团(学区)", 2.2), Col("支援校", 1.8)] + [Col(PART_LABELS[p], 0.8, True) for p in PARTS]
+        + [Col("增值", 0.6, True), Col("总分", 0.6, True), Col("等级", 0.6, align="center")],
+        [(c.name, next((m.name for m in c.members if m.is_lead), "—"),
+          *(f"{c.evaluation.scores[p]:.1f}" for p in PARTS), fmt_percent(c.evaluation.value_added),
+          f"{c.evaluation.total:.1f}", c.evaluation.grade) for c in clusters],
+        highlight=lambda _i, row: RED if row[-1] == "不合格" else None, font_size=8))
+    if clusters:
+        story.append(keep(Spacer(1, 4 * mm), bar_chart(
+            [c.name for c in clusters], {"总分": [c.evaluation.total for c in clusters]},
+            title="各集团(学区)评价总分", value_format="{:.0f}")))
+
+    # 八、违规与豁免
+    progress(92, "违规")
+    ids = {c.id for c in clusters} | schools
+    violations = [v for v in d.check.violations if d.scope_cluster is None or v.subject_id in ids]
+    story += [heading("八、违规与豁免"), note("豁免的违规照常列出，注明理由与批准人；依据为政策方案所引文件条款。"),
+              table([Col("规则", 1.4), Col("对象", 1.2), Col("情况", 3.2), Col("依据", 1.6), Col("豁免", 1.6)],
+                    [(v.rule, v.subject, v.detail, v.clause,
+                      f"已豁免：{v.waiver_reason}（{v.waiver_approver}）" if v.waived else "")
+                     for v in violations],
+                    highlight=lambda _i, row: AMBER if row[4] else None, font_size=8)]
+    return story
+
+
+def build_annual(store: Store, year: int, target: Any, *, cluster: str | None = None, progress: Any = None,
+                 today: dt.date | None = None) -> Any:
+    from reports.documents import ReportError, _finish
+
+    progress = progress or (lambda _p, _t: None)
+    progress(2, "统计数据")
+    profile = active_profile(store)
+    try:
+        data = annual_data(store, profile, year, cluster, today=today)
+    except UnknownCluster as exc:
+        raise ReportError(str(exc)) from None
+    title = f"{school_year_label(year)}城乡教共体年度评价报告"
+    info = DocInfo(title=title, bureau=data.bureau, subtitle=cluster or "全县",
+                   cover_lines=(f"评价期间：{data.first.isoformat()}至{data.last.isoformat()}",
+                                f"政策方案：{profile.name}"))
+    progress(15, "排版")
+    pages = ReportDocument(target, info).build_story(annual_story(data, info, progress))
+    progress(100, "完成")
+    return _finish(target, pages, f"，{len(data.clusters)} 个集团(学区)", clusters=len(data.clusters))

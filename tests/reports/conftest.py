@@ -36,7 +36,8 @@ class PdfTool:
 
     @staticmethod
     def text(path: Path, first: int | None = None, last: int | None = None) -> str:
-        args = ["pdftotext", "-enc", "UTF-8", "-layout"]
+        # -raw keeps content-stream order: a wrapped table cell stays in one piece.
+        args = ["pdftotext", "-enc", "UTF-8", "-raw"]
         if first:
             args += ["-f", str(first)]
         if last:

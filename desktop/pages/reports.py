@@ -1,0 +1,224 @@
+"""报告 page: pick a document and its parameters, build it off the GUI thread, preview, print, save.
+
+The PDF is built into memory by ``reports.documents`` in a worker (``desktop.worker``),
+shown with QtPdf, printed page by page through ``QPrinter`` and saved through
+``desktop.messages.save_file``. No business rule here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import Any
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize
+from PySide6.QtGui import QPainter
+from PySide6.QtPdf import QPdfDocument
+from PySide6.QtPdfWidgets import QPdfView
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop import messages
+from desktop.context import AppContext
+from desktop.pages.base import Page
+from desktop.worker import Job, run_in_background
+
+KINDS = (
+    ("annual", "年度评价报告"),
+    ("agreement", "教共体建设协议书"),
+    ("notice", "交流轮岗公示名单"),
+    ("statistics", "集团(学区)基本情况统计表"),
+)
+ALL_CLUSTERS = "（全县）"
+
+
+class ReportsPage(Page):
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(context, parent)
+        self.pdf_bytes: bytes = b""
+        self.job: Job | None = None
+        self.kind = QComboBox()
+        for key, label in KINDS:
+            self.kind.addItem(label, key)
+        self.year = QSpinBox()
+        self.year.setRange(2000, 2100)
+        self.year.setValue(dt.date.today().year - (0 if dt.date.today().month >= 9 else 1))
+        self.year.setSuffix(" 学年")
+        self.cluster = QComboBox()
+        self.build_button = QPushButton("生成")
+        self.print_button = QPushButton("打印…")
+        self.save_button = QPushButton("保存…")
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 100)
+        self.status = QLabel("选择文档后点击“生成”。")
+        self.document = QPdfDocument(self)
+        self.view = QPdfView(self)
+        self.view.setDocument(self.document)
+        self.view.setPageMode(QPdfView.PageMode.MultiPage)
+        self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
+
+        form = QFormLayout()
+        form.addRow("文档", self.kind)
+        form.addRow("学年", self.year)
+        form.addRow("集团(学区)", self.cluster)
+        buttons = QHBoxLayout()
+        for button in (self.build_button, self.print_button, self.save_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        side = QVBoxLayout()
+        side.addLayout(form)
+        side.addLayout(buttons)
+        side.addWidget(self.progress)
+        side.addWidget(self.status)
+        side.addStretch(1)
+        layout = QHBoxLayout(self)
+        layout.addLayout(side, 1)
+        layout.addWidget(self.view, 3)
+
+        self.kind.currentIndexChanged.connect(self._update_fields)
+        self.build_button.clicked.connect(self.build)
+        self.print_button.clicked.connect(self.print_document)
+        self.save_button.clicked.connect(self.save)
+        self._update_fields()
+
+    def refresh(self) -> None:
+        from db.clusters import load
+
+        current = self.cluster.currentText()
+        self.cluster.clear()
+        self.cluster.addItem(ALL_CLUSTERS)
+        for name in sorted(c.name for c in load(self.context.store).clusters):
+            self.cluster.addItem(name)
+        index = self.cluster.findText(current)
+        self.cluster.setCurrentIndex(max(0, index))
+        self._update_fields()
+
+    def _update_fields(self) -> None:
+        key = self.kind.currentData()
+        self.year.setEnabled(key in ("annual", "notice"))
+        self.cluster.setEnabled(key in ("annual", "agreement"))
+        has = bool(self.pdf_bytes)
+        self.print_button.setEnabled(has)
+        self.save_button.setEnabled(has)
+
+    def parameters(self) -> dict[str, Any]:
+        cluster = self.cluster.currentText()
+        return {"kind": self.kind.currentData(), "year": self.year.value(),
+                "cluster": None if cluster in ("", ALL_CLUSTERS) else cluster}
+
+    def build(self) -> None:
+        params = self.parameters()
+        if params["kind"] == "agreement" and not params["cluster"]:
+            messages.warn(self, "生成协议书", "请先选择一个集团(学区)/教共体。")
+            return
+        store = self.context.store
+
+        def work(progress: Any) -> bytes:
+            from reports import documents
+
+            def report(percent: int, text: str) -> None:
+                progress(text, percent / 100)
+
+            buffer = io.BytesIO()
+            kind = params["kind"]
+            if kind == "annual":
+                documents.annual_report(store, params["year"], buffer, cluster=params["cluster"], progress=report)
+            elif kind == "agreement":
+                documents.agreement(store, params["cluster"], buffer, record=False, progress=report)
+            elif kind == "notice":
+                documents.exchange_notice(store, params["year"], buffer, progress=report)
+            else:
+                documents.statistics(store, buffer, progress=report)
+            return buffer.getvalue()
+
+        self.build_button.setEnabled(False)
+        self.progress.setValue(0)
+        self.status.setText("正在生成…")
+        self.job = run_in_background(work)
+        self.job.progress.connect(self._on_progress)
+        self.job.finished.connect(self._on_built)
+        self.job.failed.connect(self._on_failed)
+        self.job.cancelled.connect(lambda: self.build_button.setEnabled(True))
+
+    def _on_progress(self, message: str, fraction: float) -> None:
+        self.progress.setValue(int(fraction * 100))
+        self.status.setText(message)
+
+    def _on_built(self, data: object) -> None:
+        assert isinstance(data, bytes)
+        self.pdf_bytes = data
+        self._buffer = QBuffer(self)
+        self._buffer.setData(QByteArray(data))
+        self._buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+        self.document.load(self._buffer)
+        self.progress.setValue(100)
+        self.status.setText(f"已生成：{self.document.pageCount()} 页，{len(data) / 1024:.0f} KB")
+        self.build_button.setEnabled(True)
+        self._update_fields()
+
+    def _on_failed(self, message: str) -> None:
+        self.build_button.setEnabled(True)
+        self.status.setText("生成失败")
+        messages.error(self, "生成文档", message)
+
+    def save(self) -> None:
+        if not self.pdf_bytes:
+            return
+        label = self.kind.currentText()
+        path = messages.save_file(self, "保存 PDF", "PDF 文件 (*.pdf)", f"{label}.pdf")
+        if path is None:
+            return
+        try:
+            path.write_bytes(self.pdf_bytes)
+        except OSError as exc:
+            messages.error(self, "保存 PDF", f"无法写入 {path}：{exc.strerror}")
+            return
+        if self.parameters()["kind"] == "agreement":
+            self._record_agreement_print()
+        self.status.setText(f"已保存到 {path}")
+
+    def print_document(self) -> None:
+        if self.document.pageCount() == 0:
+            return
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        dialog = QPrintDialog(printer, self)
+        if messages.headless or dialog.exec() != QPrintDialog.DialogCode.Accepted:
+            return
+        self.render_to(printer)
+        if self.parameters()["kind"] == "agreement":
+            self._record_agreement_print()
+
+    def render_to(self, printer: QPrinter) -> None:
+        """Paint every page onto ``printer`` at its resolution."""
+        painter = QPainter(printer)
+        try:
+            for page in range(self.document.pageCount()):
+                if page:
+                    printer.newPage()
+                target = painter.viewport()
+                size = QSize(target.width(), target.height())
+                image = self.document.render(page, size)
+                painter.drawImage(target, image)
+        finally:
+            painter.end()
+
+    def _record_agreement_print(self) -> None:
+        from db import agreements
+
+        cluster = self.parameters()["cluster"]
+        if not cluster:
+            return
+        cluster_id, _ = agreements.find_cluster(self.context.store, cluster)
+        agreement_id = agreements.latest_for_cluster(self.context.store, cluster_id)
+        if agreement_id is not None:
+            agreements.record_printing(self.context.store, agreement_id)

@@ -21,7 +21,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import String, select, type_coerce
 
 from db.engine import StoreError
 from db.models import Cluster, Membership, Pairing, Region, School, Waiver
@@ -60,6 +60,27 @@ class Records:
         return check(self.schools, self.clusters, self.memberships, self.pairings, self.waivers, profile, on)
 
 
+_UUIDS: dict[Any, uuid.UUID | None] = {None: None}
+
+
+def _raw(column: Any) -> Any:
+    """A UUID column read as its stored text (converted through :data:`_UUIDS`, see :func:`_u`)."""
+    return type_coerce(column, String).label(column.key)
+
+
+def _u(value: Any) -> uuid.UUID | None:
+    """Stored UUID text → UUID, cached: ids are stable and converting thousands costs tens of ms."""
+    try:
+        return _UUIDS[value]
+    except KeyError:
+        result = value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+        if len(_UUIDS) > 500_000:
+            _UUIDS.clear()
+            _UUIDS[None] = None
+        _UUIDS[value] = result
+        return result
+
+
 def load(store: Store, on: dt.date | None = None, reuse: Records | None = None) -> Records:
     """Load schools, clusters (those standing on ``on`` when given), memberships, pairings, waivers.
 
@@ -69,25 +90,25 @@ def load(store: Store, on: dt.date | None = None, reuse: Records | None = None) 
     with store.read() as session:
         session = session.connection()  # Core rows: no ORM identity work for plain tuples
         schools = reuse.schools if reuse is not None else [
-            SchoolRec(r.id, r.code, r.name, r.stage, r.location, r.run_by, r.students or 0, r.classes or 0,
-                      r.region_id, bool(r.is_weak))
+            SchoolRec(_u(r.id), r.code, r.name, r.stage, r.location, r.run_by,  # type: ignore[arg-type]
+                      r.students or 0, r.classes or 0, _u(r.region_id), bool(r.is_weak))
             for r in session.execute(select(
-                School.id, School.code, School.name, School.stage, School.location, School.run_by,
-                School.students, School.classes, School.region_id, School.is_weak,
+                _raw(School.id), School.code, School.name, School.stage, School.location, School.run_by,
+                School.students, School.classes, _raw(School.region_id), School.is_weak,
             ))
         ]
         clusters = [
-            ClusterRec(r.id, r.name, r.kind, r.lead_school_id, r.area, r.region_id)
+            ClusterRec(_u(r.id), r.name, r.kind, _u(r.lead_school_id), r.area, _u(r.region_id))
             for r in session.execute(select(
-                Cluster.id, Cluster.name, Cluster.kind, Cluster.lead_school_id, Cluster.area, Cluster.region_id,
-                Cluster.founded, Cluster.dissolved,
+                _raw(Cluster.id), Cluster.name, Cluster.kind, _raw(Cluster.lead_school_id), Cluster.area,
+                _raw(Cluster.region_id), Cluster.founded, Cluster.dissolved,
             ))
             if _standing(r.founded, r.dissolved, on)
         ]
         memberships = [
-            MembershipRec(r.id, r.cluster_id, r.school_id, r.role, r.joined, r.left_on)
+            MembershipRec(_u(r.id), _u(r.cluster_id), _u(r.school_id), r.role, r.joined, r.left_on)  # type: ignore[arg-type]
             for r in session.execute(select(
-                Membership.id, Membership.cluster_id, Membership.school_id, Membership.role,
+                _raw(Membership.id), _raw(Membership.cluster_id), _raw(Membership.school_id), Membership.role,
                 Membership.joined, Membership.left_on,
             ))
         ]

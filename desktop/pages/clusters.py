@@ -1,0 +1,699 @@
+"""集团与教共体: the cluster registry, membership editing with live rule checks, undo/redo.
+
+Layout: a toolbar (date to view, new/rename/type/lead, import, undo/redo); the cluster
+list on the left; the chosen cluster's banner of problems, members, city partner in the
+middle; schools in no cluster on the right (drag one onto a cluster); the county's
+violations at the bottom.
+
+Every edit goes through :class:`StoreEditCommand` on a ``QUndoStack``: the first redo
+is the ``db.clusters`` edit itself (made before the push so a refused edit never enters
+the stack), undo records the reversal with ``db.clusters.undo`` and redo records the
+reversal of that — history stays honest and audited. After each edit the page re-reads
+clusters and memberships only and re-checks the rules in memory (tens of ms at city scale).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from db import cluster_import, school_import
+from db import clusters as cl
+from db.engine import StoreError
+from desktop import messages
+from desktop.context import AppContext
+from desktop.models.cluster_tables import (
+    ClusterLine,
+    ClusterTableModel,
+    MemberLine,
+    MemberTableModel,
+    SchoolListModel,
+    ViolationTableModel,
+)
+from desktop.worker import run_in_background
+from policy import vocab
+from policy.clusters import CheckResult, ClusterSummary, SchoolRec, Violation, summarize, unclustered
+
+RULE_LABELS = {
+    "cluster.max_schools": "集团学校数超限",
+    "cluster.max_students": "集团学生数超限",
+    "membership.overlap": "同时属于多个集团",
+    "coverage.rural": "乡村学校未纳入集团",
+    "partner.rural_has_urban": "乡村学校无城镇结对校",
+    "fusion.size": "融合型教共体规模不符",
+    "school.max_students": "学校规模超限",
+    "school.class_size": "平均班额超限",
+}
+
+IMPORTERS = {"schools": (school_import, "学校名单"), "clusters": (cluster_import, "集团成员")}
+
+
+def to_date(value: QDate) -> dt.date:
+    return dt.date(value.year(), value.month(), value.day())
+
+
+def to_qdate(value: dt.date) -> QDate:
+    return QDate(value.year, value.month, value.day)
+
+
+def date_edit(value: dt.date) -> QDateEdit:
+    edit = QDateEdit(to_qdate(value))
+    edit.setCalendarPopup(True)
+    edit.setDisplayFormat("yyyy-MM-dd")
+    return edit
+
+
+class StoreEditCommand(QUndoCommand):
+    """One cluster edit on the undo stack. ``edit`` was already made when pushed."""
+
+    def __init__(self, page: ClustersPage, edit: cl.Edit) -> None:
+        super().__init__(edit.note)
+        self._page = page
+        self._edit = edit
+        self._reverse: cl.Edit | None = None
+        self._done_once = False
+
+    def redo(self) -> None:
+        if not self._done_once:  # the edit itself ran before the push
+            self._done_once = True
+            return
+        assert self._reverse is not None
+        self._edit = cl.undo(self._page.context.store, self._reverse)
+        self._page.after_edit()
+
+    def undo(self) -> None:
+        self._reverse = cl.undo(self._page.context.store, self._edit)
+        self._page.after_edit()
+
+
+# ---- Dialogs (layout here, behaviour in the page) --------------------------------------
+
+
+class _FormDialog(QDialog):
+    def __init__(self, title: str, parent: QWidget | None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.form = QFormLayout()
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("确定")
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(self.form)
+        layout.addWidget(self.buttons)
+
+
+def school_combo(schools: list[SchoolRec], current: uuid.UUID | None = None, blank: str | None = None) -> QComboBox:
+    """An editable combo of schools ("代码 名称") with type-to-search."""
+    combo = QComboBox()
+    combo.setEditable(True)
+    combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+    if blank is not None:
+        combo.addItem(blank, None)
+    for s in schools:
+        combo.addItem(f"{s.code} {s.name}", s.id)
+    if current is not None:
+        combo.setCurrentIndex(max(0, combo.findData(current)))
+    combo.completer().setFilterMode(Qt.MatchFlag.MatchContains)
+    combo.completer().setCompletionMode(combo.completer().CompletionMode.PopupCompletion)
+    return combo
+
+
+class ClusterDialog(_FormDialog):
+    """新建集团: name, type, area, lead school, founding date."""
+
+    def __init__(self, schools: list[SchoolRec], on: dt.date, parent: QWidget | None = None) -> None:
+        super().__init__("新建集团(学区)", parent)
+        self.name = QLineEdit()
+        self.kind = QComboBox()
+        self.kind.addItems(vocab.CLUSTER_KINDS)
+        self.area = QLineEdit()
+        self.lead = school_combo(schools, blank="（暂不指定）")
+        self.date = date_edit(on)
+        self.form.addRow("名称", self.name)
+        self.form.addRow("类型", self.kind)
+        self.form.addRow("片区", self.area)
+        self.form.addRow("牵头校", self.lead)
+        self.form.addRow("成立日期", self.date)
+
+
+class MemberDialog(_FormDialog):
+    """添加成员: search the schools in no cluster, pick role and join date."""
+
+    def __init__(self, schools: list[SchoolRec], on: dt.date, parent: QWidget | None = None) -> None:
+        super().__init__("添加成员学校", parent)
+        self._all = schools
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("输入学校名称或代码查找")
+        self.model = SchoolListModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.setMinimumSize(520, 260)
+        self.role = QComboBox()
+        self.role.addItems(vocab.MEMBER_ROLES + vocab.LEAD_ROLES)
+        self.date = date_edit(on)
+        self.form.addRow("查找", self.search)
+        self.form.addRow(self.table)
+        self.form.addRow("角色", self.role)
+        self.form.addRow("加入日期", self.date)
+        self.search.textChanged.connect(self.filter)
+        self.filter("")
+
+    def filter(self, text: str) -> None:
+        text = text.strip()
+        self.model.set_rows([s for s in self._all if not text or text in s.name or text in s.code])
+        if self.model.rowCount():
+            self.table.selectRow(0)
+
+    def chosen(self) -> SchoolRec | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.row_at(rows[0].row()) if rows else None
+
+
+class DateDialog(_FormDialog):
+    """A date, optionally a cluster to move to (退出 / 调动)."""
+
+    def __init__(self, title: str, label: str, on: dt.date, clusters: list[Any] | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(title, parent)
+        self.target = None
+        if clusters is not None:
+            self.target = QComboBox()
+            for c in clusters:
+                self.target.addItem(c.name, c.id)
+            self.form.addRow("调入集团", self.target)
+        self.date = date_edit(on)
+        self.form.addRow(label, self.date)
+
+
+class WaiverDialog(_FormDialog):
+    def __init__(self, violation: Violation, on: dt.date, parent: QWidget | None = None) -> None:
+        super().__init__("豁免此项规定", parent)
+        self.form.addRow("规则", QLabel(f"{RULE_LABELS.get(violation.rule, violation.rule)}（{violation.rule}）"))
+        self.form.addRow("对象", QLabel(violation.subject))
+        self.form.addRow("依据", QLabel(violation.clause))
+        self.reason = QPlainTextEdit()
+        self.reason.setMaximumHeight(70)
+        self.approver = QLineEdit()
+        self.start = date_edit(on)
+        self.form.addRow("理由", self.reason)
+        self.form.addRow("批准人", self.approver)
+        self.form.addRow("自", self.start)
+
+
+class ImportPreviewDialog(_FormDialog):
+    def __init__(self, plan: Any, parent: QWidget | None = None) -> None:
+        super().__init__("导入预览", parent)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("确定导入")
+        self.summary = QLabel(plan.summary())
+        self.changes = QPlainTextEdit("\n".join(plan.changes[:2000]) or "（没有任何改动）")
+        self.changes.setReadOnly(True)
+        self.changes.setMinimumSize(560, 280)
+        self.form.addRow(self.summary)
+        self.form.addRow(self.changes)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not plan.empty)
+
+
+# ---- The page --------------------------------------------------------------------------
+
+
+class ClustersPage(QWidget):
+    """The 集团与教共体 page (contract: ``desktop/pages/base.py``)."""
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.records: cl.Records | None = None
+        self.result: CheckResult | None = None
+        self.summaries: list[ClusterSummary] = []
+        self.undo_stack = QUndoStack(self)
+        self._sized = False
+        #: Dialogs are shown through this hook (tests replace it to fill them in).
+        self.exec_dialog: Callable[[QDialog], bool] = lambda d: d.exec() == QDialog.DialogCode.Accepted
+        self._build()
+        self._connect()
+
+    # -- layout
+    def _build(self) -> None:
+        self.view_date = date_edit(dt.date.today())
+        self.today_button = QPushButton("今天")
+        self.new_button = QPushButton("新建集团…")
+        self.rename_button = QPushButton("重命名…")
+        self.kind_combo = QComboBox()
+        self.kind_combo.addItems(vocab.CLUSTER_KINDS)
+        self.kind_combo.setToolTip("更改所选集团的类型")
+        self.lead_button = QPushButton("更换牵头校…")
+        self.import_button = QToolButton()
+        self.import_button.setText("导入 Excel…")
+        self.import_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        for kind, (_, label) in IMPORTERS.items():
+            action = QAction(f"导入{label}…", self)
+            action.triggered.connect(lambda _=False, k=kind: self.import_file(k))
+            self.import_button.addAction(action)
+        self.undo_action = self.undo_stack.createUndoAction(self, "撤销")
+        self.undo_action.setShortcut(QKeySequence("Ctrl+Z"))
+        self.redo_action = self.undo_stack.createRedoAction(self, "重做")
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Y"), QKeySequence("Ctrl+Shift+Z")])
+        for action in (self.undo_action, self.redo_action):
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.addAction(action)
+        self.undo_button, self.redo_button = QPushButton("撤销"), QPushButton("重做")
+        self.undo_button.clicked.connect(self.undo_stack.undo)
+        self.redo_button.clicked.connect(self.undo_stack.redo)
+        self.undo_button.setEnabled(False)
+        self.redo_button.setEnabled(False)
+        self.undo_stack.canUndoChanged.connect(self.undo_button.setEnabled)
+        self.undo_stack.canRedoChanged.connect(self.redo_button.setEnabled)
+        self.undo_stack.undoTextChanged.connect(lambda t: self.undo_button.setToolTip(f"撤销：{t}（Ctrl+Z）"))
+        self.undo_stack.redoTextChanged.connect(lambda t: self.redo_button.setToolTip(f"重做：{t}（Ctrl+Y）"))
+
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("查看日期"))
+        bar.addWidget(self.view_date)
+        bar.addWidget(self.today_button)
+        bar.addSpacing(16)
+        for w in (self.new_button, self.rename_button, QLabel("类型"), self.kind_combo, self.lead_button,
+                  self.import_button):
+            bar.addWidget(w)
+        bar.addStretch(1)
+        bar.addWidget(self.undo_button)
+        bar.addWidget(self.redo_button)
+
+        self.cluster_model = ClusterTableModel(self)
+        self.cluster_table = self._table(self.cluster_model, stretch=None)
+        self.cluster_table.setAcceptDrops(True)
+        self.cluster_table.setDropIndicatorShown(True)
+        self.cluster_table.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
+        self.cluster_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+
+        self.title = QLabel()
+        self.title.setStyleSheet("font-size: 15px; font-weight: bold;")
+        self.banner = QLabel()
+        self.banner.setWordWrap(True)
+        self.partner = QLabel()
+        self.partner.setWordWrap(True)
+        self.member_model = MemberTableModel(self)
+        self.member_table = self._table(self.member_model, stretch=None)
+        self.add_button = QPushButton("添加成员…")
+        self.remove_button = QPushButton("退出集团…")
+        self.move_button = QPushButton("调往其他集团…")
+        member_buttons = QHBoxLayout()
+        for w in (self.add_button, self.remove_button, self.move_button):
+            member_buttons.addWidget(w)
+        member_buttons.addStretch(1)
+        middle = QWidget()
+        middle_layout = QVBoxLayout(middle)
+        middle_layout.setContentsMargins(0, 0, 0, 0)
+        for w in (self.title, self.banner, self.partner):
+            middle_layout.addWidget(w)
+        middle_layout.addWidget(self.member_table, 1)
+        middle_layout.addLayout(member_buttons)
+
+        self.loose_search = QLineEdit()
+        self.loose_search.setPlaceholderText("查找学校")
+        self.loose_label = QLabel()
+        self.loose_model = SchoolListModel(self)
+        self.loose_table = self._table(self.loose_model, stretch=None)
+        self.loose_table.setDragEnabled(True)
+        self.loose_table.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.loose_label)
+        right_layout.addWidget(self.loose_search)
+        right_layout.addWidget(self.loose_table, 1)
+        right_layout.addWidget(QLabel("把学校拖到左侧集团上即可加入"))
+
+        top = QSplitter(Qt.Orientation.Horizontal)
+        top.addWidget(self.cluster_table)
+        top.addWidget(middle)
+        top.addWidget(right)
+        top.setSizes([620, 560, 340])
+
+        self.coverage_label = QLabel()
+        self.show_waived = QComboBox()
+        self.show_waived.addItems(["全部问题", "仅未豁免", "仅已豁免"])
+        self.waive_button = QPushButton("豁免所选…")
+        self.violation_model = ViolationTableModel(self)
+        self.violation_table = self._table(self.violation_model, stretch=2)
+        bottom = QWidget()
+        bottom_layout = QVBoxLayout(bottom)
+        bottom_layout.setContentsMargins(0, 0, 0, 0)
+        head = QHBoxLayout()
+        head.addWidget(QLabel("<b>全县问题清单</b>"))
+        head.addWidget(self.coverage_label, 1)
+        head.addWidget(self.show_waived)
+        head.addWidget(self.waive_button)
+        bottom_layout.addLayout(head)
+        bottom_layout.addWidget(self.violation_table, 1)
+
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(top)
+        split.addWidget(bottom)
+        split.setSizes([480, 240])
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(split, 1)
+
+    def _table(self, model: Any, stretch: int | None) -> QTableView:
+        table = QTableView()
+        table.setModel(model)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setAlternatingRowColors(True)
+        table.verticalHeader().setVisible(False)
+        # Interactive widths sized once (see _size_columns): ResizeToContents would measure
+        # every row on every reset and cost more than the whole re-check.
+        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        if stretch is not None:
+            table.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+        table.horizontalHeader().setStretchLastSection(False)
+        return table
+
+    def _size_columns(self) -> None:
+        """Fit columns to what is shown the first time there is something to show."""
+        if self._sized:
+            return
+        for table in (self.cluster_table, self.member_table, self.loose_table, self.violation_table):
+            if table.model().rowCount():
+                table.resizeColumnsToContents()
+        self.violation_table.setColumnWidth(1, 220)
+        self.violation_table.setColumnWidth(3, 260)
+        self.violation_table.setColumnWidth(4, 240)
+        self._sized = self.cluster_model.rowCount() > 0
+
+    def _connect(self) -> None:
+        self.view_date.dateChanged.connect(lambda _d: self.reload())
+        self.today_button.clicked.connect(lambda: self.view_date.setDate(to_qdate(dt.date.today())))
+        self.cluster_table.selectionModel().selectionChanged.connect(lambda *_: self.show_cluster())
+        self.cluster_model.school_dropped.connect(self.join_school)
+        self.loose_search.textChanged.connect(lambda _t: self.show_unclustered())
+        self.show_waived.currentIndexChanged.connect(lambda _i: self.show_violations())
+        self.new_button.clicked.connect(self.new_cluster)
+        self.rename_button.clicked.connect(self.rename_cluster)
+        self.kind_combo.activated.connect(lambda _i: self.change_kind(self.kind_combo.currentText()))
+        self.lead_button.clicked.connect(self.change_lead)
+        self.add_button.clicked.connect(self.add_member)
+        self.remove_button.clicked.connect(self.remove_member)
+        self.move_button.clicked.connect(self.move_member)
+        self.waive_button.clicked.connect(self.waive)
+
+    # -- reading
+    @property
+    def on(self) -> dt.date:
+        return to_date(self.view_date.date())
+
+    def refresh(self) -> None:
+        """Page contract: re-read everything (called each time the page is shown)."""
+        self.records = None
+        self.reload()
+
+    def reload(self) -> None:
+        """Re-read clusters and memberships (schools too on the first call) and re-check."""
+        store = self.context.store
+        self.records = cl.load(store, self.on, reuse=self.records)
+        self.recheck()
+
+    def after_edit(self) -> None:
+        self.reload()
+
+    def recheck(self) -> None:
+        assert self.records is not None
+        r, on = self.records, self.on
+        self.result = r.check(self.context.profile, on)
+        self.summaries = summarize(r.schools, r.clusters, r.memberships, r.pairings, on)
+        by_cluster: dict[uuid.UUID, list[Violation]] = {}
+        for v in self.result.violations:
+            if v.subject_kind == "cluster" and v.subject_id is not None:
+                by_cluster.setdefault(v.subject_id, []).append(v)
+        selected = self.selected_cluster_id()
+        self.cluster_model.set_rows([
+            ClusterLine(s, sum(1 for v in by_cluster.get(s.cluster.id, []) if not v.waived),
+                        sum(1 for v in by_cluster.get(s.cluster.id, []) if v.waived))
+            for s in self.summaries
+        ])
+        self.select_cluster(selected)  # selectionChanged → show_cluster
+        if not self.cluster_model.rowCount():
+            self.show_cluster()
+        self.show_unclustered()
+        self.show_violations()
+        self._size_columns()
+
+    def selected_cluster_id(self) -> uuid.UUID | None:
+        summary = self.selected_summary()
+        return summary.cluster.id if summary else None
+
+    def selected_summary(self) -> ClusterSummary | None:
+        rows = self.cluster_table.selectionModel().selectedRows()
+        return self.cluster_model.row_at(rows[0].row()).summary if rows else None
+
+    def select_cluster(self, cluster_id: uuid.UUID | None) -> None:
+        for row, line in enumerate(self.cluster_model.rows()):
+            if line.summary.cluster.id == cluster_id:
+                self.cluster_table.selectRow(row)
+                return
+        if self.cluster_model.rowCount():
+            self.cluster_table.selectRow(0)
+
+    def show_cluster(self) -> None:
+        summary = self.selected_summary()
+        for w in (self.rename_button, self.kind_combo, self.lead_button, self.add_button, self.remove_button,
+                  self.move_button):
+            w.setEnabled(summary is not None)
+        if summary is None or self.result is None or self.records is None:
+            self.title.setText("（尚无集团，请新建或导入）")
+            self.banner.setText("")
+            self.partner.setText("")
+            self.member_model.set_rows([])
+            return
+        c = summary.cluster
+        self.kind_combo.setCurrentText(c.kind)
+        self.title.setText(f"{c.name}　{c.kind}" + (f"　片区：{c.area}" if c.area else "")
+                           + f"　（{self.on.isoformat()}）")
+        member_ids = {s.id for _, s in summary.members}
+        problems = [v for v in self.result.violations
+                    if v.subject_id == c.id or (v.subject_kind == "school" and v.subject_id in member_ids)]
+        open_ = [v for v in problems if not v.waived]
+        waived = [v for v in problems if v.waived]
+        if open_:
+            lines = "<br>".join(f"• {v.detail}（{v.clause}）" for v in open_[:6])
+            more = f"<br>……另有 {len(open_) - 6} 项" if len(open_) > 6 else ""
+            self.banner.setStyleSheet("background:#fdecea; color:#8c1d18; padding:6px; border-radius:4px;")
+            self.banner.setText(f"<b>{len(open_)} 项不符合规定</b>" + (f"（另有 {len(waived)} 项已豁免）" if waived else "")
+                                + f"<br>{lines}{more}")
+        else:
+            self.banner.setStyleSheet("background:#e6f4ea; color:#1e4620; padding:6px; border-radius:4px;")
+            self.banner.setText("符合各项规定" + (f"（{len(waived)} 项已豁免）" if waived else ""))
+        lead = summary.lead.name if summary.lead else "未定"
+        partners = summary.city_partner_names or "无"
+        self.partner.setText(f"牵头校：{lead}　　包片包抓市属学校：{partners}　　"
+                             f"学校 {summary.schools} 所（乡村 {summary.rural_schools} 所），学生 {summary.students} 人")
+        self.member_model.set_rows([MemberLine(m, s) for m, s in summary.members])
+
+    def show_unclustered(self) -> None:
+        if self.records is None:
+            return
+        loose = unclustered(self.records.schools, self.records.memberships, self.on)
+        text = self.loose_search.text().strip()
+        shown = [s for s in loose if not text or text in s.name or text in s.code]
+        self.loose_label.setText(f"<b>未加入集团的学校</b>（{len(loose)} 所）")
+        self.loose_model.set_rows(shown)
+
+    def show_violations(self) -> None:
+        if self.result is None:
+            return
+        mode = self.show_waived.currentIndex()
+        rows = [v for v in self.result.violations if mode == 0 or (mode == 1) != v.waived]
+        self.violation_model.set_rows(rows)
+        c = self.result.coverage
+        open_count = len(self.result.open_violations())
+        self.coverage_label.setText(
+            f"共 {open_count} 项问题，{len(self.result.violations) - open_count} 项已豁免；"
+            f"乡村学校(含教学点)纳入集团 {c.rural_in_cluster}/{c.rural_schools} 所（{c.ratio:.0%}）")
+
+    # -- editing
+    def apply(self, action: Callable[[], cl.Edit]) -> cl.Edit | None:
+        """Make one edit; on success push it on the undo stack and re-check. None when refused."""
+        try:
+            edit = action()
+        except StoreError as exc:
+            messages.warn(self, "无法修改", str(exc))
+            return None
+        self.undo_stack.push(StoreEditCommand(self, edit))
+        self.after_edit()
+        return edit
+
+    def join_school(self, school_id: uuid.UUID, cluster_id: uuid.UUID) -> cl.Edit | None:
+        on = self.on
+        return self.apply(lambda: cl.join(self.context.store, cluster_id, school_id, on))
+
+    def new_cluster(self) -> None:
+        assert self.records is not None
+        dialog = ClusterDialog(sorted(self.records.schools, key=lambda s: s.code), self.on, self)
+        if not self.exec_dialog(dialog):
+            return
+        name, kind, area = dialog.name.text(), dialog.kind.currentText(), dialog.area.text().strip() or None
+        lead = dialog.lead.currentData()
+        on = to_date(dialog.date.date())
+        edit = self.apply(lambda: cl.create_cluster(self.context.store, name, kind, area=area, lead_school_id=lead, on=on))
+        if edit is not None:
+            self.select_cluster(edit.cluster_id)
+
+    def rename_cluster(self) -> None:
+        summary = self.selected_summary()
+        if summary is None:
+            return
+        dialog = _FormDialog("重命名集团", self)
+        name = QLineEdit(summary.cluster.name)
+        area = QLineEdit(summary.cluster.area or "")
+        dialog.form.addRow("名称", name)
+        dialog.form.addRow("片区", area)
+        dialog.name, dialog.area = name, area  # type: ignore[attr-defined]
+        if not self.exec_dialog(dialog):
+            return
+        cluster_id = summary.cluster.id
+        if name.text().strip() != summary.cluster.name:
+            self.apply(lambda: cl.rename_cluster(self.context.store, cluster_id, name.text()))
+        if (area.text().strip() or None) != summary.cluster.area:
+            self.apply(lambda: cl.change_area(self.context.store, cluster_id, area.text()))
+
+    def change_kind(self, kind: str) -> None:
+        summary = self.selected_summary()
+        if summary is None or kind == summary.cluster.kind:
+            return
+        cluster_id = summary.cluster.id
+        self.apply(lambda: cl.change_kind(self.context.store, cluster_id, kind))
+
+    def change_lead(self) -> None:
+        summary = self.selected_summary()
+        if summary is None:
+            return
+        members = [s for _, s in summary.members]
+        dialog = _FormDialog("更换牵头校", self)
+        combo = school_combo(members, summary.lead.id if summary.lead else None)
+        role = QComboBox()
+        role.addItems(vocab.LEAD_ROLES)
+        when = date_edit(self.on)
+        dialog.form.addRow("新牵头校", combo)
+        dialog.form.addRow("角色", role)
+        dialog.form.addRow("自", when)
+        dialog.school, dialog.role, dialog.date = combo, role, when  # type: ignore[attr-defined]
+        if not self.exec_dialog(dialog) or combo.currentData() is None:
+            return
+        cluster_id, school_id, on, lead_role = summary.cluster.id, combo.currentData(), to_date(when.date()), role.currentText()
+        self.apply(lambda: cl.change_lead(self.context.store, cluster_id, school_id, on, lead_role))
+
+    def add_member(self) -> None:
+        summary = self.selected_summary()
+        if summary is None or self.records is None:
+            return
+        dialog = MemberDialog(unclustered(self.records.schools, self.records.memberships, self.on), self.on, self)
+        if not self.exec_dialog(dialog):
+            return
+        school = dialog.chosen()
+        if school is None:
+            return
+        cluster_id, role, on = summary.cluster.id, dialog.role.currentText(), to_date(dialog.date.date())
+        self.apply(lambda: cl.join(self.context.store, cluster_id, school.id, on, role))
+
+    def selected_member(self) -> MemberLine | None:
+        rows = self.member_table.selectionModel().selectedRows()
+        return self.member_model.row_at(rows[0].row()) if rows else None
+
+    def remove_member(self) -> None:
+        summary, line = self.selected_summary(), self.selected_member()
+        if summary is None or line is None:
+            messages.info(self, "退出集团", "请先在成员表中选择一所学校")
+            return
+        dialog = DateDialog(f"{line.school.name}退出{summary.cluster.name}", "退出日期", self.on, parent=self)
+        if not self.exec_dialog(dialog):
+            return
+        cluster_id, school_id, on = summary.cluster.id, line.school.id, to_date(dialog.date.date())
+        self.apply(lambda: cl.leave(self.context.store, cluster_id, school_id, on))
+
+    def move_member(self) -> None:
+        summary, line = self.selected_summary(), self.selected_member()
+        if summary is None or line is None or self.records is None:
+            messages.info(self, "调往其他集团", "请先在成员表中选择一所学校")
+            return
+        others = [c for c in sorted(self.records.clusters, key=lambda c: c.name) if c.id != summary.cluster.id]
+        dialog = DateDialog(f"{line.school.name}调往其他集团", "调动日期", self.on, others, self)
+        if not self.exec_dialog(dialog) or dialog.target is None or dialog.target.currentData() is None:
+            return
+        target, school_id, on = dialog.target.currentData(), line.school.id, to_date(dialog.date.date())
+        self.apply(lambda: cl.move(self.context.store, school_id, target, on))
+
+    def selected_violation(self) -> Violation | None:
+        rows = self.violation_table.selectionModel().selectedRows()
+        return self.violation_model.row_at(rows[0].row()) if rows else None
+
+    def waive(self) -> None:
+        violation = self.selected_violation()
+        if violation is None or violation.subject_id is None:
+            messages.info(self, "豁免", "请先在问题清单中选择一项")
+            return
+        if violation.waived:
+            messages.info(self, "豁免", f"此项已豁免：{violation.waiver_reason}（批准人 {violation.waiver_approver}）")
+            return
+        dialog = WaiverDialog(violation, self.on, self)
+        if not self.exec_dialog(dialog):
+            return
+        try:
+            cl.add_waiver(self.context.store, violation.rule, violation.subject_kind, violation.subject_id,
+                          dialog.reason.toPlainText(), dialog.approver.text(), to_date(dialog.start.date()))
+        except StoreError as exc:
+            messages.warn(self, "无法豁免", str(exc))
+            return
+        self.reload()
+
+    # -- import
+    def import_file(self, kind: str) -> None:
+        module, label = IMPORTERS[kind]
+        path = messages.open_file(self, f"导入{label}", "Excel 文件 (*.xlsx *.xls *.ods)")
+        if path is None:
+            return
+        store = self.context.store
+        job = run_in_background(lambda progress: module.plan_import(store, path))
+        job.finished.connect(lambda plan: self._preview(module, plan))
+        job.failed.connect(lambda message: messages.error(self, f"无法导入{label}", message))
+        self._job = job
+
+    def _preview(self, module: Any, plan: Any) -> None:
+        dialog = ImportPreviewDialog(plan, self)
+        if plan.empty or not self.exec_dialog(dialog):
+            if plan.empty:
+                messages.info(self, "导入", f"{plan.summary()}：没有需要写入的改动")
+            return
+        store = self.context.store
+        job = run_in_background(lambda progress: module.apply_import(store, plan))
+        job.finished.connect(lambda done: (messages.info(self, "导入完成", done.summary()), self.refresh()))
+        job.failed.connect(lambda message: messages.error(self, "导入失败", message))
+        self._job = job

@@ -434,6 +434,7 @@ class VisitsPage(QWidget):
         upper.addWidget(cluster_box)
         upper.addWidget(quota_box)
         upper.setStretchFactor(1, 3)
+        upper.setSizes([360, 1000])
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(upper)
         split.addWidget(todo_box)

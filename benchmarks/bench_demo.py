@@ -13,8 +13,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from db.demo import _Builder, build_demo  # noqa: E402
-from db.store import Store  # noqa: E402
+from db.demo import _Builder, build_demo
+from db.store import Store
 
 TARGETS = {"county": 10.0, "city": 60.0}
 
@@ -34,9 +34,11 @@ def main() -> int:
             size = path.stat().st_size / 2**20
         rows = sum(counts.values())
         verdict = "ok" if seconds < target else "SLOW"
-        print(f"demo {scale:6s}: {seconds:6.2f} s total ({generate:.2f} s generating), {rows:,} rows, "
-              f"{counts['school']:,} schools, {counts['teacher']:,} teachers, {counts['visit']:,} visits, "
-              f"{size:.1f} MiB; target < {target:.0f} s: {verdict}")
+        print(
+            f"demo {scale:6s}: {seconds:6.2f} s total ({generate:.2f} s generating), {rows:,} rows, "
+            f"{counts['school']:,} schools, {counts['teacher']:,} teachers, {counts['visit']:,} visits, "
+            f"{size:.1f} MiB; target < {target:.0f} s: {verdict}"
+        )
     return 0
 
 

@@ -54,9 +54,24 @@ ProgressFn = Callable[[str, float], None]
 
 # Insertion order respects the foreign keys.
 TABLE_ORDER = (
-    "region", "school", "teacher", "exchange_plan", "exchange", "posting", "exemption",
-    "cluster", "membership", "pairing", "visit", "visit_participant", "agreement",
-    "agreement_party", "quality_indicator", "semester_summary", "subject_need", "waiver",
+    "region",
+    "school",
+    "teacher",
+    "exchange_plan",
+    "exchange",
+    "posting",
+    "exemption",
+    "cluster",
+    "membership",
+    "pairing",
+    "visit",
+    "visit_participant",
+    "agreement",
+    "agreement_party",
+    "quality_indicator",
+    "semester_summary",
+    "subject_need",
+    "waiver",
     "app_user",
 )
 
@@ -65,7 +80,9 @@ SURNAMES = (
     "丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严武戴"
 )
 # Rough weights: the first surnames are far commoner.
-SURNAME_WEIGHTS = tuple(itertools.accumulate(max(1.0, 12.0 - i * 0.25) for i in range(len(SURNAMES))))
+SURNAME_WEIGHTS = tuple(
+    itertools.accumulate(max(1.0, 12.0 - i * 0.25) for i in range(len(SURNAMES)))
+)
 GIVEN_FEMALE = "芳娜敏静丽艳娟霞玲婷雪慧琳颖倩佳欣悦瑶萍红梅燕秀兰晶蕾洁璐思雨晓文雅丹妍琪淑慧月茜"
 GIVEN_MALE = "伟强磊军勇杰涛斌超明刚平辉鹏华飞鑫波宇浩凯健俊帆旭宁龙林志建国永海东成文晨博轩振"
 PLACE_FIRST = "柳石杨桃清白黄红青金马龙凤梨枣槐松柏河沙高新东西南双三碾杏榆苇芦泉王李张赵刘"
@@ -83,9 +100,23 @@ def numeral(n: int) -> str:
 NUMERALS = tuple(numeral(n) for n in range(1, 21))
 
 SUBJECT_WEIGHTS = {
-    "语文": 24, "数学": 21, "英语": 10, "道德与法治": 4, "历史": 3, "地理": 3, "物理": 4, "化学": 3,
-    "生物": 3, "科学": 4, "信息科技": 3, "音乐": 4, "美术": 4, "体育与健康": 6, "劳动": 1,
-    "心理健康": 1, "综合实践": 2,
+    "语文": 24,
+    "数学": 21,
+    "英语": 10,
+    "道德与法治": 4,
+    "历史": 3,
+    "地理": 3,
+    "物理": 4,
+    "化学": 3,
+    "生物": 3,
+    "科学": 4,
+    "信息科技": 3,
+    "音乐": 4,
+    "美术": 4,
+    "体育与健康": 6,
+    "劳动": 1,
+    "心理健康": 1,
+    "综合实践": 2,
 }
 JUNIOR_ONLY = frozenset({"历史", "地理", "物理", "化学", "生物"})
 PRIMARY_SUBJECTS = [s for s in SUBJECT_WEIGHTS if s not in JUNIOR_ONLY]
@@ -185,7 +216,7 @@ def build_demo(
             table: Table = models.Base.metadata.tables[name]
             _drop_empty_columns(table_rows)
             for start in range(0, len(table_rows), 20_000):
-                connection.execute(table.insert(), table_rows[start:start + 20_000])
+                connection.execute(table.insert(), table_rows[start : start + 20_000])
             done += len(table_rows)
             report(f"写入 {name}", 0.3 + 0.7 * done / total)
     report("完成", 1.0)
@@ -207,8 +238,9 @@ class _Builder:
         self.rng = rng
         self.scale = scale
         self.rows: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLE_ORDER}
-        self._columns = {name: [c.key for c in models.Base.metadata.tables[name].columns]
-                         for name in TABLE_ORDER}
+        self._columns = {
+            name: [c.key for c in models.Base.metadata.tables[name].columns] for name in TABLE_ORDER
+        }
         self.school_codes: dict[str, None] = {}
         self.id_numbers: dict[str, None] = {}
         self.place_names: dict[str, None] = {}
@@ -270,13 +302,25 @@ class _Builder:
     # ---- the whole thing ----------------------------------------------------------
 
     def build(self) -> dict[str, list[dict[str, Any]]]:
-        city_id = self.add("region", code=CITY_CODE, name=CITY_NAME, level="市", parent_id=None,
-                           profile_id="default")
+        city_id = self.add(
+            "region",
+            code=CITY_CODE,
+            name=CITY_NAME,
+            level="市",
+            parent_id=None,
+            profile_id="default",
+        )
         county_count = 1 if self.scale == "county" else 8
         for index in range(county_count):
             name = COUNTY_NAMES[index]
-            region_id = self.add("region", code=f"{CITY_CODE[:4]}{index + 21:02d}", name=name,
-                                 level="县区", parent_id=city_id, profile_id="default")
+            region_id = self.add(
+                "region",
+                code=f"{CITY_CODE[:4]}{index + 21:02d}",
+                name=name,
+                level="县区",
+                parent_id=city_id,
+                profile_id="default",
+            )
             center = (CENTER[0] + (index % 4) * 0.9, CENTER[1] + (index // 4) * 1.1)
             county = _County(index, name, f"{CITY_CODE[:4]}{index + 21:02d}", region_id, center)
             self.counties.append(county)
@@ -285,7 +329,9 @@ class _Builder:
         self.make_plans()
         teacher_target = 5_000 if self.scale == "county" else 50_000
         for county in self.counties:
-            share = teacher_target * len(county.schools) // sum(len(c.schools) for c in self.counties)
+            share = (
+                teacher_target * len(county.schools) // sum(len(c.schools) for c in self.counties)
+            )
             self.make_teachers(county, share)
         for county in self.counties:
             self.make_clusters(county)
@@ -300,14 +346,33 @@ class _Builder:
 
     # ---- schools --------------------------------------------------------------------
 
-    def new_school(self, county: _County, name: str, stage: str, location: str,
-                   students: int, *, run_by: str = "县属", town: int | None = None,
-                   near: tuple[float, float] | None = None, spread: float = 0.03) -> _School:
+    def new_school(
+        self,
+        county: _County,
+        name: str,
+        stage: str,
+        location: str,
+        students: int,
+        *,
+        run_by: str = "县属",
+        town: int | None = None,
+        near: tuple[float, float] | None = None,
+        spread: float = 0.03,
+    ) -> _School:
         rng = self.rng
         lat0, lon0 = near or county.center
-        school = _School(self.new_id(), name, stage, location, run_by, county.index, students,
-                         round(lat0 + rng.uniform(-spread, spread), 5),
-                         round(lon0 + rng.uniform(-spread, spread) * 1.25, 5), town)
+        school = _School(
+            self.new_id(),
+            name,
+            stage,
+            location,
+            run_by,
+            county.index,
+            students,
+            round(lat0 + rng.uniform(-spread, spread), 5),
+            round(lon0 + rng.uniform(-spread, spread) * 1.25, 5),
+            town,
+        )
         county.schools.append(school)
         return school
 
@@ -315,28 +380,53 @@ class _Builder:
         rng = self.rng
         cname = county.name
         city_run = 10 if self.scale == "county" else 5
-        city_stages = ("小学", "初中", "小学", "九年一贯制", "初中", "小学", "十二年一贯制", "小学",
-                       "初中", "九年一贯制")
+        city_stages = (
+            "小学",
+            "初中",
+            "小学",
+            "九年一贯制",
+            "初中",
+            "小学",
+            "十二年一贯制",
+            "小学",
+            "初中",
+            "九年一贯制",
+        )
         for i in range(city_run):
             stage = city_stages[i % len(city_stages)]
             self.city_school_count += 1
             n = numeral(self.city_school_count)
-            name = {"小学": f"{CITY_NAME}第{n}小学", "初中": f"{CITY_NAME}第{n}中学",
-                    "九年一贯制": f"{CITY_NAME}第{n}实验学校",
-                    "十二年一贯制": f"{CITY_NAME}外国语学校第{n}分校"}[stage]
-            size = {"小学": (1700, 2700), "初中": (1400, 2400), "九年一贯制": (2000, 3000),
-                    "十二年一贯制": (2600, 3600)}[stage]
+            name = {
+                "小学": f"{CITY_NAME}第{n}小学",
+                "初中": f"{CITY_NAME}第{n}中学",
+                "九年一贯制": f"{CITY_NAME}第{n}实验学校",
+                "十二年一贯制": f"{CITY_NAME}外国语学校第{n}分校",
+            }[stage]
+            size = {
+                "小学": (1700, 2700),
+                "初中": (1400, 2400),
+                "九年一贯制": (2000, 3000),
+                "十二年一贯制": (2600, 3600),
+            }[stage]
             self.new_school(county, name, stage, "城区", rng.randint(*size), run_by="市属")
         urban_plan = (
             [("小学", f"{cname}第{NUMERALS[i]}实验小学") for i in range(3)]
             + [("小学", f"{cname}第{NUMERALS[i + 3]}小学") for i in range(5)]
             + [("初中", f"{cname}第{NUMERALS[i]}初级中学") for i in range(3)]
-            + [("初中", f"{cname}实验中学"), ("九年一贯制", f"{cname}育才学校"),
-               ("九年一贯制", f"{cname}城关学校"), ("十二年一贯制", f"{cname}第一中学")]
+            + [
+                ("初中", f"{cname}实验中学"),
+                ("九年一贯制", f"{cname}育才学校"),
+                ("九年一贯制", f"{cname}城关学校"),
+                ("十二年一贯制", f"{cname}第一中学"),
+            ]
         )
         for stage, name in urban_plan:
-            size = {"小学": (900, 2300), "初中": (800, 2000), "九年一贯制": (1200, 2600),
-                    "十二年一贯制": (2000, 3000)}[stage]
+            size = {
+                "小学": (900, 2300),
+                "初中": (800, 2000),
+                "九年一贯制": (1200, 2600),
+                "十二年一贯制": (2000, 3000),
+            }[stage]
             self.new_school(county, name, stage, "城区", rng.randint(*size))
         town_count = 12 if self.scale == "county" else 13
         for t in range(town_count):
@@ -345,29 +435,80 @@ class _Builder:
             county.towns.append(town + suffix)
             angle = 2 * math.pi * t / town_count + rng.uniform(-0.2, 0.2)
             radius = rng.uniform(0.12, 0.32)
-            centre = (county.center[0] + radius * math.sin(angle),
-                      county.center[1] + radius * 1.25 * math.cos(angle))
+            centre = (
+                county.center[0] + radius * math.sin(angle),
+                county.center[1] + radius * 1.25 * math.cos(angle),
+            )
             tname = town + suffix
-            self.new_school(county, f"{tname}中心小学", "小学", "镇区", rng.randint(600, 1500),
-                            town=t, near=centre, spread=0.01)
-            self.new_school(county, f"{tname}初级中学", "初中", "镇区", rng.randint(500, 1300),
-                            town=t, near=centre, spread=0.01)
+            self.new_school(
+                county,
+                f"{tname}中心小学",
+                "小学",
+                "镇区",
+                rng.randint(600, 1500),
+                town=t,
+                near=centre,
+                spread=0.01,
+            )
+            self.new_school(
+                county,
+                f"{tname}初级中学",
+                "初中",
+                "镇区",
+                rng.randint(500, 1300),
+                town=t,
+                near=centre,
+                spread=0.01,
+            )
             if t % 3 == 1:
-                self.new_school(county, f"{tname}九年一贯制学校", "九年一贯制", "镇区",
-                                rng.randint(600, 1400), town=t, near=centre, spread=0.01)
+                self.new_school(
+                    county,
+                    f"{tname}九年一贯制学校",
+                    "九年一贯制",
+                    "镇区",
+                    rng.randint(600, 1400),
+                    town=t,
+                    near=centre,
+                    spread=0.01,
+                )
             villages = 4 if t == 0 else rng.choice((3, 3, 4))
             for _ in range(villages):
-                self.new_school(county, f"{tname}{self.place()}小学", "小学", "乡村",
-                                rng.randint(60, 450), town=t, near=centre, spread=0.06)
+                self.new_school(
+                    county,
+                    f"{tname}{self.place()}小学",
+                    "小学",
+                    "乡村",
+                    rng.randint(60, 450),
+                    town=t,
+                    near=centre,
+                    spread=0.06,
+                )
             if t % 4 == 2:
-                self.new_school(county, f"{tname}{self.place()}学校", "九年一贯制", "乡村",
-                                rng.randint(200, 700), town=t, near=centre, spread=0.06)
-            central = county.schools[-villages - 2 - (1 if t % 3 == 1 else 0)
-                                     - (1 if t % 4 == 2 else 0)]
+                self.new_school(
+                    county,
+                    f"{tname}{self.place()}学校",
+                    "九年一贯制",
+                    "乡村",
+                    rng.randint(200, 700),
+                    town=t,
+                    near=centre,
+                    spread=0.06,
+                )
+            central = county.schools[
+                -villages - 2 - (1 if t % 3 == 1 else 0) - (1 if t % 4 == 2 else 0)
+            ]
             points = 3 if t == 0 else rng.choice((1, 2, 2, 3))
             for _ in range(points):
-                point = self.new_school(county, f"{self.place()}村教学点", "教学点", "乡村",
-                                        rng.randint(6, 60), town=t, near=centre, spread=0.08)
+                point = self.new_school(
+                    county,
+                    f"{self.place()}村教学点",
+                    "教学点",
+                    "乡村",
+                    rng.randint(6, 60),
+                    town=t,
+                    near=centre,
+                    spread=0.08,
+                )
                 point.central = central.id
         rural = [s for s in county.schools if s.location == "乡村"]
         for school in rng.sample(rural, round(len(rural) * 0.15)):
@@ -377,25 +518,45 @@ class _Builder:
     def write_schools(self) -> None:
         rng = self.rng
         for county in self.counties:
-            crowded: dict[str, None] = {}  # the first city-run 小学 and 初中 always have big classes
+            crowded: dict[
+                str, None
+            ] = {}  # the first city-run 小学 and 初中 always have big classes
             for school in county.schools:
                 if school.stage == "教学点":
                     classes = max(1, min(6, round(school.students / rng.uniform(6, 14))))
                 else:
                     mean = {"城区": 44.0, "镇区": 38.0, "乡村": 26.0}[school.location]
                     size = max(12.0, rng.gauss(mean, 4.5 if school.location == "城区" else 6))
-                    if school.run_by == "市属" and (rng.random() < 0.3 or school.stage not in crowded):
+                    if school.run_by == "市属" and (
+                        rng.random() < 0.3 or school.stage not in crowded
+                    ):
                         size = rng.uniform(51, 56)  # oversized classes, on purpose
                         crowded[school.stage] = None
                     classes = max(1, round(school.students / size))
-                per_student = {"城区": (14, 30), "镇区": (20, 38), "乡村": (28, 60)}[school.location]
-                land = round(school.students * rng.uniform(*per_student) + rng.uniform(800, 3000), -1)
-                self.add("school", id=school.id, code=self.school_code(county), name=school.name,
-                         stage=school.stage, location=school.location, run_by=school.run_by,
-                         region_id=county.region_id,
-                         legal_entity=school.name, central_school_id=school.central,
-                         students=school.students, classes=classes, land_area=land,
-                         is_weak=school.weak, latitude=school.lat, longitude=school.lon)
+                per_student = {"城区": (14, 30), "镇区": (20, 38), "乡村": (28, 60)}[
+                    school.location
+                ]
+                land = round(
+                    school.students * rng.uniform(*per_student) + rng.uniform(800, 3000), -1
+                )
+                self.add(
+                    "school",
+                    id=school.id,
+                    code=self.school_code(county),
+                    name=school.name,
+                    stage=school.stage,
+                    location=school.location,
+                    run_by=school.run_by,
+                    region_id=county.region_id,
+                    legal_entity=school.name,
+                    central_school_id=school.central,
+                    students=school.students,
+                    classes=classes,
+                    land_area=land,
+                    is_weak=school.weak,
+                    latitude=school.lat,
+                    longitude=school.lon,
+                )
         self._school_rows = {row["id"]: row for row in self.rows["school"]}
 
     # ---- teachers and postings --------------------------------------------------------
@@ -411,7 +572,9 @@ class _Builder:
         for school, count in zip(points, point_counts, strict=True):
             self.staff(county, school, count)
         for school in others:
-            self.staff(county, school, max(6, round(school.students / ratio[school.location] * factor)))
+            self.staff(
+                county, school, max(6, round(school.students / ratio[school.location] * factor))
+            )
 
     def staff(self, county: _County, school: _School, count: int) -> None:
         rng = self.rng
@@ -426,8 +589,13 @@ class _Builder:
             started = dt.date(min(birth.year + rng.randint(21, 24), CURRENT_YEAR), 9, 1)
             service = completed_years(started, REFERENCE)
             draw = rng.random()
-            tenure = (rng.randint(0, 8) if draw < 0.55 else rng.randint(9, 11) if draw < 0.82
-                      else rng.randint(12, 26))
+            tenure = (
+                rng.randint(0, 8)
+                if draw < 0.55
+                else rng.randint(9, 11)
+                if draw < 0.82
+                else rng.randint(12, 26)
+            )
             tenure = min(tenure, service)
             if tenure == service:
                 home_start = started
@@ -435,15 +603,27 @@ class _Builder:
                 home_start = dt.date(CURRENT_YEAR - tenure, 9, 1)
             else:
                 home_start = dt.date(CURRENT_YEAR - tenure, 2, 20)
-            subject = rng.choices(PRIMARY_SUBJECTS if primary else ALL_SUBJECTS,
-                                  cum_weights=PRIMARY_WEIGHTS if primary else ALL_WEIGHTS)[0]
-            teacher = _Teacher(self.new_id(), self.person_name(gender), gender, birth, subject,
-                               started, school, home_start)
+            subject = rng.choices(
+                PRIMARY_SUBJECTS if primary else ALL_SUBJECTS,
+                cum_weights=PRIMARY_WEIGHTS if primary else ALL_WEIGHTS,
+            )[0]
+            teacher = _Teacher(
+                self.new_id(),
+                self.person_name(gender),
+                gender,
+                birth,
+                subject,
+                started,
+                school,
+                home_start,
+            )
             teacher.title = self.title_for(service)
             if service >= 6:
                 chance = {"城区": 0.20, "镇区": 0.15, "乡村": 0.11}[school.location]
                 if rng.random() < chance:
-                    teacher.backbone = rng.choices(vocab.BACKBONE_LEVELS, cum_weights=BACKBONE_WEIGHTS)[0]
+                    teacher.backbone = rng.choices(
+                        vocab.BACKBONE_LEVELS, cum_weights=BACKBONE_WEIGHTS
+                    )[0]
             school.teachers.append(teacher)
             self.teachers.append(teacher)
         if school.stage != "教学点":
@@ -486,9 +666,14 @@ class _Builder:
         for year in range(FIRST_YEAR, CURRENT_YEAR + 1):
             approved_at = dt.datetime(year, 7, 10, 9, 30)
             self.plan_ids[year] = self.add(
-                "exchange_plan", school_year=year, status="approved", profile_id="default",
+                "exchange_plan",
+                school_year=year,
+                status="approved",
+                profile_id="default",
                 summary={"说明": f"{year}—{year + 1}学年教师交流轮岗计划（演示数据）"},
-                approved_at=approved_at, approved_by="admin")
+                approved_at=approved_at,
+                approved_by="admin",
+            )
 
     def make_exchanges(self) -> None:
         """Earlier postings (some of them 轮岗 moves) and temporary stints at other schools."""
@@ -509,13 +694,22 @@ class _Builder:
             groups = by_county[teacher.home.county]
             home = teacher.home
             moved_year = teacher.home_start.year
-            is_move = (home.location != "城区" and teacher.home_start.month == 9
-                       and FIRST_YEAR <= moved_year <= CURRENT_YEAR and rng.random() < 0.4)
+            is_move = (
+                home.location != "城区"
+                and teacher.home_start.month == 9
+                and FIRST_YEAR <= moved_year <= CURRENT_YEAR
+                and rng.random() < 0.4
+            )
             if is_move:
-                source = rng.choice(groups["城区"] + groups["镇区"] if home.location == "乡村"
-                                    else groups["城区"])
+                source = rng.choice(
+                    groups["城区"] + groups["镇区"] if home.location == "乡村" else groups["城区"]
+                )
             else:
-                pool = groups[home.location] if rng.random() < 0.6 else groups[rng.choice(vocab.LOCATIONS)]
+                pool = (
+                    groups[home.location]
+                    if rng.random() < 0.6
+                    else groups[rng.choice(vocab.LOCATIONS)]
+                )
                 source = rng.choice(pool)
                 if source is home:
                     source = rng.choice(groups["镇区"])
@@ -527,18 +721,36 @@ class _Builder:
                 segments.append((first, teacher.started, split - dt.timedelta(days=1)))
                 segments.append((source, split, teacher.home_start - dt.timedelta(days=1)))
             else:
-                segments.append((source, teacher.started, teacher.home_start - dt.timedelta(days=1)))
+                segments.append(
+                    (source, teacher.started, teacher.home_start - dt.timedelta(days=1))
+                )
             self._earlier[teacher.id] = segments
             if is_move:
                 status = "done" if moved_year < CURRENT_YEAR else "in_progress"
                 self._home_exchange[teacher.id] = self.add(
-                    "exchange", plan_id=self.plan_ids[moved_year], teacher_id=teacher.id,
-                    from_school_id=source.id, to_school_id=home.id, form="轮岗", school_year=moved_year,
-                    start=teacher.home_start, end_on=None, moves_personnel=True, status=status,
-                    pinned=False, notes="人事关系随迁")
+                    "exchange",
+                    plan_id=self.plan_ids[moved_year],
+                    teacher_id=teacher.id,
+                    from_school_id=source.id,
+                    to_school_id=home.id,
+                    form="轮岗",
+                    school_year=moved_year,
+                    start=teacher.home_start,
+                    end_on=None,
+                    moves_personnel=True,
+                    status=status,
+                    pinned=False,
+                    notes="人事关系随迁",
+                )
         # Temporary stints (走教/支教/挂职/柔性流动 out to rural schools, 跟岗 in to town).
         forms = ("走教", "支教", "挂职", "柔性流动")
-        posting_kind = {"走教": "走教", "支教": "支教", "挂职": "挂职", "柔性流动": "轮岗", "跟岗": "跟岗"}
+        posting_kind = {
+            "走教": "走教",
+            "支教": "支教",
+            "挂职": "挂职",
+            "柔性流动": "轮岗",
+            "跟岗": "跟岗",
+        }
         for county in self.counties:
             groups = by_county[county.index]
             senders = [t for s in groups["城区"] + groups["镇区"] for t in s.teachers]
@@ -547,20 +759,32 @@ class _Builder:
             rural_teachers = [t for s in receivers for t in s.teachers]
             for year in range(FIRST_YEAR, CURRENT_YEAR + 1):
                 begin = dt.date(year, 9, 1)
-                eligible = [t for t in senders
-                            if t.home_start <= begin and completed_years(t.home_start, begin) >= 5]
+                eligible = [
+                    t
+                    for t in senders
+                    if t.home_start <= begin and completed_years(t.home_start, begin) >= 5
+                ]
                 chosen = rng.sample(eligible, min(len(eligible), round(len(senders) * 0.022)))
-                outgoing = [(t, rng.choice(weak) if weak and rng.random() < 0.35 else rng.choice(receivers),
-                             rng.choices(forms, (30, 35, 10, 25))[0]) for t in chosen]
+                outgoing = [
+                    (
+                        t,
+                        rng.choice(weak) if weak and rng.random() < 0.35 else rng.choice(receivers),
+                        rng.choices(forms, (30, 35, 10, 25))[0],
+                    )
+                    for t in chosen
+                ]
                 learners = [t for t in rural_teachers if t.home_start <= begin]
-                for teacher in rng.sample(learners, min(len(learners), max(1, len(rural_teachers) // 60))):
+                for teacher in rng.sample(
+                    learners, min(len(learners), max(1, len(rural_teachers) // 60))
+                ):
                     outgoing.append((teacher, rng.choice(groups["城区"]), "跟岗"))
                 for teacher, target, form in outgoing:
                     if year < CURRENT_YEAR:
                         status = "cancelled" if rng.random() < 0.08 else "done"
                     else:
-                        status = rng.choices(("in_progress", "approved", "planned", "cancelled"),
-                                             (50, 30, 8, 12))[0]
+                        status = rng.choices(
+                            ("in_progress", "approved", "planned", "cancelled"), (50, 30, 8, 12)
+                        )[0]
                     one_term = form in ("挂职", "跟岗")
                     if status in ("approved", "planned"):
                         start = dt.date(year + 1, 2, 20)
@@ -569,31 +793,74 @@ class _Builder:
                         start = begin
                         end = dt.date(year + 1, 1, 20) if one_term else dt.date(year + 1, 7, 10)
                     exchange_id = self.add(
-                        "exchange", plan_id=self.plan_ids[year], teacher_id=teacher.id,
-                        from_school_id=teacher.home.id, to_school_id=target.id, form=form,
-                        school_year=year, start=start, end_on=end, moves_personnel=False,
-                        status=status, pinned=rng.random() < 0.05,
-                        notes="本人申请取消" if status == "cancelled" else None)
+                        "exchange",
+                        plan_id=self.plan_ids[year],
+                        teacher_id=teacher.id,
+                        from_school_id=teacher.home.id,
+                        to_school_id=target.id,
+                        form=form,
+                        school_year=year,
+                        start=start,
+                        end_on=end,
+                        moves_personnel=False,
+                        status=status,
+                        pinned=rng.random() < 0.05,
+                        notes="本人申请取消" if status == "cancelled" else None,
+                    )
                     if status in ("done", "in_progress"):
-                        self._temporary.append((teacher, target, posting_kind[form], start, end, exchange_id))
+                        self._temporary.append(
+                            (teacher, target, posting_kind[form], start, end, exchange_id)
+                        )
 
     def write_teachers(self) -> None:
         county_of = {c.index: c for c in self.counties}
         for teacher in self.teachers:
-            self.add("teacher", id=teacher.id, id_number=self.id_number(county_of[teacher.home.county], teacher),
-                     name=teacher.name, gender=teacher.gender, birth_date=teacher.birth,
-                     subject=teacher.subject, title=teacher.title, backbone_level=teacher.backbone,
-                     position=teacher.position, started_teaching=teacher.started)
+            self.add(
+                "teacher",
+                id=teacher.id,
+                id_number=self.id_number(county_of[teacher.home.county], teacher),
+                name=teacher.name,
+                gender=teacher.gender,
+                birth_date=teacher.birth,
+                subject=teacher.subject,
+                title=teacher.title,
+                backbone_level=teacher.backbone,
+                position=teacher.position,
+                started_teaching=teacher.started,
+            )
             for school, start, end in self._earlier.get(teacher.id, ()):
-                self.add("posting", teacher_id=teacher.id, school_id=school.id, kind="任职",
-                         holds_personnel=True, start=start, end_on=end, exchange_id=None)
+                self.add(
+                    "posting",
+                    teacher_id=teacher.id,
+                    school_id=school.id,
+                    kind="任职",
+                    holds_personnel=True,
+                    start=start,
+                    end_on=end,
+                    exchange_id=None,
+                )
             exchange_id = self._home_exchange.get(teacher.id)
-            self.add("posting", teacher_id=teacher.id, school_id=teacher.home.id,
-                     kind="轮岗" if exchange_id else "任职", holds_personnel=True,
-                     start=teacher.home_start, end_on=None, exchange_id=exchange_id)
+            self.add(
+                "posting",
+                teacher_id=teacher.id,
+                school_id=teacher.home.id,
+                kind="轮岗" if exchange_id else "任职",
+                holds_personnel=True,
+                start=teacher.home_start,
+                end_on=None,
+                exchange_id=exchange_id,
+            )
         for teacher, school, kind, start, end, exchange_id in self._temporary:
-            self.add("posting", teacher_id=teacher.id, school_id=school.id, kind=kind,
-                     holds_personnel=False, start=start, end_on=end, exchange_id=exchange_id)
+            self.add(
+                "posting",
+                teacher_id=teacher.id,
+                school_id=school.id,
+                kind=kind,
+                holds_personnel=False,
+                start=start,
+                end_on=end,
+                exchange_id=exchange_id,
+            )
 
     def make_exemptions(self) -> None:
         rng = self.rng
@@ -629,14 +896,19 @@ class _Builder:
                 end = start + dt.timedelta(days=rng.randint(200, 365))
             elif reason == "特色项目领衔教师":
                 end = dt.date(start.year + 2, 8, 31)
-            self.add("exemption", teacher_id=teacher.id, reason=reason, evidence=evidence,
-                     start=start, end_on=end)
+            self.add(
+                "exemption",
+                teacher_id=teacher.id,
+                reason=reason,
+                evidence=evidence,
+                start=start,
+                end_on=end,
+            )
 
     # ---- clusters ---------------------------------------------------------------------
 
     def make_clusters(self, county: _County) -> None:
         rng = self.rng
-        cname = county.name
         urban = [s for s in county.schools if s.location == "城区" and s.run_by == "县属"]
         towns: dict[int, list[_School]] = {}
         for school in county.schools:
@@ -651,15 +923,29 @@ class _Builder:
                 return "北片区" if dlat > 0 else "南片区"
             return "东片区" if dlon > 0 else "西片区"
 
-        def cluster(name: str, kind: str, lead: _School, members: list[_School],
-                    founded: dt.date, area: str | None = None) -> _Cluster:
+        def cluster(
+            name: str,
+            kind: str,
+            lead: _School,
+            members: list[_School],
+            founded: dt.date,
+            area: str | None = None,
+        ) -> _Cluster:
             base, copy = name, 1
             while name in self.cluster_names:
                 copy += 1
                 name = f"{base}（{numeral(copy)}）"
             self.cluster_names[name] = None
-            c = _Cluster(self.new_id(), name, kind, area or area_of(members[0] if members else lead),
-                         county.index, lead, founded, list(members))
+            c = _Cluster(
+                self.new_id(),
+                name,
+                kind,
+                area or area_of(members[0] if members else lead),
+                county.index,
+                lead,
+                founded,
+                list(members),
+            )
             county.clusters.append(c)
             return c
 
@@ -674,15 +960,29 @@ class _Builder:
                 row["students"] = school.students
                 row["classes"] = max(row["classes"], round(school.students / 46))
         lead_a = next((s for s in big if s.stage == "小学"), big[0])
-        cluster(f"{lead_a.name}教育集团", "教育集团", lead_a, [s for s in big if s is not lead_a],
-                dt.date(2020, 9, 1), "城区片区")
+        cluster(
+            f"{lead_a.name}教育集团",
+            "教育集团",
+            lead_a,
+            [s for s in big if s is not lead_a],
+            dt.date(2020, 9, 1),
+            "城区片区",
+        )
         rest_urban = [s for s in urban if s not in big]
         lead_b, *others = rest_urban
-        town_schools = [s for s in county.schools if s.location == "镇区" and s.stage == "九年一贯制"]
-        group_b = cluster(f"{lead_b.name}教育集团", "教育集团", lead_b, others[:3] + town_schools[:1],
-                          dt.date(2020, 9, 1), "城区片区")
+        town_schools = [
+            s for s in county.schools if s.location == "镇区" and s.stage == "九年一贯制"
+        ]
+        group_b = cluster(
+            f"{lead_b.name}教育集团",
+            "教育集团",
+            lead_b,
+            others[:3] + town_schools[:1],
+            dt.date(2020, 9, 1),
+            "城区片区",
+        )
         community_leads = others[3:]
-        used_town = set(id(s) for s in group_b.members)
+        used_town = {id(s) for s in group_b.members}
         # One school district (学区) per town, led by the town's central primary school.
         orphans: list[_School] = []
         last_town = max(towns)
@@ -692,14 +992,21 @@ class _Builder:
             pool = [s for s in schools if s is not lead and id(s) not in used_town]
             pool.sort(key=lambda s: (s.location != "镇区", s.stage == "教学点"))
             if t == last_town:  # a rural school and a teaching point left out on purpose
-                orphans = [next(s for s in reversed(pool) if s.stage == "小学" and s.location == "乡村"),
-                           next(s for s in reversed(pool) if s.stage == "教学点")]
+                orphans = [
+                    next(s for s in reversed(pool) if s.stage == "小学" and s.location == "乡村"),
+                    next(s for s in reversed(pool) if s.stage == "教学点"),
+                ]
                 pool = [s for s in pool if s not in orphans]
             limit = 7 if t == 0 else 4
             members, extra = pool[:limit], pool[limit:]
             leftovers.extend(extra)
-            district = cluster(f"{county.towns[t]}学区", "学区", lead, members,
-                               dt.date(2019, 9, 1) if t % 2 == 0 else dt.date(2021, 3, 1))
+            district = cluster(
+                f"{county.towns[t]}学区",
+                "学区",
+                lead,
+                members,
+                dt.date(2019, 9, 1) if t % 2 == 0 else dt.date(2021, 3, 1),
+            )
             district.area = area_of(lead)
             if t == 0:
                 self._oversized = district  # eight schools, on purpose (with a waiver)
@@ -715,7 +1022,9 @@ class _Builder:
             if not leftovers:
                 break
             members, leftovers = leftovers[:size], leftovers[size:]
-            label = {"融合型教共体": "融合型", "共建型教共体": "共建型", "协作型教共体": "协作型"}[kind]
+            label = {"融合型教共体": "融合型", "共建型教共体": "共建型", "协作型教共体": "协作型"}[
+                kind
+            ]
             name = f"{lead.name}{label}教共体"
             community = cluster(name, kind, lead, members, dt.date(2021, 9, 1))
             communities.append(community)
@@ -726,23 +1035,32 @@ class _Builder:
         # Room is kept for the school that joins a 协作型 a second time (below).
         for school in leftovers:
             room = [c for c in communities if c.kind == "共建型教共体" and len(c.members) < 5]
-            room += [c for c in county.clusters
-                     if c.kind == "学区" and c is not self._oversized and len(c.members) < 5]
+            room += [
+                c
+                for c in county.clusters
+                if c.kind == "学区" and c is not self._oversized and len(c.members) < 5
+            ]
             room.sort(key=lambda c: c.lead.town != school.town)
             if room:
                 room[0].members.append(school)
             else:
                 city = [s for s in county.schools if s.run_by == "市属"]
                 lead = city[len(communities) % len(city)]
-                community = cluster(f"{lead.name}协作型教共体", "协作型教共体", lead, [school],
-                                    dt.date(2022, 9, 1))
+                community = cluster(
+                    f"{lead.name}协作型教共体", "协作型教共体", lead, [school], dt.date(2022, 9, 1)
+                )
                 communities.append(community)
         self.write_memberships(county, communities)
 
     def write_memberships(self, county: _County, communities: list[_Cluster]) -> None:
         rng = self.rng
-        lead_role = {"教育集团": "总校", "融合型教共体": "总校", "学区": "牵头校", "共建型教共体": "牵头校",
-                     "协作型教共体": "牵头校"}
+        lead_role = {
+            "教育集团": "总校",
+            "融合型教共体": "总校",
+            "学区": "牵头校",
+            "共建型教共体": "牵头校",
+            "协作型教共体": "牵头校",
+        }
         districts = {c.lead.town: c for c in county.clusters if c.kind == "学区"}
         # Schools that moved from their town's district into a community on 2023-09-01.
         moved: list[tuple[_School, _Cluster]] = []
@@ -752,35 +1070,84 @@ class _Builder:
                     moved.append((member, districts[member.town]))
         moved_ids = {id(s) for s, _ in moved}
         for c in county.clusters:
-            self.add("cluster", id=c.id, name=c.name, kind=c.kind, area=c.area, region_id=county.region_id,
-                     lead_school_id=c.lead.id, founded=c.founded, dissolved=None,
-                     notes="演示数据" if c.kind != "学区" else f"{c.area}乡镇学区")
-            self.add("membership", cluster_id=c.id, school_id=c.lead.id, role=lead_role[c.kind],
-                     joined=c.founded, left_on=None)
+            self.add(
+                "cluster",
+                id=c.id,
+                name=c.name,
+                kind=c.kind,
+                area=c.area,
+                region_id=county.region_id,
+                lead_school_id=c.lead.id,
+                founded=c.founded,
+                dissolved=None,
+                notes="演示数据" if c.kind != "学区" else f"{c.area}乡镇学区",
+            )
+            self.add(
+                "membership",
+                cluster_id=c.id,
+                school_id=c.lead.id,
+                role=lead_role[c.kind],
+                joined=c.founded,
+                left_on=None,
+            )
             member_role = "受援校" if c.kind.endswith("教共体") else "成员校"
             for member in c.members:
                 joined = dt.date(2023, 9, 1) if id(member) in moved_ids else c.founded
-                self.add("membership", cluster_id=c.id, school_id=member.id, role=member_role,
-                         joined=joined, left_on=None)
+                self.add(
+                    "membership",
+                    cluster_id=c.id,
+                    school_id=member.id,
+                    role=member_role,
+                    joined=joined,
+                    left_on=None,
+                )
         for school, district in moved:
-            self.add("membership", cluster_id=district.id, school_id=school.id, role="成员校",
-                     joined=district.founded, left_on=dt.date(2023, 9, 1))
+            self.add(
+                "membership",
+                cluster_id=district.id,
+                school_id=school.id,
+                role="成员校",
+                joined=district.founded,
+                left_on=dt.date(2023, 9, 1),
+            )
         # One school in two clusters at once, on purpose: a district member also joins a community.
         district = next(c for c in county.clusters if c.kind == "学区" and c is not self._oversized)
-        target = min((c for c in communities if c.kind == "协作型教共体"), key=lambda c: len(c.members))
+        target = min(
+            (c for c in communities if c.kind == "协作型教共体"), key=lambda c: len(c.members)
+        )
         double = district.members[-1]
-        self.add("membership", cluster_id=target.id, school_id=double.id, role="受援校",
-                 joined=dt.date(2024, 9, 1), left_on=None)
+        self.add(
+            "membership",
+            cluster_id=target.id,
+            school_id=double.id,
+            role="受援校",
+            joined=dt.date(2024, 9, 1),
+            left_on=None,
+        )
         target.members.append(double)
         # The eight-school district carries two waivers of the six-school limit.
         oversized = self._oversized
         if county.index == 0:
-            self.add("waiver", rule="cluster.max_schools", subject_kind="cluster", subject_id=oversized.id,
-                     reason="山区学校布点分散，经县政府同意暂维持现有学区规模", approver="县教育局局长办公会",
-                     start=dt.date(2023, 9, 1), end_on=dt.date(2025, 8, 31))
-            self.add("waiver", rule="cluster.max_schools", subject_kind="cluster", subject_id=oversized.id,
-                     reason="学区调整方案已报县政府，2027年秋季学期前拆分", approver="县教育局局长办公会",
-                     start=dt.date(2025, 9, 1), end_on=dt.date(2027, 8, 31))
+            self.add(
+                "waiver",
+                rule="cluster.max_schools",
+                subject_kind="cluster",
+                subject_id=oversized.id,
+                reason="山区学校布点分散，经县政府同意暂维持现有学区规模",
+                approver="县教育局局长办公会",
+                start=dt.date(2023, 9, 1),
+                end_on=dt.date(2025, 8, 31),
+            )
+            self.add(
+                "waiver",
+                rule="cluster.max_schools",
+                subject_kind="cluster",
+                subject_id=oversized.id,
+                reason="学区调整方案已报县政府，2027年秋季学期前拆分",
+                approver="县教育局局长办公会",
+                start=dt.date(2025, 9, 1),
+                end_on=dt.date(2027, 8, 31),
+            )
 
     # ---- pairings, visits ----------------------------------------------------------------
 
@@ -794,37 +1161,84 @@ class _Builder:
         for i, c in enumerate(county.clusters):
             school = city_schools[i % len(city_schools)]
             paired[school.id].append(c)
-            self.add("pairing", kind="包片包抓", supporter_school_id=school.id, supporter_teacher_id=None,
-                     supporter_name=None, cluster_id=c.id, target_school_id=None, target_teacher_id=None,
-                     start=start, end=None, notes=None)
+            self.add(
+                "pairing",
+                kind="包片包抓",
+                supporter_school_id=school.id,
+                supporter_teacher_id=None,
+                supporter_name=None,
+                cluster_id=c.id,
+                target_school_id=None,
+                target_teacher_id=None,
+                start=start,
+                end=None,
+                notes=None,
+            )
         for school in rural:
             if rng.random() < 0.7:
-                self.add("pairing", kind="手拉手", supporter_school_id=rng.choice(urban).id, cluster_id=None,
-                         target_school_id=school.id, start=dt.date(rng.choice((2021, 2022, 2023)), 9, 1))
-        leaders = ["局长 " + self.person_name("男"), "副局长 " + self.person_name("女"),
-                   "副局长 " + self.person_name("男"), "纪检组长 " + self.person_name("男")]
+                self.add(
+                    "pairing",
+                    kind="手拉手",
+                    supporter_school_id=rng.choice(urban).id,
+                    cluster_id=None,
+                    target_school_id=school.id,
+                    start=dt.date(rng.choice((2021, 2022, 2023)), 9, 1),
+                )
+        leaders = [
+            "局长 " + self.person_name("男"),
+            "副局长 " + self.person_name("女"),
+            "副局长 " + self.person_name("男"),
+            "纪检组长 " + self.person_name("男"),
+        ]
         for school in [s for s in county.schools if s.weak]:
-            self.add("pairing", kind="局领导联系薄弱学校", supporter_name=rng.choice(leaders),
-                     target_school_id=school.id, start=dt.date(2022, 3, 1))
-        famous = [t for s in urban + city_schools for t in s.teachers if t.backbone in ("名师", "特级教师")]
+            self.add(
+                "pairing",
+                kind="局领导联系薄弱学校",
+                supporter_name=rng.choice(leaders),
+                target_school_id=school.id,
+                start=dt.date(2022, 3, 1),
+            )
+        famous = [
+            t
+            for s in urban + city_schools
+            for t in s.teachers
+            if t.backbone in ("名师", "特级教师")
+        ]
         for teacher in famous[:8]:
-            self.add("pairing", kind="名师工作室结对乡村学校", supporter_teacher_id=teacher.id,
-                     supporter_name=f"{teacher.name}{teacher.subject}名师工作室",
-                     supporter_school_id=teacher.home.id, target_school_id=rng.choice(rural).id,
-                     start=dt.date(2022, 9, 1))
+            self.add(
+                "pairing",
+                kind="名师工作室结对乡村学校",
+                supporter_teacher_id=teacher.id,
+                supporter_name=f"{teacher.name}{teacher.subject}名师工作室",
+                supporter_school_id=teacher.home.id,
+                target_school_id=rng.choice(rural).id,
+                start=dt.date(2022, 9, 1),
+            )
         leads = [t for s in urban for t in s.teachers if t.backbone == "学科带头人"]
         rural_teachers = [t for s in rural for t in s.teachers]
         for teacher in leads[:12]:
             same = [t for t in rural_teachers if t.subject == teacher.subject] or rural_teachers
             mentee = rng.choice(same)
-            self.add("pairing", kind="学科带头人结对乡村教师", supporter_teacher_id=teacher.id,
-                     supporter_school_id=teacher.home.id, target_teacher_id=mentee.id,
-                     target_school_id=mentee.home.id, start=dt.date(2023, 9, 1))
+            self.add(
+                "pairing",
+                kind="学科带头人结对乡村教师",
+                supporter_teacher_id=teacher.id,
+                supporter_school_id=teacher.home.id,
+                target_teacher_id=mentee.id,
+                target_school_id=mentee.home.id,
+                start=dt.date(2023, 9, 1),
+            )
         cadres = [t for s in urban for t in s.teachers if t.position == "副校长"]
         for teacher in rng.sample(cadres, min(3, len(cadres))):
-            self.add("pairing", kind="干部挂职蹲点", supporter_teacher_id=teacher.id,
-                     supporter_school_id=teacher.home.id, target_school_id=rng.choice(rural).id,
-                     start=dt.date(2024, 9, 1), end=dt.date(2025, 7, 10))
+            self.add(
+                "pairing",
+                kind="干部挂职蹲点",
+                supporter_teacher_id=teacher.id,
+                supporter_school_id=teacher.home.id,
+                target_school_id=rng.choice(rural).id,
+                start=dt.date(2024, 9, 1),
+                end=dt.date(2025, 7, 10),
+            )
         self.make_visits(county, city_schools, paired, leaders)
 
     def semesters(self) -> list[tuple[int, int, dt.date, dt.date, float]]:
@@ -838,20 +1252,45 @@ class _Builder:
         result[-1] = (last[0], last[1], last[2], TODAY - dt.timedelta(days=2), 0.65)
         return result
 
-    def visit(self, host: _School, day: dt.date, kind: str, lessons: int,
-              people: list[tuple[str, str, _School | None, _Teacher | None]], summary: str) -> None:
+    def visit(
+        self,
+        host: _School,
+        day: dt.date,
+        kind: str,
+        lessons: int,
+        people: list[tuple[str, str, _School | None, _Teacher | None]],
+        summary: str,
+    ) -> None:
         """One activity; teachers who had not yet joined their school that day are left out."""
         people = [p for p in people if p[3] is None or p[3].home_start <= day]
         if not people:
             return
-        visit_id = self.add("visit", date=day, host_school_id=host.id, activity_type=kind, lessons=lessons,
-                            summary=summary, entered_by=self.rng.choice(("clerk", "admin")))
+        visit_id = self.add(
+            "visit",
+            date=day,
+            host_school_id=host.id,
+            activity_type=kind,
+            lessons=lessons,
+            summary=summary,
+            entered_by=self.rng.choice(("clerk", "admin")),
+        )
         for name, role, home, teacher in people:
-            self.add("visit_participant", visit_id=visit_id, name=name, role=role,
-                     home_school_id=home.id if home else None, teacher_id=teacher.id if teacher else None)
+            self.add(
+                "visit_participant",
+                visit_id=visit_id,
+                name=name,
+                role=role,
+                home_school_id=home.id if home else None,
+                teacher_id=teacher.id if teacher else None,
+            )
 
-    def make_visits(self, county: _County, city_schools: list[_School],
-                    paired: dict[uuid.UUID, list[_Cluster]], leaders: list[str]) -> None:
+    def make_visits(
+        self,
+        county: _County,
+        city_schools: list[_School],
+        paired: dict[uuid.UUID, list[_Cluster]],
+        leaders: list[str],
+    ) -> None:
         rng = self.rng
         semesters = self.semesters()
         rural_all = [s for s in county.schools if s.location != "城区"]
@@ -862,17 +1301,26 @@ class _Builder:
         def role_of(teacher: _Teacher) -> str:
             if teacher.position != "教师":
                 return "校级干部"
-            return {"名师": "名师工作室主持人", "特级教师": "名师工作室主持人", "学科带头人": "学科带头人",
-                    None: "教师"}.get(teacher.backbone, "骨干教师")
+            return {
+                "名师": "名师工作室主持人",
+                "特级教师": "名师工作室主持人",
+                "学科带头人": "学科带头人",
+                None: "教师",
+            }.get(teacher.backbone, "骨干教师")
 
         def hosts_for(school: _School) -> list[_School]:
             members = [m for c in paired[school.id] for m in c.members]
             rural = [m for m in members if m.location == "乡村"]
             return rural or members or rural_all
 
-        def companions(school: _School, count: int) -> list[tuple[str, str, _School | None, _Teacher | None]]:
-            plain = [t for t in rng.sample(school.teachers, min(len(school.teachers), count + 2))
-                     if t.position == "教师" and t.backbone is None][:count]
+        def companions(
+            school: _School, count: int
+        ) -> list[tuple[str, str, _School | None, _Teacher | None]]:
+            plain = [
+                t
+                for t in rng.sample(school.teachers, min(len(school.teachers), count + 2))
+                if t.position == "教师" and t.backbone is None
+            ][:count]
             return [(t.name, "教师", t.home, t) for t in plain]
 
         # City-run schools: leaders exchange management experience, backbone teachers teach.
@@ -896,22 +1344,37 @@ class _Builder:
                         kinds = ["听评课", "公开课", "专题研讨", "同步课堂", "送教"]
                         where = hosts
                     for _ in range(round(count * share + 0.2)):
-                        kind = rng.choices(kinds, (40, 25, 20, 8, 7)[:len(kinds)])[0]
+                        kind = rng.choices(kinds, (40, 25, 20, 8, 7)[: len(kinds)])[0]
                         host = rng.choice(where)
-                        lessons = rng.randint(1, 4) if kind == "听评课" else 1 if kind == "公开课" else 0
+                        lessons = (
+                            rng.randint(1, 4) if kind == "听评课" else 1 if kind == "公开课" else 0
+                        )
                         people = [(teacher.name, role, school, teacher)]
                         people += companions(school, rng.choice((0, 0, 1, 2)))
-                        self.visit(host, self.weekday(first, last), kind, lessons, people,
-                                   f"{school.name}{teacher.name}到{host.name}开展{kind}（{teacher.subject}）")
+                        self.visit(
+                            host,
+                            self.weekday(first, last),
+                            kind,
+                            lessons,
+                            people,
+                            f"{school.name}{teacher.name}到{host.name}开展{kind}（{teacher.subject}）",
+                        )
         # Culture exchange of each city school with its clusters, once a year (mostly).
         for school in city_schools:
-            principal = next((t for t in school.teachers if t.position == "校长"), school.teachers[0])
+            principal = next(
+                (t for t in school.teachers if t.position == "校长"), school.teachers[0]
+            )
             for c in paired[school.id]:
                 for year in range(FIRST_YEAR, CURRENT_YEAR):
                     if rng.random() < 0.85:
-                        self.visit(c.lead, self.weekday(dt.date(year + 1, 4, 1), dt.date(year + 1, 6, 20)),
-                                   "校园文化交流", 0, [(principal.name, "校级干部", school, principal)],
-                                   f"{school.name}与{c.name}校园文化、社团展演交流")
+                        self.visit(
+                            c.lead,
+                            self.weekday(dt.date(year + 1, 4, 1), dt.date(year + 1, 6, 20)),
+                            "校园文化交流",
+                            0,
+                            [(principal.name, "校级干部", school, principal)],
+                            f"{school.name}与{c.name}校园文化、社团展演交流",
+                        )
         # Researchers (no teacher record, no home school).
         rural_only = [s for s in rural_all if s.location == "乡村"]
         for name in researchers_city:
@@ -919,23 +1382,53 @@ class _Builder:
             for year, number, first, last, share in semesters:
                 visits = rng.randint(5, 7) if keen else rng.randint(2, 4)
                 for _ in range(round(visits * share)):
-                    self.visit(rng.choice(rural_only), self.weekday(first, last), "听评课",
-                               rng.randint(2, 4), [(name, "市级教研员", None, None)], "市级教研员听评课")
+                    self.visit(
+                        rng.choice(rural_only),
+                        self.weekday(first, last),
+                        "听评课",
+                        rng.randint(2, 4),
+                        [(name, "市级教研员", None, None)],
+                        "市级教研员听评课",
+                    )
                 for _ in range(round((rng.randint(2, 3) if keen else rng.randint(0, 1)) * share)):
-                    self.visit(rng.choice(rural_all), self.weekday(first, last), "专题指导", 0,
-                               [(name, "市级教研员", None, None)], "市级教研员专题指导")
+                    self.visit(
+                        rng.choice(rural_all),
+                        self.weekday(first, last),
+                        "专题指导",
+                        0,
+                        [(name, "市级教研员", None, None)],
+                        "市级教研员专题指导",
+                    )
         for name in researchers_county:
             keen = rng.random() < 0.7
             for year, number, first, last, share in semesters:
                 for _ in range(round((rng.randint(4, 6) if keen else rng.randint(1, 3)) * share)):
-                    self.visit(rng.choice(rural_only), self.weekday(first, last), "教研指导", 0,
-                               [(name, "县级教研员", None, None)], "县级教研员教研指导")
+                    self.visit(
+                        rng.choice(rural_only),
+                        self.weekday(first, last),
+                        "教研指导",
+                        0,
+                        [(name, "县级教研员", None, None)],
+                        "县级教研员教研指导",
+                    )
                 if number == 2 and (keen or rng.random() < 0.5):
-                    self.visit(rng.choice(rural_all), self.weekday(first, last), "专题研究报告", 0,
-                               [(name, "县级教研员", None, None)], "专题研究报告交流")
+                    self.visit(
+                        rng.choice(rural_all),
+                        self.weekday(first, last),
+                        "专题研究报告",
+                        0,
+                        [(name, "县级教研员", None, None)],
+                        "专题研究报告交流",
+                    )
                 if number == 1 and (keen or rng.random() < 0.5):
-                    self.visit(rng.choice(rural_all), self.weekday(first, last), "主题教研活动", 0,
-                               [(name, "县级教研员", None, None)], "县域主题教研活动")
+                    self.visit(
+                        rng.choice(rural_all),
+                        self.weekday(first, last),
+                        "主题教研活动",
+                        0,
+                        [(name, "县级教研员", None, None)],
+                        "县域主题教研活动",
+                    )
         # District lead schools (片区长学校) hold seminars for the communities of their area.
         areas: dict[str, _Cluster] = {}
         for c in county.clusters:
@@ -946,17 +1439,34 @@ class _Builder:
             for year in range(FIRST_YEAR, CURRENT_YEAR + 1):
                 for _ in range(rng.choice((1, 2, 2, 3)) if year < CURRENT_YEAR else 1):
                     host = rng.choice(c.members or [c.lead])
-                    self.visit(host, self.weekday(dt.date(year, 10, 8), dt.date(year + 1, 6, 20)
-                                                  if year < CURRENT_YEAR else TODAY - dt.timedelta(days=2)),
-                               "专题研讨", 0, [(head.name, "片区长学校", c.lead, head)],
-                               f"{c.area}教共体专题研讨")
+                    self.visit(
+                        host,
+                        self.weekday(
+                            dt.date(year, 10, 8),
+                            dt.date(year + 1, 6, 20)
+                            if year < CURRENT_YEAR
+                            else TODAY - dt.timedelta(days=2),
+                        ),
+                        "专题研讨",
+                        0,
+                        [(head.name, "片区长学校", c.lead, head)],
+                        f"{c.area}教共体专题研讨",
+                    )
         # Bureau leaders and staff at weak schools.
         weak = [s for s in county.schools if s.weak] or rural_only
         for year, number, first, last, share in semesters:
             for _ in range(round(4 * share)):
-                self.visit(rng.choice(weak), self.weekday(first, last), rng.choice(("专题指导", "其他")), 0,
-                           [(rng.choice(leaders).split(" ")[1], "局领导", None, None),
-                            (rng.choice(cadres), "机关干部", None, None)], "局领导调研指导薄弱学校")
+                self.visit(
+                    rng.choice(weak),
+                    self.weekday(first, last),
+                    rng.choice(("专题指导", "其他")),
+                    0,
+                    [
+                        (rng.choice(leaders).split(" ")[1], "局领导", None, None),
+                        (rng.choice(cadres), "机关干部", None, None),
+                    ],
+                    "局领导调研指导薄弱学校",
+                )
 
     # ---- agreements, quality, summaries, needs, users -----------------------------------
 
@@ -967,56 +1477,123 @@ class _Builder:
         for c in communities[:-1]:  # the last community has no agreement at all
             term_start = max(c.founded, dt.date(2023, 9, 1))
             agreement_id = self.add(
-                "agreement", cluster_id=c.id, title=f"{c.name}建设协议书", term_start=term_start,
-                term_end=dt.date(term_start.year + 3, 8, 31), version=1,
-                clauses={"sections": [
-                    {"heading": "一、总则", "text": f"为推进城乡义务教育一体化，甲方与{len(c.members)}所受援学校组建{c.name}。"},
-                    {"heading": "二、帮扶内容", "text": "管理共进、教学共研、师资共训、文化共建、质量共评。"},
-                    {"heading": "三、各方职责", "text": "甲方每学期选派骨干教师到受援校听评课、上示范课；受援校按计划派员跟岗学习。"},
-                    {"heading": "四、考核评价", "text": "实行捆绑考核，支援校考核结果与受援校质量提升挂钩。"},
-                    {"heading": "五、附则", "text": "本协议一式三份，各方及县教育局各执一份，不收取任何品牌费用。"},
-                ]},
+                "agreement",
+                cluster_id=c.id,
+                title=f"{c.name}建设协议书",
+                term_start=term_start,
+                term_end=dt.date(term_start.year + 3, 8, 31),
+                version=1,
+                clauses={
+                    "sections": [
+                        {
+                            "heading": "一、总则",
+                            "text": f"为推进城乡义务教育一体化，甲方与{len(c.members)}所受援学校组建{c.name}。",
+                        },
+                        {
+                            "heading": "二、帮扶内容",
+                            "text": "管理共进、教学共研、师资共训、文化共建、质量共评。",
+                        },
+                        {
+                            "heading": "三、各方职责",
+                            "text": "甲方每学期选派骨干教师到受援校听评课、上示范课；受援校按计划派员跟岗学习。",
+                        },
+                        {
+                            "heading": "四、考核评价",
+                            "text": "实行捆绑考核，支援校考核结果与受援校质量提升挂钩。",
+                        },
+                        {
+                            "heading": "五、附则",
+                            "text": "本协议一式三份，各方及县教育局各执一份，不收取任何品牌费用。",
+                        },
+                    ]
+                },
                 printed_version=None if id(c) in unsigned else 1,
-                signed_on=None if id(c) in unsigned else term_start - dt.timedelta(days=rng.randint(5, 30)))
+                signed_on=None
+                if id(c) in unsigned
+                else term_start - dt.timedelta(days=rng.randint(5, 30)),
+            )
             labels = ("甲方", "乙方", "丙方")
             for label, school in zip(labels, [c.lead, *c.members[:2]], strict=False):
                 principal = next((t.name for t in school.teachers if t.position == "校长"), None)
-                self.add("agreement_party", agreement_id=agreement_id, school_id=school.id, label=label,
-                         signatory=principal)
-        assisted = {id(m): m for c in county.clusters for m in c.members
-                    if m.location != "城区" or m.weak}
+                self.add(
+                    "agreement_party",
+                    agreement_id=agreement_id,
+                    school_id=school.id,
+                    label=label,
+                    signatory=principal,
+                )
+        assisted = {
+            id(m): m for c in county.clusters for m in c.members if m.location != "城区" or m.weak
+        }
         for school in assisted.values():
             score = rng.uniform(58, 80)
             keep = rng.uniform(96.0, 99.6)
             fit = rng.uniform(86.0, 95.0)
             for year in (2024, 2025):
                 for indicator, value in zip(QUALITY_INDICATORS, (score, keep, fit), strict=True):
-                    self.add("quality_indicator", school_id=school.id, school_year=year, indicator=indicator,
-                             value=round(min(value, 100.0), 1))
+                    self.add(
+                        "quality_indicator",
+                        school_id=school.id,
+                        school_year=year,
+                        indicator=indicator,
+                        value=round(min(value, 100.0), 1),
+                    )
                 score += rng.uniform(-3, 6)
                 keep += rng.uniform(-0.8, 0.6)
                 fit += rng.uniform(-2, 3)
         for c in county.clusters:
             for code in ("2024-1", "2024-2", "2025-1", "2025-2"):
                 if rng.random() < 0.6:
-                    self.add("semester_summary", cluster_id=c.id, semester=code,
-                             attainment=f"本学期{c.name}计划目标基本达成，达成度约{rng.randint(75, 98)}%。",
-                             achievements="开展联合教研、送教下乡，受援校课堂教学规范性明显提升。",
-                             problems="乡村学校音体美等学科教师仍然短缺，交流教师通勤距离较远。",
-                             next_steps="下学期重点推进同步课堂和青年教师跟岗学习。")
+                    self.add(
+                        "semester_summary",
+                        cluster_id=c.id,
+                        semester=code,
+                        attainment=f"本学期{c.name}计划目标基本达成，达成度约{rng.randint(75, 98)}%。",
+                        achievements="开展联合教研、送教下乡，受援校课堂教学规范性明显提升。",
+                        problems="乡村学校音体美等学科教师仍然短缺，交流教师通勤距离较远。",
+                        next_steps="下学期重点推进同步课堂和青年教师跟岗学习。",
+                    )
         for school in list(assisted.values())[: max(3, len(assisted) // 3)]:
-            for subject in rng.sample(["语文", "数学", "英语", "音乐", "美术", "体育与健康", "科学"],
-                                      rng.randint(1, 3)):
-                self.add("subject_need", school_id=school.id, school_year=CURRENT_YEAR, subject=subject,
-                         slots=rng.randint(1, 2))
+            for subject in rng.sample(
+                ["语文", "数学", "英语", "音乐", "美术", "体育与健康", "科学"], rng.randint(1, 3)
+            ):
+                self.add(
+                    "subject_need",
+                    school_id=school.id,
+                    school_year=CURRENT_YEAR,
+                    subject=subject,
+                    slots=rng.randint(1, 2),
+                )
 
     def make_users(self) -> None:
         county = self.counties[0]
-        principals = [next(t for t in s.teachers if t.position == "校长")
-                      for s in county.schools if s.location == "乡村" and s.stage == "小学"][:2]
-        self.add("app_user", username="admin", display_name="管理员", role="admin", school_id=None, active=True)
-        self.add("app_user", username="clerk", display_name=f"基教科 {self.person_name('女')}", role="clerk",
-                 school_id=None, active=True)
+        principals = [
+            next(t for t in s.teachers if t.position == "校长")
+            for s in county.schools
+            if s.location == "乡村" and s.stage == "小学"
+        ][:2]
+        self.add(
+            "app_user",
+            username="admin",
+            display_name="管理员",
+            role="admin",
+            school_id=None,
+            active=True,
+        )
+        self.add(
+            "app_user",
+            username="clerk",
+            display_name=f"基教科 {self.person_name('女')}",
+            role="clerk",
+            school_id=None,
+            active=True,
+        )
         for index, principal in enumerate(principals, start=1):
-            self.add("app_user", username=f"principal{index}", display_name=f"{principal.home.name} {principal.name}",
-                     role="principal", school_id=principal.home.id, active=True)
+            self.add(
+                "app_user",
+                username=f"principal{index}",
+                display_name=f"{principal.home.name} {principal.name}",
+                role="principal",
+                school_id=principal.home.id,
+                active=True,
+            )

@@ -13,9 +13,15 @@ SCALE_LABELS = {"county": "青禾县", "city": "青岚市，8个县区"}
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("demo", help="向空数据库写入演示数据（虚构的县或市）")
-    parser.add_argument("--scale", choices=SCALES, default="county",
-                        help="规模：county 约120所学校、5000名教师；city 约1000所学校、5万名教师")
-    parser.add_argument("--seed", type=int, default=2026, help="随机种子（相同种子生成相同数据，默认 2026）")
+    parser.add_argument(
+        "--scale",
+        choices=SCALES,
+        default="county",
+        help="规模：county 约120所学校、5000名教师；city 约1000所学校、5万名教师",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=2026, help="随机种子（相同种子生成相同数据，默认 2026）"
+    )
     parser.set_defaults(run=run)
 
 

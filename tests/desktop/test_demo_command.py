@@ -28,7 +28,9 @@ def test_demo_command_builds_county_then_refuses_to_build_again(
     assert "已有" in captured.err and "空数据库" in captured.err and "Traceback" not in captured.err
 
 
-def test_demo_command_rejects_unknown_scale(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_demo_command_rejects_unknown_scale(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["--db", str(tmp_path / "x.db"), "demo", "--scale", "province"])
     assert exit_info.value.code == 2

@@ -44,6 +44,7 @@ from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
@@ -415,16 +416,20 @@ def table(
         ("RIGHTPADDING", (0, 0), (-1, -1), 3),
     ]
     for index, col in enumerate(columns):
-        if col.numeric:
-            commands.append(("ALIGN", (index, 1), (index, -1), "RIGHT"))
+        align = "RIGHT" if col.numeric else col.align.upper()
+        commands.append(("ALIGN", (index, 1), (index, -1), align))
+    # Text that fits on one line is drawn as a plain cell (a Paragraph costs ~50x more to lay
+    # out); only text that needs wrapping becomes a Paragraph with CJK line breaking.
+    room = [w - 6.5 for w in widths]
     count = 0
     for count, row in enumerate(rows, start=1):
         cells: list[object] = []
-        for col, value in zip(columns, row, strict=True):
-            if col.numeric:
-                cells.append("" if value is None else str(value))
+        for index, (col, value) in enumerate(zip(columns, row, strict=True)):
+            text = "" if value is None else str(value)
+            if col.numeric or ("\n" not in text and stringWidth(text, SANS, font_size) <= room[index]):
+                cells.append(text)
             else:
-                cells.append(Paragraph(esc(value), text_style[col.align]))
+                cells.append(Paragraph(esc(text), text_style[col.align]))
         data.append(cells)
         colour = highlight(count, row) if highlight else None
         if colour is not None:

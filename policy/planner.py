@@ -1,0 +1,702 @@
+"""The year's exchange plan, found by a real solver (太平区2023方案 四(二)3; 教师〔2014〕4号).
+
+Rules, every figure from the profile:
+
+1. every ``mandatory`` teacher (not exempt) moves;
+2. moves ≥ ceil(exchange.min_share × (eligible + mandatory));
+3. backbone moves ≥ ceil(exchange.backbone_share × moves) — or × (eligible + mandatory)
+   when exchange.backbone_denominator is ``eligible``;
+4. optionally (exchange.per_sending_school) rule 2 for each sending 城镇/优质 school;
+5. flow toward rural and weak schools — see :func:`tier` and :func:`allowed`;
+6. a receiving school takes teachers only into its needs by subject (the needs table,
+   or :func:`default_needs` for a school the clerk entered no row for);
+7. the clerk's pins (this teacher goes there / stays) are kept as given.
+
+Among plans meeting the rules, the total cost is minimised: distance (haversine between
+school coordinates, :data:`UNKNOWN_DISTANCE_KM` when one is missing) plus a penalty for
+leaving the teacher's own cluster.
+
+**Shape.** Teachers are units of flow: each flows to a slot node (school × subject) or
+to a "stays" node. Rules 2 and 3 bound how many may *stay* (N − required moves; backbone
+N_bb − required backbone), which are plain arc capacities; each bound also has a parallel
+overflow arc with a large cost, so a plan always exists and the overflow says how far a
+rule is missed. Rule 1 is a large cost on a mandatory teacher's "stays" arc. Penalties
+are ordered mandatory > backbone > total > distance, and each exceeds every cost the
+cheaper tiers can add, so the optimum meets as many rules as can be met, in that order,
+and then travels least. OR-Tools ``SimpleMinCostFlow`` solves it exactly; each teacher
+keeps its :data:`MAX_DESTINATIONS` cheapest destinations (the rest are never better).
+With rule 4 the stay bounds cross (school and backbone), which a flow cannot express,
+so the same model goes to SciPy's MILP (HiGHS). Never a greedy.
+
+When backbone share is counted on moves, the required backbone depends on the number of
+moves; the solve is repeated with the new requirement until it stops changing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import time
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from policy import vocab
+from policy.eligibility import MANDATORY, EligibilityEntry, EligibilityResult, add_years
+from policy.errors import PolicyError
+from policy.profile import Profile
+
+MAX_DESTINATIONS = 30
+UNKNOWN_DISTANCE_KM = 30.0  # assumed when a school has no coordinates
+OTHER_CLUSTER_KM = 20.0  # leaving one's own cluster costs as much as 20 km more
+COST_PER_KM = 10  # integer costs in units of 100 m
+
+BACKBONE_FORM = "柔性流动"  # 骨干教师柔性流动 (银川2023方案 二(三)8): personnel stays
+ORDINARY_FORM = "轮岗"  # 普通教师交流轮岗: personnel relationship moves
+
+
+class Cancelled(Exception):
+    """The caller asked the planner to stop."""
+
+
+@dataclass(frozen=True, slots=True)
+class PlanSchool:
+    """A school as the planner sees it."""
+
+    code: str
+    name: str
+    location: str  # 城区 / 镇区 / 乡村
+    is_weak: bool = False
+    stage: str = "小学"
+    students: int = 0
+    teachers: int = 0  # teachers whose personnel relationship is there
+    latitude: float | None = None
+    longitude: float | None = None
+    clusters: frozenset[Hashable] = frozenset()
+    region: Hashable = None  # exchanges stay inside one county (县(区)域内, 教师〔2014〕4号)
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    entry: EligibilityEntry
+    to_school: str
+    form: str
+    moves_personnel: bool
+    distance_km: float | None
+    same_cluster: bool
+    pinned: bool = False
+
+    @property
+    def from_school(self) -> str:
+        return self.entry.school
+
+    @property
+    def backbone(self) -> bool:
+        return self.entry.backbone
+
+    def to_json(self) -> dict[str, object]:
+        return {"id_number": self.entry.teacher.id_number, "from_school": self.from_school,
+                "to_school": self.to_school, "form": self.form, "backbone": self.backbone,
+                "moves_personnel": self.moves_personnel}
+
+
+@dataclass(slots=True)
+class Plan:
+    """A plan and how it stands against the rules. ``unmet`` says which rule fails and why."""
+
+    school_year: int
+    base: int
+    moves: list[Move]
+    required_moves: int
+    required_backbone: int
+    optimal: bool
+    unmet: list[str]
+    solver: str
+    seconds: float
+    needs_source: str  # "table" (the clerk's needs), "ratio" (derived defaults) or "table+ratio"
+    slots: int
+    start: object = None  # dt.date of the exchanges
+    end: object = None
+    stays: list[EligibilityEntry] = field(default_factory=list)
+    pins: dict[Hashable, str | None] = field(default_factory=dict)
+
+    @property
+    def backbone_moves(self) -> int:
+        return sum(1 for m in self.moves if m.backbone)
+
+    def to_json(self) -> dict[str, object]:
+        """The shape ``edubridge plan --json`` prints (issue 4)."""
+        return {
+            "school_year": self.school_year,
+            "base": self.base,
+            "moves": [m.to_json() for m in self.moves],
+            "summary": {"moves": len(self.moves), "backbone": self.backbone_moves,
+                        "required_moves": self.required_moves, "required_backbone": self.required_backbone,
+                        "optimal": self.optimal},
+            "unmet": list(self.unmet),
+        }
+
+
+def tier(school: PlanSchool) -> int:
+    """How advantaged a school is: 2 城区 (not weak), 1 镇区 (not weak), 0 乡村 or 薄弱.
+
+    城区 and 镇区 schools that are not weak are the 城镇/优质 sending schools of
+    教师〔2014〕4号; rural and weak schools are the ones the flow goes toward.
+    """
+    if school.is_weak or school.location == vocab.RURAL:
+        return 0
+    return 1 if school.location == vocab.TOWN else 2
+
+
+def allowed(source: PlanSchool, target: PlanSchool) -> bool:
+    """A move stays in the county and goes to a less advantaged school; a rural/weak
+    school's teacher may also move to another rural/weak school (nowhere is "lower")."""
+    if source.code == target.code or source.region != target.region:
+        return False
+    a, b = tier(source), tier(target)
+    return b < a or (a == 0 and b == 0)
+
+
+def _ratio(profile: Profile, stage: str) -> float | None:
+    primary = profile.value("staffing.ratio.primary")
+    junior = profile.value("staffing.ratio.junior")
+    if stage == "初中":
+        return junior
+    if stage in ("九年一贯制", "十二年一贯制"):
+        return (primary + junior) / 2 if primary and junior else primary or junior
+    return primary
+
+
+def default_needs(
+    schools: Mapping[str, PlanSchool], candidates: Sequence[EligibilityEntry], profile: Profile
+) -> dict[tuple[str, str], int]:
+    """Needs by (school, subject) when the clerk has entered none for the year.
+
+    A receiving school (tier 0 or 1) can take, per subject, as many teachers as it has
+    candidates of that subject itself (exchange goes both ways: one leaves, one comes),
+    plus its staffing shortfall — ceil(students / staffing.ratio.*) − teachers — spread
+    over subjects in the county's subject mix (largest remainders first).
+    """
+    mix: dict[str, int] = {}
+    own: dict[tuple[str, str], int] = {}
+    for entry in candidates:
+        subject = entry.teacher.subject or ""
+        mix[subject] = mix.get(subject, 0) + 1
+        own[(entry.school, subject)] = own.get((entry.school, subject), 0) + 1
+    total = sum(mix.values()) or 1
+    needs: dict[tuple[str, str], int] = {}
+    own_by_school: dict[str, list[tuple[str, int]]] = {}
+    for (code, subject), count in own.items():
+        if subject:
+            own_by_school.setdefault(code, []).append((subject, count))
+    for school in schools.values():
+        if tier(school) == 2:
+            continue
+        for subject, count in own_by_school.get(school.code, ()):
+            needs[(school.code, subject)] = needs.get((school.code, subject), 0) + count
+        ratio = _ratio(profile, school.stage)
+        if not ratio or school.students <= 0:
+            continue
+        gap = math.ceil(school.students / ratio) - school.teachers
+        if gap <= 0:
+            continue
+        shares = sorted(((gap * n / total, s) for s, n in mix.items() if s), reverse=True)
+        given = {s: int(v) for v, s in shares}
+        rest = gap - sum(given.values())
+        for value, subject in sorted(shares, key=lambda x: x[0] - int(x[0]), reverse=True)[:rest]:
+            given[subject] += 1
+        for subject, n in given.items():
+            if n:
+                needs[(school.code, subject)] = needs.get((school.code, subject), 0) + n
+    return needs
+
+
+def haversine_matrix(a: Sequence[PlanSchool], b: Sequence[PlanSchool]) -> np.ndarray:
+    """Distances in km between every school of ``a`` and of ``b``; NaN when unknown."""
+    def coords(schools: Sequence[PlanSchool]) -> tuple[np.ndarray, np.ndarray]:
+        lat = np.array([s.latitude if s.latitude is not None else np.nan for s in schools], dtype=float)
+        lon = np.array([s.longitude if s.longitude is not None else np.nan for s in schools], dtype=float)
+        return np.radians(lat), np.radians(lon)
+
+    lat1, lon1 = coords(a)
+    lat2, lon2 = coords(b)
+    dlat = lat2[None, :] - lat1[:, None]
+    dlon = lon2[None, :] - lon1[:, None]
+    h = np.sin(dlat / 2) ** 2 + np.cos(lat1)[:, None] * np.cos(lat2)[None, :] * np.sin(dlon / 2) ** 2
+    return 2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(h, 0, 1)))
+
+
+@dataclass(frozen=True, slots=True)
+class _Options:
+    """Destinations of one (school, subject): slot indices, costs, km (NaN unknown), same cluster."""
+
+    slots: np.ndarray
+    costs: np.ndarray
+    km: np.ndarray
+    same: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.slots)
+
+
+_NO_OPTIONS = _Options(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0, dtype=bool))
+
+
+@dataclass(slots=True)
+class _Model:
+    entries: list[EligibilityEntry]
+    slots: list[tuple[str, str]]
+    capacity: list[int]
+    arcs: list[_Options]  # per teacher: its cheapest allowed destinations
+    pinned_to: dict[int, str]
+    pinned_stay: set[int]
+
+
+def plan_exchanges(
+    result: EligibilityResult,
+    schools: Mapping[str, PlanSchool],
+    profile: Profile,
+    needs: Mapping[tuple[str, str], int] | None = None,
+    pins: Mapping[Hashable, str | None] | None = None,
+    *,
+    max_destinations: int = MAX_DESTINATIONS,
+    progress: Callable[[int, str], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> Plan:
+    """The optimal plan for ``result.school_year``.
+
+    ``needs`` is the clerk's table {(school code, subject): slots}; a school with no row in
+    it gets the defaults of :func:`default_needs`. ``pins`` maps a teacher key to a school code (goes
+    there) or None (stays). ``progress(percent, text)`` and ``cancelled()`` let a GUI show
+    progress and stop the work (raises :class:`Cancelled`).
+
+    Raises:
+        PolicyError: a figure the planner needs is missing from the profile.
+    """
+    started = time.perf_counter()
+    pins = dict(pins or {})
+    report = progress or (lambda _p, _t: None)
+
+    def check() -> None:
+        if cancelled is not None and cancelled():
+            raise Cancelled()
+
+    min_share = profile.value("exchange.min_share") or 0.0
+    backbone_share = profile.value("exchange.backbone_share") or 0.0
+    denominator = profile.value("exchange.backbone_denominator") or "moved"
+    per_school = bool(profile.value("exchange.per_sending_school"))
+    term = profile.value("exchange.term_years") or 1
+    if denominator not in ("moved", "eligible"):
+        raise PolicyError(f"exchange.backbone_denominator 应为 moved 或 eligible：{denominator}")
+
+    entries = result.candidates()
+    base = len(entries)
+    # The clerk's rows win for the schools they cover; every other school gets defaults.
+    table = dict(needs or {})
+    covered = {code for code, _subject in table}
+    derived = {k: v for k, v in default_needs(schools, entries, profile).items() if k[0] not in covered}
+    needs = {**derived, **table}
+    needs_source = "table" if not derived else "ratio" if not table else "table+ratio"
+    report(10, "建立模型")
+    check()
+    model = _build(entries, schools, needs, pins, max_destinations)
+    check()
+    required_moves = math.ceil(min_share * base - 1e-9)
+    if denominator == "eligible":
+        required_backbone = math.ceil(backbone_share * base - 1e-9)
+    else:
+        required_backbone = math.ceil(backbone_share * required_moves - 1e-9)  # raised below as moves grow
+    school_floors: dict[str, int] = {}
+    if per_school:
+        counts: dict[str, int] = {}
+        for e in entries:
+            if e.school in schools and tier(schools[e.school]) > 0:
+                counts[e.school] = counts.get(e.school, 0) + 1
+        school_floors = {code: math.ceil(min_share * n - 1e-9) for code, n in counts.items()}
+
+    solver = "OR-Tools SimpleMinCostFlow" if not school_floors else "SciPy milp (HiGHS)"
+    network = _Flow(model) if not school_floors else None
+    def solve(backbone_floor: int) -> tuple[Chosen, bool]:
+        check()
+        if school_floors:
+            return _solve_milp(model, required_moves, backbone_floor, school_floors)
+        assert network is not None
+        return network.solve(required_moves, backbone_floor), True
+
+    def backbone_of(chosen: Chosen) -> int:
+        return sum(1 for i, c in enumerate(chosen) if c is not None and model.entries[i].backbone)
+
+    report(30, "求解中")
+    chosen, optimal = solve(required_backbone)
+    if denominator == "moved" and backbone_share:
+        # The floor depends on the moves it causes. Moves never shrink as the floor rises,
+        # so raising the floor to ceil(share × moves) until it holds reaches the smallest
+        # floor that the resulting plan satisfies (the least fixed point).
+        for _round in range(12):
+            moved = sum(1 for c in chosen if c is not None)
+            needed = math.ceil(backbone_share * max(moved, required_moves) - 1e-9)
+            if needed <= required_backbone:
+                break
+            required_backbone = needed
+            report(min(85, 40 + 5 * _round), "求解中")
+            chosen, optimal = solve(required_backbone)
+        else:
+            optimal = False  # did not settle: the plan is not proven optimal
+    report(90, "整理结果")
+    start = profile.exchange_reference_date(result.school_year)
+    end = add_years(start, int(term)) - dt.timedelta(days=1)
+    moves: list[Move] = []
+    stays: list[EligibilityEntry] = []
+    for index, entry in enumerate(model.entries):
+        target = chosen[index]
+        if target is None:
+            stays.append(entry)
+            continue
+        code, km, same = target
+        backbone = entry.backbone and entry.due != MANDATORY
+        form = BACKBONE_FORM if backbone else ORDINARY_FORM
+        moves.append(Move(entry, code, form, not backbone, km, same, index in model.pinned_to))
+    moves.sort(key=lambda m: (m.from_school, m.entry.teacher.id_number))
+    plan = Plan(result.school_year, base, moves, max(required_moves, 0), required_backbone, optimal, [],
+                solver, 0.0, needs_source, sum(model.capacity), start, end, stays, pins)
+    plan.unmet = _unmet(plan, model, profile, school_floors, schools, denominator)
+    plan.seconds = time.perf_counter() - started
+    report(100, "完成")
+    return plan
+
+
+def _build(entries: list[EligibilityEntry], schools: Mapping[str, PlanSchool],
+           needs: Mapping[tuple[str, str], int], pins: Mapping[Hashable, str | None],
+           max_destinations: int) -> _Model:
+    slots = sorted((key for key, n in needs.items() if n > 0 and key[0] in schools))
+    capacity = [int(needs[key]) for key in slots]
+    slot_index = {key: i for i, key in enumerate(slots)}
+    pinned_to: dict[int, str] = {}
+    pinned_stay: set[int] = set()
+    for i, entry in enumerate(entries):
+        if entry.teacher.key in pins:
+            target = pins[entry.teacher.key]
+            if target is None:
+                pinned_stay.add(i)
+            else:
+                pinned_to[i] = target
+                j = slot_index.get((target, entry.teacher.subject or ""))
+                if j is not None and capacity[j] > 0:
+                    capacity[j] -= 1  # the pinned teacher takes one of the school's slots
+    receivers = sorted({code for code, _ in slots})
+    senders = sorted({e.school for e in entries if e.school in schools})
+    arcs: list[_Options] = []
+    if not receivers or not senders:
+        return _Model(entries, slots, capacity, [_NO_OPTIONS for _ in entries], pinned_to, pinned_stay)
+    receiver_schools = [schools[c] for c in receivers]
+    sender_schools = [schools[c] for c in senders]
+    km = haversine_matrix(sender_schools, receiver_schools)
+    # allowed[a, b]: direction (tier) and the same county; same[a, b]: a shared cluster.
+    t_send = np.array([tier(x) for x in sender_schools])
+    t_recv = np.array([tier(x) for x in receiver_schools])
+    allowed_matrix = (t_recv[None, :] < t_send[:, None]) | ((t_send[:, None] == 0) & (t_recv[None, :] == 0))
+    region_ids: dict[Hashable, int] = {}
+    r_send = np.array([region_ids.setdefault(x.region, len(region_ids)) for x in sender_schools])
+    r_recv = np.array([region_ids.setdefault(x.region, len(region_ids)) for x in receiver_schools])
+    allowed_matrix &= r_send[:, None] == r_recv[None, :]
+    receiver_pos = {c: k for k, c in enumerate(receivers)}
+    for a_pos, code in enumerate(senders):
+        if code in receiver_pos:
+            allowed_matrix[a_pos, receiver_pos[code]] = False
+    same = np.zeros(allowed_matrix.shape, dtype=bool)
+    for a_pos, b_pos in zip(*np.nonzero(allowed_matrix), strict=True):
+        if sender_schools[a_pos].clusters & receiver_schools[b_pos].clusters:
+            same[a_pos, b_pos] = True
+    cost = np.where(np.isnan(km), UNKNOWN_DISTANCE_KM, km) + np.where(same, 0.0, OTHER_CLUSTER_KM)
+    cost = np.rint(cost * COST_PER_KM).astype(np.int64) + 1
+    slot_recv = np.array([receiver_pos[code] for code, _ in slots])
+    by_subject: dict[str | None, np.ndarray] = {}
+    for subject in {subject for _, subject in slots}:
+        by_subject[subject] = np.array([j for j, (_, s) in enumerate(slots) if s == subject])
+    by_subject[None] = np.arange(len(slots))  # a teacher with no subject may fill any
+    sender_pos = {c: k for k, c in enumerate(senders)}
+    cache: dict[tuple[str, str | None], _Options] = {}
+    for i, entry in enumerate(entries):
+        if i in pinned_to or i in pinned_stay or entry.school not in schools:
+            arcs.append(_NO_OPTIONS)
+            continue
+        key = (entry.school, entry.teacher.subject or None)
+        options = cache.get(key)
+        if options is None:
+            a_pos = sender_pos[entry.school]
+            pool = by_subject.get(key[1], np.zeros(0, dtype=np.int64))
+            pool = pool[allowed_matrix[a_pos, slot_recv[pool]]] if len(pool) else pool
+            if len(pool) > max_destinations:
+                row = cost[a_pos, slot_recv[pool]]
+                keep = np.argpartition(row, max_destinations - 1)[:max_destinations]
+                pool = pool[keep]
+            recv = slot_recv[pool]
+            order = np.argsort(cost[a_pos, recv], kind="stable")
+            pool, recv = pool[order], recv[order]
+            options = _Options(pool.astype(np.int64), cost[a_pos, recv], km[a_pos, recv], same[a_pos, recv])
+            cache[key] = options
+        arcs.append(options)
+    return _Model(entries, slots, capacity, arcs, pinned_to, pinned_stay)
+
+
+Chosen = list[tuple[str, float | None, bool] | None]
+
+
+def _penalties(model: _Model) -> tuple[int, int, int]:
+    max_cost = max((int(o.costs.max()) for o in model.arcs if len(o)), default=1)
+    m3 = max_cost * (len(model.entries) + 1) + 1  # more than any total travel cost
+    return 9 * m3, 3 * m3, m3  # mandatory, backbone, total
+
+
+def _target(model: _Model, i: int, position: int) -> tuple[str, float | None, bool]:
+    options = model.arcs[i]
+    km = float(options.km[position])
+    return (model.slots[int(options.slots[position])][0], None if math.isnan(km) else round(km, 1),
+            bool(options.same[position]))
+
+
+class _Flow:
+    """The min-cost-flow network, built once; only the two floor capacities change per solve."""
+
+    def __init__(self, model: _Model) -> None:
+        from ortools.graph.python import min_cost_flow
+
+        self.model = model
+        n, s = len(model.entries), len(model.slots)
+        self.n = n
+        stay_bb, stay_reg, stay, pinned, sink = n + s, n + s + 1, n + s + 2, n + s + 3, n + s + 4
+        m_mand, m_bb, m_total = _penalties(model)
+        counts = np.array([0 if i in model.pinned_to else len(model.arcs[i]) for i in range(n)], dtype=np.int64)
+        self.first = np.concatenate(([0], np.cumsum(counts)[:-1])) if n else np.zeros(0, dtype=np.int64)
+        movable = [i for i in range(n) if counts[i]]
+        move_tails = np.repeat(np.arange(n), counts)
+        move_heads = n + np.concatenate([model.arcs[i].slots for i in movable]) if movable else np.zeros(0, np.int64)
+        move_costs = np.concatenate([model.arcs[i].costs for i in movable]) if movable else np.zeros(0, np.int64)
+        self.moves = len(move_tails)
+        backbone = np.array([e.backbone for e in model.entries], dtype=bool)
+        mandatory = np.array([e.due == MANDATORY and i not in model.pinned_stay
+                              for i, e in enumerate(model.entries)], dtype=bool)
+        pinned_mask = np.zeros(n, dtype=bool)
+        pinned_mask[list(model.pinned_to)] = True
+        free = np.nonzero(~pinned_mask)[0]
+        stay_tails = free
+        stay_heads = np.where(backbone[free], stay_bb, stay_reg)
+        stay_costs = np.where(mandatory[free], m_mand, 0)
+        pin_tails = np.nonzero(pinned_mask)[0]
+        self.n_bb = int(backbone.sum())
+        fixed_tails = [pinned, stay_bb, stay_bb, stay_reg, stay, stay]
+        fixed_heads = [sink, stay, stay, stay, sink, sink]
+        fixed_caps = [n, 0, n, n, 0, n]
+        fixed_costs = [0, 0, m_bb, 0, 0, m_total]
+        tails = np.concatenate([move_tails, stay_tails, pin_tails, np.arange(n, n + s), fixed_tails])
+        heads = np.concatenate([move_heads, stay_heads, np.full(len(pin_tails), pinned), np.full(s, sink),
+                                fixed_heads])
+        caps = np.concatenate([np.ones(self.moves + len(stay_tails) + len(pin_tails), dtype=np.int64),
+                               np.array(model.capacity, dtype=np.int64), fixed_caps])
+        costs = np.concatenate([move_costs, stay_costs, np.zeros(len(pin_tails), dtype=np.int64),
+                                np.zeros(s, dtype=np.int64), fixed_costs])
+        self.flow = min_cost_flow.SimpleMinCostFlow()
+        self.flow.add_arcs_with_capacity_and_unit_cost(tails.astype(np.int32), heads.astype(np.int32),
+                                                       caps.astype(np.int64), costs.astype(np.int64))
+        self.floor_bb_arc = len(tails) - 5  # stay_bb → stay without penalty
+        self.floor_total_arc = len(tails) - 2  # stay → sink without penalty
+        self.move_heads = move_heads
+        self.move_tails = move_tails
+        supplies = np.zeros(sink + 1, dtype=np.int64)
+        supplies[:n] = 1
+        supplies[sink] = -n
+        self.flow.set_nodes_supplies(np.arange(sink + 1, dtype=np.int32), supplies)
+
+    def solve(self, required_moves: int, required_backbone: int) -> Chosen:
+        flow = self.flow
+        flow.set_arc_capacity(self.floor_bb_arc, max(0, self.n_bb - required_backbone))
+        flow.set_arc_capacity(self.floor_total_arc, max(0, self.n - required_moves))
+        status = flow.solve()
+        if status != flow.OPTIMAL:
+            raise PolicyError(f"求解器未能求解（状态 {status}）")
+        chosen: Chosen = [None] * self.n
+        if self.moves:
+            used = np.nonzero(flow.flows(np.arange(self.moves, dtype=np.int32)))[0]
+            for k in used.tolist():
+                i = int(self.move_tails[k])
+                chosen[i] = _target(self.model, i, k - int(self.first[i]))
+        for i, code in self.model.pinned_to.items():
+            chosen[i] = (code, None, False)
+        return chosen
+
+
+def _solve_milp(model: _Model, required_moves: int, required_backbone: int,
+                floors: Mapping[str, int]) -> tuple[Chosen, bool]:
+    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.sparse import coo_matrix
+
+    n = len(model.entries)
+    schools = sorted(floors)
+    school_row = {c: k for k, c in enumerate(schools)}
+    # Variables: move arcs, then one "stays" per teacher, then slacks (total, backbone, per school).
+    var_arcs: list[tuple[int, int]] = []
+    cost: list[float] = []
+    max_cost = max((int(o.costs.max()) for o in model.arcs if len(o)), default=1)
+    scale = 1.0 / max_cost
+    m_total = float(n + 1)
+    m_bb, m_school, m_mand = 3 * m_total, 2 * m_total, 9 * m_total
+    for i in range(n):
+        if i in model.pinned_to:
+            continue
+        options = model.arcs[i]
+        for position in range(len(options)):
+            var_arcs.append((i, position))
+            cost.append(float(options.costs[position]) * scale)
+    first_stay = len(var_arcs)
+    for i, entry in enumerate(model.entries):
+        mandatory = entry.due == MANDATORY and i not in model.pinned_stay and i not in model.pinned_to
+        cost.append(m_mand if mandatory else 0.0)
+    slack_total = len(cost)
+    cost.append(m_total)
+    slack_bb = len(cost)
+    cost.append(m_bb)
+    first_school_slack = len(cost)
+    cost.extend([m_school] * len(schools))
+    nvar = len(cost)
+    rows: list[int] = []
+    cols: list[int] = []
+    vals: list[float] = []
+    lower: list[float] = []
+    upper: list[float] = []
+    r = 0
+    for i in range(n):  # each teacher moves once or stays
+        rows.append(r)
+        cols.append(first_stay + i)
+        vals.append(1.0)
+        lower.append(1.0)
+        upper.append(1.0)
+        r += 1
+    teacher_row0 = 0
+    for k, (i, _j) in enumerate(var_arcs):
+        rows.append(teacher_row0 + i)
+        cols.append(k)
+        vals.append(1.0)
+    slot_row0 = r
+    for j, cap in enumerate(model.capacity):
+        lower.append(-np.inf)
+        upper.append(float(cap))
+        r += 1
+    for k, (i, position) in enumerate(var_arcs):
+        rows.append(slot_row0 + int(model.arcs[i].slots[position]))
+        cols.append(k)
+        vals.append(1.0)
+    n_bb = sum(1 for e in model.entries if e.backbone)
+    total_row, bb_row = r, r + 1
+    r += 2
+    lower += [-np.inf, -np.inf]
+    upper += [float(max(0, n - required_moves)), float(max(0, n_bb - required_backbone))]
+    school_row0 = r
+    counts: dict[str, int] = {}
+    for e in model.entries:
+        counts[e.school] = counts.get(e.school, 0) + 1
+    for code in schools:
+        lower.append(-np.inf)
+        upper.append(float(max(0, counts.get(code, 0) - floors[code])))
+        r += 1
+    for i, entry in enumerate(model.entries):
+        column = first_stay + i
+        if i in model.pinned_to:
+            continue  # a pinned move: stays = 0 (fixed by bounds below)
+        rows.append(total_row)
+        cols.append(column)
+        vals.append(1.0)
+        if entry.backbone:
+            rows.append(bb_row)
+            cols.append(column)
+            vals.append(1.0)
+        if entry.school in school_row:
+            rows.append(school_row0 + school_row[entry.school])
+            cols.append(column)
+            vals.append(1.0)
+    for row, column in ((total_row, slack_total), (bb_row, slack_bb)):
+        rows.append(row)
+        cols.append(column)
+        vals.append(-1.0)
+    for k in range(len(schools)):
+        rows.append(school_row0 + k)
+        cols.append(first_school_slack + k)
+        vals.append(-1.0)
+    matrix = coo_matrix((vals, (rows, cols)), shape=(r, nvar)).tocsr()
+    ub = np.full(nvar, 1.0)
+    ub[slack_total:] = np.inf
+    lb = np.zeros(nvar)
+    lower_arr = np.array(lower)
+    upper_arr = np.array(upper)
+    for i in model.pinned_to:
+        # A pinned move is decided: it never stays and has no arcs, so its row is relaxed.
+        ub[first_stay + i] = 0.0
+        lower_arr[i] = 0.0
+    integrality = np.ones(nvar)
+    integrality[slack_total:] = 0
+    result = milp(np.array(cost), constraints=LinearConstraint(matrix, lower_arr, upper_arr),
+                  integrality=integrality, bounds=Bounds(lb, ub), options={"time_limit": 60})
+    if result.x is None:
+        raise PolicyError(f"求解器未能求解：{result.message}")
+    x = result.x
+    chosen: Chosen = [None] * n
+    for k, (i, position) in enumerate(var_arcs):
+        if x[k] > 0.5:
+            chosen[i] = _target(model, i, position)
+    for i, code in model.pinned_to.items():
+        chosen[i] = (code, None, False)
+    return chosen, bool(result.status == 0)
+
+
+def _unmet(plan: Plan, model: _Model, profile: Profile, floors: Mapping[str, int],
+           schools: Mapping[str, PlanSchool], denominator: str) -> list[str]:
+    unmet: list[str] = []
+    moved_keys = {m.entry.teacher.key for m in plan.moves}
+    stuck = [(i, e) for i, e in enumerate(model.entries) if e.due == MANDATORY and e.teacher.key not in moved_keys]
+    clause_max = profile.clause("exchange.max_years")
+    pinned = [e for i, e in stuck if i in model.pinned_stay]
+    no_place = [e for i, e in stuck if i not in model.pinned_stay and not model.arcs[i]]
+    crowded = [e for i, e in stuck if i not in model.pinned_stay and model.arcs[i]]
+    if pinned:
+        unmet.append(f"{len(pinned)} 名须交流教师被指定留任（{_names(pinned)}），违反任教满"
+                     f"{profile.value('exchange.max_years')}年须交流的规定（{clause_max}）")
+    if no_place:
+        subjects = sorted({e.teacher.subject or "未填学科" for e in no_place})
+        unmet.append(f"{len(no_place)} 名须交流教师没有可去的学校（{_names(no_place)}）：按学科（{'、'.join(subjects[:8])}）"
+                     f"没有向乡村、薄弱学校方向的接收空缺（{clause_max}）")
+    if crowded:
+        unmet.append(f"{len(crowded)} 名须交流教师未能安排（{_names(crowded)}）：接收学校的学科空缺已被占满，"
+                     f"请在需求表中增加空缺（{clause_max}）")
+    moves = len(plan.moves)
+    if moves < plan.required_moves:
+        unmet.append(f"交流 {moves} 人，少于应交流的 {plan.required_moves} 人"
+                     f"（符合条件 {plan.base} 人 × {profile.value('exchange.min_share'):.0%}，"
+                     f"{profile.clause('exchange.min_share')}）：接收学校按学科的空缺共 {plan.slots} 个，"
+                     f"可安排的教师不足")
+    backbone = plan.backbone_moves
+    if backbone < plan.required_backbone:
+        available = sum(1 for e in model.entries if e.backbone)
+        basis = "交流人数" if denominator == "moved" else "符合条件人数"
+        why = (f"符合条件且未免交流的骨干教师只有 {available} 人" if available < plan.required_backbone
+               else "骨干教师可去的学校学科空缺不足")
+        unmet.append(f"骨干教师交流 {backbone} 人，少于应交流的 {plan.required_backbone} 人"
+                     f"（{basis} × {profile.value('exchange.backbone_share'):.0%}，"
+                     f"{profile.clause('exchange.backbone_share')}）：{why}")
+    if floors:
+        moved_from: dict[str, int] = {}
+        for m in plan.moves:
+            moved_from[m.from_school] = moved_from.get(m.from_school, 0) + 1
+        short = [(code, moved_from.get(code, 0), need) for code, need in sorted(floors.items())
+                 if moved_from.get(code, 0) < need]
+        for code, got, need in short[:20]:
+            name = schools[code].name if code in schools else code
+            unmet.append(f"{name}（{code}）交流 {got} 人，少于本校应交流的 {need} 人"
+                         f"（{profile.clause('exchange.per_sending_school')}）")
+        if len(short) > 20:
+            unmet.append(f"……另有 {len(short) - 20} 所派出学校未达到本校比例")
+    return unmet
+
+
+def _names(entries: Sequence[EligibilityEntry], limit: int = 5) -> str:
+    names = "、".join(e.teacher.name for e in entries[:limit])
+    return names + ("等" if len(entries) > limit else "")

@@ -1,0 +1,195 @@
+"""The planner: every rule, pins, unmet reasons, and optimality (flow and MILP agree)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import random
+
+import pytest
+
+from policy.eligibility import ELIGIBLE, MANDATORY, EligibilityEntry, EligibilityResult, TeacherRec
+from policy.planner import PlanSchool, allowed, default_needs, plan_exchanges, tier
+from policy.profile import load_profile
+
+PROFILE = load_profile()
+REF = dt.date(2025, 9, 1)
+
+
+def school(code, location="城区", weak=False, lat=None, lon=None, clusters=(), region="R1", students=0,
+           teachers=0):
+    return PlanSchool(code, f"学校{code}", location, weak, "小学", students, teachers, lat, lon,
+                      frozenset(clusters), region)
+
+
+def entry(key, school_code, due=ELIGIBLE, subject="语文", backbone=None, years=None):
+    teacher = TeacherRec(key, f"ID{key}", f"教师{key}", "女", dt.date(1985, 1, 1), subject, backbone)
+    years = years or (13 if due == MANDATORY else 10)
+    return EligibilityEntry(teacher, school_code, REF, years, due, due, "clause")
+
+
+def result(entries):
+    return EligibilityResult(2025, REF, list(entries))
+
+
+def schools_of(*items):
+    return {s.code: s for s in items}
+
+
+def test_tiers_and_direction():
+    urban, town, rural, weak_urban = school("U"), school("T", "镇区"), school("R", "乡村"), school("W", weak=True)
+    assert [tier(s) for s in (urban, town, rural, weak_urban)] == [2, 1, 0, 0]
+    assert allowed(urban, town) and allowed(urban, rural) and allowed(town, rural) and allowed(urban, weak_urban)
+    assert allowed(rural, school("R2", "乡村"))  # rural teachers rotate among rural schools
+    assert not allowed(rural, urban) and not allowed(town, urban) and not allowed(town, school("T2", "镇区"))
+    assert not allowed(urban, school("R9", "乡村", region="R2"))  # never across counties
+
+
+def test_mandatory_moves_and_quota_floors():
+    schools = schools_of(school("U", lat=36.5, lon=105.7), school("R", "乡村", lat=36.6, lon=105.8))
+    entries = [entry("m", "U", MANDATORY)] + [entry(f"e{i}", "U") for i in range(19)]
+    plan = plan_exchanges(result(entries), schools, PROFILE, {("R", "语文"): 5})
+    assert plan.base == 20 and plan.required_moves == 2
+    moved = {m.entry.teacher.key for m in plan.moves}
+    assert "m" in moved and len(plan.moves) == 2  # the floor, no more (each move costs)
+    assert all(m.to_school == "R" for m in plan.moves) and plan.optimal
+    # no backbone teacher exists: the 20 % backbone floor cannot be met and says why
+    assert plan.required_backbone == 1
+    assert any("骨干" in u and "只有 0 人" in u for u in plan.unmet)
+    data = plan.to_json()
+    assert set(data) == {"school_year", "base", "moves", "summary", "unmet"}
+    assert data["summary"] == {"moves": 2, "backbone": 0, "required_moves": 2, "required_backbone": 1,
+                               "optimal": True}
+    assert set(data["moves"][0]) == {"id_number", "from_school", "to_school", "form", "backbone", "moves_personnel"}
+
+
+def test_backbone_floor_met_with_backbone_teachers():
+    schools = schools_of(school("U"), school("R", "乡村"))
+    entries = [entry(f"e{i}", "U") for i in range(30)] + [entry("b1", "U", backbone="县级骨干教师"),
+                                                         entry("b2", "U", backbone="名师")]
+    plan = plan_exchanges(result(entries), schools, PROFILE, {("R", "语文"): 10})
+    assert len(plan.moves) == 4 and plan.backbone_moves >= 1 and plan.required_backbone == 1
+    assert plan.unmet == []
+    backbone_move = next(m for m in plan.moves if m.backbone)
+    assert (backbone_move.form, backbone_move.moves_personnel) == ("柔性流动", False)
+    ordinary = next(m for m in plan.moves if not m.backbone)
+    assert (ordinary.form, ordinary.moves_personnel) == ("轮岗", True)
+
+
+def test_backbone_share_counted_on_moves_grows_with_mandatory_moves():
+    schools = schools_of(school("U"), school("R", "乡村"))
+    entries = [entry(f"m{i}", "U", MANDATORY) for i in range(10)] + \
+        [entry(f"b{i}", "U", backbone="县级骨干教师") for i in range(5)]
+    plan = plan_exchanges(result(entries), schools, PROFILE, {("R", "语文"): 20})
+    # 10 mandatory must move; backbone ≥ 20 % of all moves → 3 backbone (3 ≥ 0.2 × 13)
+    assert len(plan.moves) == 13 and plan.backbone_moves == 3 and plan.required_backbone == 3
+    assert plan.unmet == []
+    eligible_base = PROFILE.with_overrides({"exchange.backbone_denominator": "eligible"})
+    plan = plan_exchanges(result(entries), schools, eligible_base, {("R", "语文"): 20})
+    assert plan.required_backbone == 3 and plan.backbone_moves == 3  # ceil(0.2 × 15)
+
+
+def test_subject_needs_and_unmet_reasons():
+    schools = schools_of(school("U"), school("R", "乡村"))
+    entries = [entry("math", "U", MANDATORY, subject="数学"), entry("chn1", "U", MANDATORY),
+               entry("chn2", "U", MANDATORY)]
+    plan = plan_exchanges(result(entries), schools, PROFILE, {("R", "语文"): 1})
+    assert len(plan.moves) == 1 and plan.moves[0].entry.teacher.subject == "语文"
+    text = "\n".join(plan.unmet)
+    assert "没有可去的学校" in text and "数学" in text  # no 数学 need anywhere
+    assert "空缺已被占满" in text  # two 语文 mandatory teachers, one slot
+
+
+def test_prefers_own_cluster_then_distance():
+    schools = schools_of(
+        school("U", lat=36.50, lon=105.70, clusters={"A"}),
+        school("NEAR", "乡村", lat=36.52, lon=105.70, clusters={"B"}),  # 2 km, other cluster
+        school("MINE", "乡村", lat=36.60, lon=105.70, clusters={"A"}),  # 11 km, own cluster
+        school("FAR", "乡村", lat=36.90, lon=105.70, clusters={"A"}),  # 44 km, own cluster
+    )
+    plan = plan_exchanges(result([entry("m", "U", MANDATORY)]), schools, PROFILE,
+                          {("NEAR", "语文"): 1, ("MINE", "语文"): 1, ("FAR", "语文"): 1})
+    move = plan.moves[0]
+    assert move.to_school == "MINE" and move.same_cluster and move.distance_km == pytest.approx(11.1, abs=0.2)
+
+
+def test_pins_go_and_stay():
+    schools = schools_of(school("U"), school("R1", "乡村"), school("R2", "乡村"))
+    entries = [entry("m", "U", MANDATORY), entry("e", "U"), entry("x", "U")]
+    needs = {("R1", "语文"): 1, ("R2", "语文"): 1}
+    plan = plan_exchanges(result(entries), schools, PROFILE, needs, pins={"e": "R2", "m": None})
+    by_key = {m.entry.teacher.key: m for m in plan.moves}
+    assert by_key["e"].to_school == "R2" and by_key["e"].pinned
+    assert "m" not in by_key
+    assert any("指定留任" in u for u in plan.unmet)
+    assert plan.pins == {"e": "R2", "m": None}
+
+
+def test_default_needs_from_ratio_and_own_candidates():
+    profile = PROFILE
+    schools = schools_of(school("U", students=2000, teachers=90),
+                         school("R", "乡村", students=380, teachers=15))  # 380/19 = 20 → gap 5
+    entries = [entry("a", "R", subject="数学"), entry("b", "U"), entry("c", "U")]
+    needs = default_needs(schools, entries, profile)
+    assert not any(code == "U" for code, _ in needs)  # urban schools do not receive
+    assert sum(needs.values()) == 5 + 1
+    assert needs[("R", "数学")] >= 1
+    plan = plan_exchanges(result([entry("m", "U", MANDATORY)]), schools, profile, None)
+    assert plan.needs_source == "ratio" and plan.moves[0].to_school == "R"
+
+
+def _random_case(seed: int):
+    rng = random.Random(seed)
+    schools = [school(f"U{i}", lat=36 + rng.random(), lon=105 + rng.random(), clusters={i % 3}) for i in range(4)]
+    schools += [school(f"T{i}", "镇区", lat=36 + rng.random(), lon=105 + rng.random(), clusters={i % 3})
+                for i in range(3)]
+    schools += [school(f"R{i}", "乡村", lat=36 + rng.random(), lon=105 + rng.random(), clusters={i % 3})
+                for i in range(6)]
+    subjects = ("语文", "数学", "英语")
+    entries = []
+    for k in range(60):
+        home = rng.choice(schools[:7] + schools[7:9])
+        entries.append(entry(f"t{k:02d}", home.code, MANDATORY if rng.random() < 0.15 else ELIGIBLE,
+                             rng.choice(subjects), "县级骨干教师" if rng.random() < 0.2 else None))
+    needs = {(s.code, subj): rng.randint(0, 3) for s in schools if tier(s) < 2 for subj in subjects}
+    return schools_of(*schools), entries, needs
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_flow_and_milp_find_the_same_optimum(seed):
+    schools, entries, needs = _random_case(seed)
+    flow = plan_exchanges(result(entries), schools, PROFILE, needs)
+    # per-school floors of 0 % make the MILP model the same problem as the flow
+    milp_profile = PROFILE.with_overrides({"exchange.per_sending_school": True})
+    milp = plan_exchanges(result(entries), schools, milp_profile.with_overrides({"exchange.min_share": 0.10}),
+                          needs)
+    assert milp.solver.startswith("SciPy") and flow.solver.startswith("OR-Tools")
+    assert flow.optimal and milp.optimal
+    def cost(plan):
+        return sum(1 for m in plan.moves), sum(1 for m in plan.moves if m.backbone), \
+            round(sum((m.distance_km or 30) + (0 if m.same_cluster else 20) for m in plan.moves), 0)
+    flow_cost, milp_cost = cost(flow), cost(milp)
+    # MILP also has the per-school floors, so it can only do as well or need more moves
+    if not any("本校应交流" in u for u in milp.unmet) and milp_cost[0] == flow_cost[0]:
+        assert milp_cost[2] >= flow_cost[2] - 1
+    mandatory = {e.teacher.key for e in entries if e.due == MANDATORY}
+    moved = {m.entry.teacher.key for m in flow.moves}
+    assert len(flow.moves) >= flow.required_moves or flow.unmet
+    assert mandatory <= moved or any("须交流" in u for u in flow.unmet)
+    for move in flow.moves:
+        assert allowed(schools[move.from_school], schools[move.to_school])
+    taken = {}
+    for move in flow.moves:
+        key = (move.to_school, move.entry.teacher.subject)
+        taken[key] = taken.get(key, 0) + 1
+    assert all(n <= needs.get(k, 0) for k, n in taken.items())
+
+
+def test_per_sending_school_floor_uses_milp():
+    schools = schools_of(school("U1"), school("U2"), school("R", "乡村"))
+    entries = [entry(f"a{i}", "U1") for i in range(10)] + [entry(f"b{i}", "U2") for i in range(10)]
+    profile = PROFILE.with_overrides({"exchange.per_sending_school": True})
+    plan = plan_exchanges(result(entries), schools, profile, {("R", "语文"): 5})
+    sent = {m.from_school for m in plan.moves}
+    assert sent == {"U1", "U2"} and plan.solver.startswith("SciPy") and plan.optimal
+    assert math.ceil(0.1 * 20) <= len(plan.moves)

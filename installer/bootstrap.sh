@@ -77,17 +77,16 @@ else
     MISSING=() MISSING_OPTIONAL=()
     for pkg in "${PACKAGES[@]}"; do installed "$pkg" || MISSING+=("$pkg"); done
     for pkg in "${OPTIONAL[@]}"; do installed "$pkg" || MISSING_OPTIONAL+=("$pkg"); done
-    if [ $((${#MISSING[@]} + ${#MISSING_OPTIONAL[@]})) -gt 0 ]; then
+    ALL_MISSING=("${MISSING[@]}" "${MISSING_OPTIONAL[@]}")
+    if [ ${#ALL_MISSING[@]} -gt 0 ]; then
         if [ "$IS_ROOT" -eq 1 ]; then
-            say "installing system packages: ${MISSING[*]} ${MISSING_OPTIONAL[*]}"
+            say "installing system packages: ${ALL_MISSING[*]}"
             export DEBIAN_FRONTEND=noninteractive
             apt-get update -q
-            apt-get install -y -q --no-install-recommends --no-upgrade \
-                "${MISSING[@]}" "${MISSING_OPTIONAL[@]}"
+            apt-get install -y -q --no-install-recommends --no-upgrade "${ALL_MISSING[@]}"
         elif [ ${#MISSING[@]} -gt 0 ]; then
             say "these system packages are missing; install them, then run this script again:"
-            printf '\n    sudo apt-get install --no-install-recommends %s\n\n' \
-                "${MISSING[*]} ${MISSING_OPTIONAL[*]}" >&2
+            printf '\n    sudo apt-get install --no-install-recommends %s\n\n' "${ALL_MISSING[*]}" >&2
             exit 2
         else
             say "optional: 'sudo apt-get install --no-install-recommends ${MISSING_OPTIONAL[*]}'" \

@@ -84,9 +84,18 @@ class ImportResult:
     unchanged: int = 0
     moved: int = 0  # teachers whose school changed: old posting closed, new one recorded
     dry_run: bool = False
+    changes: list[str] = dataclasses.field(default_factory=list)  # one line per changed teacher
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+    def counts(self) -> dict[str, int]:
+        """The figures ``edubridge import teachers --json`` prints."""
+        return {"rows": self.rows, "inserted": self.inserted, "updated": self.updated, "moved": self.moved,
+                "unchanged": self.unchanged}
+
+    def summary(self) -> str:
+        return self.describe()
 
     def describe(self) -> str:
         verb = "将" if self.dry_run else "已"
@@ -361,6 +370,11 @@ def _plan(connection: Any, rows: list[RosterRow], schools: dict[str, uuid.UUID],
                     changed = True
         if old is not None:
             result.moved += moved
+            if moved:
+                result.changes.append(f"第{row.row}行 {row.name}（{row.id_number}）：调至 {row.school}"
+                                      f"（{row.arrived.isoformat()}起），原任职记录结束")
+            elif changed:
+                result.changes.append(f"第{row.row}行 {row.name}（{row.id_number}）：信息更新")
             if changed:
                 result.updated += 1
             else:
@@ -400,3 +414,8 @@ def import_teachers(store: Store, path: Path, *, dry_run: bool = False, today: d
         if changes.new_postings:
             _insert(connection, posting_table, changes.new_postings)
     return result
+
+
+def import_file(store: Store, path: Path, dry_run: bool = False) -> ImportResult:
+    """The ``edubridge import teachers`` entry (see desktop.commands.import_.KINDS)."""
+    return import_teachers(store, path, dry_run=dry_run)

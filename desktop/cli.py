@@ -20,6 +20,7 @@ COMMANDS = (
     "demo",
     "stats",
     "eligibility",
+    "plan",
     "quota",
     "template",
     "import_",

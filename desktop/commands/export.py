@@ -16,7 +16,7 @@ from typing import Any
 from db.importing import CellError, parse_date
 from desktop.cli import CliError
 from desktop.commands import open_store
-from reports import cluster_sheets, visit_tables
+from reports import cluster_sheets, exchange_tables, teacher_tables, visit_tables
 
 
 def export_schools(store: Any, path: Path, args: argparse.Namespace) -> str:
@@ -37,11 +37,43 @@ def export_visits(store: Any, path: Path, args: argparse.Namespace) -> str:
     return f"已导出 {visit_tables.write_export(store, path)} 行帮扶活动记录（每位来访人员一行）：{path}"
 
 
+def export_teachers(store: Any, path: Path, args: argparse.Namespace) -> str:
+    teacher_tables.export_teachers(store, path)
+    return f"已导出教师名册：{path}"
+
+
+def _year(args: argparse.Namespace) -> int:
+    from policy.calendar import school_year_of
+
+    year = getattr(args, "year", None)
+    return int(year) if year else school_year_of(date_argument(getattr(args, "date", None)))
+
+
+def export_plan(store: Any, path: Path, args: argparse.Namespace) -> str:
+    from db.exchange_plans import draft_for_year
+
+    year = _year(args)
+    plan = draft_for_year(store, year)
+    if plan is None:
+        raise CliError(f"{year}—{year + 1}学年还没有保存的交流计划（先运行 edubridge plan --year {year} --save）")
+    count = exchange_tables.write_plan(store, plan.id, path)
+    return f"已导出 {year}—{year + 1}学年交流计划（{count} 人）：{path}"
+
+
+def export_exchanges(store: Any, path: Path, args: argparse.Namespace) -> str:
+    year = getattr(args, "year", None)
+    count = exchange_tables.write_national(store, path, int(year) if year else None)
+    return f"已导出 {count} 条交流轮岗记录（全国教师管理信息系统格式）：{path}"
+
+
 KINDS: dict[str, Callable[[Any, Path, argparse.Namespace], str]] = {
     "schools": export_schools,
     "clusters": export_clusters,
     "statistics": export_statistics,
     "visits": export_visits,
+    "teachers": export_teachers,
+    "plan": export_plan,
+    "exchanges": export_exchanges,
 }
 
 
@@ -63,6 +95,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("kind", choices=sorted(KINDS), help="导出什么")
     parser.add_argument("file", type=Path, help="要写入的 .xlsx 文件")
     parser.add_argument("--date", help="统计日期（默认今天），如 2025-09-01")
+    parser.add_argument("--year", type=int, help="学年（plan、exchanges：起始年份，如 2025）")
     parser.set_defaults(run=run)
 
 

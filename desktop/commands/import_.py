@@ -13,15 +13,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from db import cluster_import, school_import, visit_import
+from db import cluster_import, school_import, teacher_import, visit_import
 from desktop.commands import open_store, print_json
 
 KINDS: dict[str, Callable[..., Any]] = {
     "schools": school_import.import_file,
     "clusters": cluster_import.import_file,
     "visits": visit_import.import_file,
+    "teachers": teacher_import.import_file,
 }
-LABELS = {"schools": "学校名单", "clusters": "集团(学区)成员", "visits": "帮扶活动记录"}
+LABELS = {"schools": "学校名单", "clusters": "集团(学区)成员", "visits": "帮扶活动记录", "teachers": "教师名册"}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -10,12 +10,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from reports import cluster_sheets, visit_tables
+from reports import cluster_sheets, teacher_tables, visit_tables
 
 KINDS: dict[str, Callable[[Path], Any]] = {
     "schools": lambda path: cluster_sheets.write_template(cluster_sheets.SCHOOLS, path),
     "clusters": lambda path: cluster_sheets.write_template(cluster_sheets.CLUSTERS, path),
     "visits": visit_tables.write_template,
+    "teachers": teacher_tables.write_teacher_template,
 }
 
 

@@ -1,0 +1,42 @@
+"""``edubridge plan --year Y [--json] [--save]``: the year's exchange plan, found by a solver."""
+
+from __future__ import annotations
+
+import argparse
+
+from db.exchange_plans import make_plan, save_plan
+from db.settings import active_profile
+from desktop.commands import open_store, print_json
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("plan", help="生成某学年的教师交流轮岗计划（求解最优方案）")
+    parser.add_argument("--year", type=int, required=True, help="学年（起始年份，如 2025 表示 2025—2026学年）")
+    parser.add_argument("--json", action="store_true", help="以 JSON 输出")
+    parser.add_argument("--save", action="store_true", help="保存为该学年的计划草案（替换原草案）")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    store = open_store(args)
+    try:
+        profile = active_profile(store)
+        plan = make_plan(store, profile, args.year)
+        if args.save:
+            save_plan(store, plan, profile)
+    finally:
+        store.dispose()
+    if args.json:
+        print_json(plan.to_json())
+        return 0
+    for move in plan.moves:
+        print(f"{move.entry.teacher.id_number}\t{move.entry.teacher.name}\t{move.from_school} → {move.to_school}\t"
+              f"{move.form}\t{'骨干' if move.backbone else ''}\t{'调动人事关系' if move.moves_personnel else ''}")
+    print(f"交流 {len(plan.moves)} 人（应不少于 {plan.required_moves}），其中骨干 {plan.backbone_moves} 人"
+          f"（应不少于 {plan.required_backbone}）；符合条件 {plan.base} 人；"
+          f"{'最优解' if plan.optimal else '未证明最优'}（{plan.solver}，{plan.seconds:.2f} 秒）")
+    for line in plan.unmet:
+        print(f"未满足：{line}")
+    if args.save:
+        print("已保存为计划草案")
+    return 0

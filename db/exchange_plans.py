@@ -2,7 +2,8 @@
 
 * :func:`make_plan` loads eligibility, schools and the needs table and runs the planner.
 * :func:`save_plan` writes a draft :class:`ExchangePlan` with its :class:`Exchange` rows
-  (status ``planned``) in one audited transaction, replacing the year's earlier draft.
+  (status ``planned``) in one transaction audited as one entry, replacing the year's
+  earlier draft.
 * :func:`approve_plan` freezes a plan (approved, who and when; audited); a frozen plan
   refuses every later change.
 * :func:`set_status` moves one exchange along planned → approved → in_progress → done,
@@ -92,10 +93,6 @@ def make_plan(
     return plan_exchanges(result, schools, profile, needs or None, pins, progress=progress, cancelled=cancelled)
 
 
-def _school_ids(session: Any) -> dict[str, uuid.UUID]:
-    return dict(session.execute(select(School.code, School.id)).all())
-
-
 def draft_for_year(store: Store, school_year: int) -> ExchangePlan | None:
     with store.read() as session:
         return session.scalars(select(ExchangePlan).where(ExchangePlan.school_year == school_year)
@@ -105,37 +102,44 @@ def draft_for_year(store: Store, school_year: int) -> ExchangePlan | None:
 def save_plan(store: Store, plan: Plan, profile: Profile, note: str | None = None) -> uuid.UUID:
     """Write ``plan`` as the year's draft (replacing an earlier draft); returns its id.
 
+    One transaction through :meth:`Store.bulk` (Core inserts, one audit entry naming the
+    plan, the year and the number of exchanges): a city plan of thousands of moves saves
+    in a fraction of a second.
+
     Raises:
         PlanError: the year already has an approved plan.
     """
-    with store.write(note or f"生成 {plan.school_year} 学年交流轮岗计划（草案）") as session:
-        existing = session.scalars(select(ExchangePlan).where(ExchangePlan.school_year == plan.school_year)).all()
-        if any(p.status == "approved" for p in existing):
-            raise PlanError(f"{plan.school_year}—{plan.school_year + 1}学年的交流计划已批准，不能再修改")
-        for old in existing:
-            for exchange in session.scalars(select(Exchange).where(Exchange.plan_id == old.id)):
-                session.delete(exchange)
-            session.flush()
-            session.delete(old)
-        session.flush()
-        summary = plan.to_json()["summary"]
-        record = ExchangePlan(
-            school_year=plan.school_year, status="draft", profile_id=profile.id,
-            summary={**summary, "base": plan.base, "unmet": plan.unmet, "solver": plan.solver,
-                     "needs_source": plan.needs_source,
-                     "stay_pins": sorted(str(k) for k, v in plan.pins.items() if v is None)},
-        )
-        session.add(record)
-        session.flush()
-        ids = _school_ids(session)
-        for move in plan.moves:
-            session.add(Exchange(
-                plan_id=record.id, teacher_id=uuid.UUID(str(move.entry.teacher.key)), from_school_id=ids[move.from_school],
-                to_school_id=ids[move.to_school], form=move.form, school_year=plan.school_year,
-                start=plan.start, end_on=plan.end, moves_personnel=move.moves_personnel, status="planned",
-                pinned=move.pinned,
-            ))
-        return record.id
+    plans, exchanges = ExchangePlan.__table__, Exchange.__table__
+    year = plan.school_year
+    summary = plan.to_json()["summary"]
+    plan_id = uuid.uuid4()
+    text = note or f"生成 {year}—{year + 1}学年交流轮岗计划草案（{len(plan.moves)} 人）"
+    with store.bulk("exchange", text) as connection:
+        existing = connection.execute(select(plans.c.id, plans.c.status).where(plans.c.school_year == year)).all()
+        if any(status == "approved" for _id, status in existing):
+            raise PlanError(f"{year}—{year + 1}学年的交流计划已批准，不能再修改")
+        old_ids = [old_id for old_id, _status in existing]
+        if old_ids:
+            connection.execute(exchanges.delete().where(exchanges.c.plan_id.in_(old_ids)))
+            connection.execute(plans.delete().where(plans.c.id.in_(old_ids)))
+        now = utcnow()
+        connection.execute(plans.insert(), [{
+            "id": plan_id, "school_year": year, "status": "draft", "profile_id": profile.id, "created_at": now,
+            "updated_at": now, "approved_at": None, "approved_by": None,
+            "summary": {**summary, "base": plan.base, "unmet": plan.unmet, "solver": plan.solver,
+                        "needs_source": plan.needs_source,
+                        "stay_pins": sorted(str(k) for k, v in plan.pins.items() if v is None)},
+        }])
+        ids = dict(connection.execute(select(School.__table__.c.code, School.__table__.c.id)).all())
+        rows = [{
+            "id": uuid.uuid4(), "plan_id": plan_id, "teacher_id": uuid.UUID(str(move.entry.teacher.key)),
+            "from_school_id": ids[move.from_school], "to_school_id": ids[move.to_school], "form": move.form,
+            "school_year": year, "start": plan.start, "end_on": plan.end, "moves_personnel": move.moves_personnel,
+            "status": "planned", "pinned": move.pinned, "notes": None, "created_at": now, "updated_at": now,
+        } for move in plan.moves]
+        if rows:
+            connection.execute(exchanges.insert(), rows)
+    return plan_id
 
 
 def approve_plan(store: Store, plan_id: uuid.UUID, by: str | None = None) -> None:

@@ -55,9 +55,9 @@ def test_plan_cli_json_and_save(demo_store, capsys):
         assert [p.status for p in plans] == ["draft"]
         count = session.scalar(select(func.count()).select_from(Exchange).where(Exchange.plan_id == plans[0].id))
         assert count == len(data["moves"])
-        audited = session.scalar(select(func.count()).select_from(AuditEntry).where(
-            AuditEntry.entity == "exchange", AuditEntry.action == "insert"))
-        assert audited >= count
+        audit = session.scalars(select(AuditEntry).where(AuditEntry.entity == "exchange")
+                                .order_by(AuditEntry.id.desc())).first()
+        assert f"（{count} 人）" in audit.note and audit.actor == "system"
     # saving again replaces the draft, never duplicates it
     assert main(["--db", db, "plan", "--year", str(YEAR), "--save"]) == 0
     with demo_store.read() as session:

@@ -1,0 +1,115 @@
+"""Read-only queries behind the 教师与交流 page: id lists, row pages, one teacher's history.
+
+The roster table holds only ids (from :func:`roster_ids`, ordered and filtered in SQL) and
+fetches rows a page at a time (:func:`roster_rows`), so 50,000 teachers stay smooth.
+Ids are the stored text form (as in :func:`db.teachers.load_records`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import String, and_, or_, select, type_coerce
+
+from db.models import Exchange, Exemption, Posting, School, Teacher
+from db.store import Store
+from policy import vocab
+
+SORT_COLUMNS = ("id_number", "name", "gender", "subject", "title", "backbone_level", "school")
+
+
+def _text(column: Any) -> Any:
+    return type_coerce(column, String)
+
+
+def _home():  # type: ignore[no-untyped-def]
+    """Open personnel postings joined to their school (a teacher's home school)."""
+    p, s = Posting.__table__, School.__table__
+    return (p.join(s, s.c.id == p.c.school_id), and_(p.c.end_on.is_(None), p.c.holds_personnel.is_(True)))
+
+
+def roster_ids(store: Store, search: str = "", order: str = "id_number", descending: bool = False) -> list[str]:
+    """Teacher ids matching ``search`` (name, ID number, school name/code or subject), ordered."""
+    t, p, s = Teacher.__table__, Posting.__table__, School.__table__
+    joined = t.outerjoin(p, and_(p.c.teacher_id == t.c.id, p.c.end_on.is_(None), p.c.holds_personnel.is_(True)))
+    joined = joined.outerjoin(s, s.c.id == p.c.school_id)
+    query = select(_text(t.c.id)).select_from(joined)
+    text = search.strip()
+    if text:
+        like = f"%{text}%"
+        query = query.where(or_(t.c.name.like(like), t.c.id_number.like(like.upper()), t.c.subject.like(like),
+                                s.c.name.like(like), s.c.code.like(like)))
+    column = s.c.name if order == "school" else t.c[order] if order in SORT_COLUMNS else t.c.id_number
+    query = query.order_by(column.desc() if descending else column, t.c.id_number)
+    with store.read() as session:
+        seen: set[str] = set()
+        result = []
+        for (teacher_id,) in session.connection().execute(query):
+            if teacher_id not in seen:  # a teacher with two open personnel postings appears once
+                seen.add(teacher_id)
+                result.append(teacher_id)
+        return result
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RosterRow:
+    id: str
+    id_number: str
+    name: str
+    gender: str
+    subject: str | None
+    title: str | None
+    backbone_level: str | None
+    school: str | None
+    school_code: str | None
+
+
+def roster_rows(store: Store, ids: Sequence[str]) -> dict[str, RosterRow]:
+    """The rows of ``ids`` (one query; call with a page of a few hundred)."""
+    if not ids:
+        return {}
+    t, p, s = Teacher.__table__, Posting.__table__, School.__table__
+    joined = t.outerjoin(p, and_(p.c.teacher_id == t.c.id, p.c.end_on.is_(None), p.c.holds_personnel.is_(True)))
+    joined = joined.outerjoin(s, s.c.id == p.c.school_id)
+    query = (select(_text(t.c.id), t.c.id_number, t.c.name, t.c.gender, t.c.subject, t.c.title, t.c.backbone_level,
+                    s.c.name, s.c.code).select_from(joined)
+             .where(t.c.id.in_([uuid.UUID(i) for i in ids])))
+    with store.read() as session:
+        return {row[0]: RosterRow(*row) for row in session.connection().execute(query)}
+
+
+@dataclasses.dataclass(slots=True)
+class TeacherDetail:
+    row: RosterRow
+    birth_date: dt.date
+    started_teaching: dt.date | None
+    postings: list[tuple[str, str, bool, dt.date, dt.date | None]]  # school, kind, personnel, start, end
+    exchanges: list[tuple[int, str, str, str, bool, str]]  # year, from, to, form, personnel, status label
+    exemptions: list[tuple[str, str, dt.date, dt.date | None]]  # reason, evidence, start, end
+
+
+def teacher_detail(store: Store, teacher_id: str) -> TeacherDetail | None:
+    key = uuid.UUID(teacher_id)
+    rows = roster_rows(store, [teacher_id])
+    if teacher_id not in rows:
+        return None
+    with store.read() as session:
+        teacher = session.get(Teacher, key)
+        if teacher is None:
+            return None
+        names = dict(session.execute(select(School.id, School.name)).all())
+        postings = [(names.get(p.school_id, "?"), p.kind, p.holds_personnel, p.start, p.end_on)
+                    for p in session.scalars(select(Posting).where(Posting.teacher_id == key).order_by(Posting.start))]
+        exchanges = [(e.school_year, names.get(e.from_school_id, "?"), names.get(e.to_school_id, "?"), e.form,
+                      e.moves_personnel, vocab.EXCHANGE_STATUS_LABELS.get(e.status, e.status))
+                     for e in session.scalars(select(Exchange).where(Exchange.teacher_id == key)
+                                              .order_by(Exchange.school_year))]
+        exemptions = [(x.reason, x.evidence, x.start, x.end_on)
+                      for x in session.scalars(select(Exemption).where(Exemption.teacher_id == key)
+                                               .order_by(Exemption.start))]
+        return TeacherDetail(rows[teacher_id], teacher.birth_date, teacher.started_teaching, postings, exchanges,
+                             exemptions)

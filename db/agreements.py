@@ -336,40 +336,80 @@ def edit_clauses(
     *,
     preamble: str | None = None,
     title: str | None = None,
+    term: tuple[dt.date, dt.date] | None = None,
 ) -> int:
-    """Replace the clause text; returns the new version (unchanged text → same version).
+    """Replace the clause text (and the term, when given) as ONE new version; returns it.
+
+    Unchanged text and term → same version, nothing written. A new ``term`` also rewrites
+    the old start and end dates where the clauses quote them (see :func:`retarget_term`).
 
     Raises:
-        AgreementError: no sections, or a section with neither heading nor text.
+        AgreementError: no sections, a section with neither heading nor text, or a term
+            ending before it starts.
     """
     if not sections:
         raise AgreementError("协议至少应有一条条款")
     for number, section in enumerate(sections, start=1):
         if not section.heading.strip() and not section.text.strip():
             raise AgreementError(f"第{number}条条款为空")
+    if term is not None and term[1] < term[0]:
+        raise AgreementError("协议期限的结束日期早于开始日期")
     with store.write("修改协议条款") as session:
         agreement = _agreement(session, agreement_id)
         new = dict(agreement.clauses)
         new["sections"] = [s.as_json() for s in sections]
         if preamble is not None:
             new["preamble"] = preamble
-        changed = new != agreement.clauses or (title is not None and title != agreement.title)
+        new_term = (agreement.term_start, agreement.term_end) if term is None else term
+        if new_term != (agreement.term_start, agreement.term_end):
+            new = retarget_term(new, (agreement.term_start, agreement.term_end), new_term)
+        changed = (new != agreement.clauses or (title is not None and title != agreement.title)
+                   or new_term != (agreement.term_start, agreement.term_end))
         if not changed:
             return agreement.version
         agreement.clauses = new
+        agreement.term_start, agreement.term_end = new_term
         if title is not None:
             agreement.title = title
         agreement.version = agreement.version + 1
         return agreement.version
 
 
+def retarget_term(clauses: dict[str, Any], old: tuple[dt.date, dt.date],
+                  new: tuple[dt.date, dt.date]) -> dict[str, Any]:
+    """``clauses`` with the old term's dates (as 2025年9月1日) replaced by the new term's.
+
+    Only exact quotations of the old start and end dates change; any other wording the
+    clerk wrote about the term (e.g. "合作期限为3年") stays as it is.
+    """
+    pairs = [(_cn_date(o), _cn_date(n)) for o, n in zip(old, new, strict=True) if o != n]
+
+    def swap(text: str) -> str:
+        marks = {}
+        for number, (before, _after) in enumerate(pairs):  # two steps: start and end may trade places
+            mark = f"\x00{number}\x00"
+            marks[mark] = _after
+            text = text.replace(before, mark)
+        for mark, after in marks.items():
+            text = text.replace(mark, after)
+        return text
+
+    result = dict(clauses)
+    result["preamble"] = swap(str(clauses.get("preamble", "")))
+    result["sections"] = [{**s, "heading": swap(str(s.get("heading", ""))), "text": swap(str(s.get("text", "")))}
+                          for s in clauses.get("sections", [])]
+    return result
+
+
 def set_term(store: Store, agreement_id: uuid.UUID, start: dt.date, end: dt.date) -> int:
-    """Change the term (a change of what is signed: version + 1)."""
+    """Change the term (a change of what is signed: version + 1); clause dates follow it."""
     if end < start:
         raise AgreementError("协议期限的结束日期早于开始日期")
     with store.write("修改协议期限") as session:
         agreement = _agreement(session, agreement_id)
         if (agreement.term_start, agreement.term_end) != (start, end):
+            agreement.clauses = retarget_term(agreement.clauses, (agreement.term_start, agreement.term_end),
+                                              (start, end))
             agreement.term_start, agreement.term_end = start, end
             agreement.version += 1
         return agreement.version
@@ -384,9 +424,17 @@ def set_signatory(store: Store, agreement_id: uuid.UUID, label: str, signatory: 
         party.signatory = signatory or None
 
 
-def record_printing(store: Store, agreement_id: uuid.UUID) -> int:
-    """Remember the version sent to paper and its full text; returns that version."""
+def record_printing(store: Store, agreement_id: uuid.UUID, *, expected_version: int | None = None) -> int:
+    """Remember the version sent to paper and its full text; returns that version.
+
+    ``expected_version``: the version the caller laid out (a preview built earlier). When
+    the agreement has moved on since — another clerk saved an edit — nothing is recorded
+    and :class:`AgreementError` says so, so the record never claims a text that was not
+    printed.
+    """
     doc = load_agreement(store, agreement_id)
+    if expected_version is not None and doc.version != expected_version:
+        raise AgreementError(f"协议已改为第{doc.version}版，打印的是第{expected_version}版；请重新预览后再打印")
     snapshot = {
         "title": doc.title, "preamble": doc.preamble,
         "sections": [s.as_json() for s in doc.sections],
@@ -396,6 +444,8 @@ def record_printing(store: Store, agreement_id: uuid.UUID) -> int:
     }
     with store.write("打印协议") as session:
         agreement = _agreement(session, agreement_id)
+        if agreement.version != doc.version:
+            raise AgreementError("协议刚被修改，请重新预览后再打印")
         agreement.printed_version = agreement.version
         agreement.printed_text = snapshot
         return agreement.version
@@ -522,3 +572,50 @@ def list_agreements(store: Store, cluster_id: uuid.UUID | None = None) -> list[A
 def latest_for_cluster(store: Store, cluster_id: uuid.UUID) -> uuid.UUID | None:
     rows = list_agreements(store, cluster_id)
     return rows[0].id if rows else None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ClusterAgreement:
+    """A cluster and its latest agreement (None: no agreement yet) — a line of the 协议 page."""
+
+    cluster_id: uuid.UUID
+    cluster_name: str
+    cluster_kind: str
+    lead_name: str | None
+    agreement: AgreementRow | None
+
+    @property
+    def status(self) -> str:
+        """无协议 / 草稿 v2 / 已打印 v2 / 草稿 v3（已打印 v2） / 已签订 2025-09-10."""
+        row = self.agreement
+        if row is None:
+            return "无协议"
+        if row.signed_on is not None:
+            return f"已签订 {row.signed_on.isoformat()}"
+        if row.printed_version is None:
+            return f"草稿 v{row.version}"
+        if row.printed_version == row.version:
+            return f"已打印 v{row.version}"
+        return f"草稿 v{row.version}（已打印 v{row.printed_version}）"
+
+
+def cluster_agreements(store: Store, on: dt.date | None = None) -> list[ClusterAgreement]:
+    """Every cluster standing on ``on`` (default today) by name, with its latest agreement."""
+    day = on or dt.date.today()
+    with store.read() as session:
+        rows = session.execute(
+            select(Cluster.id, Cluster.name, Cluster.kind, School.name.label("lead"), Cluster.founded,
+                   Cluster.dissolved)
+            .outerjoin(School, School.id == Cluster.lead_school_id)
+            .order_by(Cluster.name)
+        ).all()
+    latest: dict[uuid.UUID, AgreementRow] = {}
+    for row in list_agreements(store):
+        latest.setdefault(row.cluster_id, row)  # newest term first within a cluster
+    result = []
+    for r in rows:
+        withdrawn = r.dissolved is not None and r.founded is not None and r.dissolved <= r.founded
+        if withdrawn or (r.dissolved is not None and r.dissolved <= day and r.id not in latest):
+            continue  # a dissolved cluster stays listed only for the agreement it had
+        result.append(ClusterAgreement(r.id, r.name, r.kind, r.lead, latest.get(r.id)))
+    return result

@@ -128,3 +128,44 @@ def test_cluster_without_members_cannot_have_an_agreement(store: Store) -> None:
         ag.create_agreement(store, cluster_id, load_profile())
     with pytest.raises(ag.AgreementError, match="没有名为“不存在”"):
         ag.find_cluster(store, "不存在")
+
+
+def test_clauses_and_term_change_as_one_version_and_clause_dates_follow(store: Store) -> None:
+    cluster_id = _seed(store)
+    agreement_id = ag.create_agreement(store, cluster_id, load_profile(), term_start=dt.date(2025, 9, 1))
+    doc = ag.load_agreement(store, agreement_id)
+    assert any("自2025年9月1日起至2028年8月31日止" in s.text for s in doc.sections)
+    version = ag.edit_clauses(store, agreement_id, list(doc.sections),
+                              term=(dt.date(2026, 3, 1), dt.date(2029, 2, 28)))
+    doc = ag.load_agreement(store, agreement_id)
+    assert version == doc.version == 2
+    assert (doc.term_start, doc.term_end) == (dt.date(2026, 3, 1), dt.date(2029, 2, 28))
+    text = "".join(s.text for s in doc.sections)
+    assert "自2026年3月1日起至2029年2月28日止" in text and "2025年9月1日" not in text
+    assert ag.set_term(store, agreement_id, dt.date(2026, 3, 1), dt.date(2029, 2, 28)) == 2  # same term
+    with pytest.raises(ag.AgreementError, match="结束日期早于开始日期"):
+        ag.edit_clauses(store, agreement_id, list(doc.sections), term=(dt.date(2026, 3, 1), dt.date(2025, 1, 1)))
+
+
+def test_printing_refuses_a_version_other_than_the_one_laid_out(store: Store) -> None:
+    cluster_id = _seed(store)
+    agreement_id = ag.create_agreement(store, cluster_id, load_profile())
+    ag.edit_clauses(store, agreement_id, [ag.Section("第一条", "新文字")])  # now version 2
+    with pytest.raises(ag.AgreementError, match="已改为第2版，打印的是第1版"):
+        ag.record_printing(store, agreement_id, expected_version=1)
+    assert ag.load_agreement(store, agreement_id).printed_version is None
+    assert ag.record_printing(store, agreement_id, expected_version=2) == 2
+
+
+def test_cluster_list_shows_status_of_the_latest_agreement(store: Store) -> None:
+    cluster_id = _seed(store)
+    [line] = ag.cluster_agreements(store)
+    assert (line.cluster_name, line.lead_name, line.status) == ("青禾县第一小学教共体", "青禾县第一小学", "无协议")
+    agreement_id = ag.create_agreement(store, cluster_id, load_profile())
+    assert ag.cluster_agreements(store)[0].status == "草稿 v1"
+    ag.record_printing(store, agreement_id)
+    assert ag.cluster_agreements(store)[0].status == "已打印 v1"
+    ag.edit_clauses(store, agreement_id, [ag.Section("第一条", "新文字")])
+    assert ag.cluster_agreements(store)[0].status == "草稿 v2（已打印 v1）"
+    ag.record_signed(store, agreement_id, dt.date(2025, 9, 10))
+    assert ag.cluster_agreements(store)[0].status == "已签订 2025-09-10"

@@ -14,7 +14,7 @@ import logging
 import traceback
 
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QStackedWidget, QWidget,
 )
@@ -31,6 +31,15 @@ WINDOW_TITLE = "EduBridge 城乡教共体管理"
 GEOMETRY_KEY = "main_window/geometry"
 STATE_KEY = "main_window/state"
 PAGE_KEY = "main_window/page"
+
+
+def default_size() -> QSize:
+    """1280×800, or 90 % of a smaller screen."""
+    screen = QGuiApplication.primaryScreen()
+    if screen is None:
+        return QSize(1280, 800)
+    available = screen.availableGeometry().size()
+    return QSize(min(1280, int(available.width() * 0.9)), min(800, int(available.height() * 0.9)))
 
 
 class MainWindow(QMainWindow):
@@ -83,7 +92,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.profile_label)
         self.update_status()
 
-        self.resize(1280, 800)
+        self.resize(default_size())
         self._restore()
 
     # ---- pages --------------------------------------------------------------------

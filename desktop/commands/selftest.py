@@ -95,7 +95,8 @@ def visible_text(widget: object) -> str:
     """Every piece of text a person sees on ``widget``: labels, buttons, fields, table headers and first rows."""
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import (
-        QAbstractButton, QAbstractItemView, QComboBox, QGroupBox, QLabel, QLineEdit, QTabWidget, QWidget,
+        QAbstractButton, QAbstractItemView, QComboBox, QGroupBox, QLabel, QLineEdit, QTableView, QTabWidget,
+        QWidget,
     )
 
     assert isinstance(widget, QWidget)
@@ -116,11 +117,19 @@ def visible_text(widget: object) -> str:
         elif isinstance(child, QTabWidget):
             parts.extend(child.tabText(i) for i in range(child.count()))
         elif isinstance(child, QAbstractItemView) and child.model() is not None:
-            model = child.model()
-            for column in range(model.columnCount()):
-                parts.append(str(model.headerData(column, Qt.Orientation.Horizontal) or ""))
-                for row in range(min(20, model.rowCount())):
-                    parts.append(str(model.index(row, column).data() or ""))
+            model, root = child.model(), child.rootIndex()
+            try:
+                columns = model.columnCount(root)
+            except TypeError:  # QAbstractListModel keeps columnCount() private: one column
+                columns = 1
+            header_visible = isinstance(child, QTableView) and child.horizontalHeader().isVisible()
+            for column in range(columns):
+                if header_visible:
+                    parts.append(str(model.headerData(column, Qt.Orientation.Horizontal) or ""))
+                for row in range(min(20, model.rowCount(root))):
+                    value = model.index(row, column, root).data()
+                    if isinstance(value, str):
+                        parts.append(value)
     return "\n".join(p for p in parts if p)
 
 
@@ -219,21 +228,10 @@ def _check_window(store: object, description: str, screenshots: str | None) -> i
             kind = "占位页" if isinstance(page, PlaceholderPage) else "页面"
             chars = 0
             if page is not None:
-                if window.stack.currentWidget() is not page:
-                    problems.append("切换后显示的不是此页")
-                image = page.grab().toImage()
-                if shots:
-                    window.grab().save(str(shots / f"{number}_{spec.key}.png"))
-                reason = blank_reason(image)
-                if reason:
-                    problems.append(reason)
-                text = visible_text(page)
-                chars = len("".join(text.split()))
-                if not chars:
-                    problems.append("页面上没有文字")
-                lacking = missing_glyphs(text, SANS_FAMILY)
-                if lacking:
-                    problems.append(f"字体缺字形（会显示为方框）：{lacking}")
+                try:
+                    chars = _check_page(window, page, problems, shots, number, spec.key)
+                except Exception as exc:  # noqa: BLE001 — report, then go on with the next page
+                    problems.append(f"检查出错：{type(exc).__name__}: {exc}")
             mark = "✗" if problems else "✓"
             line = f"{mark} {number} {spec.title}（{kind}）：{chars} 字，{took * 1000:.0f} 毫秒"
             if problems:
@@ -250,3 +248,26 @@ def _check_window(store: object, description: str, screenshots: str | None) -> i
         return EXIT_FAILED
     print(f"自检通过：{len(PAGES)} 个页面均能显示。")
     return 0
+
+
+def _check_page(window: object, page: object, problems: list[str], shots: Path | None, number: int,
+                key: str) -> int:
+    """Append what is wrong with the shown ``page`` to ``problems``; return its character count."""
+    from desktop.fonts import SANS_FAMILY
+
+    if window.stack.currentWidget() is not page:  # type: ignore[attr-defined]
+        problems.append("切换后显示的不是此页")
+    image = page.grab().toImage()  # type: ignore[attr-defined]
+    if shots:
+        window.grab().save(str(shots / f"{number}_{key}.png"))  # type: ignore[attr-defined]
+    reason = blank_reason(image)
+    if reason:
+        problems.append(reason)
+    text = visible_text(page)
+    chars = len("".join(text.split()))
+    if not chars:
+        problems.append("页面上没有文字")
+    lacking = missing_glyphs(text, SANS_FAMILY)
+    if lacking:
+        problems.append(f"字体缺字形（会显示为方框）：{lacking}")
+    return chars

@@ -1,0 +1,560 @@
+"""教师与交流: the roster (50,000 rows, lazily loaded) and the yearly plan wizard.
+
+Roster: the id list comes from SQL (search and order there); the status filters
+(符合条件 / 须交流 / 免交流) work on that id list with the eligibility computed off the
+GUI thread; rows are fetched a page at a time and cached (Anki's browser does the same).
+
+Plan: year → eligibility counts → the planner runs in the background (progress, cancel)
+→ review (change a destination, remove, pin, re-run keeping pins; the quota figures follow
+every edit) → approve (saved and frozen, audited). No rule lives here: ``policy.planner``
+and ``db.exchange_plans`` decide.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtWidgets import (
+    QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QProgressBar, QPushButton, QSpinBox, QSplitter,
+    QTableView, QTabWidget, QTextBrowser, QVBoxLayout, QWidget,
+)
+
+from db.exchange_plans import approve_plan, make_plan, save_plan
+from db.teacher_queries import RosterRow, roster_ids, roster_rows, teacher_detail
+from db.teachers import store_eligibility
+from desktop import messages
+from desktop.context import AppContext
+from desktop.pages.base import Page
+from desktop.worker import run_in_background
+from policy.calendar import school_year_label, school_year_of
+from policy.eligibility import MANDATORY, STATUS_LABELS, EligibilityResult
+from policy.planner import Move, Plan, allowed
+
+Index = QModelIndex | QPersistentModelIndex
+PAGE_SIZE = 200
+FILTERS = (("all", "全部教师"), ("eligible", "符合交流条件"), ("mandatory", "须交流"), ("exempt", "免交流"),
+           ("backbone", "骨干教师"))
+
+
+class RosterModel(QAbstractTableModel):
+    """Teacher ids in order; rows fetched ``PAGE_SIZE`` at a time on first display and cached."""
+
+    COL_ID, COL_NAME, COL_GENDER, COL_SUBJECT, COL_TITLE, COL_BACKBONE, COL_SCHOOL, COL_STATUS = range(8)
+    HEADERS = ("身份证号", "姓名", "性别", "任教学科", "职称", "骨干等级", "学校（人事关系）", "交流状态")
+    SORT_KEYS = ("id_number", "name", "gender", "subject", "title", "backbone_level", "school", None)
+
+    def __init__(self, store: Any, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.ids: list[str] = []
+        self.cache: dict[str, RosterRow] = {}
+        self.status: dict[str, tuple[str, int]] = {}  # id → (status, years)
+        self.fetches = 0
+
+    def set_ids(self, ids: list[str]) -> None:
+        self.beginResetModel()
+        self.ids = ids
+        self.endResetModel()
+
+    def set_status(self, status: dict[str, tuple[str, int]]) -> None:
+        self.status = status
+        if self.ids:
+            self.dataChanged.emit(self.index(0, self.COL_STATUS), self.index(len(self.ids) - 1, self.COL_STATUS))
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.ids)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        return None
+
+    def row(self, number: int) -> RosterRow | None:
+        """The row at ``number``, fetching its page if it is not cached yet."""
+        teacher_id = self.ids[number]
+        found = self.cache.get(teacher_id)
+        if found is None:
+            start = (number // PAGE_SIZE) * PAGE_SIZE
+            page = [i for i in self.ids[start:start + PAGE_SIZE] if i not in self.cache]
+            self.cache.update(roster_rows(self.store, page))
+            self.fetches += 1
+            found = self.cache.get(teacher_id)
+        return found
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        if role == Qt.ItemDataRole.UserRole:
+            return self.ids[index.row()]
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        row = self.row(index.row())
+        if row is None:
+            return None
+        column = index.column()
+        if column == self.COL_STATUS:
+            found = self.status.get(row.id)
+            return f"{STATUS_LABELS[found[0]]}（{found[1]}年）" if found else ""
+        values = (row.id_number, row.name, row.gender, row.subject, row.title, row.backbone_level, row.school)
+        return values[column] or ""
+
+
+class PlanModel(QAbstractTableModel):
+    """The moves of the plan under review."""
+
+    HEADERS = ("姓名", "身份证号", "任教学科", "骨干", "原学校", "交流学校", "形式", "调动人事关系", "距离(km)", "指定")
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.moves: list[Move] = []
+        self.names: dict[str, str] = {}
+
+    def set_moves(self, moves: list[Move], names: dict[str, str]) -> None:
+        self.beginResetModel()
+        self.moves = list(moves)
+        self.names = names
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.moves)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        move = self.moves[index.row()]
+        if role == Qt.ItemDataRole.UserRole:
+            return move
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        teacher = move.entry.teacher
+        values = (teacher.name, teacher.id_number, teacher.subject or "", "是" if move.backbone else "",
+                  self.names.get(move.from_school, move.from_school), self.names.get(move.to_school, move.to_school),
+                  move.form, "是" if move.moves_personnel else "否",
+                  "" if move.distance_km is None else f"{move.distance_km:.1f}", "是" if move.pinned else "")
+        return values[index.column()]
+
+
+class TeachersPage(Page):
+    """教师与交流."""
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(context, parent)
+        self.eligibility: EligibilityResult | None = None
+        self.plan: Plan | None = None
+        self.pins: dict[Any, str | None] = {}
+        self.job: Any = None
+        self.schools: dict[str, Any] = {}
+        tabs = QTabWidget(self)
+        tabs.addTab(self._build_roster(), "教师名册")
+        tabs.addTab(self._build_plan(), "年度交流计划")
+        self.tabs = tabs
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addWidget(tabs)
+        self.search_timer = QTimer(self)
+        self.search_timer.setSingleShot(True)
+        self.search_timer.setInterval(250)
+        self.search_timer.timeout.connect(self.requery)
+
+    # ---- roster --------------------------------------------------------------------------
+    def _build_roster(self) -> QWidget:
+        widget = QWidget()
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("搜索姓名、身份证号、学校或学科")
+        self.search.textChanged.connect(lambda _t: self.search_timer.start())
+        self.filter = QComboBox()
+        for key, label in FILTERS:
+            self.filter.addItem(label, key)
+        self.filter.currentIndexChanged.connect(self.requery)
+        self.year = QSpinBox()
+        self.year.setRange(2000, 2100)
+        self.year.setValue(school_year_of(dt.date.today()))
+        self.year.setPrefix("学年 ")
+        self.year.valueChanged.connect(self.load_status)
+        self.count_label = QLabel()
+        top = QHBoxLayout()
+        top.addWidget(self.search, 3)
+        top.addWidget(self.filter)
+        top.addWidget(self.year)
+        top.addWidget(self.count_label, 1)
+        self.roster = RosterModel(self.context.store, self)
+        self.table = QTableView()
+        self.table.setModel(self.roster)
+        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        self.table.setSortingEnabled(False)
+        self.table.horizontalHeader().setSectionsClickable(True)
+        self.table.horizontalHeader().sectionClicked.connect(self._sort)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for column, width in enumerate((170, 80, 50, 90, 90, 110, 180, 140)):
+            self.table.setColumnWidth(column, width)
+        self.table.selectionModel().currentRowChanged.connect(self.show_detail)
+        self.detail = QTextBrowser()
+        self.detail.setMinimumWidth(280)
+        splitter = QSplitter()
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.detail)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        layout = QVBoxLayout(widget)
+        layout.addLayout(top)
+        layout.addWidget(splitter, 1)
+        self.order = ("id_number", False)
+        return widget
+
+    def refresh(self) -> None:
+        self.requery()
+        self.load_status()
+
+    def _sort(self, section: int) -> None:
+        key = RosterModel.SORT_KEYS[section]
+        if key is None:
+            return
+        self.order = (key, not self.order[1] if self.order[0] == key else False)
+        self.table.horizontalHeader().setSortIndicatorShown(True)
+        self.table.horizontalHeader().setSortIndicator(
+            section, Qt.SortOrder.DescendingOrder if self.order[1] else Qt.SortOrder.AscendingOrder)
+        self.requery()
+
+    def requery(self, *_args: Any) -> None:
+        """Ids from SQL (search, order), then the status filter on the id list."""
+        ids = roster_ids(self.context.store, self.search.text(), *self.order)
+        wanted = self.filter.currentData()
+        if wanted in ("eligible", "mandatory", "exempt"):
+            ids = [i for i in ids if self.roster.status.get(i, ("",))[0] == wanted]
+        elif wanted == "backbone":
+            ids = [i for i in ids if i in self.backbone_ids()]
+        self.roster.set_ids(ids)
+        self.count_label.setText(f"共 {len(ids)} 名教师")
+
+    def backbone_ids(self) -> set[str]:
+        if getattr(self, "_backbone", None) is None:
+            from db.teachers import load_records
+
+            self._backbone = {t.key for t in load_records(self.context.store)[0] if t.backbone}
+        return self._backbone
+
+    def load_status(self, *_args: Any) -> None:
+        """Eligibility for the chosen year, off the GUI thread; the table's status column follows."""
+        store, profile, year = self.context.store, self.context.profile, self.year.value()
+        self._backbone = None
+
+        def work(progress: Any) -> EligibilityResult:
+            progress("计算交流条件", 0.1)
+            return store_eligibility(store, profile, year)
+
+        job = run_in_background(work)
+        job.finished.connect(self._status_ready)
+        job.failed.connect(lambda text: messages.error(self, "计算交流条件失败", text))
+        self.status_job = job
+
+    def _status_ready(self, result: EligibilityResult) -> None:
+        self.eligibility = result
+        self.roster.set_status({str(e.teacher.key): (e.status, e.years) for e in result.entries})
+        if self.filter.currentData() in ("eligible", "mandatory", "exempt"):
+            self.requery()
+        self._show_counts()
+
+    def show_detail(self, current: QModelIndex, _previous: QModelIndex | None = None) -> None:
+        if not current.isValid():
+            self.detail.clear()
+            return
+        detail = teacher_detail(self.context.store, self.roster.ids[current.row()])
+        if detail is None:
+            self.detail.clear()
+            return
+        row = detail.row
+        lines = [f"<h3>{row.name}</h3>",
+                 f"<p>身份证号 {row.id_number}<br>性别 {row.gender}　出生 {detail.birth_date:%Y-%m-%d}<br>"
+                 f"学科 {row.subject or '—'}　职称 {row.title or '—'}<br>骨干等级 {row.backbone_level or '—'}<br>"
+                 f"参加工作 {detail.started_teaching or '—'}</p>"]
+        status = self.roster.status.get(row.id)
+        if status and self.eligibility is not None:
+            entry = next((e for e in self.eligibility.entries if str(e.teacher.key) == row.id), None)
+            if entry is not None:
+                lines.append(f"<p><b>{STATUS_LABELS[entry.status]}</b>：{entry.clause}</p>")
+        lines.append("<h4>任职记录</h4><ul>")
+        for school, kind, personnel, start, end in detail.postings:
+            lines.append(f"<li>{start:%Y-%m-%d} 至 {end or '今'}　{school}　{kind}"
+                         f"{'（人事关系）' if personnel else ''}</li>")
+        lines.append("</ul><h4>交流轮岗</h4><ul>")
+        for year, src, dst, form, personnel, label in detail.exchanges:
+            lines.append(f"<li>{school_year_label(year)}　{src} → {dst}　{form}"
+                         f"{'（调动人事关系）' if personnel else ''}　{label}</li>")
+        if not detail.exchanges:
+            lines.append("<li>无</li>")
+        lines.append("</ul><h4>免交流登记</h4><ul>")
+        for reason, evidence, start, end in detail.exemptions:
+            lines.append(f"<li>{reason}　{start:%Y-%m-%d} 至 {end or '今'}　{evidence}</li>")
+        if not detail.exemptions:
+            lines.append("<li>无</li>")
+        lines.append("</ul>")
+        self.detail.setHtml("".join(lines))
+
+    # ---- plan wizard -----------------------------------------------------------------------
+    def _build_plan(self) -> QWidget:
+        widget = QWidget()
+        self.plan_year = QSpinBox()
+        self.plan_year.setRange(2000, 2100)
+        self.plan_year.setValue(school_year_of(dt.date.today()) + 1)
+        self.plan_year.setPrefix("计划学年 ")
+        self.plan_year.valueChanged.connect(self._year_changed)
+        self.counts_label = QLabel("选择学年后点击“计算交流条件”")
+        self.counts_label.setWordWrap(True)
+        self.count_button = QPushButton("1. 计算交流条件")
+        self.count_button.clicked.connect(self.compute_counts)
+        self.run_button = QPushButton("2. 生成计划")
+        self.run_button.clicked.connect(self.run_planner)
+        self.cancel_button = QPushButton("取消")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel_planner)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 100)
+        self.progress.setValue(0)
+        steps = QHBoxLayout()
+        for item in (self.plan_year, self.count_button, self.run_button, self.cancel_button):
+            steps.addWidget(item)
+        steps.addWidget(self.progress, 1)
+        self.quota_label = QLabel()
+        self.quota_label.setWordWrap(True)
+        self.quota_label.setTextFormat(Qt.TextFormat.RichText)
+        self.plan_model = PlanModel(self)
+        self.plan_table = QTableView()
+        self.plan_table.setModel(self.plan_model)
+        self.plan_table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.plan_table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        self.plan_table.verticalHeader().setVisible(False)
+        self.plan_table.verticalHeader().setDefaultSectionSize(24)
+        for column, width in enumerate((80, 170, 80, 50, 170, 170, 80, 100, 80, 50)):
+            self.plan_table.setColumnWidth(column, width)
+        self.plan_table.selectionModel().currentRowChanged.connect(self._fill_destinations)
+        self.destination = QComboBox()
+        self.destination.setMinimumContentsLength(22)
+        self.destination.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.destination.setMinimumWidth(340)
+        self.change_button = QPushButton("改派到所选学校")
+        self.change_button.clicked.connect(self.change_destination)
+        self.remove_button = QPushButton("移出计划（留任）")
+        self.remove_button.clicked.connect(self.remove_selected)
+        self.pin_button = QPushButton("固定此安排")
+        self.pin_button.clicked.connect(self.pin_selected)
+        self.rerun_button = QPushButton("按固定安排重新求解")
+        self.rerun_button.clicked.connect(self.run_planner)
+        self.approve_button = QPushButton("3. 批准计划")
+        self.approve_button.clicked.connect(self.approve)
+        edits = QHBoxLayout()
+        for item in (self.destination, self.change_button, self.remove_button, self.pin_button, self.rerun_button):
+            edits.addWidget(item)
+        edits.addStretch(1)
+        edits.addWidget(self.approve_button)
+        layout = QVBoxLayout(widget)
+        layout.addLayout(steps)
+        layout.addWidget(self.counts_label)
+        layout.addWidget(self.quota_label)
+        layout.addWidget(self.plan_table, 1)
+        layout.addLayout(edits)
+        self._set_review_enabled(False)
+        return widget
+
+    def _set_review_enabled(self, enabled: bool) -> None:
+        for item in (self.destination, self.change_button, self.remove_button, self.pin_button, self.rerun_button,
+                     self.approve_button):
+            item.setEnabled(enabled)
+
+    def _year_changed(self, *_args: Any) -> None:
+        self.plan = None
+        self.pins = {}
+        self.plan_model.set_moves([], {})
+        self.quota_label.clear()
+        self._set_review_enabled(False)
+        self.counts_label.setText("选择学年后点击“计算交流条件”")
+
+    def compute_counts(self) -> None:
+        year = self.plan_year.value()
+        self.plan_eligibility = store_eligibility(self.context.store, self.context.profile, year)
+        self._show_counts()
+
+    def _show_counts(self) -> None:
+        result = getattr(self, "plan_eligibility", None)
+        if result is None:
+            return
+        summary = result.summary
+        share = self.context.profile.value("exchange.min_share") or 0
+        self.counts_label.setText(
+            f"{school_year_label(result.school_year)}（基准日 {result.reference_date:%Y-%m-%d}）："
+            f"符合交流条件 {summary['eligible']} 人，须交流 {summary['mandatory']} 人，免交流 {summary['exempt']} 人；"
+            f"应交流不少于 {math.ceil(share * result.base - 1e-9)} 人（{share:.0%} × {result.base}）。")
+
+    def run_planner(self) -> None:
+        if self.job is not None:
+            return
+        store, profile, year, pins = self.context.store, self.context.profile, self.plan_year.value(), dict(self.pins)
+        if getattr(self, "plan_eligibility", None) is None or self.plan_eligibility.school_year != year:
+            self.compute_counts()
+
+        def work(progress: Any) -> Plan:
+            def report(percent: int, text: str) -> None:
+                progress(text, percent / 100)
+
+            # progress() is the cancellation point: after cancel it raises and the job ends "cancelled"
+            return make_plan(store, profile, year, pins, progress=report)
+
+        self.progress.setValue(0)
+        self.run_button.setEnabled(False)
+        self.rerun_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        job = run_in_background(work)
+        job.progress.connect(lambda _text, fraction: self.progress.setValue(int(fraction * 100)))
+        job.finished.connect(self._plan_ready)
+        job.failed.connect(self._plan_failed)
+        job.cancelled.connect(self._plan_cancelled)
+        self.job = job
+
+    def cancel_planner(self) -> None:
+        if self.job is not None:
+            self.job.cancel()
+
+    def _job_ended(self) -> None:
+        self.job = None
+        self.run_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+
+    def _plan_ready(self, plan: Any) -> None:
+        self._job_ended()
+        self.plan = plan
+        self.pins = dict(plan.pins)
+        if not self.schools:
+            from db.exchange_plans import load_schools
+
+            self.schools = load_schools(self.context.store, dt.date.today())
+        names = {code: school.name for code, school in self.schools.items()}
+        self.plan_model.set_moves(plan.moves, names)
+        self.progress.setValue(100)
+        self._set_review_enabled(True)
+        self._show_quota()
+
+    def _plan_failed(self, text: str) -> None:
+        self._job_ended()
+        messages.error(self, "生成计划失败", text)
+
+    def _plan_cancelled(self) -> None:
+        self._job_ended()
+        self.progress.setValue(0)
+        self.quota_label.setText("已取消求解。")
+
+    def _show_quota(self) -> None:
+        plan = self.plan
+        if plan is None:
+            return
+        profile = self.context.profile
+        moves = plan.moves
+        backbone = sum(1 for m in moves if m.backbone)
+        share = profile.value("exchange.backbone_share") or 0
+        if (profile.value("exchange.backbone_denominator") or "moved") == "moved":
+            required_backbone = math.ceil(share * max(len(moves), plan.required_moves) - 1e-9)
+        else:
+            required_backbone = plan.required_backbone
+        plan.required_backbone = required_backbone
+        mandatory = {e.teacher.key for e in plan.stays + [m.entry for m in moves] if e.due == MANDATORY}
+        left = len(mandatory - {m.entry.teacher.key for m in moves})
+        ok = "✔" if len(moves) >= plan.required_moves else "✘"
+        ok_bb = "✔" if backbone >= required_backbone else "✘"
+        ok_m = "✔" if left == 0 else "✘"
+        state = "最优解" if plan.optimal else "未证明最优"
+        edited = "（已手工调整，重新求解可恢复最优）" if any(m.pinned for m in moves) or self.pins else ""
+        lines = [f"交流 <b>{len(moves)}</b> 人 / 应不少于 {plan.required_moves} 人 {ok}　"
+                 f"骨干 <b>{backbone}</b> 人 / 应不少于 {required_backbone} 人 {ok_bb}　"
+                 f"须交流未安排 <b>{left}</b> 人 {ok_m}　{state}（{plan.solver}，{plan.seconds:.2f} 秒）{edited}"]
+        for text in plan.unmet:
+            lines.append(f"<span style='color:#b00'>未满足：{text}</span>")
+        self.quota_label.setText("<br>".join(lines))
+
+    def _selected(self) -> int | None:
+        index = self.plan_table.currentIndex()
+        return index.row() if index.isValid() else None
+
+    def _fill_destinations(self, current: QModelIndex, _previous: QModelIndex | None = None) -> None:
+        self.destination.clear()
+        if not current.isValid() or self.plan is None:
+            return
+        move = self.plan_model.moves[current.row()]
+        source = self.schools.get(move.from_school)
+        for code, school in sorted(self.schools.items(), key=lambda kv: kv[1].name):
+            if source is not None and allowed(source, school):
+                self.destination.addItem(f"{school.name}（{code}）", code)
+        position = self.destination.findData(move.to_school)
+        if position >= 0:
+            self.destination.setCurrentIndex(position)
+
+    def _replace(self, row: int, move: Move | None) -> None:
+        assert self.plan is not None
+        old = self.plan.moves[row]
+        if move is None:
+            del self.plan.moves[row]
+            self.plan.stays.append(old.entry)
+        else:
+            self.plan.moves[row] = move
+        self.plan_model.set_moves(self.plan.moves, self.plan_model.names)
+        self._show_quota()
+
+    def change_destination(self) -> None:
+        row = self._selected()
+        code = self.destination.currentData()
+        if row is None or code is None or self.plan is None:
+            return
+        from dataclasses import replace
+
+        old = self.plan_model.moves[row]
+        self.pins[old.entry.teacher.key] = code
+        self._replace(row, replace(old, to_school=code, pinned=True, distance_km=None))
+
+    def remove_selected(self) -> None:
+        row = self._selected()
+        if row is None or self.plan is None:
+            return
+        self.pins[self.plan_model.moves[row].entry.teacher.key] = None
+        self._replace(row, None)
+
+    def pin_selected(self) -> None:
+        row = self._selected()
+        if row is None or self.plan is None:
+            return
+        from dataclasses import replace
+
+        old = self.plan_model.moves[row]
+        self.pins[old.entry.teacher.key] = old.to_school
+        self._replace(row, replace(old, pinned=True))
+
+    def approve(self) -> None:
+        if self.plan is None:
+            return
+        year = self.plan.school_year
+        if not messages.ask(self, "批准交流计划",
+                            f"批准{school_year_label(year)}交流计划（{len(self.plan.moves)} 人）？批准后计划冻结，不能再修改。"):
+            return
+        try:
+            plan_id = save_plan(self.context.store, self.plan, self.context.profile)
+            approve_plan(self.context.store, plan_id)
+        except Exception as exc:  # StoreError / PlanError: a clear sentence
+            messages.error(self, "批准失败", str(exc))
+            return
+        self._set_review_enabled(False)
+        self.run_button.setEnabled(False)
+        messages.info(self, "已批准", f"{school_year_label(year)}交流计划已批准并冻结。")
+

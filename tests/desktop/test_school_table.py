@@ -18,7 +18,7 @@ TODAY = dt.date(2025, 11, 3)
 
 
 def _row(n: int, **changes: object) -> SchoolRow:
-    row = SchoolRow(id=uuid.uuid4(), code=f"{n:010d}", name=f"第{n}小学", stage="小学", location="乡村",
+    row = SchoolRow(key=uuid.uuid4(), code=f"{n:010d}", name=f"第{n}小学", stage="小学", location="乡村",
                     run_by="县属", students=100 + n, classes=4, avg_class_size=(100 + n) / 4, is_weak=False,
                     cluster=None)
     return row._replace(**changes)

@@ -1,0 +1,197 @@
+"""GUI figures: cold start to a painted main window, and the 学校 page filter at scale.
+
+Run: ``python benchmarks/bench_gui.py [--skip-city] [--rows 50000]``. Prints figures; asserts nothing.
+
+Targets (issue 2): cold start on the county demo < 2 s; schools filter at city scale < 100 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+CHILD = r"""
+import time
+t0 = time.perf_counter()
+import os, sys
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+from desktop.app import make_app
+from desktop.fonts import install_app_fonts
+from db.store import Store
+from desktop.context import AppContext
+from desktop.main_window import MainWindow
+t_import = time.perf_counter()
+app = make_app()
+install_app_fonts(app)
+t_fonts = time.perf_counter()
+store = Store.open(sys.argv[1])
+context = AppContext.for_store(store)
+t_store = time.perf_counter()
+window = MainWindow(context, settings=QSettings(sys.argv[2], QSettings.Format.IniFormat))
+window.resize(1280, 800)
+window.show()
+window.start("overview")
+QApplication.processEvents()
+image = window.grab()  # forces a full paint of the window
+t_painted = time.perf_counter()
+assert not image.isNull()
+print(f"PAINTED import={t_import - t0:.3f} fonts={t_fonts - t_import:.3f} store={t_store - t_fonts:.3f} "
+      f"window={t_painted - t_store:.3f} in_process={t_painted - t0:.3f}", flush=True)
+"""
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms"
+
+
+def cold_start(db: Path, runs: int = 5) -> None:
+    print(f"Cold start to a painted main window (county demo, {runs} fresh processes):")
+    totals = []
+    with tempfile.TemporaryDirectory() as folder:
+        for n in range(runs):
+            started = time.perf_counter()
+            out = subprocess.run([sys.executable, "-c", CHILD, str(db), str(Path(folder) / f"w{n}.ini")],
+                                 capture_output=True, text=True, cwd=ROOT, env=dict(os.environ), check=True).stdout
+            wall = time.perf_counter() - started
+            line = next(l for l in out.splitlines() if l.startswith("PAINTED"))
+            totals.append(wall)
+            print(f"  run {n + 1}: process start → painted {wall:.2f} s  ({line[8:]})")
+    print(f"  median {statistics.median(totals):.2f} s (target < 2 s)")
+
+
+def _page_timings(store, label: str) -> None:  # noqa: ANN001
+    from PySide6.QtCore import Qt
+
+    from desktop.context import AppContext
+    from desktop.models.school_table import COL_NAME, COL_STUDENTS
+    from desktop.pages.schools import SchoolsPage
+
+    page = SchoolsPage(AppContext.for_store(store))
+    page.resize(1200, 700)
+    page.show()
+    page.refresh()
+    total = page.model.rowCount()
+    print(f"  {label}: {total:,} schools; first fill {_ms(page.last_query_seconds)}")
+    header = page.view.horizontalHeader()
+    for text in ("小学", "第一", "中心", "31", "no such school", ""):
+        times = []
+        for _ in range(5):
+            page.search.setText(text)
+            page._requery()
+            times.append(page.last_query_seconds)
+        print(f"    filter {text!r:>18}: {page.model.rowCount():>6,} rows, median {_ms(statistics.median(times))}")
+    for column, order, name in ((COL_STUDENTS, Qt.SortOrder.DescendingOrder, "students desc"),
+                                (COL_NAME, Qt.SortOrder.AscendingOrder, "name asc")):
+        page.search.setText("")
+        times = []
+        for _ in range(3):
+            header.setSortIndicator(column, order)
+            times.append(page.last_query_seconds)
+            header.setSortIndicator(column, Qt.SortOrder.AscendingOrder if order == Qt.SortOrder.DescendingOrder
+                                    else Qt.SortOrder.DescendingOrder)
+        print(f"    sort {name:>14}: {page.model.rowCount():>6,} rows, median {_ms(statistics.median(times))}")
+    page.close()
+
+
+def city_filter(folder: Path) -> None:
+    from db.demo import build_demo
+    from db.store import Store
+
+    path = folder / "city.db"
+    store = Store.open(str(path))
+    started = time.perf_counter()
+    build_demo(store, scale="city")
+    print(f"Schools page at city scale (demo built in {time.perf_counter() - started:.1f} s):")
+    try:
+        _page_timings(store, "city demo")
+    finally:
+        store.dispose()
+
+
+def synthetic_filter(folder: Path, rows: int) -> None:
+    from db import models
+    from db.store import Store
+    from policy import vocab
+
+    store = Store.open(str(folder / "synthetic.db"))
+    now = dt.datetime(2026, 1, 1)
+    region = uuid.uuid4()
+    names = ("第一小学", "中心小学", "实验中学", "第二初级中学", "教学点", "九年一贯制学校")
+    with store.bulk("school", "benchmark") as connection:
+        connection.execute(models.Region.__table__.insert(), [
+            {"id": region, "code": "999999", "name": "基准县", "level": "县区", "profile_id": "default",
+             "created_at": now, "updated_at": now}])
+        batch = []
+        for n in range(rows):
+            batch.append({
+                "id": uuid.uuid4(), "code": f"{3100000000 + n * 7}", "name": f"基准{n // 6}镇{names[n % 6]}",
+                "stage": vocab.STAGES[n % 5], "location": vocab.LOCATIONS[n % 3], "run_by": "县属",
+                "region_id": region, "students": (n * 37) % 2500, "classes": (n * 11) % 50,
+                "is_weak": n % 9 == 0, "created_at": now, "updated_at": now,
+            })
+            if len(batch) == 10_000:
+                connection.execute(models.School.__table__.insert(), batch)
+                batch = []
+        if batch:
+            connection.execute(models.School.__table__.insert(), batch)
+    print(f"Schools page at {rows:,} synthetic rows:")
+    try:
+        _page_timings(store, "synthetic")
+        from desktop.models.school_table import SchoolTableModel
+        from db.school_queries import school_rows
+
+        data = school_rows(store)
+        model = SchoolTableModel()
+        started = time.perf_counter()
+        model.set_rows(data)
+        print(f"    model reset alone ({len(data):,} rows): {_ms(time.perf_counter() - started)}")
+    finally:
+        store.dispose()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--skip-city", action="store_true", help="skip the city demo (about a minute)")
+    parser.add_argument("--rows", type=int, default=50_000, help="synthetic schools (default 50,000)")
+    parser.add_argument("--runs", type=int, default=5, help="cold-start processes")
+    args = parser.parse_args()
+
+    from desktop import messages
+    from desktop.app import make_app
+    from desktop.fonts import install_app_fonts
+
+    messages.set_headless(True)
+    with tempfile.TemporaryDirectory(prefix="edubridge-bench-") as name:
+        folder = Path(name)
+        from db.demo import build_demo
+        from db.store import Store
+
+        county = folder / "county.db"
+        store = Store.open(str(county))
+        build_demo(store, scale="county")
+        store.dispose()
+        cold_start(county, args.runs)
+        app = make_app()
+        install_app_fonts(app)
+        if not args.skip_city:
+            city_filter(folder)
+        synthetic_filter(folder, args.rows)
+        del app
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

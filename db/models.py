@@ -197,7 +197,7 @@ class Posting(Entity):
     holds_personnel: Mapped[bool] = mapped_column(Boolean, default=True)
     start: Mapped[dt.date] = mapped_column(Date)
     end_on: Mapped[dt.date | None] = mapped_column(Date)
-    exchange_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("exchange.id"))
+    exchange_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("exchange.id"), index=True)  # deleting a draft plan checks it
 
     teacher: Mapped[Teacher] = relationship(back_populates="postings")
 

@@ -343,6 +343,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_posting'))
     )
     with op.batch_alter_table('posting', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_posting_exchange_id'), ['exchange_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_posting_school_id'), ['school_id'], unique=False)
         batch_op.create_index('ix_posting_teacher_start', ['teacher_id', 'start'], unique=False)
 
@@ -431,6 +432,7 @@ def downgrade() -> None:
     with op.batch_alter_table('posting', schema=None) as batch_op:
         batch_op.drop_index('ix_posting_teacher_start')
         batch_op.drop_index(batch_op.f('ix_posting_school_id'))
+        batch_op.drop_index(batch_op.f('ix_posting_exchange_id'))
 
     op.drop_table('posting')
     with op.batch_alter_table('pairing', schema=None) as batch_op:

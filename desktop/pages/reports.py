@@ -1,7 +1,7 @@
 """报告 page: pick a document and its parameters, build it off the GUI thread, preview, print, save.
 
 The PDF is built into memory by ``reports.documents`` in a worker (``desktop.worker``),
-shown with QtPdf, printed page by page through ``QPrinter`` and saved through
+shown and printed by the shared :class:`desktop.pdf_preview.PdfPreview`, and saved through
 ``desktop.messages.save_file``. No business rule here.
 """
 
@@ -11,11 +11,7 @@ import datetime as dt
 import io
 from typing import Any
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize
-from PySide6.QtGui import QPainter
-from PySide6.QtPdf import QPdfDocument
-from PySide6.QtPdfWidgets import QPdfView
-from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -31,6 +27,7 @@ from PySide6.QtWidgets import (
 from desktop import messages
 from desktop.context import AppContext
 from desktop.pages.base import Page
+from desktop.pdf_preview import PdfPreview
 from desktop.worker import Job, run_in_background
 
 KINDS = (
@@ -45,7 +42,6 @@ ALL_CLUSTERS = "（全县）"
 class ReportsPage(Page):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
-        self.pdf_bytes: bytes = b""
         self.job: Job | None = None
         self.kind = QComboBox()
         for key, label in KINDS:
@@ -61,11 +57,8 @@ class ReportsPage(Page):
         self.progress = QProgressBar()
         self.progress.setRange(0, 100)
         self.status = QLabel("选择文档后点击“生成”。")
-        self.document = QPdfDocument(self)
-        self.view = QPdfView(self)
-        self.view.setDocument(self.document)
-        self.view.setPageMode(QPdfView.PageMode.MultiPage)
-        self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
+        self.preview = PdfPreview(self)
+        self.document = self.preview.document
 
         form = QFormLayout()
         form.addRow("文档", self.kind)
@@ -83,7 +76,7 @@ class ReportsPage(Page):
         side.addStretch(1)
         layout = QHBoxLayout(self)
         layout.addLayout(side, 1)
-        layout.addWidget(self.view, 3)
+        layout.addWidget(self.preview, 3)
 
         self.kind.currentIndexChanged.connect(self._update_fields)
         self.build_button.clicked.connect(self.build)
@@ -102,6 +95,10 @@ class ReportsPage(Page):
         index = self.cluster.findText(current)
         self.cluster.setCurrentIndex(max(0, index))
         self._update_fields()
+
+    @property
+    def pdf_bytes(self) -> bytes:
+        return self.preview.pdf_bytes
 
     def _update_fields(self) -> None:
         key = self.kind.currentData()
@@ -156,11 +153,7 @@ class ReportsPage(Page):
 
     def _on_built(self, data: object) -> None:
         assert isinstance(data, bytes)
-        self.pdf_bytes = data
-        self._buffer = QBuffer(self)
-        self._buffer.setData(QByteArray(data))
-        self._buffer.open(QIODevice.OpenModeFlag.ReadOnly)
-        self.document.load(self._buffer)
+        self.preview.load(data)
         self.progress.setValue(100)
         self.status.setText(f"已生成：{self.document.pageCount()} 页，{len(data) / 1024:.0f} KB")
         self.build_button.setEnabled(True)
@@ -188,29 +181,14 @@ class ReportsPage(Page):
         self.status.setText(f"已保存到 {path}")
 
     def print_document(self) -> None:
-        if self.document.pageCount() == 0:
+        if not self.preview.print_with_dialog(self):
             return
-        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        dialog = QPrintDialog(printer, self)
-        if messages.headless or dialog.exec() != QPrintDialog.DialogCode.Accepted:
-            return
-        self.render_to(printer)
         if self.parameters()["kind"] == "agreement":
             self._record_agreement_print()
 
     def render_to(self, printer: QPrinter) -> None:
         """Paint every page onto ``printer`` at its resolution."""
-        painter = QPainter(printer)
-        try:
-            for page in range(self.document.pageCount()):
-                if page:
-                    printer.newPage()
-                target = painter.viewport()
-                size = QSize(target.width(), target.height())
-                image = self.document.render(page, size)
-                painter.drawImage(target, image)
-        finally:
-            painter.end()
+        self.preview.render_to(printer)
 
     def _record_agreement_print(self) -> None:
         from db import agreements

@@ -96,13 +96,13 @@ class _Table(QAbstractTableModel):
 
 # ---- clusters and their agreement status ---------------------------------------------
 
-COL_CLUSTER, COL_KIND, COL_LEAD, COL_STATUS, COL_TERM, COL_SCANS = range(6)
+COL_CLUSTER, COL_STATUS, COL_KIND, COL_LEAD, COL_TERM, COL_SCANS = range(6)
 
 
 class AgreementListModel(_Table):
     """One line per cluster (:class:`db.agreements.ClusterAgreement`)."""
 
-    HEADERS = ("集团(学区)/教共体", "类型", "牵头校", "协议状态", "协议期限", "扫描件")
+    HEADERS = ("集团(学区)/教共体", "协议状态", "类型", "牵头校", "协议期限", "扫描件")
     NUMERIC = (COL_SCANS,)
 
     def native(self, record: ClusterAgreement, column: int) -> Any:

@@ -396,6 +396,7 @@ class AgreementsPage(Page):
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 3)
+        self.splitter.setSizes([560, 840])
         layout = QVBoxLayout(self)
         layout.addWidget(self.splitter)
 

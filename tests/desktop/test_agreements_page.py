@@ -20,6 +20,7 @@ from desktop import messages
 from desktop.context import AppContext
 from desktop.models.agreement_tables import (
     COL_CLUSTER,
+    COL_SCANS,
     COL_STATUS,
     OBJECT_ROLE,
     AgreementListModel,
@@ -229,7 +230,7 @@ def test_a_scan_round_trips_its_bytes(page: AgreementsPage, tmp_path: Path, monk
     assert page.scans_model.rowCount() == 1
     assert page.scans_model.index(0, 0).data() == "签字盖章版.png"
     assert page.scans_model.index(0, 1).data() == "image/png"
-    assert page.model.index(page.model.row_of_cluster(page.cluster_id), 5).data() == "1"
+    assert page.model.index(page.model.row_of_cluster(page.cluster_id), COL_SCANS).data() == "1"
     opened = page.open_scan()
     assert opened is not None and opened.read_bytes() == data and opened.name == "签字盖章版.png"
     target = tmp_path / "out" / "copy.png"

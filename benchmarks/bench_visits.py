@@ -1,7 +1,7 @@
 """Visit figures: the quota dashboard over 200,000 activities (< 1 s) and saving one activity
 (< 100 ms from Save to the list showing it).
 
-    python benchmarks/bench_visits.py [--visits 200000]
+    python benchmarks/bench_visits.py [--visits 200000] [--runs 5]
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import argparse
 import datetime as dt
 import os
 import random
+import statistics
 import sys
 import tempfile
 import time
@@ -35,26 +36,40 @@ def fill(store: Store, count: int) -> dict[str, uuid.UUID]:
     rng = random.Random(7)
     people = [(f"人员{i}", rng.choice(vocab.VISITOR_ROLES[:6]), rng.choice(schools)) for i in range(3000)]
     now = utcnow()
+    sqlite = store.engine.dialect.name == "sqlite"
+
+    def key(value: uuid.UUID | None) -> object:  # SQLite keeps Uuid columns as 32 hex digits
+        return value.hex if sqlite and value is not None else value
+
     visits, parts = [], []
-    for i in range(count):
+    for _ in range(count):
         vid = uuid.uuid4()
         day = dt.date(2025, 9, 1) + dt.timedelta(days=rng.randrange(360))
-        visits.append({"id": vid, "date": day, "host_school_id": rng.choice(schools),
-                       "activity_type": rng.choice(vocab.ACTIVITY_TYPES), "lessons": rng.randrange(5),
-                       "created_at": now, "updated_at": now})
+        visits.append((key(vid), day.isoformat() if sqlite else day, key(rng.choice(schools)),
+                       rng.choice(vocab.ACTIVITY_TYPES), rng.randrange(5), now, now))
         for name, role, home in rng.sample(people, rng.randint(1, 3)):
             home_id = None if role.endswith("教研员") else home
-            parts.append({"id": uuid.uuid4(), "visit_id": vid, "name": name, "role": role,
-                          "home_school_id": home_id, "created_at": now, "updated_at": now})
+            parts.append((key(uuid.uuid4()), key(vid), name, role, key(home_id), now, now))
+    v, p = Visit.__table__, VisitParticipant.__table__
     with store.bulk("visit", "benchmark") as connection:
-        connection.execute(Visit.__table__.insert(), visits)
-        connection.execute(VisitParticipant.__table__.insert(), parts)
+        if sqlite:  # plain DB-API executemany: ~5x faster than Core's per-row type processing
+            cursor = connection.connection.driver_connection.cursor()
+            cursor.executemany("INSERT INTO visit (id, date, host_school_id, activity_type, lessons, created_at, "
+                               "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)", visits)
+            cursor.executemany("INSERT INTO visit_participant (id, visit_id, name, role, home_school_id, "
+                               "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)", parts)
+        else:
+            names = ("id", "date", "host_school_id", "activity_type", "lessons", "created_at", "updated_at")
+            connection.execute(v.insert(), [dict(zip(names, row, strict=True)) for row in visits])
+            names = ("id", "visit_id", "name", "role", "home_school_id", "created_at", "updated_at")
+            connection.execute(p.insert(), [dict(zip(names, row, strict=True)) for row in parts])
     return world.schools
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--visits", type=int, default=200_000)
+    parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     folder = tempfile.mkdtemp()
     store = Store.open(os.path.join(folder, "bench.db"))
@@ -63,14 +78,19 @@ def main() -> None:
     print(f"filled {args.visits} visits in {time.perf_counter() - t0:.1f} s")
     profile = load_profile()
     semester = Semester(2025, 1)
-    for attempt in range(3):
+    print(f"machine: {os.getloadavg()[0]:.2f} load (1 min) on {os.cpu_count()} CPUs")
+    loads, tables = [], []
+    for _ in range(args.runs):
         t0 = time.perf_counter()
         inputs = dv.load_quota_inputs(store, profile, 2025)
         t1 = time.perf_counter()
         rows = dv.quota_rows(store, profile, semester, inputs)
         t2 = time.perf_counter()
-        print(f"quota dashboard #{attempt + 1}: load {t1 - t0:.3f} s + table {t2 - t1:.3f} s = {t2 - t0:.3f} s "
-              f"({len(inputs.visits)} visits, {len(rows)} rows)")
+        loads.append(t1 - t0)
+        tables.append(t2 - t1)
+    print(f"quota dashboard, median of {args.runs}: load (SQL tallies + pairings, teachers) {statistics.median(loads):.3f} s "
+          f"+ table {statistics.median(tables):.3f} s = {statistics.median(a + b for a, b in zip(loads, tables)):.3f} s "
+          f"({len(inputs.tallies)} person tallies, {len(inputs.school_tallies)} school tallies, {len(rows)} rows)")
     times = []
     for i in range(20):
         draft = dv.VisitDraft(dt.date(2025, 10, 1), schools["RURAL01"], "听评课",

@@ -1,9 +1,11 @@
 """Assistance activities (帮扶活动): saving, completion sources, pairings, summaries, quotas.
 
-Reads for the quota table are done with Core selects that return raw column text (ids as
-32-digit hex, dates as ISO text on SQLite) and are turned into ``policy.quotas`` records
-here: a school year of 200,000 activities loads in well under a second. Every id handed to
-``policy`` is ``uuid.hex`` so ORM and Core reads agree.
+Reads for the quota table are Core selects that return raw column text (ids as 32-digit
+hex, dates as ISO text on SQLite) turned into ``policy.quotas`` records here. The quota table
+never sees single activities: :func:`load_tallies` groups a school year's activities in SQL
+into ``ActivityTally`` / ``SchoolTally`` records (a few thousand to tens of thousands of rows
+for 200,000 activities). Every id handed to ``policy`` is ``uuid.hex`` so ORM and Core reads
+agree.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Date, String, func, or_, select, type_coerce
+from sqlalchemy import Date, String, and_, case, func, literal, or_, select, type_coerce
 
 from db.engine import StoreError
 from db.models import (
@@ -34,17 +36,21 @@ from db.models import (
 )
 from db.store import Store
 from policy import vocab
-from policy.calendar import Semester, school_year_bounds, semester_of
+from policy.calendar import Semester, school_year_bounds, semester_bounds, semester_of
 from policy.profile import Profile
 from policy.quotas import (
     TEACHER_ROLES,
+    ActivityTally,
     ClusterRec,
     PairingRec,
     Participant,
     QuotaRow,
+    SchoolTally,
+    TallySpec,
     TeacherRec,
     VisitRec,
     quota_table,
+    tally_spec,
 )
 
 
@@ -76,7 +82,8 @@ class QuotaInputs:
     """Everything ``policy.quotas.quota_table`` needs for one school year."""
 
     school_year: int
-    visits: list[VisitRec]
+    tallies: list[ActivityTally]
+    school_tallies: list[SchoolTally]
     pairings: list[PairingRec]
     clusters: list[ClusterRec]
     teachers: list[TeacherRec]
@@ -85,8 +92,78 @@ class QuotaInputs:
     school_codes: dict[str, str]
 
 
-def load_visits(store: Store, first: dt.date, last: dt.date) -> list[VisitRec]:
-    """Activities dated ``first``..``last`` with their visitors (fast Core read).
+def load_tallies(
+    store: Store, profile: Profile, school_year: int, spec: TallySpec | None = None,
+) -> tuple[list[ActivityTally], list[SchoolTally]]:
+    """A school year's activities grouped for the quota table, in SQL (see ``policy.quotas``).
+
+    One grouped select over visitors joined to their activities gives the person tallies:
+    only roles some person rule counts, with host school and type kept only where the role's
+    rules count the type (otherwise NULL, so a person's other activities collapse into one
+    row per semester that only says they appeared). One grouped select per pairing rule gives
+    the school tallies, an activity counted once per sending school.
+    """
+    spec = spec or tally_spec(profile)
+    first, last = school_year_bounds(school_year, profile.calendar)
+    second, _ = semester_bounds(Semester(school_year, 2), profile.calendar)
+    v, p = Visit.__table__.c, VisitParticipant.__table__.c
+    semester = case((v.date >= second, literal(f"{school_year}-2")), else_=literal(f"{school_year}-1"))
+    amount = func.coalesce(p.lessons, v.lessons, 0)
+    joined = VisitParticipant.__table__.join(Visit.__table__, v.id == p.visit_id)
+    in_year = and_(v.date >= first, v.date <= last)
+    tallies: list[ActivityTally] = []
+    school_tallies: list[SchoolTally] = []
+    dates: dict[Any, dt.date] = {}
+    ids: dict[Any, str | None] = {None: None}
+
+    def hexed(value: Any) -> str | None:
+        found = ids.get(value, "")
+        if found == "":
+            found = ids[value] = hex_id(value)
+        return found
+
+    with store.engine.connect() as connection:
+        if spec.roles:
+            counted = or_(*(and_(p.role == role, v.activity_type.in_(sorted(types)))
+                            for role, types in sorted(spec.counted.items()) if types))
+            host = case((counted, type_coerce(v.host_school_id, String)), else_=None)
+            kind = case((counted, v.activity_type), else_=None)
+            query = (
+                select(semester, p.name, p.role, type_coerce(p.home_school_id, String), type_coerce(p.teacher_id, String),
+                       host, kind, func.count(), func.sum(amount), type_coerce(func.min(v.date), String))
+                .select_from(joined)
+                .where(in_year, p.role.in_(sorted(spec.roles)))
+                .group_by(semester, p.name, p.role, p.home_school_id, p.teacher_id, host, kind)
+            )
+            for code, name, role, home, teacher, host_id, kind_, count, lessons, day in connection.execute(query):
+                tallies.append(ActivityTally(code, name, role, hexed(home), hexed(teacher), hexed(host_id), kind_,
+                                             count, lessons or 0, _date(day, dates)))
+        for rule_id, roles, types in spec.school_rules:
+            conditions = [in_year, v.activity_type.in_(sorted(types)), p.home_school_id.is_not(None)]
+            if roles is not None:
+                conditions.append(p.role.in_(sorted(roles)))
+            per_visit = (
+                select(p.home_school_id.label("home"), v.host_school_id.label("host"), semester.label("semester"),
+                       func.max(amount).label("amount"))
+                .select_from(joined).where(*conditions)
+                .group_by(v.id, p.home_school_id, v.host_school_id, semester)
+                .subquery()
+            )
+            query = (
+                select(per_visit.c.semester, type_coerce(per_visit.c.home, String), type_coerce(per_visit.c.host, String),
+                       func.count(), func.sum(per_visit.c.amount))
+                .group_by(per_visit.c.semester, per_visit.c.home, per_visit.c.host)
+            )
+            for code, home, host_id, count, lessons in connection.execute(query):
+                school_tallies.append(SchoolTally(rule_id, code, hexed(home) or "", hexed(host_id) or "",
+                                                  count, lessons or 0))
+    return tallies, school_tallies
+
+
+def load_visits(store: Store, first: dt.date, last: dt.date, hosts: set[str] | None = None) -> list[VisitRec]:
+    """Activities dated ``first``..``last`` with their visitors (per-visit records; slow at
+    hundreds of thousands of activities — the quota table uses :func:`load_tallies`).
+    ``hosts`` (hex ids) limits them to activities at those schools.
 
     Two sequential scans joined in Python: a join driven by the date index costs one random
     page read per row and was 3-5x slower on 200,000 activities.
@@ -99,6 +176,8 @@ def load_visits(store: Store, first: dt.date, last: dt.date) -> list[VisitRec]:
     # On SQLite, ifnull() hides the date index so the table is read in one sequential scan.
     day = type_coerce(func.ifnull(v.date, v.date), Date) if store.engine.dialect.name == "sqlite" else v.date
     visit_query = visit_query.where(day >= first, day <= last)
+    if hosts is not None:
+        visit_query = visit_query.where(v.host_school_id.in_([uuid.UUID(h) for h in sorted(hosts)]))
     people_query = select(
         type_coerce(p.visit_id, String), p.name, p.role, type_coerce(p.home_school_id, String),
         type_coerce(p.teacher_id, String), p.lessons,
@@ -125,7 +204,7 @@ def load_visits(store: Store, first: dt.date, last: dt.date) -> list[VisitRec]:
 def load_quota_inputs(store: Store, profile: Profile, school_year: int) -> QuotaInputs:
     """Visits, pairings, clusters, teachers and summaries of one school year."""
     first, last = school_year_bounds(school_year, profile.calendar)
-    visits = load_visits(store, first, last)
+    tallies, school_tallies = load_tallies(store, profile, school_year)
     with store.read() as session:
         schools = session.execute(select(School.id, School.name, School.code)).all()
         school_names = {s.id.hex: s.name for s in schools}
@@ -158,7 +237,8 @@ def load_quota_inputs(store: Store, profile: Profile, school_year: int) -> Quota
             for cid, code in session.execute(
                 select(SemesterSummary.cluster_id, SemesterSummary.semester).where(SemesterSummary.semester.in_(codes)))
         }
-    return QuotaInputs(school_year, visits, pairings, clusters, teachers, summaries, school_names, school_codes)
+    return QuotaInputs(school_year, tallies, school_tallies, pairings, clusters, teachers, summaries,
+                       school_names, school_codes)
 
 
 def _resolve_target_teachers(session: Any, pairings: list[PairingRec], last: dt.date) -> list[PairingRec]:
@@ -208,8 +288,9 @@ def quota_rows(store: Store, profile: Profile, when: Semester | int, inputs: Quo
     if inputs is None or inputs.school_year != year:
         inputs = load_quota_inputs(store, profile, year)
     return quota_table(
-        inputs.visits, inputs.pairings, profile, when, people=inputs.teachers, clusters=inputs.clusters,
-        summaries=inputs.summaries, school_names=inputs.school_names,
+        pairings=inputs.pairings, profile=profile, when=when, people=inputs.teachers, clusters=inputs.clusters,
+        summaries=inputs.summaries, school_names=inputs.school_names, tallies=inputs.tallies,
+        school_tallies=inputs.school_tallies,
     )
 
 
@@ -533,6 +614,16 @@ def list_pairings(store: Store, profile: Profile, school_year: int, inputs: Quot
         teacher_names = dict(session.execute(select(Teacher.id, Teacher.name)).all())
         cluster_names = dict(session.execute(select(Cluster.id, Cluster.name)).all())
     names = inputs.school_names
+    hosts: set[str] = set()
+    for pairing in pairings:
+        if pairing.cluster_id:
+            hosts |= schools_of_cluster.get(pairing.cluster_id.hex, frozenset())
+        rec = resolved.get(pairing.id.hex)
+        target = rec.target_school if rec else hex_id(pairing.target_school_id)
+        if target:
+            hosts.add(target)
+    first, last_day = school_year_bounds(school_year, profile.calendar)
+    visits = load_visits(store, first, last_day, hosts) if hosts else []
     views = []
     for pairing in pairings:
         rec = resolved.get(pairing.id.hex)
@@ -546,7 +637,7 @@ def list_pairings(store: Store, profile: Profile, school_year: int, inputs: Quot
         supporter_teacher = hex_id(pairing.supporter_teacher_id)
         supporter_name = pairing.supporter_name or (teacher_names.get(pairing.supporter_teacher_id) if pairing.supporter_teacher_id else None)
         count, last = 0, None
-        for visit in inputs.visits:
+        for visit in visits:
             if visit.host_school not in schools:
                 continue
             if pairing.start > visit.date or (pairing.end is not None and visit.date > pairing.end):

@@ -4,6 +4,15 @@
 :class:`QuotaRow` per rule and subject, each carrying the clause of the rule it checks.
 It works on plain records that ``db.visits`` loads; nothing here knows SQL or Qt.
 
+Input: tallies, not visits
+    The table is computed from :class:`ActivityTally` records — activities counted per visitor entry
+    (name, role, home school, linked teacher), host school, activity type and semester — and,
+    for pairing rules, :class:`SchoolTally` records (activities per sending school). The store
+    groups 200,000 activities into these in SQL (``db.visits.load_tallies``); :func:`tally_visits`
+    builds the same records from per-visit :class:`VisitRec` records (tests, small inputs).
+    :func:`tally_spec` says which rows matter so the grouping stays small: only roles some
+    person rule counts, and host / type only where the role's rules count that type.
+
 Counting
     * ``measure = "count"``: the number of distinct activities of the rule's types the
       subject took part in (with one of the rule's roles); ``"lessons"``: the sum of 听课节数
@@ -30,7 +39,14 @@ Who is expected (one row per subject)
 
 A person is identified by the linked teacher record when there is one, otherwise by name
 and home school (an unlinked name at a school that matches exactly one expected teacher is
-taken as that teacher).
+taken as that teacher). When one person appears with several names, roles or home schools,
+the row shows the entry of their earliest activity in the period (ties: by name, role, school).
+
+Duplicates
+    One activity counts once per visitor entry. The entry form and the importer refuse the same
+    visitor (name and home school) twice in one activity, so entries of one activity are
+    distinct; :func:`tally_visits` drops an exact repeat. For pairing rules an activity counts
+    once per sending school; its lessons are the largest figure among that school's visitors.
 """
 
 from __future__ import annotations
@@ -41,7 +57,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
-from policy.calendar import CalendarDates, Semester, school_year_bounds, school_year_label, semester_bounds
+from policy.calendar import (
+    CalendarDates,
+    Semester,
+    school_year_bounds,
+    school_year_label,
+    semester_bounds,
+    semester_of,
+)
 from policy.profile import Profile, QuotaRule
 from policy.vocab import VISITOR_ROLES
 
@@ -70,6 +93,109 @@ class Participant(NamedTuple):
     home_school: str | None = None  # school id
     teacher: str | None = None  # teacher id when linked
     lessons: int | None = None
+
+
+class ActivityTally(NamedTuple):
+    """Activities of one visitor entry at one host school, of one type, in one semester.
+
+    ``host_school`` and ``activity_type`` are None for activities no person rule of the role
+    counts (they only tell that the person appeared in the semester). ``first`` is the date
+    of the earliest of these activities.
+    """
+
+    semester: str  # "2025-1"
+    name: str
+    role: str
+    home_school: str | None
+    teacher: str | None
+    host_school: str | None
+    activity_type: str | None
+    activities: int
+    lessons: int  # sum of 听课节数 (the visitor's own figure when recorded, else the activity's)
+    first: dt.date
+
+
+class SchoolTally(NamedTuple):
+    """Activities counted for one pairing rule, per sending school, host school and semester."""
+
+    rule: str
+    semester: str
+    home_school: str
+    host_school: str
+    activities: int
+    lessons: int
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class TallySpec:
+    """What the tallies must cover for a profile (see :func:`tally_spec`)."""
+
+    roles: frozenset[str]  # roles of enabled person rules
+    counted: Mapping[str, frozenset[str]]  # role → activity types its person rules count
+    school_rules: tuple[tuple[str, frozenset[str] | None, frozenset[str]], ...]  # (rule, roles or None = any, types)
+
+
+def tally_spec(profile: Profile) -> TallySpec:
+    """Roles and (role, activity type) pairs the enabled person rules count, and the filters
+    of the enabled pairing rules."""
+    counted: dict[str, set[str]] = defaultdict(set)
+    school_rules = []
+    for rule in profile.quotas:
+        if not rule.enabled:
+            continue
+        if rule.scope == "person":
+            for role in (VISITOR_ROLES if ANY_ROLE in rule.roles else rule.roles):
+                counted[role] |= set(rule.activity_types)
+        elif rule.scope == "pairing":
+            roles = None if ANY_ROLE in rule.roles else frozenset(rule.roles)
+            school_rules.append((rule.id, roles, frozenset(rule.activity_types)))
+    return TallySpec(frozenset(counted), {r: frozenset(t) for r, t in counted.items()}, tuple(school_rules))
+
+
+def tally_visits(
+    visits: Iterable[VisitRec], profile: Profile, spec: TallySpec | None = None,
+) -> tuple[list[ActivityTally], list[SchoolTally]]:
+    """The tallies of per-visit records (the same grouping ``db.visits`` does in SQL)."""
+    spec = spec or tally_spec(profile)
+    dates = profile.calendar
+    semesters: dict[dt.date, str] = {}
+    people: dict[tuple[object, ...], list[object]] = {}
+    schools: dict[tuple[str, str, str, str], list[int]] = {}
+    for visit in visits:
+        code = semesters.get(visit.date)
+        if code is None:
+            code = semesters[visit.date] = semester_of(visit.date, dates).code
+        seen: set[tuple[str, str | None, str | None]] = set()
+        for p in visit.participants:
+            if p.role not in spec.roles or (p.name, p.home_school, p.teacher) in seen:
+                continue
+            seen.add((p.name, p.home_school, p.teacher))
+            counted = visit.activity_type in spec.counted[p.role]
+            key = (code, p.name, p.role, p.home_school, p.teacher,
+                   visit.host_school if counted else None, visit.activity_type if counted else None)
+            amount = visit.lessons if p.lessons is None else p.lessons
+            entry = people.get(key)
+            if entry is None:
+                people[key] = [1, amount, visit.date]
+            else:
+                entry[0] += 1  # type: ignore[operator]
+                entry[1] += amount  # type: ignore[operator]
+                entry[2] = min(entry[2], visit.date)  # type: ignore[type-var]
+        for rule_id, roles, types in spec.school_rules:
+            if visit.activity_type not in types:
+                continue
+            best: dict[str, int] = {}
+            for p in visit.participants:
+                if p.home_school and (roles is None or p.role in roles):
+                    amount = visit.lessons if p.lessons is None else p.lessons
+                    best[p.home_school] = max(best.get(p.home_school, amount), amount)
+            for home, amount in best.items():
+                found = schools.setdefault((rule_id, code, home, visit.host_school), [0, 0])
+                found[0] += 1
+                found[1] += amount
+    tallies = [ActivityTally(*key, *values) for key, values in people.items()]  # type: ignore[arg-type]
+    school_tallies = [SchoolTally(*key, *values) for key, values in schools.items()]
+    return tallies, school_tallies
 
 
 class VisitRec(NamedTuple):
@@ -244,13 +370,13 @@ class _Subjects:
             self.teacher_by_name_school[(teacher.name, teacher.school)].append(teacher.id)
         self._scope: dict[tuple[str | None, str | None, str | None], tuple[frozenset[str] | None, tuple[str, ...]]] = {}
 
-    def key(self, p: Participant) -> str:
-        if p.teacher:
-            return "t:" + p.teacher
-        match = self.teacher_by_name_school.get((p.name, p.home_school))
+    def key(self, name: str, home_school: str | None, teacher: str | None) -> str:
+        if teacher:
+            return "t:" + teacher
+        match = self.teacher_by_name_school.get((name, home_school))
         if match and len(match) == 1:
             return "t:" + match[0]
-        return f"n:{p.name}|{p.home_school or ''}"
+        return f"n:{name}|{home_school or ''}"
 
     def schools_of(self, pairing: PairingRec) -> set[str]:
         schools: set[str] = set()
@@ -288,59 +414,66 @@ class _Subjects:
         return result
 
 
-def _matches(rule: QuotaRule, role: str) -> bool:
-    return ANY_ROLE in rule.roles or role in rule.roles
-
-
 def quota_table(
-    visits: Iterable[VisitRec],
-    pairings: Sequence[PairingRec],
-    profile: Profile,
-    when: Semester | int,
+    visits: Iterable[VisitRec] = (),
+    pairings: Sequence[PairingRec] = (),
+    profile: Profile | None = None,
+    when: Semester | int | None = None,
     people: Sequence[TeacherRec] = (),
     clusters: Sequence[ClusterRec] = (),
     summaries: Iterable[tuple[str, str]] = (),
     school_names: Mapping[str, str] | None = None,
     cluster_names: Mapping[str, str] | None = None,
+    tallies: Iterable[ActivityTally] | None = None,
+    school_tallies: Iterable[SchoolTally] | None = None,
 ) -> list[QuotaRow]:
     """Every enabled quota rule of ``profile`` evaluated for ``when``.
 
     Args:
-        visits: activities (any dates; those outside each rule's period are ignored).
+        visits: activities (any dates; those outside each rule's period are ignored); used
+            only when ``tallies`` is None, through :func:`tally_visits`.
         pairings: all pairings; those not active in the period are ignored.
         when: a semester, or a school year (semester rules then give a row per semester).
         people: teachers who may owe a quota without having visited yet (see module doc).
         clusters: clusters with member schools (pairing and community scopes, dashboard grouping).
         summaries: (cluster id, semester code) of recorded semester summaries.
         school_names / cluster_names: for the ``who`` text; ids are shown when missing.
+        tallies / school_tallies: the activities already grouped (see :func:`tally_spec`);
+            semesters outside the periods asked are ignored.
 
     Returns:
         Rows ordered by rule (profile order), then period, then who.
     """
+    if profile is None or when is None:
+        raise TypeError("quota_table needs a profile and a semester or school year")
+    if tallies is None:
+        tallies, school_tallies = tally_visits(visits, profile)
+    tally_list = tallies if isinstance(tallies, list) else list(tallies)
+    school_list = list(school_tallies or ())
     names = school_names or {}
     cnames = dict(cluster_names or {})
     cluster_map = {c.id: c for c in clusters}
     for cluster in clusters:
         cnames.setdefault(cluster.id, cluster.name)
-    visit_list = visits if isinstance(visits, list) else list(visits)
     summary_set = set(summaries)
     dates = profile.calendar
     rows: list[QuotaRow] = []
     rules = [r for r in profile.quotas if r.enabled]
-    # Group rules by period so each period's visits are scanned once.
+    # Group rules by period so each period's tallies are scanned once.
     by_period: dict[_Period, list[QuotaRule]] = defaultdict(list)
     for rule in rules:
         for period in _periods(rule, when, dates):
             by_period[period].append(rule)
     for period, period_rules in by_period.items():
-        in_period = [v for v in visit_list if period.first <= v.date <= period.last]
+        in_period = [t for t in tally_list if t.semester in period.semesters]
         subjects = _Subjects(pairings, cluster_map, people, period.first, period.last)
         person_rules = [r for r in period_rules if r.scope == "person"]
         if person_rules:
             rows += _person_rows(person_rules, period, in_period, subjects, people, names)
         for rule in period_rules:
             if rule.scope == "pairing":
-                rows += _pairing_rows(rule, period, in_period, subjects, names, cnames)
+                counted = [t for t in school_list if t.rule == rule.id and t.semester in period.semesters]
+                rows += _pairing_rows(rule, period, counted, subjects, names, cnames)
             elif rule.scope == "community":
                 rows += _community_rows(rule, period, cluster_map, summary_set, cnames)
     order = {r.id: i for i, r in enumerate(rules)}
@@ -357,12 +490,12 @@ def _who(name: str, school: str | None, role: str, names: Mapping[str, str]) -> 
 def _person_rows(
     rules: list[QuotaRule],
     period: _Period,
-    visits: list[VisitRec],
+    tallies: list[ActivityTally],
     subjects: _Subjects,
     people: Sequence[TeacherRec],
     names: Mapping[str, str],
 ) -> list[QuotaRow]:
-    """Rows of every person rule of one period, from a single pass over its visits."""
+    """Rows of every person rule of one period, from a single pass over its tallies."""
     # role → [(rule index, counted types, lessons measure)]
     by_role: dict[str, list[tuple[int, frozenset[str], bool]]] = defaultdict(list)
     for index, rule in enumerate(rules):
@@ -371,40 +504,39 @@ def _person_rows(
             by_role[role].append(entry)
     done: list[dict[str, int]] = [defaultdict(int) for _ in rules]
     outside: list[dict[str, int]] = [defaultdict(int) for _ in rules]
-    info: list[dict[str, tuple[str, str, str | None, str | None]]] = [{} for _ in rules]
+    # key → ((first date, name, role, school) to pick the shown entry, (name, role, school, teacher))
+    info: list[dict[str, tuple[tuple[dt.date, str, str, str], tuple[str, str, str | None, str | None]]]] = [
+        {} for _ in rules]
     scope_of: dict[str, frozenset[str] | None] = {}
-    keys: dict[Participant, str] = {}
-    for visit in visits:
-        kind = visit.activity_type
-        host = visit.host_school
-        seen: set[str] = set()  # one activity counts once per person
-        for p in visit.participants:
-            entries = by_role.get(p.role)
-            if not entries:
+    keys: dict[tuple[str, str | None, str | None], str] = {}
+    for t in tallies:
+        entries = by_role.get(t.role)
+        if not entries:
+            continue
+        identity = (t.name, t.home_school, t.teacher)
+        key = keys.get(identity)
+        if key is None:
+            key = keys[identity] = subjects.key(t.name, t.home_school, t.teacher)
+        paired = scope_of.get(key, ())
+        if paired == ():
+            teacher = key[2:] if key.startswith("t:") else None
+            paired = scope_of[key] = subjects.scope(teacher, t.name, t.home_school)[0]
+        inside = paired is None or t.host_school in paired
+        rank = (t.first, t.name, t.role, t.home_school or "")
+        for index, types, lessons in entries:
+            known = info[index]
+            shown = known.get(key)
+            if shown is None or rank < shown[0]:
+                known[key] = (rank, (t.name, t.role, t.home_school, key[2:] if key.startswith("t:") else None))
+            if t.activity_type not in types:
                 continue
-            key = keys.get(p)
-            if key is None:
-                key = keys[p] = subjects.key(p)
-            if key in seen:
-                continue
-            seen.add(key)
-            paired = scope_of.get(key, ())
-            if paired == ():
-                teacher = key[2:] if key.startswith("t:") else None
-                paired = scope_of[key] = subjects.scope(teacher, p.name, p.home_school)[0]
-            inside = paired is None or host in paired
-            for index, types, lessons in entries:
-                known = info[index]
-                if key not in known:
-                    known[key] = (p.name, p.role, p.home_school, key[2:] if key.startswith("t:") else None)
-                if kind not in types:
-                    continue
-                amount = (visit.lessons if p.lessons is None else p.lessons) if lessons else 1
-                if inside:
-                    done[index][key] += amount
-                else:
-                    outside[index][key] += amount
+            amount = t.lessons if lessons else t.activities
+            if inside:
+                done[index][key] += amount
+            else:
+                outside[index][key] += amount
     paired_schools = {p.supporter_school for p in subjects.cluster_pairings}
+    unvisited = (dt.date.max, "", "", "")
     for teacher in people:
         if not teacher.school or teacher.school not in paired_schools:
             continue
@@ -413,10 +545,10 @@ def _person_rows(
             matching = [r for r in roles if r in rule.roles]
             key = "t:" + teacher.id
             if matching and key not in info[index]:
-                info[index][key] = (teacher.name, matching[0], teacher.school, teacher.id)
+                info[index][key] = (unvisited, (teacher.name, matching[0], teacher.school, teacher.id))
     rows = []
     for index, rule in enumerate(rules):
-        for key, (name, role, school, teacher_id) in info[index].items():
+        for key, (_rank, (name, role, school, teacher_id)) in info[index].items():
             paired, clusters = subjects.scope(teacher_id, name, school)
             rows.append(QuotaRow(
                 rule=rule.id, label=rule.label, clause=rule.clause, scope=rule.scope, measure=rule.measure,
@@ -431,12 +563,11 @@ def _person_rows(
 def _pairing_rows(
     rule: QuotaRule,
     period: _Period,
-    visits: list[VisitRec],
+    tallies: list[SchoolTally],
     subjects: _Subjects,
     names: Mapping[str, str],
     cnames: Mapping[str, str],
 ) -> list[QuotaRow]:
-    types = frozenset(rule.activity_types)
     lessons = rule.measure == "lessons"
     pairings = subjects.cluster_pairings
     by_supporter: dict[str, list[PairingRec]] = defaultdict(list)
@@ -445,22 +576,13 @@ def _pairing_rows(
     done: dict[str, int] = defaultdict(int)
     outside: dict[str, int] = defaultdict(int)
     schools = {p.id: subjects.schools_of(p) for p in pairings}
-    for visit in visits:
-        if visit.activity_type not in types:
-            continue
-        counted: set[str] = set()
-        for p in visit.participants:
-            if not p.home_school or not _matches(rule, p.role):
-                continue
-            for pairing in by_supporter.get(p.home_school, ()):
-                if pairing.id in counted:
-                    continue
-                counted.add(pairing.id)
-                amount = (visit.lessons if p.lessons is None else p.lessons) if lessons else 1
-                if visit.host_school in schools[pairing.id]:
-                    done[pairing.id] += amount
-                else:
-                    outside[pairing.id] += amount
+    for t in tallies:
+        amount = t.lessons if lessons else t.activities
+        for pairing in by_supporter.get(t.home_school, ()):
+            if t.host_school in schools[pairing.id]:
+                done[pairing.id] += amount
+            else:
+                outside[pairing.id] += amount
     rows = []
     for pairing in pairings:
         supporter = pairing.supporter_school or ""

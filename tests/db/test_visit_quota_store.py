@@ -11,9 +11,9 @@ import visit_world
 
 from db.models import SemesterSummary, Visit, VisitParticipant
 from db.store import Store
-from db.visits import load_quota_inputs, quota_rows
+from db.visits import load_quota_inputs, load_visits, quota_rows
 from desktop.cli import main
-from policy.calendar import Semester
+from policy.calendar import Semester, school_year_bounds
 from policy.profile import load_profile
 
 PROFILE = load_profile()
@@ -57,10 +57,15 @@ def test_inputs_load_only_the_school_year(store: Store, world) -> None:
     add_visit(store, dt.date(2025, 8, 31), sc["RURAL01"], "听评课", [("甲", "教师", None, None)])
     add_visit(store, dt.date(2025, 9, 1), sc["RURAL01"], "听评课", [("甲", "教师", None, None)])
     add_visit(store, dt.date(2026, 8, 31), sc["RURAL01"], "听评课", [])
+    add_visit(store, dt.date(2025, 8, 31), sc["RURAL01"], "听评课", [("孙研", "市级教研员", None, None)], lessons=3)
+    add_visit(store, dt.date(2026, 8, 31), sc["RURAL01"], "听评课", [("孙研", "市级教研员", None, None)], lessons=4)
+    visits = [v for v in load_visits(store, *school_year_bounds(2025, PROFILE.calendar)) if v.lessons == 0]
+    assert sorted(v.date for v in visits) == [dt.date(2025, 9, 1), dt.date(2026, 8, 31)]
+    assert {len(v.participants) for v in visits} == {0, 1}
+    assert visits[0].host_school == sc["RURAL01"].hex
     inputs = load_quota_inputs(store, PROFILE, 2025)
-    assert sorted(v.date for v in inputs.visits) == [dt.date(2025, 9, 1), dt.date(2026, 8, 31)]
-    assert {len(v.participants) for v in inputs.visits} == {0, 1}
-    assert inputs.visits[0].host_school == sc["RURAL01"].hex
+    assert [(t.semester, t.name, t.host_school, t.activities, t.lessons, t.first) for t in inputs.tallies] == [
+        ("2025-2", "孙研", sc["RURAL01"].hex, 1, 4, dt.date(2026, 8, 31))]  # 教师 owes no quota
 
 
 def test_quota_command_json_shape(store: Store, world, db_path, capsys) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import getpass
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -50,6 +51,19 @@ class Actor:
 
 
 SYSTEM = Actor(SYSTEM_ACTOR, "admin")
+
+
+def local_actor() -> Actor:
+    """The person at this computer, by login name, for the audit log.
+
+    A desktop install has one trusted user, who administers their own data; roles matter
+    when several people share a server store (see ``PERMISSIONS``).
+    """
+    try:
+        name = getpass.getuser()
+    except (KeyError, OSError):  # no login name in a container or service account
+        name = SYSTEM_ACTOR
+    return Actor(name, "admin")
 
 
 class Store:

@@ -9,7 +9,7 @@ from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QApplication, QProgressDialog
 
 from db.engine import StoreError
-from db.store import Store
+from db.store import Store, local_actor
 from desktop import messages
 from policy.errors import PolicyError
 
@@ -96,7 +96,7 @@ def run_gui(db: str | None) -> int:
         messages.error(None, "EduBridge 无法启动", f"字体缺失，中文无法显示：{exc}")
         return EXIT_STORE
     try:
-        store = Store.open(db)
+        store = Store.open(db, actor=local_actor())
     except (StoreError, PolicyError, OSError) as exc:
         messages.error(None, "EduBridge 无法打开数据", str(exc))
         return EXIT_STORE

@@ -7,12 +7,12 @@ import json
 import sys
 from typing import Any
 
-from db.store import Store
+from db.store import Store, local_actor
 
 
 def open_store(args: argparse.Namespace) -> Store:
     """The store named by ``--db`` (or the default one), migrated."""
-    return Store.open(args.db)
+    return Store.open(args.db, actor=local_actor())
 
 
 def print_json(data: Any) -> None:

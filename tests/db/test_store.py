@@ -111,3 +111,14 @@ def test_teacher_id_number_unique(store):
         session.add(teacher())
     with pytest.raises(IntegrityError), store.write() as session:
         session.add(teacher())
+
+
+def test_local_actor_is_the_login_name(store, monkeypatch):
+    from db.store import local_actor
+
+    monkeypatch.setattr("getpass.getuser", lambda: "liming")
+    clerk = Store(store.engine, local_actor())
+    with clerk.write() as session:
+        add_school(session)
+    with store.read() as session:
+        assert {e.actor for e in session.scalars(select(AuditEntry))} == {"liming"}

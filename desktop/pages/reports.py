@@ -7,7 +7,6 @@ shown and printed by the shared :class:`desktop.pdf_preview.PdfPreview`, and sav
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 from typing import Any
 
@@ -19,7 +18,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -28,6 +26,7 @@ from desktop import messages
 from desktop.context import AppContext
 from desktop.pages.base import Page
 from desktop.pdf_preview import PdfPreview
+from desktop.widgets import SchoolYearSpinBox
 from desktop.worker import Job, run_in_background
 
 KINDS = (
@@ -46,10 +45,7 @@ class ReportsPage(Page):
         self.kind = QComboBox()
         for key, label in KINDS:
             self.kind.addItem(label, key)
-        self.year = QSpinBox()
-        self.year.setRange(2000, 2100)
-        self.year.setValue(dt.date.today().year - (0 if dt.date.today().month >= 9 else 1))
-        self.year.setSuffix(" 学年")
+        self.year = SchoolYearSpinBox()
         self.cluster = QComboBox()
         self.build_button = QPushButton("生成")
         self.print_button = QPushButton("打印…")

@@ -18,7 +18,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
 from PySide6.QtWidgets import (
-    QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QProgressBar, QPushButton, QSpinBox, QSplitter,
+    QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QProgressBar, QPushButton, QSplitter,
     QTableView, QTabWidget, QTextBrowser, QVBoxLayout, QWidget,
 )
 
@@ -28,8 +28,9 @@ from db.teachers import store_eligibility
 from desktop import messages
 from desktop.context import AppContext
 from desktop.pages.base import Page
+from desktop.widgets import SchoolYearSpinBox
 from desktop.worker import run_in_background
-from policy.calendar import school_year_label, school_year_of
+from policy.calendar import school_year_label
 from policy.eligibility import MANDATORY, STATUS_LABELS, EligibilityResult
 from policy.planner import Move, Plan, allowed
 
@@ -180,10 +181,7 @@ class TeachersPage(Page):
         for key, label in FILTERS:
             self.filter.addItem(label, key)
         self.filter.currentIndexChanged.connect(self.requery)
-        self.year = QSpinBox()
-        self.year.setRange(2000, 2100)
-        self.year.setValue(school_year_of(dt.date.today()))
-        self.year.setPrefix("学年 ")
+        self.year = SchoolYearSpinBox()
         self.year.valueChanged.connect(self.load_status)
         self.count_label = QLabel()
         top = QHBoxLayout()
@@ -310,10 +308,7 @@ class TeachersPage(Page):
     # ---- plan wizard -----------------------------------------------------------------------
     def _build_plan(self) -> QWidget:
         widget = QWidget()
-        self.plan_year = QSpinBox()
-        self.plan_year.setRange(2000, 2100)
-        self.plan_year.setValue(school_year_of(dt.date.today()) + 1)
-        self.plan_year.setPrefix("计划学年 ")
+        self.plan_year = SchoolYearSpinBox(offset=1)
         self.plan_year.valueChanged.connect(self._year_changed)
         self.counts_label = QLabel("选择学年后点击“计算交流条件”")
         self.counts_label.setWordWrap(True)

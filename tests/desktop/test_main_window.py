@@ -181,3 +181,15 @@ def test_a_module_with_a_missing_import_is_an_error_not_a_placeholder(gui, qtbot
     qtbot.addWidget(win)
     win.show_page("half")
     assert "no_such_dependency_xyz" in win.page_errors["half"]
+
+
+def test_school_year_box_shows_the_year_as_clerks_write_it(qtbot):
+    from desktop.widgets import SchoolYearSpinBox
+
+    box = SchoolYearSpinBox()
+    qtbot.addWidget(box)
+    box.setValue(2025)
+    assert box.text() == "2025—2026学年"
+    box.lineEdit().selectAll()
+    qtbot.keyClicks(box, "2027")
+    assert box.value() == 2027

@@ -29,6 +29,18 @@ THROUGH_STAGES = ("九年一贯制", "十二年一贯制")
 # Pairings that give a rural school its urban partner (保山2022方案 22; 银川2023方案 二(一)1).
 PARTNER_PAIRINGS = ("手拉手", "包片包抓")
 
+# What a clerk reads for each rule id (the id stays stable in JSON and files).
+RULE_LABELS = {
+    "cluster.max_schools": "集团学校数超限",
+    "cluster.max_students": "集团学生数超限",
+    "membership.overlap": "同时属于两个集团",
+    "coverage.rural": "乡村学校未纳入集团",
+    "partner.rural_has_urban": "乡村学校无城镇结对校",
+    "fusion.size": "融合型教共体规模不符",
+    "school.max_students": "学校规模超限",
+    "school.class_size": "班额超限",
+}
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class SchoolRec:

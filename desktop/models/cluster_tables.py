@@ -17,7 +17,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QByteArray, QMimeData, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 
-from policy.clusters import ClusterSummary, MembershipRec, SchoolRec, Violation
+from policy.clusters import RULE_LABELS, ClusterSummary, MembershipRec, SchoolRec, Violation
 
 SORT_ROLE = Qt.ItemDataRole.UserRole
 OBJECT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -203,7 +203,7 @@ class SchoolListModel(RecordTableModel):
 
 class ViolationTableModel(RecordTableModel):
     COLUMNS = (
-        Col("规则", lambda v: v.rule),
+        Col("规则", lambda v: RULE_LABELS.get(v.rule, v.rule)),
         Col("对象", lambda v: v.subject),
         Col("问题", lambda v: v.detail),
         Col("依据", lambda v: v.clause),

@@ -14,14 +14,17 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import threading
 import uuid
+import weakref
 from collections import defaultdict
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from db.agreements import bureau_name
 from db.clusters import load
-from db.models import Exchange, QualityIndicator
+from db.models import AuditEntry, Exchange, QualityIndicator, Teacher
 from db.store import Store
 from db.teachers import store_eligibility
 from db.visits import quota_rows
@@ -109,22 +112,118 @@ def _overlaps(joined: dt.date, left_on: dt.date | None, first: dt.date, last: dt
     return joined <= last and (left_on is None or left_on > first)
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class _CountyYear:
+    """Every community's figures for one school year — computed once, sliced per report."""
+
+    first: dt.date
+    last: dt.date
+    checked_on: dt.date
+    bureau: str
+    profile: Profile
+    check: CheckResult
+    clusters: tuple[ClusterYear, ...]  # all of them, sorted by name
+    county_exchange: ExchangeFigures
+    county_exchange_check: ShareCheck
+    county_backbone_check: ShareCheck
+    quota_rows: tuple[QuotaRow, ...]
+    quality: dict[uuid.UUID, dict[int, dict[str, float]]]  # school → year → indicator → value
+
+
+# One computed year per store, reused while nothing was written (see _data_version).
+_cache: weakref.WeakKeyDictionary[Store, tuple[tuple[object, ...], _CountyYear]] = weakref.WeakKeyDictionary()
+_cache_lock = threading.Lock()
+
+
+def _data_version(store: Store) -> int:
+    """The newest audit entry's id: every write (``Store.write``, ``Store.bulk``) adds one,
+    so an unchanged value means unchanged data, also when another process writes."""
+    with store.read() as session:
+        return session.scalar(select(func.max(AuditEntry.id))) or 0
+
+
 def annual_data(store: Store, profile: Profile, year: int, cluster: str | None = None,
                 today: dt.date | None = None) -> AnnualData:
     """Gather the annual report of school year ``year`` (for one cluster when named).
+
+    The figures of every community are computed together (eligibility and quotas are
+    county-wide computations anyway) and kept per store until the next write, so the
+    reports of many communities share one computation. The result is shared: read only.
 
     Raises:
         UnknownCluster: ``cluster`` names no cluster.
     """
     first = dt.date(year, *profile.calendar.year_start)
     last = dt.date(first.year + 1, first.month, first.day) - dt.timedelta(days=1)
-    today = today or dt.date.today()
-    checked_on = min(last, today)
+    checked_on = min(last, today or dt.date.today())
+    key = (year, checked_on, _data_version(store))
+    with _cache_lock:
+        cached = _cache.get(store)
+        if cached is not None and cached[0] == key and cached[1].profile == profile:
+            county = cached[1]
+        else:
+            county = _county_year(store, profile, year, first, last, checked_on)
+            _cache[store] = (key, county)
+    if cluster is None:
+        return AnnualData(year, first, last, checked_on, county.bureau, profile, county.clusters, county.check,
+                          county.county_exchange, county.county_exchange_check, county.county_backbone_check,
+                          county.quota_rows, _trend(county, county.clusters, year), None)
+    chosen = tuple(c for c in county.clusters if c.name == cluster)
+    if not chosen:
+        raise UnknownCluster(f"没有名为“{cluster}”的集团(学区)/教共体")
+    # The scope's exchange figures are those of its member schools, i.e. the cluster's own.
+    fig, exchange_check, backbone_check = (chosen[0].exchange, chosen[0].exchange_check, chosen[0].backbone_check) \
+        if len(chosen) == 1 else _scope_figures(county, chosen, profile)
+    return AnnualData(year, first, last, checked_on, county.bureau, profile, chosen, county.check, fig,
+                      exchange_check, backbone_check, tuple(r for c in chosen for r in c.quotas),
+                      _trend(county, chosen, year), cluster)
+
+
+def _trend(county: _CountyYear, clusters: tuple[ClusterYear, ...], year: int) -> dict[str, dict[int, float]]:
+    """Indicator → school year → mean over the assisted schools of ``clusters``."""
+    assisted_ids = {m.school_id for c in clusters for m in c.members if not m.is_lead}
+    trend: dict[str, dict[int, float]] = defaultdict(dict)
+    for y in range(year - 4, year + 1):
+        sums: dict[str, list[float]] = defaultdict(list)
+        for school_id in assisted_ids:
+            for ind, value in county.quality.get(school_id, {}).get(y, {}).items():
+                sums[ind].append(value)
+        for ind, values in sums.items():
+            trend[ind][y] = sum(values) / len(values)
+    return dict(trend)
+
+
+def _scope_figures(county: _CountyYear, clusters: tuple[ClusterYear, ...],
+                   profile: Profile) -> tuple[ExchangeFigures, ShareCheck, ShareCheck]:
+    """Exchange figures of several same-named clusters together (names are unique in practice)."""
+    moved = sum(c.exchange.moved for c in clusters)
+    by_form: dict[str, int] = defaultdict(int)
+    for c in clusters:
+        for form, n in c.exchange.by_form.items():
+            by_form[form] += n
+    fig = ExchangeFigures(sum(c.exchange.eligible for c in clusters), moved,
+                          sum(c.exchange.backbone for c in clusters), sum(c.exchange.to_rural for c in clusters),
+                          _in_form_order(by_form))
+    return (fig, *_checks(profile, fig))
+
+
+def _in_form_order(by_form: dict[str, int]) -> dict[str, int]:
+    """Counts per exchange form in the vocabulary's order (unknown forms last, by name)."""
+    order = {form: i for i, form in enumerate(vocab.EXCHANGE_FORMS)}
+    return dict(sorted(by_form.items(), key=lambda item: (order.get(item[0], len(order)), item[0])))
+
+
+def _checks(profile: Profile, fig: ExchangeFigures) -> tuple[ShareCheck, ShareCheck]:
+    denominator = fig.eligible if profile.figures.get("exchange.backbone_denominator") and \
+        profile.value("exchange.backbone_denominator") == "eligible" else fig.moved
+    return (share_check(profile, "exchange.min_share", "交流人数 / 符合条件人数", fig.moved, fig.eligible),
+            share_check(profile, "exchange.backbone_share", "骨干教师 / 交流人数", fig.backbone, denominator))
+
+
+def _county_year(store: Store, profile: Profile, year: int, first: dt.date, last: dt.date,
+                 checked_on: dt.date) -> _CountyYear:
     records = load(store)
     schools = {s.id: s for s in records.schools}
-    clusters = [c for c in records.clusters if cluster is None or c.name == cluster]
-    if cluster is not None and not clusters:
-        raise UnknownCluster(f"没有名为“{cluster}”的集团(学区)/教共体")
     check = load(store, checked_on).check(profile, checked_on)
 
     members_of: dict[uuid.UUID, list[MemberYear]] = defaultdict(list)
@@ -145,8 +244,6 @@ def annual_data(store: Store, profile: Profile, year: int, cluster: str | None =
             select(Exchange.teacher_id, Exchange.from_school_id, Exchange.to_school_id, Exchange.form)
             .where(Exchange.school_year == year, Exchange.status != "cancelled")
         ).all()
-        from db.models import Teacher
-
         backbone_ids = set(session.scalars(select(Teacher.id).where(Teacher.backbone_level.is_not(None))))
         quality_rows = session.execute(
             select(QualityIndicator.school_id, QualityIndicator.school_year, QualityIndicator.indicator,
@@ -156,9 +253,12 @@ def annual_data(store: Store, profile: Profile, year: int, cluster: str | None =
     quality: dict[uuid.UUID, dict[int, dict[str, float]]] = defaultdict(lambda: defaultdict(dict))
     for school_id, school_year, indicator, value in quality_rows:
         quality[school_id][school_year][indicator] = value
+    exchanges_from: dict[uuid.UUID, list[Any]] = defaultdict(list)
+    for e in exchanges:
+        exchanges_from[e.from_school_id].append(e)
 
     def exchange_figures(from_ids: set[uuid.UUID] | None) -> ExchangeFigures:
-        chosen = [e for e in exchanges if from_ids is None or e.from_school_id in from_ids]
+        chosen = exchanges if from_ids is None else [e for i in from_ids for e in exchanges_from.get(i, ())]
         by_form: dict[str, int] = defaultdict(int)
         for e in chosen:
             by_form[e.form] += 1
@@ -167,58 +267,50 @@ def annual_data(store: Store, profile: Profile, year: int, cluster: str | None =
         to_rural = sum(1 for e in chosen if e.to_school_id in schools
                        and counts_as_rural(schools[e.to_school_id], False))
         return ExchangeFigures(eligible, len(chosen), sum(1 for e in chosen if e.teacher_id in backbone_ids),
-                               to_rural, dict(by_form))
-
-    def checks(fig: ExchangeFigures) -> tuple[ShareCheck, ShareCheck]:
-        denominator = fig.eligible if profile.figures.get("exchange.backbone_denominator") and \
-            profile.value("exchange.backbone_denominator") == "eligible" else fig.moved
-        return (share_check(profile, "exchange.min_share", "交流人数 / 符合条件人数", fig.moved, fig.eligible),
-                share_check(profile, "exchange.backbone_share", "骨干教师 / 交流人数", fig.backbone, denominator))
+                               to_rural, _in_form_order(by_form))
 
     all_rows = tuple(quota_rows(store, profile, year))
     rows_by_cluster: dict[str, list[QuotaRow]] = defaultdict(list)
     for row in all_rows:
         for key in row.clusters:
             rows_by_cluster[key].append(row)
+    partnered = {v.subject_id for v in check.violations if v.rule == "partner.rural_has_urban"}
+    # Violations by subject, keeping their order in the check.
+    violations_of: dict[Any, list[tuple[int, Violation]]] = defaultdict(list)
+    for index, v in enumerate(check.violations):
+        violations_of[v.subject_id].append((index, v))
 
     result: list[ClusterYear] = []
-    for c in sorted(clusters, key=lambda c: c.name):
+    for c in sorted(records.clusters, key=lambda c: c.name):
         members = sorted(members_of.get(c.id, []), key=lambda m: (not m.is_lead, m.name))
         ids = {m.school_id for m in members}
         fig = exchange_figures(ids)
-        exchange_check, backbone_check = checks(fig)
+        exchange_check, backbone_check = _checks(profile, fig)
         rural = [m for m in members if m.location == vocab.RURAL or m.stage == vocab.TEACHING_POINT]
-        partnered = {v.subject_id for v in check.violations if v.rule == "partner.rural_has_urban"}
         coverage_check = share_check(profile, "partner.rural_has_urban", "有城镇结对的乡村学校",
                                      sum(1 for m in rural if m.school_id not in partnered), len(rural))
         quotas = tuple(rows_by_cluster.get(c.id.hex, []) or rows_by_cluster.get(str(c.id), []))
         assisted_members = [m for m in members if not m.is_lead]
-        assisted = tuple(school_value_added(m.name, quality[m.school_id].get(year - 1, {}),
-                                            quality[m.school_id].get(year, {})) for m in assisted_members)
-        table = {m.name: {ind: (quality[m.school_id].get(year - 1, {}).get(ind),
-                                quality[m.school_id].get(year, {}).get(ind))
-                          for ind in sorted(set(quality[m.school_id].get(year - 1, {}))
-                                            | set(quality[m.school_id].get(year, {})))}
-                 for m in assisted_members}
-        violations = tuple(v for v in check.violations
-                           if v.subject_id == c.id or (v.subject_kind == "school" and v.subject_id in ids))
+        no_figures: dict[int, dict[str, float]] = {}
+        assisted = tuple(school_value_added(m.name, quality.get(m.school_id, no_figures).get(year - 1, {}),
+                                            quality.get(m.school_id, no_figures).get(year, {}))
+                         for m in assisted_members)
+        table = {}
+        for m in assisted_members:
+            before = quality.get(m.school_id, no_figures).get(year - 1, {})
+            after = quality.get(m.school_id, no_figures).get(year, {})
+            table[m.name] = {ind: (before.get(ind), after.get(ind)) for ind in sorted(set(before) | set(after))}
+        own = list(violations_of.get(c.id, ()))
+        for school_id in ids:
+            own += [(i, v) for i, v in violations_of.get(school_id, ()) if v.subject_kind == "school"]
+        violations = tuple(v for _i, v in sorted(own, key=lambda iv: iv[0]))
         evaluation = evaluate(EvaluationInput(c.name, coverage_check, exchange_check, backbone_check,
                                               sum(1 for r in quotas if r.met), len(quotas), assisted), profile)
         result.append(ClusterYear(c.id, c.name, c.kind, c.area, tuple(members), fig, exchange_check,
                                   backbone_check, coverage_check, quotas, assisted, table, violations, evaluation))
 
-    scope_ids = {m.school_id for c in result for m in c.members} if cluster else None
-    county_fig = exchange_figures(scope_ids)
-    county_exchange_check, county_backbone_check = checks(county_fig)
-    assisted_ids = {m.school_id for c in result for m in c.members if not m.is_lead}
-    trend: dict[str, dict[int, float]] = defaultdict(dict)
-    for y in range(year - 4, year + 1):
-        sums: dict[str, list[float]] = defaultdict(list)
-        for school_id in assisted_ids:
-            for ind, value in quality[school_id].get(y, {}).items():
-                sums[ind].append(value)
-        for ind, values in sums.items():
-            trend[ind][y] = sum(values) / len(values)
-    rows = all_rows if cluster is None else tuple(r for c in result for r in c.quotas)
-    return AnnualData(year, first, last, checked_on, bureau_name(store), profile, tuple(result), check,
-                      county_fig, county_exchange_check, county_backbone_check, rows, dict(trend), cluster)
+    county_fig = exchange_figures(None)
+    county_exchange_check, county_backbone_check = _checks(profile, county_fig)
+    return _CountyYear(first, last, checked_on, bureau_name(store), profile, check, tuple(result), county_fig,
+                       county_exchange_check, county_backbone_check, all_rows,
+                       {k: dict(v) for k, v in quality.items()})

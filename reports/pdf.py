@@ -11,8 +11,8 @@ What the machinery guarantees:
 - fonts: only the bundled Noto Sans SC / Noto Serif SC, embedded as subsets (pages start
   in Noto Sans SC, so not even Helvetica is referenced); text is extractable;
 - a cover page (bureau, title, date) without header or footer, then a table of contents
-  (``TableOfContents`` filled by :meth:`ReportDocument.afterFlowable`; ``multiBuild`` runs
-  the passes), a running header with the document title and "第 N 页 / 共 M 页" in the
+  (its entries predicted from the story's headings, so one layout pass suffices; the page
+  numbers, known once laid out, are drawn when the file is saved), a running header with the document title and "第 N 页 / 共 M 页" in the
   footer (the total is known only at the end, so pages are held back by
   :class:`_NumberedCanvas` and stamped when the file is saved);
 - tables repeat their header row on every page (``repeatRows=1``), wrap long text in
@@ -30,6 +30,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
+from ast import literal_eval
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -60,9 +61,17 @@ from reportlab.platypus import (
     Table,
     TableStyle,
 )
-from reportlab.platypus.tableofcontents import TableOfContents
+from reportlab.platypus.tableofcontents import TableOfContents, drawPageNumbers
 
-from reports.fonts import SANS, SANS_BOLD, SERIF, SERIF_BOLD, canvas_kwargs, cjk_style, register_fonts
+from reports.fonts import (
+    SANS,
+    SANS_BOLD,
+    SERIF,
+    SERIF_BOLD,
+    canvas_kwargs,
+    cjk_style,
+    register_fonts,
+)
 
 __all__ = [
     "Col",
@@ -214,15 +223,31 @@ class _NumberedCanvas(Canvas):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._held: list[dict[str, Any]] = []
+        #: Drawing put off until the file is saved (table of contents page numbers), this page.
+        self._later: list[Callable[[Canvas], None]] = []
+        #: Bookmark key → page number, for the put-off table of contents entries (filled in
+        #: place before :meth:`save`: every held page state refers to this dict).
+        self.toc_pages: dict[str, int] = {}
 
-    def showPage(self) -> None:  # noqa: N802 - reportlab's name
+    def later(self, draw: Callable[[Canvas], None]) -> None:
+        """Draw on the current page when the file is saved (when all page numbers are known)."""
+        self._later.append(draw)
+
+    def showPage(self) -> None:
         self._held.append(dict(self.__dict__))
+        self._later = []
         self._startPage()
 
     def save(self) -> None:
         total = len(self._held)
+        # Links drawn now must not reuse the annotation numbers of later pages.
+        annotations = self._annotationCount
         for state in self._held:
             self.__dict__.update(state)
+            self._annotationCount = annotations
+            for draw in reversed(self._later):  # last first: each inserts into the content
+                draw(self)
+            annotations = self._annotationCount
             if self._pageNumber not in self.skip:
                 self._stamp(total)
             Canvas.showPage(self)
@@ -278,7 +303,7 @@ class ReportDocument(BaseDocTemplate):
             templates.insert(0, PageTemplate(id="cover", frames=[frame]))
         self.addPageTemplates(templates)
 
-    def afterFlowable(self, flowable: Flowable) -> None:  # noqa: N802 - reportlab's name
+    def afterFlowable(self, flowable: Flowable) -> None:
         if not isinstance(flowable, Paragraph):
             return
         name = flowable.style.name
@@ -290,14 +315,25 @@ class ReportDocument(BaseDocTemplate):
         key = f"h{self._heading_seq}"
         self.canv.bookmarkPage(key)
         self.canv.addOutlineEntry(text, key, level=level, closed=level > 0)
-        self.notify("TOCEntry", (level, text, self.page, key))
+        # The table of contents lays the text out as Paragraph markup again: escape it.
+        entry = (level, esc(text), self.page, key)
+        self._headings_seen.append(entry)
+        self.notify("TOCEntry", entry)
 
-    def handle_documentBegin(self) -> None:  # noqa: N802 - reportlab's name
+    def handle_documentBegin(self) -> None:
         self._heading_seq = 0
+        self._headings_seen = []
         super().handle_documentBegin()
 
     def build_story(self, story: list[Flowable]) -> int:
-        """Lay out ``story`` (as many passes as the table of contents needs); returns the page count."""
+        """Lay out ``story`` and write the file; returns the page count.
+
+        One layout pass: the table of contents is laid out with its entries predicted from
+        the story's headings (the page numbers do not change its height: they are drawn in
+        the space after each entry), and the numbers are drawn when the file is saved. If
+        the headings laid out differ from the prediction, reportlab's ``multiBuild`` runs
+        the usual passes instead.
+        """
         title = self.info.title
         skip = frozenset({1}) if self.cover_page else frozenset()
 
@@ -305,8 +341,93 @@ class ReportDocument(BaseDocTemplate):
             doc_title = title
 
         _Canvas.skip = skip
+        tocs = [f for f in story if isinstance(f, TableOfContents)]
+        if not tocs or (len(tocs) == 1 and isinstance(tocs[0], _Contents)):
+            predicted = _headings(story)
+            if tocs:
+                tocs[0].predict(predicted)
+            self._doSave = 0
+            edits: list[tuple[Any, ...]] = []  # flags reportlab leaves on flowables (_postponed)
+            self._multiBuildEdits = edits.append
+            try:
+                self.build(story[:], canvasmaker=_Canvas)
+            finally:
+                del self._multiBuildEdits
+                for edit in edits:
+                    edit[0](*edit[1:])
+            seen = [(level, text, key) for level, text, _page, key in self._headings_seen]
+            if not tocs or seen == predicted:
+                self.canv.toc_pages.update((key, page) for _level, _text, page, key in self._headings_seen)
+                self.canv.save()
+                return int(self.page)
+            tocs[0].predict(None)
         self.multiBuild(story, canvasmaker=_Canvas, maxPasses=6)
         return int(self.page)
+
+
+def _headings(flowables: Iterable[Flowable]) -> list[tuple[int, str, str]]:
+    """(level, escaped text, bookmark key) of the h1/h2 headings in layout order, as
+    :meth:`ReportDocument.afterFlowable` will number them."""
+    found: list[tuple[int, str]] = []
+
+    def scan(items: Iterable[Flowable]) -> None:
+        for f in items:
+            if isinstance(f, Paragraph) and f.style.name in ("h1", "h2"):
+                found.append((0 if f.style.name == "h1" else 1, esc(f.getPlainText())))
+            elif isinstance(f, KeepTogether):
+                scan(f._content)
+
+    scan(flowables)
+    return [(level, text, f"h{i}") for i, (level, text) in enumerate(found, start=1)]
+
+
+class _Contents(TableOfContents):
+    """A table of contents that can be laid out in one pass.
+
+    Given the entries beforehand (:meth:`predict`), it lays them out at once and asks the
+    canvas to draw the dots and page numbers when the file is saved; without them it is
+    reportlab's ``TableOfContents`` (filled over ``multiBuild`` passes).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._predicted = False
+
+    def predict(self, entries: Sequence[tuple[int, str, str]] | None) -> None:
+        self._predicted = entries is not None
+        self._lastEntries = [(level, text, 0, key) for level, text, key in entries or ()]
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        size = super().wrap(availWidth, availHeight)
+        if self._predicted:
+            self.canv.setNamedCB("drawTOCEntryEnd", self._entry_end_later(availWidth, availHeight))
+        return size
+
+    def _entry_end_later(self, width: float, height: float) -> Callable[[Any, str, str], None]:
+        def entry_end(canvas: Any, _kind: str, label: str) -> None:
+            parts = label.split(",")
+            level, key = int(parts[1]), literal_eval(parts[2])
+            x, y = canvas._curr_tx_info["cur_x"], canvas._curr_tx_info["cur_y"]
+            matrix = canvas._currentMatrix
+            style = self.getLevelStyle(level)
+            dot = " . " if 0 <= self.dotsMinLevel <= level else ""
+
+            index = len(canvas._code)
+
+            def draw(c: Any) -> None:
+                # Drawn into the page's content where the entry ended, in the graphics state
+                # of that moment: the content stream reads exactly as a second pass's would
+                # (text extraction in stream order sees each number after its entry).
+                page_code, page_matrix = c._code, c._currentMatrix
+                c._code, c._currentMatrix = [], matrix
+                c._curr_tx_info = {"cur_x": x, "cur_y": y}
+                drawPageNumbers(c, style, [(c.toc_pages[key], key)], width, height, dot)
+                page_code[index:index] = c._code
+                c._code, c._currentMatrix = page_code, page_matrix
+
+            canvas.later(draw)
+
+        return entry_end
 
 
 def build_pdf(
@@ -340,7 +461,7 @@ def cover(info: DocInfo, *, landscape: bool = False) -> list[Flowable]:
 def contents() -> list[Flowable]:
     """A 目录 page (filled on the second layout pass)."""
     st = styles()
-    toc = TableOfContents()
+    toc = _Contents()
     toc.levelStyles = [st["toc1"], st["toc2"]]
     toc.dotsMinLevel = 0
     # Without a FONTNAME the inner table selects reportlab's default (non-embedded) Helvetica.

@@ -90,7 +90,8 @@ def register_fonts() -> None:
     """Register the bundled fonts with reportlab (safe to call repeatedly).
 
     Registers ``SANS``, ``SANS_BOLD``, ``SERIF`` and ``SERIF_BOLD`` plus the
-    families ``SANS`` and ``SERIF`` so that ``<b>`` works in Paragraphs.
+    families ``SANS`` and ``SERIF`` so that ``<b>`` works in Paragraphs. The files are
+    read when a face is first used (see :class:`_LazyTTFont`), so this is cheap.
 
     Raises:
         FileNotFoundError: a required font file is missing.
@@ -112,7 +113,7 @@ def register_fonts() -> None:
                     "the installation is incomplete"
                 )
             if name not in pdfmetrics.getRegisteredFontNames():
-                pdfmetrics.registerFont(TTFont(name, str(path)))
+                _register_lazily(_LazyTTFont(name, str(path)))
         serif_bold = SERIF_BOLD if SERIF_BOLD in pdfmetrics.getRegisteredFontNames() else SERIF
         pdfmetrics.registerFontFamily(
             SANS, normal=SANS, bold=SANS_BOLD, italic=SANS, boldItalic=SANS_BOLD
@@ -121,6 +122,42 @@ def register_fonts() -> None:
             SERIF, normal=SERIF, bold=serif_bold, italic=SERIF, boldItalic=serif_bold
         )
         _registered = True
+
+
+class _LazyTTFont(TTFont):
+    """A ``TTFont`` that reads its file when first used, not when registered.
+
+    Parsing one of the bundled files (cmap and widths of ~30,000 glyphs) takes a good
+    tenth of a second; a document that uses only the sans faces never pays for the serif
+    ones. Any instance attribute (``face``, ``encoding``, ``state``…) is missing until the
+    file is read, so the first access of one — a string width, embedding the subset —
+    loads it (once, under a lock; the loaded font's attributes arrive in one update).
+    """
+
+    def __init__(self, name: str, filename: str) -> None:  # the file is read in __getattr__
+        self.__dict__["fontName"] = name
+        self.__dict__["_lazy_file"] = filename
+
+    def __getattr__(self, attr: str) -> object:
+        if attr.startswith("__") or "_lazy_file" not in self.__dict__:
+            raise AttributeError(attr)
+        with _load_lock:
+            filename = self.__dict__.get("_lazy_file")
+            if filename is not None:
+                loaded = TTFont(self.fontName, filename)
+                self.__dict__.update(loaded.__dict__)
+                del self.__dict__["_lazy_file"]
+        return getattr(self, attr)
+
+
+_load_lock = threading.Lock()
+
+
+def _register_lazily(font: _LazyTTFont) -> None:
+    """What ``pdfmetrics.registerFont`` does for a TrueType font, minus reading the file to
+    learn its face name (used there only to refuse a second registration of one file)."""
+    pdfmetrics._fonts[font.fontName] = font
+    pdfmetrics.registerFontFamily(font.fontName)
 
 
 def cjk_style(

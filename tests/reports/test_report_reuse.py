@@ -122,3 +122,20 @@ def test_annual_data_is_shared_until_a_write(demo_store) -> None:
     assert after == old.value + 7.5
     assert changed.clusters[0].quality != chosen.quality
     assert annual_data(demo_store, profile, 2025).clusters is not first.clusters
+
+
+def test_fonts_are_read_on_first_use() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    from reports.fonts import _LazyTTFont, fonts_dir
+
+    path = str(fonts_dir() / "NotoSansSC-Regular.ttf")
+    lazy = _LazyTTFont("LazyProbe", path)
+    assert "_lazy_file" in lazy.__dict__ and "face" not in lazy.__dict__  # nothing read yet
+    text = "张三丰 Ⅻ № 教共体 A&B"
+    with ThreadPoolExecutor(8) as pool:  # first use from several threads at once
+        widths = set(pool.map(lambda _i: lazy.stringWidth(text, 10), range(8)))
+    assert widths == {TTFont("EagerProbe", path).stringWidth(text, 10)}
+    assert "_lazy_file" not in lazy.__dict__ and lazy.face.name == b"NotoSansSC-Regular"

@@ -262,7 +262,10 @@ class Visit(Entity):
     """One assistance activity (帮扶活动) at a host school."""
 
     __tablename__ = "visit"
-    __table_args__ = (CheckConstraint("lessons >= 0", name="lessons_non_negative"),)
+    __table_args__ = (
+        CheckConstraint("lessons >= 0", name="lessons_non_negative"),
+        Index("ix_visit_updated_at", "updated_at"),  # staleness signature of the tallies
+    )
 
     date: Mapped[dt.date] = mapped_column(Date, index=True)
     host_school_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("school.id"), index=True)
@@ -281,6 +284,10 @@ class VisitParticipant(Entity):
     """A visitor of an activity; linked to a teacher record when one exists."""
 
     __tablename__ = "visit_participant"
+    __table_args__ = (
+        Index("ix_visit_participant_name", "name"),  # re-tallying one person (db.visit_tallies)
+        Index("ix_visit_participant_updated_at", "updated_at"),  # staleness signature of the tallies
+    )
 
     visit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("visit.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(64))
@@ -292,6 +299,67 @@ class VisitParticipant(Entity):
     lessons: Mapped[int | None] = mapped_column(Integer)
 
     visit: Mapped[Visit] = relationship(back_populates="participants")
+
+
+class VisitTally(Base):
+    """Derived data: activities per visitor entry, host school, type and semester (``ActivityTally``).
+
+    Nothing here is entered by anyone; every row can be recomputed from ``visit`` and
+    ``visit_participant`` (``db.visit_tallies``). It exists because grouping 200,000
+    activities in SQL takes seconds, while the quota dashboard must answer in under one.
+    Writes of activities keep it current in their own transaction; a semester whose
+    :class:`VisitTallyPeriod` signature no longer matches the visit tables (a bulk load) is
+    rebuilt on its next read. Not audited: it records no decision, only a count.
+    """
+
+    __tablename__ = "visit_tally"
+    __table_args__ = (Index("ix_visit_tally_semester_name", "semester", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    semester: Mapped[str] = mapped_column(String(8))  # "2025-1"
+    name: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    home_school_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    teacher_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    host_school_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # None: a type no rule of the role counts
+    activity_type: Mapped[str | None] = mapped_column(String(16))
+    activities: Mapped[int] = mapped_column(Integer)
+    lessons: Mapped[int] = mapped_column(Integer)
+    first_on: Mapped[dt.date] = mapped_column(Date)  # earliest of these activities
+
+
+class VisitSchoolTally(Base):
+    """Derived data: activities per pairing rule, sending school, host school and semester
+    (``SchoolTally``); kept like :class:`VisitTally`."""
+
+    __tablename__ = "visit_school_tally"
+    __table_args__ = (Index("ix_visit_school_tally_semester", "semester", "rule"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    rule: Mapped[str] = mapped_column(String(64))
+    semester: Mapped[str] = mapped_column(String(8))
+    home_school_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    host_school_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    activities: Mapped[int] = mapped_column(Integer)
+    lessons: Mapped[int] = mapped_column(Integer)
+
+
+class VisitTallyPeriod(Base):
+    """Derived data: which semesters :class:`VisitTally` holds, for which tally spec (the
+    profile's counted roles and types), and the visit tables' signature they were current
+    at (row counts and latest ``updated_at``). A mismatch means: rebuild before reading."""
+
+    __tablename__ = "visit_tally_period"
+
+    semester: Mapped[str] = mapped_column(String(8), primary_key=True)
+    first_on: Mapped[dt.date] = mapped_column(Date)
+    last_on: Mapped[dt.date] = mapped_column(Date)
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+    visit_rows: Mapped[int] = mapped_column(Integer)  # signature: rows in ``visit`` …
+    participant_rows: Mapped[int] = mapped_column(Integer)  # … in ``visit_participant`` …
+    visit_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)  # … and their latest updated_at
+    participant_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    built_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class Attachment(Entity):

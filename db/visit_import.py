@@ -32,6 +32,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, select
 
+from db import visit_tallies
 from db.importing import (
     ImportFailed,
     ImportProblem,
@@ -260,7 +261,10 @@ def import_visits(store: Store, path: Path, *, dry_run: bool = False) -> VisitIm
         return result
 
     visit_table, people_table = Visit.__table__, VisitParticipant.__table__
+    touched = [row["id"] for row in new_visits] + [row["b_id"] for row in updates]
+    keep = len(touched) <= visit_tallies.INCREMENTAL_LIMIT  # else: stale, rebuilt on the next read
     with store.bulk("visit", f"导入帮扶活动 {name}：{result.describe()}") as connection:
+        pending = visit_tallies.before_change(connection, [row["b_id"] for row in updates]) if keep else None
         if new_visits:
             connection.execute(visit_table.insert(), new_visits)
         if new_people:
@@ -272,6 +276,7 @@ def import_visits(store: Store, path: Path, *, dry_run: bool = False) -> VisitIm
                     lessons=bindparam("b_lessons"), summary=bindparam("b_summary"), updated_at=bindparam("b_now")),
                 updates,
             )
+        visit_tallies.after_change(connection, pending, touched)  # every extended activity is in updates
     return result
 
 

@@ -19,7 +19,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Date, String, and_, case, func, literal, or_, select, type_coerce
+from sqlalchemy import Date, String, func, or_, select, type_coerce
 
 from db.engine import StoreError
 from db.models import (
@@ -35,6 +35,8 @@ from db.models import (
     VisitParticipant,
 )
 from db.store import Store
+from db.visit_tallies import Period, _records, read_tallies
+from db.visit_tallies import compute_tallies as _compute
 from policy import vocab
 from policy.calendar import Semester, school_year_bounds, semester_bounds, semester_of
 from policy.profile import Profile
@@ -92,72 +94,34 @@ class QuotaInputs:
     school_codes: dict[str, str]
 
 
+def tally_periods(profile: Profile, school_year: int) -> list[Period]:
+    """The two semesters of a school year as the tallies group them (contiguous, profile dates)."""
+    first, last = school_year_bounds(school_year, profile.calendar)
+    second, _ = semester_bounds(Semester(school_year, 2), profile.calendar)
+    return [Period(f"{school_year}-1", first, second - dt.timedelta(days=1)), Period(f"{school_year}-2", second, last)]
+
+
 def load_tallies(
     store: Store, profile: Profile, school_year: int, spec: TallySpec | None = None,
 ) -> tuple[list[ActivityTally], list[SchoolTally]]:
-    """A school year's activities grouped for the quota table, in SQL (see ``policy.quotas``).
+    """A school year's activities grouped for the quota table (see ``policy.quotas``).
 
-    One grouped select over visitors joined to their activities gives the person tallies:
-    only roles some person rule counts, with host school and type kept only where the role's
-    rules count the type (otherwise NULL, so a person's other activities collapse into one
-    row per semester that only says they appeared). One grouped select per pairing rule gives
-    the school tallies, an activity counted once per sending school.
+    Read from the stored tallies (``db.visit_tallies``: rebuilt first where a bulk load or
+    another profile made them stale). Person tallies cover only roles some person rule
+    counts, with host school and type kept only where the role's rules count the type
+    (otherwise NULL, so a person's other activities collapse into one row per semester that
+    only says they appeared); school tallies count an activity once per sending school.
     """
-    spec = spec or tally_spec(profile)
-    first, last = school_year_bounds(school_year, profile.calendar)
-    second, _ = semester_bounds(Semester(school_year, 2), profile.calendar)
-    v, p = Visit.__table__.c, VisitParticipant.__table__.c
-    semester = case((v.date >= second, literal(f"{school_year}-2")), else_=literal(f"{school_year}-1"))
-    amount = func.coalesce(p.lessons, v.lessons, 0)
-    joined = VisitParticipant.__table__.join(Visit.__table__, v.id == p.visit_id)
-    in_year = and_(v.date >= first, v.date <= last)
-    tallies: list[ActivityTally] = []
-    school_tallies: list[SchoolTally] = []
-    dates: dict[Any, dt.date] = {}
-    ids: dict[Any, str | None] = {None: None}
+    return read_tallies(store.engine, spec or tally_spec(profile), tally_periods(profile, school_year))
 
-    def hexed(value: Any) -> str | None:
-        found = ids.get(value, "")
-        if found == "":
-            found = ids[value] = hex_id(value)
-        return found
 
+def compute_tallies(
+    store: Store, profile: Profile, school_year: int, spec: TallySpec | None = None,
+) -> tuple[list[ActivityTally], list[SchoolTally]]:
+    """The same tallies grouped straight from the visit tables (slow; for checks)."""
     with store.engine.connect() as connection:
-        if spec.roles:
-            counted = or_(*(and_(p.role == role, v.activity_type.in_(sorted(types)))
-                            for role, types in sorted(spec.counted.items()) if types))
-            host = case((counted, type_coerce(v.host_school_id, String)), else_=None)
-            kind = case((counted, v.activity_type), else_=None)
-            query = (
-                select(semester, p.name, p.role, type_coerce(p.home_school_id, String), type_coerce(p.teacher_id, String),
-                       host, kind, func.count(), func.sum(amount), type_coerce(func.min(v.date), String))
-                .select_from(joined)
-                .where(in_year, p.role.in_(sorted(spec.roles)))
-                .group_by(semester, p.name, p.role, p.home_school_id, p.teacher_id, host, kind)
-            )
-            for code, name, role, home, teacher, host_id, kind_, count, lessons, day in connection.execute(query):
-                tallies.append(ActivityTally(code, name, role, hexed(home), hexed(teacher), hexed(host_id), kind_,
-                                             count, lessons or 0, _date(day, dates)))
-        for rule_id, roles, types in spec.school_rules:
-            conditions = [in_year, v.activity_type.in_(sorted(types)), p.home_school_id.is_not(None)]
-            if roles is not None:
-                conditions.append(p.role.in_(sorted(roles)))
-            per_visit = (
-                select(p.home_school_id.label("home"), v.host_school_id.label("host"), semester.label("semester"),
-                       func.max(amount).label("amount"))
-                .select_from(joined).where(*conditions)
-                .group_by(v.id, p.home_school_id, v.host_school_id, semester)
-                .subquery()
-            )
-            query = (
-                select(per_visit.c.semester, type_coerce(per_visit.c.home, String), type_coerce(per_visit.c.host, String),
-                       func.count(), func.sum(per_visit.c.amount))
-                .group_by(per_visit.c.semester, per_visit.c.home, per_visit.c.host)
-            )
-            for code, home, host_id, count, lessons in connection.execute(query):
-                school_tallies.append(SchoolTally(rule_id, code, hexed(home) or "", hexed(host_id) or "",
-                                                  count, lessons or 0))
-    return tallies, school_tallies
+        people, schools = _compute(connection, spec or tally_spec(profile), tally_periods(profile, school_year))
+    return _records(people, schools)
 
 
 def load_visits(store: Store, first: dt.date, last: dt.date, hosts: set[str] | None = None) -> list[VisitRec]:

@@ -86,6 +86,48 @@ def upgrade() -> None:
     with op.batch_alter_table('teacher', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_teacher_name'), ['name'], unique=False)
 
+    op.create_table('visit_school_tally',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('rule', sa.String(length=64), nullable=False),
+    sa.Column('semester', sa.String(length=8), nullable=False),
+    sa.Column('home_school_id', sa.Uuid(), nullable=False),
+    sa.Column('host_school_id', sa.Uuid(), nullable=False),
+    sa.Column('activities', sa.Integer(), nullable=False),
+    sa.Column('lessons', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_visit_school_tally'))
+    )
+    with op.batch_alter_table('visit_school_tally', schema=None) as batch_op:
+        batch_op.create_index('ix_visit_school_tally_semester', ['semester', 'rule'], unique=False)
+
+    op.create_table('visit_tally',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('semester', sa.String(length=8), nullable=False),
+    sa.Column('name', sa.String(length=64), nullable=False),
+    sa.Column('role', sa.String(length=16), nullable=False),
+    sa.Column('home_school_id', sa.Uuid(), nullable=True),
+    sa.Column('teacher_id', sa.Uuid(), nullable=True),
+    sa.Column('host_school_id', sa.Uuid(), nullable=True),
+    sa.Column('activity_type', sa.String(length=16), nullable=True),
+    sa.Column('activities', sa.Integer(), nullable=False),
+    sa.Column('lessons', sa.Integer(), nullable=False),
+    sa.Column('first_on', sa.Date(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_visit_tally'))
+    )
+    with op.batch_alter_table('visit_tally', schema=None) as batch_op:
+        batch_op.create_index('ix_visit_tally_semester_name', ['semester', 'name'], unique=False)
+
+    op.create_table('visit_tally_period',
+    sa.Column('semester', sa.String(length=8), nullable=False),
+    sa.Column('first_on', sa.Date(), nullable=False),
+    sa.Column('last_on', sa.Date(), nullable=False),
+    sa.Column('spec', sa.JSON(), nullable=False),
+    sa.Column('visit_rows', sa.Integer(), nullable=False),
+    sa.Column('participant_rows', sa.Integer(), nullable=False),
+    sa.Column('visit_changed_at', sa.DateTime(), nullable=True),
+    sa.Column('participant_changed_at', sa.DateTime(), nullable=True),
+    sa.Column('built_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('semester', name=op.f('pk_visit_tally_period'))
+    )
     op.create_table('waiver',
     sa.Column('rule', sa.String(length=64), nullable=False),
     sa.Column('subject_kind', sa.Enum('cluster', 'school', name='waiver_subject', native_enum=False, create_constraint=True, length=16), nullable=False),
@@ -248,6 +290,7 @@ def upgrade() -> None:
     with op.batch_alter_table('visit', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_visit_date'), ['date'], unique=False)
         batch_op.create_index(batch_op.f('ix_visit_host_school_id'), ['host_school_id'], unique=False)
+        batch_op.create_index('ix_visit_updated_at', ['updated_at'], unique=False)
 
     op.create_table('agreement',
     sa.Column('cluster_id', sa.Uuid(), nullable=False),
@@ -377,7 +420,9 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_visit_participant'))
     )
     with op.batch_alter_table('visit_participant', schema=None) as batch_op:
+        batch_op.create_index('ix_visit_participant_name', ['name'], unique=False)
         batch_op.create_index(batch_op.f('ix_visit_participant_teacher_id'), ['teacher_id'], unique=False)
+        batch_op.create_index('ix_visit_participant_updated_at', ['updated_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_visit_participant_visit_id'), ['visit_id'], unique=False)
 
     op.create_table('agreement_party',
@@ -425,7 +470,9 @@ def downgrade() -> None:
     op.drop_table('agreement_party')
     with op.batch_alter_table('visit_participant', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_visit_participant_visit_id'))
+        batch_op.drop_index('ix_visit_participant_updated_at')
         batch_op.drop_index(batch_op.f('ix_visit_participant_teacher_id'))
+        batch_op.drop_index('ix_visit_participant_name')
 
     op.drop_table('visit_participant')
     op.drop_table('semester_summary')
@@ -451,6 +498,7 @@ def downgrade() -> None:
 
     op.drop_table('agreement')
     with op.batch_alter_table('visit', schema=None) as batch_op:
+        batch_op.drop_index('ix_visit_updated_at')
         batch_op.drop_index(batch_op.f('ix_visit_host_school_id'))
         batch_op.drop_index(batch_op.f('ix_visit_date'))
 
@@ -481,6 +529,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_waiver_subject_id'))
 
     op.drop_table('waiver')
+    op.drop_table('visit_tally_period')
+    with op.batch_alter_table('visit_tally', schema=None) as batch_op:
+        batch_op.drop_index('ix_visit_tally_semester_name')
+
+    op.drop_table('visit_tally')
+    with op.batch_alter_table('visit_school_tally', schema=None) as batch_op:
+        batch_op.drop_index('ix_visit_school_tally_semester')
+
+    op.drop_table('visit_school_tally')
     with op.batch_alter_table('teacher', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_teacher_name'))
 

@@ -22,14 +22,21 @@ N_bb − required backbone), which are plain arc capacities; each bound also has
 overflow arc with a large cost, so a plan always exists and the overflow says how far a
 rule is missed. Rule 1 is a large cost on a mandatory teacher's "stays" arc. Penalties
 are ordered mandatory > backbone > total > distance, and each exceeds every cost the
-cheaper tiers can add, so the optimum meets as many rules as can be met, in that order,
-and then travels least. OR-Tools ``SimpleMinCostFlow`` solves it exactly; each teacher
-keeps its :data:`MAX_DESTINATIONS` cheapest destinations (the rest are never better).
-With rule 4 the stay bounds cross (school and backbone), which a flow cannot express,
-so the same model goes to SciPy's MILP (HiGHS). Never a greedy.
+cheaper tiers can add (see :func:`_penalties`), so the optimum meets as many rules as can
+be met, in that order, and then travels least. OR-Tools ``SimpleMinCostFlow`` solves it
+exactly over the *full* graph — every allowed destination of every teacher, teachers of
+one school and subject sharing one hub node (:class:`_Flow`). ``max_destinations`` can
+prune each teacher to its nearest destinations; ``Plan.pruned`` then says the optimum is
+only that smaller graph's (at city scale 30 destinations left 132 more mandatory teachers
+unplaced than the full graph). With rule 4 the stay bounds cross (school and backbone),
+which a flow cannot express, so the same model goes to SciPy's MILP (HiGHS), pruned to
+:data:`MAX_DESTINATIONS` to stay small. Never a greedy.
 
 When backbone share is counted on moves, the required backbone depends on the number of
-moves; the solve is repeated with the new requirement until it stops changing.
+moves: the plan is the optimum at the least floor F its own moves justify
+(F ≥ ceil(share × moves)). :func:`_least_floor` finds that floor with usually two flow
+solves (a max-flow lower bound on the moves, then one jump justified by the parametric
+flow's unit steps, checked); the MILP path raises the floor step by step.
 """
 
 from __future__ import annotations
@@ -47,7 +54,7 @@ from policy.eligibility import MANDATORY, EligibilityEntry, EligibilityResult, a
 from policy.errors import PolicyError
 from policy.profile import Profile
 
-MAX_DESTINATIONS = 30
+MAX_DESTINATIONS = 30  # per teacher, for the MILP (and for max_destinations if asked)
 UNKNOWN_DISTANCE_KM = 30.0  # assumed when a school has no coordinates
 OTHER_CLUSTER_KM = 20.0  # leaving one's own cluster costs as much as 20 km more
 COST_PER_KM = 10  # integer costs in units of 100 m
@@ -120,6 +127,9 @@ class Plan:
     end: object = None
     stays: list[EligibilityEntry] = field(default_factory=list)
     pins: dict[Hashable, str | None] = field(default_factory=dict)
+    # True when teachers kept only their cheapest destinations: ``optimal`` then holds for
+    # that smaller graph, not necessarily for the full problem.
+    pruned: bool = False
 
     @property
     def backbone_moves(self) -> int:
@@ -251,6 +261,7 @@ class _Model:
     arcs: list[_Options]  # per teacher: its cheapest allowed destinations
     pinned_to: dict[int, str]
     pinned_stay: set[int]
+    pruned: bool = False  # some teacher lost destinations to ``max_destinations``
 
 
 def plan_exchanges(
@@ -260,7 +271,7 @@ def plan_exchanges(
     needs: Mapping[tuple[str, str], int] | None = None,
     pins: Mapping[Hashable, str | None] | None = None,
     *,
-    max_destinations: int = MAX_DESTINATIONS,
+    max_destinations: int | None = None,
     progress: Callable[[int, str], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> Plan:
@@ -300,8 +311,6 @@ def plan_exchanges(
     needs_source = "table" if not derived else "ratio" if not table else "table+ratio"
     report(10, "建立模型")
     check()
-    model = _build(entries, schools, needs, pins, max_destinations)
-    check()
     required_moves = math.ceil(min_share * base - 1e-9)
     if denominator == "eligible":
         required_backbone = math.ceil(backbone_share * base - 1e-9)
@@ -314,35 +323,53 @@ def plan_exchanges(
             if e.school in schools and tier(schools[e.school]) > 0:
                 counts[e.school] = counts.get(e.school, 0) + 1
         school_floors = {code: math.ceil(min_share * n - 1e-9) for code, n in counts.items()}
+    if max_destinations is None and school_floors:
+        max_destinations = MAX_DESTINATIONS  # the MILP has a variable per teacher and destination
+    model = _build(entries, schools, needs, pins, max_destinations)
+    check()
 
     solver = "OR-Tools SimpleMinCostFlow" if not school_floors else "SciPy milp (HiGHS)"
-    network = _Flow(model) if not school_floors else None
-    def solve(backbone_floor: int) -> tuple[Chosen, bool]:
-        check()
-        if school_floors:
-            return _solve_milp(model, required_moves, backbone_floor, school_floors)
-        assert network is not None
-        return network.solve(required_moves, backbone_floor), True
-
-    def backbone_of(chosen: Chosen) -> int:
-        return sum(1 for i, c in enumerate(chosen) if c is not None and model.entries[i].backbone)
-
+    if model.pruned:
+        solver += f"，每人保留最近的 {max_destinations} 个去向"
     report(30, "求解中")
-    chosen, optimal = solve(required_backbone)
-    if denominator == "moved" and backbone_share:
-        # The floor depends on the moves it causes. Moves never shrink as the floor rises,
-        # so raising the floor to ceil(share × moves) until it holds reaches the smallest
-        # floor that the resulting plan satisfies (the least fixed point).
-        for _round in range(12):
-            moved = sum(1 for c in chosen if c is not None)
-            needed = math.ceil(backbone_share * max(moved, required_moves) - 1e-9)
-            if needed <= required_backbone:
-                break
-            required_backbone = needed
-            report(min(85, 40 + 5 * _round), "求解中")
-            chosen, optimal = solve(required_backbone)
+    settles = denominator == "moved" and bool(backbone_share)
+    if not school_floors:
+        network = _Flow(model)
+
+        def flow_moves(floor: int) -> int:
+            check()
+            return network.solve(required_moves, floor)
+
+        if settles:
+            # Every optimal plan moves the pinned teachers and the most mandatory ones that
+            # can be placed: a lower bound on the moves, hence on the floor.
+            lowest = network.mandatory_reach() + len(model.pinned_to)
+            start_floor = max(required_backbone, _need(backbone_share, lowest, required_moves))
+            ceiling = max(start_floor, _need(backbone_share, len(entries), required_moves))
+            required_backbone, optimal = _least_floor(flow_moves, start_floor, backbone_share, required_moves,
+                                                      ceiling, lambda k: report(min(85, 40 + 15 * k), "求解中"))
+            if network.floor != required_backbone:
+                flow_moves(required_backbone)
         else:
-            optimal = False  # did not settle: the plan is not proven optimal
+            flow_moves(required_backbone)
+            optimal = True
+        chosen = network.chosen()
+    else:
+        chosen, optimal = _solve_milp(model, required_moves, required_backbone, school_floors)
+        if settles:
+            # The floor depends on the moves it causes; raise it to ceil(share × moves) until
+            # it holds (the least fixed point, see :func:`_least_floor`).
+            for _round in range(12):
+                moved = sum(1 for c in chosen if c is not None)
+                needed = _need(backbone_share, moved, required_moves)
+                if needed <= required_backbone:
+                    break
+                required_backbone = needed
+                report(min(85, 40 + 5 * _round), "求解中")
+                check()
+                chosen, optimal = _solve_milp(model, required_moves, required_backbone, school_floors)
+            else:
+                optimal = False  # did not settle: the plan is not proven optimal
     report(90, "整理结果")
     start = profile.exchange_reference_date(result.school_year)
     end = add_years(start, int(term)) - dt.timedelta(days=1)
@@ -359,7 +386,7 @@ def plan_exchanges(
         moves.append(Move(entry, code, form, not backbone, km, same, index in model.pinned_to))
     moves.sort(key=lambda m: (m.from_school, m.entry.teacher.id_number))
     plan = Plan(result.school_year, base, moves, max(required_moves, 0), required_backbone, optimal, [],
-                solver, 0.0, needs_source, sum(model.capacity), start, end, stays, pins)
+                solver, 0.0, needs_source, sum(model.capacity), start, end, stays, pins, model.pruned)
     plan.unmet = _unmet(plan, model, profile, school_floors, schools, denominator)
     plan.seconds = time.perf_counter() - started
     report(100, "完成")
@@ -368,7 +395,7 @@ def plan_exchanges(
 
 def _build(entries: list[EligibilityEntry], schools: Mapping[str, PlanSchool],
            needs: Mapping[tuple[str, str], int], pins: Mapping[Hashable, str | None],
-           max_destinations: int) -> _Model:
+           max_destinations: int | None) -> _Model:
     slots = sorted((key for key, n in needs.items() if n > 0 and key[0] in schools))
     capacity = [int(needs[key]) for key in slots]
     slot_index = {key: i for i, key in enumerate(slots)}
@@ -386,7 +413,6 @@ def _build(entries: list[EligibilityEntry], schools: Mapping[str, PlanSchool],
                     capacity[j] -= 1  # the pinned teacher takes one of the school's slots
     receivers = sorted({code for code, _ in slots})
     senders = sorted({e.school for e in entries if e.school in schools})
-    arcs: list[_Options] = []
     if not receivers or not senders:
         return _Model(entries, slots, capacity, [_NO_OPTIONS for _ in entries], pinned_to, pinned_stay)
     receiver_schools = [schools[c] for c in receivers]
@@ -404,10 +430,16 @@ def _build(entries: list[EligibilityEntry], schools: Mapping[str, PlanSchool],
     for a_pos, code in enumerate(senders):
         if code in receiver_pos:
             allowed_matrix[a_pos, receiver_pos[code]] = False
-    same = np.zeros(allowed_matrix.shape, dtype=bool)
-    for a_pos, b_pos in zip(*np.nonzero(allowed_matrix), strict=True):
-        if sender_schools[a_pos].clusters & receiver_schools[b_pos].clusters:
-            same[a_pos, b_pos] = True
+    cluster_ids: dict[Hashable, int] = {}
+    for x in (*sender_schools, *receiver_schools):
+        for c in x.clusters:
+            cluster_ids.setdefault(c, len(cluster_ids))
+    in_send = np.zeros((len(sender_schools), len(cluster_ids)), dtype=np.int32)
+    in_recv = np.zeros((len(receiver_schools), len(cluster_ids)), dtype=np.int32)
+    for rows, group in ((in_send, sender_schools), (in_recv, receiver_schools)):
+        for k, x in enumerate(group):
+            rows[k, [cluster_ids[c] for c in x.clusters]] = 1
+    same = ((in_send @ in_recv.T) > 0) & allowed_matrix  # a shared cluster
     cost = np.where(np.isnan(km), UNKNOWN_DISTANCE_KM, km) + np.where(same, 0.0, OTHER_CLUSTER_KM)
     cost = np.rint(cost * COST_PER_KM).astype(np.int64) + 1
     slot_recv = np.array([receiver_pos[code] for code, _ in slots])
@@ -416,36 +448,55 @@ def _build(entries: list[EligibilityEntry], schools: Mapping[str, PlanSchool],
         by_subject[subject] = np.array([j for j, (_, s) in enumerate(slots) if s == subject])
     by_subject[None] = np.arange(len(slots))  # a teacher with no subject may fill any
     sender_pos = {c: k for k, c in enumerate(senders)}
-    cache: dict[tuple[str, str | None], _Options] = {}
+    keys: list[tuple[str, str | None] | None] = []
+    wanted: dict[str | None, dict[str, None]] = {}  # subject → sending schools, in order
     for i, entry in enumerate(entries):
         if i in pinned_to or i in pinned_stay or entry.school not in schools:
-            arcs.append(_NO_OPTIONS)
+            keys.append(None)
             continue
         key = (entry.school, entry.teacher.subject or None)
-        options = cache.get(key)
-        if options is None:
-            a_pos = sender_pos[entry.school]
-            pool = by_subject.get(key[1], np.zeros(0, dtype=np.int64))
-            pool = pool[allowed_matrix[a_pos, slot_recv[pool]]] if len(pool) else pool
-            if len(pool) > max_destinations:
-                row = cost[a_pos, slot_recv[pool]]
-                keep = np.argpartition(row, max_destinations - 1)[:max_destinations]
-                pool = pool[keep]
-            recv = slot_recv[pool]
-            order = np.argsort(cost[a_pos, recv], kind="stable")
-            pool, recv = pool[order], recv[order]
-            options = _Options(pool.astype(np.int64), cost[a_pos, recv], km[a_pos, recv], same[a_pos, recv])
-            cache[key] = options
-        arcs.append(options)
-    return _Model(entries, slots, capacity, arcs, pinned_to, pinned_stay)
+        keys.append(key)
+        wanted.setdefault(key[1], {})[key[0]] = None
+    # Every (school, subject)'s destinations at once per subject: allowed slots, cheapest
+    # first (ties in slot order), as views into one array per subject.
+    cache: dict[tuple[str, str | None], _Options] = {}
+    pruned = False
+    for subject, codes in wanted.items():
+        pool = by_subject.get(subject, np.zeros(0, dtype=np.int64))
+        rows = np.array([sender_pos[c] for c in codes], dtype=np.int64)
+        recv = slot_recv[pool] if len(pool) else np.zeros(0, dtype=np.int64)
+        r_idx, c_idx = np.nonzero(allowed_matrix[rows][:, recv]) if len(pool) else (np.zeros(0, np.int64),) * 2
+        a_idx, b_idx = rows[r_idx], recv[c_idx]
+        costs = cost[a_idx, b_idx]
+        order = np.lexsort((costs, r_idx))
+        r_idx, all_slots, costs = r_idx[order], pool[c_idx[order]].astype(np.int64), costs[order]
+        all_km, all_same = km[a_idx[order], b_idx[order]], same[a_idx[order], b_idx[order]]
+        bounds = np.searchsorted(r_idx, np.arange(len(rows) + 1))
+        for k, code in enumerate(codes):
+            lo, hi = int(bounds[k]), int(bounds[k + 1])
+            if max_destinations is not None and hi - lo > max_destinations:
+                pruned, hi = True, lo + max_destinations
+            cache[(code, subject)] = _Options(all_slots[lo:hi], costs[lo:hi], all_km[lo:hi], all_same[lo:hi])
+    arcs = [_NO_OPTIONS if key is None else cache[key] for key in keys]
+    return _Model(entries, slots, capacity, arcs, pinned_to, pinned_stay, pruned)
 
 
 Chosen = list[tuple[str, float | None, bool] | None]
 
 
 def _penalties(model: _Model) -> tuple[int, int, int]:
-    max_cost = max((int(o.costs.max()) for o in model.arcs if len(o)), default=1)
-    m3 = max_cost * (len(model.entries) + 1) + 1  # more than any total travel cost
+    """Penalties for a missing mandatory move, backbone move and move, in that order.
+
+    A better plan differs from a worse one by simple cycles of the flow's residual graph;
+    one cycle changes each rule's shortfall by at most one and its travel cost by at most
+    ``max_cost`` per slot it enters (each slot once). So ``m3`` above ``max_cost`` × slots
+    means no saving in distance ever buys a missed rule, and 9 : 3 : 1 ranks the rules.
+    Keeping the penalties that small keeps the cost-scaling solver fast.
+    """
+    distinct = {id(o): o for o in model.arcs if len(o)}
+    max_cost = max((int(o.costs.max()) for o in distinct.values()), default=1)
+    reach = min(len(distinct), sum(1 for c in model.capacity if c > 0))  # a cycle leaves each hub once
+    m3 = max_cost * (reach + 1) + 1
     return 9 * m3, 3 * m3, m3  # mandatory, backbone, total
 
 
@@ -456,13 +507,62 @@ def _target(model: _Model, i: int, position: int) -> tuple[str, float | None, bo
             bool(options.same[position]))
 
 
-class _Flow:
-    """The min-cost-flow network, built once; only the two floor capacities change per solve.
+def _need(share: float, moves: int, required_moves: int) -> int:
+    """Backbone moves the rule asks of a plan with ``moves`` moves: ceil(share × max(moves, required))."""
+    return math.ceil(share * max(moves, required_moves) - 1e-9)
 
-    Teachers who are interchangeable for every rule and cost — same school, subject,
-    backbone flag and mandatory flag — are one node whose supply is their number (the city
-    has ~40 % fewer nodes and arcs that way); members are handed their destinations in
-    ID-number order. Pinned moves are supply at the "pinned" node.
+
+def _least_floor(moves_at: Callable[[int], int], start: int, share: float, required_moves: int, ceiling: int,
+                 progress: Callable[[int], None] = lambda _k: None) -> tuple[int, bool]:
+    """The least backbone floor F ≥ ``start`` whose optimal plan meets it: F ≥ need(M(F)).
+
+    ``moves_at(F)`` solves with floor F and returns the plan's moves M(F). Raising the
+    floor by one changes an optimal flow along one unit cycle through the floor arc, which
+    moves one more backbone teacher in place of nobody (one more move) or of another
+    teacher's move (same moves), or pays the penalty: M(F) ≤ M(F + 1) ≤ M(F) + 1 (up to
+    ties between equally cheap plans with different move counts). So need(M(F)) − F never
+    rises with F, and from a floor F that fails, need(M(F)) is a lower bound on the answer
+    (the plain iteration's step) while the first G with G ≥ need(M(F) + G − F) is an upper
+    bound — usually the answer itself. One solve at G proves it when no F' in between can
+    pass even with M(F') as low as max(M(F), M(G) − (G − F')); otherwise the floor climbs
+    from the lower bound as the plain iteration does. The city demo takes two solves where
+    the plain iteration took five.
+
+    ``start`` must be a lower bound (e.g. from :meth:`_Flow.mandatory_reach`); every floor
+    ≥ ``ceiling`` passes. Returns (floor, settled); the last ``moves_at`` call may not be at
+    the returned floor.
+    """
+    floor, moves = start, moves_at(start)
+    best_pass = ceiling
+    for rounds in range(1, 65):
+        progress(rounds)
+        lower = _need(share, moves, required_moves)
+        if lower <= floor:
+            return floor, True
+        probe = lower
+        while probe < best_pass and probe < _need(share, moves + probe - floor, required_moves):
+            probe += 1
+        if probe > lower:
+            probe_moves = moves_at(probe)
+            if _need(share, probe_moves, required_moves) <= probe:
+                best_pass = probe
+                if all(_need(share, max(moves, probe_moves - (probe - f)), required_moves) > f
+                       for f in range(lower, probe)):
+                    return probe, True
+        floor, moves = lower, moves_at(lower)
+    return floor, False
+
+
+class _Flow:
+    """The min-cost-flow network over the full graph, built once; the floors change per solve.
+
+    Nodes: teacher groups → hubs → slots → sink, plus the "stays" side. Teachers who are
+    interchangeable for every rule and cost — same school, subject, backbone flag and
+    mandatory flag — are one group node whose supply is their number. Groups of one
+    school and subject reach the same slots at the same costs, so they share one hub node
+    whose arcs go to every allowed slot (no pruning: ~250,000 arcs for the city demo).
+    Members get their destinations in ID-number order. Pinned moves are supply at the
+    "pinned" node.
     """
 
     def __init__(self, model: _Model) -> None:
@@ -471,72 +571,127 @@ class _Flow:
         self.model = model
         n, s = len(model.entries), len(model.slots)
         self.n = n
+        hub_of: dict[int, int] = {}
+        self.hubs: list[_Options] = []
         groups: dict[tuple[int, bool, bool], list[int]] = {}
         for i, entry in enumerate(model.entries):
             if i in model.pinned_to:
                 continue
-            mandatory = entry.due == MANDATORY and i not in model.pinned_stay
             options = model.arcs[i]
-            key = (id(options) if len(options) else -1 - i, entry.backbone, mandatory)
-            groups.setdefault(key, []).append(i)
-        self.groups = [sorted(members, key=lambda i: model.entries[i].teacher.id_number)
-                       for members in groups.values()]
-        g = len(self.groups)
-        stay_bb, stay_reg, stay, pinned, sink = g + s, g + s + 1, g + s + 2, g + s + 3, g + s + 4
+            if len(options):
+                hub = hub_of.get(id(options))
+                if hub is None:
+                    hub = hub_of[id(options)] = len(self.hubs)
+                    self.hubs.append(options)
+            else:
+                hub = -1 - i
+            mandatory = entry.due == MANDATORY and i not in model.pinned_stay
+            groups.setdefault((hub, entry.backbone, mandatory), []).append(i)
+        keys = list(groups)
+        self.groups = [sorted(groups[k], key=lambda i: model.entries[i].teacher.id_number) for k in keys]
+        g, h = len(keys), len(self.hubs)
+        self.group_hub = np.array([k[0] for k in keys], dtype=np.int64)
+        backbone = np.array([k[1] for k in keys], dtype=bool)
+        mandatory = np.array([k[2] for k in keys], dtype=bool)
+        sizes = np.array([len(m) for m in self.groups], dtype=np.int64)
+        self.g, self.h, self.s = g, h, s
+        stay_bb, stay_reg, stay, pinned, sink = g + h + s, g + h + s + 1, g + h + s + 2, g + h + s + 3, g + h + s + 4
         m_mand, m_bb, m_total = _penalties(model)
-        sizes = np.array([len(members) for members in self.groups], dtype=np.int64)
-        heads_of = [model.arcs[members[0]] for members in self.groups]
-        counts = np.array([len(o) for o in heads_of], dtype=np.int64)
-        self.first = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64) if g else np.zeros(0, np.int64)
-        move_tails = np.repeat(np.arange(g), counts)
-        used = [o for o in heads_of if len(o)]
-        move_heads = g + np.concatenate([o.slots for o in used]) if used else np.zeros(0, np.int64)
-        move_costs = np.concatenate([o.costs for o in used]) if used else np.zeros(0, np.int64)
-        move_caps = np.repeat(sizes, counts)
+        has_hub = self.group_hub >= 0
+        self.feed = np.nonzero(has_hub)[0]  # groups with a hub, in arc order
+        counts = np.array([len(o) for o in self.hubs], dtype=np.int64)
+        self.hub_first = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64) if h else np.zeros(0, np.int64)
+        hub_supply = np.bincount(self.group_hub[has_hub], weights=sizes[has_hub], minlength=h).astype(np.int64)
+        move_tails = g + np.repeat(np.arange(h), counts)
+        move_heads = g + h + np.concatenate([o.slots for o in self.hubs]) if h else np.zeros(0, np.int64)
+        move_costs = np.concatenate([o.costs for o in self.hubs]) if h else np.zeros(0, np.int64)
+        move_caps = np.repeat(hub_supply, counts)
         self.moves = len(move_tails)
-        backbone = np.array([model.entries[m[0]].backbone for m in self.groups], dtype=bool)
-        mandatory = np.array([model.entries[m[0]].due == MANDATORY and m[0] not in model.pinned_stay
-                              for m in self.groups], dtype=bool)
-        stay_heads = np.where(backbone, stay_bb, stay_reg)
-        stay_costs = np.where(mandatory, m_mand, 0)
         self.n_bb = sum(1 for e in model.entries if e.backbone)
         fixed_tails = [pinned, stay_bb, stay_bb, stay_reg, stay, stay]
         fixed_heads = [sink, stay, stay, stay, sink, sink]
         fixed_caps = [n, 0, n, n, 0, n]
         fixed_costs = [0, 0, m_bb, 0, 0, m_total]
-        tails = np.concatenate([move_tails, np.arange(g), np.arange(g, g + s), fixed_tails]).astype(np.int32)
-        heads = np.concatenate([move_heads, stay_heads, np.full(s, sink), fixed_heads]).astype(np.int32)
-        caps = np.concatenate([move_caps, sizes, np.array(model.capacity, dtype=np.int64), fixed_caps])
-        costs = np.concatenate([move_costs, stay_costs, np.zeros(s, dtype=np.int64), fixed_costs])
+        f = len(self.feed)
+        tails = np.concatenate([self.feed, move_tails, np.arange(g), g + h + np.arange(s), fixed_tails])
+        heads = np.concatenate([g + self.group_hub[self.feed], move_heads, np.where(backbone, stay_bb, stay_reg),
+                                np.full(s, sink), fixed_heads])
+        caps = np.concatenate([sizes[self.feed], move_caps, sizes, np.array(model.capacity, dtype=np.int64),
+                               fixed_caps])
+        costs = np.concatenate([np.zeros(f, dtype=np.int64), move_costs, np.where(mandatory, m_mand, 0),
+                                np.zeros(s, dtype=np.int64), fixed_costs])
+        self.arrays = (tails.astype(np.int32), heads.astype(np.int32), caps.astype(np.int64), costs.astype(np.int64))
+        self.feed_arcs = np.arange(f, dtype=np.int32)
+        self.move_arcs = np.arange(f, f + self.moves, dtype=np.int32)
         self.flow = min_cost_flow.SimpleMinCostFlow()
-        self.flow.add_arcs_with_capacity_and_unit_cost(tails, heads, caps.astype(np.int64), costs.astype(np.int64))
+        self.flow.add_arcs_with_capacity_and_unit_cost(*self.arrays)
         self.floor_bb_arc = len(tails) - 5  # stay_bb → stay without penalty
         self.floor_total_arc = len(tails) - 2  # stay → sink without penalty
-        self.move_tails = move_tails
+        self.stay_arcs = [len(tails) - 2, len(tails) - 1]
         supplies = np.zeros(sink + 1, dtype=np.int64)
         supplies[:g] = sizes
         supplies[pinned] = len(model.pinned_to)
         supplies[sink] = -n
         self.flow.set_nodes_supplies(np.arange(sink + 1, dtype=np.int32), supplies)
+        self.mandatory_groups = np.nonzero(mandatory & has_hub)[0]
+        self.sizes = sizes
+        self.floor: int | None = None
 
-    def solve(self, required_moves: int, required_backbone: int) -> Chosen:
+    def mandatory_reach(self) -> int:
+        """The most mandatory teachers that can be placed at all (a max flow over the
+        mandatory groups only). Placing them comes before every other rule, so every
+        optimal plan moves exactly this many of them."""
+        from ortools.graph.python import max_flow
+
+        g, h, s = self.g, self.h, self.s
+        mg = self.mandatory_groups
+        if not mg.size or not h:
+            return 0
+        source, sink = g + h + s, g + h + s + 1
+        tails, heads, caps, _costs = self.arrays
+        moves = slice(len(self.feed), len(self.feed) + self.moves)
+        slot_arcs = slice(len(self.feed) + self.moves + g, len(self.feed) + self.moves + g + s)
+        network = max_flow.SimpleMaxFlow()
+        network.add_arcs_with_capacity(
+            np.concatenate([np.full(mg.size, source), mg, tails[moves], tails[slot_arcs]]).astype(np.int32),
+            np.concatenate([mg, g + self.group_hub[mg], heads[moves], np.full(s, sink)]).astype(np.int32),
+            np.concatenate([self.sizes[mg], self.sizes[mg], caps[moves], caps[slot_arcs]]).astype(np.int64))
+        if network.solve(source, sink) != network.OPTIMAL:
+            return 0
+        return int(network.optimal_flow())
+
+    def solve(self, required_moves: int, required_backbone: int) -> int:
+        """Solve with these floors; returns the number of moves (pinned ones included)."""
         flow = self.flow
         flow.set_arc_capacity(self.floor_bb_arc, max(0, self.n_bb - required_backbone))
         flow.set_arc_capacity(self.floor_total_arc, max(0, self.n - required_moves))
         status = flow.solve()
         if status != flow.OPTIMAL:
             raise PolicyError(f"求解器未能求解（状态 {status}）")
+        self.floor = required_backbone
+        return self.n - int(flow.flows(np.array(self.stay_arcs, dtype=np.int32)).sum())
+
+    def chosen(self) -> Chosen:
+        """Each teacher's destination in the last solve (None: stays)."""
         chosen: Chosen = [None] * self.n
+        flow = self.flow
         if self.moves:
-            amounts = flow.flows(np.arange(self.moves, dtype=np.int32))
-            handed = [0] * len(self.groups)
+            fed = flow.flows(self.feed_arcs)
+            amounts = flow.flows(self.move_arcs)
+            # Per hub, its slot flows (cheapest first) are handed to its groups' movers.
+            queue: dict[int, list[int]] = {}
             for k in np.nonzero(amounts)[0].tolist():
-                group = int(self.move_tails[k])
-                members = self.groups[group]
-                position = k - int(self.first[group])
-                for _ in range(int(amounts[k])):
-                    i = members[handed[group]]
-                    handed[group] += 1
+                hub = int(np.searchsorted(self.hub_first, k, side="right")) - 1
+                position = k - int(self.hub_first[hub])
+                queue.setdefault(hub, []).extend([position] * int(amounts[k]))
+            taken = dict.fromkeys(queue, 0)
+            for arc in np.nonzero(fed)[0].tolist():
+                group = int(self.feed[arc])
+                hub = int(self.group_hub[group])
+                positions = queue[hub]
+                for i in self.groups[group][:int(fed[arc])]:
+                    position = positions[taken[hub]]
+                    taken[hub] += 1
                     chosen[i] = _target(self.model, i, position)
         for i, code in self.model.pinned_to.items():
             chosen[i] = (code, None, False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import uuid
@@ -10,11 +11,21 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from db.exchange_plans import PlanError, approve_plan, load_schools, make_plan, save_plan, set_status
+from db.exchange_plans import (
+    PlanError,
+    approve_plan,
+    load_schools,
+    make_plan,
+    plan_rows,
+    save_plan,
+    set_status,
+)
 from db.models import AuditEntry, Exchange, ExchangePlan, Posting
 from db.settings import active_profile
-from db.teachers import store_eligibility
+from db.store import local_actor
+from db.teachers import load_records, store_eligibility
 from desktop.cli import main
+from policy.eligibility import eligibility
 from policy.planner import allowed
 from reports.exchange_tables import NATIONAL_HEADERS, write_national, write_plan
 
@@ -57,7 +68,7 @@ def test_plan_cli_json_and_save(demo_store, capsys):
         assert count == len(data["moves"])
         audit = session.scalars(select(AuditEntry).where(AuditEntry.entity == "exchange")
                                 .order_by(AuditEntry.id.desc())).first()
-        assert f"（{count} 人）" in audit.note and audit.actor == "system"
+        assert f"（{count} 人）" in audit.note and audit.actor == local_actor().username  # the person at the computer
     # saving again replaces the draft, never duplicates it
     assert main(["--db", db, "plan", "--year", str(YEAR), "--save"]) == 0
     with demo_store.read() as session:
@@ -133,3 +144,32 @@ def test_export_commands(demo_store, tmp_path, capsys):
     counts = json.loads(capsys.readouterr().out)
     assert counts["inserted"] == 0 and counts["rows"] > 4000
     assert uuid  # keep import used
+
+
+def test_year_filtered_load_gives_the_same_eligibility(demo_store):
+    """store_eligibility loads only the rows the year can use; the answer is unchanged."""
+    profile = active_profile(demo_store)
+    for year in (YEAR, YEAR + 3):
+        teachers, postings, exemptions = load_records(demo_store)
+        full = eligibility(teachers, postings, exemptions, profile, year)
+        assert store_eligibility(demo_store, profile, year).to_json() == full.to_json()
+        _, fewer, in_force = load_records(demo_store, profile.exchange_reference_date(year))
+        assert len(fewer) < len(postings) and len(in_force) <= len(exemptions)
+        assert all(isinstance(p.start, dt.date) and p.holds_personnel for p in fewer)
+
+
+def test_saved_exchanges_read_back_as_planned(demo_store):
+    """The fast insert stores exactly what Core would (ids, dates, flags), readable by the ORM."""
+    profile = active_profile(demo_store)
+    plan = make_plan(demo_store, profile, YEAR, pins={})
+    plan_id = save_plan(demo_store, plan, profile)
+    expected = sorted((m.entry.teacher.id_number, m.to_school, m.form, m.moves_personnel, m.pinned)
+                      for m in plan.moves)
+    rows = plan_rows(demo_store, plan_id)
+    assert sorted((r["id_number"], r["to_code"], r["form"], r["moves_personnel"], r["pinned"]) for r in rows) \
+        == expected
+    assert {(r["start"], r["end_on"], r["status"]) for r in rows} == {(plan.start, plan.end, "planned")}
+    with demo_store.read() as session:
+        saved = session.scalars(select(Exchange).where(Exchange.plan_id == plan_id)).all()
+        assert {e.teacher_id for e in saved} == {uuid.UUID(str(m.entry.teacher.key)) for m in plan.moves}
+        assert len({e.id for e in saved}) == len(plan.moves) and all(e.created_at for e in saved)

@@ -7,7 +7,10 @@ import math
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from policy import planner
 from policy.eligibility import ELIGIBLE, MANDATORY, EligibilityEntry, EligibilityResult, TeacherRec
 from policy.planner import PlanSchool, allowed, default_needs, plan_exchanges, tier
 from policy.profile import load_profile
@@ -193,3 +196,129 @@ def test_per_sending_school_floor_uses_milp():
     sent = {m.from_school for m in plan.moves}
     assert sent == {"U1", "U2"} and plan.solver.startswith("SciPy") and plan.optimal
     assert math.ceil(0.1 * 20) <= len(plan.moves)
+
+
+# --- the one-pass floor search and the full graph -------------------------------------
+
+
+def _plain_floor(moves_at, start, share, required):
+    """The reference: raise the floor to ceil(share × moves) until it holds."""
+    floor = start
+    while True:
+        need = planner._need(share, moves_at(floor), required)
+        if need <= floor:
+            return floor
+        floor = need
+
+
+@settings(max_examples=300, deadline=None)
+@given(base=st.integers(0, 400), steps=st.lists(st.sampled_from([0, 1]), min_size=1, max_size=400),
+       start=st.integers(0, 40), share=st.sampled_from([0.1, 0.2, 0.25, 1 / 3, 0.5]), required=st.integers(0, 300))
+def test_least_floor_agrees_with_the_plain_iteration(base, steps, start, share, required):
+    """Any monotone, 1-Lipschitz M(F) (what a parametric min-cost flow gives): same floor."""
+    def moves(floor):
+        return base + sum(steps[:max(0, floor)]) + max(0, floor - len(steps))
+
+    calls = []
+    def moves_at(floor):
+        calls.append(floor)
+        return moves(floor)
+
+    ceiling = max(start, planner._need(share, base + 10_000, required))
+    floor, settled = planner._least_floor(moves_at, start, share, required, ceiling)
+    assert settled and floor == _plain_floor(moves, start, share, required)
+    assert planner._need(share, moves(floor), required) <= floor
+
+
+def _integer_cost(plan, schools):
+    """The planner's travel cost of a plan, recomputed from the schools (pinned moves cost 0)."""
+    total = 0
+    for move in plan.moves:
+        if move.pinned:
+            continue
+        a, b = schools[move.from_school], schools[move.to_school]
+        km = planner.haversine_matrix([a], [b])[0, 0]
+        km = planner.UNKNOWN_DISTANCE_KM if math.isnan(km) else km
+        cluster = 0.0 if a.clusters & b.clusters else planner.OTHER_CLUSTER_KM
+        total += round(float(km + cluster) * planner.COST_PER_KM) + 1
+    return total
+
+
+def _crowded_case(seed):
+    """Many mandatory teachers and few backbone ones: the backbone floor climbs with the moves."""
+    rng = random.Random(seed)
+    schools = [school(f"U{i}", lat=36 + rng.random(), lon=105 + rng.random(), clusters={i % 2}) for i in range(3)]
+    schools += [school(f"R{i}", "乡村", lat=36 + rng.random(), lon=105 + rng.random(), clusters={i % 2})
+                for i in range(5)]
+    if seed % 2:
+        schools.append(school("X", "乡村"))  # no coordinates
+    subjects = ("语文", "数学")
+    entries = []
+    for k in range(45):
+        mandatory = rng.random() < 0.6
+        backbone = rng.random() < (0.05 if mandatory else 0.4)
+        entries.append(entry(f"t{k:02d}", rng.choice(schools[:3]).code, MANDATORY if mandatory else ELIGIBLE,
+                             rng.choice(subjects), "县级骨干教师" if backbone else None))
+    needs = {(s.code, subj): rng.randint(0, 4) for s in schools if tier(s) == 0 for subj in subjects}
+    return schools_of(*schools), entries, needs
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_one_pass_flow_matches_plain_iteration_with_milp(seed):
+    """Property: the accelerated flow, and the plain floor iteration solved by HiGHS on the same
+    model, reach the same floor, the same rule shortfalls and the same optimal travel cost."""
+    schools, entries, needs = _crowded_case(seed)
+    pins = {entries[0].teacher.key: None} if seed % 3 == 0 else {}
+    plan = plan_exchanges(result(entries), schools, PROFILE, needs, pins)
+    assert plan.optimal and not plan.pruned and plan.solver.startswith("OR-Tools")
+
+    model = planner._build(entries, schools, needs, pins, None)
+    share = PROFILE.value("exchange.backbone_share")
+    floor = planner._need(share, plan.required_moves, plan.required_moves)
+    chosen, proven = planner._solve_milp(model, plan.required_moves, floor, {})
+    while True:
+        assert proven
+        moved = sum(1 for c in chosen if c is not None)
+        need = planner._need(share, moved, plan.required_moves)
+        if need <= floor:
+            break
+        floor = need
+        chosen, proven = planner._solve_milp(model, plan.required_moves, floor, {})
+    assert plan.required_backbone == floor
+    milp_moves = [(model.entries[i], c) for i, c in enumerate(chosen) if c is not None]
+    mandatory_left = sum(1 for e in entries if e.due == MANDATORY) - sum(1 for e, _ in milp_moves
+                                                                         if e.due == MANDATORY)
+    plan_mandatory_left = sum(1 for e in entries if e.due == MANDATORY) - sum(
+        1 for m in plan.moves if m.entry.due == MANDATORY)
+    assert plan_mandatory_left == mandatory_left
+    backbone = sum(1 for e, _ in milp_moves if e.backbone)
+    assert max(0, floor - plan.backbone_moves) == max(0, floor - backbone)
+    assert max(0, plan.required_moves - len(plan.moves)) == max(0, plan.required_moves - len(milp_moves))
+    milp_plan = type("P", (), {})()
+    milp_plan.moves = [planner.Move(e, c[0], "", True, c[1], c[2], model.entries.index(e) in model.pinned_to)
+                       for e, c in milp_moves]
+    assert _integer_cost(plan, schools) == _integer_cost(milp_plan, schools)
+
+
+def test_full_graph_places_what_pruning_loses():
+    """Keeping only each teacher's nearest destinations can strand a mandatory teacher; the
+    default full graph does not, and a pruned plan says so."""
+    schools = schools_of(school("U1", lat=36.50, lon=105.70), school("U2", lat=36.50, lon=105.72),
+                         school("NEAR", "乡村", lat=36.52, lon=105.71), school("FAR", "乡村", lat=36.90, lon=105.71))
+    entries = [entry("a", "U1", MANDATORY), entry("b", "U2", MANDATORY)]
+    needs = {("NEAR", "语文"): 1, ("FAR", "语文"): 1}
+    pruned = plan_exchanges(result(entries), schools, PROFILE, needs, max_destinations=1)
+    assert pruned.pruned and "每人保留最近的 1 个去向" in pruned.solver and len(pruned.moves) == 1
+    full = plan_exchanges(result(entries), schools, PROFILE, needs)
+    assert not full.pruned and full.optimal and sorted(m.to_school for m in full.moves) == ["FAR", "NEAR"]
+    assert full.unmet == [] or all("骨干" in u for u in full.unmet)
+
+
+def test_mandatory_reach_counts_placeable_mandatory_teachers():
+    schools = schools_of(school("U"), school("R", "乡村"), school("R2", "乡村"))
+    entries = [entry(f"m{i}", "U", MANDATORY, backbone="名师" if i < 2 else None) for i in range(5)]
+    entries += [entry("p", "U"), entry("s", "U", MANDATORY)]
+    model = planner._build(entries, schools, {("R", "语文"): 3, ("R2", "语文"): 1}, {"p": "R2", "s": None}, None)
+    network = planner._Flow(model)
+    assert network.mandatory_reach() == 3  # R has 3 places for 5 mandatory; R2's place went to the pin
+    assert network.solve(0, 0) == 3 + 1

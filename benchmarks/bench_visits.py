@@ -114,8 +114,14 @@ def main() -> None:
         t0 = time.perf_counter()
         done = subprocess.run(command, capture_output=True, check=True)
         runs.append(time.perf_counter() - t0)
+    starts = []
+    for _ in range(args.runs):
+        t0 = time.perf_counter()
+        subprocess.run([str(cli), "--help"], capture_output=True, check=True)
+        starts.append(time.perf_counter() - t0)
     print(f"edubridge quota --semester 2025-1 --json (new process, warm tallies), median of {args.runs}: "
-          f"{statistics.median(runs):.3f} s ({len(json.loads(done.stdout)['rows'])} rows)")
+          f"{statistics.median(runs):.3f} s ({len(json.loads(done.stdout)['rows'])} rows); "
+          f"of which starting the CLI (edubridge --help) {statistics.median(starts):.3f} s")
     times = []
     for i in range(20):
         draft = dv.VisitDraft(dt.date(2025, 10, 1), schools["RURAL01"], "听评课",

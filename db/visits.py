@@ -2,9 +2,9 @@
 
 Reads for the quota table are Core selects that return raw column text (ids as 32-digit
 hex, dates as ISO text on SQLite) turned into ``policy.quotas`` records here. The quota table
-never sees single activities: :func:`load_tallies` groups a school year's activities in SQL
+never sees single activities: :func:`load_tallies` reads a school year's activities grouped
 into ``ActivityTally`` / ``SchoolTally`` records (a few thousand to tens of thousands of rows
-for 200,000 activities). Every id handed to ``policy`` is ``uuid.hex`` so ORM and Core reads
+for 200,000 activities) from the stored tallies that ``db.visit_tallies`` keeps current. Every id handed to ``policy`` is ``uuid.hex`` so ORM and Core reads
 agree.
 """
 

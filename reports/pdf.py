@@ -21,7 +21,9 @@ What the machinery guarantees:
   a school called "A&B<1>" must not break the markup.
 
 Dangers: ``Paragraph`` cells cost time; :func:`table` makes plain cells for numeric
-columns (``Col(numeric=True)``) which never need wrapping. Charts take plain numbers and
+columns (``Col(numeric=True)``) and for text that fits on one line, breaks the lines of a
+wrapping cell once (:class:`_CellParagraph`), and lays out a long table a page at a time
+(:class:`_LongTable`: reportlab's ``Table`` re-measures all remaining rows at each split). Charts take plain numbers and
 labels already computed elsewhere — nothing here computes a policy answer.
 """
 
@@ -543,6 +545,7 @@ def table(
     # out); only text that needs wrapping becomes a Paragraph with CJK line breaking.
     room = [w - 6.5 for w in widths]
     count = 0
+    backgrounds: list[colors.Color | None] = []
     for count, row in enumerate(rows, start=1):
         cells: list[object] = []
         for index, (col, value) in enumerate(zip(columns, row, strict=True)):
@@ -550,19 +553,96 @@ def table(
             if col.numeric or ("\n" not in text and stringWidth(text, SANS, font_size) <= room[index]):
                 cells.append(text)
             else:
-                cells.append(Paragraph(esc(text), text_style[col.align]))
+                cells.append(_CellParagraph(esc(text), text_style[col.align]))
         data.append(cells)
         colour = highlight(count, row) if highlight else None
-        if colour is not None:
-            commands.append(("BACKGROUND", (0, count), (-1, count), colour))
-        elif zebra and count % 2 == 0:
-            commands.append(("BACKGROUND", (0, count), (-1, count), TABLE_ZEBRA))
+        backgrounds.append(colour if colour is not None else TABLE_ZEBRA if zebra and count % 2 == 0 else None)
+    if count > _LONG_TABLE_ROWS:
+        # Smallest possible row: one line of text plus the paddings.
+        return _LongTable(data[0], data[1:], widths, commands, backgrounds, min(font_size * 1.2, 9) + 5)
+    commands += _backgrounds(backgrounds)
     if count == 0:
         data.append([Paragraph(esc(empty_text), cell_styles["cell_center"])] + [""] * (len(columns) - 1))
         commands.append(("SPAN", (0, 1), (-1, 1)))
     result = Table(data, colWidths=widths, repeatRows=1, hAlign="LEFT")
     result.setStyle(TableStyle(commands))
     return result
+
+
+class _CellParagraph(Paragraph):
+    """A table cell's Paragraph: line breaking is done once per width.
+
+    A ``Table`` wraps each cell when it measures rows, again for each split and again
+    when drawing; the cell width never changes, so the lines found the first time stand.
+    """
+
+    _wrapped_for: float | None = None
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        if availWidth == self._wrapped_for and "blPara" in self.__dict__:
+            return self.width, self.height
+        size = super().wrap(availWidth, availHeight)
+        self._wrapped_for = availWidth
+        return size
+
+
+#: Tables longer than this are laid out a page at a time (:class:`_LongTable`).
+_LONG_TABLE_ROWS = 80
+
+
+def _backgrounds(colours: Sequence[colors.Color | None]) -> list[tuple[Any, ...]]:
+    """Row background commands; row 0 is the header, ``colours[0]`` is row 1."""
+    return [("BACKGROUND", (0, i), (-1, i), c) for i, c in enumerate(colours, start=1) if c is not None]
+
+
+class _LongTable(Flowable):
+    """A table of many rows that costs time in proportion to its rows.
+
+    reportlab's ``Table`` measures every remaining row each time it is split, and sums the
+    heights row by row while doing so, so a table of thousands of rows takes time growing
+    with the square of its length. This flowable hands the frame a ``Table`` of only the
+    rows that can possibly fit on the page (the frame height over the smallest row height),
+    splits that, and keeps the rest for the next page. Output is the same as one Table's:
+    the header row on every page, the same styles and row backgrounds.
+    """
+
+    def __init__(self, header: list[object], rows: list[list[object]], widths: list[float],
+                 commands: list[tuple[Any, ...]], backgrounds: list[colors.Color | None], min_row: float) -> None:
+        super().__init__()
+        self.hAlign = "LEFT"
+        self._header, self._rows, self._widths = header, rows, widths
+        self._commands, self._backgrounds, self._min_row = commands, backgrounds, min_row
+        self._table: Table | None = None
+
+    def _first(self, available: float) -> Table:
+        n = min(len(self._rows), int(available / self._min_row) + 2)
+        result = Table([self._header, *self._rows[:n]], colWidths=self._widths, repeatRows=1, hAlign="LEFT")
+        result.setStyle(TableStyle(self._commands + _backgrounds(self._backgrounds[:n])))
+        return result
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        self._table = self._first(availHeight)
+        width, height = self._table.wrapOn(self.canv, availWidth, availHeight)
+        if len(self._table._cellvalues) - 1 < len(self._rows):
+            height = max(height, availHeight + 1)  # more rows follow: it cannot fit here
+        self.width, self.height = width, height
+        return width, height
+
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
+        first = self._first(availHeight)
+        parts = first.splitOn(self.canv, availWidth, availHeight)
+        if not parts:
+            return []
+        used = len(parts[0]._cellvalues) - 1
+        if used >= len(self._rows):
+            return [parts[0]]
+        rest = _LongTable(self._header, self._rows[used:], self._widths, self._commands,
+                          self._backgrounds[used:], self._min_row)
+        return [parts[0], rest]
+
+    def draw(self) -> None:
+        assert self._table is not None
+        self._table.drawOn(self.canv, 0, 0)
 
 
 def key_values(pairs: Sequence[tuple[str, object]], *, width: float = FRAME_WIDTH, label_width: float = 0.3) -> Table:

@@ -139,3 +139,27 @@ def test_fonts_are_read_on_first_use() -> None:
         widths = set(pool.map(lambda _i: lazy.stringWidth(text, 10), range(8)))
     assert widths == {TTFont("EagerProbe", path).stringWidth(text, 10)}
     assert "_lazy_file" not in lazy.__dict__ and lazy.face.name == b"NotoSansSC-Regular"
+
+
+def test_long_tables_lay_out_like_one_table(tmp_path: Path, pdf, monkeypatch) -> None:
+    rows = [(i, f"青岚市某某县第{i}中心小学附属九年一贯制学校东校区" * (1 + i % 3), "乡村", f"{i % 7}.5%")
+            for i in range(1, 301)]
+    cols = [Col("序号", 0.5, True), Col("学校", 3), Col("城乡", 0.7), Col("比例", 0.7, True)]
+    info = DocInfo(title="长表测试", bureau="测试局")
+
+    def story() -> list:
+        return [*cover(info), heading("名单"),
+                table(cols, rows, highlight=lambda i, _row: pdf_module.colors.pink if i % 17 == 0 else None)]
+
+    paged = tmp_path / "paged.pdf"
+    build_pdf(paged, info, story)
+    monkeypatch.setattr(pdf_module, "_LONG_TABLE_ROWS", 10**9)  # one reportlab Table
+    whole = tmp_path / "whole.pdf"
+    build_pdf(whole, info, story)
+    assert pdf.pages(paged) == pdf.pages(whole) > 8
+    assert pdf.page_texts(paged) == pdf.page_texts(whole)
+    pages = pdf.page_texts(paged)[1:]
+    assert all("序号学校城乡比例" in p for p in pages)  # the header row on every page
+    flat = "".join(pages)
+    positions = [flat.index(f"{i}青岚市某某县第{i}中心") for i in range(1, 301)]
+    assert positions == sorted(positions)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from policy import vocab
 from policy.calendar import completed_years
@@ -38,9 +39,12 @@ PRINCIPAL_POSITIONS = ("校长", "副校长")
 RETIREMENT_REASON = "距退休不足规定年限"
 
 
-@dataclass(frozen=True, slots=True)
-class TeacherRec:
-    """A teacher as the rules see one. ``key`` is any id the caller uses (the db's UUID)."""
+class TeacherRec(NamedTuple):
+    """A teacher as the rules see one. ``key`` is any id the caller uses (the db's UUID).
+
+    Records are named tuples, not dataclasses: a city loads 50,000 teachers and 100,000
+    postings, and a tuple is built three times faster than a frozen dataclass.
+    """
 
     key: Hashable
     id_number: str
@@ -56,8 +60,7 @@ class TeacherRec:
         return bool(self.backbone_level)
 
 
-@dataclass(frozen=True, slots=True)
-class PostingRec:
+class PostingRec(NamedTuple):
     """Where a teacher worked; ``school`` is the school's code."""
 
     teacher: Hashable

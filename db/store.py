@@ -171,47 +171,48 @@ def _changes(obj: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     return before, after
 
 
+def _audited(objects: Any) -> list[Any]:
+    return [obj for obj in objects if not isinstance(obj, AuditEntry)]
+
+
 @event.listens_for(Session, "before_flush")
-def _audit(session: Session, _context: Any, _instances: Any) -> None:
-    """Record every change of this flush in the audit log, or refuse an unaudited write."""
-    changed = [*session.new, *session.dirty, *session.deleted]
-    changed = [obj for obj in changed if not isinstance(obj, AuditEntry)]
+def _guard(session: Session, _context: Any, _instances: Any) -> None:
+    """Refuse an unaudited write, or one the actor's role does not allow, before any SQL runs."""
+    changed = _audited([*session.new, *session.dirty, *session.deleted])
     if not changed:
         return
     actor: Actor | None = session.info.get("actor")
     if actor is None:
         raise StoreError("写入必须经由 Store.write()，以便记录审计日志")
-    note = session.info.get("note")
-    entries = []
-    for obj in session.new:
-        if isinstance(obj, AuditEntry):
-            continue
+    for obj in changed:
         _check_permission(actor, obj.__tablename__)
-        if getattr(obj, "id", 1) is None:
-            obj.id = uuid.uuid4()
-        _fill_defaults(obj)
-        entries.append(AuditEntry(actor=actor.username, action="insert", entity=obj.__tablename__,
-                                  entity_id=_key(obj), after=_columns(obj), note=note))
-    for obj in session.dirty:
+
+
+@event.listens_for(Session, "after_flush")
+def _audit(session: Session, _context: Any) -> None:
+    """Record every change of this flush in the audit log, in the same transaction.
+
+    Runs after the rows are written, so inserted rows show their final foreign keys and
+    defaults, while attribute history (the "before" values) is still available.
+    """
+    actor: Actor | None = session.info.get("actor")
+    if actor is None:
+        return
+    note = session.info.get("note")
+    base = {"actor": actor.username, "note": note, "at": utcnow()}
+    rows = []
+    for obj in _audited(session.new):
+        rows.append({**base, "action": "insert", "entity": obj.__tablename__, "entity_id": _key(obj),
+                     "before": None, "after": _columns(obj)})
+    for obj in _audited(session.dirty):
         if not session.is_modified(obj, include_collections=False):
             continue
-        _check_permission(actor, obj.__tablename__)
         before, after = _changes(obj)
         if after:
-            entries.append(AuditEntry(actor=actor.username, action="update", entity=obj.__tablename__,
-                                      entity_id=_key(obj),
-                                      before=before, after=after, note=note))
-    for obj in session.deleted:
-        _check_permission(actor, obj.__tablename__)
-        entries.append(AuditEntry(actor=actor.username, action="delete", entity=obj.__tablename__,
-                                  entity_id=_key(obj),
-                                  before=_columns(obj), note=note))
-    session.add_all(entries)
-
-
-def _fill_defaults(obj: Any) -> None:
-    """Apply scalar Python-side column defaults now, so the audit entry shows them."""
-    for column in inspect(obj).mapper.columns:
-        key = column.key
-        if getattr(obj, key, None) is None and column.default is not None and column.default.is_scalar:
-            setattr(obj, key, column.default.arg)
+            rows.append({**base, "action": "update", "entity": obj.__tablename__, "entity_id": _key(obj),
+                         "before": before, "after": after})
+    for obj in _audited(session.deleted):
+        rows.append({**base, "action": "delete", "entity": obj.__tablename__, "entity_id": _key(obj),
+                     "before": _columns(obj), "after": None})
+    if rows:
+        session.connection().execute(AuditEntry.__table__.insert(), rows)

@@ -122,3 +122,18 @@ def test_local_actor_is_the_login_name(store, monkeypatch):
         add_school(session)
     with store.read() as session:
         assert {e.actor for e in session.scalars(select(AuditEntry))} == {"liming"}
+
+
+def test_children_added_through_a_relationship_are_audited_with_their_parent_key(store):
+    from db.models import Visit, VisitParticipant
+
+    with store.write() as session:
+        school = add_school(session)
+        session.flush()
+        visit = Visit(date=dt.date(2025, 10, 9), host_school_id=school.id, activity_type="听评课", lessons=2)
+        visit.participants.append(VisitParticipant(name="李明", role="骨干教师"))
+        session.add(visit)
+    with store.read() as session:
+        entry = session.scalars(select(AuditEntry).where(AuditEntry.entity == "visit_participant")).one()
+    assert entry.after["visit_id"] == str(visit.id)
+    assert entry.after["id"] and entry.after["created_at"]

@@ -152,7 +152,7 @@ class _Figures(dict[str, str]):
 
     def __missing__(self, key: str) -> str:
         if self.clauses:
-            return self.profile.figures[key].clause if key in self.profile.figures else "POLICY"
+            return self.profile.figures[key].clause if key in self.profile.figures else ""
         return figure_text(self.profile, key)
 
 

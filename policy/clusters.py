@@ -338,9 +338,8 @@ def check(
 
 
 def _overlap_clause(profile: Profile) -> str:
-    """One school, one cluster at a time: implied by the cluster size rules themselves."""
-    base = profile.clause("cluster.max_schools") if "cluster.max_schools" in profile.figures else ""
-    return f"{base}（一校只属一个集团，见 POLICY §1）" if base else "POLICY §1：一校同一时间只属一个集团"
+    """One school, one cluster at a time (a profile figure, so a county can cite its own paper)."""
+    return profile.clause("membership.single")
 
 
 def _has_partner(

@@ -249,8 +249,8 @@ def eligibility(
         if exemption is not None:
             status, reason = EXEMPT, exemption.reason
             until = exemption.end.isoformat() if exemption.end else "今"
-            clause = (f"免交流登记：{exemption.reason}（{exemption.start.isoformat()}至{until}）"
-                      f"（POLICY §6 免交流情形）")
+            clause = (f"免交流登记：{exemption.reason}（{exemption.start.isoformat()}至{until}）；"
+                      f"{profile.clause('exchange.exemption_register')}")
         elif retire_years and retire_age.get(teacher.gender):
             # Fewer than N years to retirement ⇔ retirement day < reference + N years.
             if add_years(teacher.birth_date, retire_age[teacher.gender] - retire_years) < reference:

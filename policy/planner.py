@@ -430,16 +430,16 @@ def _build(entries: list[EligibilityEntry], schools: Mapping[str, PlanSchool],
     for a_pos, code in enumerate(senders):
         if code in receiver_pos:
             allowed_matrix[a_pos, receiver_pos[code]] = False
-    cluster_ids: dict[Hashable, int] = {}
-    for x in (*sender_schools, *receiver_schools):
-        for c in x.clusters:
-            cluster_ids.setdefault(c, len(cluster_ids))
-    in_send = np.zeros((len(sender_schools), len(cluster_ids)), dtype=np.int32)
-    in_recv = np.zeros((len(receiver_schools), len(cluster_ids)), dtype=np.int32)
-    for rows, group in ((in_send, sender_schools), (in_recv, receiver_schools)):
+    same = np.zeros(allowed_matrix.shape, dtype=bool)  # a shared cluster
+    in_cluster: dict[Hashable, tuple[list[int], list[int]]] = {}
+    for side, group in ((0, sender_schools), (1, receiver_schools)):
         for k, x in enumerate(group):
-            rows[k, [cluster_ids[c] for c in x.clusters]] = 1
-    same = ((in_send @ in_recv.T) > 0) & allowed_matrix  # a shared cluster
+            for c in x.clusters:
+                in_cluster.setdefault(c, ([], []))[side].append(k)
+    for send_rows, recv_cols in in_cluster.values():
+        if send_rows and recv_cols:
+            same[np.ix_(send_rows, recv_cols)] = True
+    same &= allowed_matrix
     cost = np.where(np.isnan(km), UNKNOWN_DISTANCE_KM, km) + np.where(same, 0.0, OTHER_CLUSTER_KM)
     cost = np.rint(cost * COST_PER_KM).astype(np.int64) + 1
     slot_recv = np.array([receiver_pos[code] for code, _ in slots])

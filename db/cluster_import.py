@@ -31,6 +31,7 @@ from db.importing import (
     parse_date,
     parse_text,
     read_sheet,
+    skipped_example_note,
 )
 from db.models import Cluster, Membership, School, utcnow
 from db.school_import import ImportPlan
@@ -42,7 +43,8 @@ REQUIRED = ("集团名称", "类型", "学校代码", "角色", "加入日期")
 ROLE_CHOICES = ("牵头校", "成员校") + tuple(r for r in vocab.MEMBERSHIP_ROLES if r not in ("牵头校", "成员校"))
 CHOICES = {"类型": vocab.CLUSTER_KINDS, "角色": ROLE_CHOICES}
 DATE_HEADERS = ("加入日期", "退出日期")
-EXAMPLE = ("永宁县第一教育集团", "教育集团", "6401210001", "牵头校", dt.date(2019, 9, 1), None)
+# The template's example row: written by the template, skipped by the importer when left unchanged.
+EXAMPLE = ("示例县第一教育集团", "教育集团", "6401990001", "牵头校", dt.date(2019, 9, 1), None)
 NOTES = (
     "集团(学区)成员导入说明",
     "1. 每行一所成员学校；同一集团有几所学校就写几行，牵头校也要单独占一行。",
@@ -62,7 +64,7 @@ def plan_import(store: Store, path: Path) -> ImportPlan:
     Raises:
         ImportFailed: every problem of the file (row, column, reason).
     """
-    name, rows = read_sheet(Path(path), REQUIRED, ["退出日期"])
+    name, rows = read_sheet(Path(path), REQUIRED, ["退出日期"], example=dict(zip(HEADERS, EXAMPLE)))
     with store.read() as session:
         schools = {r.code: (r.id, r.region_id) for r in session.execute(select(School.code, School.id, School.region_id))}
         clusters = {r.name: r for r in session.execute(
@@ -74,6 +76,9 @@ def plan_import(store: Store, path: Path) -> ImportPlan:
         }
     problems: list[ImportProblem] = []
     plan = ImportPlan(file=name, kind="clusters")
+    note = skipped_example_note(rows)
+    if note:
+        plan.notes.append(note)
     kinds: dict[str, tuple[str, int]] = {}
     seen: dict[tuple[str, str, dt.date], int] = {}
     parsed: list[dict[str, Any]] = []

@@ -5,6 +5,16 @@ openpyxl on big files), turns cells into values with the ``parse_*`` functions, 
 collects an :class:`ImportProblem` per bad cell instead of stopping at the first. If any
 problem was found it raises :class:`ImportFailed` before writing anything, so an import
 is all or nothing.
+
+Template example rows
+    Every import template (``edubridge template KIND``) carries one example row right under
+    the header, written from the importer's own ``EXAMPLE`` constant and shown grey and
+    italic. Importers pass that row to :func:`read_sheet` as ``example``: a data row equal
+    to it cell by cell (after :func:`example_key` normalisation) is left out and its row
+    number kept in :attr:`SheetRows.skipped_example`, which the import summary reports
+    (:func:`skipped_example_note`). A row that differs in any cell — a clerk overwrote
+    part of the example — is an ordinary row: imported or rejected like any other, never
+    silently dropped.
 """
 
 from __future__ import annotations
@@ -13,7 +23,7 @@ import dataclasses
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -58,18 +68,54 @@ class SheetRow:
         return self.cells.get(header)
 
 
+class SheetRows(list[SheetRow]):
+    """The data rows of a sheet, plus the row numbers of template example rows left out."""
+
+    skipped_example: tuple[int, ...] = ()
+
+
+def example_key(value: Any) -> str:
+    """A cell as compared with the template's example: dates as ISO dates, whole numbers
+    without “.0”, text folded (NFKC) and without any spaces; blank is ""."""
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return re.sub(r"\s+", "", normal_text(value))
+
+
+def is_example_row(cells: Mapping[str, Any], example: Mapping[str, Any]) -> bool:
+    """Whether ``cells`` hold exactly the template's example row (see :func:`example_key`)."""
+    return all(example_key(cells.get(header)) == example_key(value) for header, value in example.items())
+
+
+def skipped_example_note(rows: Sequence[Any]) -> str | None:
+    """“已跳过模板示例行（第2行）” when :func:`read_sheet` left an example row out, else None."""
+    numbers = getattr(rows, "skipped_example", ())
+    if not numbers:
+        return None
+    return "已跳过模板示例行（" + "、".join(f"第{n}行" for n in numbers) + "）"
+
+
 def clean_header(value: Any) -> str:
     """Header text without spaces, full-width forms folded (“ 学校代码 ” → “学校代码”)."""
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value or "")))
 
 
 def read_sheet(
-    path: Path, required: Sequence[str], optional: Sequence[str] = (), sheet: str | None = None
-) -> tuple[str, list[SheetRow]]:
+    path: Path,
+    required: Sequence[str],
+    optional: Sequence[str] = (),
+    sheet: str | None = None,
+    example: Mapping[str, Any] | None = None,
+) -> tuple[str, SheetRows]:
     """Read the first sheet (or ``sheet``) of an .xlsx/.xls/.ods file.
 
     The header row is the first row that holds every required header (clerks often put a
-    title above it). Blank rows are skipped.
+    title above it). Blank rows are skipped, and so are rows equal to ``example`` (header →
+    value: the template's example row); their numbers are in ``rows.skipped_example``.
 
     Raises:
         ImportFailed: unreadable file or missing headers.
@@ -92,12 +138,17 @@ def read_sheet(
         raise ImportFailed([ImportProblem(name, 1, "", f"找不到表头行，应包含这些列：{missing}")])
     known = set(required) | set(optional)
     positions = {h: i for i, h in enumerate(headers) if h in known}
-    result = []
+    result = SheetRows()
+    skipped = []
     for offset, row in enumerate(rows[index + 1 :], start=index + 2):
         cells = {h: (row[i] if i < len(row) else None) for h, i in positions.items()}
         if all(is_blank(v) for v in cells.values()):
             continue
+        if example and is_example_row(cells, example):
+            skipped.append(offset)
+            continue
         result.append(SheetRow(offset, cells))
+    result.skipped_example = tuple(skipped)
     return name, result
 
 

@@ -28,6 +28,7 @@ from db.importing import (
     parse_int,
     parse_text,
     read_sheet,
+    skipped_example_note,
 )
 from db.models import Region, School, utcnow
 from db.store import Store
@@ -36,7 +37,9 @@ from policy import vocab
 HEADERS = ("学校代码", "学校名称", "学段", "城乡类别", "举办者", "在校学生数", "班级数", "占地面积", "薄弱学校", "所属县区")
 REQUIRED = ("学校代码", "学校名称", "学段", "城乡类别")
 CHOICES = {"学段": vocab.STAGES, "城乡类别": vocab.LOCATIONS, "举办者": vocab.RUN_BY, "薄弱学校": ("是", "否")}
-EXAMPLE = ("6401210001", "永宁县第一小学", "小学", "城区", "县属", 1200, 27, 30000, "否", "永宁县")
+# The template's example row: written by the template, skipped by the importer when left unchanged.
+EXAMPLE = ("6401990001", "示例县第一小学", "小学", "城区", "县属", 1200, 27, 30000, "否", "示例县")
+COUNTY = "县区"  # Region.level of the regions a school can belong to (the city above them is "市")
 NOTES = (
     "学校名单导入说明",
     "1. 每行一所学校，第一行为表头，列名须与模板一致（列的顺序可以调整）。",
@@ -45,7 +48,7 @@ NOTES = (
     "4. 城乡类别可选：" + "、".join(vocab.LOCATIONS) + "；举办者可选：市属、县属（空白按县属）。",
     "5. 在校学生数、班级数填整数（可带千分位逗号或全角数字）；占地面积单位为平方米。",
     "6. 薄弱学校填“是”或“否”（空白按否）。",
-    "7. 所属县区填县区名称，系统中没有的县区会自动建立；只有一个县区时可留空。",
+    "7. 所属县区填县区名称；系统中没有的县区会自动建立（行政区划代码暂以 X00001 等占位，导入结果中注明“行政区划代码待补”）；系统中只有一个县区时可留空。",
     "8. 任何一行有错误时整个文件都不会导入，错误会列出行号、列名和原因。",
 )
 # School fields compared on re-import, in the order the preview names them.
@@ -64,6 +67,7 @@ class ImportPlan:
     unchanged: int = 0
     extra: list[dict[str, Any]] = dataclasses.field(default_factory=list)  # e.g. regions or clusters to create
     changes: list[str] = dataclasses.field(default_factory=list)  # one readable line per change
+    notes: list[str] = dataclasses.field(default_factory=list)  # said after the counts, e.g. a skipped example row
 
     @property
     def empty(self) -> bool:
@@ -74,7 +78,8 @@ class ImportPlan:
 
     def summary(self) -> str:
         c = self.counts()
-        return f"{self.file}：新增 {c['added']} 条，更新 {c['updated']} 条，未变 {c['unchanged']} 条"
+        text = f"{self.file}：新增 {c['added']} 条，更新 {c['updated']} 条，未变 {c['unchanged']} 条"
+        return "；".join([text, *self.notes])
 
 
 def plan_import(store: Store, path: Path) -> ImportPlan:
@@ -83,17 +88,24 @@ def plan_import(store: Store, path: Path) -> ImportPlan:
     Raises:
         ImportFailed: every problem of the file (row, column, reason).
     """
-    name, rows = read_sheet(Path(path), REQUIRED, [h for h in HEADERS if h not in REQUIRED])
+    name, rows = read_sheet(Path(path), REQUIRED, [h for h in HEADERS if h not in REQUIRED],
+                            example=dict(zip(HEADERS, EXAMPLE)))
     with store.read() as session:
-        regions = {r.name: r.id for r in session.execute(select(Region.name, Region.id))}
+        all_regions = session.execute(select(Region.name, Region.id, Region.level)).all()
         existing = {
             r.code: r for r in session.execute(select(School.id, School.code, *[getattr(School, f) for f in FIELDS]))
         }
+    regions = {r.name: r.id for r in all_regions}
+    counties = [r for r in all_regions if r.level == COUNTY]
     problems: list[ImportProblem] = []
     plan = ImportPlan(file=name, kind="schools")
     seen: dict[str, int] = {}
     new_regions: dict[str, uuid.UUID] = {}
-    only_region = next(iter(regions.values())) if len(regions) == 1 else None
+    only_county = counties[0].id if len(counties) == 1 else None
+    if counties:
+        no_county = "请填写所属县区（系统中有：" + "、".join(sorted(r.name for r in counties)) + "）"
+    else:
+        no_county = "请填写所属县区（首次导入时必填）"
     for reader in iter_rows(name, rows, problems):
         code = reader.cell("学校代码", parse_text, max_length=32)
         if code is not None:
@@ -119,11 +131,11 @@ def plan_import(store: Store, path: Path) -> ImportPlan:
                 region_id = new_regions[region_name] = uuid.uuid4()
         elif code in existing:
             region_id = existing[code].region_id
-        elif only_region is not None:
-            region_id = only_region
+        elif only_county is not None:
+            region_id = only_county
         else:
             region_id = None
-            reader.fail("所属县区", "不能为空（系统中有多个县区或尚无县区）")
+            reader.fail("所属县区", no_county)
         values["region_id"] = region_id
         if not reader.ok or code is None:
             continue
@@ -141,7 +153,13 @@ def plan_import(store: Store, path: Path) -> ImportPlan:
     if problems:
         raise ImportFailed(problems)
     plan.extra = [{"id": rid, "name": rname} for rname, rid in new_regions.items()]
-    plan.changes[:0] = [f"新建县区 {rname}" for rname in new_regions]
+    # The file gives no 行政区划代码: a new county gets a placeholder (X00001…); say so.
+    created = [f"新建县区 {rname}（行政区划代码待补）" for rname in new_regions]
+    plan.changes[:0] = created
+    plan.notes.extend(created)
+    note = skipped_example_note(rows)
+    if note:
+        plan.notes.append(note)
     return plan
 
 
@@ -164,7 +182,7 @@ def apply_import(store: Store, plan: ImportPlan) -> ImportPlan:
             rows = []
             for number, region in enumerate(plan.extra, start=1):
                 code = _free_code(used, number)
-                rows.append({"id": region["id"], "code": code, "name": region["name"], "level": "县区",
+                rows.append({"id": region["id"], "code": code, "name": region["name"], "level": COUNTY,
                              "profile_id": "default", "created_at": now, "updated_at": now})
             connection.execute(Region.__table__.insert(), rows)
         if plan.added:

@@ -30,13 +30,22 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, String, Table, bindparam, select, type_coerce
 
 from db.importing import (
-    CellError, ImportFailed, ImportProblem, RowReader, is_blank, normal_text, parse_choice, parse_date,
-    parse_text, read_sheet,
+    CellError,
+    ImportFailed,
+    ImportProblem,
+    RowReader,
+    is_blank,
+    normal_text,
+    parse_choice,
+    parse_date,
+    parse_text,
+    read_sheet,
+    skipped_example_note,
 )
 from db.models import Posting, School, Teacher, utcnow
 from db.store import Store
 from policy import vocab
-from policy.idcard import IdNumber, IdNumberError, cross_check, parse_id_number
+from policy.idcard import IdNumber, IdNumberError, cross_check, make_id_number, parse_id_number
 
 ID, NAME, GENDER, BIRTH, SCHOOL, SUBJECT, TITLE, BACKBONE, STARTED, ARRIVED, PERSONNEL = (
     "身份证号", "姓名", "性别", "出生日期", "学校代码", "任教学科", "职称", "骨干等级",
@@ -45,6 +54,12 @@ ID, NAME, GENDER, BIRTH, SCHOOL, SUBJECT, TITLE, BACKBONE, STARTED, ARRIVED, PER
 HEADERS = (ID, NAME, GENDER, BIRTH, SCHOOL, SUBJECT, TITLE, BACKBONE, STARTED, ARRIVED, PERSONNEL)
 REQUIRED = (ID, NAME, SCHOOL, ARRIVED)
 OPTIONAL = tuple(h for h in HEADERS if h not in REQUIRED)
+# The template's example row (a valid, made-up ID number of a man born 1985-03-12 in no real
+# county): written by the template, skipped by the importer when left unchanged.
+EXAMPLE = (
+    make_id_number("640199", dt.date(1985, 3, 12), 123), "示例教师", "男", dt.date(1985, 3, 12), "6401990001",
+    "语文", "一级教师", "县级骨干教师", dt.date(2008, 9, 1), dt.date(2015, 9, 1), None,
+)
 
 # What clerks write for a subject → the name the needs table uses.
 SUBJECT_ALIASES = {
@@ -85,6 +100,7 @@ class ImportResult:
     moved: int = 0  # teachers whose school changed: old posting closed, new one recorded
     dry_run: bool = False
     changes: list[str] = dataclasses.field(default_factory=list)  # one line per changed teacher
+    notes: list[str] = dataclasses.field(default_factory=list)  # said after the counts (a skipped example row)
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -101,6 +117,7 @@ class ImportResult:
         verb = "将" if self.dry_run else "已"
         return (f"{self.file}：{self.rows} 行；{verb}新增 {self.inserted} 名教师，更新 {self.updated} 名"
                 f"（其中调动学校 {self.moved} 名），{self.unchanged} 名无变化"
+                + "".join(f"；{note}" for note in self.notes)
                 + ("（试运行，未写入）" if self.dry_run else ""))
 
 
@@ -164,16 +181,26 @@ def _id_number(raw: Any, today: dt.date) -> IdNumber:
     return parse_id_number(normal_text(raw), today=today)
 
 
-def parse_roster(path: Path, school_codes: set[str], today: dt.date | None = None) -> tuple[str, list[RosterRow]]:
+class Roster(list[RosterRow]):
+    """The valid rows of a file, plus the row numbers of template example rows left out."""
+
+    skipped_example: tuple[int, ...] = ()
+
+
+def parse_roster(path: Path, school_codes: set[str], today: dt.date | None = None) -> tuple[str, Roster]:
     """Read and check every row; raise ImportFailed listing every problem.
+
+    The template's unchanged example row is left out; the returned list's
+    ``skipped_example`` holds its row number (see :func:`db.importing.read_sheet`).
 
     Raises:
         ImportFailed: unreadable file, missing headers, or any bad row.
     """
     today = today or dt.date.today()
-    name, rows = read_sheet(path, REQUIRED, OPTIONAL)
+    name, rows = read_sheet(path, REQUIRED, OPTIONAL, example=dict(zip(HEADERS, EXAMPLE)))
     problems: list[ImportProblem] = []
-    result: list[RosterRow] = []
+    result = Roster()
+    result.skipped_example = rows.skipped_example
     first_row: dict[str, int] = {}
     gender_cell = _Memo(parse_choice, vocab.GENDERS, required=False)
     birth_cell = _Memo(parse_date)
@@ -396,7 +423,10 @@ def import_teachers(store: Store, path: Path, *, dry_run: bool = False, today: d
         schools = {code: sid for sid, code in connection.execute(select(school_table.c.id, school_table.c.code))}
         name, rows = parse_roster(Path(path), set(schools), today)
         result = ImportResult(file=name, rows=len(rows), dry_run=dry_run)
-        if dry_run:
+        note = skipped_example_note(rows)
+        if note:
+            result.notes.append(note)
+        if dry_run or not rows:  # nothing to write (e.g. only the template's example row): no audit entry
             _plan(connection, rows, schools, result)
             return result
     with store.bulk("teacher", f"导入教师名册 {name}（{len(rows)} 行）") as connection:

@@ -43,6 +43,7 @@ from db.importing import (
     parse_int,
     parse_text,
     read_sheet,
+    skipped_example_note,
 )
 from db.models import Posting, School, Teacher, Visit, VisitParticipant, utcnow
 from db.store import Store
@@ -52,6 +53,9 @@ HEADERS = ("日期", "承办学校代码", "来访人员", "角色", "派出学�
 REQUIRED = ("日期", "承办学校代码", "来访人员", "角色", "活动类型")
 OPTIONAL = ("派出学校代码", "听课节数", "内容摘要")
 SCHOOLLESS_ROLES = ("市级教研员", "县级教研员", "局领导", "机关干部")
+# The template's example row: written by the template, skipped by the importer when left unchanged.
+EXAMPLE = (dt.date(2025, 9, 15), "6401990002", "示例教师", "骨干教师", "6401990001", "送教", 2,
+           "示例：语文示范课1节，听评课2节")
 
 NOTES = (
     "每行一位来访人员参加的一次活动；日期、承办学校代码、活动类型都相同的各行视为同一次活动。",
@@ -91,6 +95,7 @@ class VisitImportResult:
     linked_to_teachers: int = 0
     dry_run: bool = False
     changes: list[str] = dataclasses.field(default_factory=list)
+    notes: list[str] = dataclasses.field(default_factory=list)  # said after the counts (a skipped example row)
 
     def counts(self) -> dict[str, int]:
         return {
@@ -106,7 +111,8 @@ class VisitImportResult:
         verb = "将导入" if self.dry_run else "已导入"
         return (f"{self.file}：{self.rows} 行；{verb}新活动 {self.activities_new} 次、补充已有活动 "
                 f"{self.activities_extended} 次、来访人员 {self.visitors_added} 人次"
-                f"（其中关联到教师档案 {self.linked_to_teachers} 人次）；已登记而跳过 {self.visitors_present} 人次")
+                f"（其中关联到教师档案 {self.linked_to_teachers} 人次）；已登记而跳过 {self.visitors_present} 人次"
+                + "".join(f"；{note}" for note in self.notes))
 
 
 def _school_codes(store: Store) -> dict[str, uuid.UUID]:
@@ -114,9 +120,13 @@ def _school_codes(store: Store) -> dict[str, uuid.UUID]:
         return {code: sid for sid, code in session.execute(select(School.id, School.code))}
 
 
-def read_rows(store: Store, path: Path) -> tuple[str, list[_Row]]:
-    """Parse and check every row; ImportFailed with every problem found."""
-    name, sheet_rows = read_sheet(Path(path), REQUIRED, OPTIONAL)
+def read_rows(store: Store, path: Path) -> tuple[str, list[_Row], str | None]:
+    """Parse and check every row; ImportFailed with every problem found.
+
+    Returns the file name, the rows and the note on a skipped template example row (or None).
+    """
+    name, sheet_rows = read_sheet(Path(path), REQUIRED, OPTIONAL, example=dict(zip(HEADERS, EXAMPLE)))
+    note = skipped_example_note(sheet_rows)
     codes = _school_codes(store)
     problems: list[ImportProblem] = []
     rows: list[_Row] = []
@@ -132,10 +142,10 @@ def read_rows(store: Store, path: Path) -> tuple[str, list[_Row]]:
         first_seen[key] = row.number
         rows.append(row)
     if not sheet_rows:
-        problems.append(ImportProblem(name, 0, "", "文件中没有数据行"))
+        problems.append(ImportProblem(name, 0, "", "文件中没有数据行" + (f"：{note}" if note else "")))
     if problems:
         raise ImportFailed(problems)
-    return name, rows
+    return name, rows, note
 
 
 def _read_row(reader: RowReader, codes: dict[str, uuid.UUID]) -> _Row | None:
@@ -186,8 +196,8 @@ def import_file(store: Store, path: Path, dry_run: bool = False) -> VisitImportR
 
 def import_visits(store: Store, path: Path, *, dry_run: bool = False) -> VisitImportResult:
     """Import a visit log (see module doc). Raises ImportFailed and writes nothing on any problem."""
-    name, rows = read_rows(store, path)
-    result = VisitImportResult(file=name, rows=len(rows), dry_run=dry_run)
+    name, rows, note = read_rows(store, path)
+    result = VisitImportResult(file=name, rows=len(rows), dry_run=dry_run, notes=[note] if note else [])
     links = _teacher_links(store, rows)
     with store.read() as session:
         host_names = dict(session.execute(select(School.id, School.name)).all())

@@ -47,8 +47,10 @@ CLUSTERS = TableKind("集团成员", cluster_import.HEADERS, cluster_import.CHOI
 
 
 def write_template(kind: TableKind, path: Path) -> Path:
-    """Headers, drop-downs for coded columns, one example row and the 说明 sheet."""
-    return write_table(Path(path), [Sheet(kind.sheet_title, kind.columns(), kind.example())], kind.notes)
+    """Headers, drop-downs for coded columns, the importer's example row (grey italics,
+    skipped on import while unchanged) and the 说明 sheet."""
+    (example,) = kind.example()
+    return write_table(Path(path), [Sheet(kind.sheet_title, kind.columns(), example=example)], kind.notes)
 
 
 def write_export(kind: TableKind, store: Store, path: Path) -> int:

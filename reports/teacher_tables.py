@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from db.models import Posting, School, Teacher
 from db.store import Store
-from db.teacher_import import HEADERS
+from db.teacher_import import EXAMPLE, HEADERS
 from policy import vocab
 from reports.xlsx import Column, Sheet, write_table
 
@@ -39,8 +39,9 @@ TEMPLATE_NOTES = (
 
 
 def write_teacher_template(path: Path) -> Path:
-    """An empty roster with drop-downs and a 说明 sheet."""
-    return write_table(path, [Sheet("教师名册", roster_columns())], TEMPLATE_NOTES)
+    """An empty roster with drop-downs, the importer's example row (skipped on import while
+    unchanged) and a 说明 sheet."""
+    return write_table(path, [Sheet("教师名册", roster_columns(), example=EXAMPLE)], TEMPLATE_NOTES)
 
 
 def roster_rows(store: Store) -> list[list[object]]:

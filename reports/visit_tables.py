@@ -24,8 +24,9 @@ def columns() -> list[Column]:
 
 
 def write_template(path: Path) -> Path:
-    """An empty visit log with drop-downs for 角色 and 活动类型, and a 说明 sheet."""
-    return write_table(Path(path), [Sheet(SHEET, columns())], visit_import.NOTES)
+    """A visit log with drop-downs for 角色 and 活动类型, the importer's example row (skipped on
+    import while unchanged) and a 说明 sheet."""
+    return write_table(Path(path), [Sheet(SHEET, columns(), example=visit_import.EXAMPLE)], visit_import.NOTES)
 
 
 def write_export(store: Store, path: Path, first: dt.date | None = None, last: dt.date | None = None) -> int:

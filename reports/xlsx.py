@@ -3,6 +3,10 @@
 One helper, :func:`write_table`, so every sheet we hand out looks the same: bold frozen
 header row, sensible column widths, drop-down lists for coded columns, and a 说明
 (notes) sheet when there is something to explain.
+
+A template's example row (:attr:`Sheet.example`, the importer's own ``EXAMPLE`` constant)
+goes right under the header in grey italics with a comment, and the 说明 sheet says that
+an unchanged example row is skipped on import (see ``db.importing.read_sheet``).
 """
 
 from __future__ import annotations
@@ -13,12 +17,19 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 MAX_ROWS_VALIDATED = 5000
+EXAMPLE_FONT = Font(italic=True, color="808080")
+EXAMPLE_COMMENT = "示例行：原样保留时导入会自动跳过；请直接改写为真实数据或删除此行。"
+EXAMPLE_NOTE = (
+    "表头下方灰色斜体的一行是示例行：原样保留时导入会自动跳过（导入结果中注明“已跳过模板示例行”），"
+    "也可以直接删除；只要改动过其中任何一格，这一行就按真实数据导入或报错。"
+)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -37,6 +48,7 @@ class Sheet:
     columns: Sequence[Column]
     rows: Iterable[Sequence[Any]] = ()
     caption: str | None = None  # a title row above the header (statistics tables)
+    example: Sequence[Any] | None = None  # a template's example row, written first in grey italics
 
 
 def _width(column: Column) -> int:
@@ -52,6 +64,8 @@ def write_table(path: Path, sheets: Sequence[Sheet], notes: Sequence[str] = ()) 
     workbook.remove(workbook.active)
     for sheet in sheets:
         _write_sheet(workbook, sheet)
+    if notes and any(sheet.example for sheet in sheets):
+        notes = [notes[0], EXAMPLE_NOTE, *notes[1:]]
     if notes:
         notes_sheet = workbook.create_sheet("说明")
         notes_sheet.column_dimensions["A"].width = 100
@@ -80,6 +94,12 @@ def _write_sheet(workbook: Workbook, sheet: Sheet) -> None:
         ws.column_dimensions[get_column_letter(index)].width = _width(column)
     ws.freeze_panes = f"A{header_row + 1}"  # a coordinate, not ws.cell(): that would create row 2 before append
     count = 0
+    if sheet.example:
+        ws.append(list(sheet.example))
+        count += 1
+        for cell in ws[header_row + 1]:
+            cell.font = EXAMPLE_FONT
+        ws.cell(header_row + 1, 1).comment = Comment(EXAMPLE_COMMENT, "EduBridge", width=260, height=80)
     for row in sheet.rows:
         ws.append(list(row))
         count += 1

@@ -211,11 +211,14 @@ def test_template_has_headers_dropdowns_example_and_notes(store: Store, tmp_path
     assert ws.max_row == 2
     formulas = {str(v.sqref).split(":")[0]: v.formula1 for v in ws.data_validations.dataValidation}
     assert "融合型教共体" in formulas["B2"] and "牵头校" in formulas["D2"]
-    # the example row itself imports once its school exists
+    # the example rows are valid data (the cluster's school is the school example) but, left
+    # unchanged, never imported (tests/db/test_template_examples.py has the details)
+    assert cluster_import.EXAMPLE[2] == school_import.EXAMPLE[0]
     school_path = cluster_sheets.write_template(cluster_sheets.SCHOOLS, tmp_path / "s.xlsx")
     assert [c.value for c in load_workbook(school_path)["学校名单"][1]] == SCHOOL_HEADERS
-    school_import.import_file(store, school_path)
-    assert cluster_import.import_file(store, path).counts()["added"] == 1
+    assert school_import.import_file(store, school_path).counts()["added"] == 0
+    assert cluster_import.import_file(store, path).counts()["added"] == 0
+    assert counts(store) == (0, 0, 0, 0, 0)
 
 
 def test_statistics_rows(with_schools: Store, tmp_path: Path) -> None:

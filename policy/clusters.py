@@ -435,6 +435,17 @@ def summarize(
     return result
 
 
+def summary_totals(summaries: Sequence[ClusterSummary]) -> tuple[int, int, int]:
+    """Schools, rural schools and students over all clusters, each school counted once.
+
+    A school in two clusters at once (reported as membership.overlap) would otherwise be
+    counted twice in the county's 合计 row.
+    """
+    distinct = {school.id: school for s in summaries for _, school in s.members}
+    rural = sum(1 for school in distinct.values() if counts_as_rural(school, False))
+    return len(distinct), rural, sum(school.students for school in distinct.values())
+
+
 def unclustered(schools: Sequence[SchoolRec], memberships: Sequence[MembershipRec], on: dt.date) -> list[SchoolRec]:
     """Schools in no cluster on ``on``, by code."""
     inside = {m.school_id for m in memberships if m.active_on(on)}

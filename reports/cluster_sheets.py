@@ -16,7 +16,7 @@ from typing import Any
 from db import cluster_import, school_import
 from db.clusters import load
 from db.store import Store
-from policy.clusters import ClusterSummary, summarize
+from policy.clusters import ClusterSummary, summarize, summary_totals
 from reports.xlsx import Column, Sheet, write_table
 
 DATE_FORMAT = "yyyy-mm-dd"
@@ -80,16 +80,16 @@ def statistics_rows(summaries: Sequence[ClusterSummary]) -> list[tuple[Any, ...]
     ]
 
 
-def statistics_table(store: Store, on: dt.date) -> list[tuple[Any, ...]]:
-    """The statistics rows of every cluster standing on ``on``."""
+def statistics_table(store: Store, on: dt.date) -> tuple[list[tuple[Any, ...]], tuple[Any, ...]]:
+    """The statistics rows of every cluster standing on ``on``, and the 合计 row."""
     r = load(store, on)
-    return statistics_rows(summarize(r.schools, r.clusters, r.memberships, r.pairings, on))
+    summaries = summarize(r.schools, r.clusters, r.memberships, r.pairings, on)
+    schools, rural, students = summary_totals(summaries)
+    return statistics_rows(summaries), ("合计", "", "", "", "", "", schools, rural, "", students, "")
 
 
 def write_statistics(store: Store, path: Path, on: dt.date) -> int:
-    rows = statistics_table(store, on)
-    total = ("合计", "", "", "", "", "", sum(r[6] for r in rows), sum(r[7] for r in rows), "",
-             sum(r[9] for r in rows), "")
+    rows, total = statistics_table(store, on)
     widths = {"集团(学区)名称": 24, "牵头学校": 22, "成员学校": 48, "乡村学校名称": 40, "包片包抓市属学校": 22}
     columns = [Column(h, width=widths.get(h)) for h in STATISTICS_HEADERS]
     caption = f"集团(学区)基本情况统计表（截至{on.year}年{on.month}月{on.day}日）"

@@ -21,10 +21,9 @@ WIDTHS = (0.45, 2.0, 1.1, 0.8, 1.6, 3.6, 0.6, 0.8, 2.6, 0.8, 1.6)
 NUMERIC = {"序号", "学校数", "其中乡村学校(含教学点)", "在校学生数"}
 
 
-def statistics_story(rows: list[tuple[Any, ...]], bureau: str, on: dt.date, width: float) -> list[Flowable]:
+def statistics_story(rows: list[tuple[Any, ...]], total: tuple[Any, ...], bureau: str, on: dt.date,
+                     width: float) -> list[Flowable]:
     st = styles()
-    total = ("合计", "", "", "", "", "", sum(r[6] for r in rows), sum(r[7] for r in rows), "",
-             sum(r[9] for r in rows), "")
     columns = [Col(h, w, numeric=h in NUMERIC) for h, w in zip(STATISTICS_HEADERS, WIDTHS, strict=True)]
     body = [tuple(f"{v:,}" if isinstance(v, int) and i == 9 else v for i, v in enumerate(r)) for r in [*rows, total]]
     return [
@@ -44,10 +43,10 @@ def build_statistics(store: Store, target: Any, *, on: dt.date, progress: Any = 
 
     progress = progress or (lambda _p, _t: None)
     progress(10, "统计")
-    rows = statistics_table(store, on)
+    rows, total = statistics_table(store, on)
     bureau = bureau_name(store)
     doc = ReportDocument(target, DocInfo(title="集团(学区)基本情况统计表", bureau=bureau, date=on),
                          cover_page=False, landscape=True)
-    pages = doc.build_story(statistics_story(rows, bureau, on, doc.frame_width))
+    pages = doc.build_story(statistics_story(rows, total, bureau, on, doc.frame_width))
     progress(100, "完成")
     return _finish(target, pages, f"，{len(rows)} 个集团(学区)", clusters=len(rows))

@@ -224,8 +224,9 @@ def test_template_has_headers_dropdowns_example_and_notes(store: Store, tmp_path
 def test_statistics_rows(with_schools: Store, tmp_path: Path) -> None:
     store = with_schools
     cluster_import.import_file(store, workbook(tmp_path / "c.xlsx", CLUSTER_HEADERS, cluster_rows()))
-    rows = cluster_sheets.statistics_table(store, dt.date(2024, 1, 1))
+    rows, total = cluster_sheets.statistics_table(store, dt.date(2024, 1, 1))
     by_name = {r[1]: r for r in rows}
+    assert total[6] == sum(r[6] for r in rows)  # no school in two clusters here
     first = by_name["永宁一集团"]
     assert first[4] == "永宁县第一小学" and first[6] == 2 and first[7] == 1 and first[9] == 1580
     assert by_name["望洪学区"][6] == 1

@@ -79,5 +79,6 @@ def test_statistics_pdf(demo_store, tmp_path: Path, pdf) -> None:
     flat = pdf.flat(out)
     import datetime as dt
 
-    for row in statistics_table(demo_store, dt.date.today()):
+    rows, _total = statistics_table(demo_store, dt.date.today())
+    for row in rows:
         assert row[1] in flat and row[4] in flat

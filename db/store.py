@@ -75,13 +75,17 @@ class Store:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
     @classmethod
-    def open(cls, target: str | None = None, actor: Actor = SYSTEM) -> Store:
+    def open(cls, target: str | None = None, actor: Actor = SYSTEM, *, create: bool = True) -> Store:
         """Open ``--db`` (path, URL or None for the default file) and migrate it.
 
+        ``create=False`` refuses a SQLite file that does not exist yet (see
+        :func:`db.engine.database_url`); the GUI and the commands that load data create one.
+
         Raises:
-            StoreError: the database cannot be opened, is not ours, or is newer than the code.
+            StoreError: the database cannot be opened (missing driver, unknown URL scheme,
+                not a SQLite file, server down), is not ours, or is newer than the code.
         """
-        url = engine_module.database_url(target)
+        url = engine_module.database_url(target, create=create)
         engine = engine_module.make_engine(url)
         try:
             upgrade(engine)
@@ -91,7 +95,10 @@ class Store:
         except Exception as exc:  # driver errors: unreadable file, server down, bad password
             engine.dispose()
             reason = getattr(exc, "orig", None) or exc
-            raise StoreError(f"无法打开数据库 {url.render_as_string()}：{reason}") from None
+            if url.get_backend_name() == "sqlite" and "not a database" in str(reason):
+                raise StoreError(f"不是 EduBridge/SQLite 数据库文件：{url.database}") from None
+            text = " ".join(str(reason).split())  # drivers' messages may span lines; ours is one
+            raise StoreError(f"无法打开数据库 {url.render_as_string()}：{text}") from None
         return cls(engine, actor)
 
     @property

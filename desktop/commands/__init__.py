@@ -1,18 +1,75 @@
-"""One module per ``edubridge`` subcommand; see ``desktop.cli``."""
+"""One module per ``edubridge`` subcommand; see ``desktop.cli``.
+
+Shared here: opening the store (:func:`open_store`), checking an output file before any
+work (:func:`output_file`), argparse types for school years and whole numbers, and JSON
+output (:func:`print_json`).
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
+from pathlib import Path
 from typing import Any
 
 from db.store import Store, local_actor
 
+#: School years the commands accept (start years). Sanity bounds against typos such as
+#: 1850 or 20255, not a policy figure.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
 
-def open_store(args: argparse.Namespace) -> Store:
-    """The store named by ``--db`` (or the default one), migrated."""
-    return Store.open(args.db, actor=local_actor())
+_YEAR = re.compile(r"^\s*(\d{4})\s*(?:[-—–~至到/]\s*(\d{4}))?\s*(?:学年)?\s*$")
+
+
+def open_store(args: argparse.Namespace, create: bool = False) -> Store:
+    """The store named by ``--db`` (or the default one), migrated.
+
+    Commands that only read keep ``create=False``: a mistyped ``--db`` path is refused
+    instead of quietly becoming a new, empty database. Commands that load data (demo,
+    import) pass ``create=True``. The default database (no ``--db``) is always creatable.
+    """
+    return Store.open(args.db, actor=local_actor(), create=create)
+
+
+def output_file(path: str | Path, suffix: str) -> Path:
+    """``path`` checked before any work is done: right suffix, existing folder, not a folder.
+
+    Raises:
+        desktop.cli.CliError: with one Chinese line naming the path.
+    """
+    from desktop.cli import CliError
+
+    path = Path(path).expanduser()
+    if path.suffix.lower() != suffix:
+        raise CliError(f"输出文件应以 {suffix} 结尾：{path}")
+    if not path.parent.is_dir():
+        raise CliError(f"输出文件夹不存在：{path.parent}")
+    if path.is_dir():
+        raise CliError(f"输出路径是一个文件夹：{path}")
+    return path
+
+
+def school_year(text: str) -> int:
+    """argparse ``type=`` for ``--year``: a school year's start year, 2025 or "2025-2026" or "2025—2026学年"."""
+    match = _YEAR.match(text)
+    if match is None:
+        raise argparse.ArgumentTypeError(f"学年应写起始年份，如 2025（表示 2025—2026学年）：{text}")
+    year = int(match.group(1))
+    if match.group(2) is not None and int(match.group(2)) != year + 1:
+        raise argparse.ArgumentTypeError(f"学年应为相邻两年，如 2025-2026：{text}")
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise argparse.ArgumentTypeError(f"学年 {year} 超出范围（应在 {FIRST_YEAR}—{LAST_YEAR} 之间）")
+    return year
+
+
+def integer(text: str) -> int:
+    """argparse ``type=`` for whole numbers, with a Chinese message."""
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"应为整数：{text}") from None
 
 
 def print_json(data: Any) -> None:

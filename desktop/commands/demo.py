@@ -6,7 +6,7 @@ import argparse
 import time
 
 from db.demo import SCALES, build_demo
-from desktop.commands import open_store
+from desktop.commands import integer, open_store
 
 SCALE_LABELS = {"county": "青禾县", "city": "青岚市，8个县区"}
 
@@ -20,13 +20,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="规模：county 约120所学校、5000名教师；city 约1000所学校、5万名教师",
     )
     parser.add_argument(
-        "--seed", type=int, default=2026, help="随机种子（相同种子生成相同数据，默认 2026）"
+        "--seed", type=integer, default=2026, help="随机种子（相同种子生成相同数据，默认 2026）"
     )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    store = open_store(args)
+    store = open_store(args, create=True)
     try:
         started = time.perf_counter()
         counts = build_demo(store, args.scale, args.seed)

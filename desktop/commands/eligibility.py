@@ -6,13 +6,13 @@ import argparse
 
 from db.settings import active_profile
 from db.teachers import store_eligibility
-from desktop.commands import open_store, print_json
+from desktop.commands import open_store, print_json, school_year
 from policy.eligibility import STATUS_LABELS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("eligibility", help="列出某学年符合交流条件、须交流和免交流的教师")
-    parser.add_argument("--year", type=int, required=True, help="学年（起始年份，如 2025 表示 2025—2026学年）")
+    parser.add_argument("--year", type=school_year, required=True, help="学年（起始年份，如 2025 表示 2025—2026学年）")
     parser.add_argument("--json", action="store_true", help="以 JSON 输出")
     parser.set_defaults(run=run)
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from db.importing import CellError, parse_date
 from desktop.cli import CliError
-from desktop.commands import open_store
+from desktop.commands import open_store, output_file, school_year
 from reports import cluster_sheets, exchange_tables, teacher_tables, visit_tables
 
 
@@ -95,14 +95,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("kind", choices=sorted(KINDS), help="导出什么")
     parser.add_argument("file", type=Path, help="要写入的 .xlsx 文件")
     parser.add_argument("--date", help="统计日期（默认今天），如 2025-09-01")
-    parser.add_argument("--year", type=int, help="学年（plan、exchanges：起始年份，如 2025）")
+    parser.add_argument("--year", type=school_year, help="学年（plan、exchanges：起始年份，如 2025）")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    path = output_file(args.file, ".xlsx")
     store = open_store(args)
     try:
-        message = KINDS[args.kind](store, args.file, args)
+        message = KINDS[args.kind](store, path, args)
     finally:
         store.dispose()
     print(message)

@@ -35,7 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    store = open_store(args)
+    store = open_store(args, create=True)
     try:
         plan = KINDS[args.kind](store, args.file, args.dry_run)
     finally:

@@ -6,19 +6,19 @@ import argparse
 
 from db.exchange_plans import make_plan, save_plan
 from db.settings import active_profile
-from desktop.commands import open_store, print_json
+from desktop.commands import open_store, print_json, school_year
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("plan", help="生成某学年的教师交流轮岗计划（求解最优方案）")
-    parser.add_argument("--year", type=int, required=True, help="学年（起始年份，如 2025 表示 2025—2026学年）")
+    parser.add_argument("--year", type=school_year, required=True, help="学年（起始年份，如 2025 表示 2025—2026学年）")
     parser.add_argument("--json", action="store_true", help="以 JSON 输出")
     parser.add_argument("--save", action="store_true", help="保存为该学年的计划草案（替换原草案）")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    store = open_store(args)
+    store = open_store(args, create=args.save)  # only --save writes
     try:
         profile = active_profile(store)
         plan = make_plan(store, profile, args.year)

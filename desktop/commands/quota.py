@@ -14,7 +14,7 @@ import datetime as dt
 from db.settings import active_profile
 from db.visits import load_quota_inputs, quota_rows
 from desktop.cli import CliError
-from desktop.commands import open_store, print_json
+from desktop.commands import FIRST_YEAR, LAST_YEAR, open_store, print_json
 from policy.calendar import Semester, semester_of
 from policy.quotas import days_left, tally
 
@@ -27,16 +27,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    given = _semester(args.semester) if args.semester else None
     store = open_store(args)
     try:
         profile = active_profile(store)
-        if args.semester:
-            try:
-                semester = Semester.parse(args.semester)
-            except ValueError as exc:
-                raise CliError(str(exc)) from None
-        else:
-            semester = semester_of(dt.date.today(), profile.calendar)
+        semester = given or semester_of(dt.date.today(), profile.calendar)
         inputs = load_quota_inputs(store, profile, semester.year)
         rows = quota_rows(store, profile, semester, inputs)
     finally:
@@ -57,3 +52,14 @@ def run(args: argparse.Namespace) -> int:
     print(f"{semester.label}：已达标 {counts.met}，未达标 {counts.behind}，未开展 {counts.not_started}；"
           f"本学期剩余 {left} 天")
     return 0
+
+
+def _semester(text: str) -> Semester:
+    """``--semester`` checked before the store is opened, with the school years ``--year`` accepts."""
+    try:
+        semester = Semester.parse(text)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    if not FIRST_YEAR <= semester.year <= LAST_YEAR:
+        raise CliError(f"学期 {text} 的学年超出范围（应在 {FIRST_YEAR}—{LAST_YEAR} 之间）")
+    return semester

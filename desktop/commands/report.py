@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-from pathlib import Path
 
 from desktop.cli import CliError
-from desktop.commands import open_store, print_json
+from desktop.commands import integer, open_store, output_file, print_json, school_year
 
 
 def _date(text: str) -> dt.date:
@@ -32,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         sub.set_defaults(run=run)
 
     annual = kinds.add_parser("annual", help="年度评价报告（全县或一个集团/教共体）")
-    annual.add_argument("--year", type=int, required=True, help="学年起始年份，如 2025 表示 2025—2026学年")
+    annual.add_argument("--year", type=school_year, required=True, help="学年起始年份，如 2025 表示 2025—2026学年")
     annual.add_argument("--cluster", metavar="NAME", help="只评价这个集团(学区)/教共体")
     common(annual)
 
@@ -40,11 +39,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     agreement.add_argument("--cluster", metavar="NAME", required=True, help="集团(学区)/教共体名称")
     agreement.add_argument("--new", action="store_true", help="按模板重新生成一份新协议")
     agreement.add_argument("--start", type=_date, metavar="YYYY-MM-DD", help="新协议的起始日期（默认今天）")
-    agreement.add_argument("--years", type=int, metavar="N", help="新协议的期限（年，默认按模板）")
+    agreement.add_argument("--years", type=integer, metavar="N", help="新协议的期限（年，默认按模板）")
     common(agreement)
 
     notice = kinds.add_parser("notice", help="交流轮岗公示名单及个人交流通知书")
-    notice.add_argument("--year", type=int, required=True, help="学年起始年份")
+    notice.add_argument("--year", type=school_year, required=True, help="学年起始年份")
     notice.add_argument("--no-letters", action="store_true", help="只印公示名单，不印个人通知书")
     common(notice)
 
@@ -53,20 +52,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     common(statistics)
 
 
-def _check_output(path: Path) -> Path:
-    if path.suffix.lower() != ".pdf":
-        raise CliError(f"输出文件应以 .pdf 结尾：{path}")
-    if not path.parent.exists():
-        raise CliError(f"输出文件夹不存在：{path.parent}")
-    if path.is_dir():
-        raise CliError(f"输出路径是一个文件夹：{path}")
-    return path
-
-
 def run(args: argparse.Namespace) -> int:
     from reports import documents
 
-    output = _check_output(Path(args.output))
+    output = output_file(args.output, ".pdf")
     store = open_store(args)
     try:
         try:

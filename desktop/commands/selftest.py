@@ -50,7 +50,7 @@ def _store_for(db: str | None) -> Iterator[tuple[object, str]]:
     from desktop.app import store_is_empty
 
     if db is not None:
-        store = Store.open(db)
+        store = Store.open(db, create=False)  # a mistyped --db is an error, not a new file
         if not store_is_empty(store):
             try:
                 yield store, f"数据文件 {store.location}"

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from desktop.commands import output_file
 from reports import cluster_sheets, teacher_tables, visit_tables
 
 KINDS: dict[str, Callable[[Path], Any]] = {
@@ -28,6 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    KINDS[args.kind](args.file)
-    print(f"已生成模板：{args.file}")
+    path = output_file(args.file, ".xlsx")
+    KINDS[args.kind](path)
+    print(f"已生成模板：{path}")
     return 0

@@ -1,8 +1,10 @@
 """Agreements (教共体建设协议书 / 帮扶协议) in the store: create from the template, edit, print, sign.
 
 An agreement starts as the template ``resources/templates/agreement.toml`` filled for one
-cluster: its parties (lead school = 甲方, members = 乙方, 丙方 …, as they stand on the
-first day of the term), its type's duties (余教〔2020〕155号 五), and measurable targets
+cluster: its parties (lead school = 甲方, members = 乙方, 丙方 … — every school that is a
+member during the term and has not left by the day the agreement is drawn up, see
+:func:`term_parties`; the clause text and the party list are filled from that one list),
+its type's duties (余教〔2020〕155号 五), and measurable targets
 whose figures and clauses come from the policy profile — the template never holds a
 number of its own.
 
@@ -36,6 +38,7 @@ from resources import resource_path
 
 TEMPLATE = resource_path("templates", "agreement.toml")
 PARTY_LABELS = ("甲方", "乙方", "丙方", "丁方", "戊方", "己方", "庚方", "辛方", "壬方", "癸方")
+_CN_DIGITS = "零一二三四五六七八九"
 BUREAU_KEY = "bureau_name"
 OFF = "（本方案未作规定）"
 PERIODS = {"semester": "学期", "year": "学年"}
@@ -44,6 +47,37 @@ MEASURE_UNITS = {"count": "次", "lessons": "节"}
 
 class AgreementError(StoreError):
     """An agreement that cannot be made or changed (unknown cluster, empty clause…)."""
+
+
+def _cn_number(n: int) -> str:
+    """11 → 十一, 20 → 二十, 35 → 三十五 (n < 100)."""
+    tens, ones = divmod(n, 10)
+    head = "" if tens == 0 else ("十" if tens == 1 else _CN_DIGITS[tens] + "十")
+    return head + ("" if ones == 0 else _CN_DIGITS[ones]) if n >= 10 else _CN_DIGITS[n]
+
+
+def party_labels(count: int) -> tuple[str, ...]:
+    """Labels of ``count`` parties: 甲方 … 癸方, then 第十一方, 第十二方 … (none is ever dropped)."""
+    return tuple(PARTY_LABELS[i] if i < len(PARTY_LABELS) else f"第{_cn_number(i + 1)}方" for i in range(count))
+
+
+def label_order(label: str) -> int:
+    """Sort key of a party label (甲方 first, 第十一方 after 癸方)."""
+    if label in PARTY_LABELS:
+        return PARTY_LABELS.index(label)
+    if label.startswith("第") and label.endswith("方"):
+        for n in range(len(PARTY_LABELS) + 1, 100):
+            if _cn_number(n) == label[1:-1]:
+                return n - 1
+    return 999
+
+
+def area_phrase(area: str | None) -> str:
+    """'，属东片区' for area '东片区' or '东' (area names may already end in 片区); '' without one."""
+    text = (area or "").strip()
+    if not text:
+        return ""
+    return f"，属{text if text.endswith('片区') else text + '片区'}"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -93,6 +127,8 @@ class AgreementDoc:
     signed_on: dt.date | None
     bureau: str
     scans: tuple[Scan, ...] = ()
+    #: A template draft laid out for preview only: not in the database (``id`` is the nil UUID).
+    draft: bool = False
 
     @property
     def printed_is_current(self) -> bool:
@@ -172,12 +208,12 @@ def fill_template(
 ) -> tuple[str, str, list[Section]]:
     """(title, preamble, sections) of the template filled for one cluster."""
     party_names = [lead, *members]
-    labels = PARTY_LABELS[: len(party_names)]
+    labels = party_labels(len(party_names))
     values: dict[str, Any] = {
         "cluster": cluster,
         "kind": kind,
         "area": area or "",
-        "area_text": f"，属{area}片区" if area else "",
+        "area_text": area_phrase(area),
         "lead": lead,
         "members": "、".join(members) if members else "（暂无）",
         "party_list": "、".join(f"{label}{name}" for label, name in zip(labels, party_names, strict=False)),
@@ -185,7 +221,8 @@ def fill_template(
         "term_end": _cn_date(term_end),
         "term_years": term_years,
         "bureau": bureau,
-        "copies": len(party_names) + 1,
+        "party_count": len(party_names),
+        "copies": len(party_names) + 1,  # one per party and one for the bureau
         "fig": _Figures(profile, clauses=False),
         "clause": _Figures(profile, clauses=True),
     }
@@ -247,33 +284,91 @@ def find_cluster(store: Store, name: str) -> tuple[uuid.UUID, str]:
     return row.id, row.name
 
 
-def _parties_on(session: Any, cluster: Cluster, on: dt.date) -> list[tuple[School, str]]:
-    """Lead first, then members by name, as they stood on ``on`` (or today if none then)."""
-    memberships = session.scalars(select(Membership).where(Membership.cluster_id == cluster.id)).all()
-    active = [m for m in memberships if m.joined <= on and (m.left_on is None or on < m.left_on)]
-    if not active:
-        today = dt.date.today()
-        active = [m for m in memberships if m.joined <= today and (m.left_on is None or today < m.left_on)]
-    schools = {s.id: s for s in session.scalars(
-        select(School).where(School.id.in_([m.school_id for m in active] + [cluster.lead_school_id]))
-    )}
-    lead_id = cluster.lead_school_id
+def term_parties(memberships: list[Any], lead_id: uuid.UUID | None, start: dt.date, end: dt.date,
+                 drawn_up: dt.date) -> list[tuple[uuid.UUID, str]]:
+    """(school id, role) of an agreement's parties, lead first, then members in input order.
+
+    A member is a party when its membership overlaps the term (joined on or before
+    ``end``) and it has not left by the later of ``start`` and ``drawn_up`` (the day the
+    agreement is made) — so a school that joined after the term began still signs, a school
+    that already left does not, and a school with two membership rows (left and rejoined,
+    a role change) appears once. ``memberships`` need ``school_id``, ``role``, ``joined``
+    and ``left_on``.
+    """
+    check = min(max(start, drawn_up), end)
+    chosen: dict[uuid.UUID, str] = {}
+    for m in memberships:
+        if m.joined <= end and (m.left_on is None or m.left_on > check):
+            chosen.setdefault(m.school_id, m.role)
     if lead_id is None:
-        lead_id = next((m.school_id for m in active if m.role in vocab.LEAD_ROLES), None)
-    result: list[tuple[School, str]] = []
-    if lead_id is not None and lead_id in schools:
-        role = next((m.role for m in active if m.school_id == lead_id), "牵头校")
-        result.append((schools[lead_id], role))
-    others = sorted(
-        ((schools[m.school_id], m.role) for m in active if m.school_id != lead_id and m.school_id in schools),
-        key=lambda pair: pair[0].name,
-    )
-    seen = {lead_id}
-    for school, role in others:
-        if school.id not in seen:
-            seen.add(school.id)
-            result.append((school, role))
+        lead_id = next((sid for sid, role in chosen.items() if role in vocab.LEAD_ROLES), None)
+    result: list[tuple[uuid.UUID, str]] = []
+    if lead_id is not None:
+        result.append((lead_id, chosen.get(lead_id, "牵头校")))
+    result += [(sid, role) for sid, role in chosen.items() if sid != lead_id]
     return result
+
+
+def _parties_for(session: Any, cluster: Cluster, start: dt.date, end: dt.date) -> list[tuple[School, str]]:
+    """The parties (lead first, then members by name) of an agreement over [start, end]."""
+    memberships = session.scalars(select(Membership).where(Membership.cluster_id == cluster.id)
+                                  .order_by(Membership.joined)).all()
+    picked = term_parties(list(memberships), cluster.lead_school_id, start, end, dt.date.today())
+    schools = {s.id: s for s in session.scalars(select(School).where(School.id.in_([sid for sid, _ in picked])))}
+    result = [(schools[sid], role) for sid, role in picked if sid in schools]
+    return result[:1] + sorted(result[1:], key=lambda pair: pair[0].name)
+
+
+def _template_draft(store: Store, cluster_id: uuid.UUID, profile: Profile, term_start: dt.date | None,
+                    term_years: int | None) -> tuple[AgreementDoc, dict[str, Any]]:
+    template = load_template()
+    years = term_years or int(template.get("default_term_years", 3))
+    start = term_start or dt.date.today()
+    end = add_years(start, years) - dt.timedelta(days=1)
+    with store.read() as session:
+        cluster = session.get(Cluster, cluster_id)
+        if cluster is None:
+            raise AgreementError("找不到该集团(学区)/教共体")
+        parties = _parties_for(session, cluster, start, end)
+        region_id = cluster.region_id
+        name, kind, area = cluster.name, cluster.kind, cluster.area
+    if len(parties) < 2:
+        raise AgreementError(f"“{name}”没有牵头校和成员校，无法生成协议（至少需要两方）")
+    bureau = bureau_name(store, region_id)
+    # The clause text and the party list come from the same list: they cannot disagree.
+    title, preamble, sections = fill_template(
+        template, cluster=name, kind=kind, area=area, lead=parties[0][0].name,
+        members=[s.name for s, _ in parties[1:]], term_start=start, term_end=end, term_years=years,
+        bureau=bureau, profile=profile,
+    )
+    doc = AgreementDoc(
+        id=uuid.UUID(int=0), cluster_id=cluster_id, cluster_name=name, cluster_kind=kind, title=title,
+        preamble=preamble, sections=tuple(sections),
+        parties=tuple(Party(label, school.id, school.name, role)
+                      for label, (school, role) in zip(party_labels(len(parties)), parties, strict=True)),
+        term_start=start, term_end=end, version=1, printed_version=None, signed_on=None, bureau=bureau,
+        draft=True,
+    )
+    return doc, template
+
+
+def draft_agreement(
+    store: Store,
+    cluster_id: uuid.UUID,
+    profile: Profile,
+    *,
+    term_start: dt.date | None = None,
+    term_years: int | None = None,
+) -> AgreementDoc:
+    """The template filled for the cluster, laid out as an agreement but NOT stored.
+
+    What :func:`create_agreement` would store, for a preview (``draft`` is True, ``id`` is
+    the nil UUID). Nothing is written.
+
+    Raises:
+        AgreementError: unknown cluster, or a cluster with no lead school and no members.
+    """
+    return _template_draft(store, cluster_id, profile, term_start, term_years)[0]
 
 
 def create_agreement(
@@ -289,35 +384,18 @@ def create_agreement(
     Raises:
         AgreementError: unknown cluster, or a cluster with no lead school and no members.
     """
-    template = load_template()
-    years = term_years or int(template.get("default_term_years", 3))
-    start = term_start or dt.date.today()
-    end = add_years(start, years) - dt.timedelta(days=1)
-    with store.read() as session:
-        cluster = session.get(Cluster, cluster_id)
-        if cluster is None:
-            raise AgreementError("找不到该集团(学区)/教共体")
-        parties = _parties_on(session, cluster, start)
-        region_id = cluster.region_id
-        name, kind, area = cluster.name, cluster.kind, cluster.area
-    if len(parties) < 2:
-        raise AgreementError(f"“{name}”没有牵头校和成员校，无法生成协议（至少需要两方）")
-    bureau = bureau_name(store, region_id)
-    title, preamble, sections = fill_template(
-        template, cluster=name, kind=kind, area=area, lead=parties[0][0].name,
-        members=[s.name for s, _ in parties[1:]], term_start=start, term_end=end, term_years=years,
-        bureau=bureau, profile=profile,
-    )
+    doc, template = _template_draft(store, cluster_id, profile, term_start, term_years)
     agreement_id = uuid.uuid4()
-    with store.write(f"生成协议：{name}") as session:
+    with store.write(f"生成协议：{doc.cluster_name}") as session:
         agreement = Agreement(
-            id=agreement_id, cluster_id=cluster_id, title=title, term_start=start, term_end=end,
-            clauses={"preamble": preamble, "sections": [s.as_json() for s in sections],
+            id=agreement_id, cluster_id=cluster_id, title=doc.title, term_start=doc.term_start,
+            term_end=doc.term_end,
+            clauses={"preamble": doc.preamble, "sections": [s.as_json() for s in doc.sections],
                      "profile": profile.id, "template": str(template.get("source", ""))},
             version=1,
         )
-        for label, (school, _role) in zip(PARTY_LABELS, parties, strict=False):
-            agreement.parties.append(AgreementParty(label=label, school_id=school.id))
+        for party in doc.parties:
+            agreement.parties.append(AgreementParty(label=party.label, school_id=party.school_id))
         session.add(agreement)
     return agreement_id
 
@@ -508,8 +586,7 @@ def load_agreement(store: Store, agreement_id: uuid.UUID) -> AgreementDoc:
             Party(p.label, p.school_id, schools[p.school_id].name if p.school_id in schools else "（已删除）",
                   roles.get(p.school_id, "牵头校" if p.school_id == cluster.lead_school_id else "成员校"),
                   p.signatory)
-            for p in sorted(agreement.parties, key=lambda p: PARTY_LABELS.index(p.label)
-                            if p.label in PARTY_LABELS else 99)
+            for p in sorted(agreement.parties, key=lambda p: label_order(p.label))
         )
         scans = tuple(
             Scan(a.id, a.filename, a.mime_type, len(a.data), a.sha256, a.created_at)
@@ -583,13 +660,27 @@ class ClusterAgreement:
     cluster_kind: str
     lead_name: str | None
     agreement: AgreementRow | None
+    #: The day the status is told for (None: today).
+    as_of: dt.date | None = None
+
+    @property
+    def expired(self) -> bool:
+        """The latest agreement's term ended before ``as_of`` (it needs renewing)."""
+        row = self.agreement
+        return row is not None and row.term_end < (self.as_of or dt.date.today())
 
     @property
     def status(self) -> str:
-        """无协议 / 草稿 v2 / 已打印 v2 / 草稿 v3（已打印 v2） / 已签订 2025-09-10."""
+        """无协议 / 草稿 v2 / 已打印 v2 / 草稿 v3（已打印 v2） / 已签订 2025-09-10 / 已到期 2026-08-31.
+
+        已到期 (the term ended before ``as_of``) wins over every other state: a signed
+        agreement whose term is over no longer binds anyone.
+        """
         row = self.agreement
         if row is None:
             return "无协议"
+        if self.expired:
+            return f"已到期 {row.term_end.isoformat()}"
         if row.signed_on is not None:
             return f"已签订 {row.signed_on.isoformat()}"
         if row.printed_version is None:
@@ -617,5 +708,5 @@ def cluster_agreements(store: Store, on: dt.date | None = None) -> list[ClusterA
         withdrawn = r.dissolved is not None and r.founded is not None and r.dissolved <= r.founded
         if withdrawn or (r.dissolved is not None and r.dissolved <= day and r.id not in latest):
             continue  # a dissolved cluster stays listed only for the agreement it had
-        result.append(ClusterAgreement(r.id, r.name, r.kind, r.lead, latest.get(r.id)))
+        result.append(ClusterAgreement(r.id, r.name, r.kind, r.lead, latest.get(r.id), day))
     return result

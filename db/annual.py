@@ -106,6 +106,8 @@ class AnnualData:
     quota_rows: tuple[QuotaRow, ...]
     indicator_trend: dict[str, dict[int, float]]  # indicator → year → mean over assisted schools
     scope_cluster: str | None
+    #: School id → name, for subjects of rule answers (a violation names a school by its code).
+    school_names: dict[uuid.UUID, str] = dataclasses.field(default_factory=dict)
 
 
 def _overlaps(joined: dt.date, left_on: dt.date | None, first: dt.date, last: dt.date) -> bool:
@@ -128,6 +130,7 @@ class _CountyYear:
     county_backbone_check: ShareCheck
     quota_rows: tuple[QuotaRow, ...]
     quality: dict[uuid.UUID, dict[int, dict[str, float]]]  # school → year → indicator → value
+    school_names: dict[uuid.UUID, str]
 
 
 # One computed year per store, reused while nothing was written (see _data_version).
@@ -167,7 +170,7 @@ def annual_data(store: Store, profile: Profile, year: int, cluster: str | None =
     if cluster is None:
         return AnnualData(year, first, last, checked_on, county.bureau, profile, county.clusters, county.check,
                           county.county_exchange, county.county_exchange_check, county.county_backbone_check,
-                          county.quota_rows, _trend(county, county.clusters, year), None)
+                          county.quota_rows, _trend(county, county.clusters, year), None, county.school_names)
     chosen = tuple(c for c in county.clusters if c.name == cluster)
     if not chosen:
         raise UnknownCluster(f"没有名为“{cluster}”的集团(学区)/教共体")
@@ -176,7 +179,7 @@ def annual_data(store: Store, profile: Profile, year: int, cluster: str | None =
         if len(chosen) == 1 else _scope_figures(county, chosen, profile)
     return AnnualData(year, first, last, checked_on, county.bureau, profile, chosen, county.check, fig,
                       exchange_check, backbone_check, tuple(r for c in chosen for r in c.quotas),
-                      _trend(county, chosen, year), cluster)
+                      _trend(county, chosen, year), cluster, county.school_names)
 
 
 def _trend(county: _CountyYear, clusters: tuple[ClusterYear, ...], year: int) -> dict[str, dict[int, float]]:
@@ -313,4 +316,4 @@ def _county_year(store: Store, profile: Profile, year: int, first: dt.date, last
     county_exchange_check, county_backbone_check = _checks(profile, county_fig)
     return _CountyYear(first, last, checked_on, bureau_name(store), profile, check, tuple(result), county_fig,
                        county_exchange_check, county_backbone_check, all_rows,
-                       {k: dict(v) for k, v in quality.items()})
+                       {k: dict(v) for k, v in quality.items()}, {s.id: s.name for s in records.schools})

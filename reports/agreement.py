@@ -62,7 +62,9 @@ def _signature_block(party: Party, width: float) -> Table:
 
 def agreement_story(doc: AgreementDoc) -> list[Flowable]:
     st = styles()
-    version = f"第 {doc.version} 版"
+    # A template draft is not in the database: say so on paper, so nobody signs a text
+    # of which no record exists.
+    version = "模板草稿，未保存" if doc.draft else f"第 {doc.version} 版"
     story: list[Flowable] = [
         Paragraph(esc(doc.title), st["serif_title"]),
         Paragraph(f"（{esc(doc.cluster_kind)}　{version}）", st["serif_center"]),

@@ -18,6 +18,7 @@ from db.annual import AnnualData, UnknownCluster, annual_data
 from db.settings import active_profile
 from db.store import Store
 from policy.calendar import school_year_label
+from policy.clusters import RULE_LABELS
 from policy.evaluation import PART_LABELS, PARTS, ShareCheck, relative_change
 from reports.pdf import (
     Col,
@@ -32,6 +33,7 @@ from reports.pdf import (
     keep,
     line_chart,
     note,
+    ranked_bars,
     table,
 )
 
@@ -48,6 +50,11 @@ def _verdict(check: ShareCheck) -> str:
 def _check_row(check: ShareCheck) -> tuple[Any, ...]:
     return (check.label, f"{check.numerator}/{check.denominator}", fmt_percent(check.share),
             fmt_percent(check.target, 0) if check.target is not None else "—", _verdict(check), check.clause)
+
+
+def rule_label(rule: str) -> str:
+    """The rule's Chinese name for paper (its id stays in the JSON exports)."""
+    return RULE_LABELS.get(rule, rule)
 
 
 CHECK_COLS = [Col("指标", 2.2), Col("人数", 0.9, True), Col("实际比例", 0.9, True), Col("要求", 0.7, True),
@@ -109,11 +116,10 @@ def annual_story(d: AnnualData, info: DocInfo, progress: Any) -> list[Flowable]:
                        highlight=lambda _i, row: RED if row[-1] == "未达标" else None))
     target = d.county_exchange_check.target
     if clusters:
-        story.append(keep(Spacer(1, 4 * mm), bar_chart(
-            [c.name for c in clusters],
-            {"交流比例(%)": [round(100 * (c.exchange_check.share or 0), 1) for c in clusters]},
-            title="各集团(学区)交流轮岗比例", target=100 * target if target else None,
-            target_label=f"要求 {fmt_percent(target, 0)}" if target else "", value_format="{:.0f}")))
+        story.append(keep(Spacer(1, 4 * mm), ranked_bars(
+            [c.name for c in clusters], [round(100 * (c.exchange_check.share or 0), 1) for c in clusters],
+            title="各集团(学区)交流轮岗比例(%)", target=100 * target if target else None,
+            target_label=f"要求 {fmt_percent(target, 0)}" if target else "", value_format="{:.1f}")))
     forms = d.county_exchange.by_form
     if forms:
         story.append(bar_chart(list(forms), {"人数": list(forms.values())}, title="交流形式", height=55 * mm))
@@ -130,11 +136,11 @@ def annual_story(d: AnnualData, info: DocInfo, progress: Any) -> list[Flowable]:
                          sum(1 for r in rows if r.met), fmt_percent(sum(1 for r in rows if r.met) / len(rows)),
                          rows[0].clause) for rows in by_rule.values()]))
     if clusters:
-        story.append(keep(Spacer(1, 4 * mm), bar_chart(
+        story.append(keep(Spacer(1, 4 * mm), ranked_bars(
             [c.name for c in clusters],
-            {"达标率(%)": [round(100 * c.evaluation.scores["visits"] / c.evaluation.weights["visits"], 1)
-                         if c.evaluation.weights["visits"] else 0 for c in clusters]},
-            title="各集团(学区)帮扶指标达标率", value_format="{:.0f}")))
+            [round(100 * c.evaluation.scores["visits"] / c.evaluation.weights["visits"], 1)
+             if c.evaluation.weights["visits"] else 0 for c in clusters],
+            title="各集团(学区)帮扶指标达标率(%)", value_format="{:.0f}")))
     behind = [r for r in d.quota_rows if not r.met]
     story += [heading("未达标明细", 2), table(
         [Col("对象", 2.0), Col("角色", 0.9), Col("指标", 2.6), Col("周期", 0.9), Col("完成/要求", 0.8, True)],
@@ -189,9 +195,9 @@ def annual_story(d: AnnualData, info: DocInfo, progress: Any) -> list[Flowable]:
           f"{c.evaluation.total:.1f}", c.evaluation.grade) for c in clusters],
         highlight=lambda _i, row: RED if row[-1] == "不合格" else None, font_size=8))
     if clusters:
-        story.append(keep(Spacer(1, 4 * mm), bar_chart(
-            [c.name for c in clusters], {"总分": [c.evaluation.total for c in clusters]},
-            title="各集团(学区)评价总分", value_format="{:.0f}")))
+        story.append(keep(Spacer(1, 4 * mm), ranked_bars(
+            [c.name for c in clusters], [c.evaluation.total for c in clusters],
+            title="各集团(学区)评价总分", value_format="{:.1f}")))
 
     # 八、违规与豁免
     progress(92, "违规")
@@ -199,7 +205,8 @@ def annual_story(d: AnnualData, info: DocInfo, progress: Any) -> list[Flowable]:
     violations = [v for v in d.check.violations if d.scope_cluster is None or v.subject_id in ids]
     story += [heading("八、违规与豁免"), note("豁免的违规照常列出，注明理由与批准人；依据为政策方案所引文件条款。"),
               table([Col("规则", 1.4), Col("对象", 1.2), Col("情况", 3.2), Col("依据", 1.6), Col("豁免", 1.6)],
-                    [(v.rule, v.subject, v.detail, v.clause,
+                    [(rule_label(v.rule), d.school_names.get(v.subject_id, v.subject)
+                      if v.subject_kind == "school" else v.subject, v.detail, v.clause,
                       f"已豁免：{v.waiver_reason}（{v.waiver_approver}）" if v.waived else "")
                      for v in violations],
                     highlight=lambda _i, row: AMBER if row[4] else None, font_size=8)]
@@ -217,8 +224,10 @@ def build_annual(store: Store, year: int, target: Any, *, cluster: str | None = 
         data = annual_data(store, profile, year, cluster, today=today)
     except UnknownCluster as exc:
         raise ReportError(str(exc)) from None
-    title = f"{school_year_label(year)}城乡教共体年度评价报告"
+    name = "城乡教共体年度评价报告"
+    title = f"{school_year_label(year)}{name}"
     info = DocInfo(title=title, bureau=data.bureau, subtitle=cluster or "全县",
+                   cover_title=(school_year_label(year), name),
                    cover_lines=(f"评价期间：{data.first.isoformat()}至{data.last.isoformat()}",
                                 f"政策方案：{profile.name}"))
     progress(15, "排版")

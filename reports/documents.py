@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 import io
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
@@ -35,6 +36,8 @@ class Built:
     size: int
     remark: str = ""
     extra: dict[str, Any] = dataclasses.field(default_factory=dict)
+    #: Something the reader must know about the document (e.g. an unsaved draft), or ''.
+    warning: str = ""
 
     def as_json(self) -> dict[str, Any]:
         return {"path": self.path, "pages": self.pages, "bytes": self.size, **self.extra}
@@ -44,11 +47,16 @@ def _quiet(_percent: int, _text: str) -> None:
     return None
 
 
-def _finish(target: Target, pages: int, remark: str = "", **extra: Any) -> Built:
+def _finish(target: Target, pages: int, remark: str = "", warning: str = "", **extra: Any) -> Built:
     if isinstance(target, (str, Path)):
-        return Built(str(target), pages, os.path.getsize(target), remark, extra)
+        return Built(str(target), pages, os.path.getsize(target), remark, extra, warning)
     size = target.getbuffer().nbytes if isinstance(target, io.BytesIO) else 0
-    return Built("", pages, size, remark, extra)
+    return Built("", pages, size, remark, extra, warning)
+
+
+def to_stderr(message: str) -> None:
+    """The default ``warn`` of the documents: one line on standard error (the CLI's way)."""
+    print(message, file=sys.stderr)
 
 
 def _profile(store: Store) -> Any:
@@ -58,6 +66,10 @@ def _profile(store: Store) -> Any:
 
 
 # ---- agreement -----------------------------------------------------------------------
+
+
+#: Said (on stderr by the CLI, in the status line by the 报告 page) when a cluster has no agreement.
+DRAFT_WARNING = "该集团尚无协议，已按模板生成草稿预览（未保存）；在“协议”页新建后可记录打印与签订"
 
 
 def agreement(
@@ -70,11 +82,18 @@ def agreement(
     years: int | None = None,
     record: bool = True,
     progress: Progress = _quiet,
+    warn: Callable[[str], None] | None = to_stderr,
 ) -> Built:
-    """The cluster's latest agreement (made from the template when it has none, or ``new``).
+    """The cluster's latest agreement; a template draft, NOT stored, when it has none.
 
-    ``record`` stores the printed version and text on the agreement (the CLI and the
-    print button do; a preview does not).
+    A report changes no data except to record printing: when the cluster has no agreement
+    the template is filled and laid out without being saved (``Built.extra['draft']``),
+    :data:`DRAFT_WARNING` goes to ``warn`` (and ``Built.warning``), and nothing is recorded
+    — an agreement is created on the 协议 page. ``new`` is the explicit exception: it stores
+    a new agreement from the template (``--new`` on the command line).
+
+    ``record`` stores the printed version and text on an existing agreement (the CLI and
+    the print button do; a preview does not).
     """
     from db import agreements
     from reports.agreement import write_agreement
@@ -85,22 +104,33 @@ def agreement(
         raise ReportError(str(exc)) from None
     progress(10, "读取协议")
     agreement_id = None if new else agreements.latest_for_cluster(store, cluster_id)
-    created = agreement_id is None
-    if agreement_id is None:
-        try:
+    try:
+        if agreement_id is not None:
+            doc = agreements.load_agreement(store, agreement_id)
+        elif new:
             agreement_id = agreements.create_agreement(store, cluster_id, _profile(store), term_start=start,
                                                        term_years=years)
-        except agreements.AgreementError as exc:
-            raise ReportError(str(exc)) from None
-    doc = agreements.load_agreement(store, agreement_id)
+            doc = agreements.load_agreement(store, agreement_id)
+        else:
+            doc = agreements.draft_agreement(store, cluster_id, _profile(store), term_start=start,
+                                             term_years=years)
+    except agreements.AgreementError as exc:
+        raise ReportError(str(exc)) from None
     progress(40, "排版")
     pages = write_agreement(doc, target)
+    if doc.draft:
+        if warn is not None:
+            warn(DRAFT_WARNING)
+        progress(100, "完成")
+        return _finish(target, pages, "，模板草稿（未保存）", DRAFT_WARNING, agreement_id=None, version=None,
+                       created=False, draft=True)
+    assert agreement_id is not None
     if record:
-        agreements.record_printing(store, agreement_id)
+        agreements.record_printing(store, agreement_id, expected_version=doc.version)
     progress(100, "完成")
-    remark = "，按模板新建协议" if created else ""
+    remark = "，按模板新建协议" if new else ""
     return _finish(target, pages, remark + f"，第 {doc.version} 版", agreement_id=str(agreement_id),
-                   version=doc.version, created=created)
+                   version=doc.version, created=new, draft=False)
 
 
 def agreement_by_id(store: Store, agreement_id: Any, target: Target, *, record: bool = False,
@@ -113,7 +143,7 @@ def agreement_by_id(store: Store, agreement_id: Any, target: Target, *, record: 
     progress(30, "排版")
     pages = write_agreement(doc, target)
     if record:
-        agreements.record_printing(store, agreement_id)
+        agreements.record_printing(store, agreement_id, expected_version=doc.version)
     progress(100, "完成")
     return _finish(target, pages, f"，第 {doc.version} 版", agreement_id=str(agreement_id), version=doc.version)
 

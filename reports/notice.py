@@ -1,4 +1,11 @@
-"""交流轮岗公示名单 and one 交流通知书 per teacher, from the approved plan of a school year."""
+"""交流轮岗公示名单 and one 交流通知书 per teacher, from the approved plan of a school year.
+
+Dates on paper: the list and every letter are dated with the plan's approval date (the
+day the decision was made, not the day the file is printed). A letter asks the teacher to
+report by the exchange's start (the school year's first day when the exchange has none);
+when that day is already past on the day of printing it says from when the exchange runs
+(自2026年9月1日起) instead of asking to report before a past date.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +19,7 @@ from db.agreements import bureau_name
 from db.exchange_notice import ApprovedPlan, NoApprovedPlan, NoticeRow, approved_plan
 from db.settings import active_profile
 from db.store import Store
-from policy.calendar import school_year_label
+from policy.calendar import DEFAULT_DATES, CalendarDates, school_year_bounds, school_year_label
 from reports.pdf import (
     Col,
     DocInfo,
@@ -46,9 +53,11 @@ def _rank(row: NoticeRow) -> str:
 
 
 def notice_story(plan: ApprovedPlan, bureau: str, clause: str, today: dt.date, letters: bool,
-                 progress: Any) -> list[Flowable]:
+                 progress: Any, dates: CalendarDates = DEFAULT_DATES) -> list[Flowable]:
+    """The list and the letters; ``today`` is the day of printing (see the module docstring)."""
     st = styles()
     year_label = school_year_label(plan.school_year)
+    dated = letter_date(plan, today)
     story: list[Flowable] = [
         Paragraph(esc(f"{bureau}{year_label}教师交流轮岗人员名单公示"), st["doc_title"]),
         Paragraph(esc(
@@ -64,7 +73,7 @@ def notice_story(plan: ApprovedPlan, bureau: str, clause: str, today: dt.date, l
         note("人事关系：“转入”指人事关系随交流转入交流单位；“保留”指人事关系保留在原单位（走教、支教、挂职、跟岗、柔性流动）。"),
         Spacer(1, 8 * mm),
         Paragraph(esc(bureau), st["plain"]),
-        Paragraph(esc(chinese_date(today)), st["plain"]),
+        Paragraph(esc(chinese_date(dated)), st["plain"]),
     ]
     if not letters:
         return story
@@ -72,23 +81,47 @@ def notice_story(plan: ApprovedPlan, bureau: str, clause: str, today: dt.date, l
     for index, row in enumerate(plan.rows, start=1):
         if index % 50 == 0:
             progress(10 + int(60 * index / total), f"通知书 {index}/{total}")
-        story += [PageBreak(), *letter(row, plan.school_year, bureau, clause, today)]
+        story += [PageBreak(), *letter(row, plan.school_year, bureau, clause, dated, today, dates)]
     return story
 
 
-def letter(row: NoticeRow, school_year: int, bureau: str, clause: str, today: dt.date) -> list[Flowable]:
+def letter_date(plan: ApprovedPlan, today: dt.date) -> dt.date:
+    """The date a notice bears: the plan's approval date (today only if it has none)."""
+    return plan.approved_at.date() if plan.approved_at is not None else today
+
+
+def period_text(row: NoticeRow, school_year: int) -> str:
+    """'自2026年9月1日至2027年8月31日' / '自2026年9月1日起' / '在2026—2027学年' (letter wording)."""
+    if row.start and row.end:
+        return f"自{chinese_date(row.start)}至{chinese_date(row.end)}"
+    if row.start:
+        return f"自{chinese_date(row.start)}起"
+    return f"在{school_year_label(school_year)}"
+
+
+def reporting_text(row: NoticeRow, school_year: int, today: dt.date, dates: CalendarDates = DEFAULT_DATES) -> str:
+    """Report by the exchange's start (else the school year's first day, from the profile's
+    calendar); a start already past on ``today`` → from when the exchange runs."""
+    start = row.start or school_year_bounds(school_year, dates)[0]
+    if start >= today:
+        return f"请于{chinese_date(start)}前到{row.to_school}报到。"
+    return f"本次交流自{chinese_date(start)}起执行，请按{row.to_school}的安排开展工作。"
+
+
+def letter(row: NoticeRow, school_year: int, bureau: str, clause: str, dated: dt.date,
+           today: dt.date | None = None, dates: CalendarDates = DEFAULT_DATES) -> list[Flowable]:
+    """One teacher's notice, dated ``dated`` (the approval); ``today`` = the day of printing."""
     st = styles()
     term = term_text(row, school_year)
     keeps = "人事关系随交流转入交流单位" if row.moves_personnel else "人事关系保留在原单位"
-    report_day = f"请于{chinese_date(row.start)}前" if row.start else "请按交流单位通知"
     return [
         Spacer(1, 12 * mm),
         Paragraph("教师交流轮岗通知书", st["serif_title"]),
         Paragraph(esc(f"{row.name}老师："), st["serif_plain"]),
         Paragraph(esc(
-            f"根据{clause}和{school_year_label(school_year)}教师交流轮岗方案，经研究决定，你自{term}"
+            f"根据{clause}和{school_year_label(school_year)}教师交流轮岗方案，经研究决定，你{period_text(row, school_year)}"
             f"以“{row.form}”形式到{row.to_school}任教（{row.subject or '相应学科'}），{keeps}。"
-            f"{report_day}到{row.to_school}报到。"), st["serif_body"]),
+            f"{reporting_text(row, school_year, today or dt.date.today(), dates)}"), st["serif_body"]),
         Spacer(1, 5 * mm),
         key_values([
             ("姓名", row.name), ("性别", row.gender), ("学科", row.subject), ("职称/骨干", _rank(row) or "—"),
@@ -97,11 +130,12 @@ def letter(row: NoticeRow, school_year: int, bureau: str, clause: str, today: dt
         ]),
         Spacer(1, 18 * mm),
         Paragraph(esc(f"{bureau}（盖章）"), st["serif_plain"]),
-        Paragraph(esc(chinese_date(today)), st["serif_plain"]),
+        Paragraph(esc(chinese_date(dated)), st["serif_plain"]),
     ]
 
 
-def build_notice(store: Store, year: int, target: Any, *, letters: bool = True, progress: Any = None) -> Any:
+def build_notice(store: Store, year: int, target: Any, *, letters: bool = True, progress: Any = None,
+                 today: dt.date | None = None) -> Any:
     from reports.documents import ReportError, _finish
 
     progress = progress or (lambda _p, _t: None)
@@ -112,11 +146,11 @@ def build_notice(store: Store, year: int, target: Any, *, letters: bool = True, 
     profile = active_profile(store)
     clause = profile.clause("exchange.min_share") if "exchange.min_share" in profile.figures else "有关文件"
     bureau = bureau_name(store)
-    today = dt.date.today()
+    today = today or dt.date.today()
     progress(5, "读取方案")
     title = f"{school_year_label(year)}教师交流轮岗公示名单"
-    doc = ReportDocument(target, DocInfo(title=title, bureau=bureau), cover_page=False)
-    pages = doc.build_story(notice_story(plan, bureau, f"《{clause}》", today, letters, progress))
+    doc = ReportDocument(target, DocInfo(title=title, bureau=bureau, date=letter_date(plan, today)), cover_page=False)
+    pages = doc.build_story(notice_story(plan, bureau, f"《{clause}》", today, letters, progress, profile.calendar))
     progress(100, "完成")
     return _finish(target, pages, f"，{len(plan.rows)} 人", teachers=len(plan.rows))
 

@@ -41,7 +41,7 @@ from xml.sax.saxutils import escape
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.charts.linecharts import HorizontalLineChart
-from reportlab.graphics.shapes import Drawing, Line, String
+from reportlab.graphics.shapes import Drawing, Line, Rect, String
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
@@ -85,13 +85,16 @@ __all__ = [
     "contents",
     "cover",
     "esc",
+    "fit_lines",
     "fmt_percent",
     "heading",
     "line_chart",
     "note",
     "page_break",
+    "ranked_bars",
     "styles",
     "table",
+    "with_footnote",
 ]
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
@@ -146,6 +149,9 @@ class DocInfo:
     author: str = "EduBridge 城乡教共体管理"
     #: Text under the title on the cover, e.g. "2025—2026学年" or a cluster name.
     cover_lines: tuple[str, ...] = ()
+    #: The title on the cover as deliberate lines (e.g. the school year, then the name of
+    #: the report); empty → ``title``. Each line is sized to fit, never left with an orphan.
+    cover_title: tuple[str, ...] = ()
 
 
 # ---- styles --------------------------------------------------------------------------
@@ -444,17 +450,74 @@ def build_pdf(
     return ReportDocument(target, info, cover_page=cover_page, landscape=landscape).build_story(story_maker())
 
 
+def fit_lines(text: str, font: str, size: float, width: float, *, min_size: float | None = None
+              ) -> tuple[float, list[str]]:
+    """(font size, lines) to set ``text`` within ``width``: one line, shrunk down to
+    ``min_size`` (default 70 % of ``size``) if need be; beyond that, lines of balanced
+    length at ``size`` — never a last line of one or two characters, never a break inside
+    a run of digits or Latin letters.
+    """
+    floor = size * 0.7 if min_size is None else min_size
+    natural = stringWidth(text, font, size)
+    if natural <= width:
+        return size, [text]
+    if natural * floor / size <= width:
+        return max(floor, size * width / natural * 0.995), [text]
+    count = int(natural // width) + 1
+    while True:
+        lines = _balanced(text, count, font, size)
+        if all(stringWidth(line, font, size) <= width for line in lines) or count >= len(text):
+            return size, lines
+        count += 1
+
+
+def _balanced(text: str, count: int, font: str, size: float) -> list[str]:
+    """``text`` cut into ``count`` lines of about equal width, at allowed break points."""
+
+    def breakable(i: int) -> bool:  # a break before text[i]
+        a, b = text[i - 1], text[i]
+        return not (a.isascii() and a.isalnum() and b.isascii() and b.isalnum()) and b not in "，。、；：）》”’!?)"
+
+    total = stringWidth(text, font, size)
+    lines, start = [], 0
+    for k in range(1, count):
+        goal = total * k / count
+        candidates = [i for i in range(start + 1, len(text)) if breakable(i)]
+        if not candidates:
+            break
+        cut = min(candidates, key=lambda i: abs(stringWidth(text[:i], font, size) - goal))
+        lines.append(text[start:cut])
+        start = cut
+    lines.append(text[start:])
+    return [line for line in lines if line]
+
+
+def _fitted(text: str, style: ParagraphStyle, width: float) -> list[Flowable]:
+    """``text`` as one paragraph per line, sized by :func:`fit_lines` (no automatic wrap)."""
+    size, lines = fit_lines(text, style.fontName, style.fontSize, width)
+    fitted = style if size == style.fontSize else ParagraphStyle(
+        f"{style.name}_{size:.1f}", parent=style, fontSize=size, leading=style.leading * size / style.fontSize)
+    return [Paragraph(esc(line), fitted) for line in lines]
+
+
 def cover(info: DocInfo, *, landscape: bool = False) -> list[Flowable]:
-    """The cover page: bureau, title, cover lines, date; then switches to body pages."""
+    """The cover page: bureau, title, cover lines, date; then switches to body pages.
+
+    The title is set as ``info.cover_title`` lines (or the title), each sized to fit the
+    width — a long title never wraps by itself and leaves one character on a line.
+    """
     st = styles()
+    width = (PAGE_HEIGHT if landscape else PAGE_WIDTH) - 2 * MARGIN_X
     flow: list[Flowable] = [Spacer(1, 30 * mm if landscape else 55 * mm)]
     if info.bureau:
-        flow += [Paragraph(esc(info.bureau), st["cover_bureau"]), Spacer(1, 16 * mm)]
-    flow += [Paragraph(esc(info.title), st["cover_title"]), Spacer(1, 10 * mm)]
+        flow += [*_fitted(info.bureau, st["cover_bureau"], width), Spacer(1, 16 * mm)]
+    for line in info.cover_title or (info.title,):
+        flow += _fitted(line, st["cover_title"], width)
+    flow.append(Spacer(1, 10 * mm))
     if info.subtitle:
-        flow += [Paragraph(esc(info.subtitle), st["cover_line"]), Spacer(1, 4 * mm)]
+        flow += [*_fitted(info.subtitle, st["cover_line"], width), Spacer(1, 4 * mm)]
     for line in info.cover_lines:
-        flow.append(Paragraph(esc(line), st["cover_line"]))
+        flow += _fitted(line, st["cover_line"], width)
     flow += [Spacer(1, 70 * mm if not landscape else 30 * mm), Paragraph(esc(chinese_date(info.date)), st["cover_date"])]
     flow += [NextPageTemplate("body"), PageBreak()]
     return flow
@@ -801,6 +864,162 @@ def line_chart(
     if len(names) > 1:
         _legend(drawing, names, chart.x, height - 30)
     return drawing
+
+
+class _WithFootnote(Flowable):
+    """A table and the notes under it: the notes never stand alone at the top of a page.
+
+    The table splits across pages as usual; only when the table's last rows fit on a page
+    but the notes do not is the table cut earlier, so that those rows go over with them.
+    """
+
+    def __init__(self, table: Flowable, notes: list[Flowable]) -> None:
+        super().__init__()
+        self.hAlign = "LEFT"
+        self._table, self._notes = table, notes
+
+    def _notes_height(self, width: float) -> float:
+        return sum(n.wrapOn(self.canv, width, 10_000)[1] + n.getSpaceBefore() + n.getSpaceAfter()
+                   for n in self._notes)
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        width, height = self._table.wrapOn(self.canv, availWidth, availHeight)
+        self.width, self.height = width, height + self._notes_height(availWidth)
+        return self.width, self.height
+
+    #: Rows (at least) that go over with the notes when the table is cut for them.
+    TAIL_ROWS = 3
+
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
+        notes = self._notes_height(availWidth)
+        _width, height = self._table.wrapOn(self.canv, availWidth, availHeight)
+        # More rows than the page holds: an ordinary split; the rows fit but the notes do
+        # not: cut earlier. Either way the part that goes over keeps a few rows, so the
+        # last page never holds only a total row and the notes.
+        total = _body_rows(self._table)
+        room = availHeight if height > availHeight else availHeight - notes
+        parts = self._table.splitOn(self.canv, availWidth, room)
+        while len(parts) == 2 and _body_rows(parts[1]) < min(self.TAIL_ROWS, total) and room > 0:
+            room -= 6
+            parts = self._table.splitOn(self.canv, availWidth, room)
+        if len(parts) < 2:
+            return []  # not even one row fits with the notes: all of it on the next page
+        return [*parts[:-1], _WithFootnote(parts[-1], self._notes)]
+
+    def draw(self) -> None:
+        y = self.height
+        width = self.width
+        _w, h = self._table.wrapOn(self.canv, width, y)
+        y -= h
+        self._table.drawOn(self.canv, 0, y)
+        for n in self._notes:
+            _w, h = n.wrapOn(self.canv, width, 10_000)
+            y -= n.getSpaceBefore() + h
+            n.drawOn(self.canv, 0, y)
+            y -= n.getSpaceAfter()
+
+
+def _body_rows(flowable: Flowable) -> int:
+    """Rows under the header of a :func:`table` (a ``Table`` or a long table)."""
+    if isinstance(flowable, _LongTable):
+        return len(flowable._rows)
+    return len(getattr(flowable, "_cellvalues", [None])) - 1
+
+
+def with_footnote(table_flowable: Flowable, *notes: Flowable) -> Flowable:
+    """``table_flowable`` followed by ``notes`` (a Spacer, a :func:`note`…) that stay with
+    the table's last rows: a page never holds only the footnote."""
+    return _WithFootnote(table_flowable, list(notes))
+
+
+def ranked_bars(
+    labels: Sequence[str],
+    values: Sequence[float | None],
+    *,
+    title: str = "",
+    width: float = FRAME_WIDTH,
+    value_format: str = "{:g}",
+    target: float | None = None,
+    target_label: str = "",
+    limit: int = 30,
+    unit: str = "个",
+) -> Drawing:
+    """Horizontal bars, highest first, each labelled with its full name and value.
+
+    Reads well at any count: names sit on the left in one line (cut with '…' only when
+    longer than 40 % of the width), bars are a fixed height. Beyond ``limit`` categories
+    only the first and last ``limit // 2`` of the ranking are drawn, with a row saying how
+    many were left out (the table beside the chart has them all) — never a crowded chart.
+    """
+    font_size, row = 7.5, 12.0
+    ranked = sorted(zip(labels, values, strict=True), key=lambda lv: (-(lv[1] or 0), lv[0]))
+    shown: list[tuple[str, float | None]] = list(ranked)
+    note_text = ""
+    if len(ranked) > limit:
+        half = limit // 2
+        skipped = len(ranked) - 2 * half
+        shown = [*ranked[:half], (f"……（中间{skipped}{unit}略）", None), *ranked[-half:]]
+        note_text = f"（前{half}名与后{half}名，共{len(ranked)}{unit}）"
+    label_room = min(max((stringWidth(lab, SANS, font_size) for lab, _ in shown), default=40) + 6, width * 0.4)
+    plot_left = label_room + 4
+    plot_width = width - plot_left - 34
+    top_pad = 22 if title else 8
+    height = top_pad + row * len(shown) + 22
+    drawing = _chart_frame(width, height, title + note_text)
+    top = max([v or 0 for _l, v in shown] + [target or 0])
+    scale_max = _nice_max(top)
+    base = 18.0
+    # Axis with ticks.
+    drawing.add(Line(plot_left, base, plot_left, base + row * len(shown), strokeColor=colors.black, strokeWidth=0.6))
+    drawing.add(Line(plot_left, base, plot_left + plot_width, base, strokeColor=colors.black, strokeWidth=0.6))
+    for i in range(6):
+        v = scale_max * i / 5
+        x = plot_left + plot_width * i / 5
+        drawing.add(Line(x, base, x, base - 3, strokeColor=colors.black, strokeWidth=0.6))
+        if i:
+            drawing.add(Line(x, base, x, base + row * len(shown), strokeColor=colors.HexColor("#e3e3e3"),
+                             strokeWidth=0.4))
+        drawing.add(String(x, base - 11, value_format.format(v), fontName=SANS, fontSize=7, textAnchor="middle"))
+    for index, (label, value) in enumerate(shown):
+        y = base + row * (len(shown) - index - 1)
+        text = label if stringWidth(label, SANS, font_size) <= label_room - 6 else _fit_text(label, label_room - 6,
+                                                                                             font_size)
+        drawing.add(String(plot_left - 4, y + 3.5, text, fontName=SANS, fontSize=font_size, textAnchor="end",
+                           fillColor=colors.HexColor("#666666") if value is None else colors.black))
+        if value is None:
+            continue
+        length = plot_width * max(value, 0) / scale_max
+        drawing.add(Rect(plot_left, y + 2, length, row - 4, fillColor=SERIES[0], strokeColor=None))
+        drawing.add(String(plot_left + length + 2, y + 3.5, value_format.format(value), fontName=SANS,
+                           fontSize=6.5, textAnchor="start"))
+    if target is not None:
+        x = plot_left + plot_width * target / scale_max
+        drawing.add(Line(x, base, x, base + row * len(shown) + 2, strokeColor=colors.red, strokeDashArray=[3, 2],
+                         strokeWidth=0.8))
+        if target_label:
+            drawing.add(String(x, base + row * len(shown) + 4, target_label, fontName=SANS, fontSize=7,
+                               fillColor=colors.red, textAnchor="middle"))
+    return drawing
+
+
+def _fit_text(text: str, room: float, size: float) -> str:
+    while text and stringWidth(text + "…", SANS, size) > room:
+        text = text[:-1]
+    return text + "…"
+
+
+def _nice_max(top: float) -> float:
+    """A round axis end at or above ``top`` (5 ticks of 1, 2, 2.5 or 5 × 10^n)."""
+    import math
+
+    if top <= 0:
+        return 1.0
+    step = top / 5
+    power = 10 ** math.floor(math.log10(step))
+    for factor in (1, 2, 2.5, 5, 10):
+        if factor * power >= step:
+            return 5 * factor * power
+    return top
 
 
 def keep(*flowables: Flowable) -> KeepTogether:

@@ -15,7 +15,17 @@ from reportlab.platypus import Flowable, Paragraph, Spacer
 from db.agreements import bureau_name
 from db.store import Store
 from reports.cluster_sheets import STATISTICS_CLAUSE, STATISTICS_HEADERS, statistics_table
-from reports.pdf import Col, DocInfo, ReportDocument, chinese_date, esc, note, styles, table
+from reports.pdf import (
+    Col,
+    DocInfo,
+    ReportDocument,
+    chinese_date,
+    esc,
+    note,
+    styles,
+    table,
+    with_footnote,
+)
 
 WIDTHS = (0.45, 2.0, 1.1, 0.8, 1.6, 3.6, 0.6, 0.8, 2.6, 0.8, 1.6)
 NUMERIC = {"序号", "学校数", "其中乡村学校(含教学点)", "在校学生数"}
@@ -31,10 +41,13 @@ def statistics_story(rows: list[tuple[Any, ...]], total: tuple[Any, ...], bureau
         Paragraph(esc(f"填报单位：{bureau}；统计日期：{chinese_date(on)}；共 {len(rows)} 个集团(学区)。"),
                   st["plain"]),
         Spacer(1, 2 * mm),
-        table(columns, body, width=width, font_size=8),
-        Spacer(1, 2 * mm),
-        note(f"依据：{STATISTICS_CLAUSE}。按统计日期当日仍在集团(学区)中的学校统计；学校数含牵头学校；"
-             "乡村学校指城乡类别为乡村的学校及全部教学点。"),
+        # The footnote travels with the table's last rows: never a page holding only it.
+        with_footnote(
+            table(columns, body, width=width, font_size=8),
+            Spacer(1, 2 * mm),
+            note(f"依据：{STATISTICS_CLAUSE}。按统计日期当日仍在集团(学区)中的学校统计；学校数含牵头学校；"
+                 "乡村学校指城乡类别为乡村的学校及全部教学点。"),
+        ),
     ]
 
 

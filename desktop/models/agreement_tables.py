@@ -25,6 +25,7 @@ Index = QModelIndex | QPersistentModelIndex
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _MUTED = QBrush(QColor("#7a7a7a"))
 _SIGNED = QBrush(QColor("#1b6e20"))
+_EXPIRED = QBrush(QColor("#b34700"))  # term over: needs renewing, never shown as signed green
 
 
 class _Table(QAbstractTableModel):
@@ -136,6 +137,8 @@ class AgreementListModel(_Table):
             return None
         if record.agreement is None:
             return _MUTED
+        if record.expired:
+            return _EXPIRED
         return _SIGNED if record.agreement.signed_on is not None else None
 
     def row_of_cluster(self, cluster_id: Any) -> int:

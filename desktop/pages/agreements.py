@@ -434,9 +434,11 @@ class AgreementsPage(Page):
                 self.table.selectRow(row)
         finally:
             self._switching = False
-        signed = sum(1 for r in rows if r.agreement and r.agreement.signed_on)
+        signed = sum(1 for r in rows if r.agreement and r.agreement.signed_on and not r.expired)
+        expired = sum(1 for r in rows if r.expired)
         missing = sum(1 for r in rows if r.agreement is None)
-        self.summary.setText(f"共 {len(rows)} 个集团(学区)/教共体：已签订 {signed} 个，无协议 {missing} 个")
+        self.summary.setText(f"共 {len(rows)} 个集团(学区)/教共体：已签订 {signed} 个，已到期 {expired} 个，"
+                             f"无协议 {missing} 个")
         current = self.model.row_at(row).cluster_id if row >= 0 else None
         if current != self.cluster_id or not self.is_dirty():
             self._load(current)

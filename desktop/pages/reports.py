@@ -42,6 +42,10 @@ class ReportsPage(Page):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
         self.job: Job | None = None
+        #: (agreement id, version) of the agreement in the preview; None for other documents
+        #: and for a template draft (not stored: printing it records nothing).
+        self.built_agreement: tuple[Any, int] | None = None
+        self.built_warning = ""
         self.kind = QComboBox()
         for key, label in KINDS:
             self.kind.addItem(label, key)
@@ -53,6 +57,7 @@ class ReportsPage(Page):
         self.progress = QProgressBar()
         self.progress.setRange(0, 100)
         self.status = QLabel("选择文档后点击“生成”。")
+        self.status.setWordWrap(True)
         self.preview = PdfPreview(self)
         self.document = self.preview.document
 
@@ -116,7 +121,7 @@ class ReportsPage(Page):
             return
         store = self.context.store
 
-        def work(progress: Any) -> bytes:
+        def work(progress: Any) -> tuple[bytes, Any]:
             from reports import documents
 
             def report(percent: int, text: str) -> None:
@@ -125,16 +130,21 @@ class ReportsPage(Page):
             buffer = io.BytesIO()
             kind = params["kind"]
             if kind == "annual":
-                documents.annual_report(store, params["year"], buffer, cluster=params["cluster"], progress=report)
+                built = documents.annual_report(store, params["year"], buffer, cluster=params["cluster"],
+                                                progress=report)
             elif kind == "agreement":
-                documents.agreement(store, params["cluster"], buffer, record=False, progress=report)
+                # A preview: never stores an agreement (a cluster without one gets a template draft).
+                built = documents.agreement(store, params["cluster"], buffer, record=False, progress=report,
+                                            warn=None)
             elif kind == "notice":
-                documents.exchange_notice(store, params["year"], buffer, progress=report)
+                built = documents.exchange_notice(store, params["year"], buffer, progress=report)
             else:
-                documents.statistics(store, buffer, progress=report)
-            return buffer.getvalue()
+                built = documents.statistics(store, buffer, progress=report)
+            return buffer.getvalue(), built
 
         self.build_button.setEnabled(False)
+        self.built_agreement = None
+        self.built_warning = ""
         self.progress.setValue(0)
         self.status.setText("正在生成…")
         self.job = run_in_background(work)
@@ -147,11 +157,18 @@ class ReportsPage(Page):
         self.progress.setValue(int(fraction * 100))
         self.status.setText(message)
 
-    def _on_built(self, data: object) -> None:
+    def _on_built(self, result: object) -> None:
+        assert isinstance(result, tuple)
+        data, built = result
         assert isinstance(data, bytes)
         self.preview.load(data)
         self.progress.setValue(100)
-        self.status.setText(f"已生成：{self.document.pageCount()} 页，{len(data) / 1024:.0f} KB")
+        extra = built.extra
+        self.built_agreement = ((extra["agreement_id"], extra["version"])
+                                if extra.get("agreement_id") and not extra.get("draft") else None)
+        self.built_warning = built.warning
+        text = f"已生成：{self.document.pageCount()} 页，{len(data) / 1024:.0f} KB"
+        self.status.setText(f"{text}\n{built.warning}" if built.warning else text)
         self.build_button.setEnabled(True)
         self._update_fields()
 
@@ -187,12 +204,17 @@ class ReportsPage(Page):
         self.preview.render_to(printer)
 
     def _record_agreement_print(self) -> None:
+        """Record the version in the preview as printed; a template draft records nothing."""
+        import uuid
+
         from db import agreements
 
-        cluster = self.parameters()["cluster"]
-        if not cluster:
+        if self.built_agreement is None:
+            if self.built_warning:
+                self.status.setText(f"未登记打印：{self.built_warning}")
             return
-        cluster_id, _ = agreements.find_cluster(self.context.store, cluster)
-        agreement_id = agreements.latest_for_cluster(self.context.store, cluster_id)
-        if agreement_id is not None:
-            agreements.record_printing(self.context.store, agreement_id)
+        agreement_id, version = self.built_agreement
+        try:
+            agreements.record_printing(self.context.store, uuid.UUID(str(agreement_id)), expected_version=version)
+        except agreements.AgreementError as exc:
+            messages.warn(self, "登记打印", str(exc))

@@ -7,7 +7,7 @@ import datetime as dt
 import uuid
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from db import agreements as ag
 from db.models import AuditEntry, Cluster, Membership, Region, School
@@ -169,3 +169,107 @@ def test_cluster_list_shows_status_of_the_latest_agreement(store: Store) -> None
     assert ag.cluster_agreements(store)[0].status == "草稿 v2（已打印 v1）"
     ag.record_signed(store, agreement_id, dt.date(2025, 9, 10))
     assert ag.cluster_agreements(store)[0].status == "已签订 2025-09-10"
+
+
+# ---- parties, copies, area, expiry, drafts (new-user trial, issue 6) --------------------
+
+
+def _add_member(store: Store, cluster_id: uuid.UUID, code: str, name: str, joined: dt.date,
+                left_on: dt.date | None = None) -> uuid.UUID:
+    with store.write("member") as s:
+        cluster = s.get(Cluster, cluster_id)
+        assert cluster is not None
+        school = School(code=code, name=name, stage="小学", location="乡村", region_id=cluster.region_id)
+        s.add(school)
+        s.flush()
+        s.add(Membership(cluster_id=cluster_id, school_id=school.id, role="受援校", joined=joined, left_on=left_on))
+        return school.id
+
+
+def test_parties_are_every_member_of_the_term_and_the_text_names_the_same_list(store: Store) -> None:
+    """A school that joined after the term began signs; one that left and rejoined signs once;
+    one that left before the agreement was drawn up does not."""
+    cluster_id = _seed(store)
+    _add_member(store, cluster_id, "S005", "后加入小学", dt.date(2026, 3, 1))
+    twice = _add_member(store, cluster_id, "S006", "重新加入小学", dt.date(2023, 9, 1), dt.date(2024, 2, 1))
+    with store.write("rejoin") as s:
+        s.add(Membership(cluster_id=cluster_id, school_id=twice, role="受援校", joined=dt.date(2024, 9, 1)))
+    agreement_id = ag.create_agreement(store, cluster_id, load_profile(), term_start=dt.date(2025, 9, 1))
+    doc = ag.load_agreement(store, agreement_id)
+    names = [p.school_name for p in doc.parties]
+    assert names == ["青禾县第一小学", "后加入小学", "柳湾小学", "重新加入小学", LONG_NAME]
+    assert [p.label for p in doc.parties] == ["甲方", "乙方", "丙方", "丁方", "戊方"]
+    text = doc.preamble + "".join(s.text for s in doc.sections)
+    assert "已离开小学" not in text
+    assert "成员（受援）学校：" + "、".join(names[1:]) + "。" in text
+    assert "、".join(f"{p.label}{p.school_name}" for p in doc.parties) in doc.preamble
+    assert "本协议一式6份，协议5方各执一份，报青禾县教育局备案一份" in text
+
+
+def test_term_parties_rule() -> None:
+    Row = __import__("collections").namedtuple("Row", "school_id role joined left_on")
+    lead, a, b, c, d = (uuid.uuid4() for _ in range(5))
+    rows = [Row(lead, "牵头校", dt.date(2020, 9, 1), None),
+            Row(a, "成员校", dt.date(2020, 9, 1), dt.date(2024, 1, 1)),   # left before the term
+            Row(b, "成员校", dt.date(2027, 9, 1), None),                  # joins within the term
+            Row(c, "成员校", dt.date(2030, 9, 1), None),                  # joins after the term
+            Row(d, "成员校", dt.date(2020, 9, 1), dt.date(2025, 10, 1))]  # leaves before drawn up
+    got = ag.term_parties(rows, None, dt.date(2025, 9, 1), dt.date(2028, 8, 31), dt.date(2025, 11, 1))
+    assert got == [(lead, "牵头校"), (b, "成员校")]
+    # Drawn up before the term starts: a member leaving during the term still signs.
+    got = ag.term_parties(rows, lead, dt.date(2025, 9, 1), dt.date(2028, 8, 31), dt.date(2025, 6, 1))
+    assert [sid for sid, _ in got] == [lead, b, d]
+
+
+@pytest.mark.parametrize("area", ["东片区", "东", " 东片区 "])
+def test_area_is_named_once_whether_or_not_it_ends_in_pianqu(store: Store, area: str) -> None:
+    cluster_id = _seed(store, kind="学区")
+    with store.write("area") as s:
+        cluster = s.get(Cluster, cluster_id)
+        assert cluster is not None
+        cluster.area = area
+    doc = ag.draft_agreement(store, cluster_id, load_profile(), term_start=dt.date(2025, 9, 1))
+    text = "".join(s.text for s in doc.sections)
+    assert "属东片区，" in text and "片区片区" not in text
+
+
+def test_area_phrase() -> None:
+    assert ag.area_phrase("西片区") == ag.area_phrase("西") == "，属西片区"
+    assert ag.area_phrase(None) == ag.area_phrase("") == ""
+
+
+def test_draft_is_laid_out_without_writing(store: Store) -> None:
+    cluster_id = _seed(store)
+    with store.read() as s:
+        audit = s.scalar(select(func.count()).select_from(AuditEntry))
+    doc = ag.draft_agreement(store, cluster_id, load_profile(), term_start=dt.date(2025, 9, 1))
+    assert doc.draft and doc.id == uuid.UUID(int=0) and doc.version == 1
+    assert [p.label for p in doc.parties] == ["甲方", "乙方", "丙方"]
+    assert ag.latest_for_cluster(store, cluster_id) is None
+    with store.read() as s:
+        assert s.scalar(select(func.count()).select_from(AuditEntry)) == audit
+    # What create stores is the same text.
+    stored = ag.load_agreement(store, ag.create_agreement(store, cluster_id, load_profile(),
+                                                          term_start=dt.date(2025, 9, 1)))
+    assert (stored.preamble, stored.sections, [p.school_name for p in stored.parties]) == (
+        doc.preamble, doc.sections, [p.school_name for p in doc.parties])
+    assert not stored.draft
+
+
+def test_party_labels_never_run_out() -> None:
+    labels = ag.party_labels(23)
+    assert labels[:3] == ("甲方", "乙方", "丙方") and labels[9] == "癸方"
+    assert labels[10:13] == ("第十一方", "第十二方", "第十三方") and labels[19] == "第二十方" and labels[22] == "第二十三方"
+    shuffled = [labels[i] for i in (22, 3, 10, 0, 19, 9, 12)]
+    assert sorted(shuffled, key=ag.label_order) == [labels[i] for i in (0, 3, 9, 10, 12, 19, 22)]
+
+
+def test_an_agreement_whose_term_ended_is_expired_not_signed(store: Store) -> None:
+    cluster_id = _seed(store)
+    agreement_id = ag.create_agreement(store, cluster_id, load_profile(), term_start=dt.date(2023, 9, 1))
+    ag.record_printing(store, agreement_id)
+    ag.record_signed(store, agreement_id, dt.date(2023, 8, 20))
+    during = ag.cluster_agreements(store, on=dt.date(2026, 8, 31))[0]
+    assert during.status == "已签订 2023-08-20" and not during.expired
+    after = ag.cluster_agreements(store, on=dt.date(2026, 9, 1))[0]
+    assert after.expired and after.status == "已到期 2026-08-31"

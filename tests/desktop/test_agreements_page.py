@@ -74,19 +74,28 @@ def _build(qtbot, page: AgreementsPage) -> None:  # noqa: ANN001
 def test_lists_the_demo_clusters_with_their_agreement_status(page: AgreementsPage, demo_store) -> None:  # noqa: ANN001
     with demo_store.read() as s:
         standing = s.scalars(select(Cluster.name).where(Cluster.dissolved.is_(None))).all()
-        stored = {name: (signed, printed) for name, signed, printed in s.execute(
-            select(Cluster.name, Agreement.signed_on, Agreement.printed_version)
+        stored = {name: (signed, printed, end) for name, signed, printed, end in s.execute(
+            select(Cluster.name, Agreement.signed_on, Agreement.printed_version, Agreement.term_end)
             .join(Agreement, Agreement.cluster_id == Cluster.id))}
     names = [page.model.index(r, COL_CLUSTER).data() for r in range(page.model.rowCount())]
     statuses = dict(zip(names, (page.model.index(r, COL_STATUS).data() for r in range(len(names))), strict=True))
+    colours = {page.model.index(r, COL_CLUSTER).data(): page.model.index(r, COL_STATUS).data(
+        Qt.ItemDataRole.ForegroundRole) for r in range(len(names))}
     assert len(standing) > 5 and set(standing) <= set(names)
     assert stored, "the demo signs some agreements"
-    for name, (signed, printed) in stored.items():
-        expected = f"已签订 {signed.isoformat()}" if signed else (f"已打印 v{printed}" if printed else "草稿 v1")
+    today = dt.date.today()
+    for name, (signed, printed, end) in stored.items():
+        expected = (f"已到期 {end.isoformat()}" if end < today else f"已签订 {signed.isoformat()}" if signed
+                    else (f"已打印 v{printed}" if printed else "草稿 v1"))
         assert statuses[name] == expected
+        if end < today:  # an agreement whose term is over is never shown in the signed green
+            assert colours[name].color().name() == "#b34700"
+        elif signed:
+            assert colours[name].color().name() == "#1b6e20"
     assert sum(1 for v in statuses.values() if v == "无协议") == len(names) - len(stored)
     assert page.model.headerData(COL_STATUS, Qt.Orientation.Horizontal) == "协议状态"
-    assert f"已签订 {sum(1 for v in stored.values() if v[0])} 个" in page.summary.text()
+    live = sum(1 for v in stored.values() if v[0] and v[2] >= today)
+    assert f"已签订 {live} 个，已到期 {sum(1 for v in stored.values() if v[2] < today)} 个" in page.summary.text()
 
 
 def test_a_cluster_without_agreement_offers_only_create(page: AgreementsPage) -> None:

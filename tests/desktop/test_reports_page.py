@@ -40,3 +40,59 @@ def test_failure_goes_to_one_error_message(qtbot, demo_store, monkeypatch) -> No
     with qtbot.waitSignal(page.job.failed, timeout=60_000):
         pass
     assert [m.kind for m in messages.log] == ["error"] and "没有已批准" in messages.log[0].text
+
+
+def _agreement_counts(store) -> tuple[int, int]:
+    from sqlalchemy import func, select
+
+    from db.models import Agreement, AuditEntry
+
+    with store.read() as s:
+        return s.scalar(select(func.count()).select_from(Agreement)), s.scalar(select(func.count()).select_from(AuditEntry))
+
+
+def test_agreement_preview_of_a_cluster_without_one_stores_nothing(qtbot, demo_store, tmp_path: Path,
+                                                                   monkeypatch) -> None:
+    from db import agreements as ag
+    from reports.documents import DRAFT_WARNING
+
+    missing = next(line.cluster_name for line in ag.cluster_agreements(demo_store) if line.agreement is None)
+    before = _agreement_counts(demo_store)
+    page = ReportsPage(AppContext.for_store(demo_store))
+    qtbot.addWidget(page)
+    page.refresh()
+    page.kind.setCurrentIndex(page.kind.findData("agreement"))
+    page.cluster.setCurrentIndex(page.cluster.findText(missing))
+    page.build()
+    assert page.job is not None
+    with qtbot.waitSignal(page.job.finished, timeout=60_000):
+        pass
+    assert page.pdf_bytes.startswith(b"%PDF") and DRAFT_WARNING in page.status.text()
+    assert page.built_agreement is None
+    monkeypatch.setattr(messages, "headless", True)
+    monkeypatch.setattr(messages, "headless_path", tmp_path / "draft.pdf")
+    page.save()  # saving a draft records no printing (there is nothing to record it on)
+    assert (tmp_path / "draft.pdf").exists()
+    assert _agreement_counts(demo_store) == before
+
+
+def test_agreement_saved_from_the_page_records_the_version_previewed(qtbot, demo_store, tmp_path: Path,
+                                                                    monkeypatch) -> None:
+    from db import agreements as ag
+
+    line = next(line for line in ag.cluster_agreements(demo_store)
+                if line.agreement is not None and line.agreement.printed_version is None)
+    page = ReportsPage(AppContext.for_store(demo_store))
+    qtbot.addWidget(page)
+    page.refresh()
+    page.kind.setCurrentIndex(page.kind.findData("agreement"))
+    page.cluster.setCurrentIndex(page.cluster.findText(line.cluster_name))
+    page.build()
+    assert page.job is not None
+    with qtbot.waitSignal(page.job.finished, timeout=60_000):
+        pass
+    assert ag.load_agreement(demo_store, line.agreement.id).printed_version is None  # preview records nothing
+    monkeypatch.setattr(messages, "headless", True)
+    monkeypatch.setattr(messages, "headless_path", tmp_path / "a.pdf")
+    page.save()
+    assert ag.load_agreement(demo_store, line.agreement.id).printed_version == line.agreement.version

@@ -12,6 +12,7 @@ from db.models import Cluster, Membership, Region, School
 from db.store import Store
 from desktop.cli import main
 from policy.profile import load_profile
+from reports import documents
 from reports.agreement import write_agreement
 
 LONG_NAME = "青禾县洪广镇金山村九年一贯制学校附属幼儿园与教学点联合校区（东区）"
@@ -58,22 +59,86 @@ def test_agreement_pdf_has_parties_clauses_and_signature_blocks(store: Store, tm
         assert f"{label}（" in last
 
 
-def test_cli_prints_and_records_the_version(store: Store, db_path: Path, tmp_path: Path, pdf, capsys) -> None:
+def _counts(store: Store) -> tuple[int, int]:
+    from sqlalchemy import func, select
+
+    from db.models import Agreement, AuditEntry
+
+    with store.read() as s:
+        return s.scalar(select(func.count()).select_from(Agreement)), s.scalar(select(func.count()).select_from(AuditEntry))
+
+
+def test_cli_without_agreement_lays_out_a_draft_and_stores_nothing(store: Store, db_path: Path, tmp_path: Path,
+                                                                    pdf, capsys) -> None:
     cluster_id = _seed(store)
+    before = _counts(store)
     out = tmp_path / "协议.pdf"
     assert main(["--db", str(db_path), "report", "agreement", "--cluster", "青禾县第一小学教共体",
                  "-o", str(out)]) == 0
-    assert "按模板新建协议" in capsys.readouterr().out
-    agreement_id = ag.latest_for_cluster(store, cluster_id)
-    assert agreement_id is not None
+    captured = capsys.readouterr()
+    assert captured.err.strip() == documents.DRAFT_WARNING
+    assert "未保存" in captured.out
+    assert _counts(store) == before and ag.latest_for_cluster(store, cluster_id) is None
+    flat = pdf.flat(out)
+    assert "模板草稿，未保存" in flat and "甲方：青禾县第一小学（支援校）" in flat
+
+
+def test_cli_prints_and_records_the_version_of_an_existing_agreement(store: Store, db_path: Path, tmp_path: Path,
+                                                                     pdf, capsys) -> None:
+    cluster_id = _seed(store)
+    agreement_id = ag.create_agreement(store, cluster_id, load_profile(), term_start=dt.date(2025, 9, 1))
+    out = tmp_path / "协议.pdf"
+    assert main(["--db", str(db_path), "report", "agreement", "--cluster", "青禾县第一小学教共体",
+                 "-o", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert "第 1 版" in captured.out and captured.err == ""
     doc = ag.load_agreement(store, agreement_id)
     assert (doc.version, doc.printed_version) == (1, 1)
     snapshot = ag.printed_snapshot(store, agreement_id)
     assert snapshot is not None and snapshot["parties"][0]["school"] == "青禾县第一小学"
+    assert "第1版" in pdf.flat(out)
     # A second print reuses the same agreement.
     assert main(["--db", str(db_path), "report", "agreement", "--cluster", "青禾县第一小学教共体",
                  "-o", str(out)]) == 0
     assert len(ag.list_agreements(store, cluster_id)) == 1
+
+
+def test_new_flag_stores_a_new_agreement_on_request(store: Store, db_path: Path, tmp_path: Path, capsys) -> None:
+    cluster_id = _seed(store)
+    assert main(["--db", str(db_path), "report", "agreement", "--cluster", "青禾县第一小学教共体", "--new",
+                 "-o", str(tmp_path / "n.pdf")]) == 0
+    assert "按模板新建协议" in capsys.readouterr().out
+    agreement_id = ag.latest_for_cluster(store, cluster_id)
+    assert agreement_id is not None and ag.load_agreement(store, agreement_id).printed_version == 1
+
+
+def test_every_party_signs_and_the_copies_add_up(store: Store, tmp_path: Path, pdf) -> None:
+    """Twelve schools: every one is a party with its own label and block; copies = parties + 1."""
+    cluster_id = _seed(store)
+    with store.write("more members") as s:
+        cluster = s.get(Cluster, cluster_id)
+        assert cluster is not None
+        for n in range(9):
+            school = School(code=f"M{n:02d}", name=f"柳湾第{n + 1}小学", stage="小学", location="乡村",
+                            region_id=cluster.region_id)
+            s.add(school)
+            s.flush()
+            s.add(Membership(cluster_id=cluster_id, school_id=school.id, role="受援校",
+                             joined=dt.date(2026, 3, 1)))  # joined after the term began
+    doc = ag.draft_agreement(store, cluster_id, load_profile(), term_start=dt.date(2025, 9, 1))
+    assert len(doc.parties) == 12
+    assert [p.label for p in doc.parties][-3:] == ["癸方", "第十一方", "第十二方"]
+    out = tmp_path / "twelve.pdf"
+    write_agreement(doc, out)
+    flat = pdf.flat(out)
+    for party in doc.parties:
+        assert f"{party.label}（{party.role}）：{party.school_name}（盖章）".replace(" ", "") in esc_free(flat)
+    assert flat.count("法定代表人或授权代表（签字）") == 12 and flat.count("盖章处") == 12
+    assert "本协议一式13份，协议12方各执一份，报青禾县教育局备案一份" in flat
+
+
+def esc_free(text: str) -> str:
+    return text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
 
 
 def test_cli_unknown_cluster_is_one_line_exit_2(store: Store, db_path: Path, tmp_path: Path, capsys) -> None:

@@ -221,8 +221,8 @@ def fill_template(
         "term_end": _cn_date(term_end),
         "term_years": term_years,
         "bureau": bureau,
-        "party_count": len(party_names),
-        "copies": len(party_names) + 1,  # one per party and one for the bureau
+        "party_count": _cn_number(len(party_names)),
+        "copies": _cn_number(len(party_names) + 1),  # one per party and one for the bureau
         "fig": _Figures(profile, clauses=False),
         "clause": _Figures(profile, clauses=True),
     }

@@ -32,11 +32,13 @@ from typing import Any
 from sqlalchemy import Table, func, select
 
 from db import models
+from db.agreements import add_years, fill_template, load_template, party_labels
 from db.engine import StoreError
 from db.store import Store
 from policy import vocab
 from policy.calendar import completed_years
 from policy.idcard import make_id_number
+from policy.profile import load_profile
 
 TODAY = dt.date(2026, 11, 23)
 CURRENT_YEAR = 2026  # the school year TODAY falls in
@@ -209,6 +211,7 @@ def build_demo(
     done = 0
     note = f"演示数据：{'青禾县' if scale == 'county' else CITY_NAME}（规模 {scale}，种子 {seed}）"
     with store.bulk("school", note) as connection:
+        connection.execute(models.Setting.__table__.insert(), [{"key": "demo", "value": {"scale": scale, "seed": seed}}])
         for name in TABLE_ORDER:
             table_rows = rows[name]
             if not table_rows:
@@ -1474,46 +1477,33 @@ class _Builder:
         rng = self.rng
         communities = [c for c in county.clusters if c.kind.endswith("教共体")]
         unsigned = {id(c) for c in communities[1:3]}
+        expired = {id(c) for c in communities[3:4]}  # one term already over: shows 已到期
+        template, profile = load_template(), load_profile()
         for c in communities[:-1]:  # the last community has no agreement at all
-            term_start = max(c.founded, dt.date(2023, 9, 1))
+            first = dt.date(2021, 9, 1) if id(c) in expired else dt.date(2024, 9, 1)
+            term_start = max(c.founded, first)
+            term_end = add_years(term_start, 3) - dt.timedelta(days=1)
+            # The same filling the 协议 page uses, so the text and the parties agree.
+            title, preamble, sections = fill_template(
+                template, cluster=c.name, kind=c.kind, area=c.area, lead=c.lead.name,
+                members=[m.name for m in c.members], term_start=term_start, term_end=term_end,
+                term_years=3, bureau=f"{county.name}教育局", profile=profile,
+            )
+            signed = id(c) not in unsigned
             agreement_id = self.add(
                 "agreement",
                 cluster_id=c.id,
-                title=f"{c.name}建设协议书",
+                title=title,
                 term_start=term_start,
-                term_end=dt.date(term_start.year + 3, 8, 31),
+                term_end=term_end,
                 version=1,
-                clauses={
-                    "sections": [
-                        {
-                            "heading": "一、总则",
-                            "text": f"为推进城乡义务教育一体化，甲方与{len(c.members)}所受援学校组建{c.name}。",
-                        },
-                        {
-                            "heading": "二、帮扶内容",
-                            "text": "管理共进、教学共研、师资共训、文化共建、质量共评。",
-                        },
-                        {
-                            "heading": "三、各方职责",
-                            "text": "甲方每学期选派骨干教师到受援校听评课、上示范课；受援校按计划派员跟岗学习。",
-                        },
-                        {
-                            "heading": "四、考核评价",
-                            "text": "实行捆绑考核，支援校考核结果与受援校质量提升挂钩。",
-                        },
-                        {
-                            "heading": "五、附则",
-                            "text": "本协议一式三份，各方及县教育局各执一份，不收取任何品牌费用。",
-                        },
-                    ]
-                },
-                printed_version=None if id(c) in unsigned else 1,
-                signed_on=None
-                if id(c) in unsigned
-                else term_start - dt.timedelta(days=rng.randint(5, 30)),
+                clauses={"preamble": preamble, "sections": [x.as_json() for x in sections],
+                         "profile": profile.id, "template": str(template.get("source", ""))},
+                printed_version=1 if signed else None,
+                signed_on=term_start - dt.timedelta(days=rng.randint(5, 30)) if signed else None,
             )
-            labels = ("甲方", "乙方", "丙方")
-            for label, school in zip(labels, [c.lead, *c.members[:2]], strict=False):
+            parties = [c.lead, *c.members]
+            for label, school in zip(party_labels(len(parties)), parties, strict=True):
                 principal = next((t.name for t in school.teachers if t.position == "校长"), None)
                 self.add(
                     "agreement_party",

@@ -203,7 +203,7 @@ def test_parties_are_every_member_of_the_term_and_the_text_names_the_same_list(s
     assert "已离开小学" not in text
     assert "成员（受援）学校：" + "、".join(names[1:]) + "。" in text
     assert "、".join(f"{p.label}{p.school_name}" for p in doc.parties) in doc.preamble
-    assert "本协议一式6份，协议5方各执一份，报青禾县教育局备案一份" in text
+    assert "本协议一式六份，协议五方各执一份，报青禾县教育局备案一份" in text
 
 
 def test_term_parties_rule() -> None:

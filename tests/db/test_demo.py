@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import random
+import json
 import sqlite3
 from collections import Counter, defaultdict
 from collections.abc import Iterator
@@ -344,11 +345,12 @@ def test_agreements_mostly_signed_with_parties(db: sqlite3.Connection) -> None:
     assert communities > len(agreements) >= communities / 2
     assert 1 <= sum(signed is None for _id, signed in agreements) <= 3
     for agreement_id, _signed in agreements:
-        assert (
-            2
-            <= scalar(db, "SELECT count(*) FROM agreement_party WHERE agreement_id=?", agreement_id)
-            <= 3
-        )
+        names = [row[0] for row in db.execute(
+            "SELECT s.name FROM agreement_party p JOIN school s ON s.id = p.school_id WHERE p.agreement_id=?",
+            (agreement_id,))]
+        preamble = json.loads(scalar(db, "SELECT clauses FROM agreement WHERE id=?", agreement_id))["preamble"]
+        assert len(names) >= 2
+        assert all(name in preamble for name in names)  # the text names every party that signs
 
 
 # ---- visits ------------------------------------------------------------------------------

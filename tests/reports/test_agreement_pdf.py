@@ -134,7 +134,7 @@ def test_every_party_signs_and_the_copies_add_up(store: Store, tmp_path: Path, p
     for party in doc.parties:
         assert f"{party.label}（{party.role}）：{party.school_name}（盖章）".replace(" ", "") in esc_free(flat)
     assert flat.count("法定代表人或授权代表（签字）") == 12 and flat.count("盖章处") == 12
-    assert "本协议一式13份，协议12方各执一份，报青禾县教育局备案一份" in flat
+    assert "本协议一式十三份，协议十二方各执一份，报青禾县教育局备案一份" in flat
 
 
 def esc_free(text: str) -> str:

@@ -42,6 +42,39 @@ def store_is_empty(store: Store) -> bool:
         return not session.scalar(select(func.count()).select_from(School))
 
 
+#: The ``Setting`` key ``db.demo.build_demo`` writes: ``{"scale": ..., "seed": ...}``.
+DEMO_KEY = "demo"
+ASK_DEMO_TITLE = "空数据库"
+ASK_DEMO_TEXT = "这是一个空数据库。是否载入演示县（虚构数据，仅供试用）？"
+
+
+def demo_info(store: Store) -> dict[str, Any] | None:
+    """What the demo marker says (scale, seed) when the store holds the demo data, else None."""
+    from db.models import Setting
+
+    with store.read() as session:
+        setting = session.get(Setting, DEMO_KEY)
+        return dict(setting.value) if setting is not None and setting.value else None
+
+
+def prepare_store(store: Store, explicit: bool, parent: Any = None) -> bool:
+    """Offer or load the demo county into an empty store before the window opens.
+
+    The default data file (``explicit`` False: no ``--db``) is filled on its first run; a
+    database the clerk named (a path or a server URL) is filled only when the clerk says
+    so (default 否) and otherwise opens empty. Returns True when the demo was loaded.
+    """
+    if not store_is_empty(store):
+        return False
+    if explicit and not messages.ask(parent, ASK_DEMO_TITLE, ASK_DEMO_TEXT):
+        return False
+    if fill_demo_with_dialog(store, parent):
+        return True
+    if store_is_empty(store):
+        messages.info(parent, "EduBridge", "未生成演示数据，将打开空白数据文件。")
+    return False
+
+
 def demo_progress_adapter(report: Any) -> Any:
     """Turn ``db.demo.build_demo``'s progress calls into ``report(message, fraction)``."""
 
@@ -63,14 +96,14 @@ def fill_demo_with_dialog(store: Store, parent: Any = None) -> bool:
     from db.demo import build_demo
     from desktop.worker import run_in_background
 
-    dialog = QProgressDialog("正在生成示范县数据…", "取消", 0, 1000, parent)
-    dialog.setWindowTitle("首次运行")
+    dialog = QProgressDialog("正在生成演示县数据（虚构）…", "取消", 0, 1000, parent)
+    dialog.setWindowTitle("载入演示数据")
     dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
     dialog.setMinimumDuration(0)
     dialog.setMinimumWidth(420)
     dialog.setValue(0)
     job = run_in_background(lambda report: build_demo(store, scale="county", progress=demo_progress_adapter(report)))
-    job.progress.connect(lambda message, fraction: (dialog.setLabelText(message or "正在生成示范县数据…"),
+    job.progress.connect(lambda message, fraction: (dialog.setLabelText(message or "正在生成演示县数据（虚构）…"),
                                                     dialog.setValue(int(fraction * 1000))))
     dialog.canceled.connect(job.cancel)
     outcome: dict[str, Any] = {}
@@ -80,7 +113,7 @@ def fill_demo_with_dialog(store: Store, parent: Any = None) -> bool:
     dialog.reset()
     dialog.close()
     if "error" in outcome:
-        messages.error(parent, "无法生成示范数据", outcome["error"])
+        messages.error(parent, "无法生成演示数据", outcome["error"])
         return False
     return "ok" in outcome
 
@@ -101,9 +134,7 @@ def run_gui(db: str | None) -> int:
         messages.error(None, "EduBridge 无法打开数据", str(exc))
         return EXIT_STORE
     try:
-        if store_is_empty(store) and not fill_demo_with_dialog(store):
-            if store_is_empty(store):
-                messages.info(None, "EduBridge", "未生成示范数据，将打开空白数据文件。")
+        prepare_store(store, explicit=db is not None)
         from desktop.context import AppContext
         from desktop.main_window import MainWindow
 
@@ -113,7 +144,7 @@ def run_gui(db: str | None) -> int:
             messages.error(None, "EduBridge 无法读取政策方案", str(exc))
             return EXIT_STORE
         window = MainWindow(context)
-        window.show()
+        window.show_first()
         window.start()
         return app.exec()
     finally:

@@ -34,12 +34,12 @@ PAGE_KEY = "main_window/page"
 
 
 def default_size() -> QSize:
-    """1280×800, or 90 % of a smaller screen."""
+    """90 % of the available screen (1280×800 without a screen): tables need the room."""
     screen = QGuiApplication.primaryScreen()
     if screen is None:
         return QSize(1280, 800)
     available = screen.availableGeometry().size()
-    return QSize(min(1280, int(available.width() * 0.9)), min(800, int(available.height() * 0.9)))
+    return QSize(int(available.width() * 0.9), int(available.height() * 0.9))
 
 
 class MainWindow(QMainWindow):
@@ -88,11 +88,19 @@ class MainWindow(QMainWindow):
         self.location_label.setObjectName("statusLocation")
         self.profile_label = QLabel()
         self.profile_label.setObjectName("statusProfile")
+        self.demo_label = QLabel("演示数据")
+        self.demo_label.setObjectName("statusDemo")
+        self.demo_label.setToolTip("当前数据是虚构的演示县，仅供试用；正式工作请打开或新建自己的数据文件（--db）。")
+        self.demo_label.setStyleSheet(
+            "color: #8a4b00; background: #fff1d6; border: 1px solid #e0b66a; border-radius: 3px; padding: 0 6px;")
         self.statusBar().addWidget(self.location_label, 1)
+        self.statusBar().addPermanentWidget(self.demo_label)
         self.statusBar().addPermanentWidget(self.profile_label)
         self.update_status()
 
         self.resize(default_size())
+        #: True when no geometry was saved yet: :meth:`show_first` then opens maximized.
+        self.first_run = True
         self._restore()
 
     # ---- pages --------------------------------------------------------------------
@@ -205,15 +213,22 @@ class MainWindow(QMainWindow):
 
     def update_status(self) -> None:
         """Show the data file and the active profile (call after either changed)."""
+        from desktop.app import demo_info
+
         self.location_label.setText(f"数据文件：{self.context.store.location}")
         self.profile_label.setText(f"政策方案：{self.context.profile.name}")
+        demo = demo_info(self.context.store)
+        self.demo_label.setVisible(demo is not None)
+        if demo is not None:
+            scale = {"county": "县", "city": "市"}.get(str(demo.get("scale")), str(demo.get("scale", "")))
+            self.demo_label.setText(f"演示数据（虚构{scale}）")
 
     # ---- geometry ----------------------------------------------------------------------
 
     def _restore(self) -> None:
         geometry = self.settings.value(GEOMETRY_KEY)
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
-            self.restoreGeometry(geometry)
+            self.first_run = not self.restoreGeometry(geometry)
         state = self.settings.value(STATE_KEY)
         if isinstance(state, QByteArray) and not state.isEmpty():
             self.restoreState(state)
@@ -228,6 +243,13 @@ class MainWindow(QMainWindow):
         if key:
             self.settings.setValue(PAGE_KEY, key)
         self.settings.sync()
+
+    def show_first(self) -> None:
+        """Show the window: maximized on the first run (no saved geometry), else as it was left."""
+        if self.first_run:
+            self.showMaximized()
+        else:
+            self.show()
 
     def start(self, key: str | None = None) -> None:
         """Show the remembered page (or ``key``); call once after construction."""

@@ -5,8 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from PySide6.QtGui import QValidator
-from PySide6.QtWidgets import QSpinBox, QWidget
+from PySide6.QtCore import QAbstractItemModel, QEvent, QModelIndex, QObject, Qt
+from PySide6.QtGui import QHelpEvent, QValidator
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QSpinBox,
+    QStackedWidget,
+    QTableView,
+    QToolTip,
+    QWidget,
+)
 
 from policy.calendar import school_year_label, school_year_of
 
@@ -29,3 +39,149 @@ class SchoolYearSpinBox(QSpinBox):
     def validate(self, text: str, pos: int) -> object:
         return (QValidator.State.Acceptable if re.search(r"\d{4}", text) else QValidator.State.Intermediate,
                 text, pos)
+
+
+# ---- tables: column widths, elided texts, empty states ---------------------------------
+
+#: Widest a text column is made by :func:`fit_columns` (longer texts elide, tooltip shows them).
+TEXT_COLUMN_MAX = 320
+#: Narrowest any column is made (a header like 性别 still shows whole).
+COLUMN_MIN = 48
+#: Space for the cell margins and the header's sort indicator.
+_PADDING = 22
+_HEADER_PADDING = 34
+
+
+def _is_numeric(model: QAbstractItemModel, column: int, rows: int) -> bool:
+    """True when the model right-aligns the column (numbers are never cut, only text is)."""
+    for row in range(min(rows, 5)):
+        align = model.data(model.index(row, column), Qt.ItemDataRole.TextAlignmentRole)
+        if align is not None:
+            return bool(int(align) & int(Qt.AlignmentFlag.AlignRight))
+    return False
+
+
+def content_widths(view: QTableView, sample: int = 500) -> list[int]:
+    """The width each column needs for its header and the texts of the first ``sample`` rows.
+
+    Measured with font metrics on the display texts only (no delegate size hints), so it is
+    cheap enough for a few hundred rows; lazy models fetch just the sampled rows.
+    """
+    model = view.model()
+    cells = view.fontMetrics()
+    header = view.horizontalHeader().fontMetrics()
+    rows = min(model.rowCount(), sample)
+    widths = []
+    for column in range(model.columnCount()):
+        title = model.headerData(column, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole)
+        width = header.horizontalAdvance(str(title or "")) + _HEADER_PADDING
+        for row in range(rows):
+            text = model.data(model.index(row, column), Qt.ItemDataRole.DisplayRole)
+            if text:
+                width = max(width, cells.horizontalAdvance(str(text)) + _PADDING)
+        widths.append(max(width, COLUMN_MIN))
+    return widths
+
+
+def fit_columns(view: QTableView, *, stretch: int | None = None, maximum: int = TEXT_COLUMN_MAX,
+                sample: int = 500, limits: dict[int, int] | None = None) -> list[int]:
+    """Size every column of ``view`` to its contents once (call after the first load, not per refresh).
+
+    Numeric (right-aligned) columns get their full width; text columns at most ``maximum``
+    (or ``limits[column]``) and elide beyond it, the tooltip showing the whole text. Every
+    column stays interactive; ``stretch`` (a text column) takes the space left over.
+    Returns the widths set.
+    """
+    model = view.model()
+    header = view.horizontalHeader()
+    header.setMinimumSectionSize(COLUMN_MIN)
+    header.setStretchLastSection(False)
+    widths = content_widths(view, sample)
+    rows = min(model.rowCount(), sample)
+    limits = limits or {}
+    for column, width in enumerate(widths):
+        if not _is_numeric(model, column, rows):
+            width = min(width, limits.get(column, maximum))
+            widths[column] = width
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+        view.setColumnWidth(column, width)
+    if stretch is not None:
+        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    return widths
+
+
+def elided_tooltip(view: QAbstractItemView, index: QModelIndex) -> str | None:
+    """The whole text of a cell that does not fit its column (None when it fits or has its own tooltip)."""
+    if not index.isValid():
+        return None
+    if index.data(Qt.ItemDataRole.ToolTipRole):
+        return None
+    text = index.data(Qt.ItemDataRole.DisplayRole)
+    if not text:
+        return None
+    text = str(text)
+    available = view.visualRect(index).width() - 8
+    return text if view.fontMetrics().horizontalAdvance(text) > available else None
+
+
+class _ElidedTooltips(QObject):
+    """Shows the whole text of an elided cell as its tooltip (installed on a view's viewport)."""
+
+    def __init__(self, view: QAbstractItemView) -> None:
+        super().__init__(view)
+        self._view = view
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            index = self._view.indexAt(event.pos())
+            text = elided_tooltip(self._view, index)
+            if text is not None:
+                QToolTip.showText(event.globalPos(), text, self._view.viewport(), self._view.visualRect(index))
+                return True
+        return False
+
+
+def setup_table(view: QTableView) -> QTableView:
+    """One line per row, long texts elided at the right with the whole text as tooltip."""
+    view.setWordWrap(False)
+    view.setTextElideMode(Qt.TextElideMode.ElideRight)
+    view.horizontalHeader().setMinimumSectionSize(COLUMN_MIN)
+    view.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignCenter)
+    view.horizontalHeader().setTextElideMode(Qt.TextElideMode.ElideRight)
+    view.viewport().installEventFilter(_ElidedTooltips(view))
+    return view
+
+
+class EmptyHint(QLabel):
+    """A grey centred sentence shown instead of (or over) an empty table: what to do next."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setObjectName("emptyHint")
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setWordWrap(True)
+        self.setStyleSheet("color: #666666; padding: 24px;")
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+
+class EmptyStack(QStackedWidget):
+    """A table, or in its place a sentence saying why it is empty and what to do.
+
+    ``set_empty(True)`` shows the hint, ``set_empty(False)`` the table; pages call it after
+    each load (``set_empty(model.rowCount() == 0)``).
+    """
+
+    def __init__(self, view: QWidget, hint: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.view = view
+        self.hint = EmptyHint(hint)
+        self.addWidget(view)
+        self.addWidget(self.hint)
+
+    def set_empty(self, empty: bool, hint: str | None = None) -> None:
+        if hint is not None:
+            self.hint.setText(hint)
+        self.setCurrentWidget(self.hint if empty else self.view)
+
+    def showing_hint(self) -> bool:
+        return self.currentWidget() is self.hint

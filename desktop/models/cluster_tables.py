@@ -117,11 +117,11 @@ class ClusterTableModel(RecordTableModel):
         Col("集团(学区)名称", lambda r: r.summary.cluster.name),
         Col("类型", lambda r: r.summary.cluster.kind),
         Col("片区", lambda r: r.summary.cluster.area),
-        Col("牵头校", lambda r: r.summary.lead.name if r.summary.lead else "（未定）"),
         Col("学校数", lambda r: r.summary.schools, True),
         Col("学生数", lambda r: r.summary.students, True),
         Col("乡村学校", lambda r: r.summary.rural_schools, True),
         Col("问题", lambda r: (f"{r.problems}" + (f"（豁免{r.waived}）" if r.waived else "")) if r.problems or r.waived else "", True),
+        Col("牵头校", lambda r: r.summary.lead.name if r.summary.lead else "（未定）"),
     )
 
     #: (school id, cluster id) when schools are dropped on a cluster row.
@@ -165,9 +165,9 @@ class MemberTableModel(RecordTableModel):
         Col("学校代码", lambda r: r.school.code),
         Col("学校名称", lambda r: r.school.name),
         Col("角色", lambda r: r.membership.role),
+        Col("在校学生数", lambda r: r.school.students, True),
         Col("学段", lambda r: r.school.stage),
         Col("城乡类别", lambda r: r.school.location),
-        Col("在校学生数", lambda r: r.school.students, True),
         Col("加入日期", lambda r: r.membership.joined.isoformat()),
         Col("退出日期", lambda r: r.membership.left_on.isoformat() if r.membership.left_on else ""),
     )
@@ -179,9 +179,9 @@ class SchoolListModel(RecordTableModel):
     COLUMNS = (
         Col("学校代码", lambda s: s.code),
         Col("学校名称", lambda s: s.name),
+        Col("学生数", lambda s: s.students, True),
         Col("学段", lambda s: s.stage),
         Col("城乡类别", lambda s: s.location),
-        Col("学生数", lambda s: s.students, True),
     )
 
     def flags(self, index: Index) -> Qt.ItemFlag:

@@ -91,9 +91,9 @@ class RecordModel(QAbstractTableModel):
 class RecentVisitsModel(RecordModel):
     COLUMNS = (
         Col("日期", lambda r: r.date, _date), Col("承办学校", lambda r: r.host), Col("活动类型", lambda r: r.activity_type),
-        Col("来访人员", lambda r: r.visitors), Col("听课节数", lambda r: r.lessons, numeric=True),
+        Col("听课节数", lambda r: r.lessons, numeric=True),
         Col("附件", lambda r: r.attachments, lambda n: str(n) if n else "", numeric=True),
-        Col("内容摘要", lambda r: r.summary),
+        Col("来访人员", lambda r: r.visitors), Col("内容摘要", lambda r: r.summary),
     )
 
     def prepend(self, row: VisitListRow) -> None:

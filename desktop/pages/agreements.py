@@ -54,6 +54,7 @@ from desktop.context import AppContext
 from desktop.models.agreement_tables import AgreementListModel, PartyTableModel, ScanTableModel
 from desktop.pages.base import Page
 from desktop.pdf_preview import PdfPreview
+from desktop.widgets import EmptyStack, fit_columns, setup_table
 from desktop.worker import Job, run_in_background
 
 TAB_CLAUSES, TAB_PARTIES, TAB_PREVIEW, TAB_SIGNING = range(4)
@@ -274,8 +275,12 @@ class AgreementsPage(Page):
         self.table.verticalHeader().setVisible(False)
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
+        setup_table(self.table)
+        self._list_sized = False
+        self.table_stack = EmptyStack(
+            self.table, "尚无集团(学区)/教共体。请先在“集团与教共体”页新建或导入，再在这里按模板生成协议。")
         self.summary = QLabel()
 
         # -- actions
@@ -382,7 +387,7 @@ class AgreementsPage(Page):
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(self.table, 1)
+        left_layout.addWidget(self.table_stack, 1)
         left_layout.addWidget(self.summary)
         right = QWidget()
         right_layout = QVBoxLayout(right)
@@ -434,6 +439,10 @@ class AgreementsPage(Page):
                 self.table.selectRow(row)
         finally:
             self._switching = False
+        self.table_stack.set_empty(not rows)
+        if rows and not self._list_sized:  # once: ResizeToContents would measure every row per reset
+            self._list_sized = True
+            fit_columns(self.table, limits={0: 280, 3: 200})
         signed = sum(1 for r in rows if r.agreement and r.agreement.signed_on and not r.expired)
         expired = sum(1 for r in rows if r.expired)
         missing = sum(1 for r in rows if r.agreement is None)

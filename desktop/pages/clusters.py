@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QTableView,
+    QTabWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -54,6 +55,7 @@ from desktop.models.cluster_tables import (
     SchoolListModel,
     ViolationTableModel,
 )
+from desktop.widgets import EmptyStack, fit_columns, setup_table
 from desktop.worker import run_in_background
 from policy import vocab
 from policy.clusters import CheckResult, ClusterSummary, SchoolRec, Violation, summarize, unclustered
@@ -256,6 +258,7 @@ class ClustersPage(QWidget):
         self.summaries: list[ClusterSummary] = []
         self.undo_stack = QUndoStack(self)
         self._sized = False
+        self._sized_tables: set[QTableView] = set()
         #: Dialogs are shown through this hook (tests replace it to fill them in).
         self.exec_dialog: Callable[[QDialog], bool] = lambda d: d.exec() == QDialog.DialogCode.Accepted
         self._build()
@@ -334,8 +337,16 @@ class ClustersPage(QWidget):
         middle_layout.setContentsMargins(0, 0, 0, 0)
         for w in (self.title, self.banner, self.partner):
             middle_layout.addWidget(w)
-        middle_layout.addWidget(self.member_table, 1)
-        middle_layout.addLayout(member_buttons)
+        members = QWidget()
+        members_layout = QVBoxLayout(members)
+        members_layout.setContentsMargins(0, 4, 0, 0)
+        members_layout.addWidget(self.member_table, 1)
+        members_layout.addLayout(member_buttons)
+        # On a narrow screen the schools in no cluster are a second tab beside the members
+        # (see _arrange); on a wide one they are a third pane on the right.
+        self.member_tabs = QTabWidget()
+        self.member_tabs.addTab(members, "成员学校")
+        middle_layout.addWidget(self.member_tabs, 1)
 
         self.loose_search = QLineEdit()
         self.loose_search.setPlaceholderText("查找学校")
@@ -350,13 +361,21 @@ class ClustersPage(QWidget):
         right_layout.addWidget(self.loose_label)
         right_layout.addWidget(self.loose_search)
         right_layout.addWidget(self.loose_table, 1)
-        right_layout.addWidget(QLabel("把学校拖到左侧集团上即可加入"))
+        right_layout.addWidget(QLabel("把学校拖到左侧集团列表上即可加入"))
 
+        self.cluster_stack = EmptyStack(
+            self.cluster_table,
+            "尚无集团(学区)/教共体。点击“新建集团…”，或用“导入 Excel…”导入学校名单和集团成员"
+            "（命令行：edubridge import schools / edubridge import clusters）。")
         top = QSplitter(Qt.Orientation.Horizontal)
-        top.addWidget(self.cluster_table)
+        top.addWidget(self.cluster_stack)
         top.addWidget(middle)
-        top.addWidget(right)
-        top.setSizes([620, 560, 340])
+        top.setStretchFactor(0, 1)
+        top.setStretchFactor(1, 1)
+        self.top_split = top
+        self.loose_pane = right
+        self.wide: bool | None = None
+        self._arrange(wide=False)
 
         self.coverage_label = QLabel()
         self.show_waived = QComboBox()
@@ -383,6 +402,32 @@ class ClustersPage(QWidget):
         layout.addLayout(bar)
         layout.addWidget(split, 1)
 
+    #: From this page width on, the schools in no cluster get their own pane instead of a tab.
+    WIDE = 1560
+
+    def _arrange(self, wide: bool) -> None:
+        """Put the schools in no cluster in a third pane (wide) or in a tab beside the members."""
+        if wide == self.wide:
+            return
+        self.wide = wide
+        if wide:
+            index = self.member_tabs.indexOf(self.loose_pane)
+            if index >= 0:
+                self.member_tabs.removeTab(index)
+            self.top_split.addWidget(self.loose_pane)
+            total = max(self.width(), self.WIDE)
+            self.top_split.setSizes([int(total * 0.38), int(total * 0.36), int(total * 0.26)])
+            self.loose_pane.show()
+        else:
+            self.member_tabs.addTab(self.loose_pane, "未加入集团的学校")
+            total = max(self.width(), 800)
+            self.top_split.setSizes([total * 9 // 20, total - total * 9 // 20])
+        self.show_unclustered()  # the tab's title counts them
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._arrange(self.width() >= self.WIDE)
+
     def _table(self, model: Any, stretch: int | None) -> QTableView:
         table = QTableView()
         table.setModel(model)
@@ -396,19 +441,20 @@ class ClustersPage(QWidget):
         if stretch is not None:
             table.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
         table.horizontalHeader().setStretchLastSection(False)
-        return table
+        return setup_table(table)
 
     def _size_columns(self) -> None:
-        """Fit columns to what is shown the first time there is something to show."""
-        if self._sized:
-            return
-        for table in (self.cluster_table, self.member_table, self.loose_table, self.violation_table):
-            if table.model().rowCount():
-                table.resizeColumnsToContents()
-        self.violation_table.setColumnWidth(1, 220)
-        self.violation_table.setColumnWidth(3, 260)
-        self.violation_table.setColumnWidth(4, 240)
-        self._sized = self.cluster_model.rowCount() > 0
+        """Fit each table's columns to its contents once, when it first has rows (never per refresh:
+        measuring every row on each re-check cost more than the check itself)."""
+        tables = ((self.cluster_table, {"limits": {0: 260, 7: 200}}),
+                  (self.member_table, {"limits": {1: 220}}),
+                  (self.loose_table, {"limits": {1: 200}}),
+                  (self.violation_table, {"stretch": 2, "limits": {1: 240, 3: 280, 4: 240}}))
+        for table, options in tables:
+            if table not in self._sized_tables and table.model().rowCount():
+                fit_columns(table, **options)
+                self._sized_tables.add(table)
+        self._sized = len(self._sized_tables) == len(tables)
 
     def _connect(self) -> None:
         self.view_date.dateChanged.connect(lambda _d: self.reload())
@@ -460,6 +506,7 @@ class ClustersPage(QWidget):
                         sum(1 for v in by_cluster.get(s.cluster.id, []) if v.waived))
             for s in self.summaries
         ])
+        self.cluster_stack.set_empty(not self.summaries)
         self.select_cluster(selected)  # selectionChanged → show_cluster
         if not self.cluster_model.rowCount():
             self.show_cluster()
@@ -514,8 +561,8 @@ class ClustersPage(QWidget):
             self.banner.setText("符合各项规定" + (f"（{len(waived)} 项已豁免）" if waived else ""))
         lead = summary.lead.name if summary.lead else "未定"
         partners = summary.city_partner_names or "无"
-        self.partner.setText(f"牵头校：{lead}　　包片包抓市属学校：{partners}　　"
-                             f"学校 {summary.schools} 所（乡村 {summary.rural_schools} 所），学生 {summary.students} 人")
+        self.partner.setText(f"牵头校：{lead}　　包片包抓市属学校：{partners}\n"
+                             f"学校 {summary.schools} 所（乡村 {summary.rural_schools} 所），学生 {summary.students:,} 人")
         self.member_model.set_rows([MemberLine(m, s) for m, s in summary.members])
 
     def show_unclustered(self) -> None:
@@ -525,6 +572,9 @@ class ClustersPage(QWidget):
         text = self.loose_search.text().strip()
         shown = [s for s in loose if not text or text in s.name or text in s.code]
         self.loose_label.setText(f"<b>未加入集团的学校</b>（{len(loose)} 所）")
+        index = self.member_tabs.indexOf(self.loose_pane)
+        if index >= 0:
+            self.member_tabs.setTabText(index, f"未加入集团的学校（{len(loose)}）")
         self.loose_model.set_rows(shown)
 
     def show_violations(self) -> None:

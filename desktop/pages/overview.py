@@ -10,7 +10,13 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QScrollArea, QVBoxLay
 from db.overview import Overview, county_overview
 from desktop.context import AppContext
 from desktop.pages.base import Page
+from desktop.widgets import EmptyHint
 from policy.calendar import school_year_label
+
+
+#: What 概览 says when the store holds no school yet.
+EMPTY_TEXT = ("尚无学校数据，请在“学校”页导入（“导入学校名单…”），或使用 edubridge import schools 学校.xlsx"
+              "（模板：edubridge template schools 学校.xlsx）。")
 
 
 def _count(n: int) -> str:
@@ -83,6 +89,10 @@ class OverviewPage(Page):
         for column in range(4):
             grid.setColumnStretch(column, 1)
         grid.setRowStretch(grid.rowCount(), 1)
+        self.empty_hint = EmptyHint(EMPTY_TEXT)
+        self.empty_hint.setObjectName("overviewEmpty")
+        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.empty_hint.hide()
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -90,7 +100,9 @@ class OverviewPage(Page):
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         layout.addWidget(self.subtitle)
+        layout.addWidget(self.empty_hint)
         layout.addWidget(scroll, 1)
+        self.scroll = scroll
 
     def refresh(self) -> None:
         o = county_overview(self.context.store, self.context.profile, self.today)
@@ -98,6 +110,9 @@ class OverviewPage(Page):
         self.subtitle.setText(
             f"截至 {o.today.year}年{o.today.month}月{o.today.day}日（{o.semester.label}） · 政策方案：{self.context.profile.name}"
         )
+        empty = o.schools == 0
+        self.empty_hint.setVisible(empty)
+        self.scroll.setVisible(not empty)
         t = self.tiles
         t["urban"].show_value(_count(o.schools_by_location.get("城区", 0)), "所（不含教学点）")
         t["town"].show_value(_count(o.schools_by_location.get("镇区", 0)), "所（不含教学点）")

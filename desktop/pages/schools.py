@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView, QDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QTableView, QVBoxLayout,
+    QWidget,
+)
 
+from db import school_import
 from db.school_queries import school_rows
+from desktop import messages
 from desktop.context import AppContext
-from desktop.models.school_table import COL_CODE, COL_NAME, SORT_KEYS, SchoolTableModel
+from desktop.models.school_table import COL_CLUSTER, COL_CODE, COL_NAME, SORT_KEYS, SchoolTableModel
 from desktop.pages.base import Page
+from desktop.widgets import EmptyStack, fit_columns, setup_table
+from desktop.worker import run_in_background
 
 #: Typing pauses this long before the query runs (one query per pause, not per key).
 SEARCH_DELAY_MS = 150
+EMPTY_TEXT = ("尚无学校数据。点击右上角“导入学校名单…”选择 Excel 文件，"
+              "或使用 edubridge import schools 学校.xlsx（空白模板：edubridge template schools 学校.xlsx）。")
+NOT_FOUND_TEXT = "没有名称或代码包含“{}”的学校。"
 
 
 class SchoolsPage(Page):
@@ -32,7 +44,7 @@ class SchoolsPage(Page):
         self.view.setModel(self.model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setAlternatingRowColors(True)
-        self.view.setWordWrap(False)
+        setup_table(self.view)
         self.view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
         self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         header = self.view.horizontalHeader()
@@ -49,14 +61,21 @@ class SchoolsPage(Page):
         self.search.returnPressed.connect(self._requery)
         self.last_query_seconds = 0.0
         self._sized = False
+        self.import_button = QPushButton("导入学校名单…")
+        self.import_button.setToolTip("从 Excel 导入或更新学校名单（先预览改动，确认后写入）")
+        self.import_button.clicked.connect(self.import_schools)
+        #: Dialogs are shown through this hook (tests replace it).
+        self.exec_dialog: Callable[[QDialog], bool] = lambda d: d.exec() == QDialog.DialogCode.Accepted
+        self.stack = EmptyStack(self.view, EMPTY_TEXT)
 
         top = QHBoxLayout()
         top.addWidget(QLabel("搜索："))
         top.addWidget(self.search, 1)
         top.addWidget(self.count_label)
+        top.addWidget(self.import_button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addWidget(self.view, 1)
+        layout.addWidget(self.stack, 1)
 
     def refresh(self) -> None:
         self._requery()
@@ -74,16 +93,37 @@ class SchoolsPage(Page):
         self.last_query_seconds = time.perf_counter() - started
         text = self.search.text().strip()
         self.count_label.setText(f"找到 {len(rows):,} 所" if text else f"共 {len(rows):,} 所")
+        self.stack.set_empty(not rows, NOT_FOUND_TEXT.format(text) if text else EMPTY_TEXT)
         if not self._sized and rows:
             self._sized = True
             self._size_columns()
 
     def _size_columns(self) -> None:
         """Fit columns to header and the first rows once (resizeColumnsToContents scans every row)."""
-        metrics = self.view.fontMetrics()
-        for column in range(self.model.columnCount()):
-            texts = [str(self.model.headerData(column, Qt.Orientation.Horizontal))]
-            for row in range(min(50, self.model.rowCount())):
-                texts.append(str(self.model.index(row, column).data()))
-            width = max(metrics.horizontalAdvance(t) for t in texts) + 28
-            self.view.setColumnWidth(column, min(width, 320 if column == COL_NAME else 220))
+        fit_columns(self.view, stretch=COL_CLUSTER, sample=300, limits={COL_NAME: 320})
+
+    # -- import
+    def import_schools(self) -> None:
+        """Pick an Excel file, preview what changes, write it after the clerk confirms."""
+        path = messages.open_file(self, "导入学校名单", "Excel 文件 (*.xlsx *.xls *.ods)")
+        if path is None:
+            return
+        store = self.context.store
+        job = run_in_background(lambda progress: school_import.plan_import(store, path))
+        job.finished.connect(self._preview)
+        job.failed.connect(lambda message: messages.error(self, "无法导入学校名单", message))
+        self._job = job
+
+    def _preview(self, plan: Any) -> None:
+        from desktop.pages.clusters import ImportPreviewDialog
+
+        if plan.empty:
+            messages.info(self, "导入", f"{plan.summary()}：没有需要写入的改动")
+            return
+        if not self.exec_dialog(ImportPreviewDialog(plan, self)):
+            return
+        store = self.context.store
+        job = run_in_background(lambda progress: school_import.apply_import(store, plan))
+        job.finished.connect(lambda done: (messages.info(self, "导入完成", done.summary()), self.refresh()))
+        job.failed.connect(lambda message: messages.error(self, "导入失败", message))
+        self._job = job

@@ -14,13 +14,15 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableView, QVBoxLayout, QWidget,
+    QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton, QStyledItemDelegate, QTableView,
+    QVBoxLayout, QWidget,
 )
 
 from db.settings import set_active_profile
 from desktop import messages
 from desktop.context import AppContext
 from desktop.pages.base import Page
+from desktop.widgets import setup_table
 from policy.errors import PolicyError
 from policy.profile import Figure, Profile, available_profiles, load_profile
 
@@ -32,15 +34,81 @@ OBJECT_ROLE = Qt.ItemDataRole.UserRole + 1
 Index = QModelIndex | QPersistentModelIndex
 
 
+#: Unit of figures that are shares: shown and typed as percentages, stored as fractions (0.1).
+RATIO_UNIT = "比例"
+#: Chinese labels of coded figure values (a figure whose unit is ``"a|b"`` is one of those codes).
+CODE_LABELS = {"moved": "交流人数", "eligible": "符合条件人数"}
+
+
+def choices_of(figure: Figure) -> tuple[str, ...]:
+    """The codes a coded figure may take (its unit is ``"moved|eligible"``), else ()."""
+    return tuple(figure.unit.split("|")) if "|" in figure.unit else ()
+
+
+def is_ratio(figure: Figure) -> bool:
+    return figure.unit == RATIO_UNIT and isinstance(figure.value, (int, float)) \
+        and not isinstance(figure.value, bool)
+
+
+def format_percent(value: float) -> str:
+    """0.1 → ``10%``, 0.125 → ``12.5%``, 1.0 → ``100%``."""
+    return f"{round(value * 100, 4):g}%"
+
+
 def format_value(figure: Figure) -> str:
     if not figure.enabled:
         return "（本方案不适用）"
     value = figure.value
     if isinstance(value, bool):
         return "是" if value else "否"
+    if is_ratio(figure):
+        return format_percent(float(value))
+    if choices_of(figure):
+        return CODE_LABELS.get(str(value), str(value))
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)
+
+
+def format_unit(figure: Figure) -> str:
+    """The 单位 column: coded figures list their choices in Chinese."""
+    choices = choices_of(figure)
+    if choices:
+        return " / ".join(CODE_LABELS.get(code, code) for code in choices)
+    return figure.unit
+
+
+def parse_value(figure: Figure, text: str) -> Any:
+    """What the clerk typed, as the value to store; ValueError with a Chinese sentence when invalid.
+
+    Shares accept ``15%`` or ``0.15`` (a bare number above 1 is read as a percentage);
+    coded figures accept the Chinese label or the code; 是/否 figures 是, 否, true, false, 1, 0.
+    """
+    text = text.strip()
+    if isinstance(figure.value, bool):
+        if text not in ("是", "否", "true", "false", "True", "False", "1", "0"):
+            raise ValueError(f"指标“{figure.label}”只能填“是”或“否”。")
+        return text in ("是", "true", "True", "1")
+    if is_ratio(figure):
+        number = text.rstrip("%％").strip()
+        try:
+            share = float(number)
+        except ValueError:
+            raise ValueError(f"指标“{figure.label}”应填百分比，如 15% 或 0.15：“{text}”不是数字。") from None
+        if number != text or share > 1:
+            share /= 100
+        if not 0 <= share <= 1:
+            raise ValueError(f"指标“{figure.label}”应在 0% 到 100% 之间：“{text}”。")
+        return round(share, 6)
+    choices = choices_of(figure)
+    if choices:
+        by_label = {CODE_LABELS.get(code, code): code for code in choices}
+        if text in by_label:
+            return by_label[text]
+        if text in choices:
+            return text
+        raise ValueError(f"指标“{figure.label}”只能选：{'、'.join(by_label)}。")
+    return text
 
 
 def overrides_of(profile: Profile) -> dict[str, Any]:
@@ -90,7 +158,7 @@ class ProfileFigureModel(QAbstractTableModel):
             return None
         fig, column = self._figures[index.row()], index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            return (fig.label, format_value(fig), fig.unit, fig.clause)[column]
+            return (fig.label, format_value(fig), format_unit(fig), fig.clause)[column]
         if role == Qt.ItemDataRole.EditRole and column == COL_VALUE:
             return format_value(fig)
         if role == SORT_ROLE:
@@ -104,8 +172,12 @@ class ProfileFigureModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == COL_VALUE and self.is_overridden(fig):
                 return f"已调整；方案原值：{format_value(self._base[fig.id])}"
+            if column == COL_VALUE and is_ratio(fig):
+                return "可填 15% 或 0.15"
             if column == COL_LABEL:
                 return fig.id
+            if column == COL_CLAUSE:
+                return fig.clause
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
@@ -131,16 +203,48 @@ class ProfileFigureModel(QAbstractTableModel):
         if not fig.enabled or self.on_edit is None:
             return False
         text = str(value).strip()
-        if isinstance(fig.value, bool):
-            if text not in ("是", "否", "true", "false", "True", "False", "1", "0"):
-                messages.warn(None, "取值无效", f"指标“{fig.label}”只能填“是”或“否”。")
-                return False
-            typed: Any = text in ("是", "true", "True", "1")
-        else:
-            typed = text
+        try:
+            typed = parse_value(fig, text)
+        except ValueError as exc:
+            messages.warn(None, "取值无效", str(exc))
+            return False
         if typed == fig.value or text == format_value(fig):
             return False
         return self.on_edit(fig.id, typed)
+
+
+class FigureDelegate(QStyledItemDelegate):
+    """Edits 是/否 and coded figures with a drop-down of their Chinese labels; others as text."""
+
+    def __init__(self, model: ProfileFigureModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._model = model
+
+    def _options(self, index: QModelIndex) -> list[str]:
+        fig = self._model.figure_at(index.row())
+        if isinstance(fig.value, bool):
+            return ["是", "否"]
+        return [CODE_LABELS.get(code, code) for code in choices_of(fig)]
+
+    def createEditor(self, parent: QWidget, option: Any, index: QModelIndex) -> QWidget:  # noqa: N802
+        options = self._options(index)
+        if not options:
+            return super().createEditor(parent, option, index)
+        combo = QComboBox(parent)
+        combo.addItems(options)
+        return combo
+
+    def setEditorData(self, editor: QWidget, index: QModelIndex) -> None:  # noqa: N802
+        if isinstance(editor, QComboBox):
+            editor.setCurrentText(str(index.data(Qt.ItemDataRole.EditRole)))
+        else:
+            super().setEditorData(editor, index)
+
+    def setModelData(self, editor: QWidget, model: Any, index: QModelIndex) -> None:  # noqa: N802
+        if isinstance(editor, QComboBox):
+            model.setData(index, editor.currentText(), Qt.ItemDataRole.EditRole)
+        else:
+            super().setModelData(editor, model, index)
 
 
 class SettingsPage(Page):
@@ -164,6 +268,8 @@ class SettingsPage(Page):
         self.view = QTableView()
         self.view.setObjectName("figureTable")
         self.view.setModel(self.model)
+        self.view.setItemDelegateForColumn(COL_VALUE, FigureDelegate(self.model, self.view))
+        setup_table(self.view)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setAlternatingRowColors(True)
         self.view.setEditTriggers(

@@ -28,7 +28,7 @@ from db.teachers import store_eligibility
 from desktop import messages
 from desktop.context import AppContext
 from desktop.pages.base import Page
-from desktop.widgets import SchoolYearSpinBox
+from desktop.widgets import EmptyStack, SchoolYearSpinBox, fit_columns, setup_table
 from desktop.worker import run_in_background
 from policy.calendar import school_year_label
 from policy.eligibility import MANDATORY, STATUS_LABELS, EligibilityResult
@@ -36,6 +36,10 @@ from policy.planner import Move, Plan, allowed
 
 Index = QModelIndex | QPersistentModelIndex
 PAGE_SIZE = 200
+DETAIL_HINT = "选择一名教师查看任职、交流与免交流记录"
+EMPTY_ROSTER = ("尚无教师数据。请使用 edubridge import teachers 教师.xlsx 导入教师名册"
+                "（空白模板：edubridge template teachers 教师.xlsx）。")
+NOT_FOUND = "没有符合条件的教师。"
 FILTERS = (("all", "全部教师"), ("eligible", "符合交流条件"), ("mandatory", "须交流"), ("exempt", "免交流"),
            ("backbone", "骨干教师"))
 
@@ -139,6 +143,8 @@ class PlanModel(QAbstractTableModel):
         move = self.moves[index.row()]
         if role == Qt.ItemDataRole.UserRole:
             return move
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == 8:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         teacher = move.entry.teacher
@@ -200,16 +206,20 @@ class TeachersPage(Page):
         self.table.horizontalHeader().setSectionsClickable(True)
         self.table.horizontalHeader().sectionClicked.connect(self._sort)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate((170, 80, 50, 90, 90, 110, 180, 140)):
-            self.table.setColumnWidth(column, width)
+        setup_table(self.table)
+        self._roster_sized = False
         self.table.selectionModel().currentRowChanged.connect(self.show_detail)
         self.detail = QTextBrowser()
-        self.detail.setMinimumWidth(280)
+        self.detail.setObjectName("teacherDetail")
+        self.detail.setMinimumWidth(260)
+        self._detail_hint()
+        self.roster_stack = EmptyStack(self.table, EMPTY_ROSTER)
         splitter = QSplitter()
-        splitter.addWidget(self.table)
+        splitter.addWidget(self.roster_stack)
         splitter.addWidget(self.detail)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
+        splitter.setCollapsible(0, False)
         layout = QVBoxLayout(widget)
         layout.addLayout(top)
         layout.addWidget(splitter, 1)
@@ -240,6 +250,23 @@ class TeachersPage(Page):
             ids = [i for i in ids if i in self.backbone_ids()]
         self.roster.set_ids(ids)
         self.count_label.setText(f"共 {len(ids)} 名教师")
+        filtered = bool(self.search.text().strip()) or wanted != "all"
+        self.roster_stack.set_empty(not ids, NOT_FOUND if filtered else EMPTY_ROSTER)
+        self._detail_hint()
+        if ids and not self._roster_sized:
+            self._roster_sized = True
+            self._size_roster()
+
+    def _size_roster(self) -> None:
+        """Fit the roster's columns to the first page of rows once (later pages are fetched lazily)."""
+        fit_columns(self.table, sample=PAGE_SIZE, limits={RosterModel.COL_SCHOOL: 240})
+        widest = self.table.fontMetrics().horizontalAdvance("符合交流条件（12年）") + 24
+        status = RosterModel.COL_STATUS
+        self.table.setColumnWidth(status, max(self.table.columnWidth(status), widest))
+
+    def _detail_hint(self) -> None:
+        """The detail pane's text until a teacher is selected."""
+        self.detail.setHtml(f"<p style='color:#666666; margin-top:24px' align='center'>{DETAIL_HINT}</p>")
 
     def backbone_ids(self) -> set[str]:
         if getattr(self, "_backbone", None) is None:
@@ -271,11 +298,11 @@ class TeachersPage(Page):
 
     def show_detail(self, current: QModelIndex, _previous: QModelIndex | None = None) -> None:
         if not current.isValid():
-            self.detail.clear()
+            self._detail_hint()
             return
         detail = teacher_detail(self.context.store, self.roster.ids[current.row()])
         if detail is None:
-            self.detail.clear()
+            self._detail_hint()
             return
         row = detail.row
         lines = [f"<h3>{row.name}</h3>",
@@ -336,6 +363,8 @@ class TeachersPage(Page):
         self.plan_table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
         self.plan_table.verticalHeader().setVisible(False)
         self.plan_table.verticalHeader().setDefaultSectionSize(24)
+        setup_table(self.plan_table)
+        self._plan_sized = False
         for column, width in enumerate((80, 170, 80, 50, 170, 170, 80, 100, 80, 50)):
             self.plan_table.setColumnWidth(column, width)
         self.plan_table.selectionModel().currentRowChanged.connect(self._fill_destinations)
@@ -440,6 +469,9 @@ class TeachersPage(Page):
             self.schools = load_schools(self.context.store, dt.date.today())
         names = {code: school.name for code, school in self.schools.items()}
         self.plan_model.set_moves(plan.moves, names)
+        if plan.moves and not self._plan_sized:
+            self._plan_sized = True
+            fit_columns(self.plan_table, limits={4: 240, 5: 240})
         self.progress.setValue(100)
         self._set_review_enabled(True)
         self._show_quota()

@@ -54,6 +54,7 @@ from desktop.models.visit_models import (
     SummaryModel,
     TodoModel,
 )
+from desktop.widgets import EmptyStack, fit_columns, setup_table
 from desktop.worker import run_in_background
 from policy import vocab
 from policy.calendar import Semester, semester_of
@@ -78,8 +79,18 @@ def _table(model: Any) -> QTableView:
     view.setAlternatingRowColors(True)
     view.verticalHeader().setVisible(False)
     view.horizontalHeader().setStretchLastSection(True)
-    view.setWordWrap(False)
-    return view
+    return setup_table(view)
+
+
+#: Column limits of each table, applied once when it first has rows (see ``VisitsPage._fit``).
+RECENT_FIT = {"limits": {1: 170, 5: 260, 6: 320}}
+CLUSTER_FIT = {"limits": {0: 200}}
+QUOTA_FIT = {"limits": {1: 200, 3: 220, 4: 200, 8: 260}}
+TODO_FIT = {"stretch": 3, "limits": {0: 220, 1: 240, 3: 420, 4: 260}}
+PAIRING_FIT = {"limits": {1: 220, 2: 220, 7: 240}}
+SUMMARY_FIT = {"limits": {0: 220, 2: 160, 3: 260, 4: 220, 5: 220}}
+EMPTY_RECENT = ("尚无帮扶活动记录。在左侧填写后按“保存 (Ctrl+S)”，"
+                "或使用 edubridge import visits 活动.xlsx 批量导入。")
 
 
 def _semester_codes(today: dt.date, dates: Any) -> list[Semester]:
@@ -140,6 +151,7 @@ class VisitsPage(QWidget):
         self._visitors: list[dv.VisitorDraft] = []
         self._attachments: list[dv.AttachmentDraft] = []
         self._inputs: dv.QuotaInputs | None = None
+        self._fitted: set[QTableView] = set()
         self.last_save_ms: float | None = None
 
         self.tabs = QTabWidget()
@@ -173,7 +185,7 @@ class VisitsPage(QWidget):
         self.summary_edit = QPlainTextEdit()
         self.summary_edit.setPlaceholderText("内容摘要（可选）")
         self.summary_edit.setTabChangesFocus(True)
-        self.summary_edit.setFixedHeight(70)
+        self.summary_edit.setFixedHeight(56)
         form.addRow("日期", self.date_edit)
         form.addRow("承办学校", self.host_edit)
         form.addRow("活动类型", self.type_combo)
@@ -208,7 +220,7 @@ class VisitsPage(QWidget):
         self.visitor_table.verticalHeader().setVisible(False)
         self.visitor_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.visitor_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.visitor_table.setMinimumHeight(110)
+        self.visitor_table.setMinimumHeight(80)
         self.remove_visitor_button = QPushButton("移除所选人员")
         self.remove_visitor_button.clicked.connect(self.remove_visitor)
         grid.addWidget(self.visitor_table, 1, 0, 1, 4)
@@ -217,7 +229,7 @@ class VisitsPage(QWidget):
         files_box = QGroupBox("附件（照片、签到表等，保存在数据库中）")
         files_layout = QHBoxLayout(files_box)
         self.attachment_list = QListWidget()
-        self.attachment_list.setMaximumHeight(70)
+        self.attachment_list.setMaximumHeight(56)
         self.add_file_button = QPushButton("添加附件…")
         self.add_file_button.clicked.connect(self.choose_attachment)
         files_layout.addWidget(self.attachment_list, 1)
@@ -246,7 +258,8 @@ class VisitsPage(QWidget):
         self.recent_view = _table(self.recent_model)
         right = QGroupBox("最近登记的活动")
         right_layout = QVBoxLayout(right)
-        right_layout.addWidget(self.recent_view)
+        self.recent_stack = EmptyStack(self.recent_view, EMPTY_RECENT)
+        right_layout.addWidget(self.recent_stack)
 
         splitter = QSplitter()
         splitter.addWidget(left)
@@ -356,6 +369,8 @@ class VisitsPage(QWidget):
             "、".join(f"{v.name}（{v.role}）" for v in draft.visitors), draft.lessons, len(draft.attachments),
             (draft.summary or "").strip(),
         ))
+        self.recent_stack.set_empty(False)
+        self._fit(self.recent_view, RECENT_FIT)
         self.last_save_ms = (time.perf_counter() - started) * 1000
         self._inputs = None
         self._remember()
@@ -434,7 +449,8 @@ class VisitsPage(QWidget):
         upper.addWidget(cluster_box)
         upper.addWidget(quota_box)
         upper.setStretchFactor(1, 3)
-        upper.setSizes([360, 1000])
+        upper.setSizes([440, 1000])
+        self.upper_split = upper
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(upper)
         split.addWidget(todo_box)
@@ -485,9 +501,25 @@ class VisitsPage(QWidget):
         self.dashboard_label.setText(
             f"{semester.label}：已达标 {total.met}，未达标 {total.behind}，未开展 {total.not_started}；"
             f"本学期剩余 {left} 天")
-        for view in (self.cluster_view, self.quota_view, self.todo_view):
-            view.resizeColumnsToContents()
+        if not rows:
+            self.dashboard_label.setText(
+                f"{semester.label}：尚无可统计的指标（没有学校、集团或结对数据）；本学期剩余 {left} 天")
+        if self.cluster_view not in self._fitted and self.cluster_model.rowCount():
+            self._fit(self.cluster_view, CLUSTER_FIT)
+            # the per-cluster box as wide as its columns, the quota table takes the rest
+            needed = sum(self.cluster_view.columnWidth(c) for c in range(self.cluster_model.columnCount())) + 48
+            total = sum(self.upper_split.sizes()) or self.upper_split.width()
+            if total > needed:
+                self.upper_split.setSizes([needed, total - needed])
+        for view, options in ((self.quota_view, QUOTA_FIT), (self.todo_view, TODO_FIT)):
+            self._fit(view, options)
         self.dashboard_ready.emit()
+
+    def _fit(self, view: QTableView, options: dict[str, Any]) -> None:
+        """Fit ``view``'s columns to its contents the first time it has rows (not on every refresh)."""
+        if view not in self._fitted and view.model().rowCount():
+            fit_columns(view, **options)
+            self._fitted.add(view)
 
     def _cluster_clicked(self, index: Any) -> None:
         cid = self._cluster_ids[index.row()]
@@ -548,7 +580,7 @@ class VisitsPage(QWidget):
     def refresh_pairings(self) -> None:
         year = self.selected_semester().year
         self.pairing_model.set_rows(dv.list_pairings(self.context.store, self.context.profile, year, self._inputs))
-        self.pairing_view.resizeColumnsToContents()
+        self._fit(self.pairing_view, PAIRING_FIT)
 
     # ------------------------------------------------------------------ summaries
     def _build_summaries(self) -> QWidget:
@@ -598,7 +630,7 @@ class VisitsPage(QWidget):
     def refresh_summaries(self) -> None:
         semester = Semester.parse(self.summary_semester.currentData())
         self.summary_model.set_rows(dv.list_summaries(self.context.store, semester))
-        self.summary_view.resizeColumnsToContents()
+        self._fit(self.summary_view, SUMMARY_FIT)
 
     def _summary_clicked(self, index: Any) -> None:
         view = self.summary_model.row_at(index.row())
@@ -619,7 +651,8 @@ class VisitsPage(QWidget):
         self._people = {p.text: p for p in people}
         self._people_completer.model().setStringList(list(self._people))  # type: ignore[attr-defined]
         self.recent_model.set_rows(dv.recent_visits(store))
-        self.recent_view.resizeColumnsToContents()
+        self.recent_stack.set_empty(not self.recent_model.rowCount())
+        self._fit(self.recent_view, RECENT_FIT)
         clusters = dv.cluster_choices(store)
         for combo in (self.pairing_cluster, self.summary_cluster):
             current = combo.currentData()

@@ -100,7 +100,7 @@ class OverviewPage(Page):
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         layout.addWidget(self.subtitle)
-        layout.addWidget(self.empty_hint)
+        layout.addWidget(self.empty_hint, 1)
         layout.addWidget(scroll, 1)
         self.scroll = scroll
 

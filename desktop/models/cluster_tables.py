@@ -11,96 +11,19 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QByteArray, QMimeData, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QByteArray, QMimeData, QModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 
+from desktop.models.record_table import Col, Index, RecordTableModel
 from policy.clusters import RULE_LABELS, ClusterSummary, MembershipRec, SchoolRec, Violation
 
-SORT_ROLE = Qt.ItemDataRole.UserRole
-OBJECT_ROLE = Qt.ItemDataRole.UserRole + 1
 SCHOOL_MIME = "application/x-edubridge-school-ids"
 
-Index = QModelIndex | QPersistentModelIndex
-_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _PROBLEM = QBrush(QColor("#b3261e"))
 _WAIVED = QBrush(QColor("#7a7a7a"))
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class Col:
-    header: str
-    value: Callable[[Any], Any]
-    numeric: bool = False
-
-
-class RecordTableModel(QAbstractTableModel):
-    """Read-only table; one row per record, columns from :attr:`COLUMNS`."""
-
-    COLUMNS: tuple[Col, ...] = ()
-
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._rows: list[Any] = []
-
-    def set_rows(self, rows: Sequence[Any]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def row_at(self, row: int) -> Any:
-        return self._rows[row]
-
-    def rows(self) -> list[Any]:
-        return list(self._rows)
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        record, column = self._rows[index.row()], self.COLUMNS[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            value = column.value(record)
-            return "" if value is None else str(value)
-        if role == SORT_ROLE:
-            return column.value(record)
-        if role == OBJECT_ROLE:
-            return record
-        if role == Qt.ItemDataRole.TextAlignmentRole and column.numeric:
-            return _RIGHT
-        if role == Qt.ItemDataRole.ForegroundRole:
-            return self.foreground(record)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return self.tooltip(record)
-        return None
-
-    def foreground(self, record: Any) -> Any:
-        return None
-
-    def tooltip(self, record: Any) -> Any:
-        return None
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.COLUMNS):
-            return self.COLUMNS[section].header
-        if orientation == Qt.Orientation.Vertical and 0 <= section < len(self._rows):
-            return str(section + 1)
-        return None
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -117,10 +40,10 @@ class ClusterTableModel(RecordTableModel):
         Col("集团(学区)名称", lambda r: r.summary.cluster.name),
         Col("类型", lambda r: r.summary.cluster.kind),
         Col("片区", lambda r: r.summary.cluster.area),
-        Col("学校数", lambda r: r.summary.schools, True),
-        Col("学生数", lambda r: r.summary.students, True),
-        Col("乡村学校", lambda r: r.summary.rural_schools, True),
-        Col("问题", lambda r: (f"{r.problems}" + (f"（豁免{r.waived}）" if r.waived else "")) if r.problems or r.waived else "", True),
+        Col("学校数", lambda r: r.summary.schools, numeric=True),
+        Col("学生数", lambda r: r.summary.students, numeric=True),
+        Col("乡村学校", lambda r: r.summary.rural_schools, numeric=True),
+        Col("问题", lambda r: (f"{r.problems}" + (f"（豁免{r.waived}）" if r.waived else "")) if r.problems or r.waived else "", numeric=True),
         Col("牵头校", lambda r: r.summary.lead.name if r.summary.lead else "（未定）"),
     )
 
@@ -165,7 +88,7 @@ class MemberTableModel(RecordTableModel):
         Col("学校代码", lambda r: r.school.code),
         Col("学校名称", lambda r: r.school.name),
         Col("角色", lambda r: r.membership.role),
-        Col("在校学生数", lambda r: r.school.students, True),
+        Col("在校学生数", lambda r: r.school.students, numeric=True),
         Col("学段", lambda r: r.school.stage),
         Col("城乡类别", lambda r: r.school.location),
         Col("加入日期", lambda r: r.membership.joined.isoformat()),
@@ -179,7 +102,7 @@ class SchoolListModel(RecordTableModel):
     COLUMNS = (
         Col("学校代码", lambda s: s.code),
         Col("学校名称", lambda s: s.name),
-        Col("学生数", lambda s: s.students, True),
+        Col("学生数", lambda s: s.students, numeric=True),
         Col("学段", lambda s: s.stage),
         Col("城乡类别", lambda s: s.location),
     )

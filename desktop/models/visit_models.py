@@ -1,6 +1,6 @@
 """Table models of the 帮扶活动 page: plain ``QAbstractTableModel``s over lists of records.
 
-Each model is a :class:`RecordModel` with a tuple of :class:`Col` (header, value getter,
+Each model is a :class:`~desktop.models.record_table.RecordTableModel` with a tuple of :class:`Col` (header, value getter,
 display formatter). Sorting and filtering happen before ``set_rows`` (SQL or Python on the
 records); the sort role returns native values, the object role the record itself.
 """
@@ -8,91 +8,27 @@ records); the sort role returns native values, the object role the record itself
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex
 from PySide6.QtGui import QBrush, QColor
 
 from db.visits import PairingView, SummaryView, VisitListRow
+from desktop.models.record_table import Col, RecordTableModel
 from policy.quotas import BEHIND, MET, NOT_STARTED, QuotaRow, Todo
 
-SORT_ROLE = Qt.ItemDataRole.UserRole
-OBJECT_ROLE = Qt.ItemDataRole.UserRole + 1
-Index = QModelIndex | QPersistentModelIndex
-
 STATUS_COLOURS = {MET: QColor("#d9f2d9"), BEHIND: QColor("#fff2cc"), NOT_STARTED: QColor("#f8d7da")}
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class Col:
-    header: str
-    value: Callable[[Any], Any]
-    text: Callable[[Any], str] | None = None
-    numeric: bool = False
 
 
 def _date(value: Any) -> str:
     return value.isoformat() if value else ""
 
 
-class RecordModel(QAbstractTableModel):
-    """A read-only table over a list of records."""
-
-    COLUMNS: tuple[Col, ...] = ()
-
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._rows: list[Any] = []
-
-    def set_rows(self, rows: Sequence[Any]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def rows(self) -> list[Any]:
-        return list(self._rows)
-
-    def row_at(self, row: int) -> Any:
-        return self._rows[row]
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.COLUMNS):
-            return self.COLUMNS[section].header
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows) or not 0 <= index.column() < len(self.COLUMNS):
-            return None
-        record, col = self._rows[index.row()], self.COLUMNS[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            value = col.value(record)
-            return col.text(value) if col.text else ("" if value is None else str(value))
-        if role == SORT_ROLE:
-            return col.value(record)
-        if role == OBJECT_ROLE:
-            return record
-        if role == Qt.ItemDataRole.TextAlignmentRole and col.numeric:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.BackgroundRole:
-            return self.background(record)
-        return None
-
-    def background(self, record: Any) -> QBrush | None:
-        return None
-
-
-class RecentVisitsModel(RecordModel):
+class RecentVisitsModel(RecordTableModel):
     COLUMNS = (
-        Col("日期", lambda r: r.date, _date), Col("承办学校", lambda r: r.host), Col("活动类型", lambda r: r.activity_type),
+        Col("日期", lambda r: r.date, text=_date), Col("承办学校", lambda r: r.host), Col("活动类型", lambda r: r.activity_type),
         Col("听课节数", lambda r: r.lessons, numeric=True),
-        Col("附件", lambda r: r.attachments, lambda n: str(n) if n else "", numeric=True),
+        Col("附件", lambda r: r.attachments, text=lambda n: str(n) if n else "", numeric=True),
         Col("来访人员", lambda r: r.visitors), Col("内容摘要", lambda r: r.summary),
     )
 
@@ -107,12 +43,12 @@ def _amount(row: QuotaRow, value: int) -> str:
     return f"{value} 节" if row.measure == "lessons" else f"{value} 次"
 
 
-class QuotaModel(RecordModel):
+class QuotaModel(RecordTableModel):
     COLUMNS = (
         Col("状态", lambda r: r.status_label), Col("对象", lambda r: r.who), Col("角色", lambda r: r.role),
         Col("指标", lambda r: r.label), Col("期间", lambda r: r.period_label),
         Col("要求", lambda r: r.required, numeric=True), Col("完成", lambda r: r.done, numeric=True),
-        Col("包片外", lambda r: r.outside, lambda n: str(n) if n else "", numeric=True),
+        Col("包片外", lambda r: r.outside, text=lambda n: str(n) if n else "", numeric=True),
         Col("依据", lambda r: r.clause),
     )
 
@@ -128,33 +64,33 @@ class ClusterTally:
     not_started: int
 
 
-class ClusterDashboardModel(RecordModel):
+class ClusterDashboardModel(RecordTableModel):
     COLUMNS = (
         Col("集团(学区)", lambda r: r.cluster), Col("已达标", lambda r: r.met, numeric=True),
         Col("未达标", lambda r: r.behind, numeric=True), Col("未开展", lambda r: r.not_started, numeric=True),
     )
 
 
-class TodoModel(RecordModel):
+class TodoModel(RecordTableModel):
     COLUMNS = (
         Col("对象", lambda r: r[0].who), Col("指标", lambda r: r[0].rule_label),
-        Col("还差", lambda r: r[0].remaining, lambda n: str(n), numeric=True),
+        Col("还差", lambda r: r[0].remaining, numeric=True),
         Col("应去", lambda r: r[1]), Col("依据", lambda r: r[0].clause),
     )
 
 
-class PairingModel(RecordModel):
+class PairingModel(RecordTableModel):
     COLUMNS = (
         Col("结对类型", lambda r: r.kind), Col("帮扶方", lambda r: r.supporter), Col("受援方", lambda r: r.target),
-        Col("开始", lambda r: r.start, _date), Col("结束", lambda r: r.end, _date),
-        Col("本学年活动", lambda r: r.activities, numeric=True), Col("最近活动", lambda r: r.last_activity, _date),
+        Col("开始", lambda r: r.start, text=_date), Col("结束", lambda r: r.end, text=_date),
+        Col("本学年活动", lambda r: r.activities, numeric=True), Col("最近活动", lambda r: r.last_activity, text=_date),
         Col("备注", lambda r: r.notes),
     )
 
 
-class SummaryModel(RecordModel):
+class SummaryModel(RecordTableModel):
     COLUMNS = (
-        Col("集团(学区)", lambda r: r.cluster), Col("已提交", lambda r: r.recorded, lambda v: "是" if v else "否"),
+        Col("集团(学区)", lambda r: r.cluster), Col("已提交", lambda r: r.recorded, text=lambda v: "是" if v else "否"),
         Col("目标达成度", lambda r: r.attainment), Col("主要成效", lambda r: r.achievements),
         Col("问题", lambda r: r.problems), Col("下步计划", lambda r: r.next_steps),
     )
@@ -164,4 +100,4 @@ class SummaryModel(RecordModel):
 
 
 __all__ = ["ClusterDashboardModel", "ClusterTally", "PairingModel", "QuotaModel", "RecentVisitsModel",
-           "RecordModel", "SummaryModel", "TodoModel", "Todo", "PairingView"]
+           "SummaryModel", "TodoModel", "Todo", "PairingView"]

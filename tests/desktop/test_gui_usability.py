@@ -47,11 +47,11 @@ def _window(store, window_settings, qtbot) -> MainWindow:
 
 
 def test_fit_columns_keeps_numbers_whole_caps_texts_and_elided_cells_have_a_tooltip(gui, qtbot):
-    from desktop.models.cluster_tables import Col, RecordTableModel
+    from desktop.models.record_table import Col, RecordTableModel
     from desktop.widgets import TEXT_COLUMN_MAX, elided_tooltip, fit_columns, setup_table
 
     class Model(RecordTableModel):
-        COLUMNS = (Col("名称", lambda r: r[0]), Col("在校学生数", lambda r: r[1], True))
+        COLUMNS = (Col("名称", lambda r: r[0]), Col("在校学生数", lambda r: r[1], numeric=True))
 
     long_name = "青岚市外国语学校第七分校协作型教共体" * 3
     model = Model()

@@ -59,7 +59,7 @@ def load_schools(store: Store, on: dt.date) -> dict[str, PlanSchool]:
         clusters: dict[Any, set[Any]] = {}
         for school_id, cluster_id in connection.execute(
             select(m.c.school_id, m.c.cluster_id).where(
-                m.c.joined <= on, or_(m.c.left_on.is_(None), m.c.left_on >= on))
+                m.c.joined <= on, or_(m.c.left_on.is_(None), m.c.left_on > on))  # left_on: first day out
         ):
             clusters.setdefault(school_id, set()).add(cluster_id)
         teachers = dict(connection.execute(

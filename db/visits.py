@@ -185,7 +185,7 @@ def load_quota_inputs(store: Store, profile: Profile, school_year: int) -> Quota
         members: dict[str, set[str]] = defaultdict(set)
         for cluster_id, school_id in session.execute(
             select(Membership.cluster_id, Membership.school_id).where(
-                Membership.joined <= last, or_(Membership.left_on.is_(None), Membership.left_on >= first))
+                Membership.joined <= last, or_(Membership.left_on.is_(None), Membership.left_on > first))  # left_on: first day out
         ):
             members[cluster_id.hex].add(school_id.hex)
         clusters = []

@@ -173,3 +173,27 @@ def test_saved_exchanges_read_back_as_planned(demo_store):
         saved = session.scalars(select(Exchange).where(Exchange.plan_id == plan_id)).all()
         assert {e.teacher_id for e in saved} == {uuid.UUID(str(m.entry.teacher.key)) for m in plan.moves}
         assert len({e.id for e in saved}) == len(plan.moves) and all(e.created_at for e in saved)
+
+
+def test_a_school_that_left_on_the_reference_date_is_only_in_its_new_cluster(store):
+    """left_on is the first day out (as in policy.clusters): a move on 1 September is one cluster."""
+    import datetime as dt
+
+    from db.clusters import create_cluster, join, move
+    from db.exchange_plans import load_schools
+    from db.models import Region, School
+
+    with store.write() as session:
+        region = Region(code="640121", name="永宁县", level="县区")
+        session.add(region)
+        session.flush()
+        schools = [School(code=f"S{i}", name=f"学校{i}", stage="小学", location="乡村", region_id=region.id)
+                   for i in range(2)]
+        session.add_all(schools)
+    old = create_cluster(store, "旧学区", "学区", region_id=region.id, lead_school_id=schools[1].id,
+                         on=dt.date(2020, 9, 1))
+    new = create_cluster(store, "新学区", "学区", region_id=region.id, on=dt.date(2020, 9, 1))
+    join(store, old.cluster_id, schools[0].id, dt.date(2020, 9, 1))
+    move(store, schools[0].id, new.cluster_id, dt.date(2026, 9, 1))
+    assert load_schools(store, dt.date(2026, 9, 1))["S0"].clusters == {new.cluster_id}
+    assert load_schools(store, dt.date(2026, 8, 31))["S0"].clusters == {old.cluster_id}

@@ -49,7 +49,7 @@ def main() -> None:
         timed("city statistics table", lambda: documents.statistics(city, out / "s.pdf"))
         t = time.perf_counter()
         for name in clusters:
-            documents.agreement(city, name, io.BytesIO(), record=False)
+            documents.agreement(city, name, io.BytesIO(), record=False, warn=None)
         print(f"{'city agreements (' + str(len(clusters)) + ')':<48} {time.perf_counter() - t:7.2f} s", flush=True)
         t = time.perf_counter()
         for name in clusters[:20]:

@@ -27,7 +27,7 @@ import uuid
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, String, Table, bindparam, select, type_coerce
+from sqlalchemy import Connection, String, Table, bindparam, cast, select
 
 from db.importing import (
     CellError,
@@ -289,8 +289,13 @@ class _OpenPosting(NamedTuple):
 
 
 def _text(column: Any) -> Any:
-    """The column read as text, skipping the UUID result processing."""
-    return type_coerce(column, String).label(column.name)
+    """The column read as text, skipping the UUID result processing.
+
+    An explicit SQL ``CAST`` (not ``type_coerce``): psycopg turns a PostgreSQL ``uuid``
+    value into a :class:`uuid.UUID` itself, so only a cast gives ``str`` on every backend
+    (32 hex digits on SQLite, the dashed form on PostgreSQL; :class:`uuid.UUID` reads both).
+    """
+    return cast(column, String).label(column.name)
 
 
 def _insert(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import String, and_, or_, select, type_coerce
+from sqlalchemy import String, and_, cast, or_, select
 
 from db.models import Exchange, Exemption, Posting, School, Teacher
 from db.store import Store
@@ -23,7 +23,9 @@ SORT_COLUMNS = ("id_number", "name", "gender", "subject", "title", "backbone_lev
 
 
 def _text(column: Any) -> Any:
-    return type_coerce(column, String)
+    """An id column as ``str`` on every backend: an SQL ``CAST``, since psycopg would hand
+    back :class:`uuid.UUID` objects for ``type_coerce`` on PostgreSQL."""
+    return cast(column, String)
 
 
 def _home():  # type: ignore[no-untyped-def]

@@ -216,7 +216,9 @@ def set_status(store: Store, exchange_id: uuid.UUID, status: str, on: dt.date | 
 
     An exchange planned in a draft plan becomes approved only with its plan
     (:func:`approve_plan`). Starting one (in_progress) records the teacher's new posting;
-    finishing a temporary one (done) ends it.
+    finishing a temporary one (done) ends it. Cancelling one in progress undoes its posting
+    effect in the same audited transaction (:func:`_cancel_postings`); ``on`` is then the
+    cancellation day (default today).
 
     Raises:
         PlanError: unknown exchange or a transition that is not allowed.
@@ -238,6 +240,8 @@ def set_status(store: Store, exchange_id: uuid.UUID, status: str, on: dt.date | 
         day = on or exchange.start or dt.date.today()
         if status == "in_progress":
             _start_postings(session, exchange, day)
+        elif status == "cancelled" and exchange.status == "in_progress" and exchange.moves_personnel:
+            _cancel_postings(session, exchange, on or dt.date.today())
         elif status in ("done", "cancelled") and exchange.status == "in_progress" and not exchange.moves_personnel:
             for posting in session.scalars(select(Posting).where(Posting.exchange_id == exchange.id,
                                                                  Posting.end_on.is_(None))):
@@ -255,6 +259,44 @@ def _start_postings(session: Any, exchange: Exchange, day: dt.date) -> None:
     session.add(Posting(teacher_id=exchange.teacher_id, school_id=exchange.to_school_id, kind=kind,
                         holds_personnel=exchange.moves_personnel, start=day,
                         end_on=None if exchange.moves_personnel else exchange.end_on, exchange_id=exchange.id))
+
+
+def _cancel_postings(session: Any, exchange: Exchange, day: dt.date) -> None:
+    """Undo a started personnel move: the teacher is back at the home school from ``day``.
+
+    * The exchange's open posting at the receiving school ends the day before ``day``; if it
+      starts on or after ``day`` (cancelled before a working day there) it is deleted instead,
+      since the move never took effect.
+    * The home school gets a new personnel posting — the closed one is never reopened, so
+      history is not overwritten. It starts on ``day``, or, when the exchange posting was
+      deleted, the day after the home posting was closed, so the record has no gap and tenure
+      at home carries on (consecutive postings at one school are joined). After a stint that
+      did take effect, tenure at home counts from ``day`` (the relationship really moved).
+    * When the exchange's posting is no longer open (a later roster import moved the teacher),
+      the postings are left as they are: the roster is the more recent truth.
+    """
+    moved = session.scalars(select(Posting).where(Posting.exchange_id == exchange.id,
+                                                  Posting.holds_personnel.is_(True),
+                                                  Posting.end_on.is_(None))).all()
+    if not moved:
+        return
+    closed_home = session.scalars(
+        select(Posting).where(Posting.teacher_id == exchange.teacher_id, Posting.school_id == exchange.from_school_id,
+                              Posting.holds_personnel.is_(True), Posting.end_on.is_not(None),
+                              Posting.exchange_id.is_distinct_from(exchange.id))
+        .order_by(Posting.end_on.desc(), Posting.start.desc())).first()
+    back = day
+    for posting in moved:
+        if posting.start >= day:
+            session.delete(posting)
+            if closed_home is not None and closed_home.end_on is not None:
+                back = closed_home.end_on + dt.timedelta(days=1)
+        else:
+            posting.end_on = day - dt.timedelta(days=1)
+    session.flush()
+    session.add(Posting(teacher_id=exchange.teacher_id, school_id=exchange.from_school_id,
+                        kind=closed_home.kind if closed_home is not None else "任职",
+                        holds_personnel=True, start=back, end_on=None))
 
 
 def plan_rows(store: Store, plan_id: uuid.UUID) -> list[dict[str, Any]]:

@@ -20,7 +20,7 @@ from db.exchange_plans import (
     save_plan,
     set_status,
 )
-from db.models import AuditEntry, Exchange, ExchangePlan, Posting
+from db.models import AuditEntry, Exchange, ExchangePlan, Posting, School
 from db.settings import active_profile
 from db.store import local_actor
 from db.teachers import load_records, store_eligibility
@@ -197,3 +197,70 @@ def test_a_school_that_left_on_the_reference_date_is_only_in_its_new_cluster(sto
     move(store, schools[0].id, new.cluster_id, dt.date(2026, 9, 1))
     assert load_schools(store, dt.date(2026, 9, 1))["S0"].clusters == {new.cluster_id}
     assert load_schools(store, dt.date(2026, 8, 31))["S0"].clusters == {old.cluster_id}
+
+
+def _started_move(store, on):
+    """An approved plan's personnel move, started on ``on``; (exchange, home posting ids before)."""
+    profile = active_profile(store)
+    plan_id = save_plan(store, make_plan(store, profile, YEAR), profile)
+    approve_plan(store, plan_id, "科长")
+    with store.read() as session:
+        exchange = session.scalars(select(Exchange).where(Exchange.plan_id == plan_id,
+                                                          Exchange.moves_personnel.is_(True))).first()
+        home = session.scalars(select(Posting).where(Posting.teacher_id == exchange.teacher_id,
+                                                     Posting.holds_personnel.is_(True),
+                                                     Posting.end_on.is_(None))).one()
+        assert home.school_id == exchange.from_school_id
+        home_id = home.id
+    set_status(store, exchange.id, "in_progress", on=on)
+    return exchange, home_id
+
+
+def _postings(store, teacher_id):
+    with store.read() as session:
+        return [(p.id, p.school_id, p.holds_personnel, p.start, p.end_on, p.exchange_id)
+                for p in session.scalars(select(Posting).where(Posting.teacher_id == teacher_id)
+                                         .order_by(Posting.start, Posting.created_at))]
+
+
+def test_cancelling_a_started_move_brings_the_teacher_home(demo_store):
+    start, cancel = dt.date(YEAR, 9, 1), dt.date(YEAR, 11, 15)
+    exchange, home_id = _started_move(demo_store, start)
+    before = {p[0]: p for p in _postings(demo_store, exchange.teacher_id)}
+    with demo_store.read() as session:
+        last_audit = session.scalar(select(func.max(AuditEntry.id)))
+    set_status(demo_store, exchange.id, "cancelled", on=cancel)
+    after = _postings(demo_store, exchange.teacher_id)
+    by_id = {p[0]: p for p in after}
+    # history kept: the old home posting is untouched (closed the day before the move)
+    assert by_id[home_id] == before[home_id] and by_id[home_id][4] == start - dt.timedelta(days=1)
+    stint = [p for p in after if p[5] == exchange.id]
+    assert [(p[1], p[3], p[4]) for p in stint] == [(exchange.to_school_id, start, cancel - dt.timedelta(days=1))]
+    open_personnel = [p for p in after if p[2] and p[4] is None]
+    assert [(p[1], p[3], p[5]) for p in open_personnel] == [(exchange.from_school_id, cancel, None)]
+    assert open_personnel[0][0] not in before  # a new posting, not the old one reopened
+    with demo_store.read() as session:
+        assert session.get(Exchange, exchange.id).status == "cancelled"
+        entries = session.scalars(select(AuditEntry).where(AuditEntry.id > last_audit)).all()
+    # one audited write: the status change and both posting changes carry the same note
+    assert {(e.entity, e.action) for e in entries} >= {("posting", "insert"), ("posting", "update")}
+    assert {e.note for e in entries} == {"交流状态改为已取消"}
+
+
+def test_cancelling_a_move_on_its_first_day_deletes_the_stint_and_keeps_tenure(demo_store):
+    start = dt.date(YEAR, 9, 1)
+    exchange, home_id = _started_move(demo_store, start)
+    before = {p[0]: p for p in _postings(demo_store, exchange.teacher_id)}
+    set_status(demo_store, exchange.id, "cancelled", on=start)
+    after = _postings(demo_store, exchange.teacher_id)
+    assert not [p for p in after if p[5] == exchange.id]  # never took effect: no stint recorded
+    assert {p[0]: p for p in after}[home_id] == before[home_id]
+    open_personnel = [p for p in after if p[2] and p[4] is None]
+    assert [(p[1], p[3]) for p in open_personnel] == [(exchange.from_school_id, start)]  # no gap after the old one
+    # the two home postings are joined: tenure at home carries on, so the teacher is still due next year
+    later = store_eligibility(demo_store, active_profile(demo_store), YEAR + 1)
+    due = {str(e.teacher.key).replace("-", ""): e for e in later.entries}
+    assert str(exchange.teacher_id).replace("-", "") in due
+    with demo_store.read() as session:
+        home_code = session.get(School, exchange.from_school_id).code
+    assert due[str(exchange.teacher_id).replace("-", "")].school == home_code

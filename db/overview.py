@@ -76,12 +76,12 @@ def county_overview(store: Store, profile: Profile, today: dt.date | None = None
     with store.read() as session:
         by_location = {loc: 0 for loc in vocab.LOCATIONS}
         teaching_points = 0
-        for stage_is_point, location, count in session.execute(
-            select(s.stage == vocab.TEACHING_POINT, s.location, func.count()).group_by(
-                s.stage == vocab.TEACHING_POINT, s.location
-            )
+        # Group by the plain columns: PostgreSQL rejects a GROUP BY expression whose bound
+        # parameter differs from the SELECT's.
+        for stage, location, count in session.execute(
+            select(s.stage, s.location, func.count()).group_by(s.stage, s.location)
         ):
-            if stage_is_point:
+            if stage == vocab.TEACHING_POINT:
                 teaching_points += count
             else:
                 by_location[location] = by_location.get(location, 0) + count

@@ -127,3 +127,25 @@ def test_schema_isolation_is_real(pg_url: str) -> None:
     finally:
         engine.dispose()
     assert schema is not None and schema.startswith("test_") and count == 0
+
+
+def test_the_demo_county_works_on_postgresql(pg_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Every read path a clerk uses on a shared server, over the demo county: no dialect surprises."""
+    import datetime as dt
+    import json
+
+    from db.demo import build_demo
+    from db.overview import county_overview
+    from db.settings import active_profile
+    from desktop.cli import main
+
+    store = Store.open(pg_url)
+    build_demo(store, "county")
+    figures = county_overview(store, active_profile(store), dt.date(2026, 11, 23))
+    assert figures is not None
+    store.dispose()
+    for args in (["check", "--json"], ["eligibility", "--year", "2026", "--json"],
+                 ["quota", "--semester", "2025-1", "--json"], ["plan", "--year", "2027", "--json"],
+                 ["stats", "--json"]):
+        assert main(["--db", pg_url, *args]) == 0, args
+        assert json.loads(capsys.readouterr().out)

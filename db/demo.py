@@ -251,6 +251,7 @@ class _Builder:
         self.counties: list[_County] = []
         self.teachers: list[_Teacher] = []
         self.plan_ids: dict[int, uuid.UUID] = {}
+        self.visit_keys: set[tuple[Any, ...]] = set()  # (host, day, type): see visit()
         self.city_school_count = 0
 
     # ---- plumbing ---------------------------------------------------------------
@@ -1264,10 +1265,21 @@ class _Builder:
         people: list[tuple[str, str, _School | None, _Teacher | None]],
         summary: str,
     ) -> None:
-        """One activity; teachers who had not yet joined their school that day are left out."""
+        """One activity; teachers who had not yet joined their school that day are left out.
+
+        Date, host and activity type identify an activity (that is how the visit importer
+        matches one), so the demo holds at most one per key and an export imports back
+        unchanged.
+        """
         people = [p for p in people if p[3] is None or p[3].home_start <= day]
-        if not people:
+        key = (host.id, day, kind)
+        if not people or key in self.visit_keys:
             return
+        self.visit_keys.add(key)
+        unique: dict[tuple[str, Any], tuple[str, str, _School | None, _Teacher | None]] = {}
+        for person in people:  # one line per person (name + home school), first role kept
+            unique.setdefault((person[0], person[2].id if person[2] else None), person)
+        people = list(unique.values())
         visit_id = self.add(
             "visit",
             date=day,

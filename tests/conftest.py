@@ -65,3 +65,41 @@ def demo_store(demo_db_file: Path, tmp_path: Path) -> Iterator["Store"]:  # noqa
     opened = Store.open(str(copy))
     yield opened
     opened.dispose()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A PostgreSQL URL whose connections see only a fresh, empty schema (dropped afterwards).
+
+    Skips the test when EDUBRIDGE_TEST_PG_URL is not set (``installer/bootstrap.sh test``
+    starts a throwaway server and sets it).
+    """
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    base = os.environ.get("EDUBRIDGE_TEST_PG_URL")
+    if not base:
+        pytest.skip("EDUBRIDGE_TEST_PG_URL is not set (no PostgreSQL server)")
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def pg_store(pg_url: str) -> Iterator["Store"]:  # noqa: F821
+    """A fresh, migrated store on PostgreSQL (see ``pg_url``)."""
+    from db.store import Store
+
+    opened = Store.open(pg_url)
+    yield opened
+    opened.dispose()

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import os
 import uuid
-from collections.abc import Iterator
 
 import pytest
 import quota_reference
 import visit_world
-from sqlalchemy import create_engine, func, make_url, select, text
+from sqlalchemy import func, select
 
 from db.models import Visit, VisitParticipant, VisitTally, VisitTallyPeriod
 from db.store import Store
@@ -288,29 +286,6 @@ def test_the_demo_is_rebuilt_once_then_kept_by_quick_entry(demo_store: Store) ->
     save_visit(demo_store, VisitDraft(dt.date(2025, 11, 3), host, "听评课",
                                       [VisitorDraft("演示新人", "骨干教师", home)], lessons=2))
     assert_stored_equals_raw(demo_store)
-
-
-PG_URL = os.environ.get("EDUBRIDGE_TEST_PG_URL")
-
-
-@pytest.fixture
-def pg_store() -> Iterator[Store]:
-    """A fresh migrated store in its own PostgreSQL schema (dropped afterwards)."""
-    if not PG_URL:
-        pytest.skip("EDUBRIDGE_TEST_PG_URL is not set (no PostgreSQL server)")
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    opened = Store.open(url.render_as_string(hide_password=False))
-    try:
-        yield opened
-    finally:
-        opened.dispose()
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.mark.postgres

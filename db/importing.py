@@ -88,7 +88,16 @@ def example_key(value: Any) -> str:
 
 def is_example_row(cells: Mapping[str, Any], example: Mapping[str, Any]) -> bool:
     """Whether ``cells`` hold exactly the template's example row (see :func:`example_key`)."""
-    return all(example_key(cells.get(header)) == example_key(value) for header, value in example.items())
+    return _matches(cells, example_keys(example))
+
+
+def example_keys(example: Mapping[str, Any]) -> dict[str, str]:
+    """The example row's cells as :func:`example_key` renders them (computed once per file)."""
+    return {header: example_key(value) for header, value in example.items()}
+
+
+def _matches(cells: Mapping[str, Any], keys: Mapping[str, str]) -> bool:
+    return all(example_key(cells.get(header)) == key for header, key in keys.items())
 
 
 def skipped_example_note(rows: Sequence[Any]) -> str | None:
@@ -140,11 +149,12 @@ def read_sheet(
     positions = {h: i for i, h in enumerate(headers) if h in known}
     result = SheetRows()
     skipped = []
+    expected = example_keys(example) if example else None
     for offset, row in enumerate(rows[index + 1 :], start=index + 2):
         cells = {h: (row[i] if i < len(row) else None) for h, i in positions.items()}
         if all(is_blank(v) for v in cells.values()):
             continue
-        if example and is_example_row(cells, example):
+        if expected and _matches(cells, expected):
             skipped.append(offset)
             continue
         result.append(SheetRow(offset, cells))

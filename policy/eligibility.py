@@ -158,7 +158,9 @@ def add_years(day: dt.date, years: int) -> dt.date:
 def tenure(postings: Sequence[PostingRec], reference: dt.date) -> tuple[str, dt.date] | None:
     """The personnel school on ``reference`` and the day tenure there began, or None.
 
-    ``postings`` are one teacher's, in any order.
+    ``postings`` are one teacher's, in any order. Earlier personnel postings at the same
+    school count only while they run on without a gap (end dates are inclusive): a teacher
+    who left in 2010 and came back in 2015 starts again in 2015.
     """
     personnel = sorted(
         (p for p in postings
@@ -172,7 +174,8 @@ def tenure(postings: Sequence[PostingRec], reference: dt.date) -> tuple[str, dt.
         return None  # left the system (retired, moved out of the county)
     start = current.start
     for previous in reversed(personnel[:-1]):
-        if previous.school != current.school:
+        contiguous = previous.end is None or previous.end >= start - dt.timedelta(days=1)
+        if previous.school != current.school or not contiguous:
             break
         start = previous.start
     return current.school, start

@@ -96,6 +96,16 @@ def test_consecutive_personnel_postings_at_same_school_join_up():
     assert only(run([teacher()], postings)).years == 10  # only since 2015 at S1
 
 
+def test_returning_after_a_gap_starts_tenure_again():
+    """Left S1 in 2010, back in 2015 (a leave or a post outside the county in between)."""
+    postings = [
+        PostingRec("t", "S1", D(2000, 9, 1), D(2010, 8, 31)),
+        PostingRec("t", "S1", D(2015, 9, 1)),
+    ]
+    entry = only(run([teacher()], postings))
+    assert (entry.years, entry.status) == (10, "eligible")  # not 25 years and mandatory
+
+
 def test_teacher_who_left_or_has_not_started_is_not_listed():
     gone = [PostingRec("t", "S1", D(2000, 9, 1), D(2024, 7, 1))]
     future = [PostingRec("t", "S1", D(2026, 9, 1))]

@@ -12,6 +12,7 @@ and ``db.exchange_plans`` decide.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from typing import Any
@@ -27,6 +28,7 @@ from db.teacher_queries import RosterRow, roster_ids, roster_rows, teacher_detai
 from db.teachers import store_eligibility
 from desktop import messages
 from desktop.context import AppContext
+from desktop.models.record_table import Col, RecordTableModel
 from desktop.pages.base import Page
 from desktop.widgets import EmptyStack, SchoolYearSpinBox, fit_columns, setup_table
 from desktop.worker import run_in_background
@@ -110,49 +112,47 @@ class RosterModel(QAbstractTableModel):
         return values[column] or ""
 
 
-class PlanModel(QAbstractTableModel):
+@dataclasses.dataclass(frozen=True, slots=True)
+class PlanLine:
+    """A move of the plan with its schools' names, as the review table shows it."""
+
+    move: Move
+    from_name: str
+    to_name: str
+
+
+def _yes(flag: bool) -> str:
+    return "是" if flag else ""
+
+
+class PlanModel(RecordTableModel):
     """The moves of the plan under review."""
 
-    HEADERS = ("姓名", "身份证号", "任教学科", "骨干", "原学校", "交流学校", "形式", "调动人事关系", "距离(km)", "指定")
+    COLUMNS = (
+        Col("姓名", lambda r: r.move.entry.teacher.name),
+        Col("身份证号", lambda r: r.move.entry.teacher.id_number),
+        Col("任教学科", lambda r: r.move.entry.teacher.subject or ""),
+        Col("骨干", lambda r: r.move.backbone, text=_yes),
+        Col("原学校", lambda r: r.from_name),
+        Col("交流学校", lambda r: r.to_name),
+        Col("形式", lambda r: r.move.form),
+        Col("调动人事关系", lambda r: r.move.moves_personnel, text=lambda v: "是" if v else "否"),
+        Col("距离(km)", lambda r: r.move.distance_km, text=lambda v: "" if v is None else f"{v:.1f}", numeric=True),
+        Col("指定", lambda r: r.move.pinned, text=_yes),
+    )
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self.moves: list[Move] = []
         self.names: dict[str, str] = {}
 
+    @property
+    def moves(self) -> list[Move]:
+        return [line.move for line in self._rows]
+
     def set_moves(self, moves: list[Move], names: dict[str, str]) -> None:
-        self.beginResetModel()
-        self.moves = list(moves)
         self.names = names
-        self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.moves)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        move = self.moves[index.row()]
-        if role == Qt.ItemDataRole.UserRole:
-            return move
-        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == 8:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        teacher = move.entry.teacher
-        values = (teacher.name, teacher.id_number, teacher.subject or "", "是" if move.backbone else "",
-                  self.names.get(move.from_school, move.from_school), self.names.get(move.to_school, move.to_school),
-                  move.form, "是" if move.moves_personnel else "否",
-                  "" if move.distance_km is None else f"{move.distance_km:.1f}", "是" if move.pinned else "")
-        return values[index.column()]
+        self.set_rows([PlanLine(m, names.get(m.from_school, m.from_school), names.get(m.to_school, m.to_school))
+                       for m in moves])
 
 
 class TeachersPage(Page):

@@ -12,18 +12,19 @@ Rules, every figure from the profile:
    or :func:`default_needs` for a school the clerk entered no row for);
 7. the clerk's pins (this teacher goes there / stays) are kept as given.
 
-Among plans meeting the rules, the total cost is minimised: distance (haversine between
-school coordinates, :data:`UNKNOWN_DISTANCE_KM` when one is missing) plus a penalty for
-leaving the teacher's own cluster.
+Among plans meeting the rules, as few teachers move as the rules allow (every move
+uproots a teacher; the rules are floors, not targets), and then the total cost is
+minimised: distance (haversine between school coordinates, :data:`UNKNOWN_DISTANCE_KM`
+when one is missing) plus a penalty for leaving the teacher's own cluster.
 
 **Shape.** Teachers are units of flow: each flows to a slot node (school × subject) or
 to a "stays" node. Rules 2 and 3 bound how many may *stay* (N − required moves; backbone
 N_bb − required backbone), which are plain arc capacities; each bound also has a parallel
 overflow arc with a large cost, so a plan always exists and the overflow says how far a
 rule is missed. Rule 1 is a large cost on a mandatory teacher's "stays" arc. Penalties
-are ordered mandatory > backbone > total > distance, and each exceeds every cost the
-cheaper tiers can add (see :func:`_penalties`), so the optimum meets as many rules as can
-be met, in that order, and then travels least. OR-Tools ``SimpleMinCostFlow`` solves it
+are ordered mandatory > backbone > total > moves > distance, and each exceeds every cost
+the cheaper tiers can add (see :func:`_penalties`), so the optimum meets as many rules as
+can be met, in that order, then moves fewest and travels least. OR-Tools ``SimpleMinCostFlow`` solves it
 exactly over the *full* graph — every allowed destination of every teacher, teachers of
 one school and subject sharing one hub node (:class:`_Flow`). ``max_destinations`` can
 prune each teacher to its nearest destinations; ``Plan.pruned`` then says the optimum is
@@ -34,9 +35,10 @@ which a flow cannot express, so the same model goes to SciPy's MILP (HiGHS), pru
 
 When backbone share is counted on moves, the required backbone depends on the number of
 moves: the plan is the optimum at the least floor F its own moves justify
-(F ≥ ceil(share × moves)). :func:`_least_floor` finds that floor with usually two flow
-solves (a max-flow lower bound on the moves, then one jump justified by the parametric
-flow's unit steps, checked); the MILP path raises the floor step by step.
+(F ≥ ceil(share × moves)). :func:`_floor_bound` starts the search at a floor every lower one
+provably fails (three max flows), which is usually the answer: one min-cost-flow solve.
+:func:`_least_floor` climbs from there when it is not; the MILP path raises the floor step
+by step.
 """
 
 from __future__ import annotations
@@ -341,10 +343,7 @@ def plan_exchanges(
             return network.solve(required_moves, floor)
 
         if settles:
-            # Every optimal plan moves the pinned teachers and the most mandatory ones that
-            # can be placed: a lower bound on the moves, hence on the floor.
-            lowest = network.mandatory_reach() + len(model.pinned_to)
-            start_floor = max(required_backbone, _need(backbone_share, lowest, required_moves))
+            start_floor = max(required_backbone, _floor_bound(network, model, backbone_share, required_moves))
             ceiling = max(start_floor, _need(backbone_share, len(entries), required_moves))
             required_backbone, optimal = _least_floor(flow_moves, start_floor, backbone_share, required_moves,
                                                       ceiling, lambda k: report(min(85, 40 + 15 * k), "求解中"))
@@ -484,20 +483,22 @@ def _build(entries: list[EligibilityEntry], schools: Mapping[str, PlanSchool],
 Chosen = list[tuple[str, float | None, bool] | None]
 
 
-def _penalties(model: _Model) -> tuple[int, int, int]:
-    """Penalties for a missing mandatory move, backbone move and move, in that order.
+def _penalties(model: _Model) -> tuple[int, int, int, int]:
+    """Penalties for a missing mandatory move, backbone move and move, and the cost of one
+    move, in that order.
 
     A better plan differs from a worse one by simple cycles of the flow's residual graph;
-    one cycle changes each rule's shortfall by at most one and its travel cost by at most
-    ``max_cost`` per slot it enters (each slot once). So ``m3`` above ``max_cost`` × slots
-    means no saving in distance ever buys a missed rule, and 9 : 3 : 1 ranks the rules.
-    Keeping the penalties that small keeps the cost-scaling solver fast.
+    one cycle changes each rule's shortfall and the number of moves by at most one, and its
+    travel cost by at most ``max_cost`` per slot it enters (each slot once). So a move
+    costing more than ``max_cost`` × slots means no saving in distance ever buys a move,
+    and 8 : 4 : 2 : 1 ranks the rest. Keeping the penalties that small keeps the
+    cost-scaling solver fast.
     """
     distinct = {id(o): o for o in model.arcs if len(o)}
     max_cost = max((int(o.costs.max()) for o in distinct.values()), default=1)
     reach = min(len(distinct), sum(1 for c in model.capacity if c > 0))  # a cycle leaves each hub once
-    m3 = max_cost * (reach + 1) + 1
-    return 9 * m3, 3 * m3, m3  # mandatory, backbone, total
+    move = max_cost * (reach + 1) + 1
+    return 8 * move, 4 * move, 2 * move, move  # mandatory, backbone, total; one move
 
 
 def _target(model: _Model, i: int, position: int) -> tuple[str, float | None, bool]:
@@ -510,6 +511,33 @@ def _target(model: _Model, i: int, position: int) -> tuple[str, float | None, bo
 def _need(share: float, moves: int, required_moves: int) -> int:
     """Backbone moves the rule asks of a plan with ``moves`` moves: ceil(share × max(moves, required))."""
     return math.ceil(share * max(moves, required_moves) - 1e-9)
+
+
+def _floor_bound(network: _Flow, model: _Model, share: float, required_moves: int) -> int:
+    """A floor every lower floor provably fails: the least F with need(moves ≥ L(F)) ≤ F.
+
+    Every optimal plan places the most mandatory teachers that can be placed (``reach``),
+    and meets the backbone floor F as far as a plan with ``reach`` mandatory moves can. The
+    placements of a set of teachers form a matroid (a gammoid), so a greedy basis —
+    backbone mandatory first, then the other mandatory, then backbone non-mandatory —
+    shows a plan with ``reach`` mandatory and ``extra`` non-mandatory backbone moves, and
+    no plan places more than ``mandatory_bb`` backbone mandatory teachers. An optimal plan
+    at floor F therefore moves at least L(F) = pinned + reach + min(F − pinned backbone −
+    mandatory_bb, extra)⁺ teachers. Usually L is exact at the answer: one solve settles it.
+    """
+    group = np.arange(network.g)
+    mandatory, backbone = network.group_mandatory, network.group_backbone
+    mandatory_bb = network.placeable(group[mandatory & backbone])
+    reach = network.placeable(group[mandatory])
+    extra = network.placeable(group[mandatory | backbone]) - reach
+    pinned = len(model.pinned_to)
+    pinned_bb = sum(1 for i in model.pinned_to if model.entries[i].backbone)
+    floor = 0
+    while True:
+        lowest = pinned + reach + max(0, min(floor - pinned_bb - mandatory_bb, extra))
+        if _need(share, lowest, required_moves) <= floor:
+            return floor
+        floor += 1
 
 
 def _least_floor(moves_at: Callable[[int], int], start: int, share: float, required_moves: int, ceiling: int,
@@ -525,10 +553,9 @@ def _least_floor(moves_at: Callable[[int], int], start: int, share: float, requi
     (the plain iteration's step) while the first G with G ≥ need(M(F) + G − F) is an upper
     bound — usually the answer itself. One solve at G proves it when no F' in between can
     pass even with M(F') as low as max(M(F), M(G) − (G − F')); otherwise the floor climbs
-    from the lower bound as the plain iteration does. The city demo takes two solves where
-    the plain iteration took five.
+    from the lower bound as the plain iteration does.
 
-    ``start`` must be a lower bound (e.g. from :meth:`_Flow.mandatory_reach`); every floor
+    ``start`` must be a lower bound (e.g. from :func:`_floor_bound`); every floor
     ≥ ``ceiling`` passes. Returns (floor, settled); the last ``moves_at`` call may not be at
     the returned floor.
     """
@@ -596,7 +623,7 @@ class _Flow:
         sizes = np.array([len(m) for m in self.groups], dtype=np.int64)
         self.g, self.h, self.s = g, h, s
         stay_bb, stay_reg, stay, pinned, sink = g + h + s, g + h + s + 1, g + h + s + 2, g + h + s + 3, g + h + s + 4
-        m_mand, m_bb, m_total = _penalties(model)
+        m_mand, m_bb, m_total, m_move = _penalties(model)
         has_hub = self.group_hub >= 0
         self.feed = np.nonzero(has_hub)[0]  # groups with a hub, in arc order
         counts = np.array([len(o) for o in self.hubs], dtype=np.int64)
@@ -618,7 +645,7 @@ class _Flow:
                                 np.full(s, sink), fixed_heads])
         caps = np.concatenate([sizes[self.feed], move_caps, sizes, np.array(model.capacity, dtype=np.int64),
                                fixed_caps])
-        costs = np.concatenate([np.zeros(f, dtype=np.int64), move_costs, np.where(mandatory, m_mand, 0),
+        costs = np.concatenate([np.zeros(f, dtype=np.int64), m_move + move_costs, np.where(mandatory, m_mand, 0),
                                 np.zeros(s, dtype=np.int64), fixed_costs])
         self.arrays = (tails.astype(np.int32), heads.astype(np.int32), caps.astype(np.int64), costs.astype(np.int64))
         self.feed_arcs = np.arange(f, dtype=np.int32)
@@ -633,19 +660,17 @@ class _Flow:
         supplies[pinned] = len(model.pinned_to)
         supplies[sink] = -n
         self.flow.set_nodes_supplies(np.arange(sink + 1, dtype=np.int32), supplies)
-        self.mandatory_groups = np.nonzero(mandatory & has_hub)[0]
+        self.group_backbone, self.group_mandatory = backbone, mandatory
         self.sizes = sizes
         self.floor: int | None = None
 
-    def mandatory_reach(self) -> int:
-        """The most mandatory teachers that can be placed at all (a max flow over the
-        mandatory groups only). Placing them comes before every other rule, so every
-        optimal plan moves exactly this many of them."""
+    def placeable(self, groups: np.ndarray) -> int:
+        """The most teachers of these groups that can be placed at all (a max flow)."""
         from ortools.graph.python import max_flow
 
         g, h, s = self.g, self.h, self.s
-        mg = self.mandatory_groups
-        if not mg.size or not h:
+        groups = groups[self.group_hub[groups] >= 0]
+        if not groups.size or not h:
             return 0
         source, sink = g + h + s, g + h + s + 1
         tails, heads, caps, _costs = self.arrays
@@ -653,9 +678,9 @@ class _Flow:
         slot_arcs = slice(len(self.feed) + self.moves + g, len(self.feed) + self.moves + g + s)
         network = max_flow.SimpleMaxFlow()
         network.add_arcs_with_capacity(
-            np.concatenate([np.full(mg.size, source), mg, tails[moves], tails[slot_arcs]]).astype(np.int32),
-            np.concatenate([mg, g + self.group_hub[mg], heads[moves], np.full(s, sink)]).astype(np.int32),
-            np.concatenate([self.sizes[mg], self.sizes[mg], caps[moves], caps[slot_arcs]]).astype(np.int64))
+            np.concatenate([np.full(groups.size, source), groups, tails[moves], tails[slot_arcs]]).astype(np.int32),
+            np.concatenate([groups, g + self.group_hub[groups], heads[moves], np.full(s, sink)]).astype(np.int32),
+            np.concatenate([self.sizes[groups], self.sizes[groups], caps[moves], caps[slot_arcs]]).astype(np.int64))
         if network.solve(source, sink) != network.OPTIMAL:
             return 0
         return int(network.optimal_flow())
@@ -709,17 +734,18 @@ def _solve_milp(model: _Model, required_moves: int, required_backbone: int,
     # Variables: move arcs, then one "stays" per teacher, then slacks (total, backbone, per school).
     var_arcs: list[tuple[int, int]] = []
     cost: list[float] = []
-    max_cost = max((int(o.costs.max()) for o in model.arcs if len(o)), default=1)
-    scale = 1.0 / max_cost
-    m_total = float(n + 1)
-    m_bb, m_school, m_mand = 3 * m_total, 2 * m_total, 9 * m_total
+    # The flow's integer tiers (see :func:`_penalties`); a missed per-school floor ranks
+    # between the backbone and the total floor. mip_rel_gap=0: HiGHS proves the optimum.
+    m_move = _penalties(model)[3]
+    m_total, m_school = 2.0 * m_move, 4.0 * m_move
+    m_bb, m_mand = 12.0 * m_move, 36.0 * m_move
     for i in range(n):
         if i in model.pinned_to:
             continue
         options = model.arcs[i]
         for position in range(len(options)):
             var_arcs.append((i, position))
-            cost.append(float(options.costs[position]) * scale)
+            cost.append(float(m_move + options.costs[position]))
     first_stay = len(var_arcs)
     for i, entry in enumerate(model.entries):
         mandatory = entry.due == MANDATORY and i not in model.pinned_stay and i not in model.pinned_to
@@ -807,7 +833,7 @@ def _solve_milp(model: _Model, required_moves: int, required_backbone: int,
     integrality = np.ones(nvar)
     integrality[slack_total:] = 0
     result = milp(np.array(cost), constraints=LinearConstraint(matrix, lower_arr, upper_arr),
-                  integrality=integrality, bounds=Bounds(lb, ub), options={"time_limit": 60})
+                  integrality=integrality, bounds=Bounds(lb, ub), options={"time_limit": 60, "mip_rel_gap": 0.0})
     if result.x is None:
         raise PolicyError(f"求解器未能求解：{result.message}")
     x = result.x

@@ -6,6 +6,7 @@ import datetime as dt
 import math
 import random
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -263,12 +264,15 @@ def _crowded_case(seed):
     return schools_of(*schools), entries, needs
 
 
-@pytest.mark.parametrize("seed", range(16))
+@pytest.mark.parametrize("seed", range(40))
 def test_one_pass_flow_matches_plain_iteration_with_milp(seed):
     """Property: the accelerated flow, and the plain floor iteration solved by HiGHS on the same
     model, reach the same floor, the same rule shortfalls and the same optimal travel cost."""
     schools, entries, needs = _crowded_case(seed)
     pins = {entries[0].teacher.key: None} if seed % 3 == 0 else {}
+    if seed % 4 == 1:  # a pinned backbone move counts toward the floor and takes a place
+        pinned = next((e for e in entries if e.backbone), entries[1])
+        pins[pinned.teacher.key] = "R0"
     plan = plan_exchanges(result(entries), schools, PROFILE, needs, pins)
     assert plan.optimal and not plan.pruned and plan.solver.startswith("OR-Tools")
 
@@ -314,11 +318,41 @@ def test_full_graph_places_what_pruning_loses():
     assert full.unmet == [] or all("骨干" in u for u in full.unmet)
 
 
-def test_mandatory_reach_counts_placeable_mandatory_teachers():
+def test_placeable_counts_what_the_slots_can_take():
     schools = schools_of(school("U"), school("R", "乡村"), school("R2", "乡村"))
     entries = [entry(f"m{i}", "U", MANDATORY, backbone="名师" if i < 2 else None) for i in range(5)]
     entries += [entry("p", "U"), entry("s", "U", MANDATORY)]
     model = planner._build(entries, schools, {("R", "语文"): 3, ("R2", "语文"): 1}, {"p": "R2", "s": None}, None)
     network = planner._Flow(model)
-    assert network.mandatory_reach() == 3  # R has 3 places for 5 mandatory; R2's place went to the pin
+    groups = np.arange(network.g)
+    assert network.placeable(groups[network.group_mandatory]) == 3  # R has 3 places for 5; R2's went to the pin
+    assert network.placeable(groups[network.group_backbone]) == 2
     assert network.solve(0, 0) == 3 + 1
+
+
+def test_floor_bound_is_the_answer_when_backbone_comes_only_from_non_mandatory():
+    """Mandatory teachers fill most places; the backbone floor then needs extra non-mandatory
+    backbone moves, each raising the moves: the bound lands on the settled floor."""
+    schools = schools_of(school("U"), school("R", "乡村"))
+    entries = [entry(f"m{i:02d}", "U", MANDATORY) for i in range(40)]
+    entries += [entry(f"b{i:02d}", "U", backbone="县级骨干教师") for i in range(20)]
+    model = planner._build(entries, schools, {("R", "语文"): 100}, {}, None)
+    network = planner._Flow(model)
+    share = PROFILE.value("exchange.backbone_share")
+    bound = planner._floor_bound(network, model, share, 6)
+    assert bound == 10  # 40 mandatory + 10 backbone = 50 moves, 20 % of 50 = 10
+    plan = plan_exchanges(result(entries), schools, PROFILE, {("R", "语文"): 100})
+    assert plan.required_backbone == bound and len(plan.moves) == 50 and plan.backbone_moves == 10
+
+
+def test_fewest_moves_before_least_travel():
+    """A far backbone mandatory teacher alone meets both rules; a near ordinary one would need
+    a second (backbone) teacher moved with him: the plan moves one teacher, not two."""
+    schools = schools_of(school("U1", lat=36.0, lon=105.0), school("U2", lat=36.5, lon=105.5),
+                         school("U3", lat=36.5, lon=105.5), school("R1", "乡村", lat=36.51, lon=105.5),
+                         school("R2", "乡村", lat=36.5, lon=105.51))
+    entries = [entry("far", "U1", MANDATORY, backbone="名师"), entry("near", "U2", MANDATORY),
+               entry("extra", "U3", subject="数学", backbone="县级骨干教师")]
+    plan = plan_exchanges(result(entries), schools, PROFILE, {("R1", "语文"): 1, ("R2", "数学"): 1})
+    assert [m.entry.teacher.key for m in plan.moves] == ["far"]
+    assert plan.unmet and all("须交流教师" in u for u in plan.unmet)  # "near" found no place

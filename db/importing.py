@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import operator
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
@@ -77,13 +78,15 @@ class SheetRows(list[SheetRow]):
 def example_key(value: Any) -> str:
     """A cell as compared with the template's example: dates as ISO dates, whole numbers
     without “.0”, text folded (NFKC) and without any spaces; blank is ""."""
+    if type(value) is str:  # the common case first: one call per data row of every import
+        return "".join(unicodedata.normalize("NFKC", value).split())
     if isinstance(value, dt.datetime):
         value = value.date()
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, bool):
         return "是" if value else "否"
-    return re.sub(r"\s+", "", normal_text(value))
+    return "".join(normal_text(value).split())
 
 
 def is_example_row(cells: Mapping[str, Any], example: Mapping[str, Any]) -> bool:
@@ -147,13 +150,20 @@ def read_sheet(
         raise ImportFailed([ImportProblem(name, 1, "", f"找不到表头行，应包含这些列：{missing}")])
     known = set(required) | set(optional)
     positions = {h: i for i, h in enumerate(headers) if h in known}
+    names, width = list(positions), max(positions.values()) + 1
+    pick = operator.itemgetter(*positions.values())
+    if len(names) == 1:
+        pick = lambda row, _one=pick: (_one(row),)  # itemgetter of one index gives no tuple
     result = SheetRows()
     skipped = []
     expected = example_keys(example) if example else None
     for offset, row in enumerate(rows[index + 1 :], start=index + 2):
-        cells = {h: (row[i] if i < len(row) else None) for h, i in positions.items()}
-        if all(is_blank(v) for v in cells.values()):
+        if len(row) < width:
+            row = [*row, *([None] * (width - len(row)))]
+        values = pick(row)
+        if all(is_blank(v) for v in values):
             continue
+        cells = dict(zip(names, values))
         if expected and _matches(cells, expected):
             skipped.append(offset)
             continue

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import operator
 import unicodedata
 import uuid
 from pathlib import Path
@@ -163,13 +164,14 @@ class _Memo:
 
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ASCII_ZEROS = ord("0") * sum(_WEIGHTS)  # the weighted sum of 17 ASCII "0" bytes
 _CHECKS = "10X98765432"
 
 
 def _id_number(raw: Any, today: dt.date) -> IdNumber:
     """parse_id_number with a fast path for a clean 18-character number."""
     if type(raw) is str and len(raw) == 18 and raw[:17].isdigit() and raw[:17].isascii():
-        check = _CHECKS[sum(int(c) * w for c, w in zip(raw, _WEIGHTS)) % 11]
+        check = _CHECKS[(sum(map(operator.mul, raw.encode(), _WEIGHTS)) - _ASCII_ZEROS) % 11]
         if raw[17] == check or (check == "X" and raw[17] == "x"):
             try:
                 birth = dt.date(int(raw[6:10]), int(raw[10:12]), int(raw[12:14]))

@@ -162,6 +162,13 @@ def tenure(postings: Sequence[PostingRec], reference: dt.date) -> tuple[str, dt.
     school count only while they run on without a gap (end dates are inclusive): a teacher
     who left in 2010 and came back in 2015 starts again in 2015.
     """
+    if len(postings) == 1:  # most teachers: one posting, nothing to chain
+        only = postings[0]
+        if not only.holds_personnel or only.kind in vocab.TEMPORARY_FORMS or only.start > reference:
+            return None
+        if only.end is not None and only.end < reference:
+            return None
+        return only.school, only.start
     personnel = sorted(
         (p for p in postings
          if p.holds_personnel and p.kind not in vocab.TEMPORARY_FORMS and p.start <= reference),
@@ -254,9 +261,9 @@ def eligibility(
             until = exemption.end.isoformat() if exemption.end else "今"
             clause = (f"免交流登记：{exemption.reason}（{exemption.start.isoformat()}至{until}）；"
                       f"{profile.clause('exchange.exemption_register')}")
-        elif retire_years and retire_age.get(teacher.gender):
+        elif retire_years and retire_age.get(teacher.gender) and \
+                add_years(teacher.birth_date, retire_age[teacher.gender] - retire_years) < reference:
             # Fewer than N years to retirement ⇔ retirement day < reference + N years.
-            if add_years(teacher.birth_date, retire_age[teacher.gender] - retire_years) < reference:
-                status, reason, clause = EXEMPT, RETIREMENT_REASON, retire_clause
+            status, reason, clause = EXEMPT, RETIREMENT_REASON, retire_clause
         entries.append(EligibilityEntry(teacher, school, start, years, status, due, clause, reason))
     return result

@@ -7,7 +7,15 @@ import datetime as dt
 import pytest
 
 from policy.eligibility import (
-    ELIGIBLE, EXEMPT, MANDATORY, ExemptionRec, PostingRec, TeacherRec, add_years, eligibility, tenure,
+    ELIGIBLE,
+    EXEMPT,
+    MANDATORY,
+    ExemptionRec,
+    PostingRec,
+    TeacherRec,
+    add_years,
+    eligibility,
+    tenure,
 )
 from policy.profile import load_profile
 
@@ -190,3 +198,16 @@ def test_summary_backbone_and_json_shape():
 def test_tenure_helper_orders_postings_itself():
     postings = [PostingRec("t", "B", D(2020, 9, 1)), PostingRec("t", "A", D(2010, 9, 1), D(2020, 8, 31))]
     assert tenure(postings, D(2025, 9, 1)) == ("B", D(2020, 9, 1))
+
+
+@pytest.mark.parametrize("kind", ["任职", "轮岗", "支教", "走教"])
+@pytest.mark.parametrize("personnel", [True, False])
+@pytest.mark.parametrize("start, end", [(D(2010, 9, 1), None), (D(2010, 9, 1), D(2020, 1, 31)),
+                                        (D(2026, 9, 1), None), (D(2015, 2, 28), D(2025, 9, 1))])
+def test_single_posting_fast_path_agrees_with_the_general_one(kind, personnel, start, end):
+    """One posting takes a shortcut; a second, temporary posting (always ignored) forces the
+    general path: both must give the same tenure."""
+    posting = PostingRec("t", "S1", start, end, personnel, kind)
+    ignored = PostingRec("t", "S9", D(2000, 1, 1), None, True, "支教")
+    reference = D(2025, 9, 1)
+    assert tenure([posting], reference) == tenure([posting, ignored], reference)

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 
+from db.bulk import insert_rows
 from db.engine import StoreError
 from db.models import (
     Exchange,
@@ -147,39 +148,8 @@ def save_plan(store: Store, plan: Plan, profile: Profile, note: str | None = Non
             "school_year": year, "start": plan.start, "end_on": plan.end, "moves_personnel": move.moves_personnel,
             "status": "planned", "pinned": move.pinned, "notes": None, "created_at": now, "updated_at": now,
         } for move in plan.moves]
-        if rows:
-            _insert_many(connection, exchanges, rows)
+        insert_rows(connection, exchanges, rows)
     return plan_id
-
-
-def _insert_many(connection: Any, table: Any, rows: list[dict[str, Any]]) -> None:
-    """``connection.execute(table.insert(), rows)`` without SQLAlchemy's per-row work.
-
-    Values go through each column's own bind processor (so the stored form is exactly what
-    Core would write — e.g. UUIDs as 32 hex digits on SQLite), a value shared by every row
-    is processed once, and the driver's ``executemany`` gets plain tuples or dicts
-    (``_cached_bind_processor`` is what Core itself calls, TypeDecorators included).
-    """
-    dialect = connection.dialect
-    keys = list(rows[0])
-    compiled = table.insert().compile(dialect=dialect, column_keys=keys)
-    columns: dict[str, list[Any]] = {}
-    for key in keys:
-        process = table.c[key].type._cached_bind_processor(dialect)
-        first = rows[0][key]
-        if all(row[key] is first for row in rows):  # the same on every row: process once
-            columns[key] = [process(first) if process and first is not None else first] * len(rows)
-        elif process is None:
-            columns[key] = [row[key] for row in rows]
-        else:
-            columns[key] = [None if row[key] is None else process(row[key]) for row in rows]
-    if compiled.positional:
-        order = [compiled.binds[name].key for name in compiled.positiontup]
-        params: list[Any] = list(zip(*(columns[key] for key in order), strict=True))
-    else:
-        names = [(name, bind.key) for name, bind in compiled.binds.items()]
-        params = [{name: columns[key][k] for name, key in names} for k in range(len(rows))]
-    connection.exec_driver_sql(str(compiled), params)
 
 
 def approve_plan(store: Store, plan_id: uuid.UUID, by: str | None = None) -> None:

@@ -28,8 +28,9 @@ import uuid
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, String, Table, bindparam, cast, select
+from sqlalchemy import String, bindparam, cast, select
 
+from db.bulk import insert_rows
 from db.importing import (
     CellError,
     ImportFailed,
@@ -300,32 +301,6 @@ def _text(column: Any) -> Any:
     return cast(column, String).label(column.name)
 
 
-def _insert(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert many rows. On SQLite the values go through the columns' own bind processors
-    straight to the driver's executemany (about 3× faster than Core's executemany);
-    elsewhere Core's executemany.
-    """
-    if connection.dialect.name != "sqlite":
-        connection.execute(table.insert(), rows)
-        return
-    names = list(rows[0])
-    columns_values = []
-    for name in names:
-        process = table.c[name].type._cached_bind_processor(connection.dialect)
-        values = [row[name] for row in rows]
-        if process is not None:
-            if name == "id" or name.endswith("_id") and name != "school_id":
-                values = [process(v) for v in values]
-            else:  # dates, stamps and school ids repeat: convert each distinct value once
-                memo: dict[Any, Any] = {}
-                values = [memo[v] if v in memo else memo.setdefault(v, process(v)) for v in values]
-        columns_values.append(values)
-    tuples = list(zip(*columns_values, strict=True))
-    columns = ", ".join(f'"{n}"' for n in names)
-    marks = ", ".join("?" for _ in names)
-    connection.exec_driver_sql(f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks})', tuples)
-
-
 @dataclasses.dataclass(slots=True)
 class _Changes:
     new_teachers: list[dict[str, Any]] = dataclasses.field(default_factory=list)
@@ -439,7 +414,7 @@ def import_teachers(store: Store, path: Path, *, dry_run: bool = False, today: d
     with store.bulk("teacher", f"导入教师名册 {name}（{len(rows)} 行）") as connection:
         changes = _plan(connection, rows, schools, result)
         if changes.new_teachers:
-            _insert(connection, teacher_table, changes.new_teachers)
+            insert_rows(connection, teacher_table, changes.new_teachers)
         by_id = posting_table.c.id == bindparam("b_id")
         if changes.changed_teachers:
             connection.execute(teacher_table.update().where(teacher_table.c.id == bindparam("b_id")),
@@ -449,7 +424,7 @@ def import_teachers(store: Store, path: Path, *, dry_run: bool = False, today: d
         if changes.restarted:
             connection.execute(posting_table.update().where(by_id), changes.restarted)
         if changes.new_postings:
-            _insert(connection, posting_table, changes.new_postings)
+            insert_rows(connection, posting_table, changes.new_postings)
     return result
 
 

@@ -4,6 +4,11 @@ Each subcommand lives in its own module under ``desktop.commands`` with two func
 ``register(subparsers)`` and ``run(args) -> int``. Expected failures (bad input, a store
 that cannot be opened) print one clear line on stderr and exit with status 2 — never a
 traceback.
+
+Start-up: building the parser imports every command module, so each must be cheap to
+import — its heavy imports (SQLAlchemy models, openpyxl, reportlab, the solver) live inside
+``run()``; see ``desktop.commands``. Then ``--help`` and argument errors answer at once,
+and a command pays only for what it uses.
 """
 
 from __future__ import annotations
@@ -71,11 +76,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    # After parsing: ``--help`` and usage errors need neither (db.engine loads SQLAlchemy).
     from db.engine import StoreError
     from policy.errors import PolicyError
 
-    parser = build_parser()
-    args = parser.parse_args(argv)
     try:
         if args.command is None:
             from desktop.app import run_gui
@@ -125,4 +131,8 @@ def _silence_stdout() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # ``python -m desktop.cli``: run the imported module, not this ``__main__`` copy, so the
+    # CliError that commands raise (desktop.cli.CliError) is the class main() catches.
+    from desktop.cli import main as _imported_main
+
+    sys.exit(_imported_main())

@@ -1,5 +1,12 @@
 """One module per ``edubridge`` subcommand; see ``desktop.cli``.
 
+Every command module is imported for every ``edubridge`` run, ``--help`` included, so at
+module level it imports only the standard library, this package, ``desktop.cli`` and
+``policy`` modules that themselves need only the standard library; what its ``run()``
+needs from ``db`` and ``reports`` (SQLAlchemy, openpyxl, reportlab, the solver) is imported
+inside ``run()``. This package keeps the same rule; tests/desktop/test_cli_startup.py
+checks it.
+
 Shared here: opening the store (:func:`open_store`), checking an output file before any
 work (:func:`output_file`), argparse types for school years and whole numbers, and JSON
 output (:func:`print_json`).
@@ -12,9 +19,10 @@ import json
 import re
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from db.store import Store, local_actor
+if TYPE_CHECKING:
+    from db.store import Store
 
 #: School years the commands accept (start years). Sanity bounds against typos such as
 #: 1850 or 20255, not a policy figure.
@@ -30,6 +38,8 @@ def open_store(args: argparse.Namespace, create: bool = False) -> Store:
     instead of quietly becoming a new, empty database. Commands that load data (demo,
     import) pass ``create=True``. The default database (no ``--db``) is always creatable.
     """
+    from db.store import Store, local_actor
+
     return Store.open(args.db, actor=local_actor(), create=create)
 
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import argparse
 
-from db.clusters import check_store
-from db.settings import active_profile
 from desktop.commands import open_store, print_json
 from desktop.commands.export import date_argument
 
@@ -24,6 +22,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from db.clusters import check_store
+    from db.settings import active_profile
+
     on = date_argument(args.date)
     store = open_store(args)
     try:

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from db.settings import active_profile
-from db.teachers import store_eligibility
 from desktop.commands import open_store, print_json, school_year
-from policy.eligibility import STATUS_LABELS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -18,6 +15,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from db.settings import active_profile
+    from db.teachers import store_eligibility
+    from policy.eligibility import STATUS_LABELS
+
     store = open_store(args)
     try:
         result = store_eligibility(store, active_profile(store), args.year)

@@ -2,7 +2,8 @@
 
 ``schools`` and ``clusters`` use the import template's layout, so an export imports
 back unchanged; ``statistics`` is the city's 集团(学区)基本情况统计表.
-Kinds register in :data:`KINDS`: ``name → fn(store, path, args) -> message``.
+Kinds register in :data:`KINDS`: ``name → fn(store, path, args) -> message``; each
+function imports the ``reports`` module it writes with, so ``--help`` does not.
 """
 
 from __future__ import annotations
@@ -13,31 +14,39 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from db.importing import CellError, parse_date
 from desktop.cli import CliError
 from desktop.commands import open_store, output_file, school_year
-from reports import cluster_sheets, exchange_tables, teacher_tables, visit_tables
 
 
 def export_schools(store: Any, path: Path, args: argparse.Namespace) -> str:
+    from reports import cluster_sheets
+
     return f"已导出 {cluster_sheets.write_export(cluster_sheets.SCHOOLS, store, path)} 所学校：{path}"
 
 
 def export_clusters(store: Any, path: Path, args: argparse.Namespace) -> str:
+    from reports import cluster_sheets
+
     return f"已导出 {cluster_sheets.write_export(cluster_sheets.CLUSTERS, store, path)} 条集团成员记录：{path}"
 
 
 def export_statistics(store: Any, path: Path, args: argparse.Namespace) -> str:
+    from reports import cluster_sheets
+
     on = date_argument(getattr(args, "date", None))
     count = cluster_sheets.write_statistics(store, path, on)
     return f"已导出集团(学区)基本情况统计表（{count} 个集团，{on.isoformat()}）：{path}"
 
 
 def export_visits(store: Any, path: Path, args: argparse.Namespace) -> str:
+    from reports import visit_tables
+
     return f"已导出 {visit_tables.write_export(store, path)} 行帮扶活动记录（每位来访人员一行）：{path}"
 
 
 def export_teachers(store: Any, path: Path, args: argparse.Namespace) -> str:
+    from reports import teacher_tables
+
     teacher_tables.export_teachers(store, path)
     return f"已导出教师名册：{path}"
 
@@ -51,6 +60,7 @@ def _year(args: argparse.Namespace) -> int:
 
 def export_plan(store: Any, path: Path, args: argparse.Namespace) -> str:
     from db.exchange_plans import draft_for_year
+    from reports import exchange_tables
 
     year = _year(args)
     plan = draft_for_year(store, year)
@@ -61,6 +71,8 @@ def export_plan(store: Any, path: Path, args: argparse.Namespace) -> str:
 
 
 def export_exchanges(store: Any, path: Path, args: argparse.Namespace) -> str:
+    from reports import exchange_tables
+
     year = getattr(args, "year", None)
     count = exchange_tables.write_national(store, path, int(year) if year else None)
     return f"已导出 {count} 条交流轮岗记录（全国教师管理信息系统格式）：{path}"
@@ -81,6 +93,8 @@ def date_argument(text: str | None) -> dt.date:
     """``--date`` typed any way a clerk types a date; today when absent."""
     if not text:
         return dt.date.today()
+    from db.importing import CellError, parse_date
+
     try:
         value = parse_date(text)
     except CellError as exc:

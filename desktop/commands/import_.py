@@ -1,7 +1,7 @@
 """``edubridge import KIND FILE.xlsx [--dry-run]``: load a clerk's spreadsheet, all or nothing.
 
-Kinds register in :data:`KINDS`: ``name → fn(store, path, dry_run) -> plan``, where the
-plan has ``summary() -> str``, ``counts() -> dict`` and ``changes: list[str]`` (see
+Kinds register in :data:`KINDS`: ``name → module`` whose ``import_file(store, path, dry_run)``
+returns a plan (the module is imported only when that kind is imported), where the plan has ``summary() -> str``, ``counts() -> dict`` and ``changes: list[str]`` (see
 ``db.school_import.ImportPlan``). A bad file raises ``db.importing.ImportFailed`` (a
 StoreError: every problem with row and column, exit 2, nothing written).
 """
@@ -9,18 +9,16 @@ StoreError: every problem with row and column, exit 2, nothing written).
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+import importlib
 from pathlib import Path
-from typing import Any
 
-from db import cluster_import, school_import, teacher_import, visit_import
 from desktop.commands import open_store, print_json
 
-KINDS: dict[str, Callable[..., Any]] = {
-    "schools": school_import.import_file,
-    "clusters": cluster_import.import_file,
-    "visits": visit_import.import_file,
-    "teachers": teacher_import.import_file,
+KINDS: dict[str, str] = {
+    "schools": "db.school_import",
+    "clusters": "db.cluster_import",
+    "visits": "db.visit_import",
+    "teachers": "db.teacher_import",
 }
 LABELS = {"schools": "学校名单", "clusters": "集团(学区)成员", "visits": "帮扶活动记录", "teachers": "教师名册"}
 
@@ -35,9 +33,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import_file = importlib.import_module(KINDS[args.kind]).import_file
     store = open_store(args, create=True)
     try:
-        plan = KINDS[args.kind](store, args.file, args.dry_run)
+        plan = import_file(store, args.file, args.dry_run)
     finally:
         store.dispose()
     if args.json:

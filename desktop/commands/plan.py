@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from db.exchange_plans import make_plan, save_plan
-from db.settings import active_profile
 from desktop.commands import open_store, print_json, school_year
 
 
@@ -18,6 +16,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from db.exchange_plans import make_plan, save_plan
+    from db.settings import active_profile
+
     store = open_store(args, create=args.save)  # only --save writes
     try:
         profile = active_profile(store)

@@ -11,12 +11,9 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from db.settings import active_profile
-from db.visits import load_quota_inputs, quota_rows
 from desktop.cli import CliError
 from desktop.commands import FIRST_YEAR, LAST_YEAR, open_store, print_json
-from policy.calendar import Semester, semester_of
-from policy.quotas import days_left, tally
+from policy.calendar import Semester, semester_of  # standard library only: cheap
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -27,6 +24,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from db.settings import active_profile
+    from db.visits import load_quota_inputs, quota_rows
+    from policy.quotas import days_left, tally
+
     given = _semester(args.semester) if args.semester else None
     store = open_store(args)
     try:

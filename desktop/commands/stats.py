@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from db.queries import entity_counts
 from desktop.commands import open_store, print_json
 
 
@@ -23,6 +22,8 @@ LABELS = {
 
 
 def run(args: argparse.Namespace) -> int:
+    from db.queries import entity_counts
+
     store = open_store(args)
     try:
         counts = entity_counts(store)

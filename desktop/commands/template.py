@@ -1,6 +1,7 @@
 """``edubridge template KIND FILE.xlsx``: an empty import template with drop-downs and notes.
 
-Kinds register in :data:`KINDS`: ``name → fn(path)``.
+Kinds register in :data:`KINDS`: ``name → fn(path)``; each function imports the
+``reports`` module it writes with, so ``--help`` does not.
 """
 
 from __future__ import annotations
@@ -11,13 +12,37 @@ from pathlib import Path
 from typing import Any
 
 from desktop.commands import output_file
-from reports import cluster_sheets, teacher_tables, visit_tables
+
+
+def schools_template(path: Path) -> Any:
+    from reports import cluster_sheets
+
+    return cluster_sheets.write_template(cluster_sheets.SCHOOLS, path)
+
+
+def clusters_template(path: Path) -> Any:
+    from reports import cluster_sheets
+
+    return cluster_sheets.write_template(cluster_sheets.CLUSTERS, path)
+
+
+def visits_template(path: Path) -> Any:
+    from reports import visit_tables
+
+    return visit_tables.write_template(path)
+
+
+def teachers_template(path: Path) -> Any:
+    from reports import teacher_tables
+
+    return teacher_tables.write_teacher_template(path)
+
 
 KINDS: dict[str, Callable[[Path], Any]] = {
-    "schools": lambda path: cluster_sheets.write_template(cluster_sheets.SCHOOLS, path),
-    "clusters": lambda path: cluster_sheets.write_template(cluster_sheets.CLUSTERS, path),
-    "visits": visit_tables.write_template,
-    "teachers": teacher_tables.write_teacher_template,
+    "schools": schools_template,
+    "clusters": clusters_template,
+    "visits": visits_template,
+    "teachers": teachers_template,
 }
 
 

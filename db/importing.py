@@ -186,13 +186,15 @@ def normal_text(value: Any) -> str:
 
 
 _DATE_PATTERNS = (
-    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$"),
+    # A time after the date, as other systems' exports write it, is ignored.
+    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T ]?\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"),
     re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
     re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
 )
 _MONTH_PATTERNS = (
     re.compile(r"^(\d{4})[-/.](\d{1,2})$"),
     re.compile(r"^(\d{4})年(\d{1,2})月?$"),
+    re.compile(r"^(\d{4})(\d{2})$"),  # 201909
 )
 
 
@@ -203,8 +205,9 @@ class CellError(ValueError):
 def parse_date(value: Any, *, allow_month: bool = False) -> dt.date | None:
     """A date typed any way clerks type it; None for a blank cell.
 
-    Accepts Excel dates, 2019-09-01, 2019/9/1, 2019.9.1, 2019年9月1日, 20190901 and, when
-    ``allow_month``, 2019-09 or 2019年9月 (taken as the 1st).
+    Accepts Excel dates, 2019-09-01, 2019/9/1, 2019.9.1, 2019年9月1日, 20190901,
+    2019-09-01 08:00:00 and, when ``allow_month``, 2019-09, 2019年9月 or 201909 (taken as
+    the 1st).
     """
     if isinstance(value, dt.datetime):
         return value.date()

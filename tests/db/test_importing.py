@@ -21,19 +21,20 @@ from db.importing import (
 @pytest.mark.parametrize(
     "raw",
     ["2019-09-01", "2019/9/1", "2019.9.1", "2019年9月1日", " 2019-9-1 ", "２０１９-０９-０１", "20190901",
-     dt.datetime(2019, 9, 1), dt.date(2019, 9, 1)],
+     "2019-09-01 00:00:00", "2019/9/1 8:30", "2019-09-01T08:30:00.000", dt.datetime(2019, 9, 1), dt.date(2019, 9, 1)],
 )
 def test_dates_as_clerks_type_them(raw):
     assert parse_date(raw) == dt.date(2019, 9, 1)
 
 
-def test_month_only_when_allowed():
-    assert parse_date("2019年9月", allow_month=True) == dt.date(2019, 9, 1)
+@pytest.mark.parametrize("raw", ["2019年9月", "2019.9", "2019-09", "201909", "2019/9"])
+def test_month_only_when_allowed(raw):
+    assert parse_date(raw, allow_month=True) == dt.date(2019, 9, 1)
     with pytest.raises(CellError):
-        parse_date("2019年9月")
+        parse_date(raw)
 
 
-@pytest.mark.parametrize("raw", ["2019-02-30", "九月一日", "2019-13-01"])
+@pytest.mark.parametrize("raw", ["2019-02-30", "九月一日", "2019-13-01", "2019-09-01 25", "201913"])
 def test_bad_dates(raw):
     with pytest.raises(CellError):
         parse_date(raw)

@@ -181,6 +181,10 @@ def _id_number(raw: Any, today: dt.date) -> IdNumber:
             if birth is not None and dt.date(1900, 1, 1) <= birth <= today:
                 number = raw.upper()
                 return IdNumber(number, number[:6], birth, "男" if int(raw[16]) % 2 else "女")
+    if isinstance(raw, float) or (isinstance(raw, int) and not isinstance(raw, bool)):
+        # Excel keeps 15 significant digits of a number: the last digits are already gone.
+        raise IdNumberError(f"身份证号被 Excel 存成了数字（{normal_text(raw)}），后几位已丢失："
+                            "请把该列设为“文本”格式后重新填写")
     return parse_id_number(normal_text(raw), today=today)
 
 

@@ -105,6 +105,16 @@ def test_every_problem_reported_and_nothing_written(schools, tmp_path):
     assert count(schools, Teacher) == 0 and count(schools, Posting) == 0
 
 
+def test_id_number_stored_as_a_number_is_refused_with_the_reason(schools, tmp_path):
+    """Typed into a number cell, an 18-digit ID keeps 15 significant digits: say so."""
+    path = write(tmp_path / "numeric.xlsx", [row(float(C[:17] + "0")), row(A, "李四")])
+    with pytest.raises(ImportFailed) as caught:
+        import_teachers(schools, path)
+    (problem,) = caught.value.problems
+    assert (problem.row, problem.column) == (2, "身份证号") and "存成了数字" in problem.message
+    assert count(schools, Teacher) == 0
+
+
 def test_missing_headers(schools, tmp_path):
     path = write(tmp_path / "h.xlsx", [row()], headers=["身份证号", "姓名"] + list(HEADERS[2:4]))
     with pytest.raises(ImportFailed, match="表头"):

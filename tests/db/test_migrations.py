@@ -1,19 +1,22 @@
 """Alembic is the only way the schema is made; newer databases are refused; files are copied first."""
 
 import sqlite3
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from db.engine import StoreError
-from db.migrate import DatabaseTooNew, current_revision, head_revision, upgrade
+from db.migrate import HEAD_REVISION, DatabaseTooNew, current_revision, head_revision, upgrade
 from db.models import Base
 from db.store import Store
 
 
 def test_migrations_from_empty_reach_head_and_match_the_models(store):
-    assert current_revision(store.engine) == head_revision()
+    assert current_revision(store.engine) == head_revision() == HEAD_REVISION
     with store.engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert diff == [], "models and migrations differ: add an Alembic revision"
@@ -24,6 +27,7 @@ def test_sqlite_settings(store):
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+        assert connection.exec_driver_sql("PRAGMA cache_size").scalar() == -65536
 
 
 def test_reopening_is_a_no_op(db_path):
@@ -56,7 +60,7 @@ def test_file_is_copied_before_migrating(db_path, monkeypatch):
         connection.exec_driver_sql("INSERT INTO setting (key, value) VALUES ('marker', '{}')")
     store.dispose()
     # Pretend the code knows one more revision than the file has.
-    import db.migrate as migrate
+    from db import migrate
 
     real_current = migrate.current_revision
     monkeypatch.setattr(migrate, "current_revision", lambda engine: "0000_older" if real_current(engine) else None)
@@ -75,8 +79,8 @@ def test_file_is_copied_before_migrating(db_path, monkeypatch):
 
             return [Rev("0001"), Rev("0000_older")]
 
-    monkeypatch.setattr(migrate, "ScriptDirectory", Scripts)
-    monkeypatch.setattr(migrate.command, "upgrade", lambda config, target: None)
+    monkeypatch.setattr("alembic.script.ScriptDirectory", Scripts)
+    monkeypatch.setattr("alembic.command.upgrade", lambda config, target: None)
     from db.engine import make_engine
 
     engine = make_engine(f"sqlite:///{db_path}")
@@ -86,3 +90,13 @@ def test_file_is_copied_before_migrating(db_path, monkeypatch):
     assert "0000_older" in backup.name
     with sqlite3.connect(backup) as connection:
         assert connection.execute("SELECT count(*) FROM setting WHERE key='marker'").fetchone()[0] == 1
+
+
+def test_opening_a_current_database_does_not_load_alembic(db_path):
+    """Alembic is needed only to migrate; an up-to-date file opens without importing it."""
+    Store.open(str(db_path)).dispose()
+    code = ("import sys; from db.store import Store; Store.open(sys.argv[1]).dispose(); "
+            "print(any(m.split('.')[0] == 'alembic' for m in sys.modules))")
+    shown = subprocess.run([sys.executable, "-c", code, str(db_path)], capture_output=True, text=True, check=True,
+                           cwd=Path(__file__).resolve().parents[2])
+    assert shown.stdout.strip() == "False"

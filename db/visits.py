@@ -19,7 +19,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Date, String, func, or_, select, type_coerce
+from sqlalchemy import Date, String, case, func, or_, select, type_coerce
 
 from db.engine import StoreError
 from db.models import (
@@ -206,7 +206,9 @@ def load_quota_inputs(store: Store, profile: Profile, school_year: int) -> Quota
 
 
 def _resolve_target_teachers(session: Any, pairings: list[PairingRec], last: dt.date) -> list[PairingRec]:
-    """A pairing with a rural teacher covers that teacher's school (as of the period's end)."""
+    """A pairing with a rural teacher covers that teacher's school (as of the period's end):
+    the posting in force that day, the latest started first (a working posting elsewhere
+    over the personnel one); a teacher with none then, the school of the last posting."""
     wanted = {
         p.id for p in pairings if p.target_school is None and p.cluster is None
     }
@@ -218,8 +220,10 @@ def _resolve_target_teachers(session: Any, pairings: list[PairingRec], last: dt.
     for pairing in pairings:
         teacher_id = target_teacher.get(pairing.id)
         if teacher_id is not None:
+            in_force = or_(Posting.end_on.is_(None), Posting.end_on >= last)
             posting = session.scalars(
-                select(Posting).where(Posting.teacher_id == teacher_id, Posting.start <= last).order_by(Posting.start.desc())
+                select(Posting).where(Posting.teacher_id == teacher_id, Posting.start <= last)
+                .order_by(case((in_force, 0), else_=1), Posting.start.desc())
             ).first()
             if posting is not None:
                 pairing = dataclasses.replace(pairing, target_school=posting.school_id.hex)

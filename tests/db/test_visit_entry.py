@@ -9,7 +9,7 @@ import pytest
 import visit_world
 from sqlalchemy import select
 
-from db.models import Attachment, AuditEntry, Visit
+from db.models import Attachment, AuditEntry, Posting, Visit
 from db.store import Actor, PermissionDenied, Store
 from db import visits as dv
 from policy.calendar import Semester
@@ -112,6 +112,19 @@ def test_pairings_register_shows_the_activity_each_produced(store, world) -> Non
     assert views["学科带头人结对乡村教师"].activities == 1  # the TOWN01 visit, 李明's school
     dv.end_pairing(store, studio, dt.date(2025, 9, 30))
     assert {v.kind: v for v in dv.list_pairings(store, PROFILE, 2025)}["名师工作室结对乡村学校"].activities == 0
+
+
+def test_pairing_with_a_teacher_follows_the_school_he_is_at_when_the_period_ends(store, world) -> None:
+    """A 支教 stint that ended in October does not move 李明's pairing away from his school."""
+    sc, t = world.schools, world.teachers
+    with store.write("支教") as session:
+        session.add(Posting(teacher_id=t["李明@TOWN01"], school_id=sc["RURAL02"], kind="支教", holds_personnel=False,
+                            start=dt.date(2025, 9, 1), end_on=dt.date(2025, 10, 1)))
+    dv.add_pairing(store, "学科带头人结对乡村教师", dt.date(2025, 9, 1), supporter_teacher_id=t["周老师@CITY01"],
+                   target_teacher_id=t["李明@TOWN01"])
+    dv.save_visit(store, draft(world, host_school_id=sc["TOWN01"], date=dt.date(2025, 11, 1)))
+    views = {v.kind: v for v in dv.list_pairings(store, PROFILE, 2025)}
+    assert views["学科带头人结对乡村教师"].activities == 1
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [

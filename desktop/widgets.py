@@ -142,8 +142,10 @@ class _ElidedTooltips(QObject):
 
 
 def setup_table(view: QTableView) -> QTableView:
-    """One line per row, long texts elided at the right with the whole text as tooltip."""
+    """One line per row, long texts elided at the right with the whole text as tooltip; the
+    last column takes the width left over, so a table never ends in a blank band."""
     view.setWordWrap(False)
+    view.horizontalHeader().setStretchLastSection(True)
     view.setTextElideMode(Qt.TextElideMode.ElideRight)
     view.horizontalHeader().setMinimumSectionSize(COLUMN_MIN)
     view.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignCenter)

@@ -64,7 +64,11 @@ _UUIDS: dict[Any, uuid.UUID | None] = {None: None}
 
 
 def _raw(column: Any) -> Any:
-    """A UUID column read as its stored text (converted through :data:`_UUIDS`, see :func:`_u`)."""
+    """A UUID column read without SQLAlchemy's per-row UUID processing, converted by :func:`_u`.
+
+    That is the stored 32-hex text on SQLite, but a :class:`uuid.UUID` on PostgreSQL (psycopg
+    converts ``uuid`` values itself, whatever type is coerced to); :func:`_u` takes both.
+    """
     return type_coerce(column, String).label(column.key)
 
 

@@ -31,6 +31,12 @@ is embedded::
 
     SimpleDocTemplate(path, pagesize=A4, **canvas_kwargs()).build(story)
 
+Rare characters: the faces cover CJK Extension A (䶮 㛃 㙟) and the 196 characters of
+通用规范汉字表 beyond U+FFFF (𫖯), so teachers' names print in full.  reportlab writes the
+ToUnicode map of a character beyond U+FFFF as five hex digits, which PDF readers reject
+(the character would copy and search as garbage); ``register_fonts()`` installs
+:func:`_to_unicode_cmap`, which writes the UTF-16 surrogate pair the PDF format asks for.
+
 Bold: the names are registered as font families, so ``<b>`` inside a Paragraph
 switches to the Bold face (for the serif, to Noto Serif SC Bold when it is
 bundled, otherwise the regular face is used).  There is no italic Chinese face;
@@ -43,7 +49,7 @@ import threading
 from pathlib import Path
 
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
 
 __all__ = [
@@ -102,6 +108,7 @@ def register_fonts() -> None:
     with _lock:
         if _registered:
             return
+        ttfonts.makeToUnicodeCMap = _to_unicode_cmap
         directory = fonts_dir()
         for name, file_name in _FILES.items():
             path = directory / file_name
@@ -158,6 +165,40 @@ def _register_lazily(font: _LazyTTFont) -> None:
     learn its face name (used there only to refuse a second registration of one file)."""
     pdfmetrics._fonts[font.fontName] = font
     pdfmetrics.registerFontFamily(font.fontName)
+
+
+def _to_unicode_cmap(fontname: str, subset: list[int]) -> str:
+    """reportlab's ``makeToUnicodeCMap`` with characters beyond U+FFFF written as UTF-16.
+
+    A ToUnicode CMap maps each one-byte code of a font subset to the UTF-16BE text it stands
+    for (PDF 32000-1, 9.10.3).  reportlab formats every target as ``<%04X>``, so 𫖯 U+2B5AF
+    came out as ``<2B5AF>``, an odd number of hex digits that poppler and Acrobat read as no
+    text; here it is ``<D86DDDAF>``.  Characters in the BMP give the same bytes as before.
+    """
+    lines = [
+        "/CIDInit /ProcSet findresource begin",
+        "12 dict begin",
+        "begincmap",
+        "/CIDSystemInfo",
+        f"<< /Registry ({fontname})",
+        f"/Ordering ({fontname})",
+        "/Supplement 0",
+        ">> def",
+        f"/CMapName /{fontname} def",
+        "/CMapType 2 def",
+        "1 begincodespacerange",
+        f"<00> <{len(subset) - 1:02X}>",
+        "endcodespacerange",
+        f"{len(subset)} beginbfchar",
+        *(f"<{code:02X}> <{chr(cp).encode('utf-16-be').hex().upper()}>"
+          for code, cp in enumerate(subset)),
+        "endbfchar",
+        "endcmap",
+        "CMapName currentdict /CMap defineresource pop",
+        "end",
+        "end",
+    ]
+    return "\n".join(lines)
 
 
 def cjk_style(

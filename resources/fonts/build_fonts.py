@@ -32,7 +32,7 @@ Usage
 ``NotoSansCJK-Bold.ttc``, ``NotoSerifCJK-Regular.ttc`` and
 ``NotoSerifCJK-Bold.ttc`` (all in ``fonts-noto-cjk``; the other weights are in
 ``fonts-noto-cjk-extra`` and are not used).  The output directory defaults
-to the directory of this script.  The build takes under a minute per face.
+to the directory of this script.  The build takes one to two minutes per face.
 """
 
 from __future__ import annotations
@@ -54,11 +54,25 @@ from fontTools.ttLib.tables._g_l_y_f import Glyph
 MAX_ERR: float = 1.0
 
 # Code points kept in every face.  Ranges are inclusive.
+#
+# The repertoire is GB 18030-2022 implementation levels 1 and 2 (PUA aside) as
+# far as Noto CJK SC draws it; it lacks only ≒ U+2252, and the serif also
+# U+9FEB-U+9FEF.  Level 1 is every GBK character, CJK Extension A and the URO
+# up to U+9FEF; level 2 adds the 196 ideographs of the Table of General
+# Standard Chinese Characters (通用规范汉字表, 2013) that lie outside the BMP
+# (``TGH_SUPPLEMENTARY``).  Both matter for teachers' names: a name given
+# before 2013 may use any Extension A character (䶮 㛃 㙟), and 通用规范汉字表,
+# the official list for names, has 77 Extension A and 196 Extension B-E
+# characters, many of them added because they occur in personal and place
+# names (赵孟𫖯 U+2B5AF).  The rest of Extension B-G (about 2,100 more Noto
+# glyphs, mostly for Japanese, Korean and Hong Kong sources) is left out.
 UNICODE_RANGES: list[tuple[int, int]] = [
     (0x0020, 0x007E),  # Basic Latin
     (0x00A0, 0x00FF),  # Latin-1 Supplement (¥ § ° ± × ÷ ...)
     (0x0100, 0x017F),  # Latin Extended-A (pinyin ā ē ī ō ū ...)
     (0x01CD, 0x01DC),  # pinyin ǎ ǐ ǒ ǔ ǖ ǘ ǚ ǜ
+    (0x0251, 0x0251),  # ɑ (GB 2312 pinyin row)
+    (0x0261, 0x0261),  # ɡ (GB 2312 pinyin row)
     (0x02C6, 0x02DD),  # spacing modifiers (ˇ ˉ ˊ ˋ ˙)
     (0x0391, 0x03C9),  # Greek (α β γ Ω in statistics)
     (0x0401, 0x0451),  # Cyrillic as in GB 2312
@@ -67,21 +81,64 @@ UNICODE_RANGES: list[tuple[int, int]] = [
     (0x2100, 0x218F),  # Letterlike symbols & Number Forms (℃ № Ⅰ Ⅱ Ⅻ ⅰ)
     (0x2190, 0x21FF),  # Arrows
     (0x2200, 0x22FF),  # Mathematical Operators (≤ ≥ ≠ ∑ √ ∞)
+    (0x2312, 0x2312),  # ⌒ (GB 2312)
     (0x2460, 0x24FF),  # Enclosed Alphanumerics (① ⑴ ⒈)
     (0x2500, 0x259F),  # Box Drawing, Block Elements
     (0x25A0, 0x25FF),  # Geometric Shapes (■ □ ▲ ○ ●)
     (0x2600, 0x26FF),  # Miscellaneous Symbols (★ ☆ ☑)
     (0x2700, 0x27BF),  # Dingbats (✓ ✔ ✗)
     (0x3000, 0x303F),  # CJK Symbols and Punctuation (、。〇《》「」【】〔〕)
+    (0x3040, 0x30FF),  # Hiragana, Katakana (GB 2312 rows 4 and 5)
+    (0x3100, 0x312F),  # Bopomofo (注音符号, GB 2312 row 8)
     (0x3200, 0x32FF),  # Enclosed CJK Letters (㈠ ㈡ ㊀)
     (0x3300, 0x33FF),  # CJK Compatibility (㎡ ㎏ ㎞)
+    (0x3400, 0x4DBF),  # CJK Unified Ideographs Extension A (䶮 㛃 㙟; Noto: 6,582)
     (0x4E00, 0x9FFF),  # CJK Unified Ideographs
+    (0xF92C, 0xF92C),  # the 7 compatibility ideographs in GBK: 郎
+    (0xF979, 0xF979),  # 凉
+    (0xF995, 0xF995),  # 秊
+    (0xF9E7, 0xF9E7),  # 裏
+    (0xF9F1, 0xF9F1),  # 隣
+    (0xFA0C, 0xFA0D),  # 兀 嗀
     (0xFA0E, 0xFA29),  # the 12 unified ideographs in the compatibility block
     (0xFE10, 0xFE1F),  # Vertical forms
     (0xFE30, 0xFE4F),  # CJK Compatibility Forms
+    (0xFE50, 0xFE6F),  # Small Form Variants (in GBK)
     (0xFF00, 0xFFEF),  # Halfwidth and Fullwidth Forms
     (0xFFFD, 0xFFFD),  # replacement character
 ]
+
+# The 196 characters of 通用规范汉字表 outside the BMP (Extension B: 36, C: 44,
+# D: 8, E: 108), i.e. the code points with a kTGH value in Unihan
+# (Unihan_OtherMappings.txt, Unicode 15.0, Debian package ``unicode-data``)
+# above U+FFFF.  GB 18030-2022 implementation level 2 requires exactly these.
+TGH_SUPPLEMENTARY: tuple[int, ...] = (
+    0x20164, 0x20676, 0x20CD0, 0x2139A, 0x21413, 0x235CB, 0x23C97, 0x23C98,
+    0x23E23, 0x249DB, 0x24A7D, 0x24AC9, 0x25532, 0x25562, 0x255A8, 0x25ED7,
+    0x26221, 0x2648D, 0x26676, 0x2677C, 0x26B5C, 0x26C21, 0x27FF9, 0x28408,
+    0x28678, 0x28695, 0x287E0, 0x28B49, 0x28C47, 0x28C4F, 0x28C51, 0x28C54,
+    0x28E99, 0x29F7E, 0x29F83, 0x29F8C, 0x2A7DD, 0x2A8FB, 0x2A917, 0x2AA30,
+    0x2AA36, 0x2AA58, 0x2AFA2, 0x2B127, 0x2B128, 0x2B137, 0x2B138, 0x2B1ED,
+    0x2B300, 0x2B363, 0x2B36F, 0x2B372, 0x2B37D, 0x2B404, 0x2B410, 0x2B413,
+    0x2B461, 0x2B4E7, 0x2B4EF, 0x2B4F6, 0x2B4F9, 0x2B50D, 0x2B50E, 0x2B536,
+    0x2B5AE, 0x2B5AF, 0x2B5B3, 0x2B5E7, 0x2B5F4, 0x2B61C, 0x2B61D, 0x2B626,
+    0x2B627, 0x2B628, 0x2B62A, 0x2B62C, 0x2B695, 0x2B696, 0x2B6AD, 0x2B6ED,
+    0x2B7A9, 0x2B7C5, 0x2B7E6, 0x2B7F9, 0x2B7FC, 0x2B806, 0x2B80A, 0x2B81C,
+    0x2B8B8, 0x2BAC7, 0x2BB5F, 0x2BB62, 0x2BB7C, 0x2BB83, 0x2BC1B, 0x2BD77,
+    0x2BD87, 0x2BDF7, 0x2BE29, 0x2C029, 0x2C02A, 0x2C0A9, 0x2C0CA, 0x2C1D5,
+    0x2C1D9, 0x2C1F9, 0x2C27C, 0x2C288, 0x2C2A4, 0x2C317, 0x2C35B, 0x2C361,
+    0x2C364, 0x2C488, 0x2C494, 0x2C497, 0x2C542, 0x2C613, 0x2C618, 0x2C621,
+    0x2C629, 0x2C62B, 0x2C62C, 0x2C62D, 0x2C62F, 0x2C642, 0x2C64A, 0x2C64B,
+    0x2C72C, 0x2C72F, 0x2C79F, 0x2C7C1, 0x2C7FD, 0x2C8D9, 0x2C8DE, 0x2C8E1,
+    0x2C8F3, 0x2C907, 0x2C90A, 0x2C91D, 0x2CA02, 0x2CA0E, 0x2CA7D, 0x2CAA9,
+    0x2CB29, 0x2CB2D, 0x2CB2E, 0x2CB31, 0x2CB38, 0x2CB39, 0x2CB3B, 0x2CB3F,
+    0x2CB41, 0x2CB4A, 0x2CB4E, 0x2CB5A, 0x2CB5B, 0x2CB64, 0x2CB69, 0x2CB6C,
+    0x2CB6F, 0x2CB73, 0x2CB76, 0x2CB78, 0x2CB7C, 0x2CBB1, 0x2CBBF, 0x2CBC0,
+    0x2CBCE, 0x2CC56, 0x2CC5F, 0x2CCF5, 0x2CCF6, 0x2CCFD, 0x2CCFF, 0x2CD02,
+    0x2CD03, 0x2CD0A, 0x2CD8B, 0x2CD8D, 0x2CD8F, 0x2CD90, 0x2CD9F, 0x2CDA0,
+    0x2CDA8, 0x2CDAD, 0x2CDAE, 0x2CDD5, 0x2CE18, 0x2CE1A, 0x2CE23, 0x2CE26,
+    0x2CE2A, 0x2CE7C, 0x2CE88, 0x2CE93,
+)
 
 
 # OpenType layout features kept (horizontal and vertical spacing, kerning,
@@ -140,8 +197,8 @@ def member_index(path: Path, family: str) -> int:
 
 
 def wanted_unicodes() -> list[int]:
-    """All code points listed in ``UNICODE_RANGES``."""
-    return [cp for lo, hi in UNICODE_RANGES for cp in range(lo, hi + 1)]
+    """All code points of ``UNICODE_RANGES`` and ``TGH_SUPPLEMENTARY``."""
+    return [cp for lo, hi in UNICODE_RANGES for cp in range(lo, hi + 1)] + list(TGH_SUPPLEMENTARY)
 
 
 def subset_font(font: TTFont) -> None:
@@ -275,8 +332,10 @@ def check(path: Path, face: Face) -> None:
     assert "glyf" in font and "CFF " not in font, "outlines are not TrueType"
     assert font["name"].getDebugName(1) == face.family
     cmap = font.getBestCmap()
-    for char in "〇、。《》「」①教共体城乡管理ａ０":
-        assert ord(char) in cmap, f"{char!r} missing from {path.name}"
+    for char in "〇、。《》「」①教共体城乡管理ａ０䶮㛃㙟㐀\U0002B5AF":
+        assert ord(char) in cmap, f"U+{ord(char):04X} {char} missing from {path.name}"
+    missing = [cp for cp in TGH_SUPPLEMENTARY if cp not in cmap]
+    assert not missing, f"{len(missing)} characters of 通用规范汉字表 missing from {path.name}"
     font.close()
 
 

@@ -8,7 +8,7 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import Qt  # noqa: E402
-from PySide6.QtGui import QColor, QFont, QImage, QPainter  # noqa: E402
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QRawFont  # noqa: E402
 from PySide6.QtWidgets import QApplication, QLabel  # noqa: E402
 
 from desktop.fonts import SANS_FAMILY, SERIF_FAMILY, has_glyphs, install_app_fonts  # noqa: E402
@@ -68,3 +68,39 @@ def test_label_draws_real_glyphs(qapp: QApplication) -> None:
     blank = _render_char(" ", font)
     assert blank not in bitmaps
     assert len(bitmaps) == len(set(SAMPLE))
+
+
+# Teachers' names with rare characters: 䶮 U+4DAE, 㛃 U+36C3, 㙟 U+365F (CJK Extension A) and
+# 𫖯 U+2B5AF (Extension C; in 通用规范汉字表). The bundled faces carry them, so no fallback
+# font on the user's machine is needed.
+RARE_NAMES = "刘䶮 王㛃 张㙟 赵孟𫖯"
+RARE_CHARS = "䶮㛃㙟𫖯"
+
+
+def test_bundled_families_cover_rare_name_characters(qapp: QApplication) -> None:
+    install_app_fonts(qapp)
+    for family in (SANS_FAMILY, SERIF_FAMILY):
+        assert has_glyphs(RARE_NAMES, family), family
+        for bold in (False, True):
+            font = QFont(family, 12)
+            font.setBold(bold)
+            font.setStyleStrategy(QFont.StyleStrategy.NoFontMerging)
+            raw = QRawFont.fromFont(font)
+            assert (raw.familyName(), raw.weight() >= QFont.Weight.Bold) == (family, bold)
+            missing = [f"U+{ord(c):04X}" for c in RARE_CHARS if not raw.supportsCharacter(ord(c))]
+            assert not missing, (family, bold, missing)
+            metrics = QFontMetrics(font)
+            assert all(metrics.inFontUcs4(ord(c)) for c in RARE_CHARS), (family, bold)
+    # The app font (what every widget uses by default) is the one that has them.
+    assert all(QFontMetrics(qapp.font()).inFontUcs4(ord(c)) for c in RARE_CHARS)
+
+
+def test_rare_name_characters_draw_real_glyphs(qapp: QApplication) -> None:
+    install_app_fonts(qapp)
+    font = QFont(SANS_FAMILY, 20)
+    font.setStyleStrategy(QFont.StyleStrategy.NoFontMerging)  # no help from system fonts
+    bitmaps = [_render_char(char, font) for char in RARE_CHARS]
+    tofu = _render_char("\U000E0FFF", font)  # unassigned: drawn as the missing-glyph box
+    blank = _render_char(" ", font)
+    assert len(set(bitmaps)) == len(RARE_CHARS), "two rare characters draw the same bitmap"
+    assert tofu not in bitmaps and blank not in bitmaps

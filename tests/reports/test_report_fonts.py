@@ -3,17 +3,29 @@ round trip (pdftotext gives back the same Chinese)."""
 
 from __future__ import annotations
 
+import base64
+import io
 import re
 import shutil
 import subprocess
+import zlib
 from pathlib import Path
 
 import pytest
+from fontTools.ttLib import TTFont as FontToolsTTFont
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
 
-from reports.fonts import SANS, SANS_BOLD, SERIF, canvas_kwargs, cjk_style, register_fonts
+from reports.fonts import (
+    SANS,
+    SANS_BOLD,
+    SERIF,
+    SERIF_BOLD,
+    canvas_kwargs,
+    cjk_style,
+    register_fonts,
+)
 
 pytestmark = pytest.mark.skipif(
     shutil.which("pdffonts") is None, reason="pdffonts (poppler-utils) is not installed"
@@ -83,3 +95,103 @@ def test_pdf_embeds_fonts_and_text_extracts(tmp_path: Path) -> None:
     flat = _squash(text)
     for expected in (TITLE, BODY + BOLD, CLAUSE, LONG, CELL):
         assert _squash(expected) in flat, f"{expected!r} not extracted; got {text!r}"
+
+
+# Teachers' names with rare characters: 䶮 U+4DAE (通用规范汉字表), 㛃 U+36C3 and 㙟 U+365F
+# (CJK Extension A) and 𫖯 U+2B5AF (Extension C, 通用规范汉字表 beyond the BMP).
+RARE_NAMES = "刘䶮 王㛃 张㙟 赵孟𫖯"
+RARE_CHARS = "䶮㛃㙟𫖯"
+
+
+def _pdf_objects(data: bytes) -> dict[int, bytes]:
+    """Object number -> body (a dictionary, or dictionary + stream) of a reportlab PDF."""
+    return {
+        int(m.group(1)): m.group(2)
+        for m in re.finditer(rb"(?m)^(\d+) 0 obj\s*(.*?)\s*endobj", data, re.DOTALL)
+    }
+
+
+def _stream(body: bytes) -> bytes:
+    """The decoded stream of an object body (reportlab uses ASCII85 and/or Flate)."""
+    head, _, rest = body.partition(b"stream")
+    raw = rest.lstrip(b"\r\n").rsplit(b"endstream", 1)[0].rstrip(b"\r\n")
+    for name in re.findall(rb"/(ASCII85Decode|FlateDecode)", head):
+        raw = base64.a85decode(raw.strip(), adobe=True) if name == b"ASCII85Decode" else (
+            zlib.decompress(raw))
+    return raw
+
+
+def _ref(body: bytes, key: bytes) -> int:
+    match = re.search(rb"/" + key + rb"\s+(\d+)\s+0\s+R", body)
+    assert match, (key, body[:300])
+    return int(match.group(1))
+
+
+def _embedded_glyphs(path: Path) -> dict[str, list[tuple[str, int]]]:
+    """For every character of the PDF's text: (embedded font, contour count of the glyph the
+    PDF draws for it) per font subset that uses it. Read from the PDF itself — each font's
+    ToUnicode map gives the code, the embedded TrueType file (FontFile2) the glyph."""
+    objects = _pdf_objects(path.read_bytes())
+    found: dict[str, list[tuple[str, int]]] = {}
+    for body in objects.values():
+        if b"/Type /Font" not in body or b"/Subtype /TrueType" not in body:
+            continue
+        base = re.search(rb"/BaseFont\s*/(\S+)", body).group(1).decode()  # type: ignore[union-attr]
+        to_unicode = _stream(objects[_ref(body, b"ToUnicode")]).decode("ascii")
+        descriptor = objects[_ref(body, b"FontDescriptor")]
+        font = FontToolsTTFont(io.BytesIO(_stream(objects[_ref(descriptor, b"FontFile2")])))
+        code_to_glyph = {code: name for table in font["cmap"].tables
+                         for code, name in table.cmap.items()}
+        pairs = to_unicode.split("beginbfchar", 1)[1].split("endbfchar", 1)[0]
+        for code_hex, text_hex in re.findall(r"<([0-9A-F]{2})> <([0-9A-F]+)>", pairs):
+            text = bytes.fromhex(text_hex).decode("utf-16-be")
+            glyph = font["glyf"][code_to_glyph.get(int(code_hex, 16), ".notdef")]
+            found.setdefault(text, []).append((base, glyph.numberOfContours))
+    return found
+
+
+def _build_rare_name_pdf(path: Path) -> None:
+    register_fonts()
+    story = [
+        Paragraph(f"教师：{RARE_NAMES}", cjk_style("rare-sans", 12)),
+        Paragraph(f"<b>{RARE_NAMES}</b>", cjk_style("rare-bold", 12)),
+        Paragraph(f"甲方代表：{RARE_NAMES}", cjk_style("rare-serif", 12, font=SERIF)),
+        Paragraph(f"<b>{RARE_NAMES}</b>", cjk_style("rare-serif-bold", 12, font=SERIF)),
+        Table([["姓名", RARE_NAMES]], style=[("FONTNAME", (0, 0), (-1, -1), SANS)]),
+    ]
+    SimpleDocTemplate(str(path), pagesize=A4, **canvas_kwargs()).build(story)
+
+
+def test_rare_name_characters_are_drawn_in_every_face(tmp_path: Path) -> None:
+    """GIVEN names with CJK Extension A/C characters printed in all four faces
+    THEN each face's embedded subset holds a real outline for every one of them (a
+    character missing from the font is drawn with glyph 0, .notdef, or dropped)."""
+    pdf = tmp_path / "rare.pdf"
+    _build_rare_name_pdf(pdf)
+    glyphs = _embedded_glyphs(pdf)
+    for char in RARE_CHARS:
+        faces = {base.split("+", 1)[1]: contours for base, contours in glyphs.get(char, [])}
+        assert set(faces) == {"NotoSansSC-Regular", "NotoSansSC-Bold", "NotoSerifSC-Regular",
+                              "NotoSerifSC-Bold"}, (char, faces)
+        assert all(contours > 0 for contours in faces.values()), (char, faces)
+    assert all(contours > 0 for contours in (c for base, c in glyphs["张"]))  # the check works
+
+
+def test_rare_name_characters_extract_as_text(tmp_path: Path) -> None:
+    """Copying or searching the PDF gives the names back, 𫖯 (beyond U+FFFF) included."""
+    pdf = tmp_path / "rare.pdf"
+    _build_rare_name_pdf(pdf)
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    flat = _squash(text)
+    assert flat.count(_squash(RARE_NAMES)) == 5, text
+
+
+def test_bundled_fonts_cover_extension_a_and_general_standard_characters() -> None:
+    """Every face maps all of CJK Extension A that Noto has (U+3400..U+4DB5) and 䶮 𫖯."""
+    for name in (SANS, SANS_BOLD, SERIF, SERIF_BOLD):
+        char_to_glyph = pdfmetrics.getFont(name).face.charToGlyph
+        missing = [hex(cp) for cp in range(0x3400, 0x4DB6) if not char_to_glyph.get(cp)]
+        assert not missing, (name, missing[:10], len(missing))
+        assert char_to_glyph.get(0x2B5AF), name

@@ -123,31 +123,47 @@ def read_sheet(
     sheet: str | None = None,
     example: Mapping[str, Any] | None = None,
 ) -> tuple[str, SheetRows]:
-    """Read the first sheet (or ``sheet``) of an .xlsx/.xls/.ods file.
+    """Read the sheet holding the table (or ``sheet``) of an .xlsx/.xls/.ods file.
 
-    The header row is the first row that holds every required header (clerks often put a
-    title above it). Blank rows are skipped, and so are rows equal to ``example`` (header →
-    value: the template's example row); their numbers are in ``rows.skipped_example``.
+    The table is on the first sheet whose header row — the first row that holds every
+    required header, as clerks often put a title above it or a notes sheet in front — is
+    found. Blank rows are skipped, and so are rows equal to ``example`` (header → value:
+    the template's example row); their numbers are in ``rows.skipped_example``.
 
     Raises:
-        ImportFailed: unreadable file or missing headers.
+        ImportFailed: unreadable file or missing headers (naming the ones missing from the
+            row that came closest).
     """
     name = Path(path).name
     if not Path(path).is_file():
         raise ImportFailed([ImportProblem(name, 0, "", f"找不到文件 {path}")])
     try:
         workbook = CalamineWorkbook.from_path(str(path))
-        sheet_name = sheet or workbook.sheet_names[0]
-        rows = workbook.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
-    except Exception as exc:  # calamine raises its own types for a damaged or foreign file
+        sheet_names = [sheet] if sheet else workbook.sheet_names
+    except Exception as exc:  # noqa: BLE001 — calamine raises its own types for a damaged or foreign file
         raise ImportFailed([ImportProblem(name, 0, "", f"无法读取该文件（不是有效的 Excel 文件？）：{exc}")]) from None
-    for index, row in enumerate(rows[:20]):
-        headers = [clean_header(cell) for cell in row]
-        if all(h in headers for h in required):
-            break
+    closest: tuple[int, str, int, list[str]] | None = None  # (headers found, sheet, row number, missing)
+    for sheet_name in sheet_names:
+        try:
+            rows = workbook.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
+        except Exception as exc:  # noqa: BLE001 — as above
+            raise ImportFailed([ImportProblem(name, 0, "", f"无法读取工作表“{sheet_name}”：{exc}")]) from None
+        for index, row in enumerate(rows[:20]):
+            headers = [clean_header(cell) for cell in row]
+            missing = [h for h in required if h not in headers]
+            if not missing:
+                break
+            if closest is None or len(required) - len(missing) > closest[0]:
+                closest = (len(required) - len(missing), sheet_name, index + 1, missing)
+        else:
+            continue
+        break
     else:
-        missing = "、".join(required)
-        raise ImportFailed([ImportProblem(name, 1, "", f"找不到表头行，应包含这些列：{missing}")])
+        if closest is not None and closest[0] > 0:
+            _found, sheet_name, number, missing = closest
+            where = f"工作表“{sheet_name}”第{number}行" if len(sheet_names) > 1 else f"第{number}行"
+            raise ImportFailed([ImportProblem(name, number, "", f"{where}像是表头，但缺少这些列：{'、'.join(missing)}")])
+        raise ImportFailed([ImportProblem(name, 1, "", f"找不到表头行，应包含这些列：{'、'.join(required)}")])
     known = set(required) | set(optional)
     positions = {h: i for i, h in enumerate(headers) if h in known}
     names, width = list(positions), max(positions.values()) + 1

@@ -123,6 +123,12 @@ class ImportResult:
                 + ("（试运行，未写入）" if self.dry_run else ""))
 
 
+def _gender(value: Any) -> str | None:
+    """男 / 女, also as 男性 / 女性; blank is None (the ID number tells)."""
+    text = normal_text(value).replace(" ", "").removesuffix("性")
+    return parse_choice(text, vocab.GENDERS, required=False)
+
+
 def _subject(value: Any) -> str | None:
     text = normal_text(value).replace(" ", "")
     if not text:
@@ -209,7 +215,7 @@ def parse_roster(path: Path, school_codes: set[str], today: dt.date | None = Non
     result = Roster()
     result.skipped_example = rows.skipped_example
     first_row: dict[str, int] = {}
-    gender_cell = _Memo(parse_choice, vocab.GENDERS, required=False)
+    gender_cell = _Memo(_gender)
     birth_cell = _Memo(parse_date)
     code_cell = _Memo(parse_text, max_length=32)
     personnel_cell = _Memo(parse_text, required=False, max_length=32)

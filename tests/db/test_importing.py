@@ -83,6 +83,31 @@ def test_read_sheet_finds_header_below_a_title_and_skips_blank_rows(tmp_path):
     assert "备注" not in rows[0].cells
 
 
+def test_read_sheet_finds_the_table_behind_a_notes_sheet(tmp_path):
+    path = tmp_path / "名册.xlsx"
+    workbook = Workbook()
+    workbook.active.title = "填表说明"
+    workbook.active.append(["请按学校代码填写"])
+    data = workbook.create_sheet("名册")
+    data.append(["学校代码", "学校名称"])
+    data.append(["001", "一小"])
+    workbook.save(path)
+    _name, rows = read_sheet(path, ["学校代码", "学校名称"])
+    assert [(r.number, r.get("学校名称")) for r in rows] == [(2, "一小")]
+
+
+def test_a_header_row_missing_a_column_is_named(tmp_path):
+    path = tmp_path / "名册.xlsx"
+    workbook = Workbook()
+    workbook.active.append(["2025年名册"])
+    workbook.active.append(["学校代码", "学校名", "学段"])
+    workbook.save(path)
+    with pytest.raises(ImportFailed) as caught:
+        read_sheet(path, ["学校代码", "学校名称", "学段"])
+    (problem,) = caught.value.problems
+    assert problem.row == 2 and problem.message == "第2行像是表头，但缺少这些列：学校名称"
+
+
 def test_missing_headers_and_unreadable_files(tmp_path):
     path = tmp_path / "x.xlsx"
     workbook = Workbook()

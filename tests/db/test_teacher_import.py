@@ -62,12 +62,14 @@ def test_import_new_roster(schools, tmp_path):
         row(),
         row(B, "李四", "女", "1986年7月9日", "S2", "体育", backbone="市级骨干教师", arrived="2016.9"),
         row(XID.lower(), "王五", "", "", "S1", arrived="2012/9/1", personnel="S3"),
+        row(C, "赵六", "男性", "1990-01-01", "S2"),
     ], title="2025年教师名册")
     result = import_teachers(schools, path)
-    assert (result.rows, result.inserted, result.updated) == (3, 3, 0)
+    assert (result.rows, result.inserted, result.updated) == (4, 4, 0)
     with schools.read() as session:
         teachers = {t.id_number: t for t in session.scalars(select(Teacher))}
-        assert set(teachers) == {A, B, XID}  # lower-case x stored upper-case
+        assert set(teachers) == {A, B, XID, C}  # lower-case x stored upper-case
+        assert teachers[C].gender == "男"
         wang = teachers[XID]
         assert (wang.gender, wang.birth_date) == ("女", D(1979, 5, 5))  # taken from the ID number
         assert teachers[B].subject == "体育与健康" and teachers[B].backbone_level == "市级骨干教师"

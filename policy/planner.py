@@ -24,11 +24,11 @@ overflow arc with a large cost, so a plan always exists and the overflow says ho
 rule is missed. Rule 1 is a large cost on a mandatory teacher's "stays" arc. Penalties
 are ordered mandatory > backbone > total > moves > distance, and each exceeds every cost
 the cheaper tiers can add (see :func:`_penalties`), so the optimum meets as many rules as
-can be met, in that order, then moves fewest and travels least. OR-Tools ``SimpleMinCostFlow`` solves it
-exactly over the *full* graph — every allowed destination of every teacher, teachers of
-one school and subject sharing one hub node (:class:`_Flow`). ``max_destinations`` can
-prune each teacher to its nearest destinations; ``Plan.pruned`` then says the optimum is
-only that smaller graph's (at city scale 30 destinations left 132 more mandatory teachers
+can be met, in that order, then moves fewest and travels least. OR-Tools
+``SimpleMinCostFlow`` solves it exactly over the *full* graph — every allowed destination
+of every teacher, teachers of one school and subject sharing one hub node
+(:class:`_Flow`). ``max_destinations`` can prune each teacher to its nearest
+destinations; ``Plan.pruned`` then says the optimum is only that smaller graph's (at city scale 30 destinations left 132 more mandatory teachers
 unplaced than the full graph). With rule 4 the stay bounds cross (school and backbone),
 which a flow cannot express, so the same model goes to SciPy's MILP (HiGHS), pruned to
 :data:`MAX_DESTINATIONS` to stay small. Never a greedy.

@@ -37,6 +37,7 @@ EXEMPT = "exempt"
 STATUS_LABELS = {ELIGIBLE: "符合交流条件", MANDATORY: "须交流", EXEMPT: "免交流"}
 PRINCIPAL_POSITIONS = ("校长", "副校长")
 RETIREMENT_REASON = "距退休不足规定年限"
+AGE_REASON = "超过交流年龄上限"
 
 
 class TeacherRec(NamedTuple):
@@ -224,6 +225,13 @@ def eligibility(
         f"距退休不足{retire_years}年，免于交流（{profile.clause('exchange.retirement_exempt_years')}）"
         if retire_years else ""
     )
+    # Age limits some provinces set (off in the default profile): figure id by (principal?, gender).
+    age_limits = {
+        (principal, gender): (limit, figure)
+        for principal, prefix in ((False, "exchange"), (True, "principal"))
+        for gender, suffix in ((vocab.GENDERS[0], "male"), (vocab.GENDERS[1], "female"))
+        if (limit := profile.value(figure := f"{prefix}.age_limit_{suffix}")) is not None
+    }
 
     by_teacher: dict[Hashable, list[PostingRec]] = {}
     for posting in postings:
@@ -244,7 +252,8 @@ def eligibility(
             continue
         school, start = where
         years = completed_years(start, reference)
-        if principal_years and teacher.position in PRINCIPAL_POSITIONS:
+        principal = teacher.position in PRINCIPAL_POSITIONS
+        if principal_years and principal:
             if years < principal_years:
                 continue
             due, clause = MANDATORY, principal_clause
@@ -261,6 +270,10 @@ def eligibility(
             until = exemption.end.isoformat() if exemption.end else "今"
             clause = (f"免交流登记：{exemption.reason}（{exemption.start.isoformat()}至{until}）；"
                       f"{profile.clause('exchange.exemption_register')}")
+        elif (limit := age_limits.get((principal, teacher.gender))) and \
+                completed_years(teacher.birth_date, reference) > limit[0]:  # “50周岁以下” includes 50
+            status, reason = EXEMPT, AGE_REASON
+            clause = f"超过{limit[0]}周岁，不再列入交流（{profile.clause(limit[1])}）"
         elif retire_years and retire_age.get(teacher.gender) and \
                 add_years(teacher.birth_date, retire_age[teacher.gender] - retire_years) < reference:
             # Fewer than N years to retirement ⇔ retirement day < reference + N years.

@@ -211,3 +211,38 @@ def test_single_posting_fast_path_agrees_with_the_general_one(kind, personnel, s
     ignored = PostingRec("t", "S9", D(2000, 1, 1), None, True, "支教")
     reference = D(2025, 9, 1)
     assert tenure([posting], reference) == tenure([posting, ignored], reference)
+
+
+def _with_age_limits(**values: int):
+    """The default profile with some age-limit figures switched on (as a province's would)."""
+    from dataclasses import replace
+
+    figures = dict(PROFILE.figures)
+    for figure_id, value in values.items():
+        figure_id = figure_id.replace("__", ".")
+        figures[figure_id] = replace(figures[figure_id], value=value, enabled=True)
+    return replace(PROFILE, figures=figures)
+
+
+def test_age_limits_are_off_by_default_and_inclusive_when_on():
+    """“男50周岁、女45周岁以下”: 50 still takes part, 51 no longer (reference 2025-09-01)."""
+    postings = [PostingRec(k, "S1", D(2010, 9, 1)) for k in ("m50", "m51", "f46")]
+    teachers = [teacher("m50", gender="男", born=D(1975, 9, 1)), teacher("m51", gender="男", born=D(1974, 8, 31)),
+                teacher("f46", gender="女", born=D(1979, 5, 1))]
+    assert {e.teacher.key: e.status for e in run(teachers, postings).entries} == \
+        {"m50": MANDATORY, "m51": MANDATORY, "f46": MANDATORY}
+    profile = _with_age_limits(exchange__age_limit_male=50, exchange__age_limit_female=45)
+    entries = {e.teacher.key: e for e in run(teachers, postings, profile=profile).entries}
+    assert entries["m50"].status == MANDATORY
+    assert (entries["m51"].status, entries["m51"].reason) == (EXEMPT, "超过交流年龄上限")
+    assert "超过50周岁" in entries["m51"].clause and "部分省市" in entries["m51"].clause
+    assert entries["f46"].status == EXEMPT and "超过45周岁" in entries["f46"].clause
+
+
+def test_principals_have_their_own_age_limit():
+    postings = [PostingRec("p", "S1", D(2015, 9, 1))]
+    head = [teacher("p", gender="男", born=D(1972, 1, 1), position="校长")]  # 53
+    profile = _with_age_limits(exchange__age_limit_male=50, principal__age_limit_male=55)
+    assert only(run(head, postings, profile=profile)).status == MANDATORY
+    profile = _with_age_limits(principal__age_limit_male=52)
+    assert only(run(head, postings, profile=profile)).status == EXEMPT

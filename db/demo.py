@@ -160,6 +160,7 @@ class _Teacher:
     title: str = "未定级"
     backbone: str | None = None
     position: str = "教师"
+    position_since: dt.date | None = None
 
 
 @dataclass
@@ -638,6 +639,9 @@ class _Builder:
             chosen[0].position = "校长"
             for teacher in chosen[1:]:
                 teacher.position = "副校长"
+            for teacher in chosen:  # took office 1–9 years ago (from the id: no draw from rng)
+                took_office = dt.date(TODAY.year - 1 - teacher.id.int % 9, 9, 1)
+                teacher.position_since = max(teacher.home_start, took_office)
 
     def title_for(self, service: int) -> str:
         rng = self.rng
@@ -830,6 +834,7 @@ class _Builder:
                 title=teacher.title,
                 backbone_level=teacher.backbone,
                 position=teacher.position,
+                position_since=teacher.position_since,
                 started_teaching=teacher.started,
             )
             for school, start, end in self._earlier.get(teacher.id, ()):

@@ -178,6 +178,8 @@ class Teacher(Entity):
     backbone_level: Mapped[str | None] = mapped_column(String(32))  # 骨干等级; None = not backbone
     position: Mapped[str] = mapped_column(coded(vocab.POSITIONS, "teacher_position"), default="教师")
     started_teaching: Mapped[dt.date | None] = mapped_column(Date)  # 参加工作时间
+    # 任现职时间: when a principal took office at the current school (terms count from it).
+    position_since: Mapped[dt.date | None] = mapped_column(Date)
 
     postings: Mapped[list[Posting]] = relationship(back_populates="teacher", order_by="Posting.start")
 

@@ -2,7 +2,8 @@
 
 Headers (issue 4): 身份证号, 姓名, 性别, 出生日期, 学校代码, 任教学科, 职称, 骨干等级,
 参加工作时间, 调入本校时间, and optionally 人事关系学校代码 (blank or absent: the same as
-学校代码).
+学校代码), 职务 (教师 / 校长 / 副校长; absent: positions stay as stored) and 任现职时间 (a
+principal's terms count from it).
 
 * ID numbers are checked (GB 11643 check digit; a lowercase x is accepted); the typed
   gender and birth date must agree with the number (blank cells are taken from it).
@@ -49,18 +50,18 @@ from db.store import Store
 from policy import vocab
 from policy.idcard import IdNumber, IdNumberError, cross_check, make_id_number, parse_id_number
 
-ID, NAME, GENDER, BIRTH, SCHOOL, SUBJECT, TITLE, BACKBONE, STARTED, ARRIVED, PERSONNEL = (
+ID, NAME, GENDER, BIRTH, SCHOOL, SUBJECT, TITLE, BACKBONE, STARTED, ARRIVED, PERSONNEL, POSITION, SINCE = (
     "身份证号", "姓名", "性别", "出生日期", "学校代码", "任教学科", "职称", "骨干等级",
-    "参加工作时间", "调入本校时间", "人事关系学校代码",
+    "参加工作时间", "调入本校时间", "人事关系学校代码", "职务", "任现职时间",
 )
-HEADERS = (ID, NAME, GENDER, BIRTH, SCHOOL, SUBJECT, TITLE, BACKBONE, STARTED, ARRIVED, PERSONNEL)
+HEADERS = (ID, NAME, GENDER, BIRTH, SCHOOL, SUBJECT, TITLE, BACKBONE, STARTED, ARRIVED, PERSONNEL, POSITION, SINCE)
 REQUIRED = (ID, NAME, SCHOOL, ARRIVED)
 OPTIONAL = tuple(h for h in HEADERS if h not in REQUIRED)
 # The template's example row (a valid, made-up ID number of a man born 1985-03-12 in no real
 # county): written by the template, skipped by the importer when left unchanged.
 EXAMPLE = (
     make_id_number("640199", dt.date(1985, 3, 12), 123), "示例教师", "男", dt.date(1985, 3, 12), "6401990001",
-    "语文", "一级教师", "县级骨干教师", dt.date(2008, 9, 1), dt.date(2015, 9, 1), None,
+    "语文", "一级教师", "县级骨干教师", dt.date(2008, 9, 1), dt.date(2015, 9, 1), None, "教师", None,
 )
 
 # What clerks write for a subject → the name the needs table uses.
@@ -88,6 +89,9 @@ class RosterRow:
     backbone_level: str | None
     started_teaching: dt.date | None
     arrived: dt.date
+    # None when the file has no 职务 column: the stored position is then left as it is.
+    position: str | None = None
+    position_since: dt.date | None = None
 
 
 @dataclasses.dataclass(slots=True)
@@ -127,6 +131,12 @@ def _gender(value: Any) -> str | None:
     """男 / 女, also as 男性 / 女性; blank is None (the ID number tells)."""
     text = normal_text(value).replace(" ", "").removesuffix("性")
     return parse_choice(text, vocab.GENDERS, required=False)
+
+
+def _position(value: Any) -> str:
+    """教师 / 校长 / 副校长 (正校长 → 校长); a blank cell is an ordinary teacher."""
+    text = normal_text(value).replace(" ", "").removeprefix("正")
+    return parse_choice(text, vocab.POSITIONS, required=False) or vocab.POSITIONS[0]
 
 
 def _subject(value: Any) -> str | None:
@@ -221,6 +231,7 @@ def parse_roster(path: Path, school_codes: set[str], today: dt.date | None = Non
     personnel_cell = _Memo(parse_text, required=False, max_length=32)
     title_cell = _Memo(parse_text, required=False, max_length=32)
     month_cell = _Memo(parse_date, allow_month=True)
+    position_cell = _Memo(_position)
     subjects: dict[Any, str | None] = {}
     backbones: dict[Any, str | None] = {}
     for sheet_row in rows:
@@ -248,6 +259,9 @@ def parse_roster(path: Path, school_codes: set[str], today: dt.date | None = Non
         title = title_cell(reader, TITLE)
         started = month_cell(reader, STARTED)
         arrived = month_cell(reader, ARRIVED)
+        has_position = POSITION in cells
+        position = position_cell(reader, POSITION) if has_position else None
+        since = month_cell(reader, SINCE)
         if arrived is None and is_blank(cells.get(ARRIVED)):
             reader.fail(ARRIVED, "不能为空（计算任教年限的起点）")
         if number is not None:
@@ -266,7 +280,7 @@ def parse_roster(path: Path, school_codes: set[str], today: dt.date | None = Non
         if personnel and personnel != school and personnel not in school_codes:
             reader.fail(PERSONNEL, f"学校代码“{personnel}”不存在，请先导入学校")
         born = birth or (number.birth_date if number else None)
-        for header, day in ((ARRIVED, arrived), (STARTED, started)):
+        for header, day in ((ARRIVED, arrived), (STARTED, started), (SINCE, since)):
             if day is None:
                 continue
             if day > today:
@@ -281,7 +295,7 @@ def parse_roster(path: Path, school_codes: set[str], today: dt.date | None = Non
                 backbones.setdefault(raw_backbone, _backbone(raw_backbone))
             result.append(RosterRow(
                 sheet_row.number, number.number, teacher_name, gender or number.gender, born or number.birth_date,
-                school, personnel, subject, title, backbone, started, arrived,
+                school, personnel, subject, title, backbone, started, arrived, position, since,
             ))
     if problems:
         problems.sort(key=lambda p: (p.row, HEADERS.index(p.column) if p.column in HEADERS else 99))
@@ -289,7 +303,11 @@ def parse_roster(path: Path, school_codes: set[str], today: dt.date | None = Non
     return name, result
 
 
-_TEACHER_FIELDS = ("name", "gender", "birth_date", "subject", "title", "backbone_level", "started_teaching")
+_TEACHER_FIELDS = ("name", "gender", "birth_date", "subject", "title", "backbone_level", "started_teaching",
+                   "position", "position_since")
+
+
+_FIELD_AT = {field: k for k, field in enumerate(_TEACHER_FIELDS, start=2)}  # in the rows _plan reads
 
 
 class _OpenPosting(NamedTuple):
@@ -346,6 +364,8 @@ def _plan(connection: Any, rows: list[RosterRow], schools: dict[str, uuid.UUID],
     for row in rows:
         values = {"name": row.name, "gender": row.gender, "birth_date": row.birth_date, "subject": row.subject,
                   "title": row.title, "backbone_level": row.backbone_level, "started_teaching": row.started_teaching}
+        if row.position is not None:
+            values.update(position=row.position, position_since=row.position_since)
         # The personnel posting, and a working posting when the teacher works elsewhere.
         wanted = [(school_text[row.personnel_school], True, "任职")]
         if row.school != row.personnel_school:
@@ -354,13 +374,13 @@ def _plan(connection: Any, rows: list[RosterRow], schools: dict[str, uuid.UUID],
         if old is None:
             teacher_id = uuid.uuid4()
             changes.new_teachers.append({"id": teacher_id, "id_number": row.id_number, "position": "教师",
-                                         "created_at": now, "updated_at": now, **values})
+                                         "position_since": None, "created_at": now, "updated_at": now, **values})
             result.inserted += 1
             current: list[Any] = []
         else:
             teacher_id = uuid.UUID(old[0])
             current = [p for p in open_postings.get(old[0], []) if p.holds_personnel or p.kind == "轮岗"]
-        changed = old is not None and tuple(old[2:]) != tuple(values.values())
+        changed = old is not None and any(old[_FIELD_AT[k]] != v for k, v in values.items())
         if changed:
             changes.changed_teachers.append({"b_id": teacher_id, "updated_at": now, **values})
         moved = False

@@ -89,6 +89,8 @@ class TeacherDetail:
     row: RosterRow
     birth_date: dt.date
     started_teaching: dt.date | None
+    position: str  # 职务
+    position_since: dt.date | None  # 任现职时间
     postings: list[tuple[str, str, bool, dt.date, dt.date | None]]  # school, kind, personnel, start, end
     exchanges: list[tuple[int, str, str, str, bool, str]]  # year, from, to, form, personnel, status label
     exemptions: list[tuple[str, str, dt.date, dt.date | None]]  # reason, evidence, start, end
@@ -113,5 +115,5 @@ def teacher_detail(store: Store, teacher_id: str) -> TeacherDetail | None:
         exemptions = [(x.reason, x.evidence, x.start, x.end_on)
                       for x in session.scalars(select(Exemption).where(Exemption.teacher_id == key)
                                                .order_by(Exemption.start))]
-        return TeacherDetail(rows[teacher_id], teacher.birth_date, teacher.started_teaching, postings, exchanges,
-                             exemptions)
+        return TeacherDetail(rows[teacher_id], teacher.birth_date, teacher.started_teaching, teacher.position,
+                             teacher.position_since, postings, exchanges, exemptions)

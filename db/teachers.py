@@ -76,13 +76,14 @@ def load_records(
             return connection.exec_driver_sql(sql).fetchall()
 
         teacher_rows = rows(select(_text(t.c.id), t.c.id_number, t.c.name, t.c.gender, t.c.birth_date, t.c.subject,
-                                   t.c.backbone_level, t.c.position).order_by(t.c.id_number))
+                                   t.c.backbone_level, t.c.position, t.c.position_since).order_by(t.c.id_number))
         posting_rows = rows(posting_query)
         exemption_rows = rows(exemption_query)
-    day = _days([r[4] for r in teacher_rows], [r[2] for r in posting_rows], [r[3] for r in posting_rows],
+    day = _days([r[4] for r in teacher_rows], [r[8] for r in teacher_rows], [r[2] for r in posting_rows],
+                [r[3] for r in posting_rows],
                 [r[2] for r in exemption_rows], [r[3] for r in exemption_rows])
-    teachers = [TeacherRec(key, id_number, name, gender, day[born], subject, backbone, position)
-                for key, id_number, name, gender, born, subject, backbone, position in teacher_rows]
+    teachers = [TeacherRec(key, id_number, name, gender, day[born], subject, backbone, position, day[since])
+                for key, id_number, name, gender, born, subject, backbone, position, since in teacher_rows]
     postings = [PostingRec(key, code, day[start], day[end], bool(personnel), kind)
                 for key, code, start, end, personnel, kind in posting_rows]
     exemptions = [ExemptionRec(key, reason, day[start], day[end], evidence)

@@ -55,6 +55,7 @@ class TeacherRec(NamedTuple):
     subject: str | None = None
     backbone_level: str | None = None
     position: str = "教师"
+    position_since: dt.date | None = None  # 任现职时间: a principal's terms count from it
 
     @property
     def backbone(self) -> bool:
@@ -254,6 +255,9 @@ def eligibility(
         years = completed_years(start, reference)
         principal = teacher.position in PRINCIPAL_POSITIONS
         if principal_years and principal:
+            if teacher.position_since is not None and teacher.position_since > start:
+                start = teacher.position_since  # terms count from taking office at this school
+                years = completed_years(start, reference)
             if years < principal_years:
                 continue
             due, clause = MANDATORY, principal_clause

@@ -20,9 +20,9 @@ DATE = "yyyy-mm-dd"
 
 def roster_columns() -> list[Column]:
     choices = {"性别": vocab.GENDERS, "任教学科": vocab.SUBJECTS, "职称": vocab.TITLES,
-               "骨干等级": vocab.BACKBONE_LEVELS}
-    widths = {"身份证号": 22, "姓名": 10, "学校代码": 14, "人事关系学校代码": 18}
-    dates = {"出生日期", "参加工作时间", "调入本校时间"}
+               "骨干等级": vocab.BACKBONE_LEVELS, "职务": vocab.POSITIONS}
+    widths = {"身份证号": 22, "姓名": 10, "学校代码": 14, "人事关系学校代码": 18, "任现职时间": 14}
+    dates = {"出生日期", "参加工作时间", "调入本校时间", "任现职时间"}
     return [Column(h, choices.get(h, ()), widths.get(h), DATE if h in dates else None) for h in HEADERS]
 
 
@@ -33,6 +33,8 @@ TEMPLATE_NOTES = (
     "人事关系学校代码：人事关系所在学校；留空表示与学校代码相同。不同时表示教师在“学校代码”学校交流任教。",
     "调入本校时间：人事关系调入该校的日期，是计算任教年限（交流轮岗条件）的起点；可写 2015-09-01、2015年9月1日 或 2015.09。",
     "骨干等级：留空或“无”表示非骨干教师；可选 县级骨干教师、市级骨干教师、学科带头人、名师、特级教师。",
+    "职务：教师、校长或副校长，留空为教师；任现职时间：校长、副校长在本校任现职的时间，校长任期从此计算"
+    "（留空则按调入本校时间）。文件中没有“职务”列时，再次导入不改变已登记的职务。",
     "再次导入：按身份证号更新原有教师，不会重复；学校变化时结束原任职记录并新增一条，历史保留。",
     "任何一行有错时整个文件不写入，并逐条列出行号、列名和原因。",
 )
@@ -66,7 +68,7 @@ def roster_rows(store: Store) -> list[list[object]]:
             working = slot.get("working", personnel)
             rows.append([row.id_number, row.name, row.gender, row.birth_date, working, row.subject, row.title,
                          row.backbone_level, row.started_teaching, slot.get("start"),
-                         personnel if personnel != working else None])
+                         personnel if personnel != working else None, row.position, row.position_since])
     return rows
 
 

@@ -308,7 +308,9 @@ class TeachersPage(Page):
         lines = [f"<h3>{row.name}</h3>",
                  f"<p>身份证号 {row.id_number}<br>性别 {row.gender}　出生 {detail.birth_date:%Y-%m-%d}<br>"
                  f"学科 {row.subject or '—'}　职称 {row.title or '—'}<br>骨干等级 {row.backbone_level or '—'}<br>"
-                 f"参加工作 {detail.started_teaching or '—'}</p>"]
+                 f"参加工作 {detail.started_teaching or '—'}"
+                 + (f"<br>职务 {detail.position}（任现职 {detail.position_since or '—'}）"
+                    if detail.position != "教师" else "") + "</p>"]
         status = self.roster.status.get(row.id)
         if status and self.eligibility is not None:
             entry = next((e for e in self.eligibility.entries if str(e.teacher.key) == row.id), None)

@@ -100,3 +100,27 @@ def test_opening_a_current_database_does_not_load_alembic(db_path):
     shown = subprocess.run([sys.executable, "-c", code, str(db_path)], capture_output=True, text=True, check=True,
                            cwd=Path(__file__).resolve().parents[2])
     assert shown.stdout.strip() == "False"
+
+
+def test_a_0001_database_upgrades_to_head_keeping_its_rows(tmp_path):
+    """The first real upgrade path: a file written by the 0001 release gains position_since."""
+    from alembic import command
+
+    from db.engine import make_engine
+    from db.migrate import _config
+
+    path = tmp_path / "old.db"
+    engine = make_engine(f"sqlite:///{path}")
+    command.upgrade(_config(engine), "0001")
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO teacher (id, id_number, name, gender, birth_date, position, created_at, updated_at) "
+            "VALUES ('00000000000000000000000000000001', '110101198001010011', '张三', '男', '1980-01-01', '校长', "
+            "'2025-01-01 00:00:00', '2025-01-01 00:00:00')")
+    assert current_revision(engine) == "0001"
+    backup = upgrade(engine)
+    assert backup is not None and backup.exists() and current_revision(engine) == HEAD_REVISION
+    with engine.connect() as connection:
+        row = connection.exec_driver_sql("SELECT name, position, position_since FROM teacher").one()
+    assert tuple(row) == ("张三", "校长", None)
+    engine.dispose()

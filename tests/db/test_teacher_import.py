@@ -107,6 +107,30 @@ def test_every_problem_reported_and_nothing_written(schools, tmp_path):
     assert count(schools, Teacher) == 0 and count(schools, Posting) == 0
 
 
+def test_positions_are_imported_and_kept_by_files_without_the_column(schools, tmp_path):
+    headers = (*HEADERS[:11], "职务", "任现职时间")
+    path = write(tmp_path / "heads.xlsx", [row() + ["校长", "2020.9"], row(B, "李四", "女", "1986-07-09") + ["", None],
+                                           row(C, "赵六", "男", "1990-01-01") + ["正校长", "2030-01-01"]],
+                 headers=headers)
+    with pytest.raises(ImportFailed) as caught:
+        import_teachers(schools, path)
+    assert [(p.row, p.column) for p in caught.value.problems] == [(4, "任现职时间")]  # in the future
+    path = write(tmp_path / "heads.xlsx", [row() + ["校长", "2020.9"], row(B, "李四", "女", "1986-07-09") + ["", None]],
+                 headers=headers)
+    import_teachers(schools, path)
+
+    def positions():
+        with schools.read() as session:
+            return {t.id_number: (t.position, t.position_since) for t in session.scalars(select(Teacher))}
+
+    assert positions() == {A: ("校长", D(2020, 9, 1)), B: ("教师", None)}
+    plain = write(tmp_path / "plain.xlsx", [row(), row(B, "李四", "女", "1986-07-09")], headers=HEADERS[:11])
+    assert import_teachers(schools, plain).unchanged == 2  # no 职务 column: nothing to change
+    assert positions()[A] == ("校长", D(2020, 9, 1))
+    demoted = write(tmp_path / "heads.xlsx", [row() + ["教师", None]], headers=headers)
+    assert import_teachers(schools, demoted).updated == 1 and positions()[A] == ("教师", None)
+
+
 def test_id_number_stored_as_a_number_is_refused_with_the_reason(schools, tmp_path):
     """Typed into a number cell, an 18-digit ID keeps 15 significant digits: say so."""
     path = write(tmp_path / "numeric.xlsx", [row(float(C[:17] + "0")), row(A, "李四")])

@@ -246,3 +246,16 @@ def test_principals_have_their_own_age_limit():
     assert only(run(head, postings, profile=profile)).status == MANDATORY
     profile = _with_age_limits(principal__age_limit_male=52)
     assert only(run(head, postings, profile=profile)).status == EXEMPT
+
+
+def test_principal_terms_count_from_taking_office():
+    """Twenty years at the school, principal for two: not yet due; a principal since 2019: due."""
+    postings = [PostingRec("p", "S1", D(2005, 9, 1))]
+    recent = teacher("p", position="校长")._replace(position_since=D(2023, 9, 1))
+    assert run([recent], postings).entries == []
+    long_serving = teacher("p", position="校长")._replace(position_since=D(2019, 9, 1))
+    entry = only(run([long_serving], postings))
+    assert (entry.status, entry.years, entry.tenure_start) == (MANDATORY, 6, D(2019, 9, 1))
+    # taking office before arriving (at another school) counts from the arrival
+    early = teacher("p", position="副校长")._replace(position_since=D(2001, 9, 1))
+    assert only(run([early], postings)).years == 20

@@ -232,6 +232,10 @@ def parse_date(value: Any, *, allow_month: bool = False) -> dt.date | None:
     text = normal_text(value).replace(" ", "")
     if not text:
         return None
+    if allow_month and isinstance(value, float) and re.fullmatch(r"\d{4}\.1", text):
+        # A number cell: Excel keeps 2014.10 as 2014.1, so October and January look alike.
+        raise CellError(f"“{text}”是数字格式，分不清是1月还是10月：请写作 {text[:4]}-01 或 {text[:4]}-10"
+                        "（或把该列设为文本格式）")
     patterns = _DATE_PATTERNS + (_MONTH_PATTERNS if allow_month else ())
     for pattern in patterns:
         match = pattern.match(text)

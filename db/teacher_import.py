@@ -45,7 +45,7 @@ from db.importing import (
     read_sheet,
     skipped_example_note,
 )
-from db.models import Posting, School, Teacher, utcnow
+from db.models import ExchangePlan, Posting, School, Teacher, utcnow
 from db.store import Store
 from policy import vocab
 from policy.idcard import IdNumber, IdNumberError, cross_check, make_id_number, parse_id_number
@@ -123,8 +123,7 @@ class ImportResult:
         verb = "将" if self.dry_run else "已"
         return (f"{self.file}：{self.rows} 行；{verb}新增 {self.inserted} 名教师，更新 {self.updated} 名"
                 f"（其中调动学校 {self.moved} 名），{self.unchanged} 名无变化"
-                + "".join(f"；{note}" for note in self.notes)
-                + ("（试运行，未写入）" if self.dry_run else ""))
+                + "".join(f"；{note}" for note in self.notes))
 
 
 def _gender(value: Any) -> str | None:
@@ -339,7 +338,12 @@ class _Changes:
 
 
 def _plan(connection: Any, rows: list[RosterRow], schools: dict[str, uuid.UUID], result: ImportResult) -> _Changes:
-    """Compare the file with the store: what to insert, update and close."""
+    """Compare the file with the store: what to insert, update and close.
+
+    Raises:
+        ImportFailed: a teacher's school changed but 调入本校时间 is not later than the old
+            posting's start (the clerk kept the old date: the new tenure would be wrong).
+    """
     teacher_table, posting_table = Teacher.__table__, Posting.__table__
     # Ids are read as text (UUID objects for 100,000 rows cost a second) and made UUIDs only
     # for the rows that change.
@@ -352,6 +356,8 @@ def _plan(connection: Any, rows: list[RosterRow], schools: dict[str, uuid.UUID],
     school_text = {code: text for text, code in connection.execute(select(_text(school_table.c.id),
                                                                           school_table.c.code))}
     school_ids = {text: schools[code] for code, text in school_text.items()}
+    code_of = {text: code for code, text in school_text.items()}
+    problems: list[ImportProblem] = []
     open_postings: dict[str, list[_OpenPosting]] = {}
     for posting in connection.execute(
         select(_text(posting_table.c.id), _text(posting_table.c.teacher_id), _text(posting_table.c.school_id),
@@ -395,6 +401,11 @@ def _plan(connection: Any, rows: list[RosterRow], schools: dict[str, uuid.UUID],
                         changed = True
                 continue
             for p in same_role:  # the school changed: close the old posting, keep its history
+                if personnel and row.arrived <= p.start:
+                    problems.append(ImportProblem(
+                        result.file, row.row, ARRIVED,
+                        f"学校由 {code_of.get(p.school_id, '?')} 变为 {code_of.get(school_id, '?')}，但调入本校时间 "
+                        f"{row.arrived.isoformat()} 不晚于在原学校任职的开始（{p.start.isoformat()}）：请填写调入新学校的日期"))
                 changes.closed.append({"b_id": uuid.UUID(p.id), "end_on": max(p.start, close_on), "updated_at": now})
                 moved = changed = True
             changes.new_postings.append({"id": uuid.uuid4(), "teacher_id": teacher_id,
@@ -418,6 +429,8 @@ def _plan(connection: Any, rows: list[RosterRow], schools: dict[str, uuid.UUID],
                 result.updated += 1
             else:
                 result.unchanged += 1
+    if problems:
+        raise ImportFailed(problems)
     return changes
 
 
@@ -455,6 +468,13 @@ def import_teachers(store: Store, path: Path, *, dry_run: bool = False, today: d
             connection.execute(posting_table.update().where(by_id), changes.restarted)
         if changes.new_postings:
             insert_rows(connection, posting_table, changes.new_postings)
+        if result.inserted or result.updated:
+            plans = ExchangePlan.__table__
+            years = connection.execute(select(plans.c.school_year).where(plans.c.status == "draft")
+                                       .order_by(plans.c.school_year)).scalars().all()
+            if years:
+                result.notes.append("、".join(f"{y}—{y + 1}" for y in years)
+                                    + "学年的交流计划草案是按变动前的名册生成的，请重新生成")
     return result
 
 

@@ -161,10 +161,19 @@ def tier(school: PlanSchool) -> int:
     return 1 if school.location == vocab.TOWN else 2
 
 
+def sections(school: PlanSchool) -> int:
+    """The sections the school teaches: 1 primary, 2 junior, 3 both (unknown stage: both)."""
+    return vocab.STAGE_SECTIONS.get(school.stage, 3)
+
+
 def allowed(source: PlanSchool, target: PlanSchool) -> bool:
-    """A move stays in the county and goes to a less advantaged school; a rural/weak
-    school's teacher may also move to another rural/weak school (nowhere is "lower")."""
+    """A move stays in the county, between schools teaching a common section (a primary
+    teacher is not sent to a junior school), and goes to a less advantaged school; a
+    rural/weak school's teacher may also move to another rural/weak school (nowhere is
+    "lower")."""
     if source.code == target.code or source.region != target.region:
+        return False
+    if not sections(source) & sections(target):
         return False
     a, b = tier(source), tier(target)
     return b < a or (a == 0 and b == 0)
@@ -188,15 +197,30 @@ def default_needs(
     A receiving school (tier 0 or 1) can take, per subject, as many teachers as it has
     candidates of that subject itself (exchange goes both ways: one leaves, one comes),
     plus its staffing shortfall — ceil(students / staffing.ratio.*) − teachers — spread
-    over subjects in the county's subject mix (largest remainders first).
+    over subjects in the subject mix of the county's candidates at schools of its own
+    sections (a primary school is given no 历史 slots), largest remainders first.
     """
-    mix: dict[str, int] = {}
+    mixes: dict[int, dict[str, int]] = {}  # school sections → subject → candidates
     own: dict[tuple[str, str], int] = {}
     for entry in candidates:
         subject = entry.teacher.subject or ""
-        mix[subject] = mix.get(subject, 0) + 1
         own[(entry.school, subject)] = own.get((entry.school, subject), 0) + 1
-    total = sum(mix.values()) or 1
+        if subject and entry.school in schools:
+            mix = mixes.setdefault(sections(schools[entry.school]), {})
+            mix[subject] = mix.get(subject, 0) + 1
+
+    def mix_for(section: int) -> dict[str, int]:
+        """Candidates' subjects at schools teaching only sections this one teaches (else any shared)."""
+        for fits in (lambda k: not k & ~section, lambda k: k & section):
+            merged: dict[str, int] = {}
+            for key, mix in mixes.items():
+                if fits(key):
+                    for subject, n in mix.items():
+                        merged[subject] = merged.get(subject, 0) + n
+            if merged:
+                return merged
+        return {}
+
     needs: dict[tuple[str, str], int] = {}
     own_by_school: dict[str, list[tuple[str, int]]] = {}
     for (code, subject), count in own.items():
@@ -211,9 +235,11 @@ def default_needs(
         if not ratio or school.students <= 0:
             continue
         gap = math.ceil(school.students / ratio) - school.teachers
-        if gap <= 0:
+        mix = mix_for(sections(school))
+        if gap <= 0 or not mix:
             continue
-        shares = sorted(((gap * n / total, s) for s, n in mix.items() if s), reverse=True)
+        total = sum(mix.values())
+        shares = sorted(((gap * n / total, s) for s, n in mix.items()), reverse=True)
         given = {s: int(v) for v, s in shares}
         rest = gap - sum(given.values())
         for value, subject in sorted(shares, key=lambda x: x[0] - int(x[0]), reverse=True)[:rest]:
@@ -425,6 +451,9 @@ def _build(entries: list[EligibilityEntry], schools: Mapping[str, PlanSchool],
     r_send = np.array([region_ids.setdefault(x.region, len(region_ids)) for x in sender_schools])
     r_recv = np.array([region_ids.setdefault(x.region, len(region_ids)) for x in receiver_schools])
     allowed_matrix &= r_send[:, None] == r_recv[None, :]
+    s_send = np.array([sections(x) for x in sender_schools])
+    s_recv = np.array([sections(x) for x in receiver_schools])
+    allowed_matrix &= (s_send[:, None] & s_recv[None, :]) != 0
     receiver_pos = {c: k for k, c in enumerate(receivers)}
     for a_pos, code in enumerate(senders):
         if code in receiver_pos:

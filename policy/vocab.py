@@ -8,6 +8,9 @@ from typing import Final
 
 STAGES: Final = ("小学", "初中", "九年一贯制", "十二年一贯制", "教学点")
 TEACHING_POINT: Final = "教学点"
+# The sections a school of each stage teaches (a teacher's qualification follows them):
+# 1 primary, 2 junior, 3 both.
+STAGE_SECTIONS: Final = {"小学": 1, "教学点": 1, "初中": 2, "九年一贯制": 3, "十二年一贯制": 3}
 LOCATIONS: Final = ("城区", "镇区", "乡村")
 URBAN, TOWN, RURAL = LOCATIONS
 RUN_BY: Final = ("市属", "县属")

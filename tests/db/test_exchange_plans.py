@@ -264,3 +264,20 @@ def test_cancelling_a_move_on_its_first_day_deletes_the_stint_and_keeps_tenure(d
     with demo_store.read() as session:
         home_code = session.get(School, exchange.from_school_id).code
     assert due[str(exchange.teacher_id).replace("-", "")].school == home_code
+
+
+def test_a_roster_change_after_saving_a_draft_says_the_draft_is_stale(demo_store, tmp_path):
+    from db.teacher_import import import_teachers
+    from reports.teacher_tables import export_teachers
+
+    profile = active_profile(demo_store)
+    save_plan(demo_store, make_plan(demo_store, profile, YEAR), profile)
+    path = export_teachers(demo_store, tmp_path / "roster.xlsx")
+    assert not any("草案" in n for n in import_teachers(demo_store, path).notes)  # nothing changed
+    workbook = load_workbook(path)
+    sheet = workbook["教师名册"]
+    sheet.cell(row=2, column=2).value = "改过的名字"
+    workbook.save(path)
+    result = import_teachers(demo_store, path)
+    assert result.updated == 1
+    assert any(f"{YEAR}—{YEAR + 1}学年的交流计划草案是按变动前的名册生成的" in n for n in result.notes)

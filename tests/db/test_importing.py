@@ -34,6 +34,14 @@ def test_month_only_when_allowed(raw):
         parse_date(raw)
 
 
+def test_a_month_typed_into_a_number_cell_as_2014_10_is_refused_not_read_as_january():
+    with pytest.raises(CellError, match="分不清是1月还是10月"):
+        parse_date(2014.1, allow_month=True)  # what Excel keeps of 2014.10
+    assert parse_date("2014.1", allow_month=True) == dt.date(2014, 1, 1)  # typed as text: January
+    assert parse_date(2014.11, allow_month=True) == dt.date(2014, 11, 1)
+    assert parse_date(2014.9, allow_month=True) == dt.date(2014, 9, 1)
+
+
 @pytest.mark.parametrize("raw", ["2019-02-30", "九月一日", "2019-13-01", "2019-09-01 25", "201913"])
 def test_bad_dates(raw):
     with pytest.raises(CellError):

@@ -171,6 +171,18 @@ def test_reimport_updates_in_place_and_records_move(schools, tmp_path):
     assert count(schools, Posting) == 3
 
 
+def test_a_school_change_with_the_old_arrival_date_is_refused(schools, tmp_path):
+    """Keeping 调入本校时间 while changing the school would start the new tenure years ago."""
+    import_teachers(schools, write(tmp_path / "1.xlsx", [row()]))
+    with pytest.raises(ImportFailed) as caught:
+        import_teachers(schools, write(tmp_path / "2.xlsx", [row(school="S2")]))  # arrived still 2010-09-01
+    (problem,) = caught.value.problems
+    assert (problem.row, problem.column) == (2, "调入本校时间")
+    assert "S1 变为 S2" in problem.message and "请填写调入新学校的日期" in problem.message
+    with schools.read() as session:
+        assert [(p.start, p.end_on) for p in session.scalars(select(Posting))] == [(D(2010, 9, 1), None)]
+
+
 def test_template_and_export_round_trip(schools, tmp_path):
     template = write_teacher_template(tmp_path / "t.xlsx")
     wb = load_workbook(template)

@@ -142,6 +142,32 @@ def test_default_needs_from_ratio_and_own_candidates():
     assert plan.needs_source == "ratio" and plan.moves[0].to_school == "R"
 
 
+def test_moves_keep_to_the_sections_a_teacher_teaches():
+    def staged(code, stage, location="乡村"):
+        return PlanSchool(code, code, location, False, stage, 0, 0, None, None, frozenset(), "R1")
+
+    primary, junior, through, point = (staged("P", "小学"), staged("J", "初中"), staged("N", "九年一贯制"),
+                                       staged("D", "教学点"))
+    city_primary, city_junior = staged("UP", "小学", "城区"), staged("UJ", "初中", "城区")
+    assert allowed(city_primary, primary) and allowed(city_primary, point) and allowed(city_primary, through)
+    assert not allowed(city_primary, junior) and not allowed(city_junior, primary) and allowed(city_junior, through)
+    schools = schools_of(city_primary, city_junior, primary, junior)
+    entries = [entry("p", "UP", MANDATORY), entry("j", "UJ", MANDATORY)]
+    plan = plan_exchanges(result(entries), schools, PROFILE, {("P", "语文"): 2, ("J", "语文"): 2})
+    assert sorted((m.entry.teacher.key, m.to_school) for m in plan.moves) == [("j", "J"), ("p", "P")]
+
+
+def test_default_needs_give_a_primary_school_only_primary_subjects():
+    schools = {s.code: s for s in (
+        PlanSchool("UJ", "城区初中", "城区", False, "初中", 1500, 80, None, None, frozenset(), "R1"),
+        PlanSchool("RP", "乡村小学", "乡村", False, "小学", 380, 15, None, None, frozenset(), "R1"),
+        PlanSchool("UP", "城区小学", "城区", False, "小学", 1500, 80, None, None, frozenset(), "R1"))}
+    entries = [entry("h", "UJ", subject="历史"), entry("w", "UP", subject="语文"), entry("m", "UP", subject="数学")]
+    needs = default_needs(schools, entries, PROFILE)
+    assert {subject for code, subject in needs if code == "RP"} <= {"语文", "数学"}
+    assert sum(n for (code, _), n in needs.items() if code == "RP") == 5  # 380 / 19 = 20, 15 teachers
+
+
 def _random_case(seed: int):
     rng = random.Random(seed)
     schools = [school(f"U{i}", lat=36 + rng.random(), lon=105 + rng.random(), clusters={i % 3}) for i in range(4)]

@@ -30,6 +30,7 @@ from desktop import messages
 from desktop.context import AppContext
 from desktop.models.record_table import Col, RecordTableModel
 from desktop.pages.base import Page
+from desktop.spreadsheets import ExcelMenu
 from desktop.widgets import EmptyStack, SchoolYearSpinBox, fit_columns, setup_table
 from desktop.worker import run_in_background
 from policy.calendar import school_year_label
@@ -39,8 +40,10 @@ from policy.planner import Move, Plan, allowed
 Index = QModelIndex | QPersistentModelIndex
 PAGE_SIZE = 200
 DETAIL_HINT = "选择一名教师查看任职、交流与免交流记录"
-EMPTY_ROSTER = ("尚无教师数据。请使用 edubridge import teachers 教师.xlsx 导入教师名册"
-                "（空白模板：edubridge template teachers 教师.xlsx）。")
+EMPTY_ROSTER = ("尚无教师数据。请用右上角“Excel ▸ 导入教师名册…”导入（空白模板也在该菜单里；"
+                "命令行：edubridge import teachers 教师.xlsx）。")
+ROSTER_FILES = [("teachers", "教师名册"), ("exemptions", "免交流登记"), ("needs", "学科需求表")]
+PLAN_FILES = [("needs", "学科需求表"), ("plan", "交流计划"), ("exchanges", "交流记录（全国教师管理信息系统格式）")]
 NOT_FOUND = "没有符合条件的教师。"
 FILTERS = (("all", "全部教师"), ("eligible", "符合交流条件"), ("mandatory", "须交流"), ("exempt", "免交流"),
            ("backbone", "骨干教师"))
@@ -195,6 +198,9 @@ class TeachersPage(Page):
         top.addWidget(self.filter)
         top.addWidget(self.year)
         top.addWidget(self.count_label, 1)
+        self.roster_excel = ExcelMenu(self, lambda: self.context.store, ROSTER_FILES, self.year.value,
+                                      self._imported)
+        top.addWidget(self.roster_excel)
         self.roster = RosterModel(self.context.store, self)
         self.table = QTableView()
         self.table.setModel(self.roster)
@@ -229,6 +235,11 @@ class TeachersPage(Page):
     def refresh(self) -> None:
         self.requery()
         self.load_status()
+
+    def _imported(self) -> None:
+        """After an import: the roster, statuses and the counts on the plan tab are stale."""
+        self._roster_sized = False
+        self.refresh()
 
     def _sort(self, section: int) -> None:
         key = RosterModel.SORT_KEYS[section]
@@ -355,6 +366,9 @@ class TeachersPage(Page):
         for item in (self.plan_year, self.count_button, self.run_button, self.cancel_button):
             steps.addWidget(item)
         steps.addWidget(self.progress, 1)
+        self.plan_excel = ExcelMenu(self, lambda: self.context.store, PLAN_FILES, self.plan_year.value,
+                                    self._imported)
+        steps.addWidget(self.plan_excel)
         self.quota_label = QLabel()
         self.quota_label.setWordWrap(True)
         self.quota_label.setTextFormat(Qt.TextFormat.RichText)

@@ -78,6 +78,12 @@ def export_exchanges(store: Any, path: Path, args: argparse.Namespace) -> str:
     return f"已导出 {count} 条交流轮岗记录（全国教师管理信息系统格式）：{path}"
 
 
+def export_exemptions(store: Any, path: Path, args: argparse.Namespace) -> str:
+    from reports import exemption_tables
+
+    return f"已导出 {exemption_tables.write_export(store, path)} 条免交流登记：{path}"
+
+
 KINDS: dict[str, Callable[[Any, Path, argparse.Namespace], str]] = {
     "schools": export_schools,
     "clusters": export_clusters,
@@ -86,6 +92,7 @@ KINDS: dict[str, Callable[[Any, Path, argparse.Namespace], str]] = {
     "teachers": export_teachers,
     "plan": export_plan,
     "exchanges": export_exchanges,
+    "exemptions": export_exemptions,
 }
 
 

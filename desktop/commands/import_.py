@@ -19,8 +19,9 @@ KINDS: dict[str, str] = {
     "clusters": "db.cluster_import",
     "visits": "db.visit_import",
     "teachers": "db.teacher_import",
+    "exemptions": "db.exemption_import",
 }
-LABELS = {"schools": "学校名单", "clusters": "集团(学区)成员", "visits": "帮扶活动记录", "teachers": "教师名册"}
+LABELS = {"schools": "学校名单", "clusters": "集团(学区)成员", "visits": "帮扶活动记录", "teachers": "教师名册", "exemptions": "免交流登记"}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -38,11 +38,18 @@ def teachers_template(path: Path) -> Any:
     return teacher_tables.write_teacher_template(path)
 
 
+def exemptions_template(path: Path) -> Any:
+    from reports import exemption_tables
+
+    return exemption_tables.write_template(path)
+
+
 KINDS: dict[str, Callable[[Path], Any]] = {
     "schools": schools_template,
     "clusters": clusters_template,
     "visits": visits_template,
     "teachers": teachers_template,
+    "exemptions": exemptions_template,
 }
 
 

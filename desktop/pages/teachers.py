@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QTableView, QTabWidget, QTextBrowser, QVBoxLayout, QWidget,
 )
 
-from db.exchange_plans import approve_plan, make_plan, save_plan
+from db.exchange_plans import approve_plan, draft_for_year, make_plan, save_plan
 from db.teacher_queries import RosterRow, roster_ids, roster_rows, teacher_detail
 from db.teachers import store_eligibility
 from desktop import messages
@@ -396,12 +396,16 @@ class TeachersPage(Page):
         self.pin_button.clicked.connect(self.pin_selected)
         self.rerun_button = QPushButton("按固定安排重新求解")
         self.rerun_button.clicked.connect(self.run_planner)
+        self.save_button = QPushButton("保存草案")
+        self.save_button.setToolTip("保存为本学年的计划草案（替换之前的草案），可导出、以后再批准")
+        self.save_button.clicked.connect(self.save_draft)
         self.approve_button = QPushButton("3. 批准计划")
         self.approve_button.clicked.connect(self.approve)
         edits = QHBoxLayout()
         for item in (self.destination, self.change_button, self.remove_button, self.pin_button, self.rerun_button):
             edits.addWidget(item)
         edits.addStretch(1)
+        edits.addWidget(self.save_button)
         edits.addWidget(self.approve_button)
         layout = QVBoxLayout(widget)
         layout.addLayout(steps)
@@ -409,12 +413,12 @@ class TeachersPage(Page):
         layout.addWidget(self.quota_label)
         layout.addWidget(self.plan_table, 1)
         layout.addLayout(edits)
-        self._set_review_enabled(False)
+        self._year_changed()
         return widget
 
     def _set_review_enabled(self, enabled: bool) -> None:
         for item in (self.destination, self.change_button, self.remove_button, self.pin_button, self.rerun_button,
-                     self.approve_button):
+                     self.save_button, self.approve_button):
             item.setEnabled(enabled)
 
     def _year_changed(self, *_args: Any) -> None:
@@ -423,7 +427,17 @@ class TeachersPage(Page):
         self.plan_model.set_moves([], {})
         self.quota_label.clear()
         self._set_review_enabled(False)
-        self.counts_label.setText("选择学年后点击“计算交流条件”")
+        self.counts_label.setText("选择学年后点击“计算交流条件”" + self._saved_note())
+
+    def _saved_note(self) -> str:
+        """What is already stored for the chosen year: a draft or an approved plan."""
+        saved = draft_for_year(self.context.store, self.plan_year.value())
+        if saved is None:
+            return ""
+        moves = (saved.summary or {}).get("moves", "?")
+        if saved.status == "approved":
+            return f"。本学年计划已于 {saved.approved_at:%Y-%m-%d} 批准（{moves} 人），不能再修改"
+        return f"。已保存的草案：{moves} 人（{saved.created_at:%Y-%m-%d %H:%M}），可在 Excel 菜单导出"
 
     def compute_counts(self) -> None:
         year = self.plan_year.value()
@@ -583,6 +597,18 @@ class TeachersPage(Page):
         old = self.plan_model.moves[row]
         self.pins[old.entry.teacher.key] = old.to_school
         self._replace(row, replace(old, pinned=True))
+
+    def save_draft(self) -> None:
+        if self.plan is None:
+            return
+        try:
+            save_plan(self.context.store, self.plan, self.context.profile)
+        except Exception as exc:  # noqa: BLE001 — StoreError / PlanError: a clear sentence
+            messages.error(self, "保存失败", str(exc))
+            return
+        messages.info(self, "已保存草案",
+                      f"{school_year_label(self.plan.school_year)}交流计划草案已保存（{len(self.plan.moves)} 人），"
+                      "可在 Excel 菜单中导出。")
 
     def approve(self) -> None:
         if self.plan is None:

@@ -86,6 +86,13 @@ def test_plan_wizard_review_and_approve(page, qtbot, demo_store):
     qtbot.waitUntil(lambda: page.job is None, timeout=30000)
     by_key = {m.entry.teacher.key: m for m in page.plan.moves}
     assert removed not in by_key and by_key[changed].to_school == target and by_key[changed].pinned
+    saved = len(page.plan.moves)
+    page.save_button.click()
+    assert messages.log[-1].title == "已保存草案"
+    page._year_changed()  # what the tab says when the year is chosen again
+    assert f"已保存的草案：{saved} 人" in page.counts_label.text()
+    page.run_button.click()
+    qtbot.waitUntil(lambda: page.plan is not None and page.job is None, timeout=30000)
     page.approve_button.click()
     assert messages.log[-1].kind == "info"
     with demo_store.read() as session:

@@ -238,7 +238,7 @@ def eligibility(
     for posting in postings:
         by_teacher.setdefault(posting.teacher, []).append(posting)
     exempt_by_teacher: dict[Hashable, ExemptionRec] = {}
-    for exemption in exemptions:
+    for exemption in exemptions if profile.value("exchange.exemption_register") else ():
         if _in_force(exemption, reference):
             exempt_by_teacher.setdefault(exemption.teacher, exemption)
 

@@ -131,6 +131,9 @@ def test_exemption_in_force_on_reference_date():
     assert only(run([teacher()], postings, [ended])).status == MANDATORY
     later = ExemptionRec("t", "患病", D(2025, 9, 2), None)
     assert only(run([teacher()], postings, [later])).status == MANDATORY
+    # a profile whose rules recognise no registered exemptions
+    no_register = PROFILE.with_overrides({"exchange.exemption_register": False})
+    assert only(run([teacher()], postings, [in_force], profile=no_register)).status == MANDATORY
 
 
 @pytest.mark.parametrize(

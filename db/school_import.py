@@ -6,11 +6,18 @@ reads and checks the whole file and compares it with the store (nothing written;
 writes the plan in one bulk transaction, audited as one entry. Rows are matched by
 学校代码: new codes are added, changed ones updated, the rest left alone — importing
 the same file twice changes nothing. Schools missing from the file are never deleted.
+
+Optional columns replace what is stored: a blank 在校学生数 is 0, a blank 占地面积 or a blank
+纬度/经度 pair is "unknown" (NULL). Only a file that lacks the 纬度 and 经度 columns altogether
+(an older template, a clerk's own list) keeps the stored coordinates — it says nothing about
+them — so re-importing such a file does not wipe the distances the exchange planner uses.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
+import unicodedata
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,8 +26,13 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 
 from db.importing import (
+    CellError,
     ImportFailed,
     ImportProblem,
+    RowReader,
+    SheetRows,
+    example_key,
+    example_keys,
     iter_rows,
     parse_bool,
     parse_choice,
@@ -34,11 +46,15 @@ from db.models import Region, School, utcnow
 from db.store import Store
 from policy import vocab
 
-HEADERS = ("学校代码", "学校名称", "学段", "城乡类别", "举办者", "在校学生数", "班级数", "占地面积", "薄弱学校", "所属县区")
+HEADERS = ("学校代码", "学校名称", "学段", "城乡类别", "举办者", "在校学生数", "班级数", "占地面积", "薄弱学校", "所属县区",
+           "纬度", "经度")
 REQUIRED = ("学校代码", "学校名称", "学段", "城乡类别")
 CHOICES = {"学段": vocab.STAGES, "城乡类别": vocab.LOCATIONS, "举办者": vocab.RUN_BY, "薄弱学校": ("是", "否")}
 # The template's example row: written by the template, skipped by the importer when left unchanged.
-EXAMPLE = ("6401990001", "示例县第一小学", "小学", "城区", "县属", 1200, 27, 30000, "否", "示例县")
+EXAMPLE = ("6401990001", "示例县第一小学", "小学", "城区", "县属", 1200, 27, 30000, "否", "示例县", 38.4872, 106.2309)
+# Decimal degrees (as a map shows them, WGS-84 or GCJ-02 alike) within China's extent.
+LATITUDE_RANGE = (3.0, 54.0)
+LONGITUDE_RANGE = (73.0, 136.0)
 COUNTY = "县区"  # Region.level of the regions a school can belong to (the city above them is "市")
 NOTES = (
     "学校名单导入说明",
@@ -49,11 +65,16 @@ NOTES = (
     "5. 在校学生数、班级数填整数（可带千分位逗号或全角数字）；占地面积单位为平方米。",
     "6. 薄弱学校填“是”或“否”（空白按否）。",
     "7. 所属县区填县区名称；系统中没有的县区会自动建立（行政区划代码暂以 X00001 等占位，导入结果中注明“行政区划代码待补”）；系统中只有一个县区时可留空。",
-    "8. 任何一行有错误时整个文件都不会导入，错误会列出行号、列名和原因。",
+    ("8. 纬度、经度可不填，用于计算交流教师往返学校的距离：填十进制度数（如 纬度 38.4872、经度 106.2309，"
+     "可从地图上点选学校位置复制；可带“°”或“度”），两项须同时填写；纬度应在 3 到 54 之间，经度应在 73 到 136 之间。"
+     "再次导入时两项都留空表示清除已有坐标；文件中没有这两列时保留已有坐标。"),
+    "9. 任何一行有错误时整个文件都不会导入，错误会列出行号、列名和原因。",
 )
 # School fields compared on re-import, in the order the preview names them.
-FIELDS = ("name", "stage", "location", "run_by", "students", "classes", "land_area", "is_weak", "region_id")
-LABELS = dict(zip(FIELDS, ("学校名称", "学段", "城乡类别", "举办者", "在校学生数", "班级数", "占地面积", "薄弱学校", "所属县区")))
+FIELDS = ("name", "stage", "location", "run_by", "students", "classes", "land_area", "is_weak", "region_id",
+          "latitude", "longitude")
+LABELS = dict(zip(FIELDS, ("学校名称", "学段", "城乡类别", "举办者", "在校学生数", "班级数", "占地面积", "薄弱学校", "所属县区",
+                           "纬度", "经度")))
 
 
 @dataclasses.dataclass(slots=True)
@@ -88,8 +109,7 @@ def plan_import(store: Store, path: Path) -> ImportPlan:
     Raises:
         ImportFailed: every problem of the file (row, column, reason).
     """
-    name, rows = read_sheet(Path(path), REQUIRED, [h for h in HEADERS if h not in REQUIRED],
-                            example=dict(zip(HEADERS, EXAMPLE)))
+    name, rows = _read(Path(path))
     with store.read() as session:
         all_regions = session.execute(select(Region.name, Region.id, Region.level)).all()
         existing = {
@@ -137,9 +157,13 @@ def plan_import(store: Store, path: Path) -> ImportPlan:
             region_id = None
             reader.fail("所属县区", no_county)
         values["region_id"] = region_id
+        old = existing.get(code)
+        if "纬度" in reader.row.cells or "经度" in reader.row.cells:
+            values["latitude"], values["longitude"] = _read_coordinates(reader)
+        else:  # the file has no coordinate columns: it says nothing about them
+            values["latitude"], values["longitude"] = (old.latitude, old.longitude) if old else (None, None)
         if not reader.ok or code is None:
             continue
-        old = existing.get(code)
         if old is None:
             plan.added.append({"code": code, **values})
             plan.changes.append(f"新增 {code} {values['name']}")
@@ -161,6 +185,78 @@ def plan_import(store: Store, path: Path) -> ImportPlan:
     if note:
         plan.notes.append(note)
     return plan
+
+
+_DEGREE_TEXT = re.compile(r"^(-?\d+(?:\.\d+)?)\s*(?:°|度)?$")
+
+
+def parse_degrees(value: Any) -> float | None:
+    """Decimal degrees as clerks paste them: 38.4872, "38.4872°", "38.4872度", full-width digits;
+    None for a blank cell. Degrees-minutes-seconds (38°29′14″) are refused with a hint."""
+    if isinstance(value, bool):
+        raise CellError(f"“{value}”不是数字")
+    if isinstance(value, (int, float)):
+        return float(value)
+    text = unicodedata.normalize("NFKC", str(value or "")).strip().replace("º", "°").replace("˚", "°")
+    if not text:
+        return None
+    match = _DEGREE_TEXT.match(text)
+    if match:
+        return float(match.group(1))
+    if re.search(r"[′'\"″分秒]", text):
+        raise CellError(f"“{text}”请改为十进制度数（如 38.4872），不要写度分秒")
+    raise CellError(f"“{text}”不是数字（请填十进制度数，如 38.4872）")
+
+
+def _read_coordinates(reader: RowReader) -> tuple[float | None, float | None]:
+    """纬度 and 经度 of one row, checked as a pair; (None, None) when both are blank or either is bad."""
+    failed_before = len(reader.problems)
+    latitude = reader.cell("纬度", parse_degrees)
+    longitude = reader.cell("经度", parse_degrees)
+    if len(reader.problems) > failed_before:
+        return None, None
+    if latitude is None and longitude is None:
+        return None, None
+    if latitude is None:
+        reader.fail("纬度", "填写了经度，纬度也须填写（两项都留空表示位置不详）")
+        return None, None
+    if longitude is None:
+        reader.fail("经度", "填写了纬度，经度也须填写（两项都留空表示位置不详）")
+        return None, None
+    (lat_low, lat_high), (lon_low, lon_high) = LATITUDE_RANGE, LONGITUDE_RANGE
+    lat_ok, lon_ok = lat_low <= latitude <= lat_high, lon_low <= longitude <= lon_high
+    if not lat_ok and not lon_ok and lon_low <= latitude <= lon_high and lat_low <= longitude <= lat_high:
+        reader.fail("纬度", f"纬度、经度可能填反了（纬度 {latitude:g}，经度 {longitude:g}）")
+        return None, None
+    if not lat_ok:
+        reader.fail("纬度", f"纬度 {latitude:g} 超出范围，应在 {lat_low:g} 到 {lat_high:g} 之间")
+    if not lon_ok:
+        reader.fail("经度", f"经度 {longitude:g} 超出范围，应在 {lon_low:g} 到 {lon_high:g} 之间")
+    if not (lat_ok and lon_ok):
+        return None, None
+    return latitude, longitude
+
+
+def _read(path: Path) -> tuple[str, SheetRows]:
+    """The file's rows without the template's example row.
+
+    The example is compared only on the columns the file has: a template written before
+    纬度/经度 were added still has its unchanged example row skipped (read_sheet's own
+    comparison would see the missing coordinates as changed cells and import the example).
+    """
+    name, rows = read_sheet(path, REQUIRED, [h for h in HEADERS if h not in REQUIRED])
+    if not rows:
+        return name, rows
+    present = rows[0].cells.keys()  # every row has the same columns
+    keys = {h: k for h, k in example_keys(dict(zip(HEADERS, EXAMPLE))).items() if h in present}
+    kept, skipped = SheetRows(), []
+    for row in rows:
+        if all(example_key(row.cells.get(h)) == k for h, k in keys.items()):
+            skipped.append(row.number)
+        else:
+            kept.append(row)
+    kept.skipped_example = tuple(skipped)
+    return name, kept
 
 
 def _differs(old: Any, new: Any) -> bool:
@@ -223,11 +319,11 @@ def export_rows(store: Store) -> list[tuple[Any, ...]]:
     with store.read() as session:
         rows = session.execute(
             select(School.code, School.name, School.stage, School.location, School.run_by, School.students,
-                   School.classes, School.land_area, School.is_weak, Region.name)
+                   School.classes, School.land_area, School.is_weak, Region.name, School.latitude, School.longitude)
             .join(Region, Region.id == School.region_id)
             .order_by(School.code)
         ).all()
-    return [(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], "是" if r[8] else "否", r[9]) for r in rows]
+    return [(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], "是" if r[8] else "否", r[9], r[10], r[11]) for r in rows]
 
 
 def example_rows() -> Sequence[tuple[Any, ...]]:

@@ -119,6 +119,123 @@ def test_every_problem_listed(store: Store, tmp_path: Path) -> None:
     assert [(p.row, p.column) for p in failure.value.problems] == [(2, "学段"), (5, "城乡类别")]
 
 
+# ---- 纬度 / 经度 --------------------------------------------------------------------------
+
+# 纬度 and 经度 as clerks copy them from a map: numbers, "°" or "度" after them, full-width digits.
+COORDINATES = [(38.4872, 106.2309), ("38.3301°", "106.2412°"), ("３８．２９度", "１０６．１９度"), ("", "")]
+
+
+def coordinate_rows(coordinates: list[tuple] = COORDINATES) -> list[list]:
+    return [[*row, lat, lon] for row, (lat, lon) in zip(CLERK_SCHOOLS, coordinates)]
+
+
+def stored_coordinates(store: Store) -> dict[str, tuple]:
+    with store.read() as session:
+        return {s.code: (s.latitude, s.longitude) for s in session.scalars(select(School))}
+
+
+def test_coordinates_read_as_clerks_copy_them(store: Store, tmp_path: Path) -> None:
+    school_import.import_file(store, workbook(tmp_path / "s.xlsx", SCHOOL_HEADERS, coordinate_rows()))
+    assert stored_coordinates(store) == {
+        "6401210001": (pytest.approx(38.4872), pytest.approx(106.2309)),
+        "6401210002": (pytest.approx(38.3301), pytest.approx(106.2412)),
+        "6401210003": (pytest.approx(38.29), pytest.approx(106.19)),
+        "6401010001": (None, None),
+    }
+
+
+@pytest.mark.parametrize(
+    ("latitude", "longitude", "column", "message"),
+    [
+        ("北边", 106.2, "纬度", "“北边”不是数字"),
+        (38.5, "1O6.2", "经度", "“1O6.2”不是数字"),
+        ("38°29′14″", 106.2, "纬度", "请改为十进制度数"),
+        (60.1, 106.2, "纬度", "纬度 60.1 超出范围，应在 3 到 54 之间"),
+        (38.5, 140, "经度", "经度 140 超出范围，应在 73 到 136 之间"),
+        (-38.5, 106.2, "纬度", "超出范围"),
+        (106.2309, 38.4872, "纬度", "纬度、经度可能填反了"),
+        ("106.2309°", "３８．４８７２", "纬度", "纬度、经度可能填反了"),
+        (38.5, "", "经度", "填写了纬度，经度也须填写"),
+        (None, "106.2°", "纬度", "填写了经度，纬度也须填写"),
+    ],
+)
+def test_bad_coordinates_name_row_column_reason_and_write_nothing(
+    store: Store, tmp_path: Path, latitude, longitude, column: str, message: str
+) -> None:
+    coordinates = list(COORDINATES)
+    coordinates[2] = (latitude, longitude)
+    path = workbook(tmp_path / "bad.xlsx", SCHOOL_HEADERS, coordinate_rows(coordinates))
+    before = counts(store)
+    with pytest.raises(ImportFailed) as failure:
+        school_import.import_file(store, path)
+    (problem,) = failure.value.problems
+    assert (problem.row, problem.column) == (4, column)
+    assert message in problem.message
+    assert f"bad.xlsx 第4行“{column}”列：" in str(failure.value)
+    assert counts(store) == before
+
+
+def test_both_coordinates_out_of_range_are_two_problems(store: Store, tmp_path: Path) -> None:
+    coordinates = list(COORDINATES)
+    coordinates[0] = (0, 0)
+    with pytest.raises(ImportFailed) as failure:
+        school_import.import_file(store, workbook(tmp_path / "bad.xlsx", SCHOOL_HEADERS, coordinate_rows(coordinates)))
+    assert [(p.row, p.column) for p in failure.value.problems] == [(2, "纬度"), (2, "经度")]
+
+
+def test_coordinates_reimport_idempotent_update_clear_and_kept_when_columns_absent(
+    store: Store, tmp_path: Path
+) -> None:
+    school_import.import_file(store, workbook(tmp_path / "s.xlsx", SCHOOL_HEADERS, coordinate_rows()))
+    before = counts(store)
+    again = school_import.import_file(store, workbook(tmp_path / "s.xlsx", SCHOOL_HEADERS, coordinate_rows()))
+    assert again.counts() == {"added": 0, "updated": 0, "unchanged": 4}
+    assert counts(store) == before
+
+    # a moved pin updates the school; both cells left blank clear what was stored
+    moved = list(COORDINATES)
+    moved[0] = (38.4901, 106.2309)
+    moved[1] = ("", None)
+    plan = school_import.import_file(store, workbook(tmp_path / "s2.xlsx", SCHOOL_HEADERS, coordinate_rows(moved)))
+    assert plan.changes == ["更新 6401210001 永宁县第一小学：纬度", "更新 6401210002 望洪中心小学：纬度、经度"]
+    stored = stored_coordinates(store)
+    assert stored["6401210001"][0] == pytest.approx(38.4901)
+    assert stored["6401210002"] == (None, None)
+
+    # a file without the two columns (an older template) says nothing about them: kept
+    old_layout = workbook(tmp_path / "old.xlsx", SCHOOL_HEADERS[:10], CLERK_SCHOOLS)
+    assert school_import.import_file(store, old_layout).counts() == {"added": 0, "updated": 0, "unchanged": 4}
+    assert stored_coordinates(store) == stored
+
+
+def test_older_template_without_coordinates_still_skips_its_example_row(store: Store, tmp_path: Path) -> None:
+    rows = [list(school_import.EXAMPLE[:10]), ["N01", "新建小学", "小学", "城区", "县属", 100, 4, "", "否", "永宁县"]]
+    plan = school_import.import_file(store, workbook(tmp_path / "old.xlsx", SCHOOL_HEADERS[:10], rows))
+    assert plan.changes == ["新建县区 永宁县（行政区划代码待补）", "新增 N01 新建小学"]
+    assert "已跳过模板示例行（第2行）" in plan.summary()
+    # in the new layout the example's coordinates are part of it: one changed → an ordinary row
+    edited = [[*school_import.EXAMPLE[:10], 38.5, school_import.EXAMPLE[11]]]
+    plan = school_import.plan_import(store, workbook(tmp_path / "new.xlsx", SCHOOL_HEADERS, edited))
+    assert plan.counts()["added"] == 1 and "已跳过模板示例行" not in plan.summary()
+
+
+def test_template_and_export_carry_coordinates(store: Store, tmp_path: Path) -> None:
+    template = load_workbook(cluster_sheets.write_template(cluster_sheets.SCHOOLS, tmp_path / "t.xlsx"))
+    sheet = template["学校名单"]
+    assert [c.value for c in sheet[1]][-2:] == ["纬度", "经度"]
+    assert [c.value for c in sheet[2]][-2:] == [38.4872, 106.2309]
+    notes = "\n".join(str(r[0]) for r in template["说明"].iter_rows(values_only=True))
+    assert "纬度、经度可不填" in notes and "3 到 54" in notes and "73 到 136" in notes
+
+    school_import.import_file(store, workbook(tmp_path / "s.xlsx", SCHOOL_HEADERS, coordinate_rows()))
+    out = tmp_path / "out.xlsx"
+    assert cluster_sheets.write_export(cluster_sheets.SCHOOLS, store, out) == 4
+    exported = {r[0]: r[-2:] for r in load_workbook(out)["学校名单"].iter_rows(min_row=2, values_only=True)}
+    assert exported["6401210002"] == (pytest.approx(38.3301), pytest.approx(106.2412))
+    assert exported["6401010001"] == (None, None)
+    assert school_import.plan_import(store, out).counts() == {"added": 0, "updated": 0, "unchanged": 4}
+
+
 def cluster_rows() -> list[list]:
     return [
         ["永宁一集团", "教育集团", "6401210001", "牵头校", dt.datetime(2019, 9, 1), None],

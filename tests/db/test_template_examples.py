@@ -149,8 +149,9 @@ def test_example_row_retyped_as_text_or_with_spaces_is_still_the_example(tmp_pat
     ws = wb.active
     ws.append(list(school_import.HEADERS))
     # what a clerk's re-save can make of it: numbers as text, stray and full-width spaces
-    ws.append([" 6401990001", "示例县第一小学\u3000", "小学", "城区", "县属", "1200", "27", 30000.0, "否", "示例县 "])
-    ws.append(["6401990001", "示例县第一小学", "小学", "城区", "县属", 1200, 27, 30000, "是", "示例县"])
+    ws.append([" 6401990001", "示例县第一小学\u3000", "小学", "城区", "县属", "1200", "27", 30000.0, "否", "示例县 ",
+               "38.4872", " 106.2309"])
+    ws.append(["6401990001", "示例县第一小学", "小学", "城区", "县属", 1200, 27, 30000, "是", "示例县", 38.4872, 106.2309])
     wb.save(tmp_path / "x.xlsx")
     _, rows = read_sheet(tmp_path / "x.xlsx", school_import.REQUIRED, school_import.HEADERS[4:],
                          example=dict(zip(school_import.HEADERS, school_import.EXAMPLE)))

@@ -129,6 +129,34 @@ def test_template_export_statistics(loaded: str, tmp_path: Path, capsys: pytest.
     assert rows[-1][0] == "合计" and rows[-1][6] == 3  # R01 is in two clusters but counts once
 
 
+def test_coordinates_round_trip_through_export(loaded: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # GIVEN the list again, now with 纬度/经度 as clerks paste them (one school still unknown)
+    coordinates = [("纬度", "经度"), (38.4872, 106.2309), ("38.3301°", "106.2412°"), ("３８．２９度", "１０６．１９度"),
+                   ("", ""), (38.41, 106.3)]
+    rows = [[*row, *pair] for row, pair in zip(SCHOOLS, coordinates)]
+    capsys.readouterr()
+    assert main(["--db", loaded, "import", "schools", str(sheet(tmp_path / "s2.xlsx", rows)), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["updated"] == 4
+    # WHEN exported and imported back
+    assert main(["--db", loaded, "export", "schools", str(tmp_path / "out.xlsx")]) == 0
+    exported = list(load_workbook(tmp_path / "out.xlsx")["学校名单"].iter_rows(values_only=True))
+    assert exported[0][-2:] == ("纬度", "经度")
+    by_code = {r[0]: r[-2:] for r in exported[1:]}
+    assert by_code["R01"] == (38.3301, 106.2412) and by_code["P01"] == (None, None)
+    capsys.readouterr()
+    assert main(["--db", loaded, "import", "schools", str(tmp_path / "out.xlsx"), "--json"]) == 0
+    # THEN nothing changes
+    assert json.loads(capsys.readouterr().out) == {"dry_run": False, "added": 0, "updated": 0, "unchanged": 5,
+                                                   "changes": []}
+    # AND swapped values are refused with the row, the column and the likely cause; nothing written
+    rows[2][-2:] = [106.2412, 38.3301]
+    assert main(["--db", loaded, "import", "schools", str(sheet(tmp_path / "bad.xlsx", rows))]) == 2
+    err = capsys.readouterr().err
+    assert "bad.xlsx 第3行“纬度”列：纬度、经度可能填反了" in err and "Traceback" not in err
+    assert main(["--db", loaded, "import", "schools", str(tmp_path / "out.xlsx"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["unchanged"] == 5
+
+
 def test_bad_date_argument_is_one_line(loaded: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--db", loaded, "check", "--date", "明天"]) == 2
     assert capsys.readouterr().err.startswith("edubridge: --date")

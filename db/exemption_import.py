@@ -110,8 +110,7 @@ class ExemptionImportResult:
         verb = "将" if self.dry_run else "已"
         return (f"{self.file}：{self.rows} 行；{verb}新增免交流登记 {self.inserted} 条，更新 {self.updated} 条，"
                 f"{self.unchanged} 条无变化"
-                + "".join(f"；{note}" for note in self.notes)
-                + ("（试运行，未写入）" if self.dry_run else ""))
+                + "".join(f"；{note}" for note in self.notes))
 
 
 def _id_number(raw: Any) -> str:

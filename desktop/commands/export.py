@@ -84,6 +84,15 @@ def export_exemptions(store: Any, path: Path, args: argparse.Namespace) -> str:
     return f"已导出 {exemption_tables.write_export(store, path)} 条免交流登记：{path}"
 
 
+def export_needs(store: Any, path: Path, args: argparse.Namespace) -> str:
+    from reports import needs_tables
+
+    year = _year(args)
+    sheet = needs_tables.write_needs(store, year, path)
+    return (f"已导出 {year}—{year + 1}学年学科需求表（{sheet.stored_schools + sheet.derived_schools} 所学校，"
+            f"{len(sheet.rows)} 行；其中 {sheet.derived_schools} 所按师生比推算）：{path}")
+
+
 KINDS: dict[str, Callable[[Any, Path, argparse.Namespace], str]] = {
     "schools": export_schools,
     "clusters": export_clusters,
@@ -93,6 +102,7 @@ KINDS: dict[str, Callable[[Any, Path, argparse.Namespace], str]] = {
     "plan": export_plan,
     "exchanges": export_exchanges,
     "exemptions": export_exemptions,
+    "needs": export_needs,
 }
 
 
@@ -116,7 +126,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("kind", choices=sorted(KINDS), help="导出什么")
     parser.add_argument("file", type=Path, help="要写入的 .xlsx 文件")
     parser.add_argument("--date", help="统计日期（默认今天），如 2025-09-01")
-    parser.add_argument("--year", type=school_year, help="学年（plan、exchanges：起始年份，如 2025）")
+    parser.add_argument("--year", type=school_year, help="学年（plan、exchanges、needs：起始年份，如 2025）")
     parser.set_defaults(run=run)
 
 

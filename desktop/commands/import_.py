@@ -20,8 +20,10 @@ KINDS: dict[str, str] = {
     "visits": "db.visit_import",
     "teachers": "db.teacher_import",
     "exemptions": "db.exemption_import",
+    "needs": "db.needs_import",
 }
-LABELS = {"schools": "学校名单", "clusters": "集团(学区)成员", "visits": "帮扶活动记录", "teachers": "教师名册", "exemptions": "免交流登记"}
+LABELS = {"schools": "学校名单", "clusters": "集团(学区)成员", "visits": "帮扶活动记录", "teachers": "教师名册", "exemptions": "免交流登记",
+          "needs": "学科需求表"}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -44,12 +44,19 @@ def exemptions_template(path: Path) -> Any:
     return exemption_tables.write_template(path)
 
 
+def needs_template(path: Path) -> Any:
+    from reports import needs_tables
+
+    return needs_tables.write_needs_template(path)
+
+
 KINDS: dict[str, Callable[[Path], Any]] = {
     "schools": schools_template,
     "clusters": clusters_template,
     "visits": visits_template,
     "teachers": teachers_template,
     "exemptions": exemptions_template,
+    "needs": needs_template,
 }
 
 

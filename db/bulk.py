@@ -17,7 +17,11 @@ from sqlalchemy import Connection, Table
 
 
 def insert_rows(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Insert ``rows`` (dicts with the same keys) into ``table`` on ``connection``."""
+    """Insert ``rows`` (dicts with the same keys) into ``table`` on ``connection``.
+
+    On SQLite the columns' Python-side defaults (``id``, ``created_at`` …) are not applied:
+    every row must carry every column it needs.
+    """
     if not rows:
         return
     if connection.dialect.name != "sqlite":
@@ -27,8 +31,11 @@ def insert_rows(connection: Connection, table: Table, rows: Sequence[Mapping[str
     columns = []
     for name in names:
         values = [row[name] for row in rows]
-        process = table.c[name].type._cached_bind_processor(connection.dialect)
-        if process is not None:
+        column = table.c[name]
+        process = column.type._cached_bind_processor(connection.dialect)
+        if process is not None and (column.primary_key or not _hashable(values)):  # nothing repeats / can't
+            values = [None if v is None else process(v) for v in values]
+        elif process is not None:
             memo: dict[Any, Any] = {}
             values = [v if v is None else memo[v] if v in memo else memo.setdefault(v, process(v)) for v in values]
         columns.append(values)
@@ -36,3 +43,11 @@ def insert_rows(connection: Connection, table: Table, rows: Sequence[Mapping[str
     quoted = ", ".join(f'"{name}"' for name in names)
     connection.exec_driver_sql(f'INSERT INTO "{table.name}" ({quoted}) VALUES ({marks})',
                                list(zip(*columns, strict=True)))
+
+
+def _hashable(values: Sequence[Any]) -> bool:
+    try:
+        hash(values[0])
+    except TypeError:  # a JSON column's dicts and lists
+        return False
+    return True

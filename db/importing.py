@@ -161,7 +161,7 @@ def read_sheet(
     else:
         if closest is not None and closest[0] > 0:
             _found, sheet_name, number, missing = closest
-            where = f"工作表“{sheet_name}”第{number}行" if len(sheet_names) > 1 else f"第{number}行"
+            where = f"工作表“{sheet_name}”的这一行" if len(sheet_names) > 1 else "这一行"
             raise ImportFailed([ImportProblem(name, number, "", f"{where}像是表头，但缺少这些列：{'、'.join(missing)}")])
         raise ImportFailed([ImportProblem(name, 1, "", f"找不到表头行，应包含这些列：{'、'.join(required)}")])
     known = set(required) | set(optional)
@@ -202,8 +202,7 @@ def normal_text(value: Any) -> str:
 
 
 _DATE_PATTERNS = (
-    # A time after the date, as other systems' exports write it, is ignored.
-    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T ]?\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"),
+    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$"),
     re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
     re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
 )
@@ -212,6 +211,9 @@ _MONTH_PATTERNS = (
     re.compile(r"^(\d{4})年(\d{1,2})月?$"),
     re.compile(r"^(\d{4})(\d{2})$"),  # 201909
 )
+
+
+_TIME_SUFFIX = re.compile(r"(?<=[\d日])(?:T|\s+)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$")
 
 
 class CellError(ValueError):
@@ -229,7 +231,9 @@ def parse_date(value: Any, *, allow_month: bool = False) -> dt.date | None:
         return value.date()
     if isinstance(value, dt.date):
         return value
-    text = normal_text(value).replace(" ", "")
+    # A time after the date, as other systems' exports write it, is dropped before the
+    # spaces are (else "2019/9/1 10:30" would read as the 11th).
+    text = _TIME_SUFFIX.sub("", normal_text(value)).replace(" ", "")
     if not text:
         return None
     if allow_month and isinstance(value, float) and re.fullmatch(r"\d{4}\.1", text):

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, inspect, text
-from sqlalchemy.exc import DBAPIError
 
 from db.engine import StoreError
 
@@ -51,10 +50,9 @@ def head_revision() -> str:
 def current_revision(engine: Engine) -> str | None:
     """The database's revision, or None for an empty database (read without Alembic)."""
     with engine.connect() as connection:
-        try:
-            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
-        except DBAPIError:  # no such table: nothing was ever migrated here
-            return None
+        if not inspect(connection).has_table("alembic_version"):
+            return None  # nothing was ever migrated here
+        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def upgrade(engine: Engine) -> Path | None:

@@ -226,7 +226,8 @@ def eligibility(
         f"距退休不足{retire_years}年，免于交流（{profile.clause('exchange.retirement_exempt_years')}）"
         if retire_years else ""
     )
-    # Age limits some provinces set (off in the default profile): figure id by (principal?, gender).
+    # Age limits some provinces set (off in the default profile), by (judged as a principal?,
+    # gender); a principal without a limit of his own, or not under the principal rule, has the teachers'.
     age_limits = {
         (principal, gender): (limit, figure)
         for principal, prefix in ((False, "exchange"), (True, "principal"))
@@ -274,7 +275,8 @@ def eligibility(
             until = exemption.end.isoformat() if exemption.end else "今"
             clause = (f"免交流登记：{exemption.reason}（{exemption.start.isoformat()}至{until}）；"
                       f"{profile.clause('exchange.exemption_register')}")
-        elif (limit := age_limits.get((principal, teacher.gender))) and \
+        elif (limit := age_limits.get((principal and bool(principal_years), teacher.gender))
+                       or age_limits.get((False, teacher.gender))) and \
                 completed_years(teacher.birth_date, reference) > limit[0]:  # “50周岁以下” includes 50
             status, reason = EXEMPT, AGE_REASON
             clause = f"超过{limit[0]}周岁，不再列入交流（{profile.clause(limit[1])}）"

@@ -21,7 +21,8 @@ from db.importing import (
 @pytest.mark.parametrize(
     "raw",
     ["2019-09-01", "2019/9/1", "2019.9.1", "2019年9月1日", " 2019-9-1 ", "２０１９-０９-０１", "20190901",
-     "2019-09-01 00:00:00", "2019/9/1 8:30", "2019-09-01T08:30:00.000", dt.datetime(2019, 9, 1), dt.date(2019, 9, 1)],
+     "2019-09-01 00:00:00", "2019/9/1 8:30", "2019-09-01T08:30:00.000", "2019/9/1 10:30:00", "2019-9-1 23:00", "2019年9月1日 8:00",
+     dt.datetime(2019, 9, 1), dt.date(2019, 9, 1)],
 )
 def test_dates_as_clerks_type_them(raw):
     assert parse_date(raw) == dt.date(2019, 9, 1)
@@ -113,7 +114,7 @@ def test_a_header_row_missing_a_column_is_named(tmp_path):
     with pytest.raises(ImportFailed) as caught:
         read_sheet(path, ["学校代码", "学校名称", "学段"])
     (problem,) = caught.value.problems
-    assert problem.row == 2 and problem.message == "第2行像是表头，但缺少这些列：学校名称"
+    assert problem.row == 2 and problem.message == "这一行像是表头，但缺少这些列：学校名称"
 
 
 def test_missing_headers_and_unreadable_files(tmp_path):

@@ -262,3 +262,9 @@ def test_principal_terms_count_from_taking_office():
     # taking office before arriving (at another school) counts from the arrival
     early = teacher("p", position="副校长")._replace(position_since=D(2001, 9, 1))
     assert only(run([early], postings)).years == 20
+
+
+def test_a_principal_without_a_limit_of_his_own_has_the_teachers_limit():
+    postings = [PostingRec("p", "S1", D(2015, 9, 1))]
+    deputy = [teacher("p", gender="男", born=D(1972, 1, 1), position="副校长")]  # 53
+    assert only(run(deputy, postings, profile=_with_age_limits(exchange__age_limit_male=50))).status == EXEMPT

@@ -89,13 +89,14 @@ def fit_columns(view: QTableView, *, stretch: int | None = None, maximum: int = 
 
     Numeric (right-aligned) columns get their full width; text columns at most ``maximum``
     (or ``limits[column]``) and elide beyond it, the tooltip showing the whole text. Every
-    column stays interactive; ``stretch`` (a text column) takes the space left over.
+    column stays interactive; ``stretch`` (a text column), else the last, takes the space
+    left over.
     Returns the widths set.
     """
     model = view.model()
     header = view.horizontalHeader()
     header.setMinimumSectionSize(COLUMN_MIN)
-    header.setStretchLastSection(False)
+    header.setStretchLastSection(stretch is None)  # the space left over goes somewhere, never a blank band
     widths = content_widths(view, sample)
     rows = min(model.rowCount(), sample)
     limits = limits or {}

@@ -25,7 +25,7 @@ PREVIEW_LINES = 15
 
 
 class ExcelMenu(QToolButton):
-    """“Excel ▾”: one entry per (kind, label) for import, export and the blank template.
+    """“Excel ▼”: one entry per (kind, label) for import, export and the blank template.
 
     ``store`` gives the page's store; ``year`` the school year an export of a yearly table
     is for; ``done`` runs after a successful import (the page reloads).
@@ -37,9 +37,9 @@ class ExcelMenu(QToolButton):
         from desktop.commands import export, import_, template
 
         self.store, self.year, self.done = store, year, done
-        self.setText("Excel ▾")
+        self.setText("Excel ▼")
         self.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.setStyleSheet("QToolButton::menu-indicator { image: none; }")  # the ▾ is in the text
+        self.setStyleSheet("QToolButton::menu-indicator { image: none; }")  # the ▼ is in the text
         menu = QMenu(self)
         self.actions_by_name: dict[str, QAction] = {}
         groups = (("导入", import_.KINDS, self.import_kind), ("导出", export.KINDS, self.export_kind),

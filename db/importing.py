@@ -73,6 +73,7 @@ class SheetRows(list[SheetRow]):
     """The data rows of a sheet, plus the row numbers of template example rows left out."""
 
     skipped_example: tuple[int, ...] = ()
+    skipped_footer: tuple[int, ...] = ()  # 填表人：… 审核人：… lines under the table
 
 
 def example_key(value: Any) -> str:
@@ -104,11 +105,23 @@ def _matches(cells: Mapping[str, Any], keys: Mapping[str, str]) -> bool:
 
 
 def skipped_example_note(rows: Sequence[Any]) -> str | None:
-    """“已跳过模板示例行（第2行）” when :func:`read_sheet` left an example row out, else None."""
-    numbers = getattr(rows, "skipped_example", ())
-    if not numbers:
-        return None
-    return "已跳过模板示例行（" + "、".join(f"第{n}行" for n in numbers) + "）"
+    """“已跳过模板示例行（第2行）” (and the signature lines under the table) when
+    :func:`read_sheet` left such rows out, else None."""
+    parts = []
+    for attribute, what in (("skipped_example", "模板示例行"), ("skipped_footer", "表尾签字行")):
+        numbers = getattr(rows, attribute, ())
+        if numbers:
+            parts.append(f"已跳过{what}（" + "、".join(f"第{n}行" for n in numbers) + "）")
+    return "；".join(parts) or None
+
+
+# A line under the table such as “填表人：张三　审核人：李四　填表日期：…”.
+_FOOTER = re.compile(r"^(填表|填报|制表|审核|负责人|单位负责人|经办人|联系人|联系电话|签字|盖章)[^:：]{0,6}[:：]")
+
+
+def _is_footer(row: Sequence[Any]) -> bool:
+    first = next((v for v in row if not is_blank(v)), None)
+    return isinstance(first, str) and bool(_FOOTER.match(first.strip()))
 
 
 def clean_header(value: Any) -> str:
@@ -171,7 +184,7 @@ def read_sheet(
     if len(names) == 1:
         pick = lambda row, _one=pick: (_one(row),)  # itemgetter of one index gives no tuple
     result = SheetRows()
-    skipped = []
+    skipped, footer = [], []
     expected = example_keys(example) if example else None
     for offset, row in enumerate(rows[index + 1 :], start=index + 2):
         if len(row) < width:
@@ -183,8 +196,11 @@ def read_sheet(
         if expected and _matches(cells, expected):
             skipped.append(offset)
             continue
+        if _is_footer(row):
+            footer.append(offset)
+            continue
         result.append(SheetRow(offset, cells))
-    result.skipped_example = tuple(skipped)
+    result.skipped_example, result.skipped_footer = tuple(skipped), tuple(footer)
     return name, result
 
 

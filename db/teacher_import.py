@@ -26,6 +26,7 @@ import datetime as dt
 import operator
 import unicodedata
 import uuid
+from collections import Counter
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -207,6 +208,7 @@ class Roster(list[RosterRow]):
     """The valid rows of a file, plus the row numbers of template example rows left out."""
 
     skipped_example: tuple[int, ...] = ()
+    skipped_footer: tuple[int, ...] = ()
 
 
 def parse_roster(path: Path, school_codes: set[str], today: dt.date | None = None) -> tuple[str, Roster]:
@@ -222,7 +224,7 @@ def parse_roster(path: Path, school_codes: set[str], today: dt.date | None = Non
     name, rows = read_sheet(path, REQUIRED, OPTIONAL, example=dict(zip(HEADERS, EXAMPLE)))
     problems: list[ImportProblem] = []
     result = Roster()
-    result.skipped_example = rows.skipped_example
+    result.skipped_example, result.skipped_footer = rows.skipped_example, rows.skipped_footer
     first_row: dict[str, int] = {}
     gender_cell = _Memo(_gender)
     birth_cell = _Memo(parse_date)
@@ -286,6 +288,8 @@ def parse_roster(path: Path, school_codes: set[str], today: dt.date | None = Non
                 reader.fail(header, f"{day.isoformat()} 晚于今天")
             elif born is not None and day <= born:
                 reader.fail(header, f"{day.isoformat()} 早于出生日期")
+        if arrived and started and arrived < started:
+            reader.fail(ARRIVED, f"{arrived.isoformat()} 早于参加工作时间 {started.isoformat()}")
         if reader.ok and number is not None:
             raw_subject, raw_backbone = cells.get(SUBJECT), cells.get(BACKBONE)
             subject = subjects.get(raw_subject) if raw_subject in subjects else \
@@ -307,6 +311,13 @@ _TEACHER_FIELDS = ("name", "gender", "birth_date", "subject", "title", "backbone
 
 
 _FIELD_AT = {field: k for k, field in enumerate(_TEACHER_FIELDS, start=2)}  # in the rows _plan reads
+FIELD_LABELS = {"name": NAME, "gender": GENDER, "birth_date": BIRTH, "subject": SUBJECT, "title": TITLE,
+                "backbone_level": BACKBONE, "started_teaching": STARTED, "position": POSITION,
+                "position_since": SINCE}
+
+
+def _shown(value: Any) -> str:
+    return "空" if value is None else value.isoformat() if isinstance(value, dt.date) else str(value)
 
 
 class _OpenPosting(NamedTuple):
@@ -424,7 +435,9 @@ def _plan(connection: Any, rows: list[RosterRow], schools: dict[str, uuid.UUID],
                 result.changes.append(f"第{row.row}行 {row.name}（{row.id_number}）：调至 {row.school}"
                                       f"（{row.arrived.isoformat()}起），原任职记录结束")
             elif changed:
-                result.changes.append(f"第{row.row}行 {row.name}（{row.id_number}）：信息更新")
+                what = "；".join(f"{FIELD_LABELS[k]} {_shown(old[_FIELD_AT[k]])}→{_shown(v)}"
+                                for k, v in values.items() if old[_FIELD_AT[k]] != v)
+                result.changes.append(f"第{row.row}行 {row.name}（{row.id_number}）：{what or '任职日期更正'}")
             if changed:
                 result.updated += 1
             else:
@@ -451,6 +464,11 @@ def import_teachers(store: Store, path: Path, *, dry_run: bool = False, today: d
         note = skipped_example_note(rows)
         if note:
             result.notes.append(note)
+        odd = Counter(r.subject for r in rows if r.subject and r.subject not in vocab.SUBJECTS)
+        if odd:
+            listed = "、".join(f"{subject}（{n}人）" for subject, n in odd.most_common(6))
+            result.notes.append(f"任教学科不在标准学科表中：{listed}{'等' if len(odd) > 6 else ''}；"
+                                "这些教师只能匹配学科需求表中同名的学科")
         if dry_run or not rows:  # nothing to write (e.g. only the template's example row): no audit entry
             _plan(connection, rows, schools, result)
             return result

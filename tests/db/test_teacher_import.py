@@ -171,6 +171,27 @@ def test_reimport_updates_in_place_and_records_move(schools, tmp_path):
     assert count(schools, Posting) == 3
 
 
+def test_clerk_files_footer_odd_subjects_and_change_details(schools, tmp_path):
+    """A signature line under the table is skipped; a subject outside the standard list is
+    imported with a note; a re-import says what changed, old → new."""
+    path = write(tmp_path / "r.xlsx", [row(subject="小学数学"), row(B, "李四", "女", "1986-07-09"),
+                                       ["填表人：王五", None, "审核人：赵六"]])
+    result = import_teachers(schools, path)
+    assert result.inserted == 2
+    assert any("表尾签字行（第4行）" in n for n in result.notes)
+    assert any("小学数学（1人）" in n for n in result.notes)
+    again = write(tmp_path / "r2.xlsx", [row(name="张三丰", subject="数学"), row(B, "李四", "女", "1986-07-09")])
+    (line,) = import_teachers(schools, again).changes
+    assert "姓名 张三→张三丰" in line and "任教学科 小学数学→数学" in line
+
+
+def test_arrival_before_starting_work_is_refused(schools, tmp_path):
+    with pytest.raises(ImportFailed) as caught:
+        import_teachers(schools, write(tmp_path / "r.xlsx", [row(started="2012-09", arrived="2010-09-01")]))
+    (problem,) = caught.value.problems
+    assert problem.column == "调入本校时间" and "早于参加工作时间 2012-09-01" in problem.message
+
+
 def test_a_school_change_with_the_old_arrival_date_is_refused(schools, tmp_path):
     """Keeping 调入本校时间 while changing the school would start the new tenure years ago."""
     import_teachers(schools, write(tmp_path / "1.xlsx", [row()]))

@@ -81,14 +81,15 @@ def bench_import(folder: Path) -> None:
     while len(seen) < 50_000:
         born = dt.date(1965 + rng.randrange(35), rng.randrange(1, 13), rng.randrange(1, 29))
         sequence = rng.randrange(1000)
+        started = 2000 + rng.randrange(19)  # began teaching; arrived at the school then or later
         number = make_id_number("640102", born, sequence)
         if number in seen:
             continue
         seen.add(number)
         sheet.append([number if rng.random() > 0.1 else number.lower(), "张三", "男" if sequence % 2 else "女",
                       born.isoformat(), f"S{rng.randrange(200)}", rng.choice(["语文", "数学", "体育"]), "一级教师",
-                      rng.choice(["", "", "", "县级骨干教师"]), f"{2000 + rng.randrange(20)}.9",
-                      f"{2000 + rng.randrange(25)}-09-01", None])
+                      rng.choice(["", "", "", "县级骨干教师"]), f"{started}.9", f"{started + rng.randrange(7)}-09-01",
+                      None])
     workbook.save(path)
     store = Store.open(str(folder / "import.db"))
     with store.write("schools") as session:

@@ -50,12 +50,26 @@ class ImportProblem:
 
 
 class ImportFailed(StoreError):
-    """The file has problems; nothing was written."""
+    """The file has problems; nothing was written.
+
+    The message lists the first :data:`SHOWN_PROBLEMS` problems and, beyond them, how many
+    there are per column — thousands of lines help nobody, the pattern does. Every problem
+    stays in :attr:`problems`.
+    """
+
+    SHOWN_PROBLEMS = 200
 
     def __init__(self, problems: Sequence[ImportProblem]) -> None:
         self.problems = list(problems)
-        lines = [str(p) for p in self.problems]
-        super().__init__(f"导入失败，未写入任何数据（{len(lines)} 处错误）：\n" + "\n".join(lines))
+        lines = [str(p) for p in self.problems[: self.SHOWN_PROBLEMS]]
+        rest = len(self.problems) - len(lines)
+        if rest > 0:
+            by_column: dict[str, int] = {}
+            for problem in self.problems:
+                by_column[problem.column or "整行"] = by_column.get(problem.column or "整行", 0) + 1
+            counts = "，".join(f"“{c}”列 {n} 处" for c, n in sorted(by_column.items(), key=lambda x: -x[1]))
+            lines.append(f"……另有 {rest} 处错误未列出（全部错误按列：{counts}）")
+        super().__init__(f"导入失败，未写入任何数据（{len(self.problems)} 处错误）：\n" + "\n".join(lines))
 
 
 @dataclasses.dataclass(slots=True)

@@ -8,6 +8,7 @@ from openpyxl import Workbook
 from db.importing import (
     CellError,
     ImportFailed,
+    ImportProblem,
     RowReader,
     parse_bool,
     parse_choice,
@@ -144,3 +145,13 @@ def test_row_reader_collects_every_problem(tmp_path):
         "t.xlsx 第7行“日期”列：“2019-02-30”不是有效日期",
         "t.xlsx 第7行“人数”列：“x”不是整数",
     ]
+
+
+def test_a_long_problem_list_shows_the_first_ones_and_counts_the_rest_by_column():
+    problems = [ImportProblem("f.xlsx", r, "调入本校时间", "早于参加工作时间") for r in range(2, 502)]
+    problems.append(ImportProblem("f.xlsx", 600, "身份证号", "校验位错误"))
+    failure = ImportFailed(problems)
+    text = str(failure)
+    assert "（501 处错误）" in text and len(failure.problems) == 501
+    assert text.count("\n") == ImportFailed.SHOWN_PROBLEMS + 1
+    assert "另有 301 处错误未列出（全部错误按列：“调入本校时间”列 500 处，“身份证号”列 1 处）" in text

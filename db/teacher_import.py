@@ -65,12 +65,7 @@ EXAMPLE = (
     "语文", "一级教师", "县级骨干教师", dt.date(2008, 9, 1), dt.date(2015, 9, 1), None, "教师", None,
 )
 
-# What clerks write for a subject → the name the needs table uses.
-SUBJECT_ALIASES = {
-    "体育": "体育与健康", "道法": "道德与法治", "思品": "道德与法治", "思想品德": "道德与法治",
-    "品德与社会": "道德与法治", "品德与生活": "道德与法治", "信息技术": "信息科技", "信息": "信息科技",
-    "心理": "心理健康", "综合实践活动": "综合实践",
-}
+SUBJECT_ALIASES = vocab.SUBJECT_ALIASES  # what clerks write for a subject → the standard name
 NO_BACKBONE = {"", "无", "否", "-", "—", "/", "非骨干"}
 
 

@@ -43,8 +43,13 @@ def roster_ids(store: Store, search: str = "", order: str = "id_number", descend
     text = search.strip()
     if text:
         like = f"%{text}%"
+        # Any open posting, so a teacher on a stint is found by that school too.
+        working, place = p.alias("working"), s.alias("place")
+        stint = (select(working.c.teacher_id).join(place, place.c.id == working.c.school_id)
+                 .where(working.c.end_on.is_(None), or_(place.c.name.like(like), place.c.code.like(like))))
+        subject = vocab.SUBJECT_ALIASES.get(text.replace(" ", ""), text)  # 道法 finds 道德与法治
         query = query.where(or_(t.c.name.like(like), t.c.id_number.like(like.upper()), t.c.subject.like(like),
-                                s.c.name.like(like), s.c.code.like(like)))
+                                t.c.subject == subject, t.c.id.in_(stint)))
     column = s.c.name if order == "school" else t.c[order] if order in SORT_COLUMNS else t.c.id_number
     query = query.order_by(column.desc() if descending else column, t.c.id_number)
     with store.read() as session:

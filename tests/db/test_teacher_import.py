@@ -213,3 +213,22 @@ def test_template_and_export_round_trip(schools, tmp_path):
     exported = export_teachers(schools, tmp_path / "out.xlsx")
     result = import_teachers(schools, exported)
     assert (result.rows, result.inserted, result.updated, result.unchanged) == (2, 0, 0, 2)
+
+
+def test_roster_search_finds_stints_and_subject_aliases(schools, tmp_path):
+    from db.teacher_queries import roster_ids, roster_rows
+
+    import_teachers(schools, write(tmp_path / "r.xlsx", [
+        row(subject="道法"),                                                 # S1, stored as 道德与法治
+        row(B, "李四", "女", "1986-07-09", "S2", "体育"),                     # stored as 体育与健康
+        row(C, "赵六", "男", "1990-01-01", "S1", personnel="S3"),             # works at S1, personnel S3
+    ]))
+
+    def found(text):
+        ids = roster_ids(schools, text)
+        return sorted(r.name for r in roster_rows(schools, ids).values())
+
+    assert found("S1") == ["张三", "赵六"]
+    assert found("学校S3") == ["赵六"]
+    assert found("体育") == ["李四"] and found("道法") == ["张三"]
+    assert found("李") == ["李四"]

@@ -58,7 +58,7 @@ from db.store import Store
 from db.teacher_import import SUBJECT_ALIASES
 from db.teachers import store_eligibility
 from policy import vocab
-from policy.planner import PlanSchool, default_needs, tier
+from policy.planner import PlanSchool, default_needs, sections, tier
 
 YEAR, SCHOOL, NAME, SUBJECT, SLOTS, SOURCE = "学年", "学校代码", "学校名称", "任教学科", "需求人数", "来源"
 HEADERS = (YEAR, SCHOOL, NAME, SUBJECT, SLOTS, SOURCE)
@@ -125,6 +125,14 @@ def _ordered(subjects: Iterable[str]) -> list[str]:
     return [*vocab.SUBJECTS, *extra]
 
 
+def _listed(figures: Mapping[str, int], school: PlanSchool) -> list[str]:
+    """The subjects a school's rows show: :func:`_ordered`, less those a primary school does
+    not teach (unless it has a figure for one)."""
+    primary_only = sections(school) == 1
+    return [s for s in _ordered(figures)
+            if not (primary_only and s in vocab.JUNIOR_ONLY_SUBJECTS and not figures.get(s))]
+
+
 @dataclasses.dataclass(slots=True)
 class NeedsSheet:
     """The rows ``edubridge export needs`` writes, and what they are made of."""
@@ -163,7 +171,7 @@ def needs_sheet_rows(store: Store, school_year: int) -> NeedsSheet:
             continue
         counts[source] += 1
         rows.extend((label, code, school.name, subject, int(figures.get(subject, 0)), source)
-                    for subject in _ordered(figures))
+                    for subject in _listed(figures, school))
     return NeedsSheet(school_year, rows, counts[STORED], counts[DERIVED])
 
 

@@ -41,6 +41,8 @@ SUBJECT_ALIASES: Final = {
     "品德与社会": "道德与法治", "品德与生活": "道德与法治", "信息技术": "信息科技", "信息": "信息科技",
     "心理": "心理健康", "综合实践活动": "综合实践",
 }
+# Taught only from 初中 on (义务教育课程方案（2022年版）): a primary school has no such post.
+JUNIOR_ONLY_SUBJECTS: Final = frozenset({"历史", "地理", "物理", "化学", "生物"})
 TITLES: Final = ("正高级教师", "高级教师", "一级教师", "二级教师", "三级教师", "未定级")
 BACKBONE_LEVELS: Final = ("县级骨干教师", "市级骨干教师", "学科带头人", "名师", "特级教师")
 POSITIONS: Final = ("教师", "校长", "副校长")

@@ -104,8 +104,11 @@ def test_export_shows_stored_rows_and_derived_defaults(demo_store: Store, tmp_pa
             assert source == STORED and slots == stored.get((code, subject), 0)
         else:
             assert source == DERIVED and slots == derived.get((code, subject), 0)
-    for code, figures in listed.items():  # every subject, each once
-        assert list(figures)[:len(vocab.SUBJECTS)] == list(vocab.SUBJECTS)
+    for code, figures in listed.items():  # every subject the school teaches, each once, in order
+        primary = schools[code].stage in ("小学", "教学点")
+        taught = [s for s in vocab.SUBJECTS if not (primary and s in vocab.JUNIOR_ONLY_SUBJECTS and not figures.get(s))]
+        assert list(figures)[:len(taught)] == taught
+    assert any(schools[c].stage == "小学" and "物理" not in figures for c, figures in listed.items())
     assert sheet.stored_schools == len(stored_codes)
 
 

@@ -183,17 +183,20 @@ def load_quota_inputs(store: Store, profile: Profile, school_year: int) -> Quota
         ]
         pairings = _resolve_target_teachers(session, pairings, last)
         members: dict[str, set[str]] = defaultdict(set)
-        for cluster_id, school_id in session.execute(
-            select(Membership.cluster_id, Membership.school_id).where(
+        terms: dict[str, list[tuple[str, dt.date, dt.date | None]]] = defaultdict(list)
+        for cluster_id, school_id, joined, left_on in session.execute(
+            select(Membership.cluster_id, Membership.school_id, Membership.joined, Membership.left_on).where(
                 Membership.joined <= last, or_(Membership.left_on.is_(None), Membership.left_on > first))  # left_on: first day out
         ):
             members[cluster_id.hex].add(school_id.hex)
+            terms[cluster_id.hex].append((school_id.hex, joined, left_on))
         clusters = []
         for c in session.scalars(select(Cluster)):
             schools_of = set(members.get(c.id.hex, ()))
             if c.lead_school_id:
                 schools_of.add(c.lead_school_id.hex)
-            clusters.append(ClusterRec(c.id.hex, c.name, frozenset(schools_of), c.founded, c.dissolved))
+            clusters.append(ClusterRec(c.id.hex, c.name, frozenset(schools_of), c.founded, c.dissolved,
+                                       tuple(terms.get(c.id.hex, ()))))
         teachers = _quota_teachers(session, first, last)
         codes = (f"{school_year}-1", f"{school_year}-2")
         summaries = {

@@ -233,16 +233,31 @@ class PairingRec:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class ClusterRec:
-    """A cluster and its member schools (as of the period)."""
+    """A cluster and its member schools (any time in the period).
+
+    ``terms`` — (school, joined, first day out or None) — say when each member belonged, so
+    a school that changed cluster on 1 February counts for its old cluster in the first
+    semester only and for its new one in the second (:meth:`schools_between`). Without
+    terms every school in ``schools`` counts for the whole period.
+    """
 
     id: str
     name: str
     schools: frozenset[str]
     founded: dt.date | None = None
     dissolved: dt.date | None = None
+    terms: tuple[tuple[str, dt.date, dt.date | None], ...] = ()
 
     def active(self, first: dt.date, last: dt.date) -> bool:
         return (self.founded is None or self.founded <= last) and (self.dissolved is None or self.dissolved >= first)
+
+    def schools_between(self, first: dt.date, last: dt.date) -> frozenset[str]:
+        """The members during [first, last]; a school with no term (the lead school) always."""
+        if not self.terms:
+            return self.schools
+        dated = {school for school, _joined, _left in self.terms}
+        inside = {school for school, joined, left in self.terms if joined <= last and (left is None or left > first)}
+        return frozenset(inside | (self.schools - dated))
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -378,10 +393,13 @@ class _Subjects:
             return "t:" + match[0]
         return f"n:{name}|{home_school or ''}"
 
-    def schools_of(self, pairing: PairingRec) -> set[str]:
+    def schools_of(self, pairing: PairingRec, during: tuple[dt.date, dt.date] | None = None) -> set[str]:
+        """The schools a pairing covers: its cluster's members (``during`` a part of the
+        period, or any time in it) and its target school."""
         schools: set[str] = set()
         if pairing.cluster and pairing.cluster in self.clusters:
-            schools |= self.clusters[pairing.cluster].schools
+            cluster = self.clusters[pairing.cluster]
+            schools |= cluster.schools_between(*during) if during else cluster.schools
         if pairing.target_school:
             schools.add(pairing.target_school)
         return schools
@@ -473,7 +491,7 @@ def quota_table(
         for rule in period_rules:
             if rule.scope == "pairing":
                 counted = [t for t in school_list if t.rule == rule.id and t.semester in period.semesters]
-                rows += _pairing_rows(rule, period, counted, subjects, names, cnames)
+                rows += _pairing_rows(rule, period, counted, subjects, names, cnames, dates)
             elif rule.scope == "community":
                 rows += _community_rows(rule, period, cluster_map, summary_set, cnames)
     order = {r.id: i for i, r in enumerate(rules)}
@@ -567,6 +585,7 @@ def _pairing_rows(
     subjects: _Subjects,
     names: Mapping[str, str],
     cnames: Mapping[str, str],
+    dates: CalendarDates,
 ) -> list[QuotaRow]:
     lessons = rule.measure == "lessons"
     pairings = subjects.cluster_pairings
@@ -576,10 +595,13 @@ def _pairing_rows(
     done: dict[str, int] = defaultdict(int)
     outside: dict[str, int] = defaultdict(int)
     schools = {p.id: subjects.schools_of(p) for p in pairings}
+    # A visit counts where the host school belonged to the cluster in the visit's semester.
+    bounds = {code: semester_bounds(Semester.parse(code), dates) for code in period.semesters}
+    covered = {(p.id, code): subjects.schools_of(p, bounds[code]) for p in pairings for code in period.semesters}
     for t in tallies:
         amount = t.lessons if lessons else t.activities
         for pairing in by_supporter.get(t.home_school, ()):
-            if t.host_school in schools[pairing.id]:
+            if t.host_school in covered[(pairing.id, t.semester)]:
                 done[pairing.id] += amount
             else:
                 outside[pairing.id] += amount

@@ -220,3 +220,23 @@ def test_todo_list_and_cluster_dashboard() -> None:
 ])
 def test_days_left(today: dt.date, left: int) -> None:
     assert days_left(S1, today, PROFILE.calendar) == left
+
+
+def test_a_school_that_changed_cluster_on_1_february_counts_for_each_in_its_own_semester() -> None:
+    """r1 leaves 东片 for 西片 on 2026-02-01 (first day out / in): a visit there in October
+    counts for 东片's pairing, one in March for 西片's — never for both."""
+    east = ClusterRec("c1", "东片集团", frozenset({"r1", "r2"}),
+                      terms=(("r1", dt.date(2020, 9, 1), dt.date(2026, 2, 1)), ("r2", dt.date(2020, 9, 1), None)))
+    west = ClusterRec("c2", "西片集团", frozenset({"r9", "r1"}),
+                      terms=(("r9", dt.date(2020, 9, 1), None), ("r1", dt.date(2026, 2, 1), None)))
+    west_pair = PairingRec("p2", "包片包抓", dt.date(2024, 9, 1), supporter_school="town", cluster="c2")
+    city, town = Participant("甲", "教师", "city"), Participant("乙", "教师", "town")
+    visits = [
+        visit("v1", dt.date(2025, 10, 1), "r1", "校园文化交流", city),  # 东片's then
+        visit("v2", dt.date(2026, 3, 1), "r1", "校园文化交流", city),  # 西片's by then
+        visit("v3", dt.date(2025, 10, 2), "r1", "校园文化交流", town),
+        visit("v4", dt.date(2026, 3, 2), "r1", "校园文化交流", town),
+    ]
+    rows = quota_table(visits, [PAIR, west_pair], PROFILE, 2025, clusters=[east, west])
+    by_pairing = {r.who_key: (r.done, r.outside) for r in rows_for(rows, "visit.culture_exchange")}
+    assert by_pairing == {"p:p1": (1, 1), "p:p2": (1, 1)}

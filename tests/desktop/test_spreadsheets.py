@@ -40,7 +40,7 @@ def test_roster_import_is_checked_confirmed_then_written(page, demo_store, qtbot
     messages.headless_answer = False  # the clerk says no after reading the preview
     menu.import_kind("teachers", "教师名册", path)
     qtbot.waitUntil(lambda: any(m.kind == "ask" for m in messages.log), timeout=30000)
-    assert "信息更新" in messages.log[-1].text and names(demo_store)[id_number] != "新名字"
+    assert "→新名字" in messages.log[-1].text and names(demo_store)[id_number] != "新名字"
     messages.headless_answer = True
     menu.import_kind("teachers", "教师名册", path)
     qtbot.waitUntil(lambda: any(m.title == "导入完成" for m in messages.log), timeout=30000)

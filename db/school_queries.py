@@ -98,3 +98,10 @@ def school_rows(
     with store.engine.connect() as connection:
         rows = connection.execute(query).all()
     return [SchoolRow._make(row) for row in rows]
+
+
+def names_by_code(store: Store) -> dict[str, str]:
+    """School code → name, for text that would otherwise show bare codes."""
+    s = models.School.__table__
+    with store.read() as session:
+        return dict(session.connection().execute(select(s.c.code, s.c.name)).all())

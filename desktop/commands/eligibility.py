@@ -15,6 +15,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from db.school_queries import names_by_code
     from db.settings import active_profile
     from db.teachers import store_eligibility
     from policy.eligibility import STATUS_LABELS
@@ -22,13 +23,15 @@ def run(args: argparse.Namespace) -> int:
     store = open_store(args)
     try:
         result = store_eligibility(store, active_profile(store), args.year)
+        names = {} if args.json else names_by_code(store)
     finally:
         store.dispose()
     if args.json:
         print_json(result.to_json())
         return 0
     for entry in result.entries:
-        print(f"{entry.teacher.id_number}\t{entry.teacher.name}\t{entry.school}\t{entry.years}年\t"
+        school = names.get(entry.school, entry.school)
+        print(f"{entry.teacher.id_number}\t{entry.teacher.name}\t{school}\t{entry.years}年\t"
               f"{STATUS_LABELS[entry.status]}\t{entry.clause}")
     summary = result.summary
     print(f"合计：符合条件 {summary['eligible']}，须交流 {summary['mandatory']}，免交流 {summary['exempt']}"

@@ -17,6 +17,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from db.exchange_plans import make_plan, save_plan
+    from db.school_queries import names_by_code
     from db.settings import active_profile
 
     store = open_store(args, create=args.save)  # only --save writes
@@ -25,13 +26,15 @@ def run(args: argparse.Namespace) -> int:
         plan = make_plan(store, profile, args.year)
         if args.save:
             save_plan(store, plan, profile)
+        names = {} if args.json else names_by_code(store)
     finally:
         store.dispose()
     if args.json:
         print_json(plan.to_json())
         return 0
     for move in plan.moves:
-        print(f"{move.entry.teacher.id_number}\t{move.entry.teacher.name}\t{move.from_school} → {move.to_school}\t"
+        source, target = names.get(move.from_school, move.from_school), names.get(move.to_school, move.to_school)
+        print(f"{move.entry.teacher.id_number}\t{move.entry.teacher.name}\t{source} → {target}\t"
               f"{move.form}\t{'骨干' if move.backbone else ''}\t{'调动人事关系' if move.moves_personnel else ''}")
     print(f"交流 {len(plan.moves)} 人（应不少于 {plan.required_moves}），其中骨干 {plan.backbone_moves} 人"
           f"（应不少于 {plan.required_backbone}）；符合条件 {plan.base} 人；"

@@ -69,8 +69,12 @@ def test_plan_cli_json_and_save(demo_store, capsys):
         audit = session.scalars(select(AuditEntry).where(AuditEntry.entity == "exchange")
                                 .order_by(AuditEntry.id.desc())).first()
         assert f"（{count} 人）" in audit.note and audit.actor == local_actor().username  # the person at the computer
-    # saving again replaces the draft, never duplicates it
+    # saving again replaces the draft, never duplicates it; the text output names the schools
     assert main(["--db", db, "plan", "--year", str(YEAR), "--save"]) == 0
+    first = capsys.readouterr().out.splitlines()[0].split("\t")
+    source, target = first[2].split(" → ")
+    codes = {m["from_school"] for m in data["moves"]} | {m["to_school"] for m in data["moves"]}
+    assert source not in codes and target not in codes and "学" in source and "学" in target  # names
     with demo_store.read() as session:
         assert session.scalar(select(func.count()).select_from(ExchangePlan)
                               .where(ExchangePlan.school_year == YEAR)) == 1

@@ -67,3 +67,4 @@ def test_eligibility_text_output(store, db_path, capsys):
     assert main(["--db", str(db_path), "eligibility", "--year", "2025"]) == 0
     out = capsys.readouterr().out
     assert "须交流" in out and "合计：符合条件 1，须交流 1，免交流 1" in out
+    assert "城区一小" in out and "S-URBAN" not in out  # schools by name in the text output

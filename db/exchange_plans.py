@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import uuid
 from collections.abc import Callable, Hashable, Mapping
 from typing import Any
@@ -36,7 +37,7 @@ from db.models import (
 from db.store import Store
 from db.teachers import gc_paused, store_eligibility
 from policy import vocab
-from policy.planner import Plan, PlanSchool, plan_exchanges
+from policy.planner import Move, Plan, PlanSchool, haversine_matrix, plan_exchanges
 from policy.profile import Profile
 
 TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -108,6 +109,49 @@ def draft_for_year(store: Store, school_year: int) -> ExchangePlan | None:
     with store.read() as session:
         return session.scalars(select(ExchangePlan).where(ExchangePlan.school_year == school_year)
                                .order_by(ExchangePlan.created_at.desc())).first()
+
+
+def load_draft(store: Store, profile: Profile, school_year: int) -> Plan | None:
+    """The year's saved draft as a plan the review can show, edit and approve (None: none).
+
+    Its moves are matched to this year's candidates by ID number, with the pins it was
+    saved with. A saved move whose teacher is no longer a candidate (the roster changed
+    since) is left out and said in ``unmet``, and the plan is then not called optimal.
+    """
+    saved = draft_for_year(store, school_year)
+    if saved is None or saved.status != "draft":
+        return None
+    summary = saved.summary or {}
+    result = store_eligibility(store, profile, school_year)
+    candidates = result.candidates()
+    by_number = {e.teacher.id_number: e for e in candidates}
+    schools = load_schools(store, result.reference_date)
+    rows = plan_rows(store, saved.id)
+    moves, gone = [], []
+    for row in rows:
+        entry = by_number.get(row["id_number"])
+        if entry is None:
+            gone.append(row["name"])
+            continue
+        a, b = schools.get(entry.school), schools.get(row["to_code"])
+        km = float(haversine_matrix([a], [b])[0, 0]) if a and b else math.nan
+        moves.append(Move(entry, row["to_code"], row["form"], bool(row["moves_personnel"]),
+                          None if math.isnan(km) else round(km, 1), bool(a and b and a.clusters & b.clusters),
+                          bool(row["pinned"])))
+    moved = {m.entry.teacher.key for m in moves}
+    stay_pins = set(summary.get("stay_pins", ()))
+    pins: dict[Hashable, str | None] = {m.entry.teacher.key: m.to_school for m in moves if m.pinned}
+    pins.update({e.teacher.key: None for e in candidates if str(e.teacher.key) in stay_pins})
+    unmet = list(summary.get("unmet", ()))
+    if gone:
+        unmet.append(f"草案中 {len(gone)} 名教师已不在本学年的交流名单中（{'、'.join(gone[:5])}"
+                     f"{'等' if len(gone) > 5 else ''}）：名册有变动，请重新生成计划")
+    start = rows[0]["start"] if rows else profile.exchange_reference_date(school_year)
+    end = rows[0]["end_on"] if rows else None
+    return Plan(school_year, int(summary.get("base", result.base)), moves, int(summary.get("required_moves", 0)),
+                int(summary.get("required_backbone", 0)), bool(summary.get("optimal")) and not gone, unmet,
+                str(summary.get("solver", "")), 0.0, str(summary.get("needs_source", "")), 0, start, end,
+                [e for e in candidates if e.teacher.key not in moved], pins)
 
 
 def save_plan(store: Store, plan: Plan, profile: Profile, note: str | None = None) -> uuid.UUID:

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QTableView, QTabWidget, QTextBrowser, QVBoxLayout, QWidget,
 )
 
-from db.exchange_plans import approve_plan, draft_for_year, make_plan, save_plan
+from db.exchange_plans import approve_plan, draft_for_year, load_draft, make_plan, save_plan
 from db.teacher_queries import RosterRow, roster_ids, roster_rows, teacher_detail
 from db.teachers import store_eligibility
 from desktop import messages
@@ -356,6 +356,9 @@ class TeachersPage(Page):
         self.count_button.clicked.connect(self.compute_counts)
         self.run_button = QPushButton("2. 生成计划")
         self.run_button.clicked.connect(self.run_planner)
+        self.load_button = QPushButton("载入草案")
+        self.load_button.setToolTip("把本学年已保存的计划草案载入下方审核表，可继续修改或批准")
+        self.load_button.clicked.connect(self.load_saved_draft)
         self.cancel_button = QPushButton("取消")
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancel_planner)
@@ -363,7 +366,7 @@ class TeachersPage(Page):
         self.progress.setRange(0, 100)
         self.progress.setValue(0)
         steps = QHBoxLayout()
-        for item in (self.plan_year, self.count_button, self.run_button, self.cancel_button):
+        for item in (self.plan_year, self.count_button, self.run_button, self.load_button, self.cancel_button):
             steps.addWidget(item)
         steps.addWidget(self.progress, 1)
         self.plan_excel = ExcelMenu(self, lambda: self.context.store, PLAN_FILES, self.plan_year.value,
@@ -432,12 +435,13 @@ class TeachersPage(Page):
     def _saved_note(self) -> str:
         """What is already stored for the chosen year: a draft or an approved plan."""
         saved = draft_for_year(self.context.store, self.plan_year.value())
+        self.load_button.setEnabled(saved is not None and saved.status == "draft")
         if saved is None:
             return ""
         moves = (saved.summary or {}).get("moves", "?")
         if saved.status == "approved":
             return f"。本学年计划已于 {saved.approved_at:%Y-%m-%d} 批准（{moves} 人），不能再修改"
-        return f"。已保存的草案：{moves} 人（{saved.created_at:%Y-%m-%d %H:%M}），可在 Excel 菜单导出"
+        return f"。已保存的草案：{moves} 人（{saved.created_at:%Y-%m-%d %H:%M}），可“载入草案”继续审核或在 Excel 菜单导出"
 
     def compute_counts(self) -> None:
         year = self.plan_year.value()
@@ -534,10 +538,11 @@ class TeachersPage(Page):
         ok_bb = "✔" if backbone >= required_backbone else "✘"
         ok_m = "✔" if left == 0 else "✘"
         state = "最优解" if plan.optimal else "未证明最优"
+        timing = f"，{plan.seconds:.2f} 秒" if plan.seconds else "，已保存的草案"
         edited = "（已手工调整，重新求解可恢复最优）" if any(m.pinned for m in moves) or self.pins else ""
         lines = [f"交流 <b>{len(moves)}</b> 人 / 应不少于 {plan.required_moves} 人 {ok}　"
                  f"骨干 <b>{backbone}</b> 人 / 应不少于 {required_backbone} 人 {ok_bb}　"
-                 f"须交流未安排 <b>{left}</b> 人 {ok_m}　{state}（{plan.solver}，{plan.seconds:.2f} 秒）{edited}"]
+                 f"须交流未安排 <b>{left}</b> 人 {ok_m}　{state}（{plan.solver}{timing}）{edited}"]
         for text in plan.unmet:
             lines.append(f"<span style='color:#b00'>未满足：{text}</span>")
         self.quota_label.setText("<br>".join(lines))
@@ -597,6 +602,16 @@ class TeachersPage(Page):
         old = self.plan_model.moves[row]
         self.pins[old.entry.teacher.key] = old.to_school
         self._replace(row, replace(old, pinned=True))
+
+    def load_saved_draft(self) -> None:
+        """The saved draft into the review table, with its pins, as if just planned."""
+        year = self.plan_year.value()
+        plan = load_draft(self.context.store, self.context.profile, year)
+        if plan is None:
+            messages.info(self, "载入草案", f"{school_year_label(year)}没有可载入的计划草案。")
+            return
+        self.compute_counts()
+        self._plan_ready(plan)
 
     def save_draft(self) -> None:
         if self.plan is None:

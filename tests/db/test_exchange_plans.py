@@ -285,3 +285,36 @@ def test_a_roster_change_after_saving_a_draft_says_the_draft_is_stale(demo_store
     result = import_teachers(demo_store, path)
     assert result.updated == 1
     assert any(f"{YEAR}—{YEAR + 1}学年的交流计划草案是按变动前的名册生成的" in n for n in result.notes)
+
+
+def test_a_saved_draft_loads_back_with_its_moves_and_pins(demo_store):
+    from db.exchange_plans import load_draft
+    from db.models import Exemption, Teacher
+
+    profile = active_profile(demo_store)
+    assert load_draft(demo_store, profile, YEAR) is None
+    first = make_plan(demo_store, profile, YEAR)
+    pinned, stays = first.moves[0], first.moves[1]
+    pins = {pinned.entry.teacher.key: pinned.to_school, stays.entry.teacher.key: None}
+    plan = make_plan(demo_store, profile, YEAR, pins=pins)
+    save_plan(demo_store, plan, profile)
+    loaded = load_draft(demo_store, profile, YEAR)
+
+    def shape(p):
+        return sorted((m.entry.teacher.id_number, m.from_school, m.to_school, m.form, m.moves_personnel, m.pinned)
+                      for m in p.moves)
+
+    assert shape(loaded) == shape(plan) and loaded.pins == plan.pins
+    assert (loaded.base, loaded.required_moves, loaded.required_backbone, loaded.optimal, loaded.unmet) == \
+        (plan.base, plan.required_moves, plan.required_backbone, plan.optimal, plan.unmet)
+    def distances(p):  # the planner leaves a pinned move's distance blank; the loaded one has it
+        return sorted((m.entry.teacher.id_number, m.distance_km, m.same_cluster) for m in p.moves if not m.pinned)
+
+    assert distances(loaded) == distances(plan)
+    # a moved teacher exempted since: left out, said, no longer called optimal
+    with demo_store.write("免交流") as session:
+        teacher = session.scalars(select(Teacher).where(Teacher.id_number == plan.moves[5].entry.teacher.id_number)).one()
+        session.add(Exemption(teacher_id=teacher.id, reason="患病", evidence="诊断证明", start=dt.date(2027, 1, 1)))
+    stale = load_draft(demo_store, profile, YEAR)
+    assert len(stale.moves) == len(plan.moves) - 1 and not stale.optimal
+    assert any("已不在本学年的交流名单中" in u and teacher.name in u for u in stale.unmet)

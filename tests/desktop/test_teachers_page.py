@@ -90,7 +90,10 @@ def test_plan_wizard_review_and_approve(page, qtbot, demo_store):
     page.save_button.click()
     assert messages.log[-1].title == "已保存草案"
     page._year_changed()  # what the tab says when the year is chosen again
-    assert f"已保存的草案：{saved} 人" in page.counts_label.text()
+    assert f"已保存的草案：{saved} 人" in page.counts_label.text() and page.load_button.isEnabled()
+    page.load_button.click()  # back into the review, pins and all
+    assert page.plan_model.rowCount() == saved and page.pins == {removed: None, changed: target}
+    assert "已保存的草案" in page.quota_label.text()
     page.run_button.click()
     qtbot.waitUntil(lambda: page.plan is not None and page.job is None, timeout=30000)
     page.approve_button.click()

@@ -37,8 +37,8 @@ When backbone share is counted on moves, the required backbone depends on the nu
 moves: the plan is the optimum at the least floor F its own moves justify
 (F ≥ ceil(share × moves)). :func:`_floor_bound` starts the search at a floor every lower one
 provably fails (three max flows), which is usually the answer: one min-cost-flow solve.
-:func:`_least_floor` climbs from there when it is not; the MILP path raises the floor step
-by step.
+:func:`_least_floor` climbs from there when it is not; the MILP path starts from the same
+bound and raises the floor step by step.
 """
 
 from __future__ import annotations
@@ -380,6 +380,9 @@ def plan_exchanges(
             optimal = True
         chosen = network.chosen()
     else:
+        if settles:  # start where every lower floor provably fails (the bound holds here too)
+            required_backbone = max(required_backbone,
+                                    _floor_bound(_Flow(model), model, backbone_share, required_moves))
         chosen, optimal = _solve_milp(model, required_moves, required_backbone, school_floors)
         if settles:
             # The floor depends on the moves it causes; raise it to ceil(share × moves) until

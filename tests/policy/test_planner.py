@@ -382,3 +382,31 @@ def test_fewest_moves_before_least_travel():
     plan = plan_exchanges(result(entries), schools, PROFILE, {("R1", "语文"): 1, ("R2", "数学"): 1})
     assert [m.entry.teacher.key for m in plan.moves] == ["far"]
     assert plan.unmet and all("须交流教师" in u for u in plan.unmet)  # "near" found no place
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_milp_path_starting_at_the_bound_settles_where_the_plain_iteration_does(seed):
+    """Per-school floors (HiGHS): starting the floor at _floor_bound gives the floor, moves and
+    shortfalls the plain iteration from the base floor gives."""
+    schools, entries, needs = _crowded_case(seed)
+    profile = PROFILE.with_overrides({"exchange.per_sending_school": True})
+    plan = plan_exchanges(result(entries), schools, profile, needs)
+    assert plan.solver.startswith("SciPy milp") and plan.optimal
+
+    share, min_share = PROFILE.value("exchange.backbone_share"), PROFILE.value("exchange.min_share")
+    counts = {}
+    for e in entries:
+        if tier(schools[e.school]) > 0:
+            counts[e.school] = counts.get(e.school, 0) + 1
+    floors = {code: math.ceil(min_share * n - 1e-9) for code, n in counts.items()}
+    model = planner._build(entries, schools, needs, {}, planner.MAX_DESTINATIONS)
+    floor = planner._need(share, plan.required_moves, plan.required_moves)
+    while True:
+        chosen, proven = planner._solve_milp(model, plan.required_moves, floor, floors)
+        assert proven
+        moved = sum(1 for c in chosen if c is not None)
+        need = planner._need(share, moved, plan.required_moves)
+        if need <= floor:
+            break
+        floor = need
+    assert (plan.required_backbone, len(plan.moves)) == (floor, moved)

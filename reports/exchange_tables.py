@@ -53,8 +53,33 @@ def write_plan(store: Store, plan_id: uuid.UUID, path: Path) -> int:
         *[f"未满足：{line}" for line in summary.get("unmet", [])],
     ]
     caption = f"{school_year_label(year)}教师交流轮岗计划" + ("" if status == "approved" else "（草案）")
-    write_table(path, [Sheet("交流计划", columns, body, caption=caption)], notes)
+    sheets = [Sheet("交流计划", columns, body, caption=caption)]
+    left = _mandatory_left(store, year, {r["id_number"] for r in rows})
+    if left:
+        notes.append(f"“须交流未安排”表列出按导出时的名册须交流、但计划中没有的 {len(left)} 名教师，"
+                     "便于增加学科需求或逐人说明。")
+        sheets.append(Sheet("须交流未安排", [Column("序号", width=6), Column("身份证号", width=22), Column("姓名"),
+                                         Column("任教学科"), Column("骨干等级", width=14),
+                                         Column("学校代码", width=14), Column("学校", width=24),
+                                         Column("本校任教年限", width=14), Column("依据", width=48)], left,
+                            caption=f"{school_year_label(year)}须交流但未安排的教师"))
+    write_table(path, sheets, notes)
     return len(rows)
+
+
+def _mandatory_left(store: Store, year: int, planned: set[str]) -> list[list[object]]:
+    """Mandatory teachers (not exempt) of the year whom the plan does not move."""
+    from db.school_queries import names_by_code
+    from db.settings import active_profile
+    from db.teachers import store_eligibility
+    from policy.eligibility import MANDATORY
+
+    names = names_by_code(store)
+    left = sorted((e for e in store_eligibility(store, active_profile(store), year).candidates()
+                   if e.status == MANDATORY and e.teacher.id_number not in planned),
+                  key=lambda e: (e.school, e.teacher.id_number))
+    return [[i, e.teacher.id_number, e.teacher.name, e.teacher.subject or "", e.teacher.backbone_level or "",
+             e.school, names.get(e.school, e.school), e.years, e.clause] for i, e in enumerate(left, start=1)]
 
 
 def write_national(store: Store, path: Path, school_year: int | None = None) -> int:

@@ -122,6 +122,12 @@ def test_plan_and_national_exports(demo_store, tmp_path):
     assert count == len(plan.moves)
     sheet = load_workbook(tmp_path / "plan.xlsx")["交流计划"]
     assert sheet.cell(1, 1).value.endswith("（草案）") and sheet.max_row == count + 2
+    left = load_workbook(tmp_path / "plan.xlsx")["须交流未安排"]
+    moved = {m.entry.teacher.id_number for m in plan.moves}
+    expected = {e.teacher.id_number for e in store_eligibility(demo_store, profile, YEAR).candidates()
+                if e.due == "mandatory" and e.teacher.id_number not in moved}
+    listed = {row[1] for row in left.iter_rows(min_row=3, values_only=True)}
+    assert expected and listed == expected  # the demo's deliberate shortfall, teacher by teacher
     approve_plan(demo_store, plan_id)
     rows = write_national(demo_store, tmp_path / "national.xlsx", YEAR)
     assert rows == count

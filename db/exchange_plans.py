@@ -24,6 +24,7 @@ from sqlalchemy import func, or_, select
 
 from db.bulk import insert_rows
 from db.engine import StoreError
+from db.gc_pause import gc_paused
 from db.models import (
     Exchange,
     ExchangePlan,
@@ -35,7 +36,7 @@ from db.models import (
     utcnow,
 )
 from db.store import Store
-from db.teachers import gc_paused, store_eligibility
+from db.teachers import store_eligibility
 from policy import vocab
 from policy.planner import Move, Plan, PlanSchool, haversine_matrix, plan_exchanges
 from policy.profile import Profile

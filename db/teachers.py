@@ -8,12 +8,10 @@ the eligibility rules themselves. Schools are named by their codes.
 from __future__ import annotations
 
 import datetime as dt
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from sqlalchemy import String, or_, select, type_coerce
 
+from db.gc_pause import gc_paused
 from db.models import Exemption, Posting, School, Teacher
 from db.store import Store
 from policy import vocab
@@ -23,22 +21,6 @@ from policy.profile import Profile
 
 def _text(column):  # type: ignore[no-untyped-def]
     return type_coerce(column, String)
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Hold off the cyclic garbage collector while building ~200,000 records.
-
-    None of them form cycles, yet every few thousand allocations the collector would walk
-    all live objects: at city scale that is a third of the load time.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _days(*columns: list[object]) -> dict[object, dt.date | None]:

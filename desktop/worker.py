@@ -49,6 +49,8 @@ from typing import Any
 
 from PySide6.QtCore import QEventLoop, QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 
+from db.gc_pause import gc_paused
+
 _log = logging.getLogger(__name__)
 
 
@@ -112,7 +114,13 @@ class _Runnable(QRunnable):
         self._job = job
         self._work = work
 
-    def run(self) -> None:  # noqa: D102 — pool thread
+    def run(self) -> None:
+        """In the pool thread, with the cyclic collector held off throughout: a collection
+        here could free Qt objects that belong to the GUI thread (see db.gc_pause)."""
+        with gc_paused():
+            self._run()
+
+    def _run(self) -> None:
         relay = self._job._relay
         try:
             result = self._work(Progress(self._job))

@@ -86,3 +86,39 @@ def test_wait_returns_after_the_job_ended(qtbot):
     job = run_in_background(lambda _p: "ok")
     assert job.wait(5000) and job.is_done
 
+
+
+def test_no_garbage_collection_while_a_job_runs(qtbot):
+    """A collection in a pool thread could free GUI-thread Qt objects left in cycles: the
+    collector is held off while any job runs and back on when the last one ends."""
+    import gc
+
+    assert gc.isenabled()
+    job = run_in_background(lambda _progress: gc.isenabled())
+    with qtbot.waitSignal(job.finished, timeout=5000) as blocker:
+        pass
+    assert blocker.args == [False]
+    qtbot.waitUntil(gc.isenabled, timeout=5000)
+
+
+def test_gc_pauses_nest_across_threads():
+    import gc
+
+    from db.gc_pause import gc_paused
+
+    inside = threading.Event()
+    leave = threading.Event()
+
+    def other():
+        with gc_paused():
+            inside.set()
+            leave.wait(5)
+
+    thread = threading.Thread(target=other)
+    with gc_paused():
+        thread.start()
+        inside.wait(5)
+    assert not gc.isenabled()  # the other thread's pause still holds
+    leave.set()
+    thread.join(5)
+    assert gc.isenabled()

@@ -43,6 +43,7 @@ from db.importing import (
     normal_text,
     parse_choice,
     parse_date,
+    parse_id_cell,
     parse_text,
     read_sheet,
     skipped_example_note,
@@ -50,7 +51,7 @@ from db.importing import (
 from db.models import Exemption, Teacher
 from db.store import Store
 from policy import vocab
-from policy.idcard import IdNumberError, make_id_number, parse_id_number
+from policy.idcard import IdNumberError, make_id_number
 
 ID, NAME, REASON, EVIDENCE, START, END = "身份证号", "姓名", "免交流情形", "证明材料", "开始日期", "结束日期"
 HEADERS = (ID, NAME, REASON, EVIDENCE, START, END)
@@ -113,14 +114,6 @@ class ExemptionImportResult:
                 + "".join(f"；{note}" for note in self.notes))
 
 
-def _id_number(raw: Any) -> str:
-    if isinstance(raw, float) or (isinstance(raw, int) and not isinstance(raw, bool)):
-        # Excel keeps 15 significant digits of a number: the last digits are already gone.
-        raise IdNumberError(f"身份证号被 Excel 存成了数字（{normal_text(raw)}），后几位已丢失："
-                            "请把该列设为“文本”格式后重新填写")
-    return parse_id_number(normal_text(raw)).number
-
-
 def _reason(value: Any) -> str | None:
     text = normal_text(value).replace(" ", "")
     return parse_choice(REASON_ALIASES.get(text, text), REASONS)
@@ -168,7 +161,7 @@ def parse_rows(path: Path, roster: dict[str, tuple[uuid.UUID, str]]) -> tuple[st
             reader.fail(ID, "不能为空")
         else:
             try:
-                number = _id_number(raw_id)
+                number = parse_id_cell(raw_id).number
             except IdNumberError as exc:
                 reader.fail(ID, str(exc))
             else:

@@ -31,6 +31,7 @@ from typing import Any
 from python_calamine import CalamineWorkbook
 
 from db.engine import StoreError
+from policy.idcard import IdNumber, IdNumberError, parse_id_number
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -280,6 +281,36 @@ def parse_date(value: Any, *, allow_month: bool = False) -> dt.date | None:
             except ValueError:
                 raise CellError(f"“{text}”不是有效日期") from None
     raise CellError(f"“{text}”不是日期，请写作 2019-09-01 或 2019年9月1日")
+
+
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ASCII_ZEROS = ord("0") * sum(_WEIGHTS)  # the weighted sum of 17 ASCII "0" bytes
+_CHECKS = "10X98765432"
+
+
+def parse_id_cell(raw: Any, today: dt.date | None = None) -> IdNumber:
+    """An ID number cell: :func:`policy.idcard.parse_id_number`, with a fast path for a clean
+    18-character number (a 50,000-row roster) and a clear refusal of a number cell.
+
+    Raises:
+        IdNumberError: which part is wrong.
+    """
+    today = today or dt.date.today()
+    if type(raw) is str and len(raw) == 18 and raw[:17].isdigit() and raw[:17].isascii():
+        check = _CHECKS[(sum(map(operator.mul, raw.encode(), _WEIGHTS)) - _ASCII_ZEROS) % 11]
+        if raw[17] == check or (check == "X" and raw[17] == "x"):
+            try:
+                birth = dt.date(int(raw[6:10]), int(raw[10:12]), int(raw[12:14]))
+            except ValueError:
+                birth = None
+            if birth is not None and dt.date(1900, 1, 1) <= birth <= today:
+                number = raw.upper()
+                return IdNumber(number, number[:6], birth, "男" if int(raw[16]) % 2 else "女")
+    if isinstance(raw, float) or (isinstance(raw, int) and not isinstance(raw, bool)):
+        # Excel keeps 15 significant digits of a number: the last digits are already gone.
+        raise IdNumberError(f"身份证号被 Excel 存成了数字（{normal_text(raw)}），后几位已丢失："
+                            "请把该列设为“文本”格式后重新填写")
+    return parse_id_number(normal_text(raw), today=today)
 
 
 def parse_int(value: Any, *, minimum: int | None = 0) -> int | None:

@@ -55,7 +55,6 @@ from db.importing import (
 from db.models import School, SubjectNeed, Teacher
 from db.settings import active_profile
 from db.store import Store
-from db.teacher_import import SUBJECT_ALIASES
 from db.teachers import store_eligibility
 from policy import vocab
 from policy.planner import PlanSchool, default_needs, sections, tier
@@ -106,7 +105,7 @@ def parse_school_year(value: Any) -> int:
 def subject_name(value: Any) -> str | None:
     """A typed subject as the needs table spells it (roster aliases: 体育 → 体育与健康); None if blank."""
     text = normal_text(value).replace(" ", "")
-    return SUBJECT_ALIASES.get(text, text) if text else None
+    return vocab.SUBJECT_ALIASES.get(text, text) if text else None
 
 
 # ---- export ------------------------------------------------------------------------

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import operator
 import unicodedata
 import uuid
 from collections import Counter
@@ -42,6 +41,7 @@ from db.importing import (
     normal_text,
     parse_choice,
     parse_date,
+    parse_id_cell,
     parse_text,
     read_sheet,
     skipped_example_note,
@@ -49,7 +49,7 @@ from db.importing import (
 from db.models import ExchangePlan, Posting, School, Teacher, utcnow
 from db.store import Store
 from policy import vocab
-from policy.idcard import IdNumber, IdNumberError, cross_check, make_id_number, parse_id_number
+from policy.idcard import IdNumberError, cross_check, make_id_number
 
 ID, NAME, GENDER, BIRTH, SCHOOL, SUBJECT, TITLE, BACKBONE, STARTED, ARRIVED, PERSONNEL, POSITION, SINCE = (
     "身份证号", "姓名", "性别", "出生日期", "学校代码", "任教学科", "职称", "骨干等级",
@@ -65,7 +65,6 @@ EXAMPLE = (
     "语文", "一级教师", "县级骨干教师", dt.date(2008, 9, 1), dt.date(2015, 9, 1), None, "教师", None,
 )
 
-SUBJECT_ALIASES = vocab.SUBJECT_ALIASES  # what clerks write for a subject → the standard name
 NO_BACKBONE = {"", "无", "否", "-", "—", "/", "非骨干"}
 
 
@@ -138,7 +137,7 @@ def _subject(value: Any) -> str | None:
     text = normal_text(value).replace(" ", "")
     if not text:
         return None
-    return SUBJECT_ALIASES.get(text, text)[:32]
+    return vocab.SUBJECT_ALIASES.get(text, text)[:32]
 
 
 def _backbone(value: Any) -> str | None:
@@ -175,28 +174,6 @@ class _Memo:
         return value
 
 
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ASCII_ZEROS = ord("0") * sum(_WEIGHTS)  # the weighted sum of 17 ASCII "0" bytes
-_CHECKS = "10X98765432"
-
-
-def _id_number(raw: Any, today: dt.date) -> IdNumber:
-    """parse_id_number with a fast path for a clean 18-character number."""
-    if type(raw) is str and len(raw) == 18 and raw[:17].isdigit() and raw[:17].isascii():
-        check = _CHECKS[(sum(map(operator.mul, raw.encode(), _WEIGHTS)) - _ASCII_ZEROS) % 11]
-        if raw[17] == check or (check == "X" and raw[17] == "x"):
-            try:
-                birth = dt.date(int(raw[6:10]), int(raw[10:12]), int(raw[12:14]))
-            except ValueError:
-                birth = None
-            if birth is not None and dt.date(1900, 1, 1) <= birth <= today:
-                number = raw.upper()
-                return IdNumber(number, number[:6], birth, "男" if int(raw[16]) % 2 else "女")
-    if isinstance(raw, float) or (isinstance(raw, int) and not isinstance(raw, bool)):
-        # Excel keeps 15 significant digits of a number: the last digits are already gone.
-        raise IdNumberError(f"身份证号被 Excel 存成了数字（{normal_text(raw)}），后几位已丢失："
-                            "请把该列设为“文本”格式后重新填写")
-    return parse_id_number(normal_text(raw), today=today)
 
 
 class Roster(list[RosterRow]):
@@ -239,7 +216,7 @@ def parse_roster(path: Path, school_codes: set[str], today: dt.date | None = Non
             reader.fail(ID, "不能为空")
         else:
             try:
-                number = _id_number(raw_id, today)
+                number = parse_id_cell(raw_id, today)
             except IdNumberError as exc:
                 reader.fail(ID, str(exc))
         raw_name = cells.get(NAME)

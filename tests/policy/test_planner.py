@@ -290,6 +290,20 @@ def _crowded_case(seed):
     return schools_of(*schools), entries, needs
 
 
+def _milp_reference(model, required_moves, floors):
+    """The plain floor iteration solved by HiGHS: raise the backbone floor to
+    ceil(share × moves) from the base floor until it holds; (floor, chosen) at the end."""
+    share = PROFILE.value("exchange.backbone_share")
+    floor = planner._need(share, required_moves, required_moves)
+    while True:
+        chosen, proven = planner._solve_milp(model, required_moves, floor, floors)
+        assert proven
+        need = planner._need(share, sum(1 for c in chosen if c is not None), required_moves)
+        if need <= floor:
+            return floor, chosen
+        floor = need
+
+
 @pytest.mark.parametrize("seed", range(40))
 def test_one_pass_flow_matches_plain_iteration_with_milp(seed):
     """Property: the accelerated flow, and the plain floor iteration solved by HiGHS on the same
@@ -303,17 +317,7 @@ def test_one_pass_flow_matches_plain_iteration_with_milp(seed):
     assert plan.optimal and not plan.pruned and plan.solver.startswith("OR-Tools")
 
     model = planner._build(entries, schools, needs, pins, None)
-    share = PROFILE.value("exchange.backbone_share")
-    floor = planner._need(share, plan.required_moves, plan.required_moves)
-    chosen, proven = planner._solve_milp(model, plan.required_moves, floor, {})
-    while True:
-        assert proven
-        moved = sum(1 for c in chosen if c is not None)
-        need = planner._need(share, moved, plan.required_moves)
-        if need <= floor:
-            break
-        floor = need
-        chosen, proven = planner._solve_milp(model, plan.required_moves, floor, {})
+    floor, chosen = _milp_reference(model, plan.required_moves, {})
     assert plan.required_backbone == floor
     milp_moves = [(model.entries[i], c) for i, c in enumerate(chosen) if c is not None]
     mandatory_left = sum(1 for e in entries if e.due == MANDATORY) - sum(1 for e, _ in milp_moves
@@ -393,20 +397,12 @@ def test_milp_path_starting_at_the_bound_settles_where_the_plain_iteration_does(
     plan = plan_exchanges(result(entries), schools, profile, needs)
     assert plan.solver.startswith("SciPy milp") and plan.optimal
 
-    share, min_share = PROFILE.value("exchange.backbone_share"), PROFILE.value("exchange.min_share")
+    min_share = PROFILE.value("exchange.min_share")
     counts = {}
     for e in entries:
         if tier(schools[e.school]) > 0:
             counts[e.school] = counts.get(e.school, 0) + 1
     floors = {code: math.ceil(min_share * n - 1e-9) for code, n in counts.items()}
     model = planner._build(entries, schools, needs, {}, planner.MAX_DESTINATIONS)
-    floor = planner._need(share, plan.required_moves, plan.required_moves)
-    while True:
-        chosen, proven = planner._solve_milp(model, plan.required_moves, floor, floors)
-        assert proven
-        moved = sum(1 for c in chosen if c is not None)
-        need = planner._need(share, moved, plan.required_moves)
-        if need <= floor:
-            break
-        floor = need
-    assert (plan.required_backbone, len(plan.moves)) == (floor, moved)
+    floor, chosen = _milp_reference(model, plan.required_moves, floors)
+    assert (plan.required_backbone, len(plan.moves)) == (floor, sum(1 for c in chosen if c is not None))

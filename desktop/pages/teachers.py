@@ -65,8 +65,10 @@ class RosterModel(QAbstractTableModel):
         self.fetches = 0
 
     def set_ids(self, ids: list[str]) -> None:
+        """Show ``ids``; rows are fetched afresh, since a re-query follows a change."""
         self.beginResetModel()
         self.ids = ids
+        self.cache.clear()
         self.endResetModel()
 
     def set_status(self, status: dict[str, tuple[str, int]]) -> None:

@@ -42,6 +42,19 @@ def test_roster_model_passes_model_tester(qtmodeltester, demo_store, gui):
     qtmodeltester.check(model)
 
 
+def test_roster_shows_a_rename_after_a_requery(demo_store, gui):
+    from db.teacher_queries import roster_ids
+
+    model = RosterModel(demo_store)
+    ids = roster_ids(demo_store)[:10]
+    model.set_ids(ids)
+    assert model.index(0, RosterModel.COL_NAME).data() != "改名测试"
+    with demo_store.write() as session:
+        session.get(Teacher, __import__("uuid").UUID(ids[0])).name = "改名测试"
+    model.set_ids(ids)
+    assert model.index(0, RosterModel.COL_NAME).data() == "改名测试"
+
+
 def test_search_filter_and_detail(page, qtbot):
     first_name = page.roster.index(0, RosterModel.COL_NAME).data()
     page.search.setText(first_name)
@@ -104,13 +117,30 @@ def test_plan_wizard_review_and_approve(page, qtbot, demo_store):
     page.grab().save(str(page.context.store.location) + ".plan.png")
 
 
-def test_cancel_planner(page, qtbot):
+def test_cancel_planner(page, qtbot, monkeypatch):
+    """取消 while the solver runs ends the job as cancelled: no plan, and the page says so."""
+    import threading
+
+    from desktop.pages import teachers
+
+    started, release = threading.Event(), threading.Event()
+
+    def held_plan(store, profile, year, pins, progress):
+        started.set()
+        release.wait(10)
+        progress(50, "求解中")  # the cancellation point: raises once 取消 was clicked
+        raise AssertionError("the job was not cancelled")
+
+    monkeypatch.setattr(teachers, "make_plan", held_plan)
     page.tabs.setCurrentIndex(1)
     page.plan_year.setValue(YEAR)
     page.run_button.click()
+    assert started.wait(10)
     page.cancel_button.click()
+    release.set()
     qtbot.waitUntil(lambda: page.job is None, timeout=30000)
-    assert page.plan is None or page.quota_label.text()  # either it ended first or was cancelled
+    assert page.plan is None and page.quota_label.text() == "已取消求解。"
+    assert page.run_button.isEnabled() and not page.cancel_button.isEnabled()
 
 
 def test_plan_model_headers():

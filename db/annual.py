@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 
 from db.agreements import bureau_name
 from db.clusters import load
+from db.engine import StoreError
 from db.models import AuditEntry, Exchange, QualityIndicator, Teacher
 from db.store import Store
 from db.teachers import store_eligibility
@@ -43,7 +44,7 @@ from policy.profile import Profile
 from policy.quotas import QuotaRow
 
 
-class UnknownCluster(LookupError):
+class UnknownCluster(StoreError):
     pass
 
 

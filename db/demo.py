@@ -34,6 +34,7 @@ from sqlalchemy import Table, func, select
 from db import models
 from db.agreements import add_years, fill_template, load_template, party_labels
 from db.engine import StoreError
+from db.settings import DEMO_KEY
 from db.store import Store
 from policy import vocab
 from policy.calendar import completed_years
@@ -212,7 +213,7 @@ def build_demo(
     done = 0
     note = f"演示数据：{'青禾县' if scale == 'county' else CITY_NAME}（规模 {scale}，种子 {seed}）"
     with store.bulk("school", note) as connection:
-        connection.execute(models.Setting.__table__.insert(), [{"key": "demo", "value": {"scale": scale, "seed": seed}}])
+        connection.execute(models.Setting.__table__.insert(), [{"key": DEMO_KEY, "value": {"scale": scale, "seed": seed}}])
         for name in TABLE_ORDER:
             table_rows = rows[name]
             if not table_rows:

@@ -10,10 +10,12 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
+from policy.errors import UserError
+
 APP_NAME = "EduBridge"
 
 
-class StoreError(Exception):
+class StoreError(UserError):
     """The data store cannot be opened or used; str() is a clear Chinese message."""
 
 

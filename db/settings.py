@@ -16,6 +16,17 @@ from db.store import Store
 PROFILE_KEY = "active_profile"
 
 
+#: The key ``db.demo.build_demo`` writes: ``{"scale": ..., "seed": ...}``.
+DEMO_KEY = "demo"
+
+
+def demo_info(store: Store) -> dict[str, Any] | None:
+    """What the demo marker says (scale, seed) when the store holds the demo data, else None."""
+    with store.read() as session:
+        setting = session.get(Setting, DEMO_KEY)
+        return dict(setting.value) if setting is not None and setting.value else None
+
+
 def active_profile(store: Store) -> Profile:
     """The profile in force for this store, with the clerk's overrides applied."""
     with store.read() as session:

@@ -42,19 +42,8 @@ def store_is_empty(store: Store) -> bool:
         return not session.scalar(select(func.count()).select_from(School))
 
 
-#: The ``Setting`` key ``db.demo.build_demo`` writes: ``{"scale": ..., "seed": ...}``.
-DEMO_KEY = "demo"
 ASK_DEMO_TITLE = "空数据库"
 ASK_DEMO_TEXT = "这是一个空数据库。是否载入演示县（虚构数据，仅供试用）？"
-
-
-def demo_info(store: Store) -> dict[str, Any] | None:
-    """What the demo marker says (scale, seed) when the store holds the demo data, else None."""
-    from db.models import Setting
-
-    with store.read() as session:
-        setting = session.get(Setting, DEMO_KEY)
-        return dict(setting.value) if setting is not None and setting.value else None
 
 
 def prepare_store(store: Store, explicit: bool, parent: Any = None) -> bool:

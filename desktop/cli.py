@@ -41,10 +41,6 @@ EXIT_USAGE = 2
 EXIT_BROKEN_PIPE = 141
 
 
-class CliError(Exception):
-    """An expected failure of a command; its message is shown as is."""
-
-
 def build_parser() -> argparse.ArgumentParser:
     from desktop import cli_text
 
@@ -78,9 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    # After parsing: ``--help`` and usage errors need neither (db.engine loads SQLAlchemy).
-    from db.engine import StoreError
-    from policy.errors import PolicyError
+    from policy.errors import UserError
 
     try:
         if args.command is None:
@@ -90,7 +84,7 @@ def _main(argv: Sequence[str] | None) -> int:
         status = int(args.run(args) or 0)
         sys.stdout.flush()  # a closed pipe shows here, inside main, not at interpreter exit
         return status
-    except (CliError, StoreError, PolicyError) as exc:
+    except UserError as exc:
         return _fail(str(exc))
     except OSError as exc:
         message = _os_error_message(exc)
@@ -131,8 +125,4 @@ def _silence_stdout() -> None:
 
 
 if __name__ == "__main__":
-    # ``python -m desktop.cli``: run the imported module, not this ``__main__`` copy, so the
-    # CliError that commands raise (desktop.cli.CliError) is the class main() catches.
-    from desktop.cli import main as _imported_main
-
-    sys.exit(_imported_main())
+    sys.exit(main())

@@ -213,7 +213,7 @@ class MainWindow(QMainWindow):
 
     def update_status(self) -> None:
         """Show the data file and the active profile (call after either changed)."""
-        from desktop.app import demo_info
+        from db.settings import demo_info
 
         self.location_label.setText(f"数据文件：{self.context.store.location}")
         self.profile_label.setText(f"政策方案：{self.context.profile.name}")

@@ -30,8 +30,8 @@ Contract:
 * Every signal is delivered in the GUI thread (the thread that called
   :func:`run_in_background`), whatever the receiver is — a bound method, a function or a
   lambda. Exactly one of ``finished``, ``failed`` or ``cancelled`` is emitted, once.
-* Expected errors (``StoreError``, ``PolicyError``, ``CliError``, ``ImportFailed`` — any
-  exception class listed in :data:`EXPECTED_ERRORS` or with ``expected = True``) arrive in
+* Expected errors (any :class:`policy.errors.UserError`, the root of every layer's errors,
+  or a class listed in :data:`EXPECTED_ERRORS` or with ``expected = True``) arrive in
   ``failed`` as their message; any other exception is logged with its traceback and
   arrives as "内部错误：…".
 * The :class:`Job` keeps itself alive until it has finished; callers need not hold it.
@@ -50,35 +50,14 @@ from typing import Any
 from PySide6.QtCore import QEventLoop, QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 
 from db.gc_pause import gc_paused
+from policy.errors import Cancelled, UserError
 
 _log = logging.getLogger(__name__)
 
 
-class Cancelled(Exception):
-    """Raised inside the worker by :class:`Progress` once the job has been cancelled."""
-
-
-def _expected_errors() -> tuple[type[BaseException], ...]:
-    from db.engine import StoreError
-    from policy.errors import PolicyError
-
-    errors: list[type[BaseException]] = [StoreError, PolicyError, FileNotFoundError, PermissionError]
-    try:
-        from desktop.cli import CliError
-
-        errors.append(CliError)
-    except ImportError:  # pragma: no cover
-        pass
-    try:
-        from db.importing import ImportFailed
-
-        errors.append(ImportFailed)
-    except ImportError:  # pragma: no cover
-        pass
-    return tuple(errors)
-
-
-EXPECTED_ERRORS: tuple[type[BaseException], ...] = _expected_errors()
+#: What a job may raise for the user to read: one root for every layer, and the file errors
+#: a person can fix. Anything else is a bug and is shown with its traceback.
+EXPECTED_ERRORS: tuple[type[BaseException], ...] = (UserError, FileNotFoundError, PermissionError)
 
 
 class Progress:

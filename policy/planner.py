@@ -53,7 +53,7 @@ import numpy as np
 
 from policy import vocab
 from policy.eligibility import MANDATORY, EligibilityEntry, EligibilityResult, add_years
-from policy.errors import PolicyError
+from policy.errors import Cancelled, PolicyError
 from policy.profile import Profile
 
 MAX_DESTINATIONS = 30  # per teacher, for the MILP (and for max_destinations if asked)
@@ -63,10 +63,6 @@ COST_PER_KM = 10  # integer costs in units of 100 m
 
 BACKBONE_FORM = "柔性流动"  # 骨干教师柔性流动 (银川2023方案 二(三)8): personnel stays
 ORDINARY_FORM = "轮岗"  # 普通教师交流轮岗: personnel relationship moves
-
-
-class Cancelled(Exception):
-    """The caller asked the planner to stop."""
 
 
 @dataclass(frozen=True, slots=True)

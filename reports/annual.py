@@ -20,6 +20,7 @@ from db.store import Store
 from policy.calendar import school_year_label
 from policy.clusters import RULE_LABELS
 from policy.evaluation import PART_LABELS, PARTS, ShareCheck, relative_change
+from reports.output import ReportError, finish
 from reports.pdf import (
     Col,
     DocInfo,
@@ -215,8 +216,6 @@ def annual_story(d: AnnualData, info: DocInfo, progress: Any) -> list[Flowable]:
 
 def build_annual(store: Store, year: int, target: Any, *, cluster: str | None = None, progress: Any = None,
                  today: dt.date | None = None) -> Any:
-    from reports.documents import ReportError, _finish
-
     progress = progress or (lambda _p, _t: None)
     progress(2, "统计数据")
     profile = active_profile(store)
@@ -233,4 +232,4 @@ def build_annual(store: Store, year: int, target: Any, *, cluster: str | None = 
     progress(15, "排版")
     pages = ReportDocument(target, info).build_story(annual_story(data, info, progress))
     progress(100, "完成")
-    return _finish(target, pages, f"，{len(data.clusters)} 个集团(学区)", clusters=len(data.clusters))
+    return finish(target, pages, f"，{len(data.clusters)} 个集团(学区)", clusters=len(data.clusters))

@@ -9,49 +9,19 @@ on the caller's thread (the GUI passes a worker's signal emitter).
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import io
-import os
 import sys
 from collections.abc import Callable
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from db.engine import StoreError
 from db.store import Store
+from reports.output import Built, ReportError, Target, finish
 
 Progress = Callable[[int, str], None]
-Target = str | Path | IO[bytes]
-
-
-class ReportError(StoreError):
-    """A document that cannot be made from the data (unknown cluster, no approved plan…)."""
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class Built:
-    path: str
-    pages: int
-    size: int
-    remark: str = ""
-    extra: dict[str, Any] = dataclasses.field(default_factory=dict)
-    #: Something the reader must know about the document (e.g. an unsaved draft), or ''.
-    warning: str = ""
-
-    def as_json(self) -> dict[str, Any]:
-        return {"path": self.path, "pages": self.pages, "bytes": self.size, **self.extra}
 
 
 def _quiet(_percent: int, _text: str) -> None:
     return None
-
-
-def _finish(target: Target, pages: int, remark: str = "", warning: str = "", **extra: Any) -> Built:
-    if isinstance(target, (str, Path)):
-        return Built(str(target), pages, os.path.getsize(target), remark, extra, warning)
-    size = target.getbuffer().nbytes if isinstance(target, io.BytesIO) else 0
-    return Built("", pages, size, remark, extra, warning)
 
 
 def to_stderr(message: str) -> None:
@@ -122,14 +92,14 @@ def agreement(
         if warn is not None:
             warn(DRAFT_WARNING)
         progress(100, "完成")
-        return _finish(target, pages, "，模板草稿（未保存）", DRAFT_WARNING, agreement_id=None, version=None,
+        return finish(target, pages, "，模板草稿（未保存）", DRAFT_WARNING, agreement_id=None, version=None,
                        created=False, draft=True)
     assert agreement_id is not None
     if record:
         agreements.record_printing(store, agreement_id, expected_version=doc.version)
     progress(100, "完成")
     remark = "，按模板新建协议" if new else ""
-    return _finish(target, pages, remark + f"，第 {doc.version} 版", agreement_id=str(agreement_id),
+    return finish(target, pages, remark + f"，第 {doc.version} 版", agreement_id=str(agreement_id),
                    version=doc.version, created=new, draft=False)
 
 
@@ -145,7 +115,7 @@ def agreement_by_id(store: Store, agreement_id: Any, target: Target, *, record: 
     if record:
         agreements.record_printing(store, agreement_id, expected_version=doc.version)
     progress(100, "完成")
-    return _finish(target, pages, f"，第 {doc.version} 版", agreement_id=str(agreement_id), version=doc.version)
+    return finish(target, pages, f"，第 {doc.version} 版", agreement_id=str(agreement_id), version=doc.version)
 
 
 # ---- the other documents (modules of their own) -----------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
+from db.engine import StoreError
 from db.exchange_plans import exchange_rows, plan_rows
 from db.models import ExchangePlan
 from db.store import Store
@@ -31,7 +32,7 @@ def write_plan(store: Store, plan_id: uuid.UUID, path: Path) -> int:
     with store.read() as session:
         plan = session.get(ExchangePlan, plan_id)
         if plan is None:
-            raise ValueError("找不到该交流计划")
+            raise StoreError("找不到该交流计划")
         year, status, summary = plan.school_year, plan.status, dict(plan.summary or {})
         approved = f"{plan.approved_at:%Y-%m-%d} 由 {plan.approved_by} 批准" if plan.approved_at else "草案，未批准"
     rows = plan_rows(store, plan_id)

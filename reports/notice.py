@@ -20,6 +20,7 @@ from db.exchange_notice import ApprovedPlan, NoApprovedPlan, NoticeRow, approved
 from db.settings import active_profile
 from db.store import Store
 from policy.calendar import DEFAULT_DATES, CalendarDates, school_year_bounds, school_year_label
+from reports.output import ReportError, finish
 from reports.pdf import (
     Col,
     DocInfo,
@@ -136,8 +137,6 @@ def letter(row: NoticeRow, school_year: int, bureau: str, clause: str, dated: dt
 
 def build_notice(store: Store, year: int, target: Any, *, letters: bool = True, progress: Any = None,
                  today: dt.date | None = None) -> Any:
-    from reports.documents import ReportError, _finish
-
     progress = progress or (lambda _p, _t: None)
     try:
         plan = approved_plan(store, year)
@@ -152,7 +151,7 @@ def build_notice(store: Store, year: int, target: Any, *, letters: bool = True, 
     doc = ReportDocument(target, DocInfo(title=title, bureau=bureau, date=letter_date(plan, today)), cover_page=False)
     pages = doc.build_story(notice_story(plan, bureau, f"《{clause}》", today, letters, progress, profile.calendar))
     progress(100, "完成")
-    return _finish(target, pages, f"，{len(plan.rows)} 人", teachers=len(plan.rows))
+    return finish(target, pages, f"，{len(plan.rows)} 人", teachers=len(plan.rows))
 
 
 __all__ = ["build_notice", "heading", "letter", "notice_story"]

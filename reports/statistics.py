@@ -15,6 +15,7 @@ from reportlab.platypus import Flowable, Paragraph, Spacer
 from db.agreements import bureau_name
 from db.store import Store
 from reports.cluster_sheets import STATISTICS_CLAUSE, STATISTICS_HEADERS, statistics_table
+from reports.output import finish
 from reports.pdf import (
     Col,
     DocInfo,
@@ -52,8 +53,6 @@ def statistics_story(rows: list[tuple[Any, ...]], total: tuple[Any, ...], bureau
 
 
 def build_statistics(store: Store, target: Any, *, on: dt.date, progress: Any = None) -> Any:
-    from reports.documents import _finish
-
     progress = progress or (lambda _p, _t: None)
     progress(10, "统计")
     rows, total = statistics_table(store, on)
@@ -62,4 +61,4 @@ def build_statistics(store: Store, target: Any, *, on: dt.date, progress: Any = 
                          cover_page=False, landscape=True)
     pages = doc.build_story(statistics_story(rows, total, bureau, on, doc.frame_width))
     progress(100, "完成")
-    return _finish(target, pages, f"，{len(rows)} 个集团(学区)", clusters=len(rows))
+    return finish(target, pages, f"，{len(rows)} 个集团(学区)", clusters=len(rows))

@@ -1,7 +1,7 @@
 """One module per ``edubridge`` subcommand; see ``desktop.cli``.
 
 Every command module is imported for every ``edubridge`` run, ``--help`` included, so at
-module level it imports only the standard library, this package, ``desktop.cli`` and
+module level it imports only the standard library, this package and
 ``policy`` modules that themselves need only the standard library; what its ``run()``
 needs from ``db`` and ``reports`` (SQLAlchemy, openpyxl, reportlab, the solver) is imported
 inside ``run()``. This package keeps the same rule; tests/desktop/test_cli_startup.py
@@ -21,8 +21,14 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from policy.errors import UserError
+
 if TYPE_CHECKING:
     from db.store import Store
+
+
+class CliError(UserError):
+    """An expected failure of a command (bad argument, unusable output path); shown as is."""
 
 #: School years the commands accept (start years). Sanity bounds against typos such as
 #: 1850 or 20255, not a policy figure.
@@ -47,10 +53,8 @@ def output_file(path: str | Path, suffix: str) -> Path:
     """``path`` checked before any work is done: right suffix, existing folder, not a folder.
 
     Raises:
-        desktop.cli.CliError: with one Chinese line naming the path.
+        CliError: with one Chinese line naming the path.
     """
-    from desktop.cli import CliError
-
     path = Path(path).expanduser()
     if path.suffix.lower() != suffix:
         raise CliError(f"输出文件应以 {suffix} 结尾：{path}")

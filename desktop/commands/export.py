@@ -14,8 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from desktop.cli import CliError
-from desktop.commands import open_store, output_file, school_year
+from desktop.commands import CliError, open_store, output_file, school_year
 
 
 def export_schools(store: Any, path: Path, args: argparse.Namespace) -> str:

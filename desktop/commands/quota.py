@@ -11,8 +11,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from desktop.cli import CliError
-from desktop.commands import FIRST_YEAR, LAST_YEAR, open_store, print_json
+from desktop.commands import FIRST_YEAR, LAST_YEAR, CliError, open_store, print_json
 from policy.calendar import Semester, semester_of  # standard library only: cheap
 
 

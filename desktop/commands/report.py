@@ -10,8 +10,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from desktop.cli import CliError
-from desktop.commands import integer, open_store, output_file, print_json, school_year
+from desktop.commands import CliError, integer, open_store, output_file, print_json, school_year
 
 
 def _date(text: str) -> dt.date:

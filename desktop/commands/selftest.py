@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from desktop.cli import CliError
+from desktop.commands import CliError
 
 EXIT_FAILED = 1
 

@@ -77,7 +77,7 @@ def test_first_run_fills_the_default_file_with_the_demo_opens_maximized_and_mark
     """
     from db.engine import default_database_path
     from db.store import Store
-    from desktop.app import demo_info
+    from db.settings import demo_info
 
     out = _run_first(tmp_path)
     path = default_database_path()
@@ -109,7 +109,8 @@ def test_an_explicit_empty_database_is_asked_about_and_stays_empty_on_no(db_path
 
 
 def test_prepare_store_loads_the_demo_into_an_explicit_database_only_on_yes(gui, store, monkeypatch, qtbot):
-    from desktop.app import ASK_DEMO_TEXT, demo_info, prepare_store
+    from db.settings import demo_info
+    from desktop.app import ASK_DEMO_TEXT, prepare_store
 
     monkeypatch.setattr(messages, "headless_answer", False)
     assert prepare_store(store, explicit=True) is False
@@ -127,6 +128,6 @@ def test_prepare_store_loads_the_demo_into_an_explicit_database_only_on_yes(gui,
 
 
 def test_a_store_without_the_demo_marker_is_not_called_demo(gui, small_store):
-    from desktop.app import demo_info
+    from db.settings import demo_info
 
     assert demo_info(small_store) is None

@@ -141,7 +141,7 @@ def test_output_suffix_is_checked(command, suffix, tmp_path, capsys):
 
 
 def test_output_file_helper(tmp_path):
-    from desktop.cli import CliError
+    from desktop.commands import CliError
 
     assert output_file(str(tmp_path / "a.XLSX"), ".xlsx") == tmp_path / "a.XLSX"
     (tmp_path / "folder.xlsx").mkdir()

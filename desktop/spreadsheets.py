@@ -95,7 +95,7 @@ class ExcelMenu(QToolButton):
             return
         store, args = self.store(), SimpleNamespace(year=self.year(), date=None)
         job = run_in_background(lambda _progress: export.KINDS[kind](store, path, args))
-        job.finished.connect(lambda text: messages.info(self, f"导出{label}", text))
+        job.finished.connect(lambda text: messages.exported(self, f"导出{label}", text, path))
         job.failed.connect(lambda text: messages.error(self, f"无法导出{label}", text))
         self._job = job
 
@@ -110,4 +110,4 @@ class ExcelMenu(QToolButton):
         except OSError as exc:
             messages.error(self, f"无法保存{label}模板", str(exc))
             return
-        messages.info(self, f"{label}模板", f"已保存：{path}")
+        messages.exported(self, f"{label}模板", f"已保存：{path}", path)

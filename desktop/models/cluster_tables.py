@@ -37,13 +37,15 @@ class ClusterLine:
 
 class ClusterTableModel(RecordTableModel):
     COLUMNS = (
+        # The figures the rules are about (≤ 6 schools, ≤ 12,000 students) come right after the
+        # name, so a narrow window cuts the descriptive columns, never these.
         Col("集团(学区)名称", lambda r: r.summary.cluster.name),
-        Col("类型", lambda r: r.summary.cluster.kind),
-        Col("片区", lambda r: r.summary.cluster.area),
         Col("学校数", lambda r: r.summary.schools, numeric=True),
         Col("学生数", lambda r: r.summary.students, numeric=True),
         Col("乡村学校", lambda r: r.summary.rural_schools, numeric=True),
         Col("问题", lambda r: (f"{r.problems}" + (f"（豁免{r.waived}）" if r.waived else "")) if r.problems or r.waived else "", numeric=True),
+        Col("类型", lambda r: r.summary.cluster.kind),
+        Col("片区", lambda r: r.summary.cluster.area),
         Col("牵头校", lambda r: r.summary.lead.name if r.summary.lead else "（未定）"),
     )
 

@@ -14,6 +14,7 @@ clusters and memberships only and re-checks the rules in memory (tens of ms at c
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Callable
@@ -446,7 +447,7 @@ class ClustersPage(QWidget):
     def _size_columns(self) -> None:
         """Fit each table's columns to its contents once, when it first has rows (never per refresh:
         measuring every row on each re-check cost more than the check itself)."""
-        tables = ((self.cluster_table, {"limits": {0: 260, 7: 200}}),
+        tables = ((self.cluster_table, {"limits": {0: 220, 7: 200}}),
                   (self.member_table, {"limits": {1: 220}}),
                   (self.loose_table, {"limits": {1: 200}}),
                   (self.violation_table, {"stretch": 2, "limits": {1: 240, 3: 280, 4: 240}}))
@@ -513,6 +514,14 @@ class ClustersPage(QWidget):
         self.show_unclustered()
         self.show_violations()
         self._size_columns()
+
+    def _named(self, violation: Violation) -> Violation:
+        """A school's problem names the school (a clerk does not know schools by code)."""
+        if violation.subject_kind != "school" or self.records is None:
+            return violation
+        names = {s.id: s.name for s in self.records.schools}
+        name = names.get(violation.subject_id)
+        return dataclasses.replace(violation, subject=f"{name}（{violation.subject}）") if name else violation
 
     def selected_cluster_id(self) -> uuid.UUID | None:
         summary = self.selected_summary()
@@ -582,7 +591,7 @@ class ClustersPage(QWidget):
             return
         mode = self.show_waived.currentIndex()
         rows = [v for v in self.result.violations if mode == 0 or (mode == 1) != v.waived]
-        self.violation_model.set_rows(rows)
+        self.violation_model.set_rows([self._named(v) for v in rows])
         c = self.result.coverage
         open_count = len(self.result.open_violations())
         self.coverage_label.setText(

@@ -189,7 +189,8 @@ def test_refused_edit_warns_and_is_not_on_stack(page) -> None:
 def test_waive_violation_from_panel(page, qtbot) -> None:
     r5 = next(s for s in page.records.schools if s.code == "R5")
     rows = page.violation_model.rows()
-    index = next(i for i, v in enumerate(rows) if v.rule == "coverage.rural" and v.subject == "R5")
+    index = next(i for i, v in enumerate(rows) if v.rule == "coverage.rural" and v.subject_id == r5.id)
+    assert rows[index].subject == f"{r5.name}（R5）"  # named, not only coded
     page.violation_table.selectRow(index)
 
     def waive(dialog):

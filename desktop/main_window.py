@@ -120,6 +120,9 @@ class MainWindow(QMainWindow):
             signal = getattr(widget, "context_changed", None)
             if signal is not None:
                 signal.connect(self.update_status)
+            opener = getattr(widget, "open_page", None)
+            if opener is not None:
+                opener.connect(self.show_page)
         return self.pages[key]
 
     def _build_page(self, spec: PageSpec) -> QWidget:

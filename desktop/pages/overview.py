@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from db.overview import Overview, county_overview
@@ -28,11 +29,14 @@ def _percent(value: float | None) -> str:
 
 
 class Tile(QFrame):
-    """A key figure: caption, big value, one line of detail."""
+    """A key figure: caption, big value, one line of detail; a click opens the page behind it."""
+
+    clicked = Signal()
 
     def __init__(self, key: str, caption: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName(f"tile_{key}")
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setMinimumWidth(200)
         self.caption = QLabel(caption)
@@ -52,6 +56,11 @@ class Tile(QFrame):
         layout.addWidget(self.detail)
         layout.addStretch(1)
 
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
+        if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(event.position().toPoint()):
+            self.clicked.emit()
+        super().mouseReleaseEvent(event)
+
     def show_value(self, value: str, detail: str = "", alert: bool = False) -> None:
         self.value.setText(value)
         self.value.setStyleSheet("color: #b3261e;" if alert else "color: #1d4e89;")
@@ -63,10 +72,19 @@ TILES = (
     ("students", "在校学生"), ("teachers", "在岗教师"), ("backbone", "骨干教师占比"), ("clusters", "集团与教共体"),
     ("coverage", "乡村学校纳入集团比例"), ("visits", "本学期帮扶活动"), ("exchanges", "本学年交流轮岗"),
 )
+#: The page that shows what each tile counts (keys of ``desktop.pages.PAGES``).
+TILE_PAGES = {
+    "urban": "schools", "town": "schools", "rural": "schools", "points": "schools", "students": "schools",
+    "teachers": "teachers", "backbone": "teachers", "clusters": "clusters", "coverage": "clusters",
+    "visits": "visits", "exchanges": "teachers",
+}
 
 
 class OverviewPage(Page):
     """Tiles with the county's figures; re-queried on every show."""
+
+    #: A tile was clicked: the key of the page to open (the main window opens it).
+    open_page = Signal(str)
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
@@ -81,6 +99,8 @@ class OverviewPage(Page):
         self.subtitle = QLabel("")
         self.subtitle.setObjectName("overviewSubtitle")
         self.tiles = {key: Tile(key, caption) for key, caption in TILES}
+        for key, tile in self.tiles.items():
+            tile.clicked.connect(lambda page=TILE_PAGES[key]: self.open_page.emit(page))
         grid_host = QWidget()
         grid = QGridLayout(grid_host)
         grid.setSpacing(12)

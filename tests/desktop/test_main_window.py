@@ -193,3 +193,14 @@ def test_school_year_box_shows_the_year_as_clerks_write_it(qtbot):
     box.lineEdit().selectAll()
     qtbot.keyClicks(box, "2027")
     assert box.value() == 2027
+
+
+def test_an_overview_tile_opens_the_page_behind_its_figure(window, qtbot):
+    from PySide6.QtCore import Qt
+
+    overview = window.show_page("overview")
+    qtbot.mouseClick(overview.tiles["coverage"], Qt.MouseButton.LeftButton)
+    assert window.current_key() == "clusters"
+    window.show_page("overview")
+    qtbot.mouseClick(overview.tiles["visits"], Qt.MouseButton.LeftButton)
+    assert window.current_key() == "visits"

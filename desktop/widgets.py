@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from PySide6.QtCore import QAbstractItemModel, QEvent, QModelIndex, QObject, Qt
-from PySide6.QtGui import QHelpEvent, QValidator
+from PySide6.QtCore import QAbstractItemModel, QDate, QEvent, QModelIndex, QObject, Qt
+from PySide6.QtGui import QHelpEvent, QKeyEvent, QValidator
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDateEdit,
     QHeaderView,
     QLabel,
     QSpinBox,
@@ -19,6 +20,50 @@ from PySide6.QtWidgets import (
 )
 
 from policy.calendar import school_year_label, school_year_of
+
+
+class DateEdit(QDateEdit):
+    """A date typed the way clerks write it, 2025-09-01 (or 2025-9-1, 20250901), in one go.
+
+    Qt's own editor moves to the next section by itself once a section is complete, so the
+    "-" a clerk types next jumped one section further (2025-09-01 became 2025-12-09), and Tab
+    walked year → month → day instead of leaving the field. Here a separator typed right after
+    such an automatic move is swallowed, one typed early moves on, and Tab leaves the field.
+    """
+
+    SEPARATORS = frozenset("-/.年月")
+
+    def __init__(self, value: dt.date | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setCalendarPopup(True)
+        self.setDisplayFormat("yyyy-MM-dd")
+        if value is not None:
+            self.setDate(QDate(value))
+        self._moved_by_itself = False
+
+    def value(self) -> dt.date:
+        """The date shown, as a Python date."""
+        return self.date().toPython()  # type: ignore[no-any-return]
+
+    def set_value(self, value: dt.date) -> None:
+        self.setDate(QDate(value))
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
+        text = event.text()
+        if text and text in self.SEPARATORS:
+            if not self._moved_by_itself and self.currentSectionIndex() < self.sectionCount() - 1:
+                self.setCurrentSectionIndex(self.currentSectionIndex() + 1)
+                self.setSelectedSection(self.currentSection())
+            self._moved_by_itself = False
+            event.accept()
+            return
+        before = self.currentSectionIndex()
+        super().keyPressEvent(event)
+        self._moved_by_itself = bool(text) and text.isdigit() and self.currentSectionIndex() != before
+
+    def focusNextPrevChild(self, forward: bool) -> bool:  # noqa: N802, FBT001 (Qt override)
+        self.interpretText()  # a day still being typed ("1" of 1x) counts as typed
+        return QWidget.focusNextPrevChild(self, forward)
 
 
 class SchoolYearSpinBox(QSpinBox):

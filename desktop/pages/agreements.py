@@ -25,12 +25,11 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, QModelIndex, Qt, QUrl, Signal
+from PySide6.QtCore import QModelIndex, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QDateEdit,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -54,26 +53,11 @@ from desktop.context import AppContext
 from desktop.models.agreement_tables import AgreementListModel, PartyTableModel, ScanTableModel
 from desktop.pages.base import Page
 from desktop.pdf_preview import PdfPreview
-from desktop.widgets import EmptyStack, fit_columns, setup_table
+from desktop.widgets import DateEdit, EmptyStack, fit_columns, setup_table
 from desktop.worker import Job, run_in_background
 
 TAB_CLAUSES, TAB_PARTIES, TAB_PREVIEW, TAB_SIGNING = range(4)
 SCAN_FILTERS = "扫描件 (*.pdf *.png *.jpg *.jpeg *.tif *.tiff);;所有文件 (*)"
-
-
-def to_date(value: QDate) -> dt.date:
-    return dt.date(value.year(), value.month(), value.day())
-
-
-def to_qdate(value: dt.date) -> QDate:
-    return QDate(value.year, value.month, value.day)
-
-
-def _date_edit() -> QDateEdit:
-    edit = QDateEdit()
-    edit.setCalendarPopup(True)
-    edit.setDisplayFormat("yyyy-MM-dd")
-    return edit
 
 
 class ClauseEditor(QWidget):
@@ -306,8 +290,8 @@ class AgreementsPage(Page):
         self.editor = ClauseEditor()
 
         # -- tab 协议方与期限
-        self.term_start = _date_edit()
-        self.term_end = _date_edit()
+        self.term_start = DateEdit()
+        self.term_end = DateEdit()
         term = QHBoxLayout()
         term.addWidget(self.term_start)
         term.addWidget(QLabel("至"))
@@ -340,8 +324,8 @@ class AgreementsPage(Page):
         preview_layout.addWidget(self.preview, 1)
 
         # -- tab 签订与扫描件
-        self.signed_edit = _date_edit()
-        self.signed_edit.setDate(to_qdate(dt.date.today()))
+        self.signed_edit = DateEdit()
+        self.signed_edit.set_value(dt.date.today())
         self.sign_button = QPushButton("登记签订日期")
         self.unsign_button = QPushButton("清除")
         self.signed_label = QLabel()
@@ -515,8 +499,8 @@ class AgreementsPage(Page):
             self.parties_model.set_rows(doc.parties)
             self.scans_model.set_rows(doc.scans)
             self._loaded_term = (doc.term_start, doc.term_end)
-            self.term_start.setDate(to_qdate(doc.term_start))
-            self.term_end.setDate(to_qdate(doc.term_end))
+            self.term_start.set_value(doc.term_start)
+            self.term_end.set_value(doc.term_end)
             if doc.printed_version is None:
                 self.printed_label.setText("尚未打印。签订日期须在打印之后登记。")
             elif doc.printed_is_current:
@@ -525,7 +509,7 @@ class AgreementsPage(Page):
                 self.printed_label.setText(f"已打印第 {doc.printed_version} 版；当前为第 {doc.version} 版，"
                                            "修改后的版本尚未打印。")
             if doc.signed_on is not None:
-                self.signed_edit.setDate(to_qdate(doc.signed_on))
+                self.signed_edit.set_value(doc.signed_on)
                 self.signed_label.setText(f"已于 {doc.signed_on.isoformat()} 签订。")
             else:
                 self.signed_label.setText("尚未登记签订日期。")
@@ -536,7 +520,7 @@ class AgreementsPage(Page):
         """True when the editor or the term differ from the stored agreement."""
         if self.doc is None:
             return False
-        term = (to_date(self.term_start.date()), to_date(self.term_end.date()))
+        term = (self.term_start.value(), self.term_end.value())
         return self.editor.is_dirty() or term != self._loaded_term
 
     def _update_actions(self) -> None:
@@ -580,7 +564,7 @@ class AgreementsPage(Page):
                 self, "保存协议", "该协议已签订。保存修改将生成新版本，需重新打印并签订。继续吗？"):
             return False
         title, preamble, sections = self.editor.content()
-        term = (to_date(self.term_start.date()), to_date(self.term_end.date()))
+        term = (self.term_start.value(), self.term_end.value())
         try:
             version = ag.edit_clauses(self.context.store, self.doc.id, sections, preamble=preamble,
                                       title=title or self.doc.title, term=term)
@@ -607,7 +591,7 @@ class AgreementsPage(Page):
     def record_signed(self) -> None:
         if self.doc is None:
             return
-        day = to_date(self.signed_edit.date())
+        day = self.signed_edit.value()
         try:
             ag.record_signed(self.context.store, self.doc.id, day)
         except StoreError as exc:

@@ -20,12 +20,11 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -56,7 +55,7 @@ from desktop.models.cluster_tables import (
     SchoolListModel,
     ViolationTableModel,
 )
-from desktop.widgets import EmptyStack, fit_columns, setup_table
+from desktop.widgets import DateEdit, EmptyStack, fit_columns, setup_table
 from desktop.worker import run_in_background
 from policy import vocab
 from policy.clusters import CheckResult, ClusterSummary, SchoolRec, Violation, summarize, unclustered
@@ -73,21 +72,6 @@ RULE_LABELS = {
 }
 
 IMPORTERS = {"schools": (school_import, "学校名单"), "clusters": (cluster_import, "集团成员")}
-
-
-def to_date(value: QDate) -> dt.date:
-    return dt.date(value.year(), value.month(), value.day())
-
-
-def to_qdate(value: dt.date) -> QDate:
-    return QDate(value.year, value.month, value.day)
-
-
-def date_edit(value: dt.date) -> QDateEdit:
-    edit = QDateEdit(to_qdate(value))
-    edit.setCalendarPopup(True)
-    edit.setDisplayFormat("yyyy-MM-dd")
-    return edit
 
 
 class StoreEditCommand(QUndoCommand):
@@ -157,7 +141,7 @@ class ClusterDialog(_FormDialog):
         self.kind.addItems(vocab.CLUSTER_KINDS)
         self.area = QLineEdit()
         self.lead = school_combo(schools, blank="（暂不指定）")
-        self.date = date_edit(on)
+        self.date = DateEdit(on)
         self.form.addRow("名称", self.name)
         self.form.addRow("类型", self.kind)
         self.form.addRow("片区", self.area)
@@ -182,7 +166,7 @@ class MemberDialog(_FormDialog):
         self.table.setMinimumSize(520, 260)
         self.role = QComboBox()
         self.role.addItems(vocab.MEMBER_ROLES + vocab.LEAD_ROLES)
-        self.date = date_edit(on)
+        self.date = DateEdit(on)
         self.form.addRow("查找", self.search)
         self.form.addRow(self.table)
         self.form.addRow("角色", self.role)
@@ -213,7 +197,7 @@ class DateDialog(_FormDialog):
             for c in clusters:
                 self.target.addItem(c.name, c.id)
             self.form.addRow("调入集团", self.target)
-        self.date = date_edit(on)
+        self.date = DateEdit(on)
         self.form.addRow(label, self.date)
 
 
@@ -226,7 +210,7 @@ class WaiverDialog(_FormDialog):
         self.reason = QPlainTextEdit()
         self.reason.setMaximumHeight(70)
         self.approver = QLineEdit()
-        self.start = date_edit(on)
+        self.start = DateEdit(on)
         self.form.addRow("理由", self.reason)
         self.form.addRow("批准人", self.approver)
         self.form.addRow("自", self.start)
@@ -267,7 +251,7 @@ class ClustersPage(QWidget):
 
     # -- layout
     def _build(self) -> None:
-        self.view_date = date_edit(dt.date.today())
+        self.view_date = DateEdit(dt.date.today())
         self.today_button = QPushButton("今天")
         self.new_button = QPushButton("新建集团…")
         self.rename_button = QPushButton("重命名…")
@@ -459,7 +443,7 @@ class ClustersPage(QWidget):
 
     def _connect(self) -> None:
         self.view_date.dateChanged.connect(lambda _d: self.reload())
-        self.today_button.clicked.connect(lambda: self.view_date.setDate(to_qdate(dt.date.today())))
+        self.today_button.clicked.connect(lambda: self.view_date.set_value(dt.date.today()))
         self.cluster_table.selectionModel().selectionChanged.connect(lambda *_: self.show_cluster())
         self.cluster_model.school_dropped.connect(self.join_school)
         self.loose_search.textChanged.connect(lambda _t: self.show_unclustered())
@@ -476,7 +460,7 @@ class ClustersPage(QWidget):
     # -- reading
     @property
     def on(self) -> dt.date:
-        return to_date(self.view_date.date())
+        return self.view_date.value()
 
     def refresh(self) -> None:
         """Page contract: re-read everything (called each time the page is shown)."""
@@ -621,7 +605,7 @@ class ClustersPage(QWidget):
             return
         name, kind, area = dialog.name.text(), dialog.kind.currentText(), dialog.area.text().strip() or None
         lead = dialog.lead.currentData()
-        on = to_date(dialog.date.date())
+        on = dialog.date.value()
         edit = self.apply(lambda: cl.create_cluster(self.context.store, name, kind, area=area, lead_school_id=lead, on=on))
         if edit is not None:
             self.select_cluster(edit.cluster_id)
@@ -660,14 +644,14 @@ class ClustersPage(QWidget):
         combo = school_combo(members, summary.lead.id if summary.lead else None)
         role = QComboBox()
         role.addItems(vocab.LEAD_ROLES)
-        when = date_edit(self.on)
+        when = DateEdit(self.on)
         dialog.form.addRow("新牵头校", combo)
         dialog.form.addRow("角色", role)
         dialog.form.addRow("自", when)
         dialog.school, dialog.role, dialog.date = combo, role, when  # type: ignore[attr-defined]
         if not self.exec_dialog(dialog) or combo.currentData() is None:
             return
-        cluster_id, school_id, on, lead_role = summary.cluster.id, combo.currentData(), to_date(when.date()), role.currentText()
+        cluster_id, school_id, on, lead_role = summary.cluster.id, combo.currentData(), when.value(), role.currentText()
         self.apply(lambda: cl.change_lead(self.context.store, cluster_id, school_id, on, lead_role))
 
     def add_member(self) -> None:
@@ -680,7 +664,7 @@ class ClustersPage(QWidget):
         school = dialog.chosen()
         if school is None:
             return
-        cluster_id, role, on = summary.cluster.id, dialog.role.currentText(), to_date(dialog.date.date())
+        cluster_id, role, on = summary.cluster.id, dialog.role.currentText(), dialog.date.value()
         self.apply(lambda: cl.join(self.context.store, cluster_id, school.id, on, role))
 
     def selected_member(self) -> MemberLine | None:
@@ -695,7 +679,7 @@ class ClustersPage(QWidget):
         dialog = DateDialog(f"{line.school.name}退出{summary.cluster.name}", "退出日期", self.on, parent=self)
         if not self.exec_dialog(dialog):
             return
-        cluster_id, school_id, on = summary.cluster.id, line.school.id, to_date(dialog.date.date())
+        cluster_id, school_id, on = summary.cluster.id, line.school.id, dialog.date.value()
         self.apply(lambda: cl.leave(self.context.store, cluster_id, school_id, on))
 
     def move_member(self) -> None:
@@ -707,7 +691,7 @@ class ClustersPage(QWidget):
         dialog = DateDialog(f"{line.school.name}调往其他集团", "调动日期", self.on, others, self)
         if not self.exec_dialog(dialog) or dialog.target is None or dialog.target.currentData() is None:
             return
-        target, school_id, on = dialog.target.currentData(), line.school.id, to_date(dialog.date.date())
+        target, school_id, on = dialog.target.currentData(), line.school.id, dialog.date.value()
         self.apply(lambda: cl.move(self.context.store, school_id, target, on))
 
     def selected_violation(self) -> Violation | None:
@@ -727,7 +711,7 @@ class ClustersPage(QWidget):
             return
         try:
             cl.add_waiver(self.context.store, violation.rule, violation.subject_kind, violation.subject_id,
-                          dialog.reason.toPlainText(), dialog.approver.text(), to_date(dialog.start.date()))
+                          dialog.reason.toPlainText(), dialog.approver.text(), dialog.start.value())
         except StoreError as exc:
             messages.warn(self, "无法豁免", str(exc))
             return

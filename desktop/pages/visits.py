@@ -15,13 +15,12 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QCompleter,
-    QDateEdit,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -54,21 +53,13 @@ from desktop.models.visit_models import (
     SummaryModel,
     TodoModel,
 )
-from desktop.widgets import EmptyStack, fit_columns, setup_table
+from desktop.widgets import DateEdit, EmptyStack, fit_columns, setup_table
 from desktop.worker import run_in_background
 from policy import vocab
 from policy.calendar import Semester, semester_of
 from policy.quotas import by_cluster, days_left, tally, todo_list
 
 SETTINGS_GROUP = "visits"
-
-
-def _qdate(day: dt.date) -> QDate:
-    return QDate(day.year, day.month, day.day)
-
-
-def _pydate(value: QDate) -> dt.date:
-    return dt.date(value.year(), value.month(), value.day())
 
 
 def _table(model: Any) -> QTableView:
@@ -172,10 +163,7 @@ class VisitsPage(QWidget):
         page = QWidget()
         form_box = QGroupBox("活动")
         form = QFormLayout(form_box)
-        self.date_edit = QDateEdit()
-        self.date_edit.setCalendarPopup(True)
-        self.date_edit.setDisplayFormat("yyyy-MM-dd")
-        self.date_edit.setDate(_qdate(self.today))
+        self.date_edit = DateEdit(self.today)
         self.host_edit = SchoolField("承办学校名称或代码")
         self.type_combo = QComboBox()
         self.type_combo.addItems(vocab.ACTIVITY_TYPES)
@@ -339,7 +327,7 @@ class VisitsPage(QWidget):
         if host is None:
             raise dv.VisitError("请从提示中选择承办学校")
         return dv.VisitDraft(
-            date=_pydate(self.date_edit.date()), host_school_id=host, activity_type=self.type_combo.currentText(),
+            date=self.date_edit.value(), host_school_id=host, activity_type=self.type_combo.currentText(),
             lessons=self.lessons_spin.value(), summary=self.summary_edit.toPlainText(),
             visitors=list(self._visitors), attachments=list(self._attachments),
         )
@@ -396,7 +384,7 @@ class VisitsPage(QWidget):
         s = self.settings
         s.setValue(f"{SETTINGS_GROUP}/host", self.host_edit.text())
         s.setValue(f"{SETTINGS_GROUP}/activity_type", self.type_combo.currentText())
-        s.setValue(f"{SETTINGS_GROUP}/date", _pydate(self.date_edit.date()).isoformat())
+        s.setValue(f"{SETTINGS_GROUP}/date", self.date_edit.value().isoformat())
 
     def _restore_last_values(self) -> None:
         s = self.settings
@@ -415,7 +403,7 @@ class VisitsPage(QWidget):
         day = s.value(f"{SETTINGS_GROUP}/date", "")
         if day:
             try:
-                self.date_edit.setDate(_qdate(dt.date.fromisoformat(str(day))))
+                self.date_edit.set_value(dt.date.fromisoformat(str(day)))
             except ValueError:
                 pass
 
@@ -540,10 +528,7 @@ class VisitsPage(QWidget):
         self.pairing_supporter_name.setPlaceholderText("帮扶人姓名（局领导、名师工作室主持人等）")
         self.pairing_cluster = QComboBox()
         self.pairing_target_school = SchoolField("受援学校")
-        self.pairing_start = QDateEdit()
-        self.pairing_start.setCalendarPopup(True)
-        self.pairing_start.setDisplayFormat("yyyy-MM-dd")
-        self.pairing_start.setDate(_qdate(self.today))
+        self.pairing_start = DateEdit(self.today)
         self.pairing_notes = QLineEdit()
         add = QPushButton("登记结对")
         add.clicked.connect(self.add_pairing)
@@ -564,7 +549,7 @@ class VisitsPage(QWidget):
         cluster = self.pairing_cluster.currentData()
         try:
             dv.add_pairing(
-                self.context.store, self.pairing_kind.currentText(), _pydate(self.pairing_start.date()),
+                self.context.store, self.pairing_kind.currentText(), self.pairing_start.value(),
                 supporter_school_id=self.pairing_supporter_school.school_id(),
                 supporter_name=self.pairing_supporter_name.text(), cluster_id=cluster,
                 target_school_id=self.pairing_target_school.school_id(), notes=self.pairing_notes.text().strip() or None,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from PySide6.QtCore import QByteArray, QModelIndex, Qt
 from PySide6.QtWidgets import QTableView
@@ -306,3 +308,31 @@ def test_settings_store_the_code_of_a_chinese_choice(settings_page, small_store,
     row = _row(model, "exchange.backbone_denominator")
     assert model.index(row, COL_VALUE).data() == "符合条件人数"
     assert not model.setData(model.index(row, COL_VALUE), "别的人数")
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("2025-09-01", dt.date(2025, 9, 1)),  # Qt's own editor made this 2025-12-09
+    ("20250901", dt.date(2025, 9, 1)),
+    ("2025-9-1", dt.date(2025, 9, 1)),
+    ("2025-1-15", dt.date(2025, 1, 15)),
+    ("2025/10/3", dt.date(2025, 10, 3)),
+])
+def test_a_date_is_typed_in_one_go_and_tab_leaves_the_field(gui, qtbot, typed, expected):
+    from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
+
+    from desktop.widgets import DateEdit
+
+    host = QWidget()
+    qtbot.addWidget(host)
+    edit, after = DateEdit(dt.date(2026, 12, 4)), QLineEdit()
+    layout = QVBoxLayout(host)
+    layout.addWidget(edit)
+    layout.addWidget(after)
+    host.show()
+    host.activateWindow()
+    qtbot.waitActive(host)
+    edit.setFocus()
+    edit.setSelectedSection(DateEdit.Section.YearSection)
+    qtbot.keyClicks(edit, typed)
+    qtbot.keyClick(edit, Qt.Key.Key_Tab)
+    assert edit.value() == expected and host.focusWidget() is after

@@ -2,7 +2,7 @@
 
 Quick entry is one screen for a principal typing after a visit: tab order follows the
 form top to bottom, Enter in a visitor field adds the visitor, Ctrl+S saves, and the last
-host school, activity type and date are remembered (QSettings). People and schools
+host school, activity type and date are remembered per database (QSettings). People and schools
 complete as you type. Attachments are read into memory and stored in the database.
 No rule lives here: ``db.visits`` saves and loads, ``policy.quotas`` judges.
 """
@@ -59,7 +59,6 @@ from policy import vocab
 from policy.calendar import Semester, semester_of
 from policy.quotas import by_cluster, days_left, tally, todo_list
 
-SETTINGS_GROUP = "visits"
 
 
 def _table(model: Any) -> QTableView:
@@ -297,8 +296,8 @@ class VisitsPage(QWidget):
         self.visitor_table.insertRow(row)
         for column, text in enumerate((name, role, self.home_edit.text_for(home) if home else "—")):
             self.visitor_table.setItem(row, column, QTableWidgetItem(text))
-        self.settings.setValue(f"{SETTINGS_GROUP}/last_role", role)
-        self.settings.setValue(f"{SETTINGS_GROUP}/last_home", self.home_edit.text())
+        self.settings.setValue(f"{self.context.settings_group}/visits/last_role", role)
+        self.settings.setValue(f"{self.context.settings_group}/visits/last_home", self.home_edit.text())
         self.name_edit.clear()
         self.name_edit.setFocus()
 
@@ -382,25 +381,25 @@ class VisitsPage(QWidget):
 
     def _remember(self) -> None:
         s = self.settings
-        s.setValue(f"{SETTINGS_GROUP}/host", self.host_edit.text())
-        s.setValue(f"{SETTINGS_GROUP}/activity_type", self.type_combo.currentText())
-        s.setValue(f"{SETTINGS_GROUP}/date", self.date_edit.value().isoformat())
+        s.setValue(f"{self.context.settings_group}/visits/host", self.host_edit.text())
+        s.setValue(f"{self.context.settings_group}/visits/activity_type", self.type_combo.currentText())
+        s.setValue(f"{self.context.settings_group}/visits/date", self.date_edit.value().isoformat())
 
     def _restore_last_values(self) -> None:
         s = self.settings
-        host = s.value(f"{SETTINGS_GROUP}/host", "")
+        host = s.value(f"{self.context.settings_group}/visits/host", "")
         if host:
             self.host_edit.setText(str(host))
-        kind = s.value(f"{SETTINGS_GROUP}/activity_type", "")
+        kind = s.value(f"{self.context.settings_group}/visits/activity_type", "")
         if kind in vocab.ACTIVITY_TYPES:
             self.type_combo.setCurrentText(str(kind))
-        role = s.value(f"{SETTINGS_GROUP}/last_role", "")
+        role = s.value(f"{self.context.settings_group}/visits/last_role", "")
         if role in vocab.VISITOR_ROLES:
             self.role_combo.setCurrentText(str(role))
-        home = s.value(f"{SETTINGS_GROUP}/last_home", "")
+        home = s.value(f"{self.context.settings_group}/visits/last_home", "")
         if home:
             self.home_edit.setText(str(home))
-        day = s.value(f"{SETTINGS_GROUP}/date", "")
+        day = s.value(f"{self.context.settings_group}/visits/date", "")
         if day:
             try:
                 self.date_edit.set_value(dt.date.fromisoformat(str(day)))

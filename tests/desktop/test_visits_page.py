@@ -103,6 +103,24 @@ def test_last_values_are_remembered_for_the_next_session(gui, qtbot, page, store
     assert again.type_combo.currentText() == "公开课"
 
 
+def test_remembered_values_belong_to_their_database(gui, qtbot, page, tmp_path) -> None:
+    """The last host school typed into one county's data is not offered in another's."""
+    from db.store import Store
+    from desktop.pages.visits import VisitsPage
+
+    type_visit(qtbot, page)
+    page.save()
+    other = Store.open(str(tmp_path / "other.db"))
+    try:
+        visit_world.build(other)
+        again = VisitsPage(AppContext.for_store(other), settings=page.settings, today=TODAY)
+        qtbot.addWidget(again)
+        again.refresh()
+        assert again.host_edit.text() == ""
+    finally:
+        other.dispose()
+
+
 def test_saving_without_visitors_warns_and_writes_nothing(qtbot, page, store) -> None:
     type_text(page.host_edit, "东村小学")
     page.save()

@@ -98,6 +98,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.profile_label)
         self.update_status()
 
+        self._guide: QWidget | None = None
         self.resize(default_size())
         #: True when no geometry was saved yet: :meth:`show_first` then opens maximized.
         self.first_run = True
@@ -198,11 +199,39 @@ class MainWindow(QMainWindow):
             view_menu.addAction(action)
             self.addAction(action)
             self.page_actions.append(action)
+        view_menu.addSeparator()
+        self.find_action = QAction("查找(&F)", self)
+        self.find_action.setShortcut(QKeySequence.StandardKey.Find)
+        self.find_action.triggered.connect(self.find_in_page)
+        view_menu.addAction(self.find_action)
 
         help_menu = self.menuBar().addMenu("帮助(&H)")
+        self.guide_action = QAction("使用指南(&G)", self)
+        self.guide_action.setShortcut(QKeySequence.StandardKey.HelpContents)
+        self.guide_action.triggered.connect(self.show_guide)
+        help_menu.addAction(self.guide_action)
         self.about_action = QAction("关于 EduBridge(&A)", self)
         self.about_action.triggered.connect(self.show_about)
         help_menu.addAction(self.about_action)
+
+    def find_in_page(self) -> None:
+        """Ctrl+F: the current page's search field (``search``), focused with its text selected."""
+        page = self.stack.currentWidget()
+        field = getattr(page, "search", None)
+        if field is None or not field.isVisibleTo(page):
+            self.statusBar().showMessage("这一页没有查找框", 3000)
+            return
+        field.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        field.selectAll()
+
+    def show_guide(self) -> None:
+        """F1: the user guide shipped with the program (offline)."""
+        from desktop.help import GuideDialog
+
+        if self._guide is None:
+            self._guide = GuideDialog(self)
+        self._guide.show()
+        self._guide.activateWindow()
 
     def show_about(self) -> None:
         messages.about(

@@ -28,15 +28,18 @@ class ExcelMenu(QToolButton):
     """“Excel ▼”: one entry per (kind, label) for import, export and the blank template.
 
     ``store`` gives the page's store; ``year`` the school year an export of a yearly table
-    is for; ``done`` runs after a successful import (the page reloads).
+    is for; ``done`` runs after a successful import (the page reloads). ``importers`` maps a
+    kind to the page's own import flow where it has a richer preview than the generic one.
     """
 
     def __init__(self, parent: QWidget, store: Callable[[], Any], kinds: list[tuple[str, str]],
-                 year: Callable[[], int], done: Callable[[], None]) -> None:
+                 year: Callable[[], int], done: Callable[[], None],
+                 importers: dict[str, Callable[[], None]] | None = None) -> None:
         super().__init__(parent)
         from desktop.commands import export, import_, template
 
         self.store, self.year, self.done = store, year, done
+        self.importers = importers or {}
         self.setText("Excel ▼")
         self.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.setStyleSheet("QToolButton::menu-indicator { image: none; }")  # the ▼ is in the text
@@ -59,6 +62,9 @@ class ExcelMenu(QToolButton):
     def import_kind(self, kind: str, label: str, path: Path | None = None) -> None:
         from desktop.commands import import_
 
+        if kind in self.importers:
+            self.importers[kind]()
+            return
         path = path or messages.open_file(self, f"导入{label}", EXCEL_FILES)
         if path is None:
             return

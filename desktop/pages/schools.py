@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
-    QAbstractItemView, QDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QTableView, QVBoxLayout,
+    QAbstractItemView, QDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QTableView, QVBoxLayout,
     QWidget,
 )
 
@@ -18,13 +19,15 @@ from desktop import messages
 from desktop.context import AppContext
 from desktop.models.school_table import COL_CLUSTER, COL_CODE, COL_NAME, SORT_KEYS, SchoolTableModel
 from desktop.pages.base import Page
+from desktop.spreadsheets import ExcelMenu
 from desktop.widgets import EmptyStack, fit_columns, setup_table
 from desktop.worker import run_in_background
+from policy.calendar import school_year_of
 
 #: Typing pauses this long before the query runs (one query per pause, not per key).
 SEARCH_DELAY_MS = 150
-EMPTY_TEXT = ("尚无学校数据。点击右上角“导入学校名单…”选择 Excel 文件，"
-              "或使用 edubridge import schools 学校.xlsx（空白模板：edubridge template schools 学校.xlsx）。")
+EMPTY_TEXT = ("尚无学校数据。点击右上角“Excel ▼”：先“保存空白模板：学校名单…”，填好后“导入学校名单…”"
+              "（命令行：edubridge template schools 学校.xlsx，edubridge import schools 学校.xlsx）。")
 NOT_FOUND_TEXT = "没有名称或代码包含“{}”的学校。"
 
 
@@ -61,9 +64,10 @@ class SchoolsPage(Page):
         self.search.returnPressed.connect(self._requery)
         self.last_query_seconds = 0.0
         self._sized = False
-        self.import_button = QPushButton("导入学校名单…")
-        self.import_button.setToolTip("从 Excel 导入或更新学校名单（先预览改动，确认后写入）")
-        self.import_button.clicked.connect(self.import_schools)
+        self.excel = ExcelMenu(self, lambda: self.context.store, [("schools", "学校名单")],
+                               year=lambda: school_year_of(dt.date.today()), done=self.refresh,
+                               importers={"schools": self.import_schools})
+        self.excel.setToolTip("从 Excel 导入或更新学校名单（先预览改动，确认后写入）、导出学校名单、保存空白模板")
         #: Dialogs are shown through this hook (tests replace it).
         self.exec_dialog: Callable[[QDialog], bool] = lambda d: d.exec() == QDialog.DialogCode.Accepted
         self.stack = EmptyStack(self.view, EMPTY_TEXT)
@@ -72,7 +76,7 @@ class SchoolsPage(Page):
         top.addWidget(QLabel("搜索："))
         top.addWidget(self.search, 1)
         top.addWidget(self.count_label)
-        top.addWidget(self.import_button)
+        top.addWidget(self.excel)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.stack, 1)

@@ -204,3 +204,38 @@ def test_an_overview_tile_opens_the_page_behind_its_figure(window, qtbot):
     window.show_page("overview")
     qtbot.mouseClick(overview.tiles["visits"], Qt.MouseButton.LeftButton)
     assert window.current_key() == "visits"
+
+
+def test_f1_opens_the_chinese_guide(window, qtbot):
+    window.guide_action.trigger()
+    guide = window._guide
+    qtbot.waitExposed(guide)
+    text = guide.browser.toPlainText()
+    assert "从一个空白的县到打印出第一份协议" in text and "Ctrl+F" in text
+    assert window.guide_action.shortcut().toString() == "F1"
+
+
+def test_ctrl_f_goes_to_the_search_field_of_the_page(window, qtbot):
+    schools = window.show_page("schools")
+    schools.search.setText("东村")
+    window.activateWindow()
+    qtbot.waitActive(window)
+    window.find_action.trigger()
+    assert window.focusWidget() is schools.search and schools.search.selectedText() == "东村"
+    window.show_page("overview")
+    window.find_action.trigger()
+    assert window.statusBar().currentMessage() == "这一页没有查找框"
+
+
+def test_schools_page_exports_and_saves_the_blank_template(window, qtbot, tmp_path):
+    from openpyxl import load_workbook
+
+    schools = window.show_page("schools")
+    names = set(schools.excel.actions_by_name)
+    assert {"导入学校名单", "导出学校名单", "保存空白模板：学校名单"} <= names
+    schools.excel.export_kind("schools", "学校名单", tmp_path / "学校.xlsx")
+    qtbot.waitUntil(lambda: any(m.kind == "exported" for m in messages.log), timeout=20000)
+    sheet = load_workbook(tmp_path / "学校.xlsx").worksheets[0]
+    assert sheet.max_row - 1 >= schools.model.rowCount() > 0
+    schools.excel.save_template("schools", "学校名单", tmp_path / "模板.xlsx")
+    assert load_workbook(tmp_path / "模板.xlsx").worksheets[0].cell(1, 1).value

@@ -101,9 +101,18 @@ class StoreEditCommand(QUndoCommand):
 
 
 class _FormDialog(QDialog):
+    """A form with 确定 / 取消. ``submit``, when set, runs on 确定: a refusal (StoreError) is
+    shown inside the dialog, which stays open with everything typed, instead of closing it."""
+
     def __init__(self, title: str, parent: QWidget | None) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
+        self.submit: Callable[[], None] | None = None
+        self.error = QLabel()
+        self.error.setObjectName("formError")
+        self.error.setStyleSheet("color: #b3261e;")
+        self.error.setWordWrap(True)
+        self.error.hide()
         self.form = QFormLayout()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("确定")
@@ -112,7 +121,18 @@ class _FormDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(self.form)
+        layout.addWidget(self.error)
         layout.addWidget(self.buttons)
+
+    def accept(self) -> None:
+        if self.submit is not None:
+            try:
+                self.submit()
+            except StoreError as exc:
+                self.error.setText(str(exc))
+                self.error.show()
+                return
+        super().accept()
 
 
 def school_combo(schools: list[SchoolRec], current: uuid.UUID | None = None, blank: str | None = None) -> QComboBox:
@@ -590,9 +610,13 @@ class ClustersPage(QWidget):
         except StoreError as exc:
             messages.warn(self, "无法修改", str(exc))
             return None
+        self.record(edit)
+        return edit
+
+    def record(self, edit: cl.Edit) -> None:
+        """An edit already made: on the undo stack, then re-check."""
         self.undo_stack.push(StoreEditCommand(self, edit))
         self.after_edit()
-        return edit
 
     def join_school(self, school_id: uuid.UUID, cluster_id: uuid.UUID) -> cl.Edit | None:
         on = self.on
@@ -601,14 +625,19 @@ class ClustersPage(QWidget):
     def new_cluster(self) -> None:
         assert self.records is not None
         dialog = ClusterDialog(sorted(self.records.schools, key=lambda s: s.code), self.on, self)
-        if not self.exec_dialog(dialog):
+        created: list[cl.Edit] = []
+
+        def create() -> None:
+            created.append(cl.create_cluster(
+                self.context.store, dialog.name.text(), dialog.kind.currentText(),
+                area=dialog.area.text().strip() or None, lead_school_id=dialog.lead.currentData(),
+                on=dialog.date.value()))
+
+        dialog.submit = create
+        if not self.exec_dialog(dialog) or not created:
             return
-        name, kind, area = dialog.name.text(), dialog.kind.currentText(), dialog.area.text().strip() or None
-        lead = dialog.lead.currentData()
-        on = dialog.date.value()
-        edit = self.apply(lambda: cl.create_cluster(self.context.store, name, kind, area=area, lead_school_id=lead, on=on))
-        if edit is not None:
-            self.select_cluster(edit.cluster_id)
+        self.record(created[0])
+        self.select_cluster(created[0].cluster_id)
 
     def rename_cluster(self) -> None:
         summary = self.selected_summary()

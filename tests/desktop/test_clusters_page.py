@@ -71,7 +71,10 @@ def fill_with(page, fill):
     """Run dialogs through ``fill(dialog)``; it returns whether to accept."""
     def run(dialog: QDialog) -> bool:
         dialog.show()
-        return fill(dialog)
+        if not fill(dialog):
+            return False
+        dialog.accept()  # as 确定 does: a refused submit keeps the dialog open
+        return dialog.result() == QDialog.DialogCode.Accepted
     page.exec_dialog = run
 
 
@@ -137,6 +140,30 @@ def test_remove_member_with_leave_date_and_view_earlier_date(page, qtbot) -> Non
     assert "R2" in member_codes(page)
     assert "2024-09-01" in [line.membership.left_on.isoformat() for line in page.member_model.rows()
                             if line.membership.left_on]
+
+
+def test_a_refused_new_cluster_keeps_what_was_typed(page, qtbot) -> None:
+    """A name already taken is said inside the dialog; everything typed stays for correcting."""
+    taken = page.cluster_model.rows()[0].summary.cluster.name
+    dialogs = []
+
+    def create(dialog):
+        dialogs.append(dialog)
+        type_text(dialog.name, taken)
+        type_text(dialog.area, "东片区")
+        return True
+    fill_with(page, create)
+    before = len(page.cluster_model.rows())
+    qtbot.mouseClick(page.new_button, Qt.MouseButton.LeftButton)
+    dialog = dialogs[0]
+    assert dialog.isVisible() and dialog.result() != QDialog.DialogCode.Accepted
+    assert dialog.error.isVisibleTo(dialog) and taken in dialog.error.text()
+    assert dialog.name.text() == taken and dialog.area.text() == "东片区"
+    assert len(page.cluster_model.rows()) == before
+    dialog.name.clear()
+    type_text(dialog.name, "新的学区")
+    dialog.accept()
+    assert dialog.result() == QDialog.DialogCode.Accepted
 
 
 def test_create_rename_change_kind_and_move(page, qtbot) -> None:

@@ -338,6 +338,28 @@ def _check_draft(draft: VisitDraft) -> None:
         seen.add((name, visitor.home_school_id))
 
 
+def _participants(session: Any, draft: VisitDraft) -> list[VisitParticipant]:
+    """The draft's visitors as rows, each linked to its teacher record when one is certain."""
+    rows = []
+    for visitor in draft.visitors:
+        teacher_id = visitor.teacher_id
+        if teacher_id is None and visitor.home_school_id is not None:
+            teacher_id = _unique_teacher(session, visitor.name.strip(), visitor.home_school_id)
+        rows.append(VisitParticipant(
+            name=visitor.name.strip(), role=visitor.role, home_school_id=visitor.home_school_id,
+            teacher_id=teacher_id, lessons=visitor.lessons,
+        ))
+    return rows
+
+
+def _attachment(draft_file: AttachmentDraft) -> Attachment:
+    return Attachment(
+        filename=draft_file.filename,
+        mime_type=draft_file.mime_type or mimetypes.guess_type(draft_file.filename)[0] or "application/octet-stream",
+        sha256=hashlib.sha256(draft_file.data).hexdigest(), data=draft_file.data,
+    )
+
+
 def save_visit(store: Store, draft: VisitDraft) -> uuid.UUID:
     """Save one activity with its visitors and attachments in one audited write; returns its id.
 
@@ -354,22 +376,60 @@ def save_visit(store: Store, draft: VisitDraft) -> uuid.UUID:
             activity_type=draft.activity_type, lessons=draft.lessons,
             summary=(draft.summary or "").strip() or None, entered_by=store.actor.username,
         )
-        for visitor in draft.visitors:
-            teacher_id = visitor.teacher_id
-            if teacher_id is None and visitor.home_school_id is not None:
-                teacher_id = _unique_teacher(session, visitor.name.strip(), visitor.home_school_id)
-            visit.participants.append(VisitParticipant(
-                name=visitor.name.strip(), role=visitor.role, home_school_id=visitor.home_school_id,
-                teacher_id=teacher_id, lessons=visitor.lessons,
-            ))
-        for draft_file in draft.attachments:
-            visit.attachments.append(Attachment(
-                filename=draft_file.filename,
-                mime_type=draft_file.mime_type or mimetypes.guess_type(draft_file.filename)[0] or "application/octet-stream",
-                sha256=hashlib.sha256(draft_file.data).hexdigest(), data=draft_file.data,
-            ))
+        visit.participants.extend(_participants(session, draft))
+        visit.attachments.extend(_attachment(f) for f in draft.attachments)
         session.add(visit)
     return visit.id
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class StoredVisit:
+    """A saved activity loaded back for correcting: its draft, and the files it already has."""
+
+    id: uuid.UUID
+    draft: VisitDraft  # attachments empty: the stored ones are in ``attachments``
+    host_label: str
+    attachments: list[tuple[uuid.UUID, str, int]]  # (id, filename, bytes)
+
+
+def load_visit(store: Store, visit_id: uuid.UUID) -> StoredVisit:
+    """An activity as the quick-entry form shows it, to be corrected with :func:`update_visit`."""
+    with store.read() as session:
+        visit = session.get(Visit, visit_id)
+        if visit is None:
+            raise VisitError("该活动已不存在（可能已被删除）")
+        host = session.get(School, visit.host_school_id)
+        visitors = [VisitorDraft(p.name, p.role, p.home_school_id, p.teacher_id, p.lessons)
+                    for p in sorted(visit.participants, key=lambda p: p.created_at)]
+        draft = VisitDraft(visit.date, visit.host_school_id, visit.activity_type, visitors,
+                           visit.lessons or 0, visit.summary)
+        label = f"{host.name}（{host.code}）" if host is not None else ""
+    return StoredVisit(visit_id, draft, label, [(a, f, n) for a, f, _m, n in visit_attachments(store, visit_id)])
+
+
+def update_visit(store: Store, visit_id: uuid.UUID, draft: VisitDraft, keep: set[uuid.UUID]) -> None:
+    """Correct a saved activity in one audited write: its fields and visitors become the
+    draft's; of its stored files those in ``keep`` stay, the draft's new files are added.
+
+    Raises:
+        VisitError: a bad draft or a deleted activity (nothing written).
+    """
+    _check_draft(draft)
+    with store.write(note="修改帮扶活动") as session:
+        visit = session.get(Visit, visit_id)
+        if visit is None:
+            raise VisitError("该活动已不存在（可能已被删除）")
+        if session.get(School, draft.host_school_id) is None:
+            raise VisitError("承办学校不存在")
+        visit.date, visit.host_school_id, visit.activity_type = draft.date, draft.host_school_id, draft.activity_type
+        visit.lessons, visit.summary = draft.lessons, (draft.summary or "").strip() or None
+        # Deleted explicitly, not left to delete-orphan, so the audit log lists each one.
+        for old in [*visit.participants, *(a for a in visit.attachments if a.id not in keep)]:
+            session.delete(old)
+        session.flush()
+        session.expire(visit, ["participants", "attachments"])
+        visit.participants.extend(_participants(session, draft))
+        visit.attachments.extend(_attachment(f) for f in draft.attachments)
 
 
 def _unique_teacher(session: Any, name: str, school_id: uuid.UUID) -> uuid.UUID | None:

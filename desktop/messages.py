@@ -161,6 +161,14 @@ class ProblemList(QDialog):
         return path
 
 
+def open_path(path: Path) -> None:
+    """Open a file with the program the system associates with it (an attachment, a PDF)."""
+    if headless:
+        _record("open_path", "打开", str(path))
+        return
+    QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+
 def exported(parent: QWidget | None, title: str, text: str, path: Path) -> None:
     """A file was written: say so, and offer to open it or the folder it is in."""
     if headless:
@@ -171,9 +179,9 @@ def exported(parent: QWidget | None, title: str, text: str, path: Path) -> None:
     open_folder_button = box.addButton("打开所在文件夹", QMessageBox.ButtonRole.ActionRole)
     box.exec()
     if box.clickedButton() is open_file_button:
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+        open_path(path)
     elif box.clickedButton() is open_folder_button:
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(path).parent)))
+        open_path(Path(path).parent)
 
 
 def ask(parent: QWidget | None, title: str, text: str) -> bool:

@@ -10,6 +10,7 @@ No rule lives here: ``db.visits`` saves and loads, ``policy.quotas`` judges.
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
+    QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
@@ -42,6 +44,7 @@ from PySide6.QtWidgets import (
 )
 
 from db import visits as dv
+from db.engine import StoreError
 from desktop import messages
 from desktop.context import AppContext
 from desktop.models.visit_models import (
@@ -140,6 +143,9 @@ class VisitsPage(QWidget):
         self._people: dict[str, dv.PersonChoice] = {}
         self._visitors: list[dv.VisitorDraft] = []
         self._attachments: list[dv.AttachmentDraft] = []
+        #: The saved activity being corrected (保存 updates it), and which of its files stay.
+        self.editing: dv.StoredVisit | None = None
+        self._keep: set[uuid.UUID] = set()
         self._inputs: dv.QuotaInputs | None = None
         self._fitted: set[QTableView] = set()
         self.last_save_ms: float | None = None
@@ -219,8 +225,13 @@ class VisitsPage(QWidget):
         self.attachment_list.setMaximumHeight(56)
         self.add_file_button = QPushButton("添加附件…")
         self.add_file_button.clicked.connect(self.choose_attachment)
+        self.remove_file_button = QPushButton("移除附件")
+        self.remove_file_button.clicked.connect(self.remove_attachment)
+        file_buttons = QVBoxLayout()
+        file_buttons.addWidget(self.add_file_button)
+        file_buttons.addWidget(self.remove_file_button)
         files_layout.addWidget(self.attachment_list, 1)
-        files_layout.addWidget(self.add_file_button)
+        files_layout.addLayout(file_buttons)
 
         buttons = QHBoxLayout()
         self.status_label = QLabel("")
@@ -247,6 +258,18 @@ class VisitsPage(QWidget):
         right_layout = QVBoxLayout(right)
         self.recent_stack = EmptyStack(self.recent_view, EMPTY_RECENT)
         right_layout.addWidget(self.recent_stack)
+        recent_buttons = QHBoxLayout()
+        self.edit_visit_button = QPushButton("修改所选…")
+        self.edit_visit_button.clicked.connect(self.edit_selected)
+        self.delete_visit_button = QPushButton("删除所选…")
+        self.delete_visit_button.clicked.connect(self.delete_selected)
+        self.open_files_button = QPushButton("打开附件…")
+        self.open_files_button.clicked.connect(self.open_selected_attachments)
+        recent_buttons.addStretch(1)
+        for button in (self.open_files_button, self.edit_visit_button, self.delete_visit_button):
+            recent_buttons.addWidget(button)
+        right_layout.addLayout(recent_buttons)
+        self.recent_view.doubleClicked.connect(lambda _index: self.edit_selected())
 
         splitter = QSplitter()
         splitter.addWidget(left)
@@ -291,15 +314,19 @@ class VisitsPage(QWidget):
             self.home_edit.setFocus()
             return
         teacher = person.teacher_id if person is not None and person.home_school_id == home else None
-        self._visitors.append(dv.VisitorDraft(name, role, home, teacher))
-        row = self.visitor_table.rowCount()
-        self.visitor_table.insertRow(row)
-        for column, text in enumerate((name, role, self.home_edit.text_for(home) if home else "—")):
-            self.visitor_table.setItem(row, column, QTableWidgetItem(text))
+        self._show_visitor(dv.VisitorDraft(name, role, home, teacher))
         self.settings.setValue(f"{self.context.settings_group}/visits/last_role", role)
         self.settings.setValue(f"{self.context.settings_group}/visits/last_home", self.home_edit.text())
         self.name_edit.clear()
         self.name_edit.setFocus()
+
+    def _show_visitor(self, visitor: dv.VisitorDraft) -> None:
+        self._visitors.append(visitor)
+        row = self.visitor_table.rowCount()
+        self.visitor_table.insertRow(row)
+        home = self.home_edit.text_for(visitor.home_school_id) if visitor.home_school_id else "—"
+        for column, text in enumerate((visitor.name, visitor.role, home)):
+            self.visitor_table.setItem(row, column, QTableWidgetItem(text))
 
     def remove_visitor(self) -> None:
         rows = sorted({i.row() for i in self.visitor_table.selectedIndexes()}, reverse=True)
@@ -321,6 +348,19 @@ class VisitsPage(QWidget):
         self._attachments.append(item)
         self.attachment_list.addItem(f"{item.filename}（{max(1, len(item.data) // 1024)} KB）")
 
+    def remove_attachment(self) -> None:
+        """Drop the selected file: a new one from the list, a stored one from what is kept."""
+        row = self.attachment_list.currentRow()
+        if row < 0:
+            return
+        item = self.attachment_list.takeItem(row)
+        stored = item.data(Qt.ItemDataRole.UserRole)
+        if stored is not None:
+            self._keep.discard(stored)
+        else:
+            stored_rows = sum(1 for r in range(row) if self.attachment_list.item(r).data(Qt.ItemDataRole.UserRole))
+            del self._attachments[row - stored_rows]
+
     def draft(self) -> dv.VisitDraft:
         host = self.host_edit.school_id()
         if host is None:
@@ -340,16 +380,24 @@ class VisitsPage(QWidget):
         started = time.perf_counter()
         try:
             draft = self.draft()
-            visit_id = dv.save_visit(self.context.store, draft)
+            if self.editing is not None:
+                dv.update_visit(self.context.store, self.editing.id, draft, self._keep)
+                visit_id = self.editing.id
+            else:
+                visit_id = dv.save_visit(self.context.store, draft)
         except dv.VisitError as exc:
             messages.warn(self, "无法保存", str(exc))
             return
-        except Exception as exc:  # PermissionDenied, database errors
-            from db.engine import StoreError
-
-            if not isinstance(exc, StoreError):
-                raise
+        except StoreError as exc:  # PermissionDenied, database errors
             messages.error(self, "保存失败", str(exc))
+            return
+        if self.editing is not None:
+            self.recent_model.set_rows(dv.recent_visits(self.context.store))
+            self.status_label.setText(f"已修改：{draft.date.isoformat()} {draft.activity_type}")
+            self._stop_editing()
+            self._clear_people()
+            self._inputs = None
+            self.saved.emit(visit_id)
             return
         self.recent_model.prepend(dv.VisitListRow(
             visit_id, draft.date, self.host_edit.text().split("（")[0], draft.activity_type,
@@ -375,9 +423,84 @@ class VisitsPage(QWidget):
         self.lessons_spin.setValue(0)
 
     def clear_form(self) -> None:
+        self._stop_editing()
         self._clear_people()
         self.name_edit.clear()
         self.status_label.clear()
+
+    # ---- correcting what was saved
+    def selected_visit_id(self) -> uuid.UUID | None:
+        rows = self.recent_view.selectionModel().selectedRows() if self.recent_view.selectionModel() else []
+        return self.recent_model.row_at(rows[0].row()).id if rows else None
+
+    def edit_selected(self) -> None:
+        """Load the selected activity into the form; 保存 then corrects it instead of adding one."""
+        visit_id = self.selected_visit_id()
+        if visit_id is None:
+            messages.info(self, "修改活动", "请先在右侧列表中选择一项活动")
+            return
+        try:
+            stored = dv.load_visit(self.context.store, visit_id)
+        except dv.VisitError as exc:
+            messages.warn(self, "无法修改", str(exc))
+            return
+        self.tabs.setCurrentIndex(0)
+        self._clear_people()
+        draft = stored.draft
+        self.editing, self._keep = stored, {a for a, _n, _s in stored.attachments}
+        self.date_edit.set_value(draft.date)
+        self.host_edit.setText(self.host_edit.text_for(draft.host_school_id) or stored.host_label)
+        self.type_combo.setCurrentText(draft.activity_type)
+        self.lessons_spin.setValue(draft.lessons)
+        self.summary_edit.setPlainText(draft.summary or "")
+        for visitor in draft.visitors:
+            self._show_visitor(visitor)
+        for attachment_id, filename, size in stored.attachments:
+            item = QListWidgetItem(f"{filename}（{max(1, size // 1024)} KB，已保存）")
+            item.setData(Qt.ItemDataRole.UserRole, attachment_id)
+            self.attachment_list.addItem(item)
+        self.save_button.setText("保存修改 (Ctrl+S)")
+        self.clear_button.setText("取消修改")
+        self.status_label.setText(f"正在修改 {draft.date.isoformat()} 在{stored.host_label}的{draft.activity_type}")
+
+    def _stop_editing(self) -> None:
+        self.editing, self._keep = None, set()
+        self.save_button.setText("保存 (Ctrl+S)")
+        self.clear_button.setText("清空")
+
+    def delete_selected(self) -> None:
+        visit_id = self.selected_visit_id()
+        if visit_id is None:
+            messages.info(self, "删除活动", "请先在右侧列表中选择一项活动")
+            return
+        row = next(r for r in self.recent_model.rows() if r.id == visit_id)
+        if not messages.ask(self, "删除活动", f"删除 {row.date.isoformat()} 在{row.host}的{row.activity_type}"
+                                              f"（{row.visitors}）？删除会记入审计日志。"):
+            return
+        try:
+            dv.delete_visit(self.context.store, visit_id)
+        except StoreError as exc:
+            messages.warn(self, "无法删除", str(exc))
+            return
+        if self.editing is not None and self.editing.id == visit_id:
+            self.clear_form()
+        self._inputs = None
+        self.recent_model.set_rows(dv.recent_visits(self.context.store))
+        self.recent_stack.set_empty(not self.recent_model.rowCount())
+
+    def open_selected_attachments(self) -> None:
+        """Write the selected activity's files to a temporary folder and open them."""
+        visit_id = self.selected_visit_id()
+        files = dv.visit_attachments(self.context.store, visit_id) if visit_id is not None else []
+        if not files:
+            messages.info(self, "打开附件", "所选活动没有附件" if visit_id else "请先在右侧列表中选择一项活动")
+            return
+        folder = Path(tempfile.mkdtemp(prefix="edubridge-"))
+        for attachment_id, *_rest in files:
+            filename, _mime, data = dv.attachment_data(self.context.store, attachment_id)
+            target = folder / Path(filename).name
+            target.write_bytes(data)
+            messages.open_path(target)
 
     def _remember(self) -> None:
         s = self.settings

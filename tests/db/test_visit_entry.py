@@ -7,7 +7,7 @@ import hashlib
 
 import pytest
 import visit_world
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from db.models import Attachment, AuditEntry, Posting, Visit
 from db.store import Actor, PermissionDenied, Store
@@ -151,3 +151,44 @@ def test_semester_summary_add_then_edit_and_it_meets_the_community_quota(store, 
     assert [r.status for r in rows] == ["met"]
     with pytest.raises(dv.VisitError, match="全部为空"):
         dv.save_summary(store, world.cluster, Semester(2025, 2), attainment=" ")
+
+
+def test_a_saved_visit_is_corrected_in_one_audited_write(store, world) -> None:
+    visit_id = dv.save_visit(store, draft(world))
+    stored = dv.load_visit(store, visit_id)
+    assert stored.host_label == "东村小学（RURAL01）" and [v.name for v in stored.draft.visitors] == ["周老师", "孙研"]
+    keep = {i for i, name, _ in stored.attachments if name == "说明"}
+    fixed = draft(world, activity_type="公开课", lessons=1, visitors=[dv.VisitorDraft("孙研", "市级教研员", None)],
+                  attachments=[dv.AttachmentDraft("照片.jpg", b"jpeg")])
+    dv.update_visit(store, visit_id, fixed, keep)
+    again = dv.load_visit(store, visit_id)
+    assert again.draft.activity_type == "公开课" and again.draft.lessons == 1
+    assert [v.name for v in again.draft.visitors] == ["孙研"]
+    assert sorted(name for _, name, _ in again.attachments) == ["照片.jpg", "说明"]
+    with store.read() as s:
+        assert s.scalar(select(func.count()).select_from(Visit)) == 1
+        changes = s.scalars(select(AuditEntry).where(AuditEntry.note == "修改帮扶活动")).all()
+    assert {(c.entity, c.action) for c in changes} >= {("visit", "update"), ("visit_participant", "delete"),
+                                                        ("attachment", "delete"), ("attachment", "insert")}
+
+
+def test_correcting_a_visit_moves_it_on_the_quota_board(store, world) -> None:
+    visit_id = dv.save_visit(store, draft(world))
+    semester = Semester(2025, 1)
+    def done(rows):
+        return sum(r.done for r in rows if r.who.startswith("周老师"))
+
+    before = done(dv.quota_rows(store, PROFILE, semester))
+    assert before > 0
+    dv.update_visit(store, visit_id, draft(world, visitors=[dv.VisitorDraft("孙研", "市级教研员", None)]), set())
+    assert done(dv.quota_rows(store, PROFILE, semester)) == 0
+
+
+def test_a_bad_correction_or_a_deleted_visit_writes_nothing(store, world) -> None:
+    visit_id = dv.save_visit(store, draft(world))
+    with pytest.raises(dv.VisitError, match="至少添加一位"):
+        dv.update_visit(store, visit_id, draft(world, visitors=[]), set())
+    assert len(dv.load_visit(store, visit_id).draft.visitors) == 2
+    dv.delete_visit(store, visit_id)
+    with pytest.raises(dv.VisitError, match="已不存在"):
+        dv.update_visit(store, visit_id, draft(world), set())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 import visit_world
@@ -178,3 +179,44 @@ def test_models_pass_the_model_tester(qtmodeltester, page, store, world) -> None
     quota = QuotaModel()
     quota.set_rows(dv.quota_rows(store, page.context.profile, page.selected_semester()))
     qtmodeltester.check(quota)
+
+
+def test_a_saved_visit_is_corrected_and_deleted_from_the_list(gui, qtbot, page, store, tmp_path) -> None:
+    photo = tmp_path / "签到表.png"
+    photo.write_bytes(b"\x89PNG")
+    type_visit(qtbot, page)
+    page.add_attachment(photo)
+    page.save()
+    page.recent_view.selectRow(0)
+    page.edit_selected()
+    assert page.editing is not None and page.save_button.text() == "保存修改 (Ctrl+S)"
+    assert page.visitor_table.rowCount() == 2 and page.lessons_spin.value() == 2
+    assert page.attachment_list.count() == 1
+    page.type_combo.setCurrentText("公开课")
+    page.visitor_table.selectRow(1)
+    page.remove_visitor()
+    page.attachment_list.setCurrentRow(0)
+    page.remove_attachment()
+    page.save()
+    with store.read() as s:
+        [visit] = s.scalars(select(Visit)).all()
+        assert visit.activity_type == "公开课" and [p.name for p in visit.participants] == ["周老师"]
+        assert visit.attachments == []
+    assert page.editing is None and page.recent_model.row_at(0).activity_type == "公开课"
+    page.recent_view.selectRow(0)
+    page.delete_selected()  # headless ask answers 是
+    with store.read() as s:
+        assert s.scalars(select(Visit)).all() == []
+    assert page.recent_model.rowCount() == 0
+
+
+def test_attachments_open_from_the_list(gui, qtbot, page, tmp_path) -> None:
+    photo = tmp_path / "照片.jpg"
+    photo.write_bytes(b"jpeg bytes")
+    type_visit(qtbot, page)
+    page.add_attachment(photo)
+    page.save()
+    page.recent_view.selectRow(0)
+    page.open_selected_attachments()
+    [opened] = [m for m in messages.log if m.kind == "open_path"]
+    assert opened.text.endswith("照片.jpg") and Path(opened.text).read_bytes() == b"jpeg bytes"

@@ -181,10 +181,10 @@ def verify_from(connection: Connection, after_id: int = 0, prev: str | None = ""
     checked = 0
     for row in _rows(connection, after_id):
         entry_id = row[0]
-        if entry_id != expected_id:
-            return Verdict(False, checked, expected_id - 1, expected_id,
-                           f"缺失（第 {expected_id - 1} 条之后直接是第 {entry_id} 条，条目被删除）")
         if prev is not None and row[9] != prev:
+            if entry_id != expected_id:
+                return Verdict(False, checked, expected_id - 1, expected_id,
+                               f"缺失（第 {expected_id - 1} 条之后直接是第 {entry_id} 条，条目被删除）")
             return Verdict(False, checked, entry_id - 1, entry_id, "与前一条的哈希不衔接（前一条被改动或删除）")
         try:
             recomputed = digest(row[9] or "", entry_id, _stamp(row[1]), row[2], row[3], row[4], row[5], row[8],
@@ -195,7 +195,7 @@ def verify_from(connection: Connection, after_id: int = 0, prev: str | None = ""
             return Verdict(False, checked, entry_id - 1, entry_id, "的内容与其哈希不符（条目被改动）")
         prev = row[10]
         checked += 1
-        expected_id += 1
+        expected_id = entry_id + 1  # ids written before 0003 may have gaps; the links decide
     last = expected_id - 1
     if last != head_id or (checked and prev != head_hash):
         where = last + 1 if last < head_id else head_id + 1

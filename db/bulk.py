@@ -43,9 +43,9 @@ def insert_rows(connection: Connection, table: Table, rows: Sequence[Mapping[str
         columns.append(values)
     marks = ", ".join("?" for _ in names)
     quoted = ", ".join(f'"{name}"' for name in names)
-    with raw_insert(connection, table, rows):  # checked and audited per row like Core's insert
-        connection.exec_driver_sql(f'INSERT INTO "{table.name}" ({quoted}) VALUES ({marks})',
-                                   list(zip(*columns, strict=True)))
+    stored = list(zip(*columns, strict=True))
+    with raw_insert(connection, table, rows, names, stored):  # checked and audited per row like Core's insert
+        connection.exec_driver_sql(f'INSERT INTO "{table.name}" ({quoted}) VALUES ({marks})', stored)
 
 
 def _hashable(values: Sequence[Any]) -> bool:

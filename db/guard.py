@@ -394,10 +394,15 @@ def _reset(connection: Connection) -> None:
         state.flush_tables = frozenset()
 
 
+_STAMPS = ("created_at", "updated_at")
+
+
 @contextlib.contextmanager
-def raw_insert(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> Iterator[None]:
-    """Let one driver-level INSERT of ``rows`` into ``table`` through (``db.bulk``'s fast
-    path), checked like a Core insert and audited per row after it ran."""
+def raw_insert(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]],
+               names: Sequence[str], stored: Sequence[Sequence[Any]]) -> Iterator[None]:
+    """Let one driver-level INSERT into ``table`` through (``db.bulk``'s fast path): checked
+    like a Core insert, then audited per row from the values as stored (``stored``: one
+    tuple per row, in ``names`` order, after the column types' bind processing)."""
     state = state_of(connection)
     if state is None or state.actor is None:
         raise PermissionDenied(f"拒绝写入：批量写入须经由 Store.bulk()（{table.name}）")
@@ -409,9 +414,17 @@ def raw_insert(connection: Connection, table: Table, rows: Sequence[Mapping[str,
         yield
     finally:
         state.open_tables = frozenset()
-    actor, key = state.actor.username, _pk(table)
-    append_audit(connection, state, [audit.Entry(actor, "insert", table.name, str(row[key]), None, _visible(row),
-                                                 state.note) for row in rows])
+    key = _pk(table)
+    ids = [str(row[key]) for row in rows]
+    keep = [i for i, name in enumerate(names) if name not in _STAMPS and name != key]
+    kept = [names[i] for i in keep]
+    dumps = audit.canonical
+    afters = [dumps(dict(zip(kept, [values[i] for i in keep], strict=True))) for values in stored]
+    state.internal += 1
+    try:
+        audit.append_inserts(connection, state.actor.username, table.name, state.note, ids, afters, utcnow())
+    finally:
+        state.internal -= 1
 
 
 def install(engine: Engine) -> None:

@@ -71,9 +71,9 @@ def bench_eligibility_records() -> None:
     show("eligibility, 50,000 teachers (records)", wall, cpu, "< 1 s", str(result.summary))
 
 
-def bench_import(folder: Path) -> None:
+def write_roster(path: Path) -> Path:
+    """A 50,000-row roster of 200 schools S0…S199 (also used by bench_trust.py)."""
     rng = random.Random(4)
-    path = folder / "roster.xlsx"
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("教师名册")
     sheet.append(list(HEADERS))
@@ -91,6 +91,11 @@ def bench_import(folder: Path) -> None:
                       rng.choice(["", "", "", "县级骨干教师"]), f"{started}.9", f"{started + rng.randrange(7)}-09-01",
                       None])
     workbook.save(path)
+    return path
+
+
+def bench_import(folder: Path) -> None:
+    path = write_roster(folder / "roster.xlsx")
     store = Store.open(str(folder / "import.db"))
     with store.write("schools") as session:
         region = Region(code="640100", name="测试县", level="县区")

@@ -15,6 +15,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Table
 
+from db.guard import raw_insert
+
 
 def insert_rows(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert ``rows`` (dicts with the same keys) into ``table`` on ``connection``.
@@ -41,8 +43,9 @@ def insert_rows(connection: Connection, table: Table, rows: Sequence[Mapping[str
         columns.append(values)
     marks = ", ".join("?" for _ in names)
     quoted = ", ".join(f'"{name}"' for name in names)
-    connection.exec_driver_sql(f'INSERT INTO "{table.name}" ({quoted}) VALUES ({marks})',
-                               list(zip(*columns, strict=True)))
+    stored = list(zip(*columns, strict=True))
+    with raw_insert(connection, table, rows, names, stored):  # checked and audited per row like Core's insert
+        connection.exec_driver_sql(f'INSERT INTO "{table.name}" ({quoted}) VALUES ({marks})', stored)
 
 
 def _hashable(values: Sequence[Any]) -> bool:

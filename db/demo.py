@@ -75,7 +75,6 @@ TABLE_ORDER = (
     "semester_summary",
     "subject_need",
     "waiver",
-    "app_user",
 )
 
 SURNAMES = (
@@ -347,7 +346,6 @@ class _Builder:
         for county in self.counties:
             self.make_pairings_and_visits(county)
             self.make_cluster_papers(county)
-        self.make_users()
         return self.rows
 
     # ---- schools --------------------------------------------------------------------
@@ -1572,36 +1570,3 @@ class _Builder:
                     subject=subject,
                     slots=rng.randint(1, 2),
                 )
-
-    def make_users(self) -> None:
-        county = self.counties[0]
-        principals = [
-            next(t for t in s.teachers if t.position == "校长")
-            for s in county.schools
-            if s.location == "乡村" and s.stage == "小学"
-        ][:2]
-        self.add(
-            "app_user",
-            username="admin",
-            display_name="管理员",
-            role="admin",
-            school_id=None,
-            active=True,
-        )
-        self.add(
-            "app_user",
-            username="clerk",
-            display_name=f"基教科 {self.person_name('女')}",
-            role="clerk",
-            school_id=None,
-            active=True,
-        )
-        for index, principal in enumerate(principals, start=1):
-            self.add(
-                "app_user",
-                username=f"principal{index}",
-                display_name=f"{principal.home.name} {principal.name}",
-                role="principal",
-                school_id=principal.home.id,
-                active=True,
-            )

@@ -466,6 +466,11 @@ class User(Entity):
     role: Mapped[str] = mapped_column(coded(vocab.USER_ROLES, "user_role"))
     school_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("school.id"))  # a principal's school
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # argon2id PHC string (argon2-cffi); None: the user cannot sign in (e.g. an imported roster).
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # since the last success
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)  # lock-out after repeated failures
+    password_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 class Setting(Base):
@@ -478,7 +483,12 @@ class Setting(Base):
 
 
 class AuditEntry(Base):
-    """Who changed what, when, from what to what. Written only by ``db.store``."""
+    """Who changed what, when, from what to what. Appended only by ``db.audit``.
+
+    ``hash`` is SHA-256 over ``prev_hash`` and the entry's canonical JSON (``db.audit``), so
+    an entry edited, deleted or inserted outside the app breaks the chain; the write guard
+    (``db.guard``) refuses UPDATE and DELETE of this table from every role.
+    """
 
     __tablename__ = "audit_entry"
 
@@ -491,3 +501,20 @@ class AuditEntry(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     note: Mapped[str | None] = mapped_column(Text)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """The end of the audit chain: one row (id 1), locked by every append.
+
+    Appends read and move it under the database's write lock (SQLite) or ``SELECT … FOR
+    UPDATE`` (PostgreSQL), so two writers cannot both chain onto the same entry; a chain
+    that ends before ``last_id`` was cut.
+    """
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_id: Mapped[int] = mapped_column(Integer, default=0)
+    last_hash: Mapped[str] = mapped_column(String(64), default="")

@@ -1,19 +1,21 @@
-"""The store: one engine, short sessions, and the one audited write path.
+"""The store: one engine, short sessions, and the one checked and audited write path.
 
-Reads use :meth:`Store.read`. Every change goes through :meth:`Store.write`, whose
-session checks the actor's permission and writes an :class:`~db.models.AuditEntry`
-(who, when, what, before → after) for each row inserted, changed or deleted, in the
-same transaction. A flush with changes from any other session is refused, so nothing
-can be written around the audit log. Bulk loads (imports, demo data) go through
-:meth:`Store.bulk`, which records one audit entry for the whole load.
+Reads use :meth:`Store.read`, whose connection cannot write at all. Every change goes
+through :meth:`Store.write` (ORM objects; Core statements run on its session are checked
+too) or :meth:`Store.bulk` (Core, for loads of thousands of rows). :mod:`db.guard` checks
+the actor's permission on every path and :mod:`db.audit` appends a hash-chained entry per
+row changed (who, when, what, before → after), in the same transaction. A write from any
+other session or connection is refused at the cursor.
+
+Who the actor is: a signed-in user (:func:`db.users.sign_in`), or — while the database has
+no user at all — the local administrator (set-up mode, :func:`local_actor`), so a first
+import or the demo works before anyone has an account. Once a user exists the set-up actor
+is refused on its next write.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
 import getpass
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -21,57 +23,35 @@ from typing import Any
 from sqlalchemy import Connection, Engine, event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
+from db import audit, guard
 from db import engine as engine_module
 from db.engine import StoreError
+from db.guard import PERMISSIONS, Actor, PermissionDenied, WriteState
 from db.migrate import upgrade
-from db.models import AuditEntry, Base, utcnow
+from db.models import AuditEntry, AuditHead
 
 SYSTEM_ACTOR = "system"
+SYSTEM = Actor(SYSTEM_ACTOR, "admin", setup=True)
 
-# Which tables each role may change. Principals log their own activity; viewers read.
-_ALL = frozenset(Base.metadata.tables)
-PERMISSIONS: dict[str, frozenset[str]] = {
-    "admin": _ALL,
-    "clerk": _ALL - {"app_user"},
-    "principal": frozenset({"visit", "visit_participant", "attachment", "semester_summary"}),
-    "viewer": frozenset(),
-}
-
-
-class PermissionDenied(StoreError):
-    """The actor's role may not change this kind of record."""
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class Actor:
-    """Who is writing: a username and its role."""
-
-    username: str
-    role: str = "admin"
-
-
-SYSTEM = Actor(SYSTEM_ACTOR, "admin")
+__all__ = ["PERMISSIONS", "SYSTEM", "Actor", "PermissionDenied", "Store", "local_actor"]
 
 
 def local_actor() -> Actor:
-    """The person at this computer, by login name, for the audit log.
-
-    A desktop install has one trusted user, who administers their own data; roles matter
-    when several people share a server store (see ``PERMISSIONS``).
-    """
+    """The person at this computer, by login name: the administrator in set-up mode."""
     try:
         name = getpass.getuser()
     except (KeyError, OSError):  # no login name in a container or service account
         name = SYSTEM_ACTOR
-    return Actor(name, "admin")
+    return Actor(name, "admin", setup=True)
 
 
 class Store:
-    """An opened, migrated database."""
+    """An opened, migrated database, and who is working on it (``actor``)."""
 
     def __init__(self, engine: Engine, actor: Actor = SYSTEM) -> None:
         self.engine = engine
         self.actor = actor
+        guard.install(engine)
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
     @classmethod
@@ -111,9 +91,10 @@ class Store:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A short read-only session."""
+        """A short session that cannot write: a flush or DML in it is refused."""
         with self._sessions() as session:
             session.info["read_only"] = True
+            guard.attach(session.connection(), WriteState(actor=None))
             yield session
 
     @contextmanager
@@ -122,42 +103,53 @@ class Store:
         with self._sessions() as session, session.begin():
             session.info["actor"] = self.actor
             session.info["note"] = note
+            guard.attach(session.connection(), WriteState(actor=self.actor, note=note))
             yield session
 
     @contextmanager
     def bulk(self, entity: str, note: str) -> Iterator[Connection]:
-        """A Core connection in one transaction for fast loads; audited as one entry."""
-        _check_permission(self.actor, entity)
+        """A Core connection in one transaction for fast loads.
+
+        Every statement on it is checked and audited per row by :mod:`db.guard` (whatever
+        table it writes, not only ``entity``); one more entry, action ``import``, records
+        the load as a whole with ``note``.
+        """
+        guard.check_table(self.actor, entity)
         with self.engine.begin() as connection:
+            state = WriteState(actor=self.actor, note=note)
+            guard.attach(connection, state)
+            guard.begin_write(connection, state)
             yield connection
-            connection.execute(
-                AuditEntry.__table__.insert(),
-                [{"at": utcnow(), "actor": self.actor.username, "action": "import", "entity": entity, "note": note}],
-            )
+            guard.append_audit(connection, state, [audit.Entry(self.actor.username, "import", entity, None,
+                                                               None, None, note)])
+
+    def has_users(self) -> bool:
+        """True once any user account exists (sign-in required from then on)."""
+        from sqlalchemy import select
+
+        from db.models import User
+
+        with self.read() as session:
+            return session.scalar(select(User.id).limit(1)) is not None
 
     def dispose(self) -> None:
         self.engine.dispose()
 
 
-def _check_permission(actor: Actor, table: str) -> None:
-    if table not in PERMISSIONS.get(actor.role, frozenset()):
-        raise PermissionDenied(f"用户“{actor.username}”（{actor.role}）无权修改“{table}”")
-
-
-def _plain(value: Any) -> Any:
-    """A JSON-safe rendering of a column value for the audit log."""
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, bytes):
-        return f"<{len(value)} bytes>"
-    return value
-
-
 def _columns(obj: Any) -> dict[str, Any]:
     mapper = inspect(obj).mapper
-    return {attr.key: _plain(getattr(obj, attr.key)) for attr in mapper.column_attrs}
+    return {attr.columns[0].name: getattr(obj, attr.key) for attr in mapper.column_attrs}
+
+
+def _committed(obj: Any) -> dict[str, Any]:
+    """The row as the database holds it before this flush (old values of changed columns)."""
+    state = inspect(obj)
+    row = {}
+    for attr in state.mapper.column_attrs:
+        history = state.attrs[attr.key].history
+        row[attr.columns[0].name] = (history.deleted[0] if history.deleted
+                                     else history.unchanged[0] if history.unchanged else getattr(obj, attr.key))
+    return row
 
 
 def _key(obj: Any) -> str:
@@ -173,53 +165,79 @@ def _changes(obj: Any) -> tuple[dict[str, Any], dict[str, Any]]:
             continue
         history = state.attrs[attr.key].history
         if history.has_changes():
-            before[attr.key] = _plain(history.deleted[0]) if history.deleted else None
-            after[attr.key] = _plain(history.added[0]) if history.added else None
+            name = attr.columns[0].name
+            before[name] = history.deleted[0] if history.deleted else None
+            after[name] = history.added[0] if history.added else None
     return before, after
 
 
-def _audited(objects: Any) -> list[Any]:
-    return [obj for obj in objects if not isinstance(obj, AuditEntry)]
+def _modified(session: Session) -> list[Any]:
+    return [obj for obj in session.dirty if session.is_modified(obj, include_collections=False)]
+
+
+def _by_table(objects: list[Any]) -> dict[str, list[Any]]:
+    tables: dict[str, list[Any]] = {}
+    for obj in objects:
+        tables.setdefault(obj.__tablename__, []).append(obj)
+    return tables
 
 
 @event.listens_for(Session, "before_flush")
 def _guard(session: Session, _context: Any, _instances: Any) -> None:
-    """Refuse an unaudited write, or one the actor's role does not allow, before any SQL runs."""
-    changed = _audited([*session.new, *session.dirty, *session.deleted])
+    """Refuse an unaudited write, or one the actor may not make, before any SQL runs."""
+    changed = [*session.new, *_modified(session), *session.deleted]
     if not changed:
         return
-    actor: Actor | None = session.info.get("actor")
-    if actor is None:
-        raise StoreError("写入必须经由 Store.write()，以便记录审计日志")
+    connection = session.connection()
+    state = guard.state_of(connection)
+    if state is None:
+        raise StoreError("写入必须经由 Store.write()，以便检查权限并记录审计日志")
+    if state.actor is None:
+        raise PermissionDenied("只读会话不能修改数据")
     for obj in changed:
-        _check_permission(actor, obj.__tablename__)
+        if isinstance(obj, (AuditEntry, AuditHead)):
+            raise PermissionDenied("审计日志只能由系统追加，任何用户都不能修改或删除")
+        guard.check_table(state.actor, obj.__tablename__)
+    guard.begin_write(connection, state)
+    for table, objects in _by_table([*session.deleted, *_modified(session)]).items():
+        guard.check_rows(connection, state.actor, table, [_committed(obj) for obj in objects])
+    state.flush_tables = frozenset(obj.__tablename__ for obj in changed)
 
 
 @event.listens_for(Session, "after_flush")
 def _audit(session: Session, _context: Any) -> None:
-    """Record every change of this flush in the audit log, in the same transaction.
+    """Check the rows as written and record every change of this flush, same transaction.
 
     Runs after the rows are written, so inserted rows show their final foreign keys and
-    defaults, while attribute history (the "before" values) is still available.
+    defaults (and a principal's new participant is checked against its saved visit), while
+    attribute history (the "before" values) is still available.
     """
-    actor: Actor | None = session.info.get("actor")
-    if actor is None:
+    connection = session.connection()
+    state = guard.state_of(connection)
+    if state is None or state.actor is None or not state.flush_tables:
         return
-    note = session.info.get("note")
-    base = {"actor": actor.username, "note": note, "at": utcnow()}
-    rows = []
-    for obj in _audited(session.new):
-        rows.append({**base, "action": "insert", "entity": obj.__tablename__, "entity_id": _key(obj),
-                     "before": None, "after": _columns(obj)})
-    for obj in _audited(session.dirty):
-        if not session.is_modified(obj, include_collections=False):
-            continue
+    actor = state.actor
+    for table, objects in _by_table([*session.new, *_modified(session)]).items():
+        guard.check_rows(connection, actor, table, [_columns(obj) for obj in objects])
+    note = state.note
+    entries = []
+    visible = guard._visible
+    for obj in session.new:
+        entries.append(audit.Entry(actor.username, "insert", obj.__tablename__, _key(obj), None,
+                                   visible(_columns(obj)), note))
+    for obj in _modified(session):
         before, after = _changes(obj)
         if after:
-            rows.append({**base, "action": "update", "entity": obj.__tablename__, "entity_id": _key(obj),
-                         "before": before, "after": after})
-    for obj in _audited(session.deleted):
-        rows.append({**base, "action": "delete", "entity": obj.__tablename__, "entity_id": _key(obj),
-                     "before": _columns(obj), "after": None})
-    if rows:
-        session.connection().execute(AuditEntry.__table__.insert(), rows)
+            entries.append(audit.Entry(actor.username, "update", obj.__tablename__, _key(obj),
+                                       visible(before), visible(after), note))
+    for obj in session.deleted:
+        entries.append(audit.Entry(actor.username, "delete", obj.__tablename__, _key(obj),
+                                   visible(_committed(obj)), None, note))
+    guard.append_audit(connection, state, entries)
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _close_flush(session: Session, _context: Any) -> None:
+    state = guard.state_of(session.connection())
+    if state is not None:
+        state.flush_tables = frozenset()

@@ -110,8 +110,12 @@ def fill_demo_with_dialog(store: Store, parent: Any = None) -> bool:
     return "ok" in outcome
 
 
-def run_gui(db: str | None) -> int:
-    """Open the main window on ``db`` (None: the default store); returns the exit status."""
+def run_gui(db: str | None, user: str | None = None) -> int:
+    """Open the main window on ``db`` (None: the default store); returns the exit status.
+
+    A database with users asks for a name and password first (``user`` pre-fills the name);
+    one without stays in set-up mode (see ``desktop.accounts``).
+    """
     app = make_app()
     from desktop.fonts import install_app_fonts
 
@@ -126,6 +130,11 @@ def run_gui(db: str | None) -> int:
         messages.error(None, "EduBridge 无法打开数据", str(exc))
         return EXIT_STORE
     try:
+        from desktop.accounts import sign_in_at_start, warn_if_audit_broken
+
+        if not sign_in_at_start(store, user):
+            return 0
+        warn_if_audit_broken(store)
         prepare_store(store, explicit=db is not None)
         from desktop.context import AppContext
         from desktop.main_window import MainWindow

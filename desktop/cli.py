@@ -34,6 +34,8 @@ COMMANDS = (
     "check",
     "selftest",
     "report",
+    "user",
+    "audit",
 )
 
 EXIT_USAGE = 2
@@ -50,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="EduBridge 城乡教共体管理。不带子命令时打开图形界面。",
     )
     parser.add_argument("--db", metavar="PATH|URL", help="数据库文件路径或 SQLAlchemy 地址（默认：用户数据文件夹）")
+    parser.add_argument("--user", metavar="NAME",
+                        help="以该用户登录（密码取自环境变量 EDUBRIDGE_PASSWORD，或在终端提示输入）；数据库尚无用户时不需要")
     parser.add_argument("--version", action="version", version=f"EduBridge {__version__}",
                         help="显示程序版本号并退出")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -89,7 +93,7 @@ def _main(argv: Sequence[str] | None) -> int:
         if args.command is None:
             from desktop.app import run_gui
 
-            return run_gui(args.db)
+            return run_gui(args.db, args.user)
         status = int(args.run(args) or 0)
         sys.stdout.flush()  # a closed pipe shows here, inside main, not at interpreter exit
         return status

@@ -96,6 +96,9 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.location_label, 1)
         self.statusBar().addPermanentWidget(self.demo_label)
         self.statusBar().addPermanentWidget(self.profile_label)
+        from desktop import accounts
+
+        self.user_label = accounts.install(self)  # 账户 menu, signed-in user in the status bar
         self.update_status()
 
         self._guide: QWidget | None = None

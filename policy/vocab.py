@@ -66,4 +66,6 @@ ACTIVITY_TYPES: Final = (
     "主题教研活动", "校园文化交流", "同步课堂", "送教", "其他",
 )
 
-USER_ROLES: Final = ("admin", "clerk", "principal", "viewer")
+# 管理员 / 教育局业务员 / 校长（本校）/ 评估人员（只读）
+USER_ROLES: Final = ("admin", "clerk", "principal", "evaluator")
+USER_ROLE_NAMES: Final = {"admin": "管理员", "clerk": "业务员", "principal": "校长", "evaluator": "评估人员"}

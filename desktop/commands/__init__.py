@@ -46,7 +46,52 @@ def open_store(args: argparse.Namespace, create: bool = False) -> Store:
     """
     from db.store import Store, local_actor
 
-    return Store.open(args.db, actor=local_actor(), create=create)
+    store = Store.open(args.db, actor=local_actor(), create=create)
+    try:
+        sign_in(store, getattr(args, "user", None))
+        warn_if_audit_broken(store)
+    except BaseException:
+        store.dispose()
+        raise
+    return store
+
+
+def sign_in(store: Store, username: str | None) -> None:
+    """Work as ``--user`` (password from EDUBRIDGE_PASSWORD or a terminal prompt).
+
+    A database without any user stays in set-up mode (the local administrator) and needs
+    no ``--user``; once a user exists, a command without ``--user`` is refused.
+
+    Raises:
+        desktop.cli.CliError: no ``--user`` where one is needed, or no password available.
+        db.users.SignInError: wrong name or password, locked account.
+    """
+    import getpass
+    import os
+
+    from desktop.cli import CliError
+
+    if username is None:
+        if store.has_users():
+            raise CliError("该数据库已设置用户，请用 --user 用户名 登录（密码取自环境变量 EDUBRIDGE_PASSWORD 或终端提示）")
+        return
+    password = os.environ.get("EDUBRIDGE_PASSWORD")
+    if password is None:
+        if not sys.stdin.isatty():
+            raise CliError(f"需要用户“{username}”的密码：请设置环境变量 EDUBRIDGE_PASSWORD，或在终端中运行以输入密码")
+        password = getpass.getpass(f"用户 {username} 的密码：")
+    from db.users import sign_in as check
+
+    check(store, username, password)
+
+
+def warn_if_audit_broken(store: Store) -> None:
+    """One line on stderr when the end of the audit chain does not verify (quick check)."""
+    from db.audit import quick_check
+
+    verdict = quick_check(store.engine)
+    if not verdict.ok:
+        print(f"edubridge: 警告：{verdict.message()}；请运行 edubridge audit verify 并报告管理员", file=sys.stderr)
 
 
 def output_file(path: str | Path, suffix: str) -> Path:

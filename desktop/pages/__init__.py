@@ -34,5 +34,6 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("visits", "帮扶活动", "desktop.pages.visits:VisitsPage"),
     PageSpec("agreements", "协议", "desktop.pages.agreements:AgreementsPage"),
     PageSpec("reports", "报告", "desktop.pages.reports:ReportsPage"),
+    PageSpec("audit", "审计日志", "desktop.pages.audit:AuditPage"),
     PageSpec("settings", "设置", "desktop.pages.settings:SettingsPage"),
 )

@@ -9,7 +9,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from db.engine import StoreError
+from db.engine import StoreError, make_engine
 from db.migrate import HEAD_REVISION, DatabaseTooNew, current_revision, head_revision, upgrade
 from db.models import Base
 from db.store import Store
@@ -55,10 +55,11 @@ def test_foreign_database_is_refused(db_path):
 
 def test_file_is_copied_before_migrating(db_path, monkeypatch):
     """An old file is backed up before upgrading (simulated by stamping it back to an older revision)."""
-    store = Store.open(str(db_path))
-    with store.engine.begin() as connection:
+    Store.open(str(db_path)).dispose()
+    raw = make_engine(f"sqlite:///{db_path}")  # the store's own engine refuses unaudited SQL
+    with raw.begin() as connection:
         connection.exec_driver_sql("INSERT INTO setting (key, value) VALUES ('marker', '{}')")
-    store.dispose()
+    raw.dispose()
     # Pretend the code knows one more revision than the file has.
     from db import migrate
 
@@ -81,8 +82,6 @@ def test_file_is_copied_before_migrating(db_path, monkeypatch):
 
     monkeypatch.setattr("alembic.script.ScriptDirectory", Scripts)
     monkeypatch.setattr("alembic.command.upgrade", lambda config, target: None)
-    from db.engine import make_engine
-
     engine = make_engine(f"sqlite:///{db_path}")
     backup = upgrade(engine)
     engine.dispose()

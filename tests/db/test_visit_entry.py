@@ -80,7 +80,7 @@ def test_school_role_without_school_is_refused(store, world) -> None:
 
 
 def test_viewer_may_not_save_and_nothing_is_written(store, world) -> None:
-    viewer = Store(store.engine, Actor("guest", "viewer"))
+    viewer = Store(store.engine, Actor("guest", "evaluator"))
     with pytest.raises(PermissionDenied):
         dv.save_visit(viewer, draft(world))
     with store.read() as s:

@@ -15,7 +15,7 @@ from desktop.pages import PAGES, PageSpec
 from desktop.pages.placeholder import PlaceholderPage
 from policy.version import __version__
 
-TITLES = ["概览", "学校", "集团与教共体", "教师与交流", "帮扶活动", "协议", "报告", "设置"]
+TITLES = ["概览", "学校", "集团与教共体", "教师与交流", "帮扶活动", "协议", "报告", "审计日志", "设置"]
 
 
 @pytest.fixture
@@ -122,7 +122,7 @@ def test_about_dialog_names_the_version(window):
 
 def test_menus_are_chinese(window):
     titles = [action.text() for action in window.menuBar().actions()]
-    assert titles == ["文件(&F)", "视图(&V)", "帮助(&H)"]
+    assert titles == ["文件(&F)", "视图(&V)", "账户(&A)", "帮助(&H)"]
 
 
 def test_geometry_and_page_are_remembered(gui, qtbot, small_store, window_settings):

@@ -1,0 +1,128 @@
+"""The audit chain: canonical hashing, tamper detection, and linear appends under two writers."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from db import audit
+from db.models import AuditEntry, Region, Setting
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def fill(store, n=5):
+    with store.write("县") as s:
+        s.add(Region(code="640100", name="测试县", level="县区"))
+    for i in range(n):
+        with store.write(f"设置 {i}") as s:
+            s.add(Setting(key=f"k{i}", value={"n": i, "名": "值", "f": 0.1 * i}))
+
+
+def test_chain_verifies_and_canonical_text_round_trips(store):
+    fill(store)
+    verdict = audit.verify(store.engine)
+    assert verdict.ok and verdict.checked == 6 and verdict.last_id == 6
+    assert audit.quick_check(store.engine).ok
+    assert audit.canonical({"b": 1, "a": [1.5, "名"]}) == '{"a":[1.5,"名"],"b":1}'
+
+
+@pytest.mark.parametrize(("sql", "broken"), [
+    ("UPDATE audit_entry SET actor = 'mallory' WHERE id = 3", 3),
+    ("UPDATE audit_entry SET after = json_set(after, '$.n', 99) WHERE id = 4", 4),
+    ("DELETE FROM audit_entry WHERE id = 2", 2),
+    ("DELETE FROM audit_entry WHERE id = 6", 6),  # the last one: the head says 6
+    ("UPDATE audit_entry SET at = '2020-01-01 00:00:00.000000' WHERE id = 5", 5),
+])
+def test_an_edit_with_the_sqlite3_shell_is_found(store, db_path, sql, broken):
+    fill(store)
+    store.dispose()
+    with sqlite3.connect(db_path) as connection:  # outside the app: no guard
+        connection.execute(sql)
+    verdict = audit.verify(store.engine)
+    assert not verdict.ok and verdict.broken_id == broken, verdict
+
+
+def test_migration_chains_entries_of_an_old_database(tmp_path):
+    """A populated 0002 database: its entries are chained by 0003 and verify."""
+    from alembic import command
+
+    from db.engine import make_engine
+    from db.migrate import _config, upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    command.upgrade(_config(engine), "0002")
+    with engine.begin() as c:
+        c.exec_driver_sql("INSERT INTO app_user (id, username, display_name, role, active, created_at, updated_at)"
+                          " VALUES ('0123456789abcdef0123456789abcdef', 'v', 'v', 'viewer', 1, '2025-01-01', '2025-01-01')")
+        for i in range(3):
+            c.exec_driver_sql("INSERT INTO audit_entry (at, actor, action, entity, entity_id, after, note) VALUES "
+                              f"('2025-01-0{i + 1} 10:00:00.000000', 'system', 'insert', 'school', 'x{i}', "
+                              f"'{{\"n\": {i}, \"名\": \"值\"}}', '旧')")
+    upgrade(engine)
+    verdict = audit.verify(engine)
+    assert verdict.ok and verdict.checked == 3
+    with engine.connect() as c:
+        assert c.exec_driver_sql("SELECT role FROM app_user").scalar() == "evaluator"
+    engine.dispose()
+
+
+WRITER = textwrap.dedent("""
+    import sys
+    from db.store import Store
+    from db.models import Setting
+    store = Store.open(sys.argv[1])
+    for i in range(int(sys.argv[3])):
+        with store.write(f"{sys.argv[2]} {i}") as s:
+            s.add(Setting(key=f"{sys.argv[2]}-{i}", value={"i": i}))
+    store.dispose()
+""")
+
+
+def run_two_writers(target: str, n: int = 40) -> None:
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, target, name, str(n)], cwd=ROOT,
+                              stderr=subprocess.PIPE, text=True) for name in ("a", "b")]
+    for proc in procs:
+        _, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err
+
+
+def check_linear(store, n: int) -> None:
+    verdict = audit.verify(store.engine)
+    assert verdict.ok, verdict
+    with store.read() as s:
+        assert s.scalar(select(func.count()).select_from(AuditEntry)) == 2 * n
+        assert s.scalar(select(func.count()).select_from(Setting)) == 2 * n
+
+
+def test_two_processes_keep_the_chain_linear_sqlite(store, db_path):
+    run_two_writers(str(db_path))
+    check_linear(store, 40)
+
+
+@pytest.mark.postgres
+def test_two_processes_keep_the_chain_linear_postgres(pg_store, pg_url):
+    run_two_writers(pg_url)
+    check_linear(pg_store, 40)
+
+
+@pytest.mark.postgres
+def test_chain_and_guard_on_postgres(pg_store):
+    fill(pg_store)
+    assert audit.verify(pg_store.engine).ok
+    with pg_store.engine.begin() as c:  # what a psql session could do
+        pass
+    from sqlalchemy import create_engine
+
+    raw = create_engine(pg_store.engine.url)
+    with raw.begin() as c:
+        c.exec_driver_sql("UPDATE audit_entry SET note = 'x' WHERE id = 2")
+    raw.dispose()
+    verdict = audit.verify(pg_store.engine)
+    assert not verdict.ok and verdict.broken_id == 2

@@ -63,13 +63,11 @@ def sign_in(store: Store, username: str | None) -> None:
     no ``--user``; once a user exists, a command without ``--user`` is refused.
 
     Raises:
-        desktop.cli.CliError: no ``--user`` where one is needed, or no password available.
+        CliError: no ``--user`` where one is needed, or no password available.
         db.users.SignInError: wrong name or password, locked account.
     """
     import getpass
     import os
-
-    from desktop.cli import CliError
 
     if username is None:
         if store.has_users():

@@ -31,7 +31,7 @@ def new_password(prompt: str) -> str:
     """The new password: EDUBRIDGE_NEW_PASSWORD, or typed twice on a terminal."""
     import getpass
 
-    from desktop.cli import CliError
+    from desktop.commands import CliError
 
     password = os.environ.get("EDUBRIDGE_NEW_PASSWORD")
     if password is not None:

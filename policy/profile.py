@@ -47,10 +47,13 @@ class QuotaRule:
     measure: str  # "count" or "lessons"
     minimum: int
     period: str  # "semester" or "year"
-    scope: str  # "person", "pairing" or "community"
+    scope: str  # "person", "pairing", "area" (per 片区长学校) or "community"
     label: str
     clause: str
     enabled: bool = True
+    # Where an activity counts: "any" school of the paired cluster / county, or only its
+    # "rural" ones (乡村 schools and 教学点) where the clause says 农村学校.
+    hosts: str = "any"
 
 
 @dataclass(frozen=True)
@@ -68,11 +71,16 @@ class Profile:
     evaluation: dict[str, Any] = field(default_factory=dict)
 
     def figure(self, figure_id: str) -> Figure:
-        """The figure with this id; KeyError names the profile when it is missing."""
+        """The figure with this id.
+
+        Raises:
+            PolicyError: the profile (and the default it extends) has no such figure; the
+                message names the key, so a county profile missing a figure is found at once.
+        """
         try:
             return self.figures[figure_id]
         except KeyError:
-            raise KeyError(f"profile {self.id!r} has no figure {figure_id!r}") from None
+            raise PolicyError(f"政策方案“{self.name}”（{self.id}）中没有指标“{figure_id}”") from None
 
     def value(self, figure_id: str) -> Any:
         """The figure's value, or None when the profile switched the rule off."""
@@ -230,4 +238,11 @@ def _quota(fields: dict[str, Any]) -> QuotaRule:
         label=fields["label"],
         clause=fields["clause"],
         enabled=fields.get("enabled", True),
+        hosts=_hosts(fields.get("hosts", "any"), fields["id"]),
     )
+
+
+def _hosts(value: str, quota_id: str) -> str:
+    if value not in ("any", "rural"):
+        raise PolicyError(f"帮扶指标“{quota_id}”的 hosts 应为 any 或 rural，而不是“{value}”")
+    return value

@@ -93,7 +93,14 @@ def export_needs(store: Any, path: Path, args: argparse.Namespace) -> str:
             f"{len(sheet.rows)} 行；其中 {sheet.derived_schools} 所按师生比推算）：{path}")
 
 
+def export_duties(store: Any, path: Path, args: argparse.Namespace) -> str:
+    from reports import duty_tables
+
+    return f"已导出 {duty_tables.write_export(store, path)} 位帮扶责任人：{path}"
+
+
 KINDS: dict[str, Callable[[Any, Path, argparse.Namespace], str]] = {
+    "duties": export_duties,
     "schools": export_schools,
     "clusters": export_clusters,
     "statistics": export_statistics,

@@ -42,11 +42,14 @@ def run(args: argparse.Namespace) -> int:
         for row in rows:
             item = row.as_json()
             item["home_school"] = inputs.school_codes.get(row.home_school or "")
+            for entry in (*item["counted"], *item["not_counted"]):  # type: ignore[misc]
+                entry["school"] = inputs.school_codes.get(entry["school"], entry["school"])
             out.append(item)
         print_json({"semester": semester.code, "rows": out})
         return 0
     for row in rows:
-        extra = f"\t（包片外 {row.outside}）" if row.outside else ""
+        extra = f"\t（不计入 {row.outside}：{'；'.join(sorted({why for _s, _n, why in row.not_counted}))}）" \
+            if row.outside else ""
         print(f"{row.period}\t{row.label}\t{row.who}\t{row.done}/{row.required}\t{row.status_label}{extra}\t{row.clause}")
     counts = tally(rows)
     left = days_left(semester, dt.date.today(), profile.calendar)

@@ -50,7 +50,14 @@ def needs_template(path: Path) -> Any:
     return needs_tables.write_needs_template(path)
 
 
+def duties_template(path: Path) -> Any:
+    from reports import duty_tables
+
+    return duty_tables.write_template(path)
+
+
 KINDS: dict[str, Callable[[Path], Any]] = {
+    "duties": duties_template,
     "schools": schools_template,
     "clusters": clusters_template,
     "visits": visits_template,

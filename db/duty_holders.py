@@ -202,3 +202,10 @@ def end_duty(store: Store, duty_id: uuid.UUID, end: dt.date) -> None:
             raise DutyError(f"结束日期不能早于开始日期 {duty.start.isoformat()}")
         duty.end_on = end
 
+
+
+def region_choices(store: Store) -> list[tuple[uuid.UUID, str]]:
+    """(id, name) of the counties (县区) a researcher can be assigned to, by name."""
+    with store.read() as session:
+        return [(rid, name) for rid, name in session.execute(
+            select(Region.id, Region.name).where(Region.level == "县区").order_by(Region.name))]

@@ -91,6 +91,17 @@ class Profile:
         """The citation a clerk can look up on paper."""
         return self.figure(figure_id).clause
 
+    def quota(self, quota_id: str) -> QuotaRule:
+        """The quota rule with this id.
+
+        Raises:
+            PolicyError: the profile has no such rule (the message names the id).
+        """
+        for rule in self.quotas:
+            if rule.id == quota_id:
+                return rule
+        raise PolicyError(f"政策方案“{self.name}”（{self.id}）中没有帮扶指标“{quota_id}”")
+
     def exchange_reference_date(self, school_year: int) -> dt.date:
         """The day tenure is counted to when planning exchanges for ``school_year``."""
         return dt.date(school_year, *self.exchange_reference)
@@ -191,6 +202,15 @@ def _month_day(text: str, what: str) -> tuple[int, int]:
     return month, day
 
 
+def _borrowed(clause: str, head: dict[str, Any]) -> str:
+    """A county profile's clause that cites neither its own document nor a national one says
+    it is borrowed (issue 11: a clerk must not take another city's paper for their own)."""
+    own = head.get("document")
+    if not own or own in clause or any(source in clause for source in head.get("national_sources", ())):
+        return clause
+    return f"{clause}（{own}未作规定，借用）"
+
+
 def _build(data: dict[str, Any]) -> Profile:
     head = data["profile"]
     try:
@@ -200,12 +220,13 @@ def _build(data: dict[str, Any]) -> Profile:
                 value=fields["value"],
                 label=fields["label"],
                 unit=fields.get("unit", ""),
-                clause=fields["clause"],
+                clause=_borrowed(fields["clause"], head),
                 enabled=fields.get("enabled", True),
             )
             for figure_id, fields in data.get("figures", {}).items()
         }
-        quotas = tuple(_quota(q) for q in data.get("quotas", []))
+        quotas = tuple(replace(rule, clause=_borrowed(rule.clause, head))
+                       for rule in (_quota(q) for q in data.get("quotas", [])))
     except KeyError as exc:
         raise PolicyError(f"政策方案“{head.get('id')}”缺少字段 {exc}") from None
     calendar = data.get("calendar", {})

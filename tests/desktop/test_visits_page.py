@@ -160,3 +160,22 @@ def test_models_pass_the_model_tester(qtmodeltester, page, store, world) -> None
     quota = QuotaModel()
     quota.set_rows(dv.quota_rows(store, page.context.profile, page.selected_semester()))
     qtmodeltester.check(quota)
+
+
+def test_duty_tab_registers_a_researcher_and_ends_a_duty(page, qtbot, store, tmp_path) -> None:
+    """GIVEN the 帮扶责任人 tab WHEN the clerk types a researcher and registers him
+    THEN he is in the register and on the quota board 0 / 15; ending his duty sets the date."""
+    page.tabs.setCurrentIndex(4)
+    type_text(page.duty_name, "孙研")
+    page.duty_role.setCurrentText("市级教研员")
+    page.duty_start.setDate(page.duty_start.date().addYears(-1))
+    qtbot.mouseClick(page.duty_add, Qt.MouseButton.LeftButton)
+    shown = [page.duty_model.row_at(i) for i in range(page.duty_model.rowCount())]
+    assert [(r.name, r.role, r.source) for r in shown] == [("孙研", "市级教研员", "登记")]
+    rows = [r for r in dv.quota_rows(store, page.context.profile, dv.current_semester(page.context.profile, TODAY))
+            if r.who == "孙研（市级教研员）" and r.rule == "visit.city_researcher_lessons"]
+    assert [(r.done, r.required) for r in rows] == [(0, 15)]
+    page.duty_view.selectRow(0)
+    page.end_duty()
+    assert page.duty_model.row_at(0).end == TODAY
+    page.grab().save(str(tmp_path / "duties.png"))

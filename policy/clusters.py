@@ -186,10 +186,33 @@ class Coverage:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class FundingLine:
+    """A rural school's public funds are set as if it had ``funded_as`` students (海门2019计划 三(三))."""
+
+    school: str  # code
+    name: str
+    students: int
+    funded_as: int
+
+
+def funding_lines(schools: Sequence[SchoolRec], profile: Profile) -> tuple[tuple[FundingLine, ...], str]:
+    """One line per rural school (乡村 or 教学点) with its students and the number it is funded
+    as (at least ``funding.floor_students``), and the clause; () when the profile has no floor."""
+    floor = _enabled(profile, "funding.floor_students")
+    if floor is None:
+        return (), ""
+    lines = tuple(FundingLine(s.code, s.name, s.students, max(s.students, int(floor)))  # type: ignore[call-overload]
+                  for s in sorted(schools, key=lambda s: s.code) if counts_as_rural(s, False))
+    return lines, profile.clause("funding.floor_students")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class CheckResult:
     on: dt.date
     violations: tuple[Violation, ...]
     coverage: Coverage
+    funding: tuple[FundingLine, ...] = ()
+    funding_clause: str = ""
 
     def open_violations(self) -> list[Violation]:
         return [v for v in self.violations if not v.waived]
@@ -205,6 +228,11 @@ class CheckResult:
                 "rural_schools": self.coverage.rural_schools,
                 "rural_in_cluster": self.coverage.rural_in_cluster,
                 "deadline": self.coverage.deadline.isoformat() if self.coverage.deadline else None,
+            },
+            "funding": {
+                "clause": self.funding_clause,
+                "schools": [{"school": f.school, "students": f.students, "funded_as": f.funded_as}
+                            for f in self.funding],
             },
         }
 
@@ -399,7 +427,8 @@ def check(
                 f"也无{'或'.join(sorted(locations))}学校手拉手或包片包抓；镇区学校不算）")
         _stage_checks(school, profile, add)
 
-    return CheckResult(on, tuple(_apply_waivers(found, waivers, on)), coverage)
+    funding, funding_clause = funding_lines(schools, profile)
+    return CheckResult(on, tuple(_apply_waivers(found, waivers, on)), coverage, funding, funding_clause)
 
 
 def _stage_checks(school: SchoolRec, profile: Profile, add: Any) -> None:

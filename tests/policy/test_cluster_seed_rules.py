@@ -156,3 +156,13 @@ def test_a_missing_figure_names_its_key_with_the_projects_own_error() -> None:
     with pytest.raises(PolicyError, match="no.such.figure") as caught:
         DEFAULT.figure("no.such.figure")
     assert isinstance(caught.value, UserError)
+
+
+def test_the_funding_floor_is_a_line_per_rural_school() -> None:
+    """海门2019计划 三(三): a rural school under 500 students is funded as 500."""
+    small, large, tp, urban = school("R1", "乡村", students=120), school("R2", "乡村", students=800), \
+        school("P1", "镇区", stage="教学点", students=30), school("U1", students=100)
+    result = check([small, large, tp, urban], [], [], [], [], load_profile("haimen"), ON)
+    assert [(f.school, f.students, f.funded_as) for f in result.funding] == [("P1", 30, 500), ("R1", 120, 500),
+                                                                             ("R2", 800, 800)]
+    assert result.as_json()["funding"]["clause"] == "海门2019计划 三(三)"

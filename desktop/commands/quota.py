@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import uuid
 
 from desktop.cli import CliError
 from desktop.commands import FIRST_YEAR, LAST_YEAR, open_store, print_json
@@ -19,6 +20,7 @@ from policy.calendar import Semester, semester_of  # standard library only: chea
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("quota", help="帮扶活动指标完成情况（已达标 / 未达标 / 未开展）")
     parser.add_argument("--semester", metavar="Y-1|Y-2", help="学期，如 2025-1（默认：当前学期）")
+    parser.add_argument("--school", metavar="学校代码", help="只看该校人员（及其包片包抓）的指标，如校长查看本校")
     parser.add_argument("--json", action="store_true", help="以 JSON 输出")
     parser.set_defaults(run=run)
 
@@ -34,7 +36,13 @@ def run(args: argparse.Namespace) -> int:
         profile = active_profile(store)
         semester = given or semester_of(dt.date.today(), profile.calendar)
         inputs = load_quota_inputs(store, profile, semester.year)
-        rows = quota_rows(store, profile, semester, inputs)
+        school_id = None
+        if args.school:
+            found = [sid for sid, code in inputs.school_codes.items() if code == args.school.strip()]
+            if not found:
+                raise CliError(f"没有代码为 {args.school} 的学校")
+            school_id = uuid.UUID(found[0])
+        rows = quota_rows(store, profile, semester, inputs, school_id=school_id)
     finally:
         store.dispose()
     if args.json:

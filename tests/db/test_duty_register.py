@@ -163,3 +163,14 @@ def test_quota_json_shows_counted_and_not_counted_by_school_code(store: Store, w
     [zhou] = [r for r in rows if r["rule"] == "visit.backbone_teaching" and r["who"] == "周老师（市一中）"]
     assert zhou["done"] == 0 and zhou["not_counted"][0]["school"] == "TOWN01"
     assert "镇区" in zhou["not_counted"][0]["reason"]
+
+
+def test_quota_for_one_school_and_an_unknown_code(store: Store, world, db_path, capsys) -> None:
+    register_duty(store, "吴主持", "名师工作室主持人", dt.date(2025, 9, 1), home_school_id=world.schools["CITY01"])
+    store.dispose()
+    assert main(["--db", str(db_path), "quota", "--semester", "2025-1", "--school", "CITY01", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    assert rows and {r["home_school"] for r in rows} == {"CITY01"}
+    assert any(r["who"] == "吴主持（市一中）" for r in rows)
+    assert main(["--db", str(db_path), "quota", "--school", "NOPE"]) == 2
+    assert "没有代码为 NOPE 的学校" in capsys.readouterr().err

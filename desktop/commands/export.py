@@ -99,8 +99,15 @@ def export_duties(store: Any, path: Path, args: argparse.Namespace) -> str:
     return f"已导出 {duty_tables.write_export(store, path)} 位帮扶责任人：{path}"
 
 
+def export_pairings(store: Any, path: Path, args: argparse.Namespace) -> str:
+    from reports import pairing_tables
+
+    return f"已导出 {pairing_tables.write_export(store, path)} 个结对：{path}"
+
+
 KINDS: dict[str, Callable[[Any, Path, argparse.Namespace], str]] = {
     "duties": export_duties,
+    "pairings": export_pairings,
     "schools": export_schools,
     "clusters": export_clusters,
     "statistics": export_statistics,

@@ -56,8 +56,15 @@ def duties_template(path: Path) -> Any:
     return duty_tables.write_template(path)
 
 
+def pairings_template(path: Path) -> Any:
+    from reports import pairing_tables
+
+    return pairing_tables.write_template(path)
+
+
 KINDS: dict[str, Callable[[Path], Any]] = {
     "duties": duties_template,
+    "pairings": pairings_template,
     "schools": schools_template,
     "clusters": clusters_template,
     "visits": visits_template,

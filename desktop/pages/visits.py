@@ -560,6 +560,11 @@ class VisitsPage(QWidget):
         form.addRow("开始日期", self.pairing_start)
         form.addRow("备注", self.pairing_notes)
         form.addRow("", add)
+        from desktop.spreadsheets import ExcelMenu
+
+        self.pairing_excel = ExcelMenu(self, lambda: self.context.store, [("pairings", "结对登记")],
+                                       lambda: self.selected_semester().year, self._pairings_imported)
+        form.addRow("", self.pairing_excel)
         layout = QHBoxLayout(page)
         layout.addWidget(box, 2)
         layout.addWidget(self.pairing_view, 5)
@@ -580,6 +585,10 @@ class VisitsPage(QWidget):
         self._inputs = None
         for field in (self.pairing_supporter_school, self.pairing_supporter_name, self.pairing_target_school, self.pairing_notes):
             field.clear()
+        self.refresh_pairings()
+
+    def _pairings_imported(self) -> None:
+        self._inputs = None
         self.refresh_pairings()
 
     def refresh_pairings(self) -> None:
@@ -673,7 +682,7 @@ class VisitsPage(QWidget):
         end = QPushButton("结束所选人员的责任")
         end.clicked.connect(self.end_duty)
         self.duty_excel = ExcelMenu(self, lambda: self.context.store, [("duties", "帮扶责任人")],
-                                    lambda: self.selected_semester().year, self.refresh_duties)
+                                    lambda: self.selected_semester().year, self._duties_imported)
         form.addRow("姓名", self.duty_name)
         form.addRow("角色", self.duty_role)
         form.addRow("所在学校", self.duty_school)
@@ -715,6 +724,10 @@ class VisitsPage(QWidget):
                 end_duty(self.context.store, self.duty_model.row_at(index.row()).id, _pydate(self.duty_end.date()))
         except DutyError as exc:
             messages.warn(self, "无法结束", str(exc))
+        self._inputs = None
+        self.refresh_duties()
+
+    def _duties_imported(self) -> None:
         self._inputs = None
         self.refresh_duties()
 

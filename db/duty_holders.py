@@ -59,14 +59,16 @@ def _insert(connection: Connection, rows: list[dict[str, Any]]) -> None:
 
 def sync_logged(connection: Connection, roles: Iterable[str], visit_ids: Sequence[Any] | None = None) -> int:
     """Add to the register everyone logged in one of ``roles`` (the roles person rules count)
-    who is not in it yet, from their first such activity; move ``start`` earlier when an
-    earlier activity turns up. ``visit_ids``: only the visitors of these activities (a
-    write's own), else every activity. Returns the number of people added.
+    who is not in it yet, from their first such activity; with ``visit_ids``, also move a
+    logged holder's ``start`` earlier when one of these activities is earlier. ``visit_ids``: only the visitors of these activities (a
+    write's own), else every activity — then the people are listed first without the join to
+    the activities' dates, which are read only for those not registered yet (after a bulk
+    load, usually few). Returns the number of people added.
     """
     roles = sorted(set(roles))
     if not roles:
         return 0
-    v, p = Visit.__table__.c, VisitParticipant.__table__.c
+    v, p, d = Visit.__table__.c, VisitParticipant.__table__.c, DutyHolder.__table__.c
     query = (
         select(p.name, p.role, type_coerce(p.home_school_id, String), func.max(cast(p.teacher_id, String)),
                func.min(v.date))
@@ -76,14 +78,19 @@ def sync_logged(connection: Connection, roles: Iterable[str], visit_ids: Sequenc
     )
     found: list[Any] = []
     if visit_ids is None:
-        found = list(connection.execute(query))
+        stored_keys = set(connection.execute(select(d.key)).scalars())
+        people = connection.execute(select(p.name, p.role, type_coerce(p.home_school_id, String))
+                                    .where(p.role.in_(roles)).distinct()).all()
+        missing = sorted({name for name, role, home in people if duty_key(name, role, home) not in stored_keys})
+        for begin in range(0, len(missing), CHUNK):
+            found += [row for row in connection.execute(query.where(p.name.in_(missing[begin:begin + CHUNK])))
+                      if duty_key(row[0], row[1], row[2]) not in stored_keys]
     else:
         ids = list(visit_ids)
         for begin in range(0, len(ids), CHUNK):
             found += connection.execute(query.where(v.id.in_(ids[begin:begin + CHUNK]))).all()
     if not found:
         return 0
-    d = DutyHolder.__table__.c
     stored: dict[str, dt.date] = {}
     keys = [duty_key(name, role, home) for name, role, home, _t, _d in found]
     for begin in range(0, len(keys), CHUNK):
@@ -114,17 +121,14 @@ def _uuid(value: Any) -> uuid.UUID | None:
 def load_duties(store: Store, school_id: uuid.UUID | None = None) -> list[DutyRec]:
     """The register as ``policy.quotas`` records (ids as 32 hex digits); ``school_id``: only
     that school's people (a principal's view)."""
-    query = select(DutyHolder)
+    d = DutyHolder.__table__.c
+    query = select(d.id, d.name, d.role, d.start, d.end_on, d.home_school_id, d.teacher_id, d.county_id, d.source)
     if school_id is not None:
-        query = query.where(DutyHolder.home_school_id == school_id)
-    with store.read() as session:
-        return [
-            DutyRec(d.id.hex, d.name, d.role, d.start, d.end_on,
-                    d.home_school_id.hex if d.home_school_id else None,
-                    d.teacher_id.hex if d.teacher_id else None,
-                    d.county_id.hex if d.county_id else None, d.source)
-            for d in session.scalars(query)
-        ]
+        query = query.where(d.home_school_id == school_id)
+    with store.engine.connect() as connection:  # Core rows: thousands of holders, no ORM identity work
+        return [DutyRec(i.hex, name, role, start, end, home.hex if home else None, teacher.hex if teacher else None,
+                        county.hex if county else None, source)
+                for i, name, role, start, end, home, teacher, county, source in connection.execute(query)]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -38,6 +38,7 @@ from db.importing import (
     skipped_example_note,
 )
 from db.models import DutyHolder, Posting, Region, School, Teacher
+from db.register_import import RegisterImportResult, run_import
 from db.store import Store
 from db.visits import SCHOOLLESS_ROLES
 from policy import vocab
@@ -60,26 +61,6 @@ class DutyRow:
     start: dt.date
     end: dt.date | None
     notes: str | None
-
-
-@dataclasses.dataclass(slots=True)
-class DutyImportResult:
-    file: str
-    rows: int = 0
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    dry_run: bool = False
-    changes: list[str] = dataclasses.field(default_factory=list)
-    notes: list[str] = dataclasses.field(default_factory=list)
-
-    def counts(self) -> dict[str, int]:
-        return {"rows": self.rows, "inserted": self.inserted, "updated": self.updated, "unchanged": self.unchanged}
-
-    def summary(self) -> str:
-        verb = "将" if self.dry_run else "已"
-        return (f"{self.file}：{self.rows} 行；{verb}新增帮扶责任人 {self.inserted} 人，更新 {self.updated} 人，"
-                f"{self.unchanged} 人无变化" + "".join(f"；{note}" for note in self.notes))
 
 
 def parse_rows(path: Path, schools: dict[str, uuid.UUID], regions: dict[str, uuid.UUID]) -> tuple[str, list[DutyRow], str | None]:
@@ -138,7 +119,7 @@ def _teacher(session: Any, name: str, school_id: uuid.UUID | None) -> uuid.UUID 
     return next(iter(ids)) if len(ids) == 1 else None
 
 
-def _apply(session: Any, rows: list[DutyRow], result: DutyImportResult, write: bool) -> None:
+def _apply(session: Any, rows: list[DutyRow], result: RegisterImportResult, write: bool) -> None:
     keys = [duty_key(r.name, r.role, r.school_id) for r in rows]
     stored = {d.key: d for d in session.scalars(select(DutyHolder).where(DutyHolder.key.in_(keys)))} if keys else {}
     for key, row in zip(keys, rows):
@@ -168,24 +149,19 @@ def _apply(session: Any, rows: list[DutyRow], result: DutyImportResult, write: b
                 setattr(duty, field, value)
 
 
-def import_duties(store: Store, path: Path, *, dry_run: bool = False) -> DutyImportResult:
+def import_duties(store: Store, path: Path, *, dry_run: bool = False) -> RegisterImportResult:
     """Import or update the register in ``path``; one transaction, nothing written on any error."""
-    with store.read() as session:
+
+    def parse(session: Any, file: Path) -> tuple[str, list[DutyRow], str | None]:
         schools = dict(session.execute(select(School.code, School.id)).all())
         regions: dict[str, uuid.UUID] = {}
         for rid, code, rname in session.execute(select(Region.id, Region.code, Region.name)):
             regions[code], regions[rname] = rid, rid
-        file_name, rows, note = parse_rows(Path(path), schools, regions)
-        result = DutyImportResult(file=file_name, rows=len(rows), dry_run=dry_run, notes=[note] if note else [])
-        _apply(session, rows, result, write=False)
-    if dry_run or not (result.inserted or result.updated):
-        return result
-    checked = DutyImportResult(file=file_name, rows=len(rows), notes=result.notes)
-    with store.write(f"导入帮扶责任人 {file_name}：{result.summary()}") as session:
-        _apply(session, rows, checked, write=True)
-    return checked
+        return parse_rows(file, schools, regions)
+
+    return run_import(store, path, parse, _apply, "帮扶责任人", "人", dry_run)
 
 
-def import_file(store: Store, path: Path, dry_run: bool = False) -> DutyImportResult:
+def import_file(store: Store, path: Path, dry_run: bool = False) -> RegisterImportResult:
     """The ``edubridge import duties`` entry (desktop.commands.import_.KINDS)."""
     return import_duties(store, path, dry_run=dry_run)

@@ -38,6 +38,7 @@ from db.importing import (
     skipped_example_note,
 )
 from db.models import Cluster, Pairing, School, Teacher
+from db.register_import import RegisterImportResult, run_import
 from db.store import Store
 from policy import vocab
 
@@ -68,26 +69,6 @@ class PairingRow:
     def key(self) -> tuple[Any, ...]:
         return (self.kind, self.supporter_school, self.supporter_name, self.cluster, self.target_school,
                 self.target_teacher, self.start)
-
-
-@dataclasses.dataclass(slots=True)
-class PairingImportResult:
-    file: str
-    rows: int = 0
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    dry_run: bool = False
-    changes: list[str] = dataclasses.field(default_factory=list)
-    notes: list[str] = dataclasses.field(default_factory=list)
-
-    def counts(self) -> dict[str, int]:
-        return {"rows": self.rows, "inserted": self.inserted, "updated": self.updated, "unchanged": self.unchanged}
-
-    def summary(self) -> str:
-        verb = "将" if self.dry_run else "已"
-        return (f"{self.file}：{self.rows} 行；{verb}新增结对 {self.inserted} 个，更新 {self.updated} 个，"
-                f"{self.unchanged} 个无变化" + "".join(f"；{note}" for note in self.notes))
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -152,7 +133,7 @@ def _stored_key(p: Pairing) -> tuple[Any, ...]:
             p.start)
 
 
-def _apply(session: Any, rows: list[PairingRow], result: PairingImportResult, write: bool) -> None:
+def _apply(session: Any, rows: list[PairingRow], result: RegisterImportResult, write: bool) -> None:
     stored = {_stored_key(p): p for p in session.scalars(select(Pairing))}
     for row in rows:
         who = f"第{row.row}行 {row.kind} {row.supporter_text} → {row.target_text}"
@@ -177,24 +158,19 @@ def _apply(session: Any, rows: list[PairingRow], result: PairingImportResult, wr
             pairing.end, pairing.notes = row.end, row.notes
 
 
-def import_pairings(store: Store, path: Path, *, dry_run: bool = False) -> PairingImportResult:
+def import_pairings(store: Store, path: Path, *, dry_run: bool = False) -> RegisterImportResult:
     """Import or update the pairings in ``path``; one transaction, nothing written on any error."""
-    with store.read() as session:
+
+    def parse(session: Any, file: Path) -> tuple[str, list[PairingRow], str | None]:
         known = _Lookups(dict(session.execute(select(School.code, School.id)).all()),
                          dict(session.execute(select(Cluster.name, Cluster.id)).all()),
                          dict(session.execute(select(Teacher.id_number, Teacher.id)).all()))
-        file_name, rows, note = parse_rows(Path(path), known)
-        result = PairingImportResult(file=file_name, rows=len(rows), dry_run=dry_run, notes=[note] if note else [])
-        _apply(session, rows, result, write=False)
-    if dry_run or not (result.inserted or result.updated):
-        return result
-    checked = PairingImportResult(file=file_name, rows=len(rows), notes=result.notes)
-    with store.write(f"导入结对 {file_name}：{result.summary()}") as session:
-        _apply(session, rows, checked, write=True)
-    return checked
+        return parse_rows(file, known)
+
+    return run_import(store, path, parse, _apply, "结对", "个", dry_run)
 
 
-def import_file(store: Store, path: Path, dry_run: bool = False) -> PairingImportResult:
+def import_file(store: Store, path: Path, dry_run: bool = False) -> RegisterImportResult:
     """The ``edubridge import pairings`` entry (desktop.commands.import_.KINDS)."""
     return import_pairings(store, path, dry_run=dry_run)
 

@@ -66,4 +66,8 @@ ACTIVITY_TYPES: Final = (
     "主题教研活动", "校园文化交流", "同步课堂", "送教", "其他",
 )
 
+# Quality figures per school and school year, in percent except the monitoring score
+# (保山2022方案 一(二)、14; 太平区2023方案 四(一)4). The first three are the demo's.
+QUALITY_INDICATORS: Final = ("学业质量监测均分", "巩固率", "体质健康合格率", "辍学率", "残疾儿童入学率")
+
 USER_ROLES: Final = ("admin", "clerk", "principal", "viewer")

@@ -105,7 +105,14 @@ def export_pairings(store: Any, path: Path, args: argparse.Namespace) -> str:
     return f"已导出 {pairing_tables.write_export(store, path)} 个结对：{path}"
 
 
+def export_quality(store: Any, path: Path, args: argparse.Namespace) -> str:
+    from reports import quality_tables
+
+    return f"已导出 {quality_tables.write_export(store, path)} 个学校学年的质量数据（含达标情况）：{path}"
+
+
 KINDS: dict[str, Callable[[Any, Path, argparse.Namespace], str]] = {
+    "quality": export_quality,
     "duties": export_duties,
     "pairings": export_pairings,
     "schools": export_schools,

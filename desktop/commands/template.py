@@ -62,7 +62,14 @@ def pairings_template(path: Path) -> Any:
     return pairing_tables.write_template(path)
 
 
+def quality_template(path: Path) -> Any:
+    from reports import quality_tables
+
+    return quality_tables.write_template(path)
+
+
 KINDS: dict[str, Callable[[Path], Any]] = {
+    "quality": quality_template,
     "duties": duties_template,
     "pairings": pairings_template,
     "schools": schools_template,

@@ -602,8 +602,9 @@ def _person_rows(
             by_role[role].append(entry)
     done: list[dict[str, int]] = [defaultdict(int) for _ in rules]
     outside: list[dict[str, int]] = [defaultdict(int) for _ in rules]
-    counted_at: list[dict[str, dict[str, int]]] = [defaultdict(lambda: defaultdict(int)) for _ in rules]
-    missed_at: list[dict[str, dict[tuple[str, str], int]]] = [defaultdict(lambda: defaultdict(int)) for _ in rules]
+    # (rule index, subject key, host school[, reason]) → amount: flat dicts, grouped per row at the end
+    counted_at: dict[tuple[int, str, str], int] = {}
+    missed_at: dict[tuple[int, str, str, str], int] = {}
     # key → ((first date, name, role, school) to pick the shown entry, (name, role, school, teacher), source)
     info: list[dict[str, tuple[tuple[dt.date, str, str, str], tuple[str, str, str | None, str | None], str]]] = [
         {} for _ in rules]
@@ -612,6 +613,9 @@ def _person_rows(
     for duty in active_duties:
         if duty.county:
             county_of[subjects.key(duty.name, duty.home_school, duty.teacher)] = duty.county
+    # host → why it is no 农村学校 (None: it is one); unknown hosts only matter when hosts are known
+    not_rural = {h: None if f.rural else NOT_RURAL.format(location=f.location) for h, f in hosts.items()}
+    unknown_host = NOT_RURAL.format(location="未登记") if hosts else None
     scope_of: dict[str, frozenset[str] | None] = {}
     keys: dict[tuple[str, str | None, str | None], str] = {}
     for t in tallies:
@@ -627,12 +631,15 @@ def _person_rows(
             teacher = key[2:] if key.startswith("t:") else None
             paired = scope_of[key] = subjects.scope(teacher, t.name, t.home_school)[0]
         host = t.host_school or ""
-        facts = hosts.get(host)
-        reason = None
-        if paired is not None and host not in paired:
-            reason = NOT_PAIRED
-        elif key in county_of and (facts is None or facts.region != county_of[key]):
-            reason = NOT_IN_COUNTY
+        reason = rural_reason = None
+        if t.activity_type is not None:  # None: a type no rule of the role counts (nothing to place)
+            if paired is not None and host not in paired:
+                reason = NOT_PAIRED
+            elif key in county_of:
+                facts = hosts.get(host)
+                if facts is None or facts.region != county_of[key]:
+                    reason = NOT_IN_COUNTY
+            rural_reason = not_rural.get(host, unknown_host)
         rank = (t.first, t.name, t.role, t.home_school or "")
         for index, types, lessons, rural_only in entries:
             known = info[index]
@@ -643,14 +650,16 @@ def _person_rows(
                 continue
             amount = t.lessons if lessons else t.activities
             why = reason
-            if why is None and rural_only and hosts and not (facts is not None and facts.rural):
-                why = NOT_RURAL.format(location=facts.location if facts else "未登记")
+            if why is None and rural_only:
+                why = rural_reason
             if why is None:
                 done[index][key] += amount
-                counted_at[index][key][host] += amount
+                spot = (index, key, host)
+                counted_at[spot] = counted_at.get(spot, 0) + amount
             else:
                 outside[index][key] += amount
-                missed_at[index][key][(host, why)] += amount
+                miss = (index, key, host, why)
+                missed_at[miss] = missed_at.get(miss, 0) + amount
     unvisited = (dt.date.max, "", "", "")
     paired_schools = {p.supporter_school for p in subjects.cluster_pairings}
     for teacher in people:
@@ -667,6 +676,12 @@ def _person_rows(
         for index, rule in enumerate(rules):
             if (duty.role in rule.roles or ANY_ROLE in rule.roles) and key not in info[index]:
                 info[index][key] = (unvisited, (duty.name, duty.role, duty.home_school, duty.teacher), duty.source)
+    counted_by: dict[tuple[int, str], list[tuple[str, int]]] = defaultdict(list)
+    for (index, key, host), amount in counted_at.items():
+        counted_by[(index, key)].append((host, amount))
+    missed_by: dict[tuple[int, str], list[tuple[str, int, str]]] = defaultdict(list)
+    for (index, key, host, why), amount in missed_at.items():
+        missed_by[(index, key)].append((host, amount, why))
     rows = []
     for index, rule in enumerate(rules):
         for key, (_rank, (name, role, school, teacher_id), source) in info[index].items():
@@ -677,9 +692,8 @@ def _person_rows(
                 role=role, required=rule.minimum, done=done[index].get(key, 0),
                 outside=outside[index].get(key, 0), clusters=clusters,
                 where=_where(paired, hosts, rule.hosts == "rural"), home_school=school,
-                counted=tuple(sorted(counted_at[index][key].items())) if key in counted_at[index] else (),
-                not_counted=tuple(sorted((h, n, why) for (h, why), n in missed_at[index][key].items()))
-                if key in missed_at[index] else (),
+                counted=tuple(sorted(counted_by.get((index, key), ()))),
+                not_counted=tuple(sorted(missed_by.get((index, key), ()))),
                 source=source,
             ))
     return rows

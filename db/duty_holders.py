@@ -82,9 +82,11 @@ def sync_logged(connection: Connection, roles: Iterable[str], visit_ids: Sequenc
         people = connection.execute(select(p.name, p.role, type_coerce(p.home_school_id, String))
                                     .where(p.role.in_(roles)).distinct()).all()
         missing = sorted({name for name, role, home in people if duty_key(name, role, home) not in stored_keys})
-        for begin in range(0, len(missing), CHUNK):
-            found += [row for row in connection.execute(query.where(p.name.in_(missing[begin:begin + CHUNK])))
-                      if duty_key(row[0], row[1], row[2]) not in stored_keys]
+        # A few missing names: their dates by name; many (a first load): one pass over everything.
+        batches = [query] if len(missing) > CHUNK else [
+            query.where(p.name.in_(missing[begin:begin + CHUNK])) for begin in range(0, len(missing), CHUNK)]
+        for batch in batches:
+            found += [row for row in connection.execute(batch) if duty_key(row[0], row[1], row[2]) not in stored_keys]
     else:
         ids = list(visit_ids)
         for begin in range(0, len(ids), CHUNK):

@@ -179,3 +179,23 @@ def test_duty_tab_registers_a_researcher_and_ends_a_duty(page, qtbot, store, tmp
     page.end_duty()
     assert page.duty_model.row_at(0).end == TODAY
     page.grab().save(str(tmp_path / "duties.png"))
+
+
+def test_dashboard_shows_what_was_not_counted_and_why(page, qtbot, store, world, tmp_path) -> None:
+    """A 公开课 at the 镇区 lead school appears under 不计入 with its reason, not in 完成."""
+    sc = world.schools
+    dv.save_visit(store, dv.VisitDraft(TODAY - dt.timedelta(days=10), sc["TOWN01"], "公开课",
+                                       [dv.VisitorDraft("周老师", "骨干教师", sc["CITY01"])]))
+    page.tabs.setCurrentIndex(1)
+    job = page.load_dashboard()
+    qtbot.waitUntil(lambda: any(page.quota_model.row_at(i).who == "周老师（市一中）"
+                                for i in range(page.quota_model.rowCount())), timeout=10000)
+    del job
+    model = page.quota_model
+    headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    row = next(i for i in range(model.rowCount()) if model.row_at(i).who == "周老师（市一中）"
+               and model.row_at(i).rule == "visit.backbone_teaching")
+    shown = {h: model.data(model.index(row, c)) for c, h in enumerate(headers)}
+    assert shown["完成"] == "0" and shown["不计入"] == "1"
+    assert "镇区学校不是农村学校" in shown["不计入原因"]
+    page.grab().save(str(tmp_path / "dashboard.png"))

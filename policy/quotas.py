@@ -765,11 +765,15 @@ def _area_rows(
     cnames: Mapping[str, str],
 ) -> list[QuotaRow]:
     """One row per 片区长学校 of the period (余教〔2020〕155号 五(一)3 counts per school, not per
-    person): the rule's activities its people took part in, each activity once per school."""
+    person): a school holding that role in a membership during the period, or whose people
+    logged activities in the role; done = the rule's activities its people took part in (with
+    the rule's roles), each activity once per school."""
     leads: dict[str, list[str]] = defaultdict(list)
     for school, cluster, joined, left in area_leads:
         if joined <= period.last and (left is None or left > period.first):
             leads[school].append(cluster)
+    for t in tallies:
+        leads.setdefault(t.home_school, [])
     lessons = rule.measure == "lessons"
     counted_at: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for t in tallies:

@@ -130,21 +130,25 @@ def test_a_duty_holder_and_their_logged_visits_are_one_row() -> None:
 
 
 def test_area_seminars_count_per_area_lead_school_per_school_year() -> None:
-    """GIVEN two 片区长学校 (A held three seminars through three people, B held none)
-    WHEN the school year is asked THEN one row per school: A 3/2 met, B 0/2 not started
+    """GIVEN two 片区长学校 (A held three seminars through three people, B held none) and a school
+    whose people logged a seminar as 片区长学校 without the membership
+    WHEN the school year is asked THEN one row per school: A 3/2 met, B 0/2 not started, D 1/2
     (余教〔2020〕155号 五(一)3 counts per school, not per person)."""
     a1, a2, a3 = (Participant(n, "片区长学校", "lead-a") for n in ("甲", "乙", "丙"))
     visits = [
         visit("v1", dt.date(2025, 10, 1), "r1", "专题研讨", a1),
         visit("v2", dt.date(2025, 11, 1), "town", "专题研讨", a2),
-        visit("v3", dt.date(2026, 3, 1), "r1", "专题研讨", a3, Participant("丁", "骨干教师", "lead-a")),
+        visit("v3", dt.date(2026, 3, 1), "r1", "专题研讨", a3, Participant("丁", "片区长学校", "lead-a")),  # once
         visit("v4", dt.date(2026, 3, 2), "r1", "听评课", a1),  # not a seminar
+        visit("v5", dt.date(2026, 3, 3), "r1", "专题研讨", Participant("戊", "骨干教师", "lead-a")),  # not as 片区长学校
+        visit("v6", dt.date(2026, 4, 1), "r1", "专题研讨", Participant("己", "片区长学校", "lead-d")),  # logged only
     ]
     leads = [("lead-a", "c1", dt.date(2020, 9, 1), None), ("lead-b", "c2", dt.date(2020, 9, 1), None),
              ("lead-c", "c3", dt.date(2020, 9, 1), dt.date(2025, 6, 1))]  # left before the year
     rows = rows_of(quota_table(visits, [], PROFILE, S2, hosts=HOSTS, area_leads=leads,
-                               school_names={"lead-a": "阳明小学", "lead-b": "梨洲小学"}), "visit.area_seminar")
+                               school_names={"lead-a": "阳明小学", "lead-b": "梨洲小学", "lead-d": "舜水小学"}),
+                   "visit.area_seminar")
     assert [(r.who, r.period, r.done, r.required, r.status) for r in rows] == [
-        ("梨洲小学", "2025", 0, 2, NOT_STARTED), ("阳明小学", "2025", 3, 2, "met")]
-    assert rows[1].clause == "余教〔2020〕155号 五(一)3"
+        ("梨洲小学", "2025", 0, 2, NOT_STARTED), ("舜水小学", "2025", 1, 2, "behind"), ("阳明小学", "2025", 3, 2, "met")]
+    assert rows[-1].clause == "余教〔2020〕155号 五(一)3"
     assert not any(r.scope == "person" and r.rule == "visit.area_seminar" for r in rows)

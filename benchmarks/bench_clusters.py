@@ -46,6 +46,10 @@ def bench_check(folder: Path) -> None:
     seconds, result = timed(lambda: cl.check_store(store, profile, on))
     print(f"check (load + rules) over the city demo: {seconds * 1000:.0f} ms "
           f"({len(result.violations)} violations; target < 1000 ms)")
+    by_rule: dict[str, int] = {}
+    for v in result.violations:
+        by_rule[v.rule] = by_rule.get(v.rule, 0) + 1
+    print("violations by rule: " + ", ".join(f"{rule} {n}" for rule, n in sorted(by_rule.items())))
     seconds, _ = timed(lambda: records.check(profile, on))
     print(f"rules only, records in memory: {seconds * 1000:.1f} ms")
     # a membership edit and the re-check the page does after it

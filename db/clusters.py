@@ -24,10 +24,11 @@ from typing import Any
 from sqlalchemy import String, select, type_coerce
 
 from db.engine import StoreError
-from db.models import Cluster, Membership, Pairing, Region, School, Waiver
+from db.models import Agreement, Cluster, Membership, Pairing, Region, School, Waiver
 from db.store import Store
 from policy import vocab
 from policy.clusters import (
+    AgreementRec,
     CheckResult,
     ClusterRec,
     MembershipRec,
@@ -52,12 +53,14 @@ class Records:
     memberships: list[MembershipRec]
     pairings: list[PairingRec]
     waivers: list[WaiverRec]
+    agreements: list[AgreementRec] | None = None  # None: not loaded (the agreement rule is not checked)
 
     def school(self, school_id: uuid.UUID) -> SchoolRec | None:
         return next((s for s in self.schools if s.id == school_id), None)
 
     def check(self, profile: Profile, on: dt.date) -> CheckResult:
-        return check(self.schools, self.clusters, self.memberships, self.pairings, self.waivers, profile, on)
+        return check(self.schools, self.clusters, self.memberships, self.pairings, self.waivers, profile, on,
+                     self.agreements)
 
 
 _UUIDS: dict[Any, uuid.UUID | None] = {None: None}
@@ -95,10 +98,12 @@ def load(store: Store, on: dt.date | None = None, reuse: Records | None = None) 
         session = session.connection()  # Core rows: no ORM identity work for plain tuples
         schools = reuse.schools if reuse is not None else [
             SchoolRec(_u(r.id), r.code, r.name, r.stage, r.location, r.run_by,  # type: ignore[arg-type]
-                      r.students or 0, r.classes or 0, _u(r.region_id), bool(r.is_weak))
+                      r.students or 0, r.classes or 0, _u(r.region_id), bool(r.is_weak), r.land_area,
+                      r.primary_students, r.primary_classes, r.junior_students, r.junior_classes)
             for r in session.execute(select(
                 _raw(School.id), School.code, School.name, School.stage, School.location, School.run_by,
-                School.students, School.classes, _raw(School.region_id), School.is_weak,
+                School.students, School.classes, _raw(School.region_id), School.is_weak, School.land_area,
+                School.primary_students, School.primary_classes, School.junior_students, School.junior_classes,
             ))
         ]
         clusters = [
@@ -123,6 +128,11 @@ def load(store: Store, on: dt.date | None = None, reuse: Records | None = None) 
                 Pairing.cluster_id, Pairing.target_school_id,
             ))
         ]
+        agreements = [
+            AgreementRec(_u(r.cluster_id), r.term_start, r.term_end, r.signed_on)  # type: ignore[arg-type]
+            for r in session.execute(select(
+                _raw(Agreement.cluster_id), Agreement.term_start, Agreement.term_end, Agreement.signed_on))
+        ]
         waivers = [
             WaiverRec(r.id, r.rule, r.subject_kind, r.subject_id, r.reason, r.approver, r.start, r.end_on)
             for r in session.execute(select(
@@ -133,7 +143,7 @@ def load(store: Store, on: dt.date | None = None, reuse: Records | None = None) 
     if on is not None:
         standing = {c.id for c in clusters}
         memberships = [m for m in memberships if m.cluster_id in standing]
-    return Records(schools, clusters, memberships, pairings, waivers)
+    return Records(schools, clusters, memberships, pairings, waivers, agreements)
 
 
 def _standing(founded: dt.date | None, dissolved: dt.date | None, on: dt.date | None) -> bool:

@@ -157,6 +157,22 @@ def attach(connection: Connection, state: WriteState) -> None:
     connection.__dict__[_STATE] = state
 
 
+@contextlib.contextmanager
+def derived(connection: Connection) -> Iterator[None]:
+    """Writes the system derives from records already audited, made by whoever reads or writes
+    them: the duty register's 活动记录 holders follow the logged activities (``db.duty_holders.
+    sync_logged``), even inside a read or a principal's visit. Allowed, not audited again."""
+    state = state_of(connection)
+    if state is None:
+        state = WriteState(actor=None)
+        attach(connection, state)
+    state.internal += 1
+    try:
+        yield
+    finally:
+        state.internal -= 1
+
+
 def ensure_setup_allowed(connection: Connection, actor: Actor) -> None:
     """The set-up actor (no sign-in) may write only while the database has no user."""
     if actor.setup:
@@ -226,7 +242,7 @@ def _before_cursor_execute(connection: Connection, _cursor: Any, statement: str,
         if state is not None and state.internal and (table == "audit_head" or statement.lstrip()[:6].upper() == "INSERT"):
             return
         raise PermissionDenied("审计日志只能由系统追加，任何用户都不能修改或删除")
-    if table in DERIVED:
+    if table in DERIVED or (state is not None and state.internal):
         return
     if state is None or state.actor is None:
         where = "只读会话" if state is not None else "未经 Store.write() / Store.bulk() 的连接"

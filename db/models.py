@@ -104,6 +104,12 @@ class School(Entity):
     is_weak: Mapped[bool] = mapped_column(Boolean, default=False)  # 薄弱学校
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
+    # Per-stage figures of a 一贯制 school (optional, from the school list): class size is
+    # judged per stage and the size limit on the 义务教育 part (保山2022方案 2).
+    primary_students: Mapped[int | None] = mapped_column(Integer)
+    primary_classes: Mapped[int | None] = mapped_column(Integer)
+    junior_students: Mapped[int | None] = mapped_column(Integer)
+    junior_classes: Mapped[int | None] = mapped_column(Integer)
 
     region: Mapped[Region] = relationship(back_populates="schools")
     memberships: Mapped[list[Membership]] = relationship(back_populates="school")
@@ -301,6 +307,34 @@ class VisitParticipant(Entity):
     lessons: Mapped[int | None] = mapped_column(Integer)
 
     visit: Mapped[Visit] = relationship(back_populates="participants")
+
+
+DUTY_SOURCES = ("登记", "活动记录")
+
+
+class DutyHolder(Entity):
+    """A person who owes visits (帮扶责任人, DESIGN.md "DutyHolder"), whether or not anything
+    was logged: a researcher or studio host the clerk registered (``登记``), or anyone once
+    logged in a duty role (``活动记录``: added by ``db.duty_holders`` from the activity log).
+    They owe the quotas of ``role`` from ``start`` until the clerk sets ``end_on``.
+
+    ``key`` (name | role | home school) is unique, so two writers logging the same person
+    cannot register them twice. ``county_id``: the 包抓县(市)区 of a researcher, where their
+    activities count.
+    """
+
+    __tablename__ = "duty_holder"
+
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(coded(vocab.VISITOR_ROLES, "duty_role"))
+    home_school_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("school.id"), index=True)
+    teacher_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("teacher.id"))
+    county_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("region.id"))
+    start: Mapped[dt.date] = mapped_column(Date)
+    end_on: Mapped[dt.date | None] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(coded(DUTY_SOURCES, "duty_source"), default="登记")
+    notes: Mapped[str | None] = mapped_column(Text)
 
 
 class VisitTally(Base):

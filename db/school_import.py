@@ -46,12 +46,15 @@ from db.models import Region, School, utcnow
 from db.store import Store
 from policy import vocab
 
+STAGE_HEADERS = ("小学在校生数", "小学班级数", "初中在校生数", "初中班级数")  # optional, for 一贯制 schools
+STAGE_FIELDS = ("primary_students", "primary_classes", "junior_students", "junior_classes")
 HEADERS = ("学校代码", "学校名称", "学段", "城乡类别", "举办者", "在校学生数", "班级数", "占地面积", "薄弱学校", "所属县区",
-           "纬度", "经度")
+           "纬度", "经度", *STAGE_HEADERS)
 REQUIRED = ("学校代码", "学校名称", "学段", "城乡类别")
 CHOICES = {"学段": vocab.STAGES, "城乡类别": vocab.LOCATIONS, "举办者": vocab.RUN_BY, "薄弱学校": ("是", "否")}
 # The template's example row: written by the template, skipped by the importer when left unchanged.
-EXAMPLE = ("6401990001", "示例县第一小学", "小学", "城区", "县属", 1200, 27, 30000, "否", "示例县", 38.4872, 106.2309)
+EXAMPLE = ("6401990001", "示例县第一小学", "小学", "城区", "县属", 1200, 27, 30000, "否", "示例县", 38.4872, 106.2309,
+           None, None, None, None)
 # Decimal degrees (as a map shows them, WGS-84 or GCJ-02 alike) within China's extent.
 LATITUDE_RANGE = (3.0, 54.0)
 LONGITUDE_RANGE = (73.0, 136.0)
@@ -68,13 +71,15 @@ NOTES = (
     ("8. 纬度、经度可不填，用于计算交流教师往返学校的距离：填十进制度数（如 纬度 38.4872、经度 106.2309，"
      "可从地图上点选学校位置复制；可带“°”或“度”），两项须同时填写；纬度应在 3 到 54 之间，经度应在 73 到 136 之间。"
      "再次导入时两项都留空表示清除已有坐标；文件中没有这两列时保留已有坐标。"),
-    "9. 任何一行有错误时整个文件都不会导入，错误会列出行号、列名和原因。",
+    ("9. 小学在校生数、小学班级数、初中在校生数、初中班级数：九年一贯制、十二年一贯制学校填写后，班额按小学、初中分别检查，"
+     "规模上限按义务教育阶段（小学加初中）人数检查；其他学校可不填。文件中没有这几列时保留已有数字。"),
+    "10. 任何一行有错误时整个文件都不会导入，错误会列出行号、列名和原因。",
 )
 # School fields compared on re-import, in the order the preview names them.
 FIELDS = ("name", "stage", "location", "run_by", "students", "classes", "land_area", "is_weak", "region_id",
-          "latitude", "longitude")
+          "latitude", "longitude", *STAGE_FIELDS)
 LABELS = dict(zip(FIELDS, ("学校名称", "学段", "城乡类别", "举办者", "在校学生数", "班级数", "占地面积", "薄弱学校", "所属县区",
-                           "纬度", "经度")))
+                           "纬度", "经度", *STAGE_HEADERS)))
 
 
 @dataclasses.dataclass(slots=True)
@@ -162,6 +167,10 @@ def plan_import(store: Store, path: Path) -> ImportPlan:
             values["latitude"], values["longitude"] = _read_coordinates(reader)
         else:  # the file has no coordinate columns: it says nothing about them
             values["latitude"], values["longitude"] = (old.latitude, old.longitude) if old else (None, None)
+        if any(h in reader.row.cells for h in STAGE_HEADERS):
+            values.update(_read_stages(reader, values["students"]))
+        else:  # the file has no per-stage columns: it says nothing about them
+            values.update({f: getattr(old, f) if old else None for f in STAGE_FIELDS})
         if not reader.ok or code is None:
             continue
         if old is None:
@@ -185,6 +194,16 @@ def plan_import(store: Store, path: Path) -> ImportPlan:
     if note:
         plan.notes.append(note)
     return plan
+
+
+def _read_stages(reader: RowReader, students: int) -> dict[str, int | None]:
+    """The per-stage figures of one row; primary and junior students together may not
+    exceed 在校学生数 (a 十二年一贯制 school's senior students make up the rest)."""
+    values = {f: reader.cell(h, parse_int) for f, h in zip(STAGE_FIELDS, STAGE_HEADERS)}
+    stage_total = (values["primary_students"] or 0) + (values["junior_students"] or 0)
+    if stage_total > students:
+        reader.fail("小学在校生数", f"小学与初中在校生合计{stage_total}人，多于在校学生数{students}人")
+    return values
 
 
 _DEGREE_TEXT = re.compile(r"^(-?\d+(?:\.\d+)?)\s*(?:°|度)?$")
@@ -319,11 +338,12 @@ def export_rows(store: Store) -> list[tuple[Any, ...]]:
     with store.read() as session:
         rows = session.execute(
             select(School.code, School.name, School.stage, School.location, School.run_by, School.students,
-                   School.classes, School.land_area, School.is_weak, Region.name, School.latitude, School.longitude)
+                   School.classes, School.land_area, School.is_weak, Region.name, School.latitude, School.longitude,
+                   School.primary_students, School.primary_classes, School.junior_students, School.junior_classes)
             .join(Region, Region.id == School.region_id)
             .order_by(School.code)
         ).all()
-    return [(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], "是" if r[8] else "否", r[9], r[10], r[11]) for r in rows]
+    return [(*r[:8], "是" if r[8] else "否", *r[9:]) for r in rows]
 
 
 def example_rows() -> Sequence[tuple[Any, ...]]:

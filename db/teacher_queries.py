@@ -122,3 +122,12 @@ def teacher_detail(store: Store, teacher_id: str) -> TeacherDetail | None:
                                                .order_by(Exemption.start))]
         return TeacherDetail(rows[teacher_id], teacher.birth_date, teacher.started_teaching, teacher.position,
                              teacher.position_since, postings, exchanges, exemptions)
+
+
+def unique_teacher(session: Any, name: str, school_id: uuid.UUID) -> uuid.UUID | None:
+    """The teacher of that name ever posted at that school, when exactly one is (a visitor or a
+    duty holder typed by name is linked to a roster record only when it cannot be the wrong one)."""
+    ids = set(session.scalars(
+        select(Teacher.id).join(Posting, Posting.teacher_id == Teacher.id)
+        .where(Teacher.name == name, Posting.school_id == school_id)))
+    return next(iter(ids)) if len(ids) == 1 else None

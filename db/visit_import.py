@@ -48,6 +48,7 @@ from db.importing import (
 from db.models import Posting, School, Teacher, Visit, VisitParticipant, utcnow
 from db.store import Store
 from policy import vocab
+from policy.profile import Profile
 
 HEADERS = ("日期", "承办学校代码", "来访人员", "角色", "派出学校代码", "活动类型", "听课节数", "内容摘要")
 REQUIRED = ("日期", "承办学校代码", "来访人员", "角色", "活动类型")
@@ -57,16 +58,20 @@ SCHOOLLESS_ROLES = ("市级教研员", "县级教研员", "局领导", "机关�
 EXAMPLE = (dt.date(2025, 9, 15), "6401990002", "示例教师", "骨干教师", "6401990001", "送教", 2,
            "示例：语文示范课1节，听评课2节")
 
-NOTES = (
-    "每行一位来访人员参加的一次活动；日期、承办学校代码、活动类型都相同的各行视为同一次活动。",
-    "日期可写作 2025-09-01、2025/9/1、2025年9月1日 或 20250901。",
-    "派出学校代码：来访人员所在学校的学校代码；市级教研员、县级教研员、局领导、机关干部不属于学校，留空。",
-    f"角色可选：{'、'.join(vocab.VISITOR_ROLES)}。",
-    f"活动类型可选：{'、'.join(vocab.ACTIVITY_TYPES)}。",
-    "听课节数：该来访人员本次听课的节数，没有听课填 0 或留空；市级教研员每学期听评课不少于15节（银川2023方案 二(二)5）。",
-    "同一文件重复导入不会重复登记：已登记的活动中已有的来访人员（姓名和派出学校相同）会被跳过。",
-    "任何一行有错误时整个文件都不会导入，错误信息会指出行号、列名和原因。",
-)
+def notes(profile: Profile) -> tuple[str, ...]:
+    """The template's 说明 sheet; the lesson minimums and their clauses come from ``profile``."""
+    lessons = "；".join(f"{rule.label}每{'学期' if rule.period == 'semester' else '学年'}不少于{rule.minimum}节"
+                       f"（{rule.clause}）" for rule in profile.quotas if rule.enabled and rule.measure == "lessons")
+    return (
+        "每行一位来访人员参加的一次活动；日期、承办学校代码、活动类型都相同的各行视为同一次活动。",
+        "日期可写作 2025-09-01、2025/9/1、2025年9月1日 或 20250901。",
+        f"派出学校代码：来访人员所在学校的学校代码；{'、'.join(SCHOOLLESS_ROLES)}不属于学校，留空。",
+        f"角色可选：{'、'.join(vocab.VISITOR_ROLES)}。",
+        f"活动类型可选：{'、'.join(vocab.ACTIVITY_TYPES)}。",
+        "听课节数：该来访人员本次听课的节数，没有听课填 0 或留空" + (f"；{lessons}。" if lessons else "。"),
+        "同一文件重复导入不会重复登记：已登记的活动中已有的来访人员（姓名和派出学校相同）会被跳过。",
+        "任何一行有错误时整个文件都不会导入，错误信息会指出行号、列名和原因。",
+    )
 
 
 @dataclasses.dataclass(slots=True)

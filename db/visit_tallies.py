@@ -22,6 +22,8 @@ How they stay right
       ``updated_at`` to the new values. A semester is kept when its stored latest
       ``updated_at`` matched before the write (so writes never count rows); one whose counts
       were already off stays off by as much, i.e. stale, and is rebuilt on read.
+    * The same writes and rebuilds add newly logged people to the duty register
+      (``db.duty_holders.sync_logged``), so the register is as current as the tallies.
     * Bulk importers call :func:`before_change` / :func:`after_change` around their writes
       (``db.visit_import``); a load too large for that simply leaves the signature behind.
     * Period rows are read ``FOR UPDATE`` (PostgreSQL) by writers and rebuilders, so two of
@@ -71,6 +73,7 @@ from db.models import (
     VisitTallyPeriod,
     utcnow,
 )
+from db.duty_holders import sync_logged
 from policy.quotas import ActivityTally, SchoolTally, TallySpec
 
 CHUNK = 500
@@ -262,6 +265,8 @@ def ensure_current(engine: Engine, spec: TallySpec, periods: Sequence[Period]) -
                     or row.first_on != period.first or row.last_on != period.last):
                 _rebuild(connection, spec, period, mark)
                 rebuilt.append(code)
+        if rebuilt:  # the visit tables changed behind the hooks: the duty register catches up too
+            sync_logged(connection, spec.roles)
     return rebuilt
 
 
@@ -392,7 +397,9 @@ def after_change(connection: Connection, pending: Pending | None, visit_ids: Ite
     if pending is None:
         return
     names, schools = pending.names, pending.schools
-    _snapshot(connection, pending, sorted(set(visit_ids), key=str), +1)
+    touched = sorted(set(visit_ids), key=str)
+    _snapshot(connection, pending, touched, +1)
+    sync_logged(connection, set().union(*(spec.roles for _period, spec in pending.periods)), touched)
     for period, spec in pending.periods:
         who = sorted(names.get(period.code, ()))
         for start in range(0, len(who), CHUNK):

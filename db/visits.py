@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import Date, String, case, func, or_, select, type_coerce
 
+from db.duty_holders import load_duties
 from db.engine import StoreError
 from db.models import (
     Attachment,
@@ -35,6 +36,7 @@ from db.models import (
     VisitParticipant,
 )
 from db.store import Store
+from db.teacher_queries import unique_teacher
 from db.visit_tallies import Period, _records, read_tallies
 from db.visit_tallies import compute_tallies as _compute
 from policy import vocab
@@ -42,8 +44,11 @@ from policy.calendar import Semester, school_year_bounds, semester_bounds, semes
 from policy.profile import Profile
 from policy.quotas import (
     TEACHER_ROLES,
+    AREA_LEAD,
     ActivityTally,
     ClusterRec,
+    DutyRec,
+    HostSchool,
     PairingRec,
     Participant,
     QuotaRow,
@@ -92,6 +97,9 @@ class QuotaInputs:
     summaries: set[tuple[str, str]]
     school_names: dict[str, str]
     school_codes: dict[str, str]
+    hosts: dict[str, HostSchool] = dataclasses.field(default_factory=dict)
+    duties: list[DutyRec] = dataclasses.field(default_factory=list)
+    area_leads: list[tuple[str, str, dt.date, dt.date | None]] = dataclasses.field(default_factory=list)
 
 
 def tally_periods(profile: Profile, school_year: int) -> list[Period]:
@@ -169,10 +177,21 @@ def load_quota_inputs(store: Store, profile: Profile, school_year: int) -> Quota
     """Visits, pairings, clusters, teachers and summaries of one school year."""
     first, last = school_year_bounds(school_year, profile.calendar)
     tallies, school_tallies = load_tallies(store, profile, school_year)
+    duties = load_duties(store)  # after the tallies: reading them brings the register up to date
     with store.read() as session:
-        schools = session.execute(select(School.id, School.name, School.code)).all()
+        schools = session.execute(
+            select(School.id, School.name, School.code, School.location, School.stage, School.region_id)).all()
         school_names = {s.id.hex: s.name for s in schools}
         school_codes = {s.id.hex: s.code for s in schools}
+        hosts = {s.id.hex: HostSchool(s.location, s.stage, s.region_id.hex if s.region_id else None) for s in schools}
+        area_leads = [
+            (school_id.hex, cluster_id.hex, joined, left_on)
+            for school_id, cluster_id, joined, left_on in session.execute(
+                select(Membership.school_id, Membership.cluster_id, Membership.joined, Membership.left_on)
+                .where(Membership.role == AREA_LEAD, Membership.joined <= last,
+                       or_(Membership.left_on.is_(None), Membership.left_on > first)))
+            if left_on is None or left_on > joined  # an undone join stood on no day
+        ]
         pairings = [
             PairingRec(
                 id=p.id.hex, kind=p.kind, start=p.start, end=p.end,
@@ -205,7 +224,7 @@ def load_quota_inputs(store: Store, profile: Profile, school_year: int) -> Quota
                 select(SemesterSummary.cluster_id, SemesterSummary.semester).where(SemesterSummary.semester.in_(codes)))
         }
     return QuotaInputs(school_year, tallies, school_tallies, pairings, clusters, teachers, summaries,
-                       school_names, school_codes)
+                       school_names, school_codes, hosts, duties, area_leads)
 
 
 def _resolve_target_teachers(session: Any, pairings: list[PairingRec], last: dt.date) -> list[PairingRec]:
@@ -253,16 +272,26 @@ def _quota_teachers(session: Any, first: dt.date, last: dt.date) -> list[Teacher
     return list(latest.values())
 
 
-def quota_rows(store: Store, profile: Profile, when: Semester | int, inputs: QuotaInputs | None = None) -> list[QuotaRow]:
-    """The quota table for a semester or a school year (see ``policy.quotas``)."""
+def quota_rows(
+    store: Store, profile: Profile, when: Semester | int, inputs: QuotaInputs | None = None,
+    school_id: uuid.UUID | None = None,
+) -> list[QuotaRow]:
+    """The quota table for a semester or a school year (see ``policy.quotas``).
+
+    ``school_id``: only the rows of that school's people and pairings (a principal's view).
+    """
     year = when if isinstance(when, int) else when.year
     if inputs is None or inputs.school_year != year:
         inputs = load_quota_inputs(store, profile, year)
-    return quota_table(
+    rows = quota_table(
         pairings=inputs.pairings, profile=profile, when=when, people=inputs.teachers, clusters=inputs.clusters,
         summaries=inputs.summaries, school_names=inputs.school_names, tallies=inputs.tallies,
-        school_tallies=inputs.school_tallies,
+        school_tallies=inputs.school_tallies, hosts=inputs.hosts, duties=inputs.duties,
+        area_leads=inputs.area_leads,
     )
+    if school_id is not None:
+        rows = [row for row in rows if row.home_school == school_id.hex]
+    return rows
 
 
 def current_semester(profile: Profile, today: dt.date | None = None) -> Semester:
@@ -344,7 +373,7 @@ def _participants(session: Any, draft: VisitDraft) -> list[VisitParticipant]:
     for visitor in draft.visitors:
         teacher_id = visitor.teacher_id
         if teacher_id is None and visitor.home_school_id is not None:
-            teacher_id = _unique_teacher(session, visitor.name.strip(), visitor.home_school_id)
+            teacher_id = unique_teacher(session, visitor.name.strip(), visitor.home_school_id)
         rows.append(VisitParticipant(
             name=visitor.name.strip(), role=visitor.role, home_school_id=visitor.home_school_id,
             teacher_id=teacher_id, lessons=visitor.lessons,
@@ -430,13 +459,6 @@ def update_visit(store: Store, visit_id: uuid.UUID, draft: VisitDraft, keep: set
         session.expire(visit, ["participants", "attachments"])
         visit.participants.extend(_participants(session, draft))
         visit.attachments.extend(_attachment(f) for f in draft.attachments)
-
-
-def _unique_teacher(session: Any, name: str, school_id: uuid.UUID) -> uuid.UUID | None:
-    ids = set(session.scalars(
-        select(Teacher.id).join(Posting, Posting.teacher_id == Teacher.id)
-        .where(Teacher.name == name, Posting.school_id == school_id)))
-    return next(iter(ids)) if len(ids) == 1 else None
 
 
 def delete_visit(store: Store, visit_id: uuid.UUID) -> None:

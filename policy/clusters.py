@@ -17,6 +17,7 @@ import datetime as dt
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from policy import vocab
 from policy.profile import Profile
@@ -28,6 +29,8 @@ JUNIOR_STAGES = ("初中",)
 THROUGH_STAGES = ("九年一贯制", "十二年一贯制")
 # Pairings that give a rural school its urban partner (保山2022方案 22; 银川2023方案 二(一)1).
 PARTNER_PAIRINGS = ("手拉手", "包片包抓")
+CLUSTER_PAIRING = "包片包抓"
+CITY_RUN = "市属"
 
 # What a clerk reads for each rule id (the id stays stable in JSON and files).
 RULE_LABELS = {
@@ -35,10 +38,15 @@ RULE_LABELS = {
     "cluster.max_students": "集团学生数超限",
     "membership.overlap": "同时属于两个集团",
     "coverage.rural": "乡村学校未纳入集团",
-    "partner.rural_has_urban": "乡村学校无城镇结对校",
+    "partner.rural_has_urban": "乡村学校无城区结对校",
     "fusion.size": "融合型教共体规模不符",
     "school.max_students": "学校规模超限",
     "school.class_size": "班额超限",
+    "pairing.supporter_city": "包片包抓学校不是市属或城区学校",
+    "pairing.cluster_has_supporter": "含乡村学校的集团无包片包抓学校",
+    "coverage.community": "学校未纳入教共体",
+    "school.land_per_student": "生均占地面积不足",
+    "agreement.required": "未签订帮扶(建设)协议",
 }
 
 
@@ -54,10 +62,20 @@ class SchoolRec:
     classes: int = 0
     region_id: Id | None = None
     is_weak: bool = False
+    land_area: float | None = None  # 占地面积, m²
+    # Per-stage figures of a 一贯制 school, when the school list has them.
+    primary_students: int | None = None
+    primary_classes: int | None = None
+    junior_students: int | None = None
+    junior_classes: int | None = None
 
     @property
     def is_teaching_point(self) -> bool:
         return self.stage == vocab.TEACHING_POINT
+
+    @property
+    def has_stage_figures(self) -> bool:
+        return self.primary_students is not None and self.junior_students is not None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -100,6 +118,19 @@ class PairingRec:
 
     def active_on(self, on: dt.date) -> bool:
         return self.start <= on and (self.end is None or on <= self.end)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class AgreementRec:
+    """A signed (or drafted) agreement of a community: its term and when it was signed."""
+
+    cluster_id: Id
+    term_start: dt.date
+    term_end: dt.date
+    signed_on: dt.date | None = None
+
+    def in_force_on(self, on: dt.date) -> bool:
+        return self.signed_on is not None and self.signed_on <= on and self.term_start <= on <= self.term_end
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -147,6 +178,7 @@ class Violation:
 class Coverage:
     rural_schools: int
     rural_in_cluster: int
+    deadline: dt.date | None = None  # coverage.deadline: shortfalls are violations from the day after
 
     @property
     def ratio(self) -> float:
@@ -154,10 +186,33 @@ class Coverage:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class FundingLine:
+    """A rural school's public funds are set as if it had ``funded_as`` students (海门2019计划 三(三))."""
+
+    school: str  # code
+    name: str
+    students: int
+    funded_as: int
+
+
+def funding_lines(schools: Sequence[SchoolRec], profile: Profile) -> tuple[tuple[FundingLine, ...], str]:
+    """One line per rural school (乡村 or 教学点) with its students and the number it is funded
+    as (at least ``funding.floor_students``), and the clause; () when the profile has no floor."""
+    floor = _enabled(profile, "funding.floor_students")
+    if floor is None:
+        return (), ""
+    lines = tuple(FundingLine(s.code, s.name, s.students, max(s.students, int(floor)))  # type: ignore[call-overload]
+                  for s in sorted(schools, key=lambda s: s.code) if counts_as_rural(s, False))
+    return lines, profile.clause("funding.floor_students")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class CheckResult:
     on: dt.date
     violations: tuple[Violation, ...]
     coverage: Coverage
+    funding: tuple[FundingLine, ...] = ()
+    funding_clause: str = ""
 
     def open_violations(self) -> list[Violation]:
         return [v for v in self.violations if not v.waived]
@@ -172,6 +227,12 @@ class CheckResult:
             "coverage": {
                 "rural_schools": self.coverage.rural_schools,
                 "rural_in_cluster": self.coverage.rural_in_cluster,
+                "deadline": self.coverage.deadline.isoformat() if self.coverage.deadline else None,
+            },
+            "funding": {
+                "clause": self.funding_clause,
+                "schools": [{"school": f.school, "students": f.students, "funded_as": f.funded_as}
+                            for f in self.funding],
             },
         }
 
@@ -198,21 +259,27 @@ def counts_as_rural(school: SchoolRec, include_town: bool) -> bool:
     )
 
 
-def _is_urban_partner_for(partner: SchoolRec, school: SchoolRec) -> bool:
-    """An urban (城区, or 镇区 for a 乡村 school) full school other than ``school`` itself."""
+def _partner_locations(profile: Profile) -> frozenset[str]:
+    """Where an urban partner may be (保山2022方案 22 says 城区学校; a profile may widen it)."""
+    value = _enabled(profile, "partner.locations")
+    text = str(value) if value else vocab.URBAN
+    return frozenset(part.strip() for part in text.replace("，", ",").replace("、", ",").split(",") if part.strip())
+
+
+def _is_urban_partner_for(partner: SchoolRec, school: SchoolRec, locations: frozenset[str]) -> bool:
+    """A full school in one of ``locations`` (城区 by default) other than ``school`` itself."""
     if partner.id == school.id or partner.is_teaching_point:
         return False
-    if partner.location == vocab.URBAN:
-        return True
-    return partner.location == vocab.TOWN and school.location == vocab.RURAL
+    return partner.location in locations
 
 
 def stage_limits(profile: Profile, stage: str) -> tuple[str | None, str | None]:
     """(school-size figure id, class-size figure id) for a stage.
 
-    教学点 count with primary schools. A 九年一贯制/十二年一贯制 school is held to the junior
-    class-size limit: average class size over all its classes cannot tell primary from
-    junior classes, and the junior limit is the one that does not raise false alarms.
+    教学点 count with primary schools. A 九年一贯制/十二年一贯制 school is judged per stage
+    (:func:`_stage_checks`) when the school list gives its per-stage students and classes;
+    without them only its average over all classes is known, held to the junior limit (the
+    one that raises no false alarm), and the detail says so.
     """
     if stage in PRIMARY_STAGES:
         return "school.max_students.primary", "class.max_size.primary"
@@ -237,11 +304,13 @@ def check(
     waivers: Sequence[WaiverRec],
     profile: Profile,
     on: dt.date,
+    agreements: Sequence[AgreementRec] | None = None,
 ) -> CheckResult:
     """Every cluster and school rule of ``profile`` checked as things stood on ``on``.
 
-    Violations come out in a stable order: cluster rules by cluster name, then school
-    rules by school code.
+    ``agreements``: every community's agreements; None = not loaded (the agreement rule is
+    then not checked). Violations come out in a stable order: cluster rules by cluster name,
+    then school rules by school code.
     """
     by_school_id = {s.id: s for s in schools}
     active = members_by_cluster(memberships, on)
@@ -255,10 +324,34 @@ def check(
     def add(rule: str, figure_id: str, subject: str, kind: str, subject_id: Id, detail: str) -> None:
         found.append(Violation(rule, subject, detail, profile.clause(figure_id), kind, subject_id))
 
+    include_town = bool(_enabled(profile, "coverage.include_town"))
+    locations = _partner_locations(profile)
+    supported: dict[Id, list[SchoolRec]] = defaultdict(list)  # cluster → its 包片包抓 supporters
+    partner_clusters: set[Id] = set()
+    partnered_schools: set[Id] = set()
+    for p in pairings:
+        if p.kind not in PARTNER_PAIRINGS or not p.active_on(on):
+            continue
+        supporter = by_school_id.get(p.supporter_school_id) if p.supporter_school_id else None
+        if supporter is None:
+            continue
+        if p.kind == CLUSTER_PAIRING and p.cluster_id is not None:
+            supported[p.cluster_id].append(supporter)
+        if supporter.location not in locations:
+            continue
+        if p.cluster_id is not None:
+            partner_clusters.add(p.cluster_id)
+        if p.target_school_id is not None:
+            partnered_schools.add(p.target_school_id)
+
     max_schools = _enabled(profile, "cluster.max_schools")
     max_students = _enabled(profile, "cluster.max_students")
     fusion_min = _enabled(profile, "fusion.min_members")
     fusion_max = _enabled(profile, "fusion.max_members")
+    supporter_city = _enabled(profile, "pairing.supporter_city")
+    needs_supporter = _enabled(profile, "pairing.cluster_has_supporter")
+    agreement_required = _enabled(profile, "agreement.required") if agreements is not None else None
+    signed = {a.cluster_id for a in agreements or () if a.in_force_on(on)}
     for cluster in sorted(clusters, key=lambda c: c.name):
         members = active.get(cluster.id, [])
         school_ids = {m.school_id for m in members}
@@ -280,28 +373,35 @@ def check(
                 figure = "fusion.max_members" if fusion_max is not None else "fusion.min_members"
                 add("fusion.size", figure, cluster.name, "cluster", cluster.id,
                     f"融合型教共体应为1所牵头校加{span}所成员校，现有牵头校{leads}所、成员校{others}所")
+        if supporter_city:
+            for supporter in supported.get(cluster.id, []):
+                if supporter.run_by != CITY_RUN and supporter.location != vocab.URBAN:
+                    add("pairing.supporter_city", "pairing.supporter_city", cluster.name, "cluster", cluster.id,
+                        f"{cluster.name}的包片包抓学校{supporter.name}是{supporter.run_by}{supporter.location}学校，"
+                        f"应为市属或城区学校")
+        rural_members = [by_school_id[s] for s in school_ids if s in by_school_id and counts_as_rural(by_school_id[s], False)]
+        if needs_supporter and rural_members and not supported.get(cluster.id):
+            add("pairing.cluster_has_supporter", "pairing.cluster_has_supporter", cluster.name, "cluster", cluster.id,
+                f"{cluster.name}含乡村学校{len(rural_members)}所，没有市属学校包片包抓")
+        if agreement_required and members and cluster.id not in signed:
+            add("agreement.required", "agreement.required", cluster.name, "cluster", cluster.id,
+                f"{cluster.name}在{on.isoformat()}没有已签订且在有效期内的帮扶(建设)协议")
 
     overlap_on = "membership.overlap"
-    include_town = bool(_enabled(profile, "coverage.include_town"))
     coverage_target = _enabled(profile, "coverage.rural_in_cluster")
     partner_target = _enabled(profile, "partner.rural_has_urban")
-    partner_clusters: set[Id] = set()
-    partnered_schools: set[Id] = set()
-    for p in pairings:
-        if p.kind not in PARTNER_PAIRINGS or not p.active_on(on):
-            continue
-        supporter = by_school_id.get(p.supporter_school_id) if p.supporter_school_id else None
-        if supporter is None or supporter.location != vocab.URBAN:
-            continue
-        if p.cluster_id is not None:
-            partner_clusters.add(p.cluster_id)
-        if p.target_school_id is not None:
-            partnered_schools.add(p.target_school_id)
+    community_target = _enabled(profile, "coverage.all_in_community")
+    deadline_text = _enabled(profile, "coverage.deadline")
+    deadline = dt.date.fromisoformat(str(deadline_text)) if deadline_text else None
 
     rural = [s for s in schools if counts_as_rural(s, include_town)]
     rural_in = sum(1 for s in rural if clusters_of_school.get(s.id))
-    coverage = Coverage(len(rural), rural_in)
-    coverage_short = coverage_target is not None and coverage.ratio < float(coverage_target)  # type: ignore[arg-type]
+    coverage = Coverage(len(rural), rural_in, deadline)
+    coverage_short = (coverage_target is not None and coverage.ratio < float(coverage_target)  # type: ignore[arg-type]
+                      and (deadline is None or on > deadline))
+    inside_any = sum(1 for s in schools if clusters_of_school.get(s.id))
+    community_short = (community_target is not None and schools
+                       and inside_any / len(schools) < float(community_target))  # type: ignore[arg-type]
 
     for school in sorted(schools, key=lambda s: s.code):
         in_clusters = clusters_of_school.get(school.id, [])
@@ -313,28 +413,83 @@ def check(
                                    _overlap_clause(profile), "school", school.id))
         is_rural = counts_as_rural(school, include_town)
         if is_rural and coverage_short and not in_clusters:
+            late = f"，已过{deadline.isoformat()}的期限" if deadline else ""
             add("coverage.rural", "coverage.rural_in_cluster", school.code, "school", school.id,
-                f"{school.name}（{school.location}{'，教学点' if school.is_teaching_point else ''}）未纳入任何集团(学区)")
-        if is_rural and partner_target is not None and not _has_partner(
-            school, in_clusters, active, by_school_id, partner_clusters, partnered_schools
+                f"{school.name}（{school.location}{'，教学点' if school.is_teaching_point else ''}）未纳入任何集团(学区){late}")
+        if community_short and not in_clusters and not (is_rural and coverage_short):
+            add("coverage.community", "coverage.all_in_community", school.code, "school", school.id,
+                f"{school.name}未纳入任何教共体")
+        if counts_as_rural(school, False) and partner_target is not None and not _has_partner(
+            school, in_clusters, active, by_school_id, partner_clusters, partnered_schools, locations
         ):
             add("partner.rural_has_urban", "partner.rural_has_urban", school.code, "school", school.id,
-                f"{school.name}没有城镇结对学校（所在集团无城镇学校，也无手拉手或包片包抓结对）")
-        size_figure, class_figure = stage_limits(profile, school.stage)
-        if size_figure and size_figure in profile.figures:
-            limit = profile.value(size_figure)
-            if limit is not None and school.students > int(limit):
-                add("school.max_students", size_figure, school.code, "school", school.id,
-                    f"{school.name}（{school.stage}）在校学生{school.students}人，超过规模上限{limit}人")
-        if class_figure and class_figure in profile.figures and school.classes > 0:
-            limit = profile.value(class_figure)
-            average = school.students / school.classes
-            if limit is not None and average > float(limit):
-                add("school.class_size", class_figure, school.code, "school", school.id,
-                    f"{school.name}平均班额{average:.1f}人（{school.students}人/{school.classes}班），"
-                    f"超过上限{limit}人")
+                f"{school.name}没有{'或'.join(sorted(locations))}结对学校（所在集团无{'或'.join(sorted(locations))}学校，"
+                f"也无{'或'.join(sorted(locations))}学校手拉手或包片包抓；镇区学校不算）")
+        _stage_checks(school, profile, add)
 
-    return CheckResult(on, tuple(_apply_waivers(found, waivers, on)), coverage)
+    funding, funding_clause = funding_lines(schools, profile)
+    return CheckResult(on, tuple(_apply_waivers(found, waivers, on)), coverage, funding, funding_clause)
+
+
+def _stage_checks(school: SchoolRec, profile: Profile, add: Any) -> None:
+    """School size, class size and land per student (太平区2023方案 四(一)4; 保山2022方案 2).
+
+    A 一贯制 school with per-stage figures: primary classes against the primary limit, junior
+    classes against the junior one, the size limit on the 义务教育 part (primary + junior
+    students; a 十二年一贯制 school's senior students do not count) and land against each
+    stage's students. Without them: totals, and the detail says what was assumed.
+    """
+    size_figure, class_figure = stage_limits(profile, school.stage)
+    through = school.stage in THROUGH_STAGES
+    split = through and school.has_stage_figures
+    if size_figure and size_figure in profile.figures:
+        limit = profile.value(size_figure)
+        counted = (school.primary_students or 0) + (school.junior_students or 0) if split else school.students
+        part = "义务教育阶段" if split else ("全校（未填分学段人数）" if through else "")
+        if limit is not None and counted > int(limit):
+            add("school.max_students", size_figure, school.code, "school", school.id,
+                f"{school.name}（{school.stage}）{part}在校学生{counted}人，超过规模上限{limit}人")
+    if split:
+        for label, students, classes, figure in (
+            ("小学部", school.primary_students, school.primary_classes, "class.max_size.primary"),
+            ("初中部", school.junior_students, school.junior_classes, "class.max_size.junior"),
+        ):
+            limit = _enabled(profile, figure)
+            if limit is not None and classes and students and students / classes > float(limit):  # type: ignore[arg-type]
+                add("school.class_size", figure, school.code, "school", school.id,
+                    f"{school.name}{label}平均班额{students / classes:.1f}人（{students}人/{classes}班），超过上限{limit}人")
+    elif class_figure and class_figure in profile.figures and school.classes > 0:
+        limit = profile.value(class_figure)
+        average = school.students / school.classes
+        if limit is not None and average > float(limit):
+            note = "（未填分学段班级数，按初中班额上限）" if through else ""
+            add("school.class_size", class_figure, school.code, "school", school.id,
+                f"{school.name}平均班额{average:.1f}人（{school.students}人/{school.classes}班），超过上限{limit}人{note}")
+    _land_check(school, profile, add, split)
+
+
+def _land_check(school: SchoolRec, profile: Profile, add: Any, split: bool) -> None:
+    if not school.land_area or school.students <= 0:
+        return
+    primary = _enabled(profile, "land.per_student.primary")
+    junior = _enabled(profile, "land.per_student.junior")
+    if school.stage in PRIMARY_STAGES and primary is not None:
+        parts = [(school.students, float(primary), "land.per_student.primary")]  # type: ignore[arg-type]
+    elif school.stage in JUNIOR_STAGES and junior is not None:
+        parts = [(school.students, float(junior), "land.per_student.junior")]  # type: ignore[arg-type]
+    elif school.stage in THROUGH_STAGES and split and primary is not None and junior is not None:
+        parts = [(school.primary_students or 0, float(primary), "land.per_student.primary"),  # type: ignore[arg-type]
+                 (school.junior_students or 0, float(junior), "land.per_student.junior")]  # type: ignore[arg-type]
+    elif school.stage in THROUGH_STAGES and primary is not None:
+        parts = [(school.students, float(primary), "land.per_student.primary")]  # type: ignore[arg-type]
+    else:
+        return
+    needed = sum(students * per for students, per, _f in parts)
+    if school.land_area + 1e-9 < needed:
+        per_student = school.land_area / school.students
+        add("school.land_per_student", parts[-1][2], school.code, "school", school.id,
+            f"{school.name}占地{school.land_area:,.0f}平方米，生均{per_student:.2f}平方米，"
+            f"按{'、'.join(f'{per:g}' for _s, per, _f in parts)}平方米/生应不少于{needed:,.0f}平方米")
 
 
 def _overlap_clause(profile: Profile) -> str:
@@ -349,6 +504,7 @@ def _has_partner(
     by_school_id: dict[Id, SchoolRec],
     partner_clusters: set[Id],
     partnered_schools: set[Id],
+    locations: frozenset[str],
 ) -> bool:
     if school.id in partnered_schools:
         return True
@@ -357,7 +513,7 @@ def _has_partner(
             return True
         for m in active.get(cluster_id, []):
             other = by_school_id.get(m.school_id)
-            if other is not None and _is_urban_partner_for(other, school):
+            if other is not None and _is_urban_partner_for(other, school, locations):
                 return True
     return False
 

@@ -47,10 +47,13 @@ class QuotaRule:
     measure: str  # "count" or "lessons"
     minimum: int
     period: str  # "semester" or "year"
-    scope: str  # "person", "pairing" or "community"
+    scope: str  # "person", "pairing", "area" (per 片区长学校) or "community"
     label: str
     clause: str
     enabled: bool = True
+    # Where an activity counts: "any" school of the paired cluster / county, or only its
+    # "rural" ones (乡村 schools and 教学点) where the clause says 农村学校.
+    hosts: str = "any"
 
 
 @dataclass(frozen=True)
@@ -68,11 +71,16 @@ class Profile:
     evaluation: dict[str, Any] = field(default_factory=dict)
 
     def figure(self, figure_id: str) -> Figure:
-        """The figure with this id; KeyError names the profile when it is missing."""
+        """The figure with this id.
+
+        Raises:
+            PolicyError: the profile (and the default it extends) has no such figure; the
+                message names the key, so a county profile missing a figure is found at once.
+        """
         try:
             return self.figures[figure_id]
         except KeyError:
-            raise KeyError(f"profile {self.id!r} has no figure {figure_id!r}") from None
+            raise PolicyError(f"政策方案“{self.name}”（{self.id}）中没有指标“{figure_id}”") from None
 
     def value(self, figure_id: str) -> Any:
         """The figure's value, or None when the profile switched the rule off."""
@@ -82,6 +90,17 @@ class Profile:
     def clause(self, figure_id: str) -> str:
         """The citation a clerk can look up on paper."""
         return self.figure(figure_id).clause
+
+    def quota(self, quota_id: str) -> QuotaRule:
+        """The quota rule with this id.
+
+        Raises:
+            PolicyError: the profile has no such rule (the message names the id).
+        """
+        for rule in self.quotas:
+            if rule.id == quota_id:
+                return rule
+        raise PolicyError(f"政策方案“{self.name}”（{self.id}）中没有帮扶指标“{quota_id}”")
 
     def exchange_reference_date(self, school_year: int) -> dt.date:
         """The day tenure is counted to when planning exchanges for ``school_year``."""
@@ -183,6 +202,15 @@ def _month_day(text: str, what: str) -> tuple[int, int]:
     return month, day
 
 
+def _borrowed(clause: str, head: dict[str, Any]) -> str:
+    """A county profile's clause that cites neither its own document nor a national one says
+    it is borrowed (issue 11: a clerk must not take another city's paper for their own)."""
+    own = head.get("document")
+    if not own or own in clause or any(source in clause for source in head.get("national_sources", ())):
+        return clause
+    return f"{clause}（{own}未作规定，借用）"
+
+
 def _build(data: dict[str, Any]) -> Profile:
     head = data["profile"]
     try:
@@ -192,12 +220,13 @@ def _build(data: dict[str, Any]) -> Profile:
                 value=fields["value"],
                 label=fields["label"],
                 unit=fields.get("unit", ""),
-                clause=fields["clause"],
+                clause=_borrowed(fields["clause"], head),
                 enabled=fields.get("enabled", True),
             )
             for figure_id, fields in data.get("figures", {}).items()
         }
-        quotas = tuple(_quota(q) for q in data.get("quotas", []))
+        quotas = tuple(replace(rule, clause=_borrowed(rule.clause, head))
+                       for rule in (_quota(q) for q in data.get("quotas", [])))
     except KeyError as exc:
         raise PolicyError(f"政策方案“{head.get('id')}”缺少字段 {exc}") from None
     calendar = data.get("calendar", {})
@@ -230,4 +259,11 @@ def _quota(fields: dict[str, Any]) -> QuotaRule:
         label=fields["label"],
         clause=fields["clause"],
         enabled=fields.get("enabled", True),
+        hosts=_hosts(fields.get("hosts", "any"), fields["id"]),
     )
+
+
+def _hosts(value: str, quota_id: str) -> str:
+    if value not in ("any", "rural"):
+        raise PolicyError(f"帮扶指标“{quota_id}”的 hosts 应为 any 或 rural，而不是“{value}”")
+    return value

@@ -20,18 +20,26 @@ Counting
     * ``period = "semester"``: the semester asked for; ``"year"``: the school year containing
       it (semester 1 of school year Y starts Y-09-01, semester 2 (Y+1)-02-01 — profile dates).
 
-Where a visit counts
+Where a visit counts (POLICY.md §7: count what the clause counts)
     A visit counts toward its visitor's quota wherever it took place when no pairing is
     recorded for the visitor, nor for the visitor's home school. When pairings exist (the
     visitor's own 1:1 pairings, and the 包片包抓 / 手拉手 pairings of the home school, active
-    during the period), visits at the paired schools count; visits elsewhere are added to a
-    separate ``outside`` figure, shown beside the row, never dropped and never counted as done.
+    during the period), visits at the paired schools count; a researcher on the duty register
+    with a 包抓县(市)区 counts only visits in that county. A rule with ``hosts = "rural"`` (the
+    clause says 农村学校) counts only 乡村 schools and 教学点 among them. Every other visit is
+    added to a separate ``outside`` figure with its reason (``not_counted``: host school,
+    amount, why), shown beside the row, never dropped and never counted as done; ``counted``
+    lists the host schools that made ``done``.
 
 Who is expected (one row per subject)
     * person rules: everyone who appears in the period's records with one of the rule's roles;
       plus every teacher whose position / backbone level maps to one of the rule's roles
       (:data:`TEACHER_ROLES`) and whose current school supports a cluster under 包片包抓
       during the period — they owe the quota even before their first visit (status 未开展).
+    * duty holders (``duties``, the register of 帮扶责任人): each holder active in the period
+      has a row for every person rule of their role, 0 / N when nothing was logged.
+    * area rules (``scope = "area"``, 片区 seminars): one row per 片区长学校 of the period,
+      counting the rule's activities its people took part in, each once per school.
     * pairing rules: every 包片包抓 pairing (city school ↔ cluster) active in the period;
       done counts the rule's activities by anyone from the city school at the cluster's schools.
     * community rules: every cluster existing during the period; done counts its semester
@@ -65,6 +73,7 @@ from policy.calendar import (
     semester_bounds,
     semester_of,
 )
+from policy import vocab
 from policy.profile import Profile, QuotaRule
 from policy.vocab import VISITOR_ROLES
 
@@ -83,6 +92,45 @@ TEACHER_ROLES: Mapping[str, str] = {
 }
 CLUSTER_PAIRING = "包片包抓"
 ANY_ROLE = "*"
+AREA_LEAD = "片区长学校"
+
+# Why an activity did not count toward a row (shown beside it, never dropped).
+NOT_PAIRED = "不在包片包抓的集团(学区)或结对学校"
+NOT_IN_COUNTY = "不在包抓县(市)区"
+NOT_RURAL = "{location}学校不是农村学校（只计乡村学校和教学点）"
+
+
+class HostSchool(NamedTuple):
+    """What the counting needs to know of a host school."""
+
+    location: str  # 城区 / 镇区 / 乡村
+    stage: str
+    region: str | None = None  # region id (the county, for 包抓县区 duties)
+
+    @property
+    def rural(self) -> bool:
+        """A 农村学校 in the sense of the visit clauses: a 乡村 school or any 教学点."""
+        return self.location == vocab.RURAL or self.stage == vocab.TEACHING_POINT
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class DutyRec:
+    """A duty holder (帮扶责任人) from the register: owes the quotas of ``role`` from ``start``
+    to ``end`` whether or not anything was logged. ``county`` (a region id) limits where a
+    researcher's activities count (包抓县(市)区)."""
+
+    id: str
+    name: str
+    role: str
+    start: dt.date
+    end: dt.date | None = None
+    home_school: str | None = None
+    teacher: str | None = None
+    county: str | None = None
+    source: str = "登记"
+
+    def active(self, first: dt.date, last: dt.date) -> bool:
+        return self.start <= last and (self.end is None or self.end >= first)
 
 
 class Participant(NamedTuple):
@@ -146,7 +194,7 @@ def tally_spec(profile: Profile) -> TallySpec:
         if rule.scope == "person":
             for role in (VISITOR_ROLES if ANY_ROLE in rule.roles else rule.roles):
                 counted[role] |= set(rule.activity_types)
-        elif rule.scope == "pairing":
+        elif rule.scope in ("pairing", "area"):
             roles = None if ANY_ROLE in rule.roles else frozenset(rule.roles)
             school_rules.append((rule.id, roles, frozenset(rule.activity_types)))
     return TallySpec(frozenset(counted), {r: frozenset(t) for r, t in counted.items()}, tuple(school_rules))
@@ -291,6 +339,9 @@ class QuotaRow:
     clusters: tuple[str, ...]  # cluster ids the row belongs to on the dashboard
     where: tuple[str, ...]  # school ids where the remaining activity should happen; () = anywhere
     home_school: str | None = None
+    counted: tuple[tuple[str, int], ...] = ()  # (host school id, amount) that made ``done``
+    not_counted: tuple[tuple[str, int, str], ...] = ()  # (host school id, amount, why) that make ``outside``
+    source: str = ""  # why the subject owes: 活动记录 / 花名册 / 登记 (person rows)
 
     @property
     def met(self) -> bool:
@@ -315,7 +366,10 @@ class QuotaRow:
             "rule": self.rule, "who": self.who, "required": self.required, "done": self.done,
             "met": self.met, "status": self.status, "outside": self.outside, "role": self.role,
             "scope": self.scope, "measure": self.measure, "period": self.period, "label": self.label,
-            "clause": self.clause, "who_key": self.who_key,
+            "clause": self.clause, "who_key": self.who_key, "source": self.source,
+            "counted": [{"school": school, "amount": amount} for school, amount in self.counted],
+            "not_counted": [{"school": school, "amount": amount, "reason": reason}
+                            for school, amount, reason in self.not_counted],
         }
 
 
@@ -359,6 +413,7 @@ class _Subjects:
         teachers: Sequence[TeacherRec],
         first: dt.date,
         last: dt.date,
+        duties: Sequence[DutyRec] = (),
     ) -> None:
         self.clusters = clusters
         self.by_school: dict[str, list[PairingRec]] = defaultdict(list)
@@ -383,6 +438,10 @@ class _Subjects:
         self.teacher_by_name_school: dict[tuple[str, str | None], list[str]] = defaultdict(list)
         for teacher in teachers:
             self.teacher_by_name_school[(teacher.name, teacher.school)].append(teacher.id)
+        for duty in duties:  # a registered person linked to a teacher is that teacher
+            linked = self.teacher_by_name_school[(duty.name, duty.home_school)]
+            if duty.teacher and duty.teacher not in linked:
+                linked.append(duty.teacher)
         self._scope: dict[tuple[str | None, str | None, str | None], tuple[frozenset[str] | None, tuple[str, ...]]] = {}
 
     def key(self, name: str, home_school: str | None, teacher: str | None) -> str:
@@ -444,6 +503,9 @@ def quota_table(
     cluster_names: Mapping[str, str] | None = None,
     tallies: Iterable[ActivityTally] | None = None,
     school_tallies: Iterable[SchoolTally] | None = None,
+    hosts: Mapping[str, HostSchool] | None = None,
+    duties: Sequence[DutyRec] = (),
+    area_leads: Sequence[tuple[str, str, dt.date, dt.date | None]] = (),
 ) -> list[QuotaRow]:
     """Every enabled quota rule of ``profile`` evaluated for ``when``.
 
@@ -458,6 +520,12 @@ def quota_table(
         school_names / cluster_names: for the ``who`` text; ids are shown when missing.
         tallies / school_tallies: the activities already grouped (see :func:`tally_spec`);
             semesters outside the periods asked are ignored.
+        hosts: location, stage and county of each school; without it every host counts as
+            rural (rules with ``hosts = "rural"`` then cannot tell).
+        duties: the duty register (帮扶责任人); each active holder has a row for every rule of
+            their role, 0 / N when nothing was logged.
+        area_leads: (school, cluster, joined, first day out or None) of every 片区长学校 membership;
+            ``area`` rules have a row per such school in the period.
 
     Returns:
         Rows ordered by rule (profile order), then period, then who.
@@ -474,6 +542,7 @@ def quota_table(
     for cluster in clusters:
         cnames.setdefault(cluster.id, cluster.name)
     summary_set = set(summaries)
+    host_facts = hosts or {}
     dates = profile.calendar
     rows: list[QuotaRow] = []
     rules = [r for r in profile.quotas if r.enabled]
@@ -484,14 +553,17 @@ def quota_table(
             by_period[period].append(rule)
     for period, period_rules in by_period.items():
         in_period = [t for t in tally_list if t.semester in period.semesters]
-        subjects = _Subjects(pairings, cluster_map, people, period.first, period.last)
+        subjects = _Subjects(pairings, cluster_map, people, period.first, period.last, duties)
         person_rules = [r for r in period_rules if r.scope == "person"]
         if person_rules:
-            rows += _person_rows(person_rules, period, in_period, subjects, people, names)
+            rows += _person_rows(person_rules, period, in_period, subjects, people, names, host_facts, duties)
         for rule in period_rules:
             if rule.scope == "pairing":
                 counted = [t for t in school_list if t.rule == rule.id and t.semester in period.semesters]
                 rows += _pairing_rows(rule, period, counted, subjects, names, cnames, dates)
+            elif rule.scope == "area":
+                counted = [t for t in school_list if t.rule == rule.id and t.semester in period.semesters]
+                rows += _area_rows(rule, period, counted, area_leads, names, cnames)
             elif rule.scope == "community":
                 rows += _community_rows(rule, period, cluster_map, summary_set, cnames)
     order = {r.id: i for i, r in enumerate(rules)}
@@ -512,19 +584,38 @@ def _person_rows(
     subjects: _Subjects,
     people: Sequence[TeacherRec],
     names: Mapping[str, str],
+    hosts: Mapping[str, HostSchool],
+    duties: Sequence[DutyRec],
 ) -> list[QuotaRow]:
-    """Rows of every person rule of one period, from a single pass over its tallies."""
-    # role → [(rule index, counted types, lessons measure)]
-    by_role: dict[str, list[tuple[int, frozenset[str], bool]]] = defaultdict(list)
+    """Rows of every person rule of one period, from a single pass over its tallies.
+
+    A subject has a row for a rule when they appear with one of its roles in the period's
+    records, hold the role by the roster at a 包片包抓 school, or are on the duty register
+    for the period. Each activity of a counted type goes to ``done`` when it took place
+    where the rule counts it, else to ``outside`` with the reason (see module doc).
+    """
+    # role → [(rule index, counted types, lessons measure, rural hosts only)]
+    by_role: dict[str, list[tuple[int, frozenset[str], bool, bool]]] = defaultdict(list)
     for index, rule in enumerate(rules):
-        entry = (index, frozenset(rule.activity_types), rule.measure == "lessons")
+        entry = (index, frozenset(rule.activity_types), rule.measure == "lessons", rule.hosts == "rural")
         for role in (VISITOR_ROLES if ANY_ROLE in rule.roles else rule.roles):
             by_role[role].append(entry)
     done: list[dict[str, int]] = [defaultdict(int) for _ in rules]
     outside: list[dict[str, int]] = [defaultdict(int) for _ in rules]
-    # key → ((first date, name, role, school) to pick the shown entry, (name, role, school, teacher))
-    info: list[dict[str, tuple[tuple[dt.date, str, str, str], tuple[str, str, str | None, str | None]]]] = [
+    # (rule index, subject key, host school[, reason]) → amount: flat dicts, grouped per row at the end
+    counted_at: dict[tuple[int, str, str], int] = {}
+    missed_at: dict[tuple[int, str, str, str], int] = {}
+    # key → ((first date, name, role, school) to pick the shown entry, (name, role, school, teacher), source)
+    info: list[dict[str, tuple[tuple[dt.date, str, str, str], tuple[str, str, str | None, str | None], str]]] = [
         {} for _ in rules]
+    active_duties = [d for d in duties if d.active(period.first, period.last)]
+    county_of: dict[str, str] = {}
+    for duty in active_duties:
+        if duty.county:
+            county_of[subjects.key(duty.name, duty.home_school, duty.teacher)] = duty.county
+    # host → why it is no 农村学校 (None: it is one); unknown hosts only matter when hosts are known
+    not_rural = {h: None if f.rural else NOT_RURAL.format(location=f.location) for h, f in hosts.items()}
+    unknown_host = NOT_RURAL.format(location="未登记") if hosts else None
     scope_of: dict[str, frozenset[str] | None] = {}
     keys: dict[tuple[str, str | None, str | None], str] = {}
     for t in tallies:
@@ -539,22 +630,38 @@ def _person_rows(
         if paired == ():
             teacher = key[2:] if key.startswith("t:") else None
             paired = scope_of[key] = subjects.scope(teacher, t.name, t.home_school)[0]
-        inside = paired is None or t.host_school in paired
+        host = t.host_school or ""
+        reason = rural_reason = None
+        if t.activity_type is not None:  # None: a type no rule of the role counts (nothing to place)
+            if paired is not None and host not in paired:
+                reason = NOT_PAIRED
+            elif key in county_of:
+                facts = hosts.get(host)
+                if facts is None or facts.region != county_of[key]:
+                    reason = NOT_IN_COUNTY
+            rural_reason = not_rural.get(host, unknown_host)
         rank = (t.first, t.name, t.role, t.home_school or "")
-        for index, types, lessons in entries:
+        for index, types, lessons, rural_only in entries:
             known = info[index]
             shown = known.get(key)
             if shown is None or rank < shown[0]:
-                known[key] = (rank, (t.name, t.role, t.home_school, key[2:] if key.startswith("t:") else None))
+                known[key] = (rank, (t.name, t.role, t.home_school, key[2:] if key.startswith("t:") else None), "活动记录")
             if t.activity_type not in types:
                 continue
             amount = t.lessons if lessons else t.activities
-            if inside:
+            why = reason
+            if why is None and rural_only:
+                why = rural_reason
+            if why is None:
                 done[index][key] += amount
+                spot = (index, key, host)
+                counted_at[spot] = counted_at.get(spot, 0) + amount
             else:
                 outside[index][key] += amount
-    paired_schools = {p.supporter_school for p in subjects.cluster_pairings}
+                miss = (index, key, host, why)
+                missed_at[miss] = missed_at.get(miss, 0) + amount
     unvisited = (dt.date.max, "", "", "")
+    paired_schools = {p.supporter_school for p in subjects.cluster_pairings}
     for teacher in people:
         if not teacher.school or teacher.school not in paired_schools:
             continue
@@ -563,19 +670,43 @@ def _person_rows(
             matching = [r for r in roles if r in rule.roles]
             key = "t:" + teacher.id
             if matching and key not in info[index]:
-                info[index][key] = (unvisited, (teacher.name, matching[0], teacher.school, teacher.id))
+                info[index][key] = (unvisited, (teacher.name, matching[0], teacher.school, teacher.id), "花名册")
+    for duty in active_duties:
+        key = subjects.key(duty.name, duty.home_school, duty.teacher)
+        for index, rule in enumerate(rules):
+            if (duty.role in rule.roles or ANY_ROLE in rule.roles) and key not in info[index]:
+                info[index][key] = (unvisited, (duty.name, duty.role, duty.home_school, duty.teacher), duty.source)
+    counted_by: dict[tuple[int, str], list[tuple[str, int]]] = defaultdict(list)
+    for (index, key, host), amount in counted_at.items():
+        counted_by[(index, key)].append((host, amount))
+    missed_by: dict[tuple[int, str], list[tuple[str, int, str]]] = defaultdict(list)
+    for (index, key, host, why), amount in missed_at.items():
+        missed_by[(index, key)].append((host, amount, why))
     rows = []
     for index, rule in enumerate(rules):
-        for key, (_rank, (name, role, school, teacher_id)) in info[index].items():
+        for key, (_rank, (name, role, school, teacher_id), source) in info[index].items():
             paired, clusters = subjects.scope(teacher_id, name, school)
             rows.append(QuotaRow(
                 rule=rule.id, label=rule.label, clause=rule.clause, scope=rule.scope, measure=rule.measure,
                 period=period.code, period_label=period.label, who=_who(name, school, role, names), who_key=key,
                 role=role, required=rule.minimum, done=done[index].get(key, 0),
                 outside=outside[index].get(key, 0), clusters=clusters,
-                where=tuple(sorted(paired)) if paired else (), home_school=school,
+                where=_where(paired, hosts, rule.hosts == "rural"), home_school=school,
+                counted=tuple(sorted(counted_by.get((index, key), ()))),
+                not_counted=tuple(sorted(missed_by.get((index, key), ()))),
+                source=source,
             ))
     return rows
+
+
+def _where(paired: frozenset[str] | None, hosts: Mapping[str, HostSchool], rural_only: bool) -> tuple[str, ...]:
+    """Where the remaining activity should happen: the paired schools, only the rural ones
+    when the rule counts only 农村学校; () = anywhere."""
+    if not paired:
+        return ()
+    if rural_only and hosts:
+        return tuple(sorted(s for s in paired if s in hosts and hosts[s].rural))
+    return tuple(sorted(paired))
 
 
 def _pairing_rows(
@@ -598,13 +729,17 @@ def _pairing_rows(
     # A visit counts where the host school belonged to the cluster in the visit's semester.
     bounds = {code: semester_bounds(Semester.parse(code), dates) for code in period.semesters}
     covered = {(p.id, code): subjects.schools_of(p, bounds[code]) for p in pairings for code in period.semesters}
+    counted_at: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    missed_at: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for t in tallies:
         amount = t.lessons if lessons else t.activities
         for pairing in by_supporter.get(t.home_school, ()):
             if t.host_school in covered[(pairing.id, t.semester)]:
                 done[pairing.id] += amount
+                counted_at[pairing.id][t.host_school] += amount
             else:
                 outside[pairing.id] += amount
+                missed_at[pairing.id][t.host_school] += amount
     rows = []
     for pairing in pairings:
         supporter = pairing.supporter_school or ""
@@ -615,7 +750,44 @@ def _pairing_rows(
             who=f"{names.get(supporter, supporter)} ↔ {cnames.get(cluster, cluster)}", who_key="p:" + pairing.id,
             role=CLUSTER_PAIRING, required=rule.minimum, done=done.get(pairing.id, 0),
             outside=outside.get(pairing.id, 0), clusters=(cluster,), where=tuple(sorted(schools[pairing.id])),
-            home_school=supporter,
+            home_school=supporter, counted=tuple(sorted(counted_at[pairing.id].items())),
+            not_counted=tuple(sorted((h, n, NOT_PAIRED) for h, n in missed_at[pairing.id].items())),
+        ))
+    return rows
+
+
+def _area_rows(
+    rule: QuotaRule,
+    period: _Period,
+    tallies: list[SchoolTally],
+    area_leads: Sequence[tuple[str, str, dt.date, dt.date | None]],
+    names: Mapping[str, str],
+    cnames: Mapping[str, str],
+) -> list[QuotaRow]:
+    """One row per 片区长学校 of the period (余教〔2020〕155号 五(一)3 counts per school, not per
+    person): a school holding that role in a membership during the period, or whose people
+    logged activities in the role; done = the rule's activities its people took part in (with
+    the rule's roles), each activity once per school."""
+    leads: dict[str, list[str]] = defaultdict(list)
+    for school, cluster, joined, left in area_leads:
+        if joined <= period.last and (left is None or left > period.first):
+            leads[school].append(cluster)
+    for t in tallies:
+        leads.setdefault(t.home_school, [])
+    lessons = rule.measure == "lessons"
+    counted_at: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for t in tallies:
+        if t.home_school in leads:
+            counted_at[t.home_school][t.host_school] += t.lessons if lessons else t.activities
+    rows = []
+    for school, clusters in leads.items():
+        found = counted_at.get(school, {})
+        rows.append(QuotaRow(
+            rule=rule.id, label=rule.label, clause=rule.clause, scope=rule.scope, measure=rule.measure,
+            period=period.code, period_label=period.label, who=names.get(school, school), who_key="s:" + school,
+            role=AREA_LEAD, required=rule.minimum, done=sum(found.values()), outside=0,
+            clusters=tuple(dict.fromkeys(clusters)), where=(), home_school=school,
+            counted=tuple(sorted(found.items())),
         ))
     return rows
 
@@ -659,7 +831,7 @@ def todo_list(rows: Iterable[QuotaRow]) -> list[Todo]:
     result = [
         Todo(r.who, r.label, r.remaining, r.measure, r.where, r.clause, r.period)
         for r in rows
-        if not r.met and r.scope in ("person", "pairing")
+        if not r.met and r.scope in ("person", "pairing", "area")
     ]
     result.sort(key=lambda t: (-t.remaining, t.who))
     return result

@@ -66,6 +66,10 @@ ACTIVITY_TYPES: Final = (
     "主题教研活动", "校园文化交流", "同步课堂", "送教", "其他",
 )
 
+# Quality figures per school and school year, in percent except the monitoring score
+# (保山2022方案 一(二)、14; 太平区2023方案 四(一)4). The first three are the demo's.
+QUALITY_INDICATORS: Final = ("学业质量监测均分", "巩固率", "体质健康合格率", "辍学率", "残疾儿童入学率")
+
 # 管理员 / 教育局业务员 / 校长（本校）/ 评估人员（只读）
 USER_ROLES: Final = ("admin", "clerk", "principal", "evaluator")
 USER_ROLE_NAMES: Final = {"admin": "管理员", "clerk": "业务员", "principal": "校长", "evaluator": "评估人员"}

@@ -186,7 +186,7 @@ def annual_story(d: AnnualData, info: DocInfo, progress: Any) -> list[Flowable]:
     weights = d.profile.evaluation.get("weights", {})
     story += [heading("七、评价结果（捆绑考核）"), body(
         "各项满分：" + "；".join(f"{PART_LABELS[p]}{weights.get(p, 0)}分" for p in PARTS) +
-        "。" + ("支援校（牵头校）按其受援校的质量增值计分（捆绑考核，余教〔2020〕155号 六(四)）。"
+        "。" + (f"支援校（牵头校）按其受援校的质量增值计分（捆绑考核，{d.profile.evaluation.get('bundled_clause', '')}）。"
                 if d.profile.evaluation.get("bundled") else ""))]
     story.append(table(
         [Col("集团(学区)", 2.2), Col("支援校", 1.8)] + [Col(PART_LABELS[p], 0.8, True) for p in PARTS]

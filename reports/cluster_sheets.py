@@ -15,6 +15,7 @@ from typing import Any
 
 from db import cluster_import, school_import
 from db.clusters import load
+from db.settings import active_profile
 from db.store import Store
 from policy.clusters import ClusterSummary, summarize, summary_totals
 from reports.xlsx import Column, Sheet, write_table
@@ -66,7 +67,11 @@ STATISTICS_HEADERS = (
     "序号", "集团(学区)名称", "类型", "片区", "牵头学校", "成员学校", "学校数", "其中乡村学校(含教学点)",
     "乡村学校名称", "在校学生数", "包片包抓市属学校",
 )
-STATISTICS_CLAUSE = "银川2023方案 三(一)"
+
+
+def statistics_clause(store: Store) -> str:
+    """The clause the statistics table rests on, from the store's active profile."""
+    return active_profile(store).clause("statistics.table")
 
 
 def statistics_rows(summaries: Sequence[ClusterSummary]) -> list[tuple[Any, ...]]:
@@ -95,7 +100,7 @@ def write_statistics(store: Store, path: Path, on: dt.date) -> int:
     caption = f"集团(学区)基本情况统计表（截至{on.year}年{on.month}月{on.day}日）"
     notes = (
         "集团(学区)基本情况统计表说明",
-        f"依据：{STATISTICS_CLAUSE}。统计日期：{on.isoformat()}，按当日仍在集团(学区)中的学校统计。",
+        f"依据：{statistics_clause(store)}。统计日期：{on.isoformat()}，按当日仍在集团(学区)中的学校统计。",
         "学校数含牵头学校；乡村学校指城乡类别为乡村的学校及全部教学点。",
     )
     write_table(Path(path), [Sheet("统计表", columns, [*rows, total], caption=caption)], notes)

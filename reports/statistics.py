@@ -14,7 +14,7 @@ from reportlab.platypus import Flowable, Paragraph, Spacer
 
 from db.agreements import bureau_name
 from db.store import Store
-from reports.cluster_sheets import STATISTICS_CLAUSE, STATISTICS_HEADERS, statistics_table
+from reports.cluster_sheets import STATISTICS_HEADERS, statistics_clause, statistics_table
 from reports.output import finish
 from reports.pdf import (
     Col,
@@ -33,7 +33,7 @@ NUMERIC = {"序号", "学校数", "其中乡村学校(含教学点)", "在校学
 
 
 def statistics_story(rows: list[tuple[Any, ...]], total: tuple[Any, ...], bureau: str, on: dt.date,
-                     width: float) -> list[Flowable]:
+                     width: float, clause: str) -> list[Flowable]:
     st = styles()
     columns = [Col(h, w, numeric=h in NUMERIC) for h, w in zip(STATISTICS_HEADERS, WIDTHS, strict=True)]
     body = [tuple(f"{v:,}" if isinstance(v, int) and i == 9 else v for i, v in enumerate(r)) for r in [*rows, total]]
@@ -46,7 +46,7 @@ def statistics_story(rows: list[tuple[Any, ...]], total: tuple[Any, ...], bureau
         with_footnote(
             table(columns, body, width=width, font_size=8),
             Spacer(1, 2 * mm),
-            note(f"依据：{STATISTICS_CLAUSE}。按统计日期当日仍在集团(学区)中的学校统计；学校数含牵头学校；"
+            note(f"依据：{clause}。按统计日期当日仍在集团(学区)中的学校统计；学校数含牵头学校；"
                  "乡村学校指城乡类别为乡村的学校及全部教学点。"),
         ),
     ]
@@ -59,6 +59,6 @@ def build_statistics(store: Store, target: Any, *, on: dt.date, progress: Any = 
     bureau = bureau_name(store)
     doc = ReportDocument(target, DocInfo(title="集团(学区)基本情况统计表", bureau=bureau, date=on),
                          cover_page=False, landscape=True)
-    pages = doc.build_story(statistics_story(rows, total, bureau, on, doc.frame_width))
+    pages = doc.build_story(statistics_story(rows, total, bureau, on, doc.frame_width, statistics_clause(store)))
     progress(100, "完成")
     return finish(target, pages, f"，{len(rows)} 个集团(学区)", clusters=len(rows))

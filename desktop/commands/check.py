@@ -1,8 +1,10 @@
 """``edubridge check [--date D] [--json]``: every cluster and school rule of the active profile.
 
 JSON shape (issue 3): ``{"violations": [{"rule", "subject", "detail", "clause"[, "waived": true,
-"waiver_reason", "waiver_approver"]}], "coverage": {"rural_schools": N, "rural_in_cluster": N}}``
-plus ``"date"``. Exit status 0 whether or not rules are broken (a violation is a finding,
+"waiver_reason", "waiver_approver"]}], "coverage": {"rural_schools": N, "rural_in_cluster": N,
+"deadline": "YYYY-MM-DD" | null}, "funding": {"clause", "schools": [{"school", "students", "funded_as"}]}}``
+plus ``"date"``. Issue 11 added the rules pairing.supporter_city, pairing.cluster_has_supporter,
+coverage.community, school.land_per_student and agreement.required (see policy.clusters.RULE_LABELS). Exit status 0 whether or not rules are broken (a violation is a finding,
 not a failure of the command).
 """
 

@@ -92,7 +92,28 @@ def export_needs(store: Any, path: Path, args: argparse.Namespace) -> str:
             f"{len(sheet.rows)} 行；其中 {sheet.derived_schools} 所按师生比推算）：{path}")
 
 
+def export_duties(store: Any, path: Path, args: argparse.Namespace) -> str:
+    from reports import duty_tables
+
+    return f"已导出 {duty_tables.write_export(store, path)} 位帮扶责任人：{path}"
+
+
+def export_pairings(store: Any, path: Path, args: argparse.Namespace) -> str:
+    from reports import pairing_tables
+
+    return f"已导出 {pairing_tables.write_export(store, path)} 个结对：{path}"
+
+
+def export_quality(store: Any, path: Path, args: argparse.Namespace) -> str:
+    from reports import quality_tables
+
+    return f"已导出 {quality_tables.write_export(store, path)} 个学校学年的质量数据（含达标情况）：{path}"
+
+
 KINDS: dict[str, Callable[[Any, Path, argparse.Namespace], str]] = {
+    "quality": export_quality,
+    "duties": export_duties,
+    "pairings": export_pairings,
     "schools": export_schools,
     "clusters": export_clusters,
     "statistics": export_statistics,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import uuid
 
 from desktop.commands import FIRST_YEAR, LAST_YEAR, CliError, open_store, print_json
 from policy.calendar import Semester, semester_of  # standard library only: cheap
@@ -18,6 +19,7 @@ from policy.calendar import Semester, semester_of  # standard library only: chea
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("quota", help="帮扶活动指标完成情况（已达标 / 未达标 / 未开展）")
     parser.add_argument("--semester", metavar="Y-1|Y-2", help="学期，如 2025-1（默认：当前学期）")
+    parser.add_argument("--school", metavar="学校代码", help="只看该校人员（及其包片包抓）的指标，如校长查看本校")
     parser.add_argument("--json", action="store_true", help="以 JSON 输出")
     parser.set_defaults(run=run)
 
@@ -33,7 +35,13 @@ def run(args: argparse.Namespace) -> int:
         profile = active_profile(store)
         semester = given or semester_of(dt.date.today(), profile.calendar)
         inputs = load_quota_inputs(store, profile, semester.year)
-        rows = quota_rows(store, profile, semester, inputs)
+        school_id = None
+        if args.school:
+            found = [sid for sid, code in inputs.school_codes.items() if code == args.school.strip()]
+            if not found:
+                raise CliError(f"没有代码为 {args.school} 的学校")
+            school_id = uuid.UUID(found[0])
+        rows = quota_rows(store, profile, semester, inputs, school_id=school_id)
     finally:
         store.dispose()
     if args.json:
@@ -41,11 +49,14 @@ def run(args: argparse.Namespace) -> int:
         for row in rows:
             item = row.as_json()
             item["home_school"] = inputs.school_codes.get(row.home_school or "")
+            for entry in (*item["counted"], *item["not_counted"]):  # type: ignore[misc]
+                entry["school"] = inputs.school_codes.get(entry["school"], entry["school"])
             out.append(item)
         print_json({"semester": semester.code, "rows": out})
         return 0
     for row in rows:
-        extra = f"\t（包片外 {row.outside}）" if row.outside else ""
+        extra = f"\t（不计入 {row.outside}：{'；'.join(sorted({why for _s, _n, why in row.not_counted}))}）" \
+            if row.outside else ""
         print(f"{row.period}\t{row.label}\t{row.who}\t{row.done}/{row.required}\t{row.status_label}{extra}\t{row.clause}")
     counts = tally(rows)
     left = days_left(semester, dt.date.today(), profile.calendar)

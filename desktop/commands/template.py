@@ -50,7 +50,28 @@ def needs_template(path: Path) -> Any:
     return needs_tables.write_needs_template(path)
 
 
+def duties_template(path: Path) -> Any:
+    from reports import duty_tables
+
+    return duty_tables.write_template(path)
+
+
+def pairings_template(path: Path) -> Any:
+    from reports import pairing_tables
+
+    return pairing_tables.write_template(path)
+
+
+def quality_template(path: Path) -> Any:
+    from reports import quality_tables
+
+    return quality_tables.write_template(path)
+
+
 KINDS: dict[str, Callable[[Path], Any]] = {
+    "quality": quality_template,
+    "duties": duties_template,
+    "pairings": pairings_template,
     "schools": schools_template,
     "clusters": clusters_template,
     "visits": visits_template,

@@ -43,12 +43,21 @@ def _amount(row: QuotaRow, value: int) -> str:
     return f"{value} 节" if row.measure == "lessons" else f"{value} 次"
 
 
+def _reasons(row: QuotaRow) -> str:
+    """Why the activities beside ``done`` did not count (one line per reason)."""
+    totals: dict[str, int] = {}
+    for _school, amount, why in row.not_counted:
+        totals[why] = totals.get(why, 0) + amount
+    return "；".join(f"{why} {_amount(row, n)}" for why, n in totals.items())
+
+
 class QuotaModel(RecordTableModel):
     COLUMNS = (
         Col("状态", lambda r: r.status_label), Col("对象", lambda r: r.who), Col("角色", lambda r: r.role),
         Col("指标", lambda r: r.label), Col("期间", lambda r: r.period_label),
         Col("要求", lambda r: r.required, numeric=True), Col("完成", lambda r: r.done, numeric=True),
-        Col("包片外", lambda r: r.outside, text=lambda n: str(n) if n else "", numeric=True),
+        Col("不计入", lambda r: r.outside, text=lambda n: str(n) if n else "", numeric=True),
+        Col("不计入原因", _reasons),
         Col("依据", lambda r: r.clause),
     )
 
@@ -88,6 +97,14 @@ class PairingModel(RecordTableModel):
     )
 
 
+class DutyModel(RecordTableModel):
+    COLUMNS = (
+        Col("姓名", lambda r: r.name), Col("角色", lambda r: r.role), Col("所在学校", lambda r: r.school),
+        Col("包抓县区", lambda r: r.county), Col("开始", lambda r: r.start, text=_date),
+        Col("结束", lambda r: r.end, text=_date), Col("来源", lambda r: r.source), Col("备注", lambda r: r.notes),
+    )
+
+
 class SummaryModel(RecordTableModel):
     COLUMNS = (
         Col("集团(学区)", lambda r: r.cluster), Col("已提交", lambda r: r.recorded, text=lambda v: "是" if v else "否"),
@@ -99,5 +116,5 @@ class SummaryModel(RecordTableModel):
         return QBrush(STATUS_COLOURS[MET if record.recorded else NOT_STARTED])
 
 
-__all__ = ["ClusterDashboardModel", "ClusterTally", "PairingModel", "QuotaModel", "RecentVisitsModel",
+__all__ = ["ClusterDashboardModel", "ClusterTally", "DutyModel", "PairingModel", "QuotaModel", "RecentVisitsModel",
            "SummaryModel", "TodoModel", "Todo", "PairingView"]

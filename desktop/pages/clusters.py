@@ -58,18 +58,8 @@ from desktop.models.cluster_tables import (
 from desktop.widgets import DateEdit, EmptyStack, fit_columns, setup_table
 from desktop.worker import run_in_background
 from policy import vocab
-from policy.clusters import CheckResult, ClusterSummary, SchoolRec, Violation, summarize, unclustered
+from policy.clusters import RULE_LABELS, CheckResult, ClusterSummary, SchoolRec, Violation, summarize, unclustered
 
-RULE_LABELS = {
-    "cluster.max_schools": "集团学校数超限",
-    "cluster.max_students": "集团学生数超限",
-    "membership.overlap": "同时属于多个集团",
-    "coverage.rural": "乡村学校未纳入集团",
-    "partner.rural_has_urban": "乡村学校无城镇结对校",
-    "fusion.size": "融合型教共体规模不符",
-    "school.max_students": "学校规模超限",
-    "school.class_size": "平均班额超限",
-}
 
 IMPORTERS = {"schools": (school_import, "学校名单"), "clusters": (cluster_import, "集团成员")}
 

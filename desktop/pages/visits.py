@@ -50,6 +50,7 @@ from desktop.context import AppContext
 from desktop.models.visit_models import (
     ClusterDashboardModel,
     ClusterTally,
+    DutyModel,
     PairingModel,
     QuotaModel,
     RecentVisitsModel,
@@ -78,7 +79,8 @@ def _table(model: Any) -> QTableView:
 #: Column limits of each table, applied once when it first has rows (see ``VisitsPage._fit``).
 RECENT_FIT = {"limits": {1: 170, 5: 260, 6: 320}}
 CLUSTER_FIT = {"limits": {0: 200}}
-QUOTA_FIT = {"limits": {1: 200, 3: 220, 4: 200, 8: 260}}
+QUOTA_FIT = {"limits": {1: 200, 3: 220, 4: 200, 8: 260, 9: 260}}
+DUTY_FIT = {"limits": {0: 120, 1: 140, 2: 200, 7: 240}}
 TODO_FIT = {"stretch": 3, "limits": {0: 220, 1: 240, 3: 420, 4: 260}}
 PAIRING_FIT = {"limits": {1: 220, 2: 220, 7: 240}}
 SUMMARY_FIT = {"limits": {0: 220, 2: 160, 3: 260, 4: 220, 5: 220}}
@@ -155,6 +157,7 @@ class VisitsPage(QWidget):
         self.tabs.addTab(self._build_dashboard(), "指标看板")
         self.tabs.addTab(self._build_pairings(), "结对登记")
         self.tabs.addTab(self._build_summaries(), "学期总结")
+        self.tabs.addTab(self._build_duties(), "帮扶责任人")
         self.tabs.currentChanged.connect(self._tab_changed)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
@@ -641,7 +644,9 @@ class VisitsPage(QWidget):
         page = QWidget()
         self.pairing_model = PairingModel(self)
         self.pairing_view = _table(self.pairing_model)
-        box = QGroupBox("登记结对（海门2019计划 四(二)；包片包抓 银川2023方案 二(一)1）")
+        profile = self.context.profile
+        box = QGroupBox(f"登记结对（{profile.clause('pairing.one_to_one')}；"
+                        f"包片包抓 {profile.clause('pairing.supporter_city')}）")
         form = QFormLayout(box)
         self.pairing_kind = QComboBox()
         self.pairing_kind.addItems(vocab.PAIRING_KINDS)
@@ -662,6 +667,11 @@ class VisitsPage(QWidget):
         form.addRow("开始日期", self.pairing_start)
         form.addRow("备注", self.pairing_notes)
         form.addRow("", add)
+        from desktop.spreadsheets import ExcelMenu
+
+        self.pairing_excel = ExcelMenu(self, lambda: self.context.store, [("pairings", "结对登记")],
+                                       lambda: self.selected_semester().year, self._pairings_imported)
+        form.addRow("", self.pairing_excel)
         layout = QHBoxLayout(page)
         layout.addWidget(box, 2)
         layout.addWidget(self.pairing_view, 5)
@@ -684,6 +694,10 @@ class VisitsPage(QWidget):
             field.clear()
         self.refresh_pairings()
 
+    def _pairings_imported(self) -> None:
+        self._inputs = None
+        self.refresh_pairings()
+
     def refresh_pairings(self) -> None:
         year = self.selected_semester().year
         self.pairing_model.set_rows(dv.list_pairings(self.context.store, self.context.profile, year, self._inputs))
@@ -695,7 +709,7 @@ class VisitsPage(QWidget):
         self.summary_model = SummaryModel(self)
         self.summary_view = _table(self.summary_model)
         self.summary_view.clicked.connect(self._summary_clicked)
-        box = QGroupBox("学期总结（余教〔2020〕155号 六(二)）")
+        box = QGroupBox(f"学期总结（{self.context.profile.quota('community.semester_summary').clause}）")
         form = QFormLayout(box)
         self.summary_semester = QComboBox()
         for semester in _semester_codes(self.today, self.context.profile.calendar):
@@ -747,12 +761,102 @@ class VisitsPage(QWidget):
         for key, edit in self.summary_fields.items():
             edit.setPlainText(getattr(view, key))
 
+    # ------------------------------------------------------------------ duty register
+    def _build_duties(self) -> QWidget:
+        """Who owes visits (帮扶责任人): the register with a form to add a person and an end
+        date, and the Excel menu (template / import / export duties)."""
+        from desktop.spreadsheets import ExcelMenu
+
+        page = QWidget()
+        self.duty_model = DutyModel(self)
+        self.duty_view = _table(self.duty_model)
+        box = QGroupBox("登记帮扶责任人（教研员、名师工作室主持人等；"
+                        f"{self.context.profile.quota('visit.backbone_teaching').clause}）")
+        form = QFormLayout(box)
+        self.duty_name = QLineEdit()
+        self.duty_role = QComboBox()
+        self.duty_role.addItems(vocab.VISITOR_ROLES)
+        self.duty_school = SchoolField("所在学校（教研员留空）")
+        self.duty_county = QComboBox()
+        self.duty_start = DateEdit(self.today)
+        self.duty_end = DateEdit(self.today)
+        add = self.duty_add = QPushButton("登记")
+        add.clicked.connect(self.add_duty)
+        end = QPushButton("结束所选人员的责任")
+        end.clicked.connect(self.end_duty)
+        self.duty_excel = ExcelMenu(self, lambda: self.context.store, [("duties", "帮扶责任人")],
+                                    lambda: self.selected_semester().year, self._duties_imported)
+        form.addRow("姓名", self.duty_name)
+        form.addRow("角色", self.duty_role)
+        form.addRow("所在学校", self.duty_school)
+        form.addRow("包抓县区", self.duty_county)
+        form.addRow("开始日期", self.duty_start)
+        form.addRow("", add)
+        form.addRow("结束日期", self.duty_end)
+        form.addRow("", end)
+        form.addRow("", self.duty_excel)
+        layout = QHBoxLayout(page)
+        layout.addWidget(box, 2)
+        layout.addWidget(self.duty_view, 5)
+        return page
+
+    def add_duty(self) -> None:
+        from db.duty_holders import DutyError, register_duty
+
+        try:
+            register_duty(self.context.store, self.duty_name.text(), self.duty_role.currentText(),
+                          self.duty_start.value(), home_school_id=self.duty_school.school_id(),
+                          county_id=self.duty_county.currentData())
+        except DutyError as exc:
+            messages.warn(self, "无法登记帮扶责任人", str(exc))
+            return
+        self._inputs = None
+        self.duty_name.clear()
+        self.duty_school.clear()
+        self.refresh_duties()
+
+    def end_duty(self) -> None:
+        from db.duty_holders import DutyError, end_duty
+
+        rows = self.duty_view.selectionModel().selectedRows()
+        if not rows:
+            messages.warn(self, "未选择人员", "请先在右侧表格中选择要结束责任的人员。")
+            return
+        try:
+            for index in rows:
+                end_duty(self.context.store, self.duty_model.row_at(index.row()).id, self.duty_end.value())
+        except DutyError as exc:
+            messages.warn(self, "无法结束", str(exc))
+        self._inputs = None
+        self.refresh_duties()
+
+    def _duties_imported(self) -> None:
+        self._inputs = None
+        self.refresh_duties()
+
+    def refresh_duties(self) -> None:
+        from db.duty_holders import list_duties, region_choices
+
+        store = self.context.store
+        current = self.duty_county.currentData()
+        self.duty_county.clear()
+        self.duty_county.addItem("（不限）", None)
+        for rid, name in region_choices(store):
+            self.duty_county.addItem(name, rid)
+        position = self.duty_county.findData(current)
+        if position >= 0:
+            self.duty_county.setCurrentIndex(position)
+        self.duty_model.set_rows(list_duties(store))
+        if self.duty_model.rowCount():  # a small table whose end dates appear later: fit every time
+            fit_columns(self.duty_view, **DUTY_FIT)
+
     # ------------------------------------------------------------------ page contract
     def refresh(self) -> None:
         """Re-read completion sources and the recent list; the other tabs load when opened."""
         store = self.context.store
         schools = dv.school_choices(store)
-        for field in (self.host_edit, self.home_edit, self.pairing_supporter_school, self.pairing_target_school):
+        for field in (self.host_edit, self.home_edit, self.pairing_supporter_school, self.pairing_target_school,
+                      self.duty_school):
             field.set_choices(schools)
         people = dv.person_choices(store)
         self._people = {p.text: p for p in people}
@@ -780,5 +884,7 @@ class VisitsPage(QWidget):
             self.refresh_pairings()
         elif index == 3:
             self.refresh_summaries()
+        elif index == 4:
+            self.refresh_duties()
         else:
             QTimer.singleShot(0, self.host_edit.setFocus if not self.host_edit.text() else self.name_edit.setFocus)

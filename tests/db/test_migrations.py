@@ -123,3 +123,58 @@ def test_a_0001_database_upgrades_to_head_keeping_its_rows(tmp_path):
         row = connection.exec_driver_sql("SELECT name, position, position_since FROM teacher").one()
     assert tuple(row) == ("张三", "校长", None)
     engine.dispose()
+
+
+def test_a_populated_0002_database_upgrades_and_fills_the_duty_register(tmp_path):
+    """0006 (issue 11): a 0002 file with schools, an activity and stored tallies gains the
+    per-stage school columns and the duty register; the stored tallies are cleared, so the
+    first quota read rebuilds them and registers the visitor logged before the upgrade."""
+    import datetime as dt
+
+    from alembic import command
+
+    from db.engine import make_engine
+    from db.migrate import _config
+    from db.store import Store
+    from db.visits import quota_rows
+    from policy.calendar import Semester
+    from policy.profile import load_profile
+
+    path = tmp_path / "old.db"
+    engine = make_engine(f"sqlite:///{path}")
+    command.upgrade(_config(engine), "0002")
+    stamp = "'2025-01-01 00:00:00'"
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            f"INSERT INTO region (id, code, name, level, profile_id, created_at, updated_at) "
+            f"VALUES ('0000000000000000000000000000000a', '640100', '银川市', '市', 'default', {stamp}, {stamp})")
+        for sid, code, location in (("01", "CITY01", "城区"), ("02", "RURAL01", "乡村")):
+            connection.exec_driver_sql(
+                f"INSERT INTO school (id, code, name, stage, location, run_by, region_id, students, classes, is_weak, "
+                f"created_at, updated_at) VALUES ('000000000000000000000000000000{sid}', '{code}', '{code}校', '小学', "
+                f"'{location}', '县属', '0000000000000000000000000000000a', 300, 10, 0, {stamp}, {stamp})")
+        connection.exec_driver_sql(
+            f"INSERT INTO visit (id, date, host_school_id, activity_type, lessons, created_at, updated_at) VALUES "
+            f"('000000000000000000000000000000b1', '2025-10-01', '00000000000000000000000000000002', "
+            f"'教研指导', 0, {stamp}, {stamp})")
+        connection.exec_driver_sql(
+            f"INSERT INTO visit_participant (id, visit_id, name, role, created_at, updated_at) VALUES "
+            f"('000000000000000000000000000000c1', '000000000000000000000000000000b1', '钱研', '县级教研员', {stamp}, {stamp})")
+        connection.exec_driver_sql(
+            "INSERT INTO visit_tally_period (semester, first_on, last_on, spec, visit_rows, participant_rows, "
+            "built_at) VALUES ('2025-1', '2025-09-01', '2026-01-31', '{}', 1, 1, '2025-01-01 00:00:00')")
+    upgrade(engine)
+    assert current_revision(engine) == HEAD_REVISION
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM visit_tally_period").scalar() == 0
+        assert connection.exec_driver_sql("SELECT primary_classes FROM school WHERE code = 'CITY01'").scalar() is None
+    engine.dispose()
+    store = Store.open(str(path))
+    try:
+        rows = [r for r in quota_rows(store, load_profile(), Semester(2025, 2)) if r.who == "钱研（县级教研员）"]
+        assert {(r.rule, r.done) for r in rows} >= {("visit.county_researcher_guidance", 0)}
+        with store.engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT name, source, start FROM duty_holder").one() == (
+                "钱研", "活动记录", dt.date(2025, 10, 1).isoformat())
+    finally:
+        store.dispose()

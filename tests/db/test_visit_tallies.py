@@ -29,7 +29,7 @@ from db.visits import (
 )
 from policy.calendar import Semester, school_year_bounds
 from policy.profile import load_profile
-from policy.quotas import tally_spec, tally_visits
+from policy.quotas import quota_table, tally_spec, tally_visits
 
 PROFILE = load_profile()
 
@@ -43,19 +43,53 @@ def add_visit(store: Store, day: dt.date, host: uuid.UUID, kind: str, people: li
         s.add(visit)
 
 
+# The rules as they were before issue 11 (every host counts, 片区 seminars per person): the
+# old per-visit reference implements exactly these.
+LEGACY = dataclasses.replace(PROFILE, quotas=tuple(
+    dataclasses.replace(r, hosts="any", scope="person", roles=("片区长学校",)) if r.scope == "area"
+    else dataclasses.replace(r, hosts="any") for r in PROFILE.quotas))
+LEGACY_FIELDS = 16  # rule … home_school: the fields the reference knows
+
+
 def per_visit_rows(store: Store, when: Semester | int) -> list[tuple]:
-    """The table as the per-visit code computed it: every activity loaded, then counted."""
+    """The table from every activity loaded and tallied in Python (``policy.quotas.tally_visits``)
+    with the same inputs: the stored SQL tallies must give exactly this."""
     year = when if isinstance(when, int) else when.year
     inputs = load_quota_inputs(store, PROFILE, year)
     visits = load_visits(store, *school_year_bounds(year, PROFILE.calendar))
-    rows = quota_reference.quota_table(
+    rows = quota_table(
         visits, inputs.pairings, PROFILE, when, people=inputs.teachers, clusters=inputs.clusters,
-        summaries=inputs.summaries, school_names=inputs.school_names)
+        summaries=inputs.summaries, school_names=inputs.school_names, hosts=inputs.hosts,
+        duties=inputs.duties, area_leads=inputs.area_leads)
     return [dataclasses.astuple(r) for r in rows]
+
+
+def reference_rows(store: Store, when: Semester | int) -> list[tuple]:
+    """The table as the old per-visit code computed it, under the rules it knew (``LEGACY``)."""
+    year = when if isinstance(when, int) else when.year
+    inputs = load_quota_inputs(store, LEGACY, year)
+    visits = load_visits(store, *school_year_bounds(year, LEGACY.calendar))
+    rows = quota_reference.quota_table(
+        visits, inputs.pairings, LEGACY, when, people=inputs.teachers, clusters=inputs.clusters,
+        summaries=inputs.summaries, school_names=inputs.school_names)
+    return [dataclasses.astuple(r)[:LEGACY_FIELDS] for r in rows]
 
 
 def aggregated_rows(store: Store, when: Semester | int) -> list[tuple]:
     return [dataclasses.astuple(r) for r in quota_rows(store, PROFILE, when)]
+
+
+@pytest.mark.parametrize("when", [Semester(2025, 1), Semester(2025, 2), 2025])
+def test_without_the_new_rules_the_table_is_the_old_reference(store: Store, busy_world, when) -> None:
+    """GIVEN the rules as they were (every host counts, seminars per person) and no duty register
+    WHEN the table is computed from the stored tallies THEN it equals the old per-visit result."""
+    year = when if isinstance(when, int) else when.year
+    inputs = load_quota_inputs(store, LEGACY, year)
+    rows = quota_table(
+        pairings=inputs.pairings, profile=LEGACY, when=when, people=inputs.teachers, clusters=inputs.clusters,
+        summaries=inputs.summaries, school_names=inputs.school_names, tallies=inputs.tallies,
+        school_tallies=inputs.school_tallies, hosts=inputs.hosts)
+    assert [dataclasses.astuple(r)[:LEGACY_FIELDS] for r in rows] == reference_rows(store, when)
 
 
 @pytest.fixture
@@ -111,7 +145,8 @@ def test_sql_tallies_equal_tallies_of_the_loaded_visits(store: Store, busy_world
     assert sorted(sql_person, key=repr) == sorted(py_person, key=repr)
     assert sorted(sql_school) == sorted(py_school)
     city = busy_world.schools["CITY01"].hex
-    assert [(t.host_school, t.activities) for t in sql_school if t.semester == "2025-1" and t.home_school == city] == [
+    assert [(t.host_school, t.activities) for t in sql_school
+            if t.rule == "visit.culture_exchange" and t.semester == "2025-1" and t.home_school == city] == [
         (busy_world.schools["RURAL01"].hex, 1)]  # three city visitors, one activity
 
 
@@ -266,12 +301,12 @@ def test_a_bulk_load_that_keeps_nothing_is_caught_by_the_signature(store: Store,
 
 def test_another_profile_rebuilds_the_stored_tallies(store: Store, busy_world) -> None:
     quota_rows(store, PROFILE, YEAR)
-    rules = [dataclasses.replace(r, enabled=False) if r.scope == "pairing" else r for r in PROFILE.quotas]
+    rules = [dataclasses.replace(r, enabled=False) if r.scope in ("pairing", "area") else r for r in PROFILE.quotas]
     other = dataclasses.replace(PROFILE, quotas=tuple(rules))
     spec = tally_spec(other)
     assert spec != tally_spec(PROFILE)
     assert ensure_current(store.engine, spec, tally_periods(other, YEAR)) == ["2025-1", "2025-2"]
-    assert load_tallies(store, other, YEAR)[1] == []  # no pairing rule, no school tallies
+    assert load_tallies(store, other, YEAR)[1] == []  # no pairing or area rule, no school tallies
     assert sorted(load_tallies(store, PROFILE, YEAR)[1]) == sorted(compute_tallies(store, PROFILE, YEAR)[1])
 
 

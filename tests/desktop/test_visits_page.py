@@ -220,3 +220,42 @@ def test_attachments_open_from_the_list(gui, qtbot, page, tmp_path) -> None:
     page.open_selected_attachments()
     [opened] = [m for m in messages.log if m.kind == "open_path"]
     assert opened.text.endswith("照片.jpg") and Path(opened.text).read_bytes() == b"jpeg bytes"
+
+
+def test_duty_tab_registers_a_researcher_and_ends_a_duty(page, qtbot, store, tmp_path) -> None:
+    """GIVEN the 帮扶责任人 tab WHEN the clerk types a researcher and registers him
+    THEN he is in the register and on the quota board 0 / 15; ending his duty sets the date."""
+    page.tabs.setCurrentIndex(4)
+    type_text(page.duty_name, "孙研")
+    page.duty_role.setCurrentText("市级教研员")
+    page.duty_start.setDate(page.duty_start.date().addYears(-1))
+    qtbot.mouseClick(page.duty_add, Qt.MouseButton.LeftButton)
+    shown = [page.duty_model.row_at(i) for i in range(page.duty_model.rowCount())]
+    assert [(r.name, r.role, r.source) for r in shown] == [("孙研", "市级教研员", "登记")]
+    rows = [r for r in dv.quota_rows(store, page.context.profile, dv.current_semester(page.context.profile, TODAY))
+            if r.who == "孙研（市级教研员）" and r.rule == "visit.city_researcher_lessons"]
+    assert [(r.done, r.required) for r in rows] == [(0, 15)]
+    page.duty_view.selectRow(0)
+    page.end_duty()
+    assert page.duty_model.row_at(0).end == TODAY
+    page.grab().save(str(tmp_path / "duties.png"))
+
+
+def test_dashboard_shows_what_was_not_counted_and_why(page, qtbot, store, world, tmp_path) -> None:
+    """A 公开课 at the 镇区 lead school appears under 不计入 with its reason, not in 完成."""
+    sc = world.schools
+    dv.save_visit(store, dv.VisitDraft(TODAY - dt.timedelta(days=10), sc["TOWN01"], "公开课",
+                                       [dv.VisitorDraft("周老师", "骨干教师", sc["CITY01"])]))
+    page.tabs.setCurrentIndex(1)
+    job = page.load_dashboard()
+    qtbot.waitUntil(lambda: any(page.quota_model.row_at(i).who == "周老师（市一中）"
+                                for i in range(page.quota_model.rowCount())), timeout=10000)
+    del job
+    model = page.quota_model
+    headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    row = next(i for i in range(model.rowCount()) if model.row_at(i).who == "周老师（市一中）"
+               and model.row_at(i).rule == "visit.backbone_teaching")
+    shown = {h: model.data(model.index(row, c)) for c, h in enumerate(headers)}
+    assert shown["完成"] == "0" and shown["不计入"] == "1"
+    assert "镇区学校不是农村学校" in shown["不计入原因"]
+    page.grab().save(str(tmp_path / "dashboard.png"))

@@ -52,8 +52,11 @@ def run(schools, clusters=(), memberships=(), pairings=(), waivers=(), profile=P
 def test_a_sound_cluster_has_no_violation() -> None:
     lead = school("A1", "城区")
     rural = school("R1", "乡村", students=200, classes=6)
+    city = school("C1", "城区", run_by="市属")
     c = cluster("一集团", lead=lead)
-    result = run([lead, rural], [c], [member(c, lead, "牵头校"), member(c, rural)])
+    pair = PairingRec(uuid.uuid4(), "包片包抓", JOINED, supporter_school_id=city.id, cluster_id=c.id)
+    result = run([lead, rural, city], [c], [member(c, lead, "牵头校"), member(c, rural), member(c, city, "成员校")],
+                 [pair])
     assert result.violations == ()
     assert (result.coverage.rural_schools, result.coverage.rural_in_cluster) == (1, 1)
 

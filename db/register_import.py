@@ -1,0 +1,60 @@
+"""The shape shared by the register imports (duties, pairings): a result that counts rows
+added, updated and unchanged, and a run that checks everything in a read and writes only
+when something changes, in one audited transaction."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from db.store import Store
+
+
+@dataclasses.dataclass(slots=True)
+class RegisterImportResult:
+    """What an import did (or, with ``dry_run``, would do). ``noun``/``unit`` name the records
+    in the summary, e.g. 帮扶责任人 / 人."""
+
+    file: str
+    noun: str
+    unit: str
+    rows: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    dry_run: bool = False
+    changes: list[str] = dataclasses.field(default_factory=list)
+    notes: list[str] = dataclasses.field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        """The figures ``edubridge import … --json`` prints."""
+        return {"rows": self.rows, "inserted": self.inserted, "updated": self.updated, "unchanged": self.unchanged}
+
+    def summary(self) -> str:
+        verb = "将" if self.dry_run else "已"
+        return (f"{self.file}：{self.rows} 行；{verb}新增{self.noun} {self.inserted} {self.unit}，"
+                f"更新 {self.updated} {self.unit}，{self.unchanged} {self.unit}无变化"
+                + "".join(f"；{note}" for note in self.notes))
+
+
+Parse = Callable[[Any, Path], tuple[str, list[Any], str | None]]
+Apply = Callable[[Any, list[Any], RegisterImportResult, bool], None]
+
+
+def run_import(store: Store, path: Path, parse: Parse, apply: Apply, noun: str, unit: str,
+               dry_run: bool) -> RegisterImportResult:
+    """Parse ``path`` (every problem → ``ImportFailed``, nothing written), compare with the store,
+    and unless ``dry_run`` or nothing changes, write in one transaction named after the file."""
+    with store.read() as session:
+        file_name, rows, note = parse(session, Path(path))
+        result = RegisterImportResult(file_name, noun, unit, rows=len(rows), dry_run=dry_run,
+                                      notes=[note] if note else [])
+        apply(session, rows, result, False)
+    if dry_run or not (result.inserted or result.updated):
+        return result
+    checked = RegisterImportResult(file_name, noun, unit, rows=len(rows), notes=result.notes)
+    with store.write(f"导入{noun} {file_name}：{result.summary()}") as session:
+        apply(session, rows, checked, True)
+    return checked

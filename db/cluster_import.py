@@ -29,6 +29,7 @@ from db.importing import (
     iter_rows,
     parse_choice,
     parse_date,
+    years_from_today,
     parse_text,
     read_sheet,
     skipped_example_note,
@@ -43,6 +44,8 @@ REQUIRED = ("集团名称", "类型", "学校代码", "角色", "加入日期")
 ROLE_CHOICES = ("牵头校", "成员校") + tuple(r for r in vocab.MEMBERSHIP_ROLES if r not in ("牵头校", "成员校"))
 CHOICES = {"类型": vocab.CLUSTER_KINDS, "角色": ROLE_CHOICES}
 DATE_HEADERS = ("加入日期", "退出日期")
+# Sanity range of a membership date (not a policy figure): school groups date from the 1980s.
+EARLIEST = dt.date(1980, 1, 1)
 # The template's example row: written by the template, skipped by the importer when left unchanged.
 EXAMPLE = ("示例县第一教育集团", "教育集团", "6401990001", "牵头校", dt.date(2019, 9, 1), None)
 NOTES = (
@@ -89,8 +92,8 @@ def plan_import(store: Store, path: Path) -> ImportPlan:
         kind = reader.cell("类型", parse_choice, vocab.CLUSTER_KINDS)
         code = reader.cell("学校代码", parse_text, max_length=32)
         role = reader.cell("角色", parse_choice, vocab.MEMBERSHIP_ROLES)
-        joined = reader.cell("加入日期", parse_date)
-        left = reader.cell("退出日期", parse_date)
+        joined = reader.cell("加入日期", parse_date, earliest=EARLIEST, latest=years_from_today(10))
+        left = reader.cell("退出日期", parse_date, earliest=EARLIEST, latest=years_from_today(10))
         if joined is None and "加入日期" not in [p.column for p in problems if p.row == reader.row.number]:
             reader.fail("加入日期", "不能为空")
         if code is not None:

@@ -43,6 +43,7 @@ from db.importing import (
     normal_text,
     parse_choice,
     parse_date,
+    years_from_today,
     parse_id_cell,
     parse_text,
     read_sheet,
@@ -120,10 +121,7 @@ def _reason(value: Any) -> str | None:
 
 
 def _date(value: Any) -> dt.date | None:
-    day = parse_date(value)
-    if day is not None and not EARLIEST <= day <= dt.date(dt.date.today().year + 10, 12, 31):
-        raise CellError(f"{day.isoformat()} 不像是有效日期（年份有误？）")
-    return day
+    return parse_date(value, earliest=EARLIEST, latest=years_from_today(10))
 
 
 def _evidence(value: Any) -> str:

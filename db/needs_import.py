@@ -238,7 +238,7 @@ def parse_needs(path: Path, school_codes: set[str], subjects: set[str]) -> tuple
     name, sheet = read_sheet(path, REQUIRED, OPTIONAL, example=dict(zip(HEADERS, EXAMPLE)))
     problems: list[ImportProblem] = []
     rows = NeedRows()
-    rows.skipped_example = sheet.skipped_example
+    rows.skipped_example, rows.sheet_note = sheet.skipped_example, sheet.sheet_note
     first: dict[tuple[int, str, str], int] = {}
     for sheet_row in sheet:
         reader = RowReader(name, sheet_row, problems)

@@ -255,7 +255,7 @@ def _read(path: Path) -> tuple[str, SheetRows]:
             skipped.append(row.number)
         else:
             kept.append(row)
-    kept.skipped_example = tuple(skipped)
+    kept.skipped_example, kept.sheet_note = tuple(skipped), rows.sheet_note
     return name, kept
 
 

@@ -58,6 +58,8 @@ ID, NAME, GENDER, BIRTH, SCHOOL, SUBJECT, TITLE, BACKBONE, STARTED, ARRIVED, PER
 HEADERS = (ID, NAME, GENDER, BIRTH, SCHOOL, SUBJECT, TITLE, BACKBONE, STARTED, ARRIVED, PERSONNEL, POSITION, SINCE)
 REQUIRED = (ID, NAME, SCHOOL, ARRIVED)
 OPTIONAL = tuple(h for h in HEADERS if h not in REQUIRED)
+# Sanity floor of 参加工作/调入/任现职 dates (not a policy figure): nobody now teaching began before.
+WORK_EARLIEST = dt.date(1950, 1, 1)
 # The template's example row (a valid, made-up ID number of a man born 1985-03-12 in no real
 # county): written by the template, skipped by the importer when left unchanged.
 EXAMPLE = (
@@ -181,6 +183,7 @@ class Roster(list[RosterRow]):
 
     skipped_example: tuple[int, ...] = ()
     skipped_footer: tuple[int, ...] = ()
+    sheet_note: str | None = None
 
 
 def parse_roster(path: Path, school_codes: set[str], today: dt.date | None = None) -> tuple[str, Roster]:
@@ -197,13 +200,14 @@ def parse_roster(path: Path, school_codes: set[str], today: dt.date | None = Non
     problems: list[ImportProblem] = []
     result = Roster()
     result.skipped_example, result.skipped_footer = rows.skipped_example, rows.skipped_footer
+    result.sheet_note = rows.sheet_note
     first_row: dict[str, int] = {}
     gender_cell = _Memo(_gender)
     birth_cell = _Memo(parse_date)
     code_cell = _Memo(parse_text, max_length=32)
     personnel_cell = _Memo(parse_text, required=False, max_length=32)
     title_cell = _Memo(parse_text, required=False, max_length=32)
-    month_cell = _Memo(parse_date, allow_month=True)
+    month_cell = _Memo(parse_date, allow_month=True, earliest=WORK_EARLIEST)
     position_cell = _Memo(_position)
     subjects: dict[Any, str | None] = {}
     backbones: dict[Any, str | None] = {}

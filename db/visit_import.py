@@ -40,6 +40,7 @@ from db.importing import (
     iter_rows,
     parse_choice,
     parse_date,
+    years_from_today,
     parse_int,
     parse_text,
     read_sheet,
@@ -52,6 +53,9 @@ from policy import vocab
 HEADERS = ("日期", "承办学校代码", "来访人员", "角色", "派出学校代码", "活动类型", "听课节数", "内容摘要")
 REQUIRED = ("日期", "承办学校代码", "来访人员", "角色", "活动类型")
 OPTIONAL = ("派出学校代码", "听课节数", "内容摘要")
+# Sanity range of an activity's date (not a policy figure): the programmes began in the
+# 2000s, and an activity is logged after it happens (a year ahead allows for planned ones).
+EARLIEST = dt.date(2000, 1, 1)
 SCHOOLLESS_ROLES = ("市级教研员", "县级教研员", "局领导", "机关干部")
 # The template's example row: written by the template, skipped by the importer when left unchanged.
 EXAMPLE = (dt.date(2025, 9, 15), "6401990002", "示例教师", "骨干教师", "6401990001", "送教", 2,
@@ -149,7 +153,7 @@ def read_rows(store: Store, path: Path) -> tuple[str, list[_Row], str | None]:
 
 
 def _read_row(reader: RowReader, codes: dict[str, uuid.UUID]) -> _Row | None:
-    date = reader.cell("日期", parse_date)
+    date = reader.cell("日期", parse_date, earliest=EARLIEST, latest=years_from_today(1))
     if date is None and reader.ok:
         reader.fail("日期", "不能为空")
     host_code = reader.cell("承办学校代码", parse_text, max_length=32)

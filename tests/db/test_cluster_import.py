@@ -222,15 +222,15 @@ def test_older_template_without_coordinates_still_skips_its_example_row(store: S
 def test_template_and_export_carry_coordinates(store: Store, tmp_path: Path) -> None:
     template = load_workbook(cluster_sheets.write_template(cluster_sheets.SCHOOLS, tmp_path / "t.xlsx"))
     sheet = template["学校名单"]
-    assert [c.value for c in sheet[1]][-2:] == ["纬度", "经度"]
-    assert [c.value for c in sheet[2]][-2:] == [38.4872, 106.2309]
+    assert [c.value for c in sheet[1]][10:12] == ["纬度", "经度"]
+    assert [c.value for c in sheet[2]][10:12] == [38.4872, 106.2309]
     notes = "\n".join(str(r[0]) for r in template["说明"].iter_rows(values_only=True))
     assert "纬度、经度可不填" in notes and "3 到 54" in notes and "73 到 136" in notes
 
     school_import.import_file(store, workbook(tmp_path / "s.xlsx", SCHOOL_HEADERS, coordinate_rows()))
     out = tmp_path / "out.xlsx"
     assert cluster_sheets.write_export(cluster_sheets.SCHOOLS, store, out) == 4
-    exported = {r[0]: r[-2:] for r in load_workbook(out)["学校名单"].iter_rows(min_row=2, values_only=True)}
+    exported = {r[0]: r[10:12] for r in load_workbook(out)["学校名单"].iter_rows(min_row=2, values_only=True)}
     assert exported["6401210002"] == (pytest.approx(38.3301), pytest.approx(106.2412))
     assert exported["6401010001"] == (None, None)
     assert school_import.plan_import(store, out).counts() == {"added": 0, "updated": 0, "unchanged": 4}

@@ -49,6 +49,7 @@ from db.importing import (
     read_sheet,
     skipped_example_note,
 )
+from db.locks import hold_write_lock, retrying
 from db.models import Exemption, Teacher
 from db.store import Store
 from policy import vocab
@@ -257,10 +258,17 @@ def import_exemptions(store: Store, path: Path, *, dry_run: bool = False) -> Exe
         _apply(session, rows, result, write=False)
     if dry_run or not (result.inserted or result.updated):
         return result
-    checked = ExemptionImportResult(file=file_name, rows=len(rows), notes=result.notes)
-    with store.write(f"导入免交流登记 {file_name}：{result.summary()}") as session:
-        _apply(session, rows, checked, write=True)
-    return checked
+
+    def attempt() -> ExemptionImportResult:
+        """The lock first, then the comparison again: a second import of the same file waits,
+        then finds these exemptions stored (the unique key backs this up)."""
+        checked = ExemptionImportResult(file=file_name, rows=len(rows), notes=list(result.notes))
+        with store.write(f"导入免交流登记 {file_name}：{result.summary()}") as session:
+            hold_write_lock(session.connection())
+            _apply(session, rows, checked, write=True)
+        return checked
+
+    return retrying(attempt)
 
 
 def import_file(store: Store, path: Path, dry_run: bool = False) -> ExemptionImportResult:

@@ -22,6 +22,7 @@ import dataclasses
 import posixpath
 import re
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -109,7 +110,7 @@ def inspect_workbook(path: Path) -> WorkbookInfo:
             limit = _limit_of(entry.filename)
             if entry.file_size > limit:
                 raise WorkbookRefused(
-                    f"工作簿中的部件 {entry.filename} 解压后有 {entry.file_size / 1048576:.0f} MB，"
+                    f"工作簿中的{_described(entry.filename)}解压后有 {entry.file_size / 1048576:.0f} MB，"
                     f"超过本程序可读取的上限 {limit / 1048576:.0f} MB，已拒绝读取")
         info = _sheets(archive, members)
         if "xl/sharedStrings.xml" in members:
@@ -118,6 +119,14 @@ def inspect_workbook(path: Path) -> WorkbookInfo:
             if sheet.part and sheet.part in members:
                 _scan(archive, members[sheet.part], f"工作表“{sheet.name}”", grid=True)
     return info
+
+
+def _described(name: str) -> str:
+    if name == "xl/sharedStrings.xml":
+        return "共享字符串表"
+    if name.startswith("xl/worksheets/"):
+        return f"工作表数据（{posixpath.basename(name)}）"
+    return f"部件 {name} "
 
 
 def _limit_of(name: str) -> int:
@@ -172,10 +181,6 @@ def _sheets(archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo]) -> Wo
     return WorkbookInfo(tuple(sheets))
 
 
-# Any reference r="…" in a tag: a row's (digits only) or a cell's (letters and digits).
-_REFERENCE = re.compile(rb' r="([A-Za-z]{0,3})(\d{1,8})"')
-
-
 def _column_number(letters: bytes) -> int:
     number = 0
     for char in letters.upper():
@@ -187,11 +192,26 @@ def _scan(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, what: str, *, grid: 
     """Stream one part: no text run over :data:`MAX_TEXT_BYTES`; for a sheet, the grid from
     A1 to the farthest row and column within :data:`MAX_GRID_CELLS`.
 
-    Reading the part through :mod:`zipfile` also checks its CRC over its declared size, so
-    a part whose header under-states its size is refused as damaged.
+    The grid is first bounded from the *shapes* of the references (how many letters and
+    digits, C-speed byte searches, :class:`_ShapeBound`); only a sheet that bound cannot
+    clear is read again reference by reference (:class:`_ExactBound`, ~1 s per million
+    cells). Reading the part through :mod:`zipfile` also checks its CRC over its declared
+    size, so a part whose header under-states its size is refused as damaged.
     """
-    max_row = cells = unreferenced_cells = unreferenced_rows = 0
-    columns: set[bytes] = set()
+    shape = _ShapeBound()
+    for part in _parts(archive, entry, what, check_text=True):
+        if grid and shape.ok:
+            shape.add(part)
+    if not grid or (shape.ok and shape.rows * shape.columns <= MAX_GRID_CELLS):
+        return
+    exact = _ExactBound()
+    for part in _parts(archive, entry, what, check_text=False):
+        exact.add(part)
+    exact.check(what)
+
+
+def _parts(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, what: str, *, check_text: bool) -> Iterator[bytes]:
+    """The part's bytes in pieces of about :data:`_CHUNK` that end before a tag."""
     carry = b""
     try:
         with archive.open(entry) as stream:
@@ -201,41 +221,78 @@ def _scan(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, what: str, *, grid: 
                 cut = len(data) if not chunk else data.rfind(b"<")
                 if cut < 0:  # no tag at all in this chunk: a text run that long is refused below
                     cut = 0
-                if len(data) - cut > MAX_TEXT_BYTES or _has_long_text(data, cut):
+                if check_text and (len(data) - cut > MAX_TEXT_BYTES or _has_long_text(data, cut)):
                     raise WorkbookRefused(
                         f"{what}中有单元格的文字超过 Excel 单元格上限（{EXCEL_MAX_CELL_CHARS} 个字），"
                         "不像是正常的工作簿，已拒绝读取")
-                if grid:
-                    part = data[:cut]
-                    references = _REFERENCE.findall(part)
-                    if references:
-                        letters, digits = zip(*references)
-                        max_row = max(max_row, max(map(int, set(digits))))
-                        columns.update(letters)
-                    with_letters = len(references) - letters.count(b"") if references else 0
-                    count = part.count(b"<c ") + part.count(b"<c>") + part.count(b"<c/")
-                    cells += count
-                    unreferenced_cells += max(0, count - with_letters)
-                    unreferenced_rows += max(0, part.count(b"<row") - (len(references) - with_letters))
+                yield data[:cut]
                 carry = data[cut:]
                 if not chunk:
                     break
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError):
         raise WorkbookRefused(f"文件已损坏（{what}无法解压），请在 Excel 或 WPS 中打开后重新保存") from None
-    if not grid:
-        return
-    max_column = max((_column_number(c) for c in columns if c), default=0)
-    if max_row > EXCEL_MAX_ROWS or max_column > EXCEL_MAX_COLUMNS:
-        raise WorkbookRefused(f"{what}的单元格超出 Excel 的范围（{EXCEL_MAX_ROWS} 行、{EXCEL_MAX_COLUMNS} 列），"
-                              "不像是正常的工作簿，已拒绝读取")
-    # The grid calamine allocates, bounded from above: a cell without a reference widens
-    # its row by one at most, a row without one lengthens the sheet by one.
-    width = max_column + unreferenced_cells if cells else 0
-    height = max_row + unreferenced_rows
-    if height * width > MAX_GRID_CELLS:
-        raise WorkbookRefused(
-            f"{what}的数据区域过大（约 {height} 行 × {width} 列），超过本程序一次可读取的 {MAX_GRID_CELLS} 个单元格："
-            "请删除表格右侧或下方远处的多余内容，或把数据分成几个文件")
+
+
+# What keeps a sheet's grid within 99,999 rows × 26 columns (A..Z) cannot be seen cheaply:
+# a row or cell element without r="…" first (Excel, WPS and openpyxl always write it
+# first), a reference of two or more or lower-case letters, or of six digits or more.
+# Three searches, each starting with a literal (so the regex engine skips ahead at C speed;
+# one alternation of the three is four times slower).
+_UNUSUAL = (re.compile(rb'<c(?:[>/]| (?!r="))'), re.compile(rb'<row(?:[>/]| (?!r="))'),
+            re.compile(rb' r="(?:[A-Z]{2}|[a-z]|[A-Z]?\d{6})'))
+_USUAL_GRID = (99_999, 26)
+
+
+class _ShapeBound:
+    """An upper bound of a sheet's grid, from one regular-expression search per piece:
+    :data:`_USUAL_GRID` unless an :data:`_UNUSUAL` reference is found (``ok`` False)."""
+
+    def __init__(self) -> None:
+        self.ok = True
+        self.rows, self.columns = _USUAL_GRID
+
+    def add(self, part: bytes) -> None:
+        if any(pattern.search(part) for pattern in _UNUSUAL):
+            self.ok = False
+
+
+# Any reference r="…" in a tag: a row's (digits only) or a cell's (letters and digits).
+_REFERENCE = re.compile(rb' r="([A-Za-z]{0,3})(\d{1,8})"')
+
+
+class _ExactBound:
+    """The grid from every reference (for the sheets :class:`_ShapeBound` cannot clear)."""
+
+    def __init__(self) -> None:
+        self.max_row = self.cells = self.unreferenced_cells = self.unreferenced_rows = 0
+        self.letters: set[bytes] = set()
+
+    def add(self, part: bytes) -> None:
+        references = _REFERENCE.findall(part)
+        with_letters = 0
+        if references:
+            letters, digits = zip(*references)
+            self.max_row = max(self.max_row, max(map(int, set(digits))))
+            self.letters.update(letters)
+            with_letters = len(references) - letters.count(b"")
+        count = part.count(b"<c ") + part.count(b"<c>") + part.count(b"<c/")
+        self.cells += count
+        self.unreferenced_cells += max(0, count - with_letters)
+        self.unreferenced_rows += max(0, part.count(b"<row") - (len(references) - with_letters))
+
+    def check(self, what: str) -> None:
+        max_column = max((_column_number(c) for c in self.letters if c), default=0)
+        if self.max_row > EXCEL_MAX_ROWS or max_column > EXCEL_MAX_COLUMNS:
+            raise WorkbookRefused(f"{what}的单元格超出 Excel 的范围（{EXCEL_MAX_ROWS} 行、{EXCEL_MAX_COLUMNS} 列），"
+                                  "不像是正常的工作簿，已拒绝读取")
+        # A cell without a reference widens its row by one at most, a row without one
+        # lengthens the sheet by one.
+        width = max_column + self.unreferenced_cells if self.cells else 0
+        height = self.max_row + self.unreferenced_rows
+        if height * width > MAX_GRID_CELLS:
+            raise WorkbookRefused(
+                f"{what}的数据区域过大（约 {height} 行 × {width} 列），超过本程序一次可读取的 {MAX_GRID_CELLS} 个单元格："
+                "请删除表格右侧或下方远处的多余内容，或把数据分成几个文件")
 
 
 def _has_long_text(data: bytes, end: int) -> bool:

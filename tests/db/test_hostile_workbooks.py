@@ -195,3 +195,35 @@ def test_a_far_cell_file_through_the_command_line_is_one_line_and_small(tmp_path
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert len(lines) == 4 and "Traceback" not in done.stderr, done.stderr  # a header line and the problem, twice
     assert "数据区域过大" in lines[1] and "超过 Excel 单元格上限" in lines[3]
+
+
+@pytest.mark.parametrize("xml", [
+    # a cell's reference, not its row's, places it (and lower-case letters are read too)
+    '<row r="2"><c r="a1048576"><v>1</v></c><c r="zz2"><v>1</v></c></row>',
+    # cells without a reference follow one another: 200,000 of them make one wide row
+    "".join(f'<row r="{n}">' + "<c><v>1</v></c>" * (200_000 if n == 2 else 1) + "</row>" for n in range(2, 22)),
+    # rows without a reference follow one another, each holding a far-right cell
+    "<row>" + '<c r="ZZ1"><v>1</v></c>' + "</row>" + "<row><c><v>1</v></c></row>" * 5000,
+])
+def test_unusual_references_are_counted_exactly(xml, tmp_path):
+    path = hostile_xlsx.write_xlsx(tmp_path / "odd.xlsx", [("表", "visible", hostile_xlsx.table_xml([HEADERS], xml))])
+    with pytest.raises(ImportFailed) as exc:
+        read_sheet(path, HEADERS)
+    one_line_refusal(exc, "数据区域过大")
+
+
+def test_a_wide_but_small_sheet_is_read(tmp_path):
+    """40 columns (AA… references) × 2,000 rows: the exact count clears it."""
+    headers = HEADERS + [f"备注{n}" for n in range(38)]
+    rows = [headers] + [[f"S{n}", "学校"] + [n] * 38 for n in range(2000)]
+    xml = "".join(f'<row r="{r}">' + "".join(hostile_xlsx.cell(f"{_letters(c)}{r}", v) for c, v in enumerate(values))
+                  + "</row>" for r, values in enumerate(rows, start=1))
+    path = hostile_xlsx.write_xlsx(tmp_path / "wide.xlsx", [("表", "visible", xml)])
+    _name, read = read_sheet(path, HEADERS)
+    assert len(read) == 2000 and read[-1].get("学校代码") == "S1999"
+
+
+def _letters(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index + 1)

@@ -3,7 +3,7 @@
 For each file, a fresh interpreter reads it with ``db.importing.read_sheet`` (timed: the
 reader's verdict alone, not the interpreter's start-up nor opening a database), then runs
 ``edubridge import schools FILE --dry-run``; this prints that command's exit code, the
-read time and the process's peak memory (ru_maxrss):
+read time and the process's peak memory (VmHWM):
 
 * far cell — one value at XFD1048576 (used to abort the process in Rust, exit 134);
 * huge shared string — one 512 MB string compressed to ~0.5 MB (used to take ~4 GB);
@@ -30,7 +30,7 @@ import hostile_xlsx  # noqa: E402
 from db.school_import import REQUIRED  # noqa: E402
 
 PROBE = r"""
-import resource, sys, time
+import re, sys, time
 from desktop.cli import main
 from db.importing import ImportFailed, read_sheet
 from db.school_import import REQUIRED
@@ -41,7 +41,8 @@ except ImportFailed:
     pass
 took = time.perf_counter() - start
 code = main(["--db", sys.argv[1], "import", "schools", sys.argv[2], "--dry-run"])
-print("RESULT", code, f"{took:.3f}", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, file=sys.__stdout__)
+peak = int(re.search(r"VmHWM:\s+(\d+)", open("/proc/self/status").read()).group(1)) // 1024
+print("RESULT", code, f"{took:.3f}", peak, file=sys.__stdout__)
 """
 
 

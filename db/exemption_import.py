@@ -43,11 +43,11 @@ from db.importing import (
     normal_text,
     parse_choice,
     parse_date,
-    years_from_today,
     parse_id_cell,
     parse_text,
     read_sheet,
     skipped_example_note,
+    years_from_today,
 )
 from db.locks import hold_write_lock, retrying
 from db.models import Exemption, Teacher

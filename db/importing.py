@@ -306,6 +306,7 @@ class CellError(ValueError):
 # and exemptions are entered before they run).
 DATE_EARLIEST = dt.date(1940, 1, 1)
 DATE_LATEST_YEARS = 20
+_EXCEL_ZERO = "{day} 是 Excel 的“零日期”（单元格为 0 或公式结果为 0），请填写实际日期"
 
 
 def years_from_today(years: int, today: dt.date | None = None) -> dt.date:
@@ -329,7 +330,7 @@ def parse_date(value: Any, *, allow_month: bool = False, earliest: dt.date | Non
     low = earliest or DATE_EARLIEST
     high = latest or years_from_today(DATE_LATEST_YEARS)
     if day.year == 1899 and day.month == 12 and day.day >= 30:
-        raise CellError(f"{day.isoformat()} 是 Excel 的“零日期”（单元格为 0 或公式结果为 0），请填写实际日期")
+        raise CellError(_EXCEL_ZERO.format(day=day.isoformat()))
     if not low <= day <= high:
         raise CellError(f"{day.isoformat()} 不在合理范围内（应在 {low.isoformat()} 至 {high.isoformat()} 之间），年份有误？")
     return day
@@ -340,6 +341,10 @@ def _parse_date(value: Any, allow_month: bool) -> dt.date | None:
         return value.date()
     if isinstance(value, dt.date):
         return value
+    if isinstance(value, dt.time):  # a date cell holding a number below 1: the reader gives a time
+        if value == dt.time(0, 0):
+            raise CellError(_EXCEL_ZERO.format(day="1899-12-31"))
+        raise CellError(f"“{value.isoformat()}”只有时间，没有日期，请写作 2019-09-01 或 2019年9月1日")
     # A time after the date, as other systems' exports write it, is dropped before the
     # spaces are (else "2019/9/1 10:30" would read as the 11th).
     text = _TIME_SUFFIX.sub("", normal_text(value)).replace(" ", "")

@@ -11,7 +11,10 @@ Identity of an activity
     the earliest stored activity with that date, host and type; visitors it already has are
     left untouched. So importing the same file twice changes nothing the second time (and
     writes no audit entry), and a second file with more visitors of the same day completes
-    the activity rather than doubling it.
+    the activity rather than doubling it. That identity is also a unique key: an activity
+    the import creates carries ``Visit.import_key`` (date|host|type) and each visitor it adds
+    ``VisitParticipant.import_key`` (name|home school), and the comparison is redone under
+    the import lock (:mod:`db.locks`), so two imports of one file at once store it once.
 
 Lessons observed
     Each visitor row keeps its own 听课节数 (blank = 0), which lesson quotas sum per person;
@@ -40,11 +43,11 @@ from db.importing import (
     iter_rows,
     parse_choice,
     parse_date,
-    years_from_today,
     parse_int,
     parse_text,
     read_sheet,
     skipped_example_note,
+    years_from_today,
 )
 from db.locks import write_serialised
 from db.models import Posting, School, Teacher, Visit, VisitParticipant, utcnow

@@ -17,7 +17,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from db import teacher_import, visit_import
-from db.models import Teacher, Visit, VisitParticipant
+from db.models import Region, School, Teacher, Visit, VisitParticipant
 from db.store import Store
 from policy.idcard import make_id_number
 
@@ -84,6 +84,16 @@ def roster(path: Path, first: int, count: int = 40) -> Path:
     return path
 
 
+def school_list(path: Path) -> Path:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["学校代码", "学校名称", "学段", "城乡类别", "所属县区"])
+    for n in range(5):
+        ws.append([f"N{n:02d}", f"新建{n}小学", "小学", "乡村", "永宁县"])
+    wb.save(path)
+    return path
+
+
 def counts(store: Store) -> tuple[int, int, int]:
     with store.read() as session:
         return tuple(session.scalar(select(func.count()).select_from(m)) for m in (Visit, VisitParticipant, Teacher))
@@ -99,6 +109,11 @@ def check_both_clean(runs: list[subprocess.CompletedProcess[str]]) -> list[str]:
 
 def races(store: Store, db: str, tmp_path: Path) -> None:
     world_teachers = counts(store)[2]
+    summaries = check_both_clean(race(db, "schools", school_list(tmp_path / "s.xlsx")))
+    with store.read() as session:
+        assert session.scalar(select(func.count()).select_from(School).where(School.code.like("N%"))) == 5
+        assert session.scalar(select(func.count()).select_from(Region).where(Region.name == "永宁县")) == 1, summaries
+    assert sorted("新增 5 条" in s for s in summaries) == [False, True], summaries
     for round_ in range(ROUNDS):
         day = dt.date(2025, 9, 1) + dt.timedelta(days=7 * round_)
         summaries = check_both_clean(race(db, "visits", visit_log(tmp_path / f"v{round_}.xlsx", day)))

@@ -163,7 +163,7 @@ def test_a_part_whose_zip_header_understates_its_size_is_refused_as_damaged(tmp_
     one_line_refusal(exc, "损坏")
 
 
-@pytest.mark.parametrize("raw", [dt.datetime(1899, 12, 31), dt.date(1899, 12, 30), "1899-12-31", "9999-12-31",
+@pytest.mark.parametrize("raw", [dt.datetime(1899, 12, 31), dt.date(1899, 12, 30), dt.time(0, 0), "1899-12-31", "9999-12-31",
                                  dt.datetime(9999, 12, 31), "1900-01-01"])
 def test_excel_zero_dates_and_year_9999_are_refused(raw):
     with pytest.raises(Exception, match="零日期|不在合理范围内"):
@@ -180,11 +180,14 @@ def test_a_far_cell_file_through_the_command_line_is_one_line_and_small(tmp_path
     """The case that aborted the process (Rust allocation failure, exit 134)."""
     path = hostile_xlsx.far_cell(tmp_path / "far.xlsx", list(REQUIRED["schools"]))
     huge = hostile_xlsx.huge_shared_string(tmp_path / "huge.xlsx", list(REQUIRED["schools"]))
+    # Peak memory of this process alone: VmHWM starts afresh at exec (ru_maxrss would carry
+    # the forking test runner's size over).
     script = (
-        "import resource, sys\n"
+        "import re, sys\n"
         "from desktop.cli import main\n"
         "codes = [main(['--db', sys.argv[1], 'import', 'schools', f]) for f in sys.argv[2:]]\n"
-        "print(codes, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.__stdout__)\n"
+        "peak = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1)\n"
+        "print(codes, peak, file=sys.__stdout__)\n"
     )
     done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "t.db"), str(path), str(huge)],
                           capture_output=True, text=True, timeout=120)
@@ -227,3 +230,42 @@ def _letters(index: int) -> str:
     from openpyxl.utils import get_column_letter
 
     return get_column_letter(index + 1)
+
+
+@pytest.mark.parametrize(("cell", "fragment"), [
+    (dt.datetime(1899, 12, 31), "1899-12-31 是 Excel 的“零日期”"),
+    ("9999-12-31", "9999-12-31 不在合理范围内"),
+    (dt.date(1999, 12, 31), "1999-12-31 不在合理范围内（应在 2000-01-01 至"),
+])
+def test_implausible_visit_dates_are_refused_with_row_and_column(cell, fragment, store, tmp_path):
+    import visit_world
+
+    from db.visit_import import HEADERS as VISIT_HEADERS
+    from db.visit_import import import_visits
+
+    visit_world.build(store)
+    wb = Workbook()
+    wb.active.append(list(VISIT_HEADERS))
+    wb.active.append([dt.date(2025, 9, 10), "RURAL01", "周老师", "骨干教师", "CITY01", "听评课", 1, ""])
+    wb.active.append([cell, "RURAL01", "李明", "教师", "CITY01", "听评课", 1, ""])
+    wb.save(tmp_path / "v.xlsx")
+    with pytest.raises(ImportFailed) as exc:
+        import_visits(store, tmp_path / "v.xlsx")
+    (problem,) = exc.value.problems
+    assert str(problem).startswith("v.xlsx 第3行“日期”列：") and fragment in str(problem), str(problem)
+
+
+def test_a_roster_start_date_in_1899_is_refused(store, tmp_path):
+    from db.teacher_import import HEADERS as ROSTER, import_teachers
+    from policy.idcard import make_id_number
+
+    import visit_world
+
+    visit_world.build(store)
+    wb = Workbook()
+    wb.active.append(list(ROSTER[:10]))
+    wb.active.append([make_id_number("640104", dt.date(1980, 5, 5), 7), "王五", "男", "1980-05-05", "RURAL01", "语文",
+                      "一级教师", "", dt.datetime(1899, 12, 31), "2010-09-01"])
+    wb.save(tmp_path / "t.xlsx")
+    with pytest.raises(ImportFailed, match="第2行“参加工作时间”列：1899-12-31 是 Excel 的“零日期”"):
+        import_teachers(store, tmp_path / "t.xlsx")

@@ -21,18 +21,21 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from db.importing import (
     ImportFailed,
     ImportProblem,
+    SheetRows,
     iter_rows,
     parse_choice,
     parse_date,
     parse_text,
     read_sheet,
     skipped_example_note,
+    years_from_today,
 )
+from db.locks import write_serialised
 from db.models import Cluster, Membership, School, utcnow
 from db.school_import import ImportPlan
 from db.store import Store
@@ -43,6 +46,8 @@ REQUIRED = ("集团名称", "类型", "学校代码", "角色", "加入日期")
 ROLE_CHOICES = ("牵头校", "成员校") + tuple(r for r in vocab.MEMBERSHIP_ROLES if r not in ("牵头校", "成员校"))
 CHOICES = {"类型": vocab.CLUSTER_KINDS, "角色": ROLE_CHOICES}
 DATE_HEADERS = ("加入日期", "退出日期")
+# Sanity range of a membership date (not a policy figure): school groups date from the 1980s.
+EARLIEST = dt.date(1980, 1, 1)
 # The template's example row: written by the template, skipped by the importer when left unchanged.
 EXAMPLE = ("示例县第一教育集团", "教育集团", "6401990001", "牵头校", dt.date(2019, 9, 1), None)
 NOTES = (
@@ -66,16 +71,23 @@ def plan_import(store: Store, path: Path) -> ImportPlan:
     """
     name, rows = read_sheet(Path(path), REQUIRED, ["退出日期"], example=dict(zip(HEADERS, EXAMPLE)))
     with store.read() as session:
-        schools = {r.code: (r.id, r.region_id) for r in session.execute(select(School.code, School.id, School.region_id))}
-        clusters = {r.name: r for r in session.execute(
-            select(Cluster.id, Cluster.name, Cluster.kind, Cluster.lead_school_id, Cluster.founded))}
-        existing = {
-            (r.cluster_id, r.school_id, r.joined): r
-            for r in session.execute(select(Membership.id, Membership.cluster_id, Membership.school_id,
-                                            Membership.joined, Membership.role, Membership.left_on))
-        }
+        return _compare(session.connection(), name, rows)
+
+
+def _compare(connection: Connection, name: str, rows: SheetRows) -> ImportPlan:
+    """The plan of ``rows`` against the store as ``connection`` sees it (also under the
+    import lock, see :func:`apply_import`)."""
+    schools = {r.code: (r.id, r.region_id) for r in connection.execute(select(School.code, School.id, School.region_id))}
+    clusters = {r.name: r for r in connection.execute(
+        select(Cluster.id, Cluster.name, Cluster.kind, Cluster.lead_school_id, Cluster.founded))}
+    existing = {
+        (r.cluster_id, r.school_id, r.joined): r
+        for r in connection.execute(select(Membership.id, Membership.cluster_id, Membership.school_id,
+                                           Membership.joined, Membership.role, Membership.left_on)
+                                    .where(Membership.copy_no == 0))
+    }
     problems: list[ImportProblem] = []
-    plan = ImportPlan(file=name, kind="clusters")
+    plan = ImportPlan(file=name, kind="clusters", source=rows)
     note = skipped_example_note(rows)
     if note:
         plan.notes.append(note)
@@ -89,8 +101,8 @@ def plan_import(store: Store, path: Path) -> ImportPlan:
         kind = reader.cell("类型", parse_choice, vocab.CLUSTER_KINDS)
         code = reader.cell("学校代码", parse_text, max_length=32)
         role = reader.cell("角色", parse_choice, vocab.MEMBERSHIP_ROLES)
-        joined = reader.cell("加入日期", parse_date)
-        left = reader.cell("退出日期", parse_date)
+        joined = reader.cell("加入日期", parse_date, earliest=EARLIEST, latest=years_from_today(10))
+        left = reader.cell("退出日期", parse_date, earliest=EARLIEST, latest=years_from_today(10))
         if joined is None and "加入日期" not in [p.column for p in problems if p.row == reader.row.number]:
             reader.fail("加入日期", "不能为空")
         if code is not None:
@@ -172,36 +184,43 @@ def _leads(parsed: Sequence[dict[str, Any]], schools: dict[str, tuple[uuid.UUID,
 
 
 def apply_import(store: Store, plan: ImportPlan) -> ImportPlan:
-    """Write ``plan`` in one transaction (one audit entry); nothing when it changes nothing."""
+    """Write ``plan`` in one transaction (one audit entry); nothing when it changes nothing.
+
+    Compared again under the import lock first (see db.school_import.apply_import).
+    """
     if plan.empty:
         return plan
+    compare = (lambda _c: plan) if plan.source is None else (lambda c: _compare(c, plan.file, plan.source))
+    return write_serialised(lambda p: store.bulk("membership", f"导入集团成员 {p.file}：{p.summary()}"),
+                            plan, compare, _write)
+
+
+def _write(connection: Connection, plan: ImportPlan) -> None:
     now = utcnow()
     new_clusters = [{k: v for k, v in e.items() if k != "table"} for e in plan.extra if e["table"] == "cluster"]
     updates = [{k: v for k, v in e.items() if k != "table"} for e in plan.extra if e["table"] == "cluster_update"]
-    with store.bulk("membership", f"导入集团成员 {plan.file}：{plan.summary()}") as connection:
-        if new_clusters:
-            connection.execute(Cluster.__table__.insert(), [
-                {**c, "created_at": now, "updated_at": now} for c in new_clusters
-            ])
-        if updates:
-            table = Cluster.__table__
-            connection.execute(
-                update(table).where(table.c.id == bindparam("_id"))
-                .values(kind=bindparam("kind"), lead_school_id=bindparam("lead_school_id"), updated_at=now),
-                updates,
-            )
-        if plan.added:
-            connection.execute(Membership.__table__.insert(), [
-                {"id": uuid.uuid4(), "created_at": now, "updated_at": now, **row} for row in plan.added
-            ])
-        if plan.updated:
-            table = Membership.__table__
-            connection.execute(
-                update(table).where(table.c.id == bindparam("_id"))
-                .values(role=bindparam("role"), left_on=bindparam("left_on"), updated_at=now),
-                [{"_id": mid, **values} for mid, values, _ in plan.updated],
-            )
-    return plan
+    if new_clusters:
+        connection.execute(Cluster.__table__.insert(), [
+            {**c, "created_at": now, "updated_at": now} for c in new_clusters
+        ])
+    if updates:
+        table = Cluster.__table__
+        connection.execute(
+            update(table).where(table.c.id == bindparam("_id"))
+            .values(kind=bindparam("kind"), lead_school_id=bindparam("lead_school_id"), updated_at=now),
+            updates,
+        )
+    if plan.added:
+        connection.execute(Membership.__table__.insert(), [
+            {"id": uuid.uuid4(), "created_at": now, "updated_at": now, **row} for row in plan.added
+        ])
+    if plan.updated:
+        table = Membership.__table__
+        connection.execute(
+            update(table).where(table.c.id == bindparam("_id"))
+            .values(role=bindparam("role"), left_on=bindparam("left_on"), updated_at=now),
+            [{"_id": mid, **values} for mid, values, _ in plan.updated],
+        )
 
 
 def import_file(store: Store, path: Path, dry_run: bool = False) -> ImportPlan:

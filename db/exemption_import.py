@@ -47,7 +47,9 @@ from db.importing import (
     parse_text,
     read_sheet,
     skipped_example_note,
+    years_from_today,
 )
+from db.locks import hold_write_lock, retrying
 from db.models import Exemption, Teacher
 from db.store import Store
 from policy import vocab
@@ -120,10 +122,7 @@ def _reason(value: Any) -> str | None:
 
 
 def _date(value: Any) -> dt.date | None:
-    day = parse_date(value)
-    if day is not None and not EARLIEST <= day <= dt.date(dt.date.today().year + 10, 12, 31):
-        raise CellError(f"{day.isoformat()} 不像是有效日期（年份有误？）")
-    return day
+    return parse_date(value, earliest=EARLIEST, latest=years_from_today(10))
 
 
 def _evidence(value: Any) -> str:
@@ -259,10 +258,17 @@ def import_exemptions(store: Store, path: Path, *, dry_run: bool = False) -> Exe
         _apply(session, rows, result, write=False)
     if dry_run or not (result.inserted or result.updated):
         return result
-    checked = ExemptionImportResult(file=file_name, rows=len(rows), notes=result.notes)
-    with store.write(f"导入免交流登记 {file_name}：{result.summary()}") as session:
-        _apply(session, rows, checked, write=True)
-    return checked
+
+    def attempt() -> ExemptionImportResult:
+        """The lock first, then the comparison again: a second import of the same file waits,
+        then finds these exemptions stored (the unique key backs this up)."""
+        checked = ExemptionImportResult(file=file_name, rows=len(rows), notes=list(result.notes))
+        with store.write(f"导入免交流登记 {file_name}：{result.summary()}") as session:
+            hold_write_lock(session.connection())
+            _apply(session, rows, checked, write=True)
+        return checked
+
+    return retrying(attempt)
 
 
 def import_file(store: Store, path: Path, dry_run: bool = False) -> ExemptionImportResult:

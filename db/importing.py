@@ -31,7 +31,30 @@ from typing import Any
 from python_calamine import CalamineWorkbook
 
 from db.engine import StoreError
+from db.xlsx_guard import WorkbookRefused, inspect_workbook
 from policy.idcard import IdNumber, IdNumberError, parse_id_number
+
+
+# A value echoed in a message is cut after this many characters: a 30,000-character cell
+# must not make a 100 KB error line (safety limit of the messages, not a policy figure).
+SHOWN_CHARS = 40
+# Any one problem's line is cut after this many characters whatever it holds.
+MAX_PROBLEM_CHARS = 300
+UNREADABLE = "无法读取：文件已损坏或不是有效的 .xlsx 工作簿（请在 Excel 或 WPS 中打开后重新保存为 .xlsx）"
+
+
+def cut(text: str, limit: int = SHOWN_CHARS) -> str:
+    """``text`` as a message shows it: the first ``limit`` characters and “…（共 N 字）” when longer."""
+    return text if len(text) <= limit else f"{text[:limit]}…（共 {len(text)} 字）"
+
+
+_QUOTED = re.compile(r"“([^”]{%d,})”" % (SHOWN_CHARS + 1))
+
+
+def cut_quoted(message: str) -> str:
+    """Every “quoted value” in ``message`` cut (see :func:`cut`), and the line itself capped."""
+    message = _QUOTED.sub(lambda m: f"“{cut(m.group(1))}”", message)
+    return cut(message, MAX_PROBLEM_CHARS)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -44,10 +67,11 @@ class ImportProblem:
     message: str
 
     def __str__(self) -> str:
+        message = cut_quoted(self.message)
         if not self.row:
-            return f"{self.file}：{self.message}"
+            return f"{self.file}：{message}"
         where = f"第{self.row}行" + (f"“{self.column}”列" if self.column else "")
-        return f"{self.file} {where}：{self.message}"
+        return f"{self.file} {where}：{message}"
 
 
 class ImportFailed(StoreError):
@@ -89,6 +113,8 @@ class SheetRows(list[SheetRow]):
 
     skipped_example: tuple[int, ...] = ()
     skipped_footer: tuple[int, ...] = ()  # 填表人：… 审核人：… lines under the table
+    sheet: str = ""  # the sheet the rows come from
+    sheet_note: str | None = None  # which sheet was read, when that was not plain to see
 
 
 def example_key(value: Any) -> str:
@@ -122,7 +148,7 @@ def _matches(cells: Mapping[str, Any], keys: Mapping[str, str]) -> bool:
 def skipped_example_note(rows: Sequence[Any]) -> str | None:
     """“已跳过模板示例行（第2行）” (and the signature lines under the table) when
     :func:`read_sheet` left such rows out, else None."""
-    parts = []
+    parts = [getattr(rows, "sheet_note", None)] if getattr(rows, "sheet_note", None) else []
     for attribute, what in (("skipped_example", "模板示例行"), ("skipped_footer", "表尾签字行")):
         numbers = getattr(rows, attribute, ())
         if numbers:
@@ -151,31 +177,48 @@ def read_sheet(
     sheet: str | None = None,
     example: Mapping[str, Any] | None = None,
 ) -> tuple[str, SheetRows]:
-    """Read the sheet holding the table (or ``sheet``) of an .xlsx/.xls/.ods file.
+    """Read the sheet holding the table (or ``sheet``) of an .xlsx file.
 
-    The table is on the first sheet whose header row — the first row that holds every
-    required header, as clerks often put a title above it or a notes sheet in front — is
-    found. Blank rows are skipped, and so are rows equal to ``example`` (header → value:
-    the template's example row); their numbers are in ``rows.skipped_example``.
+    The file is checked first (:func:`db.xlsx_guard.inspect_workbook`: an .xlsx, not
+    damaged or encrypted, its visible sheets within the size limits) so that no hostile
+    file reaches the cell reader. Only visible sheets are read: a hidden or very-hidden
+    sheet is never imported, wherever it stands. The table is on the first visible sheet
+    whose header row — the first row that holds every required header, as clerks often put
+    a title above it or a notes sheet in front — is found; ``rows.sheet`` names it. Blank
+    rows are skipped, and so are rows equal to ``example`` (header → value: the template's
+    example row); their numbers are in ``rows.skipped_example``.
 
     Raises:
-        ImportFailed: unreadable file or missing headers (naming the ones missing from the
-            row that came closest).
+        ImportFailed: unreadable or refused file, or missing headers (naming the ones
+            missing from the row that came closest).
     """
     name = Path(path).name
     if not Path(path).is_file():
         raise ImportFailed([ImportProblem(name, 0, "", f"找不到文件 {path}")])
     try:
+        info = inspect_workbook(Path(path))
+    except WorkbookRefused as exc:
+        raise ImportFailed([ImportProblem(name, 0, "", str(exc))]) from None
+    except OSError as exc:
+        raise ImportFailed([ImportProblem(name, 0, "", f"无法读取该文件：{exc.strerror or exc}")]) from None
+    hidden = [s.name for s in info.hidden]
+    visible = [s.name for s in info.visible]
+    if sheet is not None:
+        if sheet in hidden:
+            raise ImportFailed([ImportProblem(name, 0, "", f"工作表“{cut(sheet)}”是隐藏的，隐藏工作表不会导入")])
+        visible = [sheet]
+    if not visible:
+        raise ImportFailed([ImportProblem(name, 0, "", "工作簿中没有可见的工作表（隐藏工作表不会导入）")])
+    try:
         workbook = CalamineWorkbook.from_path(str(path))
-        sheet_names = [sheet] if sheet else workbook.sheet_names
-    except Exception as exc:  # noqa: BLE001 — calamine raises its own types for a damaged or foreign file
-        raise ImportFailed([ImportProblem(name, 0, "", f"无法读取该文件（不是有效的 Excel 文件？）：{exc}")]) from None
+    except Exception:  # noqa: BLE001 — calamine raises its own (English) types for a damaged file
+        raise ImportFailed([ImportProblem(name, 0, "", UNREADABLE)]) from None
     closest: tuple[int, str, int, list[str]] | None = None  # (headers found, sheet, row number, missing)
-    for sheet_name in sheet_names:
+    for sheet_name in visible:
         try:
             rows = workbook.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
-        except Exception as exc:  # noqa: BLE001 — as above
-            raise ImportFailed([ImportProblem(name, 0, "", f"无法读取工作表“{sheet_name}”：{exc}")]) from None
+        except Exception:  # noqa: BLE001 — as above
+            raise ImportFailed([ImportProblem(name, 0, "", f"工作表“{cut(sheet_name)}”{UNREADABLE}")]) from None
         for index, row in enumerate(rows[:20]):
             headers = [clean_header(cell) for cell in row]
             missing = [h for h in required if h not in headers]
@@ -187,11 +230,12 @@ def read_sheet(
             continue
         break
     else:
+        unread = f"（隐藏的工作表“{'”“'.join(cut(h) for h in hidden)}”不会读取）" if hidden else ""
         if closest is not None and closest[0] > 0:
             _found, sheet_name, number, missing = closest
-            where = f"工作表“{sheet_name}”的这一行" if len(sheet_names) > 1 else "这一行"
-            raise ImportFailed([ImportProblem(name, number, "", f"{where}像是表头，但缺少这些列：{'、'.join(missing)}")])
-        raise ImportFailed([ImportProblem(name, 1, "", f"找不到表头行，应包含这些列：{'、'.join(required)}")])
+            where = f"工作表“{cut(sheet_name)}”的这一行" if len(visible) > 1 else "这一行"
+            raise ImportFailed([ImportProblem(name, number, "", f"{where}像是表头，但缺少这些列：{'、'.join(missing)}{unread}")])
+        raise ImportFailed([ImportProblem(name, 1, "", f"找不到表头行，应包含这些列：{'、'.join(required)}{unread}")])
     known = set(required) | set(optional)
     positions = {h: i for i, h in enumerate(headers) if h in known}
     names, width = list(positions), max(positions.values()) + 1
@@ -216,6 +260,10 @@ def read_sheet(
             continue
         result.append(SheetRow(offset, cells))
     result.skipped_example, result.skipped_footer = tuple(skipped), tuple(footer)
+    result.sheet = sheet_name
+    if hidden or sheet_name != visible[0]:
+        result.sheet_note = f"读取工作表“{cut(sheet_name)}”" + (
+            f"（隐藏的工作表“{'”“'.join(cut(h) for h in hidden)}”未读取）" if hidden else "")
     return name, result
 
 
@@ -251,17 +299,52 @@ class CellError(ValueError):
     """A cell that cannot be read as what its column needs."""
 
 
-def parse_date(value: Any, *, allow_month: bool = False) -> dt.date | None:
+# Sanity limits of a date cell (not policy figures). Excel's day 0 shows as 1899-12-30 or
+# 1899-12-31 (an empty cell in a date column or a formula giving 0), and 9999-12-31 is a
+# system's "for ever": neither is a real date of anything this program keeps. The oldest
+# plausible date is a retired teacher's birth; the latest a few years ahead (agreements
+# and exemptions are entered before they run).
+DATE_EARLIEST = dt.date(1940, 1, 1)
+DATE_LATEST_YEARS = 20
+_EXCEL_ZERO = "{day} 是 Excel 的“零日期”（单元格为 0 或公式结果为 0），请填写实际日期"
+
+
+def years_from_today(years: int, today: dt.date | None = None) -> dt.date:
+    """The last day of the year ``years`` after today's (a bound for :func:`parse_date`)."""
+    return dt.date((today or dt.date.today()).year + years, 12, 31)
+
+
+def parse_date(value: Any, *, allow_month: bool = False, earliest: dt.date | None = None,
+               latest: dt.date | None = None) -> dt.date | None:
     """A date typed any way clerks type it; None for a blank cell.
 
     Accepts Excel dates, 2019-09-01, 2019/9/1, 2019.9.1, 2019年9月1日, 20190901,
     2019-09-01 08:00:00 and, when ``allow_month``, 2019-09, 2019年9月 or 201909 (taken as
-    the 1st).
+    the 1st). A date before ``earliest`` (default :data:`DATE_EARLIEST`) or after ``latest``
+    (default :data:`DATE_LATEST_YEARS` years ahead) is refused: 1899-12-31 is Excel's zero,
+    9999 a typo or a placeholder.
     """
+    day = _parse_date(value, allow_month)
+    if day is None:
+        return None
+    low = earliest or DATE_EARLIEST
+    high = latest or years_from_today(DATE_LATEST_YEARS)
+    if day.year == 1899 and day.month == 12 and day.day >= 30:
+        raise CellError(_EXCEL_ZERO.format(day=day.isoformat()))
+    if not low <= day <= high:
+        raise CellError(f"{day.isoformat()} 不在合理范围内（应在 {low.isoformat()} 至 {high.isoformat()} 之间），年份有误？")
+    return day
+
+
+def _parse_date(value: Any, allow_month: bool) -> dt.date | None:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
         return value
+    if isinstance(value, dt.time):  # a date cell holding a number below 1: the reader gives a time
+        if value == dt.time(0, 0):
+            raise CellError(_EXCEL_ZERO.format(day="1899-12-31"))
+        raise CellError(f"“{value.isoformat()}”只有时间，没有日期，请写作 2019-09-01 或 2019年9月1日")
     # A time after the date, as other systems' exports write it, is dropped before the
     # spaces are (else "2019/9/1 10:30" would read as the 11th).
     text = _TIME_SUFFIX.sub("", normal_text(value)).replace(" ", "")

@@ -143,6 +143,9 @@ class Membership(Entity):
     __table_args__ = (
         CheckConstraint("left_on IS NULL OR left_on >= joined", name="left_after_joined"),
         Index("ix_membership_school_dates", "school_id", "joined"),
+        # The import's identity of a membership (cluster, school, joined) as a unique key;
+        # copy_no numbers copies stored before the key existed (migration 0004).
+        Index("uq_membership_cluster_school_joined", "cluster_id", "school_id", "joined", "copy_no", unique=True),
     )
 
     cluster_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cluster.id"), index=True)
@@ -150,6 +153,7 @@ class Membership(Entity):
     role: Mapped[str] = mapped_column(coded(vocab.MEMBERSHIP_ROLES, "membership_role"))
     joined: Mapped[dt.date] = mapped_column(Date)
     left_on: Mapped[dt.date | None] = mapped_column(Date)
+    copy_no: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # 0: the one; 1…: old copies
 
     cluster: Mapped[Cluster] = relationship(back_populates="memberships")
     school: Mapped[School] = relationship(back_populates="memberships")
@@ -214,12 +218,18 @@ class Exemption(Entity):
     """A recorded reason a teacher is not rotated this period (POLICY §6)."""
 
     __tablename__ = "exemption"
+    __table_args__ = (
+        # The import's identity of an exemption (teacher, reason, start) as a unique key;
+        # copy_no numbers copies stored before the key existed (migration 0004).
+        Index("uq_exemption_teacher_reason_start", "teacher_id", "reason", "start", "copy_no", unique=True),
+    )
 
     teacher_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("teacher.id", ondelete="CASCADE"), index=True)
     reason: Mapped[str] = mapped_column(coded(vocab.EXEMPTION_REASONS, "exemption_reason"))
     evidence: Mapped[str] = mapped_column(Text)
     start: Mapped[dt.date] = mapped_column(Date)
     end_on: Mapped[dt.date | None] = mapped_column(Date)
+    copy_no: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # 0: the one; 1…: old copies
 
 
 class ExchangePlan(Entity):
@@ -273,6 +283,7 @@ class Visit(Entity):
     __table_args__ = (
         CheckConstraint("lessons >= 0", name="lessons_non_negative"),
         Index("ix_visit_updated_at", "updated_at"),  # staleness signature of the tallies
+        Index("uq_visit_import_key", "import_key", unique=True),
     )
 
     date: Mapped[dt.date] = mapped_column(Date, index=True)
@@ -281,6 +292,11 @@ class Visit(Entity):
     lessons: Mapped[int] = mapped_column(Integer, default=0)  # 听课节数
     summary: Mapped[str | None] = mapped_column(Text)
     entered_by: Mapped[str | None] = mapped_column(String(64))
+    # An activity created by a batch import: "date|host school id|activity type", the
+    # import's identity of an activity (db.visit_import). Unique, so two imports at once
+    # cannot both create it; None for activities entered by hand (several a day may share
+    # date, host and type) and for those stored before migration 0004.
+    import_key: Mapped[str | None] = mapped_column(String(96))
 
     participants: Mapped[list[VisitParticipant]] = relationship(
         back_populates="visit", cascade="all, delete-orphan"
@@ -295,6 +311,7 @@ class VisitParticipant(Entity):
     __table_args__ = (
         Index("ix_visit_participant_name", "name"),  # re-tallying one person (db.visit_tallies)
         Index("ix_visit_participant_updated_at", "updated_at"),  # staleness signature of the tallies
+        Index("uq_visit_participant_import_key", "visit_id", "import_key", unique=True),
     )
 
     visit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("visit.id", ondelete="CASCADE"), index=True)
@@ -305,6 +322,9 @@ class VisitParticipant(Entity):
     # 听课节数 this visitor observed, when it differs from the activity's (batch rows are per
     # visitor); None = the activity's ``Visit.lessons``. Lesson quotas sum this per person.
     lessons: Mapped[int | None] = mapped_column(Integer)
+    # A visitor added by a batch import: "name|home school id" (the import's identity of a
+    # visitor within an activity), unique per activity; None when entered by hand.
+    import_key: Mapped[str | None] = mapped_column(String(112))
 
     visit: Mapped[Visit] = relationship(back_populates="participants")
 

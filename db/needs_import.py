@@ -52,6 +52,7 @@ from db.importing import (
     read_sheet,
     skipped_example_note,
 )
+from db.locks import hold_write_lock, retrying
 from db.models import School, SubjectNeed, Teacher
 from db.settings import active_profile
 from db.store import Store
@@ -238,7 +239,7 @@ def parse_needs(path: Path, school_codes: set[str], subjects: set[str]) -> tuple
     name, sheet = read_sheet(path, REQUIRED, OPTIONAL, example=dict(zip(HEADERS, EXAMPLE)))
     problems: list[ImportProblem] = []
     rows = NeedRows()
-    rows.skipped_example = sheet.skipped_example
+    rows.skipped_example, rows.sheet_note = sheet.skipped_example, sheet.sheet_note
     first: dict[tuple[int, str, str], int] = {}
     for sheet_row in sheet:
         reader = RowReader(name, sheet_row, problems)
@@ -382,15 +383,24 @@ def import_needs(store: Store, path: Path, dry_run: bool = False) -> NeedsImport
     if dry_run or not rows:
         _plan(groups, stored, defaults, schools, result)
         return result
-    with store.write(f"导入学科需求表 {name}（{len(rows)} 行）") as session:
-        ops = _plan(groups, _stored(session.connection(), years), defaults, schools, result)
-        for values in ops.inserts:
-            session.add(SubjectNeed(**values))
-        for row_id, slots in ops.updates:
-            session.get(SubjectNeed, row_id).slots = slots
-        for row_id in ops.deletes:
-            session.delete(session.get(SubjectNeed, row_id))
-    return result
+    notes = list(result.notes)
+
+    def attempt() -> NeedsImportResult:
+        """The lock first, then the comparison again (another import may have just written)."""
+        done = NeedsImportResult(file=name, rows=len(rows), notes=list(notes))
+        done.schools = result.schools
+        with store.write(f"导入学科需求表 {name}（{len(rows)} 行）") as session:
+            hold_write_lock(session.connection())
+            ops = _plan(groups, _stored(session.connection(), years), defaults, schools, done)
+            for values in ops.inserts:
+                session.add(SubjectNeed(**values))
+            for row_id, slots in ops.updates:
+                session.get(SubjectNeed, row_id).slots = slots
+            for row_id in ops.deletes:
+                session.delete(session.get(SubjectNeed, row_id))
+        return done
+
+    return retrying(attempt)
 
 
 def _tiers(schools: Mapping[str, PlanSchool]) -> dict[str, int]:

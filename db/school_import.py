@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from db.importing import (
     CellError,
@@ -34,6 +34,7 @@ from db.importing import (
     example_key,
     example_keys,
     iter_rows,
+    normal_text,
     parse_bool,
     parse_choice,
     parse_float,
@@ -42,6 +43,7 @@ from db.importing import (
     read_sheet,
     skipped_example_note,
 )
+from db.locks import write_serialised
 from db.models import Region, School, utcnow
 from db.store import Store
 from policy import vocab
@@ -49,12 +51,12 @@ from policy import vocab
 STAGE_HEADERS = ("小学在校生数", "小学班级数", "初中在校生数", "初中班级数")  # optional, for 一贯制 schools
 STAGE_FIELDS = ("primary_students", "primary_classes", "junior_students", "junior_classes")
 HEADERS = ("学校代码", "学校名称", "学段", "城乡类别", "举办者", "在校学生数", "班级数", "占地面积", "薄弱学校", "所属县区",
-           "纬度", "经度", *STAGE_HEADERS)
+           "纬度", "经度", "法人单位", "中心校代码", *STAGE_HEADERS)
 REQUIRED = ("学校代码", "学校名称", "学段", "城乡类别")
 CHOICES = {"学段": vocab.STAGES, "城乡类别": vocab.LOCATIONS, "举办者": vocab.RUN_BY, "薄弱学校": ("是", "否")}
 # The template's example row: written by the template, skipped by the importer when left unchanged.
 EXAMPLE = ("6401990001", "示例县第一小学", "小学", "城区", "县属", 1200, 27, 30000, "否", "示例县", 38.4872, 106.2309,
-           None, None, None, None)
+           "示例县第一小学", None, None, None, None, None)
 # Decimal degrees (as a map shows them, WGS-84 or GCJ-02 alike) within China's extent.
 LATITUDE_RANGE = (3.0, 54.0)
 LONGITUDE_RANGE = (73.0, 136.0)
@@ -71,15 +73,17 @@ NOTES = (
     ("8. 纬度、经度可不填，用于计算交流教师往返学校的距离：填十进制度数（如 纬度 38.4872、经度 106.2309，"
      "可从地图上点选学校位置复制；可带“°”或“度”），两项须同时填写；纬度应在 3 到 54 之间，经度应在 73 到 136 之间。"
      "再次导入时两项都留空表示清除已有坐标；文件中没有这两列时保留已有坐标。"),
-    ("9. 小学在校生数、小学班级数、初中在校生数、初中班级数：九年一贯制、十二年一贯制学校填写后，班额按小学、初中分别检查，"
+    ("9. 法人单位可不填（融合型集团中几所学校共用一个法人单位时填写其名称）；中心校代码只用于教学点等，"
+     "填其所属中心校的学校代码（须已登记或在本文件中）。再次导入时留空表示清除；文件中没有这两列时保留原有数据。"),
+    ("10. 小学在校生数、小学班级数、初中在校生数、初中班级数：九年一贯制、十二年一贯制学校填写后，班额按小学、初中分别检查，"
      "规模上限按义务教育阶段（小学加初中）人数检查；其他学校可不填。文件中没有这几列时保留已有数字。"),
-    "10. 任何一行有错误时整个文件都不会导入，错误会列出行号、列名和原因。",
+    "11. 任何一行有错误时整个文件都不会导入，错误会列出行号、列名和原因。",
 )
 # School fields compared on re-import, in the order the preview names them.
 FIELDS = ("name", "stage", "location", "run_by", "students", "classes", "land_area", "is_weak", "region_id",
-          "latitude", "longitude", *STAGE_FIELDS)
+          "latitude", "longitude", "legal_entity", "central_school_id", *STAGE_FIELDS)
 LABELS = dict(zip(FIELDS, ("学校名称", "学段", "城乡类别", "举办者", "在校学生数", "班级数", "占地面积", "薄弱学校", "所属县区",
-                           "纬度", "经度", *STAGE_HEADERS)))
+                           "纬度", "经度", "法人单位", "中心校", *STAGE_HEADERS)))
 
 
 @dataclasses.dataclass(slots=True)
@@ -94,6 +98,7 @@ class ImportPlan:
     extra: list[dict[str, Any]] = dataclasses.field(default_factory=list)  # e.g. regions or clusters to create
     changes: list[str] = dataclasses.field(default_factory=list)  # one readable line per change
     notes: list[str] = dataclasses.field(default_factory=list)  # said after the counts, e.g. a skipped example row
+    source: Any = dataclasses.field(default=None, repr=False, compare=False)  # the file's rows, compared again on apply
 
     @property
     def empty(self) -> bool:
@@ -116,17 +121,29 @@ def plan_import(store: Store, path: Path) -> ImportPlan:
     """
     name, rows = _read(Path(path))
     with store.read() as session:
-        all_regions = session.execute(select(Region.name, Region.id, Region.level)).all()
-        existing = {
-            r.code: r for r in session.execute(select(School.id, School.code, *[getattr(School, f) for f in FIELDS]))
-        }
+        return _compare(session.connection(), name, rows)
+
+
+def _compare(connection: Connection, name: str, rows: SheetRows) -> ImportPlan:
+    """The plan of ``rows`` against the store as ``connection`` sees it (also under the
+    import lock, see :func:`apply_import`)."""
+    all_regions = connection.execute(select(Region.name, Region.id, Region.level)).all()
+    existing = {
+        r.code: r for r in connection.execute(select(School.id, School.code, *[getattr(School, f) for f in FIELDS]))
+    }
     regions = {r.name: r.id for r in all_regions}
     counties = [r for r in all_regions if r.level == COUNTY]
     problems: list[ImportProblem] = []
-    plan = ImportPlan(file=name, kind="schools")
+    plan = ImportPlan(file=name, kind="schools", source=rows)
     seen: dict[str, int] = {}
     new_regions: dict[str, uuid.UUID] = {}
     only_county = counties[0].id if len(counties) == 1 else None
+    # Ids of the file's new schools, chosen now so that a 中心校代码 can name one of them.
+    code_ids = {code: r.id for code, r in existing.items()}
+    for row in rows:
+        listed = normal_text(row.get("学校代码")).replace(" ", "")
+        if listed and listed not in code_ids and len(listed) <= 32:
+            code_ids[listed] = uuid.uuid4()
     if counties:
         no_county = "请填写所属县区（系统中有：" + "、".join(sorted(r.name for r in counties)) + "）"
     else:
@@ -167,6 +184,14 @@ def plan_import(store: Store, path: Path) -> ImportPlan:
             values["latitude"], values["longitude"] = _read_coordinates(reader)
         else:  # the file has no coordinate columns: it says nothing about them
             values["latitude"], values["longitude"] = (old.latitude, old.longitude) if old else (None, None)
+        if "法人单位" in reader.row.cells:
+            values["legal_entity"] = reader.cell("法人单位", parse_text, required=False, max_length=128)
+        else:
+            values["legal_entity"] = old.legal_entity if old else None
+        if "中心校代码" in reader.row.cells:
+            values["central_school_id"] = _central(reader, code, code_ids)
+        else:
+            values["central_school_id"] = old.central_school_id if old else None
         if any(h in reader.row.cells for h in STAGE_HEADERS):
             values.update(_read_stages(reader, values["students"]))
         else:  # the file has no per-stage columns: it says nothing about them
@@ -174,7 +199,7 @@ def plan_import(store: Store, path: Path) -> ImportPlan:
         if not reader.ok or code is None:
             continue
         if old is None:
-            plan.added.append({"code": code, **values})
+            plan.added.append({"id": code_ids[code], "code": code, **values})
             plan.changes.append(f"新增 {code} {values['name']}")
             continue
         changed = [f for f in FIELDS if _differs(getattr(old, f), values[f])]
@@ -227,6 +252,21 @@ def parse_degrees(value: Any) -> float | None:
     raise CellError(f"“{text}”不是数字（请填十进制度数，如 38.4872）")
 
 
+def _central(reader: RowReader, code: str | None, code_ids: dict[str, uuid.UUID]) -> uuid.UUID | None:
+    """The 中心校 named by its code: a school stored or in the file, not the school itself."""
+    central = reader.cell("中心校代码", parse_text, required=False, max_length=32)
+    if central is None:
+        return None
+    central = central.replace(" ", "")
+    if central == code:
+        reader.fail("中心校代码", "中心校不能是本校")
+        return None
+    if central not in code_ids:
+        reader.fail("中心校代码", f"找不到学校代码“{central}”（中心校须已登记或在本文件中）")
+        return None
+    return code_ids[central]
+
+
 def _read_coordinates(reader: RowReader) -> tuple[float | None, float | None]:
     """纬度 and 经度 of one row, checked as a pair; (None, None) when both are blank or either is bad."""
     failed_before = len(reader.problems)
@@ -274,7 +314,7 @@ def _read(path: Path) -> tuple[str, SheetRows]:
             skipped.append(row.number)
         else:
             kept.append(row)
-    kept.skipped_example = tuple(skipped)
+    kept.skipped_example, kept.sheet_note = tuple(skipped), rows.sheet_note
     return name, kept
 
 
@@ -287,31 +327,51 @@ def _differs(old: Any, new: Any) -> bool:
 
 
 def apply_import(store: Store, plan: ImportPlan) -> ImportPlan:
-    """Write ``plan`` in one transaction (one audit entry); nothing when it changes nothing."""
+    """Write ``plan`` in one transaction (one audit entry); nothing when it changes nothing.
+
+    The file is compared with the store again under the import lock (db.locks): when
+    another import changed the store since the preview, what is written — and returned —
+    is the new comparison, with a note saying so.
+    """
     if plan.empty:
         return plan
+    if plan.source is None:  # a plan made by hand (tests): written as it is, under the lock
+        return write_serialised(_transaction(store), plan, lambda _connection: plan, _write)
+    return write_serialised(_transaction(store), plan, lambda c: _compare(c, plan.file, plan.source), _write)
+
+
+def _transaction(store: Store) -> Any:
+    return lambda p: store.bulk("school", f"导入学校名单 {p.file}：{p.summary()}")
+
+
+def _write(connection: Connection, plan: ImportPlan) -> None:
     now = utcnow()
-    with store.bulk("school", f"导入学校名单 {plan.file}：{plan.summary()}") as connection:
-        if plan.extra:
-            used = {c for (c,) in connection.execute(select(Region.code))}
-            rows = []
-            for number, region in enumerate(plan.extra, start=1):
-                code = _free_code(used, number)
-                rows.append({"id": region["id"], "code": code, "name": region["name"], "level": COUNTY,
-                             "profile_id": "default", "created_at": now, "updated_at": now})
-            connection.execute(Region.__table__.insert(), rows)
-        if plan.added:
-            connection.execute(School.__table__.insert(), [
-                {"id": uuid.uuid4(), "created_at": now, "updated_at": now, **row} for row in plan.added
-            ])
-        if plan.updated:
-            statement = (
-                update(School.__table__)
-                .where(School.__table__.c.id == bindparam("_id"))
-                .values({f: bindparam(f) for f in FIELDS} | {"updated_at": bindparam("_now")})
-            )
-            connection.execute(statement, [{"_id": sid, "_now": now, **values} for sid, values, _ in plan.updated])
-    return plan
+    if plan.extra:
+        used = {c for (c,) in connection.execute(select(Region.code))}
+        rows = []
+        for number, region in enumerate(plan.extra, start=1):
+            code = _free_code(used, number)
+            rows.append({"id": region["id"], "code": code, "name": region["name"], "level": COUNTY,
+                         "profile_id": "default", "created_at": now, "updated_at": now})
+        connection.execute(Region.__table__.insert(), rows)
+    if plan.added:
+        # Central schools are linked after every new school exists (one may name another).
+        connection.execute(School.__table__.insert(), [
+            {"created_at": now, "updated_at": now, **row, "central_school_id": None} for row in plan.added
+        ])
+        centrals = [{"_id": row["id"], "_central": row["central_school_id"]}
+                    for row in plan.added if row["central_school_id"] is not None]
+        if centrals:
+            table = School.__table__
+            connection.execute(update(table).where(table.c.id == bindparam("_id"))
+                               .values(central_school_id=bindparam("_central")), centrals)
+    if plan.updated:
+        statement = (
+            update(School.__table__)
+            .where(School.__table__.c.id == bindparam("_id"))
+            .values({f: bindparam(f) for f in FIELDS} | {"updated_at": bindparam("_now")})
+        )
+        connection.execute(statement, [{"_id": sid, "_now": now, **values} for sid, values, _ in plan.updated])
 
 
 def _free_code(used: set[str], start: int) -> str:
@@ -335,12 +395,15 @@ def import_file(store: Store, path: Path, dry_run: bool = False) -> ImportPlan:
 
 def export_rows(store: Store) -> list[tuple[Any, ...]]:
     """Every school as a row of the template, by code."""
+    central = School.__table__.alias("central")
     with store.read() as session:
         rows = session.execute(
             select(School.code, School.name, School.stage, School.location, School.run_by, School.students,
                    School.classes, School.land_area, School.is_weak, Region.name, School.latitude, School.longitude,
+                   School.legal_entity, central.c.code,
                    School.primary_students, School.primary_classes, School.junior_students, School.junior_classes)
             .join(Region, Region.id == School.region_id)
+            .outerjoin(central, central.c.id == School.central_school_id)
             .order_by(School.code)
         ).all()
     return [(*r[:8], "是" if r[8] else "否", *r[9:]) for r in rows]

@@ -46,6 +46,7 @@ from db.importing import (
     read_sheet,
     skipped_example_note,
 )
+from db.locks import hold_write_lock, retrying
 from db.models import ExchangePlan, Posting, School, Teacher, utcnow
 from db.store import Store
 from policy import vocab
@@ -58,6 +59,8 @@ ID, NAME, GENDER, BIRTH, SCHOOL, SUBJECT, TITLE, BACKBONE, STARTED, ARRIVED, PER
 HEADERS = (ID, NAME, GENDER, BIRTH, SCHOOL, SUBJECT, TITLE, BACKBONE, STARTED, ARRIVED, PERSONNEL, POSITION, SINCE)
 REQUIRED = (ID, NAME, SCHOOL, ARRIVED)
 OPTIONAL = tuple(h for h in HEADERS if h not in REQUIRED)
+# Sanity floor of 参加工作/调入/任现职 dates (not a policy figure): nobody now teaching began before.
+WORK_EARLIEST = dt.date(1950, 1, 1)
 # The template's example row (a valid, made-up ID number of a man born 1985-03-12 in no real
 # county): written by the template, skipped by the importer when left unchanged.
 EXAMPLE = (
@@ -181,6 +184,7 @@ class Roster(list[RosterRow]):
 
     skipped_example: tuple[int, ...] = ()
     skipped_footer: tuple[int, ...] = ()
+    sheet_note: str | None = None
 
 
 def parse_roster(path: Path, school_codes: set[str], today: dt.date | None = None) -> tuple[str, Roster]:
@@ -197,13 +201,14 @@ def parse_roster(path: Path, school_codes: set[str], today: dt.date | None = Non
     problems: list[ImportProblem] = []
     result = Roster()
     result.skipped_example, result.skipped_footer = rows.skipped_example, rows.skipped_footer
+    result.sheet_note = rows.sheet_note
     first_row: dict[str, int] = {}
     gender_cell = _Memo(_gender)
     birth_cell = _Memo(parse_date)
     code_cell = _Memo(parse_text, max_length=32)
     personnel_cell = _Memo(parse_text, required=False, max_length=32)
     title_cell = _Memo(parse_text, required=False, max_length=32)
-    month_cell = _Memo(parse_date, allow_month=True)
+    month_cell = _Memo(parse_date, allow_month=True, earliest=WORK_EARLIEST)
     position_cell = _Memo(_position)
     subjects: dict[Any, str | None] = {}
     backbones: dict[Any, str | None] = {}
@@ -444,28 +449,37 @@ def import_teachers(store: Store, path: Path, *, dry_run: bool = False, today: d
         if dry_run or not rows:  # nothing to write (e.g. only the template's example row): no audit entry
             _plan(connection, rows, schools, result)
             return result
-    with store.bulk("teacher", f"导入教师名册 {name}（{len(rows)} 行）") as connection:
-        changes = _plan(connection, rows, schools, result)
-        if changes.new_teachers:
-            insert_rows(connection, teacher_table, changes.new_teachers)
-        by_id = posting_table.c.id == bindparam("b_id")
-        if changes.changed_teachers:
-            connection.execute(teacher_table.update().where(teacher_table.c.id == bindparam("b_id")),
-                               changes.changed_teachers)
-        if changes.closed:
-            connection.execute(posting_table.update().where(by_id), changes.closed)
-        if changes.restarted:
-            connection.execute(posting_table.update().where(by_id), changes.restarted)
-        if changes.new_postings:
-            insert_rows(connection, posting_table, changes.new_postings)
-        if result.inserted or result.updated:
-            plans = ExchangePlan.__table__
-            years = connection.execute(select(plans.c.school_year).where(plans.c.status == "draft")
-                                       .order_by(plans.c.school_year)).scalars().all()
-            if years:
-                result.notes.append("、".join(f"{y}—{y + 1}" for y in years)
-                                    + "学年的交流计划草案是按变动前的名册生成的，请重新生成")
-    return result
+    notes = list(result.notes)
+
+    def attempt() -> ImportResult:
+        """One write transaction: the lock first, then the comparison (another roster import
+        waits here, then sees this one's teachers instead of inserting them again)."""
+        done = ImportResult(file=name, rows=len(rows), notes=list(notes))
+        with store.bulk("teacher", f"导入教师名册 {name}（{len(rows)} 行）") as connection:
+            hold_write_lock(connection)
+            changes = _plan(connection, rows, schools, done)
+            if changes.new_teachers:
+                insert_rows(connection, teacher_table, changes.new_teachers)
+            by_id = posting_table.c.id == bindparam("b_id")
+            if changes.changed_teachers:
+                connection.execute(teacher_table.update().where(teacher_table.c.id == bindparam("b_id")),
+                                   changes.changed_teachers)
+            if changes.closed:
+                connection.execute(posting_table.update().where(by_id), changes.closed)
+            if changes.restarted:
+                connection.execute(posting_table.update().where(by_id), changes.restarted)
+            if changes.new_postings:
+                insert_rows(connection, posting_table, changes.new_postings)
+            if done.inserted or done.updated:
+                plans = ExchangePlan.__table__
+                years = connection.execute(select(plans.c.school_year).where(plans.c.status == "draft")
+                                           .order_by(plans.c.school_year)).scalars().all()
+                if years:
+                    done.notes.append("、".join(f"{y}—{y + 1}" for y in years)
+                                        + "学年的交流计划草案是按变动前的名册生成的，请重新生成")
+        return done
+
+    return retrying(attempt)
 
 
 def import_file(store: Store, path: Path, dry_run: bool = False) -> ImportResult:

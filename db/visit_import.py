@@ -11,7 +11,10 @@ Identity of an activity
     the earliest stored activity with that date, host and type; visitors it already has are
     left untouched. So importing the same file twice changes nothing the second time (and
     writes no audit entry), and a second file with more visitors of the same day completes
-    the activity rather than doubling it.
+    the activity rather than doubling it. That identity is also a unique key: an activity
+    the import creates carries ``Visit.import_key`` (date|host|type) and each visitor it adds
+    ``VisitParticipant.import_key`` (name|home school), and the comparison is redone under
+    the import lock (:mod:`db.locks`), so two imports of one file at once store it once.
 
 Lessons observed
     Each visitor row keeps its own 听课节数 (blank = 0), which lesson quotas sum per person;
@@ -44,7 +47,9 @@ from db.importing import (
     parse_text,
     read_sheet,
     skipped_example_note,
+    years_from_today,
 )
+from db.locks import write_serialised
 from db.models import Posting, School, Teacher, Visit, VisitParticipant, utcnow
 from db.store import Store
 from policy import vocab
@@ -53,6 +58,9 @@ from policy.profile import Profile
 HEADERS = ("日期", "承办学校代码", "来访人员", "角色", "派出学校代码", "活动类型", "听课节数", "内容摘要")
 REQUIRED = ("日期", "承办学校代码", "来访人员", "角色", "活动类型")
 OPTIONAL = ("派出学校代码", "听课节数", "内容摘要")
+# Sanity range of an activity's date (not a policy figure): the programmes began in the
+# 2000s, and an activity is logged after it happens (a year ahead allows for planned ones).
+EARLIEST = dt.date(2000, 1, 1)
 SCHOOLLESS_ROLES = ("市级教研员", "县级教研员", "局领导", "机关干部")
 # The template's example row: written by the template, skipped by the importer when left unchanged.
 EXAMPLE = (dt.date(2025, 9, 15), "6401990002", "示例教师", "骨干教师", "6401990001", "送教", 2,
@@ -154,7 +162,7 @@ def read_rows(store: Store, path: Path) -> tuple[str, list[_Row], str | None]:
 
 
 def _read_row(reader: RowReader, codes: dict[str, uuid.UUID]) -> _Row | None:
-    date = reader.cell("日期", parse_date)
+    date = reader.cell("日期", parse_date, earliest=EARLIEST, latest=years_from_today(1))
     if date is None and reader.ok:
         reader.fail("日期", "不能为空")
     host_code = reader.cell("承办学校代码", parse_text, max_length=32)
@@ -200,31 +208,78 @@ def import_file(store: Store, path: Path, dry_run: bool = False) -> VisitImportR
 
 
 def import_visits(store: Store, path: Path, *, dry_run: bool = False) -> VisitImportResult:
-    """Import a visit log (see module doc). Raises ImportFailed and writes nothing on any problem."""
+    """Import a visit log (see module doc). Raises ImportFailed and writes nothing on any problem.
+
+    The comparison with the store is done again under the import lock (db.locks) before
+    anything is written, and the activities and visitors it creates carry unique import
+    keys: two imports of the same file at once store it once.
+    """
     name, rows, note = read_rows(store, path)
-    result = VisitImportResult(file=name, rows=len(rows), dry_run=dry_run, notes=[note] if note else [])
     links = _teacher_links(store, rows)
     with store.read() as session:
         host_names = dict(session.execute(select(School.id, School.name)).all())
+        preview = _compare(session.connection(), store, name, rows, note, links, host_names, dry_run)
+    if dry_run or not preview.changes:
+        return preview.result
+    done = write_serialised(
+        lambda p: store.bulk("visit", f"导入帮扶活动 {name}：{p.result.describe()}"),
+        preview,
+        lambda connection: _compare(connection, store, name, rows, note, links, host_names, False),
+        _write,
+    )
+    return done.result
+
+
+@dataclasses.dataclass(slots=True)
+class _Plan:
+    """What a visit import writes, and the result it reports (``changes``/``notes`` are the result's)."""
+
+    result: VisitImportResult
+    new_visits: list[dict[str, Any]]
+    new_people: list[dict[str, Any]]
+    updates: list[dict[str, Any]]
+
+    @property
+    def changes(self) -> list[str]:
+        return self.result.changes
+
+    @property
+    def notes(self) -> list[str]:
+        return self.result.notes
+
+
+def activity_key(date: dt.date, host: uuid.UUID, kind: str) -> str:
+    """``Visit.import_key``: the import's identity of an activity."""
+    return f"{date.isoformat()}|{host.hex}|{kind}"
+
+
+def visitor_key(name: str, home: uuid.UUID | None) -> str:
+    """``VisitParticipant.import_key``: the import's identity of a visitor within an activity."""
+    return f"{name}|{home.hex if home else ''}"
+
+
+def _compare(connection: Any, store: Store, name: str, rows: list[_Row], note: str | None,
+             links: dict[tuple[str, uuid.UUID], uuid.UUID], host_names: dict[uuid.UUID, str], dry_run: bool) -> _Plan:
+    """The file's rows against the stored activities as ``connection`` sees them."""
+    result = VisitImportResult(file=name, rows=len(rows), dry_run=dry_run, notes=[note] if note else [])
     groups: dict[tuple[dt.date, uuid.UUID, str], list[_Row]] = defaultdict(list)
     for row in rows:
         groups[(row.date, row.host, row.kind)].append(row)
     dates = [key[0] for key in groups]
     existing: dict[tuple[dt.date, uuid.UUID, str], tuple[uuid.UUID, int, str | None]] = {}
     present: dict[uuid.UUID, set[tuple[str, uuid.UUID | None]]] = defaultdict(set)
-    with store.read() as session:
-        if dates:
-            query = (select(Visit.id, Visit.date, Visit.host_school_id, Visit.activity_type, Visit.lessons, Visit.summary)
-                     .where(Visit.date >= min(dates), Visit.date <= max(dates)).order_by(Visit.created_at, Visit.id))
-            for vid, date, host, kind, lessons, summary in session.execute(query):
-                if (date, host, kind) in groups:
-                    existing.setdefault((date, host, kind), (vid, lessons or 0, summary))
-            ids = [v[0] for v in existing.values()]
-            for start in range(0, len(ids), 500):
-                query = select(VisitParticipant.visit_id, VisitParticipant.name, VisitParticipant.home_school_id).where(
-                    VisitParticipant.visit_id.in_(ids[start:start + 500]))
-                for vid, pname, home in session.execute(query):
-                    present[vid].add((pname, home))
+    if dates:
+        query = (select(Visit.id, Visit.date, Visit.host_school_id, Visit.activity_type, Visit.lessons, Visit.summary)
+                 .where(Visit.date >= min(dates), Visit.date <= max(dates)).order_by(Visit.created_at, Visit.id))
+        for vid, date, host, kind, lessons, summary in connection.execute(query):
+            if (date, host, kind) in groups:
+                existing.setdefault((date, host, kind), (vid, lessons or 0, summary))
+        ids = [v[0] for v in existing.values()]
+        for start in range(0, len(ids), 500):
+            query = select(VisitParticipant.visit_id, VisitParticipant.name, VisitParticipant.home_school_id).where(
+                VisitParticipant.visit_id.in_(ids[start:start + 500]))
+            for vid, pname, home in connection.execute(query):
+                present[vid].add((pname, home))
     now = utcnow()
     new_visits: list[dict[str, Any]] = []
     new_people: list[dict[str, Any]] = []
@@ -238,7 +293,8 @@ def import_visits(store: Store, path: Path, *, dry_run: bool = False) -> VisitIm
             new_visits.append({
                 "id": visit_id, "date": key[0], "host_school_id": key[1], "activity_type": key[2],
                 "lessons": max(r.lessons for r in group), "summary": "；".join(summaries) or None,
-                "entered_by": store.actor.username, "created_at": now, "updated_at": now,
+                "entered_by": store.actor.username, "import_key": activity_key(*key),
+                "created_at": now, "updated_at": now,
             })
             result.activities_new += 1
         else:
@@ -256,7 +312,7 @@ def import_visits(store: Store, path: Path, *, dry_run: bool = False) -> VisitIm
             new_people.append({
                 "id": uuid.uuid4(), "visit_id": visit_id, "name": row.name, "role": row.role,
                 "home_school_id": row.home, "teacher_id": teacher, "lessons": row.lessons,
-                "created_at": now, "updated_at": now,
+                "import_key": visitor_key(row.name, row.home), "created_at": now, "updated_at": now,
             })
             added += 1
             added_names.append(row.name)
@@ -272,27 +328,26 @@ def import_visits(store: Store, path: Path, *, dry_run: bool = False) -> VisitIm
             texts += [r.summary for r in new_rows if r.summary and (not old_summary or r.summary not in old_summary)]
             updates.append({"b_id": visit_id, "b_lessons": max([old_lessons] + [r.lessons for r in new_rows]),
                             "b_summary": "；".join(dict.fromkeys(texts)) or None, "b_now": now})
-    if dry_run or not (new_visits or new_people):
-        return result
+    return _Plan(result, new_visits, new_people, updates)
 
+
+def _write(connection: Any, plan: _Plan) -> None:
     visit_table, people_table = Visit.__table__, VisitParticipant.__table__
-    touched = [row["id"] for row in new_visits] + [row["b_id"] for row in updates]
+    touched = [row["id"] for row in plan.new_visits] + [row["b_id"] for row in plan.updates]
     keep = len(touched) <= visit_tallies.INCREMENTAL_LIMIT  # else: stale, rebuilt on the next read
-    with store.bulk("visit", f"导入帮扶活动 {name}：{result.describe()}") as connection:
-        pending = visit_tallies.before_change(connection, [row["b_id"] for row in updates]) if keep else None
-        if new_visits:
-            connection.execute(visit_table.insert(), new_visits)
-        if new_people:
-            for start in range(0, len(new_people), 5000):
-                connection.execute(people_table.insert(), new_people[start:start + 5000])
-        if updates:
-            connection.execute(
-                visit_table.update().where(visit_table.c.id == bindparam("b_id")).values(
-                    lessons=bindparam("b_lessons"), summary=bindparam("b_summary"), updated_at=bindparam("b_now")),
-                updates,
-            )
-        visit_tallies.after_change(connection, pending, touched)  # every extended activity is in updates
-    return result
+    pending = visit_tallies.before_change(connection, [row["b_id"] for row in plan.updates]) if keep else None
+    if plan.new_visits:
+        connection.execute(visit_table.insert(), plan.new_visits)
+    if plan.new_people:
+        for start in range(0, len(plan.new_people), 5000):
+            connection.execute(people_table.insert(), plan.new_people[start:start + 5000])
+    if plan.updates:
+        connection.execute(
+            visit_table.update().where(visit_table.c.id == bindparam("b_id")).values(
+                lessons=bindparam("b_lessons"), summary=bindparam("b_summary"), updated_at=bindparam("b_now")),
+            plan.updates,
+        )
+    visit_tallies.after_change(connection, pending, touched)  # every extended activity is in updates
 
 
 # ---------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QMenu, QToolButton, QWidget
 from desktop import messages
 from desktop.worker import run_in_background
 
-EXCEL_FILES = "Excel 文件 (*.xlsx *.xls *.ods)"
+EXCEL_FILES = "Excel 工作簿 (*.xlsx *.xlsm)"
 PREVIEW_LINES = 15
 
 

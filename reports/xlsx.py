@@ -21,6 +21,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
 
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 MAX_ROWS_VALIDATED = 5000
@@ -70,22 +71,45 @@ def write_table(path: Path, sheets: Sequence[Sheet], notes: Sequence[str] = ()) 
         notes_sheet = workbook.create_sheet("说明")
         notes_sheet.column_dimensions["A"].width = 100
         for line in notes:
-            notes_sheet.append([line])
+            _append(notes_sheet, [line])
             notes_sheet.cell(notes_sheet.max_row, 1).alignment = Alignment(wrap_text=True, vertical="top")
     workbook.save(path)
     return path
+
+
+# A text starting with one of these is a formula (or DDE payload) to Excel, WPS and
+# LibreOffice when typed or imported from CSV: OWASP "CSV injection".
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _append(ws: Worksheet, values: Iterable[Any]) -> None:
+    """``ws.append`` with every text cell written as text, never as a formula.
+
+    openpyxl stores a string beginning with “=” as a formula, so a school named
+    ``=HYPERLINK(…)`` would become a live link in the clerk's Excel. Such cells (and those
+    beginning with + - @ tab or CR) are typed as strings and get Excel's quote prefix (the
+    hidden ' that keeps them text when the cell is edited), while the value itself is
+    unchanged: an export imports back exactly, “-张三” included.
+    """
+    row = list(values)
+    ws.append(row)
+    for index, value in enumerate(row, start=1):
+        if type(value) is str and value.startswith(FORMULA_STARTS):
+            cell = ws.cell(ws.max_row, index)
+            cell.data_type = "s"
+            cell.quotePrefix = True
 
 
 def _write_sheet(workbook: Workbook, sheet: Sheet) -> None:
     ws = workbook.create_sheet(sheet.title)
     header_row = 1
     if sheet.caption:
-        ws.append([sheet.caption])
+        _append(ws, [sheet.caption])
         ws.cell(1, 1).font = Font(bold=True, size=14)
         ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=max(1, len(sheet.columns)))
         ws.cell(1, 1).alignment = Alignment(horizontal="center")
         header_row = 2
-    ws.append([c.header for c in sheet.columns])
+    _append(ws, [c.header for c in sheet.columns])
     for index, column in enumerate(sheet.columns, start=1):
         cell = ws.cell(header_row, index)
         cell.font = Font(bold=True)
@@ -95,13 +119,13 @@ def _write_sheet(workbook: Workbook, sheet: Sheet) -> None:
     ws.freeze_panes = f"A{header_row + 1}"  # a coordinate, not ws.cell(): that would create row 2 before append
     count = 0
     if sheet.example:
-        ws.append(list(sheet.example))
+        _append(ws, list(sheet.example))
         count += 1
         for cell in ws[header_row + 1]:
             cell.font = EXAMPLE_FONT
         ws.cell(header_row + 1, 1).comment = Comment(EXAMPLE_COMMENT, "EduBridge", width=260, height=80)
     for row in sheet.rows:
-        ws.append(list(row))
+        _append(ws, row)
         count += 1
     for index, column in enumerate(sheet.columns, start=1):
         letter = get_column_letter(index)

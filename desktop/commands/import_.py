@@ -32,7 +32,7 @@ LABELS = {"schools": "学校名单", "clusters": "集团(学区)成员", "visits
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("import", help="从 Excel 导入学校名单、集团成员等（有错则全部不导入）")
     parser.add_argument("kind", choices=sorted(KINDS), help="导入什么：" + "、".join(f"{k}={v}" for k, v in LABELS.items()))
-    parser.add_argument("file", type=Path, help="Excel 文件（.xlsx / .xls / .ods）")
+    parser.add_argument("file", type=Path, help="Excel 工作簿（.xlsx；旧版 .xls 请先另存为 .xlsx）")
     parser.add_argument("--dry-run", action="store_true", help="只检查并列出将要做的改动，不写入")
     parser.add_argument("--json", action="store_true", help="以 JSON 输出改动统计")
     parser.set_defaults(run=run)

@@ -739,7 +739,7 @@ class ClustersPage(QWidget):
     # -- import
     def import_file(self, kind: str) -> None:
         module, label = IMPORTERS[kind]
-        path = messages.open_file(self, f"导入{label}", "Excel 文件 (*.xlsx *.xls *.ods)")
+        path = messages.open_file(self, f"导入{label}", "Excel 工作簿 (*.xlsx *.xlsm)")
         if path is None:
             return
         store = self.context.store

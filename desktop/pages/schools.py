@@ -109,7 +109,7 @@ class SchoolsPage(Page):
     # -- import
     def import_schools(self) -> None:
         """Pick an Excel file, preview what changes, write it after the clerk confirms."""
-        path = messages.open_file(self, "导入学校名单", "Excel 文件 (*.xlsx *.xls *.ods)")
+        path = messages.open_file(self, "导入学校名单", "Excel 工作簿 (*.xlsx *.xlsm)")
         if path is None:
             return
         store = self.context.store

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, bindparam, select, text, update
 
 from db.importing import (
     ImportFailed,
@@ -36,7 +36,7 @@ from db.importing import (
     years_from_today,
 )
 from db.locks import write_serialised
-from db.models import Cluster, Membership, School, utcnow
+from db.models import MEMBERSHIP_SPANS_A_DAY, Cluster, Membership, School, utcnow
 from db.school_import import ImportPlan
 from db.store import Store
 from policy import vocab
@@ -84,7 +84,7 @@ def _compare(connection: Connection, name: str, rows: SheetRows) -> ImportPlan:
         (r.cluster_id, r.school_id, r.joined): r
         for r in connection.execute(select(Membership.id, Membership.cluster_id, Membership.school_id,
                                            Membership.joined, Membership.role, Membership.left_on)
-                                    .where(Membership.copy_no == 0))
+                                    .where(Membership.copy_no == 0, text(MEMBERSHIP_SPANS_A_DAY)))
     }
     problems: list[ImportProblem] = []
     plan = ImportPlan(file=name, kind="clusters", source=rows)

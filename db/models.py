@@ -29,6 +29,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -136,6 +137,9 @@ class Cluster(Entity):
     memberships: Mapped[list[Membership]] = relationship(back_populates="cluster")
 
 
+MEMBERSHIP_SPANS_A_DAY = "left_on IS NULL OR left_on > joined"
+
+
 class Membership(Entity):
     """A school in a cluster from ``joined`` until the day before ``left`` (open when None)."""
 
@@ -144,8 +148,11 @@ class Membership(Entity):
         CheckConstraint("left_on IS NULL OR left_on >= joined", name="left_after_joined"),
         Index("ix_membership_school_dates", "school_id", "joined"),
         # The import's identity of a membership (cluster, school, joined) as a unique key;
-        # copy_no numbers copies stored before the key existed (migration 0004).
-        Index("uq_membership_cluster_school_joined", "cluster_id", "school_id", "joined", "copy_no", unique=True),
+        # copy_no numbers copies stored before the key existed (migration 0004). A membership
+        # that ended the day it began (a same-day role change on the 集团 page closes one and
+        # opens the next) covers no day and is outside the key.
+        Index("uq_membership_cluster_school_joined", "cluster_id", "school_id", "joined", "copy_no", unique=True,
+              sqlite_where=text(MEMBERSHIP_SPANS_A_DAY), postgresql_where=text(MEMBERSHIP_SPANS_A_DAY)),
     )
 
     cluster_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cluster.id"), index=True)

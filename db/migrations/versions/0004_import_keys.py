@@ -30,6 +30,9 @@ down_revision = "0003"
 branch_labels = None
 depends_on = None
 
+# A membership that ended the day it began (a same-day role change closes one and opens the
+# next with the same cluster, school and date) covers no day: it is outside the key.
+_WHERE = {"membership": sa.text("left_on IS NULL OR left_on > joined")}
 _NATURAL_KEYS = {
     "membership": ("cluster_id", "school_id", "joined"),
     "exemption": ("teacher_id", "reason", "start"),
@@ -48,8 +51,9 @@ def upgrade() -> None:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.add_column(sa.Column("copy_no", sa.Integer(), server_default="0", nullable=False))
         _number_copies(connection, table, key)
+        where = _WHERE.get(table)
         op.create_index(f"uq_{table}_{'_'.join(k.removesuffix('_id') for k in key)}", table, [*key, "copy_no"],
-                        unique=True)
+                        unique=True, sqlite_where=where, postgresql_where=where)
 
 
 def _number_copies(connection: sa.Connection, table: str, key: tuple[str, ...]) -> None:

@@ -34,6 +34,8 @@ COMMANDS = (
     "check",
     "selftest",
     "report",
+    "backup",
+    "restore",
 )
 
 EXIT_USAGE = 2
@@ -79,6 +81,7 @@ def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     # After parsing: ``--help`` and usage errors need neither (db.engine loads SQLAlchemy).
+    from db import faults
     from db.engine import StoreError
     from policy.errors import PolicyError
 
@@ -87,18 +90,52 @@ def _main(argv: Sequence[str] | None) -> int:
             from desktop.app import run_gui
 
             return run_gui(args.db)
-        status = int(args.run(args) or 0)
+        database = _sqlite_file(args.db)
+        faults.set_database(database)
+        with faults.waiting_notice(database, lambda line: print(f"edubridge: {line}", file=sys.stderr)):
+            status = int(args.run(args) or 0)
         sys.stdout.flush()  # a closed pipe shows here, inside main, not at interpreter exit
         return status
     except (CliError, StoreError, PolicyError) as exc:
-        return _fail(str(exc))
+        return _fail(_with_restore_hint(exc))
     except OSError as exc:
-        message = _os_error_message(exc)
+        message = _os_error_message(exc) or faults.describe(exc)
         if message is None:
             raise
         return _fail(message)
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # driver faults: locked, disk full, read-only, corrupt, out of memory
+        message = faults.describe(exc)
+        if message is None:
+            raise
+        return _fail(message)
+
+
+def _sqlite_file(target: str | None) -> str | None:
+    """The SQLite file ``--db`` names, for fault messages; None for a server or a bad path."""
+    from db.engine import StoreError, database_url, sqlite_file
+
+    try:
+        path = sqlite_file(database_url(target, create=True))
+    except StoreError:
+        return None
+    return str(path) if path is not None else None
+
+
+def _with_restore_hint(exc: Exception) -> str:
+    """A corrupt file's message, plus the restore command for its newest good backup."""
+    from db.migrate import DatabaseCorrupt
+
+    if not isinstance(exc, DatabaseCorrupt):
+        return str(exc)
+    from db.backup import backup_folder, newest_good_backup
+    from db.migrate import known_revisions
+
+    good = newest_good_backup(exc.database, known_revisions())
+    if good is None:
+        return f"{exc}；{backup_folder(exc.database)} 中没有完好的自动备份"
+    return f"{exc}；恢复最近的完好备份：edubridge --db {exc.database} restore {good}"
 
 
 def _fail(message: str) -> int:

@@ -18,6 +18,7 @@ import contextlib
 import datetime as dt
 import logging
 import os
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -211,13 +212,25 @@ def restore(source: Path, database: Path, known_revisions: set[str]) -> Path | N
     if database.exists():
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         backup_folder(database).mkdir(exist_ok=True)
-        kept = copy_database(database, backup_folder(database) / f"{database.stem}-before-restore-{stamp}.db")
-        _checkpoint(database)
+        kept = backup_folder(database) / f"{database.stem}-before-restore-{stamp}.db"
+        try:
+            copy_database(database, kept)
+            _checkpoint(database)
+        except sqlite3.DatabaseError:  # too damaged for SQLite to read: keep the raw bytes instead
+            _copy_raw(database, kept)
     copy_database(source, database)
     for suffix in ("-wal", "-shm"):  # never let the old file's WAL replay onto the new one
         with contextlib.suppress(FileNotFoundError):
             Path(f"{database}{suffix}").unlink()
     return kept
+
+
+def _copy_raw(database: Path, kept: Path) -> None:
+    """The file and its WAL as they are, for a database SQLite cannot read any more."""
+    for suffix in ("", "-wal"):
+        source = Path(f"{database}{suffix}")
+        if source.exists():
+            shutil.copy2(source, Path(f"{kept}{suffix}"))
 
 
 def _checkpoint(database: Path) -> None:

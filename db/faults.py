@@ -110,15 +110,16 @@ def waiting_notice(database: str | Path | None, say: Callable[[str], None], afte
 
 
 def _command_line(pid: int) -> str:
+    """The process's command line, one line of at most 60 characters ("" when unknown)."""
     try:
         raw = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return ""
     words = [part.decode(errors="replace") for part in raw.split(b"\0") if part]
-    if words and Path(words[0]).name.startswith("python") and len(words) > 1:
-        words = words[1:]  # "python -m desktop.cli …" → "-m desktop.cli …"
-    shown = " ".join(Path(words[0]).name if i == 0 else w for i, w in enumerate(words)) if words else ""
-    return shown[:80]
+    if words:
+        words[0] = Path(words[0]).name
+    shown = " ".join(" ".join(words).split())
+    return shown if len(shown) <= 60 else shown[:59] + "…"
 
 
 def _where(database: str | None) -> str:

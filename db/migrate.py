@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -127,7 +128,9 @@ def quick_check(engine: Engine) -> None:
     with translated_faults(path), engine.connect() as connection:
         rows = [row[0] for row in connection.exec_driver_sql("PRAGMA quick_check(3)")]
     if rows != ["ok"]:
-        raise DatabaseCorrupt(f"数据库文件已损坏（PRAGMA quick_check：{' '.join(rows[0].split())[:60]}）：{path}", path)
+        page = re.search(r"page (\d+)", rows[0])
+        where = f"，第 {page.group(1)} 页起" if page else ""
+        raise DatabaseCorrupt(f"数据库文件已损坏（完整性检查未通过{where}）：{path}", path)
 
 
 def upgrade(engine: Engine) -> Path | None:

@@ -20,6 +20,7 @@ import sqlite3
 import struct
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -82,31 +83,54 @@ def lock_pid(database: str | Path, offset: int) -> int | None:
         os.close(fd)
 
 
+class _Watcher:
+    """One daemon thread per process, started on first use and never ended.
+
+    It never exits because a thread's exit may need to load ``libgcc_s`` — which fails,
+    aborting the process, exactly when memory has run out and we are printing that.
+    """
+
+    lock = threading.Lock()
+    thread: threading.Thread | None = None
+    database: str | Path | None = None
+    say: Callable[[str], None] | None = None
+    interval = 1.0
+
+    @classmethod
+    def watch(cls) -> None:
+        while True:
+            time.sleep(cls.interval)
+            with cls.lock:
+                database, say = cls.database, cls.say
+            if database is not None and say is not None and lock_pid(database, SHM_WRITE_LOCK) is not None:
+                with cls.lock:
+                    if cls.database != database:
+                        continue
+                    cls.database = None  # tell once per command
+                say(f"数据库正被{lock_holder(database)}写入，正在等待（最多 {BUSY_TIMEOUT_MS // 1000} 秒）…")
+
+
 @contextlib.contextmanager
-def waiting_notice(database: str | Path | None, say: Callable[[str], None], after: float = 1.0) -> Iterator[None]:
+def waiting_notice(database: str | Path | None, say: Callable[[str], None]) -> Iterator[None]:
     """While the body runs, tell ``say`` once when another process holds ``database``'s write lock.
 
-    SQLite waits for a busy lock silently (up to the busy timeout); this watcher, a daemon
-    thread polling the lock every ``after`` seconds, lets the person see why nothing moves.
-    Knows the holder only where :func:`lock_pid` does (Linux); elsewhere it stays quiet.
+    SQLite waits for a busy lock silently (up to the busy timeout); a watcher thread polling
+    the lock every second lets the person see why nothing moves. Knows the holder only
+    where :func:`lock_pid` does (Linux); elsewhere it stays quiet.
     """
     if database is None:
         yield
         return
-    done = threading.Event()
-
-    def watch() -> None:
-        while not done.wait(after):
-            if lock_pid(database, SHM_WRITE_LOCK) is not None:
-                say(f"数据库正被{lock_holder(database)}写入，正在等待（最多 {BUSY_TIMEOUT_MS // 1000} 秒）…")
-                return
-
-    thread = threading.Thread(target=watch, name="lock-watch", daemon=True)
-    thread.start()
+    with _Watcher.lock:
+        _Watcher.database, _Watcher.say = database, say
+        if _Watcher.thread is None:
+            _Watcher.thread = threading.Thread(target=_Watcher.watch, name="lock-watch", daemon=True)
+            _Watcher.thread.start()
     try:
         yield
     finally:
-        done.set()
+        with _Watcher.lock:
+            _Watcher.database = _Watcher.say = None
 
 
 def _command_line(pid: int) -> str:
@@ -164,6 +188,15 @@ def _sqlite(exc: sqlite3.Error, database: str | None) -> str | None:
     if code == SQLITE_CANTOPEN:
         return f"无法打开数据库文件，请检查文件及其文件夹是否存在、是否有读写权限{where}"
     return None
+
+
+def is_out_of_memory(exc: BaseException) -> bool:
+    """True for MemoryError and SQLite's SQLITE_NOMEM (wrapped or not)."""
+    original = getattr(exc, "orig", None)
+    if original is not None and original is not exc:
+        return is_out_of_memory(original)
+    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+    return isinstance(exc, MemoryError) or (isinstance(exc, sqlite3.Error) and code == SQLITE_NOMEM)
 
 
 def is_corruption(exc: BaseException) -> bool:

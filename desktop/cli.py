@@ -14,6 +14,7 @@ and a command pays only for what it uses.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import sys
@@ -43,6 +44,12 @@ EXIT_USAGE = 2
 EXIT_BROKEN_PIPE = 141
 
 
+class _State:
+    """What main() must know about how _main() ended."""
+
+    out_of_memory = False
+
+
 class CliError(Exception):
     """An expected failure of a command; its message is shown as is."""
 
@@ -68,7 +75,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
     try:
-        return _main(argv)
+        status = _main(argv)
+        if _State.out_of_memory:
+            # Said in one line; an ordinary shutdown would now fail again in finalizers and
+            # print English noise. The transaction has rolled back; SQLite's WAL is crash-safe.
+            with contextlib.suppress(Exception):
+                sys.stdout.flush()
+                sys.stderr.flush()
+            os._exit(status)
+        return status
     except BrokenPipeError:
         # The reader went away (``edubridge stats | head``): stop quietly. Point stdout at
         # devnull so the interpreter's final flush does not complain again (Python docs,
@@ -102,6 +117,9 @@ def _main(argv: Sequence[str] | None) -> int:
         message = _os_error_message(exc) or faults.describe(exc)
         if message is None:
             raise
+        output = getattr(args, "file", None) or getattr(args, "output", None)
+        if exc.filename is None and output is not None and "：" not in message:
+            message = f"{message}：{output}"  # a write that failed without naming its file
         return _fail(message)
     except KeyboardInterrupt:
         return 130
@@ -109,6 +127,7 @@ def _main(argv: Sequence[str] | None) -> int:
         message = faults.describe(exc)
         if message is None:
             raise
+        _State.out_of_memory = faults.is_out_of_memory(exc)
         return _fail(message)
 
 
@@ -140,7 +159,14 @@ def _with_restore_hint(exc: Exception) -> str:
 
 def _fail(message: str) -> int:
     print(f"edubridge: {message}", file=sys.stderr)
+    # The failure is told; objects dropped on the way out (an unfinished ZipFile on a full
+    # disk) would print a second, English report of the same fault at interpreter exit.
+    sys.unraisablehook = _ignore_unraisable
     return EXIT_USAGE
+
+
+def _ignore_unraisable(_unraisable: object) -> None:
+    """Say nothing more after the one line: see :func:`_fail`."""
 
 
 def _os_error_message(exc: OSError) -> str | None:

@@ -44,7 +44,11 @@ class _Fault:
 
 
 def set_database(path: str | None) -> None:
-    """Name the SQLite file that messages about locks and corruption refer to."""
+    """Name the SQLite file that messages about locks and corruption refer to.
+
+    ``db.migrate.upgrade`` (every ``Store.open``) sets it to the file just opened; a
+    process works on one store at a time.
+    """
     _Fault.database = path
 
 

@@ -36,7 +36,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
 from db.engine import StoreError, sqlite_file
-from db.faults import BUSY_TIMEOUT_MS, describe, is_corruption
+from db.faults import BUSY_TIMEOUT_MS, describe, is_corruption, set_database
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -144,6 +144,7 @@ def upgrade(engine: Engine) -> Path | None:
             database exactly as it was.
     """
     path = sqlite_file(engine.url)
+    set_database(str(path) if path else None)  # what later fault messages name
     quick_check(engine)
     with translated_faults(path):
         if current_revision(engine) == HEAD_REVISION:

@@ -116,14 +116,24 @@ def translated_faults(database: Path | None) -> Iterator[None]:
         raise StoreError(message) from None
 
 
-def quick_check(engine: Engine) -> None:
+def quick_check(engine: Engine, reuse: bool = True) -> None:
     """``PRAGMA quick_check`` on a SQLite file; a damaged one raises before anything reads it.
+
+    The check reads every page (about 30 ms per MB). With ``reuse`` it is skipped when the
+    file and its WAL are exactly as they were (size, modification time, inode) at a check
+    that passed less than a day ago — recorded in ``backups/.<name>.checked`` — so a run
+    of read-only commands pays for it once; any write, copy or truncation changes the
+    fingerprint and the next open checks again.
 
     Raises:
         DatabaseCorrupt: the check found damage (or could not read the file's pages).
     """
     path = sqlite_file(engine.url)
-    if path is None:
+    if path is None or not path.exists():
+        return
+    fingerprint = _fingerprint(path)
+    record = path.parent / "backups" / f".{path.name}.checked"
+    if reuse and _recorded(record) == fingerprint:
         return
     with translated_faults(path), engine.connect() as connection:
         rows = [row[0] for row in connection.exec_driver_sql("PRAGMA quick_check(3)")]
@@ -131,6 +141,29 @@ def quick_check(engine: Engine) -> None:
         page = re.search(r"page (\d+)", rows[0])
         where = f"，第 {page.group(1)} 页起" if page else ""
         raise DatabaseCorrupt(f"数据库文件已损坏（完整性检查未通过{where}）：{path}", path)
+    with contextlib.suppress(OSError):  # a read-only folder: check again next time
+        record.parent.mkdir(exist_ok=True)
+        record.write_text(fingerprint, encoding="utf-8")
+
+
+def _fingerprint(path: Path) -> str:
+    """What changes whenever the file's content can have changed, plus today's date."""
+    parts = [dt.date.today().isoformat()]
+    for suffix in ("", "-wal"):
+        try:
+            info = Path(f"{path}{suffix}").stat()
+        except FileNotFoundError:
+            parts.append("-")
+        else:
+            parts.append(f"{info.st_ino}:{info.st_size}:{info.st_mtime_ns}")
+    return " ".join(parts)
+
+
+def _recorded(record: Path) -> str | None:
+    try:
+        return record.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def upgrade(engine: Engine) -> Path | None:

@@ -43,7 +43,7 @@ def _check(database: Path) -> None:
 
     engine = make_engine(f"sqlite:///{database}")
     try:
-        quick_check(engine)
+        quick_check(engine, reuse=False)
     finally:
         engine.dispose()
 

@@ -207,3 +207,27 @@ def test_a_corrupt_file_is_refused_at_open(db_path):
     with pytest.raises(DatabaseCorrupt) as raised:
         Store.open(str(db_path))
     assert raised.value.database == db_path and "已损坏" in str(raised.value)
+
+
+def test_quick_check_is_reused_only_while_the_file_is_unchanged(db_path, monkeypatch):
+    from db import migrate
+    from db.engine import make_engine
+
+    Store.open(str(db_path)).dispose()  # created and migrated: the file changed after its check
+    Store.open(str(db_path)).dispose()  # checked again, unchanged since: fingerprint recorded
+    checks = []
+    real_connect = migrate.Engine.connect
+
+    def counting(engine):
+        checks.append(1)
+        return real_connect(engine)
+
+    engine = make_engine(f"sqlite:///{db_path}")
+    monkeypatch.setattr(migrate.Engine, "connect", counting)
+    migrate.quick_check(engine)
+    assert checks == []  # unchanged since the last good check
+    with sqlite3.connect(db_path) as connection:
+        connection.execute("INSERT INTO setting (key, value) VALUES ('k', '{}')")
+    migrate.quick_check(engine)
+    assert checks == [1]  # a write changed the fingerprint: checked again
+    engine.dispose()

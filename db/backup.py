@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import glob
 import logging
 import os
 import shutil
@@ -78,9 +79,12 @@ def copy_database(source: Path, target: Path) -> Path:
         OSError / sqlite3.Error: the copy could not be written (disk full, read-only folder);
             the target is then untouched and no temporary file is left.
     """
+    for stale in target.parent.glob(f".{glob.escape(target.name)}.*.partial"):  # left by a killed copy
+        with contextlib.suppress(OSError):
+            stale.unlink()
     temporary = target.with_name(f".{target.name}.{os.getpid()}.partial")
     try:
-        with contextlib.closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as reading, \
+        with contextlib.closing(sqlite3.connect(_read_only(source), uri=True)) as reading, \
                 contextlib.closing(sqlite3.connect(temporary)) as writing:
             reading.backup(writing)
             # A standalone copy: rollback journal, so the single file is the whole database.
@@ -163,7 +167,7 @@ def check_file(path: Path, known_revisions: set[str]) -> str:
     if not path.is_file():
         raise BackupError(f"备份文件不存在：{path}")
     try:
-        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as connection:
+        with contextlib.closing(sqlite3.connect(_read_only(path), uri=True)) as connection:
             result = [row[0] for row in connection.execute("PRAGMA integrity_check(5)")]
             if result != ["ok"]:
                 raise BackupError(f"备份文件已损坏，不能用于恢复（{result[0][:60]}）：{path}")
@@ -265,6 +269,11 @@ def refuse_if_open(database: Path) -> None:
         raise BackupError(f"数据库正被{holder}使用，请先关闭它再恢复：{database}") from None
     finally:
         os.close(fd)  # releases the probe
+
+
+def _read_only(path: Path) -> str:
+    """A read-only SQLite URI for ``path`` (percent-encoded: spaces, "#" and "?" are safe)."""
+    return f"{path.resolve().as_uri()}?mode=ro"
 
 
 def _fsync(path: Path) -> None:

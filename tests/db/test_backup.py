@@ -113,3 +113,10 @@ def test_newest_good_backup_skips_a_damaged_one(db_path, store):
     newer = backup_now(db_path, now=dt.datetime(2026, 1, 2))
     newer.write_bytes(b"\0" * 4096)
     assert newest_good_backup(db_path, known_revisions()) == older
+
+
+def test_a_copy_killed_midway_leaves_no_litter_after_the_next_one(tmp_path, store, db_path):
+    target = tmp_path / "copy.db"
+    (tmp_path / ".copy.db.99999.partial").write_bytes(b"half")  # what a SIGKILL leaves
+    copy_database(db_path, target)
+    assert sorted(p.name for p in tmp_path.glob(".copy.db*")) == []

@@ -65,6 +65,14 @@ def database_url(target: str | None, create: bool = True) -> URL:
     return URL.create("sqlite", database=str(path.resolve()))
 
 
+def sqlite_file(url: URL) -> Path | None:
+    """The file behind a SQLite URL, or None (another database kind, in memory, or a URI)."""
+    database = url.database or ""
+    if url.get_backend_name() != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
     """WAL for a reader beside a writer, foreign keys on, wait rather than fail when busy.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from typing import Any
 
@@ -9,6 +10,7 @@ from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QApplication, QProgressDialog
 
 from db.engine import StoreError
+from db.faults import describe as describe_fault
 from db.store import Store, local_actor
 from desktop import messages
 from policy.errors import PolicyError
@@ -110,6 +112,57 @@ def fill_demo_with_dialog(store: Store, parent: Any = None) -> bool:
     return "ok" in outcome
 
 
+RESTORE_TITLE = "数据文件已损坏"
+
+
+def open_or_recover(db: str | None) -> Store:
+    """Open the store; a file failing ``PRAGMA quick_check`` is offered its newest good backup.
+
+    Raises:
+        StoreError: the store cannot be opened and no restore was made (declined, or no
+            good backup); the message says where the backups are looked for.
+    """
+    from db.migrate import DatabaseCorrupt
+
+    try:
+        return Store.open(db, actor=local_actor())
+    except DatabaseCorrupt as exc:
+        from db.backup import backup_folder, newest_good_backup, restore
+        from db.migrate import known_revisions
+
+        good = newest_good_backup(exc.database, known_revisions())
+        if good is None:
+            raise StoreError(f"{exc}；{backup_folder(exc.database)} 中没有完好的自动备份") from None
+        taken = dt.datetime.fromtimestamp(good.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
+        if not messages.ask(None, RESTORE_TITLE, f"{exc}\n\n是否用最近的完好备份（{taken}）恢复？\n"
+                                                 f"备份文件：{good}\n损坏的文件会保留在 backups 文件夹中。"):
+            raise
+        kept = restore(good, exc.database, known_revisions())
+        messages.info(None, "已从备份恢复", f"已用 {taken} 的备份恢复数据文件。损坏的文件保留为：{kept}")
+        return Store.open(db, actor=local_actor())
+
+
+#: Automatic backups while the window is open: one at start, then one a day.
+BACKUP_EVERY_MS = 24 * 60 * 60 * 1000
+
+
+def start_automatic_backups(store: Store) -> None:
+    """A backup of the data file now and then daily, each off the GUI thread (SQLite only)."""
+    from PySide6.QtCore import QTimer
+
+    from db.backup import automatic_backup
+    from desktop.worker import run_in_background
+
+    def back_up(daily: bool) -> None:
+        run_in_background(lambda _progress: automatic_backup(store.engine.url, daily=daily))
+
+    back_up(daily=False)
+    timer = QTimer(QApplication.instance())
+    timer.setInterval(BACKUP_EVERY_MS)
+    timer.timeout.connect(lambda: back_up(daily=True))
+    timer.start()
+
+
 def run_gui(db: str | None, user: str | None = None) -> int:
     """Open the main window on ``db`` (None: the default store); returns the exit status.
 
@@ -124,11 +177,16 @@ def run_gui(db: str | None, user: str | None = None) -> int:
     except RuntimeError as exc:
         messages.error(None, "EduBridge 无法启动", f"字体缺失，中文无法显示：{exc}")
         return EXIT_STORE
+    from db.backup import holds_data as file_holds_data
+
+    holds_data = file_holds_data(db)
     try:
-        store = Store.open(db, actor=local_actor())
+        store = open_or_recover(db)
     except (StoreError, PolicyError, OSError) as exc:
-        messages.error(None, "EduBridge 无法打开数据", str(exc))
+        messages.error(None, "EduBridge 无法打开数据", describe_fault(exc) or str(exc))
         return EXIT_STORE
+    if holds_data:
+        start_automatic_backups(store)
     try:
         from desktop.accounts import sign_in_at_start, warn_if_audit_broken
 

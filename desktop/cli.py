@@ -14,6 +14,7 @@ and a command pays only for what it uses.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import sys
@@ -36,11 +37,19 @@ COMMANDS = (
     "report",
     "user",
     "audit",
+    "backup",
+    "restore",
 )
 
 EXIT_USAGE = 2
 #: What a shell reports for a process killed by SIGPIPE (128 + 13): ``edubridge stats | head``.
 EXIT_BROKEN_PIPE = 141
+
+
+class _State:
+    """What main() must know about how _main() ended."""
+
+    out_of_memory = False
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -66,7 +75,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
     try:
-        return _main(argv)
+        status = _main(argv)
+        if _State.out_of_memory:
+            # Said in one line; an ordinary shutdown would now fail again in finalizers and
+            # print English noise. The transaction has rolled back; SQLite's WAL is crash-safe.
+            with contextlib.suppress(Exception):
+                sys.stdout.flush()
+                sys.stderr.flush()
+            os._exit(status)
+        return status
     except SystemExit:
         # argparse's --help and usage errors exit here with their text still buffered: flush
         # it now, so a closed pipe is met inside main and not in the interpreter's last flush.
@@ -87,6 +104,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # After parsing: ``--help`` and usage errors need neither (db.faults loads SQLAlchemy).
+    from db import faults
     from policy.errors import UserError
 
     try:
@@ -94,23 +113,68 @@ def _main(argv: Sequence[str] | None) -> int:
             from desktop.app import run_gui
 
             return run_gui(args.db, args.user)
-        status = int(args.run(args) or 0)
+        database = _sqlite_file(args.db)
+        faults.set_database(database)
+        with faults.waiting_notice(database, lambda line: print(f"edubridge: {line}", file=sys.stderr)):
+            status = int(args.run(args) or 0)
         sys.stdout.flush()  # a closed pipe shows here, inside main, not at interpreter exit
         return status
     except UserError as exc:
-        return _fail(str(exc))
+        return _fail(_with_restore_hint(exc))
     except OSError as exc:
-        message = _os_error_message(exc)
+        message = _os_error_message(exc) or faults.describe(exc)
         if message is None:
             raise
+        output = getattr(args, "file", None) or getattr(args, "output", None)
+        if exc.filename is None and output is not None and "：" not in message:
+            message = f"{message}：{output}"  # a write that failed without naming its file
         return _fail(message)
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # driver faults: locked, disk full, read-only, corrupt, out of memory
+        message = faults.describe(exc)
+        if message is None:
+            raise
+        _State.out_of_memory = faults.is_out_of_memory(exc)
+        return _fail(message)
+
+
+def _sqlite_file(target: str | None) -> str | None:
+    """The SQLite file ``--db`` names, for fault messages; None for a server or a bad path."""
+    from db.engine import StoreError, database_url, sqlite_file
+
+    try:
+        path = sqlite_file(database_url(target, create=True))
+    except StoreError:
+        return None
+    return str(path) if path is not None else None
+
+
+def _with_restore_hint(exc: Exception) -> str:
+    """A corrupt file's message, plus the restore command for its newest good backup."""
+    from db.migrate import DatabaseCorrupt
+
+    if not isinstance(exc, DatabaseCorrupt):
+        return str(exc)
+    from db.backup import backup_folder, newest_good_backup
+    from db.migrate import known_revisions
+
+    good = newest_good_backup(exc.database, known_revisions())
+    if good is None:
+        return f"{exc}；{backup_folder(exc.database)} 中没有完好的自动备份"
+    return f"{exc}；恢复最近的完好备份：edubridge --db {exc.database} restore {good}"
 
 
 def _fail(message: str) -> int:
     print(f"edubridge: {message}", file=sys.stderr)
+    # The failure is told; objects dropped on the way out (an unfinished ZipFile on a full
+    # disk) would print a second, English report of the same fault at interpreter exit.
+    sys.unraisablehook = _ignore_unraisable
     return EXIT_USAGE
+
+
+def _ignore_unraisable(_unraisable: object) -> None:
+    """Say nothing more after the one line: see :func:`_fail`."""
 
 
 def _os_error_message(exc: OSError) -> str | None:

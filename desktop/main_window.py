@@ -187,6 +187,9 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("文件(&F)")
+        from desktop.backup_actions import add_backup_actions
+
+        self.backup_actions = add_backup_actions(file_menu, self, self.context)
         quit_action = QAction("退出(&X)", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)

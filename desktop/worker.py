@@ -32,8 +32,9 @@ Contract:
   lambda. Exactly one of ``finished``, ``failed`` or ``cancelled`` is emitted, once.
 * Expected errors (any :class:`policy.errors.UserError`, the root of every layer's errors,
   or a class listed in :data:`EXPECTED_ERRORS` or with ``expected = True``) arrive in
-  ``failed`` as their message; any other exception is logged with its traceback and
-  arrives as "内部错误：…".
+  ``failed`` as their message; machine faults (database locked, disk full, read-only
+  file, corrupt file, out of memory) as the one line :func:`db.faults.describe` gives; any
+  other exception is logged with its traceback and arrives as "内部错误：…".
 * The :class:`Job` keeps itself alive until it has finished; callers need not hold it.
 * :meth:`Job.wait` blocks (spinning the event loop) until the job ends; for tests and for
   start-up code that has nothing else to show.
@@ -49,6 +50,7 @@ from typing import Any
 
 from PySide6.QtCore import QEventLoop, QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 
+from db.faults import describe as describe_fault
 from db.gc_pause import gc_paused
 from policy.errors import Cancelled, UserError
 
@@ -106,10 +108,14 @@ class _Runnable(QRunnable):
         except Cancelled:
             relay.stopped.emit()
         except EXPECTED_ERRORS as exc:
-            relay.error.emit(str(exc))
+            fault = describe_fault(exc) if isinstance(exc, OSError) else None
+            relay.error.emit(fault or str(exc))
         except Exception as exc:  # noqa: BLE001 — reported, never swallowed silently
+            fault = describe_fault(exc)  # locked, disk full, read-only, corrupt, out of memory
             if getattr(exc, "expected", False):
                 relay.error.emit(str(exc))
+            elif fault is not None:
+                relay.error.emit(fault)
             else:
                 _log.error("background job failed:\n%s", traceback.format_exc())
                 relay.error.emit(f"内部错误：{type(exc).__name__}: {exc}")

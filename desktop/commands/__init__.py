@@ -44,8 +44,10 @@ def open_store(args: argparse.Namespace, create: bool = False) -> Store:
     instead of quietly becoming a new, empty database. Commands that load data (demo,
     import) pass ``create=True``. The default database (no ``--db``) is always creatable.
     """
+    from db.backup import automatic_backup, holds_data
     from db.store import Store, local_actor
 
+    existed = holds_data(args.db)
     store = Store.open(args.db, actor=local_actor(), create=create)
     try:
         sign_in(store, getattr(args, "user", None))
@@ -53,6 +55,8 @@ def open_store(args: argparse.Namespace, create: bool = False) -> Store:
     except BaseException:
         store.dispose()
         raise
+    if existed:  # a daily backup of a file that held data before this run, never of a new one
+        automatic_backup(store.engine.url, daily=True)
     return store
 
 
@@ -90,6 +94,22 @@ def warn_if_audit_broken(store: Store) -> None:
     verdict = quick_check(store.engine)
     if not verdict.ok:
         print(f"edubridge: 警告：{verdict.message()}；请运行 edubridge audit verify 并报告管理员", file=sys.stderr)
+
+
+def sqlite_database(args: argparse.Namespace, action: str, must_exist: bool = True) -> Path:
+    """The SQLite file ``--db`` names, for backup and restore; PostgreSQL is refused with a pg_dump hint.
+
+    Raises:
+        db.backup.BackupError: a server database, or (``must_exist``) a missing file.
+    """
+    from db.backup import PG_DUMP_HINT, BackupError
+    from db.engine import database_url, sqlite_file
+
+    url = database_url(args.db, create=not must_exist)
+    path = sqlite_file(url)
+    if path is None:
+        raise BackupError(f"只能{action} SQLite 数据文件；{PG_DUMP_HINT}")
+    return path
 
 
 def output_file(path: str | Path, suffix: str) -> Path:

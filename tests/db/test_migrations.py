@@ -178,3 +178,110 @@ def test_a_populated_0002_database_upgrades_and_fills_the_duty_register(tmp_path
                 "钱研", "活动记录", dt.date(2025, 10, 1).isoformat())
     finally:
         store.dispose()
+
+
+def _tables(path):
+    with sqlite3.connect(path) as connection:
+        return {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+
+
+def test_a_first_migration_that_fails_midway_leaves_no_table(db_path):
+    """The whole upgrade is one transaction: the tenth CREATE TABLE fails, the first nine vanish."""
+    from sqlalchemy import Engine, event
+
+    from db.engine import make_engine
+
+    created = []
+
+    def fail_on_tenth(_conn, _cursor, statement, *_args):
+        if statement.lstrip().upper().startswith("CREATE TABLE"):
+            created.append(statement)
+            if len(created) == 10:
+                raise RuntimeError("simulated failure")
+
+    event.listen(Engine, "before_cursor_execute", fail_on_tenth)
+    engine = make_engine(f"sqlite:///{db_path}")
+    try:
+        with pytest.raises(RuntimeError, match="simulated"):
+            upgrade(engine)
+    finally:
+        event.remove(Engine, "before_cursor_execute", fail_on_tenth)
+        engine.dispose()
+    assert len(created) == 10
+    assert _tables(db_path) == set()
+    Store.open(str(db_path)).dispose()  # and the file still opens
+    assert "alembic_version" in _tables(db_path)
+
+
+def test_a_file_left_half_migrated_by_an_older_version_is_migrated_afresh(db_path):
+    Store.open(str(db_path)).dispose()
+    with sqlite3.connect(db_path) as connection:  # what a kill left behind before the fix
+        connection.execute("DROP TABLE alembic_version")
+        connection.execute("DROP TABLE visit_participant")
+    reopened = Store.open(str(db_path))
+    assert current_revision(reopened.engine) == HEAD_REVISION
+    reopened.dispose()
+
+
+def test_a_file_without_revision_but_with_rows_is_still_refused(db_path):
+    Store.open(str(db_path)).dispose()
+    with sqlite3.connect(db_path) as connection:
+        connection.execute("DROP TABLE alembic_version")
+        connection.execute("INSERT INTO setting (key, value) VALUES ('kept', '{}')")
+    with pytest.raises(StoreError, match="不是 EduBridge"):
+        Store.open(str(db_path))
+    with sqlite3.connect(db_path) as connection:
+        assert connection.execute("SELECT key FROM setting").fetchall() == [("kept",)]
+
+
+def test_two_processes_migrating_one_new_file_at_once(db_path):
+    code = "import sys; from db.store import Store; Store.open(sys.argv[1]).dispose()"
+    root = Path(__file__).resolve().parents[2]
+    runs = [subprocess.Popen([sys.executable, "-c", code, str(db_path)], cwd=root, stderr=subprocess.PIPE, text=True)
+            for _ in range(2)]
+    errors = [run.communicate()[1] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], errors
+    assert _tables(db_path) >= {"alembic_version", "teacher", "school"}
+
+
+def test_a_corrupt_file_is_refused_at_open(db_path):
+    from db.migrate import DatabaseCorrupt
+
+    store = Store.open(str(db_path))
+    with store.engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE filler (x)")
+        for _ in range(50):
+            connection.exec_driver_sql("INSERT INTO filler VALUES (randomblob(3000))")
+        connection.exec_driver_sql("CREATE INDEX filler_x ON filler (x)")
+    store.dispose()  # the last connection closing folds the WAL into the file
+    data = bytearray(db_path.read_bytes())
+    page = len(data) // 4096 - 3
+    data[page * 4096:page * 4096 + 4096] = b"\x0d" + b"\xff" * 4095  # a leaf page header pointing nowhere
+    db_path.write_bytes(bytes(data))
+    with pytest.raises(DatabaseCorrupt) as raised:
+        Store.open(str(db_path))
+    assert raised.value.database == db_path and "已损坏" in str(raised.value)
+
+
+def test_quick_check_is_reused_only_while_the_file_is_unchanged(db_path, monkeypatch):
+    from db import migrate
+    from db.engine import make_engine
+
+    Store.open(str(db_path)).dispose()  # created and migrated: the file changed after its check
+    Store.open(str(db_path)).dispose()  # checked again, unchanged since: fingerprint recorded
+    checks = []
+    real_connect = migrate.Engine.connect
+
+    def counting(engine):
+        checks.append(1)
+        return real_connect(engine)
+
+    engine = make_engine(f"sqlite:///{db_path}")
+    monkeypatch.setattr(migrate.Engine, "connect", counting)
+    migrate.quick_check(engine)
+    assert checks == []  # unchanged since the last good check
+    with sqlite3.connect(db_path) as connection:
+        connection.execute("INSERT INTO setting (key, value) VALUES ('k', '{}')")
+    migrate.quick_check(engine)
+    assert checks == [1]  # a write changed the fingerprint: checked again
+    engine.dispose()

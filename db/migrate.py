@@ -44,6 +44,8 @@ if TYPE_CHECKING:
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The newest revision in migrations/versions; tests/db/test_migrations.py checks it is.
 HEAD_REVISION = "0006"
+#: Tables a migration fills itself (0003: the audit chain's head row), not a user.
+SEEDED_BY_MIGRATIONS = frozenset({"audit_head"})
 #: pg_advisory_xact_lock key serialising upgrades of one PostgreSQL database ("EDUB").
 PG_LOCK_KEY = 0x45445542
 
@@ -238,8 +240,9 @@ def _sqlite_migrator(engine: Engine) -> Engine:
 def _clear_half_migrated(connection: Connection, engine: Engine) -> None:
     """Drop what an older EduBridge left from a killed first migration, or refuse a foreign file.
 
-    Half-migrated means: every table is one of ours and every one is empty. Nothing a
-    user entered can be in such a file (the first migration creates tables only).
+    Half-migrated means: every table is one of ours and every one is empty but for what the
+    migrations themselves write (the audit chain's one-row head). Nothing a user entered
+    can be in such a file.
     """
     from db.models import Base
 
@@ -248,7 +251,8 @@ def _clear_half_migrated(connection: Connection, engine: Engine) -> None:
     if not tables:
         return
     foreign = [t for t in tables if t not in ours and not t.startswith("_alembic_tmp_")]
-    empty = all(not connection.exec_driver_sql(f'SELECT 1 FROM "{t}" LIMIT 1').first() for t in tables)
+    empty = all(not connection.exec_driver_sql(f'SELECT 1 FROM "{t}" LIMIT 1').first()
+                for t in tables if t not in SEEDED_BY_MIGRATIONS)
     if foreign or not empty:
         raise StoreError(f"这不是 EduBridge 的数据库（有数据表但没有版本记录）：{engine.url.database}")
     for table in tables:

@@ -15,8 +15,10 @@ from db.store import Store
 
 
 def put(store, key):
-    with store.engine.begin() as connection:
-        connection.exec_driver_sql("INSERT INTO setting (key, value) VALUES (?, '{}')", (key,))
+    from db.models import Setting
+
+    with store.write() as session:
+        session.add(Setting(key=key, value={}))
 
 
 def keys(path):

@@ -247,13 +247,14 @@ def test_two_processes_migrating_one_new_file_at_once(db_path):
 def test_a_corrupt_file_is_refused_at_open(db_path):
     from db.migrate import DatabaseCorrupt
 
-    store = Store.open(str(db_path))
-    with store.engine.begin() as connection:
-        connection.exec_driver_sql("CREATE TABLE filler (x)")
+    Store.open(str(db_path)).dispose()
+    with sqlite3.connect(db_path) as connection:  # pages to damage, written behind the app's guard
+        connection.execute("CREATE TABLE filler (x)")
         for _ in range(50):
-            connection.exec_driver_sql("INSERT INTO filler VALUES (randomblob(3000))")
-        connection.exec_driver_sql("CREATE INDEX filler_x ON filler (x)")
-    store.dispose()  # the last connection closing folds the WAL into the file
+            connection.execute("INSERT INTO filler VALUES (randomblob(3000))")
+        connection.execute("CREATE INDEX filler_x ON filler (x)")
+    with sqlite3.connect(db_path) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # fold the WAL into the file
     data = bytearray(db_path.read_bytes())
     page = len(data) // 4096 - 3
     data[page * 4096:page * 4096 + 4096] = b"\x0d" + b"\xff" * 4095  # a leaf page header pointing nowhere

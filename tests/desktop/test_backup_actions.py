@@ -38,8 +38,13 @@ def test_backup_then_restore_through_the_menu(window, small_store, tmp_path, mon
     window.backup_actions[0].trigger()
     assert check_file(copy, known_revisions())
     names = school_names(copy)
-    with small_store.engine.begin() as connection:
-        connection.exec_driver_sql("UPDATE school SET name = name || '（改）'")
+    from sqlalchemy import select
+
+    from db.models import School
+
+    with small_store.write() as session:
+        for school in session.scalars(select(School)):
+            school.name += "（改）"
     window.backup_actions[1].trigger()
     assert not window.isVisible()  # closed: nothing on screen comes from the replaced file
     assert school_names(small_store.location) == names

@@ -29,13 +29,14 @@ def damage(path):
 
 @pytest.fixture
 def filled(db_path):
-    store = Store.open(str(db_path))
-    with store.engine.begin() as connection:
-        connection.exec_driver_sql("CREATE TABLE filler (x)")
+    Store.open(str(db_path)).dispose()
+    with sqlite3.connect(db_path) as connection:  # pages to damage, written behind the app's guard
+        connection.execute("CREATE TABLE filler (x)")
         for _ in range(60):
-            connection.exec_driver_sql("INSERT INTO filler VALUES (randomblob(3000))")
-        connection.exec_driver_sql("INSERT INTO setting (key, value) VALUES ('good', '{}')")
-    store.dispose()
+            connection.execute("INSERT INTO filler VALUES (randomblob(3000))")
+        connection.execute("INSERT INTO setting (key, value) VALUES ('good', '{}')")
+    with sqlite3.connect(db_path) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return db_path
 
 
@@ -87,8 +88,10 @@ def test_a_locked_database_in_a_background_job_is_one_line_naming_the_holder(qtb
         "print('locked', flush=True); time.sleep(60)"), str(db_path)], stdout=subprocess.PIPE, text=True)
 
     def work(_progress):
-        with store.engine.begin() as connection:
-            connection.exec_driver_sql("INSERT INTO setting (key, value) VALUES ('y', '2')")
+        from db.models import Setting
+
+        with store.write() as session:
+            session.add(Setting(key="y", value=2))
 
     try:
         assert holder.stdout.readline().strip() == "locked"

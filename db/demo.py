@@ -734,7 +734,7 @@ class _Builder:
                 )
             self._earlier[teacher.id] = segments
             if is_move:
-                status = "done" if moved_year < CURRENT_YEAR else "in_progress"
+                status = "approved"  # carried out: its dates say whether it is in progress (db.exchanges)
                 self._home_exchange[teacher.id] = self.add(
                     "exchange",
                     plan_id=self.plan_ids[moved_year],
@@ -800,6 +800,8 @@ class _Builder:
                     else:
                         start = begin
                         end = dt.date(year + 1, 1, 20) if one_term else dt.date(year + 1, 7, 10)
+                    # Stored: the decision (every plan here is approved); the dates say the rest.
+                    status = "cancelled" if status == "cancelled" else "approved"
                     exchange_id = self.add(
                         "exchange",
                         plan_id=self.plan_ids[year],
@@ -810,15 +812,41 @@ class _Builder:
                         school_year=year,
                         start=start,
                         end_on=end,
+                        planned_end=end,
+                        cancelled_on=start if status == "cancelled" else None,
                         moves_personnel=False,
                         status=status,
                         pinned=rng.random() < 0.05,
                         notes="本人申请取消" if status == "cancelled" else None,
                     )
-                    if status in ("done", "in_progress"):
+                    if status == "approved":
                         self._temporary.append(
                             (teacher, target, posting_kind[form], start, end, exchange_id)
                         )
+        self.add_resident_teaching(by_county)
+
+    def add_resident_teaching(self, by_county: dict[int, dict[str, list[_School]]]) -> None:
+        """One 驻教 a county this year (余教〔2020〕155号 五(二)1): a city teacher stationed at a
+        rural school for the year; chosen without the random source, so the rest of the demo
+        stays as it was."""
+        busy = {teacher.id for teacher, *_rest in self._temporary} | set(self._home_exchange)
+        start, end = dt.date(CURRENT_YEAR, 9, 1), dt.date(CURRENT_YEAR + 1, 7, 10)
+        for county in self.counties:
+            groups = by_county[county.index]
+            if not groups["城区"] or not groups["乡村"]:
+                continue
+            target = groups["乡村"][0]
+            teacher = next((t for s in groups["城区"] for t in s.teachers
+                            if t.id not in busy and t.home_start < start), None)
+            if teacher is None:
+                continue
+            exchange_id = self.add(
+                "exchange", plan_id=self.plan_ids[CURRENT_YEAR], teacher_id=teacher.id,
+                from_school_id=teacher.home.id, to_school_id=target.id, form="驻教", school_year=CURRENT_YEAR,
+                start=start, end_on=end, planned_end=end, cancelled_on=None, moves_personnel=False,
+                status="approved", pinned=False, notes="融合型教共体校区间统一调配",
+            )
+            self._temporary.append((teacher, target, "驻教", start, end, exchange_id))
 
     def write_teachers(self) -> None:
         county_of = {c.index: c for c in self.counties}

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The newest revision in migrations/versions; tests/db/test_migrations.py checks it is.
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0005"
 
 
 class DatabaseTooNew(StoreError):

@@ -27,6 +27,7 @@ COMMANDS = (
     "stats",
     "eligibility",
     "plan",
+    "exchange",
     "quota",
     "template",
     "import_",

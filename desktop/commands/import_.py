@@ -21,9 +21,10 @@ KINDS: dict[str, str] = {
     "teachers": "db.teacher_import",
     "exemptions": "db.exemption_import",
     "needs": "db.needs_import",
+    "exchanges": "db.exchange_import",
 }
 LABELS = {"schools": "学校名单", "clusters": "集团(学区)成员", "visits": "帮扶活动记录", "teachers": "教师名册", "exemptions": "免交流登记",
-          "needs": "学科需求表"}
+          "needs": "学科需求表", "exchanges": "交流记录"}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -50,6 +50,13 @@ def needs_template(path: Path) -> Any:
     return needs_tables.write_needs_template(path)
 
 
+def exchanges_template(path: Path) -> Any:
+    from policy.profile import load_profile
+    from reports import exchange_sheets
+
+    return exchange_sheets.write_template(path, load_profile())
+
+
 KINDS: dict[str, Callable[[Path], Any]] = {
     "schools": schools_template,
     "clusters": clusters_template,
@@ -57,6 +64,7 @@ KINDS: dict[str, Callable[[Path], Any]] = {
     "teachers": teachers_template,
     "exemptions": exemptions_template,
     "needs": needs_template,
+    "exchanges": exchanges_template,
 }
 
 

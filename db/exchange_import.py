@@ -26,10 +26,12 @@ import dataclasses
 import datetime as dt
 import re
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from db.bulk import insert_rows
 from db.exchanges import approval_events, materialise, posting_kind, term_note
@@ -38,6 +40,7 @@ from db.importing import (
     ImportFailed,
     ImportProblem,
     RowReader,
+    SheetRow,
     is_blank,
     normal_text,
     parse_bool,
@@ -172,6 +175,16 @@ def parse_rows(path: Path, connection: Any, profile: Profile) -> tuple[str, list
     Raises:
         ImportFailed: unreadable file, missing headers, or any bad row.
     """
+    name, sheet_rows = read_sheet(Path(path), REQUIRED, OPTIONAL, example=dict(zip(HEADERS, EXAMPLE)))
+    return name, check_rows(name, sheet_rows, connection, profile), sheet_rows
+
+
+def check_rows(name: str, sheet_rows: Sequence[SheetRow], connection: Any, profile: Profile) -> list[ExchangeRow]:
+    """Every rule of a row, for a file's rows and the hand-entry form's one row alike.
+
+    Raises:
+        ImportFailed: any bad row, with row and column.
+    """
     t, s = Teacher.__table__, School.__table__
     roster = {number: (tid, name) for tid, number, name in connection.execute(select(t.c.id, t.c.id_number, t.c.name))}
     schools = [SchoolInfo(r.id, r.code, r.name, r.location, r.stage, bool(r.is_weak))
@@ -180,7 +193,6 @@ def parse_rows(path: Path, connection: Any, profile: Profile) -> tuple[str, list
     by_name: dict[str, list[SchoolInfo]] = {}
     for x in schools:
         by_name.setdefault(x.name, []).append(x)
-    name, sheet_rows = read_sheet(Path(path), REQUIRED, OPTIONAL, example=dict(zip(HEADERS, EXAMPLE)))
     problems: list[ImportProblem] = []
     rows: list[ExchangeRow] = []
     for sheet_row in sheet_rows:
@@ -231,7 +243,7 @@ def parse_rows(path: Path, connection: Any, profile: Profile) -> tuple[str, list
     if problems:
         problems.sort(key=lambda p: (p.row, HEADERS.index(p.column) if p.column in HEADERS else 99))
         raise ImportFailed(problems)
-    return name, rows, sheet_rows
+    return rows
 
 
 def _both_itinerant(a: str, b: str) -> bool:
@@ -343,11 +355,15 @@ def import_exchanges(store: Store, path: Path, profile: Profile, *, dry_run: boo
         new, changed = _compare(file, connection, rows, result, names)
     if dry_run or not (new or changed):
         return result
-    with store.bulk("exchange", f"导入交流记录 {file}：{result.summary()}") as connection:
-        checked = ExchangeImportResult(file=file, rows=len(rows), notes=result.notes)
-        new, changed = _compare(file, connection, rows, checked, names)  # again, inside the transaction
-        _write(connection, new, changed, store.actor.username, profile)
-        return checked
+    try:
+        with store.bulk("exchange", f"导入交流记录 {file}：{result.summary()}") as connection:
+            checked = ExchangeImportResult(file=file, rows=len(rows), notes=result.notes)
+            new, changed = _compare(file, connection, rows, checked, names)  # again, inside the transaction
+            _write(connection, new, changed, store.actor.username, profile)
+            return checked
+    except IntegrityError:  # uq_exchange_recorded: someone recorded the same exchange meanwhile
+        raise ImportFailed([ImportProblem(file, 0, "", "其他用户刚刚登记了相同的交流记录，本次未写入任何数据："
+                                                      "请重新导入（已登记的行会显示为无变化）")]) from None
 
 
 def _write(connection: Any, new: list[ExchangeRow], changed: list[tuple[ExchangeRow, Any]], actor: str,
@@ -381,6 +397,31 @@ def _write(connection: Any, new: list[ExchangeRow], changed: list[tuple[Exchange
                            "on": row.end or row.start, "end_before": before, "end_after": row.end, "actor": actor,
                            "note": "导入交流记录", "created_at": now, "updated_at": now})
     insert_rows(connection, ev, events)
+
+
+def record_exchange(store: Store, profile: Profile, values: dict[str, Any]) -> str:
+    """Record one exchange typed in the GUI form (header → value, as a sheet row would hold);
+    the same checks and writes as an imported row. Returns the change line.
+
+    Raises:
+        ImportFailed: what is wrong, by field (``file`` is 手工登记).
+    """
+    source = "手工登记"
+    with store.read() as session:
+        connection = session.connection()
+        rows = check_rows(source, [SheetRow(1, dict(values))], connection, profile)
+        names = dict(connection.execute(select(School.__table__.c.id, School.__table__.c.name)).all())
+    result = ExchangeImportResult(file=source, rows=1)
+    already = ImportFailed([ImportProblem(source, 1, START, "已登记过同一项交流（同一交流单位、形式与开始日期）")])
+    try:
+        with store.bulk("exchange", f"手工登记交流：{values.get(NAME, '')} {values.get(FORM, '')}") as connection:
+            new, changed = _compare(source, connection, rows, result, names)
+            if not new:
+                raise already
+            _write(connection, new, changed, store.actor.username, profile)
+    except IntegrityError:
+        raise already from None
+    return result.changes[0].split("：", 1)[-1]
 
 
 def import_file(store: Store, path: Path, dry_run: bool = False) -> ExchangeImportResult:

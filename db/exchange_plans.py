@@ -21,6 +21,7 @@ from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from db.bulk import insert_rows
 from db.engine import StoreError
@@ -214,13 +215,26 @@ def approve_plan(store: Store, plan_id: uuid.UUID, by: str | None = None, *, che
     Raises:
         PlanError: no such plan, already approved, or a stale draft.
     """
+    try:
+        return _approve(store, plan_id, by, check_roster)
+    except IntegrityError:  # uq_exchange_recorded
+        raise PlanError("计划中有交流与已登记的交流相同（同一教师、交流单位、形式与开始日期）：请在计划中移出该教师，"
+                        "或取消已登记的记录后再批准") from None
+
+
+def _approve(store: Store, plan_id: uuid.UUID, by: str | None, check_roster: bool) -> int:
     plans, exchanges, events = ExchangePlan.__table__, Exchange.__table__, ExchangeEvent.__table__
+    now = utcnow()
     with store.bulk("exchange_plan", "批准交流轮岗计划") as connection:
+        # Claim first: the write takes the lock (SQLite) or the row (PostgreSQL), so of two
+        # clerks approving at once exactly one carries the plan out; the other sees it approved.
+        claimed = connection.execute(plans.update().where(plans.c.id == plan_id, plans.c.status == "draft").values(
+            status="approved", approved_at=now, approved_by=by or store.actor.username, updated_at=now)).rowcount
         plan = connection.execute(select(plans).where(plans.c.id == plan_id)).first()
         if plan is None:
             raise PlanError("找不到该交流计划")
         label = f"{plan.school_year}—{plan.school_year + 1}学年的交流计划"
-        if plan.status == "approved":
+        if claimed != 1:
             approved_at = plan.approved_at if isinstance(plan.approved_at, dt.datetime) else \
                 dt.datetime.fromisoformat(str(plan.approved_at))
             raise PlanError(f"{label}已于{approved_at:%Y-%m-%d}批准，不能重复批准或修改")
@@ -231,7 +245,6 @@ def approve_plan(store: Store, plan_id: uuid.UUID, by: str | None = None, *, che
             if changed:
                 raise PlanError(f"{label}草案保存后{'、'.join(changed)}有变动，草案已过期：请重新生成并保存计划"
                                 f"（edubridge plan --year {plan.school_year} --save）后再批准")
-        now = utcnow()
         rows = [dict(r._mapping) for r in connection.execute(
             select(exchanges.c.id, exchanges.c.teacher_id, exchanges.c.to_school_id, exchanges.c.form,
                    exchanges.c.start, exchanges.c.end_on, exchanges.c.moves_personnel)
@@ -239,8 +252,6 @@ def approve_plan(store: Store, plan_id: uuid.UUID, by: str | None = None, *, che
         for row in rows:
             row["start"] = _date(row["start"])
             row["end_on"] = _date(row["end_on"])
-        connection.execute(plans.update().where(plans.c.id == plan_id).values(
-            status="approved", approved_at=now, approved_by=by or store.actor.username, updated_at=now))
         connection.execute(exchanges.update().where(exchanges.c.plan_id == plan_id, exchanges.c.status == "planned")
                            .values(status="approved", planned_end=exchanges.c.end_on, updated_at=now))
         materialise(connection, rows, now)

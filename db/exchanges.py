@@ -103,7 +103,7 @@ def _event(session: Any, store: Store, exchange: Exchange, action: str, on: dt.d
 
 
 def _open_exchange(session: Any, exchange_id: uuid.UUID) -> Exchange:
-    exchange = session.get(Exchange, exchange_id)
+    exchange = session.get(Exchange, exchange_id, with_for_update=True)  # two clerks: one after the other
     if exchange is None:
         raise ExchangeError("找不到该交流记录")
     if exchange.status == PLANNED:

@@ -29,6 +29,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -240,6 +241,12 @@ class Exchange(Entity):
     """
 
     __tablename__ = "exchange"
+    __table_args__ = (
+        # One recorded exchange per teacher, receiving school, form and start: two clerks importing
+        # the same sheet at once cannot both insert it (db.exchange_import).
+        Index("uq_exchange_recorded", "teacher_id", "to_school_id", "form", "start", unique=True,
+              sqlite_where=text("status = 'approved'"), postgresql_where=text("status = 'approved'")),
+    )
 
     plan_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("exchange_plan.id"), index=True)
     teacher_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("teacher.id"), index=True)

@@ -159,6 +159,24 @@ class PlanModel(RecordTableModel):
                        for m in moves])
 
 
+class ApprovedModel(RecordTableModel):
+    """An approved plan's exchanges, read-only, with what each is today (db.exchanges)."""
+
+    COLUMNS = (
+        Col("姓名", lambda r: r["name"]),
+        Col("身份证号", lambda r: r["id_number"]),
+        Col("任教学科", lambda r: r.get("subject") or ""),
+        Col("骨干", lambda r: bool(r.get("backbone_level")), text=_yes),
+        Col("原学校", lambda r: r["from_name"]),
+        Col("交流学校", lambda r: r["to_name"]),
+        Col("形式", lambda r: r["form"]),
+        Col("调动人事关系", lambda r: bool(r["moves_personnel"]), text=lambda v: "是" if v else "否"),
+        Col("开始", lambda r: r["start"], text=lambda v: "" if v is None else f"{v:%Y-%m-%d}"),
+        Col("结束", lambda r: r["end_on"], text=lambda v: "—" if v is None else f"{v:%Y-%m-%d}"),
+        Col("今日状态", lambda r: r["state_label"]),
+    )
+
+
 class TeachersPage(Page):
     """教师与交流."""
 
@@ -201,6 +219,10 @@ class TeachersPage(Page):
         top.addWidget(self.count_label, 1)
         self.roster_excel = ExcelMenu(self, lambda: self.context.store, ROSTER_FILES, self.year.value,
                                       self._imported)
+        self.record_button = QPushButton("登记交流…")
+        self.record_button.setToolTip("手工登记一项交流（轮岗、柔性流动、走教、支教、挂职、跟岗、驻教）")
+        self.record_button.clicked.connect(self.open_exchange_dialog)
+        top.addWidget(self.record_button)
         top.addWidget(self.roster_excel)
         self.roster = RosterModel(self.context.store, self)
         self.table = QTableView()
@@ -333,11 +355,14 @@ class TeachersPage(Page):
             lines.append(f"<li>{start:%Y-%m-%d} 至 {end or '今'}　{school}　{kind}"
                          f"{'（人事关系）' if personnel else ''}</li>")
         lines.append("</ul><h4>交流轮岗</h4><ul>")
-        for year, src, dst, form, personnel, label in detail.exchanges:
+        for year, src, dst, form, personnel, label, start, end in detail.exchanges:
             lines.append(f"<li>{school_year_label(year)}　{src} → {dst}　{form}"
-                         f"{'（调动人事关系）' if personnel else ''}　{label}</li>")
+                         f"{'（调动人事关系）' if personnel else ''}　{start or ''} 至 {end or '—'}　<b>{label}</b></li>")
         if not detail.exchanges:
             lines.append("<li>无</li>")
+        if detail.history:
+            lines.append("</ul><h4>交流记录变动</h4><ul>")
+            lines.extend(f"<li>{day:%Y-%m-%d}　{action}　{what}</li>" for day, action, what in detail.history)
         lines.append("</ul><h4>免交流登记</h4><ul>")
         for reason, evidence, start, end in detail.exemptions:
             lines.append(f"<li>{reason}　{start:%Y-%m-%d} 至 {end or '今'}　{evidence}</li>")
@@ -345,6 +370,49 @@ class TeachersPage(Page):
             lines.append("<li>无</li>")
         lines.append("</ul>")
         self.detail.setHtml("".join(lines))
+
+    def open_exchange_dialog(self) -> None:
+        """登记交流 for the selected teacher (or anyone): kept open until it records or is cancelled."""
+        dialog = self.exchange_dialog()
+        while dialog.exec():
+            if self.submit_exchange(dialog):
+                return
+
+    def exchange_dialog(self) -> Any:
+        from db.clusters import load
+        from desktop.pages.exchange_dialog import ExchangeDialog
+
+        schools = sorted(load(self.context.store).schools, key=lambda s: s.code)
+        teacher = None
+        selected = self.table.selectionModel().selectedRows()
+        if selected:
+            row = self.roster.row(selected[0].row())
+            if row is not None:
+                school_id = next((s.id for s in schools if s.code == row.school_code), None)
+                teacher = (row.id_number, row.name, school_id)
+        return ExchangeDialog(schools, self.context.profile, teacher, self)
+
+    def submit_exchange(self, dialog: Any) -> bool:
+        """Record the dialog's exchange; a refusal is shown by field. True when recorded."""
+        from db.exchange_import import record_exchange
+        from db.importing import ImportFailed
+
+        try:
+            what = record_exchange(self.context.store, self.context.profile, dialog.values())
+        except ImportFailed as exc:
+            messages.error(self, "不能登记", "\n".join(f"“{p.column}”：{p.message}" if p.column else p.message
+                                                    for p in exc.problems))
+            return False
+        except Exception as exc:  # noqa: BLE001 — StoreError / PermissionDenied: a clear sentence
+            messages.error(self, "不能登记", str(exc))
+            return False
+        messages.info(self, "已登记", f"已登记交流：{what}")
+        rows = self.table.selectionModel().selectedRows()
+        selected = self.roster.ids[rows[0].row()] if rows else None
+        self.refresh()
+        if selected in self.roster.ids:
+            self.table.selectRow(self.roster.ids.index(selected))
+        return True
 
     # ---- plan wizard -----------------------------------------------------------------------
     def _build_plan(self) -> QWidget:
@@ -432,6 +500,41 @@ class TeachersPage(Page):
         self.quota_label.clear()
         self._set_review_enabled(False)
         self.counts_label.setText("选择学年后点击“计算交流条件”" + self._saved_note())
+        self._show_approved()
+
+    def _show_approved(self) -> None:
+        """An approved year shows its exchanges read-only; planning, saving and approving are off."""
+        saved = draft_for_year(self.context.store, self.plan_year.value())
+        approved = saved is not None and saved.status == "approved"
+        self.run_button.setEnabled(not approved and self.job is None)
+        self.count_button.setEnabled(not approved)
+        if not approved:
+            if self.plan_table.model() is not self.plan_model:
+                self.plan_table.setModel(self.plan_model)
+                self.plan_table.selectionModel().currentRowChanged.connect(self._fill_destinations)
+            return
+        from db.exchange_plans import plan_rows
+        from db.exchanges import exchange_list
+
+        assert saved is not None
+        extra = {r["id"]: r for r in plan_rows(self.context.store, saved.id)}
+        rows = [{**r, "subject": extra[r["id"]]["subject"], "backbone_level": extra[r["id"]]["backbone_level"]}
+                for r in exchange_list(self.context.store, dt.date.today(), year=saved.school_year)
+                if r["id"] in extra]
+        rows.sort(key=lambda r: (r["from_name"], r["id_number"]))
+        self.counts_label.setText(f"{school_year_label(saved.school_year)}交流计划已于 {saved.approved_at:%Y-%m-%d} 批准"
+                                  f"（{len(rows)} 人），计划冻结，只能查看；各项交流按日期执行。")
+        if getattr(self, "approved_model", None) is None:
+            self.approved_model = ApprovedModel(self)
+        self.approved_model.set_rows(rows)
+        self.plan_table.setModel(self.approved_model)
+        fit_columns(self.plan_table, limits={4: 220, 5: 220})
+        states: dict[str, int] = {}
+        for r in rows:
+            states[r["state_label"]] = states.get(r["state_label"], 0) + 1
+        by_state = "，".join(f"{label} {n} 人" for label, n in states.items())
+        self.quota_label.setText(f"已批准的计划（只读）：{len(rows)} 项交流；今日{by_state or '无'}。"
+                                 "取消、提前结束或延期某项交流：edubridge exchange cancel|end|extend。")
 
     def _saved_note(self) -> str:
         """What is already stored for the chosen year: a draft or an approved plan."""
@@ -493,6 +596,8 @@ class TeachersPage(Page):
         self.job = None
         self.run_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
+        if self.plan_table.model() is not self.plan_model:  # the year shown is approved
+            self.run_button.setEnabled(False)
 
     def _plan_ready(self, plan: Any) -> None:
         self._job_ended()
@@ -641,5 +746,6 @@ class TeachersPage(Page):
             return
         self._set_review_enabled(False)
         self.run_button.setEnabled(False)
-        messages.info(self, "已批准", f"{school_year_label(year)}交流计划已批准并冻结。")
+        self._year_changed()
+        messages.info(self, "已批准", f"{school_year_label(year)}交流计划已批准并冻结，任职记录已按交流日期更新。")
 

@@ -6,6 +6,8 @@ report kept reading the old roster; 驻教 (余教〔2020〕155号 五(二)1) co
 * ``exchange``: ``planned_end`` (the end as approved; ``end_on`` becomes the end in force),
   ``cancelled_on`` and ``days_per_week`` (走教); the form may be 驻教.
 * ``posting``: the kind may be 驻教.
+* ``uq_exchange_recorded``: one approved exchange per teacher, receiving school, form and
+  start (concurrent imports of one sheet cannot both insert it).
 * ``exchange_event``: the dated history of each exchange (approved, cancelled, ended early,
   extended), appended and never changed.
 * Data: the stored status becomes the decision only (in_progress / done are approved; what an
@@ -66,14 +68,24 @@ def upgrade() -> None:
     with op.batch_alter_table("exchange_event", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_exchange_event_exchange_id"), ["exchange_id"], unique=False)
     _carry_out_approved()
+    with op.batch_alter_table("exchange", schema=None) as batch_op:
+        batch_op.create_index("uq_exchange_recorded", ["teacher_id", "to_school_id", "form", "start"], unique=True,
+                              sqlite_where=sa.text("status = 'approved'"),
+                              postgresql_where=sa.text("status = 'approved'"))
 
 
 def _carry_out_approved() -> None:
     """Stored statuses become decisions; approved exchanges get their dated postings."""
     connection = op.get_bind()
-    meta = sa.MetaData()
-    exchange = sa.Table("exchange", meta, autoload_with=connection)
-    posting = sa.Table("posting", meta, autoload_with=connection)
+    # Typed lightweight tables (not reflected: SQLite would reflect the UUID columns as text).
+    exchange = sa.table("exchange", *[sa.column(n, sa.Uuid()) for n in ("id", "teacher_id", "to_school_id")],
+                        *[sa.column(n, sa.Date()) for n in ("start", "end_on", "planned_end", "cancelled_on")],
+                        sa.column("status", sa.String()), sa.column("form", sa.String()),
+                        sa.column("moves_personnel", sa.Boolean()))
+    posting = sa.table("posting", *[sa.column(n, sa.Uuid()) for n in ("id", "teacher_id", "school_id", "exchange_id")],
+                       sa.column("start", sa.Date()), sa.column("end_on", sa.Date()), sa.column("kind", sa.String()),
+                       sa.column("holds_personnel", sa.Boolean()), sa.column("created_at", sa.DateTime()),
+                       sa.column("updated_at", sa.DateTime()))
     connection.execute(exchange.update().where(exchange.c.status.in_(("in_progress", "done")))
                        .values(status="approved"))
     connection.execute(exchange.update().values(planned_end=exchange.c.end_on))
@@ -100,6 +112,8 @@ def _carry_out_approved() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("exchange", schema=None) as batch_op:
+        batch_op.drop_index("uq_exchange_recorded")
     with op.batch_alter_table("exchange_event", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_exchange_event_exchange_id"))
     op.drop_table("exchange_event")

@@ -109,7 +109,8 @@ def status_on(status: str, start: dt.date | None, end_on: dt.date | None, planne
     """What an exchange is on ``day``.
 
     * planned: in a draft plan, not decided;
-    * cancelled: cancelled on or before ``day`` (before then it was what its dates say);
+    * cancelled: cancelled before it began (never took effect: cancelled on every day), or
+      cancelled on or before ``day`` after it began (it ran until the day before);
     * approved: decided, its start not reached;
     * in_progress: from the start to the end in force (a personnel move is in progress
       until its term ends, done from its start when it has no term; the teacher belongs to
@@ -119,7 +120,8 @@ def status_on(status: str, start: dt.date | None, end_on: dt.date | None, planne
     """
     if status == PLANNED:
         return PLANNED
-    if status == CANCELLED and (cancelled_on is None or cancelled_on <= day):
+    if status == CANCELLED and (cancelled_on is None or cancelled_on <= day
+                                or (start is not None and cancelled_on <= start)):
         return CANCELLED
     if start is None or day < start:
         return APPROVED

@@ -7,7 +7,7 @@ a school code or a school name.
 
 Refused, with file, row and column: an unknown teacher (or a name that is not his), an
 unknown or ambiguous school, a form outside vocab.EXCHANGE_FORMS, 交流单位 equal to 原单位,
-an end before the start, a temporary form without an end, 是否调动人事关系 = 是 for a form
+an end before the start, 是否调动人事关系 = 是 for a form
 whose profile rules say the relationship stays, a form against its enforced direction
 (跟岗 runs from a rural school to a more urban one), and a teacher in two exchanges at once —
 in the file or with one already recorded (several 走教 schools at once are one teacher's
@@ -138,6 +138,26 @@ def _form(value: Any) -> str:
     return text
 
 
+def _start_date(value: Any) -> dt.date | None:
+    """A date, or a month as the national registry writes it (2025-09: the 1st)."""
+    try:
+        return parse_date(value)
+    except CellError:
+        return parse_date(value, allow_month=True)
+
+
+def _end_date(value: Any) -> dt.date | None:
+    """A date, or a month (2026-07: its last day)."""
+    try:
+        return parse_date(value)
+    except CellError:
+        month = parse_date(value, allow_month=True)
+        if month is None:
+            return None
+        following = month.replace(day=28) + dt.timedelta(days=4)
+        return following - dt.timedelta(days=following.day)
+
+
 def _notes(value: Any) -> str | None:
     text = value.strip() if isinstance(value, str) else normal_text(value)
     if len(text) > NOTES_MAX:
@@ -159,10 +179,12 @@ def _school(value: Any, by_code: dict[str, SchoolInfo], by_name: dict[str, list[
     raise CellError(f"找不到学校“{text}”（填写学校代码或学校名单中的名称）")
 
 
-def _span(start: dt.date, end: dt.date | None) -> tuple[dt.date, dt.date] | None:
+def _span(start: dt.date, end: dt.date | None, personnel: bool) -> tuple[dt.date, dt.date] | None:
     """The days an exchange occupies the teacher; None for a personnel move with no term
     (the teacher simply belongs to the new school from then on: nothing to overlap)."""
-    return None if end is None else (start, end)
+    if end is None:
+        return None if personnel else (start, dt.date.max)
+    return start, end
 
 
 def _overlap(a: tuple[dt.date, dt.date] | None, b: tuple[dt.date, dt.date] | None) -> bool:
@@ -217,10 +239,10 @@ def check_rows(name: str, sheet_rows: Sequence[SheetRow], connection: Any, profi
         if source is not None and target is not None and source.id == target.id:
             reader.fail(TARGET, f"交流单位与原单位相同（{target.name}）")
         form = reader.cell(FORM, _form)
-        start = reader.cell(START, parse_date)
+        start = reader.cell(START, _start_date)
         if start is None and is_blank(sheet_row.get(START)):
             reader.fail(START, "不能为空")
-        end = reader.cell(END, parse_date)
+        end = reader.cell(END, _end_date)
         if start is not None and end is not None and end < start:
             reader.fail(END, f"结束日期 {end.isoformat()} 早于开始日期 {start.isoformat()}")
         personnel = reader.cell(PERSONNEL, parse_bool)
@@ -229,8 +251,6 @@ def check_rows(name: str, sheet_rows: Sequence[SheetRow], connection: Any, profi
         if rule is not None:
             if personnel and not rule.personnel_may_move:
                 reader.fail(PERSONNEL, f"{form}不调动人事关系（{rule.clause}）；调动人事关系的交流请填“轮岗”")
-            if not personnel and is_blank(sheet_row.get(END)):
-                reader.fail(END, f"{form}是临时性交流，须填写结束日期")
             if source is not None and target is not None and source.id != target.id:
                 wrong = direction_problem(rule, (source.location, source.stage, source.is_weak),
                                           (target.location, target.stage, target.is_weak))
@@ -260,7 +280,8 @@ def _file_overlaps(name: str, rows: list[ExchangeRow], problems: list[ImportProb
                 same = (a.target, a.form, a.start) == (b.target, b.form, b.start)
                 if same:
                     problems.append(ImportProblem(name, b.row, START, f"与第{a.row}行重复（同一教师、交流单位、形式与开始日期）"))
-                elif not _both_itinerant(a.form, b.form) and _overlap(_span(a.start, a.end), _span(b.start, b.end)):
+                elif not _both_itinerant(a.form, b.form) and _overlap(_span(a.start, a.end, a.personnel),
+                                                                       _span(b.start, b.end, b.personnel)):
                     for x, y in ((a, b), (b, a)):
                         problems.append(ImportProblem(
                             name, x.row, START, f"{x.name}同一时间有两项交流：与第{y.row}行（{y.form}，"
@@ -292,7 +313,8 @@ def _compare(file: str, connection: Any, rows: list[ExchangeRow], result: Exchan
     for row in rows:
         own = [r for r in stored.get(row.teacher_id, []) if took_effect(r.status, _day(r.start), _day(r.cancelled_on))
                or r.status == "approved"]
-        match = next((r for r in own if (r.to_school_id, r.form, _day(r.start)) == (row.target, row.form, row.start)),
+        key = (row.target, row.form, row.start)
+        match = next((r for r in own if r.status == "approved" and (r.to_school_id, r.form, _day(r.start)) == key),
                      None)
         who = f"第{row.row}行 {row.name}（{row.id_number}）"
         if match is not None:
@@ -314,15 +336,15 @@ def _compare(file: str, connection: Any, rows: list[ExchangeRow], result: Exchan
             changed.append((row, match))
             continue
         for r in own:
-            if r.start is None:
+            if r.start is None or (r.to_school_id, r.form, _day(r.start)) == key:  # the same one, cancelled
                 continue
             span = _span(_day(r.start), _day(r.cancelled_on) - dt.timedelta(days=1) if r.status == "cancelled"
-                         else _day(r.end_on))
-            if not _both_itinerant(r.form, row.form) and _overlap(_span(row.start, row.end), span):
+                         else _day(r.end_on), bool(r.moves_personnel))
+            if not _both_itinerant(r.form, row.form) and _overlap(_span(row.start, row.end, row.personnel), span):
                 assert span is not None
                 problems.append(ImportProblem(
                     file, row.row, START, f"{row.name}同一时间已有一项交流：{names.get(r.to_school_id, '')} {r.form}"
-                    f"（{span[0].isoformat()}至{span[1].isoformat()}）"))
+                    f"（{span[0].isoformat()}至{'—' if span[1] == dt.date.max else span[1].isoformat()}）"))
                 break
         new.append(row)
         result.inserted += 1
@@ -352,6 +374,10 @@ def import_exchanges(store: Store, path: Path, profile: Profile, *, dry_run: boo
         if long:
             result.notes.append(f"第{'、'.join(map(str, long[:10]))}{'等' if len(long) > 10 else ''}行的交流期限超过"
                                 "该形式在政策设置中的期限（已导入，请核对）")
+        open_ended = [r.row for r in rows if r.end is None and not r.personnel]
+        if open_ended:
+            result.notes.append(f"第{'、'.join(map(str, open_ended[:10]))}{'等' if len(open_ended) > 10 else ''}行"
+                                "是临时性交流但未填结束日期，按长期交流登记（结束时请用 exchange end 登记最后一天）")
         new, changed = _compare(file, connection, rows, result, names)
     if dry_run or not (new or changed):
         return result

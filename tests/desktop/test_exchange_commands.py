@@ -202,3 +202,30 @@ def test_template_imports_as_nothing(tmp_path, capsys, kind):
     assert result["rows"] == 0
     notes = [row[0] for row in load_workbook(tmp_path / "t.xlsx")["说明"].iter_rows(values_only=True)]
     assert any("跟岗" in str(n) and "不计入" in str(n) for n in notes)
+
+
+def test_exchange_commands_cancel_end_and_extend_with_json(demo_store, tmp_path, capsys):
+    db = demo_store.location
+    rows = _every_form(demo_store)
+    rows[2][5], rows[2][6] = "2028-09", "2029-07"  # months, as the national registry writes them
+    main(["--db", db, "import", "exchanges", str(_sheet(tmp_path / "a.xlsx", rows))])
+    support, secondment, resident = rows[2][0], rows[3][0], rows[4][0]
+    shown = run_json(capsys, "--db", db, "exchange", "list", "--teacher", support, "--json")
+    assert (shown[0]["start"], shown[0]["end_on"]) == ("2028-09-01", "2029-07-31")
+    ended = run_json(capsys, "--db", db, "exchange", "end", "--teacher", support, "--on", "2029-01-31",
+                     "--reason", "学校撤并", "--json")
+    assert ended["end_on"] == "2029-01-31" and ended["planned_end"] == "2029-07-31"
+    extended = run_json(capsys, "--db", db, "exchange", "extend", "--teacher", secondment, "--until", "2030-01-31",
+                        "--json")
+    assert extended["end_on"] == "2030-01-31" and "6 个月" in extended["note"]  # 挂职 is one semester
+    cancelled = run_json(capsys, "--db", db, "exchange", "cancel", "--teacher", resident, "--on", "2028-08-01",
+                         "--json")
+    assert cancelled["state"] == "cancelled" and cancelled["cancelled_on"] == "2028-08-01"
+    assert main(["--db", db, "exchange", "cancel", "--teacher", resident]) == 2  # nothing left to cancel
+    assert "没有找到" in capsys.readouterr().err
+    listed = run_json(capsys, "--db", db, "exchange", "list", "--status", "cancelled", "--teacher", resident, "--json")
+    assert [r["form"] for r in listed] == ["驻教"]
+    with demo_store.read() as session:
+        stints = session.scalars(select(Posting).join(Teacher, Teacher.id == Posting.teacher_id)
+                                 .where(Teacher.id_number == resident, Posting.exchange_id.is_not(None))).all()
+    assert stints == []  # cancelled before it began: its stint is gone, the home posting untouched

@@ -45,17 +45,16 @@ from db.importing import (
     normal_text,
     parse_bool,
     parse_date,
-    parse_id_cell,
-    parse_text,
     read_sheet,
     skipped_example_note,
 )
 from db.models import Exchange, ExchangeEvent, Posting, School, Teacher, utcnow
+from db.roster_lookup import read_teacher
 from db.store import Store
 from policy import vocab
 from policy.calendar import school_year_of
 from policy.exchange_forms import direction_problem, took_effect
-from policy.idcard import IdNumberError, make_id_number
+from policy.idcard import make_id_number
 from policy.profile import Profile
 
 ID, NAME, SOURCE, TARGET, FORM, START, END, PERSONNEL, NOTES = (
@@ -219,21 +218,7 @@ def check_rows(name: str, sheet_rows: Sequence[SheetRow], connection: Any, profi
     rows: list[ExchangeRow] = []
     for sheet_row in sheet_rows:
         reader = RowReader(name, sheet_row, problems)
-        raw_id, number, teacher = sheet_row.get(ID), None, None
-        if is_blank(raw_id):
-            reader.fail(ID, "不能为空")
-        else:
-            try:
-                number = parse_id_cell(raw_id).number
-            except IdNumberError as exc:
-                reader.fail(ID, str(exc))
-            else:
-                teacher = roster.get(number)
-                if teacher is None:
-                    reader.fail(ID, f"名册中没有此身份证号（{number}），请先导入教师名册")
-        typed = reader.cell(NAME, parse_text, max_length=64)
-        if teacher is not None and typed and "".join(typed.split()) != "".join(teacher[1].split()):
-            reader.fail(NAME, f"姓名“{typed}”与名册中身份证号 {number} 的姓名“{teacher[1]}”不一致")
+        number, teacher = read_teacher(reader, roster, ID, NAME)
         source = reader.cell(SOURCE, _school, by_code, by_name)
         target = reader.cell(TARGET, _school, by_code, by_name)
         if source is not None and target is not None and source.id == target.id:

@@ -48,6 +48,7 @@ from db.importing import (
     read_sheet,
     skipped_example_note,
 )
+from db.exemption_import import ExemptionImportResult
 from db.models import Exchange, ExchangeEvent, Posting, School, Teacher, utcnow
 from db.roster_lookup import read_teacher
 from db.store import Store
@@ -97,21 +98,11 @@ class ExchangeRow:
         return CHINESE_DIGITS.get(digit) or int(digit)
 
 
-@dataclasses.dataclass(slots=True)
-class ExchangeImportResult:
-    file: str
-    rows: int = 0
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    dry_run: bool = False
-    changes: list[str] = dataclasses.field(default_factory=list)
-    notes: list[str] = dataclasses.field(default_factory=list)
+class ExchangeImportResult(ExemptionImportResult):
+    """What an import did (or, with ``dry_run``, would do): the exemption import's counts,
+    said of exchanges."""
 
-    def counts(self) -> dict[str, int]:
-        return {"rows": self.rows, "inserted": self.inserted, "updated": self.updated, "unchanged": self.unchanged}
-
-    def summary(self) -> str:
+    def describe(self) -> str:
         verb = "将" if self.dry_run else "已"
         return (f"{self.file}：{self.rows} 行；{verb}新增交流记录 {self.inserted} 条，更新 {self.updated} 条，"
                 f"{self.unchanged} 条无变化" + "".join(f"；{note}" for note in self.notes))

@@ -229,3 +229,21 @@ def test_exchange_commands_cancel_end_and_extend_with_json(demo_store, tmp_path,
         stints = session.scalars(select(Posting).join(Teacher, Teacher.id == Posting.teacher_id)
                                  .where(Teacher.id_number == resident, Posting.exchange_id.is_not(None))).all()
     assert stints == []  # cancelled before it began: its stint is gone, the home posting untouched
+
+
+def test_the_annual_report_counts_the_forms_that_count_and_what_took_effect(demo_store, tmp_path):
+    from db.annual import annual_data
+    from db.exchange_import import import_exchanges
+    from db.exchanges import cancel_exchange, exchange_list
+    from db.settings import active_profile
+
+    profile = active_profile(demo_store)
+    rows = _every_form(demo_store)
+    import_exchanges(demo_store, _sheet(tmp_path / "a.xlsx", rows), profile)
+    figures = annual_data(demo_store, profile, 2028).county_exchange
+    # not 挂职 or 跟岗; the 走教 teacher at two schools is one teacher
+    assert figures.by_form == {"轮岗": 1, "柔性流动": 1, "走教": 1, "支教": 1, "驻教": 1}
+    assert figures.moved == 5
+    resident = next(r for r in exchange_list(demo_store, dt.date.today(), teacher=rows[4][0]))
+    cancel_exchange(demo_store, resident["id"], dt.date(2028, 8, 1))  # before it began: it never happened
+    assert "驻教" not in annual_data(demo_store, profile, 2028).county_exchange.by_form

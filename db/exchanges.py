@@ -22,11 +22,11 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, or_, select
+from sqlalchemy import Connection, and_, bindparam, or_, select, update
 
 from db.bulk import insert_rows
 from db.engine import StoreError
-from db.models import Exchange, ExchangeEvent, Posting, School, Teacher
+from db.models import Exchange, ExchangeEvent, Posting, School, Teacher, utcnow
 from db.store import Store
 from policy.exchange_forms import (
     APPROVED,
@@ -103,7 +103,11 @@ def _event(session: Any, store: Store, exchange: Exchange, action: str, on: dt.d
 
 
 def _open_exchange(session: Any, exchange_id: uuid.UUID) -> Exchange:
-    exchange = session.get(Exchange, exchange_id, with_for_update=True)  # two clerks: one after the other
+    # Two clerks at once: a write first takes SQLite's lock (the row's on PostgreSQL) before
+    # anything is read, so the second one reads the first one's result.
+    session.execute(update(Exchange.__table__).where(Exchange.__table__.c.id == exchange_id)
+                    .values(updated_at=utcnow()))
+    exchange = session.get(Exchange, exchange_id, populate_existing=True)
     if exchange is None:
         raise ExchangeError("找不到该交流记录")
     if exchange.status == PLANNED:

@@ -81,3 +81,76 @@ def test_two_processes_approve_once_on_sqlite(store: Store) -> None:
 @pytest.mark.postgres
 def test_two_processes_approve_once_on_postgres(pg_store: Store, pg_url: str) -> None:
     _check(pg_store, pg_url)
+
+
+def _sheet(store: Store, path: Path) -> Path:
+    """A 支教 for every teacher of the draft world, as a 交流记录 sheet."""
+    from openpyxl import Workbook
+
+    from db.exchange_import import HEADERS
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(list(HEADERS))
+    with store.read() as session:
+        for number, name in session.execute(select(Teacher.id_number, Teacher.name).order_by(Teacher.id_number)):
+            sheet.append([number, name, "C1", "东村小学", "支教", dt.date(2030, 9, 1), dt.date(2031, 7, 10), "否", None])
+    workbook.save(path)
+    return path
+
+
+def _import_race(store: Store, url: str, tmp_path: Path) -> None:
+    _draft(store)  # the world: schools and teachers (the draft itself is left alone)
+    path = _sheet(store, tmp_path / "交流记录.xlsx")
+    command = [sys.executable, "-m", "desktop.cli", "--db", url, "import", "exchanges", str(path), "--json"]
+    procs = [subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    results = [(p.wait(timeout=120), *p.communicate()) for p in procs]
+    assert all("Traceback" not in err for _code, _out, err in results), results
+    assert 0 in [code for code, _out, _err in results]
+    loser = [err for code, _out, err in results if code != 0]
+    assert all("其他用户刚刚登记了相同的交流记录" in err for err in loser), loser
+    with store.read() as session:
+        recorded = session.scalar(select(func.count()).select_from(Exchange).where(
+            Exchange.form == "支教", Exchange.status == "approved", Exchange.start == dt.date(2030, 9, 1)))
+        stints = session.scalar(select(func.count()).select_from(Posting).where(Posting.start == dt.date(2030, 9, 1)))
+    assert recorded == stints == TEACHERS  # once each, whoever won
+
+
+def test_two_processes_import_one_sheet_once_on_sqlite(store: Store, tmp_path: Path) -> None:
+    _import_race(store, store.location, tmp_path)
+
+
+@pytest.mark.postgres
+def test_two_processes_import_one_sheet_once_on_postgres(pg_store: Store, pg_url: str, tmp_path: Path) -> None:
+    _import_race(pg_store, pg_url, tmp_path)
+
+
+def _cancel_race(store: Store, url: str) -> None:
+    from db.exchange_plans import approve_plan
+
+    plan_id = _draft(store)
+    approve_plan(store, plan_id)
+    with store.read() as session:
+        teacher = session.scalars(select(Teacher.id_number).join(Exchange, Exchange.teacher_id == Teacher.id)
+                                  .where(Exchange.moves_personnel.is_(True)).order_by(Teacher.id_number)).first()
+    command = [sys.executable, "-m", "desktop.cli", "--db", url, "exchange", "cancel", "--teacher", teacher,
+               "--on", f"{YEAR}-11-01"]
+    procs = [subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    results = [(p.wait(timeout=120), *p.communicate()) for p in procs]
+    assert sorted(code for code, _o, _e in results) == [0, 2], results
+    assert all("Traceback" not in err for _c, _o, err in results)
+    with store.read() as session:
+        home = session.scalar(select(func.count()).select_from(Posting).join(Teacher, Teacher.id == Posting.teacher_id)
+                              .where(Teacher.id_number == teacher, Posting.end_on.is_(None)))
+    assert home == 1  # back home once, not twice
+
+
+def test_two_processes_cancel_once_on_sqlite(store: Store) -> None:
+    _cancel_race(store, store.location)
+
+
+@pytest.mark.postgres
+def test_two_processes_cancel_once_on_postgres(pg_store: Store, pg_url: str) -> None:
+    _cancel_race(pg_store, pg_url)

@@ -485,8 +485,58 @@ class TeachersPage(Page):
         layout.addWidget(self.quota_label)
         layout.addWidget(self.plan_table, 1)
         layout.addLayout(edits)
+        layout.addWidget(self._build_lifecycle())
         self._year_changed()
         return widget
+
+    def _build_lifecycle(self) -> QWidget:
+        """An approved plan's row of changes to one exchange (shown only for an approved year)."""
+        self.lifecycle = QWidget()
+        row = QHBoxLayout(self.lifecycle)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(QLabel("所选交流："))
+        for text, change in (("取消…", "cancel"), ("提前结束…", "end"), ("延期…", "extend")):
+            button = QPushButton(text)
+            button.clicked.connect(lambda _=False, c=change: self.change_exchange(c))
+            row.addWidget(button)
+        row.addStretch(1)
+        self.lifecycle.hide()
+        return self.lifecycle
+
+    def change_exchange(self, change: str, day: dt.date | None = None, reason: str = "") -> bool:
+        """Cancel, end early or extend the selected exchange of the approved plan (a dated,
+        audited write); asks for the day unless given. True when done."""
+        from db.exchanges import cancel_exchange, end_exchange, extend_exchange
+
+        index = self.plan_table.currentIndex()
+        if self.plan_table.model() is not getattr(self, "approved_model", None) or not index.isValid():
+            messages.info(self, "交流记录", "请先在表中选择一项交流。")
+            return False
+        record = self.approved_model.row_at(index.row())
+        labels = {"cancel": ("取消交流", "自哪天起取消"), "end": ("提前结束", "最后一天"), "extend": ("延期", "新的结束日期")}
+        if day is None:
+            from desktop.pages.clusters import DateDialog
+
+            dialog = DateDialog(labels[change][0], labels[change][1], dt.date.today(), parent=self)
+            if not dialog.exec():
+                return False
+            value = dialog.date.date()
+            day = dt.date(value.year(), value.month(), value.day())
+        try:
+            note = None
+            if change == "cancel":
+                cancel_exchange(self.context.store, record["id"], day, reason or None)
+            elif change == "end":
+                end_exchange(self.context.store, record["id"], day, reason or None)
+            else:
+                note = extend_exchange(self.context.store, record["id"], day, self.context.profile, reason or None)
+        except Exception as exc:  # noqa: BLE001 — ExchangeError / StoreError: a clear sentence
+            messages.error(self, labels[change][0], str(exc))
+            return False
+        self._show_approved()
+        messages.info(self, labels[change][0], f"{record['name']}：{labels[change][0]}（{day:%Y-%m-%d}）已记录"
+                      + (f"。注意：{note}" if note else ""))
+        return True
 
     def _set_review_enabled(self, enabled: bool) -> None:
         for item in (self.destination, self.change_button, self.remove_button, self.pin_button, self.rerun_button,
@@ -508,6 +558,7 @@ class TeachersPage(Page):
         approved = saved is not None and saved.status == "approved"
         self.run_button.setEnabled(not approved and self.job is None)
         self.count_button.setEnabled(not approved)
+        self.lifecycle.setVisible(approved)
         if not approved:
             if self.plan_table.model() is not self.plan_model:
                 self.plan_table.setModel(self.plan_model)
@@ -534,7 +585,7 @@ class TeachersPage(Page):
             states[r["state_label"]] = states.get(r["state_label"], 0) + 1
         by_state = "，".join(f"{label} {n} 人" for label, n in states.items())
         self.quota_label.setText(f"已批准的计划（只读）：{len(rows)} 项交流；今日{by_state or '无'}。"
-                                 "取消、提前结束或延期某项交流：edubridge exchange cancel|end|extend。")
+                                 "选中一项后可在下方取消、提前结束或延期（命令行：edubridge exchange cancel|end|extend）。")
 
     def _saved_note(self) -> str:
         """What is already stored for the chosen year: a draft or an approved plan."""

@@ -102,3 +102,23 @@ def test_the_detail_shows_the_exchange_history(page, demo_store):
     html = page.detail.toPlainText()
     assert "交流记录变动" in html and "登记" in html and "取消" in html and "学校调整课表" in html
     assert "已取消" in html
+
+
+def test_an_exchange_of_the_approved_plan_is_ended_early_from_the_table(page, demo_store):
+    page.plan_year.setValue(2026)
+    assert not page.lifecycle.isHidden()
+    model = page.approved_model
+    row = next(r for r in range(model.rowCount())
+               if model.row_at(r)["state"] == "in_progress" and not model.row_at(r)["moves_personnel"])
+    record = model.row_at(row)
+    page.plan_table.setCurrentIndex(model.index(row, 0))
+    last = record["start"] + dt.timedelta(days=30)
+    assert page.change_exchange("end", last, "学校撤并") is True
+    after = next(r for r in exchange_list(demo_store, last + dt.timedelta(days=1), year=2026) if r["id"] == record["id"])
+    assert (after["end_on"], after["state"]) == (last, "ended_early")
+    assert page.approved_model.rowCount() == model.rowCount()  # the table was refreshed, nothing lost
+    page.plan_table.setCurrentIndex(page.approved_model.index(0, 0))
+    assert page.change_exchange("extend", dt.date(2000, 1, 1)) is False  # refused with a sentence, nothing written
+    assert "不晚于" in messages.log[-1].text or "早于" in messages.log[-1].text
+    page.plan_year.setValue(2027)
+    assert page.lifecycle.isHidden()

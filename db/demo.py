@@ -688,7 +688,8 @@ class _Builder:
         rng = self.rng
         self._earlier: dict[uuid.UUID, list[tuple[_School, dt.date, dt.date]]] = {}
         self._home_exchange: dict[uuid.UUID, uuid.UUID] = {}
-        self._temporary: list[tuple[_Teacher, _School, str, dt.date, dt.date, uuid.UUID]] = []
+        # (teacher, school, posting kind, start, end, exchange id, posting id or None: a random one)
+        self._temporary: list[tuple[_Teacher, _School, str, dt.date, dt.date, uuid.UUID, uuid.UUID | None]] = []
         by_county: dict[int, dict[str, list[_School]]] = {}
         for county in self.counties:
             groups: dict[str, list[_School]] = {"城区": [], "镇区": [], "乡村": []}
@@ -801,6 +802,9 @@ class _Builder:
                         start = begin
                         end = dt.date(year + 1, 1, 20) if one_term else dt.date(year + 1, 7, 10)
                     # Stored: the decision (every plan here is approved); the dates say the rest.
+                    # Stints that began before approval wrote postings get ids off the random
+                    # source (as they always did); the rest fixed ids, so later data stays the same.
+                    carried = status in ("done", "in_progress")
                     status = "cancelled" if status == "cancelled" else "approved"
                     exchange_id = self.add(
                         "exchange",
@@ -821,7 +825,8 @@ class _Builder:
                     )
                     if status == "approved":
                         self._temporary.append(
-                            (teacher, target, posting_kind[form], start, end, exchange_id)
+                            (teacher, target, posting_kind[form], start, end, exchange_id,
+                             None if carried else uuid.uuid5(exchange_id, "posting"))
                         )
         self.add_resident_teaching(by_county)
 
@@ -841,12 +846,14 @@ class _Builder:
             if teacher is None:
                 continue
             exchange_id = self.add(
-                "exchange", plan_id=self.plan_ids[CURRENT_YEAR], teacher_id=teacher.id,
+                "exchange", id=uuid.uuid5(teacher.id, "驻教"), plan_id=self.plan_ids[CURRENT_YEAR],
+                teacher_id=teacher.id,
                 from_school_id=teacher.home.id, to_school_id=target.id, form="驻教", school_year=CURRENT_YEAR,
                 start=start, end_on=end, planned_end=end, cancelled_on=None, moves_personnel=False,
                 status="approved", pinned=False, notes="融合型教共体校区间统一调配",
             )
-            self._temporary.append((teacher, target, "驻教", start, end, exchange_id))
+            self._temporary.append((teacher, target, "驻教", start, end, exchange_id,
+                                    uuid.uuid5(exchange_id, "posting")))
 
     def write_teachers(self) -> None:
         county_of = {c.index: c for c in self.counties}
@@ -887,9 +894,10 @@ class _Builder:
                 end_on=None,
                 exchange_id=exchange_id,
             )
-        for teacher, school, kind, start, end, exchange_id in self._temporary:
+        for teacher, school, kind, start, end, exchange_id, posting_id in self._temporary:
             self.add(
                 "posting",
+                id=posting_id,
                 teacher_id=teacher.id,
                 school_id=school.id,
                 kind=kind,

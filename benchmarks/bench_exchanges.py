@@ -45,6 +45,8 @@ def main() -> None:
             profile = active_profile(store)
             plan = make_plan(store, profile, YEAR)
             plan_id = save_plan(store, plan, profile)
+            measure(f"eligibility {YEAR + 1}, {scale} demo, before approval", "< 1 s",
+                    lambda: store_eligibility(store, profile, YEAR + 1), lambda r: str(r.summary))
             measure(f"approve + carry out, {scale} demo", "< 5 s", lambda: approve_plan(store, plan_id),
                     lambda n: f"{n} exchanges ({sum(m.moves_personnel for m in plan.moves)} personnel moves)")
             measure(f"eligibility {YEAR + 1}, {scale} demo, after approval", "< 1 s",

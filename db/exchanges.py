@@ -28,16 +28,7 @@ from db.bulk import insert_rows
 from db.engine import StoreError
 from db.models import Exchange, ExchangeEvent, Posting, School, Teacher, utcnow
 from db.store import Store
-from policy.exchange_forms import (
-    APPROVED,
-    CANCELLED,
-    DONE,
-    ENDED_EARLY,
-    IN_PROGRESS,
-    PLANNED,
-    status_label,
-    status_on,
-)
+from policy.exchange_forms import CANCELLED, PLANNED, status_label, status_on
 from policy.profile import Profile
 
 
@@ -253,9 +244,6 @@ def exchange_list(store: Store, on: dt.date, *, year: int | None = None, school:
             record["state_label"] = status_label(key, record["end_on"], record["planned_end"])
             result.append(record)
     return result
-
-
-STATES = (PLANNED, APPROVED, IN_PROGRESS, DONE, ENDED_EARLY, CANCELLED)
 
 
 def events_of(store: Store, teacher_id: uuid.UUID) -> list[dict[str, Any]]:

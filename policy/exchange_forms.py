@@ -102,6 +102,7 @@ def add_months(day: dt.date, months: int) -> dt.date:
 # Derived statuses (keys of vocab.EXCHANGE_STATUS_LABELS).
 PLANNED, APPROVED, IN_PROGRESS, DONE, ENDED_EARLY, CANCELLED = (
     "planned", "approved", "in_progress", "done", "ended_early", "cancelled")
+STATES = (PLANNED, APPROVED, IN_PROGRESS, DONE, ENDED_EARLY, CANCELLED)
 
 
 def status_on(status: str, start: dt.date | None, end_on: dt.date | None, planned_end: dt.date | None,

@@ -15,8 +15,7 @@ from typing import Any
 
 from desktop.cli import CliError
 from desktop.commands import open_store, print_json, school_year
-
-STATES = ("planned", "approved", "in_progress", "done", "ended_early", "cancelled")
+from policy.exchange_forms import STATES
 
 
 def _date(text: str) -> dt.date:

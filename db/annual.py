@@ -40,6 +40,7 @@ from policy.evaluation import (
     school_value_added,
     share_check,
 )
+from policy.exchange_forms import took_effect
 from policy.profile import Profile
 from policy.quotas import QuotaRow
 
@@ -244,10 +245,20 @@ def _county_year(store: Store, profile: Profile, year: int, first: dt.date, last
     code_of = {s.id: s.code for s in records.schools}
 
     with store.read() as session:
-        exchanges = session.execute(
-            select(Exchange.teacher_id, Exchange.from_school_id, Exchange.to_school_id, Exchange.form)
-            .where(Exchange.school_year == year, Exchange.status != "cancelled")
-        ).all()
+        # Actual exchanges: approved, not cancelled before their first day, of a form that counts
+        # toward the shares (profile [exchange_forms]; 挂职 / 跟岗 do not by default).
+        # A teacher counts once however many schools he goes to (走教 at two schools is one teacher).
+        counted = profile.counted_forms() or frozenset(vocab.EXCHANGE_FORMS)
+        once: dict[Any, Any] = {}
+        for e in session.execute(
+            select(Exchange.teacher_id, Exchange.from_school_id, Exchange.to_school_id, Exchange.form,
+                   Exchange.status, Exchange.start, Exchange.cancelled_on)
+            .where(Exchange.school_year == year, Exchange.status != "planned", Exchange.form.in_(counted))
+            .order_by(Exchange.start)
+        ).all():
+            if took_effect(e.status, e.start, e.cancelled_on):
+                once.setdefault(e.teacher_id, e)
+        exchanges = list(once.values())
         backbone_ids = set(session.scalars(select(Teacher.id).where(Teacher.backbone_level.is_not(None))))
         quality_rows = session.execute(
             select(QualityIndicator.school_id, QualityIndicator.school_year, QualityIndicator.indicator,

@@ -687,7 +687,8 @@ class _Builder:
         rng = self.rng
         self._earlier: dict[uuid.UUID, list[tuple[_School, dt.date, dt.date]]] = {}
         self._home_exchange: dict[uuid.UUID, uuid.UUID] = {}
-        self._temporary: list[tuple[_Teacher, _School, str, dt.date, dt.date, uuid.UUID]] = []
+        # (teacher, school, posting kind, start, end, exchange id, posting id or None: a random one)
+        self._temporary: list[tuple[_Teacher, _School, str, dt.date, dt.date, uuid.UUID, uuid.UUID | None]] = []
         by_county: dict[int, dict[str, list[_School]]] = {}
         for county in self.counties:
             groups: dict[str, list[_School]] = {"城区": [], "镇区": [], "乡村": []}
@@ -733,7 +734,7 @@ class _Builder:
                 )
             self._earlier[teacher.id] = segments
             if is_move:
-                status = "done" if moved_year < CURRENT_YEAR else "in_progress"
+                status = "approved"  # carried out: its dates say whether it is in progress (db.exchanges)
                 self._home_exchange[teacher.id] = self.add(
                     "exchange",
                     plan_id=self.plan_ids[moved_year],
@@ -799,6 +800,11 @@ class _Builder:
                     else:
                         start = begin
                         end = dt.date(year + 1, 1, 20) if one_term else dt.date(year + 1, 7, 10)
+                    # Stored: the decision (every plan here is approved); the dates say the rest.
+                    # Stints that began before approval wrote postings get ids off the random
+                    # source (as they always did); the rest fixed ids, so later data stays the same.
+                    carried = status in ("done", "in_progress")
+                    status = "cancelled" if status == "cancelled" else "approved"
                     exchange_id = self.add(
                         "exchange",
                         plan_id=self.plan_ids[year],
@@ -809,15 +815,44 @@ class _Builder:
                         school_year=year,
                         start=start,
                         end_on=end,
+                        planned_end=end,
+                        cancelled_on=start if status == "cancelled" else None,
                         moves_personnel=False,
                         status=status,
                         pinned=rng.random() < 0.05,
                         notes="本人申请取消" if status == "cancelled" else None,
                     )
-                    if status in ("done", "in_progress"):
+                    if status == "approved":
                         self._temporary.append(
-                            (teacher, target, posting_kind[form], start, end, exchange_id)
+                            (teacher, target, posting_kind[form], start, end, exchange_id,
+                             None if carried else uuid.uuid5(exchange_id, "posting"))
                         )
+        self.add_resident_teaching(by_county)
+
+    def add_resident_teaching(self, by_county: dict[int, dict[str, list[_School]]]) -> None:
+        """One 驻教 a county this year (余教〔2020〕155号 五(二)1): a city teacher stationed at a
+        rural school for the year; chosen without the random source, so the rest of the demo
+        stays as it was."""
+        busy = {teacher.id for teacher, *_rest in self._temporary} | set(self._home_exchange)
+        start, end = dt.date(CURRENT_YEAR, 9, 1), dt.date(CURRENT_YEAR + 1, 7, 10)
+        for county in self.counties:
+            groups = by_county[county.index]
+            if not groups["城区"] or not groups["乡村"]:
+                continue
+            target = groups["乡村"][0]
+            teacher = next((t for s in groups["城区"] for t in s.teachers
+                            if t.id not in busy and t.home_start < start), None)
+            if teacher is None:
+                continue
+            exchange_id = self.add(
+                "exchange", id=uuid.uuid5(teacher.id, "驻教"), plan_id=self.plan_ids[CURRENT_YEAR],
+                teacher_id=teacher.id,
+                from_school_id=teacher.home.id, to_school_id=target.id, form="驻教", school_year=CURRENT_YEAR,
+                start=start, end_on=end, planned_end=end, cancelled_on=None, moves_personnel=False,
+                status="approved", pinned=False, notes="融合型教共体校区间统一调配",
+            )
+            self._temporary.append((teacher, target, "驻教", start, end, exchange_id,
+                                    uuid.uuid5(exchange_id, "posting")))
 
     def write_teachers(self) -> None:
         county_of = {c.index: c for c in self.counties}
@@ -858,9 +893,10 @@ class _Builder:
                 end_on=None,
                 exchange_id=exchange_id,
             )
-        for teacher, school, kind, start, end, exchange_id in self._temporary:
+        for teacher, school, kind, start, end, exchange_id, posting_id in self._temporary:
             self.add(
                 "posting",
+                id=posting_id,
                 teacher_id=teacher.id,
                 school_id=school.id,
                 kind=kind,

@@ -4,12 +4,12 @@
 * :func:`save_plan` writes a draft :class:`ExchangePlan` with its :class:`Exchange` rows
   (status ``planned``) in one transaction audited as one entry, replacing the year's
   earlier draft.
-* :func:`approve_plan` freezes a plan (approved, who and when; audited); a frozen plan
-  refuses every later change.
-* :func:`set_status` moves one exchange along planned → approved → in_progress → done,
-  or to cancelled; any other step is refused with a message. When an exchange starts,
-  the teacher's postings follow: a new posting at the receiving school (holding the
-  personnel relationship when the exchange moves it, the old one then closed).
+* :func:`approve_plan` freezes a plan (approved, who and when; audited) and carries it out:
+  the dated postings of its exchanges are written at once (:mod:`db.exchanges`), so every
+  reader "as of a day" sees them from their start. A draft made from another roster (the
+  roster signature saved with it no longer matches) is refused. A frozen plan refuses every
+  later change; its exchanges are then cancelled, ended or extended one by one
+  (:mod:`db.exchanges`).
 """
 
 from __future__ import annotations
@@ -21,13 +21,17 @@ from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from db.bulk import insert_rows
 from db.engine import StoreError
 from db.gc_pause import gc_paused
+from db.exchanges import approval_events, materialise
 from db.models import (
     Exchange,
+    ExchangeEvent,
     ExchangePlan,
+    Exemption,
     Membership,
     Posting,
     School,
@@ -37,18 +41,8 @@ from db.models import (
 )
 from db.store import Store
 from db.teachers import store_eligibility
-from policy import vocab
 from policy.planner import Move, Plan, PlanSchool, haversine_matrix, plan_exchanges
 from policy.profile import Profile
-
-TRANSITIONS: dict[str, tuple[str, ...]] = {
-    "planned": ("approved", "cancelled"),
-    "approved": ("in_progress", "cancelled"),
-    "in_progress": ("done", "cancelled"),
-    "done": (),
-    "cancelled": (),
-}
-
 
 class PlanError(StoreError):
     """A change the plan's state does not allow; the message says why."""
@@ -182,7 +176,7 @@ def save_plan(store: Store, plan: Plan, profile: Profile, note: str | None = Non
         connection.execute(plans.insert(), [{
             "id": plan_id, "school_year": year, "status": "draft", "profile_id": profile.id, "created_at": now,
             "updated_at": now, "approved_at": None, "approved_by": None,
-            "summary": {**summary, "base": plan.base, "unmet": plan.unmet, "solver": plan.solver,
+            "summary": {**summary, "roster": roster_signature(connection), "base": plan.base, "unmet": plan.unmet, "solver": plan.solver,
                         "needs_source": plan.needs_source,
                         "stay_pins": sorted(str(k) for k, v in plan.pins.items() if v is None)},
         }])
@@ -197,121 +191,95 @@ def save_plan(store: Store, plan: Plan, profile: Profile, note: str | None = Non
     return plan_id
 
 
-def approve_plan(store: Store, plan_id: uuid.UUID, by: str | None = None) -> None:
-    """Freeze the plan: status approved, who and when, its exchanges approved; audited.
+def roster_signature(connection: Any) -> dict[str, Any]:
+    """Row counts and latest change of the tables a plan is made from (teachers, postings,
+    exemptions): a draft whose signature no longer matches was made from another roster."""
+    result: dict[str, Any] = {}
+    for table in (Teacher.__table__, Posting.__table__, Exemption.__table__):
+        count, changed = connection.execute(select(func.count(), func.max(table.c.updated_at))).one()
+        if isinstance(changed, str):
+            changed = dt.datetime.fromisoformat(changed)
+        result[table.name] = [int(count), None if changed is None else changed.isoformat(sep=" ", timespec="microseconds")]
+    return result
+
+
+def approve_plan(store: Store, plan_id: uuid.UUID, by: str | None = None, *, check_roster: bool = True) -> int:
+    """Approve the plan and carry it out: status approved (who, when), its exchanges approved
+    and their dated postings written (:func:`db.exchanges.materialise`), one audited
+    transaction; returns the number of exchanges.
+
+    With ``check_roster`` a draft saved with a roster signature is refused when the teachers,
+    postings or exemptions changed since it was saved (the moves were computed from another
+    roster: regenerate and save the plan again).
 
     Raises:
-        PlanError: no such plan, or already approved.
+        PlanError: no such plan, already approved, or a stale draft.
     """
-    with store.write("批准交流轮岗计划") as session:
-        plan = session.get(ExchangePlan, plan_id)
+    try:
+        return _approve(store, plan_id, by, check_roster)
+    except IntegrityError:  # uq_exchange_recorded
+        raise PlanError("计划中有交流与已登记的交流相同（同一教师、交流单位、形式与开始日期）：请在计划中移出该教师，"
+                        "或取消已登记的记录后再批准") from None
+
+
+def _approve(store: Store, plan_id: uuid.UUID, by: str | None, check_roster: bool) -> int:
+    plans, exchanges, events = ExchangePlan.__table__, Exchange.__table__, ExchangeEvent.__table__
+    now = utcnow()
+    with store.bulk("exchange_plan", "批准交流轮岗计划") as connection:
+        # Claim first: the write takes the lock (SQLite) or the row (PostgreSQL), so of two
+        # clerks approving at once exactly one carries the plan out; the other sees it approved.
+        claimed = connection.execute(plans.update().where(plans.c.id == plan_id, plans.c.status == "draft").values(
+            status="approved", approved_at=now, approved_by=by or store.actor.username, updated_at=now)).rowcount
+        plan = connection.execute(select(plans).where(plans.c.id == plan_id)).first()
         if plan is None:
             raise PlanError("找不到该交流计划")
-        if plan.status == "approved":
-            raise PlanError(f"{plan.school_year}—{plan.school_year + 1}学年的交流计划已于"
-                            f"{plan.approved_at:%Y-%m-%d}批准，不能重复批准或修改")
-        plan.status = "approved"
-        plan.approved_at = utcnow()
-        plan.approved_by = by or store.actor.username
-        for exchange in session.scalars(select(Exchange).where(Exchange.plan_id == plan_id)):
-            if exchange.status == "planned":
-                exchange.status = "approved"
+        label = f"{plan.school_year}—{plan.school_year + 1}学年的交流计划"
+        if claimed != 1:
+            approved_at = plan.approved_at if isinstance(plan.approved_at, dt.datetime) else \
+                dt.datetime.fromisoformat(str(plan.approved_at))
+            raise PlanError(f"{label}已于{approved_at:%Y-%m-%d}批准，不能重复批准或修改")
+        saved = (plan.summary or {}).get("roster")
+        if check_roster and saved is not None:
+            current = roster_signature(connection)
+            changed = [_ROSTER_LABELS[k] for k, v in current.items() if list(saved.get(k, [])) != v]
+            if changed:
+                raise PlanError(f"{label}草案保存后{'、'.join(changed)}有变动，草案已过期：请重新生成并保存计划"
+                                f"（edubridge plan --year {plan.school_year} --save）后再批准")
+        rows = [dict(r._mapping) for r in connection.execute(
+            select(exchanges.c.id, exchanges.c.teacher_id, exchanges.c.to_school_id, exchanges.c.form,
+                   exchanges.c.start, exchanges.c.end_on, exchanges.c.moves_personnel)
+            .where(exchanges.c.plan_id == plan_id, exchanges.c.status == "planned"))]
+        for row in rows:
+            row["start"] = _date(row["start"])
+            row["end_on"] = _date(row["end_on"])
+        connection.execute(exchanges.update().where(exchanges.c.plan_id == plan_id, exchanges.c.status == "planned")
+                           .values(status="approved", planned_end=exchanges.c.end_on, updated_at=now))
+        materialise(connection, rows, now)
+        day = dt.date.today()
+        insert_rows(connection, events, approval_events([r["id"] for r in rows],
+                                                        {r["id"]: r["start"] or day for r in rows},
+                                                        by or store.actor.username, "批准", now))
+        return len(rows)
 
 
-def _frozen_guard(session: Any, exchange: Exchange) -> None:
-    if exchange.plan_id is None:
-        return
-    plan = session.get(ExchangePlan, exchange.plan_id)
-    if plan is not None and plan.status == "approved" and exchange.status == "planned":
-        raise PlanError("计划已批准，不能修改")
+_ROSTER_LABELS = {"teacher": "教师名册", "posting": "任职记录", "exemption": "免交流登记"}
 
 
-def set_status(store: Store, exchange_id: uuid.UUID, status: str, on: dt.date | None = None) -> None:
-    """Move an exchange to ``status`` if the transition is allowed; audited.
+def _date(value: Any) -> dt.date | None:
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
-    An exchange planned in a draft plan becomes approved only with its plan
-    (:func:`approve_plan`). Starting one (in_progress) records the teacher's new posting;
-    finishing a temporary one (done) ends it. Cancelling one in progress undoes its posting
-    effect in the same audited transaction (:func:`_cancel_postings`); ``on`` is then the
-    cancellation day (default today).
+
+def approve_saved(store: Store, school_year: int, by: str | None = None) -> int:
+    """Approve the year's saved draft (``edubridge plan --year Y --approve``).
 
     Raises:
-        PlanError: unknown exchange or a transition that is not allowed.
+        PlanError: no draft saved, already approved, or stale.
     """
-    if status not in TRANSITIONS:
-        raise PlanError(f"未知的交流状态：{status}")
-    label = vocab.EXCHANGE_STATUS_LABELS
-    with store.write(f"交流状态改为{label[status]}") as session:
-        exchange = session.get(Exchange, exchange_id)
-        if exchange is None:
-            raise PlanError("找不到该交流记录")
-        if status not in TRANSITIONS[exchange.status]:
-            allowed = "、".join(label[s] for s in TRANSITIONS[exchange.status]) or "无"
-            raise PlanError(f"交流记录不能从“{label[exchange.status]}”改为“{label[status]}”（可改为：{allowed}）")
-        if status == "approved" and exchange.plan_id is not None:
-            plan = session.get(ExchangePlan, exchange.plan_id)
-            if plan is not None and plan.status != "approved":
-                raise PlanError("计划尚未批准：请先批准整个交流计划")
-        day = on or exchange.start or dt.date.today()
-        if status == "in_progress":
-            _start_postings(session, exchange, day)
-        elif status == "cancelled" and exchange.status == "in_progress" and exchange.moves_personnel:
-            _cancel_postings(session, exchange, on or dt.date.today())
-        elif status in ("done", "cancelled") and exchange.status == "in_progress" and not exchange.moves_personnel:
-            for posting in session.scalars(select(Posting).where(Posting.exchange_id == exchange.id,
-                                                                 Posting.end_on.is_(None))):
-                posting.end_on = max(posting.start, day)
-        exchange.status = status
-
-
-def _start_postings(session: Any, exchange: Exchange, day: dt.date) -> None:
-    kind = {"柔性流动": "轮岗"}.get(exchange.form, exchange.form)
-    if exchange.moves_personnel:
-        for posting in session.scalars(select(Posting).where(
-                Posting.teacher_id == exchange.teacher_id, Posting.holds_personnel.is_(True),
-                Posting.end_on.is_(None))):
-            posting.end_on = max(posting.start, day - dt.timedelta(days=1))
-    session.add(Posting(teacher_id=exchange.teacher_id, school_id=exchange.to_school_id, kind=kind,
-                        holds_personnel=exchange.moves_personnel, start=day,
-                        end_on=None if exchange.moves_personnel else exchange.end_on, exchange_id=exchange.id))
-
-
-def _cancel_postings(session: Any, exchange: Exchange, day: dt.date) -> None:
-    """Undo a started personnel move: the teacher is back at the home school from ``day``.
-
-    * The exchange's open posting at the receiving school ends the day before ``day``; if it
-      starts on or after ``day`` (cancelled before a working day there) it is deleted instead,
-      since the move never took effect.
-    * The home school gets a new personnel posting — the closed one is never reopened, so
-      history is not overwritten. It starts on ``day``, or, when the exchange posting was
-      deleted, the day after the home posting was closed, so the record has no gap and tenure
-      at home carries on (consecutive postings at one school are joined). After a stint that
-      did take effect, tenure at home counts from ``day`` (the relationship really moved).
-    * When the exchange's posting is no longer open (a later roster import moved the teacher),
-      the postings are left as they are: the roster is the more recent truth.
-    """
-    moved = session.scalars(select(Posting).where(Posting.exchange_id == exchange.id,
-                                                  Posting.holds_personnel.is_(True),
-                                                  Posting.end_on.is_(None))).all()
-    if not moved:
-        return
-    closed_home = session.scalars(
-        select(Posting).where(Posting.teacher_id == exchange.teacher_id, Posting.school_id == exchange.from_school_id,
-                              Posting.holds_personnel.is_(True), Posting.end_on.is_not(None),
-                              Posting.exchange_id.is_distinct_from(exchange.id))
-        .order_by(Posting.end_on.desc(), Posting.start.desc())).first()
-    back = day
-    for posting in moved:
-        if posting.start >= day:
-            session.delete(posting)
-            if closed_home is not None and closed_home.end_on is not None:
-                back = closed_home.end_on + dt.timedelta(days=1)
-        else:
-            posting.end_on = day - dt.timedelta(days=1)
-    session.flush()
-    session.add(Posting(teacher_id=exchange.teacher_id, school_id=exchange.from_school_id,
-                        kind=closed_home.kind if closed_home is not None else "任职",
-                        holds_personnel=True, start=back, end_on=None))
+    saved = draft_for_year(store, school_year)
+    if saved is None:
+        raise PlanError(f"{school_year}—{school_year + 1}学年还没有保存的计划草案"
+                        f"（先运行 edubridge plan --year {school_year} --save）")
+    return approve_plan(store, saved.id, by)
 
 
 def plan_rows(store: Store, plan_id: uuid.UUID) -> list[dict[str, Any]]:

@@ -43,17 +43,16 @@ from db.importing import (
     normal_text,
     parse_choice,
     parse_date,
-    parse_id_cell,
-    parse_text,
     read_sheet,
     skipped_example_note,
     years_from_today,
 )
 from db.locks import hold_write_lock, retrying
 from db.models import Exemption, Teacher
+from db.roster_lookup import read_teacher
 from db.store import Store
 from policy import vocab
-from policy.idcard import IdNumberError, make_id_number
+from policy.idcard import make_id_number
 
 ID, NAME, REASON, EVIDENCE, START, END = "身份证号", "姓名", "免交流情形", "证明材料", "开始日期", "结束日期"
 HEADERS = (ID, NAME, REASON, EVIDENCE, START, END)
@@ -136,10 +135,6 @@ def _evidence(value: Any) -> str:
     return text
 
 
-def _squeezed(text: str) -> str:
-    return "".join(normal_text(text).split())
-
-
 def parse_rows(path: Path, roster: dict[str, tuple[uuid.UUID, str]]) -> tuple[str, list[ExemptionRow], str | None]:
     """Read and check every row against ``roster`` (ID number → teacher id, stored name).
 
@@ -154,22 +149,7 @@ def parse_rows(path: Path, roster: dict[str, tuple[uuid.UUID, str]]) -> tuple[st
     first_row: dict[tuple[str, str, dt.date], int] = {}
     for sheet_row in sheet_rows:
         reader = RowReader(name, sheet_row, problems)
-        raw_id = sheet_row.get(ID)
-        number = teacher = None
-        if is_blank(raw_id):
-            reader.fail(ID, "不能为空")
-        else:
-            try:
-                number = parse_id_cell(raw_id).number
-            except IdNumberError as exc:
-                reader.fail(ID, str(exc))
-            else:
-                teacher = roster.get(number)
-                if teacher is None:
-                    reader.fail(ID, f"名册中没有此身份证号（{number}），请先导入教师名册")
-        typed_name = reader.cell(NAME, parse_text, max_length=64)
-        if teacher is not None and typed_name and _squeezed(typed_name) != _squeezed(teacher[1]):
-            reader.fail(NAME, f"姓名“{typed_name}”与名册中身份证号 {number} 的姓名“{teacher[1]}”不一致")
+        number, teacher = read_teacher(reader, roster, ID, NAME)
         reason = reader.cell(REASON, _reason)
         evidence = reader.cell(EVIDENCE, _evidence)
         start = reader.cell(START, _date)

@@ -253,9 +253,22 @@ class ExchangePlan(Entity):
 
 
 class Exchange(Entity):
-    """A planned or actual move of a teacher (交流轮岗)."""
+    """A planned or actual exchange of a teacher (交流轮岗 and the other forms of vocab.EXCHANGE_FORMS).
+
+    ``status`` stores the decision (planned in a draft, approved, cancelled); what the
+    exchange is on a day — not started, in progress, done, ended early — follows from its
+    dates (:func:`policy.exchange_forms.status_on`). ``planned_end`` keeps the end as
+    approved; ``end_on`` is the end in force after an early end or an extension. Every
+    change is also an :class:`ExchangeEvent`, so the history is never rewritten.
+    """
 
     __tablename__ = "exchange"
+    __table_args__ = (
+        # One recorded exchange per teacher, receiving school, form and start: two clerks importing
+        # the same sheet at once cannot both insert it (db.exchange_import).
+        Index("uq_exchange_recorded", "teacher_id", "to_school_id", "form", "start", unique=True,
+              sqlite_where=text("status = 'approved'"), postgresql_where=text("status = 'approved'")),
+    )
 
     plan_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("exchange_plan.id"), index=True)
     teacher_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("teacher.id"), index=True)
@@ -269,6 +282,26 @@ class Exchange(Entity):
     status: Mapped[str] = mapped_column(coded(vocab.EXCHANGE_STATUSES, "exchange_status"), default="planned")
     pinned: Mapped[bool] = mapped_column(Boolean, default=False)
     notes: Mapped[str | None] = mapped_column(Text)
+    planned_end: Mapped[dt.date | None] = mapped_column(Date)
+    cancelled_on: Mapped[dt.date | None] = mapped_column(Date)  # the first day it no longer held
+    days_per_week: Mapped[int | None] = mapped_column(Integer)  # 走教: days a week at this school
+
+
+class ExchangeEvent(Entity):
+    """One dated step of an exchange (approved, recorded, cancelled, ended early, extended).
+
+    Appended, never changed: the teacher's detail reads the exchange's history from here.
+    """
+
+    __tablename__ = "exchange_event"
+
+    exchange_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("exchange.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(coded(vocab.EXCHANGE_EVENTS, "exchange_event_action"))
+    on: Mapped[dt.date] = mapped_column(Date)  # the day it takes effect
+    end_before: Mapped[dt.date | None] = mapped_column(Date)
+    end_after: Mapped[dt.date | None] = mapped_column(Date)
+    actor: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
 
 
 class SubjectNeed(Entity):

@@ -104,7 +104,7 @@ def county_overview(store: Store, profile: Profile, today: dt.date | None = None
         ) or 0
         e = models.Exchange
         exchanges = session.scalar(
-            select(func.count()).select_from(e).where(e.school_year == year, e.status != "cancelled")
+            select(func.count()).select_from(e).where(e.school_year == year, e.status.not_in(("cancelled", "planned")))
         ) or 0
     try:
         target = profile.value("coverage.rural_in_cluster")

@@ -48,6 +48,7 @@ from db.importing import (
 )
 from db.locks import hold_write_lock, retrying
 from db.models import ExchangePlan, Posting, School, Teacher, utcnow
+from db.teacher_queries import in_force
 from db.store import Store
 from policy import vocab
 from policy.idcard import IdNumberError, cross_check, make_id_number
@@ -350,7 +351,7 @@ def _plan(connection: Any, rows: list[RosterRow], schools: dict[str, uuid.UUID],
     for posting in connection.execute(
         select(_text(posting_table.c.id), _text(posting_table.c.teacher_id), _text(posting_table.c.school_id),
                posting_table.c.holds_personnel, posting_table.c.start, posting_table.c.kind)
-        .where(posting_table.c.end_on.is_(None))
+        .where(in_force(posting_table))  # not one an approved exchange starts later (db.exchanges)
     ):
         open_postings.setdefault(posting[1], []).append(_OpenPosting(*posting))
     now = utcnow()

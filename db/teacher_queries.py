@@ -15,9 +15,10 @@ from typing import Any
 
 from sqlalchemy import String, and_, cast, or_, select
 
-from db.models import Exchange, Exemption, Posting, School, Teacher
+from db.models import Exchange, ExchangeEvent, Exemption, Posting, School, Teacher
 from db.store import Store
 from policy import vocab
+from policy.exchange_forms import status_label, status_on
 
 SORT_COLUMNS = ("id_number", "name", "gender", "subject", "title", "backbone_level", "school")
 
@@ -28,16 +29,21 @@ def _text(column: Any) -> Any:
     return cast(column, String)
 
 
-def _home():  # type: ignore[no-untyped-def]
-    """Open personnel postings joined to their school (a teacher's home school)."""
-    p, s = Posting.__table__, School.__table__
-    return (p.join(s, s.c.id == p.c.school_id), and_(p.c.end_on.is_(None), p.c.holds_personnel.is_(True)))
+def in_force(postings: Any, on: dt.date | None = None) -> Any:
+    """The SQL condition "this posting holds on ``on``" (default today).
+
+    Postings are written when an exchange is approved, with their future dates (db.exchanges):
+    "the open posting" (``end_on IS NULL``) may not have begun yet, so every reader of where a
+    teacher works asks for the day instead.
+    """
+    day = on or dt.date.today()
+    return and_(postings.c.start <= day, or_(postings.c.end_on.is_(None), postings.c.end_on >= day))
 
 
 def roster_ids(store: Store, search: str = "", order: str = "id_number", descending: bool = False) -> list[str]:
     """Teacher ids matching ``search`` (name, ID number, school name/code or subject), ordered."""
     t, p, s = Teacher.__table__, Posting.__table__, School.__table__
-    joined = t.outerjoin(p, and_(p.c.teacher_id == t.c.id, p.c.end_on.is_(None), p.c.holds_personnel.is_(True)))
+    joined = t.outerjoin(p, and_(p.c.teacher_id == t.c.id, in_force(p), p.c.holds_personnel.is_(True)))
     joined = joined.outerjoin(s, s.c.id == p.c.school_id)
     query = select(_text(t.c.id)).select_from(joined)
     text = search.strip()
@@ -46,7 +52,7 @@ def roster_ids(store: Store, search: str = "", order: str = "id_number", descend
         # Any open posting, so a teacher on a stint is found by that school too.
         working, place = p.alias("working"), s.alias("place")
         stint = (select(working.c.teacher_id).join(place, place.c.id == working.c.school_id)
-                 .where(working.c.end_on.is_(None), or_(place.c.name.like(like), place.c.code.like(like))))
+                 .where(in_force(working), or_(place.c.name.like(like), place.c.code.like(like))))
         subject = vocab.SUBJECT_ALIASES.get(text.replace(" ", ""), text)  # 道法 finds 道德与法治
         query = query.where(or_(t.c.name.like(like), t.c.id_number.like(like.upper()), t.c.subject.like(like),
                                 t.c.subject == subject, t.c.id.in_(stint)))
@@ -80,7 +86,7 @@ def roster_rows(store: Store, ids: Sequence[str]) -> dict[str, RosterRow]:
     if not ids:
         return {}
     t, p, s = Teacher.__table__, Posting.__table__, School.__table__
-    joined = t.outerjoin(p, and_(p.c.teacher_id == t.c.id, p.c.end_on.is_(None), p.c.holds_personnel.is_(True)))
+    joined = t.outerjoin(p, and_(p.c.teacher_id == t.c.id, in_force(p), p.c.holds_personnel.is_(True)))
     joined = joined.outerjoin(s, s.c.id == p.c.school_id)
     query = (select(_text(t.c.id), t.c.id_number, t.c.name, t.c.gender, t.c.subject, t.c.title, t.c.backbone_level,
                     s.c.name, s.c.code).select_from(joined)
@@ -97,8 +103,10 @@ class TeacherDetail:
     position: str  # 职务
     position_since: dt.date | None  # 任现职时间
     postings: list[tuple[str, str, bool, dt.date, dt.date | None]]  # school, kind, personnel, start, end
-    exchanges: list[tuple[int, str, str, str, bool, str]]  # year, from, to, form, personnel, status label
+    # year, from, to, form, personnel, status label today, start, end in force
+    exchanges: list[tuple[int, str, str, str, bool, str, dt.date | None, dt.date | None]]
     exemptions: list[tuple[str, str, dt.date, dt.date | None]]  # reason, evidence, start, end
+    history: list[tuple[dt.date, str, str]] = dataclasses.field(default_factory=list)  # day, action, what
 
 
 def teacher_detail(store: Store, teacher_id: str) -> TeacherDetail | None:
@@ -113,15 +121,25 @@ def teacher_detail(store: Store, teacher_id: str) -> TeacherDetail | None:
         names = dict(session.execute(select(School.id, School.name)).all())
         postings = [(names.get(p.school_id, "?"), p.kind, p.holds_personnel, p.start, p.end_on)
                     for p in session.scalars(select(Posting).where(Posting.teacher_id == key).order_by(Posting.start))]
+        today = dt.date.today()
+        stored = session.scalars(select(Exchange).where(Exchange.teacher_id == key)
+                                 .order_by(Exchange.school_year, Exchange.start)).all()
         exchanges = [(e.school_year, names.get(e.from_school_id, "?"), names.get(e.to_school_id, "?"), e.form,
-                      e.moves_personnel, vocab.EXCHANGE_STATUS_LABELS.get(e.status, e.status))
-                     for e in session.scalars(select(Exchange).where(Exchange.teacher_id == key)
-                                              .order_by(Exchange.school_year))]
+                      e.moves_personnel,
+                      status_label(status_on(e.status, e.start, e.end_on, e.planned_end, e.cancelled_on,
+                                             e.moves_personnel, today), e.end_on, e.planned_end),
+                      e.start, e.end_on) for e in stored]
+        where = {e.id: f"{names.get(e.to_school_id, '?')} {e.form}" for e in stored}
+        history = [(ev.on, ev.action, where.get(ev.exchange_id, "")
+                    + (f"，结束日期 {ev.end_before or '—'} → {ev.end_after}" if ev.action in ("提前结束", "延期") else "")
+                    + (f"（{ev.note}）" if ev.note else "") + f"　{ev.actor}")
+                   for ev in session.scalars(select(ExchangeEvent).where(ExchangeEvent.exchange_id.in_(list(where)))
+                                             .order_by(ExchangeEvent.created_at))] if where else []
         exemptions = [(x.reason, x.evidence, x.start, x.end_on)
                       for x in session.scalars(select(Exemption).where(Exemption.teacher_id == key)
                                                .order_by(Exemption.start))]
         return TeacherDetail(rows[teacher_id], teacher.birth_date, teacher.started_teaching, teacher.position,
-                             teacher.position_since, postings, exchanges, exemptions)
+                             teacher.position_since, postings, exchanges, exemptions, history)
 
 
 def unique_teacher(session: Any, name: str, school_id: uuid.UUID) -> uuid.UUID | None:

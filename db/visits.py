@@ -36,7 +36,7 @@ from db.models import (
     VisitParticipant,
 )
 from db.store import Store
-from db.teacher_queries import unique_teacher
+from db.teacher_queries import in_force, unique_teacher
 from db.visit_tallies import Period, _records, read_tallies
 from db.visit_tallies import compute_tallies as _compute
 from policy import vocab
@@ -578,7 +578,7 @@ def person_choices(store: Store, limit_visitors: int = 5000) -> list[PersonChoic
         for name, role, home, teacher in recent:
             result.setdefault((name, home), PersonChoice(name, role, home, names.get(home, ""), teacher))
         query = (select(Teacher.id, Teacher.name, Teacher.position, Teacher.backbone_level, Posting.school_id)
-                 .join(Posting, Posting.teacher_id == Teacher.id).where(Posting.end_on.is_(None))
+                 .join(Posting, Posting.teacher_id == Teacher.id).where(in_force(Posting.__table__))
                  .order_by(Teacher.name))
         for tid, name, position, backbone, school in session.execute(query):
             role = TEACHER_ROLES.get(position) or TEACHER_ROLES.get(backbone or "") or "教师"

@@ -28,6 +28,7 @@ COMMANDS = (
     "stats",
     "eligibility",
     "plan",
+    "exchange",
     "quota",
     "template",
     "import_",

@@ -17,6 +17,7 @@ from typing import Any
 
 from policy.calendar import CalendarDates
 from policy.errors import PolicyError
+from policy.exchange_forms import FormRule, build_rules
 from resources import resource_path
 
 PROFILE_DIR = resource_path("policies")
@@ -69,6 +70,18 @@ class Profile:
     exchange_reference: tuple[int, int]
     calendar_clause: str
     evaluation: dict[str, Any] = field(default_factory=dict)
+    exchange_forms: dict[str, FormRule] = field(default_factory=dict)
+
+    def form_rule(self, form: str) -> FormRule:
+        """The rules of an exchange form; KeyError names the profile when it has none."""
+        try:
+            return self.exchange_forms[form]
+        except KeyError:
+            raise KeyError(f"profile {self.id!r} has no rules for exchange form {form!r}") from None
+
+    def counted_forms(self) -> frozenset[str]:
+        """Forms that count toward the yearly 10 % / 20 % shares."""
+        return frozenset(f for f, rule in self.exchange_forms.items() if rule.counts)
 
     def figure(self, figure_id: str) -> Figure:
         """The figure with this id.
@@ -182,6 +195,8 @@ def _overlay(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
         merged.setdefault(section, {}).update(child.get(section, {}))
     for figure_id, fields in child.get("figures", {}).items():
         merged.setdefault("figures", {}).setdefault(figure_id, {}).update(fields)
+    for form, fields in child.get("exchange_forms", {}).items():
+        merged.setdefault("exchange_forms", {}).setdefault(form, {}).update(fields)
     quotas = {q["id"]: q for q in merged.get("quotas", [])}
     for quota in child.get("quotas", []):
         quotas[quota["id"]] = quota
@@ -243,6 +258,7 @@ def _build(data: dict[str, Any]) -> Profile:
         exchange_reference=_month_day(calendar.get("exchange_reference", "09-01"), "交流基准日"),
         calendar_clause=calendar.get("clause", ""),
         evaluation=data.get("evaluation", {}),
+        exchange_forms=build_rules(data.get("exchange_forms", {})),
     )
 
 

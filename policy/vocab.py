@@ -47,14 +47,21 @@ TITLES: Final = ("正高级教师", "高级教师", "一级教师", "二级教�
 BACKBONE_LEVELS: Final = ("县级骨干教师", "市级骨干教师", "学科带头人", "名师", "特级教师")
 POSITIONS: Final = ("教师", "校长", "副校长")
 
-POSTING_KINDS: Final = ("任职", "轮岗", "走教", "支教", "挂职", "跟岗")
-EXCHANGE_FORMS: Final = ("轮岗", "柔性流动", "走教", "支教", "挂职", "跟岗")
+POSTING_KINDS: Final = ("任职", "轮岗", "走教", "支教", "挂职", "跟岗", "驻教")
+# 银川2023方案 二(三)8; 余教〔2020〕155号 五(二)1 (驻教); each form's rules are profile figures
+# (``[exchange_forms]`` in resources/policies/default.toml, policy.exchange_forms).
+EXCHANGE_FORMS: Final = ("轮岗", "柔性流动", "走教", "支教", "挂职", "跟岗", "驻教")
 # Forms that keep the teacher's home school: tenure there does not restart (POLICY §2).
-TEMPORARY_FORMS: Final = ("走教", "支教", "挂职", "跟岗", "柔性流动")
+TEMPORARY_FORMS: Final = ("走教", "支教", "挂职", "跟岗", "柔性流动", "驻教")
+# Stored: the decision (planned in a draft, approved, cancelled); in_progress and done are the
+# pre-0005 spellings of approved. What an exchange is on a given day is derived from its dates
+# (policy.exchange_forms.status_on).
 EXCHANGE_STATUSES: Final = ("planned", "approved", "in_progress", "done", "cancelled")
 EXCHANGE_STATUS_LABELS: Final = {
     "planned": "计划", "approved": "已批准", "in_progress": "进行中", "done": "已完成", "cancelled": "已取消",
+    "ended_early": "提前结束",
 }
+EXCHANGE_EVENTS: Final = ("批准", "登记", "取消", "提前结束", "延期")
 EXEMPTION_REASONS: Final = ("孕期", "哺乳期", "患病", "距退休不足规定年限", "特色项目领衔教师", "其他")
 
 VISITOR_ROLES: Final = (

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from db.models import Posting, School, Teacher
 from db.store import Store
 from db.teacher_import import EXAMPLE, HEADERS
+from db.teacher_queries import in_force
 from policy import vocab
 from reports.xlsx import Column, Sheet, write_table
 
@@ -47,14 +48,14 @@ def write_teacher_template(path: Path) -> Path:
 
 
 def roster_rows(store: Store) -> list[list[object]]:
-    """One row per teacher: the template's columns, from the open postings."""
+    """One row per teacher: the template's columns, from the postings in force today."""
     t, p, s = Teacher.__table__, Posting.__table__, School.__table__
     with store.read() as session:
         connection = session.connection()
         where: dict[object, dict[str, object]] = {}
         for teacher_id, code, personnel, start, kind in connection.execute(
             select(p.c.teacher_id, s.c.code, p.c.holds_personnel, p.c.start, p.c.kind)
-            .join(s, s.c.id == p.c.school_id).where(p.c.end_on.is_(None)).order_by(p.c.start)
+            .join(s, s.c.id == p.c.school_id).where(in_force(p)).order_by(p.c.start)
         ):
             slot = where.setdefault(teacher_id, {})
             if personnel and kind not in vocab.TEMPORARY_FORMS:

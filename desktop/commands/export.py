@@ -69,12 +69,20 @@ def export_plan(store: Any, path: Path, args: argparse.Namespace) -> str:
     return f"已导出 {year}—{year + 1}学年交流计划（{count} 人）：{path}"
 
 
-def export_exchanges(store: Any, path: Path, args: argparse.Namespace) -> str:
+def export_national(store: Any, path: Path, args: argparse.Namespace) -> str:
     from reports import exchange_tables
 
     year = getattr(args, "year", None)
     count = exchange_tables.write_national(store, path, int(year) if year else None)
     return f"已导出 {count} 条交流轮岗记录（全国教师管理信息系统格式）：{path}"
+
+
+def export_exchanges(store: Any, path: Path, args: argparse.Namespace) -> str:
+    from db.settings import active_profile
+    from reports import exchange_sheets
+
+    count = exchange_sheets.write_export(store, path, active_profile(store))
+    return f"已导出 {count} 条交流记录（导入模板格式，可修改后导回）：{path}"
 
 
 def export_exemptions(store: Any, path: Path, args: argparse.Namespace) -> str:
@@ -121,6 +129,7 @@ KINDS: dict[str, Callable[[Any, Path, argparse.Namespace], str]] = {
     "teachers": export_teachers,
     "plan": export_plan,
     "exchanges": export_exchanges,
+    "national": export_national,
     "exemptions": export_exemptions,
     "needs": export_needs,
 }
@@ -146,7 +155,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("kind", choices=sorted(KINDS), help="导出什么")
     parser.add_argument("file", type=Path, help="要写入的 .xlsx 文件")
     parser.add_argument("--date", help="统计日期（默认今天），如 2025-09-01")
-    parser.add_argument("--year", type=school_year, help="学年（plan、exchanges、needs：起始年份，如 2025）")
+    parser.add_argument("--year", type=school_year, help="学年（plan、national、needs：起始年份，如 2025）")
     parser.set_defaults(run=run)
 
 

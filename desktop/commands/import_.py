@@ -24,9 +24,10 @@ KINDS: dict[str, str] = {
     "duties": "db.duty_import",
     "pairings": "db.pairing_import",
     "quality": "db.quality_import",
+    "exchanges": "db.exchange_import",
 }
 LABELS = {"schools": "学校名单", "clusters": "集团(学区)成员", "visits": "帮扶活动记录", "teachers": "教师名册", "exemptions": "免交流登记",
-          "needs": "学科需求表", "duties": "帮扶责任人", "pairings": "结对登记", "quality": "质量数据"}
+          "needs": "学科需求表", "duties": "帮扶责任人", "pairings": "结对登记", "quality": "质量数据", "exchanges": "交流记录"}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

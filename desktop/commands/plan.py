@@ -1,4 +1,5 @@
-"""``edubridge plan --year Y [--json] [--save]``: the year's exchange plan, found by a solver."""
+"""``edubridge plan --year Y [--json] [--save | --approve]``: the year's exchange plan, found by a
+solver; ``--approve`` approves the saved draft and carries it out (db.exchange_plans.approve_plan)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("plan", help="生成某学年的教师交流轮岗计划（求解最优方案）")
     parser.add_argument("--year", type=school_year, required=True, help="学年（起始年份，如 2025 表示 2025—2026学年）")
     parser.add_argument("--json", action="store_true", help="以 JSON 输出")
-    parser.add_argument("--save", action="store_true", help="保存为该学年的计划草案（替换原草案）")
+    action = parser.add_mutually_exclusive_group()
+    action.add_argument("--save", action="store_true", help="保存为该学年的计划草案（替换原草案）")
+    action.add_argument("--approve", action="store_true",
+                        help="批准该学年已保存的草案并按日期执行（名册在草案保存后有变动时拒绝）")
     parser.set_defaults(run=run)
 
 
+def approve(args: argparse.Namespace) -> int:
+    from db.exchange_plans import approve_saved
+
+    store = open_store(args)
+    try:
+        count = approve_saved(store, args.year)
+    finally:
+        store.dispose()
+    if args.json:
+        print_json({"school_year": args.year, "approved": True, "exchanges": count})
+    else:
+        print(f"{args.year}—{args.year + 1}学年交流计划已批准（{count} 人），任职记录已按交流日期更新")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.approve:
+        return approve(args)
     from db.exchange_plans import make_plan, save_plan
     from db.school_queries import names_by_code
     from db.settings import active_profile

@@ -68,6 +68,13 @@ def quality_template(path: Path) -> Any:
     return quality_tables.write_template(path)
 
 
+def exchanges_template(path: Path) -> Any:
+    from policy.profile import load_profile
+    from reports import exchange_sheets
+
+    return exchange_sheets.write_template(path, load_profile())
+
+
 KINDS: dict[str, Callable[[Path], Any]] = {
     "quality": quality_template,
     "duties": duties_template,
@@ -78,6 +85,7 @@ KINDS: dict[str, Callable[[Path], Any]] = {
     "teachers": teachers_template,
     "exemptions": exemptions_template,
     "needs": needs_template,
+    "exchanges": exchanges_template,
 }
 
 

@@ -43,7 +43,8 @@ DETAIL_HINT = "选择一名教师查看任职、交流与免交流记录"
 EMPTY_ROSTER = ("尚无教师数据。请用右上角“Excel ▼ 导入教师名册…”导入（空白模板也在该菜单里；"
                 "命令行：edubridge import teachers 教师.xlsx）。")
 ROSTER_FILES = [("teachers", "教师名册"), ("exemptions", "免交流登记"), ("needs", "学科需求表")]
-PLAN_FILES = [("needs", "学科需求表"), ("plan", "交流计划"), ("exchanges", "交流记录（全国教师管理信息系统格式）")]
+PLAN_FILES = [("needs", "学科需求表"), ("plan", "交流计划"), ("exchanges", "交流记录（各种交流形式）"),
+              ("national", "交流记录（全国教师管理信息系统格式）")]
 NOT_FOUND = "没有符合条件的教师。"
 FILTERS = (("all", "全部教师"), ("eligible", "符合交流条件"), ("mandatory", "须交流"), ("exempt", "免交流"),
            ("backbone", "骨干教师"))
@@ -160,6 +161,24 @@ class PlanModel(RecordTableModel):
                        for m in moves])
 
 
+class ApprovedModel(RecordTableModel):
+    """An approved plan's exchanges, read-only, with what each is today (db.exchanges)."""
+
+    COLUMNS = (
+        Col("姓名", lambda r: r["name"]),
+        Col("身份证号", lambda r: r["id_number"]),
+        Col("任教学科", lambda r: r.get("subject") or ""),
+        Col("骨干", lambda r: bool(r.get("backbone_level")), text=_yes),
+        Col("原学校", lambda r: r["from_name"]),
+        Col("交流学校", lambda r: r["to_name"]),
+        Col("形式", lambda r: r["form"]),
+        Col("调动人事关系", lambda r: bool(r["moves_personnel"]), text=lambda v: "是" if v else "否"),
+        Col("开始", lambda r: r["start"], text=lambda v: "" if v is None else f"{v:%Y-%m-%d}"),
+        Col("结束", lambda r: r["end_on"], text=lambda v: "—" if v is None else f"{v:%Y-%m-%d}"),
+        Col("今日状态", lambda r: r["state_label"]),
+    )
+
+
 class TeachersPage(Page):
     """教师与交流."""
 
@@ -202,6 +221,10 @@ class TeachersPage(Page):
         top.addWidget(self.count_label, 1)
         self.roster_excel = ExcelMenu(self, lambda: self.context.store, ROSTER_FILES, self.year.value,
                                       self._imported)
+        self.record_button = QPushButton("登记交流…")
+        self.record_button.setToolTip("手工登记一项交流（轮岗、柔性流动、走教、支教、挂职、跟岗、驻教）")
+        self.record_button.clicked.connect(self.open_exchange_dialog)
+        top.addWidget(self.record_button)
         top.addWidget(self.roster_excel)
         self.roster = RosterModel(self.context.store, self)
         self.table = QTableView()
@@ -334,11 +357,14 @@ class TeachersPage(Page):
             lines.append(f"<li>{start:%Y-%m-%d} 至 {end or '今'}　{school}　{kind}"
                          f"{'（人事关系）' if personnel else ''}</li>")
         lines.append("</ul><h4>交流轮岗</h4><ul>")
-        for year, src, dst, form, personnel, label in detail.exchanges:
+        for year, src, dst, form, personnel, label, start, end in detail.exchanges:
             lines.append(f"<li>{school_year_label(year)}　{src} → {dst}　{form}"
-                         f"{'（调动人事关系）' if personnel else ''}　{label}</li>")
+                         f"{'（调动人事关系）' if personnel else ''}　{start or ''} 至 {end or '—'}　<b>{label}</b></li>")
         if not detail.exchanges:
             lines.append("<li>无</li>")
+        if detail.history:
+            lines.append("</ul><h4>交流记录变动</h4><ul>")
+            lines.extend(f"<li>{day:%Y-%m-%d}　{action}　{what}</li>" for day, action, what in detail.history)
         lines.append("</ul><h4>免交流登记</h4><ul>")
         for reason, evidence, start, end in detail.exemptions:
             lines.append(f"<li>{reason}　{start:%Y-%m-%d} 至 {end or '今'}　{evidence}</li>")
@@ -346,6 +372,49 @@ class TeachersPage(Page):
             lines.append("<li>无</li>")
         lines.append("</ul>")
         self.detail.setHtml("".join(lines))
+
+    def open_exchange_dialog(self) -> None:
+        """登记交流 for the selected teacher (or anyone): kept open until it records or is cancelled."""
+        dialog = self.exchange_dialog()
+        while dialog.exec():
+            if self.submit_exchange(dialog):
+                return
+
+    def exchange_dialog(self) -> Any:
+        from db.clusters import load
+        from desktop.pages.exchange_dialog import ExchangeDialog
+
+        schools = sorted(load(self.context.store).schools, key=lambda s: s.code)
+        teacher = None
+        selected = self.table.selectionModel().selectedRows()
+        if selected:
+            row = self.roster.row(selected[0].row())
+            if row is not None:
+                school_id = next((s.id for s in schools if s.code == row.school_code), None)
+                teacher = (row.id_number, row.name, school_id)
+        return ExchangeDialog(schools, self.context.profile, teacher, self)
+
+    def submit_exchange(self, dialog: Any) -> bool:
+        """Record the dialog's exchange; a refusal is shown by field. True when recorded."""
+        from db.exchange_import import record_exchange
+        from db.importing import ImportFailed
+
+        try:
+            what = record_exchange(self.context.store, self.context.profile, dialog.values())
+        except ImportFailed as exc:
+            messages.error(self, "不能登记", "\n".join(f"“{p.column}”：{p.message}" if p.column else p.message
+                                                    for p in exc.problems))
+            return False
+        except Exception as exc:  # noqa: BLE001 — StoreError / PermissionDenied: a clear sentence
+            messages.error(self, "不能登记", str(exc))
+            return False
+        messages.info(self, "已登记", f"已登记交流：{what}")
+        rows = self.table.selectionModel().selectedRows()
+        selected = self.roster.ids[rows[0].row()] if rows else None
+        self.refresh()
+        if selected in self.roster.ids:
+            self.table.selectRow(self.roster.ids.index(selected))
+        return True
 
     # ---- plan wizard -----------------------------------------------------------------------
     def _build_plan(self) -> QWidget:
@@ -418,8 +487,58 @@ class TeachersPage(Page):
         layout.addWidget(self.quota_label)
         layout.addWidget(self.plan_table, 1)
         layout.addLayout(edits)
+        layout.addWidget(self._build_lifecycle())
         self._year_changed()
         return widget
+
+    def _build_lifecycle(self) -> QWidget:
+        """An approved plan's row of changes to one exchange (shown only for an approved year)."""
+        self.lifecycle = QWidget()
+        row = QHBoxLayout(self.lifecycle)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(QLabel("所选交流："))
+        for text, change in (("取消…", "cancel"), ("提前结束…", "end"), ("延期…", "extend")):
+            button = QPushButton(text)
+            button.clicked.connect(lambda _=False, c=change: self.change_exchange(c))
+            row.addWidget(button)
+        row.addStretch(1)
+        self.lifecycle.hide()
+        return self.lifecycle
+
+    def change_exchange(self, change: str, day: dt.date | None = None, reason: str = "") -> bool:
+        """Cancel, end early or extend the selected exchange of the approved plan (a dated,
+        audited write); asks for the day unless given. True when done."""
+        from db.exchanges import cancel_exchange, end_exchange, extend_exchange
+
+        index = self.plan_table.currentIndex()
+        if self.plan_table.model() is not getattr(self, "approved_model", None) or not index.isValid():
+            messages.info(self, "交流记录", "请先在表中选择一项交流。")
+            return False
+        record = self.approved_model.row_at(index.row())
+        labels = {"cancel": ("取消交流", "自哪天起取消"), "end": ("提前结束", "最后一天"), "extend": ("延期", "新的结束日期")}
+        if day is None:
+            from desktop.pages.clusters import DateDialog
+
+            dialog = DateDialog(labels[change][0], labels[change][1], dt.date.today(), parent=self)
+            if not dialog.exec():
+                return False
+            value = dialog.date.date()
+            day = dt.date(value.year(), value.month(), value.day())
+        try:
+            note = None
+            if change == "cancel":
+                cancel_exchange(self.context.store, record["id"], day, reason or None)
+            elif change == "end":
+                end_exchange(self.context.store, record["id"], day, reason or None)
+            else:
+                note = extend_exchange(self.context.store, record["id"], day, self.context.profile, reason or None)
+        except Exception as exc:  # noqa: BLE001 — ExchangeError / StoreError: a clear sentence
+            messages.error(self, labels[change][0], str(exc))
+            return False
+        self._show_approved()
+        messages.info(self, labels[change][0], f"{record['name']}：{labels[change][0]}（{day:%Y-%m-%d}）已记录"
+                      + (f"。注意：{note}" if note else ""))
+        return True
 
     def _set_review_enabled(self, enabled: bool) -> None:
         for item in (self.destination, self.change_button, self.remove_button, self.pin_button, self.rerun_button,
@@ -433,6 +552,42 @@ class TeachersPage(Page):
         self.quota_label.clear()
         self._set_review_enabled(False)
         self.counts_label.setText("选择学年后点击“计算交流条件”" + self._saved_note())
+        self._show_approved()
+
+    def _show_approved(self) -> None:
+        """An approved year shows its exchanges read-only; planning, saving and approving are off."""
+        saved = draft_for_year(self.context.store, self.plan_year.value())
+        approved = saved is not None and saved.status == "approved"
+        self.run_button.setEnabled(not approved and self.job is None)
+        self.count_button.setEnabled(not approved)
+        self.lifecycle.setVisible(approved)
+        if not approved:
+            if self.plan_table.model() is not self.plan_model:
+                self.plan_table.setModel(self.plan_model)
+                self.plan_table.selectionModel().currentRowChanged.connect(self._fill_destinations)
+            return
+        from db.exchange_plans import plan_rows
+        from db.exchanges import exchange_list
+
+        assert saved is not None
+        extra = {r["id"]: r for r in plan_rows(self.context.store, saved.id)}
+        rows = [{**r, "subject": extra[r["id"]]["subject"], "backbone_level": extra[r["id"]]["backbone_level"]}
+                for r in exchange_list(self.context.store, dt.date.today(), year=saved.school_year)
+                if r["id"] in extra]
+        rows.sort(key=lambda r: (r["from_name"], r["id_number"]))
+        self.counts_label.setText(f"{school_year_label(saved.school_year)}交流计划已于 {saved.approved_at:%Y-%m-%d} 批准"
+                                  f"（{len(rows)} 人），计划冻结，只能查看；各项交流按日期执行。")
+        if getattr(self, "approved_model", None) is None:
+            self.approved_model = ApprovedModel(self)
+        self.approved_model.set_rows(rows)
+        self.plan_table.setModel(self.approved_model)
+        fit_columns(self.plan_table, limits={4: 220, 5: 220})
+        states: dict[str, int] = {}
+        for r in rows:
+            states[r["state_label"]] = states.get(r["state_label"], 0) + 1
+        by_state = "，".join(f"{label} {n} 人" for label, n in states.items())
+        self.quota_label.setText(f"已批准的计划（只读）：{len(rows)} 项交流；今日{by_state or '无'}。"
+                                 "选中一项后可在下方取消、提前结束或延期（命令行：edubridge exchange cancel|end|extend）。")
 
     def _saved_note(self) -> str:
         """What is already stored for the chosen year: a draft or an approved plan."""
@@ -494,6 +649,8 @@ class TeachersPage(Page):
         self.job = None
         self.run_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
+        if self.plan_table.model() is not self.plan_model:  # the year shown is approved
+            self.run_button.setEnabled(False)
 
     def _plan_ready(self, plan: Any) -> None:
         self._job_ended()
@@ -634,13 +791,27 @@ class TeachersPage(Page):
         if not messages.ask(self, "批准交流计划",
                             f"批准{school_year_label(year)}交流计划（{len(self.plan.moves)} 人）？批准后计划冻结，不能再修改。"):
             return
-        try:
-            plan_id = save_plan(self.context.store, self.plan, self.context.profile)
-            approve_plan(self.context.store, plan_id)
-        except Exception as exc:  # StoreError / PlanError: a clear sentence
-            messages.error(self, "批准失败", str(exc))
-            return
+        store, profile, plan = self.context.store, self.context.profile, self.plan
+
+        def work(progress: Any) -> int:  # a city plan writes ~9,000 exchanges' postings: off the GUI thread
+            progress("保存并批准计划", 0.3)
+            return approve_plan(store, save_plan(store, plan, profile))
+
         self._set_review_enabled(False)
         self.run_button.setEnabled(False)
-        messages.info(self, "已批准", f"{school_year_label(year)}交流计划已批准并冻结。")
+        job = run_in_background(work)
+        job.finished.connect(lambda count: self._approved(year, count))
+        job.failed.connect(self._approve_failed)
+        self.job = job
+
+    def _approved(self, year: int, count: int) -> None:
+        self.job = None
+        self._year_changed()
+        messages.info(self, "已批准", f"{school_year_label(year)}交流计划已批准并冻结（{count} 人），任职记录已按交流日期更新。")
+
+    def _approve_failed(self, text: str) -> None:
+        self.job = None
+        self._set_review_enabled(True)
+        self.run_button.setEnabled(True)
+        messages.error(self, "批准失败", text)
 

@@ -201,13 +201,17 @@ def test_exemptions_carry_reason_evidence_and_dates(db: sqlite3.Connection) -> N
 
 
 def test_exchanges_span_five_years_with_sensible_statuses(db: sqlite3.Connection) -> None:
+    """Stored statuses are decisions (approved / cancelled); the dates say the rest."""
     by_year: dict[int, set[str]] = defaultdict(set)
     for year, status in db.execute("SELECT school_year, status FROM exchange"):
         by_year[year].add(status)
     assert sorted(by_year) == list(range(2021, 2027))
-    for year in range(2021, 2026):
-        assert by_year[year] <= {"done", "cancelled"} and "done" in by_year[year]
-    assert {"approved", "in_progress", "cancelled"} <= by_year[2026]
+    for year in range(2021, 2027):
+        assert by_year[year] == {"approved", "cancelled"}
+    assert scalar(db, "SELECT count(*) FROM exchange WHERE status = 'cancelled' AND cancelled_on IS NULL") == 0
+    # this year: some under way on the demo's today, some not begun yet
+    assert scalar(db, "SELECT count(*) FROM exchange WHERE school_year = 2026 AND start > '2026-11-23'") > 0
+    assert scalar(db, "SELECT count(*) FROM exchange WHERE school_year = 2026 AND start <= '2026-11-23'") > 0
     forms = {row[0] for row in db.execute("SELECT DISTINCT form FROM exchange")}
     assert forms == set(vocab.EXCHANGE_FORMS)
 
@@ -222,19 +226,21 @@ def test_exchanges_go_mostly_toward_rural_or_weak_schools(db: sqlite3.Connection
 
 
 def test_carried_out_exchanges_have_matching_postings(db: sqlite3.Connection) -> None:
+    """Approval carries an exchange out: every approved one has its dated posting, no cancelled one has."""
     missing = scalar(
         db,
         """
-        SELECT count(*) FROM exchange e WHERE e.status IN ('done', 'in_progress') AND NOT EXISTS (
+        SELECT count(*) FROM exchange e WHERE e.status = 'approved' AND NOT EXISTS (
             SELECT 1 FROM posting p WHERE p.exchange_id = e.id AND p.teacher_id = e.teacher_id
-              AND p.school_id = e.to_school_id AND p.holds_personnel = e.moves_personnel)""",
+              AND p.school_id = e.to_school_id AND p.holds_personnel = e.moves_personnel
+              AND p.start = e.start)""",
     )
     assert missing == 0
     assert (
         scalar(
             db,
             "SELECT count(*) FROM posting p JOIN exchange e ON e.id = p.exchange_id"
-            " WHERE e.status NOT IN ('done', 'in_progress')",
+            " WHERE e.status != 'approved'",
         )
         == 0
     )

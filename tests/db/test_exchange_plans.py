@@ -18,8 +18,8 @@ from db.exchange_plans import (
     make_plan,
     plan_rows,
     save_plan,
-    set_status,
 )
+from db.exchanges import ExchangeError, cancel_exchange, end_exchange, exchange_list, extend_exchange
 from db.models import AuditEntry, Exchange, ExchangePlan, Posting, School
 from db.settings import active_profile
 from db.store import local_actor
@@ -80,38 +80,43 @@ def test_plan_cli_json_and_save(demo_store, capsys):
                               .where(ExchangePlan.school_year == YEAR)) == 1
 
 
-def test_approval_freezes_and_status_transitions(demo_store, tmp_path):
+def test_approval_freezes_the_plan_and_carries_it_out_by_its_dates(demo_store, tmp_path):
     profile = active_profile(demo_store)
     plan = make_plan(demo_store, profile, YEAR)
     plan_id = save_plan(demo_store, plan, profile)
     with demo_store.read() as session:
         exchange = session.scalars(select(Exchange).where(Exchange.plan_id == plan_id,
                                                           Exchange.moves_personnel.is_(True))).first()
-    with pytest.raises(PlanError, match="尚未批准"):
-        set_status(demo_store, exchange.id, "approved")
-    with pytest.raises(PlanError, match="不能从“计划”改为“已完成”"):
-        set_status(demo_store, exchange.id, "done")
-    approve_plan(demo_store, plan_id, "科长")
+        temporary = session.scalars(select(Exchange).where(Exchange.plan_id == plan_id,
+                                                           Exchange.moves_personnel.is_(False))).first()
+    with pytest.raises(ExchangeError, match="草案"):
+        cancel_exchange(demo_store, exchange.id, dt.date(YEAR, 9, 1))
+    key = str(exchange.teacher_id).replace("-", "")
+    assert key in {str(e.teacher.key).replace("-", "") for e in store_eligibility(demo_store, profile, YEAR).entries}
+    assert approve_plan(demo_store, plan_id, "科长") == len(plan.moves)
     with demo_store.read() as session:
         frozen = session.get(ExchangePlan, plan_id)
         assert frozen.status == "approved" and frozen.approved_by == "科长" and frozen.approved_at
-        assert session.get(Exchange, exchange.id).status == "approved"
+        stored = session.get(Exchange, exchange.id)
+        assert stored.status == "approved" and stored.planned_end == stored.end_on == plan.end
+        postings = session.scalars(select(Posting).where(Posting.teacher_id == exchange.teacher_id,
+                                                         Posting.holds_personnel.is_(True))
+                                   .order_by(Posting.start)).all()
+        # the home posting ends the day before the start; the new one begins on it, open
+        assert [(p.school_id, p.end_on) for p in postings[-2:]] == [
+            (exchange.from_school_id, plan.start - dt.timedelta(days=1)), (exchange.to_school_id, None)]
+        assert postings[-1].start == plan.start and postings[-1].exchange_id == exchange.id
+        if temporary is not None:
+            stint = session.scalars(select(Posting).where(Posting.exchange_id == temporary.id)).one()
+            assert (stint.holds_personnel, stint.start, stint.end_on) == (False, plan.start, plan.end)
     with pytest.raises(PlanError, match="已.*批准"):
         approve_plan(demo_store, plan_id)
     with pytest.raises(PlanError, match="已批准"):
         save_plan(demo_store, plan, profile)
-    set_status(demo_store, exchange.id, "in_progress")
-    with demo_store.read() as session:
-        postings = session.scalars(select(Posting).where(Posting.teacher_id == exchange.teacher_id,
-                                                         Posting.end_on.is_(None))).all()
-        assert [(p.school_id, p.holds_personnel) for p in postings] == [(exchange.to_school_id, True)]
-    set_status(demo_store, exchange.id, "done")
-    with pytest.raises(PlanError, match="可改为：无"):
-        set_status(demo_store, exchange.id, "cancelled")
-    # the moved teacher's tenure restarted at the new school
-    later = store_eligibility(demo_store, profile, YEAR + 1)
-    assert str(exchange.teacher_id).replace("-", "") not in {str(e.teacher.key).replace("-", "")
-                                                              for e in later.entries}
+    # from the start date (the year's reference date) tenure restarted at the new school
+    for year in (YEAR, YEAR + 1):
+        assert key not in {str(e.teacher.key).replace("-", "")
+                           for e in store_eligibility(demo_store, profile, year).entries}
 
 
 def test_plan_and_national_exports(demo_store, tmp_path):
@@ -210,10 +215,11 @@ def test_a_school_that_left_on_the_reference_date_is_only_in_its_new_cluster(sto
 
 
 def _started_move(store, on):
-    """An approved plan's personnel move, started on ``on``; (exchange, home posting ids before)."""
+    """An approved plan's personnel move starting on ``on``; (exchange, home posting id)."""
     profile = active_profile(store)
-    plan_id = save_plan(store, make_plan(store, profile, YEAR), profile)
-    approve_plan(store, plan_id, "科长")
+    plan = make_plan(store, profile, YEAR)
+    plan.start = on
+    plan_id = save_plan(store, plan, profile)
     with store.read() as session:
         exchange = session.scalars(select(Exchange).where(Exchange.plan_id == plan_id,
                                                           Exchange.moves_personnel.is_(True))).first()
@@ -222,8 +228,16 @@ def _started_move(store, on):
                                                      Posting.end_on.is_(None))).one()
         assert home.school_id == exchange.from_school_id
         home_id = home.id
-    set_status(store, exchange.id, "in_progress", on=on)
+    approve_plan(store, plan_id, "科长")
     return exchange, home_id
+
+
+def _events(store, exchange_id):
+    from db.models import ExchangeEvent
+
+    with store.read() as session:
+        return session.scalars(select(ExchangeEvent).where(ExchangeEvent.exchange_id == exchange_id)
+                               .order_by(ExchangeEvent.created_at)).all()
 
 
 def _postings(store, teacher_id):
@@ -239,29 +253,33 @@ def test_cancelling_a_started_move_brings_the_teacher_home(demo_store):
     before = {p[0]: p for p in _postings(demo_store, exchange.teacher_id)}
     with demo_store.read() as session:
         last_audit = session.scalar(select(func.max(AuditEntry.id)))
-    set_status(demo_store, exchange.id, "cancelled", on=cancel)
+    cancel_exchange(demo_store, exchange.id, cancel, "本人申请")
     after = _postings(demo_store, exchange.teacher_id)
     by_id = {p[0]: p for p in after}
     # history kept: the old home posting is untouched (closed the day before the move)
     assert by_id[home_id] == before[home_id] and by_id[home_id][4] == start - dt.timedelta(days=1)
+    assert [(e.action, e.on, e.note) for e in _events(demo_store, exchange.id)] == [
+        ("批准", start, None), ("取消", cancel, "本人申请")]
     stint = [p for p in after if p[5] == exchange.id]
     assert [(p[1], p[3], p[4]) for p in stint] == [(exchange.to_school_id, start, cancel - dt.timedelta(days=1))]
     open_personnel = [p for p in after if p[2] and p[4] is None]
     assert [(p[1], p[3], p[5]) for p in open_personnel] == [(exchange.from_school_id, cancel, None)]
     assert open_personnel[0][0] not in before  # a new posting, not the old one reopened
     with demo_store.read() as session:
-        assert session.get(Exchange, exchange.id).status == "cancelled"
+        stored = session.get(Exchange, exchange.id)
+        assert (stored.status, stored.cancelled_on) == ("cancelled", cancel)
         entries = session.scalars(select(AuditEntry).where(AuditEntry.id > last_audit)).all()
     # one audited write: the status change and both posting changes carry the same note
-    assert {(e.entity, e.action) for e in entries} >= {("posting", "insert"), ("posting", "update")}
-    assert {e.note for e in entries} == {"交流状态改为已取消"}
+    assert {(e.entity, e.action) for e in entries} >= {("posting", "insert"), ("posting", "update"),
+                                                      ("exchange_event", "insert"), ("exchange", "update")}
+    assert {e.note for e in entries} == {f"取消交流（{cancel.isoformat()}起）"}
 
 
 def test_cancelling_a_move_on_its_first_day_deletes_the_stint_and_keeps_tenure(demo_store):
     start = dt.date(YEAR, 9, 1)
     exchange, home_id = _started_move(demo_store, start)
     before = {p[0]: p for p in _postings(demo_store, exchange.teacher_id)}
-    set_status(demo_store, exchange.id, "cancelled", on=start)
+    cancel_exchange(demo_store, exchange.id, start)
     after = _postings(demo_store, exchange.teacher_id)
     assert not [p for p in after if p[5] == exchange.id]  # never took effect: no stint recorded
     assert {p[0]: p for p in after}[home_id] == before[home_id]
@@ -324,3 +342,74 @@ def test_a_saved_draft_loads_back_with_its_moves_and_pins(demo_store):
     stale = load_draft(demo_store, profile, YEAR)
     assert len(stale.moves) == len(plan.moves) - 1 and not stale.optimal
     assert any("已不在本学年的交流名单中" in u and teacher.name in u for u in stale.unmet)
+
+
+def test_ending_a_move_early_brings_the_teacher_home_the_next_day(demo_store):
+    start, last = dt.date(YEAR, 9, 1), dt.date(YEAR + 1, 1, 31)
+    exchange, _home_id = _started_move(demo_store, start)
+    with pytest.raises(ExchangeError, match="早于开始日期"):
+        end_exchange(demo_store, exchange.id, start - dt.timedelta(days=1))
+    end_exchange(demo_store, exchange.id, last, "学校撤并")
+    after = _postings(demo_store, exchange.teacher_id)
+    assert [(p[1], p[3], p[4]) for p in after if p[5] == exchange.id] == [(exchange.to_school_id, start, last)]
+    assert [(p[1], p[3]) for p in after if p[2] and p[4] is None] == [
+        (exchange.from_school_id, last + dt.timedelta(days=1))]
+    rows = {r["id"]: r for r in exchange_list(demo_store, dt.date(YEAR + 1, 3, 1), year=YEAR)}
+    assert rows[exchange.id]["state"] == "ended_early" and rows[exchange.id]["planned_end"] > last
+    assert exchange_list(demo_store, dt.date(YEAR, 10, 1), teacher=exchange_teacher(demo_store, exchange))[-1][
+        "state"] == "in_progress"
+    with pytest.raises(ExchangeError, match="不早于"):
+        end_exchange(demo_store, exchange.id, last)
+
+
+def test_extending_a_stint_moves_its_end_and_keeps_the_end_as_approved(demo_store):
+    profile = active_profile(demo_store)
+    plan = make_plan(demo_store, profile, YEAR)
+    plan_id = save_plan(demo_store, plan, profile)
+    approve_plan(demo_store, plan_id)
+    with demo_store.read() as session:
+        temporary = session.scalars(select(Exchange).where(Exchange.plan_id == plan_id,
+                                                           Exchange.moves_personnel.is_(False))).first()
+    assert temporary is not None, "the demo plan has a 柔性流动 (temporary) move"
+    until = plan.end + dt.timedelta(days=365)
+    note = extend_exchange(demo_store, temporary.id, until, profile, "工作需要")
+    assert note is not None and "36 个月" in note  # 柔性流动's term in the profile, said with its clause
+    with demo_store.read() as session:
+        stored = session.get(Exchange, temporary.id)
+        stint = session.scalars(select(Posting).where(Posting.exchange_id == temporary.id)).one()
+        assert (stored.end_on, stored.planned_end, stint.end_on) == (until, plan.end, until)
+    state = {r["id"]: r for r in exchange_list(demo_store, plan.end + dt.timedelta(days=1), year=YEAR)}
+    assert state[temporary.id]["state"] == "in_progress" and "已延期" in state[temporary.id]["state_label"]
+    with pytest.raises(ExchangeError, match="不晚于"):
+        extend_exchange(demo_store, temporary.id, until, profile)
+
+
+def test_approving_a_draft_made_from_another_roster_is_refused(demo_store, tmp_path, capsys):
+    from db.teacher_import import import_teachers
+    from reports.teacher_tables import export_teachers
+
+    db = demo_store.location
+    assert main(["--db", db, "plan", "--year", str(YEAR), "--save"]) == 0
+    path = export_teachers(demo_store, tmp_path / "roster.xlsx")
+    workbook = load_workbook(path)
+    workbook["教师名册"].cell(row=2, column=2).value = "改过的名字"
+    workbook.save(path)
+    import_teachers(demo_store, path)
+    capsys.readouterr()
+    assert main(["--db", db, "plan", "--year", str(YEAR), "--approve"]) == 2
+    err = capsys.readouterr().err
+    assert "草案已过期" in err and "教师名册" in err and "Traceback" not in err
+    with demo_store.read() as session:
+        assert session.scalars(select(ExchangePlan.status).where(ExchangePlan.school_year == YEAR)).all() == ["draft"]
+    assert main(["--db", db, "plan", "--year", str(YEAR), "--save"]) == 0
+    capsys.readouterr()
+    assert main(["--db", db, "plan", "--year", str(YEAR), "--approve", "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["approved"] is True and shown["exchanges"] > 0
+
+
+def exchange_teacher(store, exchange):
+    from db.models import Teacher
+
+    with store.read() as session:
+        return session.get(Teacher, exchange.teacher_id).id_number

@@ -286,3 +286,70 @@ def test_quick_check_is_reused_only_while_the_file_is_unchanged(db_path, monkeyp
     migrate.quick_check(engine)
     assert checks == [1]  # a write changed the fingerprint: checked again
     engine.dispose()
+
+
+def test_a_populated_0002_database_upgrades_and_its_approved_exchanges_are_carried_out(tmp_path):
+    """0005: statuses become decisions, planned_end is kept, an approved exchange without a posting
+    gets its dated postings (a personnel move closes the home posting the day before), 驻教 fits."""
+    from alembic import command
+
+    from db.engine import make_engine
+    from db.migrate import _config
+
+    path = tmp_path / "old.db"
+    engine = make_engine(f"sqlite:///{path}")
+    command.upgrade(_config(engine), "0002")
+    stamp = "'2025-01-01 00:00:00'"
+    ids = {name: f"{i:032x}" for i, name in enumerate(
+        ("region", "city", "village", "t1", "t2", "home1", "home2", "moved", "stint", "old", "gone"), start=1)}
+    rows = [
+        f"INSERT INTO region (id, code, name, level, profile_id, created_at, updated_at) VALUES "
+        f"('{ids['region']}', '640121', '永宁县', '县区', 'default', {stamp}, {stamp})",
+        *[f"INSERT INTO school (id, code, name, stage, location, run_by, region_id, students, classes, is_weak, "
+          f"created_at, updated_at) VALUES ('{ids[k]}', '{k}', '{n}', '小学', '{loc}', '县属', '{ids['region']}', 100, 6, 0, "
+          f"{stamp}, {stamp})" for k, n, loc in (("city", "城区一小", "城区"), ("village", "东村小学", "乡村"))],
+        *[f"INSERT INTO teacher (id, id_number, name, gender, birth_date, position, created_at, updated_at) VALUES "
+          f"('{ids[k]}', '{num}', '{n}', '男', '1980-01-01', '教师', {stamp}, {stamp})"
+          for k, num, n in (("t1", "110101198001010011", "张三"), ("t2", "110101198001010038", "李四"))],
+        *[f"INSERT INTO posting (id, teacher_id, school_id, kind, holds_personnel, start, end_on, created_at, updated_at) "
+          f"VALUES ('{ids[h]}', '{ids[t]}', '{ids['city']}', '任职', 1, '2010-09-01', NULL, {stamp}, {stamp})"
+          for h, t in (("home1", "t1"), ("home2", "t2"))],
+        *[f"INSERT INTO exchange (id, teacher_id, from_school_id, to_school_id, form, school_year, start, end_on, "
+          f"moves_personnel, status, pinned, created_at, updated_at) VALUES ('{ids[e]}', '{ids[t]}', '{ids['city']}', "
+          f"'{ids['village']}', '{form}', 2026, '{start}', {end}, {moves}, '{status}', 0, {stamp}, {stamp})"
+          for e, t, form, start, end, moves, status in (
+              ("moved", "t1", "轮岗", "2026-09-01", "NULL", 1, "approved"),
+              ("stint", "t2", "支教", "2026-09-01", "'2027-07-10'", 0, "approved"),
+              ("old", "t2", "挂职", "2020-09-01", "'2021-01-20'", 0, "done"),
+              ("gone", "t1", "走教", "2024-09-01", "'2025-07-10'", 0, "cancelled"))],
+    ]
+    with engine.begin() as connection:
+        for sql in rows:
+            connection.exec_driver_sql(sql)
+    upgrade(engine)
+    assert current_revision(engine) == HEAD_REVISION
+    with engine.connect() as connection:
+        statuses = dict(connection.exec_driver_sql("SELECT id, status FROM exchange").all())
+        assert statuses == {ids["moved"]: "approved", ids["stint"]: "approved", ids["old"]: "approved",
+                            ids["gone"]: "cancelled"}
+        assert connection.exec_driver_sql(f"SELECT planned_end, cancelled_on FROM exchange WHERE id = '{ids['gone']}'"
+                                          ).one() == ("2025-07-10", "2024-09-01")
+        postings = connection.exec_driver_sql(
+            "SELECT teacher_id, school_id, holds_personnel, start, end_on, exchange_id FROM posting "
+            "ORDER BY teacher_id, start, holds_personnel").all()
+    assert [tuple(p) for p in postings] == [
+        (ids["t1"], ids["city"], 1, "2010-09-01", "2026-08-31", None),
+        (ids["t1"], ids["village"], 1, "2026-09-01", None, ids["moved"]),
+        (ids["t2"], ids["city"], 1, "2010-09-01", None, None),
+        (ids["t2"], ids["village"], 0, "2020-09-01", "2021-01-20", ids["old"]),
+        (ids["t2"], ids["village"], 0, "2026-09-01", "2027-07-10", ids["stint"]),
+    ]
+    engine.dispose()
+    store = Store.open(str(path))
+    import uuid
+
+    from db.models import Exchange
+
+    with store.write("驻教") as session:  # the new form fits the widened CHECK constraint
+        session.get(Exchange, uuid.UUID(ids["stint"])).form = "驻教"
+    store.dispose()

@@ -110,6 +110,7 @@ def test_plan_wizard_review_and_approve(page, qtbot, demo_store):
     page.run_button.click()
     qtbot.waitUntil(lambda: page.plan is not None and page.job is None, timeout=30000)
     page.approve_button.click()
+    qtbot.waitUntil(lambda: page.job is None, timeout=30000)  # approval runs off the GUI thread
     assert messages.log[-1].kind == "info"
     with demo_store.read() as session:
         plan = session.scalars(select(ExchangePlan).where(ExchangePlan.school_year == YEAR)).one()

@@ -16,6 +16,7 @@ from db import models
 from db.store import Store
 from policy import vocab
 from policy.calendar import Semester, school_year_of, semester_bounds, semester_of
+from policy.errors import PolicyError
 from policy.profile import Profile
 
 
@@ -109,7 +110,7 @@ def county_overview(store: Store, profile: Profile, today: dt.date | None = None
     try:
         target = profile.value("coverage.rural_in_cluster")
         clause = profile.clause("coverage.rural_in_cluster")
-    except KeyError:
+    except PolicyError:  # a profile without the figure: no target shown
         target, clause = None, ""
     return Overview(
         today=today,

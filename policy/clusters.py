@@ -290,6 +290,21 @@ def stage_limits(profile: Profile, stage: str) -> tuple[str | None, str | None]:
     return None, None
 
 
+class _Values:
+    """A profile's figure values as a check reads them, each looked up once (None: off or absent)."""
+
+    def __init__(self, profile: Profile) -> None:
+        self.profile = profile
+        self.cache: dict[str, object | None] = {}
+
+    def __call__(self, figure_id: str) -> Any:
+        try:
+            return self.cache[figure_id]
+        except KeyError:
+            found = self.cache[figure_id] = _enabled(self.profile, figure_id)
+            return found
+
+
 def _enabled(profile: Profile, figure_id: str) -> object | None:
     if figure_id not in profile.figures:
         return None
@@ -324,7 +339,8 @@ def check(
     def add(rule: str, figure_id: str, subject: str, kind: str, subject_id: Id, detail: str) -> None:
         found.append(Violation(rule, subject, detail, profile.clause(figure_id), kind, subject_id))
 
-    include_town = bool(_enabled(profile, "coverage.include_town"))
+    value = _Values(profile)
+    include_town = bool(value("coverage.include_town"))
     locations = _partner_locations(profile)
     supported: dict[Id, list[SchoolRec]] = defaultdict(list)  # cluster → its 包片包抓 supporters
     partner_clusters: set[Id] = set()
@@ -425,13 +441,13 @@ def check(
             add("partner.rural_has_urban", "partner.rural_has_urban", school.code, "school", school.id,
                 f"{school.name}没有{'或'.join(sorted(locations))}结对学校（所在集团无{'或'.join(sorted(locations))}学校，"
                 f"也无{'或'.join(sorted(locations))}学校手拉手或包片包抓；镇区学校不算）")
-        _stage_checks(school, profile, add)
+        _stage_checks(school, value, add)
 
     funding, funding_clause = funding_lines(schools, profile)
     return CheckResult(on, tuple(_apply_waivers(found, waivers, on)), coverage, funding, funding_clause)
 
 
-def _stage_checks(school: SchoolRec, profile: Profile, add: Any) -> None:
+def _stage_checks(school: SchoolRec, value: _Values, add: Any) -> None:
     """School size, class size and land per student (太平区2023方案 四(一)4; 保山2022方案 2).
 
     A 一贯制 school with per-stage figures: primary classes against the primary limit, junior
@@ -439,11 +455,11 @@ def _stage_checks(school: SchoolRec, profile: Profile, add: Any) -> None:
     students; a 十二年一贯制 school's senior students do not count) and land against each
     stage's students. Without them: totals, and the detail says what was assumed.
     """
-    size_figure, class_figure = stage_limits(profile, school.stage)
+    size_figure, class_figure = stage_limits(value.profile, school.stage)
     through = school.stage in THROUGH_STAGES
     split = through and school.has_stage_figures
-    if size_figure and size_figure in profile.figures:
-        limit = profile.value(size_figure)
+    if size_figure:
+        limit = value(size_figure)
         counted = (school.primary_students or 0) + (school.junior_students or 0) if split else school.students
         part = "义务教育阶段" if split else ("全校（未填分学段人数）" if through else "")
         if limit is not None and counted > int(limit):
@@ -454,25 +470,25 @@ def _stage_checks(school: SchoolRec, profile: Profile, add: Any) -> None:
             ("小学部", school.primary_students, school.primary_classes, "class.max_size.primary"),
             ("初中部", school.junior_students, school.junior_classes, "class.max_size.junior"),
         ):
-            limit = _enabled(profile, figure)
+            limit = value(figure)
             if limit is not None and classes and students and students / classes > float(limit):  # type: ignore[arg-type]
                 add("school.class_size", figure, school.code, "school", school.id,
                     f"{school.name}{label}平均班额{students / classes:.1f}人（{students}人/{classes}班），超过上限{limit}人")
-    elif class_figure and class_figure in profile.figures and school.classes > 0:
-        limit = profile.value(class_figure)
+    elif class_figure and school.classes > 0:
+        limit = value(class_figure)
         average = school.students / school.classes
         if limit is not None and average > float(limit):
             note = "（未填分学段班级数，按初中班额上限）" if through else ""
             add("school.class_size", class_figure, school.code, "school", school.id,
                 f"{school.name}平均班额{average:.1f}人（{school.students}人/{school.classes}班），超过上限{limit}人{note}")
-    _land_check(school, profile, add, split)
+    _land_check(school, value, add, split)
 
 
-def _land_check(school: SchoolRec, profile: Profile, add: Any, split: bool) -> None:
+def _land_check(school: SchoolRec, value: _Values, add: Any, split: bool) -> None:
     if not school.land_area or school.students <= 0:
         return
-    primary = _enabled(profile, "land.per_student.primary")
-    junior = _enabled(profile, "land.per_student.junior")
+    primary = value("land.per_student.primary")
+    junior = value("land.per_student.junior")
     if school.stage in PRIMARY_STAGES and primary is not None:
         parts = [(school.students, float(primary), "land.per_student.primary")]  # type: ignore[arg-type]
     elif school.stage in JUNIOR_STAGES and junior is not None:

@@ -50,7 +50,7 @@ def test_check_json_shape_and_rules(loaded: str, capsys: pytest.CaptureFixture[s
     capsys.readouterr()
     assert main(["--db", loaded, "check", "--date", "2025-03-01", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["coverage"] == {"rural_schools": 3, "rural_in_cluster": 2}
+    assert data["coverage"] == {"rural_schools": 3, "rural_in_cluster": 2, "deadline": "2023-12-31"}
     found = {(v["rule"], v["subject"]) for v in data["violations"]}
     assert {
         ("membership.overlap", "R01"),
@@ -59,6 +59,13 @@ def test_check_json_shape_and_rules(loaded: str, capsys: pytest.CaptureFixture[s
         ("school.class_size", "A01"),
         ("partner.rural_has_urban", "R02"),
         ("partner.rural_has_urban", "P01"),
+        # issue 11: the rules the seeds state (default profile: every one of them)
+        ("school.land_per_student", "A01"),  # 30,000 m² for 2,100 pupils < 24.29 each
+        ("coverage.community", "T01"),  # a 镇区 school in no 教共体 (余教〔2020〕155号 四)
+        ("pairing.cluster_has_supporter", "城关集团"),
+        ("pairing.cluster_has_supporter", "望洪学区"),
+        ("agreement.required", "城关集团"),
+        ("agreement.required", "望洪学区"),
     } == found
     for v in data["violations"]:
         assert set(v) == {"rule", "subject", "detail", "clause"} and v["clause"]

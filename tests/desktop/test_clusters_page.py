@@ -10,7 +10,7 @@ from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QDialog
 
 from db import clusters as cl
-from db.models import Region, School
+from db.models import Agreement, Pairing, Region, School
 from desktop import messages
 from desktop.context import AppContext
 from desktop.pages.clusters import ClustersPage
@@ -38,6 +38,12 @@ def world(store):
     cid = cl.create_cluster(store, "城关集团", "教育集团", lead_school_id=ids["C1"], on=D1).cluster_id
     for code in ("R1", "R2", "R3", "R4"):
         cl.join(store, cid, ids[code], D1)
+    # A sound cluster: its city-run lead school takes it under 包片包抓 and the agreement is signed.
+    with store.write("结对与协议") as session:
+        session.get(School, ids["C1"]).run_by = "市属"
+        session.add(Pairing(kind="包片包抓", supporter_school_id=ids["C1"], cluster_id=cid, start=D1))
+        session.add(Agreement(cluster_id=cid, title="城关集团帮扶协议", term_start=D1, term_end=dt.date(2026, 8, 31),
+                              clauses={"sections": []}, signed_on=D1))
     return ids, cid
 
 

@@ -26,6 +26,17 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     if app is None:
         app = QApplication(argv if argv is not None else sys.argv[:1])
     app.setApplicationDisplayName("EduBridge 城乡教共体管理")
+    # The taskbar finds the installed menu entry (and its icon) by this name: installer/build_deb.py.
+    app.setDesktopFileName("cn.edubridge.app")
+    if app.windowIcon().isNull():
+        from PySide6.QtGui import QIcon
+
+        from resources import resource_path
+
+        icon = QIcon()
+        for png in sorted(resource_path("icons").glob("edubridge-*.png")):
+            icon.addFile(str(png))
+        app.setWindowIcon(icon)
     from policy.version import __version__
 
     app.setApplicationVersion(__version__)
@@ -118,8 +129,21 @@ def fill_demo_with_dialog(store: Store, parent: Any = None) -> bool:
     return "ok" in outcome
 
 
-def run_gui(db: str | None) -> int:
-    """Open the main window on ``db`` (None: the default store); returns the exit status."""
+def open_package(window: Any, path: str) -> None:
+    """Hand a double-clicked data package to the window; say so plainly when this build cannot import it."""
+    opener = getattr(window, "open_package", None)
+    if opener is not None:
+        opener(path)
+    else:
+        messages.warn(window, "无法打开数据包", f"此版本的 EduBridge 还不能导入数据包：{path}")
+
+
+def run_gui(db: str | None, package: str | None = None) -> int:
+    """Open the main window on ``db`` (None: the default store); returns the exit status.
+
+    ``package``: a data package (.ebpkg) the clerk opened from the file manager; handed to the
+    window's ``open_package`` once it is shown.
+    """
     app = make_app()
     from desktop.fonts import install_app_fonts
 
@@ -128,13 +152,23 @@ def run_gui(db: str | None) -> int:
     except RuntimeError as exc:
         messages.error(None, "EduBridge 无法启动", f"字体缺失，中文无法显示：{exc}")
         return EXIT_STORE
+    from desktop.welcome import county_started, first_run, saved_server
+
+    server = saved_server() if db is None else None
     try:
-        store = Store.open(db, actor=local_actor())
+        # No --db: the bureau server chosen on the welcome page, else the default data file.
+        store = Store.open(db if db is not None else server, actor=local_actor())
     except (StoreError, PolicyError, OSError) as exc:
         messages.error(None, "EduBridge 无法打开数据", str(exc))
         return EXIT_STORE
     try:
-        prepare_store(store, explicit=db is not None)
+        if db is None and server is None and store_is_empty(store) and not county_started(store):
+            opened = first_run(store)  # the welcome page: demo, blank county or server
+            if opened is None:
+                return 0
+            store = opened
+        else:
+            prepare_store(store, explicit=db is not None)
         from desktop.context import AppContext
         from desktop.main_window import MainWindow
 
@@ -146,6 +180,8 @@ def run_gui(db: str | None) -> int:
         window = MainWindow(context)
         window.show_first()
         window.start()
+        if package is not None:
+            open_package(window, package)
         return app.exec()
     finally:
         store.dispose()

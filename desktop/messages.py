@@ -121,3 +121,17 @@ def save_file(parent: QWidget | None, title: str, filters: str = "", suggested: 
         return headless_path
     path, _ = QFileDialog.getSaveFileName(parent, title, suggested, filters)
     return Path(path) if path else None
+
+
+def choose_folder(parent: QWidget | None, title: str, folder: str = "") -> Path | None:
+    """Ask for a folder (created by the dialog if the user wishes); None when cancelled."""
+    if headless:
+        _record("choose_folder", title, folder)
+        return headless_path
+    path = QFileDialog.getExistingDirectory(parent, title, folder)
+    return Path(path) if path else None
+
+
+def record(kind: str, title: str, text: str) -> None:
+    """Log a dialog of another module that headless mode did not show (e.g. the welcome page)."""
+    _record(kind, title, text)

@@ -11,7 +11,8 @@
 
 #define AppVersion "0.1.0"
 #define AppName "EduBridge 城乡教共体管理"
-#define Dist "..\dist\edubridge-" + AppVersion
+; The PyInstaller folder, found from this script's folder (ISCC may run from anywhere).
+#define Dist AddBackslash(SourcePath) + "..\dist\edubridge-" + AppVersion
 
 ; The bundle must be the PyInstaller build of this version, with the Visual C++ runtime inside
 ; (edubridge.spec copies it from System32; OR-Tools and Qt need it, and a per-user set-up

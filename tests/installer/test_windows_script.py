@@ -128,7 +128,7 @@ def _resolve(name: str, bundle: Path) -> Path:
 
 def test_the_script_names_its_files_relative_to_the_build():
     text = _text()
-    assert re.search(r'^#define Dist "\.\.\\dist\\edubridge-" \+ AppVersion$', text, re.M)
+    assert re.search(r'^#define Dist AddBackslash\(SourcePath\) \+ "\.\.\\dist\\edubridge-" \+ AppVersion$', text, re.M)
     for name in _named_files(text):
         if not name.startswith("{#Dist}"):
             assert _resolve(name, ROOT).exists(), name

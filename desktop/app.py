@@ -152,13 +152,15 @@ def run_gui(db: str | None, package: str | None = None) -> int:
     except RuntimeError as exc:
         messages.error(None, "EduBridge 无法启动", f"字体缺失，中文无法显示：{exc}")
         return EXIT_STORE
-    from desktop.welcome import county_started, first_run, saved_server
+    from desktop.welcome import county_started, first_run, forget_server, saved_server
 
     server = saved_server() if db is None else None
     try:
         # No --db: the bureau server chosen on the welcome page, else the default data file.
         store = Store.open(db if db is not None else server, actor=local_actor())
     except (StoreError, PolicyError, OSError) as exc:
+        if server is not None and forget_server(str(exc)):
+            return run_gui(None, package)  # the local data file from now on
         messages.error(None, "EduBridge 无法打开数据", str(exc))
         return EXIT_STORE
     try:

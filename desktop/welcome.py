@@ -67,6 +67,16 @@ def saved_server() -> str | None:
     return str(value) if value else None
 
 
+def forget_server(reason: str) -> bool:
+    """The saved server did not answer: offer to stop using it. True when it was forgotten."""
+    if not messages.ask(None, "无法连接教育局服务器",
+                        f"{reason}\n\n是否不再连接这台服务器，改为打开本机数据？（服务器上的数据不受影响；"
+                        "以后可以在欢迎页重新连接。）"):
+        return False
+    QSettings().remove(SERVER_KEY)
+    return True
+
+
 def county_started(store: Store) -> bool:
     """True when a blank county was started in ``store`` (it may still hold no school)."""
     from db.models import Setting

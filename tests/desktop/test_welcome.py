@@ -82,3 +82,15 @@ def test_connecting_to_the_bureau_server_saves_it_for_the_next_start(gui, store,
 
 def test_without_a_saved_server_the_default_file_is_opened(gui, no_saved_server):
     assert welcome.saved_server() is None
+
+
+def test_a_saved_server_that_no_longer_answers_can_be_forgotten(gui, no_saved_server, monkeypatch):
+    QSettings().setValue(welcome.SERVER_KEY, "postgresql+psycopg://x@127.0.0.1:1/gone")
+    monkeypatch.setattr(messages, "headless_answer", False)
+    assert welcome.forget_server("连接被拒绝") is False
+    assert welcome.saved_server() == "postgresql+psycopg://x@127.0.0.1:1/gone"
+    monkeypatch.setattr(messages, "headless_answer", True)
+    assert welcome.forget_server("连接被拒绝") is True
+    assert welcome.saved_server() is None
+    asked = [m for m in messages.log if m.kind == "ask"]
+    assert len(asked) == 2 and "连接被拒绝" in asked[0].text

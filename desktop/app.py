@@ -28,6 +28,17 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     if app is None:
         app = QApplication(argv if argv is not None else sys.argv[:1])
     app.setApplicationDisplayName("EduBridge 城乡教共体管理")
+    # The taskbar finds the installed menu entry (and its icon) by this name: installer/build_deb.py.
+    app.setDesktopFileName("cn.edubridge.app")
+    if app.windowIcon().isNull():
+        from PySide6.QtGui import QIcon
+
+        from resources import resource_path
+
+        icon = QIcon()
+        for png in sorted(resource_path("icons").glob("edubridge-*.png")):
+            icon.addFile(str(png))
+        app.setWindowIcon(icon)
     from desktop.translations import install_chinese
     from policy.version import __version__
 
@@ -163,11 +174,22 @@ def start_automatic_backups(store: Store) -> None:
     timer.start()
 
 
-def run_gui(db: str | None, user: str | None = None) -> int:
+def open_package(window: Any, path: str) -> None:
+    """Hand a double-clicked data package to the window; say so plainly when this build cannot import it."""
+    opener = getattr(window, "open_package", None)
+    if opener is not None:
+        opener(path)
+    else:
+        messages.warn(window, "无法打开数据包", f"此版本的 EduBridge 还不能导入数据包：{path}")
+
+
+def run_gui(db: str | None, user: str | None = None, package: str | None = None) -> int:
     """Open the main window on ``db`` (None: the default store); returns the exit status.
 
     A database with users asks for a name and password first (``user`` pre-fills the name);
-    one without stays in set-up mode (see ``desktop.accounts``).
+    one without stays in set-up mode (see ``desktop.accounts``). ``package``: a data package
+    (.ebpkg) the clerk opened from the file manager; handed to the window's ``open_package``
+    once it is shown.
     """
     app = make_app()
     from desktop.fonts import install_app_fonts
@@ -178,11 +200,16 @@ def run_gui(db: str | None, user: str | None = None) -> int:
         messages.error(None, "EduBridge 无法启动", f"字体缺失，中文无法显示：{exc}")
         return EXIT_STORE
     from db.backup import holds_data as file_holds_data
+    from desktop.welcome import county_started, first_run, forget_server, saved_server
 
-    holds_data = file_holds_data(db)
+    server = saved_server() if db is None else None
+    target = db if db is not None else server  # no --db: the bureau server chosen on the welcome page
+    holds_data = file_holds_data(target)
     try:
-        store = open_or_recover(db)
+        store = open_or_recover(target)
     except (StoreError, PolicyError, OSError) as exc:
+        if server is not None and forget_server(str(exc)):
+            return run_gui(None, user, package)  # the local data file from now on
         messages.error(None, "EduBridge 无法打开数据", describe_fault(exc) or str(exc))
         return EXIT_STORE
     if holds_data:
@@ -193,7 +220,13 @@ def run_gui(db: str | None, user: str | None = None) -> int:
         if not sign_in_at_start(store, user):
             return 0
         warn_if_audit_broken(store)
-        prepare_store(store, explicit=db is not None)
+        if db is None and server is None and store_is_empty(store) and not county_started(store):
+            opened = first_run(store)  # the welcome page: demo, blank county or server
+            if opened is None:
+                return 0
+            store = opened
+        else:
+            prepare_store(store, explicit=db is not None)
         from desktop.context import AppContext
         from desktop.main_window import MainWindow
 
@@ -205,6 +238,8 @@ def run_gui(db: str | None, user: str | None = None) -> int:
         window = MainWindow(context)
         window.show_first()
         window.start()
+        if package is not None:
+            open_package(window, package)
         return app.exec()
     finally:
         store.dispose()

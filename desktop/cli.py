@@ -102,7 +102,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BROKEN_PIPE
 
 
+#: Data packages; the installers associate the extension with ``edubridge FILE``.
+PACKAGE_SUFFIX = ".ebpkg"
+
+
 def _main(argv: Sequence[str] | None) -> int:
+    given = list(sys.argv[1:] if argv is None else argv)
+    if len(given) == 1 and given[0].lower().endswith(PACKAGE_SUFFIX):
+        # A data package opened from the file manager: the GUI on the default store, handed the file.
+        from desktop.app import run_gui
+
+        return run_gui(None, package=given[0])
     parser = build_parser()
     args = parser.parse_args(argv)
     # After parsing: ``--help`` and usage errors need neither (db.faults loads SQLAlchemy).

@@ -1,8 +1,8 @@
 """The one module that shows message boxes and file dialogs.
 
 Widgets never call ``QMessageBox`` or ``QFileDialog`` themselves; they call
-:func:`info`, :func:`warn`, :func:`error`, :func:`ask`, :func:`open_file` and
-:func:`save_file`. That gives tests one seam to patch and lets ``edubridge selftest``
+:func:`info`, :func:`warn`, :func:`error`, :func:`ask`, :func:`open_file`,
+:func:`save_file` and :func:`choose_folder`. That gives tests one seam to patch and lets ``edubridge selftest``
 and the test suite run without a modal dialog blocking the event loop.
 
 Headless mode: set :data:`headless` to True (``set_headless(True)``). Then nothing is
@@ -50,7 +50,7 @@ headless_path: Path | None = None
 class Shown:
     """One message or dialog that was (or, headless, would have been) shown."""
 
-    kind: str  # "info", "warn", "error", "ask", "open_file", "save_file"
+    kind: str  # "info", "warn", "error", "ask", "open_file", "save_file", "choose_folder", "welcome"
     title: str
     text: str
 
@@ -224,3 +224,17 @@ def save_file(parent: QWidget | None, title: str, filters: str = "", suggested: 
         return headless_path
     path, _ = QFileDialog.getSaveFileName(parent, title, suggested, filters)
     return Path(path) if path else None
+
+
+def choose_folder(parent: QWidget | None, title: str, folder: str = "") -> Path | None:
+    """Ask for a folder (created by the dialog if the user wishes); None when cancelled."""
+    if headless:
+        _record("choose_folder", title, folder)
+        return headless_path
+    path = QFileDialog.getExistingDirectory(parent, title, folder)
+    return Path(path) if path else None
+
+
+def record(kind: str, title: str, text: str) -> None:
+    """Log a dialog of another module that headless mode did not show (e.g. the welcome page)."""
+    _record(kind, title, text)

@@ -12,7 +12,8 @@
 #    .venv matches pyproject.toml + constraints.txt.
 # 3. app: runs `edubridge "$@"`. test: starts a throwaway PostgreSQL on 127.0.0.1 (unless
 #    EDUBRIDGE_TEST_PG_URL is already set), runs pytest offscreen, and exits with pytest's status
-#    (5, "no tests collected", counts as a failure).
+#    (5, "no tests collected", counts as a failure). The tests include the installer smoke test
+#    (tests/installer, marked slow): the frozen bundle and the .deb built, unpacked, self-tested.
 set -euo pipefail
 
 say() { printf 'bootstrap: %s\n' "$*" >&2; }
@@ -41,9 +42,11 @@ PACKAGES=(
     libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0 libxcb-shape0
     libxkbcommon-x11-0 xvfb xauth poppler-utils poppler-data
 )
-# The tests also exercise PostgreSQL; without it those tests are skipped.
+# The tests also exercise PostgreSQL; without it those tests are skipped. They also build the
+# frozen bundle and the .deb (tests/installer): PyInstaller needs binutils (objdump, strip);
+# dpkg-deb comes with dpkg. Without binutils those tests are skipped, saying why.
 OPTIONAL=()
-[ "$MODE" = test ] && OPTIONAL+=(postgresql)
+[ "$MODE" = test ] && OPTIONAL+=(postgresql binutils)
 
 installed() {
     # Ubuntu 24.04 renamed some libraries with a t64 suffix; either name counts.
@@ -90,7 +93,7 @@ else
             exit 2
         else
             say "optional: 'sudo apt-get install --no-install-recommends ${MISSING_OPTIONAL[*]}'" \
-                "to run the PostgreSQL tests too (they are skipped for now)"
+                "to run the PostgreSQL and installer tests too (they are skipped for now)"
         fi
     fi
 fi

@@ -4,6 +4,8 @@ For each page of the sidebar it checks that the page was built (or is a placehol
 refreshed without error, painted something (its grab is not one flat colour) and that
 every character of its visible text has a glyph in the bundled Chinese font (without it
 Qt silently draws empty boxes). One line per page; exit 0, or 1 naming what failed.
+``--frozen`` adds the checks an installed copy needs (``desktop.bundle_checks``): resources,
+a fresh database migrated, Qt's Chinese translation, both solvers, one PDF and one workbook.
 
 Data: the store named by ``--db`` when it holds schools; otherwise (no ``--db``, or an
 empty store) a temporary store filled with the demo county, deleted afterwards — the
@@ -32,6 +34,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="在不显示窗口的情况下打开主窗口，逐页检查：页面能打开、有内容、中文有字形。",
     )
     parser.add_argument("--keep-screenshots", metavar="DIR", help="把每页截图保存到此文件夹（PNG）")
+    parser.add_argument("--frozen", action="store_true",
+                        help="同时检查安装是否完整：资源文件、数据库迁移、Qt 中文翻译、求解器、生成 PDF 与 Excel")
     parser.set_defaults(run=run)
 
 
@@ -172,7 +176,17 @@ def run(args: argparse.Namespace) -> int:
     messages.set_headless(True)
     try:
         with _store_for(args.db) as (store, description):
-            return _check_window(store, description, args.keep_screenshots)
+            status = _check_window(store, description, args.keep_screenshots)
+            if args.frozen:
+                from desktop.bundle_checks import run_checks
+
+                failures = run_checks(store)
+                if failures:
+                    print(f"安装检查失败（{len(failures)} 项）")
+                    status = EXIT_FAILED
+                else:
+                    print("安装检查通过。")
+            return status
     finally:
         messages.set_headless(was_headless)
 

@@ -131,3 +131,21 @@ def test_a_store_without_the_demo_marker_is_not_called_demo(gui, small_store):
     from db.settings import demo_info
 
     assert demo_info(small_store) is None
+
+
+def test_a_double_clicked_data_package_opens_the_gui_with_the_file(monkeypatch):
+    """The installers associate .ebpkg with ``edubridge FILE``: the GUI gets the file, not argparse."""
+    import desktop.app
+    from desktop.cli import main
+
+    seen = []
+    monkeypatch.setattr(desktop.app, "run_gui", lambda db, package=None: seen.append((db, package)) or 0)
+    assert main(["/home/clerk/下载/县局下发.ebpkg"]) == 0
+    assert seen == [(None, "/home/clerk/下载/县局下发.ebpkg")]
+
+
+def test_a_package_this_build_cannot_import_is_said_plainly(gui):
+    from desktop.app import open_package
+
+    open_package(object(), "x.ebpkg")
+    assert [(m.kind, m.title) for m in messages.log] == [("warn", "无法打开数据包")]

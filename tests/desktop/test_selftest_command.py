@@ -100,3 +100,33 @@ def test_selftest_as_a_fresh_process_without_a_display(county_db):
     assert "自检通过" in result.stdout
     assert "Traceback" not in result.stderr
     assert "propagateSizeHints" not in result.stderr
+
+
+def test_frozen_selftest_checks_the_installation(gui, county_db, capsys):
+    from desktop.bundle_checks import CHECKS
+
+    assert main(["--db", str(county_db), "selftest", "--frozen"]) == 0
+    out = capsys.readouterr().out
+    for check in CHECKS:
+        assert f"✓ {check.title}：" in out
+    assert "OR-Tools SimpleMinCostFlow 安排" in out and "HiGHS" in out  # both planner paths solved
+    assert "安装检查通过" in out
+
+
+def test_frozen_selftest_names_a_missing_resource_and_exits_1(gui, county_db, capsys, monkeypatch, tmp_path):
+    import resources
+
+    from desktop import bundle_checks
+
+    monkeypatch.setattr(bundle_checks, "CHECKS", bundle_checks.CHECKS[:2])  # resources, migrations: enough here
+
+    real = resources.resource_path
+
+    def without_icons(*parts: str):
+        return tmp_path / "nowhere" if parts == ("icons",) else real(*parts)
+
+    monkeypatch.setattr(resources, "resource_path", without_icons)
+    assert main(["--db", str(county_db), "selftest", "--frozen"]) == 1
+    out = capsys.readouterr().out
+    assert "✗ 程序文件：" in out and "图标 0 个" in out
+    assert "安装检查失败（1 项）" in out

@@ -53,6 +53,22 @@ class QuotaRule:
     enabled: bool = True
 
 
+@dataclass(frozen=True, slots=True)
+class PolicyDocument:
+    """A paper the profile's clauses cite by a short name (``[documents."short"]``)."""
+
+    short: str
+    title: str
+    number: str = ""  # 文号; "" when the paper carries none
+    issuer: str = ""
+    date: str = ""
+
+    @property
+    def citation(self) -> str:
+        """《title》（文号）, or just 《title》 without a 文号 (GB/T 9704 citation form)."""
+        return f"《{self.title}》" + (f"（{self.number}）" if self.number else "")
+
+
 @dataclass(frozen=True)
 class Profile:
     """A loaded, merged policy profile. Immutable; overrides make a new one."""
@@ -66,6 +82,13 @@ class Profile:
     exchange_reference: tuple[int, int]
     calendar_clause: str
     evaluation: dict[str, Any] = field(default_factory=dict)
+    documents: dict[str, PolicyDocument] = field(default_factory=dict)
+
+    def cited_documents(self, *texts: str) -> list[PolicyDocument]:
+        """The documents whose short name occurs in ``texts`` (by first mention), in full."""
+        joined = "\n".join(texts)
+        found = [(joined.find(short), doc) for short, doc in self.documents.items() if short in joined]
+        return [doc for _pos, doc in sorted(found, key=lambda pair: pair[0])]
 
     def figure(self, figure_id: str) -> Figure:
         """The figure with this id; KeyError names the profile when it is missing."""
@@ -214,6 +237,11 @@ def _build(data: dict[str, Any]) -> Profile:
         exchange_reference=_month_day(calendar.get("exchange_reference", "09-01"), "交流基准日"),
         calendar_clause=calendar.get("clause", ""),
         evaluation=data.get("evaluation", {}),
+        documents={
+            short: PolicyDocument(short, str(fields["title"]), str(fields.get("number", "")),
+                                  str(fields.get("issuer", "")), str(fields.get("date", "")))
+            for short, fields in data.get("documents", {}).items()
+        },
     )
 
 

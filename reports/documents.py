@@ -96,7 +96,7 @@ def agreement(
     the print button do; a preview does not).
     """
     from db import agreements
-    from reports.agreement import write_agreement
+    from reports.agreement import agreement_warnings, write_agreement
 
     try:
         cluster_id, _name = agreements.find_cluster(store, cluster)
@@ -118,6 +118,9 @@ def agreement(
         raise ReportError(str(exc)) from None
     progress(40, "排版")
     pages = write_agreement(doc, target)
+    if warn is not None:  # an expired term is printed on the first page too
+        for message in agreement_warnings(doc):
+            warn(message)
     if doc.draft:
         if warn is not None:
             warn(DRAFT_WARNING)

@@ -161,10 +161,12 @@ def exchange_notice(store: Store, year: int, target: Target, *, letters: bool = 
     return build_notice(store, year, target, letters=letters, progress=progress)
 
 
-def statistics(store: Store, target: Target, *, on: dt.date | None = None, progress: Progress = _quiet) -> Built:
+def statistics(store: Store, target: Target, *, on: dt.date | None = None, include_all: bool = False,
+               progress: Progress = _quiet) -> Built:
+    """The form (only clusters with rural schools unless ``include_all``, 银川2023方案 三(一))."""
     from reports.statistics import build_statistics
 
-    return build_statistics(store, target, on=on or dt.date.today(), progress=progress)
+    return build_statistics(store, target, on=on or dt.date.today(), include_all=include_all, progress=progress)
 
 
 def annual_report(store: Store, year: int, target: Target, *, cluster: str | None = None,

@@ -49,6 +49,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     statistics = kinds.add_parser("statistics", help="集团(学区)基本情况统计表")
     statistics.add_argument("--date", type=_date, metavar="YYYY-MM-DD", help="统计日期（默认今天）")
+    statistics.add_argument("--all", action="store_true", dest="include_all",
+                            help="列入全部集团(学区)（默认只列包含乡村学校的，银川2023方案 三(一)）")
     common(statistics)
 
 
@@ -67,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
             elif args.report_kind == "notice":
                 result = documents.exchange_notice(store, args.year, output, letters=not args.no_letters)
             else:
-                result = documents.statistics(store, output, on=args.date)
+                result = documents.statistics(store, output, on=args.date, include_all=args.include_all)
         except documents.ReportError as exc:
             raise CliError(str(exc)) from None
     finally:

@@ -70,7 +70,7 @@ def test_notice_without_approved_plan(demo_store, tmp_path: Path) -> None:
 
 
 def test_statistics_pdf(demo_store, tmp_path: Path, pdf) -> None:
-    from reports.cluster_sheets import statistics_table
+    from reports.statistics_form import statistics_form
 
     out = tmp_path / "stat.pdf"
     documents.statistics(demo_store, out)
@@ -79,6 +79,9 @@ def test_statistics_pdf(demo_store, tmp_path: Path, pdf) -> None:
     flat = pdf.flat(out)
     import datetime as dt
 
-    rows, _total = statistics_table(demo_store, dt.date.today())
-    for row in rows:
-        assert row[1] in flat and row[4] in flat
+    form = statistics_form(demo_store, dt.date.today())
+    for row in form.rows:
+        assert row[form.column("集团(学区)名称")] in flat and row[form.column("牵头学校")] in flat
+    for footer in ("填报单位（盖章）", "填表人", "审核人", "联系电话", "专任教师数", "班级数", "成立时间",
+                   "是否签订帮扶协议"):
+        assert footer in flat

@@ -1,0 +1,108 @@
+"""Print-ready spreadsheets (issue 15): every workbook EduBridge writes has a page set-up
+(orientation, one page wide, header rows on every page, title and page numbers), widths
+from its content and ID / code columns as text; the statistics form's xlsx is laid out
+like its PDF (footer, 小计 / 合计 bold)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from desktop.cli import main
+from reports.xlsx import Column, Sheet, display_width, mask_id, write_table
+
+TEMPLATES = ("schools", "clusters", "visits", "teachers", "exemptions", "needs")
+EXPORTS = ("schools", "clusters", "statistics", "visits", "teachers", "exemptions", "needs", "exchanges")
+
+
+@pytest.fixture
+def demo_path(demo_db_file: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "demo.db"
+    shutil.copyfile(demo_db_file, copy)
+    return copy
+
+
+def _assert_print_ready(path: Path) -> None:
+    workbook = load_workbook(path)
+    for ws in workbook.worksheets:
+        where = f"{path.name}:{ws.title}"
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, where
+        assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0), where
+        assert ws.page_setup.orientation in ("portrait", "landscape"), where
+        assert str(ws.page_setup.paperSize) == ws.PAPERSIZE_A4, where
+        assert "&P" in ws.oddFooter.center.text and "&N" in ws.oddFooter.center.text, where
+        assert ws.oddHeader.center.text, where
+        if ws.title != "说明":
+            assert ws.print_title_rows, where  # the header row on every printed page
+
+
+@pytest.mark.parametrize("kind", TEMPLATES)
+def test_every_template_is_print_ready_with_text_id_columns(kind: str, tmp_path: Path) -> None:
+    out = tmp_path / f"{kind}.xlsx"
+    assert main(["template", kind, str(out)]) == 0
+    _assert_print_ready(out)
+    ws = load_workbook(out).worksheets[0]
+    headers = [c.value for c in ws[1]]
+    for index, header in enumerate(headers, start=1):
+        if header and any(word in header for word in ("身份证", "学校代码", "标识码")):
+            letter = ws.cell(1, index).column_letter
+            # The column's own style (what a clerk types into an empty row) and the example row.
+            assert ws.column_dimensions[letter].number_format == "@", header
+            assert ws.cell(2, index).number_format == "@", header
+
+
+@pytest.mark.parametrize("kind", EXPORTS)
+def test_every_export_is_print_ready(kind: str, demo_path: Path, tmp_path: Path) -> None:
+    out = tmp_path / f"{kind}.xlsx"
+    args = ["--db", str(demo_path), "export", kind, str(out)]
+    if kind in ("needs", "exchanges"):
+        args += ["--year", "2025"]
+    assert main(args) == 0
+    _assert_print_ready(out)
+
+
+def test_widths_come_from_the_content(tmp_path: Path) -> None:
+    long_name = "青禾县洪广镇金山村九年一贯制学校（东区）"
+    out = write_table(tmp_path / "w.xlsx", [Sheet("表", [Column("学校名称"), Column("序号")],
+                                                  [[long_name, 1], ["短名", 2]])])
+    ws = load_workbook(out)["表"]
+    assert ws.column_dimensions["A"].width >= display_width(long_name)
+    assert ws.column_dimensions["B"].width < 12
+    assert ws.page_setup.orientation == "portrait"
+
+
+def test_masked_id_keeps_region_and_last_four() -> None:
+    assert mask_id("64012219800101123X") == "640122********123X"
+    assert mask_id("") == ""
+
+
+def test_exemption_export_can_mask_id_numbers(demo_path: Path, tmp_path: Path) -> None:
+    out = tmp_path / "ex.xlsx"
+    assert main(["--db", str(demo_path), "export", "exemptions", str(out), "--mask-id"]) == 0
+    ws = load_workbook(out)["免交流登记"]
+    ids = [row[0] for row in ws.iter_rows(min_row=2, values_only=True) if row[0]]
+    assert ids and all(value[6:14] == "*" * 8 for value in ids)
+
+
+def test_statistics_xlsx_is_laid_out_like_the_form(demo_path: Path, tmp_path: Path) -> None:
+    out = tmp_path / "stat.xlsx"
+    assert main(["--db", str(demo_path), "export", "statistics", str(out)]) == 0
+    ws = load_workbook(out)["统计表"]
+    assert ws.page_setup.orientation == "landscape" and ws.print_title_rows == "$1:$2"
+    values = [row for row in ws.iter_rows(values_only=True)]
+    headers = list(values[1])
+    for needed in ("专任教师数", "班级数", "成立时间", "是否签订帮扶协议", "存在问题（依据）"):
+        assert needed in headers
+    total_row = next(n for n, row in enumerate(values) if row[0] == "合计")
+    body = values[2:total_row]
+    schools = headers.index("学校数")
+    assert values[total_row][schools] == sum(row[schools] for row in body)
+    assert ws.cell(total_row + 1, schools + 1).font.b
+    text = "\n".join(str(row[0]) for row in values[total_row + 1:] if row[0])
+    for footer in ("填报单位（盖章）", "填表人", "审核人", "联系电话"):
+        assert footer in text
+    assert ws.cell(3, 1).border.left.style == "thin"

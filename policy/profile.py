@@ -9,6 +9,7 @@ adjustments are applied on top with :meth:`Profile.with_overrides`.
 from __future__ import annotations
 
 import copy
+import re
 import datetime as dt
 import tomllib
 from dataclasses import dataclass, field, replace
@@ -89,6 +90,15 @@ class Profile:
         joined = "\n".join(texts)
         found = [(joined.find(short), doc) for short, doc in self.documents.items() if short in joined]
         return [doc for _pos, doc in sorted(found, key=lambda pair: pair[0])]
+
+    def full_citation(self, clause: str) -> str:
+        """A clause with each short document name written out: "太平区2023方案 四(二)3" →
+        "《太平区义务教育发展基本均衡方案》四(二)3" (with the 文号 when the paper has one)."""
+        if not self.documents:
+            return clause
+        names = sorted(self.documents, key=len, reverse=True)
+        pattern = re.compile("(?:" + "|".join(re.escape(name) for name in names) + r")\s*")
+        return pattern.sub(lambda m: self.documents[m.group(0).strip()].citation, clause)
 
     def figure(self, figure_id: str) -> Figure:
         """The figure with this id; KeyError names the profile when it is missing."""

@@ -154,11 +154,20 @@ def agreement_by_id(store: Store, agreement_id: Any, target: Target, *, record: 
 # ---- the other documents (modules of their own) -----------------------------------
 
 
-def exchange_notice(store: Store, year: int, target: Target, *, letters: bool = True,
-                    progress: Progress = _quiet) -> Built:
+def exchange_notice(store: Store, year: int, target: Target, *, progress: Progress = _quiet,
+                    contact: Any = None) -> Built:
+    """The year's 交流轮岗公示 (list, period, contact, 落款) — the letters are :func:`exchange_letters`."""
     from reports.notice import build_notice
 
-    return build_notice(store, year, target, letters=letters, progress=progress)
+    return build_notice(store, year, target, progress=progress, contact=contact)
+
+
+def exchange_letters(store: Store, year: int, target: Target, *, progress: Progress = _quiet,
+                     contact: Any = None) -> Built:
+    """One 教师交流轮岗通知书 per teacher of the year's approved plan, each on its own letterhead."""
+    from reports.notice import build_letters
+
+    return build_letters(store, year, target, progress=progress, contact=contact)
 
 
 def statistics(store: Store, target: Target, *, on: dt.date | None = None, include_all: bool = False,

@@ -190,6 +190,10 @@ def styles() -> dict[str, ParagraphStyle]:
             "serif_body": cjk_style("serif_body", 12, font=SERIF, leading=22, firstLineIndent=24),
             "serif_plain": cjk_style("serif_plain", 12, font=SERIF, leading=22),
             "serif_center": cjk_style("serif_center", 12, font=SERIF, leading=22, alignment=TA_CENTER),
+            # 落款: the issuer and date at the right, a seal's width from the edge (GB/T 9704 7.3.5).
+            "sign_right": cjk_style("sign_right", 12, font=SERIF, leading=22, alignment=TA_RIGHT, rightIndent=24),
+            "letterhead": cjk_style("letterhead", 22, font=SERIF_BOLD, leading=34, alignment=TA_CENTER,
+                                    textColor=colors.HexColor("#c00000"), spaceAfter=4),
             "toc_title": cjk_style("toc_title", 16, font=SANS_BOLD, alignment=TA_CENTER, spaceAfter=12),
             "toc1": cjk_style("toc1", 11.5, font=SANS, leading=20, leftIndent=0),
             "toc2": cjk_style("toc2", 10.5, font=SANS, leading=17, leftIndent=18),
@@ -283,13 +287,15 @@ class ReportDocument(BaseDocTemplate):
     """
 
     def __init__(self, target: str | Path | IO[bytes], info: DocInfo, *, cover_page: bool = True,
-                 landscape: bool = False) -> None:
+                 landscape: bool = False, page_furniture: bool = True) -> None:
         register_fonts()
         pagesize = (A4[1], A4[0]) if landscape else A4
         #: Width available to flowables on this document's pages.
         self.frame_width = pagesize[0] - 2 * MARGIN_X
         self.info = info
         self.cover_page = cover_page
+        #: False: no running header and no page numbers (letters, each its own document on paper).
+        self.page_furniture = page_furniture
         self._heading_seq = 0
         super().__init__(
             str(target) if isinstance(target, Path) else target,
@@ -349,6 +355,8 @@ class ReportDocument(BaseDocTemplate):
             doc_title = title
 
         _Canvas.skip = skip
+        if not self.page_furniture:
+            _Canvas._stamp = lambda _self, _total: None  # type: ignore[method-assign]
         tocs = [f for f in story if isinstance(f, TableOfContents)]
         if not tocs or (len(tocs) == 1 and isinstance(tocs[0], _Contents)):
             predicted = _headings(story)

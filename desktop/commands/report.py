@@ -1,4 +1,4 @@
-"""``edubridge report annual|agreement|notice|statistics -o FILE.pdf``: print-ready documents.
+"""``edubridge report annual|agreement|notice|letters|statistics -o FILE.pdf``: print-ready documents.
 
 Each subcommand writes one PDF and prints one line (``--json``: path, pages, bytes).
 Unknown clusters, years without an approved plan and unwritable paths are expected
@@ -42,10 +42,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     agreement.add_argument("--years", type=integer, metavar="N", help="新协议的期限（年，默认按模板）")
     common(agreement)
 
-    notice = kinds.add_parser("notice", help="交流轮岗公示名单及个人交流通知书")
-    notice.add_argument("--year", type=school_year, required=True, help="学年起始年份")
-    notice.add_argument("--no-letters", action="store_true", help="只印公示名单，不印个人通知书")
-    common(notice)
+    for name, text in (("notice", "交流轮岗人员名单公示（公示期、监督电话、落款）"),
+                       ("letters", "教师交流轮岗通知书（每人一页，各自的抬头）")):
+        sub = kinds.add_parser(name, help=text)
+        sub.add_argument("--year", type=school_year, required=True, help="学年起始年份")
+        sub.add_argument("--phone", help="监督/联系电话（默认取设置中的局联系电话）")
+        sub.add_argument("--address", help="来信地址（默认取设置）")
+        sub.add_argument("--department", help="受理科室（默认“教育局人事科”）")
+        common(sub)
 
     statistics = kinds.add_parser("statistics", help="集团(学区)基本情况统计表")
     statistics.add_argument("--date", type=_date, metavar="YYYY-MM-DD", help="统计日期（默认今天）")
@@ -66,8 +70,12 @@ def run(args: argparse.Namespace) -> int:
             elif args.report_kind == "agreement":
                 result = documents.agreement(store, args.cluster, output, new=args.new, start=args.start,
                                              years=args.years)
-            elif args.report_kind == "notice":
-                result = documents.exchange_notice(store, args.year, output, letters=not args.no_letters)
+            elif args.report_kind in ("notice", "letters"):
+                from reports.notice import Contact
+
+                contact = Contact(args.department or "", args.phone or "", args.address or "")
+                make = documents.exchange_notice if args.report_kind == "notice" else documents.exchange_letters
+                result = make(store, args.year, output, contact=contact)
             else:
                 result = documents.statistics(store, output, on=args.date, include_all=args.include_all)
         except documents.ReportError as exc:

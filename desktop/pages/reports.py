@@ -32,7 +32,8 @@ from desktop.worker import Job, run_in_background
 KINDS = (
     ("annual", "年度评价报告"),
     ("agreement", "教共体建设协议书"),
-    ("notice", "交流轮岗公示名单"),
+    ("notice", "交流轮岗人员名单公示"),
+    ("letters", "教师交流轮岗通知书"),
     ("statistics", "集团(学区)基本情况统计表"),
 )
 ALL_CLUSTERS = "（全县）"
@@ -103,7 +104,7 @@ class ReportsPage(Page):
 
     def _update_fields(self) -> None:
         key = self.kind.currentData()
-        self.year.setEnabled(key in ("annual", "notice"))
+        self.year.setEnabled(key in ("annual", "notice", "letters"))
         self.cluster.setEnabled(key in ("annual", "agreement"))
         has = bool(self.pdf_bytes)
         self.print_button.setEnabled(has)
@@ -138,6 +139,8 @@ class ReportsPage(Page):
                                             warn=None)
             elif kind == "notice":
                 built = documents.exchange_notice(store, params["year"], buffer, progress=report)
+            elif kind == "letters":
+                built = documents.exchange_letters(store, params["year"], buffer, progress=report)
             else:
                 built = documents.statistics(store, buffer, progress=report)
             return buffer.getvalue(), built

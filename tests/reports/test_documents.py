@@ -47,21 +47,53 @@ def test_annual_report_for_one_cluster_and_unknown_cluster(demo_store, tmp_path:
     assert err.count("\n") == 1 and "无此集团" in err
 
 
-def test_notice_lists_the_approved_plan_and_one_letter_each(demo_store, tmp_path: Path, pdf) -> None:
+def test_notice_and_letters_are_separate_documents(demo_store, tmp_path: Path, pdf) -> None:
     plan = approved_plan(demo_store, 2026)
-    out = tmp_path / "notice.pdf"
-    built = documents.exchange_notice(demo_store, 2026, out)
-    pages = pdf.page_texts(out)
+    notice, letters_pdf = tmp_path / "notice.pdf", tmp_path / "letters.pdf"
+    built = documents.exchange_notice(demo_store, 2026, notice)
+    pages = pdf.page_texts(notice)
     assert built.pages == len(pages)
-    pdf.assert_all_embedded(out)
-    letters = [p for p in pages if "教师交流轮岗通知书" in p]
-    assert len(letters) == len(plan.rows)
-    first = plan.rows[0]
-    assert f"{first.name}老师" in letters[0] and first.to_school in letters[0]
-    listing = "".join(p for p in pages if "教师交流轮岗通知书" not in p)
+    pdf.assert_all_embedded(notice)
+    assert not any("教师交流轮岗通知书" in p for p in pages)  # the 公示 holds no letter
+    listing = "".join(pages)
     for row in plan.rows:
         assert row.name in listing and row.from_school in listing
-    assert sum(p.count("交流单位") for p in pages[: len(pages) - len(letters)]) >= 2  # header on every list page
+    assert sum(p.count("交流单位") for p in pages) >= 2  # header on every list page
+    for needed in ("公示时间：", "个工作日", "监督电话", "来信地址", "（盖章）"):
+        assert needed in listing, needed
+    assert "《太平区义务教育发展基本均衡方案》" in listing and "《太平区2023方案" not in listing
+
+    built = documents.exchange_letters(demo_store, 2026, letters_pdf)
+    letters = pdf.page_texts(letters_pdf)
+    assert built.pages == len(letters) == len(plan.rows)  # one page each
+    first = plan.rows[0]
+    assert f"{first.name}老师" in letters[0] and first.to_school in letters[0]
+    assert all("页/共" not in p and "公示" not in p for p in letters)  # no list header, no list page numbers
+    assert all("报到时间" in p and "报到地点" in p and "联系电话" in p for p in letters)
+    by_form = {row.form: n for n, row in enumerate(plan.rows)}
+    if "跟岗" in by_form:
+        assert "跟岗学习" in letters[by_form["跟岗"]] and "任教" not in letters[by_form["跟岗"]]
+    if "挂职" in by_form:
+        assert "挂职锻炼" in letters[by_form["挂职"]]
+
+
+def test_publicity_period_counts_working_days() -> None:
+    import datetime as dt
+
+    from reports.notice import add_working_days
+
+    assert add_working_days(dt.date(2026, 7, 10), 5) == dt.date(2026, 7, 16)  # Fri → next Thu
+    assert add_working_days(dt.date(2026, 7, 11), 1) == dt.date(2026, 7, 13)  # Sat → Mon
+
+
+def test_every_exchange_form_has_letter_wording() -> None:
+    from policy import vocab
+    from reports.notice import form_wording, load_notice_template
+
+    template = load_notice_template()
+    for form in vocab.EXCHANGE_FORMS:
+        assert form in template["forms"], form
+    assert form_wording(template, "新形式", "数学") == ("交流", "按交流单位的安排开展工作")  # unknown: default
 
 
 def test_notice_without_approved_plan(demo_store, tmp_path: Path) -> None:

@@ -189,7 +189,8 @@ def test_letter_is_dated_with_the_approval_and_says_the_period_once() -> None:
     texts = [f.getPlainText() for f in flow if isinstance(f, Paragraph)]
     body = next(t for t in texts if "经研究决定" in t)
     assert "你自2026年9月1日至2027年8月31日以“支教”形式" in body and "自自" not in body
-    assert "请于" not in body and "自2026年9月1日起执行" in body
+    letter_text = "".join(texts)
+    assert "请于" not in letter_text and "自2026年9月1日起执行" in letter_text
     assert texts[-1] == "2026年7月10日"
 
 

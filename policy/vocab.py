@@ -67,3 +67,12 @@ ACTIVITY_TYPES: Final = (
 )
 
 USER_ROLES: Final = ("admin", "clerk", "principal", "viewer")
+
+
+def scope_word(levels: list[str], names: list[str]) -> str:
+    """全县 / 全市 / 全区 for the area the data covers (a 市 with several counties: 全市)."""
+    counties = [n for n, level in zip(names, levels, strict=True) if level == "县区"]
+    if len(counties) > 1 or (not counties and "市" in levels):
+        return "全市"
+    name = counties[0] if counties else (names[0] if names else "")
+    return "全区" if name.endswith("区") else "全市" if name.endswith("市") else "全县"

@@ -179,7 +179,10 @@ def statistics(store: Store, target: Target, *, on: dt.date | None = None, inclu
 
 
 def annual_report(store: Store, year: int, target: Target, *, cluster: str | None = None,
-                  progress: Progress = _quiet) -> Built:
+                  progress: Progress = _quiet, conclusions: dict[str, list[str]] | None = None,
+                  draft_to: str | Path | None = None) -> Built:
+    """``conclusions``: the clerk's edited 主要成效/存在问题/整改建议; ``draft_to``: write the draft there."""
     from reports.annual import build_annual
 
-    return build_annual(store, year, target, cluster=cluster, progress=progress)
+    return build_annual(store, year, target, cluster=cluster, progress=progress, conclusions=conclusions,
+                        draft_to=draft_to)

@@ -39,7 +39,6 @@ from typing import IO, Any
 from xml.sax.saxutils import escape
 
 from reportlab.graphics.charts.barcharts import VerticalBarChart
-from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.charts.linecharts import HorizontalLineChart
 from reportlab.graphics.shapes import Drawing, Line, Rect, String
 from reportlab.lib import colors
@@ -747,19 +746,15 @@ def _chart_frame(width: float, height: float, title: str) -> Drawing:
 
 
 def _legend(drawing: Drawing, names: Sequence[str], x: float, y: float) -> None:
+    """One row of colour keys under the title band (never on the title: the title's baseline
+    is 12 pt below the top, this row's is ``y`` + 2, at least 16 pt lower)."""
     if len(names) < 2 and not (names and names[0]):
         return
-    legend = Legend()
-    legend.x, legend.y = x, y
-    legend.fontName = SANS
-    legend.fontSize = 8
-    legend.alignment = "right"
-    legend.columnMaximum = 1
-    legend.dx = legend.dy = 7
-    legend.deltax = 90
-    legend.boxAnchor = "sw"
-    legend.colorNamePairs = [(SERIES[i % len(SERIES)], name) for i, name in enumerate(names)]
-    drawing.add(legend)
+    cursor = x
+    for i, name in enumerate(names):
+        drawing.add(Rect(cursor, y + 1, 7, 7, fillColor=SERIES[i % len(SERIES)], strokeColor=None))
+        drawing.add(String(cursor + 10, y + 2, name, fontName=SANS, fontSize=8))
+        cursor += 10 + stringWidth(name, SANS, 8) + 14
 
 
 def _value_axis_max(series: Sequence[Sequence[float]], floor: float | None) -> float:
@@ -793,7 +788,7 @@ def bar_chart(
     tilt = len(categories) > 6 or any(len(c) > 5 for c in categories)
     chart.x, chart.y = 40, 52 if tilt else 28
     chart.width = width - 60
-    chart.height = height - chart.y - (34 if names else 20)
+    chart.height = height - chart.y - (38 if len(names) > 1 else 22)
     chart.data = values
     chart.categoryAxis.categoryNames = [_short(c, label_chars) for c in categories]
     chart.categoryAxis.labels.fontName = SANS
@@ -851,7 +846,7 @@ def line_chart(
     chart = HorizontalLineChart()
     chart.x, chart.y = 40, 28
     chart.width = width - 60
-    chart.height = height - chart.y - (34 if len(names) > 1 else 20)
+    chart.height = height - chart.y - (38 if len(names) > 1 else 22)
     chart.data = values
     chart.joinedLines = 1
     chart.categoryAxis.categoryNames = [_short(c, label_chars) for c in categories]

@@ -31,6 +31,7 @@ from db.models import Cluster, Posting, Region
 from db.settings import active_profile
 from db.store import Store
 from policy.clusters import counts_as_rural, summarize
+from policy.vocab import scope_word
 
 CLAUSE = "银川2023方案 三(一)"
 TITLE = "集团(学区)基本情况统计表"
@@ -67,15 +68,6 @@ class StatisticsForm:
         """填报单位（盖章）… as lines under the table (blank lines to fill by hand)."""
         return (f"{FOOTER[0]}{self.bureau}", f"{FOOTER[1]}＿＿＿＿＿＿　　{FOOTER[2]}＿＿＿＿＿＿　　"
                 f"{FOOTER[3]}＿＿＿＿＿＿＿＿　　{FOOTER[4]}{self.on.year}年{self.on.month}月{self.on.day}日")
-
-
-def scope_word(levels: list[str], names: list[str]) -> str:
-    """全县 / 全市 / 全区 for the area the data covers (a 市 with several counties: 全市)."""
-    counties = [n for n, level in zip(names, levels, strict=True) if level == "县区"]
-    if len(counties) > 1 or (not counties and "市" in levels):
-        return "全市"
-    name = counties[0] if counties else (names[0] if names else "")
-    return "全区" if name.endswith("区") else "全市" if name.endswith("市") else "全县"
 
 
 def _teachers(store: Store, on: dt.date) -> dict[uuid.UUID, int]:

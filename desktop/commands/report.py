@@ -33,6 +33,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     annual = kinds.add_parser("annual", help="年度评价报告（全县或一个集团/教共体）")
     annual.add_argument("--year", type=school_year, required=True, help="学年起始年份，如 2025 表示 2025—2026学年")
     annual.add_argument("--cluster", metavar="NAME", help="只评价这个集团(学区)/教共体")
+    annual.add_argument("--draft-conclusions", metavar="FILE.toml",
+                        help="同时把按数据生成的主要成效、存在问题、整改建议写入此文件，供修改")
+    annual.add_argument("--conclusions", metavar="FILE.toml", help="用修改后的主要成效、存在问题、整改建议排版")
     common(annual)
 
     agreement = kinds.add_parser("agreement", help="教共体建设协议书（无协议时按模板生成）")
@@ -66,7 +69,14 @@ def run(args: argparse.Namespace) -> int:
     try:
         try:
             if args.report_kind == "annual":
-                result = documents.annual_report(store, args.year, output, cluster=args.cluster)
+                from reports.annual_conclusions import read_conclusions
+
+                try:
+                    edited = read_conclusions(args.conclusions) if args.conclusions else None
+                except ValueError as exc:
+                    raise CliError(str(exc)) from None
+                result = documents.annual_report(store, args.year, output, cluster=args.cluster,
+                                                 conclusions=edited, draft_to=args.draft_conclusions)
             elif args.report_kind == "agreement":
                 result = documents.agreement(store, args.cluster, output, new=args.new, start=args.start,
                                              years=args.years)

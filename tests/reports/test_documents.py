@@ -22,7 +22,7 @@ def test_annual_report(demo_store, tmp_path: Path, pdf) -> None:
     pdf.assert_inside_page(out)
     pages = pdf.page_texts(out)
     assert "青禾县教育局" in pages[0] and "2025—2026学年城乡教共体年度评价报告" in pages[0]
-    assert "目录" in pages[1] and "八、违规与豁免" in pages[1]
+    assert "目录" in pages[1] and "九、违规与豁免" in pages[1] and "附录二" in pages[1]
     assert "第2页/共" in pages[1] and f"共{built.pages}页" in pages[-1]
     data = annual_data(demo_store, active_profile(demo_store), 2025)
     flat = "".join(pages)

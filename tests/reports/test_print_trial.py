@@ -55,7 +55,7 @@ def test_violations_show_the_rule_name_not_its_id(demo_store, tmp_path: Path, pd
     out = tmp_path / "annual.pdf"
     documents.annual_report(demo_store, 2025, out)
     pages = pdf.page_texts(out)
-    start = next(i for i, p in enumerate(pages) if "八、违规与豁免" in p and "豁免的违规照常列出" in p)
+    start = next(i for i, p in enumerate(pages) if "九、违规与豁免" in p and "豁免的违规照常列出" in p)
     section = "".join(pages[start:])
     data = annual_data(demo_store, active_profile(demo_store), 2025)
     assert data.check.violations

@@ -55,6 +55,8 @@ class ReportsPage(Page):
         self.build_button = QPushButton("生成")
         self.print_button = QPushButton("打印…")
         self.save_button = QPushButton("保存…")
+        self.viewer_button = QPushButton("用系统阅读器打开")
+        self.viewer_button.setToolTip("交给系统的 PDF 阅读器查看和打印（矢量打印，适合页数很多的文件）")
         self.progress = QProgressBar()
         self.progress.setRange(0, 100)
         self.status = QLabel("选择文档后点击“生成”。")
@@ -67,7 +69,7 @@ class ReportsPage(Page):
         form.addRow("学年", self.year)
         form.addRow("集团(学区)", self.cluster)
         buttons = QHBoxLayout()
-        for button in (self.build_button, self.print_button, self.save_button):
+        for button in (self.build_button, self.print_button, self.save_button, self.viewer_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
         side = QVBoxLayout()
@@ -84,6 +86,7 @@ class ReportsPage(Page):
         self.build_button.clicked.connect(self.build)
         self.print_button.clicked.connect(self.print_document)
         self.save_button.clicked.connect(self.save)
+        self.viewer_button.clicked.connect(lambda: self.preview.open_in_viewer(self.kind.currentText()))
         self._update_fields()
 
     def refresh(self) -> None:
@@ -109,6 +112,7 @@ class ReportsPage(Page):
         has = bool(self.pdf_bytes)
         self.print_button.setEnabled(has)
         self.save_button.setEnabled(has)
+        self.viewer_button.setEnabled(has)
 
     def parameters(self) -> dict[str, Any]:
         cluster = self.cluster.currentText()

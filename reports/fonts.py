@@ -303,6 +303,11 @@ def line_breaks(chars: list[str], widths: list[float], max_widths: list[float],
     return lines
 
 
+#: (font, size) → character → width: a report measures the same few thousand characters
+#: tens of thousands of times.
+_CHAR_WIDTHS: dict[tuple[str, float], dict[str, float]] = {}
+
+
 def kinsoku_word_split(word, maxWidths, fontName, fontSize, encoding="utf8"):  # noqa: ANN001, ANN201
     """reportlab's ``textsplit.wordSplit`` (one font, one size) with :func:`line_breaks`."""
     if isinstance(word, bytes):
@@ -310,7 +315,13 @@ def kinsoku_word_split(word, maxWidths, fontName, fontSize, encoding="utf8"):  #
     if not isinstance(maxWidths, (list, tuple)):
         maxWidths = [maxWidths]
     chars = list(word)
-    widths = [pdfmetrics.stringWidth(ch, fontName, fontSize, encoding) for ch in chars]
+    known = _CHAR_WIDTHS.setdefault((fontName, fontSize), {})
+    widths = []
+    for ch in chars:
+        width = known.get(ch)
+        if width is None:
+            width = known[ch] = pdfmetrics.stringWidth(ch, fontName, fontSize, encoding)
+        widths.append(width)
     return [[room - used, word[a:b]] for a, b, used, room in line_breaks(chars, widths, list(maxWidths))]
 
 

@@ -106,3 +106,12 @@ def test_statistics_xlsx_is_laid_out_like_the_form(demo_path: Path, tmp_path: Pa
     for footer in ("填报单位（盖章）", "填表人", "审核人", "联系电话"):
         assert footer in text
     assert ws.cell(3, 1).border.left.style == "thin"
+
+
+def test_plan_notes_never_print_a_blank_figure() -> None:
+    from reports.exchange_tables import _figures_line
+
+    line = _figures_line({}, 5)
+    assert "（未免交流）" not in line and "不少于人" not in line and "交流5人" in line and "未记录符合条件人数" in line
+    full = _figures_line({"base": 100, "moves": 10, "required_moves": 10, "backbone": 2, "required_backbone": 2}, 10)
+    assert full == "符合交流条件（未免交流）100人；交流10人，应不少于10人；骨干教师2人，应不少于2人。"

@@ -95,7 +95,15 @@ def export_needs(store: Any, path: Path, args: argparse.Namespace) -> str:
             f"{len(sheet.rows)} 行；其中 {sheet.derived_schools} 所按师生比推算）：{path}")
 
 
+def export_pairings(store: Any, path: Path, args: argparse.Namespace) -> str:
+    from reports import quota_report
+
+    on = date_argument(getattr(args, "date", None))
+    return f"已导出 {quota_report.write_pairings_xlsx(store, on, path)} 对结对（{on.isoformat()}）：{path}"
+
+
 KINDS: dict[str, Callable[[Any, Path, argparse.Namespace], str]] = {
+    "pairings": export_pairings,
     "schools": export_schools,
     "clusters": export_clusters,
     "statistics": export_statistics,

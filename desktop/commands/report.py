@@ -54,6 +54,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         sub.add_argument("--department", help="受理科室（默认“教育局人事科”）")
         common(sub)
 
+    pairings = kinds.add_parser("pairings", help="结对帮扶及包片包抓名单")
+    pairings.add_argument("--date", type=_date, metavar="YYYY-MM-DD", help="统计日期（默认今天）")
+    common(pairings)
+
     statistics = kinds.add_parser("statistics", help="集团(学区)基本情况统计表")
     statistics.add_argument("--date", type=_date, metavar="YYYY-MM-DD", help="统计日期（默认今天）")
     statistics.add_argument("--all", action="store_true", dest="include_all",
@@ -86,6 +90,10 @@ def run(args: argparse.Namespace) -> int:
                 contact = Contact(args.department or "", args.phone or "", args.address or "")
                 make = documents.exchange_notice if args.report_kind == "notice" else documents.exchange_letters
                 result = make(store, args.year, output, contact=contact)
+            elif args.report_kind == "pairings":
+                from reports.quota_report import build_pairings_pdf
+
+                result = build_pairings_pdf(store, args.date or dt.date.today(), output)
             else:
                 result = documents.statistics(store, output, on=args.date, include_all=args.include_all)
         except documents.ReportError as exc:

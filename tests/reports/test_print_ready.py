@@ -16,7 +16,7 @@ from desktop.cli import main
 from reports.xlsx import Column, Sheet, display_width, mask_id, write_table
 
 TEMPLATES = ("schools", "clusters", "visits", "teachers", "exemptions", "needs")
-EXPORTS = ("schools", "clusters", "statistics", "visits", "teachers", "exemptions", "needs", "exchanges")
+EXPORTS = ("schools", "clusters", "statistics", "visits", "teachers", "exemptions", "needs", "exchanges", "pairings")
 
 
 @pytest.fixture
@@ -115,3 +115,26 @@ def test_plan_notes_never_print_a_blank_figure() -> None:
     assert "（未免交流）" not in line and "不少于人" not in line and "交流5人" in line and "未记录符合条件人数" in line
     full = _figures_line({"base": 100, "moves": 10, "required_moves": 10, "backbone": 2, "required_backbone": 2}, 10)
     assert full == "符合交流条件（未免交流）100人；交流10人，应不少于10人；骨干教师2人，应不少于2人。"
+
+
+def test_quota_results_as_xlsx_and_pdf_put_who_is_behind_first(demo_path: Path, tmp_path: Path, pdf) -> None:
+    xlsx, out = tmp_path / "quota.xlsx", tmp_path / "quota.pdf"
+    assert main(["--db", str(demo_path), "quota", "--semester", "2025-1", "-o", str(xlsx)]) == 0
+    assert main(["--db", str(demo_path), "quota", "--semester", "2025-1", "-o", str(out)]) == 0
+    _assert_print_ready(xlsx)
+    rows = [r for r in load_workbook(xlsx)["指标完成情况"].iter_rows(min_row=3, values_only=True) if isinstance(r[0], int)]
+    states = [r[1] for r in rows]
+    assert states == sorted(states, key=["未达标", "未开展", "已达标"].index)  # behind first
+    behind = [r for r in rows if r[1] == "未达标"]
+    assert [r[8] for r in behind] == sorted((r[8] for r in behind), reverse=True)  # biggest gap first
+    flat = pdf.flat(out)
+    assert f"未达标{len(behind)}项" in flat and "（盖章）" in flat
+    assert main(["--db", str(demo_path), "quota", "--semester", "2025-1", "-o", str(tmp_path / "q.txt")]) == 2
+
+
+def test_pairing_list_pdf(demo_path: Path, tmp_path: Path, pdf) -> None:
+    out = tmp_path / "pairings.pdf"
+    assert main(["--db", str(demo_path), "report", "pairings", "-o", str(out)]) == 0
+    flat = pdf.flat(out)
+    assert "结对帮扶及包片包抓名单" in flat and "包片包抓" in flat
+    pdf.assert_inside_page(out)

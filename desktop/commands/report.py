@@ -54,6 +54,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         sub.add_argument("--department", help="受理科室（默认“教育局人事科”）")
         common(sub)
 
+    for name, text in (("approval", "教师交流轮岗审批表（每人一页）"), ("register", "教师交流个人登记表（每人一页）")):
+        sub = kinds.add_parser(name, help=text)
+        sub.add_argument("--year", type=school_year, required=True, help="学年起始年份")
+        common(sub)
+
     pairings = kinds.add_parser("pairings", help="结对帮扶及包片包抓名单")
     pairings.add_argument("--date", type=_date, metavar="YYYY-MM-DD", help="统计日期（默认今天）")
     common(pairings)
@@ -90,6 +95,10 @@ def run(args: argparse.Namespace) -> int:
                 contact = Contact(args.department or "", args.phone or "", args.address or "")
                 make = documents.exchange_notice if args.report_kind == "notice" else documents.exchange_letters
                 result = make(store, args.year, output, contact=contact)
+            elif args.report_kind in ("approval", "register"):
+                from reports.exchange_forms import build_forms
+
+                result = build_forms(store, args.year, output, kind=args.report_kind)
             elif args.report_kind == "pairings":
                 from reports.quota_report import build_pairings_pdf
 

@@ -117,3 +117,19 @@ def test_statistics_pdf(demo_store, tmp_path: Path, pdf) -> None:
     for footer in ("填报单位（盖章）", "填表人", "审核人", "联系电话", "专任教师数", "班级数", "成立时间",
                    "是否签订帮扶协议"):
         assert footer in flat
+
+
+def test_approval_and_register_forms_one_page_per_teacher(demo_store, tmp_path: Path, pdf) -> None:
+    from reports.exchange_forms import build_forms
+
+    plan = approved_plan(demo_store, 2026)
+    approval, register = tmp_path / "a.pdf", tmp_path / "r.pdf"
+    assert build_forms(demo_store, 2026, approval, kind="approval").pages == len(plan.rows)
+    assert build_forms(demo_store, 2026, register, kind="register").pages == len(plan.rows)
+    first = pdf.page_texts(approval)[0]
+    for box in ("本人意见", "派出学校意见", "接收学校意见", "青禾县教育局意见", "签字（盖章）"):
+        assert box in first, box
+    assert plan.rows[0].name in first and plan.rows[0].to_school in first
+    card = pdf.page_texts(register)[0]
+    assert "身份证号" in card and "本人签名" in card and "页/共" not in card
+    pdf.assert_inside_page(approval)

@@ -14,14 +14,14 @@ import datetime as dt
 from typing import Any
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, PageBreak, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 from sqlalchemy import select
 
 from db.models import Exchange, Posting, School, Teacher
 from db.store import Store
 from policy.calendar import school_year_label
 from reports.fonts import SANS
-from reports.notice import _prepare, _rank, form_wording, load_notice_template, term_text
+from reports.notice import _prepare, _rank, form_wording, load_notice_template, page_per_row, term_text
 from reports.pdf import TABLE_GRID, TABLE_HEAD, DocInfo, ReportDocument, esc, styles
 
 BLANK_SIGN = "签字（盖章）：＿＿＿＿＿＿＿＿　　＿＿＿＿年＿＿月＿＿日"
@@ -70,16 +70,18 @@ def _grid(rows: list[list[Any]], widths: list[float], spans: list[tuple[Any, ...
     return table
 
 
+def _cell(text: object, head: bool = False) -> Paragraph:
+    """A form cell: a label (bold, shaded column) or a value."""
+    return Paragraph(esc(text), styles()["cell_head" if head else "cell"])
+
+
 def approval_form(row: Any, file: TeacherFile, year: int, bureau: str, template: dict[str, Any],
                   width: float) -> list[Flowable]:
     """One 交流轮岗审批表: the exchange and the four opinion boxes."""
     st = styles()
-    label, cell = st["cell_head"], st["cell"]
+    label = True
     verb, duty = form_wording(template, row.form, row.subject)
-
-    def p(text: object, style: Any = cell) -> Paragraph:
-        return Paragraph(esc(text), style)
-
+    p = _cell
     col = width / 6
     rows = [
         [p("姓名", label), p(row.name), p("性别", label), p(row.gender), p("出生年月", label),
@@ -95,7 +97,7 @@ def approval_form(row: Any, file: TeacherFile, year: int, bureau: str, template:
     opinions = [("本人意见", "本人服从组织安排。"), ("派出学校意见", ""), ("接收学校意见", ""),
                 (f"{bureau}意见", "")]
     for head, text in opinions:
-        rows.append([p(head, label), [p(text), Spacer(1, 14 * mm), p(BLANK_SIGN, st["cell_right"])],
+        rows.append([p(head, label), [p(text), Spacer(1, 14 * mm), Paragraph(BLANK_SIGN, st["cell_right"])],
                      "", "", "", ""])
     spans = [("SPAN", (1, r), (3, r)) for r in (2, 3, 4)] + [("SPAN", (1, 5), (5, 5))]
     spans += [("SPAN", (1, r), (5, r)) for r in range(6, 10)]
@@ -114,12 +116,9 @@ def approval_form(row: Any, file: TeacherFile, year: int, bureau: str, template:
 def register_form(row: Any, file: TeacherFile, year: int, template: dict[str, Any], width: float) -> list[Flowable]:
     """One 教师交流个人登记表: identity, career and this exchange, signed by the teacher."""
     st = styles()
-    label, cell = st["cell_head"], st["cell"]
+    label = True
     verb, duty = form_wording(template, row.form, row.subject)
-
-    def p(text: object, style: Any = cell) -> Paragraph:
-        return Paragraph(esc(text), style)
-
+    p = _cell
     col = width / 4
     rows = [
         [p("姓名", label), p(row.name), p("性别", label), p(row.gender)],
@@ -160,16 +159,14 @@ def build_forms(store: Store, year: int, target: Any, *, kind: str, progress: An
     title = f"{school_year_label(year)}教师交流轮岗" + ("审批表" if kind == "approval" else "个人登记表")
     doc = ReportDocument(target, DocInfo(title=title, bureau=bureau, date=today), cover_page=False,
                          page_furniture=False)
-    story: list[Flowable] = []
-    total = len(plan.rows) or 1
-    for index, row in enumerate(plan.rows, start=1):
-        if index % 50 == 0:
-            progress(10 + int(80 * index / total), f"{index}/{total}")
-        if story:
-            story.append(PageBreak())
-        file = files.get(row.exchange_id, TeacherFile("", None, None, "教师", None))
-        story += (approval_form(row, file, year, bureau, template, doc.frame_width) if kind == "approval"
-                  else register_form(row, file, year, template, doc.frame_width))
+    empty = TeacherFile("", None, None, "教师", None)
+
+    def page(_number: int, row: Any) -> list[Flowable]:
+        file = files.get(row.exchange_id, empty)
+        return (approval_form(row, file, year, bureau, template, doc.frame_width) if kind == "approval"
+                else register_form(row, file, year, template, doc.frame_width))
+
+    story = page_per_row(plan.rows, page, progress)
     pages = doc.build_story(story)
     progress(100, "完成")
     return _finish(target, pages, f"，{len(plan.rows)} 人", teachers=len(plan.rows))

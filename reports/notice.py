@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import tomllib
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from reportlab.lib.units import mm
@@ -139,16 +140,9 @@ def letters_story(plan: ApprovedPlan, bureau: str, basis: str, today: dt.date, c
     """One letter a page, each on its own letterhead (no list header, no list page numbers)."""
     template = template or load_notice_template()
     dated = letter_date(plan, today)
-    story: list[Flowable] = []
-    total = len(plan.rows) or 1
-    for index, row in enumerate(plan.rows, start=1):
-        if index % 50 == 0:
-            progress(10 + int(60 * index / total), f"通知书 {index}/{total}")
-        if story:
-            story.append(PageBreak())
-        story += letter(row, plan.school_year, bureau, basis, dated, today, dates, number=index, contact=contact,
-                        template=template)
-    return story
+    return page_per_row(plan.rows, lambda number, row: letter(
+        row, plan.school_year, bureau, basis, dated, today, dates, number=number, contact=contact,
+        template=template), progress)
 
 
 def letter_date(plan: ApprovedPlan, today: dt.date) -> dt.date:
@@ -249,33 +243,45 @@ def stored_contact(store: Store, override: Contact | None = None) -> Contact:
 def build_notice(store: Store, year: int, target: Any, *, progress: Any = None, today: dt.date | None = None,
                  contact: Contact | None = None) -> Any:
     """The 公示 (list, period, contact, 落款) as its own document."""
-    from reports.documents import _finish
-
-    progress = progress or (lambda _p, _t: None)
-    plan, profile, bureau, basis, today = _prepare(store, year, today)
-    progress(5, "读取方案")
-    title = f"{school_year_label(year)}教师交流轮岗人员名单公示"
-    doc = ReportDocument(target, DocInfo(title=title, bureau=bureau, date=letter_date(plan, today)), cover_page=False)
-    pages = doc.build_story(notice_story(plan, bureau, basis, today, profile, stored_contact(store, contact)))
-    progress(100, "完成")
-    return _finish(target, pages, f"，{len(plan.rows)} 人", teachers=len(plan.rows))
+    return _build(store, year, target, False, progress, today, contact)
 
 
 def build_letters(store: Store, year: int, target: Any, *, progress: Any = None, today: dt.date | None = None,
                   contact: Contact | None = None) -> Any:
     """One 教师交流轮岗通知书 a page, each with its own letterhead and no running header or page numbers."""
+    return _build(store, year, target, True, progress, today, contact)
+
+
+def _build(store: Store, year: int, target: Any, letters: bool, progress: Any, today: dt.date | None,
+           contact: Contact | None) -> Any:
     from reports.documents import _finish
 
     progress = progress or (lambda _p, _t: None)
     plan, profile, bureau, basis, today = _prepare(store, year, today)
     progress(5, "读取方案")
-    title = f"{school_year_label(year)}教师交流轮岗通知书"
+    title = f"{school_year_label(year)}教师交流轮岗" + ("通知书" if letters else "人员名单公示")
     doc = ReportDocument(target, DocInfo(title=title, bureau=bureau, date=letter_date(plan, today)), cover_page=False,
-                         page_furniture=False)
-    pages = doc.build_story(letters_story(plan, bureau, basis, today, stored_contact(store, contact), progress,
-                                          profile.calendar))
+                         page_furniture=not letters)
+    who = stored_contact(store, contact)
+    story = (letters_story(plan, bureau, basis, today, who, progress, profile.calendar) if letters
+             else notice_story(plan, bureau, basis, today, profile, who))
+    pages = doc.build_story(story)
     progress(100, "完成")
-    return _finish(target, pages, f"，{len(plan.rows)} 份通知书", teachers=len(plan.rows))
+    return _finish(target, pages, f"，{len(plan.rows)} " + ("份通知书" if letters else "人"), teachers=len(plan.rows))
 
 
-__all__ = ["Contact", "build_letters", "build_notice", "heading", "letter", "letters_story", "notice_story"]
+def page_per_row(rows: Sequence[Any], make: Callable[[int, Any], list[Flowable]], progress: Any) -> list[Flowable]:
+    """One page per row (a letter, a form): ``make(number, row)`` its flowables; progress every 50."""
+    story: list[Flowable] = []
+    total = len(rows) or 1
+    for index, row in enumerate(rows, start=1):
+        if index % 50 == 0:
+            progress(10 + int(80 * index / total), f"{index}/{total}")
+        if story:
+            story.append(PageBreak())
+        story += make(index, row)
+    return story
+
+
+__all__ = ["Contact", "build_letters", "build_notice", "heading", "letter", "letters_story", "notice_story",
+           "page_per_row"]

@@ -59,6 +59,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         sub.add_argument("--year", type=school_year, required=True, help="学年起始年份")
         common(sub)
 
+    summary = kinds.add_parser("summary", help="教共体每学期工作总结（余教〔2020〕155号 六(二)）")
+    summary.add_argument("--cluster", metavar="NAME", required=True, help="集团(学区)/教共体名称")
+    summary.add_argument("--semester", metavar="Y-1|Y-2", required=True, help="学期，如 2025-1")
+    common(summary)
+
     pairings = kinds.add_parser("pairings", help="结对帮扶及包片包抓名单")
     pairings.add_argument("--date", type=_date, metavar="YYYY-MM-DD", help="统计日期（默认今天）")
     common(pairings)
@@ -99,6 +104,11 @@ def run(args: argparse.Namespace) -> int:
                 from reports.exchange_forms import build_forms
 
                 result = build_forms(store, args.year, output, kind=args.report_kind)
+            elif args.report_kind == "summary":
+                from desktop.commands.quota import _semester
+                from reports.semester_summary import build_summary
+
+                result = build_summary(store, args.cluster, _semester(args.semester), output)
             elif args.report_kind == "pairings":
                 from reports.quota_report import build_pairings_pdf
 

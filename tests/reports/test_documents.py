@@ -133,3 +133,23 @@ def test_approval_and_register_forms_one_page_per_teacher(demo_store, tmp_path: 
     card = pdf.page_texts(register)[0]
     assert "身份证号" in card and "本人签名" in card and "页/共" not in card
     pdf.assert_inside_page(approval)
+
+
+def test_semester_summary_of_a_community(demo_store, tmp_path: Path, pdf) -> None:
+    from db.visits import save_summary
+    from policy.calendar import Semester
+    from reports.semester_summary import build_summary
+
+    name = "青禾县城关学校协作型教共体"
+    cluster_id, _ = __import__("db.agreements", fromlist=["find_cluster"]).find_cluster(demo_store, name)
+    save_summary(demo_store, cluster_id, Semester(2025, 1), achievements="同步课堂开课32节。")
+    out = tmp_path / "s.pdf"
+    build_summary(demo_store, name, Semester(2025, 1), out)
+    flat = pdf.flat(out)
+    for needed in ("一、目标达成度", "主要成效", "同步课堂开课32节。", "下步计划", "牵头学校盖章"):
+        assert needed in flat, needed
+    later = tmp_path / "later.pdf"
+    build_summary(demo_store, name, Semester(2026, 2), later)
+    assert pdf.flat(later).count("尚未填写") == 4  # nothing recorded: blanks to write in, nothing invented
+    with pytest.raises(documents.ReportError, match="没有名为"):
+        build_summary(demo_store, "无此教共体", Semester(2025, 1), tmp_path / "x.pdf")

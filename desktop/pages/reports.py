@@ -34,9 +34,12 @@ KINDS = (
     ("agreement", "教共体建设协议书"),
     ("notice", "交流轮岗人员名单公示"),
     ("letters", "教师交流轮岗通知书"),
+    ("approval", "教师交流轮岗审批表"),
+    ("register", "教师交流个人登记表"),
+    ("pairings", "结对帮扶及包片包抓名单"),
     ("statistics", "集团(学区)基本情况统计表"),
 )
-ALL_CLUSTERS = "（全县）"
+ALL_CLUSTERS = "（全部集团(学区)）"  # no 全县: a city database covers several counties
 
 
 class ReportsPage(Page):
@@ -107,7 +110,7 @@ class ReportsPage(Page):
 
     def _update_fields(self) -> None:
         key = self.kind.currentData()
-        self.year.setEnabled(key in ("annual", "notice", "letters"))
+        self.year.setEnabled(key in ("annual", "notice", "letters", "approval", "register"))
         self.cluster.setEnabled(key in ("annual", "agreement"))
         has = bool(self.pdf_bytes)
         self.print_button.setEnabled(has)
@@ -145,6 +148,16 @@ class ReportsPage(Page):
                 built = documents.exchange_notice(store, params["year"], buffer, progress=report)
             elif kind == "letters":
                 built = documents.exchange_letters(store, params["year"], buffer, progress=report)
+            elif kind in ("approval", "register"):
+                from reports.exchange_forms import build_forms
+
+                built = build_forms(store, params["year"], buffer, kind=kind, progress=report)
+            elif kind == "pairings":
+                import datetime as dt
+
+                from reports.quota_report import build_pairings_pdf
+
+                built = build_pairings_pdf(store, dt.date.today(), buffer)
             else:
                 built = documents.statistics(store, buffer, progress=report)
             return buffer.getvalue(), built

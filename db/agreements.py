@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import re
 import tomllib
 import uuid
 from typing import Any
@@ -30,9 +31,11 @@ from typing import Any
 from sqlalchemy import select
 
 from db.engine import StoreError
-from db.models import Agreement, AgreementParty, Attachment, Cluster, Membership, Region, School, Setting
+from db.models import (Agreement, AgreementParty, Attachment, Cluster, Exchange, Membership, Region, School, Setting,
+                       Waiver)
 from db.store import Store
 from policy import vocab
+from policy.calendar import school_year_label, school_year_of
 from policy.profile import Profile
 from resources import resource_path
 
@@ -96,6 +99,10 @@ class Party:
     school_name: str
     role: str  # 牵头校 / 成员校 …
     signatory: str | None = None
+    #: Schools this party signs for: a 融合型 法人's campuses, a 中心校's 教学点.
+    represents: tuple[str, ...] = ()
+    #: A 教学点 whose 中心校 is not a party: that school signs for it (its seal, not the point's).
+    teaching_point: bool = False
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -192,6 +199,73 @@ class _Figures(dict[str, str]):
         return figure_text(self.profile, key)
 
 
+ARTICLE_PREFIX = re.compile(r"^\s*第\s*[^条\s]{1,6}\s*条[\s　]*")
+
+
+def article_heading(number: int, heading: str) -> str:
+    """'第N条　heading' with N generated; a number typed into ``heading`` is dropped."""
+    rest = ARTICLE_PREFIX.sub("", heading).strip()
+    return f"第{_cn_number(number)}条" + (f"　{rest}" if rest else "")
+
+
+def numbered(sections: list[Section] | tuple[Section, ...]) -> list[Section]:
+    """The sections with continuous article numbers 第一条, 第二条 … (headless text stays unnumbered).
+
+    Numbers are never typed: the clerk may insert, delete or reorder clauses and the
+    printed agreement still counts without a gap (a number typed by hand is replaced).
+    """
+    result, number = [], 0
+    for section in sections:
+        if section.heading.strip():
+            number += 1
+            result.append(Section(article_heading(number, section.heading), section.text))
+        else:
+            result.append(section)
+    return result
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Signing:
+    """Who signs an agreement and for whom (see :func:`signing_schools`)."""
+
+    signers: tuple[uuid.UUID, ...]  # lead first
+    #: Names a signer signs for: a 融合型 法人's campuses, a 中心校's 教学点.
+    represents: dict[uuid.UUID, tuple[str, ...]]
+
+
+def signing_schools(kind: str, schools: list[tuple[uuid.UUID, str, str, uuid.UUID | None]]) -> Signing:
+    """The schools that sign, lead first. ``schools``: (id, name, stage, central school id), lead first.
+
+    A 融合型 community is one 法人 for all its campuses (余教〔2020〕155号 三(一)): only the
+    lead signs. A 教学点 has no seal of its own: its 中心校 signs for it when that school is
+    in the agreement; otherwise the 教学点 stays a party and its block says the 中心校 signs.
+    """
+    if not schools:
+        return Signing((), {})
+    lead = schools[0][0]
+    if kind == "融合型教共体":
+        return Signing((lead,), {lead: tuple(name for _id, name, _stage, _c in schools[1:])})
+    ids = {sid for sid, *_rest in schools}
+    signers: list[uuid.UUID] = []
+    represents: dict[uuid.UUID, list[str]] = {}
+    for sid, name, stage, central in schools:
+        if stage == vocab.TEACHING_POINT and central in ids and central != sid:
+            represents.setdefault(central, []).append(name)
+        else:
+            signers.append(sid)
+    return Signing(tuple(signers), {k: tuple(v) for k, v in represents.items()})
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class MemberTarget:
+    """One member school's line of the 目标任务 article."""
+
+    label: str  # 乙方 / 丙方 …, or "" for a campus or a 教学点 signed for by another party
+    school: str
+    teachers: int  # exchanged to it in ``year`` by the plan (0: none recorded)
+    year: int | None
+
+
 def fill_template(
     template: dict[str, Any],
     *,
@@ -205,10 +279,23 @@ def fill_template(
     term_years: int,
     bureau: str,
     profile: Profile,
+    signers: int | None = None,
+    teaching_points: list[str] | None = None,
+    member_targets: list[MemberTarget] | None = None,
+    size_note: str = "",
 ) -> tuple[str, str, list[Section]]:
-    """(title, preamble, sections) of the template filled for one cluster."""
-    party_names = [lead, *members]
-    labels = party_labels(len(party_names))
+    """(title, preamble, sections) of the template filled for one cluster.
+
+    ``members``: the schools that sign besides the lead (for a 融合型 community: its
+    campuses); ``signers``: how many sign (default lead + members); ``member_targets``:
+    one line per member school in 目标任务 (default: one per member, no plan figure).
+    Article numbers are generated, continuous (:func:`numbered`).
+    """
+    fusion = kind == "融合型教共体"
+    party_count = signers if signers is not None else (1 if fusion else 1 + len(members))
+    party_names = [lead, *members][:party_count]
+    labels = party_labels(max(party_count, 1))
+    member_labels = list(labels[1:party_count])
     values: dict[str, Any] = {
         "cluster": cluster,
         "kind": kind,
@@ -221,14 +308,23 @@ def fill_template(
         "term_end": _cn_date(term_end),
         "term_years": term_years,
         "bureau": bureau,
-        "party_count": _cn_number(len(party_names)),
-        "copies": _cn_number(len(party_names) + 1),  # one per party and one for the bureau
+        "party_count": _cn_number(party_count),
+        "copies": _cn_number(party_count + 1),  # one per party and one for the bureau
+        "holders": f"{labels[0]}执一份" if party_count == 1 else f"协议{_cn_number(party_count)}方各执一份",
+        "size_note": size_note,
+        "lead_label": labels[0],
+        "member_label": _label_range(member_labels),
         "fig": _Figures(profile, clauses=False),
         "clause": _Figures(profile, clauses=True),
     }
 
-    def fill(text: str) -> str:
-        return text.format(**values)
+    def fill(text: str, **extra: Any) -> str:
+        return text.format(**values, **extra)
+
+    texts = template.get("parties_text", {})
+    values["parties_text"] = fill(texts.get(kind) or texts.get("default", ""))
+    if teaching_points and texts.get("teaching_points") and not fusion:
+        values["parties_text"] += texts["teaching_points"].format(points="、".join(teaching_points))
 
     sections: list[Section] = []
     for block in template.get("common_head", []):
@@ -236,24 +332,74 @@ def fill_template(
     kind_blocks = template.get("kinds", {}).get(kind) or template.get("kinds", {}).get("共建型教共体", [])
     for block in kind_blocks:
         sections.append(Section(fill(block["heading"]), fill(block["text"])))
+    duties = template.get("duties", {}).get(kind)
+    if duties:
+        for who in ("lead", "member"):
+            if who == "member" and not fusion and not member_labels:
+                continue
+            sections.append(Section(fill(duties[f"{who}_heading"]), _numbered_lines(fill(duties[who]))))
+    projects = template.get("projects", {})
+    if projects.get(kind):
+        sections.append(Section(fill(projects["heading"]),
+                                fill(projects["intro"]) + "\n" + _numbered_lines("\n".join(projects[kind]))))
     targets = template.get("targets")
     if targets:
-        lines = []
-        if "exchange.min_share" in profile.figures and profile.figures["exchange.min_share"].enabled:
-            lines.append(fill(targets["exchange"]))
-        for quota in profile.quotas:
-            if not quota.enabled:
-                continue
+        sections.append(Section(fill(targets["heading"]), _targets_text(
+            targets, fill, profile, kind, member_targets
+            if member_targets is not None else [MemberTarget(label, name, 0, None)
+                                                for label, name in zip(member_labels, members, strict=False)])))
+    for block in template.get("common_tail", []):
+        sections.append(Section(fill(block["heading"]), fill(block["text"])))
+    # The preamble cites, in full, exactly the papers the clauses quote.
+    cited = profile.cited_documents(*(f"{x.heading}\n{x.text}" for x in sections))
+    values["documents"] = "、".join(d.citation for d in cited) if cited else f"{bureau}有关文件"
+    return fill(template["title"]), fill(template["preamble"]), numbered(sections)
+
+
+def _label_range(labels: list[str]) -> str:
+    """乙方 / 乙方、丙方 / 乙方至戊方 (more than two)."""
+    if len(labels) <= 2:
+        return "、".join(labels)
+    return f"{labels[0]}至{labels[-1]}"
+
+
+def _numbered_lines(text: str) -> str:
+    """One duty a line → （一）…；（二）…。 (the last line ends the article)."""
+    lines = [line.strip().rstrip("；;。") for line in text.splitlines() if line.strip()]
+    return "\n".join(f"（{_cn_number(i)}）{line}{'。' if i == len(lines) else '；'}"
+                     for i, line in enumerate(lines, start=1))
+
+
+def _targets_text(targets: dict[str, Any], fill: Any, profile: Profile, kind: str,
+                  member_targets: list[MemberTarget]) -> str:
+    lines = []
+    if "exchange.min_share" in profile.figures and profile.figures["exchange.min_share"].enabled:
+        lines.append(fill(targets["exchange"]))
+    sync = fill(targets["sync"]) if _enabled(profile, "agreement.sync_lessons") else ""
+    research = fill(targets["research"]) if _enabled(profile, "agreement.joint_research") else ""
+    if member_targets and (sync or research):
+        lines.append(fill(targets["per_member"], what="、".join(x for x in (sync, research) if x)))
+    for target in member_targets:
+        teachers = (targets["teachers_planned"].format(year=school_year_label(target.year), count=target.teachers)
+                    if target.teachers and target.year else targets["teachers_unplanned"])
+        short = "，".join(x for x in (
+            teachers,
+            fill(targets["sync_short"]) if sync else "",
+            fill(targets["research_short"]) if research else "") if x)
+        lines.append(f"对{target.label}{target.school}：{short}")
+    wanted = targets.get("quota_ids", {})
+    ids = wanted.get(kind, wanted.get("default", []))
+    for quota in profile.quotas:
+        if quota.enabled and quota.id in ids:
             lines.append(targets["quota"].format(
                 label=quota.label, minimum=quota.minimum, unit=MEASURE_UNITS.get(quota.measure, "次"),
                 period=PERIODS.get(quota.period, quota.period), clause=quota.clause,
             ))
-        numbered = "\n".join(f"（{i}）{line}；" if i < len(lines) else f"（{i}）{line}。"
-                             for i, line in enumerate(lines, start=1))
-        sections.append(Section(fill(targets["heading"]), fill(targets["intro"]) + "\n" + numbered))
-    for block in template.get("common_tail", []):
-        sections.append(Section(fill(block["heading"]), fill(block["text"])))
-    return fill(template["title"]), fill(template["preamble"]), sections
+    return fill(targets["intro"]) + "\n" + _numbered_lines("\n".join(lines))
+
+
+def _enabled(profile: Profile, figure_id: str) -> bool:
+    return figure_id in profile.figures and profile.figures[figure_id].enabled
 
 
 def _cn_date(day: dt.date) -> str:
@@ -309,14 +455,56 @@ def term_parties(memberships: list[Any], lead_id: uuid.UUID | None, start: dt.da
     return result
 
 
-def _parties_for(session: Any, cluster: Cluster, start: dt.date, end: dt.date) -> list[tuple[School, str]]:
-    """The parties (lead first, then members by name) of an agreement over [start, end]."""
+def _parties_for(session: Any, cluster: Cluster, start: dt.date, end: dt.date
+                 ) -> tuple[list[tuple[School, str]], list[tuple[School, str]], Signing]:
+    """(every member school over [start, end] lead first then by name, the signing parties, who signs for whom)."""
     memberships = session.scalars(select(Membership).where(Membership.cluster_id == cluster.id)
                                   .order_by(Membership.joined)).all()
     picked = term_parties(list(memberships), cluster.lead_school_id, start, end, dt.date.today())
     schools = {s.id: s for s in session.scalars(select(School).where(School.id.in_([sid for sid, _ in picked])))}
     result = [(schools[sid], role) for sid, role in picked if sid in schools]
-    return result[:1] + sorted(result[1:], key=lambda pair: pair[0].name)
+    result = result[:1] + sorted(result[1:], key=lambda pair: pair[0].name)
+    signing = signing_schools(cluster.kind, [(s.id, s.name, s.stage, s.central_school_id) for s, _ in result])
+    parties = [pair for pair in result if pair[0].id in signing.signers]
+    return result, parties, signing
+
+
+def _size_note(session: Any, cluster: Cluster, count: int, profile: Profile, on: dt.date) -> str:
+    """The school-count sentence for an over-limit cluster with its waiver; '' within the limit.
+
+    Raises:
+        AgreementError: over the limit with no waiver in force — the agreement would sign
+            a breach of the clause it quotes.
+    """
+    limit = profile.value("cluster.max_schools") if "cluster.max_schools" in profile.figures else None
+    if cluster.kind not in ("学区", "教育集团") or limit is None or count <= int(limit):
+        return ""
+    waiver = session.scalars(select(Waiver).where(
+        Waiver.rule == "cluster.max_schools", Waiver.subject_kind == "cluster", Waiver.subject_id == cluster.id,
+        Waiver.start <= on, (Waiver.end_on.is_(None)) | (Waiver.end_on > on))).first()
+    clause = profile.clause("cluster.max_schools")
+    if waiver is None:
+        raise AgreementError(f"“{cluster.name}”有{count}所学校，超过上限{limit}所（{clause}），且没有批准的例外；"
+                             "请先调整成员或在“集团”页登记例外，再生成协议")
+    return (f"。本{cluster.kind}现有学校{count}所，超过上限，经{waiver.approver}批准暂按现状运行"
+            f"（{waiver.reason.rstrip('。')}）")
+
+
+def _member_targets(session: Any, cluster_kind: str, members: list[tuple[School, str]],
+                    labels: dict[uuid.UUID, str], year: int) -> list[MemberTarget]:
+    """One 目标任务 line per member school: teachers the year's plan sends to it."""
+    ids = [s.id for s, _ in members]
+    counts: dict[uuid.UUID, int] = {}
+    if ids:
+        from sqlalchemy import func
+
+        rows = session.execute(select(Exchange.to_school_id, func.count()).where(
+            Exchange.to_school_id.in_(ids), Exchange.school_year == year, Exchange.status != "cancelled",
+        ).group_by(Exchange.to_school_id)).all()
+        counts = {sid: n for sid, n in rows}
+    suffix = "校区" if cluster_kind == "融合型教共体" else ""
+    return [MemberTarget(labels.get(s.id, ""), s.name + (suffix if suffix and not s.name.endswith("校区") else ""),
+                         counts.get(s.id, 0), year) for s, _ in members]
 
 
 def _template_draft(store: Store, cluster_id: uuid.UUID, profile: Profile, term_start: dt.date | None,
@@ -329,22 +517,31 @@ def _template_draft(store: Store, cluster_id: uuid.UUID, profile: Profile, term_
         cluster = session.get(Cluster, cluster_id)
         if cluster is None:
             raise AgreementError("找不到该集团(学区)/教共体")
-        parties = _parties_for(session, cluster, start, end)
+        everyone, parties, signing = _parties_for(session, cluster, start, end)
         region_id = cluster.region_id
         name, kind, area = cluster.name, cluster.kind, cluster.area
-    if len(parties) < 2:
-        raise AgreementError(f"“{name}”没有牵头校和成员校，无法生成协议（至少需要两方）")
+        if len(everyone) < 2:
+            raise AgreementError(f"“{name}”没有牵头校和成员校，无法生成协议（至少需要两方）")
+        size_note = _size_note(session, cluster, len(everyone), profile, max(start, dt.date.today()))
+        labels = dict(zip((s.id for s, _ in parties), party_labels(len(parties)), strict=True))
+        year = school_year_of(start, profile.calendar)
+        targets = _member_targets(session, kind, everyone[1:], {k: v for k, v in labels.items()
+                                                                if v != labels[parties[0][0].id]}, year)
     bureau = bureau_name(store, region_id)
+    fusion = kind == "融合型教共体"
+    points = [s.name for s, _ in everyone if s.stage == vocab.TEACHING_POINT and s.id not in signing.signers]
     # The clause text and the party list come from the same list: they cannot disagree.
     title, preamble, sections = fill_template(
         template, cluster=name, kind=kind, area=area, lead=parties[0][0].name,
-        members=[s.name for s, _ in parties[1:]], term_start=start, term_end=end, term_years=years,
-        bureau=bureau, profile=profile,
+        members=[s.name for s, _ in (everyone[1:] if fusion else parties[1:])], term_start=start, term_end=end,
+        term_years=years, bureau=bureau, profile=profile, signers=len(parties), teaching_points=points,
+        member_targets=targets, size_note=size_note,
     )
     doc = AgreementDoc(
         id=uuid.UUID(int=0), cluster_id=cluster_id, cluster_name=name, cluster_kind=kind, title=title,
         preamble=preamble, sections=tuple(sections),
-        parties=tuple(Party(label, school.id, school.name, role)
+        parties=tuple(Party(label, school.id, school.name, role, represents=signing.represents.get(school.id, ()),
+                            teaching_point=school.stage == vocab.TEACHING_POINT)
                       for label, (school, role) in zip(party_labels(len(parties)), parties, strict=True)),
         term_start=start, term_end=end, version=1, printed_version=None, signed_on=None, bureau=bureau,
         draft=True,
@@ -582,10 +779,12 @@ def load_agreement(store: Store, agreement_id: uuid.UUID) -> AgreementDoc:
         schools = {s.id: s for s in session.scalars(select(School).where(School.id.in_(school_ids)))}
         roles = {m.school_id: m.role for m in session.scalars(
             select(Membership).where(Membership.cluster_id == cluster.id).order_by(Membership.joined))}
+        represents = _represented(session, cluster, agreement.term_start, agreement.term_end)
         parties = tuple(
             Party(p.label, p.school_id, schools[p.school_id].name if p.school_id in schools else "（已删除）",
                   roles.get(p.school_id, "牵头校" if p.school_id == cluster.lead_school_id else "成员校"),
-                  p.signatory)
+                  p.signatory, represents.get(p.school_id, ()),
+                  p.school_id in schools and schools[p.school_id].stage == vocab.TEACHING_POINT)
             for p in sorted(agreement.parties, key=lambda p: label_order(p.label))
         )
         scans = tuple(
@@ -605,6 +804,17 @@ def load_agreement(store: Store, agreement_id: uuid.UUID) -> AgreementDoc:
             signed_on=agreement.signed_on, bureau="", scans=scans,
         )
     return dataclasses.replace(doc, bureau=bureau_name(store, region_id))
+
+
+def _represented(session: Any, cluster: Cluster, start: dt.date, end: dt.date) -> dict[uuid.UUID, tuple[str, ...]]:
+    """Who each party signs for over the term (campuses of a 融合型 法人, a 中心校's 教学点)."""
+    picked = term_parties(list(session.scalars(select(Membership).where(Membership.cluster_id == cluster.id)
+                                               .order_by(Membership.joined))),
+                          cluster.lead_school_id, start, end, max(start, min(end, dt.date.today())))
+    schools = {s.id: s for s in session.scalars(select(School).where(School.id.in_([sid for sid, _ in picked])))}
+    ordered = [schools[sid] for sid, _ in picked if sid in schools]
+    ordered = ordered[:1] + sorted(ordered[1:], key=lambda school: school.name)
+    return signing_schools(cluster.kind, [(x.id, x.name, x.stage, x.central_school_id) for x in ordered]).represents
 
 
 def printed_snapshot(store: Store, agreement_id: uuid.UUID) -> dict[str, Any] | None:

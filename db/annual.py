@@ -22,10 +22,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from db.agreements import bureau_name
+from db.agreements import bureau_name, cluster_agreements
 from db.clusters import load
 from db.engine import StoreError
-from db.models import AuditEntry, Exchange, QualityIndicator, Teacher
+from db.models import AuditEntry, Cluster, Exchange, QualityIndicator, Region, Teacher
 from db.store import Store
 from db.teachers import store_eligibility
 from db.visits import quota_rows
@@ -36,6 +36,7 @@ from policy.evaluation import (
     EvaluationResult,
     SchoolValueAdded,
     ShareCheck,
+    county_changes,
     evaluate,
     school_value_added,
     share_check,
@@ -43,6 +44,7 @@ from policy.evaluation import (
 from policy.exchange_forms import took_effect
 from policy.profile import Profile
 from policy.quotas import QuotaRow
+from policy.vocab import scope_word
 
 
 class UnknownCluster(StoreError):
@@ -110,6 +112,12 @@ class AnnualData:
     scope_cluster: str | None
     #: School id → name, for subjects of rule answers (a violation names a school by its code).
     school_names: dict[uuid.UUID, str] = dataclasses.field(default_factory=dict)
+    #: Indicator → the county's average change on last year (百分点 / 分), the 增值 reference.
+    county_changes: dict[str, float] = dataclasses.field(default_factory=dict)
+    #: 全县 / 全市 / 全区: the area the data covers.
+    scope: str = "全县"
+    #: Each community's latest agreement as it stood at the end of the year (协议 section).
+    agreements: tuple[Any, ...] = ()
 
 
 def _overlaps(joined: dt.date, left_on: dt.date | None, first: dt.date, last: dt.date) -> bool:
@@ -133,6 +141,9 @@ class _CountyYear:
     quota_rows: tuple[QuotaRow, ...]
     quality: dict[uuid.UUID, dict[int, dict[str, float]]]  # school → year → indicator → value
     school_names: dict[uuid.UUID, str]
+    county_changes: dict[str, float]
+    scope: str
+    agreements: tuple[Any, ...]
 
 
 # One computed year per store, reused while nothing was written (see _data_version).
@@ -172,16 +183,19 @@ def annual_data(store: Store, profile: Profile, year: int, cluster: str | None =
     if cluster is None:
         return AnnualData(year, first, last, checked_on, county.bureau, profile, county.clusters, county.check,
                           county.county_exchange, county.county_exchange_check, county.county_backbone_check,
-                          county.quota_rows, _trend(county, county.clusters, year), None, county.school_names)
+                          county.quota_rows, _trend(county, county.clusters, year), None, county.school_names,
+                          county.county_changes, county.scope, county.agreements)
     chosen = tuple(c for c in county.clusters if c.name == cluster)
     if not chosen:
         raise UnknownCluster(f"没有名为“{cluster}”的集团(学区)/教共体")
     # The scope's exchange figures are those of its member schools, i.e. the cluster's own.
     fig, exchange_check, backbone_check = (chosen[0].exchange, chosen[0].exchange_check, chosen[0].backbone_check) \
         if len(chosen) == 1 else _scope_figures(county, chosen, profile)
+    ids = {c.id for c in chosen}
     return AnnualData(year, first, last, checked_on, county.bureau, profile, chosen, county.check, fig,
                       exchange_check, backbone_check, tuple(r for c in chosen for r in c.quotas),
-                      _trend(county, chosen, year), cluster, county.school_names)
+                      _trend(county, chosen, year), cluster, county.school_names, county.county_changes,
+                      county.scope, tuple(a for a in county.agreements if a.cluster_id in ids))
 
 
 def _trend(county: _CountyYear, clusters: tuple[ClusterYear, ...], year: int) -> dict[str, dict[int, float]]:
@@ -230,6 +244,16 @@ def _county_year(store: Store, profile: Profile, year: int, first: dt.date, last
     records = load(store)
     schools = {s.id: s for s in records.schools}
     check = load(store, checked_on).check(profile, checked_on)
+    with store.read() as session:
+        lifetimes = {row.id: (row.founded, row.dissolved)
+                     for row in session.execute(select(Cluster.id, Cluster.founded, Cluster.dissolved))}
+        regions = session.execute(select(Region.name, Region.level)).all()
+
+    def existed(cluster_id: uuid.UUID) -> bool:
+        """Founded by the year's last day and not dissolved before its first (a community
+        founded after the year is not evaluated for it)."""
+        founded, dissolved = lifetimes.get(cluster_id, (None, None))
+        return (founded is None or founded <= last) and (dissolved is None or dissolved > first)
 
     members_of: dict[uuid.UUID, list[MemberYear]] = defaultdict(list)
     for m in records.memberships:
@@ -295,9 +319,12 @@ def _county_year(store: Store, profile: Profile, year: int, first: dt.date, last
     for index, v in enumerate(check.violations):
         violations_of[v.subject_id].append((index, v))
 
+    averages = county_changes({sid: (years.get(year - 1, {}), years.get(year, {})) for sid, years in quality.items()})
     result: list[ClusterYear] = []
     for c in sorted(records.clusters, key=lambda c: c.name):
         members = sorted(members_of.get(c.id, []), key=lambda m: (not m.is_lead, m.name))
+        if not existed(c.id) or not members:
+            continue
         ids = {m.school_id for m in members}
         fig = exchange_figures(ids)
         exchange_check, backbone_check = _checks(profile, fig)
@@ -308,7 +335,7 @@ def _county_year(store: Store, profile: Profile, year: int, first: dt.date, last
         assisted_members = [m for m in members if not m.is_lead]
         no_figures: dict[int, dict[str, float]] = {}
         assisted = tuple(school_value_added(m.name, quality.get(m.school_id, no_figures).get(year - 1, {}),
-                                            quality.get(m.school_id, no_figures).get(year, {}))
+                                            quality.get(m.school_id, no_figures).get(year, {}), averages)
                          for m in assisted_members)
         table = {}
         for m in assisted_members:
@@ -326,6 +353,9 @@ def _county_year(store: Store, profile: Profile, year: int, first: dt.date, last
 
     county_fig = exchange_figures(None)
     county_exchange_check, county_backbone_check = _checks(profile, county_fig)
+    in_year = {c.id for c in result}
+    agreements = tuple(a for a in cluster_agreements(store, checked_on) if a.cluster_id in in_year)
     return _CountyYear(first, last, checked_on, bureau_name(store), profile, check, tuple(result), county_fig,
                        county_exchange_check, county_backbone_check, all_rows,
-                       {k: dict(v) for k, v in quality.items()}, {s.id: s.name for s in records.schools})
+                       {k: dict(v) for k, v in quality.items()}, {s.id: s.name for s in records.schools},
+                       averages, scope_word([r.level for r in regions], [r.name for r in regions]), agreements)

@@ -32,7 +32,7 @@ from typing import Any
 from sqlalchemy import Table, func, select
 
 from db import models
-from db.agreements import add_years, fill_template, load_template, party_labels
+from db.agreements import add_years, fill_template, load_template, party_labels, signing_schools
 from db.engine import StoreError
 from db.settings import DEMO_KEY
 from db.store import Store
@@ -1536,10 +1536,15 @@ class _Builder:
             term_start = max(c.founded, first)
             term_end = add_years(term_start, 3) - dt.timedelta(days=1)
             # The same filling the 协议 page uses, so the text and the parties agree.
+            everyone = [c.lead, *c.members]
+            signing = signing_schools(c.kind, [(x.id, x.name, x.stage, x.central) for x in everyone])
+            signers = [x for x in everyone if x.id in signing.signers]
             title, preamble, sections = fill_template(
                 template, cluster=c.name, kind=c.kind, area=c.area, lead=c.lead.name,
-                members=[m.name for m in c.members], term_start=term_start, term_end=term_end,
-                term_years=3, bureau=f"{county.name}教育局", profile=profile,
+                members=[m.name for m in (c.members if c.kind == "融合型教共体" else signers[1:])],
+                term_start=term_start, term_end=term_end, term_years=3, bureau=f"{county.name}教育局",
+                profile=profile, signers=len(signers),
+                teaching_points=[x.name for x in everyone if x.id not in signing.signers and x.stage == "教学点"],
             )
             signed = id(c) not in unsigned
             agreement_id = self.add(
@@ -1554,8 +1559,7 @@ class _Builder:
                 printed_version=1 if signed else None,
                 signed_on=term_start - dt.timedelta(days=rng.randint(5, 30)) if signed else None,
             )
-            parties = [c.lead, *c.members]
-            for label, school in zip(party_labels(len(parties)), parties, strict=True):
+            for label, school in zip(party_labels(len(signers)), signers, strict=True):
                 principal = next((t.name for t in school.teachers if t.position == "校长"), None)
                 self.add(
                     "agreement_party",

@@ -9,6 +9,7 @@ adjustments are applied on top with :meth:`Profile.with_overrides`.
 from __future__ import annotations
 
 import copy
+import re
 import datetime as dt
 import tomllib
 from dataclasses import dataclass, field, replace
@@ -57,6 +58,22 @@ class QuotaRule:
     hosts: str = "any"
 
 
+@dataclass(frozen=True, slots=True)
+class PolicyDocument:
+    """A paper the profile's clauses cite by a short name (``[documents."short"]``)."""
+
+    short: str
+    title: str
+    number: str = ""  # 文号; "" when the paper carries none
+    issuer: str = ""
+    date: str = ""
+
+    @property
+    def citation(self) -> str:
+        """《title》（文号）, or just 《title》 without a 文号 (GB/T 9704 citation form)."""
+        return f"《{self.title}》" + (f"（{self.number}）" if self.number else "")
+
+
 @dataclass(frozen=True)
 class Profile:
     """A loaded, merged policy profile. Immutable; overrides make a new one."""
@@ -82,6 +99,22 @@ class Profile:
     def counted_forms(self) -> frozenset[str]:
         """Forms that count toward the yearly 10 % / 20 % shares."""
         return frozenset(f for f, rule in self.exchange_forms.items() if rule.counts)
+    documents: dict[str, PolicyDocument] = field(default_factory=dict)
+
+    def cited_documents(self, *texts: str) -> list[PolicyDocument]:
+        """The documents whose short name occurs in ``texts`` (by first mention), in full."""
+        joined = "\n".join(texts)
+        found = [(joined.find(short), doc) for short, doc in self.documents.items() if short in joined]
+        return [doc for _pos, doc in sorted(found, key=lambda pair: pair[0])]
+
+    def full_citation(self, clause: str) -> str:
+        """A clause with each short document name written out: "太平区2023方案 四(二)3" →
+        "《太平区义务教育发展基本均衡方案》四(二)3" (with the 文号 when the paper has one)."""
+        if not self.documents:
+            return clause
+        names = sorted(self.documents, key=len, reverse=True)
+        pattern = re.compile("(?:" + "|".join(re.escape(name) for name in names) + r")\s*")
+        return pattern.sub(lambda m: self.documents[m.group(0).strip()].citation, clause)
 
     def figure(self, figure_id: str) -> Figure:
         """The figure with this id.
@@ -259,6 +292,11 @@ def _build(data: dict[str, Any]) -> Profile:
         calendar_clause=calendar.get("clause", ""),
         evaluation=data.get("evaluation", {}),
         exchange_forms=build_rules(data.get("exchange_forms", {})),
+        documents={
+            short: PolicyDocument(short, str(fields["title"]), str(fields.get("number", "")),
+                                  str(fields.get("issuer", "")), str(fields.get("date", "")))
+            for short, fields in data.get("documents", {}).items()
+        },
     )
 
 

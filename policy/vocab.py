@@ -80,3 +80,12 @@ QUALITY_INDICATORS: Final = ("学业质量监测均分", "巩固率", "体质健
 # 管理员 / 教育局业务员 / 校长（本校）/ 评估人员（只读）
 USER_ROLES: Final = ("admin", "clerk", "principal", "evaluator")
 USER_ROLE_NAMES: Final = {"admin": "管理员", "clerk": "业务员", "principal": "校长", "evaluator": "评估人员"}
+
+
+def scope_word(levels: list[str], names: list[str]) -> str:
+    """全县 / 全市 / 全区 for the area the data covers (a 市 with several counties: 全市)."""
+    counties = [n for n, level in zip(names, levels, strict=True) if level == "县区"]
+    if len(counties) > 1 or (not counties and "市" in levels):
+        return "全市"
+    name = counties[0] if counties else (names[0] if names else "")
+    return "全区" if name.endswith("区") else "全市" if name.endswith("市") else "全县"

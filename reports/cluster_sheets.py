@@ -14,10 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from db import cluster_import, school_import
-from db.clusters import load
-from db.settings import active_profile
 from db.store import Store
-from policy.clusters import ClusterSummary, summarize, summary_totals
 from reports.xlsx import Column, Sheet, write_table
 
 DATE_FORMAT = "yyyy-mm-dd"
@@ -63,45 +60,22 @@ def write_export(kind: TableKind, store: Store, path: Path) -> int:
 
 # ---- 集团(学区)基本情况统计表 (银川2023方案 三(一)) -----------------------------------------
 
-STATISTICS_HEADERS = (
-    "序号", "集团(学区)名称", "类型", "片区", "牵头学校", "成员学校", "学校数", "其中乡村学校(含教学点)",
-    "乡村学校名称", "在校学生数", "包片包抓市属学校",
-)
+#: Wide text columns of the form (characters; the rest size from their content).
+STATISTICS_WIDTHS = {"集团(学区)名称": 22, "牵头学校": 18, "成员学校": 40, "乡村学校名称": 34, "包片包抓市属学校": 18,
+                     "存在问题（依据）": 40, "县(市)区": 10}
 
 
-def statistics_clause(store: Store) -> str:
-    """The clause the statistics table rests on, from the store's active profile."""
-    return active_profile(store).clause("statistics.table")
+def write_statistics(store: Store, path: Path, on: dt.date, *, include_all: bool = False) -> int:
+    """The form as the PDF prints it: title, header, rows, 小计 / 合计, footer, notes; returns clusters."""
+    from reports.statistics_form import TITLE, statistics_form
 
-
-def statistics_rows(summaries: Sequence[ClusterSummary]) -> list[tuple[Any, ...]]:
-    """One row per cluster for the statistics table (also used by the PDF report)."""
-    return [
-        (
-            number, s.cluster.name, s.cluster.kind, s.cluster.area or "", s.lead.name if s.lead else "",
-            s.member_names, s.schools, s.rural_schools, s.rural_member_names, s.students, s.city_partner_names,
-        )
-        for number, s in enumerate(summaries, start=1)
-    ]
-
-
-def statistics_table(store: Store, on: dt.date) -> tuple[list[tuple[Any, ...]], tuple[Any, ...]]:
-    """The statistics rows of every cluster standing on ``on``, and the 合计 row."""
-    r = load(store, on)
-    summaries = summarize(r.schools, r.clusters, r.memberships, r.pairings, on)
-    schools, rural, students = summary_totals(summaries)
-    return statistics_rows(summaries), ("合计", "", "", "", "", "", schools, rural, "", students, "")
-
-
-def write_statistics(store: Store, path: Path, on: dt.date) -> int:
-    rows, total = statistics_table(store, on)
-    widths = {"集团(学区)名称": 24, "牵头学校": 22, "成员学校": 48, "乡村学校名称": 40, "包片包抓市属学校": 22}
-    columns = [Column(h, width=widths.get(h)) for h in STATISTICS_HEADERS]
-    caption = f"集团(学区)基本情况统计表（截至{on.year}年{on.month}月{on.day}日）"
-    notes = (
-        "集团(学区)基本情况统计表说明",
-        f"依据：{statistics_clause(store)}。统计日期：{on.isoformat()}，按当日仍在集团(学区)中的学校统计。",
-        "学校数含牵头学校；乡村学校指城乡类别为乡村的学校及全部教学点。",
-    )
-    write_table(Path(path), [Sheet("统计表", columns, [*rows, total], caption=caption)], notes)
-    return len(rows)
+    form = statistics_form(store, on, include_all=include_all)
+    columns = [Column(h, width=STATISTICS_WIDTHS.get(h)) for h in form.headers]
+    caption = f"{TITLE}（截至{on.year}年{on.month}月{on.day}日）"
+    notes = (f"{TITLE}说明", *form.notes)
+    body = [*form.rows, form.total]
+    footer = (*form.footer, *(f"注：{line}" for line in form.notes))
+    bold = [*sorted(form.subtotal_rows), len(body) - 1]
+    write_table(Path(path), [Sheet("统计表", columns, body, caption=caption, footer=footer, landscape=True,
+                                   bold_rows=bold)], notes)
+    return form.clusters

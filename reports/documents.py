@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from db.store import Store
@@ -66,7 +67,7 @@ def agreement(
     the print button do; a preview does not).
     """
     from db import agreements
-    from reports.agreement import write_agreement
+    from reports.agreement import agreement_warnings, write_agreement
 
     try:
         cluster_id, _name = agreements.find_cluster(store, cluster)
@@ -88,6 +89,9 @@ def agreement(
         raise ReportError(str(exc)) from None
     progress(40, "排版")
     pages = write_agreement(doc, target)
+    if warn is not None:  # an expired term is printed on the first page too
+        for message in agreement_warnings(doc):
+            warn(message)
     if doc.draft:
         if warn is not None:
             warn(DRAFT_WARNING)
@@ -121,21 +125,35 @@ def agreement_by_id(store: Store, agreement_id: Any, target: Target, *, record: 
 # ---- the other documents (modules of their own) -----------------------------------
 
 
-def exchange_notice(store: Store, year: int, target: Target, *, letters: bool = True,
-                    progress: Progress = _quiet) -> Built:
+def exchange_notice(store: Store, year: int, target: Target, *, progress: Progress = _quiet,
+                    contact: Any = None) -> Built:
+    """The year's 交流轮岗公示 (list, period, contact, 落款) — the letters are :func:`exchange_letters`."""
     from reports.notice import build_notice
 
-    return build_notice(store, year, target, letters=letters, progress=progress)
+    return build_notice(store, year, target, progress=progress, contact=contact)
 
 
-def statistics(store: Store, target: Target, *, on: dt.date | None = None, progress: Progress = _quiet) -> Built:
+def exchange_letters(store: Store, year: int, target: Target, *, progress: Progress = _quiet,
+                     contact: Any = None) -> Built:
+    """One 教师交流轮岗通知书 per teacher of the year's approved plan, each on its own letterhead."""
+    from reports.notice import build_letters
+
+    return build_letters(store, year, target, progress=progress, contact=contact)
+
+
+def statistics(store: Store, target: Target, *, on: dt.date | None = None, include_all: bool = False,
+               progress: Progress = _quiet) -> Built:
+    """The form (only clusters with rural schools unless ``include_all``, 银川2023方案 三(一))."""
     from reports.statistics import build_statistics
 
-    return build_statistics(store, target, on=on or dt.date.today(), progress=progress)
+    return build_statistics(store, target, on=on or dt.date.today(), include_all=include_all, progress=progress)
 
 
 def annual_report(store: Store, year: int, target: Target, *, cluster: str | None = None,
-                  progress: Progress = _quiet) -> Built:
+                  progress: Progress = _quiet, conclusions: dict[str, list[str]] | None = None,
+                  draft_to: str | Path | None = None) -> Built:
+    """``conclusions``: the clerk's edited 主要成效/存在问题/整改建议; ``draft_to``: write the draft there."""
     from reports.annual import build_annual
 
-    return build_annual(store, year, target, cluster=cluster, progress=progress)
+    return build_annual(store, year, target, cluster=cluster, progress=progress, conclusions=conclusions,
+                        draft_to=draft_to)

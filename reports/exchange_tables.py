@@ -45,14 +45,10 @@ def write_plan(store: Store, plan_id: uuid.UUID, path: Path) -> int:
              r["to_code"], r["to_name"], r["form"], "是" if r["moves_personnel"] else "否", _month(r["start"]),
              _month(r["end_on"]), STATUS.get(r["status"], r["status"]), "是" if r["pinned"] else ""]
             for i, r in enumerate(rows, start=1)]
-    notes = [
-        f"{school_year_label(year)}教师交流轮岗计划（{approved}）",
-        f"符合交流条件（未免交流）{summary.get('base', '')} 人；交流 {summary.get('moves', len(rows))} 人，"
-        f"应不少于 {summary.get('required_moves', '')} 人；骨干教师 {summary.get('backbone', '')} 人，"
-        f"应不少于 {summary.get('required_backbone', '')} 人。",
-        f"求解：{summary.get('solver', '')}，{'最优解' if summary.get('optimal') else '未证明最优'}。",
-        *[f"未满足：{line}" for line in summary.get("unmet", [])],
-    ]
+    notes = [f"{school_year_label(year)}教师交流轮岗计划（{approved}）", _figures_line(summary, len(rows))]
+    if summary.get("solver"):
+        notes.append(f"求解：{summary['solver']}，{'最优解' if summary.get('optimal') else '未证明最优'}。")
+    notes += [f"未满足：{line}" for line in summary.get("unmet", [])]
     caption = f"{school_year_label(year)}教师交流轮岗计划" + ("" if status == "approved" else "（草案）")
     sheets = [Sheet("交流计划", columns, body, caption=caption)]
     left = _mandatory_left(store, year, {r["id_number"] for r in rows})
@@ -66,6 +62,30 @@ def write_plan(store: Store, plan_id: uuid.UUID, path: Path) -> int:
                             caption=f"{school_year_label(year)}须交流但未安排的教师"))
     write_table(path, sheets, notes)
     return len(rows)
+
+
+def _figures_line(summary: dict[str, object], moves: int) -> str:
+    """The plan's figures as one sentence, leaving out what the plan did not record (a plan
+    entered by hand or approved before the figures were kept has no 符合条件 count) — never
+    a blank before 人."""
+    def known(key: str) -> object | None:
+        value = summary.get(key)
+        return None if value in (None, "") else value
+
+    parts = []
+    if known("base") is not None:
+        parts.append(f"符合交流条件（未免交流）{known('base')}人")
+    moved = f"交流{known('moves') if known('moves') is not None else moves}人"
+    if known("required_moves") is not None:
+        moved += f"，应不少于{known('required_moves')}人"
+    parts.append(moved)
+    if known("backbone") is not None:
+        parts.append(f"骨干教师{known('backbone')}人" + (f"，应不少于{known('required_backbone')}人"
+                                                     if known("required_backbone") is not None else ""))
+    missing = [label for key, label in (("base", "符合条件人数"), ("required_moves", "应交流人数"))
+               if known(key) is None]
+    tail = f"（方案中未记录{'、'.join(missing)}）" if missing else ""
+    return "；".join(parts) + tail + "。"
 
 
 def _mandatory_left(store: Store, year: int, planned: set[str]) -> list[list[object]]:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from db.exemption_import import EVIDENCE, EXAMPLE, HEADERS, ID, NAME, REASON, REASONS
 from db.models import Exemption, Teacher
 from db.store import Store
-from reports.xlsx import Column, Sheet, write_table
+from reports.xlsx import Column, Sheet, mask_id, write_table
 
 DATE = "yyyy-mm-dd"
 TITLE = "免交流登记"
@@ -58,8 +58,19 @@ def exemption_rows(store: Store) -> list[list[object]]:
         return [list(row) for row in session.execute(query)]
 
 
-def write_export(store: Store, path: Path) -> int:
-    """Every stored exemption in the import template's layout; returns how many."""
+MASKED_NOTE = ("本表身份证号只显示前6位和后4位（含病史等个人信息的名单传阅时不需要完整号码）；"
+               "这样的文件不能再导入，需要修改请不带 --mask-id 重新导出。")
+
+
+def write_export(store: Store, path: Path, *, masked: bool = False) -> int:
+    """Every stored exemption in the import template's layout; returns how many.
+
+    ``masked``: ID numbers as 640122********1234, for a list handed round (it holds illness
+    and pregnancy reasons); such a file cannot be imported back.
+    """
     rows = exemption_rows(store)
-    write_table(path, [Sheet(TITLE, exemption_columns(), rows)], TEMPLATE_NOTES)
+    if masked:
+        rows = [[mask_id(row[0]), *row[1:]] for row in rows]
+    notes = (TEMPLATE_NOTES[0], MASKED_NOTE, *TEMPLATE_NOTES[1:]) if masked else TEMPLATE_NOTES
+    write_table(path, [Sheet(TITLE, exemption_columns(), rows)], notes)
     return len(rows)

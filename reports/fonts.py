@@ -109,6 +109,7 @@ def register_fonts() -> None:
         if _registered:
             return
         ttfonts.makeToUnicodeCMap = _to_unicode_cmap
+        _extend_cannot_start()
         directory = fonts_dir()
         for name, file_name in _FILES.items():
             path = directory / file_name
@@ -228,6 +229,129 @@ def cjk_style(
         wordWrap="CJK",
         **kwargs,  # type: ignore[arg-type]
     )
+
+
+#: Characters no line may start with (GB/T 15834 and 《党政机关公文格式》 practice): closing
+#: punctuation and marks that belong to the character before them.
+CANNOT_START = "，。、；：！？）》〉」』】〕］｝”’…—％‰·,.;:!?)]}%"
+#: Characters no line may end with: opening brackets and quotes.
+CANNOT_END = "（《〈「『【〔［｛“‘([{"
+
+
+def _extend_cannot_start() -> None:
+    """Install Chinese line breaking in reportlab's CJK wrapping (once).
+
+    reportlab's own breakers (``cjkFragSplit`` for mixed runs, ``wordSplit`` for a
+    paragraph of one font) hang at most ONE closing mark in the margin and know only
+    、。）, so "…（余教〔2020〕155号 五(四)3）。" could put "。" or "；" at the start of a line
+    and "（" at the end of one. Both are replaced by versions built on :func:`line_breaks`.
+    """
+    from reportlab.platypus import paragraph
+
+    if paragraph.cjkFragSplit is not kinsoku_split:
+        paragraph.cjkFragSplit = kinsoku_split
+        paragraph.wordSplit = kinsoku_word_split
+
+
+def _latin(ch: str) -> bool:
+    return bool(ch) and ord(ch[0]) < 0x3000 and not ch.isspace()
+
+
+def _breakable(chars: list[str], at: int) -> bool:
+    """May a line break fall before ``chars[at]``? (no closing mark first, no opening mark last,
+    no break inside a run of Latin letters or digits such as 2020 or 12,000)."""
+    after, before = chars[at], chars[at - 1]
+    if after in CANNOT_START or before in CANNOT_END:
+        return False
+    return not (_latin(after) and _latin(before))
+
+
+def line_breaks(chars: list[str], widths: list[float], max_widths: list[float],
+                hard: set[int] | None = None) -> list[tuple[int, int, float, float]]:
+    """Greedy Chinese line breaking: (start, end, width used, room) of each line.
+
+    When a line overflows, the break moves back (at most half a line) to the nearest place
+    :func:`_breakable` allows, so a line never starts with ；：，。）》 and never ends with （《“
+    — the moved characters open the next line instead. ``hard``: indexes that end a line
+    (``<br/>``), included in their line.
+    """
+    hard = hard or set()
+    lines: list[tuple[int, int, float, float]] = []
+    start, used, i, count = 0, 0.0, 0, len(chars)
+    room = max_widths[0]
+    while i < count:
+        used += widths[i]
+        i += 1
+        forced = (i - 1) in hard
+        if not forced and not (used > room + 1e-8 and used > 0):
+            continue
+        end = i
+        if not forced and i - 1 > start:
+            end = back = i - 1  # break before the character that overflowed
+            floor = start + max(1, (i - start) // 2)
+            while back > floor and not _breakable(chars, back):
+                back -= 1
+            if _breakable(chars, back):
+                end = back
+            used = sum(widths[start:end])
+        lines.append((start, end, used, room))
+        room = max_widths[min(len(lines), len(max_widths) - 1)]
+        start = i = end
+        used = 0.0
+    if start < count:
+        lines.append((start, count, sum(widths[start:]), room))
+    return lines
+
+
+#: (font, size) → character → width: a report measures the same few thousand characters
+#: tens of thousands of times.
+_CHAR_WIDTHS: dict[tuple[str, float], dict[str, float]] = {}
+
+
+def kinsoku_word_split(word, maxWidths, fontName, fontSize, encoding="utf8"):  # noqa: ANN001, ANN201
+    """reportlab's ``textsplit.wordSplit`` (one font, one size) with :func:`line_breaks`."""
+    if isinstance(word, bytes):
+        word = word.decode(encoding)
+    if not isinstance(maxWidths, (list, tuple)):
+        maxWidths = [maxWidths]
+    chars = list(word)
+    known = _CHAR_WIDTHS.setdefault((fontName, fontSize), {})
+    widths = []
+    for ch in chars:
+        width = known.get(ch)
+        if width is None:
+            width = known[ch] = pdfmetrics.stringWidth(ch, fontName, fontSize, encoding)
+        widths.append(width)
+    return [[room - used, word[a:b]] for a, b, used, room in line_breaks(chars, widths, list(maxWidths))]
+
+
+def kinsoku_split(frags, maxWidths, calcBounds, encoding="utf8"):  # noqa: ANN001, ANN201 - reportlab's signature
+    """reportlab's ``paragraph.cjkFragSplit`` (mixed fonts, <b>, <br/>) with :func:`line_breaks`."""
+    from reportlab.platypus.paragraph import ParaLines, cjkU, isBytes, makeCJKParaLine
+
+    units = []
+    for frag in frags:
+        text = frag.text
+        if isBytes(text):
+            text = text.decode(encoding)
+        if text:
+            units.extend(cjkU(ch, frag, encoding) for ch in text)
+        else:
+            units.append(cjkU(text, frag, encoding))
+    if not isinstance(maxWidths, (list, tuple)):
+        maxWidths = [maxWidths]
+    widths = []
+    for unit in units:
+        w = unit.width
+        if hasattr(w, "normalizedValue"):
+            w._normalizer = maxWidths[0]
+            w = w.normalizedValue(maxWidths[0])
+        widths.append(w)
+    hard = {n for n, unit in enumerate(units) if hasattr(unit.frag, "lineBreak")}
+    chars = [str(u) for u in units]
+    lines = [makeCJKParaLine(units[a:b], room, used, room - used, (b - 1) in hard, calcBounds)
+             for a, b, used, room in line_breaks(chars, widths, list(maxWidths), hard)]
+    return ParaLines(kind=1, lines=lines)
 
 
 def canvas_kwargs(font: str = SANS, size: float = 10.5) -> dict[str, object]:

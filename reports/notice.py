@@ -9,17 +9,22 @@ when that day is already past on the day of printing it says from when the excha
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import tomllib
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, PageBreak, Paragraph, Spacer
+from reportlab.platypus import Flowable, KeepTogether, PageBreak, Paragraph, Spacer
 
 from db.agreements import bureau_name
 from db.exchange_notice import ApprovedPlan, NoApprovedPlan, NoticeRow, approved_plan
+from db.models import Setting
 from db.settings import active_profile
 from db.store import Store
 from policy.calendar import DEFAULT_DATES, CalendarDates, school_year_bounds, school_year_label
+from policy.profile import Profile
 from reports.output import ReportError, finish
 from reports.pdf import (
     Col,
@@ -33,6 +38,9 @@ from reports.pdf import (
     styles,
     table,
 )
+from resources import resource_path
+
+CONTACT_KEY = "bureau_contact"
 
 COLUMNS = [
     Col("序号", 0.45, numeric=True), Col("学校（原单位）", 2.2), Col("姓名", 0.8), Col("学科", 0.8),
@@ -53,17 +61,64 @@ def _rank(row: NoticeRow) -> str:
     return "、".join(x for x in (row.title, row.backbone) if x)
 
 
-def notice_story(plan: ApprovedPlan, bureau: str, clause: str, today: dt.date, letters: bool,
-                 progress: Any, dates: CalendarDates = DEFAULT_DATES) -> list[Flowable]:
-    """The list and the letters; ``today`` is the day of printing (see the module docstring)."""
+NOTICE_TEMPLATE = resource_path("templates", "notice.toml")
+
+
+def load_notice_template() -> dict[str, Any]:
+    with NOTICE_TEMPLATE.open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def add_working_days(day: dt.date, days: int) -> dt.date:
+    """The last day of a period of ``days`` working days (Monday–Friday) starting on ``day``
+    (or on the next working day when ``day`` falls on a weekend)."""
+    current = day
+    while current.weekday() >= 5:
+        current += dt.timedelta(days=1)
+    counted = 1
+    while counted < days:
+        current += dt.timedelta(days=1)
+        if current.weekday() < 5:
+            counted += 1
+    return current
+
+
+def publicity_period(profile: Profile, issued: dt.date) -> tuple[dt.date, dt.date, int, str]:
+    """(first day, last day, working days, clause) of the 公示 issued on ``issued``."""
+    days = int(profile.value("publicity.working_days") or 5) if "publicity.working_days" in profile.figures else 5
+    clause = profile.clause("publicity.working_days") if "publicity.working_days" in profile.figures else ""
+    start = add_working_days(issued, 1)
+    return start, add_working_days(start, days), days, clause
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Contact:
+    """Who to call and write to about a 公示 or a letter (blank lines when not recorded)."""
+
+    department: str = ""
+    phone: str = ""
+    address: str = ""
+
+
+def notice_story(plan: ApprovedPlan, bureau: str, basis: str, today: dt.date, profile: Profile,
+                 contact: Contact, template: dict[str, Any] | None = None) -> list[Flowable]:
+    """The 公示: title, body, period, objection route, contact, the list, 落款 with a seal place."""
     st = styles()
+    text = (template or load_notice_template())["publicity"]
     year_label = school_year_label(plan.school_year)
-    dated = letter_date(plan, today)
-    story: list[Flowable] = [
-        Paragraph(esc(f"{bureau}{year_label}教师交流轮岗人员名单公示"), st["doc_title"]),
-        Paragraph(esc(
-            f"根据{clause}等规定，经学校推荐、教育局审核，{year_label}拟交流轮岗教师共{len(plan.rows)}人，"
-            f"现将名单公示如下。公示期为5个工作日，如有异议，请在公示期内向{bureau}人事科反映。"), st["body"]),
+    issued = letter_date(plan, today)
+    start, end, days, days_clause = publicity_period(profile, issued)
+    department = contact.department or text["default_department"]
+    values = dict(bureau=bureau, year_label=year_label, basis=basis, count=len(plan.rows),
+                  start=chinese_date(start), end=chinese_date(end), days=days, days_clause=days_clause,
+                  department=department, phone=contact.phone or text["blank_phone"],
+                  address=contact.address or text["blank_address"])
+    return [
+        Paragraph(esc(text["title"].format(**values)), st["doc_title"]),
+        Paragraph(esc(text["body"].format(**values)), st["body"]),
+        Paragraph(esc(text["period"].format(**values)), st["body"]),
+        Paragraph(esc(text["objection"].format(**values)), st["body"]),
+        Paragraph(esc(text["contact"].format(**values)), st["body"]),
         Spacer(1, 3 * mm),
         table(COLUMNS, [
             (i, r.from_school, r.name, r.subject, _rank(r), r.to_school, r.form, term_text(r, plan.school_year),
@@ -72,18 +127,23 @@ def notice_story(plan: ApprovedPlan, bureau: str, clause: str, today: dt.date, l
         ], font_size=8.5),
         Spacer(1, 3 * mm),
         note("人事关系：“转入”指人事关系随交流转入交流单位；“保留”指人事关系保留在原单位（走教、支教、挂职、跟岗、柔性流动）。"),
-        Spacer(1, 8 * mm),
-        Paragraph(esc(bureau), st["plain"]),
-        Paragraph(esc(chinese_date(dated)), st["plain"]),
+        KeepTogether([
+            Spacer(1, 10 * mm),
+            Paragraph(esc(f"{bureau}（盖章）"), st["sign_right"]),
+            Paragraph(esc(chinese_date(issued)), st["sign_right"]),
+        ]),
     ]
-    if not letters:
-        return story
-    total = len(plan.rows) or 1
-    for index, row in enumerate(plan.rows, start=1):
-        if index % 50 == 0:
-            progress(10 + int(60 * index / total), f"通知书 {index}/{total}")
-        story += [PageBreak(), *letter(row, plan.school_year, bureau, clause, dated, today, dates)]
-    return story
+
+
+def letters_story(plan: ApprovedPlan, bureau: str, basis: str, today: dt.date, contact: Contact,
+                  progress: Any, dates: CalendarDates = DEFAULT_DATES,
+                  template: dict[str, Any] | None = None) -> list[Flowable]:
+    """One letter a page, each on its own letterhead (no list header, no list page numbers)."""
+    template = template or load_notice_template()
+    dated = letter_date(plan, today)
+    return page_per_row(plan.rows, lambda number, row: letter(
+        row, plan.school_year, bureau, basis, dated, today, dates, number=number, contact=contact,
+        template=template), progress)
 
 
 def letter_date(plan: ApprovedPlan, today: dt.date) -> dt.date:
@@ -100,58 +160,125 @@ def period_text(row: NoticeRow, school_year: int) -> str:
     return f"在{school_year_label(school_year)}"
 
 
-def reporting_text(row: NoticeRow, school_year: int, today: dt.date, dates: CalendarDates = DEFAULT_DATES) -> str:
+def reporting_text(row: NoticeRow, school_year: int, today: dt.date, dates: CalendarDates = DEFAULT_DATES,
+                   template: dict[str, Any] | None = None) -> str:
     """Report by the exchange's start (else the school year's first day, from the profile's
     calendar); a start already past on ``today`` → from when the exchange runs."""
+    text = (template or load_notice_template())["letter"]
     start = row.start or school_year_bounds(school_year, dates)[0]
-    if start >= today:
-        return f"请于{chinese_date(start)}前到{row.to_school}报到。"
-    return f"本次交流自{chinese_date(start)}起执行，请按{row.to_school}的安排开展工作。"
+    wording = text["report_before" if start >= today else "report_running"]
+    return wording.format(day=chinese_date(start), to_school=row.to_school)
 
 
-def letter(row: NoticeRow, school_year: int, bureau: str, clause: str, dated: dt.date,
-           today: dt.date | None = None, dates: CalendarDates = DEFAULT_DATES) -> list[Flowable]:
-    """One teacher's notice, dated ``dated`` (the approval); ``today`` = the day of printing."""
+def form_wording(template: dict[str, Any], form: str, subject: str) -> tuple[str, str]:
+    """(verb, duty) of an exchange form from the template's table; unknown forms → default."""
+    forms = template.get("forms", {})
+    wording = forms.get(form) or forms.get("default", {"verb": "交流", "duty": "按交流单位的安排开展工作"})
+    return wording["verb"], wording["duty"].format(subject=subject or "相应学科")
+
+
+def letter(row: NoticeRow, school_year: int, bureau: str, basis: str, dated: dt.date,
+           today: dt.date | None = None, dates: CalendarDates = DEFAULT_DATES, *, number: int = 1,
+           contact: Contact | None = None, template: dict[str, Any] | None = None) -> list[Flowable]:
+    """One teacher's notice on its own letterhead, dated ``dated`` (the approval); ``today`` =
+    the day of printing (a 报到 date already past becomes "自…起执行")."""
     st = styles()
+    template = template or load_notice_template()
+    text = template["letter"]
+    contact = contact or Contact()
     term = term_text(row, school_year)
     keeps = "人事关系随交流转入交流单位" if row.moves_personnel else "人事关系保留在原单位"
+    verb, duty = form_wording(template, row.form, row.subject)
+    start = row.start or school_year_bounds(school_year, dates)[0]
+    department = contact.department or template["publicity"]["default_department"]
     return [
-        Spacer(1, 12 * mm),
-        Paragraph("教师交流轮岗通知书", st["serif_title"]),
-        Paragraph(esc(f"{row.name}老师："), st["serif_plain"]),
-        Paragraph(esc(
-            f"根据{clause}和{school_year_label(school_year)}教师交流轮岗方案，经研究决定，你{period_text(row, school_year)}"
-            f"以“{row.form}”形式到{row.to_school}任教（{row.subject or '相应学科'}），{keeps}。"
-            f"{reporting_text(row, school_year, today or dt.date.today(), dates)}"), st["serif_body"]),
-        Spacer(1, 5 * mm),
+        Paragraph(esc(bureau), st["letterhead"]),
+        Paragraph(esc(text["heading"]), st["serif_title"]),
+        Paragraph(esc(text["number"].format(year=school_year, number=number)), st["serif_center"]),
+        Spacer(1, 4 * mm),
+        Paragraph(esc(text["salutation"].format(name=row.name)), st["serif_plain"]),
+        Paragraph(esc(text["body"].format(
+            basis=basis, year_label=school_year_label(school_year), period=period_text(row, school_year),
+            form=row.form, to_school=row.to_school, verb=verb, duty=duty, keeps=keeps)), st["serif_body"]),
+        Paragraph(esc(reporting_text(row, school_year, today or dt.date.today(), dates, template)), st["serif_body"]),
+        Paragraph(esc(text["closing"]), st["serif_body"]),
+        Spacer(1, 4 * mm),
         key_values([
             ("姓名", row.name), ("性别", row.gender), ("学科", row.subject), ("职称/骨干", _rank(row) or "—"),
             ("原单位", row.from_school), ("交流单位", f"{row.to_school}（{row.to_location}）"),
             ("交流形式", row.form), ("交流期限", term), ("人事关系", keeps),
+            ("报到时间", chinese_date(start)), ("报到地点", text["place"].format(to_school=row.to_school)),
+            ("联系电话", f"{contact.phone or '＿＿＿＿＿＿＿＿'}（{department}）"),
         ]),
-        Spacer(1, 18 * mm),
-        Paragraph(esc(f"{bureau}（盖章）"), st["serif_plain"]),
-        Paragraph(esc(chinese_date(dated)), st["serif_plain"]),
+        Spacer(1, 14 * mm),
+        Paragraph(esc(f"{bureau}（盖章）"), st["sign_right"]),
+        Paragraph(esc(chinese_date(dated)), st["sign_right"]),
     ]
 
 
-def build_notice(store: Store, year: int, target: Any, *, letters: bool = True, progress: Any = None,
-                 today: dt.date | None = None) -> Any:
-    progress = progress or (lambda _p, _t: None)
+def _prepare(store: Store, year: int, today: dt.date | None) -> tuple[ApprovedPlan, Profile, str, str, dt.date]:
     try:
         plan = approved_plan(store, year)
     except NoApprovedPlan as exc:
         raise ReportError(str(exc)) from None
     profile = active_profile(store)
-    clause = profile.clause("exchange.min_share") if "exchange.min_share" in profile.figures else "有关文件"
-    bureau = bureau_name(store)
-    today = today or dt.date.today()
+    clause = profile.clause("exchange.min_share") if "exchange.min_share" in profile.figures else ""
+    basis = profile.full_citation(clause) if clause else "有关文件"
+    return plan, profile, bureau_name(store), basis, today or dt.date.today()
+
+
+def stored_contact(store: Store, override: Contact | None = None) -> Contact:
+    """The bureau's contact (setting ``bureau_contact``), each field overridable for one print."""
+    with store.read() as session:
+        setting = session.get(Setting, CONTACT_KEY)
+        value: dict[str, Any] = dict(setting.value) if setting is not None and isinstance(setting.value, dict) else {}
+    base = Contact(str(value.get("department", "")), str(value.get("phone", "")), str(value.get("address", "")))
+    if override is None:
+        return base
+    return Contact(override.department or base.department, override.phone or base.phone,
+                   override.address or base.address)
+
+
+def build_notice(store: Store, year: int, target: Any, *, progress: Any = None, today: dt.date | None = None,
+                 contact: Contact | None = None) -> Any:
+    """The 公示 (list, period, contact, 落款) as its own document."""
+    return _build(store, year, target, False, progress, today, contact)
+
+
+def build_letters(store: Store, year: int, target: Any, *, progress: Any = None, today: dt.date | None = None,
+                  contact: Contact | None = None) -> Any:
+    """One 教师交流轮岗通知书 a page, each with its own letterhead and no running header or page numbers."""
+    return _build(store, year, target, True, progress, today, contact)
+
+
+def _build(store: Store, year: int, target: Any, letters: bool, progress: Any, today: dt.date | None,
+           contact: Contact | None) -> Any:
+    progress = progress or (lambda _p, _t: None)
+    plan, profile, bureau, basis, today = _prepare(store, year, today)
     progress(5, "读取方案")
-    title = f"{school_year_label(year)}教师交流轮岗公示名单"
-    doc = ReportDocument(target, DocInfo(title=title, bureau=bureau, date=letter_date(plan, today)), cover_page=False)
-    pages = doc.build_story(notice_story(plan, bureau, f"《{clause}》", today, letters, progress, profile.calendar))
+    title = f"{school_year_label(year)}教师交流轮岗" + ("通知书" if letters else "人员名单公示")
+    doc = ReportDocument(target, DocInfo(title=title, bureau=bureau, date=letter_date(plan, today)), cover_page=False,
+                         page_furniture=not letters)
+    who = stored_contact(store, contact)
+    story = (letters_story(plan, bureau, basis, today, who, progress, profile.calendar) if letters
+             else notice_story(plan, bureau, basis, today, profile, who))
+    pages = doc.build_story(story)
     progress(100, "完成")
-    return finish(target, pages, f"，{len(plan.rows)} 人", teachers=len(plan.rows))
+    return finish(target, pages, f"，{len(plan.rows)} " + ("份通知书" if letters else "人"), teachers=len(plan.rows))
 
 
-__all__ = ["build_notice", "heading", "letter", "notice_story"]
+def page_per_row(rows: Sequence[Any], make: Callable[[int, Any], list[Flowable]], progress: Any) -> list[Flowable]:
+    """One page per row (a letter, a form): ``make(number, row)`` its flowables; progress every 50."""
+    story: list[Flowable] = []
+    total = len(rows) or 1
+    for index, row in enumerate(rows, start=1):
+        if index % 50 == 0:
+            progress(10 + int(80 * index / total), f"{index}/{total}")
+        if story:
+            story.append(PageBreak())
+        story += make(index, row)
+    return story
+
+
+__all__ = ["Contact", "build_letters", "build_notice", "heading", "letter", "letters_story", "notice_story",
+           "page_per_row"]

@@ -39,7 +39,6 @@ from typing import IO, Any
 from xml.sax.saxutils import escape
 
 from reportlab.graphics.charts.barcharts import VerticalBarChart
-from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.charts.linecharts import HorizontalLineChart
 from reportlab.graphics.shapes import Drawing, Line, Rect, String
 from reportlab.lib import colors
@@ -190,6 +189,10 @@ def styles() -> dict[str, ParagraphStyle]:
             "serif_body": cjk_style("serif_body", 12, font=SERIF, leading=22, firstLineIndent=24),
             "serif_plain": cjk_style("serif_plain", 12, font=SERIF, leading=22),
             "serif_center": cjk_style("serif_center", 12, font=SERIF, leading=22, alignment=TA_CENTER),
+            # 落款: the issuer and date at the right, a seal's width from the edge (GB/T 9704 7.3.5).
+            "sign_right": cjk_style("sign_right", 12, font=SERIF, leading=22, alignment=TA_RIGHT, rightIndent=24),
+            "letterhead": cjk_style("letterhead", 22, font=SERIF_BOLD, leading=34, alignment=TA_CENTER,
+                                    textColor=colors.HexColor("#c00000"), spaceAfter=4),
             "toc_title": cjk_style("toc_title", 16, font=SANS_BOLD, alignment=TA_CENTER, spaceAfter=12),
             "toc1": cjk_style("toc1", 11.5, font=SANS, leading=20, leftIndent=0),
             "toc2": cjk_style("toc2", 10.5, font=SANS, leading=17, leftIndent=18),
@@ -283,13 +286,15 @@ class ReportDocument(BaseDocTemplate):
     """
 
     def __init__(self, target: str | Path | IO[bytes], info: DocInfo, *, cover_page: bool = True,
-                 landscape: bool = False) -> None:
+                 landscape: bool = False, page_furniture: bool = True) -> None:
         register_fonts()
         pagesize = (A4[1], A4[0]) if landscape else A4
         #: Width available to flowables on this document's pages.
         self.frame_width = pagesize[0] - 2 * MARGIN_X
         self.info = info
         self.cover_page = cover_page
+        #: False: no running header and no page numbers (letters, each its own document on paper).
+        self.page_furniture = page_furniture
         self._heading_seq = 0
         super().__init__(
             str(target) if isinstance(target, Path) else target,
@@ -349,6 +354,8 @@ class ReportDocument(BaseDocTemplate):
             doc_title = title
 
         _Canvas.skip = skip
+        if not self.page_furniture:
+            _Canvas._stamp = lambda _self, _total: None  # type: ignore[method-assign]
         tocs = [f for f in story if isinstance(f, TableOfContents)]
         if not tocs or (len(tocs) == 1 and isinstance(tocs[0], _Contents)):
             predicted = _headings(story)
@@ -739,19 +746,15 @@ def _chart_frame(width: float, height: float, title: str) -> Drawing:
 
 
 def _legend(drawing: Drawing, names: Sequence[str], x: float, y: float) -> None:
+    """One row of colour keys under the title band (never on the title: the title's baseline
+    is 12 pt below the top, this row's is ``y`` + 2, at least 16 pt lower)."""
     if len(names) < 2 and not (names and names[0]):
         return
-    legend = Legend()
-    legend.x, legend.y = x, y
-    legend.fontName = SANS
-    legend.fontSize = 8
-    legend.alignment = "right"
-    legend.columnMaximum = 1
-    legend.dx = legend.dy = 7
-    legend.deltax = 90
-    legend.boxAnchor = "sw"
-    legend.colorNamePairs = [(SERIES[i % len(SERIES)], name) for i, name in enumerate(names)]
-    drawing.add(legend)
+    cursor = x
+    for i, name in enumerate(names):
+        drawing.add(Rect(cursor, y + 1, 7, 7, fillColor=SERIES[i % len(SERIES)], strokeColor=None))
+        drawing.add(String(cursor + 10, y + 2, name, fontName=SANS, fontSize=8))
+        cursor += 10 + stringWidth(name, SANS, 8) + 14
 
 
 def _value_axis_max(series: Sequence[Sequence[float]], floor: float | None) -> float:
@@ -785,7 +788,7 @@ def bar_chart(
     tilt = len(categories) > 6 or any(len(c) > 5 for c in categories)
     chart.x, chart.y = 40, 52 if tilt else 28
     chart.width = width - 60
-    chart.height = height - chart.y - (34 if names else 20)
+    chart.height = height - chart.y - (38 if len(names) > 1 else 22)
     chart.data = values
     chart.categoryAxis.categoryNames = [_short(c, label_chars) for c in categories]
     chart.categoryAxis.labels.fontName = SANS
@@ -843,7 +846,7 @@ def line_chart(
     chart = HorizontalLineChart()
     chart.x, chart.y = 40, 28
     chart.width = width - 60
-    chart.height = height - chart.y - (34 if len(names) > 1 else 20)
+    chart.height = height - chart.y - (38 if len(names) > 1 else 22)
     chart.data = values
     chart.joinedLines = 1
     chart.categoryAxis.categoryNames = [_short(c, label_chars) for c in categories]

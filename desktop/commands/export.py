@@ -33,7 +33,7 @@ def export_statistics(store: Any, path: Path, args: argparse.Namespace) -> str:
     from reports import cluster_sheets
 
     on = date_argument(getattr(args, "date", None))
-    count = cluster_sheets.write_statistics(store, path, on)
+    count = cluster_sheets.write_statistics(store, path, on, include_all=getattr(args, "include_all", False))
     return f"已导出集团(学区)基本情况统计表（{count} 个集团，{on.isoformat()}）：{path}"
 
 
@@ -88,7 +88,9 @@ def export_exchanges(store: Any, path: Path, args: argparse.Namespace) -> str:
 def export_exemptions(store: Any, path: Path, args: argparse.Namespace) -> str:
     from reports import exemption_tables
 
-    return f"已导出 {exemption_tables.write_export(store, path)} 条免交流登记：{path}"
+    masked = bool(getattr(args, "mask_id", False))
+    count = exemption_tables.write_export(store, path, masked=masked)
+    return f"已导出 {count} 条免交流登记" + ("（身份证号已部分隐藏，仅供传阅，不能再导入）" if masked else "") + f"：{path}"
 
 
 def export_needs(store: Any, path: Path, args: argparse.Namespace) -> str:
@@ -118,7 +120,15 @@ def export_quality(store: Any, path: Path, args: argparse.Namespace) -> str:
     return f"已导出 {quality_tables.write_export(store, path)} 个学校学年的质量数据（含达标情况）：{path}"
 
 
+def export_pairing_list(store: Any, path: Path, args: argparse.Namespace) -> str:
+    from reports import quota_report
+
+    on = date_argument(getattr(args, "date", None))
+    return f"已导出 {quota_report.write_pairings_xlsx(store, on, path)} 对结对（{on.isoformat()}）：{path}"
+
+
 KINDS: dict[str, Callable[[Any, Path, argparse.Namespace], str]] = {
+    "pairing_list": export_pairing_list,
     "quality": export_quality,
     "duties": export_duties,
     "pairings": export_pairings,
@@ -156,6 +166,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("file", type=Path, help="要写入的 .xlsx 文件")
     parser.add_argument("--date", help="统计日期（默认今天），如 2025-09-01")
     parser.add_argument("--year", type=school_year, help="学年（plan、national、needs：起始年份，如 2025）")
+    parser.add_argument("--all", action="store_true", dest="include_all",
+                        help="statistics：列入全部集团(学区)（默认只列包含乡村学校的）")
+    parser.add_argument("--mask-id", action="store_true",
+                        help="exemptions：身份证号只显示前6位和后4位（供传阅；这样的文件不能再导入）")
     parser.set_defaults(run=run)
 
 

@@ -21,6 +21,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--semester", metavar="Y-1|Y-2", help="学期，如 2025-1（默认：当前学期）")
     parser.add_argument("--school", metavar="学校代码", help="只看该校人员（及其包片包抓）的指标，如校长查看本校")
     parser.add_argument("--json", action="store_true", help="以 JSON 输出")
+    parser.add_argument("-o", "--output", metavar="FILE.xlsx|FILE.pdf",
+                        help="同时写成可打印的 Excel 表或 PDF（未达标在前）")
     parser.set_defaults(run=run)
 
 
@@ -42,8 +44,12 @@ def run(args: argparse.Namespace) -> int:
                 raise CliError(f"没有代码为 {args.school} 的学校")
             school_id = uuid.UUID(found[0])
         rows = quota_rows(store, profile, semester, inputs, school_id=school_id)
+        if args.output:
+            written = _write(store, semester, args.output)
     finally:
         store.dispose()
+    if args.output and not args.json:
+        print(written)
     if args.json:
         out = []
         for row in rows:
@@ -63,6 +69,21 @@ def run(args: argparse.Namespace) -> int:
     print(f"{semester.label}：已达标 {counts.met}，未达标 {counts.behind}，未开展 {counts.not_started}；"
           f"本学期剩余 {left} 天")
     return 0
+
+
+def _write(store: object, semester: Semester, output: str) -> str:
+    from pathlib import Path
+
+    from reports import quota_report
+
+    path = Path(output)
+    if path.suffix.lower() == ".pdf":
+        built = quota_report.build_quota_pdf(store, semester, path)  # type: ignore[arg-type]
+        return f"已生成 {path}（{built.pages} 页）"
+    if path.suffix.lower() != ".xlsx":
+        raise CliError(f"输出文件“{output}”应以 .xlsx 或 .pdf 结尾")
+    count = quota_report.write_quota_xlsx(store, semester, path)  # type: ignore[arg-type]
+    return f"已导出 {count} 项指标：{path}"
 
 
 def _semester(text: str) -> Semester:

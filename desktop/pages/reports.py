@@ -32,10 +32,14 @@ from desktop.worker import Job, run_in_background
 KINDS = (
     ("annual", "年度评价报告"),
     ("agreement", "教共体建设协议书"),
-    ("notice", "交流轮岗公示名单"),
+    ("notice", "交流轮岗人员名单公示"),
+    ("letters", "教师交流轮岗通知书"),
+    ("approval", "教师交流轮岗审批表"),
+    ("register", "教师交流个人登记表"),
+    ("pairings", "结对帮扶及包片包抓名单"),
     ("statistics", "集团(学区)基本情况统计表"),
 )
-ALL_CLUSTERS = "（全县）"
+ALL_CLUSTERS = "（全部集团(学区)）"  # no 全县: a city database covers several counties
 
 
 class ReportsPage(Page):
@@ -54,6 +58,8 @@ class ReportsPage(Page):
         self.build_button = QPushButton("生成")
         self.print_button = QPushButton("打印…")
         self.save_button = QPushButton("保存…")
+        self.viewer_button = QPushButton("用系统阅读器打开")
+        self.viewer_button.setToolTip("交给系统的 PDF 阅读器查看和打印（矢量打印，适合页数很多的文件）")
         self.progress = QProgressBar()
         self.progress.setRange(0, 100)
         self.status = QLabel("选择文档后点击“生成”。")
@@ -66,7 +72,7 @@ class ReportsPage(Page):
         form.addRow("学年", self.year)
         form.addRow("集团(学区)", self.cluster)
         buttons = QHBoxLayout()
-        for button in (self.build_button, self.print_button, self.save_button):
+        for button in (self.build_button, self.print_button, self.save_button, self.viewer_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
         side = QVBoxLayout()
@@ -83,6 +89,7 @@ class ReportsPage(Page):
         self.build_button.clicked.connect(self.build)
         self.print_button.clicked.connect(self.print_document)
         self.save_button.clicked.connect(self.save)
+        self.viewer_button.clicked.connect(lambda: self.preview.open_in_viewer(self.kind.currentText()))
         self._update_fields()
 
     def refresh(self) -> None:
@@ -103,11 +110,12 @@ class ReportsPage(Page):
 
     def _update_fields(self) -> None:
         key = self.kind.currentData()
-        self.year.setEnabled(key in ("annual", "notice"))
+        self.year.setEnabled(key in ("annual", "notice", "letters", "approval", "register"))
         self.cluster.setEnabled(key in ("annual", "agreement"))
         has = bool(self.pdf_bytes)
         self.print_button.setEnabled(has)
         self.save_button.setEnabled(has)
+        self.viewer_button.setEnabled(has)
 
     def parameters(self) -> dict[str, Any]:
         cluster = self.cluster.currentText()
@@ -138,6 +146,18 @@ class ReportsPage(Page):
                                             warn=None)
             elif kind == "notice":
                 built = documents.exchange_notice(store, params["year"], buffer, progress=report)
+            elif kind == "letters":
+                built = documents.exchange_letters(store, params["year"], buffer, progress=report)
+            elif kind in ("approval", "register"):
+                from reports.exchange_forms import build_forms
+
+                built = build_forms(store, params["year"], buffer, kind=kind, progress=report)
+            elif kind == "pairings":
+                import datetime as dt
+
+                from reports.quota_report import build_pairings_pdf
+
+                built = build_pairings_pdf(store, dt.date.today(), buffer)
             else:
                 built = documents.statistics(store, buffer, progress=report)
             return buffer.getvalue(), built

@@ -53,7 +53,8 @@ def test_create_fills_parties_duties_and_profile_figures(store: Store) -> None:
     text = "\n".join(f"{s.heading}{s.text}" for s in doc.sections)
     assert "考核捆绑" in text and "师资同盘" not in text  # 共建型 duties, not 融合型
     assert "不少于符合交流条件教师的10%" in text and "骨干教师不少于交流人数的20%" in text
-    assert "每学期不少于15节（银川2023方案 二(二)5）" in text  # a lesson quota with its clause
+    # Targets bind only those who sign: no 市级教研员 minimum, the community's own quota with its clause.
+    assert "市级教研员" not in text and "每学期不少于1次（余教〔2020〕155号 六(二)）" in text
     assert "已离开小学" not in text + doc.preamble
     assert doc.bureau == "青禾县教育局"
 

@@ -339,11 +339,17 @@ def test_template_has_headers_dropdowns_example_and_notes(store: Store, tmp_path
 
 
 def test_statistics_rows(with_schools: Store, tmp_path: Path) -> None:
+    from reports.statistics_form import statistics_form
+
     store = with_schools
     cluster_import.import_file(store, workbook(tmp_path / "c.xlsx", CLUSTER_HEADERS, cluster_rows()))
-    rows, total = cluster_sheets.statistics_table(store, dt.date(2024, 1, 1))
-    by_name = {r[1]: r for r in rows}
-    assert total[6] == sum(r[6] for r in rows)  # no school in two clusters here
+    form = statistics_form(store, dt.date(2024, 1, 1), include_all=True)
+    name, lead, schools, rural, students = (form.column(h) for h in (
+        "集团(学区)名称", "牵头学校", "学校数", "其中乡村学校(含教学点)", "在校学生数"))
+    by_name = {r[name]: r for r in form.cluster_rows}
+    assert form.total[schools] == sum(r[schools] for r in form.cluster_rows)  # 合计 = its rows
     first = by_name["永宁一集团"]
-    assert first[4] == "永宁县第一小学" and first[6] == 2 and first[7] == 1 and first[9] == 1580
-    assert by_name["望洪学区"][6] == 1
+    assert first[lead] == "永宁县第一小学" and first[schools] == 2 and first[rural] == 1 and first[students] == 1580
+    assert by_name["望洪学区"][schools] == 1
+
+

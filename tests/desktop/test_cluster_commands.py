@@ -131,9 +131,13 @@ def test_template_export_statistics(loaded: str, tmp_path: Path, capsys: pytest.
     rows = list(ws.iter_rows(values_only=True))
     assert rows[0][0].startswith("集团(学区)基本情况统计表")
     assert rows[1][1] == "集团(学区)名称"
-    body = {r[1]: r for r in rows[2:] if r[0] != "合计"}
+    end = next(n for n, r in enumerate(rows) if r[0] == "合计")
+    body = {r[1]: r for r in rows[2:end]}
     assert body["城关集团"][4] == "城关一小" and body["城关集团"][7] == 1
-    assert rows[-1][0] == "合计" and rows[-1][6] == 3  # R01 is in two clusters but counts once
+    # R01 is in two clusters: counted in both rows, 合计 = the rows, a note gives the distinct count.
+    assert rows[end][6] == sum(r[6] for r in body.values()) == 4
+    notes = "".join(str(r[0]) for r in rows[end + 1:] if r[0])
+    assert "不重复计算时学校共3所" in notes and "填报单位（盖章）" in notes
 
 
 def test_coordinates_round_trip_through_export(loaded: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

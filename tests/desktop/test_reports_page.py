@@ -96,3 +96,18 @@ def test_agreement_saved_from_the_page_records_the_version_previewed(qtbot, demo
     monkeypatch.setattr(messages, "headless_path", tmp_path / "a.pdf")
     page.save()
     assert ag.load_agreement(demo_store, line.agreement.id).printed_version == line.agreement.version
+
+
+def test_every_document_kind_builds_from_the_page(qtbot, demo_store) -> None:
+    """The forms and lists reach the clerk through the page too, off the GUI thread."""
+    page = ReportsPage(AppContext.for_store(demo_store))
+    qtbot.addWidget(page)
+    page.refresh()
+    page.year.setValue(2026)
+    for kind in ("letters", "approval", "pairings"):
+        page.kind.setCurrentIndex(page.kind.findData(kind))
+        page.build()
+        assert page.job is not None
+        with qtbot.waitSignal(page.job.finished, timeout=120_000):
+            pass
+        assert page.pdf_bytes.startswith(b"%PDF") and page.viewer_button.isEnabled(), kind

@@ -54,7 +54,7 @@ def test_agreement_pdf_has_parties_clauses_and_signature_blocks(store: Store, tm
                      "不少于符合交流条件教师的10%", "备案单位：青禾县教育局"):
         assert expected in flat, expected
     last = pdf.page_texts(out)[-1]
-    assert last.count("法定代表人或授权代表（签字）") == 3 and last.count("盖章处") == 3
+    assert last.count("法定代表人或授权代表（签字）") == 3 and last.count("盖章处") == 4  # + the bureau's
     for label in ("甲方", "乙方", "丙方"):
         assert f"{label}（" in last
 
@@ -133,7 +133,8 @@ def test_every_party_signs_and_the_copies_add_up(store: Store, tmp_path: Path, p
     flat = pdf.flat(out)
     for party in doc.parties:
         assert f"{party.label}（{party.role}）：{party.school_name}（盖章）".replace(" ", "") in esc_free(flat)
-    assert flat.count("法定代表人或授权代表（签字）") == 12 and flat.count("盖章处") == 12
+    # Twelve parties and the bureau's filing block.
+    assert flat.count("法定代表人或授权代表（签字）") == 12 and flat.count("盖章处") == 13
     assert "本协议一式十三份，协议十二方各执一份，报青禾县教育局备案一份" in flat
 
 

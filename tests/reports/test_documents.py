@@ -22,7 +22,7 @@ def test_annual_report(demo_store, tmp_path: Path, pdf) -> None:
     pdf.assert_inside_page(out)
     pages = pdf.page_texts(out)
     assert "青禾县教育局" in pages[0] and "2025—2026学年城乡教共体年度评价报告" in pages[0]
-    assert "目录" in pages[1] and "八、违规与豁免" in pages[1]
+    assert "目录" in pages[1] and "九、违规与豁免" in pages[1] and "附录二" in pages[1]
     assert "第2页/共" in pages[1] and f"共{built.pages}页" in pages[-1]
     data = annual_data(demo_store, active_profile(demo_store), 2025)
     flat = "".join(pages)
@@ -47,21 +47,53 @@ def test_annual_report_for_one_cluster_and_unknown_cluster(demo_store, tmp_path:
     assert err.count("\n") == 1 and "无此集团" in err
 
 
-def test_notice_lists_the_approved_plan_and_one_letter_each(demo_store, tmp_path: Path, pdf) -> None:
+def test_notice_and_letters_are_separate_documents(demo_store, tmp_path: Path, pdf) -> None:
     plan = approved_plan(demo_store, 2026)
-    out = tmp_path / "notice.pdf"
-    built = documents.exchange_notice(demo_store, 2026, out)
-    pages = pdf.page_texts(out)
+    notice, letters_pdf = tmp_path / "notice.pdf", tmp_path / "letters.pdf"
+    built = documents.exchange_notice(demo_store, 2026, notice)
+    pages = pdf.page_texts(notice)
     assert built.pages == len(pages)
-    pdf.assert_all_embedded(out)
-    letters = [p for p in pages if "教师交流轮岗通知书" in p]
-    assert len(letters) == len(plan.rows)
-    first = plan.rows[0]
-    assert f"{first.name}老师" in letters[0] and first.to_school in letters[0]
-    listing = "".join(p for p in pages if "教师交流轮岗通知书" not in p)
+    pdf.assert_all_embedded(notice)
+    assert not any("教师交流轮岗通知书" in p for p in pages)  # the 公示 holds no letter
+    listing = "".join(pages)
     for row in plan.rows:
         assert row.name in listing and row.from_school in listing
-    assert sum(p.count("交流单位") for p in pages[: len(pages) - len(letters)]) >= 2  # header on every list page
+    assert sum(p.count("交流单位") for p in pages) >= 2  # header on every list page
+    for needed in ("公示时间：", "个工作日", "监督电话", "来信地址", "（盖章）"):
+        assert needed in listing, needed
+    assert "《太平区义务教育发展基本均衡方案》" in listing and "《太平区2023方案" not in listing
+
+    built = documents.exchange_letters(demo_store, 2026, letters_pdf)
+    letters = pdf.page_texts(letters_pdf)
+    assert built.pages == len(letters) == len(plan.rows)  # one page each
+    first = plan.rows[0]
+    assert f"{first.name}老师" in letters[0] and first.to_school in letters[0]
+    assert all("页/共" not in p and "公示" not in p for p in letters)  # no list header, no list page numbers
+    assert all("报到时间" in p and "报到地点" in p and "联系电话" in p for p in letters)
+    by_form = {row.form: n for n, row in enumerate(plan.rows)}
+    if "跟岗" in by_form:
+        assert "跟岗学习" in letters[by_form["跟岗"]] and "任教" not in letters[by_form["跟岗"]]
+    if "挂职" in by_form:
+        assert "挂职锻炼" in letters[by_form["挂职"]]
+
+
+def test_publicity_period_counts_working_days() -> None:
+    import datetime as dt
+
+    from reports.notice import add_working_days
+
+    assert add_working_days(dt.date(2026, 7, 10), 5) == dt.date(2026, 7, 16)  # Fri → next Thu
+    assert add_working_days(dt.date(2026, 7, 11), 1) == dt.date(2026, 7, 13)  # Sat → Mon
+
+
+def test_every_exchange_form_has_letter_wording() -> None:
+    from policy import vocab
+    from reports.notice import form_wording, load_notice_template
+
+    template = load_notice_template()
+    for form in vocab.EXCHANGE_FORMS:
+        assert form in template["forms"], form
+    assert form_wording(template, "新形式", "数学") == ("交流", "按交流单位的安排开展工作")  # unknown: default
 
 
 def test_notice_without_approved_plan(demo_store, tmp_path: Path) -> None:
@@ -70,7 +102,7 @@ def test_notice_without_approved_plan(demo_store, tmp_path: Path) -> None:
 
 
 def test_statistics_pdf(demo_store, tmp_path: Path, pdf) -> None:
-    from reports.cluster_sheets import statistics_table
+    from reports.statistics_form import statistics_form
 
     out = tmp_path / "stat.pdf"
     documents.statistics(demo_store, out)
@@ -79,6 +111,45 @@ def test_statistics_pdf(demo_store, tmp_path: Path, pdf) -> None:
     flat = pdf.flat(out)
     import datetime as dt
 
-    rows, _total = statistics_table(demo_store, dt.date.today())
-    for row in rows:
-        assert row[1] in flat and row[4] in flat
+    form = statistics_form(demo_store, dt.date.today())
+    for row in form.rows:
+        assert row[form.column("集团(学区)名称")] in flat and row[form.column("牵头学校")] in flat
+    for footer in ("填报单位（盖章）", "填表人", "审核人", "联系电话", "专任教师数", "班级数", "成立时间",
+                   "是否签订帮扶协议"):
+        assert footer in flat
+
+
+def test_approval_and_register_forms_one_page_per_teacher(demo_store, tmp_path: Path, pdf) -> None:
+    from reports.exchange_forms import build_forms
+
+    plan = approved_plan(demo_store, 2026)
+    approval, register = tmp_path / "a.pdf", tmp_path / "r.pdf"
+    assert build_forms(demo_store, 2026, approval, kind="approval").pages == len(plan.rows)
+    assert build_forms(demo_store, 2026, register, kind="register").pages == len(plan.rows)
+    first = pdf.page_texts(approval)[0]
+    for box in ("本人意见", "派出学校意见", "接收学校意见", "青禾县教育局意见", "签字（盖章）"):
+        assert box in first, box
+    assert plan.rows[0].name in first and plan.rows[0].to_school in first
+    card = pdf.page_texts(register)[0]
+    assert "身份证号" in card and "本人签名" in card and "页/共" not in card
+    pdf.assert_inside_page(approval)
+
+
+def test_semester_summary_of_a_community(demo_store, tmp_path: Path, pdf) -> None:
+    from db.visits import save_summary
+    from policy.calendar import Semester
+    from reports.semester_summary import build_summary
+
+    name = "青禾县城关学校协作型教共体"
+    cluster_id, _ = __import__("db.agreements", fromlist=["find_cluster"]).find_cluster(demo_store, name)
+    save_summary(demo_store, cluster_id, Semester(2025, 1), achievements="同步课堂开课32节。")
+    out = tmp_path / "s.pdf"
+    build_summary(demo_store, name, Semester(2025, 1), out)
+    flat = pdf.flat(out)
+    for needed in ("一、目标达成度", "主要成效", "同步课堂开课32节。", "下步计划", "牵头学校盖章"):
+        assert needed in flat, needed
+    later = tmp_path / "later.pdf"
+    build_summary(demo_store, name, Semester(2026, 2), later)
+    assert pdf.flat(later).count("尚未填写") == 4  # nothing recorded: blanks to write in, nothing invented
+    with pytest.raises(documents.ReportError, match="没有名为"):
+        build_summary(demo_store, "无此教共体", Semester(2025, 1), tmp_path / "x.pdf")

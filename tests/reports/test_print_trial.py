@@ -55,7 +55,7 @@ def test_violations_show_the_rule_name_not_its_id(demo_store, tmp_path: Path, pd
     out = tmp_path / "annual.pdf"
     documents.annual_report(demo_store, 2025, out)
     pages = pdf.page_texts(out)
-    start = next(i for i, p in enumerate(pages) if "八、违规与豁免" in p and "豁免的违规照常列出" in p)
+    start = next(i for i, p in enumerate(pages) if "九、违规与豁免" in p and "豁免的违规照常列出" in p)
     section = "".join(pages[start:])
     data = annual_data(demo_store, active_profile(demo_store), 2025)
     assert data.check.violations
@@ -189,7 +189,8 @@ def test_letter_is_dated_with_the_approval_and_says_the_period_once() -> None:
     texts = [f.getPlainText() for f in flow if isinstance(f, Paragraph)]
     body = next(t for t in texts if "经研究决定" in t)
     assert "你自2026年9月1日至2027年8月31日以“支教”形式" in body and "自自" not in body
-    assert "请于" not in body and "自2026年9月1日起执行" in body
+    letter_text = "".join(texts)
+    assert "请于" not in letter_text and "自2026年9月1日起执行" in letter_text
     assert texts[-1] == "2026年7月10日"
 
 

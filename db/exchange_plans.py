@@ -175,7 +175,7 @@ def save_plan(store: Store, plan: Plan, profile: Profile, note: str | None = Non
     """
     plans, exchanges = ExchangePlan.__table__, Exchange.__table__
     year = plan.school_year
-    summary = plan.to_json()["summary"]
+    summary = plan.summary()
     plan_id = uuid.uuid4()
     text = note or f"生成 {year}—{year + 1}学年交流轮岗计划草案（{len(plan.moves)} 人）"
     with store.bulk("exchange", text) as connection:

@@ -118,3 +118,28 @@ class DirectionRules:
     def rank_table(self) -> np.ndarray:
         """Rank by class index."""
         return np.array([self.ranks[name] for name in DIRECTIONS], dtype=np.int64)
+
+
+def clauses_of(profile: Profile) -> dict[str, str]:
+    """Each direction class's clause in ``profile`` (empty when the profile has none)."""
+    return {name: profile.clause(f"exchange.direction.{name}") for name in DIRECTIONS
+            if f"exchange.direction.{name}" in profile.figures}
+
+
+def describe(counts: Mapping[str, int], clauses: Mapping[str, str] | None = None) -> list[str]:
+    """Sentences saying where a plan sends teachers, for the 公示 and the plan workbook.
+
+    ``counts``: moves by class (``Plan.directions()``, kept in a saved plan's summary).
+    """
+    if not any(counts.values()):
+        return []
+    lines = ["交流方向：" + "、".join(f"{LABELS.get(k, k)} {v} 人" for k, v in counts.items() if v) + "。"]
+    away = counts.get(LATERAL, 0) + counts.get(ANY, 0)
+    if away:
+        clause = (clauses or {}).get(LATERAL) or "太平区2023方案 四(二)3"
+        lines.append(f"其中 {away} 名任教满最长年限的教师，因没有乡村、薄弱学校需要其任教学科，"
+                     f"在同类学校之间或其他开设相同学段的学校交流（{clause}：最多不超过12年）。")
+    if counts.get(STAFFING, 0):
+        clause = (clauses or {}).get(STAFFING) or "海门2019计划 三(四)3"
+        lines.append(f"{counts[STAFFING]} 名教师由超编乡村学校交流到城区或缺编学校（{clause}）。")
+    return lines

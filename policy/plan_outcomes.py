@@ -53,7 +53,8 @@ class Outcome:
 def explain(plan: Plan) -> list[Outcome]:
     """Every eligible, mandatory or exempt teacher of the plan's year, by school and ID number."""
     outcomes = [moved(plan, move) for move in plan.moves]
-    outcomes += [stayed(plan, entry) for entry in plan.stays]
+    backbone = plan.backbone_moves
+    outcomes += [stayed(plan, entry, backbone) for entry in plan.stays]
     outcomes += [Outcome(e, STAYS, EXEMPT, f"免交流：{e.reason or '登记的免交流情形'}（{e.clause}）") for e in plan.exempt]
     outcomes.sort(key=lambda o: (o.entry.school, o.entry.teacher.id_number))
     return outcomes
@@ -104,8 +105,9 @@ def moved(plan: Plan, move: Move) -> Outcome:
     return Outcome(entry, MOVED, move.direction or "pinned", "；".join(parts), move.to_school)
 
 
-def stayed(plan: Plan, entry: EligibilityEntry) -> Outcome:
-    """Which rule let the teacher stay, or why a mandatory teacher found no place."""
+def stayed(plan: Plan, entry: EligibilityEntry, backbone: int) -> Outcome:
+    """Which rule let the teacher stay, or why a mandatory teacher found no place.
+    ``backbone``: the plan's backbone moves (counted once by the caller)."""
     key, subject = entry.teacher.key, _subject(entry)
     clause_max = plan.clauses.get("exchange.max_years", "")
     if key in plan.pins and plan.pins[key] is None:
@@ -127,7 +129,7 @@ def stayed(plan: Plan, entry: EligibilityEntry) -> Outcome:
                        f"（请在需求表中增加空缺；{clause_max}）")
     if known and best is None:
         return Outcome(entry, STAYS, NO_NEED, f"没有学校按交流方向需要{subject}教师（向乡村、薄弱学校等），本年度不安排")
-    moves, backbone = len(plan.moves), plan.backbone_moves
+    moves = len(plan.moves)
     share_met = moves >= plan.required_moves and (not entry.backbone or backbone >= plan.required_backbone)
     if share_met:
         clause = plan.clauses.get("exchange.min_share", "")

@@ -187,18 +187,22 @@ class Plan:
             data = move.to_json()
             data["reason"] = reasons.get(move.entry.teacher.id_number, "")
             moves.append(data)
-        unplaced = [o.unplaced_json() for o in outcomes if o.outcome == "unplaced"]
         return {
             "school_year": self.school_year,
             "base": self.base,
             "moves": moves,
-            "summary": {"moves": len(self.moves), "backbone": self.backbone_moves,
-                        "required_moves": self.required_moves, "required_backbone": self.required_backbone,
-                        "optimal": self.optimal, "unplaced": len(unplaced), "directions": self.directions()},
+            "summary": self.summary(),
             "unmet": list(self.unmet),
-            "unplaced": unplaced,
+            "unplaced": [o.unplaced_json() for o in outcomes if o.outcome == "unplaced"],
             "outcomes": [o.to_json() for o in outcomes],
         }
+
+    def summary(self) -> dict[str, object]:
+        """The figures of ``to_json()["summary"]``, without explaining every teacher."""
+        unplaced = sum(1 for e in self.stays if e.due == MANDATORY and self.pins.get(e.teacher.key, "") is not None)
+        return {"moves": len(self.moves), "backbone": self.backbone_moves, "required_moves": self.required_moves,
+                "required_backbone": self.required_backbone, "optimal": self.optimal, "unplaced": unplaced,
+                "directions": self.directions()}
 
 
 def tier(school: PlanSchool) -> int:
@@ -500,8 +504,16 @@ def _annotate(plan: Plan, result: EligibilityResult, model: _Model, needs: Mappi
               schools: Mapping[str, PlanSchool], profile: Profile) -> None:
     """Give the plan what explains each teacher's outcome (see policy.plan_outcomes)."""
     plan.rules = model.rules
-    plan.best_rank = {e.teacher.key: (int(model.arcs[i].ranks.min()) if len(model.arcs[i]) else None)
-                      for i, e in enumerate(model.entries) if i not in model.pinned_to and i not in model.pinned_stay}
+    best: dict[int, int | None] = {}  # by options object: most teachers share one
+    plan.best_rank = {}
+    for i, e in enumerate(model.entries):
+        if i in model.pinned_to or i in model.pinned_stay:
+            continue
+        options = model.arcs[i]
+        key = id(options)
+        if key not in best:
+            best[key] = int(options.ranks.min()) if len(options) else None
+        plan.best_rank[e.teacher.key] = best[key]
     plan.exempt = [e for e in result.entries if e.status == EXEMPT]
     plan.needs = dict(needs)
     plan.school_names = {code: school.name for code, school in schools.items()}

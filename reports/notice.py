@@ -20,6 +20,7 @@ from db.exchange_notice import ApprovedPlan, NoApprovedPlan, NoticeRow, approved
 from db.settings import active_profile
 from db.store import Store
 from policy.calendar import DEFAULT_DATES, CalendarDates, school_year_bounds, school_year_label
+from policy.directions import clauses_of, describe
 from reports.pdf import (
     Col,
     DocInfo,
@@ -52,8 +53,14 @@ def _rank(row: NoticeRow) -> str:
     return "、".join(x for x in (row.title, row.backbone) if x)
 
 
+def _counts(summary: dict[str, object]) -> dict[str, int]:
+    counts = summary.get("directions")
+    return {str(k): int(v) for k, v in counts.items()} if isinstance(counts, dict) else {}
+
+
 def notice_story(plan: ApprovedPlan, bureau: str, clause: str, today: dt.date, letters: bool,
-                 progress: Any, dates: CalendarDates = DEFAULT_DATES) -> list[Flowable]:
+                 progress: Any, dates: CalendarDates = DEFAULT_DATES,
+                 direction_clauses: dict[str, str] | None = None) -> list[Flowable]:
     """The list and the letters; ``today`` is the day of printing (see the module docstring)."""
     st = styles()
     year_label = school_year_label(plan.school_year)
@@ -71,6 +78,7 @@ def notice_story(plan: ApprovedPlan, bureau: str, clause: str, today: dt.date, l
         ], font_size=8.5),
         Spacer(1, 3 * mm),
         note("人事关系：“转入”指人事关系随交流转入交流单位；“保留”指人事关系保留在原单位（走教、支教、挂职、跟岗、柔性流动）。"),
+        *[note(line) for line in describe(_counts(plan.summary), direction_clauses)],
         Spacer(1, 8 * mm),
         Paragraph(esc(bureau), st["plain"]),
         Paragraph(esc(chinese_date(dated)), st["plain"]),
@@ -150,7 +158,8 @@ def build_notice(store: Store, year: int, target: Any, *, letters: bool = True, 
     progress(5, "读取方案")
     title = f"{school_year_label(year)}教师交流轮岗公示名单"
     doc = ReportDocument(target, DocInfo(title=title, bureau=bureau, date=letter_date(plan, today)), cover_page=False)
-    pages = doc.build_story(notice_story(plan, bureau, f"《{clause}》", today, letters, progress, profile.calendar))
+    pages = doc.build_story(notice_story(plan, bureau, f"《{clause}》", today, letters, progress, profile.calendar,
+                                               clauses_of(profile)))
     progress(100, "完成")
     return _finish(target, pages, f"，{len(plan.rows)} 人", teachers=len(plan.rows))
 

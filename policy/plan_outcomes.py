@@ -75,7 +75,10 @@ def _subject(entry: EligibilityEntry) -> str:
 
 def _why_moves(plan: Plan, entry: EligibilityEntry) -> str:
     if entry.due == MANDATORY:
-        return f"任教 {entry.years} 年，满 {plan.clauses.get('max_years') or '最长'} 年须交流"
+        limit = plan.clauses.get("max_years") or ""
+        if limit.isdigit() and entry.years >= int(limit):
+            return f"任教 {entry.years} 年，满 {limit} 年须交流"
+        return f"须交流（{entry.clause}）"  # a principal's terms, not years of teaching
     return "骨干教师，计入交流与骨干比例" if entry.backbone else "符合交流条件，计入交流比例"
 
 
@@ -112,20 +115,19 @@ def stayed(plan: Plan, entry: EligibilityEntry, backbone: int) -> Outcome:
     clause_max = plan.clauses.get("exchange.max_years", "")
     if key in plan.pins and plan.pins[key] is None:
         if entry.due == MANDATORY:
-            return Outcome(entry, STAYS, PINNED, f"审核时指定留任；任教 {entry.years} 年，违反满 "
-                           f"{plan.clauses.get('max_years') or '最长'} 年须交流的规定（{clause_max}）")
+            return Outcome(entry, STAYS, PINNED, f"审核时指定留任，违反须交流的规定（{entry.clause}）")
         return Outcome(entry, STAYS, PINNED, "审核时指定留任")
     known = key in plan.best_rank
     best = plan.best_rank.get(key)
     if entry.due == MANDATORY:
         if not known:
-            return Outcome(entry, UNPLACED, CROWDED, f"任教 {entry.years} 年须交流，未能安排（{clause_max}）")
+            return Outcome(entry, UNPLACED, CROWDED, f"{_why_moves(plan, entry)}，未能安排（{clause_max}）")
         if best is None:
             return Outcome(entry, UNPLACED, NO_NEED,
-                           f"任教 {entry.years} 年须交流，但县域内开设相同学段的学校都没有{subject}接收空缺"
+                           f"{_why_moves(plan, entry)}，但县域内开设相同学段的学校都没有{subject}接收空缺"
                            f"（请在需求表中增加空缺；{clause_max}）")
         return Outcome(entry, UNPLACED, CROWDED,
-                       f"任教 {entry.years} 年须交流，但可去学校的{subject}接收空缺已全部安排给其他须交流教师"
+                       f"{_why_moves(plan, entry)}，但可去学校的{subject}接收空缺已全部安排给其他须交流教师"
                        f"（请在需求表中增加空缺；{clause_max}）")
     if known and best is None:
         return Outcome(entry, STAYS, NO_NEED, f"没有学校按交流方向需要{subject}教师（向乡村、薄弱学校等），本年度不安排")

@@ -1020,7 +1020,10 @@ def _solve_milp(model: _Model, required_moves: int, required_backbone: int,
             chosen[i] = _target(model, i, position)
     for i, code in model.pinned_to.items():
         chosen[i] = (code, None, False, model.pinned_kind.get(i, ""))
-    return chosen, bool(result.status == 0)
+    # Doubles hold integers exactly up to 2^53: beyond that the tiers may blur (a city in
+    # per-school mode with direction ranks), and the plan is then not called optimal.
+    exact = m_mand * n + sum(abs(c) for c in cost[:first_stay]) < 2.0 ** 52
+    return chosen, bool(result.status == 0) and exact
 
 
 def _unmet(plan: Plan, model: _Model, profile: Profile, floors: Mapping[str, int],

@@ -34,6 +34,7 @@ from db.teachers import store_eligibility  # noqa: E402
 from policy.eligibility import ExemptionRec, PostingRec, TeacherRec, eligibility  # noqa: E402
 from policy.idcard import make_id_number  # noqa: E402
 from policy.profile import load_profile  # noqa: E402
+from policy.plan_outcomes import explain  # noqa: E402
 
 
 def timed(fn, repeat: int = 3) -> tuple[float, float, object]:
@@ -132,6 +133,9 @@ def bench_plans(folder: Path) -> None:
              f"base {plan.base}, moves {len(plan.moves)}, backbone {plan.backbone_moves}, "
              f"optimal {plan.optimal}{' (pruned graph)' if plan.pruned else ' (full graph)'}, "
              f"solve {plan.seconds:.2f} s, unmet {len(plan.unmet)}")
+        unplaced = sum(1 for o in explain(plan) if o.outcome == "unplaced")
+        directions = ", ".join(f"{k} {v}" for k, v in plan.directions().items() if v)
+        print(f"{'':<46} directions: {directions}; mandatory unplaced {unplaced}")
         if scale == "county":  # the optional per-school 10 % mode (HiGHS); the city takes ~40 s
             per_school = profile.with_overrides({"exchange.per_sending_school": True})
             wall, cpu, plan = timed(lambda: make_plan(store, per_school, 2027), repeat=1)

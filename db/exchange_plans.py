@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import uuid
@@ -25,8 +26,8 @@ from sqlalchemy.exc import IntegrityError
 
 from db.bulk import insert_rows
 from db.engine import StoreError
-from db.gc_pause import gc_paused
 from db.exchanges import approval_events, materialise
+from db.gc_pause import gc_paused
 from db.models import (
     Exchange,
     ExchangeEvent,
@@ -41,8 +42,16 @@ from db.models import (
 )
 from db.store import Store
 from db.teachers import store_eligibility
-from policy.planner import Move, Plan, PlanSchool, haversine_matrix, plan_exchanges
+from policy.planner import (
+    Move,
+    Plan,
+    PlanSchool,
+    destination_ranks,
+    haversine_matrix,
+    plan_exchanges,
+)
 from policy.profile import Profile
+
 
 class PlanError(StoreError):
     """A change the plan's state does not allow; the message says why."""
@@ -143,10 +152,17 @@ def load_draft(store: Store, profile: Profile, school_year: int) -> Plan | None:
                      f"{'等' if len(gone) > 5 else ''}）：名册有变动，请重新生成计划")
     start = rows[0]["start"] if rows else profile.exchange_reference_date(school_year)
     end = rows[0]["end_on"] if rows else None
-    return Plan(school_year, int(summary.get("base", result.base)), moves, int(summary.get("required_moves", 0)),
+    plan = Plan(school_year, int(summary.get("base", result.base)), moves, int(summary.get("required_moves", 0)),
                 int(summary.get("required_backbone", 0)), bool(summary.get("optimal")) and not gone, unmet,
                 str(summary.get("solver", "")), 0.0, str(summary.get("needs_source", "")), 0, start, end,
                 [e for e in candidates if e.teacher.key not in moved], pins)
+    # Directions and outcomes are not stored: they follow from the schools and needs (issue 10).
+    destination_ranks(result, schools, profile, load_needs(store, school_year) or None, plan)
+    rules = plan.rules
+    plan.moves = [dataclasses.replace(m, direction=rules.kind(schools[m.from_school], schools[m.to_school]))
+                  if rules is not None and m.from_school in schools and m.to_school in schools else m
+                  for m in plan.moves]
+    return plan
 
 
 def save_plan(store: Store, plan: Plan, profile: Profile, note: str | None = None) -> uuid.UUID:
@@ -161,7 +177,7 @@ def save_plan(store: Store, plan: Plan, profile: Profile, note: str | None = Non
     """
     plans, exchanges = ExchangePlan.__table__, Exchange.__table__
     year = plan.school_year
-    summary = plan.to_json()["summary"]
+    summary = plan.summary()
     plan_id = uuid.uuid4()
     text = note or f"生成 {year}—{year + 1}学年交流轮岗计划草案（{len(plan.moves)} 人）"
     with store.bulk("exchange", text) as connection:

@@ -14,9 +14,11 @@ from pathlib import Path
 from db.engine import StoreError
 from db.exchange_plans import exchange_rows, plan_rows
 from db.models import ExchangePlan
+from db.settings import active_profile
 from db.store import Store
 from policy import vocab
 from policy.calendar import school_year_label
+from policy.directions import clauses_of, describe
 from reports.xlsx import Column, Sheet, write_table
 
 NATIONAL_HEADERS = ("交流轮岗类型", "是否调动人事关系", "开始年月", "结束年月", "原单位名称", "交流轮岗单位名称")
@@ -48,6 +50,7 @@ def write_plan(store: Store, plan_id: uuid.UUID, path: Path) -> int:
     notes = [f"{school_year_label(year)}教师交流轮岗计划（{approved}）", _figures_line(summary, len(rows))]
     if summary.get("solver"):
         notes.append(f"求解：{summary['solver']}，{'最优解' if summary.get('optimal') else '未证明最优'}。")
+    notes += describe(summary.get("directions") or {}, clauses_of(active_profile(store)))
     notes += [f"未满足：{line}" for line in summary.get("unmet", [])]
     caption = f"{school_year_label(year)}教师交流轮岗计划" + ("" if status == "approved" else "（草案）")
     sheets = [Sheet("交流计划", columns, body, caption=caption)]

@@ -24,6 +24,7 @@ from db.models import Setting
 from db.settings import active_profile
 from db.store import Store
 from policy.calendar import DEFAULT_DATES, CalendarDates, school_year_bounds, school_year_label
+from policy.directions import clauses_of, describe
 from policy.profile import Profile
 from reports.output import ReportError, finish
 from reports.pdf import (
@@ -59,6 +60,11 @@ def term_text(row: NoticeRow, school_year: int) -> str:
 
 def _rank(row: NoticeRow) -> str:
     return "、".join(x for x in (row.title, row.backbone) if x)
+
+
+def _counts(summary: dict[str, object]) -> dict[str, int]:
+    counts = summary.get("directions")
+    return {str(k): int(v) for k, v in counts.items()} if isinstance(counts, dict) else {}
 
 
 NOTICE_TEMPLATE = resource_path("templates", "notice.toml")
@@ -127,6 +133,7 @@ def notice_story(plan: ApprovedPlan, bureau: str, basis: str, today: dt.date, pr
         ], font_size=8.5),
         Spacer(1, 3 * mm),
         note("人事关系：“转入”指人事关系随交流转入交流单位；“保留”指人事关系保留在原单位（走教、支教、挂职、跟岗、柔性流动）。"),
+        *[note(line) for line in describe(_counts(plan.summary), clauses_of(profile))],
         KeepTogether([
             Spacer(1, 10 * mm),
             Paragraph(esc(f"{bureau}（盖章）"), st["sign_right"]),

@@ -53,10 +53,19 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(plan.to_json())
         return 0
+    from policy.directions import LABELS
+    from policy.plan_outcomes import UNPLACED, explain
+
     for move in plan.moves:
         source, target = names.get(move.from_school, move.from_school), names.get(move.to_school, move.to_school)
         print(f"{move.entry.teacher.id_number}\t{move.entry.teacher.name}\t{source} → {target}\t"
-              f"{move.form}\t{'骨干' if move.backbone else ''}\t{'调动人事关系' if move.moves_personnel else ''}")
+              f"{move.form}\t{'骨干' if move.backbone else ''}\t{'调动人事关系' if move.moves_personnel else ''}\t"
+              f"{LABELS.get(move.direction, '')}")
+    for outcome in explain(plan):
+        if outcome.outcome == UNPLACED:
+            entry = outcome.entry
+            print(f"须交流未安排：{entry.teacher.id_number}\t{entry.teacher.name}\t"
+                  f"{names.get(entry.school, entry.school)}\t{entry.teacher.subject or ''}\t{outcome.reason}")
     print(f"交流 {len(plan.moves)} 人（应不少于 {plan.required_moves}），其中骨干 {plan.backbone_moves} 人"
           f"（应不少于 {plan.required_backbone}）；符合条件 {plan.base} 人；"
           f"{'最优解' if plan.optimal else '未证明最优'}（{plan.solver}，{plan.seconds:.2f} 秒）")

@@ -35,7 +35,9 @@ from desktop.widgets import EmptyStack, SchoolYearSpinBox, fit_columns, setup_ta
 from desktop.worker import run_in_background
 from policy.calendar import school_year_label
 from policy.eligibility import MANDATORY, STATUS_LABELS, EligibilityResult
-from policy.planner import Move, Plan, allowed
+from policy.directions import LABELS
+from policy.plan_outcomes import OUTCOME_LABELS, UNPLACED, Outcome, by_key
+from policy.planner import Move, Plan, allowed, sections
 
 Index = QModelIndex | QPersistentModelIndex
 PAGE_SIZE = 200
@@ -125,6 +127,7 @@ class PlanLine:
     move: Move
     from_name: str
     to_name: str
+    reason: str = ""  # why this teacher, why there (policy.plan_outcomes)
 
 
 def _yes(flag: bool) -> str:
@@ -145,6 +148,8 @@ class PlanModel(RecordTableModel):
         Col("调动人事关系", lambda r: r.move.moves_personnel, text=lambda v: "是" if v else "否"),
         Col("距离(km)", lambda r: r.move.distance_km, text=lambda v: "" if v is None else f"{v:.1f}", numeric=True),
         Col("指定", lambda r: r.move.pinned, text=_yes),
+        Col("方向", lambda r: LABELS.get(r.move.direction, "")),
+        Col("说明", lambda r: r.reason),
     )
 
     def __init__(self, parent: Any = None) -> None:
@@ -155,10 +160,14 @@ class PlanModel(RecordTableModel):
     def moves(self) -> list[Move]:
         return [line.move for line in self._rows]
 
-    def set_moves(self, moves: list[Move], names: dict[str, str]) -> None:
+    def set_moves(self, moves: list[Move], names: dict[str, str], reasons: dict[Any, str] | None = None) -> None:
         self.names = names
-        self.set_rows([PlanLine(m, names.get(m.from_school, m.from_school), names.get(m.to_school, m.to_school))
-                       for m in moves])
+        reasons = reasons or {}
+        self.set_rows([PlanLine(m, names.get(m.from_school, m.from_school), names.get(m.to_school, m.to_school),
+                                reasons.get(m.entry.teacher.key, "")) for m in moves])
+
+    def tooltip(self, record: PlanLine) -> str | None:
+        return record.reason or None
 
 
 class ApprovedModel(RecordTableModel):
@@ -189,6 +198,8 @@ class TeachersPage(Page):
         self.pins: dict[Any, str | None] = {}
         self.job: Any = None
         self.schools: dict[str, Any] = {}
+        self.outcomes: dict[Any, Outcome] = {}  # the plan under review: each teacher's outcome
+        self.outcome_by_id: dict[str, Outcome] = {}
         tabs = QTabWidget(self)
         tabs.addTab(self._build_roster(), "教师名册")
         tabs.addTab(self._build_plan(), "年度交流计划")
@@ -352,6 +363,10 @@ class TeachersPage(Page):
             entry = next((e for e in self.eligibility.entries if str(e.teacher.key) == row.id), None)
             if entry is not None:
                 lines.append(f"<p><b>{STATUS_LABELS[entry.status]}</b>：{entry.clause}</p>")
+        outcome = self.outcome_by_id.get(row.id) if self.plan is not None else None
+        if outcome is not None:
+            lines.append(f"<p><b>{school_year_label(self.plan.school_year)}交流计划：{OUTCOME_LABELS[outcome.outcome]}</b>"
+                         f"<br>{outcome.reason}</p>")
         lines.append("<h4>任职记录</h4><ul>")
         for school, kind, personnel, start, end in detail.postings:
             lines.append(f"<li>{start:%Y-%m-%d} 至 {end or '今'}　{school}　{kind}"
@@ -455,7 +470,7 @@ class TeachersPage(Page):
         self.plan_table.verticalHeader().setDefaultSectionSize(24)
         setup_table(self.plan_table)
         self._plan_sized = False
-        for column, width in enumerate((80, 170, 80, 50, 170, 170, 80, 100, 80, 50)):
+        for column, width in enumerate((80, 170, 80, 50, 170, 170, 80, 100, 80, 50, 130, 420)):
             self.plan_table.setColumnWidth(column, width)
         self.plan_table.selectionModel().currentRowChanged.connect(self._fill_destinations)
         self.destination = QComboBox()
@@ -549,6 +564,7 @@ class TeachersPage(Page):
         self.plan = None
         self.pins = {}
         self.plan_model.set_moves([], {})
+        self.outcomes, self.outcome_by_id = {}, {}
         self.quota_label.clear()
         self._set_review_enabled(False)
         self.counts_label.setText("选择学年后点击“计算交流条件”" + self._saved_note())
@@ -660,11 +676,10 @@ class TeachersPage(Page):
             from db.exchange_plans import load_schools
 
             self.schools = load_schools(self.context.store, dt.date.today())
-        names = {code: school.name for code, school in self.schools.items()}
-        self.plan_model.set_moves(plan.moves, names)
+        self._show_moves()
         if plan.moves and not self._plan_sized:
             self._plan_sized = True
-            fit_columns(self.plan_table, limits={4: 240, 5: 240})
+            fit_columns(self.plan_table, limits={4: 240, 5: 240, 11: 420})
         self.progress.setValue(100)
         self._set_review_enabled(True)
         self._show_quota()
@@ -704,6 +719,14 @@ class TeachersPage(Page):
                  f"须交流未安排 <b>{left}</b> 人 {ok_m}　{state}（{plan.solver}{timing}）{edited}"]
         for text in plan.unmet:
             lines.append(f"<span style='color:#b00'>未满足：{text}</span>")
+        unplaced = [o for o in self.outcomes.values() if o.outcome == UNPLACED]
+        for outcome in unplaced[:5]:
+            entry = outcome.entry
+            lines.append(f"<span style='color:#b00'>须交流未安排：{entry.teacher.name}"
+                         f"（{self.plan_model.names.get(entry.school, entry.school)}，{entry.teacher.subject or ''}）"
+                         f"——{outcome.reason}</span>")
+        if len(unplaced) > 5:
+            lines.append(f"<span style='color:#b00'>……另有 {len(unplaced) - 5} 人，见教师名册中各人的说明或导出的计划</span>")
         self.quota_label.setText("<br>".join(lines))
 
     def _selected(self) -> int | None:
@@ -716,12 +739,31 @@ class TeachersPage(Page):
             return
         move = self.plan_model.moves[current.row()]
         source = self.schools.get(move.from_school)
-        for code, school in sorted(self.schools.items(), key=lambda kv: kv[1].name):
-            if source is not None and allowed(source, school):
-                self.destination.addItem(f"{school.name}（{code}）", code)
+        rules = self.plan.rules
+        if source is None:
+            return
+        if rules is None or move.entry.due != MANDATORY:
+            for code, school in sorted(self.schools.items(), key=lambda kv: kv[1].name):
+                if allowed(source, school):
+                    self.destination.addItem(f"{school.name}（{code}）", code)
+        else:  # a mandatory teacher may go anywhere in the county teaching his section, best direction first
+            options = [(rules.ranks[kind], school.name, code, kind) for code, school in self.schools.items()
+                       if code != source.code and school.region == source.region and sections(source) & sections(school)
+                       for kind in (rules.kind(source, school),)]
+            for _rank, name, code, kind in sorted(options):
+                self.destination.addItem(f"{name}（{code}）· {LABELS[kind]}", code)
         position = self.destination.findData(move.to_school)
         if position >= 0:
             self.destination.setCurrentIndex(position)
+
+    def _show_moves(self) -> None:
+        """The review table from the plan, each row with its reason (policy.plan_outcomes)."""
+        assert self.plan is not None
+        self.plan.pins = dict(self.pins)  # the review's edits are the plan's pins (saved with it)
+        self.outcomes = by_key(self.plan)
+        self.outcome_by_id = {str(key): outcome for key, outcome in self.outcomes.items()}
+        names = {code: school.name for code, school in self.schools.items()}
+        self.plan_model.set_moves(self.plan.moves, names, {k: o.reason for k, o in self.outcomes.items()})
 
     def _replace(self, row: int, move: Move | None) -> None:
         assert self.plan is not None
@@ -731,7 +773,7 @@ class TeachersPage(Page):
             self.plan.stays.append(old.entry)
         else:
             self.plan.moves[row] = move
-        self.plan_model.set_moves(self.plan.moves, self.plan_model.names)
+        self._show_moves()
         self._show_quota()
 
     def change_destination(self) -> None:
@@ -743,7 +785,9 @@ class TeachersPage(Page):
 
         old = self.plan_model.moves[row]
         self.pins[old.entry.teacher.key] = code
-        self._replace(row, replace(old, to_school=code, pinned=True, distance_km=None))
+        source, target, rules = self.schools.get(old.from_school), self.schools.get(code), self.plan.rules
+        direction = rules.kind(source, target) if rules and source and target else ""
+        self._replace(row, replace(old, to_school=code, pinned=True, distance_km=None, direction=direction))
 
     def remove_selected(self) -> None:
         row = self._selected()

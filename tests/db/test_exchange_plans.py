@@ -26,7 +26,7 @@ from db.store import local_actor
 from db.teachers import load_records, store_eligibility
 from desktop.cli import main
 from policy.eligibility import eligibility
-from policy.planner import allowed
+from policy.planner import allowed, sections
 from reports.exchange_tables import NATIONAL_HEADERS, write_national, write_plan
 
 YEAR = 2027  # the demo already has an approved plan for 2026
@@ -46,11 +46,19 @@ def test_demo_plan_keeps_every_rule(demo_store):
     assert plan.required_backbone == math.ceil(0.20 * len(plan.moves))
     keys = [m.entry.teacher.key for m in plan.moves]
     assert len(keys) == len(set(keys)) and not set(keys) & exempt
+    rules = plan.rules
     for move in plan.moves:
         assert move.entry.teacher.key in candidates
-        assert allowed(schools[move.from_school], schools[move.to_school])
+        source, target = schools[move.from_school], schools[move.to_school]
+        assert move.direction == rules.kind(source, target) and source.region == target.region
+        assert sections(source) & sections(target)
+        # against the aim (lateral, any) only a mandatory teacher; the others as before
+        if move.entry.due != "mandatory":
+            assert allowed(source, target) or move.direction == "staffing"
     mandatory = {k for k, e in candidates.items() if e.due == "mandatory"}
     missing = mandatory - set(keys)
+    unplaced = {u["id_number"] for u in plan.to_json()["unplaced"]}
+    assert unplaced == {candidates[k].teacher.id_number for k in missing}
     if missing:  # allowed only when explained
         assert any("须交流教师" in u for u in plan.unmet)
 
@@ -59,7 +67,8 @@ def test_plan_cli_json_and_save(demo_store, capsys):
     db = demo_store.location
     assert main(["--db", db, "plan", "--year", str(YEAR), "--json", "--save"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert set(data) == {"school_year", "base", "moves", "summary", "unmet"}
+    assert set(data) >= {"school_year", "base", "moves", "summary", "unmet", "unplaced", "outcomes"}
+    assert all(m["direction"] and m["reason"] for m in data["moves"])
     assert data["summary"]["optimal"] is True and data["summary"]["moves"] == len(data["moves"])
     with demo_store.read() as session:
         plans = session.scalars(select(ExchangePlan).where(ExchangePlan.school_year == YEAR)).all()
@@ -121,7 +130,9 @@ def test_approval_freezes_the_plan_and_carries_it_out_by_its_dates(demo_store, t
 
 def test_plan_and_national_exports(demo_store, tmp_path):
     profile = active_profile(demo_store)
-    plan = make_plan(demo_store, profile, YEAR)
+    # the demo places every mandatory teacher (issue 10): the clerk keeps one at home
+    kept = next(e for e in store_eligibility(demo_store, profile, YEAR).candidates() if e.due == "mandatory")
+    plan = make_plan(demo_store, profile, YEAR, pins={kept.teacher.key: None})
     plan_id = save_plan(demo_store, plan, profile)
     count = write_plan(demo_store, plan_id, tmp_path / "plan.xlsx")
     assert count == len(plan.moves)
@@ -132,7 +143,9 @@ def test_plan_and_national_exports(demo_store, tmp_path):
     expected = {e.teacher.id_number for e in store_eligibility(demo_store, profile, YEAR).candidates()
                 if e.due == "mandatory" and e.teacher.id_number not in moved}
     listed = {row[1] for row in left.iter_rows(min_row=3, values_only=True)}
-    assert expected and listed == expected  # the demo's deliberate shortfall, teacher by teacher
+    assert expected == {kept.teacher.id_number} and listed == expected  # teacher by teacher
+    notes = [row[0] for row in load_workbook(tmp_path / "plan.xlsx")["说明"].iter_rows(values_only=True)]
+    assert any(str(n).startswith("交流方向：") and "向乡村学校" in str(n) for n in notes)
     approve_plan(demo_store, plan_id)
     rows = write_national(demo_store, tmp_path / "national.xlsx", YEAR)
     assert rows == count

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 from sqlalchemy import func, select
 
 from db.models import ExchangePlan, Teacher
@@ -146,4 +147,31 @@ def test_cancel_planner(page, qtbot, monkeypatch):
 
 def test_plan_model_headers():
     model = PlanModel()
-    assert model.columnCount() == 10 and model.rowCount() == 0
+    assert model.columnCount() == 12 and model.rowCount() == 0
+    assert [model.headerData(c, Qt.Orientation.Horizontal) for c in (10, 11)] == ["方向", "说明"]
+
+
+def test_plan_rows_and_roster_detail_explain_each_outcome(page, qtbot, qtmodeltester):
+    """Each move says where and why there (column and tooltip); a teacher removed from the plan
+    says which rule let him stay, in the roster's detail."""
+    page.tabs.setCurrentIndex(1)
+    page.plan_year.setValue(YEAR)
+    page.run_button.click()
+    qtbot.waitUntil(lambda: page.plan is not None and page.job is None, timeout=30000)
+    model = page.plan_model
+    qtmodeltester.check(model)
+    direction = model.index(0, 10).data()
+    reason = model.index(0, 11).data()
+    assert direction and "调往" in reason and "方向：" in reason
+    assert model.index(0, 11).data(Qt.ItemDataRole.ToolTipRole) == reason
+    page.plan_table.setCurrentIndex(model.index(0, 0))
+    removed = model.moves[0].entry.teacher.key
+    page.remove_button.click()
+    assert page.outcome_by_id[str(removed)].rule == "pinned"
+    page.tabs.setCurrentIndex(0)
+    page.search.setText(model.names and next(o.entry.teacher.id_number for o in page.outcomes.values()
+                                            if o.entry.teacher.key == removed))
+    qtbot.waitUntil(lambda: page.roster.rowCount() == 1, timeout=3000)
+    page.table.setCurrentIndex(page.roster.index(0, 0))
+    html = page.detail.toPlainText()
+    assert "交流计划：留任" in html and "指定留任" in html

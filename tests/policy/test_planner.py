@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from policy import planner
+from policy.directions import DIRECTIONS, DirectionRules
 from policy.eligibility import ELIGIBLE, MANDATORY, EligibilityEntry, EligibilityResult, TeacherRec
 from policy.planner import PlanSchool, allowed, default_needs, plan_exchanges, tier
 from policy.profile import load_profile
@@ -30,6 +31,15 @@ def entry(key, school_code, due=ELIGIBLE, subject="语文", backbone=None, years
     teacher = TeacherRec(key, f"ID{key}", f"教师{key}", "女", dt.date(1985, 1, 1), subject, backbone)
     years = years or (13 if due == MANDATORY else 10)
     return EligibilityEntry(teacher, school_code, REF, years, due, due, "clause")
+
+
+def _rules(schools, profile=PROFILE):
+    return DirectionRules.from_profile(profile, schools)
+
+
+def _merged(schools, entries, needs):
+    """The needs the planner uses: the table, and defaults for the schools it leaves out."""
+    return planner.merged_needs(schools, entries, PROFILE, needs)[0]
 
 
 def result(entries):
@@ -61,10 +71,17 @@ def test_mandatory_moves_and_quota_floors():
     assert plan.required_backbone == 1
     assert any("骨干" in u and "只有 0 人" in u for u in plan.unmet)
     data = plan.to_json()
-    assert set(data) == {"school_year", "base", "moves", "summary", "unmet"}
-    assert data["summary"] == {"moves": 2, "backbone": 0, "required_moves": 2, "required_backbone": 1,
-                               "optimal": True}
-    assert set(data["moves"][0]) == {"id_number", "from_school", "to_school", "form", "backbone", "moves_personnel"}
+    # issue 4's shape stays; issue 10 only added fields
+    assert set(data) >= {"school_year", "base", "moves", "summary", "unmet"}
+    assert {k: data["summary"][k] for k in ("moves", "backbone", "required_moves", "required_backbone", "optimal")} \
+        == {"moves": 2, "backbone": 0, "required_moves": 2, "required_backbone": 1, "optimal": True}
+    assert set(data["moves"][0]) >= {"id_number", "from_school", "to_school", "form", "backbone", "moves_personnel"}
+    assert data["moves"][0]["direction"] == "rural" and "向乡村学校" in data["moves"][0]["reason"]
+    assert data["unplaced"] == [] and data["summary"]["directions"]["rural"] == 2
+    outcomes = {o["id_number"]: o for o in data["outcomes"]}
+    assert len(outcomes) == 20 and outcomes["IDm"]["outcome"] == "moved"
+    stays = [o for o in outcomes.values() if o["outcome"] == "stays"]
+    assert len(stays) == 18 and all(o["rule"] == "share_met" and "比例已达到" in o["reason"] for o in stays)
 
 
 def test_backbone_floor_met_with_backbone_teachers():
@@ -316,7 +333,7 @@ def test_one_pass_flow_matches_plain_iteration_with_milp(seed):
     plan = plan_exchanges(result(entries), schools, PROFILE, needs, pins)
     assert plan.optimal and not plan.pruned and plan.solver.startswith("OR-Tools")
 
-    model = planner._build(entries, schools, needs, pins, None)
+    model = planner._build(entries, schools, _merged(schools, entries, needs), pins, None, _rules(schools))
     floor, chosen = _milp_reference(model, plan.required_moves, {})
     assert plan.required_backbone == floor
     milp_moves = [(model.entries[i], c) for i, c in enumerate(chosen) if c is not None]
@@ -352,7 +369,8 @@ def test_placeable_counts_what_the_slots_can_take():
     schools = schools_of(school("U"), school("R", "乡村"), school("R2", "乡村"))
     entries = [entry(f"m{i}", "U", MANDATORY, backbone="名师" if i < 2 else None) for i in range(5)]
     entries += [entry("p", "U"), entry("s", "U", MANDATORY)]
-    model = planner._build(entries, schools, {("R", "语文"): 3, ("R2", "语文"): 1}, {"p": "R2", "s": None}, None)
+    model = planner._build(entries, schools, {("R", "语文"): 3, ("R2", "语文"): 1}, {"p": "R2", "s": None}, None,
+                           _rules(schools))
     network = planner._Flow(model)
     groups = np.arange(network.g)
     assert network.placeable(groups[network.group_mandatory]) == 3  # R has 3 places for 5; R2's went to the pin
@@ -366,7 +384,7 @@ def test_floor_bound_is_the_answer_when_backbone_comes_only_from_non_mandatory()
     schools = schools_of(school("U"), school("R", "乡村"))
     entries = [entry(f"m{i:02d}", "U", MANDATORY) for i in range(40)]
     entries += [entry(f"b{i:02d}", "U", backbone="县级骨干教师") for i in range(20)]
-    model = planner._build(entries, schools, {("R", "语文"): 100}, {}, None)
+    model = planner._build(entries, schools, {("R", "语文"): 100}, {}, None, _rules(schools))
     network = planner._Flow(model)
     share = PROFILE.value("exchange.backbone_share")
     bound = planner._floor_bound(network, model, share, 6)
@@ -383,7 +401,9 @@ def test_fewest_moves_before_least_travel():
                          school("R2", "乡村", lat=36.5, lon=105.51))
     entries = [entry("far", "U1", MANDATORY, backbone="名师"), entry("near", "U2", MANDATORY),
                entry("extra", "U3", subject="数学", backbone="县级骨干教师")]
-    plan = plan_exchanges(result(entries), schools, PROFILE, {("R1", "语文"): 1, ("R2", "数学"): 1})
+    # the clerk's table gives the urban schools no places (else "near" could take "far"'s, laterally)
+    needs = {("R1", "语文"): 1, ("R2", "数学"): 1, **{(u, "语文"): 0 for u in ("U1", "U2", "U3")}}
+    plan = plan_exchanges(result(entries), schools, PROFILE, needs)
     assert [m.entry.teacher.key for m in plan.moves] == ["far"]
     assert plan.unmet and all("须交流教师" in u for u in plan.unmet)  # "near" found no place
 
@@ -403,6 +423,211 @@ def test_milp_path_starting_at_the_bound_settles_where_the_plain_iteration_does(
         if tier(schools[e.school]) > 0:
             counts[e.school] = counts.get(e.school, 0) + 1
     floors = {code: math.ceil(min_share * n - 1e-9) for code, n in counts.items()}
-    model = planner._build(entries, schools, needs, {}, planner.MAX_DESTINATIONS)
+    model = planner._build(entries, schools, _merged(schools, entries, needs), {}, planner.MAX_DESTINATIONS,
+                           _rules(schools))
     floor, chosen = _milp_reference(model, plan.required_moves, floors)
     assert (plan.required_backbone, len(plan.moves)) == (floor, sum(1 for c in chosen if c is not None))
+
+
+# --- direction as a cost (issue 10) -------------------------------------------------------
+
+
+def junior(code, location, weak=False, lat=36.5, lon=105.5, students=0, teachers=0, stage="初中"):
+    return PlanSchool(code, f"{location}{code}", location, weak, stage, students, teachers, lat, lon, frozenset(), "R1")
+
+
+def test_direction_classes_and_their_ranks():
+    urban, urban2, town, town2 = junior("U", "城区"), junior("U2", "城区"), junior("T", "镇区"), junior("T2", "镇区")
+    weak_town, rural = junior("W", "镇区", weak=True), junior("R", "乡村")
+    over = junior("O", "乡村", students=135, teachers=20)  # 135 / 13.5 = 10 teachers: over-staffed
+    short = junior("S", "镇区", students=270, teachers=12)  # 20 needed: understaffed
+    rules = _rules(schools_of(urban, urban2, town, town2, weak_town, rural, over, short))
+    assert rules.over == {"O"} and rules.under == {"S"}
+    kinds = {(a.code, b.code): rules.kind(a, b) for a, b in (
+        (urban, rural), (town, weak_town), (urban, town), (over, short), (over, urban), (rural, urban),
+        (weak_town, town), (urban, urban2), (town, urban), (over, town), (weak_town, rural))}
+    assert kinds == {("U", "R"): "rural", ("T", "W"): "weak", ("U", "T"): "town", ("O", "S"): "staffing",
+                     ("O", "U"): "staffing", ("R", "U"): "any", ("W", "T"): "lateral", ("U", "U2"): "lateral",
+                     ("T", "U"): "any", ("O", "T"): "any", ("W", "R"): "rural"}
+    assert [rules.ranks[k] for k in ("rural", "weak", "town", "staffing", "lateral", "any")] == [0, 0, 0, 0, 1, 2]
+    assert "海门2019计划 三(四)3" in rules.clauses["staffing"] and "太平区2023方案 四(二)3" in rules.clauses["lateral"]
+    # the margin is a profile figure: 20 teachers for 10 is not "severe" at a 150 % margin
+    relaxed = _rules(schools_of(over, short), PROFILE.with_overrides({"staffing.over_margin": 1.5}))
+    assert relaxed.over == frozenset()
+
+
+def _weak_town_county():
+    """The only weak 初中 is a 镇区 school; no rural 初中 needs 地理/物理/生物; another 镇区 初中 does."""
+    schools = schools_of(
+        junior("W", "镇区", weak=True, lat=36.50, lon=105.50), junior("T", "镇区", lat=36.60, lon=105.50),
+        junior("U", "城区", lat=36.70, lon=105.50), junior("R", "乡村", lat=36.40, lon=105.50),
+        junior("P", "乡村", lat=36.45, lon=105.40, stage="小学"))
+    entries = [entry("geo", "W", MANDATORY, "地理"), entry("phy", "W", MANDATORY, "物理"),
+               entry("bio", "W", MANDATORY, "生物"), entry("chn", "W", MANDATORY, "语文"),
+               entry("lone", "P", MANDATORY, "语文"), entry("elig", "W", subject="地理")]
+    needs = {("R", "语文"): 1, ("R", "数学"): 1, ("T", "地理"): 2, ("T", "物理"): 1, ("T", "生物"): 1,
+             ("U", "地理"): 1, ("P", "数学"): 1, ("W", "语文"): 0}
+    return schools, entries, needs
+
+
+def test_mandatory_teachers_without_a_rural_place_move_laterally():
+    schools, entries, needs = _weak_town_county()
+    plan = plan_exchanges(result(entries), schools, PROFILE, needs)
+    moves = {m.entry.teacher.key: m for m in plan.moves}
+    assert {k: (m.to_school, m.direction) for k, m in moves.items()} == {
+        "geo": ("T", "lateral"), "phy": ("T", "lateral"), "bio": ("T", "lateral"), "chn": ("R", "rural")}
+    assert plan.optimal
+    data = plan.to_json()
+    by_id = {m["id_number"]: m for m in data["moves"]}
+    assert by_id["IDgeo"]["direction"] == "lateral" and "没有乡村、薄弱学校需要地理教师" in by_id["IDgeo"]["reason"]
+    assert "太平区2023方案 四(二)3" in by_id["IDgeo"]["reason"] and "T" in by_id["IDgeo"]["to_school"]
+    # no other school teaches primary: the lone primary teacher is unplaced, in a list, with a reason
+    assert [(u["id_number"], u["school"], u["subject"], u["years"]) for u in data["unplaced"]] == [
+        ("IDlone", "P", "语文", 13)]
+    assert "没有语文接收空缺" in data["unplaced"][0]["reason"] and data["summary"]["unplaced"] == 1
+    assert data["summary"]["directions"] == {"rural": 1, "weak": 0, "town": 0, "staffing": 0, "lateral": 3, "any": 0}
+    # a teacher not yet mandatory does not move laterally: he stays, and says why
+    outcome = {o["id_number"]: o for o in data["outcomes"]}["IDelig"]
+    assert (outcome["outcome"], outcome["rule"]) == ("stays", "no_need")
+
+
+def test_lateral_before_any_and_a_lateral_place_goes_to_the_one_who_needs_it():
+    """Ranks: a rural place first, else lateral, else any school; the mandatory teacher with only
+    a lateral option gets it, the one with a rural option goes rural."""
+    schools, entries, needs = _weak_town_county()
+    needs = {**needs, ("T", "地理"): 0, ("T", "物理"): 0, ("T", "生物"): 0}  # only the urban school needs 地理
+    plan = plan_exchanges(result(entries), schools, PROFILE, needs)
+    moves = {m.entry.teacher.key: (m.to_school, m.direction) for m in plan.moves}
+    assert moves["geo"] == ("U", "any") and "phy" not in moves and "bio" not in moves
+    assert {u["id_number"] for u in plan.to_json()["unplaced"]} == {"IDphy", "IDbio", "IDlone"}
+
+
+def test_over_staffed_rural_school_sends_to_an_understaffed_town_school():
+    schools = schools_of(junior("O", "乡村", students=135, teachers=20), junior("S", "镇区", students=270, teachers=12),
+                         junior("T", "镇区", students=135, teachers=10))
+    entries = [entry("a", "O", subject="数学"), entry("b", "O", subject="英语")]
+    plan = plan_exchanges(result(entries), schools, PROFILE, {("S", "数学"): 1, ("T", "英语"): 1})
+    # 10 % of 2 → one move; only the understaffed school is a sanctioned direction for an eligible teacher
+    assert [(m.entry.teacher.key, m.to_school, m.direction) for m in plan.moves] == [("a", "S", "staffing")]
+    off = PROFILE.with_overrides({"exchange.direction.staffing": 2})
+    assert plan_exchanges(result(entries), schools, off, {("S", "数学"): 1}).moves == []
+
+
+def test_every_outcome_explains_itself():
+    schools, entries, needs = _weak_town_county()
+    exempt = EligibilityEntry(entries[0].teacher._replace(key="ex", id_number="IDex", name="免"), "W", REF, 14,
+                              "exempt", MANDATORY, "教师〔2014〕4号", "孕期")
+    res = EligibilityResult(2025, REF, entries + [exempt])
+    plan = plan_exchanges(res, schools, PROFILE, needs, pins={"chn": None})
+    outcomes = {o["id_number"]: o for o in plan.to_json()["outcomes"]}
+    assert set(outcomes) == {e.teacher.id_number for e in res.entries}
+    assert (outcomes["IDex"]["outcome"], outcomes["IDex"]["rule"]) == ("stays", "exempt")
+    assert "孕期" in outcomes["IDex"]["reason"]
+    assert (outcomes["IDchn"]["outcome"], outcomes["IDchn"]["rule"]) == ("stays", "pinned")
+    assert "违反" in outcomes["IDchn"]["reason"]
+    assert outcomes["IDgeo"]["outcome"] == "moved" and "距离" in outcomes["IDgeo"]["reason"]
+    assert outcomes["IDlone"]["outcome"] == "unplaced"
+
+
+def _tiered_case(seed):
+    """Senders and receivers of every kind: mandatory teachers find rural, lateral or any places."""
+    rng = random.Random(seed)
+    kinds = [("城区", False)] * 2 + [("镇区", False)] * 2 + [("镇区", True), ("乡村", False), ("乡村", False)]
+    schools = []
+    for k, (location, weak) in enumerate(kinds):
+        students = rng.choice([0, 135, 270])
+        schools.append(junior(f"S{k}", location, weak, lat=36 + rng.random(), lon=105 + rng.random(),
+                              students=students, teachers=rng.randint(8, 22)))
+    subjects = ("语文", "数学", "地理")
+    entries = []
+    for k in range(36):
+        mandatory = rng.random() < 0.5
+        backbone = rng.random() < (0.1 if mandatory else 0.35)
+        entries.append(entry(f"t{k:02d}", rng.choice(schools).code, MANDATORY if mandatory else ELIGIBLE,
+                             rng.choice(subjects), "县级骨干教师" if backbone else None))
+    needs = {(s.code, subj): rng.choice([0, 0, 1, 2]) for s in schools for subj in subjects}
+    return schools_of(*schools), entries, needs
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_tiers_flow_matches_highs(seed):
+    """Property, over direction tiers: the flow and the plain floor iteration solved by HiGHS reach
+    the same floor and shortfalls, the same sum of direction ranks, then the same travel."""
+    schools, entries, needs = _tiered_case(seed)
+    plan = plan_exchanges(result(entries), schools, PROFILE, needs)
+    assert plan.optimal and plan.solver.startswith("OR-Tools")
+    rules = _rules(schools)
+    model = planner._build(entries, schools, needs, {}, None, rules)
+    floor, chosen = _milp_reference(model, plan.required_moves, {})
+    assert plan.required_backbone == floor
+    milp = [(model.entries[i], c) for i, c in enumerate(chosen) if c is not None]
+    mandatory_moved = sum(1 for m in plan.moves if m.entry.due == MANDATORY)
+    assert mandatory_moved == sum(1 for e, _ in milp if e.due == MANDATORY)
+    assert len(plan.moves) == len(milp)
+    assert max(0, floor - plan.backbone_moves) == max(0, floor - sum(1 for e, _ in milp if e.backbone))
+    assert sum(rules.ranks[m.direction] for m in plan.moves) == sum(rules.ranks[c[3]] for _, c in milp)
+    milp_plan = type("P", (), {})()
+    milp_plan.moves = [planner.Move(e, c[0], "", True, c[1], c[2], False, c[3]) for e, c in milp]
+    assert _integer_cost(plan, schools) == _integer_cost(milp_plan, schools)
+    for move in plan.moves:  # a teacher not yet mandatory never moves against the direction
+        assert move.entry.due == MANDATORY or rules.ranks[move.direction] <= rules.eligible_max
+
+
+def _arc_travel(schools, source, target):
+    a, b = schools[source], schools[target]
+    km = planner.haversine_matrix([a], [b])[0, 0]
+    km = planner.UNKNOWN_DISTANCE_KM if math.isnan(km) else km
+    return round(float(km + (0.0 if a.clusters & b.clusters else planner.OTHER_CLUSTER_KM)) * planner.COST_PER_KM) + 1
+
+
+def _staged_optimum(model, schools, plan, rules):
+    """Independent of the planner's weights: with the plan's rule tiers held (mandatory moved,
+    backbone and total shortfalls, number of moves), HiGHS minimises the sum of direction ranks,
+    then, holding that, the travel. Returns (least rank sum, least travel)."""
+    from scipy.optimize import LinearConstraint, milp
+
+    arcs = [(i, p) for i in range(len(model.entries)) for p in range(len(model.arcs[i]))]
+    nvar = len(arcs)
+    rank = np.array([rules.ranks[DIRECTIONS[int(model.arcs[i].kinds[p])]] for i, p in arcs], dtype=float)
+    travel = np.array([_arc_travel(schools, model.entries[i].school, model.slots[int(model.arcs[i].slots[p])][0])
+                       for i, p in arcs], dtype=float)
+
+    def row(pred):
+        return np.array([1.0 if pred(i, p) else 0.0 for i, p in arcs])
+
+    rows = [row(lambda i, p, t=t: i == t) for t in range(len(model.entries))]
+    bounds = [(0, 1)] * len(rows)
+    for j, cap in enumerate(model.capacity):
+        rows.append(row(lambda i, p, j=j: int(model.arcs[i].slots[p]) == j))
+        bounds.append((0, cap))
+    mandatory_moved = sum(1 for m in plan.moves if m.entry.due == MANDATORY)
+    rows.append(row(lambda i, p: model.entries[i].due == MANDATORY))
+    bounds.append((mandatory_moved, mandatory_moved))
+    rows.append(row(lambda i, p: model.entries[i].backbone))
+    bounds.append((min(plan.required_backbone, plan.backbone_moves), np.inf))
+    rows.append(np.ones(nvar))
+    bounds.append((len(plan.moves), len(plan.moves)))
+    matrix = np.array(rows)
+
+    def solve(cost, extra=()):
+        a = np.vstack([matrix] + [r for r, _ in extra]) if extra else matrix
+        lo = [b[0] for b in bounds] + [b[0] for _, b in extra]
+        hi = [b[1] for b in bounds] + [b[1] for _, b in extra]
+        res = milp(cost, constraints=LinearConstraint(a, lo, hi), integrality=np.ones(nvar),
+                   bounds=(0, 1), options={"mip_rel_gap": 0.0})
+        assert res.status == 0
+        return round(res.fun)
+
+    least_rank = solve(rank)
+    return least_rank, solve(travel, [(rank[None, :], (least_rank, least_rank))])
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_tiers_are_lexicographic_by_an_independent_staged_solve(seed):
+    schools, entries, needs = _tiered_case(seed)
+    plan = plan_exchanges(result(entries), schools, PROFILE, needs)
+    rules = _rules(schools)
+    model = planner._build(entries, schools, needs, {}, None, rules)
+    least_rank, least_travel = _staged_optimum(model, schools, plan, rules)
+    assert sum(rules.ranks[m.direction] for m in plan.moves) == least_rank
+    assert _integer_cost(plan, schools) == least_travel

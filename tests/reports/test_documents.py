@@ -153,3 +153,22 @@ def test_semester_summary_of_a_community(demo_store, tmp_path: Path, pdf) -> Non
     assert pdf.flat(later).count("尚未填写") == 4  # nothing recorded: blanks to write in, nothing invented
     with pytest.raises(documents.ReportError, match="没有名为"):
         build_summary(demo_store, "无此教共体", Semester(2025, 1), tmp_path / "x.pdf")
+
+
+def test_notice_says_where_the_plan_sends_teachers() -> None:
+    """The 公示 explains the plan's directions: lateral moves of mandatory teachers with the clause."""
+    import datetime as dt
+
+    from db.exchange_notice import ApprovedPlan
+    from policy.profile import load_profile
+    from reports.notice import Contact, notice_story
+
+    summary = {"directions": {"rural": 3, "weak": 0, "town": 1, "staffing": 0, "lateral": 2, "any": 1}}
+    plan = ApprovedPlan(2027, None, None, "default", summary, ())
+    story = notice_story(plan, "青禾县教育局", "《方案》", dt.date(2027, 7, 1), load_profile(), Contact())
+    text = "".join(p.getPlainText() for p in story if hasattr(p, "getPlainText"))
+    assert "交流方向：向乡村学校 3 人、城区向镇区学校 1 人、同类学校之间 2 人、其他开设该学段的学校 1 人。" in text
+    assert "其中 3 名任教满最长年限的教师" in text and "太平区2023方案 四(二)3" in text
+    bare = notice_story(ApprovedPlan(2027, None, None, "default", {}, ()), "县", "《方案》", dt.date(2027, 7, 1),
+                        load_profile(), Contact())
+    assert "交流方向" not in "".join(p.getPlainText() for p in bare if hasattr(p, "getPlainText"))

@@ -137,9 +137,11 @@ class Membership(Entity):
     __table_args__ = (
         CheckConstraint("left_on IS NULL OR left_on >= joined", name="left_after_joined"),
         Index("ix_membership_school_dates", "school_id", "joined"),
-        # The import's identity of a membership (cluster, school, joined) as a unique key;
-        # copy_no numbers copies stored before the key existed (migration 0004).
-        Index("uq_membership_cluster_school_joined", "cluster_id", "school_id", "joined", "copy_no", unique=True),
+        # The import's identity of a membership (cluster, school, joined, with the role: a
+        # role changed on the joining day closes one and opens another that same day) as a
+        # unique key; copy_no numbers copies stored before the key existed (migration 0004).
+        Index("uq_membership_cluster_school_joined_role", "cluster_id", "school_id", "joined", "role", "copy_no",
+              unique=True),
     )
 
     cluster_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cluster.id"), index=True)

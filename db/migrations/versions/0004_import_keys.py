@@ -11,7 +11,8 @@ even so.
   date, host and type) and rows stored before this revision keep NULL, which a unique
   index allows any number of times.
 - ``membership.copy_no`` and ``exemption.copy_no``: the import's identity of a membership
-  (cluster, school, joined) and of an exemption (teacher, reason, start) becomes unique
+  (cluster, school, joined — with the role, as a role changed on the joining day closes one
+  membership and opens another that day) and of an exemption (teacher, reason, start) becomes unique
   with ``copy_no`` 0. Copies already stored (the race above) are kept, not deleted —
   nothing a user entered is lost — and numbered 1, 2, … in the order they were entered,
   so the upgrade never fails on them and they stay visible for a clerk to clean up.
@@ -31,7 +32,7 @@ branch_labels = None
 depends_on = None
 
 _NATURAL_KEYS = {
-    "membership": ("cluster_id", "school_id", "joined"),
+    "membership": ("cluster_id", "school_id", "joined", "role"),
     "exemption": ("teacher_id", "reason", "start"),
 }
 

@@ -17,7 +17,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from db import teacher_import, visit_import
-from db.models import Region, School, Teacher, Visit, VisitParticipant
+from db.models import Cluster, Membership, Region, School, Teacher, Visit, VisitParticipant
 from db.store import Store
 from policy.idcard import make_id_number
 
@@ -94,6 +94,16 @@ def school_list(path: Path) -> Path:
     return path
 
 
+def cluster_list(path: Path) -> Path:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["集团名称", "类型", "学校代码", "角色", "加入日期"])
+    for n in range(5):
+        ws.append(["永宁新集团", "教育集团", f"N{n:02d}", "牵头校" if n == 0 else "成员校", dt.date(2025, 9, 1)])
+    wb.save(path)
+    return path
+
+
 def counts(store: Store) -> tuple[int, int, int]:
     with store.read() as session:
         return tuple(session.scalar(select(func.count()).select_from(m)) for m in (Visit, VisitParticipant, Teacher))
@@ -114,6 +124,11 @@ def races(store: Store, db: str, tmp_path: Path) -> None:
         assert session.scalar(select(func.count()).select_from(School).where(School.code.like("N%"))) == 5
         assert session.scalar(select(func.count()).select_from(Region).where(Region.name == "永宁县")) == 1, summaries
     assert sorted("新增 5 条" in s for s in summaries) == [False, True], summaries
+    summaries = check_both_clean(race(db, "clusters", cluster_list(tmp_path / "c.xlsx")))
+    with store.read() as session:
+        assert session.scalar(select(func.count()).select_from(Cluster).where(Cluster.name == "永宁新集团")) == 1
+        assert session.scalar(select(func.count()).select_from(Membership).join(School)
+                              .where(School.code.like("N%"))) == 5, summaries
     for round_ in range(ROUNDS):
         day = dt.date(2025, 9, 1) + dt.timedelta(days=7 * round_)
         summaries = check_both_clean(race(db, "visits", visit_log(tmp_path / f"v{round_}.xlsx", day)))

@@ -60,48 +60,40 @@ def race(db: str, kind: str, path: Path) -> list[subprocess.CompletedProcess[str
 
 
 def visit_log(path: Path, day: dt.date) -> Path:
+    return sheet(path, list(visit_import.HEADERS), [
+        [day, "RURAL01", "周老师", "骨干教师", "CITY01", "听评课", 2, "三年级数学"],
+        [day, "RURAL01", "李明", "教师", "CITY01", "听评课", 1, "三年级数学"],
+        [day, "RURAL01", "孙研", "市级教研员", None, "听评课", 4, "评课"],
+        [day, "RURAL02", "陈校长", "校级干部", "CITY01", "管理经验交流", None, None],
+        [day + dt.timedelta(days=1), "RURAL09", "周老师", "骨干教师", "CITY01", "公开课", "", "示范课"],
+    ])
+
+
+def sheet(path: Path, headers: list[str], rows: list[list[object]]) -> Path:
     wb = Workbook()
-    ws = wb.active
-    ws.append(list(visit_import.HEADERS))
-    ws.append([day, "RURAL01", "周老师", "骨干教师", "CITY01", "听评课", 2, "三年级数学"])
-    ws.append([day, "RURAL01", "李明", "教师", "CITY01", "听评课", 1, "三年级数学"])
-    ws.append([day, "RURAL01", "孙研", "市级教研员", None, "听评课", 4, "评课"])
-    ws.append([day, "RURAL02", "陈校长", "校级干部", "CITY01", "管理经验交流", None, None])
-    ws.append([day + dt.timedelta(days=1), "RURAL09", "周老师", "骨干教师", "CITY01", "公开课", "", "示范课"])
+    wb.active.append(headers)
+    for row in rows:
+        wb.active.append(row)
     wb.save(path)
     return path
 
 
 def roster(path: Path, first: int, count: int = 40) -> Path:
-    wb = Workbook()
-    ws = wb.active
-    ws.append(list(teacher_import.HEADERS[:10]))
-    for n in range(first, first + count):
-        birth = dt.date(1975, 1, 1) + dt.timedelta(days=n)
-        ws.append([make_id_number("640104", birth, 2 * n + 1), f"教师{n}", "男", birth.isoformat(), "RURAL01", "语文",
-                   "一级教师", "", "2000-09", "2010-09-01"])
-    wb.save(path)
-    return path
+    births = [dt.date(1975, 1, 1) + dt.timedelta(days=n) for n in range(first, first + count)]
+    return sheet(path, list(teacher_import.HEADERS[:10]), [
+        [make_id_number("640104", birth, 2 * n + 1), f"教师{n}", "男", birth.isoformat(), "RURAL01", "语文",
+         "一级教师", "", "2000-09", "2010-09-01"] for n, birth in enumerate(births, start=first)])
 
 
 def school_list(path: Path) -> Path:
-    wb = Workbook()
-    ws = wb.active
-    ws.append(["学校代码", "学校名称", "学段", "城乡类别", "所属县区"])
-    for n in range(5):
-        ws.append([f"N{n:02d}", f"新建{n}小学", "小学", "乡村", "永宁县"])
-    wb.save(path)
-    return path
+    return sheet(path, ["学校代码", "学校名称", "学段", "城乡类别", "所属县区"],
+                 [[f"N{n:02d}", f"新建{n}小学", "小学", "乡村", "永宁县"] for n in range(5)])
 
 
 def cluster_list(path: Path) -> Path:
-    wb = Workbook()
-    ws = wb.active
-    ws.append(["集团名称", "类型", "学校代码", "角色", "加入日期"])
-    for n in range(5):
-        ws.append(["永宁新集团", "教育集团", f"N{n:02d}", "牵头校" if n == 0 else "成员校", dt.date(2025, 9, 1)])
-    wb.save(path)
-    return path
+    return sheet(path, ["集团名称", "类型", "学校代码", "角色", "加入日期"],
+                 [["永宁新集团", "教育集团", f"N{n:02d}", "牵头校" if n == 0 else "成员校", dt.date(2025, 9, 1)]
+                  for n in range(5)])
 
 
 def counts(store: Store) -> tuple[int, int, int]:

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, text, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from db.importing import (
     ImportFailed,
@@ -36,7 +36,7 @@ from db.importing import (
     years_from_today,
 )
 from db.locks import write_serialised
-from db.models import MEMBERSHIP_SPANS_A_DAY, Cluster, Membership, School, utcnow
+from db.models import Cluster, Membership, School, utcnow
 from db.school_import import ImportPlan
 from db.store import Store
 from policy import vocab
@@ -80,12 +80,11 @@ def _compare(connection: Connection, name: str, rows: SheetRows) -> ImportPlan:
     schools = {r.code: (r.id, r.region_id) for r in connection.execute(select(School.code, School.id, School.region_id))}
     clusters = {r.name: r for r in connection.execute(
         select(Cluster.id, Cluster.name, Cluster.kind, Cluster.lead_school_id, Cluster.founded))}
-    existing = {
-        (r.cluster_id, r.school_id, r.joined): r
-        for r in connection.execute(select(Membership.id, Membership.cluster_id, Membership.school_id,
-                                           Membership.joined, Membership.role, Membership.left_on)
-                                    .where(Membership.copy_no == 0, text(MEMBERSHIP_SPANS_A_DAY)))
-    }
+    existing: dict[tuple[uuid.UUID, uuid.UUID, dt.date], list[Any]] = {}
+    for r in connection.execute(select(Membership.id, Membership.cluster_id, Membership.school_id,
+                                       Membership.joined, Membership.role, Membership.left_on)
+                                .where(Membership.copy_no == 0).order_by(Membership.created_at, Membership.id)):
+        existing.setdefault((r.cluster_id, r.school_id, r.joined), []).append(r)
     problems: list[ImportProblem] = []
     plan = ImportPlan(file=name, kind="clusters", source=rows)
     note = skipped_example_note(rows)
@@ -157,7 +156,10 @@ def _compare(connection: Connection, name: str, rows: SheetRows) -> ImportPlan:
     for row in parsed:
         cluster_id = cluster_ids[row["cluster"]]
         school_id = schools[row["code"]][0]
-        old = existing.get((cluster_id, school_id, row["joined"]))
+        # A role changed on the joining day left two records that day: the one with the
+        # file's role is the match, else the latest.
+        same_day = existing.get((cluster_id, school_id, row["joined"]), [])
+        old = next((r for r in same_day if r.role == row["role"]), same_day[-1] if same_day else None)
         values = {"role": row["role"], "left_on": row["left_on"]}
         if old is None:
             plan.added.append({"cluster_id": cluster_id, "school_id": school_id, "joined": row["joined"], **values})

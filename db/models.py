@@ -137,9 +137,6 @@ class Cluster(Entity):
     memberships: Mapped[list[Membership]] = relationship(back_populates="cluster")
 
 
-MEMBERSHIP_SPANS_A_DAY = "left_on IS NULL OR left_on > joined"
-
-
 class Membership(Entity):
     """A school in a cluster from ``joined`` until the day before ``left`` (open when None)."""
 
@@ -147,12 +144,11 @@ class Membership(Entity):
     __table_args__ = (
         CheckConstraint("left_on IS NULL OR left_on >= joined", name="left_after_joined"),
         Index("ix_membership_school_dates", "school_id", "joined"),
-        # The import's identity of a membership (cluster, school, joined) as a unique key;
-        # copy_no numbers copies stored before the key existed (migration 0004). A membership
-        # that ended the day it began (a same-day role change on the 集团 page closes one and
-        # opens the next) covers no day and is outside the key.
-        Index("uq_membership_cluster_school_joined", "cluster_id", "school_id", "joined", "copy_no", unique=True,
-              sqlite_where=text(MEMBERSHIP_SPANS_A_DAY), postgresql_where=text(MEMBERSHIP_SPANS_A_DAY)),
+        # The import's identity of a membership (cluster, school, joined, with the role: a
+        # role changed on the joining day closes one and opens another that same day) as a
+        # unique key; copy_no numbers copies stored before the key existed (migration 0004).
+        Index("uq_membership_cluster_school_joined_role", "cluster_id", "school_id", "joined", "role", "copy_no",
+              unique=True),
     )
 
     cluster_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cluster.id"), index=True)

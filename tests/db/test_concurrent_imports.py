@@ -17,7 +17,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from db import teacher_import, visit_import
-from db.models import Region, School, Teacher, Visit, VisitParticipant
+from db.models import Cluster, Membership, Region, School, Teacher, Visit, VisitParticipant
 from db.store import Store
 from policy.idcard import make_id_number
 
@@ -60,38 +60,40 @@ def race(db: str, kind: str, path: Path) -> list[subprocess.CompletedProcess[str
 
 
 def visit_log(path: Path, day: dt.date) -> Path:
+    return sheet(path, list(visit_import.HEADERS), [
+        [day, "RURAL01", "周老师", "骨干教师", "CITY01", "听评课", 2, "三年级数学"],
+        [day, "RURAL01", "李明", "教师", "CITY01", "听评课", 1, "三年级数学"],
+        [day, "RURAL01", "孙研", "市级教研员", None, "听评课", 4, "评课"],
+        [day, "RURAL02", "陈校长", "校级干部", "CITY01", "管理经验交流", None, None],
+        [day + dt.timedelta(days=1), "RURAL09", "周老师", "骨干教师", "CITY01", "公开课", "", "示范课"],
+    ])
+
+
+def sheet(path: Path, headers: list[str], rows: list[list[object]]) -> Path:
     wb = Workbook()
-    ws = wb.active
-    ws.append(list(visit_import.HEADERS))
-    ws.append([day, "RURAL01", "周老师", "骨干教师", "CITY01", "听评课", 2, "三年级数学"])
-    ws.append([day, "RURAL01", "李明", "教师", "CITY01", "听评课", 1, "三年级数学"])
-    ws.append([day, "RURAL01", "孙研", "市级教研员", None, "听评课", 4, "评课"])
-    ws.append([day, "RURAL02", "陈校长", "校级干部", "CITY01", "管理经验交流", None, None])
-    ws.append([day + dt.timedelta(days=1), "RURAL09", "周老师", "骨干教师", "CITY01", "公开课", "", "示范课"])
+    wb.active.append(headers)
+    for row in rows:
+        wb.active.append(row)
     wb.save(path)
     return path
 
 
 def roster(path: Path, first: int, count: int = 40) -> Path:
-    wb = Workbook()
-    ws = wb.active
-    ws.append(list(teacher_import.HEADERS[:10]))
-    for n in range(first, first + count):
-        birth = dt.date(1975, 1, 1) + dt.timedelta(days=n)
-        ws.append([make_id_number("640104", birth, 2 * n + 1), f"教师{n}", "男", birth.isoformat(), "RURAL01", "语文",
-                   "一级教师", "", "2000-09", "2010-09-01"])
-    wb.save(path)
-    return path
+    births = [dt.date(1975, 1, 1) + dt.timedelta(days=n) for n in range(first, first + count)]
+    return sheet(path, list(teacher_import.HEADERS[:10]), [
+        [make_id_number("640104", birth, 2 * n + 1), f"教师{n}", "男", birth.isoformat(), "RURAL01", "语文",
+         "一级教师", "", "2000-09", "2010-09-01"] for n, birth in enumerate(births, start=first)])
 
 
 def school_list(path: Path) -> Path:
-    wb = Workbook()
-    ws = wb.active
-    ws.append(["学校代码", "学校名称", "学段", "城乡类别", "所属县区"])
-    for n in range(5):
-        ws.append([f"N{n:02d}", f"新建{n}小学", "小学", "乡村", "永宁县"])
-    wb.save(path)
-    return path
+    return sheet(path, ["学校代码", "学校名称", "学段", "城乡类别", "所属县区"],
+                 [[f"N{n:02d}", f"新建{n}小学", "小学", "乡村", "永宁县"] for n in range(5)])
+
+
+def cluster_list(path: Path) -> Path:
+    return sheet(path, ["集团名称", "类型", "学校代码", "角色", "加入日期"],
+                 [["永宁新集团", "教育集团", f"N{n:02d}", "牵头校" if n == 0 else "成员校", dt.date(2025, 9, 1)]
+                  for n in range(5)])
 
 
 def counts(store: Store) -> tuple[int, int, int]:
@@ -114,6 +116,11 @@ def races(store: Store, db: str, tmp_path: Path) -> None:
         assert session.scalar(select(func.count()).select_from(School).where(School.code.like("N%"))) == 5
         assert session.scalar(select(func.count()).select_from(Region).where(Region.name == "永宁县")) == 1, summaries
     assert sorted("新增 5 条" in s for s in summaries) == [False, True], summaries
+    summaries = check_both_clean(race(db, "clusters", cluster_list(tmp_path / "c.xlsx")))
+    with store.read() as session:
+        assert session.scalar(select(func.count()).select_from(Cluster).where(Cluster.name == "永宁新集团")) == 1
+        assert session.scalar(select(func.count()).select_from(Membership).join(School)
+                              .where(School.code.like("N%"))) == 5, summaries
     for round_ in range(ROUNDS):
         day = dt.date(2025, 9, 1) + dt.timedelta(days=7 * round_)
         summaries = check_both_clean(race(db, "visits", visit_log(tmp_path / f"v{round_}.xlsx", day)))

@@ -11,7 +11,8 @@ even so.
   date, host and type) and rows stored before this revision keep NULL, which a unique
   index allows any number of times.
 - ``membership.copy_no`` and ``exemption.copy_no``: the import's identity of a membership
-  (cluster, school, joined) and of an exemption (teacher, reason, start) becomes unique
+  (cluster, school, joined — with the role, as a role changed on the joining day closes one
+  membership and opens another that day) and of an exemption (teacher, reason, start) becomes unique
   with ``copy_no`` 0. Copies already stored (the race above) are kept, not deleted —
   nothing a user entered is lost — and numbered 1, 2, … in the order they were entered,
   so the upgrade never fails on them and they stay visible for a clerk to clean up.
@@ -30,11 +31,8 @@ down_revision = "0003"
 branch_labels = None
 depends_on = None
 
-# A membership that ended the day it began (a same-day role change closes one and opens the
-# next with the same cluster, school and date) covers no day: it is outside the key.
-_WHERE = {"membership": sa.text("left_on IS NULL OR left_on > joined")}
 _NATURAL_KEYS = {
-    "membership": ("cluster_id", "school_id", "joined"),
+    "membership": ("cluster_id", "school_id", "joined", "role"),
     "exemption": ("teacher_id", "reason", "start"),
 }
 
@@ -51,9 +49,8 @@ def upgrade() -> None:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.add_column(sa.Column("copy_no", sa.Integer(), server_default="0", nullable=False))
         _number_copies(connection, table, key)
-        where = _WHERE.get(table)
         op.create_index(f"uq_{table}_{'_'.join(k.removesuffix('_id') for k in key)}", table, [*key, "copy_no"],
-                        unique=True, sqlite_where=where, postgresql_where=where)
+                        unique=True)
 
 
 def _number_copies(connection: sa.Connection, table: str, key: tuple[str, ...]) -> None:

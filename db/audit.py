@@ -17,6 +17,7 @@ already allowed, inside the same transaction.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
@@ -24,6 +25,7 @@ import json
 import re
 import uuid
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Text, cast, func, select, update
@@ -319,3 +321,44 @@ def facets(engine: Engine) -> tuple[list[str], list[str]]:
         actors = list(connection.execute(select(e.actor).distinct().order_by(e.actor)).scalars())
         entities = list(connection.execute(select(e.entity).distinct().order_by(e.entity)).scalars())
     return actors, entities
+
+
+# ---- the start-up check, incremental from this computer's last check -----------------
+
+ANCHORS_FILE = "audit-anchors.json"
+
+
+def startup_check(engine: Engine, anchors: Path, key: str, tail: int = QUICK_TAIL) -> Verdict:
+    """Check what was appended since this computer last checked ``key`` (a database's
+    location), from the anchor kept in ``anchors`` (a JSON file outside the database).
+
+    The anchor (entry id and hash) must still be in the log unchanged, so a log rewritten
+    and re-chained from the start is caught too; the entries after it, and always the last
+    ``tail`` entries, are re-hashed. A good check moves the anchor to the chain's end; a
+    bad one leaves it, so the warning repeats. Older entries: ``audit verify``.
+    """
+    try:
+        stored = json.loads(anchors.read_text(encoding="utf-8")) if anchors.exists() else {}
+    except (OSError, ValueError):
+        stored = {}
+    anchor = stored.get(key)
+    e = _ENTRY.c
+    with engine.connect() as connection:
+        head_id = connection.execute(select(_HEAD.c.last_id).where(_HEAD.c.id == HEAD_ID)).scalar() or 0
+        start = max(0, head_id - tail)  # the chain's end, always …
+        prev: str | None = "" if start == 0 else None
+        if anchor:  # … and everything since this computer's last check
+            anchor_id, anchor_hash = int(anchor[0]), str(anchor[1])
+            found = connection.execute(select(e.hash).where(e.id == anchor_id)).scalar()
+            if found != anchor_hash:
+                return Verdict(False, 0, anchor_id - 1, anchor_id, "与本机上次核对时记下的哈希不符（审计日志此后被改写）")
+            if anchor_id < start:
+                start, prev = anchor_id, anchor_hash
+        verdict = verify_from(connection, start, prev)
+        if verdict.ok and verdict.last_id:
+            end = connection.execute(select(e.hash).where(e.id == verdict.last_id)).scalar()
+            stored[key] = [verdict.last_id, end]
+            with contextlib.suppress(OSError):
+                anchors.parent.mkdir(parents=True, exist_ok=True)
+                anchors.write_text(json.dumps(stored, ensure_ascii=False), encoding="utf-8")
+    return verdict

@@ -88,16 +88,23 @@ def bench_sign_in(folder: Path) -> None:
 
     store = Store.open(str(folder / "users.db"))
     schools(store)
+    from db.models import Setting
+
+    for i in range(audit.QUICK_TAIL):  # a full tail for the start-up check
+        with store.write() as session:
+            session.add(Setting(key=f"k{i}", value={"i": i}))
     add_user(store, "boss", "admin", "secret123")
     sign_in(store, "boss", "secret123")  # warm: profile, argon2 module
-    runs = []
-    for _ in range(7):
-        wall, cpu = time.perf_counter(), time.process_time()
-        sign_in(store, "boss", "secret123")
-        audit.quick_check(store.engine)
-        runs.append((time.perf_counter() - wall, time.process_time() - cpu))
-    show("sign-in + start-up audit check", statistics.median(w for w, _ in runs),
-         statistics.median(c for _, c in runs), "< 0.3 s")
+    for label, step in (("sign-in (argon2id check)", lambda: sign_in(store, "boss", "secret123")),
+                        (f"start-up audit check (last {audit.QUICK_TAIL} entries)", lambda: audit.quick_check(store.engine)),
+                        ("sign-in + start-up audit check", lambda: (sign_in(store, "boss", "secret123"),
+                                                                     audit.quick_check(store.engine)))):
+        runs = []
+        for _ in range(7):
+            wall, cpu = time.perf_counter(), time.process_time()
+            step()
+            runs.append((time.perf_counter() - wall, time.process_time() - cpu))
+        show(label, statistics.median(w for w, _ in runs), statistics.median(c for _, c in runs), "< 0.3 s")
     store.dispose()
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import operator
 import re
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -435,7 +436,8 @@ def raw_insert(connection: Connection, table: Table, rows: Sequence[Mapping[str,
     keep = [i for i, name in enumerate(names) if name not in _STAMPS and name != key]
     kept = [names[i] for i in keep]
     dumps = audit.canonical
-    afters = [dumps(dict(zip(kept, [values[i] for i in keep], strict=True))) for values in stored]
+    pick = operator.itemgetter(*keep) if len(keep) > 1 else (lambda values: (values[keep[0]],))
+    afters = [dumps(dict(zip(kept, pick(values)))) for values in stored]
     state.internal += 1
     try:
         audit.append_inserts(connection, state.actor.username, table.name, state.note, ids, afters, utcnow())

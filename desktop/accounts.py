@@ -191,8 +191,9 @@ def sign_in_at_start(store: Store, username: str | None) -> bool:
 
 
 def warn_if_audit_broken(store: Store, parent: QWidget | None = None) -> None:
-    from db.audit import quick_check
+    from db.audit import ANCHORS_FILE, startup_check
+    from db.engine import default_database_path
 
-    verdict = quick_check(store.engine)
+    verdict = startup_check(store.engine, default_database_path().with_name(ANCHORS_FILE), store.location)
     if not verdict.ok:
         messages.warn(parent, "审计日志被改动", f"{verdict.message()}。\n请在“审计日志”页核对完整性，并报告管理员。")

@@ -88,10 +88,12 @@ def sign_in(store: Store, username: str | None) -> None:
 
 
 def warn_if_audit_broken(store: Store) -> None:
-    """One line on stderr when the end of the audit chain does not verify (quick check)."""
-    from db.audit import quick_check
+    """One line on stderr when the audit chain appended since this computer's last check
+    (or, the first time, its end) does not verify; see :func:`db.audit.startup_check`."""
+    from db.audit import ANCHORS_FILE, startup_check
+    from db.engine import default_database_path
 
-    verdict = quick_check(store.engine)
+    verdict = startup_check(store.engine, default_database_path().with_name(ANCHORS_FILE), store.location)
     if not verdict.ok:
         print(f"edubridge: 警告：{verdict.message()}；请运行 edubridge audit verify 并报告管理员", file=sys.stderr)
 

@@ -126,3 +126,35 @@ def test_chain_and_guard_on_postgres(pg_store):
     raw.dispose()
     verdict = audit.verify(pg_store.engine)
     assert not verdict.ok and verdict.broken_id == 2
+
+
+def test_startup_check_is_incremental_from_this_computers_anchor(store, db_path, tmp_path):
+    """First start: only the tail is checked, and an anchor is kept outside the database.
+    Later starts re-hash what came after the anchor and notice an anchor that changed."""
+    anchors = tmp_path / "anchors.json"
+    fill(store, 6)
+    first = audit.startup_check(store.engine, anchors, "db", tail=2)
+    assert first.ok and first.checked == 2 and first.last_id == 7
+    for i in range(3):
+        with store.write() as s:
+            s.add(Setting(key=f"more{i}", value={}))
+    with sqlite3.connect(db_path) as c:
+        c.execute("UPDATE audit_entry SET note = 'x' WHERE id = 8")  # after the anchor, before the tail
+    assert audit.startup_check(store.engine, anchors, "db", tail=2).broken_id == 8
+    with sqlite3.connect(db_path) as c:
+        c.execute("UPDATE audit_entry SET note = NULL WHERE id = 8")
+    with store.write() as s:
+        s.add(Setting(key="later", value={}))
+    with sqlite3.connect(db_path) as c:
+        c.execute("UPDATE audit_entry SET note = 'x' WHERE id = 11")  # in the tail
+    later = audit.startup_check(store.engine, anchors, "db", tail=2)
+    assert not later.ok and later.broken_id == 11
+    with sqlite3.connect(db_path) as c:  # rewrite the whole log consistently, as a forger would
+        c.execute("DELETE FROM audit_entry")
+        c.execute("DELETE FROM region")
+        c.execute("DELETE FROM setting")
+        c.execute("UPDATE audit_head SET last_id = 0, last_hash = ''")
+    fill(store, 6)
+    assert audit.verify(store.engine).ok  # the chain alone cannot tell …
+    forged = audit.startup_check(store.engine, anchors, "db", tail=2)
+    assert not forged.ok and forged.broken_id == 7  # … but this computer's anchor can

@@ -35,7 +35,7 @@ from sqlalchemy.sql.dml import Delete, Insert, Update, UpdateBase
 
 from db import audit
 from db.engine import StoreError
-from db.models import AuditEntry, AuditHead, Base, Cluster, Membership, Visit, utcnow
+from db.models import Base, Cluster, Membership, Visit, utcnow
 
 # ---- roles ----------------------------------------------------------------------------
 
@@ -456,5 +456,4 @@ def install(engine: Engine) -> None:
     event.listen(engine, "rollback", _reset)
 
 
-__all__ = ["Actor", "AuditEntry", "AuditHead", "PERMISSIONS", "PermissionDenied", "check_rows", "check_table",
-           "install"]
+__all__ = ["PERMISSIONS", "Actor", "PermissionDenied", "check_rows", "check_table", "install", "raw_insert"]

@@ -15,7 +15,6 @@ from sqlalchemy import delete, func, insert, select, text, update
 
 from db import audit
 from db.bulk import insert_rows
-from db.engine import StoreError
 from db.guard import classify
 from db.models import AuditEntry, Cluster, Membership, Region, School, SemesterSummary, Teacher, User, Visit, VisitParticipant
 from db.store import Actor, PermissionDenied, Store
@@ -274,6 +273,3 @@ def test_password_change(store, world):
 def test_statement_classification(sql, expected):
     assert classify(sql) == expected
 
-
-def test_store_error_is_the_base(store):
-    assert issubclass(PermissionDenied, StoreError)

@@ -3,13 +3,9 @@ real widgets (offscreen)."""
 
 from __future__ import annotations
 
-import datetime as dt
-
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
-from db import audit
 from db.models import Setting
 from desktop import messages
 

@@ -116,8 +116,9 @@ def inspect_workbook(path: Path) -> WorkbookInfo:
         if "xl/sharedStrings.xml" in members:
             _scan(archive, members["xl/sharedStrings.xml"], "共享字符串表", grid=False)
         for sheet in info.visible:
-            if sheet.part and sheet.part in members:
-                _scan(archive, members[sheet.part], f"工作表“{sheet.name}”", grid=True)
+            if sheet.part not in members:  # the reader would look elsewhere: nothing unchecked is read
+                raise WorkbookRefused(f"文件已损坏（找不到工作表“{sheet.name}”的数据），请在 Excel 或 WPS 中打开后重新保存")
+            _scan(archive, members[sheet.part], f"工作表“{sheet.name}”", grid=True)
     return info
 
 

@@ -269,3 +269,15 @@ def test_a_roster_start_date_in_1899_is_refused(store, tmp_path):
     wb.save(tmp_path / "t.xlsx")
     with pytest.raises(ImportFailed, match="第2行“参加工作时间”列：1899-12-31 是 Excel 的“零日期”"):
         import_teachers(store, tmp_path / "t.xlsx")
+
+
+def test_a_visible_sheet_without_its_part_is_refused_as_damaged(tmp_path):
+    path = hostile_xlsx.write_xlsx(tmp_path / "ok.xlsx", [("表", "visible", hostile_xlsx.table_xml([HEADERS]))])
+    broken = tmp_path / "broken.xlsx"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(broken, "w") as target:
+        for entry in source.infolist():
+            if entry.filename != "xl/_rels/workbook.xml.rels":
+                target.writestr(entry, source.read(entry))
+    with pytest.raises(ImportFailed) as exc:
+        read_sheet(broken, HEADERS)
+    one_line_refusal(exc, "找不到工作表“表”的数据")

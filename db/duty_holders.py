@@ -155,8 +155,21 @@ class DutyView:
     notes: str
 
 
+def catch_up(store: Store) -> int:
+    """Register now everyone logged in a duty role who is not yet — what the next quota read
+    would do after a bulk load (the demo, an import) — so the register shown or exported is
+    complete at once. Returns the number added."""
+    from db.settings import active_profile
+    from policy.quotas import tally_spec
+
+    with store.engine.begin() as connection:
+        return sync_logged(connection, tally_spec(active_profile(store)).roles)
+
+
 def list_duties(store: Store, school_id: uuid.UUID | None = None) -> list[DutyView]:
-    """The register by role and name (``school_id``: only that school's people)."""
+    """The register by role and name (``school_id``: only that school's people), caught up
+    with the activities logged (:func:`catch_up`)."""
+    catch_up(store)
     query = (select(DutyHolder, School.code, School.name, Region.name)
              .outerjoin(School, School.id == DutyHolder.home_school_id)
              .outerjoin(Region, Region.id == DutyHolder.county_id)

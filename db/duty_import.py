@@ -136,8 +136,10 @@ def _apply(session: Any, rows: list[DutyRow], result: RegisterImportResult, writ
                                        home_school_id=row.school_id,
                                        teacher_id=_teacher(session, row.name, row.school_id), **values))
             continue
+        # A row that says what is stored leaves the record as it is (an exported register imports
+        # back unchanged); a row that changes it makes it the clerk's (source 登记).
         changed = [label for field, label in (("county_id", COUNTY), ("start", START), ("end_on", END),
-                                              ("notes", NOTES), ("source", "来源"))
+                                              ("notes", NOTES))
                    if getattr(duty, field) != values[field]]
         if not changed:
             result.unchanged += 1

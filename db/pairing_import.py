@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 import uuid
 from pathlib import Path
 from typing import Any
@@ -67,8 +68,17 @@ class PairingRow:
 
     @property
     def key(self) -> tuple[Any, ...]:
-        return (self.kind, self.supporter_school, self.supporter_name, self.cluster, self.target_school,
-                self.target_teacher, self.start)
+        return (self.kind, self.supporter_school, self.supporter_name,
+                _target_key(self.cluster, self.target_school, self.target_teacher), self.start)
+
+
+def _target_key(cluster: Any, school: Any, teacher: Any) -> tuple[str, Any]:
+    """Who is supported, as the sheet names it: a teacher, else a school, else a cluster."""
+    return ("teacher", teacher) if teacher else ("school", school) if school else ("cluster", cluster)
+
+
+#: A person's 1:1 pairing names the person and, in brackets, the school: 宋晓颖美术名师工作室（2136239385）.
+_PERSON_AT_SCHOOL = re.compile(r"^(?P<name>.+?)[（(](?P<code>[^（）()]+)[）)]$")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -91,8 +101,12 @@ def parse_rows(path: Path, known: _Lookups) -> tuple[str, list[PairingRow], str 
         supporter_school = known.schools.get(normal_text(supporter)) if supporter else None
         supporter_name = None
         if supporter and supporter_school is None:
+            at_school = _PERSON_AT_SCHOOL.match(supporter)
             if kind in SCHOOL_KINDS:
                 reader.fail(SUPPORTER, f"{kind}的支援方须是学校名单中的学校代码，没有代码为 {supporter} 的学校")
+            elif at_school and normal_text(at_school["code"]) in known.schools:
+                supporter_name = at_school["name"].strip()
+                supporter_school = known.schools[normal_text(at_school["code"])]
             else:
                 supporter_name = supporter
         cluster = known.clusters.get(target) if target else None
@@ -128,13 +142,21 @@ def parse_rows(path: Path, known: _Lookups) -> tuple[str, list[PairingRow], str 
     return name, rows, skipped_example_note(sheet_rows)
 
 
-def _stored_key(p: Pairing) -> tuple[Any, ...]:
-    return (p.kind, p.supporter_school_id, p.supporter_name, p.cluster_id, p.target_school_id, p.target_teacher_id,
-            p.start)
+def _supporter_name(p: Pairing, teacher_names: dict[Any, str]) -> str | None:
+    """The person a 1:1 pairing names (its own text, else the linked teacher); None for school kinds."""
+    if p.kind in SCHOOL_KINDS:
+        return None
+    return p.supporter_name or teacher_names.get(p.supporter_teacher_id)
+
+
+def _stored_key(p: Pairing, teacher_names: dict[Any, str]) -> tuple[Any, ...]:
+    return (p.kind, p.supporter_school_id, _supporter_name(p, teacher_names),
+            _target_key(p.cluster_id, p.target_school_id, p.target_teacher_id), p.start)
 
 
 def _apply(session: Any, rows: list[PairingRow], result: RegisterImportResult, write: bool) -> None:
-    stored = {_stored_key(p): p for p in session.scalars(select(Pairing))}
+    teacher_names = dict(session.execute(select(Teacher.id, Teacher.name)).all())
+    stored = {_stored_key(p, teacher_names): p for p in session.scalars(select(Pairing))}
     for row in rows:
         who = f"第{row.row}行 {row.kind} {row.supporter_text} → {row.target_text}"
         pairing = stored.get(row.key)
@@ -185,7 +207,8 @@ def export_rows(store: Store) -> list[list[object]]:
         names = dict(session.execute(select(Teacher.id, Teacher.name)).all())
         rows = []
         for p in session.scalars(select(Pairing).order_by(Pairing.kind, Pairing.start)):
-            supporter = codes.get(p.supporter_school_id) or p.supporter_name or names.get(p.supporter_teacher_id, "")
-            target = clusters.get(p.cluster_id) or codes.get(p.target_school_id) or teachers.get(p.target_teacher_id, "")
+            person, code = _supporter_name(p, names), codes.get(p.supporter_school_id)
+            supporter = (f"{person}（{code}）" if code else person) if person else code or ""
+            target = teachers.get(p.target_teacher_id) or codes.get(p.target_school_id) or clusters.get(p.cluster_id, "")
             rows.append([p.kind, supporter, target, p.start, p.end, p.notes])
     return rows

@@ -216,7 +216,7 @@ def first_run(store: Store, parent: Any = None) -> Store | None:
     The demo and a blank county fill ``store``; a server connection replaces it (``store`` is
     disposed, the address saved for the next start).
     """
-    from desktop.app import fill_demo_with_dialog
+    from desktop.demo_dialog import fill_demo_with_dialog
 
     choice = ask_start(parent)
     if choice is None:

@@ -27,6 +27,17 @@ from policy.profile import Profile
 if TYPE_CHECKING:
     from policy.planner import PlanSchool
 
+def tier(school: PlanSchool) -> int:
+    """How advantaged a school is: 2 城区 (not weak), 1 镇区 (not weak), 0 乡村 or 薄弱.
+
+    城区 and 镇区 schools that are not weak are the 城镇/优质 sending schools of
+    教师〔2014〕4号; rural and weak schools are the ones the flow goes toward.
+    """
+    if school.is_weak or school.location == vocab.RURAL:
+        return 0
+    return 1 if school.location == vocab.TOWN else 2
+
+
 # Classes in order of precedence: a move is the first class it fits.
 RURAL, WEAK, TOWN, STAFFING, LATERAL, ANY = "rural", "weak", "town", "staffing", "lateral", "any"
 DIRECTIONS: tuple[str, ...] = (RURAL, WEAK, TOWN, STAFFING, LATERAL, ANY)
@@ -94,8 +105,6 @@ class DirectionRules:
 
     def kinds(self, sources: list[PlanSchool], targets: list[PlanSchool]) -> np.ndarray:
         """Class indices (into :data:`DIRECTIONS`) of every move sources × targets."""
-        from policy.planner import tier
-
         def column(schools: list[PlanSchool], f: object) -> np.ndarray:
             return np.array([f(x) for x in schools])  # type: ignore[operator]
 

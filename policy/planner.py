@@ -69,7 +69,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from policy import vocab
-from policy.directions import DIRECTIONS, LABELS, DirectionRules
+from policy.directions import DIRECTIONS, LABELS, DirectionRules, tier
 from policy.eligibility import EXEMPT, MANDATORY, EligibilityEntry, EligibilityResult, add_years
 from policy.errors import Cancelled, PolicyError
 from policy.profile import Profile
@@ -199,17 +199,6 @@ class Plan:
         return {"moves": len(self.moves), "backbone": self.backbone_moves, "required_moves": self.required_moves,
                 "required_backbone": self.required_backbone, "optimal": self.optimal, "unplaced": unplaced,
                 "directions": self.directions()}
-
-
-def tier(school: PlanSchool) -> int:
-    """How advantaged a school is: 2 城区 (not weak), 1 镇区 (not weak), 0 乡村 or 薄弱.
-
-    城区 and 镇区 schools that are not weak are the 城镇/优质 sending schools of
-    教师〔2014〕4号; rural and weak schools are the ones the flow goes toward.
-    """
-    if school.is_weak or school.location == vocab.RURAL:
-        return 0
-    return 1 if school.location == vocab.TOWN else 2
 
 
 def sections(school: PlanSchool) -> int:

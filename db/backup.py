@@ -21,6 +21,7 @@ import logging
 import os
 import shutil
 import sqlite3
+import time
 from pathlib import Path
 
 from sqlalchemy.engine import URL
@@ -72,6 +73,10 @@ def _stamp(database: Path, backup: Path) -> str | None:
     return rest if len(rest) >= 15 and digits.isdigit() and rest[8] == "-" else None
 
 
+#: A partial copy untouched this long was left by a killed process (a live copy writes on).
+STALE_PARTIAL_SECONDS = 600
+
+
 def copy_database(source: Path, target: Path) -> Path:
     """A consistent copy of the SQLite file ``source`` at ``target``, atomically replaced.
 
@@ -79,9 +84,12 @@ def copy_database(source: Path, target: Path) -> Path:
         OSError / sqlite3.Error: the copy could not be written (disk full, read-only folder);
             the target is then untouched and no temporary file is left.
     """
-    for stale in target.parent.glob(f".{glob.escape(target.name)}.*.partial"):  # left by a killed copy
+    for stale in target.parent.glob(f".{glob.escape(target.name)}.*.partial"):
+        # Left by a killed copy — but another process may be writing its own right now (two
+        # commands started in the same second): only an old one is stale.
         with contextlib.suppress(OSError):
-            stale.unlink()
+            if time.time() - stale.stat().st_mtime > STALE_PARTIAL_SECONDS:
+                stale.unlink()
     temporary = target.with_name(f".{target.name}.{os.getpid()}.partial")
     try:
         with contextlib.closing(sqlite3.connect(_read_only(source), uri=True)) as reading, \
@@ -141,8 +149,8 @@ def automatic_backup(url: URL, daily: bool) -> Path | None:
         return None
     try:
         return backup_now(database)
-    except (OSError, sqlite3.Error):
-        _log.warning("automatic backup of %s failed", database, exc_info=True)
+    except (OSError, sqlite3.Error) as exc:
+        _log.warning("automatic backup of %s failed: %s", database, exc)
         return None
 
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from PySide6.QtCore import QDate
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDateEdit, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit, QWidget
 
 from db.exchange_import import END, FORM, ID, NAME, NOTES, PERSONNEL, SOURCE, START, TARGET
-from desktop.pages.clusters import _FormDialog, date_edit, school_combo
+from desktop.pages.clusters import _FormDialog, school_combo
+from desktop.widgets import DateEdit
 from policy import vocab
 
 
@@ -33,8 +33,8 @@ class ExchangeDialog(_FormDialog):
         self.target = school_combo(schools)
         self.form_choice = QComboBox()
         self.form_choice.addItems(vocab.EXCHANGE_FORMS)
-        self.start = date_edit(today)
-        self.end = date_edit(today.replace(year=today.year + 1))
+        self.start = DateEdit(today)
+        self.end = DateEdit(today.replace(year=today.year + 1))
         self.open_end = QCheckBox("不填结束日期（调动人事关系的轮岗）")
         self.personnel = QCheckBox("调动人事关系（在交流单位重新计算任教年限）")
         self.notes = QLineEdit()
@@ -64,14 +64,10 @@ class ExchangeDialog(_FormDialog):
 
     def values(self) -> dict[str, Any]:
         """The fields as a 交流记录 row (header → value)."""
-        def day(edit: QDateEdit) -> dt.date:
-            value: QDate = edit.date()
-            return dt.date(value.year(), value.month(), value.day())
-
         def school(combo: QComboBox) -> str:
             return combo.currentText().split(" ", 1)[0] if combo.currentData() is not None else combo.currentText()
 
         return {ID: self.id_number.text(), NAME: self.name.text(), SOURCE: school(self.source),
-                TARGET: school(self.target), FORM: self.form_choice.currentText(), START: day(self.start),
-                END: None if self.open_end.isChecked() else day(self.end),
+                TARGET: school(self.target), FORM: self.form_choice.currentText(), START: self.start.value(),
+                END: None if self.open_end.isChecked() else self.end.value(),
                 PERSONNEL: "是" if self.personnel.isChecked() else "否", NOTES: self.notes.text()}

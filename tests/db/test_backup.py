@@ -118,7 +118,12 @@ def test_newest_good_backup_skips_a_damaged_one(db_path, store):
 
 
 def test_a_copy_killed_midway_leaves_no_litter_after_the_next_one(tmp_path, store, db_path):
+    import os
+
     target = tmp_path / "copy.db"
-    (tmp_path / ".copy.db.99999.partial").write_bytes(b"half")  # what a SIGKILL leaves
+    killed, writing = tmp_path / ".copy.db.99999.partial", tmp_path / ".copy.db.99998.partial"
+    killed.write_bytes(b"half")  # what a SIGKILL left an hour ago
+    os.utime(killed, (killed.stat().st_atime - 3600, killed.stat().st_mtime - 3600))
+    writing.write_bytes(b"half")  # another process copying right now: not ours to delete
     copy_database(db_path, target)
-    assert sorted(p.name for p in tmp_path.glob(".copy.db*")) == []
+    assert sorted(p.name for p in tmp_path.glob(".copy.db*")) == [".copy.db.99998.partial"]

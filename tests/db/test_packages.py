@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import visit_world
+from package_world import damaged_copies, forge_with_foreign_visit
 from sqlalchemy import func, select
 
 from db.models import Attachment, AuditEntry, PackageConflict, School, Teacher, Visit
@@ -171,34 +172,12 @@ def test_a_gap_in_the_sequence_is_refused(pair, tmp_path):
     assert snapshot(bureau) == before
 
 
-def _damaged_copies(source: Path, tmp_path: Path) -> dict[str, Path]:
-    data = source.read_bytes()
-    half = tmp_path / "half.ebpkg"
-    half.write_bytes(data[: len(data) // 2])
-    copies = {"half": half}
-    with zipfile.ZipFile(source) as z:
-        offsets = {i.filename: i.header_offset + 30 + len(i.filename.encode()) for i in z.infolist()}
-    for part in ("manifest.json", "records.jsonl", "manifest.sig"):
-        flipped = bytearray(data)
-        flipped[offsets[part] + 5] ^= 0x01
-        path = tmp_path / f"flip-{part}.ebpkg"
-        path.write_bytes(bytes(flipped))
-        copies[part] = path
-    for index in (len(data) // 3, len(data) - 10):  # anywhere, including the zip directory
-        flipped = bytearray(data)
-        flipped[index] ^= 0x40
-        path = tmp_path / f"flip-{index}.ebpkg"
-        path.write_bytes(bytes(flipped))
-        copies[str(index)] = path
-    return copies
-
-
 def test_cut_or_changed_packages_are_refused_whole(pair, tmp_path):
     bureau, laptop, world = pair
     add_visit(laptop, world.schools["RURAL01"], 8, "附件活动", bytes(5000))
     good = export(laptop, tmp_path / "good.ebpkg")
     before = snapshot(bureau)
-    for what, path in _damaged_copies(good.path, tmp_path).items():
+    for what, path in damaged_copies(good.path, tmp_path).items():
         with pytest.raises(PackageError) as caught:
             apply(bureau, path)
         message = str(caught.value)
@@ -252,33 +231,8 @@ def test_a_laptops_package_with_another_schools_visit_is_refused(pair, tmp_path)
     package = export(laptop, tmp_path / "up.ebpkg", school=None)
     assert package.records == 1  # the sender leaves it out …
     shutil.copyfile(package.path, tmp_path / "keep.ebpkg")
-    forged = _forge_with_foreign_visit(laptop, package.path, world, tmp_path)
+    forged = forge_with_foreign_visit(laptop, package.path, world, tmp_path)
     before = snapshot(bureau)
     with pytest.raises(PackageError, match="其他学校"):
         apply(bureau, forged)  # … and a package that carries one anyway is refused whole
     assert snapshot(bureau) == before
-
-
-def _forge_with_foreign_visit(laptop: Store, path: Path, world, tmp_path: Path) -> Path:
-    """The laptop's own key signs a package that carries a RURAL02 visit (a tampered sender)."""
-    import json
-
-    from db.packages import archive, keys
-
-    opened = archive.read(path)
-    try:
-        records = list(opened.records)
-        manifest = {k: v for k, v in opened.manifest.items() if k not in ("format", "version", "parts")}
-    finally:
-        opened.close()
-    foreign = dict(records[0])
-    row = dict(foreign["row"])
-    row.update(id=str(uuid.uuid4()), host_school_id=str(world.schools["RURAL02"]))
-    foreign.update(id=row["id"], row=row)
-    records.append(foreign)
-    with laptop.engine.connect() as c:
-        private = keys.self_peer(c).private_key
-    forged = tmp_path / "forged.ebpkg"
-    archive.write(forged, manifest, records, [], {}, lambda data: keys.sign(private, data))
-    assert json.loads(zipfile.ZipFile(forged).read("manifest.json"))["seq"] == 1
-    return forged

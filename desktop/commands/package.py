@@ -83,7 +83,7 @@ def _import(store, args: argparse.Namespace) -> int:  # noqa: ANN001
 def _print_conflict(conflict: dict) -> None:
     print(f"  冲突 {conflict['id']}：{conflict['summary']}（{conflict['record_id']}）")
     for field in conflict["fields"]:
-        print(f"    {field['field']}：本机 {field['mine']!s} ｜ 对方 {field['theirs']!s}")
+        print(f"    {field['label']}：本机 {field['mine']!s} ｜ 对方 {field['theirs']!s}")
 
 
 def _conflicts(store, args: argparse.Namespace) -> int:  # noqa: ANN001

@@ -120,7 +120,8 @@ def test_both_ways_twice_with_a_conflict(pair, tmp_path):
     listed = {c["record_id"]: c for c in open_conflicts(bureau)}
     assert set(listed) == {str(v1), str(v2)}
     field = listed[str(v1)]["fields"]
-    assert field == [{"field": "summary", "mine": "东村听评课（局里更正）", "theirs": "东村听评课（校长补充）"}]
+    assert field == [{"field": "summary", "label": "内容摘要", "mine": "东村听评课（局里更正）",
+                      "theirs": "东村听评课（校长补充）"}]
     assert listed[str(v2)]["theirs_deleted"]
     assert {c["record_id"] for c in at_laptop.conflicts} == {str(v1), str(v2)}
     assert not at_bureau.updated and not at_laptop.updated

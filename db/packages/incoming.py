@@ -250,8 +250,12 @@ def _apply(store: Store, opened: archive.Opened) -> Applied:
         with writer.write(note=note) as session:
             connection = session.connection()
             unseen = set() if setup else _unseen(connection, origin, int(manifest.get("ack") or 0))
-            for record in _ordered(opened.records):
-                _apply_record(connection, origin, seq, record, opened, unseen, done)
+            ordered = _ordered(opened.records)
+            local = _local_rows(connection, ordered)
+            batch = _Inserts(connection)
+            for record in ordered:
+                _apply_record(connection, origin, seq, record, opened, unseen, done, local, batch)
+            batch.flush()
             if setup:  # after the schools: the laptop's identity names its school
                 with guard.derived(connection):
                     connection.execute(delete(PackagePeer.__table__))
@@ -272,14 +276,49 @@ def _apply(store: Store, opened: archive.Opened) -> Applied:
     return done
 
 
+class _Inserts:
+    """New rows of one table sent as one executemany (audited per row by the guard): a
+    county's set-up package is tens of thousands of inserts."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.table: Any = None
+        self.rows: list[dict[str, Any]] = []
+
+    def add(self, table: Any, row: dict[str, Any]) -> None:
+        if self.rows and (table is not self.table or row.keys() != self.rows[0].keys() or len(self.rows) >= 2000):
+            self.flush()
+        self.table = table
+        self.rows.append(row)
+
+    def flush(self) -> None:
+        if self.rows:
+            self.connection.execute(insert(self.table), self.rows)
+            self.rows = []
+
+
+def _local_rows(connection: Connection, records: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
+    """The local versions of every record in the package, read in a few queries."""
+    wanted: dict[str, list[uuid.UUID]] = {}
+    for record in records:
+        if record["table"] not in scope.BY_NAME:
+            raise PackageError(f"数据包含有本机没有的数据表 {record['table']}（程序版本不同？）")
+        wanted.setdefault(record["table"], []).append(uuid.UUID(record["id"]))
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for table_name, ids in wanted.items():
+        table = scope.BY_NAME[table_name]
+        for start in range(0, len(ids), 500):
+            for row in connection.execute(select(table).where(table.c.id.in_(ids[start:start + 500]))).mappings():
+                found[(table_name, str(row["id"]))] = dict(row)
+    return found
+
+
 def _apply_record(connection: Connection, origin: keys.Peer, seq: int, record: dict[str, Any],
-                  opened: archive.Opened, unseen: set[tuple[str, str]], done: Applied) -> None:
-    table = scope.BY_NAME.get(record["table"])
-    if table is None:
-        raise PackageError(f"数据包含有本机没有的数据表 {record['table']}（程序版本不同？）")
+                  opened: archive.Opened, unseen: set[tuple[str, str]], done: Applied,
+                  locals_: dict[tuple[str, str], dict[str, Any]], batch: _Inserts) -> None:
+    table = scope.BY_NAME[record["table"]]
     record_id = uuid.UUID(record["id"])
-    local = connection.execute(select(table).where(table.c.id == record_id)).mappings().first()
-    local = dict(local) if local is not None else None
+    local = locals_.get((record["table"], str(record_id)))
     theirs = archive.decode_row(table, record["row"], opened.blob) if record["op"] == "upsert" else None
     if theirs is not None and theirs.get("id") != record_id:
         raise archive.damaged(opened.path, "记录编号不符")
@@ -288,15 +327,17 @@ def _apply_record(connection: Connection, origin: keys.Peer, seq: int, record: d
                                                             if k not in STAMPS)):
         done.unchanged += 1
         return
+    if theirs is not None and local is None and (record["table"], record["id"]) not in unseen:
+        batch.add(table, theirs)
+        done.inserted += 1
+        return
+    batch.flush()
     if (record["table"], record["id"]) in unseen:
         _keep_aside(connection, origin, seq, record["table"], record["id"], local, theirs, done)
         return
     if theirs is None:
         connection.execute(delete(table).where(table.c.id == record_id))
         done.deleted += 1
-    elif local is None:
-        connection.execute(insert(table).values(**theirs))
-        done.inserted += 1
     else:
         changed = {k: v for k, v in theirs.items() if k not in STAMPS and local.get(k) != v}
         connection.execute(update(table).where(table.c.id == record_id).values(**changed))

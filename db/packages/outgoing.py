@@ -176,8 +176,37 @@ def export(store: Store, path: str | Path, *, to: str | None = None, since: int 
                     records.append({"table": table_name, "id": record_id, "op": "upsert",
                                     "row": archive.encode_row(table, row, blobs)})
                 carried.extend(history)
+        if me.school_id is None:  # the bureau: a laptop may lack what a record refers to
+            _with_parents(connection, records, blobs)
         seq = last + 1
         return _seal(connection, store, me, dest, path, seq, head, records, carried, blobs, tombstones, None)
+
+
+def _with_parents(connection: Connection, records: list[dict[str, Any]], blobs: dict[str, bytes]) -> None:
+    """Add every row the records refer to (a visitor's teacher, a posting's exchange …) that
+    the package does not carry yet, recursively, so the receiver can insert in key order; a
+    parent it already holds arrives unchanged and costs nothing."""
+    present = {(r["table"], r["id"]) for r in records}
+    todo = [r for r in records if r["op"] == "upsert"]
+    while todo:
+        wanted: dict[str, set[str]] = defaultdict(set)
+        for record in todo:
+            table = scope.BY_NAME[record["table"]]
+            for fk in table.foreign_keys:
+                parent = fk.column.table.name
+                value = record["row"].get(fk.parent.name)
+                if value and parent in scope.BY_NAME and (parent, str(value)) not in present:
+                    wanted[parent].add(str(value))
+        todo = []
+        for parent, ids in wanted.items():
+            table = scope.BY_NAME[parent]
+            for record_id, row in _current(connection, parent, sorted(ids)).items():
+                present.add((parent, record_id))
+                added = {"table": parent, "id": record_id, "op": "upsert",
+                         "row": archive.encode_row(table, row, blobs)}
+                records.append(added)
+                todo.append(added)
+    records.sort(key=lambda r: scope.ORDER[r["table"]])
 
 
 def _seal(connection: Connection, store: Store, me: keys.Peer, dest: keys.Peer, path: Path, seq: int, head: int,
@@ -221,6 +250,7 @@ def export_setup(store: Store, path: str | Path, school: str, name: str | None =
         for table, rows in scope.school_rows(connection, within):
             records.extend({"table": table.name, "id": str(row["id"]), "op": "upsert",
                             "row": archive.encode_row(table, row, blobs)} for row in rows)
+        _with_parents(connection, records, blobs)
         b64 = base64.b64encode
         setup = {"origin_public_key": b64(me.public_key).decode(),
                  "laptop": {"id": str(laptop.id), "name": laptop.name, "school_id": str(school_id),

@@ -26,13 +26,13 @@ from db.guard import Actor, PermissionDenied
 from db.models import AuditEntry, PackageConflict, PackageLog, PackagePeer, School, utcnow
 from db.packages import archive, keys, scope
 from db.packages.archive import PackageError
+from db.packages.fields import STAMPS, describe
 from db.packages.outgoing import last_seq, note_prefix, watermark
 from db.store import Store
 
 _LOG = PackageLog.__table__
 _CONFLICT = PackageConflict.__table__
 _ENTRY = AuditEntry.__table__
-STAMPS = ("created_at", "updated_at")
 
 
 @dataclasses.dataclass
@@ -347,8 +347,6 @@ def _apply_record(connection: Connection, origin: keys.Peer, seq: int, record: d
 def _keep_aside(connection: Connection, origin: keys.Peer, seq: int, table_name: str, record_id: str,
                 local: dict[str, Any] | None, theirs: dict[str, Any] | None, done: Applied) -> None:
     """Both versions kept: ours in its table, theirs in ``package_conflict``."""
-    from db.packages.conflicts import describe
-
     mine_json, theirs_json = to_json(local), to_json(theirs)
     with guard.derived(connection):
         connection.execute(update(_CONFLICT).where(

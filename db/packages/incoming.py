@@ -7,6 +7,8 @@ applied (``ack``); local audit entries after that package's watermark, other tha
 that came from the origin itself, are changes the origin has not seen. A record in the
 package with such a change, and a different value, is a conflict: the local version stays,
 the incoming one waits in ``package_conflict`` until the clerk chooses (:mod:`.conflicts`).
+A record the sender itself holds in conflict with us comes marked ``disputed``: whatever
+the acknowledgements say, a different local version is kept and listed here too.
 """
 
 from __future__ import annotations
@@ -327,12 +329,13 @@ def _apply_record(connection: Connection, origin: keys.Peer, seq: int, record: d
                                                             if k not in STAMPS)):
         done.unchanged += 1
         return
-    if theirs is not None and local is None and (record["table"], record["id"]) not in unseen:
+    contested = (record["table"], record["id"]) in unseen or record.get("disputed") is True
+    if theirs is not None and local is None and not contested:
         batch.add(table, theirs)
         done.inserted += 1
         return
     batch.flush()
-    if (record["table"], record["id"]) in unseen:
+    if contested:
         _keep_aside(connection, origin, seq, record["table"], record["id"], local, theirs, done)
         return
     if theirs is None:

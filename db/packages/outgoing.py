@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, Text, cast, func, insert, select
 
 from db import guard
-from db.models import AuditEntry, AuditHead, PackageLog, School, utcnow
+from db.models import AuditEntry, AuditHead, PackageConflict, PackageLog, School, utcnow
 from db.packages import archive, keys, scope
 from db.packages.archive import PackageError
 from db.store import Store
@@ -176,10 +176,22 @@ def export(store: Store, path: str | Path, *, to: str | None = None, since: int 
                     records.append({"table": table_name, "id": record_id, "op": "upsert",
                                     "row": archive.encode_row(table, row, blobs)})
                 carried.extend(history)
+        disputed = _disputed(connection, dest.id)
+        for record in records:
+            if (record["table"], record["id"]) in disputed:
+                record["disputed"] = True
         if me.school_id is None:  # the bureau: a laptop may lack what a record refers to
             _with_parents(connection, records, blobs)
         seq = last + 1
         return _seal(connection, store, me, dest, path, seq, head, records, carried, blobs, tombstones, None)
+
+
+def _disputed(connection: Connection, peer_id: uuid.UUID) -> set[tuple[str, str]]:
+    """Records whose version from ``peer_id`` waits here for the clerk: sent marked, so the
+    peer keeps its own version too instead of taking ours as news it has seen."""
+    c = PackageConflict.__table__.c
+    rows = connection.execute(select(c.entity, c.entity_id).where(c.peer_id == peer_id, c.status == "open"))
+    return {(r[0], r[1]) for r in rows}
 
 
 def _with_parents(connection: Connection, records: list[dict[str, Any]], blobs: dict[str, bytes]) -> None:

@@ -237,3 +237,44 @@ def test_a_laptops_package_with_another_schools_visit_is_refused(pair, tmp_path)
     with pytest.raises(PackageError, match="其他学校"):
         apply(bureau, forged)  # … and a package that carries one anyway is refused whole
     assert snapshot(bureau) == before
+
+
+def sequential_conflict(bureau: Store, laptop: Store, tmp_path: Path) -> None:
+    """Not crossing: the laptop applies the bureau's edit (a conflict there) before it sends
+    its own; the bureau must list it too, not take the laptop's version as news."""
+    world = visit_world.build(bureau)
+    apply(laptop, export_setup(bureau, tmp_path / "setup.ebpkg", "RURAL01").path)
+    visit = add_visit(laptop, world.schools["RURAL01"], 8, "原文", bytes(range(256)) * 8)
+    up = export(laptop, tmp_path / "up.ebpkg")
+    assert apply(bureau, up.path).inserted == 2
+    with pytest.raises(PackageError, match="已经导入过"):
+        apply(bureau, up.path)
+    edit_visit(bureau, visit, summary="局里")
+    edit_visit(laptop, visit, summary="校长")
+    down = export(bureau, tmp_path / "down.ebpkg", school="RURAL01")
+    assert [c["record_id"] for c in apply(laptop, down.path).conflicts] == [str(visit)]
+    assert [c["record_id"] for c in apply(bureau, export(laptop, tmp_path / "up2.ebpkg").path).conflicts] == [
+        str(visit)]
+    assert summary_of(bureau, visit) == "局里"
+    (conflict,) = open_conflicts(bureau)
+    resolve(bureau, conflict["id"], "theirs")
+    assert summary_of(bureau, visit) == "校长"
+
+
+def test_a_conflict_seen_first_on_one_side_is_listed_on_both(tmp_path):
+    bureau, laptop = Store.open(str(tmp_path / "bureau.db")), Store.open(str(tmp_path / "laptop.db"))
+    try:
+        sequential_conflict(bureau, laptop, tmp_path)
+    finally:
+        bureau.dispose()
+        laptop.dispose()
+
+
+@pytest.mark.postgres
+def test_a_bureau_on_postgresql_exchanges_with_a_sqlite_laptop(pg_url, tmp_path):
+    bureau, laptop = Store.open(pg_url), Store.open(str(tmp_path / "laptop.db"))
+    try:
+        sequential_conflict(bureau, laptop, tmp_path)
+    finally:
+        bureau.dispose()
+        laptop.dispose()

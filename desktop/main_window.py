@@ -190,8 +190,8 @@ class MainWindow(QMainWindow):
         from desktop.backup_actions import add_backup_actions
         from desktop.package_dialog import add_package_actions
 
-        self.package_actions = add_package_actions(file_menu, self, self.context)
         self.backup_actions = add_backup_actions(file_menu, self, self.context)
+        self.package_actions = add_package_actions(file_menu, self, self.context)
         quit_action = QAction("退出(&X)", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)

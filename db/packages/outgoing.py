@@ -13,12 +13,14 @@ from __future__ import annotations
 import base64
 import dataclasses
 import getpass
+import json
 import uuid
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Text, cast, func, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from db import guard
 from db.models import AuditEntry, AuditHead, PackageConflict, PackageLog, School, utcnow
@@ -121,8 +123,6 @@ def _changes(connection: Connection, since: int, head: int, skip_note: str) -> l
              .where(e.id > since, e.id <= head, e.entity.in_(list(scope.BY_NAME)), e.entity_id.is_not(None),
                     func.coalesce(func.substr(e.note, 1, len(skip_note)), "") != skip_note)
              .order_by(e.id))
-    import json
-
     return [{"id": r[0], "at": r[1].isoformat(), "actor": r[2], "action": r[3], "entity": r[4],
              "entity_id": r[5], "before": json.loads(r[6]) if r[6] else None,
              "after": json.loads(r[7]) if r[7] else None, "note": r[8]}
@@ -236,10 +236,14 @@ def _seal(connection: Connection, store: Store, me: keys.Peer, dest: keys.Peer, 
         manifest["setup"] = setup
     private = me.private_key
     digest = archive.write(path, manifest, records, carried, blobs, lambda data: keys.sign(private, data))
-    with guard.derived(connection):
-        connection.execute(insert(_LOG).values(direction="out", peer_id=dest.id, seq=seq, watermark=head, ack=ack,
-                                               digest=digest, user=user[:64], at=utcnow(),
-                                               summary=manifest["counts"]))
+    try:
+        with guard.derived(connection):
+            connection.execute(insert(_LOG).values(direction="out", peer_id=dest.id, seq=seq, watermark=head,
+                                                   ack=ack, digest=digest, user=user[:64], at=utcnow(),
+                                                   summary=manifest["counts"]))
+    except IntegrityError:  # another export to the same destination took this number first
+        path.unlink(missing_ok=True)
+        raise PackageError(f"另一个发往“{dest.name}”的数据包刚刚写出了第 {seq} 号，请重新导出") from None
     return Written(path, dest, seq, len(records), tombstones, len(blobs), len(carried), setup is not None)
 
 

@@ -251,6 +251,11 @@ def _apply(store: Store, opened: archive.Opened) -> Applied:
     try:
         with writer.write(note=note) as session:
             connection = session.connection()
+            # The audit chain's lock first (one writer at a time, on SQLite and PostgreSQL), then
+            # the sequence again: a second import of the same package waits here and is refused.
+            guard.begin_write(connection, guard.state_of(connection))
+            if last_seq(connection, "in", origin.id) >= seq:
+                raise PackageError(f"“{origin.name}”的第 {seq} 号数据包已经导入过（重复导入），未作任何改动：{name}")
             unseen = set() if setup else _unseen(connection, origin, int(manifest.get("ack") or 0))
             ordered = _ordered(opened.records)
             local = _local_rows(connection, ordered)

@@ -153,3 +153,30 @@ def test_unknown_origin_and_keys(tmp_path):
     assert "已登记" in ok(edubridge(one, "package", "trust", str(tmp_path / "two.json")))
     ok(edubridge(one, "package", "export", "--since", "0", "-o", str(tmp_path / "x.ebpkg")))
     refused(edubridge(two, "package", "import", str(tmp_path / "x.ebpkg")), "未登记的来源")
+
+
+def test_two_processes_importing_one_package_apply_it_once(tmp_path):
+    bureau, laptop = tmp_path / "bureau.db", tmp_path / "laptop.db"
+    store = Store.open(str(bureau))
+    world = visit_world.build(store)
+    store.dispose()
+    ok(edubridge(bureau, "package", "export", "--setup", "--school", "RURAL01", "-o", str(tmp_path / "setup.ebpkg")))
+    ok(edubridge(laptop, "package", "import", str(tmp_path / "setup.ebpkg")))
+    for day in range(3):
+        write_visit(laptop, world.schools["RURAL01"], summary=f"活动{day}")
+    ok(edubridge(laptop, "package", "export", "-o", str(tmp_path / "up.ebpkg")))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EDUBRIDGE_") or k == "EDUBRIDGE_DATA_DIR"}
+    argv = [sys.executable, "-m", "desktop.cli", "--db", str(bureau), "package", "import", str(tmp_path / "up.ebpkg")]
+    runs = [subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(2)]
+    results = sorted((p.wait(timeout=120), p.communicate()[1]) for p in runs)
+    assert [code for code, _ in results] == [0, 2], results
+    assert "已经导入过" in results[1][1]
+    store = Store.open(str(bureau))
+    try:
+        with store.read() as s:
+            from sqlalchemy import func, select
+
+            assert s.scalar(select(func.count()).select_from(Visit).where(Visit.summary.like("活动%"))) == 3
+    finally:
+        store.dispose()

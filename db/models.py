@@ -608,3 +608,69 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_id: Mapped[int] = mapped_column(Integer, default=0)
     last_hash: Mapped[str] = mapped_column(String(64), default="")
+
+
+class PackagePeer(Base):
+    """A database this one exchanges data packages with, or itself (``kind`` "self").
+
+    ``id`` is the database's identity carried in every package; ``public_key`` (Ed25519,
+    32 bytes) verifies its signatures. Only the "self" row holds a private key. A laptop
+    peer is registered for one school: its packages may only carry that school's records.
+    Written by ``db.packages`` only (bookkeeping, not audited: keys stay out of the log).
+    """
+
+    __tablename__ = "package_peer"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # self / bureau / laptop
+    name: Mapped[str] = mapped_column(String(128))
+    school_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("school.id"))
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    private_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class PackageLog(Base):
+    """Every package written to or applied from a peer, one row each.
+
+    The unique (direction, peer, seq) key makes the sequence the database's to enforce:
+    a replayed or concurrently applied package cannot be recorded twice. ``watermark``:
+    the local audit id the package covers up to (out) or reached after applying (in);
+    ``ack``: the last package from the other side the sender had applied.
+    """
+
+    __tablename__ = "package_log"
+    __table_args__ = (UniqueConstraint("direction", "peer_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    direction: Mapped[str] = mapped_column(String(3))  # out / in
+    peer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("package_peer.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    watermark: Mapped[int] = mapped_column(Integer, default=0)
+    ack: Mapped[int] = mapped_column(Integer, default=0)
+    digest: Mapped[str] = mapped_column(String(64))  # SHA-256 of the manifest
+    user: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # counts; the sender's audit entries (in)
+
+
+class PackageConflict(Base):
+    """A record changed on both sides: the incoming version kept here until the clerk chooses.
+
+    ``theirs`` None: the other side deleted it; the local version stays in its own table
+    (``mine`` is its copy at import time, None when deleted here).
+    """
+
+    __tablename__ = "package_conflict"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    peer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("package_peer.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str] = mapped_column(String(36), index=True)
+    mine: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    theirs: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(8), default="open")  # open / mine / theirs
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    resolved_by: Mapped[str | None] = mapped_column(String(64))
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

@@ -40,6 +40,7 @@ COMMANDS = (
     "audit",
     "backup",
     "restore",
+    "package",
 )
 
 EXIT_USAGE = 2

@@ -188,8 +188,10 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("文件(&F)")
         from desktop.backup_actions import add_backup_actions
+        from desktop.package_dialog import add_package_actions
 
         self.backup_actions = add_backup_actions(file_menu, self, self.context)
+        self.package_actions = add_package_actions(file_menu, self, self.context)
         quit_action = QAction("退出(&X)", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
@@ -219,6 +221,12 @@ class MainWindow(QMainWindow):
         self.about_action = QAction("关于 EduBridge(&A)", self)
         self.about_action.triggered.connect(self.show_about)
         help_menu.addAction(self.about_action)
+
+    def open_package(self, path: str) -> None:
+        """A data package (.ebpkg) opened from the file manager or the command line: import it."""
+        from desktop.package_dialog import import_package
+
+        import_package(self, self.context, path)
 
     def find_in_page(self) -> None:
         """Ctrl+F: the current page's search field (``search``), focused with its text selected."""

@@ -165,7 +165,7 @@ def _changes(obj: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     before, after = {}, {}
     state = inspect(obj)
     for attr in state.mapper.column_attrs:
-        if attr.key in ("updated_at",):
+        if attr.key in ("updated_at", "row_version"):
             continue
         history = state.attrs[attr.key].history
         if history.has_changes():

@@ -34,6 +34,7 @@ from db.engine import StoreError
 from db.models import (Agreement, AgreementParty, Attachment, Cluster, Exchange, Membership, Region, School, Setting,
                        Waiver)
 from db.store import Store
+from db.versions import editing
 from policy import vocab
 from policy.calendar import school_year_label, school_year_of
 from policy.profile import Profile
@@ -134,6 +135,7 @@ class AgreementDoc:
     signed_on: dt.date | None
     bureau: str
     scans: tuple[Scan, ...] = ()
+    row_version: int | None = None  # as loaded: an edit based on it is refused once it moved on
     #: A template draft laid out for preview only: not in the database (``id`` is the nil UUID).
     draft: bool = False
 
@@ -612,8 +614,13 @@ def edit_clauses(
     preamble: str | None = None,
     title: str | None = None,
     term: tuple[dt.date, dt.date] | None = None,
+    expected: int | None = None,
 ) -> int:
     """Replace the clause text (and the term, when given) as ONE new version; returns it.
+
+    ``expected``: the ``row_version`` of the agreement the editor showed; a save after
+    someone else's is refused (:class:`db.versions.StaleRecord`, naming who and when).
+    Two saves at once each get their own version number, never the same one.
 
     Unchanged text and term → same version, nothing written. A new ``term`` also rewrites
     the old start and end dates where the clauses quote them (see :func:`retarget_term`).
@@ -629,8 +636,7 @@ def edit_clauses(
             raise AgreementError(f"第{number}条条款为空")
     if term is not None and term[1] < term[0]:
         raise AgreementError("协议期限的结束日期早于开始日期")
-    with store.write("修改协议条款") as session:
-        agreement = _agreement(session, agreement_id)
+    with editing(store, Agreement, agreement_id, expected, "修改协议条款", missing="找不到该协议") as (_s, agreement):
         new = dict(agreement.clauses)
         new["sections"] = [s.as_json() for s in sections]
         if preamble is not None:
@@ -680,8 +686,7 @@ def set_term(store: Store, agreement_id: uuid.UUID, start: dt.date, end: dt.date
     """Change the term (a change of what is signed: version + 1); clause dates follow it."""
     if end < start:
         raise AgreementError("协议期限的结束日期早于开始日期")
-    with store.write("修改协议期限") as session:
-        agreement = _agreement(session, agreement_id)
+    with editing(store, Agreement, agreement_id, None, "修改协议期限", missing="找不到该协议") as (_s, agreement):
         if (agreement.term_start, agreement.term_end) != (start, end):
             agreement.clauses = retarget_term(agreement.clauses, (agreement.term_start, agreement.term_end),
                                               (start, end))
@@ -801,7 +806,7 @@ def load_agreement(store: Store, agreement_id: uuid.UUID) -> AgreementDoc:
                            for s in clauses.get("sections", [])),
             parties=parties, term_start=agreement.term_start, term_end=agreement.term_end,
             version=agreement.version, printed_version=agreement.printed_version,
-            signed_on=agreement.signed_on, bureau="", scans=scans,
+            signed_on=agreement.signed_on, bureau="", scans=scans, row_version=agreement.row_version,
         )
     return dataclasses.replace(doc, bureau=bureau_name(store, region_id))
 

@@ -26,6 +26,7 @@ from sqlalchemy import String, select, type_coerce
 from db.engine import StoreError
 from db.models import Agreement, Cluster, Membership, Pairing, Region, School, Waiver
 from db.store import Store
+from db.versions import StaleRecord, describe, editing
 from policy import vocab
 from policy.clusters import (
     AgreementRec,
@@ -253,24 +254,30 @@ def create_cluster(
     return edit
 
 
-def rename_cluster(store: Store, cluster_id: uuid.UUID, name: str) -> Edit:
-    return _set_fields(store, cluster_id, name=name.strip())
+def rename_cluster(store: Store, cluster_id: uuid.UUID, name: str, shown: str | None = None) -> Edit:
+    """``shown``: the name the page showed; refused (StaleRecord) when it changed since."""
+    return _set_fields(store, cluster_id, None if shown is None else {"name": shown}, name=name.strip())
 
 
-def change_kind(store: Store, cluster_id: uuid.UUID, kind: str) -> Edit:
+def change_kind(store: Store, cluster_id: uuid.UUID, kind: str, shown: str | None = None) -> Edit:
     if kind not in vocab.CLUSTER_KINDS:
         raise ClusterEditError(f"“{kind}”不是集团类型，可选：{'、'.join(vocab.CLUSTER_KINDS)}")
-    return _set_fields(store, cluster_id, kind=kind)
+    return _set_fields(store, cluster_id, None if shown is None else {"kind": shown}, kind=kind)
 
 
-def change_area(store: Store, cluster_id: uuid.UUID, area: str | None) -> Edit:
-    return _set_fields(store, cluster_id, area=(area or "").strip() or None)
+def change_area(store: Store, cluster_id: uuid.UUID, area: str | None, shown: str | None = None) -> Edit:
+    return _set_fields(store, cluster_id, None if shown is None else {"area": shown or None},
+                       area=(area or "").strip() or None)
 
 
-def _set_fields(store: Store, cluster_id: uuid.UUID, **values: Any) -> Edit:
+def _set_fields(store: Store, cluster_id: uuid.UUID, shown: dict[str, Any] | None, **values: Any) -> Edit:
+    """Set fields of a cluster. ``shown``: their values as the page showed them; when another
+    user changed one since, nothing is written and :class:`StaleRecord` says who and when
+    (compared under the write lock, so no save slips in between)."""
     edit = Edit(note="修改集团", cluster_id=cluster_id)
-    with store.write() as session:
-        cluster = _cluster(session, cluster_id)
+    with editing(store, Cluster, cluster_id, None, "修改集团", missing="找不到该集团") as (session, cluster):
+        if shown is not None and any(getattr(cluster, key) != value for key, value in shown.items()):
+            raise StaleRecord(describe(session, "cluster", str(cluster_id)))
         if "name" in values:
             if not values["name"]:
                 raise ClusterEditError("集团名称不能为空")

@@ -175,6 +175,19 @@ def save_plan(store: Store, plan: Plan, profile: Profile, note: str | None = Non
     Raises:
         PlanError: the year already has an approved plan.
     """
+    for attempt in range(3):
+        try:
+            return _save_plan(store, plan, profile, note)
+        except IntegrityError as exc:
+            # Another save of the same year committed its draft between our look and our insert
+            # (uq_exchange_plan_draft_year refused the second draft): look again, replace it.
+            ours = "exchange_plan" in str(exc.orig) or "draft_year" in str(exc.orig)
+            if not ours or attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _save_plan(store: Store, plan: Plan, profile: Profile, note: str | None) -> uuid.UUID:
     plans, exchanges = ExchangePlan.__table__, Exchange.__table__
     year = plan.school_year
     summary = plan.summary()

@@ -397,9 +397,10 @@ def _after_execute(connection: Connection, clauseelement: Any, _multiparams: Any
 
 
 def _visible(row: Mapping[str, Any]) -> dict[str, Any]:
-    """A row for the audit log: secrets masked, the row's own stamps left out."""
+    """A row for the audit log: secrets masked, the row's own stamps (and its optimistic-lock
+    counter, db.versions) left out."""
     return {k: ("***" if k in audit.MASKED and v is not None else v) for k, v in row.items()
-            if k not in ("created_at", "updated_at")}
+            if k not in ("created_at", "updated_at", "row_version")}
 
 
 def _reset(connection: Connection) -> None:

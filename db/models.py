@@ -31,7 +31,7 @@ from sqlalchemy import (
     Uuid,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 
 from policy import vocab
 
@@ -69,7 +69,24 @@ class Entity(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
 
-class Region(Entity):
+class Versioned:
+    """Optimistic concurrency: ``row_version`` counts the row's saved changes.
+
+    Mapped as SQLAlchemy's ``version_id_col``, so every ORM UPDATE or DELETE carries
+    ``WHERE row_version = :loaded`` and a lost race raises ``StaleDataError`` instead of
+    overwriting a newer save (:mod:`db.versions` turns it into a message naming who changed
+    the record and when). A Core UPDATE that does not set it still moves it on (``onupdate``).
+    """
+
+    row_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1",
+                                             onupdate=text("row_version + 1"))
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805 - declarative class attribute
+        return {"version_id_col": cls.__table__.c.row_version}
+
+
+class Region(Versioned, Entity):
     """A county or district (县区) — or the city above them — with its policy profile."""
 
     __tablename__ = "region"
@@ -83,7 +100,7 @@ class Region(Entity):
     schools: Mapped[list[School]] = relationship(back_populates="region")
 
 
-class School(Entity):
+class School(Versioned, Entity):
     __tablename__ = "school"
     __table_args__ = (
         CheckConstraint("students >= 0", name="students_non_negative"),
@@ -120,7 +137,7 @@ class School(Entity):
         return self.stage == vocab.TEACHING_POINT
 
 
-class Cluster(Entity):
+class Cluster(Versioned, Entity):
     """An education group, school district or education community (集团 / 学区 / 教共体)."""
 
     __tablename__ = "cluster"
@@ -137,7 +154,7 @@ class Cluster(Entity):
     memberships: Mapped[list[Membership]] = relationship(back_populates="cluster")
 
 
-class Membership(Entity):
+class Membership(Versioned, Entity):
     """A school in a cluster from ``joined`` until the day before ``left`` (open when None)."""
 
     __tablename__ = "membership"
@@ -162,7 +179,7 @@ class Membership(Entity):
     school: Mapped[School] = relationship(back_populates="memberships")
 
 
-class Pairing(Entity):
+class Pairing(Versioned, Entity):
     """包片包抓 (city school → cluster) and the 1:1 pairings of 海门2019计划 四(二)."""
 
     __tablename__ = "pairing"
@@ -179,7 +196,7 @@ class Pairing(Entity):
     notes: Mapped[str | None] = mapped_column(Text)
 
 
-class Teacher(Entity):
+class Teacher(Versioned, Entity):
     __tablename__ = "teacher"
 
     id_number: Mapped[str] = mapped_column(String(18), unique=True)  # GB 11643, validated on entry
@@ -197,7 +214,7 @@ class Teacher(Entity):
     postings: Mapped[list[Posting]] = relationship(back_populates="teacher", order_by="Posting.start")
 
 
-class Posting(Entity):
+class Posting(Versioned, Entity):
     """Where a teacher works from ``start`` to ``end``; ``holds_personnel`` marks 人事关系."""
 
     __tablename__ = "posting"
@@ -217,7 +234,7 @@ class Posting(Entity):
     teacher: Mapped[Teacher] = relationship(back_populates="postings")
 
 
-class Exemption(Entity):
+class Exemption(Versioned, Entity):
     """A recorded reason a teacher is not rotated this period (POLICY §6)."""
 
     __tablename__ = "exemption"
@@ -235,10 +252,16 @@ class Exemption(Entity):
     copy_no: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # 0: the one; 1…: old copies
 
 
-class ExchangePlan(Entity):
+class ExchangePlan(Versioned, Entity):
     """One school year's exchange plan; frozen once approved."""
 
     __tablename__ = "exchange_plan"
+    __table_args__ = (
+        # One draft per school year, enforced by the database: two saves at once cannot both
+        # insert one (db.exchange_plans.save_plan replaces the year's draft; migration 0008).
+        Index("uq_exchange_plan_draft_year", "school_year", unique=True,
+              sqlite_where=text("status = 'draft'"), postgresql_where=text("status = 'draft'")),
+    )
 
     school_year: Mapped[int] = mapped_column(Integer, index=True)
     status: Mapped[str] = mapped_column(coded(("draft", "approved"), "plan_status"), default="draft")
@@ -248,7 +271,7 @@ class ExchangePlan(Entity):
     approved_by: Mapped[str | None] = mapped_column(String(64))
 
 
-class Exchange(Entity):
+class Exchange(Versioned, Entity):
     """A planned or actual exchange of a teacher (交流轮岗 and the other forms of vocab.EXCHANGE_FORMS).
 
     ``status`` stores the decision (planned in a draft, approved, cancelled); what the
@@ -300,7 +323,7 @@ class ExchangeEvent(Entity):
     note: Mapped[str | None] = mapped_column(Text)
 
 
-class SubjectNeed(Entity):
+class SubjectNeed(Versioned, Entity):
     """A receiving school's need for teachers of a subject in a school year."""
 
     __tablename__ = "subject_need"
@@ -312,7 +335,7 @@ class SubjectNeed(Entity):
     slots: Mapped[int] = mapped_column(Integer, CheckConstraint("slots >= 0", name="slots_non_negative"))
 
 
-class Visit(Entity):
+class Visit(Versioned, Entity):
     """One assistance activity (帮扶活动) at a host school."""
 
     __tablename__ = "visit"
@@ -340,7 +363,7 @@ class Visit(Entity):
     attachments: Mapped[list[Attachment]] = relationship(cascade="all, delete-orphan")
 
 
-class VisitParticipant(Entity):
+class VisitParticipant(Versioned, Entity):
     """A visitor of an activity; linked to a teacher record when one exists."""
 
     __tablename__ = "visit_participant"
@@ -368,7 +391,7 @@ class VisitParticipant(Entity):
 DUTY_SOURCES = ("登记", "活动记录")
 
 
-class DutyHolder(Entity):
+class DutyHolder(Versioned, Entity):
     """A person who owes visits (帮扶责任人, DESIGN.md "DutyHolder"), whether or not anything
     was logged: a researcher or studio host the clerk registered (``登记``), or anyone once
     logged in a duty role (``活动记录``: added by ``db.duty_holders`` from the activity log).
@@ -467,7 +490,7 @@ class Attachment(Entity):
     data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
-class Agreement(Entity):
+class Agreement(Versioned, Entity):
     """An assistance agreement (教共体建设协议书 / 帮扶协议) of a cluster."""
 
     __tablename__ = "agreement"
@@ -485,7 +508,7 @@ class Agreement(Entity):
     parties: Mapped[list[AgreementParty]] = relationship(cascade="all, delete-orphan")
 
 
-class AgreementParty(Entity):
+class AgreementParty(Versioned, Entity):
     __tablename__ = "agreement_party"
 
     agreement_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agreement.id", ondelete="CASCADE"), index=True)
@@ -494,7 +517,7 @@ class AgreementParty(Entity):
     signatory: Mapped[str | None] = mapped_column(String(64))
 
 
-class QualityIndicator(Entity):
+class QualityIndicator(Versioned, Entity):
     """A quality figure of a school for a school year (学业质量监测, 巩固率, …)."""
 
     __tablename__ = "quality_indicator"
@@ -506,7 +529,7 @@ class QualityIndicator(Entity):
     value: Mapped[float] = mapped_column(Float)
 
 
-class Evaluation(Entity):
+class Evaluation(Versioned, Entity):
     """The annual evaluation of a community's assistance work."""
 
     __tablename__ = "evaluation"
@@ -520,7 +543,7 @@ class Evaluation(Entity):
     grade: Mapped[str | None] = mapped_column(String(16))
 
 
-class SemesterSummary(Entity):
+class SemesterSummary(Versioned, Entity):
     """A community's semester summary (余教〔2020〕155号 六(二))."""
 
     __tablename__ = "semester_summary"
@@ -534,7 +557,7 @@ class SemesterSummary(Entity):
     next_steps: Mapped[str] = mapped_column(Text, default="")  # 下步计划
 
 
-class Waiver(Entity):
+class Waiver(Versioned, Entity):
     """A rule knowingly not applied to one cluster or school; shown as waived, never hidden."""
 
     __tablename__ = "waiver"
@@ -563,7 +586,7 @@ class User(Entity):
     password_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
-class Setting(Base):
+class Setting(Versioned, Base):
     """Key/value settings kept with the data (active profile, the clerk's figure overrides)."""
 
     __tablename__ = "setting"

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
-from db import audit, guard
+from db import audit, guard, versions
 from db import engine as engine_module
 from db.engine import StoreError
 from db.guard import PERMISSIONS, Actor, PermissionDenied, WriteState
@@ -100,11 +100,15 @@ class Store:
     @contextmanager
     def write(self, note: str | None = None) -> Iterator[Session]:
         """One unit of work: commits at the end, rolls back everything on error."""
-        with self._sessions() as session, session.begin():
-            session.info["actor"] = self.actor
-            session.info["note"] = note
-            guard.attach(session.connection(), WriteState(actor=self.actor, note=note))
-            yield session
+        session = self._sessions()
+        try:
+            with session, session.begin():
+                session.info["actor"] = self.actor
+                session.info["note"] = note
+                guard.attach(session.connection(), WriteState(actor=self.actor, note=note))
+                yield session
+        except versions.StaleDataError:  # a lost race: say who changed the record, and when
+            raise versions.translate(self, session) from None
 
     @contextmanager
     def bulk(self, entity: str, note: str) -> Iterator[Connection]:
@@ -161,7 +165,7 @@ def _changes(obj: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     before, after = {}, {}
     state = inspect(obj)
     for attr in state.mapper.column_attrs:
-        if attr.key in ("updated_at",):
+        if attr.key in ("updated_at", "row_version"):
             continue
         history = state.attrs[attr.key].history
         if history.has_changes():

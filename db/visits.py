@@ -36,6 +36,7 @@ from db.models import (
     VisitParticipant,
 )
 from db.store import Store
+from db.versions import editing
 from db.teacher_queries import in_force, unique_teacher
 from db.visit_tallies import Period, _records, read_tallies
 from db.visit_tallies import compute_tallies as _compute
@@ -419,6 +420,7 @@ class StoredVisit:
     draft: VisitDraft  # attachments empty: the stored ones are in ``attachments``
     host_label: str
     attachments: list[tuple[uuid.UUID, str, int]]  # (id, filename, bytes)
+    row_version: int | None = None  # as loaded: a correction based on it is refused once it moved on
 
 
 def load_visit(store: Store, visit_id: uuid.UUID) -> StoredVisit:
@@ -433,21 +435,23 @@ def load_visit(store: Store, visit_id: uuid.UUID) -> StoredVisit:
         draft = VisitDraft(visit.date, visit.host_school_id, visit.activity_type, visitors,
                            visit.lessons or 0, visit.summary)
         label = f"{host.name}（{host.code}）" if host is not None else ""
-    return StoredVisit(visit_id, draft, label, [(a, f, n) for a, f, _m, n in visit_attachments(store, visit_id)])
+        row_version = visit.row_version
+    return StoredVisit(visit_id, draft, label, [(a, f, n) for a, f, _m, n in visit_attachments(store, visit_id)],
+                       row_version)
 
 
-def update_visit(store: Store, visit_id: uuid.UUID, draft: VisitDraft, keep: set[uuid.UUID]) -> None:
+def update_visit(store: Store, visit_id: uuid.UUID, draft: VisitDraft, keep: set[uuid.UUID],
+                 expected: int | None = None) -> None:
     """Correct a saved activity in one audited write: its fields and visitors become the
     draft's; of its stored files those in ``keep`` stay, the draft's new files are added.
+    ``expected``: the activity's ``row_version`` when the form loaded it.
 
     Raises:
-        VisitError: a bad draft or a deleted activity (nothing written).
+        VisitError: a bad draft (nothing written).
+        StaleRecord: the activity was changed or deleted since it was loaded (nothing written).
     """
     _check_draft(draft)
-    with store.write(note="修改帮扶活动") as session:
-        visit = session.get(Visit, visit_id)
-        if visit is None:
-            raise VisitError("该活动已不存在（可能已被删除）")
+    with editing(store, Visit, visit_id, expected, "修改帮扶活动") as (session, visit):
         if session.get(School, draft.host_school_id) is None:
             raise VisitError("承办学校不存在")
         visit.date, visit.host_school_id, visit.activity_type = draft.date, draft.host_school_id, draft.activity_type

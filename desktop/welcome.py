@@ -6,7 +6,8 @@ Three ways, on one page (:class:`WelcomeDialog`):
 - 新建空白县 — an empty county and the Excel import templates, numbered in the order to fill
   them, saved into a folder the clerk picks;
 - 连接教育局服务器 — the bureau's shared PostgreSQL database: the address is tried at once and,
-  when it answers, remembered in the user's settings, so the next start opens it directly.
+  when it answers, remembered so the next start opens it directly: the address in the user's
+  settings, the password in the OS keyring (:mod:`desktop.server_login`), never in a file.
 
 Only the default data file (no ``--db``) gets this page, and only while it holds no school and
 no county was started in it; a database named with ``--db`` keeps the plain demo question
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QGuiApplication
 from PySide6.QtWidgets import (
     QCommandLinkButton, QDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget,
@@ -29,10 +30,10 @@ from PySide6.QtWidgets import (
 
 from db.engine import StoreError
 from db.store import Store, local_actor
-from desktop import messages
+from desktop import messages, server_login
 
-#: QSettings key of the bureau server's address chosen on the welcome page.
-SERVER_KEY = "database/server_url"
+#: QSettings key of the bureau server's address (without password) chosen on the welcome page.
+SERVER_KEY = server_login.SERVER_KEY
 #: ``Setting`` key written when a blank county is started (so the page does not come back).
 STARTED_KEY = "county_started"
 SERVER_HINT = "postgresql+psycopg://用户名:密码@服务器地址:5432/edubridge"
@@ -62,9 +63,9 @@ headless_choice = Start("demo")
 
 
 def saved_server() -> str | None:
-    """The bureau server chosen on an earlier first start, if any."""
-    value = QSettings().value(SERVER_KEY)
-    return str(value) if value else None
+    """The bureau server chosen on an earlier first start, ready to open (password from the
+    keyring or asked; see :func:`desktop.server_login.saved_server`), if any."""
+    return server_login.saved_server()
 
 
 def forget_server(reason: str) -> bool:
@@ -73,7 +74,7 @@ def forget_server(reason: str) -> bool:
                         f"{reason}\n\n是否不再连接这台服务器，改为打开本机数据？（服务器上的数据不受影响；"
                         "以后可以在欢迎页重新连接。）"):
         return False
-    QSettings().remove(SERVER_KEY)
+    server_login.forget()
     return True
 
 
@@ -222,7 +223,9 @@ def first_run(store: Store, parent: Any = None) -> Store | None:
     if choice is None:
         return None
     if choice.kind == "server" and choice.store is not None:
-        QSettings().setValue(SERVER_KEY, str(choice.store.engine.url.render_as_string(hide_password=False)))
+        if not server_login.remember(choice.store.engine.url):
+            messages.info(parent, "连接教育局服务器", "这台电脑没有可用的系统密码库（钥匙串），密码不会保存："
+                          "以后每次启动时会询问服务器密码。")
         store.dispose()
         return choice.store
     if choice.kind == "blank" and choice.folder is not None:

@@ -48,6 +48,7 @@ from PySide6.QtWidgets import (
 
 from db import agreements as ag
 from db.engine import StoreError
+from db.versions import StaleRecord
 from desktop import messages
 from desktop.context import AppContext
 from desktop.models.agreement_tables import AgreementListModel, PartyTableModel, ScanTableModel
@@ -567,7 +568,11 @@ class AgreementsPage(Page):
         term = (self.term_start.value(), self.term_end.value())
         try:
             version = ag.edit_clauses(self.context.store, self.doc.id, sections, preamble=preamble,
-                                      title=title or self.doc.title, term=term)
+                                      title=title or self.doc.title, term=term, expected=self.doc.row_version)
+        except StaleRecord as exc:  # someone else saved first: nothing written; offer their version
+            if messages.ask(self, "保存协议", f"{exc}。\n\n现在重新载入吗？（本页未保存的修改将被放弃）"):
+                self.revert()
+            return False
         except StoreError as exc:
             self._failed("保存协议", exc)
             return False

@@ -45,6 +45,7 @@ from PySide6.QtWidgets import (
 from db import cluster_import, school_import
 from db import clusters as cl
 from db.engine import StoreError
+from db.versions import StaleRecord
 from desktop import messages
 from desktop.context import AppContext
 from desktop.models.cluster_tables import (
@@ -597,6 +598,10 @@ class ClustersPage(QWidget):
         """Make one edit; on success push it on the undo stack and re-check. None when refused."""
         try:
             edit = action()
+        except StaleRecord as exc:  # another user changed it since this page read it
+            if messages.ask(self, "无法修改", f"{exc}。\n\n现在重新载入集团数据吗？"):
+                self.refresh()
+            return None
         except StoreError as exc:
             messages.warn(self, "无法修改", str(exc))
             return None
@@ -641,18 +646,18 @@ class ClustersPage(QWidget):
         dialog.name, dialog.area = name, area  # type: ignore[attr-defined]
         if not self.exec_dialog(dialog):
             return
-        cluster_id = summary.cluster.id
+        cluster_id, shown, shown_area = summary.cluster.id, summary.cluster.name, summary.cluster.area or ""
         if name.text().strip() != summary.cluster.name:
-            self.apply(lambda: cl.rename_cluster(self.context.store, cluster_id, name.text()))
+            self.apply(lambda: cl.rename_cluster(self.context.store, cluster_id, name.text(), shown))
         if (area.text().strip() or None) != summary.cluster.area:
-            self.apply(lambda: cl.change_area(self.context.store, cluster_id, area.text()))
+            self.apply(lambda: cl.change_area(self.context.store, cluster_id, area.text(), shown_area))
 
     def change_kind(self, kind: str) -> None:
         summary = self.selected_summary()
         if summary is None or kind == summary.cluster.kind:
             return
-        cluster_id = summary.cluster.id
-        self.apply(lambda: cl.change_kind(self.context.store, cluster_id, kind))
+        cluster_id, shown_kind = summary.cluster.id, summary.cluster.kind
+        self.apply(lambda: cl.change_kind(self.context.store, cluster_id, kind, shown_kind))
 
     def change_lead(self) -> None:
         summary = self.selected_summary()

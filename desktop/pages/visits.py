@@ -45,6 +45,7 @@ from PySide6.QtWidgets import (
 
 from db import visits as dv
 from db.engine import StoreError
+from db.versions import StaleRecord
 from desktop import messages
 from desktop.context import AppContext
 from desktop.models.visit_models import (
@@ -384,10 +385,17 @@ class VisitsPage(QWidget):
         try:
             draft = self.draft()
             if self.editing is not None:
-                dv.update_visit(self.context.store, self.editing.id, draft, self._keep)
+                dv.update_visit(self.context.store, self.editing.id, draft, self._keep, self.editing.row_version)
                 visit_id = self.editing.id
             else:
                 visit_id = dv.save_visit(self.context.store, draft)
+        except StaleRecord as exc:  # changed by someone else since it was loaded: nothing written
+            assert self.editing is not None
+            stale_id = self.editing.id
+            if messages.ask(self, "无法保存", f"{exc}。\n\n现在重新载入该活动吗？（表单中的修改将被放弃）"):
+                self.recent_model.set_rows(dv.recent_visits(self.context.store))
+                self.edit_visit(stale_id)
+            return
         except dv.VisitError as exc:
             messages.warn(self, "无法保存", str(exc))
             return
@@ -442,9 +450,14 @@ class VisitsPage(QWidget):
         if visit_id is None:
             messages.info(self, "修改活动", "请先在右侧列表中选择一项活动")
             return
+        self.edit_visit(visit_id)
+
+    def edit_visit(self, visit_id: uuid.UUID) -> None:
+        """Load a saved activity into the form as it is stored now (also after a refused save)."""
         try:
             stored = dv.load_visit(self.context.store, visit_id)
         except dv.VisitError as exc:
+            self._stop_editing()
             messages.warn(self, "无法修改", str(exc))
             return
         self.tabs.setCurrentIndex(0)

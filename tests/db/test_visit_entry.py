@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from db.models import Attachment, AuditEntry, Posting, Visit
 from db.store import Actor, PermissionDenied, Store
 from db import visits as dv
+from db.versions import StaleRecord
 from policy.calendar import Semester
 from policy.profile import load_profile
 
@@ -190,5 +191,5 @@ def test_a_bad_correction_or_a_deleted_visit_writes_nothing(store, world) -> Non
         dv.update_visit(store, visit_id, draft(world, visitors=[]), set())
     assert len(dv.load_visit(store, visit_id).draft.visitors) == 2
     dv.delete_visit(store, visit_id)
-    with pytest.raises(dv.VisitError, match="已不存在"):
+    with pytest.raises(StaleRecord, match="删除，请重新载入"):  # says who deleted it, and when
         dv.update_visit(store, visit_id, draft(world), set())

@@ -275,3 +275,22 @@ def test_models_pass_the_model_tester(qtmodeltester, page: AgreementsPage) -> No
     scans.set_rows(ag.load_agreement(page.context.store, doc.id).scans)
     qtmodeltester.check(scans)
     qtmodeltester.check(AgreementListModel())
+
+
+def test_saving_over_another_clerks_newer_version_is_refused_and_offers_reload(page: AgreementsPage,
+                                                                               demo_store) -> None:  # noqa: ANN001
+    """GIVEN the editor shows version 1 WHEN another clerk saves version 2 first THEN 保存 writes
+    nothing, names who saved and when, and (是) shows version 2 in the editor."""
+    doc = _with_agreement(page)
+    ag.edit_clauses(demo_store, doc.id, [ag.Section("第一条", "另一位业务员的条款")])  # the other clerk
+    page.editor.section_list.setCurrentRow(1)
+    type_text(page.editor.text, "我的修改")
+    messages.log.clear()
+    assert page.save() is False
+    [asked] = [m for m in messages.log if m.kind == "ask"]
+    assert "该协议已被" in asked.text and "修改，请重新载入后再改" in asked.text
+    with demo_store.read() as s:
+        stored = s.get(Agreement, doc.id)
+        assert stored.version == 2 and "我的修改" not in str(stored.clauses)
+    assert page.doc is not None and page.doc.version == 2 and not page.is_dirty()  # reloaded
+    assert page.editor.content()[2] == [ag.Section("第一条", "另一位业务员的条款")]

@@ -263,3 +263,22 @@ def test_import_from_gui_with_preview(page, qtbot, tmp_path) -> None:
     messages.headless_path = None
     assert "新增 1 条" in previews[0]
     assert "胜利学区" in [line.summary.cluster.name for line in page.cluster_model.rows()]
+
+
+def test_renaming_a_cluster_another_user_renamed_meanwhile_is_refused_and_reloaded(page, qtbot, store, world,
+                                                                                   monkeypatch) -> None:
+    _ids, cid = world
+    cl.rename_cluster(store, cid, "城关教育集团")  # another user, while this page still shows 城关集团
+    assert page.selected_summary().cluster.name == "城关集团"
+    monkeypatch.setattr(messages, "headless_answer", True)
+
+    def rename(dialog):
+        dialog.name.clear()
+        type_text(dialog.name, "城关一小集团")
+        return True
+    fill_with(page, rename)
+    qtbot.mouseClick(page.rename_button, Qt.MouseButton.LeftButton)
+    [asked] = [m for m in messages.log if m.kind == "ask"]
+    assert "该集团（教共体）已被" in asked.text and "请重新载入后再改" in asked.text
+    assert page.undo_stack.count() == 0
+    assert page.selected_summary().cluster.name == "城关教育集团"  # reloaded; the stale rename not written

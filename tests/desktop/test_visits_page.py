@@ -259,3 +259,30 @@ def test_dashboard_shows_what_was_not_counted_and_why(page, qtbot, store, world,
     assert shown["完成"] == "0" and shown["不计入"] == "1"
     assert "镇区学校不是农村学校" in shown["不计入原因"]
     page.grab().save(str(tmp_path / "dashboard.png"))
+
+
+def test_a_correction_of_a_visit_someone_changed_meanwhile_is_refused_and_reloaded(gui, qtbot, page, store) -> None:
+    """GIVEN the form holds a saved visit WHEN another user saves a change to it first THEN 保存
+    writes nothing, says who changed it and when, and (是) loads the newer version into the form."""
+    type_visit(qtbot, page)
+    page.save()
+    page.recent_view.selectRow(0)
+    page.edit_selected()
+    stored = dv.load_visit(store, page.editing.id)
+    newer = dv.VisitDraft(stored.draft.date, stored.draft.host_school_id, stored.draft.activity_type,
+                          stored.draft.visitors, 5, "另一位用户的修改")
+    dv.update_visit(store, stored.id, newer, set(), stored.row_version)  # the other clerk, first
+    page.type_combo.setCurrentText("公开课")
+    messages.log.clear()
+    page.save()
+    [asked] = [m for m in messages.log if m.kind == "ask"]
+    assert "该帮扶活动已被" in asked.text and "修改，请重新载入后再改" in asked.text
+    with store.read() as s:
+        [visit] = s.scalars(select(Visit)).all()
+        assert (visit.activity_type, visit.lessons) == ("听评课", 5)  # the stale save wrote nothing
+    assert page.editing is not None and page.lessons_spin.value() == 5  # reloaded: the newer version
+    assert page.summary_edit.toPlainText() == "另一位用户的修改"
+    page.type_combo.setCurrentText("公开课")
+    page.save()  # based on the reloaded version: accepted
+    with store.read() as s:
+        assert s.scalars(select(Visit.activity_type)).one() == "公开课"

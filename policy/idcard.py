@@ -92,3 +92,13 @@ def cross_check(id_number: IdNumber, *, gender: str | None, birth_date: dt.date 
             f"出生日期{birth_date.isoformat()}与身份证号不符（号码表明为{id_number.birth_date.isoformat()}）"
         )
     return problems
+
+
+def masked(number: object) -> object:
+    """640122198001011234 → 640122********1234: region and last four kept, for lists whose
+    reader must tell people apart but needs no one's full ID number (tables, circulated lists).
+    Anything shorter than ten characters is returned as it is."""
+    text = str(number or "")
+    if len(text) < 10:
+        return number
+    return text[:6] + "*" * (len(text) - 10) + text[-4:]

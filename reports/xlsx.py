@@ -26,6 +26,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from policy.idcard import masked
+
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 MAX_ROWS_VALIDATED = 5000
 EXAMPLE_FONT = Font(italic=True, color="808080")
@@ -251,9 +253,5 @@ def print_setup(ws: Any, *, title: str, header_row: int, landscape: bool) -> Non
 
 
 def mask_id(value: Any) -> Any:
-    """640122198001011234 → 640122********1234 (region and last four kept) for lists whose
-    reader needs to tell people apart but not their full ID number."""
-    text = str(value or "")
-    if len(text) < 10:
-        return value
-    return text[:6] + "*" * (len(text) - 10) + text[-4:]
+    """The ID number as a circulated list shows it (:func:`policy.idcard.masked`)."""
+    return masked(value)

@@ -34,8 +34,9 @@ from desktop.spreadsheets import ExcelMenu
 from desktop.widgets import EmptyStack, SchoolYearSpinBox, fit_columns, setup_table
 from desktop.worker import run_in_background
 from policy.calendar import school_year_label
-from policy.eligibility import MANDATORY, STATUS_LABELS, EligibilityResult
 from policy.directions import LABELS
+from policy.eligibility import MANDATORY, STATUS_LABELS, EligibilityResult
+from policy.idcard import masked
 from policy.plan_outcomes import OUTCOME_LABELS, UNPLACED, Outcome, by_key
 from policy.planner import Move, Plan, allowed, sections
 
@@ -116,7 +117,8 @@ class RosterModel(QAbstractTableModel):
         if column == self.COL_STATUS:
             found = self.status.get(row.id)
             return f"{STATUS_LABELS[found[0]]}（{found[1]}年）" if found else ""
-        values = (row.id_number, row.name, row.gender, row.subject, row.title, row.backbone_level, row.school)
+        # ID numbers masked in the list (principals' laptops are shown around); in full in the detail.
+        values = (masked(row.id_number), row.name, row.gender, row.subject, row.title, row.backbone_level, row.school)
         return values[column] or ""
 
 
@@ -139,7 +141,7 @@ class PlanModel(RecordTableModel):
 
     COLUMNS = (
         Col("姓名", lambda r: r.move.entry.teacher.name),
-        Col("身份证号", lambda r: r.move.entry.teacher.id_number),
+        Col("身份证号", lambda r: masked(r.move.entry.teacher.id_number)),
         Col("任教学科", lambda r: r.move.entry.teacher.subject or ""),
         Col("骨干", lambda r: r.move.backbone, text=_yes),
         Col("原学校", lambda r: r.from_name),
@@ -175,7 +177,7 @@ class ApprovedModel(RecordTableModel):
 
     COLUMNS = (
         Col("姓名", lambda r: r["name"]),
-        Col("身份证号", lambda r: r["id_number"]),
+        Col("身份证号", lambda r: masked(r["id_number"])),
         Col("任教学科", lambda r: r.get("subject") or ""),
         Col("骨干", lambda r: bool(r.get("backbone_level")), text=_yes),
         Col("原学校", lambda r: r["from_name"]),

@@ -175,3 +175,13 @@ def test_plan_rows_and_roster_detail_explain_each_outcome(page, qtbot, qtmodelte
     page.table.setCurrentIndex(page.roster.index(0, 0))
     html = page.detail.toPlainText()
     assert "交流计划：留任" in html and "指定留任" in html
+
+
+def test_the_roster_masks_id_numbers_and_the_detail_shows_them(page):
+    import re
+
+    shown = page.roster.index(0, RosterModel.COL_ID).data()
+    assert re.fullmatch(r"\d{6}\*{8}[\dX]{4}", shown)
+    page.table.setCurrentIndex(page.roster.index(0, 0))
+    full = re.search(r"身份证号 (\d{17}[\dX])", page.detail.toPlainText())
+    assert full and full.group(1)[:6] == shown[:6] and full.group(1)[-4:] == shown[-4:]

@@ -685,10 +685,31 @@ class VisitsPage(QWidget):
         self.pairing_excel = ExcelMenu(self, lambda: self.context.store, [("pairings", "结对登记")],
                                        lambda: self.selected_semester().year, self._pairings_imported)
         form.addRow("", self.pairing_excel)
+        self.pairing_end = DateEdit(self.today)
+        end = self.pairing_end_button = QPushButton("结束所选结对")
+        end.setToolTip("所选结对到这一天为止（历史保留；以后的活动不再计入该结对）")
+        end.clicked.connect(self.end_selected_pairing)
+        form.addRow("结束日期", self.pairing_end)
+        form.addRow("", end)
         layout = QHBoxLayout(page)
         layout.addWidget(box, 2)
         layout.addWidget(self.pairing_view, 5)
         return page
+
+    def end_selected_pairing(self) -> None:
+        """End the pairing selected in the list on the date given (a mistake can be corrected)."""
+        rows = self.pairing_view.selectionModel().selectedRows()
+        if not rows:
+            messages.info(self, "结束结对", "请先在右侧列表中选择一个结对")
+            return
+        pairing = self.pairing_model.row_at(rows[0].row())
+        try:
+            dv.end_pairing(self.context.store, pairing.id, self.pairing_end.value())
+        except StoreError as exc:
+            messages.warn(self, "无法结束结对", str(exc))
+            return
+        self._inputs = None
+        self.refresh_pairings()
 
     def add_pairing(self) -> None:
         cluster = self.pairing_cluster.currentData()

@@ -164,6 +164,11 @@ def test_pairing_and_summary_tabs(qtbot, page, store, world) -> None:
     page.add_pairing()
     assert messages.log == []
     assert {v.supporter for v in page.pairing_model.rows()} == {"市一中", "马局长"}
+    row = next(i for i, v in enumerate(page.pairing_model.rows()) if v.supporter == "马局长")
+    page.pairing_view.selectRow(row)
+    page.pairing_end.set_value(TODAY)
+    page.end_selected_pairing()
+    assert next(v for v in page.pairing_model.rows() if v.supporter == "马局长").end == TODAY
     page.tabs.setCurrentIndex(3)
     page.summary_cluster.setCurrentIndex(0)
     type_text(page.summary_fields["attainment"], "基本达成")

@@ -22,7 +22,7 @@ from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from db.bulk import insert_rows
 from db.engine import StoreError
@@ -183,6 +183,11 @@ def save_plan(store: Store, plan: Plan, profile: Profile, note: str | None = Non
             # (uq_exchange_plan_draft_year refused the second draft): look again, replace it.
             ours = "exchange_plan" in str(exc.orig) or "draft_year" in str(exc.orig)
             if not ours or attempt == 2:
+                raise
+        except OperationalError as exc:
+            # SQLITE_PROTOCOL: two writers raced for the WAL index and SQLite gave up its own
+            # retries (seen with Debian 12's SQLite 3.40); nothing was written, so try again.
+            if "locking protocol" not in str(exc.orig) or attempt == 2:
                 raise
     raise AssertionError("unreachable")
 

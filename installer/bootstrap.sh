@@ -46,7 +46,8 @@ PACKAGES=(
 # frozen bundle and the .deb (tests/installer): PyInstaller needs binutils (objdump, strip);
 # dpkg-deb comes with dpkg. Without binutils those tests are skipped, saying why.
 OPTIONAL=()
-[ "$MODE" = test ] && OPTIONAL+=(postgresql binutils)
+# A system Python (Debian's python3) ships its shared library separately; PyInstaller needs it.
+[ "$MODE" = test ] && OPTIONAL+=(postgresql binutils libpython3-dev)
 
 installed() {
     # Ubuntu 24.04 renamed some libraries with a t64 suffix; either name counts.

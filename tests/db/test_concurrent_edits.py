@@ -99,9 +99,8 @@ def _two_plan_saves(store: Store, url: str) -> None:
     command = [sys.executable, "-m", "desktop.cli", "--db", url, "plan", "--year", "2027", "--save"]
     procs = [subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for _ in range(2)]
-    for proc in procs:
-        _out, err = proc.communicate(timeout=600)
-        assert proc.returncode == 0, err
+    errors = [proc.communicate(timeout=600)[1] for proc in procs]  # both finished before judging
+    assert [proc.returncode for proc in procs] == [0, 0], errors
     with store.read() as session:
         drafts = session.scalars(select(ExchangePlan.id).where(ExchangePlan.school_year == 2027)).all()
         assert len(drafts) == 1

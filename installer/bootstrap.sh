@@ -41,6 +41,7 @@ PACKAGES=(
     libglib2.0-0 libegl1 libgl1 libx11-6 libdbus-1-3 libfontconfig1 libfreetype6 libxkbcommon0
     libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0 libxcb-shape0
     libxkbcommon-x11-0 xvfb xauth poppler-utils poppler-data
+    libcups2  # Qt's print support (and the frozen bundle's Depends) need CUPS's client library
 )
 # The tests also exercise PostgreSQL; without it those tests are skipped. They also build the
 # frozen bundle and the .deb (tests/installer): PyInstaller needs binutils (objdump, strip);

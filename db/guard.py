@@ -97,11 +97,11 @@ def check_rows(connection: Connection, actor: Actor, table: str, rows: Iterable[
     if school is None or table not in SCOPED:
         raise refuse
     if table == "visit":
-        if any(_uuid(r.get("host_school_id")) != school for r in rows):
+        if any(as_uuid(r.get("host_school_id")) != school for r in rows):
             raise refuse
         return
     if table in ("visit_participant", "attachment"):
-        visit_ids = {_uuid(r.get("visit_id")) for r in rows}
+        visit_ids = {as_uuid(r.get("visit_id")) for r in rows}
         if None in visit_ids:
             raise refuse
         owned = set(connection.execute(select(Visit.id).where(
@@ -109,14 +109,15 @@ def check_rows(connection: Connection, actor: Actor, table: str, rows: Iterable[
         if owned != visit_ids:
             raise refuse
         return
-    clusters = {_uuid(r.get("cluster_id")) for r in rows}
+    clusters = {as_uuid(r.get("cluster_id")) for r in rows}
     mine = set(connection.execute(select(Membership.cluster_id).where(Membership.school_id == school)).scalars())
     mine |= set(connection.execute(select(Cluster.id).where(Cluster.lead_school_id == school)).scalars())
     if not clusters <= mine:
         raise refuse
 
 
-def _uuid(value: Any) -> uuid.UUID | None:
+def as_uuid(value: Any) -> uuid.UUID | None:
+    """A row's id as a UUID, from whatever the driver or a JSON record gave (None when it is none)."""
     if value is None or isinstance(value, uuid.UUID):
         return value
     try:

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, or_, select
 
+from db.guard import as_uuid
 from db.models import Base, Cluster, Membership, Posting, Teacher, Visit
 
 #: Never carried: accounts, local settings, derived tallies, the audit log, package bookkeeping.
@@ -48,25 +49,16 @@ class SchoolScope:
         if table in COUNTY:
             return True
         if table == "teacher":
-            return _id(get("id")) in self.teachers
+            return as_uuid(get("id")) in self.teachers
         if table in ("posting", "exemption"):
-            return _id(get("teacher_id")) in self.teachers or _id(get("school_id")) == self.school_id
+            return as_uuid(get("teacher_id")) in self.teachers or as_uuid(get("school_id")) == self.school_id
         if table == "visit":
-            return _id(get("host_school_id")) == self.school_id
+            return as_uuid(get("host_school_id")) == self.school_id
         if table in ("visit_participant", "attachment"):
-            return _id(get("visit_id")) in self.visits
+            return as_uuid(get("visit_id")) in self.visits
         if table == "semester_summary":
-            return _id(get("cluster_id")) in self.clusters
+            return as_uuid(get("cluster_id")) in self.clusters
         return False
-
-
-def _id(value: Any) -> uuid.UUID | None:
-    if value is None or isinstance(value, uuid.UUID):
-        return value
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
 
 
 def school_rows(connection: Connection, scope: SchoolScope) -> Iterable[tuple[Table, list[dict[str, Any]]]]:

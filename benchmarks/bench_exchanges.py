@@ -37,23 +37,28 @@ def measure(label: str, target: str, fn, extra=lambda result: "") -> object:  # 
     return result
 
 
+def bench(folder: str, scale: str) -> None:
+    """Plan, approve and carry out the ``scale`` demo's exchanges, timing each step."""
+    store = Store.open(str(Path(folder) / f"{scale}.db"))
+    build_demo(store, scale, 2026)
+    profile = active_profile(store)
+    plan = make_plan(store, profile, YEAR)
+    plan_id = save_plan(store, plan, profile)
+    measure(f"eligibility {YEAR + 1}, {scale} demo, before approval", "< 1 s",
+            lambda: store_eligibility(store, profile, YEAR + 1), lambda r: str(r.summary))
+    measure(f"approve + carry out, {scale} demo", "< 5 s", lambda: approve_plan(store, plan_id),
+            lambda n: f"{n} exchanges ({sum(m.moves_personnel for m in plan.moves)} personnel moves)")
+    measure(f"eligibility {YEAR + 1}, {scale} demo, after approval", "< 1 s",
+            lambda: store_eligibility(store, profile, YEAR + 1), lambda r: str(r.summary))
+    measure(f"exchange list {YEAR}, {scale} demo, status on a day", "none set",
+            lambda: exchange_list(store, dt.date(YEAR, 10, 1), year=YEAR), lambda r: f"{len(r)} rows")
+    store.dispose()
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as name:
         for scale in ("county", "city"):
-            store = Store.open(str(Path(name) / f"{scale}.db"))
-            build_demo(store, scale, 2026)
-            profile = active_profile(store)
-            plan = make_plan(store, profile, YEAR)
-            plan_id = save_plan(store, plan, profile)
-            measure(f"eligibility {YEAR + 1}, {scale} demo, before approval", "< 1 s",
-                    lambda: store_eligibility(store, profile, YEAR + 1), lambda r: str(r.summary))
-            measure(f"approve + carry out, {scale} demo", "< 5 s", lambda: approve_plan(store, plan_id),
-                    lambda n: f"{n} exchanges ({sum(m.moves_personnel for m in plan.moves)} personnel moves)")
-            measure(f"eligibility {YEAR + 1}, {scale} demo, after approval", "< 1 s",
-                    lambda: store_eligibility(store, profile, YEAR + 1), lambda r: str(r.summary))
-            measure(f"exchange list {YEAR}, {scale} demo, status on a day", "none set",
-                    lambda: exchange_list(store, dt.date(YEAR, 10, 1), year=YEAR), lambda r: f"{len(r)} rows")
-            store.dispose()
+            bench(name, scale)
 
 
 if __name__ == "__main__":

@@ -66,7 +66,7 @@ def cold_start(db: Path, runs: int = 5) -> None:
             out = subprocess.run([sys.executable, "-c", CHILD, str(db), str(Path(folder) / f"w{n}.ini")],
                                  capture_output=True, text=True, cwd=ROOT, env=dict(os.environ), check=True).stdout
             wall = time.perf_counter() - started
-            line = next(l for l in out.splitlines() if l.startswith("PAINTED"))
+            line = next(x for x in out.splitlines() if x.startswith("PAINTED"))
             totals.append(wall)
             print(f"  run {n + 1}: process start → painted {wall:.2f} s  ({line[8:]})")
     print(f"  median {statistics.median(totals):.2f} s (target < 2 s)")
@@ -150,8 +150,8 @@ def synthetic_filter(folder: Path, rows: int) -> None:
     print(f"Schools page at {rows:,} synthetic rows:")
     try:
         _page_timings(store, "synthetic")
-        from desktop.models.school_table import SchoolTableModel
         from db.school_queries import school_rows
+        from desktop.models.school_table import SchoolTableModel
 
         data = school_rows(store)
         model = SchoolTableModel()

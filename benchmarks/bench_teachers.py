@@ -33,8 +33,8 @@ from db.teacher_import import HEADERS, import_teachers  # noqa: E402
 from db.teachers import store_eligibility  # noqa: E402
 from policy.eligibility import ExemptionRec, PostingRec, TeacherRec, eligibility  # noqa: E402
 from policy.idcard import make_id_number  # noqa: E402
-from policy.profile import load_profile  # noqa: E402
 from policy.plan_outcomes import explain  # noqa: E402
+from policy.profile import load_profile  # noqa: E402
 
 
 def timed(fn, repeat: int = 3) -> tuple[float, float, object]:
@@ -117,31 +117,36 @@ def bench_import(folder: Path) -> None:
 
 def bench_plans(folder: Path) -> None:
     for scale, target in (("county", "< 0.5 s"), ("city", "< 3 s")):
-        store = Store.open(str(folder / f"{scale}.db"))
-        build_demo(store, scale, 2026)
-        profile = active_profile(store)
-        wall, cpu, result = timed(lambda: store_eligibility(store, profile, 2027), repeat=1)
-        show(f"eligibility, {scale} demo (load + rules)", wall, cpu, "< 1 s", str(result.summary))
+        bench_plan(folder, scale, target)
 
-        def run() -> object:
-            plan = make_plan(store, profile, 2027)
-            save_plan(store, plan, profile)
-            return plan
 
-        wall, cpu, plan = timed(run, repeat=5 if scale == "county" else 3)
-        show(f"plan end to end, {scale} demo (load, solve, save)", wall, cpu, target,
-             f"base {plan.base}, moves {len(plan.moves)}, backbone {plan.backbone_moves}, "
-             f"optimal {plan.optimal}{' (pruned graph)' if plan.pruned else ' (full graph)'}, "
-             f"solve {plan.seconds:.2f} s, unmet {len(plan.unmet)}")
-        unplaced = sum(1 for o in explain(plan) if o.outcome == "unplaced")
-        directions = ", ".join(f"{k} {v}" for k, v in plan.directions().items() if v)
-        print(f"{'':<46} directions: {directions}; mandatory unplaced {unplaced}")
-        if scale == "county":  # the optional per-school 10 % mode (HiGHS); the city takes ~40 s
-            per_school = profile.with_overrides({"exchange.per_sending_school": True})
-            wall, cpu, plan = timed(lambda: make_plan(store, per_school, 2027), repeat=1)
-            show("plan, county demo, per-school 10 % (HiGHS)", wall, cpu, "none set",
-                 f"moves {len(plan.moves)}, optimal {plan.optimal}")
-        store.dispose()
+def bench_plan(folder: Path, scale: str, target: str) -> None:
+    """Eligibility and the plan end to end on the ``scale`` demo (and per school on the county)."""
+    store = Store.open(str(folder / f"{scale}.db"))
+    build_demo(store, scale, 2026)
+    profile = active_profile(store)
+    wall, cpu, result = timed(lambda: store_eligibility(store, profile, 2027), repeat=1)
+    show(f"eligibility, {scale} demo (load + rules)", wall, cpu, "< 1 s", str(result.summary))
+
+    def run() -> object:
+        plan = make_plan(store, profile, 2027)
+        save_plan(store, plan, profile)
+        return plan
+
+    wall, cpu, plan = timed(run, repeat=5 if scale == "county" else 3)
+    show(f"plan end to end, {scale} demo (load, solve, save)", wall, cpu, target,
+         f"base {plan.base}, moves {len(plan.moves)}, backbone {plan.backbone_moves}, "
+         f"optimal {plan.optimal}{' (pruned graph)' if plan.pruned else ' (full graph)'}, "
+         f"solve {plan.seconds:.2f} s, unmet {len(plan.unmet)}")
+    unplaced = sum(1 for o in explain(plan) if o.outcome == "unplaced")
+    directions = ", ".join(f"{k} {v}" for k, v in plan.directions().items() if v)
+    print(f"{'':<46} directions: {directions}; mandatory unplaced {unplaced}")
+    if scale == "county":  # the optional per-school 10 % mode (HiGHS); the city takes ~40 s
+        per_school = profile.with_overrides({"exchange.per_sending_school": True})
+        wall, cpu, plan = timed(lambda: make_plan(store, per_school, 2027), repeat=1)
+        show("plan, county demo, per-school 10 % (HiGHS)", wall, cpu, "none set",
+             f"moves {len(plan.moves)}, optimal {plan.optimal}")
+    store.dispose()
 
 
 def main() -> None:

@@ -22,9 +22,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
+from db import visits as dv  # noqa: E402
 from db.models import Visit, VisitParticipant, utcnow  # noqa: E402
 from db.store import Store  # noqa: E402
-from db import visits as dv  # noqa: E402
 from policy import vocab  # noqa: E402
 from policy.calendar import Semester  # noqa: E402
 from policy.profile import load_profile  # noqa: E402

@@ -31,8 +31,18 @@ from typing import Any
 from sqlalchemy import select
 
 from db.engine import StoreError
-from db.models import (Agreement, AgreementParty, Attachment, Cluster, Exchange, Membership, Region, School, Setting,
-                       Waiver)
+from db.models import (
+    Agreement,
+    AgreementParty,
+    Attachment,
+    Cluster,
+    Exchange,
+    Membership,
+    Region,
+    School,
+    Setting,
+    Waiver,
+)
 from db.store import Store
 from db.versions import editing
 from policy import vocab

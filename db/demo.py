@@ -1387,7 +1387,7 @@ class _Builder:
                 if role == "教师" or (role != "校级干部" and rng.random() < 0.4):
                     continue  # not every backbone teacher is sent out
                 keen = rng.random() < 0.7
-                for year, number, first, last, share in semesters:
+                for _year, _number, first, last, share in semesters:
                     if teacher.home_start > first:
                         continue
                     if role == "校级干部":
@@ -1434,7 +1434,7 @@ class _Builder:
         rural_only = [s for s in rural_all if s.location == "乡村"]
         for name in researchers_city:
             keen = rng.random() < 0.7
-            for year, number, first, last, share in semesters:
+            for _year, _number, first, last, share in semesters:
                 visits = rng.randint(5, 7) if keen else rng.randint(2, 4)
                 for _ in range(round(visits * share)):
                     self.visit(
@@ -1456,7 +1456,7 @@ class _Builder:
                     )
         for name in researchers_county:
             keen = rng.random() < 0.7
-            for year, number, first, last, share in semesters:
+            for _year, number, first, last, share in semesters:
                 for _ in range(round((rng.randint(4, 6) if keen else rng.randint(1, 3)) * share)):
                     self.visit(
                         rng.choice(rural_only),
@@ -1509,7 +1509,7 @@ class _Builder:
                     )
         # Bureau leaders and staff at weak schools.
         weak = [s for s in county.schools if s.weak] or rural_only
-        for year, number, first, last, share in semesters:
+        for _year, _number, first, last, share in semesters:
             for _ in range(round(4 * share)):
                 self.visit(
                     rng.choice(weak),

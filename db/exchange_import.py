@@ -35,6 +35,7 @@ from sqlalchemy.exc import IntegrityError
 
 from db.bulk import insert_rows
 from db.exchanges import approval_events, materialise, posting_kind, term_note
+from db.exemption_import import ExemptionImportResult
 from db.importing import (
     CellError,
     ImportFailed,
@@ -48,7 +49,6 @@ from db.importing import (
     read_sheet,
     skipped_example_note,
 )
-from db.exemption_import import ExemptionImportResult
 from db.models import Exchange, ExchangeEvent, Posting, School, Teacher, utcnow
 from db.roster_lookup import read_teacher
 from db.store import Store

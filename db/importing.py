@@ -34,7 +34,6 @@ from db.engine import StoreError
 from db.xlsx_guard import WorkbookRefused, inspect_workbook
 from policy.idcard import IdNumber, IdNumberError, parse_id_number
 
-
 # A value echoed in a message is cut after this many characters: a 30,000-character cell
 # must not make a 100 KB error line (safety limit of the messages, not a policy figure).
 SHOWN_CHARS = 40
@@ -48,7 +47,7 @@ def cut(text: str, limit: int = SHOWN_CHARS) -> str:
     return text if len(text) <= limit else f"{text[:limit]}…（共 {len(text)} 字）"
 
 
-_QUOTED = re.compile(r"“([^”]{%d,})”" % (SHOWN_CHARS + 1))
+_QUOTED = re.compile(rf"“([^”]{{{SHOWN_CHARS + 1},}})”")
 
 
 def cut_quoted(message: str) -> str:
@@ -241,7 +240,10 @@ def read_sheet(
     names, width = list(positions), max(positions.values()) + 1
     pick = operator.itemgetter(*positions.values())
     if len(names) == 1:
-        pick = lambda row, _one=pick: (_one(row),)  # itemgetter of one index gives no tuple
+        one = pick
+
+        def pick(row: Sequence[object]) -> tuple[object, ...]:  # itemgetter of one index gives no tuple
+            return (one(row),)
     result = SheetRows()
     skipped, footer = [], []
     expected = example_keys(example) if example else None

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from policy.profile import DEFAULT_PROFILE, Profile, load_profile
-
 from db.models import Setting
 from db.store import Store
+from policy.profile import DEFAULT_PROFILE, Profile, load_profile
 
 PROFILE_KEY = "active_profile"
 

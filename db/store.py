@@ -72,7 +72,7 @@ class Store:
         except StoreError:
             engine.dispose()
             raise
-        except Exception as exc:  # driver errors: unreadable file, server down, bad password
+        except Exception as exc:  # noqa: BLE001 - driver errors: unreadable file, server down, bad password
             engine.dispose()
             reason = getattr(exc, "orig", None) or exc
             if url.get_backend_name() == "sqlite" and "not a database" in str(reason):

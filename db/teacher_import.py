@@ -21,6 +21,7 @@ transaction (one audit entry for the load): 50,000 rows take a few seconds.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import unicodedata
@@ -48,8 +49,8 @@ from db.importing import (
 )
 from db.locks import hold_write_lock, retrying
 from db.models import ExchangePlan, Posting, School, Teacher, utcnow
-from db.teacher_queries import in_force
 from db.store import Store
+from db.teacher_queries import in_force
 from policy import vocab
 from policy.idcard import IdNumberError, cross_check, make_id_number
 
@@ -169,10 +170,8 @@ class _Memo:
                 value, error = self.parser(raw, *self.args, **self.kwargs), None
             except CellError as exc:
                 value, error = None, str(exc)
-            try:
+            with contextlib.suppress(TypeError):  # an unhashable cell is parsed every time
                 self.seen[raw] = (value, error)
-            except TypeError:
-                pass
         if error is not None:
             reader.fail(header, error)
         return value

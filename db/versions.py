@@ -25,8 +25,8 @@ from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from db.engine import StoreError
 from db import guard
+from db.engine import StoreError
 from db.models import AuditEntry, User, Versioned
 
 T = TypeVar("T", bound=Versioned)

@@ -65,6 +65,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from db.duty_holders import sync_logged
 from db.models import (
     Visit,
     VisitParticipant,
@@ -73,7 +74,6 @@ from db.models import (
     VisitTallyPeriod,
     utcnow,
 )
-from db.duty_holders import sync_logged
 from policy.quotas import ActivityTally, SchoolTally, TallySpec
 
 CHUNK = 500

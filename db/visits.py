@@ -36,16 +36,16 @@ from db.models import (
     VisitParticipant,
 )
 from db.store import Store
-from db.versions import editing
 from db.teacher_queries import in_force, unique_teacher
+from db.versions import editing
 from db.visit_tallies import Period, _records, read_tallies
 from db.visit_tallies import compute_tallies as _compute
 from policy import vocab
 from policy.calendar import Semester, school_year_bounds, semester_bounds, semester_of
 from policy.profile import Profile
 from policy.quotas import (
-    TEACHER_ROLES,
     AREA_LEAD,
+    TEACHER_ROLES,
     ActivityTally,
     ClusterRec,
     DutyRec,

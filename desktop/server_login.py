@@ -11,6 +11,8 @@ carries its password is rewritten without it on the next start.
 
 from __future__ import annotations
 
+import contextlib
+
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QWidget
 from sqlalchemy.engine import URL, make_url
@@ -57,10 +59,8 @@ def forget_password(address: str) -> None:
     import keyring
     from keyring.errors import KeyringError, PasswordDeleteError
 
-    try:
+    with contextlib.suppress(PasswordDeleteError, KeyringError):  # nothing stored, or no keyring
         keyring.delete_password(SERVICE, address)
-    except (PasswordDeleteError, KeyringError):
-        pass
 
 
 def remember(url: str | URL) -> bool:

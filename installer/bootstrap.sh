@@ -11,8 +11,8 @@
 #    `pip install -e ".[test]"` (test) pinned by installer/constraints.txt. Skipped when the stamp in
 #    .venv matches pyproject.toml + constraints.txt.
 # 3. app: runs `edubridge "$@"`. test: starts a throwaway PostgreSQL on 127.0.0.1 (unless
-#    EDUBRIDGE_TEST_PG_URL is already set), runs pytest offscreen, and exits with pytest's status
-#    (5, "no tests collected", counts as a failure). The tests include the installer smoke test
+#    EDUBRIDGE_TEST_PG_URL is already set), runs `ruff check` (exit 2 on any finding), then
+#    pytest offscreen, and exits with pytest's status (5, "no tests collected", counts as a failure). The tests include the installer smoke test
 #    (tests/installer, marked slow): the frozen bundle and the .deb built, unpacked, self-tested.
 set -euo pipefail
 
@@ -192,6 +192,11 @@ start_postgres() {
     tail -n 5 "$PG_DIR/server.log" >&2 || true
     return 1
 }
+
+# Static checks first (issue 17; rules and strictness in pyproject.toml): a lint or type finding
+# fails the run in seconds, before the slow tests start.
+say "ruff check"
+"$VENV/bin/ruff" check --quiet . || die "ruff found the problems above (many are fixed by 'ruff check --fix')"
 
 if [ -n "${EDUBRIDGE_TEST_PG_URL:-}" ]; then
     say "using the PostgreSQL database given in EDUBRIDGE_TEST_PG_URL"

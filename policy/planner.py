@@ -291,7 +291,7 @@ def default_needs(
         shares = sorted(((gap * n / total, s) for s, n in mix.items()), reverse=True)
         given = {s: int(v) for v, s in shares}
         rest = gap - sum(given.values())
-        for value, subject in sorted(shares, key=lambda x: x[0] - int(x[0]), reverse=True)[:rest]:
+        for _value, subject in sorted(shares, key=lambda x: x[0] - int(x[0]), reverse=True)[:rest]:
             given[subject] += 1
         for subject, n in given.items():
             if n:
@@ -942,7 +942,7 @@ def _solve_milp(model: _Model, required_moves: int, required_backbone: int,
         cols.append(k)
         vals.append(1.0)
     slot_row0 = r
-    for j, cap in enumerate(model.capacity):
+    for cap in model.capacity:
         lower.append(-np.inf)
         upper.append(float(cap))
         r += 1

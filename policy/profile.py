@@ -9,8 +9,8 @@ adjustments are applied on top with :meth:`Profile.with_overrides`.
 from __future__ import annotations
 
 import copy
-import re
 import datetime as dt
+import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path

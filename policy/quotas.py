@@ -65,6 +65,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
+from policy import vocab
 from policy.calendar import (
     CalendarDates,
     Semester,
@@ -73,7 +74,6 @@ from policy.calendar import (
     semester_bounds,
     semester_of,
 )
-from policy import vocab
 from policy.profile import Profile, QuotaRule
 from policy.vocab import VISITOR_ROLES
 

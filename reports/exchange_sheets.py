@@ -11,7 +11,19 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from db.exchange_import import EXAMPLE, END, FORM, HEADERS, ID, NAME, NOTES, PERSONNEL, SOURCE, START, TARGET
+from db.exchange_import import (
+    END,
+    EXAMPLE,
+    FORM,
+    HEADERS,
+    ID,
+    NAME,
+    NOTES,
+    PERSONNEL,
+    SOURCE,
+    START,
+    TARGET,
+)
 from db.models import Exchange, School, Teacher
 from db.store import Store
 from policy import vocab

@@ -162,7 +162,7 @@ def statistics_form(store: Store, on: dt.date, *, include_all: bool = False) -> 
         subtotal(group[-1][1])
     cluster_rows = [r for n, r in enumerate(rows) if n not in subtotals]
     sums = figures(cluster_rows)
-    total = tuple(sums[h] if h in sums else ("合计" if h == "序号" else "") for h in HEADERS)
+    total = tuple(sums.get(h, "合计" if h == "序号" else "") for h in HEADERS)
 
     notes = [f"依据：{CLAUSE}。统计日期：{on.year}年{on.month}月{on.day}日，按当日仍在集团(学区)中的学校统计。",
              "学校数含牵头学校；乡村学校指城乡类别为乡村的学校及全部教学点；专任教师数为人事关系在该校的教师；"

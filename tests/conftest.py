@@ -27,7 +27,7 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def store(db_path: Path) -> Iterator["Store"]:  # noqa: F821
+def store(db_path: Path) -> Iterator[Store]:  # noqa: F821
     """A fresh, migrated, empty SQLite store."""
     from db.store import Store
 
@@ -54,7 +54,7 @@ def demo_db_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def demo_store(demo_db_file: Path, tmp_path: Path) -> Iterator["Store"]:  # noqa: F821
+def demo_store(demo_db_file: Path, tmp_path: Path) -> Iterator[Store]:  # noqa: F821
     """A private copy of the county demo, opened: tests may write to it freely."""
     import shutil
 
@@ -96,7 +96,7 @@ def pg_url() -> Iterator[str]:
 
 
 @pytest.fixture
-def pg_store(pg_url: str) -> Iterator["Store"]:  # noqa: F821
+def pg_store(pg_url: str) -> Iterator[Store]:  # noqa: F821
     """A fresh, migrated store on PostgreSQL (see ``pg_url``)."""
     from db.store import Store
 

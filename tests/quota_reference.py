@@ -48,7 +48,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
-from policy.calendar import CalendarDates, Semester, school_year_bounds, school_year_label, semester_bounds
+from policy.calendar import (
+    CalendarDates,
+    Semester,
+    school_year_bounds,
+    school_year_label,
+    semester_bounds,
+)
 from policy.profile import Profile, QuotaRule
 from policy.vocab import VISITOR_ROLES
 

@@ -16,8 +16,8 @@ from sqlalchemy import delete, insert, select, update
 from db import guard
 from db.models import PackageConflict, utcnow
 from db.packages import keys, scope
-from db.packages.fields import describe
 from db.packages.archive import PackageError
+from db.packages.fields import describe
 from db.packages.incoming import from_json, import_actor
 from db.store import Store
 

@@ -13,8 +13,7 @@ import argparse
 import datetime as dt
 from typing import Any
 
-from desktop.commands import CliError
-from desktop.commands import open_store, print_json, school_year
+from desktop.commands import CliError, open_store, print_json, school_year
 from policy.exchange_forms import STATES
 
 

@@ -99,7 +99,14 @@ def visible_text(widget: object) -> str:
     """Every piece of text a person sees on ``widget``: labels, buttons, fields, table headers and first rows."""
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import (
-        QAbstractButton, QAbstractItemView, QComboBox, QGroupBox, QLabel, QLineEdit, QTableView, QTabWidget,
+        QAbstractButton,
+        QAbstractItemView,
+        QComboBox,
+        QGroupBox,
+        QLabel,
+        QLineEdit,
+        QTableView,
+        QTabWidget,
         QWidget,
     )
 

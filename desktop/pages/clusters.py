@@ -59,8 +59,15 @@ from desktop.models.cluster_tables import (
 from desktop.widgets import DateEdit, EmptyStack, fit_columns, setup_table
 from desktop.worker import run_in_background
 from policy import vocab
-from policy.clusters import RULE_LABELS, CheckResult, ClusterSummary, SchoolRec, Violation, summarize, unclustered
-
+from policy.clusters import (
+    RULE_LABELS,
+    CheckResult,
+    ClusterSummary,
+    SchoolRec,
+    Violation,
+    summarize,
+    unclustered,
+)
 
 IMPORTERS = {"schools": (school_import, "学校名单"), "clusters": (cluster_import, "集团成员")}
 

@@ -14,7 +14,6 @@ from desktop.pages.base import Page
 from desktop.widgets import EmptyHint
 from policy.calendar import school_year_label
 
-
 #: What 概览 says when the store holds no school yet.
 EMPTY_TEXT = ("尚无学校数据，请在“学校”页导入（“导入学校名单…”），或使用 edubridge import schools 学校.xlsx"
               "（模板：edubridge template schools 学校.xlsx）。")

@@ -9,6 +9,7 @@ No rule lives here: ``db.visits`` saves and loads, ``policy.quotas`` judges.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import tempfile
 import time
@@ -63,7 +64,6 @@ from desktop.worker import run_in_background
 from policy import vocab
 from policy.calendar import Semester, semester_of
 from policy.quotas import by_cluster, days_left, tally, todo_list
-
 
 
 def _table(model: Any) -> QTableView:
@@ -540,10 +540,8 @@ class VisitsPage(QWidget):
             self.home_edit.setText(str(home))
         day = s.value(f"{self.context.settings_group}/visits/date", "")
         if day:
-            try:
+            with contextlib.suppress(ValueError):  # a damaged setting: keep today
                 self.date_edit.set_value(dt.date.fromisoformat(str(day)))
-            except ValueError:
-                pass
 
     # ------------------------------------------------------------------ dashboard
     def _build_dashboard(self) -> QWidget:

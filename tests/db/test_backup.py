@@ -8,8 +8,16 @@ import time
 
 import pytest
 
-from db.backup import (BackupError, automatic_backups, backup_due, backup_now, check_file, copy_database,
-                       newest_good_backup, restore)
+from db.backup import (
+    BackupError,
+    automatic_backups,
+    backup_due,
+    backup_now,
+    check_file,
+    copy_database,
+    newest_good_backup,
+    restore,
+)
 from db.migrate import known_revisions
 from db.store import Store
 

@@ -54,12 +54,14 @@ def test_an_orm_update_that_lost_the_race_is_refused_not_applied(store: Store, d
     agreement_id, _cluster_id = edit_race.seed(store)
     other = Store.open(str(db_path))
     try:
-        with pytest.raises(StaleRecord, match="该协议已被 .* 修改，请重新载入后再改"):
-            with store.write("慢的修改") as session:
-                slow = session.get(Agreement, agreement_id)
-                ag.edit_clauses(other, agreement_id, [ag.Section("一", "快的修改")])  # commits meanwhile
-                slow.title = "慢的标题"
-                slow.version += 1
+        with (
+            pytest.raises(StaleRecord, match="该协议已被 .* 修改，请重新载入后再改"),
+            store.write("慢的修改") as session,
+        ):
+            slow = session.get(Agreement, agreement_id)
+            ag.edit_clauses(other, agreement_id, [ag.Section("一", "快的修改")])  # commits meanwhile
+            slow.title = "慢的标题"
+            slow.version += 1
     finally:
         other.dispose()
     with store.read() as session:

@@ -19,7 +19,13 @@ from db.exchange_plans import (
     plan_rows,
     save_plan,
 )
-from db.exchanges import ExchangeError, cancel_exchange, end_exchange, exchange_list, extend_exchange
+from db.exchanges import (
+    ExchangeError,
+    cancel_exchange,
+    end_exchange,
+    exchange_list,
+    extend_exchange,
+)
 from db.models import AuditEntry, Exchange, ExchangePlan, Posting, School
 from db.settings import active_profile
 from db.store import local_actor

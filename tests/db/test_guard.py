@@ -16,7 +16,18 @@ from sqlalchemy import delete, func, insert, select, text, update
 from db import audit
 from db.bulk import insert_rows
 from db.guard import classify
-from db.models import AuditEntry, Cluster, Membership, Region, School, SemesterSummary, Teacher, User, Visit, VisitParticipant
+from db.models import (
+    AuditEntry,
+    Cluster,
+    Membership,
+    Region,
+    School,
+    SemesterSummary,
+    Teacher,
+    User,
+    Visit,
+    VisitParticipant,
+)
 from db.store import Actor, PermissionDenied, Store
 
 

@@ -256,10 +256,11 @@ def test_implausible_visit_dates_are_refused_with_row_and_column(cell, fragment,
 
 
 def test_a_roster_start_date_in_1899_is_refused(store, tmp_path):
-    from db.teacher_import import HEADERS as ROSTER, import_teachers
-    from policy.idcard import make_id_number
-
     import visit_world
+
+    from db.teacher_import import HEADERS as ROSTER
+    from db.teacher_import import import_teachers
+    from policy.idcard import make_id_number
 
     visit_world.build(store)
     wb = Workbook()

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from db.engine import make_engine
 from db.migrate import HEAD_REVISION, _config, current_revision, upgrade
-from db.models import Cluster, Exemption, Membership, Region, School, Teacher, Visit, VisitParticipant
+from db.models import Exemption, Membership, Visit, VisitParticipant
 
 T0 = dt.datetime(2025, 1, 1)
 

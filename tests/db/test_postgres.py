@@ -16,7 +16,6 @@ from db.migrate import current_revision, head_revision, upgrade
 from db.models import AuditEntry, Base, Region, School
 from db.store import Store
 
-
 pytestmark = pytest.mark.postgres  # the pg_url fixture skips when no server is configured
 
 

@@ -9,9 +9,9 @@ import pytest
 import visit_world
 from sqlalchemy import func, select
 
+from db import visits as dv
 from db.models import Attachment, AuditEntry, Posting, Visit
 from db.store import Actor, PermissionDenied, Store
-from db import visits as dv
 from db.versions import StaleRecord
 from policy.calendar import Semester
 from policy.profile import load_profile

@@ -76,8 +76,8 @@ def test_first_run_fills_the_default_file_with_the_demo_opens_maximized_and_mark
     In a fresh process: QApplication.exec() cannot be re-entered cleanly inside pytest-qt.
     """
     from db.engine import default_database_path
-    from db.store import Store
     from db.settings import demo_info
+    from db.store import Store
 
     out = _run_first(tmp_path)
     path = default_database_path()

@@ -125,7 +125,7 @@ def test_store_open_create_flag(tmp_path):
 def test_output_folder_must_exist(command, tmp_path, capsys):
     db = new_store(tmp_path / "ok.db")
     assert main(["--db", str(db), *command]) == 2
-    assert "edubridge: 输出文件夹不存在：/nonexistent\n" == err_line(capsys)
+    assert err_line(capsys) == "edubridge: 输出文件夹不存在：/nonexistent\n"
 
 
 @pytest.mark.parametrize(("command", "suffix"), [

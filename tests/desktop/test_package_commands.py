@@ -117,7 +117,7 @@ def test_exchange_both_ways_twice_with_a_conflict_and_bad_packages(tmp_path):
     write_visit(laptop, rural, summary="第三轮")
     ok(edubridge(laptop, "package", "export", "-o", str(tmp_path / "up4.ebpkg")))
     stats = ok(edubridge(bureau, "stats", "--json"))
-    for what, path in damaged_copies(tmp_path / "up4.ebpkg", tmp_path).items():
+    for path in damaged_copies(tmp_path / "up4.ebpkg", tmp_path).values():
         refused(edubridge(bureau, "package", "import", str(path)), "未导入任何内容")
     assert ok(edubridge(bureau, "stats", "--json")) == stats
     assert "新增 1" in ok(edubridge(bureau, "package", "import", str(tmp_path / "up4.ebpkg")))

@@ -10,7 +10,15 @@ from PySide6.QtCore import QPoint, Qt
 
 from db.school_queries import SchoolRow, school_rows
 from desktop.models.school_table import (
-    COL_AVG_CLASS, COL_CLUSTER, COL_CODE, COL_NAME, COL_STUDENTS, COL_WEAK, HEADERS, OBJECT_ROLE, SORT_ROLE,
+    COL_AVG_CLASS,
+    COL_CLUSTER,
+    COL_CODE,
+    COL_NAME,
+    COL_STUDENTS,
+    COL_WEAK,
+    HEADERS,
+    OBJECT_ROLE,
+    SORT_ROLE,
     SchoolTableModel,
 )
 

@@ -115,7 +115,6 @@ def test_frozen_selftest_checks_the_installation(gui, county_db, capsys):
 
 def test_frozen_selftest_names_a_missing_resource_and_exits_1(gui, county_db, capsys, monkeypatch, tmp_path):
     import resources
-
     from desktop import bundle_checks
 
     monkeypatch.setattr(bundle_checks, "CHECKS", bundle_checks.CHECKS[:2])  # resources, migrations: enough here

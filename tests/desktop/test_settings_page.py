@@ -9,7 +9,14 @@ from db.settings import active_profile
 from desktop import messages
 from desktop.context import AppContext
 from desktop.main_window import MainWindow
-from desktop.pages.settings import COL_CLAUSE, COL_LABEL, COL_UNIT, COL_VALUE, HEADERS, ProfileFigureModel
+from desktop.pages.settings import (
+    COL_CLAUSE,
+    COL_LABEL,
+    COL_UNIT,
+    COL_VALUE,
+    HEADERS,
+    ProfileFigureModel,
+)
 from policy.profile import available_profiles, load_profile
 
 

@@ -10,8 +10,8 @@ import visit_world
 from PySide6.QtCore import QSettings, Qt
 from sqlalchemy import select
 
-from db.models import Visit
 from db import visits as dv
+from db.models import Visit
 from desktop import messages
 from desktop.context import AppContext
 from desktop.models.visit_models import QuotaModel, RecentVisitsModel

@@ -81,7 +81,7 @@ def test_the_setup_is_per_user_chinese_and_keeps_the_users_data():
     registry = [_entry(line) for line in _sections(text)["Registry"]]
     assert registry and all(r["Root"] == "HKCU" and r["Subkey"].startswith("Software\\Classes\\") for r in registry)
     assert any(r["Subkey"] == "Software\\Classes\\.ebpkg" for r in registry)
-    assert any(r["Subkey"].endswith("shell\\open\\command") and '"{app}\\edubridge.exe" "%1"' == r["ValueData"]
+    assert any(r["Subkey"].endswith("shell\\open\\command") and r["ValueData"] == '"{app}\\edubridge.exe" "%1"'
                for r in registry)
     icons = [_entry(line)["Name"] for line in _sections(text)["Icons"]]
     assert any(n.startswith("{autoprograms}") for n in icons) and any(n.startswith("{autodesktop}") for n in icons)
@@ -112,7 +112,7 @@ def _named_files(text: str) -> list[str]:
     for lang in sections["Languages"]:
         named += [f for f in _entry(lang)["MessagesFile"].split(",") if not f.startswith("compiler:")]
     for expression in re.findall(r'FileExists\((\w+) \+ "([^"]+)"\)', text):
-        named.append("{#%s}%s" % expression)
+        named.append("{{#{}}}{}".format(*expression))
     return named
 
 

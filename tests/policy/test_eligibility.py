@@ -21,9 +21,10 @@ from policy.profile import load_profile
 
 D = dt.date
 PROFILE = load_profile()
+BORN = D(1985, 5, 5)
 
 
-def teacher(key: str = "t", *, gender: str = "女", born: dt.date = D(1985, 5, 5), position: str = "教师",
+def teacher(key: str = "t", *, gender: str = "女", born: dt.date = BORN, position: str = "教师",
             backbone: str | None = None) -> TeacherRec:
     return TeacherRec(key, f"ID{key}", f"教师{key}", gender, born, "语文", backbone, position)
 

@@ -6,8 +6,8 @@ import pytest
 
 from policy.evaluation import (
     EvaluationInput,
-    evaluate,
     county_changes,
+    evaluate,
     grade_of,
     school_value_added,
     share_check,

@@ -25,7 +25,7 @@ def test_every_form_has_rules_with_a_clause_and_the_counting_forms_are_the_docum
 def test_a_county_profile_can_change_one_form(tmp_path):
     (tmp_path / "county.toml").write_text(
         '[profile]\nid = "county"\nname = "某县"\nextends = "default"\n'
-        f'[exchange_forms."挂职"]\ncounts = true\nclause = "某县办法 3"\n', encoding="utf-8")
+        '[exchange_forms."挂职"]\ncounts = true\nclause = "某县办法 3"\n', encoding="utf-8")
     import shutil
 
     from policy.profile import PROFILE_DIR

@@ -5,7 +5,6 @@ like its PDF (footer, 小计 / 合计 bold)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import shutil
 from pathlib import Path
 

@@ -3,13 +3,12 @@
 Why: the first release creates every table at once; later changes get their own revision.
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-23 20:18:00.051848
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0001'
 down_revision = None

@@ -16,10 +16,11 @@ import dataclasses
 import datetime as dt
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from policy import vocab
+from policy.errors import PolicyError
 from policy.profile import Profile
 
 Id = uuid.UUID
@@ -198,10 +199,10 @@ class FundingLine:
 def funding_lines(schools: Sequence[SchoolRec], profile: Profile) -> tuple[tuple[FundingLine, ...], str]:
     """One line per rural school (乡村 or 教学点) with its students and the number it is funded
     as (at least ``funding.floor_students``), and the clause; () when the profile has no floor."""
-    floor = _enabled(profile, "funding.floor_students")
+    floor = _number(profile, "funding.floor_students")
     if floor is None:
         return (), ""
-    lines = tuple(FundingLine(s.code, s.name, s.students, max(s.students, int(floor)))  # type: ignore[call-overload]
+    lines = tuple(FundingLine(s.code, s.name, s.students, max(s.students, int(floor)))
                   for s in sorted(schools, key=lambda s: s.code) if counts_as_rural(s, False))
     return lines, profile.clause("funding.floor_students")
 
@@ -290,6 +291,10 @@ def stage_limits(profile: Profile, stage: str) -> tuple[str | None, str | None]:
     return None, None
 
 
+# Records one finding: rule, figure id, subject's name, subject kind, subject id, detail.
+_Add = Callable[[str, str, str, str, Id, str], None]
+
+
 class _Values:
     """A profile's figure values as a check reads them, each looked up once (None: off or absent)."""
 
@@ -308,7 +313,16 @@ class _Values:
 def _enabled(profile: Profile, figure_id: str) -> object | None:
     if figure_id not in profile.figures:
         return None
-    return profile.value(figure_id)
+    found: object = profile.value(figure_id)
+    return found
+
+
+def _number(profile: Profile, figure_id: str) -> float | None:
+    """A numeric figure as it is stored (an int stays an int, for the messages), None when off."""
+    found = _enabled(profile, figure_id)
+    if found is None or (isinstance(found, int | float) and not isinstance(found, bool)):
+        return found
+    raise PolicyError(f"政策方案“{profile.name}”（{profile.id}）中指标“{figure_id}”应为数字：{found!r}")
 
 
 def check(
@@ -360,10 +374,10 @@ def check(
         if p.target_school_id is not None:
             partnered_schools.add(p.target_school_id)
 
-    max_schools = _enabled(profile, "cluster.max_schools")
-    max_students = _enabled(profile, "cluster.max_students")
-    fusion_min = _enabled(profile, "fusion.min_members")
-    fusion_max = _enabled(profile, "fusion.max_members")
+    max_schools = _number(profile, "cluster.max_schools")
+    max_students = _number(profile, "cluster.max_students")
+    fusion_min = _number(profile, "fusion.min_members")
+    fusion_max = _number(profile, "fusion.max_members")
     supporter_city = _enabled(profile, "pairing.supporter_city")
     needs_supporter = _enabled(profile, "pairing.cluster_has_supporter")
     agreement_required = _enabled(profile, "agreement.required") if agreements is not None else None
@@ -371,19 +385,19 @@ def check(
     for cluster in sorted(clusters, key=lambda c: c.name):
         members = active.get(cluster.id, [])
         school_ids = {m.school_id for m in members}
-        if max_schools is not None and len(school_ids) > int(max_schools):  # type: ignore[call-overload]
+        if max_schools is not None and len(school_ids) > int(max_schools):
             add("cluster.max_schools", "cluster.max_schools", cluster.name, "cluster", cluster.id,
                 f"{cluster.name}有{len(school_ids)}所学校，超过上限{max_schools}所")
         if max_students is not None:
             total = sum(by_school_id[s].students for s in school_ids if s in by_school_id)
-            if total > int(max_students):  # type: ignore[call-overload]
+            if total > int(max_students):
                 add("cluster.max_students", "cluster.max_students", cluster.name, "cluster", cluster.id,
                     f"{cluster.name}覆盖学生{total}人，超过上限{max_students}人")
         if cluster.kind == vocab.FUSION and (fusion_min is not None or fusion_max is not None):
             leads = sum(1 for m in members if m.is_lead)
             others = sum(1 for m in members if not m.is_lead)
-            low = int(fusion_min) if fusion_min is not None else 0  # type: ignore[call-overload]
-            high = int(fusion_max) if fusion_max is not None else None  # type: ignore[call-overload]
+            low = int(fusion_min) if fusion_min is not None else 0
+            high = int(fusion_max) if fusion_max is not None else None
             if leads != 1 or others < low or (high is not None and others > high):
                 span = f"{low}～{high}" if high is not None else f"至少{low}"
                 figure = "fusion.max_members" if fusion_max is not None else "fusion.min_members"
@@ -404,20 +418,20 @@ def check(
                 f"{cluster.name}在{on.isoformat()}没有已签订且在有效期内的帮扶(建设)协议")
 
     overlap_on = "membership.overlap"
-    coverage_target = _enabled(profile, "coverage.rural_in_cluster")
+    coverage_target = _number(profile, "coverage.rural_in_cluster")
     partner_target = _enabled(profile, "partner.rural_has_urban")
-    community_target = _enabled(profile, "coverage.all_in_community")
+    community_target = _number(profile, "coverage.all_in_community")
     deadline_text = _enabled(profile, "coverage.deadline")
     deadline = dt.date.fromisoformat(str(deadline_text)) if deadline_text else None
 
     rural = [s for s in schools if counts_as_rural(s, include_town)]
     rural_in = sum(1 for s in rural if clusters_of_school.get(s.id))
     coverage = Coverage(len(rural), rural_in, deadline)
-    coverage_short = (coverage_target is not None and coverage.ratio < float(coverage_target)  # type: ignore[arg-type]
+    coverage_short = (coverage_target is not None and coverage.ratio < float(coverage_target)
                       and (deadline is None or on > deadline))
     inside_any = sum(1 for s in schools if clusters_of_school.get(s.id))
     community_short = (community_target is not None and schools
-                       and inside_any / len(schools) < float(community_target))  # type: ignore[arg-type]
+                       and inside_any / len(schools) < float(community_target))
 
     for school in sorted(schools, key=lambda s: s.code):
         in_clusters = clusters_of_school.get(school.id, [])
@@ -447,7 +461,7 @@ def check(
     return CheckResult(on, tuple(_apply_waivers(found, waivers, on)), coverage, funding, funding_clause)
 
 
-def _stage_checks(school: SchoolRec, value: _Values, add: Any) -> None:
+def _stage_checks(school: SchoolRec, value: _Values, add: _Add) -> None:
     """School size, class size and land per student (太平区2023方案 四(一)4; 保山2022方案 2).
 
     A 一贯制 school with per-stage figures: primary classes against the primary limit, junior
@@ -471,7 +485,7 @@ def _stage_checks(school: SchoolRec, value: _Values, add: Any) -> None:
             ("初中部", school.junior_students, school.junior_classes, "class.max_size.junior"),
         ):
             limit = value(figure)
-            if limit is not None and classes and students and students / classes > float(limit):  # type: ignore[arg-type]
+            if limit is not None and classes and students and students / classes > float(limit):
                 add("school.class_size", figure, school.code, "school", school.id,
                     f"{school.name}{label}平均班额{students / classes:.1f}人（{students}人/{classes}班），超过上限{limit}人")
     elif class_figure and school.classes > 0:
@@ -484,20 +498,20 @@ def _stage_checks(school: SchoolRec, value: _Values, add: Any) -> None:
     _land_check(school, value, add, split)
 
 
-def _land_check(school: SchoolRec, value: _Values, add: Any, split: bool) -> None:
+def _land_check(school: SchoolRec, value: _Values, add: _Add, split: bool) -> None:
     if not school.land_area or school.students <= 0:
         return
     primary = value("land.per_student.primary")
     junior = value("land.per_student.junior")
     if school.stage in PRIMARY_STAGES and primary is not None:
-        parts = [(school.students, float(primary), "land.per_student.primary")]  # type: ignore[arg-type]
+        parts = [(school.students, float(primary), "land.per_student.primary")]
     elif school.stage in JUNIOR_STAGES and junior is not None:
-        parts = [(school.students, float(junior), "land.per_student.junior")]  # type: ignore[arg-type]
+        parts = [(school.students, float(junior), "land.per_student.junior")]
     elif school.stage in THROUGH_STAGES and split and primary is not None and junior is not None:
-        parts = [(school.primary_students or 0, float(primary), "land.per_student.primary"),  # type: ignore[arg-type]
-                 (school.junior_students or 0, float(junior), "land.per_student.junior")]  # type: ignore[arg-type]
+        parts = [(school.primary_students or 0, float(primary), "land.per_student.primary"),
+                 (school.junior_students or 0, float(junior), "land.per_student.junior")]
     elif school.stage in THROUGH_STAGES and primary is not None:
-        parts = [(school.students, float(primary), "land.per_student.primary")]  # type: ignore[arg-type]
+        parts = [(school.students, float(primary), "land.per_student.primary")]
     else:
         return
     needed = sum(students * per for students, per, _f in parts)
@@ -535,7 +549,8 @@ def _has_partner(
 
 
 def _apply_waivers(found: list[Violation], waivers: Sequence[WaiverRec], on: dt.date) -> list[Violation]:
-    index = {(w.rule, w.subject_id): w for w in waivers if w.active_on(on)}
+    index: dict[tuple[str, Id | None], WaiverRec] = {
+        (w.rule, w.subject_id): w for w in waivers if w.active_on(on)}
     if not index:
         return found
     result = []
@@ -588,7 +603,7 @@ def summarize(
     partners: dict[Id, list[SchoolRec]] = defaultdict(list)
     for p in pairings:
         if p.kind == "包片包抓" and p.cluster_id and p.active_on(on) and p.supporter_school_id in by_id:
-            partners[p.cluster_id].append(by_id[p.supporter_school_id])  # type: ignore[index]
+            partners[p.cluster_id].append(by_id[p.supporter_school_id])
     result = []
     for cluster in sorted(clusters, key=lambda c: c.name):
         rows = [(m, by_id[m.school_id]) for m in active.get(cluster.id, []) if m.school_id in by_id]

@@ -15,7 +15,7 @@ who are not yet mandatory move only at ranks ≤ ``exchange.direction.eligible_m
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -50,8 +50,8 @@ LOCATION_RANK = {vocab.RURAL: 0, vocab.TOWN: 1, vocab.URBAN: 2}
 
 def required_teachers(school: PlanSchool, profile: Profile) -> int | None:
     """Teachers the staffing ratio gives the school (ceil(students / ratio)); None: unknown."""
-    primary = profile.value("staffing.ratio.primary")
-    junior = profile.value("staffing.ratio.junior")
+    primary: float | None = profile.value("staffing.ratio.primary")
+    junior: float | None = profile.value("staffing.ratio.junior")
     if school.stage == "初中":
         ratio = junior
     elif school.stage in ("九年一贯制", "十二年一贯制"):
@@ -105,8 +105,8 @@ class DirectionRules:
 
     def kinds(self, sources: list[PlanSchool], targets: list[PlanSchool]) -> np.ndarray:
         """Class indices (into :data:`DIRECTIONS`) of every move sources × targets."""
-        def column(schools: list[PlanSchool], f: object) -> np.ndarray:
-            return np.array([f(x) for x in schools])  # type: ignore[operator]
+        def column(schools: list[PlanSchool], f: Callable[[PlanSchool], object]) -> np.ndarray:
+            return np.array([f(x) for x in schools])
 
         loc_s = column(sources, lambda x: LOCATION_RANK.get(x.location, 2))[:, None]
         loc_t = column(targets, lambda x: LOCATION_RANK.get(x.location, 2))[None, :]

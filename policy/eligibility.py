@@ -269,11 +269,11 @@ def eligibility(
         else:
             continue
         status, reason = due, None
-        exemption = exempt_by_teacher.get(teacher.key)
-        if exemption is not None:
-            status, reason = EXEMPT, exemption.reason
-            until = exemption.end.isoformat() if exemption.end else "今"
-            clause = (f"免交流登记：{exemption.reason}（{exemption.start.isoformat()}至{until}）；"
+        registered = exempt_by_teacher.get(teacher.key)
+        if registered is not None:
+            status, reason = EXEMPT, registered.reason
+            until = registered.end.isoformat() if registered.end else "今"
+            clause = (f"免交流登记：{registered.reason}（{registered.start.isoformat()}至{until}）；"
                       f"{profile.clause('exchange.exemption_register')}")
         elif (limit := age_limits.get((principal and bool(principal_years), teacher.gender))
                        or age_limits.get((False, teacher.gender))) and \

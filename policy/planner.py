@@ -220,8 +220,8 @@ def allowed(source: PlanSchool, target: PlanSchool) -> bool:
 
 
 def _ratio(profile: Profile, stage: str) -> float | None:
-    primary = profile.value("staffing.ratio.primary")
-    junior = profile.value("staffing.ratio.junior")
+    primary: float | None = profile.value("staffing.ratio.primary")
+    junior: float | None = profile.value("staffing.ratio.junior")
     if stage == "初中":
         return junior
     if stage in ("九年一贯制", "十二年一贯制"):
@@ -311,7 +311,8 @@ def haversine_matrix(a: Sequence[PlanSchool], b: Sequence[PlanSchool]) -> np.nda
     dlat = lat2[None, :] - lat1[:, None]
     dlon = lon2[None, :] - lon1[:, None]
     h = np.sin(dlat / 2) ** 2 + np.cos(lat1)[:, None] * np.cos(lat2)[None, :] * np.sin(dlon / 2) ** 2
-    return 2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(h, 0, 1)))
+    km: np.ndarray = 2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(h, 0, 1)))
+    return km
 
 
 @dataclass(frozen=True, slots=True)
@@ -589,8 +590,8 @@ def _build(entries: list[EligibilityEntry], schools: Mapping[str, PlanSchool],
         cost = cost + rank_of * unit
     slot_recv = np.array([receiver_pos[code] for code, _ in slots])
     by_subject: dict[str | None, np.ndarray] = {}
-    for subject in {subject for _, subject in slots}:
-        by_subject[subject] = np.array([j for j, (_, s) in enumerate(slots) if s == subject])
+    for slot_subject in {subject for _, subject in slots}:
+        by_subject[slot_subject] = np.array([j for j, (_, s) in enumerate(slots) if s == slot_subject])
     by_subject[None] = np.arange(len(slots))  # a teacher with no subject may fill any
     sender_pos = {c: k for k, c in enumerate(senders)}
     keys: list[tuple[str, str | None] | None] = []
@@ -782,7 +783,7 @@ class _Flow:
         g, h = len(keys), len(self.hubs)
         self.group_hub = np.array([k[0] for k in keys], dtype=np.int64)
         backbone = np.array([k[1] for k in keys], dtype=bool)
-        mandatory = np.array([k[2] for k in keys], dtype=bool)
+        is_mandatory = np.array([k[2] for k in keys], dtype=bool)
         sizes = np.array([len(m) for m in self.groups], dtype=np.int64)
         self.g, self.h, self.s = g, h, s
         stay_bb, stay_reg, stay, pinned, sink = g + h + s, g + h + s + 1, g + h + s + 2, g + h + s + 3, g + h + s + 4
@@ -808,7 +809,7 @@ class _Flow:
                                 np.full(s, sink), fixed_heads])
         caps = np.concatenate([sizes[self.feed], move_caps, sizes, np.array(model.capacity, dtype=np.int64),
                                fixed_caps])
-        costs = np.concatenate([np.zeros(f, dtype=np.int64), m_move + move_costs, np.where(mandatory, m_mand, 0),
+        costs = np.concatenate([np.zeros(f, dtype=np.int64), m_move + move_costs, np.where(is_mandatory, m_mand, 0),
                                 np.zeros(s, dtype=np.int64), fixed_costs])
         self.arrays = (tails.astype(np.int32), heads.astype(np.int32), caps.astype(np.int64), costs.astype(np.int64))
         self.feed_arcs = np.arange(f, dtype=np.int32)
@@ -823,7 +824,7 @@ class _Flow:
         supplies[pinned] = len(model.pinned_to)
         supplies[sink] = -n
         self.flow.set_nodes_supplies(np.arange(sink + 1, dtype=np.int32), supplies)
-        self.group_backbone, self.group_mandatory = backbone, mandatory
+        self.group_backbone, self.group_mandatory = backbone, is_mandatory
         self.sizes = sizes
         self.floor: int | None = None
 

@@ -163,6 +163,10 @@ class ActivityTally(NamedTuple):
     first: dt.date
 
 
+# An ActivityTally's grouping: semester, name, role, home school, teacher, host school, type.
+_PersonKey = tuple[str, str, str, str | None, str | None, str | None, str | None]
+
+
 class SchoolTally(NamedTuple):
     """Activities counted for one pairing rule, per sending school, host school and semester."""
 
@@ -207,7 +211,7 @@ def tally_visits(
     spec = spec or tally_spec(profile)
     dates = profile.calendar
     semesters: dict[dt.date, str] = {}
-    people: dict[tuple[object, ...], list[object]] = {}
+    people: dict[_PersonKey, tuple[int, int, dt.date]] = {}
     schools: dict[tuple[str, str, str, str], list[int]] = {}
     for visit in visits:
         code = semesters.get(visit.date)
@@ -224,11 +228,9 @@ def tally_visits(
             amount = visit.lessons if p.lessons is None else p.lessons
             entry = people.get(key)
             if entry is None:
-                people[key] = [1, amount, visit.date]
+                people[key] = (1, amount, visit.date)
             else:
-                entry[0] += 1  # type: ignore[operator]
-                entry[1] += amount  # type: ignore[operator]
-                entry[2] = min(entry[2], visit.date)  # type: ignore[type-var]
+                people[key] = (entry[0] + 1, entry[1] + amount, min(entry[2], visit.date))
         for rule_id, roles, types in spec.school_rules:
             if visit.activity_type not in types:
                 continue
@@ -241,7 +243,7 @@ def tally_visits(
                 found = schools.setdefault((rule_id, code, home, visit.host_school), [0, 0])
                 found[0] += 1
                 found[1] += amount
-    tallies = [ActivityTally(*key, *values) for key, values in people.items()]  # type: ignore[arg-type]
+    tallies = [ActivityTally(*key, *values) for key, values in people.items()]
     school_tallies = [SchoolTally(*key, *values) for key, values in schools.items()]
     return tallies, school_tallies
 
@@ -662,15 +664,15 @@ def _person_rows(
                 missed_at[miss] = missed_at.get(miss, 0) + amount
     unvisited = (dt.date.max, "", "", "")
     paired_schools = {p.supporter_school for p in subjects.cluster_pairings}
-    for teacher in people:
-        if not teacher.school or teacher.school not in paired_schools:
+    for person in people:
+        if not person.school or person.school not in paired_schools:
             continue
-        roles = [TEACHER_ROLES[v] for v in (teacher.position, teacher.backbone_level or "") if v in TEACHER_ROLES]
+        roles = [TEACHER_ROLES[v] for v in (person.position, person.backbone_level or "") if v in TEACHER_ROLES]
         for index, rule in enumerate(rules):
             matching = [r for r in roles if r in rule.roles]
-            key = "t:" + teacher.id
+            key = "t:" + person.id
             if matching and key not in info[index]:
-                info[index][key] = (unvisited, (teacher.name, matching[0], teacher.school, teacher.id), "花名册")
+                info[index][key] = (unvisited, (person.name, matching[0], person.school, person.id), "花名册")
     for duty in active_duties:
         key = subjects.key(duty.name, duty.home_school, duty.teacher)
         for index, rule in enumerate(rules):

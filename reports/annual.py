@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from pathlib import Path
 from typing import Any
 
 from reportlab.lib import colors
@@ -30,7 +31,7 @@ from policy.evaluation import (
     point_change,
 )
 from reports.annual_conclusions import draft_conclusions, merged, write_conclusions
-from reports.output import ReportError, finish
+from reports.output import Built, ReportError, Target, finish
 from reports.pdf import (
     Col,
     DocInfo,
@@ -254,7 +255,7 @@ def annual_story(d: AnnualData, info: DocInfo, progress: Any,
                        [(a.cluster_name, a.cluster_kind,
                          f"{a.agreement.term_start.isoformat()}至{a.agreement.term_end.isoformat()}" if a.agreement else "",
                          a.status) for a in d.agreements],
-                       highlight=lambda _i, row: AMBER if row[3].startswith(("无协议", "已到期", "草稿")) else None))
+                       highlight=lambda _i, row: AMBER if str(row[3]).startswith(("无协议", "已到期", "草稿")) else None))
 
     # 九、违规与豁免
     progress(92, "违规")
@@ -263,7 +264,7 @@ def annual_story(d: AnnualData, info: DocInfo, progress: Any,
     story += [heading("九、违规与豁免"), note("豁免的违规照常列出，注明理由与批准人；依据为政策方案所引文件条款。"),
               table([Col("规则", 1.4), Col("对象", 1.2), Col("情况", 3.2), Col("依据", 1.6), Col("豁免", 1.6)],
                     [(rule_label(v.rule), d.school_names.get(v.subject_id, v.subject)
-                      if v.subject_kind == "school" else v.subject, v.detail, v.clause,
+                      if v.subject_kind == "school" and v.subject_id is not None else v.subject, v.detail, v.clause,
                       f"已豁免：{v.waiver_reason}（{v.waiver_approver}）" if v.waived else "")
                      for v in violations],
                     highlight=lambda _i, row: AMBER if row[4] else None, font_size=8)]
@@ -290,9 +291,9 @@ def annual_story(d: AnnualData, info: DocInfo, progress: Any,
     return story
 
 
-def build_annual(store: Store, year: int, target: Any, *, cluster: str | None = None, progress: Any = None,
+def build_annual(store: Store, year: int, target: Target, *, cluster: str | None = None, progress: Any = None,
                  today: dt.date | None = None, conclusions: dict[str, list[str]] | None = None,
-                 draft_to: Any = None) -> Any:
+                 draft_to: str | Path | None = None) -> Built:
     """The report; ``conclusions``: the clerk's edited 主要成效/存在问题/整改建议 (sections left
     out keep the draft); ``draft_to``: also write the drafted text there as TOML to edit."""
     progress = progress or (lambda _p, _t: None)

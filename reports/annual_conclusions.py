@@ -29,7 +29,9 @@ def draft_conclusions(d: AnnualData) -> dict[str, list[str]]:
     coverage = d.check.coverage
     grades = Counter(c.evaluation.grade for c in clusters)
     rated = [c for c in clusters if c.evaluation.total is not None]
-    good, problems, advice = [], [], []
+    good: list[str] = []
+    problems: list[str] = []
+    advice: list[str] = []
 
     if ex.moved:
         line = (f"{scope}交流轮岗教师{ex.moved}人，占符合条件教师的{fmt_percent(ex_check.share)}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ DATE_FORMAT = "yyyy-mm-dd"
 class TableKind:
     sheet_title: str
     headers: Sequence[str]
-    choices: dict[str, Sequence[str]]
+    choices: Mapping[str, Sequence[str]]
     date_headers: Sequence[str]
     notes: Sequence[str]
     example: Callable[[], Sequence[Sequence[Any]]]

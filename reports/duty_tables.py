@@ -9,8 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from db.duty_holders import list_duties
-from db.duty_import import COUNTY, EXAMPLE, HEADERS, NAME, NOTES, ROLE, SCHOOL, SCHOOLLESS_ROLES
+from db.duty_import import COUNTY, EXAMPLE, HEADERS, NAME, NOTES, ROLE, SCHOOL
 from db.store import Store
+from db.visits import SCHOOLLESS_ROLES
 from policy import vocab
 from reports.xlsx import Column, Sheet, write_table
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from reportlab.lib.units import mm
@@ -29,7 +30,7 @@ from reports.notice import (
     page_per_row,
     term_text,
 )
-from reports.output import finish
+from reports.output import Built, Target, finish
 from reports.pdf import TABLE_GRID, TABLE_HEAD, DocInfo, ReportDocument, esc, styles
 
 BLANK_SIGN = "签字（盖章）：＿＿＿＿＿＿＿＿　　＿＿＿＿年＿＿月＿＿日"
@@ -64,7 +65,7 @@ def _files(store: Store, exchange_ids: list[Any], on: dt.date) -> dict[Any, Teac
     return result
 
 
-def _grid(rows: list[list[Any]], widths: list[float], spans: list[tuple[Any, ...]] = (),
+def _grid(rows: list[list[Any]], widths: list[float], spans: Sequence[tuple[Any, ...]] = (),
           heights: list[float | None] | None = None) -> Table:
     table = Table(rows, colWidths=widths, rowHeights=heights)
     table.setStyle(TableStyle([
@@ -107,7 +108,7 @@ def approval_form(row: Any, file: TeacherFile, year: int, bureau: str, template:
     for head, text in opinions:
         rows.append([p(head, label), [p(text), Spacer(1, 14 * mm), Paragraph(BLANK_SIGN, st["cell_right"])],
                      "", "", "", ""])
-    spans = [("SPAN", (1, r), (3, r)) for r in (2, 3, 4)] + [("SPAN", (1, 5), (5, 5))]
+    spans: list[tuple[Any, ...]] = [("SPAN", (1, r), (3, r)) for r in (2, 3, 4)] + [("SPAN", (1, 5), (5, 5))]
     spans += [("SPAN", (1, r), (5, r)) for r in range(6, 10)]
     spans += [("BACKGROUND", (0, 0), (0, -1), TABLE_HEAD), ("BACKGROUND", (2, 0), (2, 1), TABLE_HEAD),
               ("BACKGROUND", (4, 0), (4, 4), TABLE_HEAD)]
@@ -145,7 +146,8 @@ def register_form(row: Any, file: TeacherFile, year: int, template: dict[str, An
     ]
     spans = [("SPAN", (1, 7), (3, 7)), ("SPAN", (1, 8), (3, 8)), ("SPAN", (1, 9), (3, 9)),
              ("BACKGROUND", (0, 0), (0, -1), TABLE_HEAD), ("BACKGROUND", (2, 0), (2, 6), TABLE_HEAD)]
-    heights: list[float | None] = [None] * 8 + [60 * mm, None]
+    heights: list[float | None] = [None] * 10
+    heights[8] = 60 * mm
     return [
         Paragraph(esc(f"{school_year_label(year)}教师交流个人登记表"), st["doc_title"]),
         Spacer(1, 3 * mm),
@@ -155,8 +157,8 @@ def register_form(row: Any, file: TeacherFile, year: int, template: dict[str, An
     ]
 
 
-def build_forms(store: Store, year: int, target: Any, *, kind: str, progress: Any = None,
-                today: dt.date | None = None) -> Any:
+def build_forms(store: Store, year: int, target: Target, *, kind: str, progress: Any = None,
+                today: dt.date | None = None) -> Built:
     """``kind`` "approval" (审批表) or "register" (个人登记表): one page per teacher of the approved plan."""
     progress = progress or (lambda _p, _t: None)
     plan, _profile, bureau, _basis, today = _prepare(store, year, today)

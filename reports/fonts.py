@@ -46,7 +46,9 @@ bundled, otherwise the regular face is used).  There is no italic Chinese face;
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase import pdfmetrics, ttfonts
@@ -227,7 +229,7 @@ def cjk_style(
         fontSize=size,
         leading=leading if leading is not None else round(size * 1.5, 2),
         wordWrap="CJK",
-        **kwargs,  # type: ignore[arg-type]
+        **kwargs,
     )
 
 
@@ -308,28 +310,32 @@ def line_breaks(chars: list[str], widths: list[float], max_widths: list[float],
 _CHAR_WIDTHS: dict[tuple[str, float], dict[str, float]] = {}
 
 
-def kinsoku_word_split(word, maxWidths, fontName, fontSize, encoding="utf8"):  # noqa: ANN001, ANN201
+def kinsoku_word_split(word: str | bytes, maxWidths: float | Sequence[float], fontName: str,  # noqa: N803
+                       fontSize: float, encoding: str = "utf8") -> list[list[object]]:
     """reportlab's ``textsplit.wordSplit`` (one font, one size) with :func:`line_breaks`."""
     if isinstance(word, bytes):
         word = word.decode(encoding)
-    if not isinstance(maxWidths, (list, tuple)):
-        maxWidths = [maxWidths]
+    rooms = [maxWidths] if isinstance(maxWidths, int | float) else list(maxWidths)
     chars = list(word)
     known = _CHAR_WIDTHS.setdefault((fontName, fontSize), {})
-    widths = []
+    widths: list[float] = []
     for ch in chars:
         width = known.get(ch)
         if width is None:
             width = known[ch] = pdfmetrics.stringWidth(ch, fontName, fontSize, encoding)
         widths.append(width)
-    return [[room - used, word[a:b]] for a, b, used, room in line_breaks(chars, widths, list(maxWidths))]
+    return [[room - used, word[a:b]] for a, b, used, room in line_breaks(chars, widths, rooms)]
 
 
-def kinsoku_split(frags, maxWidths, calcBounds, encoding="utf8"):  # noqa: ANN001, ANN201 - reportlab's signature
-    """reportlab's ``paragraph.cjkFragSplit`` (mixed fonts, <b>, <br/>) with :func:`line_breaks`."""
+def kinsoku_split(frags: Sequence[Any], maxWidths: float | Sequence[float], calcBounds: bool,  # noqa: N803
+                  encoding: str = "utf8") -> Any:
+    """reportlab's ``paragraph.cjkFragSplit`` (mixed fonts, <b>, <br/>) with :func:`line_breaks`.
+
+    The fragments and the returned ``ParaLines`` are reportlab's untyped objects.
+    """
     from reportlab.platypus.paragraph import ParaLines, cjkU, isBytes, makeCJKParaLine
 
-    units = []
+    units: list[Any] = []
     for frag in frags:
         text = frag.text
         if isBytes(text):
@@ -338,19 +344,18 @@ def kinsoku_split(frags, maxWidths, calcBounds, encoding="utf8"):  # noqa: ANN00
             units.extend(cjkU(ch, frag, encoding) for ch in text)
         else:
             units.append(cjkU(text, frag, encoding))
-    if not isinstance(maxWidths, (list, tuple)):
-        maxWidths = [maxWidths]
+    rooms = [maxWidths] if isinstance(maxWidths, int | float) else list(maxWidths)
     widths = []
     for unit in units:
         w = unit.width
         if hasattr(w, "normalizedValue"):
-            w._normalizer = maxWidths[0]
-            w = w.normalizedValue(maxWidths[0])
+            w._normalizer = rooms[0]
+            w = w.normalizedValue(rooms[0])
         widths.append(w)
     hard = {n for n, unit in enumerate(units) if hasattr(unit.frag, "lineBreak")}
     chars = [str(u) for u in units]
     lines = [makeCJKParaLine(units[a:b], room, used, room - used, (b - 1) in hard, calcBounds)
-             for a, b, used, room in line_breaks(chars, widths, list(maxWidths), hard)]
+             for a, b, used, room in line_breaks(chars, widths, rooms, hard)]
     return ParaLines(kind=1, lines=lines)
 
 

@@ -26,7 +26,7 @@ from db.store import Store
 from policy.calendar import DEFAULT_DATES, CalendarDates, school_year_bounds, school_year_label
 from policy.directions import clauses_of, describe
 from policy.profile import Profile
-from reports.output import ReportError, finish
+from reports.output import Built, ReportError, Target, finish
 from reports.pdf import (
     Col,
     DocInfo,
@@ -173,7 +173,7 @@ def reporting_text(row: NoticeRow, school_year: int, today: dt.date, dates: Cale
     calendar); a start already past on ``today`` → from when the exchange runs."""
     text = (template or load_notice_template())["letter"]
     start = row.start or school_year_bounds(school_year, dates)[0]
-    wording = text["report_before" if start >= today else "report_running"]
+    wording: str = text["report_before" if start >= today else "report_running"]
     return wording.format(day=chinese_date(start), to_school=row.to_school)
 
 
@@ -246,20 +246,20 @@ def stored_contact(store: Store, override: Contact | None = None) -> Contact:
                    override.address or base.address)
 
 
-def build_notice(store: Store, year: int, target: Any, *, progress: Any = None, today: dt.date | None = None,
-                 contact: Contact | None = None) -> Any:
+def build_notice(store: Store, year: int, target: Target, *, progress: Any = None, today: dt.date | None = None,
+                 contact: Contact | None = None) -> Built:
     """The 公示 (list, period, contact, 落款) as its own document."""
     return _build(store, year, target, False, progress, today, contact)
 
 
-def build_letters(store: Store, year: int, target: Any, *, progress: Any = None, today: dt.date | None = None,
-                  contact: Contact | None = None) -> Any:
+def build_letters(store: Store, year: int, target: Target, *, progress: Any = None, today: dt.date | None = None,
+                  contact: Contact | None = None) -> Built:
     """One 教师交流轮岗通知书 a page, each with its own letterhead and no running header or page numbers."""
     return _build(store, year, target, True, progress, today, contact)
 
 
-def _build(store: Store, year: int, target: Any, letters: bool, progress: Any, today: dt.date | None,
-           contact: Contact | None) -> Any:
+def _build(store: Store, year: int, target: Target, letters: bool, progress: Any, today: dt.date | None,
+           contact: Contact | None) -> Built:
     progress = progress or (lambda _p, _t: None)
     plan, profile, bureau, basis, today = _prepare(store, year, today)
     progress(5, "读取方案")

@@ -230,6 +230,9 @@ class _NumberedCanvas(Canvas):
 
     doc_title = ""
     skip: frozenset[int] = frozenset({1})
+    #: False: no running header or page numbers at all (letters on their own letterhead).
+    furniture = True
+    _annotationCount: int  # reportlab's, set in Canvas.__init__
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -259,7 +262,7 @@ class _NumberedCanvas(Canvas):
             for draw in reversed(self._later):  # last first: each inserts into the content
                 draw(self)
             annotations = self._annotationCount
-            if self._pageNumber not in self.skip:
+            if self.furniture and self._pageNumber not in self.skip:
                 self._stamp(total)
             Canvas.showPage(self)
         Canvas.save(self)
@@ -307,7 +310,7 @@ class ReportDocument(BaseDocTemplate):
             author=info.author,
             subject=info.subtitle or info.title,
             creator="EduBridge",
-            **canvas_kwargs(),  # type: ignore[arg-type]
+            **canvas_kwargs(),
         )
         frame = Frame(MARGIN_X, MARGIN_BOTTOM, self.frame_width, pagesize[1] - MARGIN_TOP - MARGIN_BOTTOM,
                       id="body", leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
@@ -335,7 +338,7 @@ class ReportDocument(BaseDocTemplate):
 
     def handle_documentBegin(self) -> None:
         self._heading_seq = 0
-        self._headings_seen = []
+        self._headings_seen: list[tuple[int, str, int, str]] = []
         super().handle_documentBegin()
 
     def build_story(self, story: list[Flowable]) -> int:
@@ -352,10 +355,9 @@ class ReportDocument(BaseDocTemplate):
 
         class _Canvas(_NumberedCanvas):
             doc_title = title
+            furniture = self.page_furniture
 
         _Canvas.skip = skip
-        if not self.page_furniture:
-            _Canvas._stamp = lambda _self, _total: None  # type: ignore[method-assign]
         tocs = [f for f in story if isinstance(f, TableOfContents)]
         if not tocs or (len(tocs) == 1 and isinstance(tocs[0], _Contents)):
             predicted = _headings(story)
@@ -413,7 +415,7 @@ class _Contents(TableOfContents):
         self._lastEntries = [(level, text, 0, key) for level, text, key in entries or ()]
 
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
-        size = super().wrap(availWidth, availHeight)
+        size: tuple[float, float] = super().wrap(availWidth, availHeight)
         if self._predicted:
             self.canv.setNamedCB("drawTOCEntryEnd", self._entry_end_later(availWidth, availHeight))
         return size
@@ -651,7 +653,7 @@ class _CellParagraph(Paragraph):
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
         if availWidth == self._wrapped_for and "blPara" in self.__dict__:
             return self.width, self.height
-        size = super().wrap(availWidth, availHeight)
+        size: tuple[float, float] = super().wrap(availWidth, availHeight)
         self._wrapped_for = availWidth
         return size
 
@@ -757,7 +759,7 @@ def _legend(drawing: Drawing, names: Sequence[str], x: float, y: float) -> None:
         cursor += 10 + stringWidth(name, SANS, 8) + 14
 
 
-def _value_axis_max(series: Sequence[Sequence[float]], floor: float | None) -> float:
+def _value_axis_max(series: Sequence[Sequence[float | None]], floor: float | None) -> float:
     top = max((v for values in series for v in values if v is not None), default=0.0)
     if floor is not None:
         top = max(top, floor)
@@ -882,8 +884,9 @@ class _WithFootnote(Flowable):
         self._table, self._notes = table, notes
 
     def _notes_height(self, width: float) -> float:
-        return sum(n.wrapOn(self.canv, width, 10_000)[1] + n.getSpaceBefore() + n.getSpaceAfter()
-                   for n in self._notes)
+        height: float = sum(n.wrapOn(self.canv, width, 10_000)[1] + n.getSpaceBefore() + n.getSpaceAfter()
+                            for n in self._notes)
+        return height
 
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
         width, height = self._table.wrapOn(self.canv, availWidth, availHeight)
@@ -1018,7 +1021,7 @@ def _nice_max(top: float) -> float:
     if top <= 0:
         return 1.0
     step = top / 5
-    power = 10 ** math.floor(math.log10(step))
+    power: float = 10 ** math.floor(math.log10(step))
     for factor in (1, 2, 2.5, 5, 10):
         if factor * power >= step:
             return 5 * factor * power

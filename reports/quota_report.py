@@ -21,7 +21,7 @@ from db.store import Store
 from db.visits import load_quota_inputs, quota_rows
 from policy.calendar import Semester
 from policy.quotas import BEHIND, MET, NOT_STARTED, QuotaRow, tally
-from reports.output import finish
+from reports.output import Built, Target, finish
 from reports.pdf import Col, DocInfo, ReportDocument, chinese_date, esc, note, styles, table
 from reports.xlsx import Column, Sheet, write_table
 
@@ -75,7 +75,7 @@ def quota_story(rows: list[QuotaRow], semester: Semester, bureau: str, on: dt.da
     ]
 
 
-def build_quota_pdf(store: Store, semester: Semester, target: Any) -> Any:
+def build_quota_pdf(store: Store, semester: Semester, target: Target) -> Built:
     rows = _quota(store, semester)
     bureau, on = bureau_name(store), dt.date.today()
     doc = ReportDocument(target, DocInfo(title=f"{semester.label}帮扶活动指标完成情况", bureau=bureau, date=on),
@@ -100,7 +100,7 @@ def pairing_rows(store: Store, on: dt.date) -> list[tuple[Any, ...]]:
              .outerjoin(Cluster, Cluster.id == Pairing.cluster_id)
              .where(Pairing.start <= on, or_(Pairing.end.is_(None), Pairing.end >= on)))
     with store.read() as session:
-        found = session.execute(query).all()
+        found = list(session.execute(query).all())
     found.sort(key=lambda r: (r[0], r[3] or r[1] or r[2] or "", r[4] or "", r[5] or ""))
     return [(n, kind, name or teacher or "", school or "", cluster or "", target_school or "", target_teacher or "",
              start.isoformat(), end.isoformat() if end else "")
@@ -117,7 +117,7 @@ def write_pairings_xlsx(store: Store, on: dt.date, path: Path) -> int:
     return len(rows)
 
 
-def build_pairings_pdf(store: Store, on: dt.date, target: Any) -> Any:
+def build_pairings_pdf(store: Store, on: dt.date, target: Target) -> Built:
     rows = pairing_rows(store, on)
     bureau = bureau_name(store)
     st = styles()

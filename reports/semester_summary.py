@@ -10,7 +10,6 @@ not recorded yet is printed as a blank to write in by hand, never invented.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer
@@ -22,7 +21,7 @@ from db.settings import active_profile
 from db.store import Store
 from db.visits import SUMMARY_FIELDS, list_summaries, load_quota_inputs, quota_rows
 from policy.calendar import Semester, school_year_label, semester_bounds
-from reports.output import ReportError, finish
+from reports.output import Built, ReportError, Target, finish
 from reports.pdf import (
     Col,
     DocInfo,
@@ -80,7 +79,7 @@ def summary_story(store: Store, cluster: str, semester: Semester, width: float) 
     return story, name
 
 
-def build_summary(store: Store, cluster: str, semester: Semester, target: Any) -> Any:
+def build_summary(store: Store, cluster: str, semester: Semester, target: Target) -> Built:
     doc = ReportDocument(target, DocInfo(title=f"{cluster}{semester.label}工作总结", bureau=bureau_name(store),
                                          date=dt.date.today()), cover_page=False)
     story, name = summary_story(store, cluster, semester, doc.frame_width)

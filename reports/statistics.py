@@ -16,7 +16,7 @@ from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
 from db.store import Store
 from reports.fonts import SANS
-from reports.output import finish
+from reports.output import Built, Target, finish
 from reports.pdf import (
     Col,
     DocInfo,
@@ -69,8 +69,8 @@ def statistics_story(form: StatisticsForm, width: float) -> list[Flowable]:
     ]
 
 
-def build_statistics(store: Store, target: Any, *, on: dt.date, include_all: bool = False,
-                     progress: Any = None) -> Any:
+def build_statistics(store: Store, target: Target, *, on: dt.date, include_all: bool = False,
+                     progress: Any = None) -> Built:
     progress = progress or (lambda _p, _t: None)
     progress(10, "统计")
     form = statistics_form(store, on, include_all=include_all)

@@ -90,16 +90,16 @@ def statistics_form(store: Store, on: dt.date, *, include_all: bool = False) -> 
         regions = {r.id: r for r in session.execute(select(Region.id, Region.name, Region.level, Region.parent_id))}
     teachers = _teachers(store, on)
     signed = {}
-    for row in cluster_agreements(store, on):
-        agreement = row.agreement
+    for pact in cluster_agreements(store, on):
+        agreement = pact.agreement
         if agreement is None:
-            signed[row.cluster_id] = "否（无协议）"
-        elif row.expired:
-            signed[row.cluster_id] = f"否（{agreement.term_end.isoformat()}到期）"
+            signed[pact.cluster_id] = "否（无协议）"
+        elif pact.expired:
+            signed[pact.cluster_id] = f"否（{agreement.term_end.isoformat()}到期）"
         elif agreement.signed_on is None:
-            signed[row.cluster_id] = "否（未签订）"
+            signed[pact.cluster_id] = "否（未签订）"
         else:
-            signed[row.cluster_id] = f"是（{agreement.signed_on.isoformat()}）"
+            signed[pact.cluster_id] = f"是（{agreement.signed_on.isoformat()}）"
     breaches: dict[uuid.UUID, list[str]] = defaultdict(list)
     school_clusters: dict[Any, list[Any]] = defaultdict(list)
     for s in summaries:
@@ -150,7 +150,7 @@ def statistics_form(store: Store, on: dt.date, *, include_all: bool = False) -> 
         distinct = {school.id: school for _m, school in s.members}
         row = (
             number, county, s.cluster.name, s.cluster.kind,
-            founded.get(s.cluster.id).isoformat() if founded.get(s.cluster.id) else "",
+            started.isoformat() if (started := founded.get(s.cluster.id)) else "",
             s.lead.name if s.lead else "", s.member_names, s.schools, s.rural_schools, s.rural_member_names,
             s.students, sum(school.classes for school in distinct.values()),
             sum(teachers.get(school.id, 0) for school in distinct.values()),
@@ -178,12 +178,12 @@ def statistics_form(store: Store, on: dt.date, *, include_all: bool = False) -> 
                 in_listed[school.id].append(s.cluster.name)
     doubles = {sid: clusters for sid, clusters in in_listed.items() if len(clusters) > 1}
     if doubles:
-        distinct = len(in_listed)
+        distinct_count = len(in_listed)
         rural = sum(1 for sid in in_listed if counts_as_rural(names[sid], False))
         listing = "；".join(f"{names[sid].name}（{'、'.join(c)}）" for sid, c in sorted(
             doubles.items(), key=lambda pair: names[pair[0]].code))
         notes.append(f"同时属于两个集团(学区)的学校在各自一行中都计入，合计为各行相加：{listing}。"
-                     f"不重复计算时学校共{distinct}所，其中乡村学校{rural}所。")
+                     f"不重复计算时学校共{distinct_count}所，其中乡村学校{rural}所。")
     if by_county:
         notes.append(f"按{COUNTY}分组，各{COUNTY}后为小计行；合计为全部集团(学区)行相加（不含小计行）。")
     breached = sum(1 for r in cluster_rows if r[HEADERS.index("存在问题（依据）")])

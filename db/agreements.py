@@ -46,13 +46,13 @@ from db.models import (
 from db.store import Store
 from db.versions import editing
 from policy import vocab
-from policy.calendar import school_year_label, school_year_of
+from policy.calendar import add_years, chinese_date, school_year_label, school_year_of
+from policy.numerals import chinese_numeral
 from policy.profile import Profile
 from resources import resource_path
 
 TEMPLATE = resource_path("templates", "agreement.toml")
 PARTY_LABELS = ("甲方", "乙方", "丙方", "丁方", "戊方", "己方", "庚方", "辛方", "壬方", "癸方")
-_CN_DIGITS = "零一二三四五六七八九"
 BUREAU_KEY = "bureau_name"
 OFF = "（本方案未作规定）"
 PERIODS = {"semester": "学期", "year": "学年"}
@@ -63,16 +63,9 @@ class AgreementError(StoreError):
     """An agreement that cannot be made or changed (unknown cluster, empty clause…)."""
 
 
-def _cn_number(n: int) -> str:
-    """11 → 十一, 20 → 二十, 35 → 三十五 (n < 100)."""
-    tens, ones = divmod(n, 10)
-    head = "" if tens == 0 else ("十" if tens == 1 else _CN_DIGITS[tens] + "十")
-    return head + ("" if ones == 0 else _CN_DIGITS[ones]) if n >= 10 else _CN_DIGITS[n]
-
-
 def party_labels(count: int) -> tuple[str, ...]:
     """Labels of ``count`` parties: 甲方 … 癸方, then 第十一方, 第十二方 … (none is ever dropped)."""
-    return tuple(PARTY_LABELS[i] if i < len(PARTY_LABELS) else f"第{_cn_number(i + 1)}方" for i in range(count))
+    return tuple(PARTY_LABELS[i] if i < len(PARTY_LABELS) else f"第{chinese_numeral(i + 1)}方" for i in range(count))
 
 
 def label_order(label: str) -> int:
@@ -81,7 +74,7 @@ def label_order(label: str) -> int:
         return PARTY_LABELS.index(label)
     if label.startswith("第") and label.endswith("方"):
         for n in range(len(PARTY_LABELS) + 1, 100):
-            if _cn_number(n) == label[1:-1]:
+            if chinese_numeral(n) == label[1:-1]:
                 return n - 1
     return 999
 
@@ -217,7 +210,7 @@ ARTICLE_PREFIX = re.compile(r"^\s*第\s*[^条\s]{1,6}\s*条[\s　]*")
 def article_heading(number: int, heading: str) -> str:
     """'第N条　heading' with N generated; a number typed into ``heading`` is dropped."""
     rest = ARTICLE_PREFIX.sub("", heading).strip()
-    return f"第{_cn_number(number)}条" + (f"　{rest}" if rest else "")
+    return f"第{chinese_numeral(number)}条" + (f"　{rest}" if rest else "")
 
 
 def numbered(sections: list[Section] | tuple[Section, ...]) -> list[Section]:
@@ -316,13 +309,13 @@ def fill_template(
         "lead": lead,
         "members": "、".join(members) if members else "（暂无）",
         "party_list": "、".join(f"{label}{name}" for label, name in zip(labels, party_names, strict=False)),
-        "term_start": _cn_date(term_start),
-        "term_end": _cn_date(term_end),
+        "term_start": chinese_date(term_start),
+        "term_end": chinese_date(term_end),
         "term_years": term_years,
         "bureau": bureau,
-        "party_count": _cn_number(party_count),
-        "copies": _cn_number(party_count + 1),  # one per party and one for the bureau
-        "holders": f"{labels[0]}执一份" if party_count == 1 else f"协议{_cn_number(party_count)}方各执一份",
+        "party_count": chinese_numeral(party_count),
+        "copies": chinese_numeral(party_count + 1),  # one per party and one for the bureau
+        "holders": f"{labels[0]}执一份" if party_count == 1 else f"协议{chinese_numeral(party_count)}方各执一份",
         "size_note": size_note,
         "lead_label": labels[0],
         "member_label": _label_range(member_labels),
@@ -378,7 +371,7 @@ def _label_range(labels: list[str]) -> str:
 def _numbered_lines(text: str) -> str:
     """One duty a line → （一）…；（二）…。 (the last line ends the article)."""
     lines = [line.strip().rstrip("；;。") for line in text.splitlines() if line.strip()]
-    return "\n".join(f"（{_cn_number(i)}）{line}{'。' if i == len(lines) else '；'}"
+    return "\n".join(f"（{chinese_numeral(i)}）{line}{'。' if i == len(lines) else '；'}"
                      for i, line in enumerate(lines, start=1))
 
 
@@ -412,18 +405,6 @@ def _targets_text(targets: dict[str, Any], fill: Any, profile: Profile, kind: st
 
 def _enabled(profile: Profile, figure_id: str) -> bool:
     return figure_id in profile.figures and profile.figures[figure_id].enabled
-
-
-def _cn_date(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-def add_years(day: dt.date, years: int) -> dt.date:
-    """Same day ``years`` later (29 February → 28 February)."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
 
 
 # ---- records -------------------------------------------------------------------------
@@ -673,7 +654,7 @@ def retarget_term(clauses: dict[str, Any], old: tuple[dt.date, dt.date],
     Only exact quotations of the old start and end dates change; any other wording the
     clerk wrote about the term (e.g. "合作期限为3年") stays as it is.
     """
-    pairs = [(_cn_date(o), _cn_date(n)) for o, n in zip(old, new, strict=True) if o != n]
+    pairs = [(chinese_date(o), chinese_date(n)) for o, n in zip(old, new, strict=True) if o != n]
 
     def swap(text: str) -> str:
         marks = {}

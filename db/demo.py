@@ -32,13 +32,14 @@ from typing import Any
 from sqlalchemy import Table, func, select
 
 from db import models
-from db.agreements import add_years, fill_template, load_template, party_labels, signing_schools
+from db.agreements import fill_template, load_template, party_labels, signing_schools
 from db.engine import StoreError
 from db.settings import DEMO_KEY
 from db.store import Store
 from policy import vocab
-from policy.calendar import completed_years
+from policy.calendar import add_years, completed_years
 from policy.idcard import make_id_number
+from policy.numerals import chinese_numeral
 from policy.profile import load_profile
 
 TODAY = dt.date(2026, 11, 23)
@@ -89,17 +90,9 @@ GIVEN_FEMALE = "芳娜敏静丽艳娟霞玲婷雪慧琳颖倩佳欣悦瑶萍红�
 GIVEN_MALE = "伟强磊军勇杰涛斌超明刚平辉鹏华飞鑫波宇浩凯健俊帆旭宁龙林志建国永海东成文晨博轩振"
 PLACE_FIRST = "柳石杨桃清白黄红青金马龙凤梨枣槐松柏河沙高新东西南双三碾杏榆苇芦泉王李张赵刘"
 PLACE_SECOND = "湾岭沟坪河庄川原堡铺寨滩塬峪营台坝集泉口湖桥店屯洼岔梁"
-DIGITS = "〇一二三四五六七八九"
 
 
-def numeral(n: int) -> str:
-    """Chinese numeral for 1–99 as school names write it (十一, 二十, 二十三)."""
-    tens, ones = divmod(n, 10)
-    head = "" if tens == 0 else "十" if tens == 1 else DIGITS[tens] + "十"
-    return head + (DIGITS[ones] if ones else "")
-
-
-NUMERALS = tuple(numeral(n) for n in range(1, 21))
+NUMERALS = tuple(chinese_numeral(n) for n in range(1, 21))
 
 SUBJECT_WEIGHTS = {
     "语文": 24,
@@ -399,7 +392,7 @@ class _Builder:
         for i in range(city_run):
             stage = city_stages[i % len(city_stages)]
             self.city_school_count += 1
-            n = numeral(self.city_school_count)
+            n = chinese_numeral(self.city_school_count)
             name = {
                 "小学": f"{CITY_NAME}第{n}小学",
                 "初中": f"{CITY_NAME}第{n}中学",
@@ -978,7 +971,7 @@ class _Builder:
             base, copy = name, 1
             while name in self.cluster_names:
                 copy += 1
-                name = f"{base}（{numeral(copy)}）"
+                name = f"{base}（{chinese_numeral(copy)}）"
             self.cluster_names[name] = None
             c = _Cluster(
                 self.new_id(),

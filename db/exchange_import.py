@@ -232,7 +232,7 @@ def check_rows(name: str, sheet_rows: Sequence[SheetRow], connection: Any, profi
                                           (target.location, target.stage, target.is_weak))
                 if wrong:
                     reader.fail(TARGET, wrong)
-        if reader.ok and teacher is not None:
+        if reader.ok and teacher is not None and number is not None:  # a teacher is found by number
             rows.append(ExchangeRow(sheet_row.number, teacher[0], number, teacher[1], source.id, target.id, form,
                                     start, end, bool(personnel), notes))
     _file_overlaps(name, rows, problems)

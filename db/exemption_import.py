@@ -167,7 +167,7 @@ def parse_rows(path: Path, roster: dict[str, tuple[uuid.UUID, str]]) -> tuple[st
                 problems.append(ImportProblem(name, previous, ID, message.format(sheet_row.number)))
             else:
                 first_row[key] = sheet_row.number
-        if reader.ok and teacher is not None:
+        if reader.ok and teacher is not None and number is not None:  # a teacher is found by number
             rows.append(ExemptionRow(sheet_row.number, teacher[0], number, teacher[1], reason, evidence, start, end))
     if problems:
         problems.sort(key=lambda p: (p.row, HEADERS.index(p.column) if p.column in HEADERS else 99))

@@ -30,7 +30,7 @@ import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, event, select
+from sqlalchemy import ColumnDefault, Connection, Engine, Table, event, select
 from sqlalchemy.sql.dml import Delete, Insert, Update, UpdateBase
 
 from db import audit
@@ -271,8 +271,8 @@ def _fill_defaults(table: Table, rows: list[dict[str, Any]]) -> None:
     """Python-side defaults (UUID ids, stamps) filled in now, so the audit names the row."""
     for column in table.columns:
         default = column.default
-        if default is None or not getattr(default, "is_scalar", False) and not getattr(default, "is_callable", False):
-            continue
+        if not isinstance(default, ColumnDefault) or not (default.is_scalar or default.is_callable):
+            continue  # none, a server-side sequence or a SQL expression: the database fills it
         for row in rows:
             if column.key not in row:
                 row[column.key] = default.arg if default.is_scalar else default.arg(None)
@@ -350,6 +350,8 @@ def _before_execute(connection: Connection, clauseelement: Any, multiparams: Any
         state.pending.append((table, rows))
         state.open_tables = state.open_tables | {table.name}
         return clauseelement, multiparams, params
+    if not isinstance(clauseelement, Update | Delete):  # UpdateBase has no other kind we write
+        raise PermissionDenied("拒绝无法审计的写入（不是 INSERT、UPDATE 或 DELETE）")
     before = _before_images(connection, table, clauseelement, rows if (multiparams or params) else [])
     check_rows(connection, actor, table.name, before)
     state.pending.append((table, before))

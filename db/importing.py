@@ -147,7 +147,8 @@ def _matches(cells: Mapping[str, Any], keys: Mapping[str, str]) -> bool:
 def skipped_example_note(rows: Sequence[Any]) -> str | None:
     """“已跳过模板示例行（第2行）” (and the signature lines under the table) when
     :func:`read_sheet` left such rows out, else None."""
-    parts = [getattr(rows, "sheet_note", None)] if getattr(rows, "sheet_note", None) else []
+    note: str | None = getattr(rows, "sheet_note", None)
+    parts = [note] if note else []
     for attribute, what in (("skipped_example", "模板示例行"), ("skipped_footer", "表尾签字行")):
         numbers = getattr(rows, attribute, ())
         if numbers:
@@ -239,25 +240,20 @@ def read_sheet(
     positions = {h: i for i, h in enumerate(headers) if h in known}
     names, width = list(positions), max(positions.values()) + 1
     pick = operator.itemgetter(*positions.values())
-    if len(names) == 1:
-        one = pick
-
-        def pick(row: Sequence[object]) -> tuple[object, ...]:  # itemgetter of one index gives no tuple
-            return (one(row),)
+    single = len(names) == 1  # itemgetter of one index gives no tuple
     result = SheetRows()
     skipped, footer = [], []
     expected = example_keys(example) if example else None
     for offset, row in enumerate(rows[index + 1 :], start=index + 2):
-        if len(row) < width:
-            row = [*row, *([None] * (width - len(row)))]
-        values = pick(row)
+        padded: Sequence[object] = row if len(row) >= width else [*row, *([None] * (width - len(row)))]
+        values = (pick(padded),) if single else pick(padded)
         if all(is_blank(v) for v in values):
             continue
         cells = dict(zip(names, values))
         if expected and _matches(cells, expected):
             skipped.append(offset)
             continue
-        if _is_footer(row):
+        if _is_footer(padded):
             footer.append(offset)
             continue
         result.append(SheetRow(offset, cells))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -26,6 +26,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
     Uuid,
@@ -57,6 +58,10 @@ def coded(values: tuple[str, ...], name: str) -> Enum:
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {dict[str, Any]: JSON, uuid.UUID: Uuid}
+    if TYPE_CHECKING:
+        # Every model here is mapped to a Table (SQLAlchemy types it as any FromClause, which
+        # has no insert/update/name): the Core statements built from ``X.__table__`` rely on it.
+        __table__: ClassVar[Table]
 
 
 class Entity(Base):
@@ -80,10 +85,14 @@ class Versioned:
 
     row_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1",
                                              onupdate=text("row_version + 1"))
+    if TYPE_CHECKING:  # mixed into Base subclasses only (Base narrows __table__ to a Table)
+        __tablename__: str
 
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805 - declarative class attribute
-        return {"version_id_col": cls.__table__.c.row_version}
+        # A mixin: mypy cannot see the table of the Base subclass it is mixed into.
+        table: Table = cls.__table__  # type: ignore[attr-defined]
+        return {"version_id_col": table.c.row_version}
 
 
 class Region(Versioned, Entity):

@@ -9,8 +9,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from sqlalchemy import and_, case, exists, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from db import models
 from db.store import Store
@@ -54,12 +54,13 @@ class Overview:
         return self.rural_covered / self.rural_schools if self.rural_schools else None
 
 
-def _open_on(start: object, end: object, today: dt.date) -> object:
+def _open_on(start: QueryableAttribute[dt.date], end: QueryableAttribute[dt.date | None],
+             today: dt.date) -> ColumnElement[bool]:
     """``start <= today`` and (``end`` is NULL or later than today)."""
-    return and_(start <= today, or_(end.is_(None), end > today))  # type: ignore[operator, union-attr]
+    return and_(start <= today, or_(end.is_(None), end > today))
 
 
-def open_membership_on(today: dt.date) -> object:
+def open_membership_on(today: dt.date) -> ColumnElement[bool]:
     """SQL condition: the school row of the outer query has an open membership on ``today``."""
     m = models.Membership
     return exists().where(m.school_id == models.School.id, _open_on(m.joined, m.left_on, today))
@@ -95,7 +96,7 @@ def county_overview(store: Store, profile: Profile, today: dt.date | None = None
             )
         ) or 0
         rural = or_(s.location.in_(locations), s.stage == vocab.TEACHING_POINT)
-        covered = case((open_membership_on(today), 1), else_=0)  # type: ignore[arg-type]
+        covered = case((open_membership_on(today), 1), else_=0)
         rural_total, rural_covered = session.execute(
             select(func.count(), func.coalesce(func.sum(covered), 0)).where(rural)
         ).one()

@@ -8,8 +8,10 @@ the eligibility rules themselves. Schools are named by their codes.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import String, or_, select, type_coerce
+from sqlalchemy import ColumnElement, Select, String, or_, select, type_coerce
 
 from db.gc_pause import gc_paused
 from db.models import Exemption, Posting, School, Teacher
@@ -19,17 +21,19 @@ from policy.eligibility import EligibilityResult, ExemptionRec, PostingRec, Teac
 from policy.profile import Profile
 
 
-def _text(column):  # type: ignore[no-untyped-def]
+def _text(column: ColumnElement[Any]) -> ColumnElement[str]:
     return type_coerce(column, String)
 
 
-def _days(*columns: list[object]) -> dict[object, dt.date | None]:
+def _days(*columns: list[object]) -> dict[object, dt.date]:
     """DATE values as the driver returns them (SQLite: ISO text; PostgreSQL: dates) → dates.
 
-    A few thousand distinct days recur across 150,000 rows: parse each once.
+    A few thousand distinct days recur across 150,000 rows: parse each once. NULL has no
+    entry: a nullable column is looked up with ``.get``.
     """
-    values = set().union(*columns)
-    return {v: dt.date.fromisoformat(v) if isinstance(v, str) else v for v in values}  # type: ignore[misc]
+    values: set[object] = set().union(*columns)
+    return {v: dt.date.fromisoformat(v) if isinstance(v, str) else v
+            for v in values if isinstance(v, str | dt.date)}
 
 
 def load_records(
@@ -52,7 +56,7 @@ def load_records(
     with store.read() as session:
         connection = session.connection()
 
-        def rows(query):  # type: ignore[no-untyped-def]
+        def rows(query: Select[Any]) -> Sequence[tuple[Any, ...]]:
             # The driver's own tuples: SQLAlchemy's row processing would cost more than the rules.
             sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
             return connection.exec_driver_sql(sql).fetchall()
@@ -64,11 +68,11 @@ def load_records(
     day = _days([r[4] for r in teacher_rows], [r[8] for r in teacher_rows], [r[2] for r in posting_rows],
                 [r[3] for r in posting_rows],
                 [r[2] for r in exemption_rows], [r[3] for r in exemption_rows])
-    teachers = [TeacherRec(key, id_number, name, gender, day[born], subject, backbone, position, day[since])
+    teachers = [TeacherRec(key, id_number, name, gender, day[born], subject, backbone, position, day.get(since))
                 for key, id_number, name, gender, born, subject, backbone, position, since in teacher_rows]
-    postings = [PostingRec(key, code, day[start], day[end], bool(personnel), kind)
+    postings = [PostingRec(key, code, day[start], day.get(end), bool(personnel), kind)
                 for key, code, start, end, personnel, kind in posting_rows]
-    exemptions = [ExemptionRec(key, reason, day[start], day[end], evidence)
+    exemptions = [ExemptionRec(key, reason, day[start], day.get(end), evidence)
                   for key, reason, start, end, evidence in exemption_rows]
     return teachers, postings, exemptions
 

@@ -84,7 +84,7 @@ def translate(store: Any, session: Session) -> StaleRecord:
     pending: dict[tuple[str, str], int] = session.info.get(PENDING, {})
     from db.models import Base
 
-    tables = {m.local_table.name: m.class_ for m in Base.registry.mappers}
+    tables = {m.class_.__table__.name: m.class_ for m in Base.registry.mappers}
     with store.read() as reader:
         for (table, key), loaded in pending.items():
             model = tables[table]

@@ -88,6 +88,19 @@ def semester_bounds(semester: Semester, dates: CalendarDates = DEFAULT_DATES) ->
     return second, last_of_year
 
 
+def add_years(day: dt.date, years: int) -> dt.date:
+    """The same day ``years`` later; 29 February becomes 28 February in a common year."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return dt.date(day.year + years, 2, 28)
+
+
+def chinese_date(day: dt.date) -> str:
+    """2025-09-01 → '2025年9月1日' (the form documents and agreements are dated in)."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 def completed_years(start: dt.date, reference: dt.date) -> int:
     """Whole years from ``start`` to ``reference`` (anniversary counts as completed).
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from policy import vocab
-from policy.calendar import completed_years
+from policy.calendar import add_years, completed_years
 from policy.profile import Profile
 
 ELIGIBLE = "eligible"
@@ -147,14 +147,6 @@ class EligibilityResult:
             ],
             "summary": self.summary,
         }
-
-
-def add_years(day: dt.date, years: int) -> dt.date:
-    """The same day ``years`` later; 29 February becomes 28 February in a common year."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return dt.date(day.year + years, 2, 28)
 
 
 def tenure(postings: Sequence[PostingRec], reference: dt.date) -> tuple[str, dt.date] | None:

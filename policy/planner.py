@@ -69,8 +69,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from policy import vocab
+from policy.calendar import add_years
 from policy.directions import DIRECTIONS, LABELS, DirectionRules, tier
-from policy.eligibility import EXEMPT, MANDATORY, EligibilityEntry, EligibilityResult, add_years
+from policy.eligibility import EXEMPT, MANDATORY, EligibilityEntry, EligibilityResult
 from policy.errors import Cancelled, PolicyError
 from policy.profile import Profile
 

@@ -19,8 +19,9 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from db.agreements import AgreementDoc, Party, numbered
+from policy.calendar import chinese_date
 from reports.fonts import SERIF, SERIF_BOLD
-from reports.pdf import FRAME_WIDTH, DocInfo, ReportDocument, chinese_date, esc, styles
+from reports.pdf import FRAME_WIDTH, DocInfo, ReportDocument, esc, styles
 
 SEAL_SIZE = 30 * mm
 FUSION = "融合型教共体"

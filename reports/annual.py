@@ -18,7 +18,7 @@ from reportlab.platypus import Flowable, KeepTogether, PageBreak, Paragraph, Spa
 from db.annual import AnnualData, UnknownCluster, annual_data
 from db.settings import active_profile
 from db.store import Store
-from policy.calendar import school_year_label
+from policy.calendar import chinese_date, school_year_label
 from policy.clusters import RULE_LABELS
 from policy.evaluation import (
     FAILED_GRADE,
@@ -38,7 +38,6 @@ from reports.pdf import (
     ReportDocument,
     bar_chart,
     body,
-    chinese_date,
     contents,
     cover,
     esc,

@@ -23,7 +23,13 @@ from db.exchange_notice import ApprovedPlan, NoApprovedPlan, NoticeRow, approved
 from db.models import Setting
 from db.settings import active_profile
 from db.store import Store
-from policy.calendar import DEFAULT_DATES, CalendarDates, school_year_bounds, school_year_label
+from policy.calendar import (
+    DEFAULT_DATES,
+    CalendarDates,
+    chinese_date,
+    school_year_bounds,
+    school_year_label,
+)
 from policy.directions import clauses_of, describe
 from policy.profile import Profile
 from reports.output import Built, ReportError, Target, finish
@@ -31,7 +37,6 @@ from reports.pdf import (
     Col,
     DocInfo,
     ReportDocument,
-    chinese_date,
     esc,
     heading,
     key_values,

@@ -64,6 +64,7 @@ from reportlab.platypus import (
 )
 from reportlab.platypus.tableofcontents import TableOfContents, drawPageNumbers
 
+from policy.calendar import chinese_date
 from reports.fonts import (
     SANS,
     SANS_BOLD,
@@ -130,11 +131,6 @@ def fmt_percent(value: float | None, digits: int = 1) -> str:
     if value is None:
         return "—"
     return f"{value * 100:.{digits}f}%"
-
-
-def chinese_date(day: dt.date) -> str:
-    """2025-09-01 → '2025年9月1日' (the form documents are dated in)."""
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

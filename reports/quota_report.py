@@ -19,10 +19,10 @@ from db.models import Cluster, Pairing, School, Teacher
 from db.settings import active_profile
 from db.store import Store
 from db.visits import load_quota_inputs, quota_rows
-from policy.calendar import Semester
+from policy.calendar import Semester, chinese_date
 from policy.quotas import BEHIND, MET, NOT_STARTED, QuotaRow, tally
 from reports.output import Built, Target, finish
-from reports.pdf import Col, DocInfo, ReportDocument, chinese_date, esc, note, styles, table
+from reports.pdf import Col, DocInfo, ReportDocument, esc, note, styles, table
 from reports.xlsx import Column, Sheet, write_table
 
 QUOTA_HEADERS = ("序号", "状态", "对象", "角色", "指标", "周期", "完成", "要求", "差额", "依据")

@@ -20,14 +20,13 @@ from db.models import Exchange, Membership
 from db.settings import active_profile
 from db.store import Store
 from db.visits import SUMMARY_FIELDS, list_summaries, load_quota_inputs, quota_rows
-from policy.calendar import Semester, school_year_label, semester_bounds
+from policy.calendar import Semester, chinese_date, school_year_label, semester_bounds
 from reports.output import Built, ReportError, Target, finish
 from reports.pdf import (
     Col,
     DocInfo,
     ReportDocument,
     body,
-    chinese_date,
     esc,
     fmt_percent,
     heading,

@@ -15,13 +15,13 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
 from db.store import Store
+from policy.calendar import chinese_date
 from reports.fonts import SANS
 from reports.output import Built, Target, finish
 from reports.pdf import (
     Col,
     DocInfo,
     ReportDocument,
-    chinese_date,
     esc,
     note,
     styles,

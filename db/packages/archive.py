@@ -58,7 +58,8 @@ def encode_row(table: Table, row: dict[str, Any], blobs: dict[str, bytes]) -> di
             blobs[key] = data
             value = {"$blob": key}
         out[name] = value
-    return json.loads(dumps(out))
+    record: dict[str, Any] = json.loads(dumps(out))
+    return record
 
 
 def decode_row(table: Table, row: dict[str, Any], blob: Callable[[str], bytes]) -> dict[str, Any]:

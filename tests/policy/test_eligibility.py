@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from policy.calendar import add_years
 from policy.eligibility import (
     ELIGIBLE,
     EXEMPT,
@@ -13,7 +14,6 @@ from policy.eligibility import (
     ExemptionRec,
     PostingRec,
     TeacherRec,
-    add_years,
     eligibility,
     tenure,
 )

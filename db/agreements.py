@@ -43,10 +43,11 @@ from db.models import (
     Setting,
     Waiver,
 )
+from db.spans import holds_on
 from db.store import Store
 from db.versions import editing
 from policy import vocab
-from policy.calendar import add_years, chinese_date, school_year_label, school_year_of
+from policy.calendar import Span, add_years, chinese_date, school_year_label, school_year_of
 from policy.numerals import chinese_numeral
 from policy.profile import Profile
 from resources import resource_path
@@ -437,7 +438,7 @@ def term_parties(memberships: list[Any], lead_id: uuid.UUID | None, start: dt.da
     check = min(max(start, drawn_up), end)
     chosen: dict[uuid.UUID, str] = {}
     for m in memberships:
-        if m.joined <= end and (m.left_on is None or m.left_on > check):
+        if Span.left(m.joined, m.left_on).overlaps(Span(check, end)):
             chosen.setdefault(m.school_id, m.role)
     if lead_id is None:
         lead_id = next((sid for sid, role in chosen.items() if role in vocab.LEAD_ROLES), None)
@@ -474,7 +475,7 @@ def _size_note(session: Any, cluster: Cluster, count: int, profile: Profile, on:
         return ""
     waiver = session.scalars(select(Waiver).where(
         Waiver.rule == "cluster.max_schools", Waiver.subject_kind == "cluster", Waiver.subject_id == cluster.id,
-        Waiver.start <= on, (Waiver.end_on.is_(None)) | (Waiver.end_on > on))).first()
+        holds_on(Waiver.start, on, last=Waiver.end_on))).first()
     clause = profile.clause("cluster.max_schools")
     if waiver is None:
         raise AgreementError(f"“{cluster.name}”有{count}所学校，超过上限{limit}所（{clause}），且没有批准的例外；"

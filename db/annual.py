@@ -30,6 +30,7 @@ from db.store import Store
 from db.teachers import store_eligibility
 from db.visits import quota_rows
 from policy import vocab
+from policy.calendar import Span
 from policy.clusters import CheckResult, Violation, counts_as_rural
 from policy.evaluation import (
     EvaluationInput,
@@ -121,7 +122,7 @@ class AnnualData:
 
 
 def _overlaps(joined: dt.date, left_on: dt.date | None, first: dt.date, last: dt.date) -> bool:
-    return joined <= last and (left_on is None or left_on > first)
+    return Span.left(joined, left_on).overlaps(Span(first, last))
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -40,6 +40,7 @@ from db.models import Cluster, Membership, School, utcnow
 from db.school_import import ImportPlan
 from db.store import Store
 from policy import vocab
+from policy.calendar import Span
 
 HEADERS = ("集团名称", "类型", "学校代码", "角色", "加入日期", "退出日期")
 REQUIRED = ("集团名称", "类型", "学校代码", "角色", "加入日期")
@@ -238,7 +239,7 @@ def export_rows(store: Store) -> list[tuple[Any, ...]]:
             .join(Cluster, Cluster.id == Membership.cluster_id)
             .join(School, School.id == Membership.school_id)
         ).all()
-    kept = [r for r in rows if r.left_on is None or r.left_on > r.joined]
+    kept = [r for r in rows if not Span.left(r.joined, r.left_on).empty]
     kept.sort(key=lambda r: (r.name, r.role not in vocab.LEAD_ROLES, r.joined, r.code))
     return [tuple(r) for r in kept]
 

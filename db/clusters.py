@@ -28,6 +28,7 @@ from db.models import Agreement, Cluster, Membership, Pairing, Region, School, W
 from db.store import Store
 from db.versions import StaleRecord, describe, editing
 from policy import vocab
+from policy.calendar import Span
 from policy.clusters import (
     AgreementRec,
     CheckResult,
@@ -192,12 +193,12 @@ def _school(session: Any, school_id: uuid.UUID) -> School:
 
 def _active_memberships(session: Any, school_id: uuid.UUID, on: dt.date) -> list[Membership]:
     rows = session.scalars(select(Membership).where(Membership.school_id == school_id)).all()
-    return [m for m in rows if m.joined <= on and (m.left_on is None or on < m.left_on)]
+    return [m for m in rows if Span.left(m.joined, m.left_on).contains(on)]
 
 
 def _later_memberships(session: Any, school_id: uuid.UUID, on: dt.date) -> list[Membership]:
     rows = session.scalars(select(Membership).where(Membership.school_id == school_id)).all()
-    return [m for m in rows if m.joined > on and (m.left_on is None or m.left_on > m.joined)]
+    return [m for m in rows if m.joined > on and not Span.left(m.joined, m.left_on).empty]
 
 
 def _join(session: Any, edit: Edit, cluster: Cluster, school: School, role: str, on: dt.date) -> Membership:
@@ -306,7 +307,7 @@ def change_lead(store: Store, cluster_id: uuid.UUID, school_id: uuid.UUID, on: d
         edit.note = f"“{cluster.name}”牵头校改为{school.name}（{on.isoformat()}起）"
         session.info["note"] = edit.note
         for m in session.scalars(select(Membership).where(Membership.cluster_id == cluster_id)).all():
-            if not (m.joined <= on and (m.left_on is None or on < m.left_on)):
+            if not Span.left(m.joined, m.left_on).contains(on):
                 continue
             if m.school_id == school_id and m.role != lead_role:
                 _leave(session, edit, m, on)

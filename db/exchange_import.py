@@ -53,7 +53,7 @@ from db.models import Exchange, ExchangeEvent, Posting, School, Teacher, utcnow
 from db.roster_lookup import read_teacher
 from db.store import Store
 from policy import vocab
-from policy.calendar import school_year_of
+from policy.calendar import Span, school_year_of
 from policy.exchange_forms import direction_problem, took_effect
 from policy.idcard import make_id_number
 from policy.profile import Profile
@@ -169,16 +169,16 @@ def _school(value: Any, by_code: dict[str, SchoolInfo], by_name: dict[str, list[
     raise CellError(f"找不到学校“{text}”（填写学校代码或学校名单中的名称）")
 
 
-def _span(start: dt.date, end: dt.date | None, personnel: bool) -> tuple[dt.date, dt.date] | None:
+def _span(start: dt.date, end: dt.date | None, personnel: bool) -> Span | None:
     """The days an exchange occupies the teacher; None for a personnel move with no term
     (the teacher simply belongs to the new school from then on: nothing to overlap)."""
-    if end is None:
-        return None if personnel else (start, dt.date.max)
-    return start, end
+    if end is None and personnel:
+        return None
+    return Span(start, end)
 
 
-def _overlap(a: tuple[dt.date, dt.date] | None, b: tuple[dt.date, dt.date] | None) -> bool:
-    return a is not None and b is not None and a[0] <= b[1] and b[0] <= a[1]
+def _overlap(a: Span | None, b: Span | None) -> bool:
+    return a is not None and b is not None and a.overlaps(b)
 
 
 def parse_rows(path: Path, connection: Any, profile: Profile) -> tuple[str, list[ExchangeRow], Any]:
@@ -312,15 +312,17 @@ def _compare(file: str, connection: Any, rows: list[ExchangeRow], result: Exchan
             changed.append((row, match))
             continue
         for r in own:
-            if r.start is None or (r.to_school_id, r.form, _day(r.start)) == key:  # the same one, cancelled
+            began = _day(r.start)
+            if began is None or (r.to_school_id, r.form, began) == key:  # the same one, cancelled
                 continue
-            span = _span(_day(r.start), _day(r.cancelled_on) - dt.timedelta(days=1) if r.status == "cancelled"
-                         else _day(r.end_on), bool(r.moves_personnel))
-            if not _both_itinerant(r.form, row.form) and _overlap(_span(row.start, row.end, row.personnel), span):
-                assert span is not None
+            stopped = _day(r.cancelled_on) if r.status == "cancelled" else None
+            last = stopped - dt.timedelta(days=1) if stopped is not None else _day(r.end_on)
+            span = _span(began, last, bool(r.moves_personnel))
+            if (span is not None and not _both_itinerant(r.form, row.form)
+                    and _overlap(_span(row.start, row.end, row.personnel), span)):
                 problems.append(ImportProblem(
                     file, row.row, START, f"{row.name}同一时间已有一项交流：{names.get(r.to_school_id, '')} {r.form}"
-                    f"（{span[0].isoformat()}至{'—' if span[1] == dt.date.max else span[1].isoformat()}）"))
+                    f"（{span.first.isoformat()}至{'—' if span.last is None else span.last.isoformat()}）"))
                 break
         new.append(row)
         result.inserted += 1

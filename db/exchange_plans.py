@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from db.bulk import insert_rows
@@ -40,6 +40,7 @@ from db.models import (
     Teacher,
     utcnow,
 )
+from db.spans import holds_on
 from db.store import Store
 from db.teachers import store_eligibility
 from policy.planner import (
@@ -65,12 +66,12 @@ def load_schools(store: Store, on: dt.date) -> dict[str, PlanSchool]:
         clusters: dict[Any, set[Any]] = {}
         for school_id, cluster_id in connection.execute(
             select(m.c.school_id, m.c.cluster_id).where(
-                m.c.joined <= on, or_(m.c.left_on.is_(None), m.c.left_on > on))  # left_on: first day out
+                holds_on(m.c.joined, on, left=m.c.left_on))
         ):
             clusters.setdefault(school_id, set()).add(cluster_id)
         teachers = dict(connection.execute(
             select(p.c.school_id, func.count()).where(
-                p.c.holds_personnel.is_(True), p.c.start <= on, or_(p.c.end_on.is_(None), p.c.end_on >= on))
+                p.c.holds_personnel.is_(True), holds_on(p.c.start, on, last=p.c.end_on))
             .group_by(p.c.school_id)).all())
         return {
             row.code: PlanSchool(row.code, row.name, row.location, bool(row.is_weak), row.stage, row.students or 0,

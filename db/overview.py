@@ -9,10 +9,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
-from sqlalchemy.orm import QueryableAttribute, Session
+from sqlalchemy import ColumnElement, case, exists, func, or_, select
+from sqlalchemy.orm import Session
 
 from db import models
+from db.spans import holds_on
 from db.store import Store
 from policy import vocab
 from policy.calendar import Semester, school_year_of, semester_bounds, semester_of
@@ -54,16 +55,10 @@ class Overview:
         return self.rural_covered / self.rural_schools if self.rural_schools else None
 
 
-def _open_on(start: QueryableAttribute[dt.date], end: QueryableAttribute[dt.date | None],
-             today: dt.date) -> ColumnElement[bool]:
-    """``start <= today`` and (``end`` is NULL or later than today)."""
-    return and_(start <= today, or_(end.is_(None), end > today))
-
-
 def open_membership_on(today: dt.date) -> ColumnElement[bool]:
     """SQL condition: the school row of the outer query has an open membership on ``today``."""
     m = models.Membership
-    return exists().where(m.school_id == models.School.id, _open_on(m.joined, m.left_on, today))
+    return exists().where(m.school_id == models.School.id, holds_on(m.joined, today, left=m.left_on))
 
 
 def county_overview(store: Store, profile: Profile, today: dt.date | None = None) -> Overview:
@@ -136,7 +131,7 @@ def county_overview(store: Store, profile: Profile, today: dt.date | None = None
 def _teachers(session: Session, today: dt.date) -> tuple[int, int]:
     """Teachers with a posting open today, and how many of them are backbone teachers."""
     t, p = models.Teacher, models.Posting
-    active = exists().where(p.teacher_id == t.id, _open_on(p.start, p.end_on, today))
+    active = exists().where(p.teacher_id == t.id, holds_on(p.start, today, last=p.end_on))
     total, backbone = session.execute(
         select(
             func.count(),

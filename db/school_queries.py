@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import String, case, func, or_, select, type_coerce
 
 from db import models
+from db.spans import holds_on
 from db.store import Store
 
 
@@ -50,7 +51,7 @@ def _columns(today: dt.date) -> dict[str, Any]:
     cluster = (
         select(func.aggregate_strings(c.name, "、"))
         .join(m, m.cluster_id == c.id)
-        .where(m.school_id == s.id, m.joined <= today, or_(m.left_on.is_(None), m.left_on > today))
+        .where(m.school_id == s.id, holds_on(m.joined, today, left=m.left_on))
         .correlate(s)
         .scalar_subquery()
     )

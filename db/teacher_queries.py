@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import String, and_, cast, or_, select
 
 from db.models import Exchange, ExchangeEvent, Exemption, Posting, School, Teacher
+from db.spans import holds_on
 from db.store import Store
 from policy import vocab
 from policy.exchange_forms import status_label, status_on
@@ -37,7 +38,7 @@ def in_force(postings: Any, on: dt.date | None = None) -> Any:
     teacher works asks for the day instead.
     """
     day = on or dt.date.today()
-    return and_(postings.c.start <= day, or_(postings.c.end_on.is_(None), postings.c.end_on >= day))
+    return holds_on(postings.c.start, day, last=postings.c.end_on)
 
 
 def roster_ids(store: Store, search: str = "", order: str = "id_number", descending: bool = False) -> list[str]:

@@ -11,10 +11,11 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, or_, select, type_coerce
+from sqlalchemy import ColumnElement, Select, String, select, type_coerce
 
 from db.gc_pause import gc_paused
 from db.models import Exemption, Posting, School, Teacher
+from db.spans import holds_on
 from db.store import Store
 from policy import vocab
 from policy.eligibility import EligibilityResult, ExemptionRec, PostingRec, TeacherRec, eligibility
@@ -52,7 +53,7 @@ def load_records(
     if on is not None:
         posting_query = posting_query.where(p.c.holds_personnel.is_(True), p.c.start <= on,
                                             p.c.kind.not_in(vocab.TEMPORARY_FORMS))
-        exemption_query = exemption_query.where(e.c.start <= on, or_(e.c.end_on.is_(None), e.c.end_on >= on))
+        exemption_query = exemption_query.where(holds_on(e.c.start, on, last=e.c.end_on))
     with store.read() as session:
         connection = session.connection()
 

@@ -35,13 +35,14 @@ from db.models import (
     Visit,
     VisitParticipant,
 )
+from db.spans import meets
 from db.store import Store
 from db.teacher_queries import in_force, unique_teacher
 from db.versions import editing
 from db.visit_tallies import Period, _records, read_tallies
 from db.visit_tallies import compute_tallies as _compute
 from policy import vocab
-from policy.calendar import Semester, school_year_bounds, semester_bounds, semester_of
+from policy.calendar import Semester, Span, school_year_bounds, semester_bounds, semester_of
 from policy.profile import Profile
 from policy.quotas import (
     AREA_LEAD,
@@ -177,6 +178,7 @@ def load_visits(store: Store, first: dt.date, last: dt.date, hosts: set[str] | N
 def load_quota_inputs(store: Store, profile: Profile, school_year: int) -> QuotaInputs:
     """Visits, pairings, clusters, teachers and summaries of one school year."""
     first, last = school_year_bounds(school_year, profile.calendar)
+    period = Span(first, last)
     tallies, school_tallies = load_tallies(store, profile, school_year)
     duties = load_duties(store)  # after the tallies: reading them brings the register up to date
     with store.read() as session:
@@ -189,9 +191,8 @@ def load_quota_inputs(store: Store, profile: Profile, school_year: int) -> Quota
             (school_id.hex, cluster_id.hex, joined, left_on)
             for school_id, cluster_id, joined, left_on in session.execute(
                 select(Membership.school_id, Membership.cluster_id, Membership.joined, Membership.left_on)
-                .where(Membership.role == AREA_LEAD, Membership.joined <= last,
-                       or_(Membership.left_on.is_(None), Membership.left_on > first)))
-            if left_on is None or left_on > joined  # an undone join stood on no day
+                .where(Membership.role == AREA_LEAD, meets(Membership.joined, period, left=Membership.left_on)))
+            if not Span.left(joined, left_on).empty  # an undone join stood on no day
         ]
         pairings = [
             PairingRec(
@@ -199,14 +200,14 @@ def load_quota_inputs(store: Store, profile: Profile, school_year: int) -> Quota
                 supporter_school=hex_id(p.supporter_school_id), supporter_teacher=hex_id(p.supporter_teacher_id),
                 supporter_name=p.supporter_name, cluster=hex_id(p.cluster_id), target_school=hex_id(p.target_school_id),
             )
-            for p in session.scalars(select(Pairing).where(Pairing.start <= last, or_(Pairing.end.is_(None), Pairing.end >= first)))
+            for p in session.scalars(select(Pairing).where(meets(Pairing.start, period, last=Pairing.end)))
         ]
         pairings = _resolve_target_teachers(session, pairings, last)
         members: dict[str, set[str]] = defaultdict(set)
         terms: dict[str, list[tuple[str, dt.date, dt.date | None]]] = defaultdict(list)
         for cluster_id, school_id, joined, left_on in session.execute(
             select(Membership.cluster_id, Membership.school_id, Membership.joined, Membership.left_on).where(
-                Membership.joined <= last, or_(Membership.left_on.is_(None), Membership.left_on > first))  # left_on: first day out
+                meets(Membership.joined, period, left=Membership.left_on))
         ):
             members[cluster_id.hex].add(school_id.hex)
             terms[cluster_id.hex].append((school_id.hex, joined, left_on))
@@ -262,7 +263,7 @@ def _quota_teachers(session: Any, first: dt.date, last: dt.date) -> list[Teacher
         .join(Posting, Posting.teacher_id == Teacher.id)
         .where(
             or_(Teacher.position.in_(keys), Teacher.backbone_level.in_(keys)),
-            Posting.start <= last, or_(Posting.end_on.is_(None), Posting.end_on >= first),
+            meets(Posting.start, Span(first, last), last=Posting.end_on),
             Posting.holds_personnel.is_(True),
         )
         .order_by(Teacher.id, Posting.start)

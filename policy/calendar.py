@@ -52,6 +52,40 @@ class Semester:
         return cls(year, number)
 
 
+@dataclass(frozen=True, slots=True)
+class Span:
+    """The days from ``first`` to ``last``, both included; ``last`` None: still running.
+
+    The one end convention of every date interval the rules check: the end is the last day
+    *in* the span — what postings, pairings, exemptions, waivers, agreements and exchanges
+    store (``end``, ``end_on``, ``term_end``). A membership stores the first day *out*
+    instead (``left_on``: a school is no longer a member on the day it left); :meth:`left`
+    turns that into a Span, so no check compares a ``left_on`` by hand.
+    ``db.spans`` asks the same questions in SQL.
+    """
+
+    first: dt.date
+    last: dt.date | None = None
+
+    @classmethod
+    def left(cls, joined: dt.date, left_on: dt.date | None) -> Span:
+        """A membership's days: from ``joined`` to the day before ``left_on``."""
+        return cls(joined, None if left_on is None else left_on - dt.timedelta(days=1))
+
+    @property
+    def empty(self) -> bool:
+        """No day at all (a join undone on its own day: ``left_on == joined``)."""
+        return self.last is not None and self.last < self.first
+
+    def contains(self, day: dt.date) -> bool:
+        return self.first <= day and (self.last is None or day <= self.last)
+
+    def overlaps(self, other: Span) -> bool:
+        """At least one day in both (an open end runs on for ever)."""
+        return ((other.last is None or self.first <= other.last)
+                and (self.last is None or other.first <= self.last))
+
+
 def _on(year: int, month_day: tuple[int, int]) -> dt.date:
     return dt.date(year, *month_day)
 

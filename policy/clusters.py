@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from policy import vocab
+from policy.calendar import Span
 from policy.errors import PolicyError
 from policy.profile import Profile
 
@@ -100,7 +101,7 @@ class MembershipRec:
 
     def active_on(self, on: dt.date) -> bool:
         """In the cluster on ``on``: joined on or before it and not yet left."""
-        return self.joined <= on and (self.left_on is None or on < self.left_on)
+        return Span.left(self.joined, self.left_on).contains(on)
 
     @property
     def is_lead(self) -> bool:
@@ -118,7 +119,7 @@ class PairingRec:
     target_school_id: Id | None = None
 
     def active_on(self, on: dt.date) -> bool:
-        return self.start <= on and (self.end is None or on <= self.end)
+        return Span(self.start, self.end).contains(on)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -131,7 +132,7 @@ class AgreementRec:
     signed_on: dt.date | None = None
 
     def in_force_on(self, on: dt.date) -> bool:
-        return self.signed_on is not None and self.signed_on <= on and self.term_start <= on <= self.term_end
+        return self.signed_on is not None and self.signed_on <= on and Span(self.term_start, self.term_end).contains(on)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -146,7 +147,7 @@ class WaiverRec:
     end_on: dt.date | None = None
 
     def active_on(self, on: dt.date) -> bool:
-        return self.start <= on and (self.end_on is None or on <= self.end_on)
+        return Span(self.start, self.end_on).contains(on)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from policy import vocab
-from policy.calendar import add_years, completed_years
+from policy.calendar import Span, add_years, completed_years
 from policy.profile import Profile
 
 ELIGIBLE = "eligible"
@@ -183,7 +183,7 @@ def tenure(postings: Sequence[PostingRec], reference: dt.date) -> tuple[str, dt.
 
 
 def _in_force(exemption: ExemptionRec, day: dt.date) -> bool:
-    return exemption.start <= day and (exemption.end is None or exemption.end >= day)
+    return Span(exemption.start, exemption.end).contains(day)
 
 
 def eligibility(

@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, select, update
 
+from db.importers import READING, WRITING
 from db.importing import (
     ImportFailed,
     ImportProblem,
@@ -41,6 +42,7 @@ from db.school_import import ImportPlan
 from db.store import Store
 from policy import vocab
 from policy.calendar import Span
+from policy.progress import Progress, quiet
 
 HEADERS = ("集团名称", "类型", "学校代码", "角色", "加入日期", "退出日期")
 REQUIRED = ("集团名称", "类型", "学校代码", "角色", "加入日期")
@@ -64,12 +66,13 @@ NOTES = (
 )
 
 
-def plan_import(store: Store, path: Path) -> ImportPlan:
+def plan_import(store: Store, path: Path, progress: Progress = quiet) -> ImportPlan:
     """Read and check ``path``; say what importing it would change. Writes nothing.
 
     Raises:
         ImportFailed: every problem of the file (row, column, reason).
     """
+    progress(*READING)
     name, rows = read_sheet(Path(path), REQUIRED, ["退出日期"], example=dict(zip(HEADERS, EXAMPLE)))
     with store.read() as session:
         return _compare(session.connection(), name, rows)
@@ -186,16 +189,17 @@ def _leads(parsed: Sequence[dict[str, Any]], schools: dict[str, tuple[uuid.UUID,
     return {name: school_id for name, (_, school_id) in best.items()}
 
 
-def apply_import(store: Store, plan: ImportPlan) -> ImportPlan:
+def apply_import(store: Store, plan: ImportPlan, progress: Progress = quiet) -> ImportPlan:
     """Write ``plan`` in one transaction (one audit entry); nothing when it changes nothing.
 
     Compared again under the import lock first (see db.school_import.apply_import).
     """
     if plan.empty:
         return plan
+    progress(*WRITING)
     compare = (lambda _c: plan) if plan.source is None else (lambda c: _compare(c, plan.file, plan.source))
     return write_serialised(lambda p: store.bulk("membership", f"导入集团成员 {p.file}：{p.summary()}"),
-                            plan, compare, _write)
+                            plan, compare, _write, progress)
 
 
 def _write(connection: Connection, plan: ImportPlan) -> None:
@@ -226,9 +230,11 @@ def _write(connection: Connection, plan: ImportPlan) -> None:
         )
 
 
-def import_file(store: Store, path: Path, dry_run: bool = False) -> ImportPlan:
-    plan = plan_import(store, path)
-    return plan if dry_run else apply_import(store, plan)
+def import_file(store: Store, path: Path, dry_run: bool = False, *,
+                progress: Progress = quiet) -> ImportPlan:
+    """The ``edubridge import clusters`` entry (db.importers)."""
+    plan = plan_import(store, path, progress)
+    return plan if dry_run else apply_import(store, plan, progress)
 
 
 def export_rows(store: Store) -> list[tuple[Any, ...]]:

@@ -42,6 +42,7 @@ from db.register_import import RegisterImportResult, run_import
 from db.store import Store
 from db.visits import SCHOOLLESS_ROLES
 from policy import vocab
+from policy.progress import Progress, quiet
 
 NAME, ROLE, SCHOOL, COUNTY, START, END, NOTES = "姓名", "角色", "所在学校代码", "包抓县区", "开始日期", "结束日期", "备注"
 HEADERS = (NAME, ROLE, SCHOOL, COUNTY, START, END, NOTES)
@@ -151,7 +152,8 @@ def _apply(session: Any, rows: list[DutyRow], result: RegisterImportResult, writ
                 setattr(duty, field, value)
 
 
-def import_duties(store: Store, path: Path, *, dry_run: bool = False) -> RegisterImportResult:
+def import_duties(store: Store, path: Path, *, dry_run: bool = False,
+                  progress: Progress = quiet) -> RegisterImportResult:
     """Import or update the register in ``path``; one transaction, nothing written on any error."""
 
     def parse(session: Any, file: Path) -> tuple[str, list[DutyRow], str | None]:
@@ -161,9 +163,10 @@ def import_duties(store: Store, path: Path, *, dry_run: bool = False) -> Registe
             regions[code], regions[rname] = rid, rid
         return parse_rows(file, schools, regions)
 
-    return run_import(store, path, parse, _apply, "帮扶责任人", "人", dry_run)
+    return run_import(store, path, parse, _apply, "帮扶责任人", "人", dry_run, progress)
 
 
-def import_file(store: Store, path: Path, dry_run: bool = False) -> RegisterImportResult:
-    """The ``edubridge import duties`` entry (desktop.commands.import_.KINDS)."""
-    return import_duties(store, path, dry_run=dry_run)
+def import_file(store: Store, path: Path, dry_run: bool = False, *,
+                progress: Progress = quiet) -> RegisterImportResult:
+    """The ``edubridge import duties`` entry (db.importers)."""
+    return import_duties(store, path, dry_run=dry_run, progress=progress)

@@ -36,6 +36,7 @@ from sqlalchemy.exc import IntegrityError
 from db.bulk import insert_rows
 from db.exchanges import approval_events, materialise, posting_kind, term_note
 from db.exemption_import import ExemptionImportResult
+from db.importers import COMMITTING, READING, WRITING
 from db.importing import (
     CellError,
     ImportFailed,
@@ -57,6 +58,7 @@ from policy.calendar import Span, school_year_of
 from policy.exchange_forms import direction_problem, took_effect
 from policy.idcard import make_id_number
 from policy.profile import Profile
+from policy.progress import Progress, quiet
 
 ID, NAME, SOURCE, TARGET, FORM, START, END, PERSONNEL, NOTES = (
     "身份证号", "姓名", "原单位", "交流单位", "交流形式", "开始日期", "结束日期", "是否调动人事关系", "备注")
@@ -334,12 +336,15 @@ def _compare(file: str, connection: Any, rows: list[ExchangeRow], result: Exchan
     return new, changed
 
 
-def import_exchanges(store: Store, path: Path, profile: Profile, *, dry_run: bool = False) -> ExchangeImportResult:
+def import_exchanges(store: Store, path: Path, profile: Profile, *, dry_run: bool = False,
+                     progress: Progress = quiet) -> ExchangeImportResult:
     """Import or update the exchanges in ``path``; one transaction, nothing written on any error.
 
     Raises:
         ImportFailed: every problem of the file, with file, row and column.
+        Cancelled: ``progress`` stopped the work; nothing written.
     """
+    progress(*READING)
     with store.read() as session:
         connection = session.connection()
         file, rows, sheet_rows = parse_rows(Path(path), connection, profile)
@@ -359,11 +364,13 @@ def import_exchanges(store: Store, path: Path, profile: Profile, *, dry_run: boo
         new, changed = _compare(file, connection, rows, result, names)
     if dry_run or not (new or changed):
         return result
+    progress(*WRITING)
     try:
         with store.bulk("exchange", f"导入交流记录 {file}：{result.summary()}") as connection:
             checked = ExchangeImportResult(file=file, rows=len(rows), notes=result.notes)
             new, changed = _compare(file, connection, rows, checked, names)  # again, inside the transaction
             _write(connection, new, changed, store.actor.username, profile)
+            progress(*COMMITTING)
             return checked
     except IntegrityError:  # uq_exchange_recorded: someone recorded the same exchange meanwhile
         raise ImportFailed([ImportProblem(file, 0, "", "其他用户刚刚登记了相同的交流记录，本次未写入任何数据："
@@ -428,8 +435,9 @@ def record_exchange(store: Store, profile: Profile, values: dict[str, Any]) -> s
     return result.changes[0].split("：", 1)[-1]
 
 
-def import_file(store: Store, path: Path, dry_run: bool = False) -> ExchangeImportResult:
-    """The ``edubridge import exchanges`` entry (desktop.commands.import_.KINDS)."""
+def import_file(store: Store, path: Path, dry_run: bool = False, *,
+                progress: Progress = quiet) -> ExchangeImportResult:
+    """The ``edubridge import exchanges`` entry (db.importers)."""
     from db.settings import active_profile
 
-    return import_exchanges(store, path, active_profile(store), dry_run=dry_run)
+    return import_exchanges(store, path, active_profile(store), dry_run=dry_run, progress=progress)

@@ -34,6 +34,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from db.importers import COMMITTING, READING, WRITING
 from db.importing import (
     CellError,
     ImportFailed,
@@ -53,6 +54,7 @@ from db.roster_lookup import read_teacher
 from db.store import Store
 from policy import vocab
 from policy.idcard import make_id_number
+from policy.progress import Progress, quiet
 
 ID, NAME, REASON, EVIDENCE, START, END = "身份证号", "姓名", "免交流情形", "证明材料", "开始日期", "结束日期"
 HEADERS = (ID, NAME, REASON, EVIDENCE, START, END)
@@ -221,7 +223,8 @@ def _apply(session: Any, rows: list[ExemptionRow], result: ExemptionImportResult
             match.evidence, match.end_on = row.evidence, row.end
 
 
-def import_exemptions(store: Store, path: Path, *, dry_run: bool = False) -> ExemptionImportResult:
+def import_exemptions(store: Store, path: Path, *, dry_run: bool = False,
+                      progress: Progress = quiet) -> ExemptionImportResult:
     """Import or update the exemptions in ``path``; one transaction, nothing written on any error.
 
     With ``dry_run`` every check runs and the changes are listed, but nothing is written.
@@ -229,7 +232,9 @@ def import_exemptions(store: Store, path: Path, *, dry_run: bool = False) -> Exe
 
     Raises:
         ImportFailed: every problem of the file, with file, row and column.
+        Cancelled: ``progress`` stopped the work; nothing written.
     """
+    progress(*READING)
     with store.read() as session:
         roster = {number: (tid, name) for tid, number, name in
                   session.execute(select(Teacher.id, Teacher.id_number, Teacher.name))}
@@ -238,6 +243,7 @@ def import_exemptions(store: Store, path: Path, *, dry_run: bool = False) -> Exe
         _apply(session, rows, result, write=False)
     if dry_run or not (result.inserted or result.updated):
         return result
+    progress(*WRITING)
 
     def attempt() -> ExemptionImportResult:
         """The lock first, then the comparison again: a second import of the same file waits,
@@ -246,11 +252,14 @@ def import_exemptions(store: Store, path: Path, *, dry_run: bool = False) -> Exe
         with store.write(f"导入免交流登记 {file_name}：{result.summary()}") as session:
             hold_write_lock(session.connection())
             _apply(session, rows, checked, write=True)
+            session.flush()
+            progress(*COMMITTING)
         return checked
 
     return retrying(attempt)
 
 
-def import_file(store: Store, path: Path, dry_run: bool = False) -> ExemptionImportResult:
-    """The ``edubridge import exemptions`` entry (desktop.commands.import_.KINDS)."""
-    return import_exemptions(store, path, dry_run=dry_run)
+def import_file(store: Store, path: Path, dry_run: bool = False, *,
+                progress: Progress = quiet) -> ExemptionImportResult:
+    """The ``edubridge import exemptions`` entry (db.importers)."""
+    return import_exemptions(store, path, dry_run=dry_run, progress=progress)

@@ -26,6 +26,8 @@ from sqlalchemy import Connection, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from db.engine import StoreError
+from db.importers import COMMITTING
+from policy.progress import Progress, quiet
 
 T = TypeVar("T")
 
@@ -88,6 +90,7 @@ def write_serialised(
     preview: T,
     compare: Callable[[Connection], T],
     write: Callable[[Connection, T], None],
+    progress: Progress = quiet,
 ) -> T:
     """Write an import's changes, compared again under the lock.
 
@@ -97,7 +100,8 @@ def write_serialised(
     write) and ``notes``; ``write`` writes it. When the store changed since ``preview`` was
     shown (another import ran meanwhile), the transaction is rolled back and started again
     from the new comparison, so its audit note says what is really written; when nothing is
-    left to write, nothing is (and the result says so).
+    left to write, nothing is (and the result says so). ``progress`` is called after the
+    write, before the commit: a cancel there rolls the transaction back.
 
     Raises:
         StoreError: the lock did not come in time, or unique keys kept refusing the write.
@@ -111,6 +115,7 @@ def write_serialised(
                 if fresh.changes != current.changes:  # type: ignore[attr-defined]
                     raise Changed(fresh)
                 write(connection, fresh)
+                progress(*COMMITTING)
             if current is not preview and CHANGED not in fresh.notes:  # type: ignore[attr-defined]
                 fresh.notes.append(CHANGED)  # type: ignore[attr-defined]
             return fresh

@@ -40,6 +40,7 @@ from typing import Any
 from sqlalchemy import select
 
 from db.exchange_plans import load_needs, load_schools
+from db.importers import COMMITTING, READING, WRITING
 from db.importing import (
     CellError,
     ImportFailed,
@@ -59,6 +60,7 @@ from db.store import Store
 from db.teachers import store_eligibility
 from policy import vocab
 from policy.planner import PlanSchool, default_needs, sections, tier
+from policy.progress import Progress, quiet
 
 YEAR, SCHOOL, NAME, SUBJECT, SLOTS, SOURCE = "学年", "学校代码", "学校名称", "任教学科", "需求人数", "来源"
 HEADERS = (YEAR, SCHOOL, NAME, SUBJECT, SLOTS, SOURCE)
@@ -343,12 +345,15 @@ def _plan(
     return ops
 
 
-def import_needs(store: Store, path: Path, dry_run: bool = False) -> NeedsImportResult:
+def import_needs(store: Store, path: Path, dry_run: bool = False,
+                 progress: Progress = quiet) -> NeedsImportResult:
     """Check the whole file, then apply it in one audited transaction (or only report, ``dry_run``).
 
     Raises:
         ImportFailed: listing every problem; nothing is written.
+        Cancelled: ``progress`` stopped the work; nothing written.
     """
+    progress(*READING)
     with store.read() as session:
         schools = {code: (school_id, name) for school_id, code, name in
                    session.execute(select(School.id, School.code, School.name))}
@@ -384,6 +389,7 @@ def import_needs(store: Store, path: Path, dry_run: bool = False) -> NeedsImport
         _plan(groups, stored, defaults, schools, result)
         return result
     notes = list(result.notes)
+    progress(*WRITING)
 
     def attempt() -> NeedsImportResult:
         """The lock first, then the comparison again (another import may have just written)."""
@@ -398,6 +404,8 @@ def import_needs(store: Store, path: Path, dry_run: bool = False) -> NeedsImport
                 session.get(SubjectNeed, row_id).slots = slots
             for row_id in ops.deletes:
                 session.delete(session.get(SubjectNeed, row_id))
+            session.flush()
+            progress(*COMMITTING)
         return done
 
     return retrying(attempt)
@@ -407,6 +415,7 @@ def _tiers(schools: Mapping[str, PlanSchool]) -> dict[str, int]:
     return {code: tier(school) for code, school in schools.items()}
 
 
-def import_file(store: Store, path: Path, dry_run: bool = False) -> NeedsImportResult:
-    """The ``edubridge import needs`` entry (see desktop.commands.import_.KINDS)."""
-    return import_needs(store, path, dry_run=dry_run)
+def import_file(store: Store, path: Path, dry_run: bool = False, *,
+                progress: Progress = quiet) -> NeedsImportResult:
+    """The ``edubridge import needs`` entry (db.importers)."""
+    return import_needs(store, path, dry_run=dry_run, progress=progress)

@@ -42,6 +42,7 @@ from db.models import Cluster, Pairing, School, Teacher
 from db.register_import import RegisterImportResult, run_import
 from db.store import Store
 from policy import vocab
+from policy.progress import Progress, quiet
 
 KIND, SUPPORTER, TARGET, START, END, NOTES = "结对类型", "支援方", "受援方", "开始日期", "结束日期", "备注"
 HEADERS = (KIND, SUPPORTER, TARGET, START, END, NOTES)
@@ -180,7 +181,8 @@ def _apply(session: Any, rows: list[PairingRow], result: RegisterImportResult, w
             pairing.end, pairing.notes = row.end, row.notes
 
 
-def import_pairings(store: Store, path: Path, *, dry_run: bool = False) -> RegisterImportResult:
+def import_pairings(store: Store, path: Path, *, dry_run: bool = False,
+                    progress: Progress = quiet) -> RegisterImportResult:
     """Import or update the pairings in ``path``; one transaction, nothing written on any error."""
 
     def parse(session: Any, file: Path) -> tuple[str, list[PairingRow], str | None]:
@@ -189,12 +191,13 @@ def import_pairings(store: Store, path: Path, *, dry_run: bool = False) -> Regis
                          dict(session.execute(select(Teacher.id_number, Teacher.id)).all()))
         return parse_rows(file, known)
 
-    return run_import(store, path, parse, _apply, "结对", "个", dry_run)
+    return run_import(store, path, parse, _apply, "结对", "个", dry_run, progress)
 
 
-def import_file(store: Store, path: Path, dry_run: bool = False) -> RegisterImportResult:
-    """The ``edubridge import pairings`` entry (desktop.commands.import_.KINDS)."""
-    return import_pairings(store, path, dry_run=dry_run)
+def import_file(store: Store, path: Path, dry_run: bool = False, *,
+                progress: Progress = quiet) -> RegisterImportResult:
+    """The ``edubridge import pairings`` entry (db.importers)."""
+    return import_pairings(store, path, dry_run=dry_run, progress=progress)
 
 
 def export_rows(store: Store) -> list[list[object]]:

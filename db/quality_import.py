@@ -31,6 +31,7 @@ from db.importing import (
 from db.models import QualityIndicator, School
 from db.register_import import RegisterImportResult, run_import
 from db.store import Store
+from policy.progress import Progress, quiet
 from policy.vocab import QUALITY_INDICATORS
 
 SCHOOL, YEAR = "学校代码", "学年"
@@ -134,18 +135,20 @@ def _apply(session: Any, rows: list[QualityRow], result: RegisterImportResult, w
             result.unchanged += 1
 
 
-def import_quality(store: Store, path: Path, *, dry_run: bool = False) -> RegisterImportResult:
+def import_quality(store: Store, path: Path, *, dry_run: bool = False,
+                   progress: Progress = quiet) -> RegisterImportResult:
     """Import or update the quality figures in ``path``; one transaction, nothing written on any error."""
 
     def parse(session: Any, file: Path) -> tuple[str, list[QualityRow], str | None]:
         return parse_rows(file, dict(session.execute(select(School.code, School.id)).all()))
 
-    return run_import(store, path, parse, _apply, "质量数据", "行", dry_run)
+    return run_import(store, path, parse, _apply, "质量数据", "行", dry_run, progress)
 
 
-def import_file(store: Store, path: Path, dry_run: bool = False) -> RegisterImportResult:
-    """The ``edubridge import quality`` entry (desktop.commands.import_.KINDS)."""
-    return import_quality(store, path, dry_run=dry_run)
+def import_file(store: Store, path: Path, dry_run: bool = False, *,
+                progress: Progress = quiet) -> RegisterImportResult:
+    """The ``edubridge import quality`` entry (db.importers)."""
+    return import_quality(store, path, dry_run=dry_run, progress=progress)
 
 
 def stored_rows(store: Store) -> list[tuple[str, int, dict[str, float]]]:

@@ -9,7 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from db.importers import COMMITTING, READING, WRITING
 from db.store import Store
+from policy.progress import Progress, quiet
 
 
 @dataclasses.dataclass(slots=True)
@@ -44,9 +46,10 @@ Apply = Callable[[Any, list[Any], RegisterImportResult, bool], None]
 
 
 def run_import(store: Store, path: Path, parse: Parse, apply: Apply, noun: str, unit: str,
-               dry_run: bool) -> RegisterImportResult:
+               dry_run: bool, progress: Progress = quiet) -> RegisterImportResult:
     """Parse ``path`` (every problem → ``ImportFailed``, nothing written), compare with the store,
     and unless ``dry_run`` or nothing changes, write in one transaction named after the file."""
+    progress(*READING)
     with store.read() as session:
         file_name, rows, note = parse(session, Path(path))
         result = RegisterImportResult(file_name, noun, unit, rows=len(rows), dry_run=dry_run,
@@ -54,7 +57,10 @@ def run_import(store: Store, path: Path, parse: Parse, apply: Apply, noun: str, 
         apply(session, rows, result, False)
     if dry_run or not (result.inserted or result.updated):
         return result
+    progress(*WRITING)
     checked = RegisterImportResult(file_name, noun, unit, rows=len(rows), notes=result.notes)
     with store.write(f"导入{noun} {file_name}：{result.summary()}") as session:
         apply(session, rows, checked, True)
+        session.flush()
+        progress(*COMMITTING)
     return checked

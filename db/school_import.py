@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, select, update
 
+from db.importers import READING, WRITING
 from db.importing import (
     CellError,
     ImportFailed,
@@ -47,6 +48,7 @@ from db.locks import write_serialised
 from db.models import Region, School, utcnow
 from db.store import Store
 from policy import vocab
+from policy.progress import Progress, quiet
 
 STAGE_HEADERS = ("小学在校生数", "小学班级数", "初中在校生数", "初中班级数")  # optional, for 一贯制 schools
 STAGE_FIELDS = ("primary_students", "primary_classes", "junior_students", "junior_classes")
@@ -113,12 +115,13 @@ class ImportPlan:
         return "；".join([text, *self.notes])
 
 
-def plan_import(store: Store, path: Path) -> ImportPlan:
+def plan_import(store: Store, path: Path, progress: Progress = quiet) -> ImportPlan:
     """Read and check ``path`` and say what importing it would change; writes nothing.
 
     Raises:
         ImportFailed: every problem of the file (row, column, reason).
     """
+    progress(*READING)
     name, rows = _read(Path(path))
     with store.read() as session:
         return _compare(session.connection(), name, rows)
@@ -326,7 +329,7 @@ def _differs(old: Any, new: Any) -> bool:
     return bool(old != new)
 
 
-def apply_import(store: Store, plan: ImportPlan) -> ImportPlan:
+def apply_import(store: Store, plan: ImportPlan, progress: Progress = quiet) -> ImportPlan:
     """Write ``plan`` in one transaction (one audit entry); nothing when it changes nothing.
 
     The file is compared with the store again under the import lock (db.locks): when
@@ -335,9 +338,11 @@ def apply_import(store: Store, plan: ImportPlan) -> ImportPlan:
     """
     if plan.empty:
         return plan
+    progress(*WRITING)
     if plan.source is None:  # a plan made by hand (tests): written as it is, under the lock
-        return write_serialised(_transaction(store), plan, lambda _connection: plan, _write)
-    return write_serialised(_transaction(store), plan, lambda c: _compare(c, plan.file, plan.source), _write)
+        return write_serialised(_transaction(store), plan, lambda _connection: plan, _write, progress)
+    return write_serialised(_transaction(store), plan, lambda c: _compare(c, plan.file, plan.source), _write,
+                            progress)
 
 
 def _transaction(store: Store) -> Any:
@@ -385,9 +390,11 @@ def _free_code(used: set[str], start: int) -> str:
         number += 1
 
 
-def import_file(store: Store, path: Path, dry_run: bool = False) -> ImportPlan:
-    plan = plan_import(store, path)
-    return plan if dry_run else apply_import(store, plan)
+def import_file(store: Store, path: Path, dry_run: bool = False, *,
+                progress: Progress = quiet) -> ImportPlan:
+    """The ``edubridge import schools`` entry (db.importers)."""
+    plan = plan_import(store, path, progress)
+    return plan if dry_run else apply_import(store, plan, progress)
 
 
 # ---- Writing -------------------------------------------------------------------------

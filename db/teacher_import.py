@@ -33,6 +33,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import String, bindparam, cast, select
 
 from db.bulk import insert_rows
+from db.importers import COMMITTING, READING, WRITING
 from db.importing import (
     CellError,
     ImportFailed,
@@ -53,6 +54,7 @@ from db.store import Store
 from db.teacher_queries import in_force
 from policy import vocab
 from policy.idcard import IdNumberError, cross_check, make_id_number
+from policy.progress import Progress, quiet
 
 ID, NAME, GENDER, BIRTH, SCHOOL, SUBJECT, TITLE, BACKBONE, STARTED, ARRIVED, PERSONNEL, POSITION, SINCE = (
     "身份证号", "姓名", "性别", "出生日期", "学校代码", "任教学科", "职称", "骨干等级",
@@ -424,14 +426,17 @@ def _plan(connection: Any, rows: list[RosterRow], schools: dict[str, uuid.UUID],
     return changes
 
 
-def import_teachers(store: Store, path: Path, *, dry_run: bool = False, today: dt.date | None = None) -> ImportResult:
+def import_teachers(store: Store, path: Path, *, dry_run: bool = False, today: dt.date | None = None,
+                    progress: Progress = quiet) -> ImportResult:
     """Import or update the roster in ``path``; one transaction, nothing written on any error.
 
     With ``dry_run`` every check runs and the counts are returned, but nothing is written.
 
     Raises:
         ImportFailed: every problem of the file, with row and column.
+        Cancelled: ``progress`` stopped the work; nothing written.
     """
+    progress(*READING)
     school_table, teacher_table, posting_table = School.__table__, Teacher.__table__, Posting.__table__
     with store.read() as session:
         connection = session.connection()
@@ -450,6 +455,7 @@ def import_teachers(store: Store, path: Path, *, dry_run: bool = False, today: d
             _plan(connection, rows, schools, result)
             return result
     notes = list(result.notes)
+    progress(*WRITING)
 
     def attempt() -> ImportResult:
         """One write transaction: the lock first, then the comparison (another roster import
@@ -477,11 +483,13 @@ def import_teachers(store: Store, path: Path, *, dry_run: bool = False, today: d
                 if years:
                     done.notes.append("、".join(f"{y}—{y + 1}" for y in years)
                                         + "学年的交流计划草案是按变动前的名册生成的，请重新生成")
+            progress(*COMMITTING)
         return done
 
     return retrying(attempt)
 
 
-def import_file(store: Store, path: Path, dry_run: bool = False) -> ImportResult:
-    """The ``edubridge import teachers`` entry (see desktop.commands.import_.KINDS)."""
-    return import_teachers(store, path, dry_run=dry_run)
+def import_file(store: Store, path: Path, dry_run: bool = False, *,
+                progress: Progress = quiet) -> ImportResult:
+    """The ``edubridge import teachers`` entry (db.importers)."""
+    return import_teachers(store, path, dry_run=dry_run, progress=progress)

@@ -36,6 +36,7 @@ from typing import Any
 from sqlalchemy import bindparam, select
 
 from db import visit_tallies
+from db.importers import READING, WRITING
 from db.importing import (
     ImportFailed,
     ImportProblem,
@@ -54,6 +55,7 @@ from db.models import Posting, School, Teacher, Visit, VisitParticipant, utcnow
 from db.store import Store
 from policy import vocab
 from policy.profile import Profile
+from policy.progress import Progress, quiet
 
 HEADERS = ("日期", "承办学校代码", "来访人员", "角色", "派出学校代码", "活动类型", "听课节数", "内容摘要")
 REQUIRED = ("日期", "承办学校代码", "来访人员", "角色", "活动类型")
@@ -202,18 +204,21 @@ def _teacher_links(store: Store, rows: list[_Row]) -> dict[tuple[str, uuid.UUID]
     return {key: next(iter(ids)) for key, ids in found.items() if len(ids) == 1}
 
 
-def import_file(store: Store, path: Path, dry_run: bool = False) -> VisitImportResult:
-    """The ``edubridge import visits`` entry (desktop.commands.import_.KINDS)."""
-    return import_visits(store, path, dry_run=dry_run)
+def import_file(store: Store, path: Path, dry_run: bool = False, *,
+                progress: Progress = quiet) -> VisitImportResult:
+    """The ``edubridge import visits`` entry (db.importers)."""
+    return import_visits(store, path, dry_run=dry_run, progress=progress)
 
 
-def import_visits(store: Store, path: Path, *, dry_run: bool = False) -> VisitImportResult:
+def import_visits(store: Store, path: Path, *, dry_run: bool = False,
+                  progress: Progress = quiet) -> VisitImportResult:
     """Import a visit log (see module doc). Raises ImportFailed and writes nothing on any problem.
 
     The comparison with the store is done again under the import lock (db.locks) before
     anything is written, and the activities and visitors it creates carry unique import
     keys: two imports of the same file at once store it once.
     """
+    progress(*READING)
     name, rows, note = read_rows(store, path)
     links = _teacher_links(store, rows)
     with store.read() as session:
@@ -221,11 +226,13 @@ def import_visits(store: Store, path: Path, *, dry_run: bool = False) -> VisitIm
         preview = _compare(session.connection(), store, name, rows, note, links, host_names, dry_run)
     if dry_run or not preview.changes:
         return preview.result
+    progress(*WRITING)
     done = write_serialised(
         lambda p: store.bulk("visit", f"导入帮扶活动 {name}：{p.result.describe()}"),
         preview,
         lambda connection: _compare(connection, store, name, rows, note, links, host_names, False),
         _write,
+        progress,
     )
     return done.result
 

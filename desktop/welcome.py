@@ -95,13 +95,13 @@ def county_started(store: Store) -> bool:
 
 def write_templates(folder: Path) -> list[Path]:
     """Save the numbered import templates into ``folder``; returns the files written."""
-    from desktop.commands.template import KINDS
+    from reports import exporters
 
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for number, (kind, title) in enumerate(TEMPLATES, start=1):
         path = folder / f"{number} {title}.xlsx"
-        KINDS[kind](path)
+        exporters.TEMPLATES[kind].write(path)
         written.append(path)
     return written
 

@@ -1,8 +1,9 @@
 """One module per ``edubridge`` subcommand; see ``desktop.cli``.
 
 Every command module is imported for every ``edubridge`` run, ``--help`` included, so at
-module level it imports only the standard library, this package and
-``policy`` modules that themselves need only the standard library; what its ``run()``
+module level it imports only the standard library, this package,
+``policy`` modules that themselves need only the standard library and the registries of
+kinds (:mod:`db.importers`, :mod:`reports.exporters`, equally light); what its ``run()``
 needs from ``db`` and ``reports`` (SQLAlchemy, openpyxl, reportlab, the solver) is imported
 inside ``run()``. This package keeps the same rule; tests/desktop/test_cli_startup.py
 checks it.

@@ -1,98 +1,26 @@
 """Tables of the 协议 page: clusters with their agreement status, the parties, the scans.
 
-Plain ``QAbstractTableModel``s over records from ``db.agreements``; ``set_rows`` resets
-them. The cluster list is at most a few hundred rows (one per cluster), so it is held
+:class:`~desktop.models.record_table.TableModel`s over records from ``db.agreements``;
+``set_rows`` resets them. The cluster list is at most a few hundred rows (one per cluster), so it is held
 whole. The party table lets the clerk type a signatory's name; it does not write — it
 emits :attr:`PartyTableModel.signatory_edited` and the page calls ``db.agreements``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 
 from db.agreements import ClusterAgreement, Party, Scan
+from desktop.models.record_table import OBJECT_ROLE as OBJECT_ROLE  # the roles, defined once there
+from desktop.models.record_table import SORT_ROLE as SORT_ROLE
+from desktop.models.record_table import Index, TableModel
 
-#: Native value for sorting / tests.
-SORT_ROLE = Qt.ItemDataRole.UserRole
-#: The whole record of the line.
-OBJECT_ROLE = Qt.ItemDataRole.UserRole + 1
-
-Index = QModelIndex | QPersistentModelIndex
-_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _MUTED = QBrush(QColor("#7a7a7a"))
 _SIGNED = QBrush(QColor("#1b6e20"))
 _EXPIRED = QBrush(QColor("#b34700"))  # term over: needs renewing, never shown as signed green
-
-
-class _Table(QAbstractTableModel):
-    HEADERS: tuple[str, ...] = ()
-    NUMERIC: tuple[int, ...] = ()
-
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._rows: list[Any] = []
-
-    def set_rows(self, rows: Sequence[Any]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def row_at(self, row: int) -> Any:
-        return self._rows[row]
-
-    def rows(self) -> list[Any]:
-        return list(self._rows)
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def native(self, record: Any, column: int) -> Any:
-        raise NotImplementedError
-
-    def display(self, record: Any, column: int) -> str:
-        value = self.native(record, column)
-        return "" if value is None else str(value)
-
-    def foreground(self, record: Any, column: int) -> Any:
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        record, column = self._rows[index.row()], index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self.display(record, column)
-        if role == SORT_ROLE:
-            return self.native(record, column)
-        if role == OBJECT_ROLE:
-            return record
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in self.NUMERIC:
-            return _RIGHT
-        if role == Qt.ItemDataRole.ForegroundRole:
-            return self.foreground(record, column)
-        return None
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.HEADERS):
-            return self.HEADERS[section]
-        if orientation == Qt.Orientation.Vertical and 0 <= section < len(self._rows):
-            return str(section + 1)
-        return None
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
 
 
 # ---- clusters and their agreement status ---------------------------------------------
@@ -100,11 +28,11 @@ class _Table(QAbstractTableModel):
 COL_CLUSTER, COL_STATUS, COL_KIND, COL_LEAD, COL_TERM, COL_SCANS = range(6)
 
 
-class AgreementListModel(_Table):
+class AgreementListModel(TableModel):
     """One line per cluster (:class:`db.agreements.ClusterAgreement`)."""
 
     HEADERS = ("集团(学区)/教共体", "协议状态", "类型", "牵头校", "协议期限", "扫描件")
-    NUMERIC = (COL_SCANS,)
+    NUMERIC = frozenset({COL_SCANS})
 
     def native(self, record: ClusterAgreement, column: int) -> Any:
         row = record.agreement
@@ -132,8 +60,8 @@ class AgreementListModel(_Table):
             return str(row.scans) if row and row.scans else ""
         return super().display(record, column)
 
-    def foreground(self, record: ClusterAgreement, column: int) -> Any:
-        if column != COL_STATUS:
+    def extra(self, record: ClusterAgreement, column: int, role: int) -> Any:
+        if role != Qt.ItemDataRole.ForegroundRole or column != COL_STATUS:
             return None
         if record.agreement is None:
             return _MUTED
@@ -151,7 +79,7 @@ class AgreementListModel(_Table):
 PCOL_LABEL, PCOL_SCHOOL, PCOL_ROLE, PCOL_SIGNATORY = range(4)
 
 
-class PartyTableModel(_Table):
+class PartyTableModel(TableModel):
     """The parties of one agreement; the 签字人 column is editable (see module docstring)."""
 
     HEADERS = ("协议方", "学校", "角色", "签字人")
@@ -168,10 +96,10 @@ class PartyTableModel(_Table):
             return base | Qt.ItemFlag.ItemIsEditable
         return base
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.EditRole and index.isValid() and index.column() == PCOL_SIGNATORY:
-            return self._rows[index.row()].signatory or ""
-        return super().data(index, role)
+    def extra(self, record: Party, column: int, role: int) -> Any:
+        if role == Qt.ItemDataRole.EditRole and column == PCOL_SIGNATORY:
+            return record.signatory or ""
+        return None
 
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
         if role != Qt.ItemDataRole.EditRole or not index.isValid() or index.column() != PCOL_SIGNATORY:
@@ -197,11 +125,11 @@ def human_size(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB"
 
 
-class ScanTableModel(_Table):
+class ScanTableModel(TableModel):
     """The scanned signed copies kept with one agreement."""
 
     HEADERS = ("文件名", "类型", "大小", "添加时间")
-    NUMERIC = (SCOL_SIZE,)
+    NUMERIC = frozenset({SCOL_SIZE})
 
     def native(self, record: Scan, column: int) -> Any:
         return (record.filename, record.mime_type, record.size, record.added)[column]

@@ -1,10 +1,16 @@
-"""The one read-only table model over a list of plain records, shared by the pages.
+"""The one table-model base of the GUI, and the record table most pages use.
 
-A subclass lists its columns as :class:`Col` (header, value getter, optional display
-formatter); ``set_rows`` resets the model. Sorting and filtering happen before
-``set_rows`` (SQL, or Python on the record list), never in a proxy model. The sort role
-returns native values and the object role the record itself, so tests and views can
-read either without parsing display text.
+:class:`TableModel` defines the roles once: display text, a sort role returning native
+values (:data:`SORT_ROLE`), an object role returning the record itself (:data:`OBJECT_ROLE`),
+right alignment for numeric columns, vertical headers numbering the rows. A subclass says
+what its records are (:meth:`TableModel.record`, by default a list set with ``set_rows``),
+what a cell holds (:meth:`~TableModel.native`) and how it reads (:meth:`~TableModel.display`),
+and adds other roles through :meth:`~TableModel.extra`.
+
+:class:`RecordTableModel` is the common case: columns listed as :class:`Col` (header, value
+getter, optional display formatter). Sorting and filtering happen before ``set_rows`` (SQL,
+or Python on the record list), never in a proxy model, so tests and views read either role
+without parsing display text.
 """
 
 from __future__ import annotations
@@ -15,10 +21,101 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
+#: Native value of a cell (int, float, str, date, bool — or None), for sorting and tests.
 SORT_ROLE = Qt.ItemDataRole.UserRole
+#: The whole record of the line.
 OBJECT_ROLE = Qt.ItemDataRole.UserRole + 1
 Index = QModelIndex | QPersistentModelIndex
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_DISPLAY = Qt.ItemDataRole.DisplayRole
+
+
+class TableModel(QAbstractTableModel):
+    """Read-only rows of records under :attr:`HEADERS`; see the module docstring.
+
+    The default records are a list replaced by :meth:`set_rows` (one model reset); a model
+    that fetches lazily overrides :meth:`rowCount` and :meth:`record` instead.
+    """
+
+    HEADERS: tuple[str, ...] = ()
+    #: Columns shown right-aligned (figures).
+    NUMERIC: frozenset[int] = frozenset()
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._rows: list[Any] = []
+
+    # ---- the records
+    def set_rows(self, rows: Sequence[Any]) -> None:
+        """Replace every row (one model reset; views keep their header state)."""
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def row_at(self, row: int) -> Any:
+        return self._rows[row]
+
+    def rows(self) -> list[Any]:
+        return list(self._rows)
+
+    def record(self, row: int) -> Any:
+        """The record shown on ``row`` (None: not available, the row shows nothing)."""
+        return self._rows[row]
+
+    def headers(self) -> Sequence[str]:
+        return self.HEADERS
+
+    # ---- what a subclass says about a cell
+    def native(self, record: Any, column: int) -> Any:
+        """The cell's value as Python holds it (the sort role)."""
+        raise NotImplementedError
+
+    def display(self, record: Any, column: int) -> str:
+        value = self.native(record, column)
+        return "" if value is None else str(value)
+
+    def extra(self, record: Any, column: int, role: int) -> Any:
+        """Any other role (colours, tooltips, fonts, edit text); None by default."""
+        return None
+
+    # ---- Qt's interface
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.headers())
+
+    def data(self, index: Index, role: int = _DISPLAY) -> Any:
+        if not index.isValid() or not 0 <= index.row() < self.rowCount() \
+                or not 0 <= index.column() < self.columnCount():
+            return None
+        record, column = self.record(index.row()), index.column()
+        if record is None:
+            return None
+        if role == _DISPLAY:
+            return self.display(record, column)
+        if role == SORT_ROLE:
+            return self.native(record, column)
+        if role == OBJECT_ROLE:
+            return record
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in self.NUMERIC:
+            return _RIGHT
+        return self.extra(record, column, role)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = _DISPLAY) -> Any:
+        if role != _DISPLAY:
+            return None
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.headers()):
+            return self.headers()[section]
+        if orientation == Qt.Orientation.Vertical and 0 <= section < self.rowCount():
+            return str(section + 1)
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -31,8 +128,8 @@ class Col:
     numeric: bool = dataclasses.field(default=False, kw_only=True)
 
 
-class RecordTableModel(QAbstractTableModel):
-    """Read-only table; one row per record, columns from :attr:`COLUMNS`.
+class RecordTableModel(TableModel):
+    """One row per record, columns from :attr:`COLUMNS`.
 
     Override :meth:`foreground`, :meth:`background` or :meth:`tooltip` to colour or
     explain a whole row.
@@ -40,42 +137,22 @@ class RecordTableModel(QAbstractTableModel):
 
     COLUMNS: tuple[Col, ...] = ()
 
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._rows: list[Any] = []
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.HEADERS = tuple(c.header for c in cls.COLUMNS)
+        cls.NUMERIC = frozenset(i for i, c in enumerate(cls.COLUMNS) if c.numeric)
 
-    def set_rows(self, rows: Sequence[Any]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
+    def native(self, record: Any, column: int) -> Any:
+        return self.COLUMNS[column].value(record)
 
-    def row_at(self, row: int) -> Any:
-        return self._rows[row]
+    def display(self, record: Any, column: int) -> str:
+        col = self.COLUMNS[column]
+        value = col.value(record)
+        if col.text is not None:
+            return col.text(value)
+        return "" if value is None else str(value)
 
-    def rows(self) -> list[Any]:
-        return list(self._rows)
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows) or not 0 <= index.column() < len(self.COLUMNS):
-            return None
-        record, column = self._rows[index.row()], self.COLUMNS[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            value = column.value(record)
-            if column.text is not None:
-                return column.text(value)
-            return "" if value is None else str(value)
-        if role == SORT_ROLE:
-            return column.value(record)
-        if role == OBJECT_ROLE:
-            return record
-        if role == Qt.ItemDataRole.TextAlignmentRole and column.numeric:
-            return _RIGHT
+    def extra(self, record: Any, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.ForegroundRole:
             return self.foreground(record)
         if role == Qt.ItemDataRole.BackgroundRole:
@@ -92,18 +169,3 @@ class RecordTableModel(QAbstractTableModel):
 
     def tooltip(self, record: Any) -> Any:
         return None
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.COLUMNS):
-            return self.COLUMNS[section].header
-        if orientation == Qt.Orientation.Vertical and 0 <= section < len(self._rows):
-            return str(section + 1)
-        return None
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from db.settings import set_active_profile
 from desktop import messages
 from desktop.context import AppContext
+from desktop.models.record_table import Index, TableModel
 from desktop.pages.base import Page
 from desktop.widgets import setup_table
 from policy.errors import PolicyError
@@ -36,10 +37,6 @@ from policy.profile import Figure, Profile, available_profiles, load_profile
 
 COL_LABEL, COL_VALUE, COL_UNIT, COL_CLAUSE = range(4)
 HEADERS = ("指标", "取值", "单位", "依据条款")
-SORT_ROLE = Qt.ItemDataRole.UserRole
-OBJECT_ROLE = Qt.ItemDataRole.UserRole + 1
-
-Index = QModelIndex | QPersistentModelIndex
 
 
 #: Unit of figures that are shares: shown and typed as percentages, stored as fractions (0.1).
@@ -128,7 +125,7 @@ def overrides_of(profile: Profile) -> dict[str, Any]:
     }
 
 
-class ProfileFigureModel(QAbstractTableModel):
+class ProfileFigureModel(TableModel):
     """The figures of a profile; the 取值 column is editable through ``on_edit``.
 
     ``on_edit(figure_id, value)`` is called with the typed text (or a bool for 是/否
@@ -136,43 +133,34 @@ class ProfileFigureModel(QAbstractTableModel):
     clerk what is wrong. The model itself never writes anything.
     """
 
+    HEADERS = HEADERS
+
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self._figures: list[Figure] = []
         self._base: dict[str, Figure] = {}
         self.on_edit: Callable[[str, Any], bool] | None = None
 
     def set_profile(self, profile: Profile, base: Profile | None = None) -> None:
-        self.beginResetModel()
-        self._figures = list(profile.figures.values())
         self._base = dict((base or profile).figures)
-        self.endResetModel()
+        self.set_rows(list(profile.figures.values()))
 
     def figure_at(self, row: int) -> Figure:
-        return self._figures[row]
+        figure: Figure = self.row_at(row)
+        return figure
 
     def is_overridden(self, figure: Figure) -> bool:
         base = self._base.get(figure.id)
         return base is not None and base.value != figure.value
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._figures)
+    def native(self, fig: Figure, column: int) -> Any:
+        return (fig.label, fig.value, fig.unit, fig.clause)[column]
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(HEADERS)
+    def display(self, fig: Figure, column: int) -> str:
+        return (fig.label, format_value(fig), format_unit(fig), fig.clause)[column]
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._figures):
-            return None
-        fig, column = self._figures[index.row()], index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return (fig.label, format_value(fig), format_unit(fig), fig.clause)[column]
+    def extra(self, fig: Figure, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.EditRole and column == COL_VALUE:
             return format_value(fig)
-        if role == SORT_ROLE:
-            return (fig.label, fig.value, fig.unit, fig.clause)[column]
-        if role == OBJECT_ROLE:
-            return fig
         if role == Qt.ItemDataRole.FontRole and column == COL_VALUE and self.is_overridden(fig):
             font = QFont()
             font.setBold(True)
@@ -188,26 +176,16 @@ class ProfileFigureModel(QAbstractTableModel):
                 return fig.clause
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal \
-                and 0 <= section < len(HEADERS):
-            return HEADERS[section]
-        return None
-
     def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
-        fig = self._figures[index.row()]
-        if index.column() == COL_VALUE and fig.enabled:
+        flags = super().flags(index)
+        if index.isValid() and index.column() == COL_VALUE and self.figure_at(index.row()).enabled:
             flags |= Qt.ItemFlag.ItemIsEditable
         return flags
 
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
         if not index.isValid() or index.column() != COL_VALUE or role != Qt.ItemDataRole.EditRole:
             return False
-        fig = self._figures[index.row()]
+        fig = self.figure_at(index.row())
         if not fig.enabled or self.on_edit is None:
             return False
         text = str(value).strip()

@@ -17,7 +17,7 @@ import datetime as dt
 import math
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -39,7 +39,7 @@ from db.teacher_queries import RosterRow, roster_ids, roster_rows, teacher_detai
 from db.teachers import store_eligibility
 from desktop import messages
 from desktop.context import AppContext
-from desktop.models.record_table import Col, RecordTableModel
+from desktop.models.record_table import Col, Index, RecordTableModel, TableModel
 from desktop.pages.base import Page
 from desktop.spreadsheets import ExcelMenu
 from desktop.widgets import EmptyStack, SchoolYearSpinBox, fit_columns, setup_table
@@ -51,21 +51,22 @@ from policy.idcard import masked
 from policy.plan_outcomes import OUTCOME_LABELS, UNPLACED, Outcome, by_key
 from policy.planner import Move, Plan, allowed, sections
 
-Index = QModelIndex | QPersistentModelIndex
 PAGE_SIZE = 200
 DETAIL_HINT = "选择一名教师查看任职、交流与免交流记录"
 EMPTY_ROSTER = ("尚无教师数据。请用右上角“Excel ▼ 导入教师名册…”导入（空白模板也在该菜单里；"
                 "命令行：edubridge import teachers 教师.xlsx）。")
-ROSTER_FILES = [("teachers", "教师名册"), ("exemptions", "免交流登记"), ("needs", "学科需求表")]
-PLAN_FILES = [("needs", "学科需求表"), ("plan", "交流计划"), ("exchanges", "交流记录（各种交流形式）"),
-              ("national", "交流记录（全国教师管理信息系统格式）")]
+ROSTER_FILES = ("teachers", "exemptions", "needs")  # keys of db.importers / reports.exporters
+PLAN_FILES = ("needs", "plan", "exchanges", "national")
 NOT_FOUND = "没有符合条件的教师。"
 FILTERS = (("all", "全部教师"), ("eligible", "符合交流条件"), ("mandatory", "须交流"), ("exempt", "免交流"),
            ("backbone", "骨干教师"))
 
 
-class RosterModel(QAbstractTableModel):
-    """Teacher ids in order; rows fetched ``PAGE_SIZE`` at a time on first display and cached."""
+class RosterModel(TableModel):
+    """Teacher ids in order; rows fetched ``PAGE_SIZE`` at a time on first display and cached.
+
+    The ids are the rows (``ids[row]``, no fetch); the object role is the :class:`RosterRow`.
+    """
 
     COL_ID, COL_NAME, COL_GENDER, COL_SUBJECT, COL_TITLE, COL_BACKBONE, COL_SCHOOL, COL_STATUS = range(8)
     HEADERS = ("身份证号", "姓名", "性别", "任教学科", "职称", "骨干等级", "学校（人事关系）", "交流状态")
@@ -94,14 +95,6 @@ class RosterModel(QAbstractTableModel):
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
         return 0 if parent.isValid() else len(self.ids)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
-
     def row(self, number: int) -> RosterRow | None:
         """The row at ``number``, fetching its page if it is not cached yet."""
         teacher_id = self.ids[number]
@@ -114,23 +107,21 @@ class RosterModel(QAbstractTableModel):
             found = self.cache.get(teacher_id)
         return found
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        if role == Qt.ItemDataRole.UserRole:
-            return self.ids[index.row()]
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        row = self.row(index.row())
-        if row is None:
-            return None
-        column = index.column()
+    record = row
+
+    def native(self, record: RosterRow, column: int) -> Any:
         if column == self.COL_STATUS:
-            found = self.status.get(row.id)
+            return self.status.get(record.id)
+        return (record.id_number, record.name, record.gender, record.subject, record.title,
+                record.backbone_level, record.school)[column]
+
+    def display(self, record: RosterRow, column: int) -> str:
+        if column == self.COL_STATUS:
+            found = self.status.get(record.id)
             return f"{STATUS_LABELS[found[0]]}（{found[1]}年）" if found else ""
         # ID numbers masked in the list (principals' laptops are shown around); in full in the detail.
-        values = (masked(row.id_number), row.name, row.gender, row.subject, row.title, row.backbone_level, row.school)
-        return values[column] or ""
+        value = masked(record.id_number) if column == self.COL_ID else self.native(record, column)
+        return str(value) if value else ""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -680,7 +680,7 @@ class VisitsPage(QWidget):
         form.addRow("", add)
         from desktop.spreadsheets import ExcelMenu
 
-        self.pairing_excel = ExcelMenu(self, lambda: self.context.store, [("pairings", "结对登记")],
+        self.pairing_excel = ExcelMenu(self, lambda: self.context.store, ["pairings"],
                                        lambda: self.selected_semester().year, self._pairings_imported)
         form.addRow("", self.pairing_excel)
         self.pairing_end = DateEdit(self.today)
@@ -816,7 +816,7 @@ class VisitsPage(QWidget):
         add.clicked.connect(self.add_duty)
         end = QPushButton("结束所选人员的责任")
         end.clicked.connect(self.end_duty)
-        self.duty_excel = ExcelMenu(self, lambda: self.context.store, [("duties", "帮扶责任人")],
+        self.duty_excel = ExcelMenu(self, lambda: self.context.store, ["duties"],
                                     lambda: self.selected_semester().year, self._duties_imported)
         form.addRow("姓名", self.duty_name)
         form.addRow("角色", self.duty_role)

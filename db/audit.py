@@ -394,6 +394,46 @@ def search(engine: Engine, *, actor: str | None = None, entity: str | None = Non
     return shown[:limit], int(total)
 
 
+#: Tables whose records a change names by their ``name`` instead of their id.
+NAMED = ("school", "teacher", "cluster", "region")
+
+
+def _referenced(entity: str) -> dict[str, str]:
+    """Columns of ``entity`` that refer to a :data:`NAMED` table, and which."""
+    from db.models import Base
+
+    table = Base.metadata.tables.get(entity)
+    if table is None:
+        return {}
+    return {fk.parent.name: fk.column.table.name for fk in table.foreign_keys if fk.column.table.name in NAMED}
+
+
+def referenced_names(engine: Engine, entries: Sequence[Shown]) -> dict[str, str]:
+    """The names of the schools, teachers, clusters and counties the shown changes refer to,
+    by id (both spellings: with dashes, and 32 hex digits as a bulk load stores it)."""
+    from db.models import Base
+
+    wanted: dict[str, set[uuid.UUID]] = {}
+    for entry in entries:
+        refs = _referenced(entry.entity)
+        for values in (entry.before, entry.after):
+            for column, target in refs.items():
+                value = values.get(column) if isinstance(values, dict) else None
+                if value:
+                    with contextlib.suppress(ValueError, TypeError):
+                        wanted.setdefault(target, set()).add(uuid.UUID(str(value)))
+    names: dict[str, str] = {}
+    with engine.connect() as connection:
+        for target, ids in wanted.items():
+            table = Base.metadata.tables[target]
+            listed = sorted(ids)
+            for start in range(0, len(listed), 900):
+                rows = connection.execute(select(table.c.id, table.c.name).where(table.c.id.in_(listed[start:start + 900])))
+                for key, name in rows:
+                    names[str(key)] = names[key.hex] = name
+    return names
+
+
 def facets(engine: Engine) -> tuple[list[str], list[str]]:
     """The people and the tables that occur in the log (the viewer's filter lists)."""
     e = _ENTRY.c

@@ -398,7 +398,7 @@ def search(engine: Engine, *, actor: str | None = None, entity: str | None = Non
 NAMED = ("school", "teacher", "cluster", "region")
 
 
-def _referenced(entity: str) -> dict[str, str]:
+def referenced_columns(entity: str) -> dict[str, str]:
     """Columns of ``entity`` that refer to a :data:`NAMED` table, and which."""
     from db.models import Base
 
@@ -415,7 +415,7 @@ def referenced_names(engine: Engine, entries: Sequence[Shown]) -> dict[str, str]
 
     wanted: dict[str, set[uuid.UUID]] = {}
     for entry in entries:
-        refs = _referenced(entry.entity)
+        refs = referenced_columns(entry.entity)
         for values in (entry.before, entry.after):
             for column, target in refs.items():
                 value = values.get(column) if isinstance(values, dict) else None
@@ -428,7 +428,8 @@ def referenced_names(engine: Engine, entries: Sequence[Shown]) -> dict[str, str]
             table = Base.metadata.tables[target]
             listed = sorted(ids)
             for start in range(0, len(listed), 900):
-                rows = connection.execute(select(table.c.id, table.c.name).where(table.c.id.in_(listed[start:start + 900])))
+                part = listed[start:start + 900]
+                rows = connection.execute(select(table.c.id, table.c.name).where(table.c.id.in_(part)))
                 for key, name in rows:
                     names[str(key)] = names[key.hex] = name
     return names

@@ -18,7 +18,7 @@ from db.guard import ROLE_NAMES
 from db.models import utcnow
 from db.store import Store
 from db.users import UserInfo
-from desktop.accounts import FormDialog
+from desktop.form_dialog import FormDialog
 from desktop.models.record_table import Col, RecordTableModel
 from desktop.widgets import fit_columns, setup_table
 from policy import vocab

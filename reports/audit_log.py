@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from db.audit import Shown
+from db.audit import Shown, referenced_columns
 from db.field_labels import field_label, value_label
 from policy.idcard import masked
 from reports.xlsx import Column, Sheet, write_table
@@ -29,7 +29,8 @@ _MASKED_FIELDS = frozenset({"id_number"})
 
 
 def value_text(name: str, value: Any, names: Mapping[str, str] | None = None) -> str:
-    """One stored value as the viewer shows it (``names``: referenced records by id)."""
+    """One stored value as the viewer shows it (``names``: the names of the records this
+    column refers to, by id)."""
     if value is None or value == "":
         return "空"
     if name in _MASKED_FIELDS:
@@ -50,7 +51,9 @@ def values_text(values: Any, entity: str | None = None, names: Mapping[str, str]
     if values is None:
         return ""
     if isinstance(values, dict):
-        return "；".join(f"{field_label(entity, key)}={value_text(key, value, names)}" for key, value in values.items())
+        refers = referenced_columns(entity) if entity and names else {}
+        return "；".join(f"{field_label(entity, key)}={value_text(key, value, names if key in refers else None)}"
+                        for key, value in values.items() if key != "id")  # the id: the 记录 column
     return json.dumps(values, ensure_ascii=False)
 
 

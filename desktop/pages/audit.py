@@ -45,6 +45,11 @@ class AuditModel(RecordTableModel):
             Col("说明", lambda e: e.note or ""),
         )
 
+    def tooltip(self, record: audit.Shown) -> str:
+        before, after = self.changes(record, record.before), self.changes(record, record.after)
+        return "\n".join(part for part in (f"修改前：{before}" if before else "", f"修改后：{after}" if after else "")
+                         if part)
+
     def changes(self, entry: audit.Shown, values: Any) -> str:
         from reports.audit_log import values_text
 

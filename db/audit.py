@@ -4,7 +4,13 @@ Every entry carries ``prev_hash`` (the hash of the entry before it) and ``hash``
 SHA-256 of ``prev_hash``, a canonical JSON header (id, time, actor, action, table, record,
 note) and the canonical JSON of ``before`` and ``after`` (sorted keys, no spaces, UTF-8,
 dates in ISO 8601). Canonical means a value parsed back from the database serialises to
-the same text, so :func:`verify` recomputes every hash from what is stored.
+the same text, so :func:`verify` recomputes every hash from what is stored (the stored
+text is hashed as it is first: written by :func:`append`, it is the canonical text).
+
+A bulk statement (:meth:`Store.bulk`: roster imports, the demo, saved plans) is one entry
+for all its rows — a *batch*, with no record id and before/after in the compact
+:func:`batch` form — hashed and chained like any other; :func:`records` gives its
+per-record before → after, which the viewer, its export and data packages show or carry.
 
 Appends are linear under concurrent writers: :func:`lock_head` takes the one
 ``audit_head`` row first — an UPDATE on SQLite (the database's single write lock, waited
@@ -22,13 +28,12 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
-import re
 import uuid
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Text, cast, func, select, update
+from sqlalchemy import JSON, Connection, Engine, Text, and_, case, cast, func, literal, or_, select, update
 
 from db.models import AuditEntry, AuditHead
 
@@ -116,37 +121,68 @@ def append(connection: Connection, entries: Sequence[Entry], at: dt.datetime) ->
     return last_id
 
 
-_PLAIN_ID = re.compile(r"[0-9A-Za-z_.:-]*")
+# ---- batches: one entry for a bulk statement's rows ---------------------------------
+
+#: The actions a batch entry may carry (an entry with no record id and these actions).
+BATCH_ACTIONS = frozenset({"insert", "update", "delete"})
 
 
-def append_inserts(connection: Connection, actor: str, entity: str, note: str | None, ids: Sequence[str],
-                   afters: Sequence[str], at: dt.datetime) -> int:
-    """Chain one "insert" entry per row of a bulk load: ``afters`` already canonical JSON text.
+def batch(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> dict[str, Any]:
+    """The before or after of a batch entry: column names (the record key first) and one
+    list of values per record — compact, and canonical JSON in one C-level encode.
 
-    The fast path of :func:`append` for tens of thousands of rows (``db.bulk``): no
-    per-row objects, one ``executemany``.
-    """
-    last_id, prev = lock_head(connection)
-    stamp = _stamp(at)
-    rows = []
-    sha = hashlib.sha256
-    # digest()'s header, _dumps([id, stamp, actor, "insert", entity, entity_id, note]), built
-    # around the two parts that change; a record id that JSON would escape takes the slow way.
-    middle = _dumps([stamp, actor, "insert", entity])[1:-1]
-    tail = _dumps(note)
-    for entity_id, after in zip(ids, afters, strict=True):
-        last_id += 1
-        if _PLAIN_ID.fullmatch(entity_id):
-            header = f'[{last_id},{middle},"{entity_id}",{tail}]'
-        else:
-            header = _dumps([last_id, stamp, actor, "insert", entity, entity_id, note])
-        value = sha(f"{prev}\n{header}\nnull\n{after}".encode()).hexdigest()
-        rows.append((last_id, at, actor, "insert", entity, entity_id, None, after, note, prev, value))
-        prev = value
-    if rows:
-        _insert(connection, rows)
-        connection.execute(update(_HEAD).where(_HEAD.c.id == HEAD_ID).values(last_id=last_id, last_hash=prev))
-    return last_id
+    An update's before and after list the same records in the same order over the same
+    columns (every column any of them changed)."""
+    return {"columns": list(columns), "rows": rows}
+
+
+def is_batch(entity_id: str | None, action: str, before: Any, after: Any) -> bool:
+    """True for an entry written by :meth:`Store.bulk` for many records at once."""
+    if entity_id is not None or action not in BATCH_ACTIONS:
+        return False
+    images = after if after is not None else before
+    return isinstance(images, dict) and "columns" in images and "rows" in images
+
+
+def _key_reader(entity: str) -> Any:
+    """How a stored record key reads as the per-row entries name it (UUIDs with dashes)."""
+    from db.models import Base
+
+    table = Base.metadata.tables.get(entity)
+    column = next(iter(table.primary_key.columns)) if table is not None else None
+    if column is None or column.type.python_type is not uuid.UUID:
+        return str
+
+    def read(value: Any) -> str:
+        try:
+            return str(uuid.UUID(str(value)))
+        except ValueError:
+            return str(value)
+    return read
+
+
+def records(entity: str, action: str, before: Any, after: Any) -> list[tuple[str, Any, Any]]:
+    """A batch entry's records as (record id, before, after) dicts, as per-row entries hold
+    them; an update keeps only the columns that changed for that record."""
+    key = _key_reader(entity)
+    b_cols, b_rows = (before["columns"], before["rows"]) if before else ([], [])
+    a_cols, a_rows = (after["columns"], after["rows"]) if after else ([], [])
+    out: list[tuple[str, Any, Any]] = []
+    if action == "insert":
+        return [(key(row[0]), None, dict(zip(a_cols[1:], row[1:]))) for row in a_rows]
+    if action == "delete":
+        return [(key(row[0]), dict(zip(b_cols[1:], row[1:])), None) for row in b_rows]
+    for old, new in zip(b_rows, a_rows, strict=True):
+        was, now = dict(zip(b_cols[1:], old[1:])), dict(zip(a_cols[1:], new[1:]))
+        changed = [c for c in now if now[c] != was.get(c)]
+        out.append((key(new[0]), {c: was.get(c) for c in changed}, {c: now[c] for c in changed}))
+    return out
+
+
+def batch_size(before: Any, after: Any) -> int:
+    """How many records a batch entry holds."""
+    images = after if after is not None else before
+    return len(images["rows"])
 
 
 _COLUMNS = ("id", "at", "actor", "action", "entity", "entity_id", "before", "after", "note", "prev_hash", "hash")
@@ -222,11 +258,13 @@ def verify_from(connection: Connection, after_id: int = 0, prev: str | None = ""
                 return Verdict(False, checked, expected_id - 1, expected_id,
                                f"缺失（第 {expected_id - 1} 条之后直接是第 {entry_id} 条，条目被删除）")
             return Verdict(False, checked, entry_id - 1, entry_id, "与前一条的哈希不衔接（前一条被改动或删除）")
-        try:
-            recomputed = digest(row[9] or "", entry_id, _stamp(row[1]), row[2], row[3], row[4], row[5], row[8],
-                                _recanonical(row[6]), _recanonical(row[7]))
-        except (ValueError, TypeError):
-            recomputed = None
+        header = (row[9] or "", entry_id, _stamp(row[1]), row[2], row[3], row[4], row[5], row[8])
+        recomputed = digest(*header, "null" if row[6] is None else row[6], "null" if row[7] is None else row[7])
+        if recomputed != row[10]:  # stored in another spelling (an old entry, a driver's): re-serialise
+            try:
+                recomputed = digest(*header, _recanonical(row[6]), _recanonical(row[7]))
+            except (ValueError, TypeError):
+                recomputed = None
         if recomputed != row[10]:
             return Verdict(False, checked, entry_id - 1, entry_id, "的内容与其哈希不符（条目被改动）")
         prev = row[10]
@@ -292,26 +330,109 @@ class Shown:
         return TABLE_LABELS.get(self.entity, self.entity)
 
 
+def _spellings(record: str) -> list[str]:
+    """A record id as entries may hold it: as typed, and a UUID with and without dashes."""
+    try:
+        value = uuid.UUID(record)
+    except ValueError:
+        return [record]
+    return list(dict.fromkeys([record, str(value), value.hex]))
+
+
+def _shown(row: Any) -> list[Shown]:
+    """An entry as the viewer's rows: itself, or a batch's records one by one."""
+    entry_id, at, actor, action, entity, entity_id, before, after, note = row
+    if not is_batch(entity_id, action, before, after):
+        return [Shown(*row)]
+    return [Shown(entry_id, at, actor, action, entity, key, was, now, note)
+            for key, was, now in records(entity, action, before, after)]
+
+
+def _batch_size_sql(dialect: str) -> Any:
+    """SQL for the number of records in a batch entry (its ``rows`` array)."""
+    e = _ENTRY.c
+    images = func.coalesce(cast(e.after, Text), cast(e.before, Text))
+    if dialect == "sqlite":
+        return func.json_array_length(images, "$.rows")
+    return func.json_array_length(cast(images, JSON).op("->")(literal("rows", Text)))
+
+
 def search(engine: Engine, *, actor: str | None = None, entity: str | None = None, entity_id: str | None = None,
            since: dt.date | None = None, until: dt.date | None = None, limit: int = 5000) -> tuple[list[Shown], int]:
-    """Entries matching every filter given, newest first (at most ``limit``), and how many match."""
+    """Records changed, matching every filter given, newest first (at most ``limit``), and
+    how many match. A batch entry counts and shows as its records; the record filter finds
+    a record inside one too."""
     e = _ENTRY.c
     where = []
     if actor:
         where.append(e.actor == actor)
     if entity:
         where.append(e.entity == entity)
-    if entity_id:
-        where.append(e.entity_id == entity_id.strip())
     if since:
         where.append(e.at >= dt.datetime.combine(since, dt.time()))
     if until:
         where.append(e.at < dt.datetime.combine(until + dt.timedelta(days=1), dt.time()))
+    batch_sql = and_(e.entity_id.is_(None), e.action.in_(sorted(BATCH_ACTIONS)))
+    columns = select(e.id, e.at, e.actor, e.action, e.entity, e.entity_id, e.before, e.after, e.note)
     with engine.connect() as connection:
-        total = connection.execute(select(func.count()).select_from(_ENTRY).where(*where)).scalar() or 0
-        rows = connection.execute(select(e.id, e.at, e.actor, e.action, e.entity, e.entity_id, e.before, e.after,
-                                         e.note).where(*where).order_by(e.id.desc()).limit(limit)).all()
-    return [Shown(*row) for row in rows], total
+        if entity_id and entity_id.strip():
+            forms = _spellings(entity_id.strip())
+            inside = or_(*(cast(images, Text).contains(form, autoescape=True)
+                           for form in forms for images in (e.before, e.after)))
+            rows = connection.execute(columns.where(*where, or_(e.entity_id.in_(forms), and_(batch_sql, inside)))
+                                      .order_by(e.id.desc())).all()
+            found = [shown for row in rows for shown in _shown(row) if shown.entity_id in forms]
+            return found[:limit], len(found)
+        extra = case((batch_sql, _batch_size_sql(connection.dialect.name) - 1), else_=0)
+        total = connection.execute(select(func.count() + func.coalesce(func.sum(extra), 0))
+                                   .select_from(_ENTRY).where(*where)).scalar() or 0
+        shown: list[Shown] = []
+        for row in connection.execute(columns.where(*where).order_by(e.id.desc()).limit(limit)):
+            shown.extend(_shown(row))
+            if len(shown) >= limit:
+                break
+    return shown[:limit], int(total)
+
+
+#: Tables whose records a change names by their ``name`` instead of their id.
+NAMED = ("school", "teacher", "cluster", "region")
+
+
+def referenced_columns(entity: str) -> dict[str, str]:
+    """Columns of ``entity`` that refer to a :data:`NAMED` table, and which."""
+    from db.models import Base
+
+    table = Base.metadata.tables.get(entity)
+    if table is None:
+        return {}
+    return {fk.parent.name: fk.column.table.name for fk in table.foreign_keys if fk.column.table.name in NAMED}
+
+
+def referenced_names(engine: Engine, entries: Sequence[Shown]) -> dict[str, str]:
+    """The names of the schools, teachers, clusters and counties the shown changes refer to,
+    by id (both spellings: with dashes, and 32 hex digits as a bulk load stores it)."""
+    from db.models import Base
+
+    wanted: dict[str, set[uuid.UUID]] = {}
+    for entry in entries:
+        refs = referenced_columns(entry.entity)
+        for values in (entry.before, entry.after):
+            for column, target in refs.items():
+                value = values.get(column) if isinstance(values, dict) else None
+                if value:
+                    with contextlib.suppress(ValueError, TypeError):
+                        wanted.setdefault(target, set()).add(uuid.UUID(str(value)))
+    names: dict[str, str] = {}
+    with engine.connect() as connection:
+        for target, ids in wanted.items():
+            table = Base.metadata.tables[target]
+            listed = sorted(ids)
+            for start in range(0, len(listed), 900):
+                part = listed[start:start + 900]
+                rows = connection.execute(select(table.c.id, table.c.name).where(table.c.id.in_(part)))
+                for key, name in rows:
+                    names[str(key)] = names[key.hex] = name
+    return names
 
 
 def facets(engine: Engine) -> tuple[list[str], list[str]]:

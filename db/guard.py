@@ -140,6 +140,8 @@ class WriteState:
     #: … or an ORM flush whose objects ``db.store`` checked (its statements pass layer 2).
     flush_tables: frozenset[str] = frozenset()
     internal: int = 0  # > 0 while db.audit appends
+    #: A ``Store.bulk`` block: a statement's rows are one batch entry (``db.audit.batch``).
+    batch: bool = False
     locked: bool = False  # the audit chain's lock is held in this transaction
     #: Core statements in progress: (table, "insert" rows or update/delete before-images).
     pending: list[tuple[Table, list[dict[str, Any]]]] = dataclasses.field(default_factory=list)
@@ -374,12 +376,10 @@ def _after_execute(connection: Connection, clauseelement: Any, _multiparams: Any
     key = _pk(table)
     entries: list[audit.Entry] = []
     if isinstance(clauseelement, Insert):
-        rows = before
-        entries = [audit.Entry(actor.username, "insert", table.name, str(row.get(key)), None, _visible(row),
-                               state.note) for row in rows]
+        changes: list[tuple[Any, dict[str, Any] | None, dict[str, Any] | None]] = [
+            (row.get(key), None, row) for row in before]
     elif isinstance(clauseelement, Delete):
-        entries = [audit.Entry(actor.username, "delete", table.name, str(row[key]), _visible(row), None, state.note)
-                   for row in before]
+        changes = [(row[key], row, None) for row in before]
     else:
         ids = [row[key] for row in before]
         after: dict[Any, dict[str, Any]] = {}
@@ -387,23 +387,53 @@ def _after_execute(connection: Connection, clauseelement: Any, _multiparams: Any
             for r in connection.execute(select(table).where(table.c[key].in_(ids[start:start + 900]))).mappings():
                 after[r[key]] = dict(r)
         check_rows(connection, actor, table.name, after.values())
+        changes = []
         for old in before:
             new = after.get(old[key])
             if new is None:
                 continue
-            changed = {k for k in new if k != "updated_at" and new[k] != old.get(k)}
+            changed = [k for k in new if k != "updated_at" and new[k] != old.get(k)]
             if changed:
-                entries.append(audit.Entry(actor.username, "update", table.name, str(old[key]),
-                                           _visible({k: old.get(k) for k in changed}),
-                                           _visible({k: new[k] for k in changed}), state.note))
+                changes.append((old[key], {k: old.get(k) for k in changed}, {k: new[k] for k in changed}))
+    action = "insert" if isinstance(clauseelement, Insert) else "delete" if isinstance(clauseelement, Delete) \
+        else "update"
+    if state.batch and len(changes) > 1:
+        entries = [_batch_entry(actor.username, action, table.name, key, changes, state.note)]
+    else:
+        entries = [audit.Entry(actor.username, action, table.name, str(record), None if was is None else _visible(was),
+                               None if now is None else _visible(now), state.note) for record, was, now in changes]
     append_audit(connection, state, entries)
+
+
+def _batch_entry(actor: str, action: str, table: str, key: str,
+                 changes: Sequence[tuple[Any, Mapping[str, Any] | None, Mapping[str, Any] | None]],
+                 note: str | None) -> audit.Entry:
+    """One entry for a bulk statement's records: (key, before, after) each, as ``audit.batch``."""
+    names: dict[str, None] = {}
+    for _, was, now in changes:
+        names.update(dict.fromkeys(_visible(now if now is not None else was or {})))
+    names.pop(key, None)
+    columns = [key, *names]
+
+    def image(side: int) -> dict[str, Any] | None:
+        if all(change[side] is None for change in changes):
+            return None
+        rows = []
+        for change in changes:
+            values = change[side] or {}
+            rows.append([change[0], *(_mask(name, values.get(name)) for name in columns[1:])])
+        return audit.batch(columns, rows)
+    return audit.Entry(actor, action, table, None, image(1), image(2), note)
+
+
+def _mask(name: str, value: Any) -> Any:
+    return "***" if name in audit.MASKED and value is not None else value
 
 
 def _visible(row: Mapping[str, Any]) -> dict[str, Any]:
     """A row for the audit log: secrets masked, the row's own stamps (and its optimistic-lock
     counter, db.versions) left out."""
-    return {k: ("***" if k in audit.MASKED and v is not None else v) for k, v in row.items()
-            if k not in ("created_at", "updated_at", "row_version")}
+    return {k: _mask(k, v) for k, v in row.items() if k not in _UNLOGGED}
 
 
 def _reset(connection: Connection) -> None:
@@ -415,15 +445,17 @@ def _reset(connection: Connection) -> None:
         state.flush_tables = frozenset()
 
 
-_STAMPS = ("created_at", "updated_at")
+#: Columns no audit entry records (the row's own stamps and optimistic-lock counter).
+_UNLOGGED = frozenset({"created_at", "updated_at", "row_version"})
 
 
 @contextlib.contextmanager
 def raw_insert(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]],
                names: Sequence[str], stored: Sequence[Sequence[Any]]) -> Iterator[None]:
     """Let one driver-level INSERT into ``table`` through (``db.bulk``'s fast path): checked
-    like a Core insert, then audited per row from the values as stored (``stored``: one
-    tuple per row, in ``names`` order, after the column types' bind processing)."""
+    like a Core insert, then audited from the values as stored (``stored``: one tuple per
+    row, in ``names`` order, after the column types' bind processing) — in a ``Store.bulk``
+    block as one batch entry, elsewhere one entry per row."""
     state = state_of(connection)
     if state is None or state.actor is None:
         raise PermissionDenied(f"拒绝写入：批量写入须经由 Store.bulk()（{table.name}）")
@@ -436,17 +468,21 @@ def raw_insert(connection: Connection, table: Table, rows: Sequence[Mapping[str,
     finally:
         state.open_tables = frozenset()
     key = _pk(table)
-    ids = [str(row[key]) for row in rows]
-    keep = [i for i, name in enumerate(names) if name not in _STAMPS and name != key]
-    kept = [names[i] for i in keep]
-    dumps = audit.canonical
-    pick = operator.itemgetter(*keep) if len(keep) > 1 else (lambda values: (values[keep[0]],))
-    afters = [dumps(dict(zip(kept, pick(values)))) for values in stored]
-    state.internal += 1
-    try:
-        audit.append_inserts(connection, state.actor.username, table.name, state.note, ids, afters, utcnow())
-    finally:
-        state.internal -= 1
+    if len(stored) == 1 or not state.batch:
+        values = [dict(zip(names, row)) for row in stored]
+        entries = [audit.Entry(state.actor.username, "insert", table.name, str(row[key]), None,
+                               _visible({k: v for k, v in stored_row.items() if k != key}), state.note)
+                   for row, stored_row in zip(rows, values, strict=True)]
+    else:  # the hot path of a 50,000-row import: C-level picking, one entry
+        keep = [names.index(key), *(i for i, name in enumerate(names) if name not in _UNLOGGED and name != key)]
+        columns = [names[i] for i in keep]
+        pick = operator.itemgetter(*keep) if len(keep) > 1 else (lambda values: (values[keep[0]],))
+        picked: list[Any] = list(map(pick, stored))
+        if audit.MASKED.intersection(columns):
+            picked = [[_mask(name, v) for name, v in zip(columns, row, strict=True)] for row in picked]
+        entries = [audit.Entry(state.actor.username, "insert", table.name, None, None,
+                               audit.batch(columns, picked), state.note)]
+    append_audit(connection, state, entries)
 
 
 def install(engine: Engine) -> None:

@@ -4,7 +4,8 @@ Reads use :meth:`Store.read`, whose connection cannot write at all. Every change
 through :meth:`Store.write` (ORM objects; Core statements run on its session are checked
 too) or :meth:`Store.bulk` (Core, for loads of thousands of rows). :mod:`db.guard` checks
 the actor's permission on every path and :mod:`db.audit` appends a hash-chained entry per
-row changed (who, when, what, before → after), in the same transaction. A write from any
+row changed (who, when, what, before → after), in the same transaction — or, for a bulk
+statement, one entry carrying every row's before → after. A write from any
 other session or connection is refused at the cursor.
 
 Who the actor is: a signed-in user (:func:`db.users.sign_in`), or — while the database has
@@ -114,13 +115,15 @@ class Store:
     def bulk(self, entity: str, note: str) -> Iterator[Connection]:
         """A Core connection in one transaction for fast loads.
 
-        Every statement on it is checked and audited per row by :mod:`db.guard` (whatever
-        table it writes, not only ``entity``); one more entry, action ``import``, records
-        the load as a whole with ``note``.
+        Every statement on it is checked and audited by :mod:`db.guard` (whatever table it
+        writes, not only ``entity``): a statement of several rows as one batch entry holding
+        each row's before → after (``db.audit.batch``; hashed once, not once per row), a
+        single row as an ordinary entry. One more entry, action ``import``, records the
+        load as a whole with ``note``.
         """
         guard.check_table(self.actor, entity)
         with self.engine.begin() as connection:
-            state = WriteState(actor=self.actor, note=note)
+            state = WriteState(actor=self.actor, note=note, batch=True)
             guard.attach(connection, state)
             guard.begin_write(connection, state)
             yield connection

@@ -192,3 +192,49 @@ def change_password(store: Store, username: str, old: str | None, new: str) -> N
         assert target is not None
         for key, value in values.items():
             setattr(target, key, value)
+
+
+def _admin_only(store: Store, what: str) -> None:
+    if store.actor.role != "admin":
+        raise PermissionDenied(f"只有管理员可以{what}")
+
+
+def _update_user(store: Store, username: str, note: str, **values: Any) -> None:
+    with store.write(note=note) as session:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise StoreError(f"没有用户：{username}")
+        for key, value in values.items():
+            setattr(user, key, value)
+
+
+def unlock(store: Store, username: str) -> None:
+    """Lift a lock-out after failed sign-ins (admin only); audited."""
+    _admin_only(store, "解锁账户")
+    _update_user(store, username, f"管理员解锁 {username}", failed_logins=0, locked_until=None)
+
+
+def set_active(store: Store, username: str, active: bool) -> None:
+    """Deactivate an account (it can no longer sign in; its history stays) or reactivate it.
+
+    Raises:
+        PermissionDenied: not an admin. StoreError: one's own account, or the last active
+            administrator (no one could manage accounts any more).
+    """
+    _admin_only(store, "停用或启用账户")
+    if not active:
+        if username == store.actor.username:
+            raise StoreError("不能停用自己正在使用的账户")
+        with store.read() as session:
+            role = session.scalar(select(User.role).where(User.username == username))
+            admins = session.scalar(select(func.count()).select_from(User).where(
+                User.role == "admin", User.active.is_(True), User.username != username))
+        if role == "admin" and not admins:
+            raise StoreError("不能停用最后一个启用的管理员账户")
+    _update_user(store, username, f"管理员{'启用' if active else '停用'} {username}", active=active)
+
+
+def school_choices(store: Store) -> list[tuple[str, str]]:
+    """(code, name) of every school, by code: what a principal's account may be tied to."""
+    with store.read() as session:
+        return [(code, name) for code, name in session.execute(select(School.code, School.name).order_by(School.code))]

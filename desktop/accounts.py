@@ -1,5 +1,6 @@
 """Accounts in the GUI: the sign-in dialog at start, creating the first administrator,
-changing one's password, and who is signed in (status bar, 账户 menu).
+changing one's password, managing accounts (an administrator, ``desktop.users_dialog``),
+and who is signed in (status bar, 账户 menu).
 
 A database without any user opens in set-up mode, as the command line does: the person at
 the computer is its administrator, the status bar says so, and 账户 → 创建管理员账户…
@@ -13,13 +14,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QLabel,
-    QLineEdit,
     QMainWindow,
     QMenu,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -27,63 +24,12 @@ from db.engine import StoreError
 from db.guard import ROLE_NAMES
 from db.store import Store
 from desktop import messages
+from desktop.form_dialog import FormDialog
 
 SETUP_TEXT = "设置模式：尚未设置账户"
 
 
-class _Form(QDialog):
-    """A small form with an error line and 确定/取消; subclasses fill ``form`` and ``attempt``."""
-
-    def __init__(self, title: str, intro: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        self.setMinimumWidth(380)
-        layout = QVBoxLayout(self)
-        if intro:
-            label = QLabel(intro)
-            label.setWordWrap(True)
-            layout.addWidget(label)
-        self.form = QFormLayout()
-        layout.addLayout(self.form)
-        self.error = QLabel()
-        self.error.setObjectName("formError")
-        self.error.setStyleSheet("color: #b00020;")
-        self.error.setWordWrap(True)
-        self.error.hide()
-        layout.addWidget(self.error)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("确定")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        buttons.accepted.connect(self._accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
-        self.buttons = buttons
-
-    def line(self, label: str, name: str, secret: bool = False) -> QLineEdit:
-        edit = QLineEdit()
-        edit.setObjectName(name)
-        if secret:
-            edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.form.addRow(label, edit)
-        return edit
-
-    def show_error(self, text: str) -> None:
-        self.error.setText(text)
-        self.error.show()
-
-    def attempt(self) -> None:
-        raise NotImplementedError
-
-    def _accept(self) -> None:
-        try:
-            self.attempt()
-        except StoreError as exc:
-            self.show_error(str(exc))
-            return
-        self.accept()
-
-
-class SignInDialog(_Form):
+class SignInDialog(FormDialog):
     """Name and password; on 确定 the store works as that user (``store.actor``)."""
 
     def __init__(self, store: Store, username: str | None = None, parent: QWidget | None = None) -> None:
@@ -106,12 +52,12 @@ class SignInDialog(_Form):
             self.password.clear()
 
 
-class CreateAdminDialog(_Form):
+class CreateAdminDialog(FormDialog):
     """The first administrator of a database in set-up mode; signs in as them."""
 
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__("创建管理员账户",
-                         "创建后，每次打开这个数据文件都需要登录；管理员可在命令行用 edubridge user add "
+                         "创建后，每次打开这个数据文件都需要登录；管理员可在“账户 → 账户管理”中"
                          "为业务员、校长和评估人员开设账户。", parent)
         self.store = store
         self.username = self.line("用户名：", "adminName")
@@ -127,7 +73,7 @@ class CreateAdminDialog(_Form):
         sign_in(self.store, self.username.text().strip(), self.password.text())
 
 
-class PasswordDialog(_Form):
+class PasswordDialog(FormDialog):
     """Change the signed-in user's password (the old one is asked)."""
 
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
@@ -163,7 +109,10 @@ def install(window: QMainWindow) -> QLabel:
     window.menuBar().insertMenu(menus[-1], menu)  # before 帮助
     password = QAction("修改密码(&P)…", window)
     create = QAction("创建管理员账户(&C)…", window)
+    manage = QAction("账户管理(&U)…", window)
+    manage.setObjectName("manageUsers")
     menu.addAction(password)
+    menu.addAction(manage)
     menu.addAction(create)
 
     def update() -> None:
@@ -171,6 +120,7 @@ def install(window: QMainWindow) -> QLabel:
         label.setToolTip("尚无账户：任何打开此文件的人都是管理员。请在“账户”菜单中创建管理员账户。"
                          if store.actor.setup else "")
         password.setEnabled(not store.actor.setup)
+        manage.setVisible(store.actor.role == "admin" and not store.actor.setup)
         create.setVisible(store.actor.setup)
 
     def change() -> None:
@@ -182,7 +132,13 @@ def install(window: QMainWindow) -> QLabel:
             update()
             messages.info(window, "创建管理员账户", f"已创建管理员 {store.actor.username} 并登录；以后打开此数据文件需要登录。")
 
+    def manage_users() -> None:
+        from desktop.users_dialog import UsersDialog
+
+        UsersDialog(store, window).exec()
+
     password.triggered.connect(change)
+    manage.triggered.connect(manage_users)
     create.triggered.connect(make_admin)
     update()
     label.setAlignment(Qt.AlignmentFlag.AlignVCenter)

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from db import guard
+from db import audit, guard
 from db.guard import Actor, PermissionDenied
 from db.models import AuditEntry, PackageConflict, PackageLog, PackagePeer, School, utcnow
 from db.packages import archive, keys, scope
@@ -148,10 +148,15 @@ def _unseen(connection: Connection, origin: keys.Peer, ack: int) -> set[tuple[st
     since = watermark(connection, origin.id, ack) if ack else 0
     prefix = note_prefix(origin.id)
     e = _ENTRY.c
-    rows = connection.execute(select(e.entity, e.entity_id).distinct().where(
-        e.id > since, e.entity_id.is_not(None),
-        func.coalesce(func.substr(e.note, 1, len(prefix)), "") != prefix))
-    return {(r[0], r[1]) for r in rows}
+    local = [e.id > since, func.coalesce(func.substr(e.note, 1, len(prefix)), "") != prefix]
+    rows = connection.execute(select(e.entity, e.entity_id).distinct().where(*local, e.entity_id.is_not(None)))
+    unseen = {(r[0], r[1]) for r in rows}
+    batches = connection.execute(select(e.entity, e.action, e.before, e.after).where(
+        *local, e.entity_id.is_(None), e.action.in_(sorted(audit.BATCH_ACTIONS))))
+    for entity, action, before, after in batches:
+        if audit.is_batch(None, action, before, after):
+            unseen.update((entity, key) for key, _, _ in audit.records(entity, action, before, after))
+    return unseen
 
 
 def _check_principal(connection: Connection, origin: keys.Peer, records: list[dict[str, Any]], name: str) -> None:

@@ -19,10 +19,10 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Text, cast, func, insert, select
+from sqlalchemy import Connection, Text, cast, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from db import guard
+from db import audit, guard
 from db.models import AuditEntry, AuditHead, PackageConflict, PackageLog, School, utcnow
 from db.packages import archive, keys, scope
 from db.packages.archive import PackageError
@@ -117,16 +117,26 @@ def _current(connection: Connection, table_name: str, ids: list[str]) -> dict[st
 
 
 def _changes(connection: Connection, since: int, head: int, skip_note: str) -> list[dict[str, Any]]:
+    """The audited changes of records in scope, one per record (a batch entry's records
+    one by one, see ``db.audit.records``)."""
     e = _ENTRY.c
     query = (select(e.id, e.at, e.actor, e.action, e.entity, e.entity_id, cast(e.before, Text), cast(e.after, Text),
                     e.note)
-             .where(e.id > since, e.id <= head, e.entity.in_(list(scope.BY_NAME)), e.entity_id.is_not(None),
+             .where(e.id > since, e.id <= head, e.entity.in_(list(scope.BY_NAME)),
+                    or_(e.entity_id.is_not(None), e.action.in_(sorted(audit.BATCH_ACTIONS))),
                     func.coalesce(func.substr(e.note, 1, len(skip_note)), "") != skip_note)
              .order_by(e.id))
-    return [{"id": r[0], "at": r[1].isoformat(), "actor": r[2], "action": r[3], "entity": r[4],
-             "entity_id": r[5], "before": json.loads(r[6]) if r[6] else None,
-             "after": json.loads(r[7]) if r[7] else None, "note": r[8]}
-            for r in connection.execute(query)]
+    changes = []
+    for r in connection.execute(query):
+        entry = {"id": r[0], "at": r[1].isoformat(), "actor": r[2], "action": r[3], "entity": r[4],
+                 "entity_id": r[5], "before": json.loads(r[6]) if r[6] else None,
+                 "after": json.loads(r[7]) if r[7] else None, "note": r[8]}
+        if audit.is_batch(r[5], r[3], entry["before"], entry["after"]):
+            changes.extend({**entry, "entity_id": key, "before": was, "after": now}
+                           for key, was, now in audit.records(r[4], r[3], entry["before"], entry["after"]))
+        elif r[5] is not None:
+            changes.append(entry)
+    return changes
 
 
 def export(store: Store, path: str | Path, *, to: str | None = None, since: int | None = None,

@@ -35,24 +35,34 @@ ALL = "（全部）"
 LIMIT = 5000
 
 
-def _values(values: Any) -> str:
-    from reports.audit_log import values_text
-
-    return values_text(values)
-
-
 class AuditModel(RecordTableModel):
-    COLUMNS = (
-        Col("序号", lambda e: e.id, numeric=True),
-        Col("时间（UTC）", lambda e: e.at, text=lambda at: at.strftime("%Y-%m-%d %H:%M:%S")),
-        Col("人员", lambda e: e.actor),
-        Col("操作", lambda e: e.action_label),
-        Col("数据表", lambda e: e.entity_label),
-        Col("记录", lambda e: e.entity_id or ""),
-        Col("修改前", lambda e: _values(e.before)),
-        Col("修改后", lambda e: _values(e.after)),
-        Col("说明", lambda e: e.note or ""),
-    )
+    """Entries (a batch's records one by one); changes named in Chinese (``reports.audit_log``)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        #: Names of the schools, teachers … the shown changes refer to, by id.
+        self.names: dict[str, str] = {}
+        self.COLUMNS = (
+            Col("序号", lambda e: e.id, numeric=True),
+            Col("时间（UTC）", lambda e: e.at, text=lambda at: at.strftime("%Y-%m-%d %H:%M:%S")),
+            Col("人员", lambda e: e.actor),
+            Col("操作", lambda e: e.action_label),
+            Col("数据表", lambda e: e.entity_label),
+            Col("记录", lambda e: e.entity_id or ""),
+            Col("修改前", lambda e: self.changes(e, e.before)),
+            Col("修改后", lambda e: self.changes(e, e.after)),
+            Col("说明", lambda e: e.note or ""),
+        )
+
+    def tooltip(self, record: audit.Shown) -> str:
+        before, after = self.changes(record, record.before), self.changes(record, record.after)
+        return "\n".join(part for part in (f"修改前：{before}" if before else "", f"修改后：{after}" if after else "")
+                         if part)
+
+    def changes(self, entry: audit.Shown, values: Any) -> str:
+        from reports.audit_log import values_text
+
+        return values_text(values, entry.entity, self.names)
 
 
 class AuditPage(Page):
@@ -140,6 +150,7 @@ class AuditPage(Page):
 
     def refresh_rows(self) -> None:
         self.entries, total = audit.search(self.store.engine, limit=LIMIT, **self.criteria())
+        self.model.names = audit.referenced_names(self.store.engine, self.entries)
         self.model.set_rows(self.entries)
         fit_columns(self.view, stretch=7)
         shown = f"显示最新的 {len(self.entries)} 条" if total > len(self.entries) else f"共 {total} 条"
@@ -179,7 +190,7 @@ class AuditPage(Page):
         if path.suffix.lower() != ".xlsx":
             path = path.with_suffix(".xlsx")
         try:
-            write_audit(path, self.entries, self.describe())
+            write_audit(path, self.entries, self.describe(), self.model.names)
         except OSError as exc:
             messages.error(self, "无法导出", f"无法写入 {path}：{exc.strerror or exc}")
             return

@@ -49,6 +49,62 @@ def test_an_edit_with_the_sqlite3_shell_is_found(store, db_path, sql, broken):
     assert not verdict.ok and verdict.broken_id == broken, verdict
 
 
+def bulk_settings(store):
+    """Three settings inserted, then two changed, each by one statement in Store.bulk: two batch entries."""
+    from sqlalchemy import bindparam
+
+    table = Setting.__table__
+    with store.bulk("setting", "批量") as c:
+        c.execute(table.insert(), [{"key": f"b{i}", "value": {"n": i}, "row_version": 1} for i in range(3)])
+        c.execute(table.update().where(table.c.key == bindparam("k")),
+                  [{"k": "b0", "value": {"n": 10}}, {"k": "b2", "value": {"n": 12}}])
+
+
+def test_a_batch_entry_shows_and_finds_every_record(store):
+    fill(store, 1)
+    bulk_settings(store)
+    with store.read() as s:
+        batches = s.scalars(select(AuditEntry).where(AuditEntry.note == "批量", AuditEntry.action != "import")).all()
+    assert [(e.action, e.entity_id) for e in batches] == [("insert", None), ("update", None)]
+    shown, total = audit.search(store.engine, entity="setting")
+    assert total == 1 + 3 + 2 + 1 == len(shown)  # fill's, the batches' records, the load's summary
+    assert [(e.action, e.entity_id, e.before, e.after) for e in shown[:3]] == [
+        ("import", None, None, None),
+        ("update", "b0", {"value": {"n": 0}}, {"value": {"n": 10}}),
+        ("update", "b2", {"value": {"n": 2}}, {"value": {"n": 12}})]
+    found, count = audit.search(store.engine, entity_id="b2")
+    assert count == 2 and [(e.action, e.after) for e in found] == [("update", {"value": {"n": 12}}),
+                                                                  ("insert", {"value": {"n": 2}})]
+    assert audit.search(store.engine, entity_id="b")[1] == 0  # a part of an id is not the record
+    assert audit.verify(store.engine).ok
+
+
+@pytest.mark.postgres
+def test_batch_entries_on_postgres(pg_store):
+    fill(pg_store, 1)
+    bulk_settings(pg_store)
+    assert audit.search(pg_store.engine, entity="setting")[1] == 7
+    assert [e.after for e in audit.search(pg_store.engine, entity_id="b1")[0]] == [{"value": {"n": 1}}]
+    assert audit.verify(pg_store.engine).ok
+
+
+@pytest.mark.parametrize("sql", [
+    "UPDATE audit_entry SET after = json_set(after, '$.rows[1][1].n', 99) WHERE note = '批量' AND action = 'insert'",
+    "UPDATE audit_entry SET before = json_remove(before, '$.rows[0]') WHERE action = 'update' AND entity_id IS NULL",
+])
+def test_a_tampered_batch_entry_is_found(store, db_path, sql):
+    fill(store, 1)
+    bulk_settings(store)
+    with store.read() as s:
+        target = s.scalar(select(AuditEntry.id).where(AuditEntry.note == "批量", AuditEntry.action
+                                                      == ("insert" if "insert" in sql else "update")))
+    store.dispose()
+    with sqlite3.connect(db_path) as connection:
+        assert connection.execute(sql).rowcount == 1
+    verdict = audit.verify(store.engine)
+    assert not verdict.ok and verdict.broken_id == target, verdict
+
+
 def test_migration_chains_entries_of_an_old_database(tmp_path):
     """A populated 0002 database: its entries are chained by 0003 and verify."""
     from alembic import command

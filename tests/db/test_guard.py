@@ -204,7 +204,8 @@ def test_core_dml_is_audited_per_row_with_before_and_after(store, world):
 
 
 def test_bulk_audits_every_table_it_writes_per_row(store, world):
-    """bulk("visit") writing participants and teachers: each table checked, each row audited."""
+    """bulk("visit") writing participants and teachers: each table checked, each row audited
+    (a statement of several rows as one batch entry holding every row)."""
     clerk = as_role(store, "clerk")
     people = [{"id": uuid.uuid4(), "visit_id": world["own_visit"], "name": f"人{i}", "role": "教师",
                "created_at": dt.datetime(2025, 1, 1), "updated_at": dt.datetime(2025, 1, 1)} for i in range(3)]
@@ -212,7 +213,12 @@ def test_bulk_audits_every_table_it_writes_per_row(store, world):
         insert_rows(c, VisitParticipant.__table__, people)
         c.execute(Teacher.__table__.insert(), [{"id_number": "11010519491231002X", "name": "王芳", "gender": "女",
                                                 "birth_date": dt.date(1949, 12, 31), "position": "教师"}])
-    assert count(store, AuditEntry, AuditEntry.entity == "visit_participant", AuditEntry.action == "insert") == 3
+    assert count(store, AuditEntry, AuditEntry.entity == "visit_participant", AuditEntry.action == "insert") == 1
+    shown, total = audit.search(store.engine, entity="visit_participant")
+    assert total == 3 and {(e.entity_id, e.after["name"]) for e in shown} == {
+        (str(p["id"]), p["name"]) for p in people}
+    found, _ = audit.search(store.engine, entity_id=str(people[1]["id"]))
+    assert [(e.action, e.before, e.after["name"], e.note) for e in found] == [("insert", None, "人1", "导入")]
     assert count(store, AuditEntry, AuditEntry.entity == "teacher", AuditEntry.action == "insert") == 1
     assert count(store, AuditEntry, AuditEntry.action == "import", AuditEntry.note == "导入") == 1
     evaluator = as_role(store, "evaluator")

@@ -278,3 +278,24 @@ def test_a_bureau_on_postgresql_exchanges_with_a_sqlite_laptop(pg_url, tmp_path)
     finally:
         bureau.dispose()
         laptop.dispose()
+
+
+def test_rows_written_in_one_batch_entry_travel_one_by_one(pair, tmp_path):
+    """Activities loaded through Store.bulk (one audit entry for the statement) are carried
+    like activities saved one at a time, each with its own history line."""
+    from db.bulk import insert_rows
+
+    bureau, laptop, world = pair
+    stamp = dt.datetime(2025, 10, 1)
+    rows = [{"id": uuid.uuid4(), "date": dt.date(2025, 10, day), "host_school_id": world.schools["RURAL01"],
+             "activity_type": "听评课", "lessons": 1, "summary": f"批量{day}", "entered_by": "测试",
+             "created_at": stamp, "updated_at": stamp} for day in (3, 4)]
+    with laptop.bulk("visit", "测试：批量导入") as c:
+        insert_rows(c, Visit.__table__, rows)
+    with laptop.read() as s:
+        assert s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.note == "测试：批量导入",
+                                                                           AuditEntry.action == "insert")) == 1
+    sent = export(laptop, tmp_path / "batch.ebpkg")
+    assert sent.records == 2 and sent.audit_entries == 2
+    assert apply(bureau, sent.path).inserted == 2
+    assert [summary_of(bureau, r["id"]) for r in rows] == ["批量3", "批量4"]

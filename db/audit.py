@@ -33,7 +33,20 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Engine, Text, and_, case, cast, func, literal, or_, select, update
+from sqlalchemy import (
+    JSON,
+    Connection,
+    Engine,
+    Text,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
 
 from db.models import AuditEntry, AuditHead
 

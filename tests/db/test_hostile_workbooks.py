@@ -15,9 +15,9 @@ import hostile_xlsx
 import pytest
 from openpyxl import Workbook
 
+from db.importers import IMPORTERS as KINDS
 from db.importing import ImportFailed, parse_date, read_sheet
 from db.xlsx_guard import MAX_GRID_CELLS
-from db.importers import IMPORTERS as KINDS
 
 HEADERS = ["学校代码", "学校名称"]
 # Every importer's required headers, so a file reaches the guard the same way for each kind.

@@ -11,10 +11,10 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from db.importers import IMPORTERS as IMPORTS
 from db.models import Cluster, Exemption, School, Teacher, VisitParticipant
 from db.store import Store
 from desktop.cli import main
-from db.importers import IMPORTERS as IMPORTS
 from reports.exporters import EXPORTERS as EXPORTS
 from reports.xlsx import FORMULA_STARTS
 

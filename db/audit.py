@@ -29,7 +29,7 @@ import datetime as dt
 import hashlib
 import json
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -291,15 +291,30 @@ def verify_from(connection: Connection, after_id: int = 0, prev: str | None = ""
     return Verdict(True, checked, last)
 
 
+@contextlib.contextmanager
+def _snapshot(engine: Engine) -> Iterator[Connection]:
+    """A connection whose reads all see one moment of the log.
+
+    Without it the head and the entries are read at different moments, and another process
+    appending in between looks exactly like entries added behind the app's back.
+    """
+    with engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("BEGIN")  # pysqlite would run each SELECT on its own
+            yield connection
+        else:
+            yield connection.execution_options(isolation_level="REPEATABLE READ")
+
+
 def verify(engine: Engine) -> Verdict:
     """Check the whole chain (``edubridge audit verify``)."""
-    with engine.connect() as connection:
+    with _snapshot(engine) as connection:
         return verify_from(connection)
 
 
 def quick_check(engine: Engine, tail: int = QUICK_TAIL) -> Verdict:
     """Check the last ``tail`` entries and the chain's end: fast enough for every start-up."""
-    with engine.connect() as connection:
+    with _snapshot(engine) as connection:
         head_id = connection.execute(select(_HEAD.c.last_id).where(_HEAD.c.id == HEAD_ID)).scalar() or 0
         top = connection.execute(select(func.max(_ENTRY.c.id))).scalar() or 0
         start = max(0, min(head_id, top) - tail)
@@ -477,7 +492,7 @@ def startup_check(engine: Engine, anchors: Path, key: str, tail: int = QUICK_TAI
         stored = {}
     anchor = stored.get(key)
     e = _ENTRY.c
-    with engine.connect() as connection:
+    with _snapshot(engine) as connection:
         head_id = connection.execute(select(_HEAD.c.last_id).where(_HEAD.c.id == HEAD_ID)).scalar() or 0
         start = max(0, head_id - tail)  # the chain's end, always …
         prev: str | None = "" if start == 0 else None

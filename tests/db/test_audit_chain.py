@@ -214,3 +214,38 @@ def test_startup_check_is_incremental_from_this_computers_anchor(store, db_path,
     assert audit.verify(store.engine).ok  # the chain alone cannot tell …
     forged = audit.startup_check(store.engine, anchors, "db", tail=2)
     assert not forged.ok and forged.broken_id == 7  # … but this computer's anchor can
+
+
+def check_appending_while_verifying(store, monkeypatch):
+    """Another writer commits after the head was read and before the entries are: a
+    verification reads one moment of the log, so it neither warns nor sees the new entry."""
+    fill(store, 2)
+    rows = audit._rows
+    appended = []
+
+    def rows_after_an_append(connection, after_id, chunk=5000):
+        if not appended:
+            with store.write("并发") as s:
+                s.add(Setting(key=f"meanwhile {len(seen)}", value={"n": 1}))
+            appended.append(True)
+        return rows(connection, after_id, chunk)
+
+    monkeypatch.setattr(audit, "_rows", rows_after_an_append)
+    seen = []
+    for check in (audit.verify, audit.quick_check):
+        appended.clear()
+        verdict = check(store.engine)
+        assert verdict.ok, verdict.message()
+        seen.append(verdict.last_id)
+    assert seen == [3, 4]  # each check saw the log as it was when it began
+    monkeypatch.undo()
+    assert audit.verify(store.engine).last_id == 5
+
+
+def test_another_writer_appending_during_a_check_is_not_tampering(store, monkeypatch):
+    check_appending_while_verifying(store, monkeypatch)
+
+
+@pytest.mark.postgres
+def test_another_writer_appending_during_a_check_is_not_tampering_postgres(pg_store, monkeypatch):
+    check_appending_while_verifying(pg_store, monkeypatch)

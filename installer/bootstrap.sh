@@ -207,7 +207,9 @@ fi
 # No windows on the desktop, and no display needed (without one Qt would abort).
 export QT_QPA_PLATFORM=offscreen
 status=0
-"$VENV/bin/python" -m pytest -q "$@" || status=$?
+# One worker per core (pytest-xdist), work-stealing so the long frozen-build test does not
+# leave one core idle at the end; every test has its own folder and PostgreSQL schema.
+"$VENV/bin/python" -m pytest -q -n auto --dist worksteal "$@" || status=$?
 if [ "$status" -eq 5 ]; then
     say "pytest collected no tests: counted as a failure"
     status=1

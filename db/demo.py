@@ -1397,7 +1397,8 @@ class _Builder:
                         lessons = (
                             rng.randint(1, 4) if kind == "听评课" else 1 if kind == "公开课" else 0
                         )
-                        people = [(teacher.name, role, school, teacher)]
+                        people: list[tuple[str, str, _School | None, _Teacher | None]] = [
+                            (teacher.name, role, school, teacher)]
                         people += companions(school, rng.choice((0, 0, 1, 2)))
                         self.visit(
                             host,

@@ -224,12 +224,16 @@ class PdfPreview(QWidget):
         self.print_job = job
         dialog: QProgressDialog | None = None
         if not messages.headless:
-            dialog = QProgressDialog("正在打印…", "取消", 0, 100, parent or self)
-            dialog.setWindowTitle("打印")
-            dialog.setMinimumDuration(300)
-            dialog.canceled.connect(job.cancel)
-            job.progress.connect(lambda text, fraction: (dialog.setLabelText(text),
-                                                         dialog.setValue(int(100 * fraction))))
+            shown = dialog = QProgressDialog("正在打印…", "取消", 0, 100, parent or self)
+            shown.setWindowTitle("打印")
+            shown.setMinimumDuration(300)
+            shown.canceled.connect(job.cancel)
+
+            def show(text: str, fraction: float) -> None:
+                shown.setLabelText(text)
+                shown.setValue(int(100 * fraction))
+
+            job.progress.connect(show)
 
         def end(ok: bool) -> None:
             if dialog is not None:
@@ -239,7 +243,11 @@ class PdfPreview(QWidget):
                 finished(ok)
 
         job.finished.connect(lambda _result: end(True))
-        job.failed.connect(lambda message: (end(False), messages.error(parent or self, "打印", message)))
+        def failed(message: str) -> None:
+            end(False)
+            messages.error(parent or self, "打印", message)
+
+        job.failed.connect(failed)
         job.cancelled.connect(lambda: end(False))
         return job
 

@@ -8,10 +8,10 @@ entry away here, and both write through the same all-or-nothing importers.
 
 from __future__ import annotations
 
+import argparse
 import importlib
 from collections.abc import Callable
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 from PySide6.QtGui import QAction
@@ -88,7 +88,11 @@ class ExcelMenu(QToolButton):
             return
         store = self.store()
         job = run_in_background(lambda _progress: module.import_file(store, path, False))
-        job.finished.connect(lambda done: (messages.info(self, "导入完成", done.summary()), self.done()))
+        def finished(done: Any) -> None:
+            messages.info(self, "导入完成", done.summary())
+            self.done()
+
+        job.finished.connect(finished)
         job.failed.connect(lambda text: messages.error(self, f"导入{label}失败", text))
         self._job = job
 
@@ -99,7 +103,7 @@ class ExcelMenu(QToolButton):
         path = path or messages.save_file(self, f"导出{label}", EXCEL_FILES, f"{label}.xlsx")
         if path is None:
             return
-        store, args = self.store(), SimpleNamespace(year=self.year(), date=None)
+        store, args = self.store(), argparse.Namespace(year=self.year(), date=None)
         job = run_in_background(lambda _progress: export.KINDS[kind](store, path, args))
         job.finished.connect(lambda text: messages.exported(self, f"导出{label}", text, path))
         job.failed.connect(lambda text: messages.error(self, f"无法导出{label}", text))

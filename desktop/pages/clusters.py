@@ -25,6 +25,7 @@ from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QCompleter,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -144,8 +145,10 @@ def school_combo(schools: list[SchoolRec], current: uuid.UUID | None = None, bla
         combo.addItem(f"{s.code} {s.name}", s.id)
     if current is not None:
         combo.setCurrentIndex(max(0, combo.findData(current)))
-    combo.completer().setFilterMode(Qt.MatchFlag.MatchContains)
-    combo.completer().setCompletionMode(combo.completer().CompletionMode.PopupCompletion)
+    completer = combo.completer()
+    if completer is not None:  # an editable combo box always has one
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
     return combo
 
 
@@ -522,7 +525,7 @@ class ClustersPage(QWidget):
         if violation.subject_kind != "school" or self.records is None:
             return violation
         names = {s.id: s.name for s in self.records.schools}
-        name = names.get(violation.subject_id)
+        name = names.get(violation.subject_id) if violation.subject_id is not None else None
         return dataclasses.replace(violation, subject=f"{name}（{violation.subject}）") if name else violation
 
     def selected_cluster_id(self) -> uuid.UUID | None:
@@ -768,6 +771,10 @@ class ClustersPage(QWidget):
             return
         store = self.context.store
         job = run_in_background(lambda progress: module.apply_import(store, plan))
-        job.finished.connect(lambda done: (messages.info(self, "导入完成", done.summary()), self.refresh()))
+        def finished(done: Any) -> None:
+            messages.info(self, "导入完成", done.summary())
+            self.refresh()
+
+        job.finished.connect(finished)
         job.failed.connect(lambda message: messages.error(self, "导入失败", message))
         self._job = job

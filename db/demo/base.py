@@ -62,7 +62,7 @@ class BuilderBase:
             row["created_at"] = STAMP
             row["updated_at"] = STAMP
         self.rows[table].append(row)
-        return row.get("id")  # type: ignore[return-value]
+        return row.get("id")  # type: ignore[return-value]  # the callers use ids of tables that have one
 
     def place(self) -> str:
         """A fresh two-character place name (柳湾, 石岭 …), unique within the demo."""

@@ -131,7 +131,7 @@ def export_package(window: QMainWindow, context: AppContext) -> None:
         from db.packages.outgoing import export, export_setup
 
         if target == SETUP:
-            return export_setup(store, path, school)  # type: ignore[arg-type]
+            return export_setup(store, path, school)  # type: ignore[arg-type]  # the set-up package is only offered with a school chosen
         return export(store, path, to=target, school=school)
 
     _background(window, "导出数据包", work, lambda written: messages.info(window, "导出数据包", written.message()))

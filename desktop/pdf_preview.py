@@ -61,20 +61,13 @@ def chosen_pages(printer: QPrinter, count: int) -> list[int]:
 
 def range_text(pages: Sequence[int]) -> str:
     """0-based pages → CUPS page-ranges text: [0, 1, 4] → '1-2,5'."""
-    parts: list[str] = []
-    ordered = sorted(set(pages))
-    start = prev = None
-    for page in ordered:
-        if start is None:
-            start = prev = page
-        elif page == prev + 1:  # type: ignore[operator]
-            prev = page
+    runs: list[list[int]] = []  # consecutive pages
+    for page in sorted(set(pages)):
+        if runs and page == runs[-1][-1] + 1:
+            runs[-1].append(page)
         else:
-            parts.append(f"{start + 1}" if start == prev else f"{start + 1}-{prev + 1}")  # type: ignore[operator]
-            start = prev = page
-    if start is not None:
-        parts.append(f"{start + 1}" if start == prev else f"{start + 1}-{prev + 1}")  # type: ignore[operator]
-    return ",".join(parts)
+            runs.append([page])
+    return ",".join(f"{run[0] + 1}" if len(run) == 1 else f"{run[0] + 1}-{run[-1] + 1}" for run in runs)
 
 
 def lp_command(printer_name: str, pages: Sequence[int], count: int, copies: int, path: Path) -> list[str]:

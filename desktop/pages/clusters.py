@@ -653,7 +653,7 @@ class ClustersPage(QWidget):
         area = QLineEdit(summary.cluster.area or "")
         dialog.form.addRow("名称", name)
         dialog.form.addRow("片区", area)
-        dialog.name, dialog.area = name, area  # type: ignore[attr-defined]
+        dialog.name, dialog.area = name, area  # type: ignore[attr-defined]  # the fields, for the tests to fill
         if not self.exec_dialog(dialog):
             return
         cluster_id, shown, shown_area = summary.cluster.id, summary.cluster.name, summary.cluster.area or ""
@@ -682,7 +682,7 @@ class ClustersPage(QWidget):
         dialog.form.addRow("新牵头校", combo)
         dialog.form.addRow("角色", role)
         dialog.form.addRow("自", when)
-        dialog.school, dialog.role, dialog.date = combo, role, when  # type: ignore[attr-defined]
+        dialog.school, dialog.role, dialog.date = combo, role, when  # type: ignore[attr-defined]  # (as above)
         if not self.exec_dialog(dialog) or combo.currentData() is None:
             return
         cluster_id, school_id, on, lead_role = summary.cluster.id, combo.currentData(), when.value(), role.currentText()

@@ -118,7 +118,7 @@ class SchoolField(QLineEdit):
         for c in choices:
             self._by_key.setdefault(c.code, c.id)
             self._by_key.setdefault(c.name, c.id)
-        self._completer.model().setStringList(list(self._by_text))  # type: ignore[attr-defined]
+        self._completer.model().setStringList(list(self._by_text))  # type: ignore[attr-defined]  # the QStringListModel given in __init__
 
     def school_id(self) -> uuid.UUID | None:
         text = self.text().strip()
@@ -893,7 +893,7 @@ class VisitsPage(QWidget):
             field.set_choices(schools)
         people = dv.person_choices(store)
         self._people = {p.text: p for p in people}
-        self._people_completer.model().setStringList(list(self._people))  # type: ignore[attr-defined]
+        self._people_completer.model().setStringList(list(self._people))  # type: ignore[attr-defined]  # (as above)
         self.recent_model.set_rows(dv.recent_visits(store))
         self.recent_stack.set_empty(not self.recent_model.rowCount())
         self._fit(self.recent_view, RECENT_FIT)

@@ -26,9 +26,11 @@ import hashlib
 import re
 import tomllib
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from db.engine import StoreError
 from db.models import (
@@ -376,7 +378,7 @@ def _numbered_lines(text: str) -> str:
                      for i, line in enumerate(lines, start=1))
 
 
-def _targets_text(targets: dict[str, Any], fill: Any, profile: Profile, kind: str,
+def _targets_text(targets: dict[str, Any], fill: Callable[..., str], profile: Profile, kind: str,
                   member_targets: list[MemberTarget]) -> str:
     lines = []
     if "exchange.min_share" in profile.figures and profile.figures["exchange.min_share"].enabled:
@@ -591,7 +593,7 @@ def create_agreement(
     return agreement_id
 
 
-def _agreement(session: Any, agreement_id: uuid.UUID) -> Agreement:
+def _agreement(session: Session, agreement_id: uuid.UUID) -> Agreement:
     agreement = session.get(Agreement, agreement_id)
     if agreement is None:
         raise AgreementError("找不到该协议")

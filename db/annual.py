@@ -339,10 +339,10 @@ def _county_year(store: Store, profile: Profile, year: int, first: dt.date, last
                                             quality.get(m.school_id, no_figures).get(year, {}), averages)
                          for m in assisted_members)
         table = {}
-        for m in assisted_members:
-            before = quality.get(m.school_id, no_figures).get(year - 1, {})
-            after = quality.get(m.school_id, no_figures).get(year, {})
-            table[m.name] = {ind: (before.get(ind), after.get(ind)) for ind in sorted(set(before) | set(after))}
+        for member in assisted_members:
+            before = quality.get(member.school_id, no_figures).get(year - 1, {})
+            after = quality.get(member.school_id, no_figures).get(year, {})
+            table[member.name] = {ind: (before.get(ind), after.get(ind)) for ind in sorted(set(before) | set(after))}
         own = list(violations_of.get(c.id, ()))
         for school_id in ids:
             own += [(i, v) for i, v in violations_of.get(school_id, ()) if v.subject_kind == "school"]

@@ -163,13 +163,13 @@ def _compare(connection: Connection, name: str, rows: SheetRows) -> ImportPlan:
         # A role changed on the joining day left two records that day: the one with the
         # file's role is the match, else the latest.
         same_day = existing.get((cluster_id, school_id, row["joined"]), [])
-        old = next((r for r in same_day if r.role == row["role"]), same_day[-1] if same_day else None)
+        stored = next((r for r in same_day if r.role == row["role"]), same_day[-1] if same_day else None)
         values = {"role": row["role"], "left_on": row["left_on"]}
-        if old is None:
+        if stored is None:
             plan.added.append({"cluster_id": cluster_id, "school_id": school_id, "joined": row["joined"], **values})
             plan.changes.append(f"新增 {row['cluster']} ← {row['code']}（{row['role']}，{row['joined'].isoformat()}起）")
-        elif old.role != row["role"] or old.left_on != row["left_on"]:
-            plan.updated.append((old.id, values, [k for k in values if getattr(old, k) != values[k]]))
+        elif stored.role != row["role"] or stored.left_on != row["left_on"]:
+            plan.updated.append((stored.id, values, [k for k in values if getattr(stored, k) != values[k]]))
             plan.changes.append(f"更新 {row['cluster']} ← {row['code']}：角色/退出日期")
         else:
             plan.unchanged += 1

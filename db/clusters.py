@@ -22,6 +22,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import String, select, type_coerce
+from sqlalchemy.orm import Session
 
 from db.engine import StoreError
 from db.models import Agreement, Cluster, Membership, Pairing, Region, School, Waiver
@@ -77,6 +78,14 @@ def _raw(column: Any) -> Any:
     return type_coerce(column, String).label(column.key)
 
 
+def _id(value: Any) -> uuid.UUID:
+    """A primary key (never NULL) as :func:`_u` reads it."""
+    found = _u(value)
+    if found is None:
+        raise ValueError("an id column read as NULL")
+    return found
+
+
 def _u(value: Any) -> uuid.UUID | None:
     """Stored UUID text → UUID, cached: ids are stable and converting thousands costs tens of ms."""
     try:
@@ -97,47 +106,47 @@ def load(store: Store, on: dt.date | None = None, reuse: Records | None = None) 
     re-read only clusters, memberships and waivers — what the page does after each edit.
     """
     with store.read() as session:
-        session = session.connection()  # Core rows: no ORM identity work for plain tuples
+        connection = session.connection()  # Core rows: no ORM identity work for plain tuples
         schools = reuse.schools if reuse is not None else [
-            SchoolRec(_u(r.id), r.code, r.name, r.stage, r.location, r.run_by,  # type: ignore[arg-type]
+            SchoolRec(_id(r.id), r.code, r.name, r.stage, r.location, r.run_by,
                       r.students or 0, r.classes or 0, _u(r.region_id), bool(r.is_weak), r.land_area,
                       r.primary_students, r.primary_classes, r.junior_students, r.junior_classes)
-            for r in session.execute(select(
+            for r in connection.execute(select(
                 _raw(School.id), School.code, School.name, School.stage, School.location, School.run_by,
                 School.students, School.classes, _raw(School.region_id), School.is_weak, School.land_area,
                 School.primary_students, School.primary_classes, School.junior_students, School.junior_classes,
             ))
         ]
         clusters = [
-            ClusterRec(_u(r.id), r.name, r.kind, _u(r.lead_school_id), r.area, _u(r.region_id))
-            for r in session.execute(select(
+            ClusterRec(_id(r.id), r.name, r.kind, _u(r.lead_school_id), r.area, _u(r.region_id))
+            for r in connection.execute(select(
                 _raw(Cluster.id), Cluster.name, Cluster.kind, _raw(Cluster.lead_school_id), Cluster.area,
                 _raw(Cluster.region_id), Cluster.founded, Cluster.dissolved,
             ))
             if _standing(r.founded, r.dissolved, on)
         ]
         memberships = [
-            MembershipRec(_u(r.id), _u(r.cluster_id), _u(r.school_id), r.role, r.joined, r.left_on)  # type: ignore[arg-type]
-            for r in session.execute(select(
+            MembershipRec(_id(r.id), _id(r.cluster_id), _id(r.school_id), r.role, r.joined, r.left_on)
+            for r in connection.execute(select(
                 _raw(Membership.id), _raw(Membership.cluster_id), _raw(Membership.school_id), Membership.role,
                 Membership.joined, Membership.left_on,
             ))
         ]
         pairings = reuse.pairings if reuse is not None else [
             PairingRec(r.id, r.kind, r.start, r.end, r.supporter_school_id, r.cluster_id, r.target_school_id)
-            for r in session.execute(select(
+            for r in connection.execute(select(
                 Pairing.id, Pairing.kind, Pairing.start, Pairing.end, Pairing.supporter_school_id,
                 Pairing.cluster_id, Pairing.target_school_id,
             ))
         ]
         agreements = [
-            AgreementRec(_u(r.cluster_id), r.term_start, r.term_end, r.signed_on)  # type: ignore[arg-type]
-            for r in session.execute(select(
+            AgreementRec(_id(r.cluster_id), r.term_start, r.term_end, r.signed_on)
+            for r in connection.execute(select(
                 _raw(Agreement.cluster_id), Agreement.term_start, Agreement.term_end, Agreement.signed_on))
         ]
         waivers = [
             WaiverRec(r.id, r.rule, r.subject_kind, r.subject_id, r.reason, r.approver, r.start, r.end_on)
-            for r in session.execute(select(
+            for r in connection.execute(select(
                 Waiver.id, Waiver.rule, Waiver.subject_kind, Waiver.subject_id, Waiver.reason,
                 Waiver.approver, Waiver.start, Waiver.end_on,
             ))
@@ -177,14 +186,14 @@ class Edit:
     created_cluster: bool = False
 
 
-def _cluster(session: Any, cluster_id: uuid.UUID) -> Cluster:
+def _cluster(session: Session, cluster_id: uuid.UUID) -> Cluster:
     cluster = session.get(Cluster, cluster_id)
     if cluster is None:
         raise ClusterEditError("找不到该集团")
     return cluster
 
 
-def _school(session: Any, school_id: uuid.UUID) -> School:
+def _school(session: Session, school_id: uuid.UUID) -> School:
     school = session.get(School, school_id)
     if school is None:
         raise ClusterEditError("找不到该学校")
@@ -369,7 +378,7 @@ def move(store: Store, school_id: uuid.UUID, to_cluster_id: uuid.UUID, on: dt.da
             raise ClusterEditError(f"{school.name}已在“{target.name}”中")
         names = []
         for m in current:
-            old = session.get(Cluster, m.cluster_id)
+            old = _cluster(session, m.cluster_id)
             names.append(old.name)
             _leave(session, edit, m, on)
             if old.lead_school_id == school_id:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from platformdirs import user_data_path
 from sqlalchemy import Engine, create_engine, event
@@ -73,7 +74,7 @@ def sqlite_file(url: URL) -> Path | None:
     return Path(database)
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:  # DBAPI objects: untyped
     """WAL for a reader beside a writer, foreign keys on, wait rather than fail when busy.
 
     A 64 MiB page cache instead of SQLite's 2 MiB: a city database is a few hundred MB and

@@ -392,7 +392,8 @@ def _write(connection: Any, new: list[ExchangeRow], changed: list[tuple[Exchange
     materialise(connection, [{"id": x["id"], "teacher_id": x["teacher_id"], "to_school_id": x["to_school_id"],
                               "form": x["form"], "start": x["start"], "end_on": x["end_on"],
                               "moves_personnel": x["moves_personnel"]} for x in records], now)
-    insert_rows(connection, ev, approval_events([x["id"] for x in records], {x["id"]: x["start"] for x in records},
+    starts: dict[Any, Any] = {x["id"]: x["start"] for x in records}
+    insert_rows(connection, ev, approval_events([x["id"] for x in records], starts,
                                                 actor, "登记", now))
     events = []
     for row, match in changed:

@@ -69,7 +69,7 @@ def load_schools(store: Store, on: dt.date) -> dict[str, PlanSchool]:
                 holds_on(m.c.joined, on, left=m.c.left_on))
         ):
             clusters.setdefault(school_id, set()).add(cluster_id)
-        teachers = dict(connection.execute(
+        teachers: dict[Any, int] = dict(connection.execute(
             select(p.c.school_id, func.count()).where(
                 p.c.holds_personnel.is_(True), holds_on(p.c.start, on, last=p.c.end_on))
             .group_by(p.c.school_id)).all())

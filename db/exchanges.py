@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, or_, select, update
+from sqlalchemy.orm import Session
 
 from db.bulk import insert_rows
 from db.engine import StoreError
@@ -93,7 +94,7 @@ def _event(session: Any, store: Store, exchange: Exchange, action: str, on: dt.d
                               actor=store.actor.username, note=note))
 
 
-def _open_exchange(session: Any, exchange_id: uuid.UUID) -> Exchange:
+def _open_exchange(session: Session, exchange_id: uuid.UUID) -> Exchange:
     # Two clerks at once: a write first takes SQLite's lock (the row's on PostgreSQL) before
     # anything is read, so the second one reads the first one's result.
     session.execute(update(Exchange.__table__).where(Exchange.__table__.c.id == exchange_id)

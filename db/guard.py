@@ -225,7 +225,8 @@ _TARGET = re.compile(
 
 def classify(sql: str) -> tuple[bool, str | None]:
     """(writes?, target table or None) of one SQL statement as the driver will see it."""
-    text = sql[_COMMENT.match(sql).end():]  # type: ignore[union-attr]
+    leading = _COMMENT.match(sql)  # matches every string (all its parts are optional)
+    text = sql[leading.end():] if leading else sql
     word = _WORD.match(text)
     verb = word.group(0).upper() if word else ""
     if verb in _READS:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -29,7 +29,18 @@ from db.engine import StoreError
 from db.importers import COMMITTING
 from policy.progress import Progress, quiet
 
-T = TypeVar("T")
+
+class _Compared(Protocol):
+    """What an import's comparison gives: one line per change, and notes for the clerk."""
+
+    @property
+    def changes(self) -> list[str]: ...
+
+    @property
+    def notes(self) -> list[str]: ...
+
+
+T = TypeVar("T", bound=_Compared)
 
 # pg_advisory_xact_lock key shared by every import ("EduBrIm" in ASCII).
 ADVISORY_KEY = 0x45647542724964
@@ -112,18 +123,18 @@ def write_serialised(
             with transaction(current) as connection:
                 hold_write_lock(connection)
                 fresh = compare(connection)
-                if fresh.changes != current.changes:  # type: ignore[attr-defined]
+                if fresh.changes != current.changes:
                     raise Changed(fresh)
                 write(connection, fresh)
                 progress(*COMMITTING)
-            if current is not preview and CHANGED not in fresh.notes:  # type: ignore[attr-defined]
-                fresh.notes.append(CHANGED)  # type: ignore[attr-defined]
+            if current is not preview and CHANGED not in fresh.notes:
+                fresh.notes.append(CHANGED)
             return fresh
         except Changed as exc:
-            current = exc.result  # type: ignore[assignment]
-            if CHANGED not in current.notes:  # type: ignore[attr-defined]
-                current.notes.append(CHANGED)  # type: ignore[attr-defined]
-            if not current.changes:  # type: ignore[attr-defined]
+            current = cast(T, exc.result)  # raised just above with a T
+            if CHANGED not in current.notes:
+                current.notes.append(CHANGED)
+            if not current.changes:
                 return current
         except IntegrityError as exc:
             if not _unique_violation(exc):

@@ -59,7 +59,8 @@ from db.settings import active_profile
 from db.store import Store
 from db.teachers import store_eligibility
 from policy import vocab
-from policy.planner import PlanSchool, default_needs, sections, tier
+from policy.directions import tier
+from policy.planner import PlanSchool, default_needs, sections
 from policy.progress import Progress, quiet
 
 YEAR, SCHOOL, NAME, SUBJECT, SLOTS, SOURCE = "学年", "学校代码", "学校名称", "任教学科", "需求人数", "来源"
@@ -184,6 +185,7 @@ class NeedRows(list["NeedRow"]):
     """The valid rows of a file, plus the row numbers of template example rows left out."""
 
     skipped_example: tuple[int, ...] = ()
+    sheet_note: str | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -268,7 +270,7 @@ def parse_needs(path: Path, school_codes: set[str], subjects: set[str]) -> tuple
                 problems.append(ImportProblem(name, previous, SUBJECT, f"{what} 与第{sheet_row.number}行重复"))
             else:
                 first[key] = sheet_row.number
-        if reader.ok:
+        if reader.ok and year is not None and code and subject is not None and slots is not None:  # all required
             rows.append(NeedRow(sheet_row.number, year, code, subject, slots))
     if problems:
         problems.sort(key=lambda p: (p.row, HEADERS.index(p.column) if p.column in HEADERS else 99))
@@ -358,8 +360,8 @@ def import_needs(store: Store, path: Path, dry_run: bool = False,
         schools = {code: (school_id, name) for school_id, code, name in
                    session.execute(select(School.id, School.code, School.name))}
         subjects = set(vocab.SUBJECTS)
-        subjects.update(subject_name(s) for s in session.scalars(select(Teacher.subject).distinct()) if s)
-        subjects.update(session.scalars(select(SubjectNeed.subject).distinct()))
+        subjects.update({n for s in session.scalars(select(Teacher.subject).distinct()) if s and (n := subject_name(s))})
+        subjects.update(s for s in session.scalars(select(SubjectNeed.subject).distinct()) if s is not None)
     name, rows = parse_needs(Path(path), set(schools), subjects)
     result = NeedsImportResult(file=name, rows=len(rows), dry_run=dry_run)
     note = skipped_example_note(rows)
@@ -401,7 +403,10 @@ def import_needs(store: Store, path: Path, dry_run: bool = False,
             for values in ops.inserts:
                 session.add(SubjectNeed(**values))
             for row_id, slots in ops.updates:
-                session.get(SubjectNeed, row_id).slots = slots
+                need = session.get(SubjectNeed, row_id)
+                if need is None:  # read under the same write lock a moment ago
+                    raise RuntimeError("a subject need vanished under the write lock")
+                need.slots = slots
             for row_id in ops.deletes:
                 session.delete(session.get(SubjectNeed, row_id))
             session.flush()

@@ -210,8 +210,11 @@ def export_rows(store: Store) -> list[list[object]]:
         names = dict(session.execute(select(Teacher.id, Teacher.name)).all())
         rows = []
         for p in session.scalars(select(Pairing).order_by(Pairing.kind, Pairing.start)):
-            person, code = _supporter_name(p, names), codes.get(p.supporter_school_id)
+            person = _supporter_name(p, names)
+            code = codes.get(p.supporter_school_id) if p.supporter_school_id else None
             supporter = (f"{person}（{code}）" if code else person) if person else code or ""
-            target = teachers.get(p.target_teacher_id) or codes.get(p.target_school_id) or clusters.get(p.cluster_id, "")
+            target = ((p.target_teacher_id and teachers.get(p.target_teacher_id))
+                      or (p.target_school_id and codes.get(p.target_school_id))
+                      or (clusters.get(p.cluster_id, "") if p.cluster_id else ""))
             rows.append([p.kind, supporter, target, p.start, p.end, p.notes])
     return rows

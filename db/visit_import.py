@@ -185,7 +185,7 @@ def _read_row(reader: RowReader, codes: dict[str, uuid.UUID]) -> _Row | None:
     kind = reader.cell("活动类型", parse_choice, vocab.ACTIVITY_TYPES)
     lessons = reader.cell("听课节数", parse_int, minimum=0)
     summary = reader.cell("内容摘要", parse_text, required=False)
-    if not reader.ok:
+    if not reader.ok or host is None:  # host is a required cell: reader.ok means it was read
         return None
     return _Row(reader.row.number, date, host, name, role, home, kind, lessons or 0, summary)
 
@@ -283,9 +283,9 @@ def _compare(connection: Any, store: Store, name: str, rows: list[_Row], note: s
                 existing.setdefault((date, host, kind), (vid, lessons or 0, summary))
         ids = [v[0] for v in existing.values()]
         for start in range(0, len(ids), 500):
-            query = select(VisitParticipant.visit_id, VisitParticipant.name, VisitParticipant.home_school_id).where(
+            people = select(VisitParticipant.visit_id, VisitParticipant.name, VisitParticipant.home_school_id).where(
                 VisitParticipant.visit_id.in_(ids[start:start + 500]))
-            for vid, pname, home in connection.execute(query):
+            for vid, pname, home in connection.execute(people):
                 present[vid].add((pname, home))
     now = utcnow()
     new_visits: list[dict[str, Any]] = []

@@ -196,10 +196,10 @@ _PERSON_COLUMNS = ("semester", "name", "role", "home_school_id", "teacher_id", "
 _SCHOOL_COLUMNS = ("rule", "semester", "home_school_id", "host_school_id", "activities", "lessons")
 
 
-def compute_tallies(connection: Connection, spec: TallySpec, periods: Sequence[Period]) -> tuple[list[tuple], list[tuple]]:
+def compute_tallies(connection: Connection, spec: TallySpec, periods: Sequence[Period]) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     """Raw grouped rows straight from the visit tables (no stored tallies involved)."""
-    people: list[tuple] = []
-    schools: list[tuple] = []
+    people: list[tuple[Any, ...]] = []
+    schools: list[tuple[Any, ...]] = []
     for period in periods:
         if spec.roles:
             people.extend(tuple(r) for r in connection.execute(_person_select(spec, period)))
@@ -307,11 +307,11 @@ def read_tallies(engine: Engine, spec: TallySpec, periods: Sequence[Period]) -> 
             make = tuple.__new__  # ActivityTally(...) goes through a Python-level __new__: 3x slower
             tallies.extend([make(ActivityTally, (code, name, role, home, teacher, host, kind, count, lessons, dates[first]))
                             for name, role, home, teacher, host, kind, count, lessons, first in rows])
-        schools = connection.execute(
+        stored = connection.execute(
             select(s.rule, s.semester, _id_text(s.home_school_id, dialect), _id_text(s.host_school_id, dialect),
                    s.activities, s.lessons)
             .where(s.semester.in_(codes))).all()
-    return tallies, [SchoolTally(*row) for row in schools]
+    return tallies, [SchoolTally(*row) for row in stored]
 
 
 def _records(people: Iterable[Sequence[Any]], schools: Iterable[Sequence[Any]]) -> tuple[list[ActivityTally], list[SchoolTally]]:
@@ -342,7 +342,7 @@ class Pending:
     latest: tuple[Any, Any]  # latest updated_at of the visit tables before the change
     periods: list[tuple[Period, TallySpec]]
     names: dict[str, set[str]]  # semester → visitor names of the touched activities
-    schools: dict[tuple, list[int]]  # (rule, semester, home, host) → [activities, lessons]
+    schools: dict[tuple[Any, ...], list[int]]  # (rule, semester, home, host) → [activities, lessons]
     rows: list[int]  # [visits, visitor rows] of the touched activities: after − before
 
 

@@ -513,10 +513,11 @@ def recent_visits(store: Store, limit: int = 200, host_school_id: uuid.UUID | No
                 .where(VisitParticipant.visit_id.in_(ids)).order_by(VisitParticipant.created_at)
             ):
                 people[vid].append(f"{name}（{role}）")
-            for vid, count in session.execute(
+            for attached_to, count in session.execute(
                 select(Attachment.visit_id, func.count()).where(Attachment.visit_id.in_(ids)).group_by(Attachment.visit_id)
             ):
-                files[vid] = count
+                if attached_to is not None:
+                    files[attached_to] = count
     return [VisitListRow(h.id, h.date, h.name, h.activity_type, "、".join(people[h.id]), h.lessons or 0,
                          files[h.id], h.summary or "") for h in heads]
 
@@ -524,7 +525,7 @@ def recent_visits(store: Store, limit: int = 200, host_school_id: uuid.UUID | No
 def visit_attachments(store: Store, visit_id: uuid.UUID) -> list[tuple[uuid.UUID, str, str, int]]:
     """(id, filename, mime type, size) of an activity's attachments."""
     with store.read() as session:
-        return [tuple(r) for r in session.execute(  # type: ignore[misc]
+        return [tuple(r) for r in session.execute(
             select(Attachment.id, Attachment.filename, Attachment.mime_type, func.length(Attachment.data))
             .where(Attachment.visit_id == visit_id).order_by(Attachment.filename))]
 
@@ -581,7 +582,7 @@ def person_choices(store: Store, limit_visitors: int = 5000) -> list[PersonChoic
             select(VisitParticipant.name, VisitParticipant.role, VisitParticipant.home_school_id, VisitParticipant.teacher_id)
             .order_by(VisitParticipant.created_at.desc()).limit(limit_visitors)).all()
         for name, role, home, teacher in recent:
-            result.setdefault((name, home), PersonChoice(name, role, home, names.get(home, ""), teacher))
+            result.setdefault((name, home), PersonChoice(name, role, home, names.get(home, "") if home else "", teacher))
         query = (select(Teacher.id, Teacher.name, Teacher.position, Teacher.backbone_level, Posting.school_id)
                  .join(Posting, Posting.teacher_id == Teacher.id).where(in_force(Posting.__table__))
                  .order_by(Teacher.name))

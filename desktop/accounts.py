@@ -100,7 +100,7 @@ def status_text(store: Store) -> str:
 
 def install(window: QMainWindow) -> QLabel:
     """The 账户 menu and the status-bar label of ``window`` (a MainWindow); returns the label."""
-    store: Store = window.context.store  # type: ignore[attr-defined]
+    store: Store = window.context.store  # type: ignore[attr-defined]  # a MainWindow; naming the class here would import it back (a cycle)
     label = QLabel()
     label.setObjectName("statusUser")
     window.statusBar().addPermanentWidget(label)

@@ -24,9 +24,8 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     """The process's QApplication (created once) with names set so ``QSettings()`` works."""
     QCoreApplication.setOrganizationName(ORGANIZATION)
     QCoreApplication.setApplicationName(APPLICATION)
-    app = QApplication.instance()
-    if app is None:
-        app = QApplication(argv if argv is not None else sys.argv[:1])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(argv if argv is not None else sys.argv[:1])
     app.setApplicationDisplayName("EduBridge 城乡教共体管理")
     # The taskbar finds the installed menu entry (and its icon) by this name: installer/build_deb.py.
     app.setDesktopFileName("cn.edubridge.app")
@@ -45,7 +44,7 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     install_chinese(app)
 
     app.setApplicationVersion(__version__)
-    return app  # type: ignore[return-value]
+    return app
 
 
 def store_is_empty(store: Store) -> bool:

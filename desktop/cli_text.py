@@ -68,8 +68,8 @@ def ntranslate(singular: str, plural: str, n: int) -> str:
 
 def install() -> None:
     """Make argparse speak Chinese (process-wide, idempotent)."""
-    argparse._ = translate  # type: ignore[attr-defined]
-    argparse.ngettext = ntranslate  # type: ignore[attr-defined]
+    argparse._ = translate  # type: ignore[attr-defined]  # argparse reads its gettext hooks from the module
+    argparse.ngettext = ntranslate  # type: ignore[attr-defined]  # (as above)
 
 
 # --- wrapping -------------------------------------------------------------------------
@@ -138,4 +138,4 @@ class ArgumentParser(argparse.ArgumentParser):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         kwargs.setdefault("formatter_class", HelpFormatter)
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]  # ArgumentParser's keyword arguments, passed on unchanged

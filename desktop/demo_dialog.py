@@ -39,8 +39,12 @@ def fill_demo_with_dialog(store: Store, parent: Any = None) -> bool:
     dialog.setMinimumWidth(420)
     dialog.setValue(0)
     job = run_in_background(lambda report: build_demo(store, scale="county", progress=demo_progress_adapter(report)))
-    job.progress.connect(lambda message, fraction: (dialog.setLabelText(message or "正在生成演示县数据（虚构）…"),
-                                                    dialog.setValue(int(fraction * 1000))))
+
+    def show(message: str, fraction: float) -> None:
+        dialog.setLabelText(message or "正在生成演示县数据（虚构）…")
+        dialog.setValue(int(fraction * 1000))
+
+    job.progress.connect(show)
     dialog.canceled.connect(job.cancel)
     outcome: dict[str, Any] = {}
     job.finished.connect(lambda result: outcome.setdefault("ok", result))

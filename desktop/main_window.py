@@ -156,9 +156,9 @@ class MainWindow(QMainWindow):
         self.page_errors[spec.key] = f"{type(exc).__name__}: {exc}"
         messages.error(self, "页面无法打开", f"“{spec.title}”页面出错：{exc}")
         page = PlaceholderPage(self.context, spec.title)
-        page.findChild(QLabel, "placeholderText").setText(
-            f"“{spec.title}”页面出错，暂时无法显示：\n{type(exc).__name__}: {exc}"
-        )
+        label = page.findChild(QLabel, "placeholderText")
+        if label is not None:  # PlaceholderPage names its label so
+            label.setText(f"“{spec.title}”页面出错，暂时无法显示：\n{type(exc).__name__}: {exc}")
         return page
 
     def show_page(self, key: str) -> QWidget:

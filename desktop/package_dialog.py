@@ -131,7 +131,7 @@ def export_package(window: QMainWindow, context: AppContext) -> None:
         from db.packages.outgoing import export, export_setup
 
         if target == SETUP:
-            return export_setup(store, path, school)  # type: ignore[arg-type]
+            return export_setup(store, path, school)  # type: ignore[arg-type]  # the set-up package is only offered with a school chosen
         return export(store, path, to=target, school=school)
 
     _background(window, "导出数据包", work, lambda written: messages.info(window, "导出数据包", written.message()))
@@ -156,8 +156,9 @@ def import_package(window: QMainWindow, context: AppContext, path: str | Path) -
     def done(applied: Any) -> None:
         messages.info(window, "导入数据包", applied.message())
         key = window.current_key() if hasattr(window, "current_key") else None
-        if key:
-            window.show_page(key)  # the page on show re-reads what the package changed
+        show_page = getattr(window, "show_page", None)
+        if key and show_page is not None:
+            show_page(key)  # the page on show re-reads what the package changed
         if applied.conflicts:
             ConflictDialog(context, window).exec()
 

@@ -61,20 +61,13 @@ def chosen_pages(printer: QPrinter, count: int) -> list[int]:
 
 def range_text(pages: Sequence[int]) -> str:
     """0-based pages → CUPS page-ranges text: [0, 1, 4] → '1-2,5'."""
-    parts: list[str] = []
-    ordered = sorted(set(pages))
-    start = prev = None
-    for page in ordered:
-        if start is None:
-            start = prev = page
-        elif page == prev + 1:  # type: ignore[operator]
-            prev = page
+    runs: list[list[int]] = []  # consecutive pages
+    for page in sorted(set(pages)):
+        if runs and page == runs[-1][-1] + 1:
+            runs[-1].append(page)
         else:
-            parts.append(f"{start + 1}" if start == prev else f"{start + 1}-{prev + 1}")  # type: ignore[operator]
-            start = prev = page
-    if start is not None:
-        parts.append(f"{start + 1}" if start == prev else f"{start + 1}-{prev + 1}")  # type: ignore[operator]
-    return ",".join(parts)
+            runs.append([page])
+    return ",".join(f"{run[0] + 1}" if len(run) == 1 else f"{run[0] + 1}-{run[-1] + 1}" for run in runs)
 
 
 def lp_command(printer_name: str, pages: Sequence[int], count: int, copies: int, path: Path) -> list[str]:
@@ -224,12 +217,16 @@ class PdfPreview(QWidget):
         self.print_job = job
         dialog: QProgressDialog | None = None
         if not messages.headless:
-            dialog = QProgressDialog("正在打印…", "取消", 0, 100, parent or self)
-            dialog.setWindowTitle("打印")
-            dialog.setMinimumDuration(300)
-            dialog.canceled.connect(job.cancel)
-            job.progress.connect(lambda text, fraction: (dialog.setLabelText(text),
-                                                         dialog.setValue(int(100 * fraction))))
+            shown = dialog = QProgressDialog("正在打印…", "取消", 0, 100, parent or self)
+            shown.setWindowTitle("打印")
+            shown.setMinimumDuration(300)
+            shown.canceled.connect(job.cancel)
+
+            def show(text: str, fraction: float) -> None:
+                shown.setLabelText(text)
+                shown.setValue(int(100 * fraction))
+
+            job.progress.connect(show)
 
         def end(ok: bool) -> None:
             if dialog is not None:
@@ -239,7 +236,11 @@ class PdfPreview(QWidget):
                 finished(ok)
 
         job.finished.connect(lambda _result: end(True))
-        job.failed.connect(lambda message: (end(False), messages.error(parent or self, "打印", message)))
+        def failed(message: str) -> None:
+            end(False)
+            messages.error(parent or self, "打印", message)
+
+        job.failed.connect(failed)
         job.cancelled.connect(lambda: end(False))
         return job
 

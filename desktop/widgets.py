@@ -38,15 +38,16 @@ class DateEdit(QDateEdit):
         self.setCalendarPopup(True)
         self.setDisplayFormat("yyyy-MM-dd")
         if value is not None:
-            self.setDate(QDate(value))
+            self.set_value(value)
         self._moved_by_itself = False
 
     def value(self) -> dt.date:
         """The date shown, as a Python date."""
-        return self.date().toPython()  # type: ignore[no-any-return]
+        shown = self.date()
+        return dt.date(shown.year(), shown.month(), shown.day())
 
     def set_value(self, value: dt.date) -> None:
-        self.setDate(QDate(value))
+        self.setDate(QDate(value.year, value.month, value.day))
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
         text = event.text()
@@ -81,7 +82,7 @@ class SchoolYearSpinBox(QSpinBox):
         match = re.search(r"\d{4}", text)
         return int(match.group()) if match else self.value()
 
-    def validate(self, text: str, pos: int) -> object:
+    def validate(self, text: str, pos: int) -> tuple[QValidator.State, str, int]:
         return (QValidator.State.Acceptable if re.search(r"\d{4}", text) else QValidator.State.Intermediate,
                 text, pos)
 

@@ -11,7 +11,7 @@
 #    `pip install -e ".[test]"` (test) pinned by installer/constraints.txt. Skipped when the stamp in
 #    .venv matches pyproject.toml + constraints.txt.
 # 3. app: runs `edubridge "$@"`. test: starts a throwaway PostgreSQL on 127.0.0.1 (unless
-#    EDUBRIDGE_TEST_PG_URL is already set), runs `ruff check` (exit 2 on any finding), then
+#    EDUBRIDGE_TEST_PG_URL is already set), runs `ruff check` and `mypy` (exit 2 on any finding), then
 #    pytest offscreen, and exits with pytest's status (5, "no tests collected", counts as a failure). The tests include the installer smoke test
 #    (tests/installer, marked slow): the frozen bundle and the .deb built, unpacked, self-tested.
 set -euo pipefail
@@ -197,6 +197,8 @@ start_postgres() {
 # fails the run in seconds, before the slow tests start.
 say "ruff check"
 "$VENV/bin/ruff" check --quiet . || die "ruff found the problems above (many are fixed by 'ruff check --fix')"
+say "mypy"
+"$VENV/bin/mypy" || die "mypy found the problems above"
 
 if [ -n "${EDUBRIDGE_TEST_PG_URL:-}" ]; then
     say "using the PostgreSQL database given in EDUBRIDGE_TEST_PG_URL"

@@ -12,6 +12,7 @@ import copy
 import datetime as dt
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -152,7 +153,7 @@ class Profile:
         """The day tenure is counted to when planning exchanges for ``school_year``."""
         return dt.date(school_year, *self.exchange_reference)
 
-    def with_overrides(self, overrides: dict[str, Value]) -> Profile:
+    def with_overrides(self, overrides: Mapping[str, Value]) -> Profile:
         """A copy with some figure values replaced (the clerk's adjustments in 设置).
 
         Raises:

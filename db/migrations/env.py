@@ -5,13 +5,14 @@ the whole upgrade (see its module docstring); Alembic then neither begins nor co
 """
 
 from alembic import context
+from sqlalchemy import Connection
 
 from db.models import Base
 
 config = context.config
 
 
-def _run(connection) -> None:  # type: ignore[no-untyped-def]
+def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=Base.metadata,

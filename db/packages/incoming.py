@@ -119,13 +119,13 @@ def _check_origin(connection: Connection, opened: archive.Opened) -> tuple[keys.
         public = base64.b64decode(setup["origin_public_key"])
         if not keys.verify(public, opened.signature, opened.head):
             raise archive.damaged(opened.path, "签名不符")
-        origin = keys.Peer(origin_id, "bureau", str(manifest["origin"].get("name") or origin_id), None, public)
+        bureau = keys.Peer(origin_id, "bureau", str(manifest["origin"].get("name") or origin_id), None, public)
         laptop = setup["laptop"]
         mine = keys.Peer(uuid.UUID(laptop["id"]), "self", laptop["name"], uuid.UUID(laptop["school_id"]),
                          base64.b64decode(laptop["public_key"]), base64.b64decode(laptop["private_key"]))
         if mine.id != dest_id or seq != 1:
             raise archive.damaged(opened.path, "初始化数据包的收件方或序号不符")
-        return origin, mine, True
+        return bureau, mine, True
     origin = keys.peer(connection, origin_id)
     if origin is None:
         raise PackageError(f"数据包来自未登记的来源（{manifest['origin'].get('name')}，{origin_id}），"
@@ -258,7 +258,10 @@ def _apply(store: Store, opened: archive.Opened) -> Applied:
             connection = session.connection()
             # The audit chain's lock first (one writer at a time, on SQLite and PostgreSQL), then
             # the sequence again: a second import of the same package waits here and is refused.
-            guard.begin_write(connection, guard.state_of(connection))
+            state = guard.state_of(connection)
+            if state is None:  # Store.write always sets one: a broken invariant, not a user's error
+                raise RuntimeError("a write session without its write state")
+            guard.begin_write(connection, state)
             if last_seq(connection, "in", origin.id) >= seq:
                 raise PackageError(f"“{origin.name}”的第 {seq} 号数据包已经导入过（重复导入），未作任何改动：{name}")
             unseen = set() if setup else _unseen(connection, origin, int(manifest.get("ack") or 0))
@@ -351,7 +354,7 @@ def _apply_record(connection: Connection, origin: keys.Peer, seq: int, record: d
     if theirs is None:
         connection.execute(delete(table).where(table.c.id == record_id))
         done.deleted += 1
-    else:
+    elif local is not None:  # (theirs with no local copy was inserted above)
         changed = {k: v for k, v in theirs.items() if k not in STAMPS and local.get(k) != v}
         connection.execute(update(table).where(table.c.id == record_id).values(**changed))
         done.updated += 1
@@ -368,5 +371,8 @@ def _keep_aside(connection: Connection, origin: keys.Peer, seq: int, table_name:
         result = connection.execute(insert(_CONFLICT).values(
             peer_id=origin.id, seq=seq, entity=table_name, entity_id=record_id, mine=mine_json, theirs=theirs_json,
             status="open", created_at=utcnow()))
-    conflict_id = result.inserted_primary_key[0]
+    key = result.inserted_primary_key
+    if key is None:  # an INSERT … VALUES always reports its key
+        raise RuntimeError("package_conflict insert without a key")
+    conflict_id = key[0]
     done.conflicts.append(describe(conflict_id, origin.name, seq, table_name, record_id, mine_json, theirs_json))

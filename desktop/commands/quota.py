@@ -11,9 +11,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import uuid
+from typing import TYPE_CHECKING
 
 from desktop.commands import FIRST_YEAR, LAST_YEAR, CliError, open_store, print_json
 from policy.calendar import Semester, semester_of  # standard library only: cheap
+
+if TYPE_CHECKING:  # SQLAlchemy stays out of the command line's start-up
+    from db.store import Store
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -55,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
         for row in rows:
             item = row.as_json()
             item["home_school"] = inputs.school_codes.get(row.home_school or "")
-            for entry in (*item["counted"], *item["not_counted"]):  # type: ignore[misc]
+            for entry in (*item["counted"], *item["not_counted"]):  # type: ignore[misc]  # as_json() gives plain JSON values
                 entry["school"] = inputs.school_codes.get(entry["school"], entry["school"])
             out.append(item)
         print_json({"semester": semester.code, "rows": out})
@@ -71,18 +75,18 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write(store: object, semester: Semester, output: str) -> str:
+def _write(store: Store, semester: Semester, output: str) -> str:
     from pathlib import Path
 
     from reports import quota_report
 
     path = Path(output)
     if path.suffix.lower() == ".pdf":
-        built = quota_report.build_quota_pdf(store, semester, path)  # type: ignore[arg-type]
+        built = quota_report.build_quota_pdf(store, semester, path)
         return f"已生成 {path}（{built.pages} 页）"
     if path.suffix.lower() != ".xlsx":
         raise CliError(f"输出文件“{output}”应以 .xlsx 或 .pdf 结尾")
-    count = quota_report.write_quota_xlsx(store, semester, path)  # type: ignore[arg-type]
+    count = quota_report.write_quota_xlsx(store, semester, path)
     return f"已导出 {count} 项指标：{path}"
 
 

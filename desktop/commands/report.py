@@ -76,6 +76,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from reports import documents
+    from reports.output import ReportError
 
     output = output_file(args.output, ".pdf")
     store = open_store(args)
@@ -114,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
                 result = build_pairings_pdf(store, args.date or dt.date.today(), output)
             else:
                 result = documents.statistics(store, output, on=args.date, include_all=args.include_all)
-        except documents.ReportError as exc:
+        except ReportError as exc:
             raise CliError(str(exc)) from None
     finally:
         store.dispose()

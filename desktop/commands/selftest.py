@@ -223,7 +223,7 @@ def _check_window(store: object, description: str, screenshots: str | None) -> i
         shots.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="edubridge-selftest-ini-") as folder:
         settings = QSettings(str(Path(folder) / "window.ini"), QSettings.Format.IniFormat)
-        window = MainWindow(AppContext.for_store(store), settings=settings)  # type: ignore[arg-type]
+        window = MainWindow(AppContext.for_store(store), settings=settings)  # type: ignore[arg-type]  # selftest passes its own QSettings file
         window.resize(1280, 800)
         window.show()
         QApplication.processEvents()
@@ -276,11 +276,11 @@ def _check_page(window: object, page: object, problems: list[str], shots: Path |
     """Append what is wrong with the shown ``page`` to ``problems``; return its character count."""
     from desktop.fonts import SANS_FAMILY
 
-    if window.stack.currentWidget() is not page:  # type: ignore[attr-defined]
+    if window.stack.currentWidget() is not page:  # type: ignore[attr-defined]  # window is a MainWindow, typed loosely here
         problems.append("切换后显示的不是此页")
-    image = page.grab().toImage()  # type: ignore[attr-defined]
+    image = page.grab().toImage()  # type: ignore[attr-defined]  # page is a QWidget, typed loosely here
     if shots:
-        window.grab().save(str(shots / f"{number}_{key}.png"))  # type: ignore[attr-defined]
+        window.grab().save(str(shots / f"{number}_{key}.png"))  # type: ignore[attr-defined]  # (as above)
     reason = blank_reason(image)
     if reason:
         problems.append(reason)

@@ -46,6 +46,7 @@ def new_password(prompt: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from db import users
+    from db.guard import ROLE_NAMES
 
     store = open_store(args, create=args.action == "add")
     try:
@@ -53,14 +54,14 @@ def run(args: argparse.Namespace) -> int:
             info = users.add_user(store, args.name, args.role, new_password(f"用户 {args.name} 的新密码："),
                                   args.school, args.display_name)
             where = f"，学校 {info.school_name}" if info.school_name else ""
-            print(f"已新增用户 {info.username}（{users.ROLE_NAMES[info.role]}{where}）")
+            print(f"已新增用户 {info.username}（{ROLE_NAMES[info.role]}{where}）")
         elif args.action == "list":
             found = users.list_users(store)
             if args.json:
                 print_json([u.as_json() for u in found])
             for u in [] if args.json else found:
                 state = "已停用" if not u.active else "已锁定" if u.locked_until else "正常"
-                print(f"{u.username}\t{users.ROLE_NAMES[u.role]}\t{u.school_name or ''}\t{state}")
+                print(f"{u.username}\t{ROLE_NAMES[u.role]}\t{u.school_name or ''}\t{state}")
         else:
             old = None
             if store.actor.username == args.name and not store.actor.setup:

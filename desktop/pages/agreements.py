@@ -23,7 +23,7 @@ import io
 import tempfile
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from PySide6.QtCore import QModelIndex, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
@@ -396,7 +396,7 @@ class AgreementsPage(Page):
         self.term_start.dateChanged.connect(self._update_actions)
         self.term_end.dateChanged.connect(self._update_actions)
         self.parties_model.signatory_edited.connect(self.set_signatory)
-        self.create_button.clicked.connect(self.create)
+        self.create_button.clicked.connect(self.create_agreement)
         self.save_button.clicked.connect(self.save)
         self.revert_button.clicked.connect(self.revert)
         self.preview_button.clicked.connect(lambda: self.build_preview())
@@ -547,7 +547,7 @@ class AgreementsPage(Page):
 
     # ---- writes (each one audited by db.agreements) -------------------------------------
 
-    def create(self) -> None:
+    def create_agreement(self) -> None:  # not "create": that is QWidget.create()
         if self.cluster_id is None or self.doc is not None:
             return
         try:
@@ -670,7 +670,7 @@ class AgreementsPage(Page):
 
     def _on_built(self, agreement_id: uuid.UUID, result: object, then: Any) -> None:
         self.progress.setVisible(False)
-        data, version = result  # type: ignore[misc]
+        data, version = cast(tuple[bytes, int], result)  # what _build's job returns
         if self.doc is None or self.doc.id != agreement_id:
             self._update_actions()
             return  # the clerk moved on to another cluster meanwhile

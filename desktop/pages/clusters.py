@@ -25,6 +25,7 @@ from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QCompleter,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -144,8 +145,10 @@ def school_combo(schools: list[SchoolRec], current: uuid.UUID | None = None, bla
         combo.addItem(f"{s.code} {s.name}", s.id)
     if current is not None:
         combo.setCurrentIndex(max(0, combo.findData(current)))
-    combo.completer().setFilterMode(Qt.MatchFlag.MatchContains)
-    combo.completer().setCompletionMode(combo.completer().CompletionMode.PopupCompletion)
+    completer = combo.completer()
+    if completer is not None:  # an editable combo box always has one
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
     return combo
 
 
@@ -522,7 +525,7 @@ class ClustersPage(QWidget):
         if violation.subject_kind != "school" or self.records is None:
             return violation
         names = {s.id: s.name for s in self.records.schools}
-        name = names.get(violation.subject_id)
+        name = names.get(violation.subject_id) if violation.subject_id is not None else None
         return dataclasses.replace(violation, subject=f"{name}（{violation.subject}）") if name else violation
 
     def selected_cluster_id(self) -> uuid.UUID | None:
@@ -650,7 +653,7 @@ class ClustersPage(QWidget):
         area = QLineEdit(summary.cluster.area or "")
         dialog.form.addRow("名称", name)
         dialog.form.addRow("片区", area)
-        dialog.name, dialog.area = name, area  # type: ignore[attr-defined]
+        dialog.name, dialog.area = name, area  # type: ignore[attr-defined]  # the fields, for the tests to fill
         if not self.exec_dialog(dialog):
             return
         cluster_id, shown, shown_area = summary.cluster.id, summary.cluster.name, summary.cluster.area or ""
@@ -679,7 +682,7 @@ class ClustersPage(QWidget):
         dialog.form.addRow("新牵头校", combo)
         dialog.form.addRow("角色", role)
         dialog.form.addRow("自", when)
-        dialog.school, dialog.role, dialog.date = combo, role, when  # type: ignore[attr-defined]
+        dialog.school, dialog.role, dialog.date = combo, role, when  # type: ignore[attr-defined]  # (as above)
         if not self.exec_dialog(dialog) or combo.currentData() is None:
             return
         cluster_id, school_id, on, lead_role = summary.cluster.id, combo.currentData(), when.value(), role.currentText()
@@ -768,6 +771,10 @@ class ClustersPage(QWidget):
             return
         store = self.context.store
         job = run_in_background(lambda progress: module.apply_import(store, plan))
-        job.finished.connect(lambda done: (messages.info(self, "导入完成", done.summary()), self.refresh()))
+        def finished(done: Any) -> None:
+            messages.info(self, "导入完成", done.summary())
+            self.refresh()
+
+        job.finished.connect(finished)
         job.failed.connect(lambda message: messages.error(self, "导入失败", message))
         self._job = job

@@ -121,7 +121,7 @@ class OverviewPage(Page):
         layout.addWidget(self.subtitle)
         layout.addWidget(self.empty_hint, 1)
         layout.addWidget(scroll, 1)
-        self.scroll = scroll
+        self.scroll_area = scroll  # not "scroll": that is QWidget.scroll()
 
     def refresh(self) -> None:
         o = county_overview(self.context.store, self.context.profile, self.today)
@@ -131,7 +131,7 @@ class OverviewPage(Page):
         )
         empty = o.schools == 0
         self.empty_hint.setVisible(empty)
-        self.scroll.setVisible(not empty)
+        self.scroll_area.setVisible(not empty)
         t = self.tiles
         t["urban"].show_value(_count(o.schools_by_location.get("城区", 0)), "所（不含教学点）")
         t["town"].show_value(_count(o.schools_by_location.get("镇区", 0)), "所（不含教学点）")

@@ -135,6 +135,10 @@ class SchoolsPage(Page):
             return
         store = self.context.store
         job = run_in_background(lambda progress: school_import.apply_import(store, plan))
-        job.finished.connect(lambda done: (messages.info(self, "导入完成", done.summary()), self.refresh()))
+        def finished(done: Any) -> None:
+            messages.info(self, "导入完成", done.summary())
+            self.refresh()
+
+        job.finished.connect(finished)
         job.failed.connect(lambda message: messages.error(self, "导入失败", message))
         self._job = job

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -206,13 +206,13 @@ class FigureDelegate(QStyledItemDelegate):
         super().__init__(parent)
         self._model = model
 
-    def _options(self, index: QModelIndex) -> list[str]:
+    def _options(self, index: QModelIndex | QPersistentModelIndex) -> list[str]:
         fig = self._model.figure_at(index.row())
         if isinstance(fig.value, bool):
             return ["是", "否"]
         return [CODE_LABELS.get(code, code) for code in choices_of(fig)]
 
-    def createEditor(self, parent: QWidget, option: Any, index: QModelIndex) -> QWidget:  # noqa: N802
+    def createEditor(self, parent: QWidget, option: Any, index: QModelIndex | QPersistentModelIndex) -> QWidget:  # noqa: N802
         options = self._options(index)
         if not options:
             return super().createEditor(parent, option, index)
@@ -220,13 +220,13 @@ class FigureDelegate(QStyledItemDelegate):
         combo.addItems(options)
         return combo
 
-    def setEditorData(self, editor: QWidget, index: QModelIndex) -> None:  # noqa: N802
+    def setEditorData(self, editor: QWidget, index: QModelIndex | QPersistentModelIndex) -> None:  # noqa: N802
         if isinstance(editor, QComboBox):
             editor.setCurrentText(str(index.data(Qt.ItemDataRole.EditRole)))
         else:
             super().setEditorData(editor, index)
 
-    def setModelData(self, editor: QWidget, model: Any, index: QModelIndex) -> None:  # noqa: N802
+    def setModelData(self, editor: QWidget, model: Any, index: QModelIndex | QPersistentModelIndex) -> None:  # noqa: N802
         if isinstance(editor, QComboBox):
             model.setData(index, editor.currentText(), Qt.ItemDataRole.EditRole)
         else:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
+from collections.abc import Hashable
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer
@@ -195,6 +196,8 @@ class ApprovedModel(RecordTableModel):
 class TeachersPage(Page):
     """教师与交流."""
 
+    _backbone: set[Hashable] | None = None  # ids of the backbone teachers, read on first use
+
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
         self.eligibility: EligibilityResult | None = None
@@ -319,8 +322,8 @@ class TeachersPage(Page):
         """The detail pane's text until a teacher is selected."""
         self.detail.setHtml(f"<p style='color:#666666; margin-top:24px' align='center'>{DETAIL_HINT}</p>")
 
-    def backbone_ids(self) -> set[str]:
-        if getattr(self, "_backbone", None) is None:
+    def backbone_ids(self) -> set[Hashable]:
+        if self._backbone is None:
             from db.teachers import load_records
 
             self._backbone = {t.key for t in load_records(self.context.store)[0] if t.backbone}
@@ -368,7 +371,7 @@ class TeachersPage(Page):
             if entry is not None:
                 lines.append(f"<p><b>{STATUS_LABELS[entry.status]}</b>：{entry.clause}</p>")
         outcome = self.outcome_by_id.get(row.id) if self.plan is not None else None
-        if outcome is not None:
+        if outcome is not None and self.plan is not None:
             lines.append(f"<p><b>{school_year_label(self.plan.school_year)}交流计划：{OUTCOME_LABELS[outcome.outcome]}</b>"
                          f"<br>{outcome.reason}</p>")
         lines.append("<h4>任职记录</h4><ul>")
@@ -376,9 +379,9 @@ class TeachersPage(Page):
             lines.append(f"<li>{start:%Y-%m-%d} 至 {end or '今'}　{school}　{kind}"
                          f"{'（人事关系）' if personnel else ''}</li>")
         lines.append("</ul><h4>交流轮岗</h4><ul>")
-        for year, src, dst, form, personnel, label, start, end in detail.exchanges:
+        for year, src, dst, form, personnel, label, began, ended in detail.exchanges:
             lines.append(f"<li>{school_year_label(year)}　{src} → {dst}　{form}"
-                         f"{'（调动人事关系）' if personnel else ''}　{start or ''} 至 {end or '—'}　<b>{label}</b></li>")
+                         f"{'（调动人事关系）' if personnel else ''}　{began or ''} 至 {ended or '—'}　<b>{label}</b></li>")
         if not detail.exchanges:
             lines.append("<li>无</li>")
         if detail.history:
@@ -495,8 +498,8 @@ class TeachersPage(Page):
         self.approve_button = QPushButton("3. 批准计划")
         self.approve_button.clicked.connect(self.approve)
         edits = QHBoxLayout()
-        for item in (self.destination, self.change_button, self.remove_button, self.pin_button, self.rerun_button):
-            edits.addWidget(item)
+        for widget in (self.destination, self.change_button, self.remove_button, self.pin_button, self.rerun_button):
+            edits.addWidget(widget)
         edits.addStretch(1)
         edits.addWidget(self.save_button)
         edits.addWidget(self.approve_button)

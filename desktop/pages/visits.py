@@ -78,13 +78,13 @@ def _table(model: Any) -> QTableView:
 
 
 #: Column limits of each table, applied once when it first has rows (see ``VisitsPage._fit``).
-RECENT_FIT = {"limits": {1: 170, 5: 260, 6: 320}}
-CLUSTER_FIT = {"limits": {0: 200}}
-QUOTA_FIT = {"limits": {1: 200, 3: 220, 4: 200, 8: 260, 9: 260}}
-DUTY_FIT = {"limits": {0: 120, 1: 140, 2: 200, 7: 240}}
-TODO_FIT = {"stretch": 3, "limits": {0: 220, 1: 240, 3: 420, 4: 260}}
-PAIRING_FIT = {"limits": {1: 220, 2: 220, 7: 240}}
-SUMMARY_FIT = {"limits": {0: 220, 2: 160, 3: 260, 4: 220, 5: 220}}
+RECENT_FIT: dict[str, Any] = {"limits": {1: 170, 5: 260, 6: 320}}
+CLUSTER_FIT: dict[str, Any] = {"limits": {0: 200}}
+QUOTA_FIT: dict[str, Any] = {"limits": {1: 200, 3: 220, 4: 200, 8: 260, 9: 260}}
+DUTY_FIT: dict[str, Any] = {"limits": {0: 120, 1: 140, 2: 200, 7: 240}}
+TODO_FIT: dict[str, Any] = {"stretch": 3, "limits": {0: 220, 1: 240, 3: 420, 4: 260}}
+PAIRING_FIT: dict[str, Any] = {"limits": {1: 220, 2: 220, 7: 240}}
+SUMMARY_FIT: dict[str, Any] = {"limits": {0: 220, 2: 160, 3: 260, 4: 220, 5: 220}}
 EMPTY_RECENT = ("尚无帮扶活动记录。在左侧填写后按“保存 (Ctrl+S)”，"
                 "或使用 edubridge import visits 活动.xlsx 批量导入。")
 
@@ -118,7 +118,7 @@ class SchoolField(QLineEdit):
         for c in choices:
             self._by_key.setdefault(c.code, c.id)
             self._by_key.setdefault(c.name, c.id)
-        self._completer.model().setStringList(list(self._by_text))  # type: ignore[attr-defined]
+        self._completer.model().setStringList(list(self._by_text))  # type: ignore[attr-defined]  # the QStringListModel given in __init__
 
     def school_id(self) -> uuid.UUID | None:
         text = self.text().strip()
@@ -163,7 +163,8 @@ class VisitsPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.tabs)
-        shortcut = QShortcut(QKeySequence("Ctrl+S"), self, activated=self.save)
+        shortcut = QShortcut(QKeySequence("Ctrl+S"), self)
+        shortcut.activated.connect(self.save)
         shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self._restore_last_values()
 
@@ -632,9 +633,9 @@ class VisitsPage(QWidget):
             self._fit(self.cluster_view, CLUSTER_FIT)
             # the per-cluster box as wide as its columns, the quota table takes the rest
             needed = sum(self.cluster_view.columnWidth(c) for c in range(self.cluster_model.columnCount())) + 48
-            total = sum(self.upper_split.sizes()) or self.upper_split.width()
-            if total > needed:
-                self.upper_split.setSizes([needed, total - needed])
+            room = sum(self.upper_split.sizes()) or self.upper_split.width()
+            if room > needed:
+                self.upper_split.setSizes([needed, room - needed])
         for view, options in ((self.quota_view, QUOTA_FIT), (self.todo_view, TODO_FIT)):
             self._fit(view, options)
         self.dashboard_ready.emit()
@@ -892,7 +893,7 @@ class VisitsPage(QWidget):
             field.set_choices(schools)
         people = dv.person_choices(store)
         self._people = {p.text: p for p in people}
-        self._people_completer.model().setStringList(list(self._people))  # type: ignore[attr-defined]
+        self._people_completer.model().setStringList(list(self._people))  # type: ignore[attr-defined]  # (as above)
         self.recent_model.set_rows(dv.recent_visits(store))
         self.recent_stack.set_empty(not self.recent_model.rowCount())
         self._fit(self.recent_view, RECENT_FIT)

@@ -84,7 +84,7 @@ def test_every_page_of_an_empty_database_opens_with_a_hint_and_no_error(gui, qtb
     assert [m for m in messages.log if m.kind == "error"] == []
     assert win.page_errors == {}
     overview = win.pages["overview"]
-    assert not overview.empty_hint.isHidden() and overview.scroll.isHidden()
+    assert not overview.empty_hint.isHidden() and overview.scroll_area.isHidden()
     assert "尚无学校数据" in EMPTY_TEXT and "edubridge import schools" in EMPTY_TEXT
     schools = win.pages["schools"]
     assert schools.stack.showing_hint() and "edubridge import schools" in schools.stack.hint.text()
@@ -99,7 +99,7 @@ def test_overview_hides_the_hint_once_there_are_schools(gui, qtbot, small_store,
     win = _window(small_store, window_settings, qtbot)
     win.show()
     page = win.show_page("overview")
-    assert not page.empty_hint.isVisible() and page.scroll.isVisible()
+    assert not page.empty_hint.isVisible() and page.scroll_area.isVisible()
 
 
 def test_schools_search_without_result_says_so(gui, qtbot, small_store, window_settings):

@@ -9,7 +9,8 @@ Three layers, so that a write cannot reach the database without being checked an
    :meth:`Store.bulk` connection — is caught by the engine's ``before_execute`` event
    (:func:`_before_execute`): the table is checked, the rows' before-images are read with
    the statement's own WHERE clause, and after the statement ran (``after_execute``) an
-   audit entry per row is appended; a principal's rows are checked before and after.
+   audit entry per row is appended — in a :meth:`Store.bulk` block one batch entry for the
+   statement, holding every row's before → after; a principal's rows are checked before and after.
 3. **At the cursor** (``before_cursor_execute``) every INSERT / UPDATE / DELETE / DDL that
    no layer above let through for exactly this table is refused: raw
    ``exec_driver_sql("UPDATE …")``, ``text()`` DML, a write on ``store.engine.connect()``

@@ -8,6 +8,7 @@ is shown in the dialog's own error line, and the list is read again after each c
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from PySide6.QtWidgets import (
     QComboBox,
@@ -150,7 +151,7 @@ class UsersDialog(QDialog):
         self.view.selectionModel().selectionChanged.connect(self._selection_changed)
         self.refresh()
 
-    def _button(self, row: QHBoxLayout, text: str, name: str, slot: object) -> QPushButton:
+    def _button(self, row: QHBoxLayout, text: str, name: str, slot: Callable[[], None]) -> QPushButton:
         button = QPushButton(text)
         button.setObjectName(name)
         button.clicked.connect(slot)
@@ -185,9 +186,9 @@ class UsersDialog(QDialog):
         self.error.setVisible(bool(error))
         self.done_text.setText(text or "")
 
-    def _run(self, action: object, done: str, username: str) -> None:
+    def _run(self, action: Callable[[], None], done: str, username: str) -> None:
         try:
-            action()  # type: ignore[operator]
+            action()
         except StoreError as exc:
             self._report(None, str(exc))
             return

@@ -87,11 +87,11 @@ def main() -> int:
     parser.add_argument("--display", action="store_true", help="use $DISPLAY instead of offscreen")
     args = parser.parse_args()
 
-    program = args.bundle / ("edubridge.exe" if sys.platform == "win32" else "edubridge")
+    program = args.bundle.resolve() / ("edubridge.exe" if sys.platform == "win32" else "edubridge")
     if not program.is_file():
         raise SystemExit(f"no frozen program at {program}: build it (installer/README.md) or give --bundle")
     with tempfile.TemporaryDirectory(prefix="edubridge-bench-") as folder:
-        db = args.db
+        db = args.db.resolve() if args.db else None
         if db is None:
             db = Path(folder) / "county.db"
             subprocess.run([str(program), "--db", str(db), "demo"], check=True, stdout=subprocess.DEVNULL,

@@ -196,6 +196,10 @@ def run_gui(db: str | None, user: str | None = None, package: str | None = None)
         window = MainWindow(context)
         window.show_first()
         window.start()
+        from desktop import startup_probe
+
+        if startup_probe.wanted():
+            startup_probe.quit_after_first_paint(window)
         if package is not None:
             open_package(window, package)
         return app.exec()

@@ -71,6 +71,28 @@ def _qt_translation(_store: Any, _folder: Path) -> str:
     return f"Qt 中文翻译可用（“Cancel”译为“{sample}”）"
 
 
+def _icu(_store: Any, _folder: Path) -> str:
+    # Qt's ICU data is trimmed to the Chinese and English locales on Linux (installer/trim_icu.py):
+    # what Qt asks of it must still be there — pinyin collation (the file dialogs sort with
+    # it), the Chinese text codecs, Chinese time-zone names.
+    import sys
+
+    from PySide6.QtCore import QCollator, QDateTime, QLocale, QStringDecoder, QTimeZone
+
+    if not sys.platform.startswith("linux"):
+        return "不适用：只有 Linux 版自带 ICU（Windows 版的 Qt 用系统的排序与编码）"
+    collator = QCollator(QLocale("zh_CN"))
+    names = sorted(["张三", "阿明", "李四", "王五"], key=collator.sortKey)
+    if names != ["阿明", "李四", "王五", "张三"]:
+        raise BundleProblem(f"ICU 中文排序不正确：{'、'.join(names)}")
+    broken = [name for name in ("GB18030", "GBK", "Big5") if not QStringDecoder(name).isValid()]
+    if broken:
+        raise BundleProblem(f"ICU 缺少字符编码：{'、'.join(broken)}")
+    zone = QTimeZone(b"Asia/Shanghai").displayName(QDateTime.currentDateTime(), QTimeZone.NameType.LongName,
+                                                  QLocale("zh_CN"))
+    return f"ICU：拼音排序、GB18030/GBK/Big5 编码、时区名称（{zone}）可用"
+
+
 def _pdf(store: Any, folder: Path) -> str:
     from reports import documents
 
@@ -114,9 +136,9 @@ def _plan(store: Any, _folder: Path) -> str:
 
 
 def _solver_libraries(_store: Any, _folder: Path) -> str:
-    # The planner only reaches OR-Tools and HiGHS when someone is eligible; load both anyway.
+    # The planner only reaches OR-Tools' flow and HiGHS when someone is eligible; load both anyway.
     from ortools.graph.python import min_cost_flow
-    from scipy.optimize import Bounds, milp
+    from ortools.linear_solver import pywraplp
 
     flow = min_cost_flow.SimpleMinCostFlow()
     flow.add_arc_with_capacity_and_unit_cost(0, 1, 1, 1)
@@ -124,20 +146,98 @@ def _solver_libraries(_store: Any, _folder: Path) -> str:
     flow.set_node_supply(1, -1)
     if flow.solve() != flow.OPTIMAL:
         raise BundleProblem("OR-Tools 无法求解最小费用流")
-    result = milp([1.0], integrality=[1], bounds=Bounds(1, 2))
-    if not result.success:
-        raise BundleProblem(f"HiGHS 无法求解：{result.message}")
+    solver = pywraplp.Solver.CreateSolver("HIGHS")
+    if solver is None:
+        raise BundleProblem("OR-Tools 中没有 HiGHS 求解器")
+    solver.SetSolverSpecificParametersAsString("output_flag=false")
+    x = solver.IntVar(1.0, 2.0, "x")
+    solver.Minimize(x)
+    if solver.Solve() != solver.OPTIMAL or x.solution_value() != 1.0:
+        raise BundleProblem("HiGHS 无法求解整数规划")
     return "OR-Tools 与 HiGHS 的原生库均已加载"
+
+
+def _signatures(_store: Any, folder: Path) -> str:
+    # Data packages are signed with Ed25519 (cryptography's Rust extension and its OpenSSL):
+    # write one as db.packages does, read it back, verify it, and see a wrong key refused.
+    from db.packages import archive, keys
+
+    private, public = keys.new_key_pair()
+    _other, stranger = keys.new_key_pair()
+    path = folder / "自检.ebpkg"
+    archive.write(path, {"origin": {"id": "selftest"}}, [{"table": "t", "id": "1", "op": "upsert", "row": {}}],
+                  [], {}, lambda data: keys.sign(private, data))
+    opened = archive.read(path)
+    try:
+        if not keys.verify(public, opened.signature, opened.head) or len(opened.records) != 1:
+            raise BundleProblem("数据包签名无法验证（cryptography 不完整）")
+        if keys.verify(stranger, opened.signature, opened.head):
+            raise BundleProblem("数据包签名验证失效：错误的密钥也通过了")
+    finally:
+        opened.close()
+    return "数据包 Ed25519 签名与验证正常"
+
+
+def _passwords(_store: Any, _folder: Path) -> str:
+    # Passwords are argon2id hashes (argon2-cffi: a C extension loaded through cffi). The same
+    # hasher as db.users, with a 1 MiB, one-pass cost: the native code is what is checked here,
+    # and the real 64 MiB cost three times over would add seconds to every smoke test.
+    from argon2.exceptions import VerifyMismatchError
+
+    from db.users import HASHER
+
+    hasher = type(HASHER)(time_cost=1, memory_cost=1024, parallelism=1, type=HASHER.type)
+    digest = hasher.hash("自检-Passw0rd")
+    if not digest.startswith("$argon2id$") or not HASHER.verify(digest, "自检-Passw0rd"):
+        raise BundleProblem(f"argon2 密码散列异常：{digest[:20]}…")
+    try:
+        HASHER.verify(digest, "wrong-Passw0rd")
+    except VerifyMismatchError:
+        return "argon2id 密码散列与校验正常"
+    raise BundleProblem("argon2 校验失效：错误的密码也通过了")
+
+
+#: The keyring backend that keeps the server password on each system (entry-point names).
+KEYRING_BACKENDS = {"win32": "Windows", "darwin": "macOS"}
+
+
+def _keyring(_store: Any, _folder: Path) -> str:
+    # keyring finds its backends through its package metadata's entry points, which a frozen
+    # build loses unless collected: the password would then silently never be kept. Load this
+    # system's backend by that path (without touching the clerk's keyring) and see it whole.
+    import sys
+    from importlib import metadata
+
+    import keyring
+
+    wanted = KEYRING_BACKENDS.get(sys.platform, "SecretService")
+    found = {ep.name: ep for ep in metadata.entry_points(group="keyring.backends")}
+    if wanted not in found:
+        raise BundleProblem(f"keyring 找不到后端 {wanted}（已知：{', '.join(sorted(found)) or '无'}）")
+    module = found[wanted].load()
+    backend = module.Keyring if hasattr(module, "Keyring") else module.WinVaultKeyring
+    try:
+        backend.priority  # noqa: B018 — raises when the backend cannot work here
+    except Exception as exc:  # noqa: BLE001 — which reasons are fine is decided below
+        reason = str(exc)
+        if "requir" in reason.lower():  # "SecretStorage required", "Requires … pywin32": not bundled
+            raise BundleProblem(f"keyring 后端 {wanted} 缺少依赖：{reason}") from None
+        return f"keyring 后端 {wanted} 已载入（本机暂不可用：{reason}；当前：{keyring.get_keyring().name}）"
+    return f"keyring 后端 {wanted} 可用（当前：{keyring.get_keyring().name}）"
 
 
 CHECKS = (
     BundleCheck("程序文件", _resources),
     BundleCheck("数据库迁移", _migrations),
     BundleCheck("Qt 中文翻译", _qt_translation),
+    BundleCheck("ICU 数据", _icu),
     BundleCheck("求解器", _solver_libraries),
     BundleCheck("交流计划", _plan),
     BundleCheck("PDF 文书", _pdf),
     BundleCheck("Excel 表格", _xlsx),
+    BundleCheck("数据包签名", _signatures),
+    BundleCheck("密码散列", _passwords),
+    BundleCheck("密码保管（keyring）", _keyring),
 )
 
 

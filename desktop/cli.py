@@ -20,6 +20,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from desktop import startup_probe  # noqa: F401 (first: it notes the start time)
 from policy.version import __version__
 
 # Module names under desktop.commands, in the order ``--help`` lists them.

@@ -109,7 +109,7 @@ def test_frozen_selftest_checks_the_installation(gui, county_db, capsys):
     out = capsys.readouterr().out
     for check in CHECKS:
         assert f"✓ {check.title}：" in out
-    assert "OR-Tools SimpleMinCostFlow 安排" in out and "HiGHS" in out  # both planner paths solved
+    assert "OR-Tools SimpleMinCostFlow 安排" in out and "OR-Tools HiGHS MILP" in out  # both paths
     assert "安装检查通过" in out
 
 
@@ -129,3 +129,30 @@ def test_frozen_selftest_names_a_missing_resource_and_exits_1(gui, county_db, ca
     out = capsys.readouterr().out
     assert "✗ 程序文件：" in out and "图标 0 个" in out
     assert "安装检查失败（1 项）" in out
+
+
+def test_frozen_checks_refuse_a_keyring_without_its_backends(monkeypatch, tmp_path):
+    """A frozen build that lost keyring's metadata (no entry points) or a backend's library."""
+    from importlib import metadata
+
+    from desktop import bundle_checks
+
+    real = metadata.entry_points
+    monkeypatch.setattr(metadata, "entry_points", lambda **kw: [] if kw.get("group") == "keyring.backends"
+                        else real(**kw))
+    with pytest.raises(bundle_checks.BundleProblem, match="keyring 找不到后端"):
+        bundle_checks._keyring(None, tmp_path)
+    monkeypatch.setattr(metadata, "entry_points", real)
+    import keyring.backends.SecretService as secret_service
+
+    monkeypatch.delattr(secret_service, "secretstorage", raising=False)  # as when it was not bundled
+    if sys.platform.startswith("linux"):
+        with pytest.raises(bundle_checks.BundleProblem, match="缺少依赖"):
+            bundle_checks._keyring(None, tmp_path)
+
+
+def test_frozen_checks_sign_and_hash(tmp_path):
+    from desktop import bundle_checks
+
+    assert "签名与验证正常" in bundle_checks._signatures(None, tmp_path)
+    assert "argon2id" in bundle_checks._passwords(None, tmp_path)

@@ -210,7 +210,7 @@ def test_flow_and_milp_find_the_same_optimum(seed):
     milp_profile = PROFILE.with_overrides({"exchange.per_sending_school": True})
     milp = plan_exchanges(result(entries), schools, milp_profile.with_overrides({"exchange.min_share": 0.10}),
                           needs)
-    assert milp.solver.startswith("SciPy") and flow.solver.startswith("OR-Tools")
+    assert milp.solver == "OR-Tools HiGHS MILP" and flow.solver == "OR-Tools SimpleMinCostFlow"
     assert flow.optimal and milp.optimal
     def cost(plan):
         return sum(1 for m in plan.moves), sum(1 for m in plan.moves if m.backbone), \
@@ -238,7 +238,7 @@ def test_per_sending_school_floor_uses_milp():
     profile = PROFILE.with_overrides({"exchange.per_sending_school": True})
     plan = plan_exchanges(result(entries), schools, profile, {("R", "语文"): 5})
     sent = {m.from_school for m in plan.moves}
-    assert sent == {"U1", "U2"} and plan.solver.startswith("SciPy") and plan.optimal
+    assert sent == {"U1", "U2"} and plan.solver == "OR-Tools HiGHS MILP" and plan.optimal
     assert math.ceil(0.1 * 20) <= len(plan.moves)
 
 
@@ -415,7 +415,7 @@ def test_milp_path_starting_at_the_bound_settles_where_the_plain_iteration_does(
     schools, entries, needs = _crowded_case(seed)
     profile = PROFILE.with_overrides({"exchange.per_sending_school": True})
     plan = plan_exchanges(result(entries), schools, profile, needs)
-    assert plan.solver.startswith("SciPy milp") and plan.optimal
+    assert plan.solver.startswith("OR-Tools HiGHS MILP") and plan.optimal
 
     min_share = PROFILE.value("exchange.min_share")
     counts = {}
@@ -584,42 +584,41 @@ def _staged_optimum(model, schools, plan, rules):
     """Independent of the planner's weights: with the plan's rule tiers held (mandatory moved,
     backbone and total shortfalls, number of moves), HiGHS minimises the sum of direction ranks,
     then, holding that, the travel. Returns (least rank sum, least travel)."""
-    from scipy.optimize import LinearConstraint, milp
+    from ortools.linear_solver import pywraplp
 
     arcs = [(i, p) for i in range(len(model.entries)) for p in range(len(model.arcs[i]))]
-    nvar = len(arcs)
-    rank = np.array([rules.ranks[DIRECTIONS[int(model.arcs[i].kinds[p])]] for i, p in arcs], dtype=float)
-    travel = np.array([_arc_travel(schools, model.entries[i].school, model.slots[int(model.arcs[i].slots[p])][0])
-                       for i, p in arcs], dtype=float)
-
-    def row(pred):
-        return np.array([1.0 if pred(i, p) else 0.0 for i, p in arcs])
-
-    rows = [row(lambda i, p, t=t: i == t) for t in range(len(model.entries))]
-    bounds = [(0, 1)] * len(rows)
-    for j, cap in enumerate(model.capacity):
-        rows.append(row(lambda i, p, j=j: int(model.arcs[i].slots[p]) == j))
-        bounds.append((0, cap))
+    rank = [rules.ranks[DIRECTIONS[int(model.arcs[i].kinds[p])]] for i, p in arcs]
+    travel = [_arc_travel(schools, model.entries[i].school, model.slots[int(model.arcs[i].slots[p])][0])
+              for i, p in arcs]
     mandatory_moved = sum(1 for m in plan.moves if m.entry.due == MANDATORY)
-    rows.append(row(lambda i, p: model.entries[i].due == MANDATORY))
-    bounds.append((mandatory_moved, mandatory_moved))
-    rows.append(row(lambda i, p: model.entries[i].backbone))
-    bounds.append((min(plan.required_backbone, plan.backbone_moves), np.inf))
-    rows.append(np.ones(nvar))
-    bounds.append((len(plan.moves), len(plan.moves)))
-    matrix = np.array(rows)
+    rows = [(lambda i, p, t=t: i == t, 0, 1) for t in range(len(model.entries))]
+    rows += [(lambda i, p, j=j: int(model.arcs[i].slots[p]) == j, 0, cap) for j, cap in enumerate(model.capacity)]
+    rows += [(lambda i, p: model.entries[i].due == MANDATORY, mandatory_moved, mandatory_moved),
+             (lambda i, p: model.entries[i].backbone, min(plan.required_backbone, plan.backbone_moves), None),
+             (lambda i, p: True, len(plan.moves), len(plan.moves))]
 
-    def solve(cost, extra=()):
-        a = np.vstack([matrix] + [r for r, _ in extra]) if extra else matrix
-        lo = [b[0] for b in bounds] + [b[0] for _, b in extra]
-        hi = [b[1] for b in bounds] + [b[1] for _, b in extra]
-        res = milp(cost, constraints=LinearConstraint(a, lo, hi), integrality=np.ones(nvar),
-                   bounds=(0, 1), options={"mip_rel_gap": 0.0})
-        assert res.status == 0
-        return round(res.fun)
+    def solve(cost, fixed_rank=None):
+        solver = pywraplp.Solver.CreateSolver("HIGHS")
+        solver.SetSolverSpecificParametersAsString("output_flag=false\nmip_rel_gap=0")
+        x = [solver.IntVar(0, 1, "") for _ in arcs]
+        for pred, lo, hi in rows:
+            row = solver.Constraint(lo, solver.infinity() if hi is None else hi)
+            for k, (i, p) in enumerate(arcs):
+                if pred(i, p):
+                    row.SetCoefficient(x[k], 1)
+        if fixed_rank is not None:
+            row = solver.Constraint(fixed_rank, fixed_rank)
+            for r, v in zip(rank, x):
+                row.SetCoefficient(v, r)
+        objective = solver.Objective()
+        for c, v in zip(cost, x):
+            objective.SetCoefficient(v, c)
+        objective.SetMinimization()
+        assert solver.Solve() == solver.OPTIMAL
+        return round(solver.Objective().Value())
 
     least_rank = solve(rank)
-    return least_rank, solve(travel, [(rank[None, :], (least_rank, least_rank))])
+    return least_rank, solve(travel, least_rank)
 
 
 @pytest.mark.parametrize("seed", range(30))

@@ -156,8 +156,20 @@ def _standing(founded: dt.date | None, dissolved: dt.date | None, on: dt.date | 
 
 
 def check_store(store: Store, profile: Profile, on: dt.date) -> CheckResult:
-    """The cluster rules of ``profile`` over the whole store as it stood on ``on``."""
-    return load(store, on).check(profile, on)
+    """Every rule of ``profile`` over the whole store as it stood on ``on``: the cluster and
+    school rules, then the teacher-development duties (``policy.teacher_development``)."""
+    records = load(store, on)
+    return with_development(store, records, records.check(profile, on), profile, on)
+
+
+def with_development(store: Store, records: Records, result: CheckResult, profile: Profile,
+                     on: dt.date) -> CheckResult:
+    """``result`` with the teacher-development findings of ``on`` added (waivers applied)."""
+    from db import teacher_development as loaded
+    from policy import teacher_development
+
+    found = teacher_development.check(records.schools, loaded.load(store, profile, on), profile, on)
+    return result.with_part("teacher_development", found, found.violations, records.waivers)
 
 
 # ---- Edits ---------------------------------------------------------------------------

@@ -17,7 +17,7 @@ import datetime as dt
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from policy import vocab
 from policy.profile import Profile
@@ -47,6 +47,15 @@ RULE_LABELS = {
     "coverage.community": "学校未纳入教共体",
     "school.land_per_student": "生均占地面积不足",
     "agreement.required": "未签订帮扶(建设)协议",
+    "agreement.brand_fee": "向受援校收取品牌费",
+    # policy.teacher_development
+    "training.hours": "教师五年周期培训学时不足",
+    "training.rural_hours": "乡村教师校长专项培训学时不足",
+    "teachers.seed": "乡村学校种子教师人数不符",
+    "teachers.model": "乡村学校榜样教师人数不符",
+    "mentoring.years": "师徒结对跟踪培养不符",
+    # policy.balance
+    "balance.schedule": "未按计划达到优质均衡标准",
 }
 
 
@@ -206,6 +215,12 @@ def funding_lines(schools: Sequence[SchoolRec], profile: Profile) -> tuple[tuple
     return lines, profile.clause("funding.floor_students")
 
 
+class JsonPart(Protocol):
+    """A further part of the check (teacher development, the 优质均衡 schedule) in ``check --json``."""
+
+    def as_json(self) -> dict[str, object]: ...
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class CheckResult:
     on: dt.date
@@ -213,6 +228,13 @@ class CheckResult:
     coverage: Coverage
     funding: tuple[FundingLine, ...] = ()
     funding_clause: str = ""
+    parts: dict[str, JsonPart] = dataclasses.field(default_factory=dict)  # JSON key → part
+
+    def with_part(self, key: str, part: JsonPart, violations: Sequence[Violation],
+                  waivers: Sequence[WaiverRec]) -> CheckResult:
+        """This result with a further part's findings (waivers applied) after its own."""
+        added = tuple(apply_waivers(list(violations), waivers, self.on))
+        return dataclasses.replace(self, violations=self.violations + added, parts={**self.parts, key: part})
 
     def open_violations(self) -> list[Violation]:
         return [v for v in self.violations if not v.waived]
@@ -234,6 +256,7 @@ class CheckResult:
                 "schools": [{"school": f.school, "students": f.students, "funded_as": f.funded_as}
                             for f in self.funding],
             },
+            **{key: part.as_json() for key, part in self.parts.items()},
         }
 
 
@@ -444,7 +467,7 @@ def check(
         _stage_checks(school, value, add)
 
     funding, funding_clause = funding_lines(schools, profile)
-    return CheckResult(on, tuple(_apply_waivers(found, waivers, on)), coverage, funding, funding_clause)
+    return CheckResult(on, tuple(apply_waivers(found, waivers, on)), coverage, funding, funding_clause)
 
 
 def _stage_checks(school: SchoolRec, value: _Values, add: Any) -> None:
@@ -534,7 +557,7 @@ def _has_partner(
     return False
 
 
-def _apply_waivers(found: list[Violation], waivers: Sequence[WaiverRec], on: dt.date) -> list[Violation]:
+def apply_waivers(found: list[Violation], waivers: Sequence[WaiverRec], on: dt.date) -> list[Violation]:
     index = {(w.rule, w.subject_id): w for w in waivers if w.active_on(on)}
     if not index:
         return found

@@ -120,6 +120,21 @@ def export_quality(store: Any, path: Path, args: argparse.Namespace) -> str:
     return f"已导出 {quality_tables.write_export(store, path)} 个学校学年的质量数据（含达标情况）：{path}"
 
 
+def export_training(store: Any, path: Path, args: argparse.Namespace) -> str:
+    from db.settings import active_profile
+    from reports import training_tables
+
+    return f"已导出 {training_tables.write_export(store, path, active_profile(store))} 条培训记录：{path}"
+
+
+def export_designations(store: Any, path: Path, args: argparse.Namespace) -> str:
+    from db.settings import active_profile
+    from reports import training_tables
+
+    count = training_tables.write_designation_export(store, path, active_profile(store))
+    return f"已导出 {count} 条种子教师、榜样教师记录：{path}"
+
+
 def export_pairing_list(store: Any, path: Path, args: argparse.Namespace) -> str:
     from reports import quota_report
 
@@ -130,6 +145,8 @@ def export_pairing_list(store: Any, path: Path, args: argparse.Namespace) -> str
 KINDS: dict[str, Callable[[Any, Path, argparse.Namespace], str]] = {
     "pairing_list": export_pairing_list,
     "quality": export_quality,
+    "training": export_training,
+    "designations": export_designations,
     "duties": export_duties,
     "pairings": export_pairings,
     "schools": export_schools,

@@ -25,9 +25,12 @@ KINDS: dict[str, str] = {
     "pairings": "db.pairing_import",
     "quality": "db.quality_import",
     "exchanges": "db.exchange_import",
+    "training": "db.training_import",
+    "designations": "db.designation_import",
 }
 LABELS = {"schools": "学校名单", "clusters": "集团(学区)成员", "visits": "帮扶活动记录", "teachers": "教师名册", "exemptions": "免交流登记",
-          "needs": "学科需求表", "duties": "帮扶责任人", "pairings": "结对登记", "quality": "质量数据", "exchanges": "交流记录"}
+          "needs": "学科需求表", "duties": "帮扶责任人", "pairings": "结对登记", "quality": "质量数据", "exchanges": "交流记录",
+          "training": "培训记录", "designations": "种子教师榜样教师"}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

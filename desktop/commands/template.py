@@ -68,6 +68,20 @@ def quality_template(path: Path) -> Any:
     return quality_tables.write_template(path)
 
 
+def training_template(path: Path) -> Any:
+    from policy.profile import load_profile
+    from reports import training_tables
+
+    return training_tables.write_template(path, load_profile())
+
+
+def designations_template(path: Path) -> Any:
+    from policy.profile import load_profile
+    from reports import training_tables
+
+    return training_tables.write_designation_template(path, load_profile())
+
+
 def exchanges_template(path: Path) -> Any:
     from policy.profile import load_profile
     from reports import exchange_sheets
@@ -86,6 +100,8 @@ KINDS: dict[str, Callable[[Path], Any]] = {
     "exemptions": exemptions_template,
     "needs": needs_template,
     "exchanges": exchanges_template,
+    "training": training_template,
+    "designations": designations_template,
 }
 
 

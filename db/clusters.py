@@ -39,6 +39,7 @@ from policy.clusters import (
     check,
 )
 from policy.profile import Profile
+from policy.teacher_development import DevelopmentResult
 
 
 class ClusterEditError(StoreError):
@@ -162,14 +163,19 @@ def check_store(store: Store, profile: Profile, on: dt.date) -> CheckResult:
     return with_development(store, records, records.check(profile, on), profile, on)
 
 
-def with_development(store: Store, records: Records, result: CheckResult, profile: Profile,
-                     on: dt.date) -> CheckResult:
-    """``result`` with the teacher-development findings of ``on`` added (waivers applied)."""
+def development(store: Store, records: Records, profile: Profile, on: dt.date) -> DevelopmentResult:
+    """The teacher-development findings of ``on`` (they read teachers, not clusters: a page may
+    keep them across cluster edits)."""
     from db import teacher_development as loaded
-    from policy import teacher_development
+    from policy.teacher_development import check as check_development
 
-    found = teacher_development.check(records.schools, loaded.load(store, profile, on), profile, on)
-    return result.with_part("teacher_development", found, found.violations, records.waivers)
+    return check_development(records.schools, loaded.load(store, profile, on), profile, on, records.waivers)
+
+
+def with_development(store: Store, records: Records, result: CheckResult, profile: Profile, on: dt.date,
+                     found: DevelopmentResult | None = None) -> CheckResult:
+    """``result`` with the teacher-development findings of ``on`` as a part of their own."""
+    return result.with_part("teacher_development", found if found is not None else development(store, records, profile, on))
 
 
 # ---- Edits ---------------------------------------------------------------------------

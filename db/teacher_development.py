@@ -1,5 +1,10 @@
 """Loading the records ``policy.teacher_development`` checks: who is in post where, their
-training hours, 种子教师 / 榜样教师 designations and 师徒结对 pairings."""
+training hours, 种子教师 / 榜样教师 designations and 师徒结对 pairings.
+
+Teacher ids stay as the driver returns them read as text (they are only matched with each
+other); school ids become UUIDs (matched with ``policy.clusters.SchoolRec``), through a small
+cache: converting 50,000 ids one by one is most of the cost of a check.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import String, and_, or_, select, type_coerce
 
 from db.models import Pairing, Posting, Teacher, TeacherDesignation, TrainingRecord
 from db.store import Store
@@ -23,23 +28,30 @@ from policy.teacher_development import (
 )
 
 
-def _u(value: Any) -> uuid.UUID:
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+def _text(column: Any) -> Any:
+    return type_coerce(column, String)
 
 
-def _posted(session: Any, day: dt.date) -> dict[uuid.UUID, uuid.UUID]:
-    """Teacher id → the school holding their personnel relationship on ``day`` (latest start wins)."""
+class _Schools(dict[Any, uuid.UUID]):
+    """Stored school id → UUID, converted once per distinct school."""
+
+    def __missing__(self, key: Any) -> uuid.UUID:
+        value = self[key] = key if isinstance(key, uuid.UUID) else uuid.UUID(str(key))
+        return value
+
+
+def _staff(session: Any, day: dt.date, schools: _Schools) -> list[StaffRec]:
+    """Teachers in post on ``day`` with the school holding their personnel relationship (the
+    latest posting wins when two overlap)."""
     rows = session.execute(
-        select(Posting.teacher_id, Posting.school_id, Posting.start)
+        select(_text(Posting.teacher_id), Teacher.name, Teacher.position, _text(Posting.school_id))
+        .join(Teacher, Teacher.id == Posting.teacher_id)
         .where(Posting.holds_personnel.is_(True), Posting.start <= day,
                or_(Posting.end_on.is_(None), Posting.end_on >= day))
         .order_by(Posting.start)
     )
-    return {_u(teacher): _u(school) for teacher, school, _start in rows}
-
-
-def _staff(posted: dict[uuid.UUID, uuid.UUID], people: dict[uuid.UUID, tuple[str, str]]) -> list[StaffRec]:
-    return [StaffRec(t, people[t][0], people[t][1], s) for t, s in posted.items() if t in people]
+    return list({teacher: StaffRec(teacher, name, position, schools[school])
+                 for teacher, name, position, school in rows}.values())
 
 
 def load(store: Store, profile: Profile, on: dt.date) -> DevelopmentRecords:
@@ -47,32 +59,35 @@ def load(store: Store, profile: Profile, on: dt.date) -> DevelopmentRecords:
     judged = previous_cycle(profile, on)
     with store.read() as session:
         connection = session.connection()
-        people = {_u(i): (name, position) for i, name, position in connection.execute(
-            select(Teacher.id, Teacher.name, Teacher.position))}
-        now = _posted(connection, on)
-        then = _posted(connection, judged.last_day) if judged else {}
-        training = [TrainingRec(_u(t), day, float(hours), bool(special)) for t, day, hours, special in connection.execute(
-            select(TrainingRecord.teacher_id, TrainingRecord.completed_on, TrainingRecord.hours, TrainingRecord.special))]
-        designations = [DesignationRec(_u(t), kind, start, end) for t, kind, start, end in connection.execute(
-            select(TeacherDesignation.teacher_id, TeacherDesignation.kind, TeacherDesignation.start,
+        schools = _Schools()
+        staff = _staff(connection, on, schools)
+        now = {person.id: person.school_id for person in staff}
+        cycle_staff = _staff(connection, judged.last_day, schools) if judged else []
+        training = [TrainingRec(t, day, float(hours), bool(special)) for t, day, hours, special in connection.execute(
+            select(_text(TrainingRecord.teacher_id), TrainingRecord.completed_on, TrainingRecord.hours,
+                   TrainingRecord.special))]
+        designations = [DesignationRec(t, kind, start, end) for t, kind, start, end in connection.execute(
+            select(_text(TeacherDesignation.teacher_id), TeacherDesignation.kind, TeacherDesignation.start,
                    TeacherDesignation.end_on))]
         mentoring = []
         for row in connection.execute(
-            select(Pairing.id, Pairing.supporter_name, Pairing.target_teacher_id, Pairing.start, Pairing.end)
+            select(Pairing.id, Pairing.supporter_name, _text(Pairing.target_teacher_id).label("apprentice"),
+                   Pairing.start, Pairing.end)
             .where(and_(Pairing.kind == vocab.MENTORING, Pairing.target_teacher_id.is_not(None)))
         ):
             last = min(on, row.end) if row.end else on
-            school = now.get(_u(row.target_teacher_id)) if last == on else _posted_one(
-                connection, _u(row.target_teacher_id), last)
-            mentoring.append(MentoringRec(_u(row.id), row.supporter_name or "", _u(row.target_teacher_id),
-                                          row.start, row.end, school))
-    return DevelopmentRecords(_staff(now, people), _staff(then, people), training, designations, mentoring,
-                              {t: name for t, (name, _p) in people.items()})
+            school = now.get(row.apprentice) if last == on else _posted_one(connection, row.apprentice, last, schools)
+            mentoring.append(MentoringRec(row.id, row.supporter_name or "", row.apprentice, row.start, row.end,
+                                          school))
+        names = dict(connection.execute(select(_text(Teacher.id), Teacher.name).where(
+            _text(Teacher.id).in_([pair.apprentice_id for pair in mentoring]))).all()) if mentoring else {}
+    return DevelopmentRecords(staff, cycle_staff, training, designations, mentoring, names)
 
 
-def _posted_one(connection: Any, teacher_id: uuid.UUID, day: dt.date) -> uuid.UUID | None:
+def _posted_one(connection: Any, teacher_id: Any, day: dt.date, schools: _Schools) -> uuid.UUID | None:
     row = connection.execute(
-        select(Posting.school_id).where(Posting.teacher_id == teacher_id, Posting.holds_personnel.is_(True),
-                                        Posting.start <= day, or_(Posting.end_on.is_(None), Posting.end_on >= day))
+        select(_text(Posting.school_id)).where(_text(Posting.teacher_id) == teacher_id,
+                                               Posting.holds_personnel.is_(True), Posting.start <= day,
+                                               or_(Posting.end_on.is_(None), Posting.end_on >= day))
         .order_by(Posting.start.desc()).limit(1)).scalar()
-    return _u(row) if row is not None else None
+    return schools[row] if row is not None else None

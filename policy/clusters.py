@@ -228,13 +228,11 @@ class CheckResult:
     coverage: Coverage
     funding: tuple[FundingLine, ...] = ()
     funding_clause: str = ""
-    parts: dict[str, JsonPart] = dataclasses.field(default_factory=dict)  # JSON key → part
+    # Further parts with rows of their own (JSON key → part), e.g. the teacher-development duties.
+    parts: dict[str, JsonPart] = dataclasses.field(default_factory=dict)
 
-    def with_part(self, key: str, part: JsonPart, violations: Sequence[Violation],
-                  waivers: Sequence[WaiverRec]) -> CheckResult:
-        """This result with a further part's findings (waivers applied) after its own."""
-        added = tuple(apply_waivers(list(violations), waivers, self.on))
-        return dataclasses.replace(self, violations=self.violations + added, parts={**self.parts, key: part})
+    def with_part(self, key: str, part: JsonPart) -> CheckResult:
+        return dataclasses.replace(self, parts={**self.parts, key: part})
 
     def open_violations(self) -> list[Violation]:
         return [v for v in self.violations if not v.waived]

@@ -12,8 +12,9 @@
   is reported.
 
 Works on plain records (``db.teacher_development`` loads them); knows neither Qt nor SQL.
-Violations are :class:`policy.clusters.Violation` with subject_kind "school", so waivers,
-``check --json`` and the 集团与教共体 page treat them like every other school rule.
+Findings are :class:`policy.clusters.Violation` with subject_kind "school" (waivers apply as to
+every school rule); they are rows of their own in ``check`` (``"teacher_development"``), apart
+from the cluster and school rules.
 """
 
 from __future__ import annotations
@@ -26,10 +27,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from policy import vocab
-from policy.clusters import SchoolRec, Violation, counts_as_rural
+from policy.clusters import SchoolRec, Violation, WaiverRec, apply_waivers, counts_as_rural
 from policy.profile import Profile
 
 Id = uuid.UUID
+TeacherId = Any  # a teacher's stored id as the loader read it (only matched with each other)
 SEED, MODEL = vocab.DESIGNATIONS
 #: How many names a school's finding lists before "等N人".
 LISTED = 8
@@ -38,7 +40,7 @@ LISTED = 8
 class StaffRec:
     """A teacher and the school holding their personnel relationship on the checked day."""
 
-    id: Id
+    id: TeacherId
     name: str
     position: str
     school_id: Id
@@ -46,7 +48,7 @@ class StaffRec:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class TrainingRec:
-    teacher_id: Id
+    teacher_id: TeacherId
     completed_on: dt.date
     hours: float
     special: bool = False  # 乡村教师专项培训
@@ -54,7 +56,7 @@ class TrainingRec:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class DesignationRec:
-    teacher_id: Id
+    teacher_id: TeacherId
     kind: str  # 种子教师 / 榜样教师
     start: dt.date
     end_on: dt.date | None = None
@@ -67,9 +69,9 @@ class DesignationRec:
 class MentoringRec:
     """A 师徒结对: the mentor as the register names them, the 徒弟 a teacher of the roster."""
 
-    id: Id
+    id: Any
     mentor: str
-    apprentice_id: Id
+    apprentice_id: TeacherId
     start: dt.date
     end: dt.date | None = None
     # The school holding the 徒弟's personnel relationship on the pairing's last tracked day
@@ -87,7 +89,7 @@ class DevelopmentRecords:
     training: Sequence[TrainingRec] = ()
     designations: Sequence[DesignationRec] = ()
     mentoring: Sequence[MentoringRec] = ()
-    names: dict[Id, str] = dataclasses.field(default_factory=dict)  # every teacher's name, for 徒弟 not in post
+    names: dict[TeacherId, str] = dataclasses.field(default_factory=dict)  # every teacher's name, for 徒弟 not in post
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -113,7 +115,7 @@ class Cycle:
 class TrainingLine:
     """One teacher's hours in a cycle against what the profile asks (0 required: not asked)."""
 
-    teacher_id: Id
+    teacher_id: TeacherId
     name: str
     school: str  # code
     hours: float
@@ -135,12 +137,12 @@ class DevelopmentResult:
     violations: tuple[Violation, ...]
     judged_cycle: Cycle | None  # the cycle the training findings are about (None: rule off)
     current_cycle: Cycle | None
-    progress: tuple[TrainingLine, ...]  # every teacher in post, hours of the current cycle
     behind: tuple[TrainingLine, ...]  # who fell short in the judged cycle
     training_clause: str = ""
 
     def as_json(self) -> dict[str, object]:
         return {
+            "findings": [v.as_json() for v in self.violations],
             "clause": self.training_clause,
             "judged_cycle": _cycle_json(self.judged_cycle),
             "current_cycle": _cycle_json(self.current_cycle),
@@ -186,8 +188,8 @@ def training_lines(staff: Sequence[StaffRec], training: Sequence[TrainingRec], c
                    schools: dict[Id, SchoolRec], profile: Profile) -> list[TrainingLine]:
     """Each teacher's hours in ``cycle`` (up to its end), with what they owe."""
     hours_5y, rural = _value(profile, "training.hours_5y"), _value(profile, "training.rural_hours")
-    total: dict[Id, float] = defaultdict(float)
-    special: dict[Id, float] = defaultdict(float)
+    total: dict[TeacherId, float] = defaultdict(float)
+    special: dict[TeacherId, float] = defaultdict(float)
     for record in training:
         if cycle.holds(record.completed_on):
             total[record.teacher_id] += record.hours
@@ -209,8 +211,8 @@ def _names(lines: Sequence[str]) -> str:
     return shown + (f"等{len(lines)}人" if len(lines) > LISTED else "")
 
 
-def check(schools: Sequence[SchoolRec], records: DevelopmentRecords, profile: Profile,
-          on: dt.date) -> DevelopmentResult:
+def check(schools: Sequence[SchoolRec], records: DevelopmentRecords, profile: Profile, on: dt.date,
+          waivers: Sequence[WaiverRec] = ()) -> DevelopmentResult:
     """Every teacher-development rule of ``profile`` as things stood on ``on``, by school code."""
     by_id = {s.id: s for s in schools}
     found: list[Violation] = []
@@ -224,12 +226,11 @@ def check(schools: Sequence[SchoolRec], records: DevelopmentRecords, profile: Pr
         behind = [line for line in training_lines(records.cycle_staff, records.training, judged, by_id, profile)
                   if line.behind]
         _training_findings(behind, judged, by_id, add)
-    progress = training_lines(records.staff, records.training, current, by_id, profile) if current else []
     _designation_findings(schools, records, profile, on, add)
     _mentoring_findings(records, by_id, profile, on, add)
     found.sort(key=lambda v: (v.subject, v.rule))
     clause = profile.clause("training.hours_5y") if "training.hours_5y" in profile.figures else ""
-    return DevelopmentResult(tuple(found), judged, current, tuple(progress), tuple(behind), clause)
+    return DevelopmentResult(tuple(apply_waivers(found, waivers, on)), judged, current, tuple(behind), clause)
 
 
 def _training_findings(behind: Sequence[TrainingLine], cycle: Cycle, by_id: dict[Id, SchoolRec], add: Any) -> None:

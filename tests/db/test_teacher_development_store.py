@@ -69,7 +69,8 @@ def test_training_import_round_trip_errors_and_the_check(store, world, db_path, 
 
     assert main(["--db", db, "check", "--date", "2026-11-23", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
-    training = [v for v in result["violations"] if v["rule"] == "training.hours"]
+    assert not any(v["rule"].startswith("training") for v in result["violations"])  # rows of their own
+    training = [v for v in result["teacher_development"]["findings"] if v["rule"] == "training.hours"]
     assert [v["subject"] for v in training] == ["CITY01", "TOWN01"]
     assert "周老师100学时" in training[0]["detail"] and "陈校长" not in training[0]["detail"]
     assert training[0]["clause"] == "太平区2023方案 四(二)1；保山2022方案 16"
@@ -109,7 +110,8 @@ def test_designations_and_mentoring_pairs_reach_the_check(store, world, db_path,
     capsys.readouterr()
 
     assert main(["--db", db, "check", "--date", "2026-11-23", "--json"]) == 0
-    found = {(v["rule"], v["subject"]): v for v in json.loads(capsys.readouterr().out)["violations"]}
+    part = json.loads(capsys.readouterr().out)["teacher_development"]
+    found = {(v["rule"], v["subject"]): v for v in part["findings"]}
     assert ("teachers.seed", "RURAL01") not in found  # two seed teachers: enough
     assert found[("teachers.model", "RURAL01")]["detail"] == "东村小学现有榜样教师0名，每所乡村学校应为1～2名"
     assert found[("teachers.seed", "RURAL02")]["clause"] == "海门2019计划 三(五)3"

@@ -19,6 +19,7 @@ from policy.teacher_development import (
     cycle_on,
     mentoring_year,
     previous_cycle,
+    training_lines,
 )
 
 DEFAULT = load_profile()
@@ -72,7 +73,9 @@ def test_training_hours_360_for_everyone_and_180_rural_special_for_rural_staff()
     rural = next(v for v in result.violations if v.rule == "training.rural_hours")
     assert "丁0学时" in rural.detail and rural.clause == "海门2019计划 三(四)2"
     assert {line.name for line in result.behind} == {"乙", "丁"}
-    progress = {line.name: line.hours for line in result.progress}
+    schools = {s.id: s for s in (city, village, town)}
+    current = cycle_on(DEFAULT, ON)
+    progress = {line.name: line.hours for line in training_lines(staff, training, current, schools, DEFAULT)}
     assert progress["乙"] == 100 and progress["甲"] == 0
     lower = DEFAULT.with_overrides({"training.hours_5y": 300})
     assert fired(check([city, village, town], DevelopmentRecords(staff, staff, training), lower, ON),
@@ -135,3 +138,15 @@ def test_mentoring_pairs_are_followed_three_years_at_rural_schools() -> None:
     assert mentoring_year(pairs[2], ON) == 2 and mentoring_year(pairs[2], D(2025, 9, 1)) == 1
     assert not check([village, city], DevelopmentRecords(mentoring=pairs, names=names), load_profile("taiping"),
                      ON).violations
+
+
+def test_a_waiver_marks_a_finding_and_keeps_it() -> None:
+    from policy.clusters import WaiverRec
+
+    village = school("R1", "乡村")
+    waiver = WaiverRec(uuid.uuid4(), "teachers.seed", "school", village.id, "新建校，2027年前培育", "张局长",
+                       D(2026, 9, 1))
+    result = check([village], DevelopmentRecords(), DEFAULT, ON, [waiver])
+    seed = next(v for v in result.violations if v.rule == "teachers.seed")
+    assert seed.waived and seed.waiver_reason == "新建校，2027年前培育"
+    assert not next(v for v in result.violations if v.rule == "teachers.model").waived

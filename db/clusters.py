@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import String, select, type_coerce
 
 from db.engine import StoreError
-from db.models import Agreement, Cluster, Membership, Pairing, Region, School, Waiver
+from db.models import Agreement, Cluster, Membership, Pairing, QualityIndicator, Region, School, Waiver
 from db.store import Store
 from db.versions import StaleRecord, describe, editing
 from policy import vocab
@@ -39,6 +39,7 @@ from policy.clusters import (
     check,
 )
 from policy.profile import Profile
+from policy.balance import BalanceResult
 from policy.teacher_development import DevelopmentResult
 
 
@@ -160,7 +161,28 @@ def check_store(store: Store, profile: Profile, on: dt.date) -> CheckResult:
     """Every rule of ``profile`` over the whole store as it stood on ``on``: the cluster and
     school rules, then the teacher-development duties (``policy.teacher_development``)."""
     records = load(store, on)
-    return with_development(store, records, records.check(profile, on), profile, on)
+    result = with_development(store, records, records.check(profile, on), profile, on)
+    return result.with_part("balance", balance(store, records, result, profile, on))
+
+
+def balance(store: Store, records: Records, result: CheckResult, profile: Profile, on: dt.date) -> BalanceResult:
+    """The 优质均衡 schedule's rows and findings (``policy.balance``) on ``on``: each school's
+    latest school year of quality figures up to the one holding ``on``."""
+    from policy import balance as rules
+    from policy.calendar import school_year_of
+
+    latest: dict[uuid.UUID, rules.QualityYear] = {}
+    with store.read() as session:
+        for school_id, year, indicator, value in session.execute(
+            select(QualityIndicator.school_id, QualityIndicator.school_year, QualityIndicator.indicator,
+                   QualityIndicator.value)
+            .where(QualityIndicator.school_year <= school_year_of(on, profile.calendar))
+            .order_by(QualityIndicator.school_year)
+        ):
+            if school_id not in latest or latest[school_id].school_year < year:
+                latest[school_id] = rules.QualityYear(year, {})
+            latest[school_id].values[indicator] = value
+    return rules.check(records.schools, result.violations, latest, profile, on, records.waivers)
 
 
 def development(store: Store, records: Records, profile: Profile, on: dt.date) -> DevelopmentResult:

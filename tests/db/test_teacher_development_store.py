@@ -119,3 +119,21 @@ def test_designations_and_mentoring_pairs_reach_the_check(store, world, db_path,
     mentoring = found[("mentoring.years", "RURAL01")]
     assert "王名师与周老师" in mentoring["detail"] and "未满3年" in mentoring["detail"]
     assert mentoring["clause"] == "银川2023方案 二(三)9"
+
+
+def test_the_balance_schedule_reads_the_stored_quality_figures(store, world, db_path, tmp_path, capsys) -> None:
+    db = str(db_path)
+    headers = ["学校代码", "学年", "学业质量监测均分", "巩固率", "体质健康合格率", "辍学率", "残疾儿童入学率"]
+    figures = sheet(tmp_path / "q.xlsx", headers, [["RURAL01", 2026, None, None, 97.0, None, 96.0],
+                                                   ["RURAL02", 2026, None, None, 90.0, None, 96.0]])
+    assert main(["--db", db, "import", "quality", figures]) == 0
+    capsys.readouterr()
+    assert main(["--db", db, "check", "--date", "2027-06-01", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["balance"]["findings"] == []  # not yet due
+    assert main(["--db", db, "check", "--date", "2028-01-02", "--json"]) == 0
+    part = json.loads(capsys.readouterr().out)["balance"]
+    found = {v["subject"]: v for v in part["findings"]}
+    assert "RURAL01" not in found
+    assert found["RURAL02"]["detail"].endswith("仍未达标：体质健康合格率90%（2026学年）")
+    assert found["RURAL09"]["detail"].endswith("体质健康合格率（无数据）、残疾儿童入学率（无数据）")
+    assert found["RURAL02"]["clause"] == "太平区2023方案 三(二)2"

@@ -132,9 +132,10 @@ def load(store: Store, on: dt.date | None = None, reuse: Records | None = None) 
             ))
         ]
         agreements = [
-            AgreementRec(_u(r.cluster_id), r.term_start, r.term_end, r.signed_on)  # type: ignore[arg-type]
+            AgreementRec(_u(r.cluster_id), r.term_start, r.term_end, r.signed_on, r.brand_fee)  # type: ignore[arg-type]
             for r in session.execute(select(
-                _raw(Agreement.cluster_id), Agreement.term_start, Agreement.term_end, Agreement.signed_on))
+                _raw(Agreement.cluster_id), Agreement.term_start, Agreement.term_end, Agreement.signed_on,
+                Agreement.brand_fee))
         ]
         waivers = [
             WaiverRec(r.id, r.rule, r.subject_kind, r.subject_id, r.reason, r.approver, r.start, r.end_on)

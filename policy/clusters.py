@@ -137,6 +137,7 @@ class AgreementRec:
     term_start: dt.date
     term_end: dt.date
     signed_on: dt.date | None = None
+    brand_fee: float | None = None  # 品牌费 charged under it, 元
 
     def in_force_on(self, on: dt.date) -> bool:
         return self.signed_on is not None and self.signed_on <= on and self.term_start <= on <= self.term_end
@@ -389,6 +390,12 @@ def check(
     needs_supporter = _enabled(profile, "pairing.cluster_has_supporter")
     agreement_required = _enabled(profile, "agreement.required") if agreements is not None else None
     signed = {a.cluster_id for a in agreements or () if a.in_force_on(on)}
+    # 品牌费 (银川2023方案 四(一)): brand_fee.allowed is False while the rule is on, None when off.
+    fee_forbidden = agreements is not None and _enabled(profile, "brand_fee.allowed") is False
+    fees: dict[Id, float] = defaultdict(float)
+    for a in agreements or ():
+        if fee_forbidden and a.brand_fee and a.term_start <= on <= a.term_end:
+            fees[a.cluster_id] += a.brand_fee
     for cluster in sorted(clusters, key=lambda c: c.name):
         members = active.get(cluster.id, [])
         school_ids = {m.school_id for m in members}
@@ -420,6 +427,9 @@ def check(
         if needs_supporter and rural_members and not supported.get(cluster.id):
             add("pairing.cluster_has_supporter", "pairing.cluster_has_supporter", cluster.name, "cluster", cluster.id,
                 f"{cluster.name}含乡村学校{len(rural_members)}所，没有市属学校包片包抓")
+        if fees.get(cluster.id):
+            add("agreement.brand_fee", "brand_fee.allowed", cluster.name, "cluster", cluster.id,
+                f"{cluster.name}的协议向受援校收取品牌费{fees[cluster.id]:,.2f}元，帮扶不得收取品牌费")
         if agreement_required and members and cluster.id not in signed:
             add("agreement.required", "agreement.required", cluster.name, "cluster", cluster.id,
                 f"{cluster.name}在{on.isoformat()}没有已签订且在有效期内的帮扶(建设)协议")

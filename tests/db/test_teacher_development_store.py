@@ -137,3 +137,24 @@ def test_the_balance_schedule_reads_the_stored_quality_figures(store, world, db_
     assert found["RURAL02"]["detail"].endswith("仍未达标：体质健康合格率90%（2026学年）")
     assert found["RURAL09"]["detail"].endswith("体质健康合格率（无数据）、残疾儿童入学率（无数据）")
     assert found["RURAL02"]["clause"] == "太平区2023方案 三(二)2"
+
+
+@pytest.mark.postgres
+def test_the_teacher_development_check_on_postgresql(pg_store) -> None:  # noqa: ANN001
+    """The loader reads ids as text; psycopg hands back UUIDs: the same findings on PostgreSQL."""
+    from db.clusters import check_store
+    from db.models import Pairing, TeacherDesignation, TrainingRecord
+    from policy.profile import load_profile
+
+    world = visit_world.build(pg_store)
+    zhou = world.teachers["周老师@CITY01"]
+    with pg_store.write("records") as s:
+        s.add(TrainingRecord(teacher_id=zhou, completed_on=dt.date(2023, 7, 1), course="研修", hours=400))
+        s.add(TeacherDesignation(teacher_id=zhou, kind="种子教师", start=dt.date(2024, 9, 1)))
+        s.add(Pairing(kind="师徒结对", supporter_name="王名师", target_teacher_id=zhou, start=dt.date(2023, 9, 1),
+                      end=dt.date(2024, 8, 31)))
+    part = check_store(pg_store, load_profile(), dt.date(2026, 11, 23)).parts["teacher_development"]
+    behind = sorted((line.name, line.school) for line in part.behind)  # type: ignore[attr-defined]
+    assert behind == [("李明", "CITY01"), ("李明", "TOWN01"), ("陈校长", "CITY01")]
+    mentoring = [v for v in part.violations if v.rule == "mentoring.years"]  # type: ignore[attr-defined]
+    assert [v.subject for v in mentoring] == ["CITY01"] and "王名师与周老师" in mentoring[0].detail

@@ -198,7 +198,9 @@ def development(store: Store, records: Records, profile: Profile, on: dt.date) -
 def with_development(store: Store, records: Records, result: CheckResult, profile: Profile, on: dt.date,
                      found: DevelopmentResult | None = None) -> CheckResult:
     """``result`` with the teacher-development findings of ``on`` as a part of their own."""
-    return result.with_part("teacher_development", found if found is not None else development(store, records, profile, on))
+    if found is None:
+        found = development(store, records, profile, on)
+    return result.with_part("teacher_development", found)
 
 
 # ---- Edits ---------------------------------------------------------------------------

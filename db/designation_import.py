@@ -17,9 +17,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from db.importing import ImportFailed, ImportProblem, RowReader, parse_choice, parse_date, read_sheet, skipped_example_note
+from db.importing import ImportProblem, RowReader, parse_choice, parse_date, read_sheet
 from db.models import Teacher, TeacherDesignation
-from db.register_import import RegisterImportResult, run_import
+from db.register_import import RegisterImportResult, first_of_repeats, parsed, run_import
 from db.store import Store
 from db.training_import import ID, NAME, Roster, roster, teacher_cells
 from policy import vocab
@@ -56,20 +56,10 @@ def parse_rows(path: Path, teachers: Roster) -> tuple[str, list[DesignationRow],
         end = reader.cell(END, parse_date)
         if start is not None and end is not None and end < start:
             reader.fail(END, f"结束日期 {end.isoformat()} 早于开始日期 {start.isoformat()}")
-        if reader.ok and found is not None:
-            key = (found[0], kind, start)
-            previous = first_row.get(key)
-            if previous is not None:
-                message = "与第{}行重复（同一教师、称号和开始日期）"
-                reader.fail(KIND, message.format(previous))
-                problems.append(ImportProblem(name, previous, KIND, message.format(sheet_row.number)))
-            else:
-                first_row[key] = sheet_row.number
-                rows.append(DesignationRow(sheet_row.number, found[0], found[1], kind, start, end))
-    if problems:
-        problems.sort(key=lambda p: (p.row, HEADERS.index(p.column) if p.column in HEADERS else 99))
-        raise ImportFailed(problems)
-    return name, rows, skipped_example_note(sheet_rows)
+        if reader.ok and found is not None and first_of_repeats(reader, first_row, (found[0], kind, start), KIND,
+                                                                "同一教师、称号和开始日期"):
+            rows.append(DesignationRow(sheet_row.number, found[0], found[1], kind, start, end))
+    return parsed(name, rows, problems, HEADERS, sheet_rows)
 
 
 def _apply(session: Any, rows: list[DesignationRow], result: RegisterImportResult, write: bool) -> None:

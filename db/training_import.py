@@ -19,7 +19,6 @@ from sqlalchemy import select
 
 from db.importing import (
     CellError,
-    ImportFailed,
     ImportProblem,
     RowReader,
     normal_text,
@@ -29,10 +28,9 @@ from db.importing import (
     parse_id_cell,
     parse_text,
     read_sheet,
-    skipped_example_note,
 )
 from db.models import Teacher, TrainingRecord
-from db.register_import import RegisterImportResult, run_import
+from db.register_import import RegisterImportResult, first_of_repeats, parsed, run_import
 from db.store import Store
 from policy.idcard import IdNumberError
 
@@ -78,7 +76,8 @@ Roster = dict[str, tuple[uuid.UUID, str]]  # 身份证号 → (teacher id, name)
 
 
 def roster(session: Any) -> Roster:
-    return {number: (i, name) for number, i, name in session.execute(select(Teacher.id_number, Teacher.id, Teacher.name))}
+    rows = session.execute(select(Teacher.id_number, Teacher.id, Teacher.name))
+    return {number: (i, name) for number, i, name in rows}
 
 
 def teacher_cells(reader: RowReader, teachers: Roster) -> tuple[uuid.UUID, str] | None:
@@ -112,18 +111,9 @@ def parse_rows(path: Path, teachers: Roster) -> tuple[str, list[TrainingRow], st
         special = reader.cell(SPECIAL, parse_bool)
         if reader.ok and found is not None:
             row = TrainingRow(sheet_row.number, found[0], found[1], course, day, hours, bool(special))
-            previous = first_row.get(row.key)
-            if previous is not None:
-                message = "与第{}行重复（同一教师、完成日期和培训项目）"
-                reader.fail(COURSE, message.format(previous))
-                problems.append(ImportProblem(name, previous, COURSE, message.format(sheet_row.number)))
-            else:
-                first_row[row.key] = sheet_row.number
+            if first_of_repeats(reader, first_row, row.key, COURSE, "同一教师、完成日期和培训项目"):
                 rows.append(row)
-    if problems:
-        problems.sort(key=lambda p: (p.row, HEADERS.index(p.column) if p.column in HEADERS else 99))
-        raise ImportFailed(problems)
-    return name, rows, skipped_example_note(sheet_rows)
+    return parsed(name, rows, problems, HEADERS, sheet_rows)
 
 
 def _apply(session: Any, rows: list[TrainingRow], result: RegisterImportResult, write: bool) -> None:

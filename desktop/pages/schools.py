@@ -64,10 +64,10 @@ class SchoolsPage(Page):
         self.search.returnPressed.connect(self._requery)
         self.last_query_seconds = 0.0
         self._sized = False
-        self.excel = ExcelMenu(self, lambda: self.context.store, [("schools", "学校名单")],
+        self.excel = ExcelMenu(self, lambda: self.context.store, [("schools", "学校名单"), ("quality", "质量数据")],
                                year=lambda: school_year_of(dt.date.today()), done=self.refresh,
                                importers={"schools": self.import_schools})
-        self.excel.setToolTip("从 Excel 导入或更新学校名单（先预览改动，确认后写入）、导出学校名单、保存空白模板")
+        self.excel.setToolTip("从 Excel 导入或更新学校名单、质量数据（先预览改动，确认后写入），导出，保存空白模板")
         #: Dialogs are shown through this hook (tests replace it).
         self.exec_dialog: Callable[[QDialog], bool] = lambda d: d.exec() == QDialog.DialogCode.Accepted
         self.stack = EmptyStack(self.view, EMPTY_TEXT)

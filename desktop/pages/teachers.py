@@ -45,7 +45,8 @@ PAGE_SIZE = 200
 DETAIL_HINT = "选择一名教师查看任职、交流与免交流记录"
 EMPTY_ROSTER = ("尚无教师数据。请用右上角“Excel ▼ 导入教师名册…”导入（空白模板也在该菜单里；"
                 "命令行：edubridge import teachers 教师.xlsx）。")
-ROSTER_FILES = [("teachers", "教师名册"), ("exemptions", "免交流登记"), ("needs", "学科需求表")]
+ROSTER_FILES = [("teachers", "教师名册"), ("exemptions", "免交流登记"), ("needs", "学科需求表"),
+                ("training", "培训记录"), ("designations", "种子教师、榜样教师")]
 PLAN_FILES = [("needs", "学科需求表"), ("plan", "交流计划"), ("exchanges", "交流记录（各种交流形式）"),
               ("national", "交流记录（全国教师管理信息系统格式）")]
 NOT_FOUND = "没有符合条件的教师。"

@@ -389,7 +389,32 @@ class TeachersPage(Page):
         if not detail.exemptions:
             lines.append("<li>无</li>")
         lines.append("</ul>")
+        lines.extend(self._training_lines(detail))
         self.detail.setHtml("".join(lines))
+
+    def _training_lines(self, detail: Any) -> list[str]:
+        """培训学时 of the current cycle against the profile's figure (with its clause), the records,
+        and the teacher's 种子教师 / 榜样教师 designations."""
+        from policy.teacher_development import cycle_on
+
+        profile = self.context.profile
+        cycle = cycle_on(profile, dt.date.today())
+        lines = ["<h4>培训学时</h4>"]
+        if cycle is not None and profile.value("training.hours_5y") is not None:
+            hours = sum(h for day, _c, h, _s in detail.training if cycle.holds(day))
+            lines.append(f"<p>本周期（{cycle.label}）已完成 {hours:g} 学时，应不少于 "
+                         f"{profile.value('training.hours_5y')} 学时（{profile.clause('training.hours_5y')}）</p>")
+        lines.append("<ul>")
+        lines.extend(f"<li>{day:%Y-%m-%d}　{course}　{hours:g} 学时{'（乡村专项）' if special else ''}</li>"
+                     for day, course, hours, special in detail.training)
+        if not detail.training:
+            lines.append("<li>无</li>")
+        lines.append("</ul>")
+        if detail.designations:
+            lines.append("<h4>种子教师、榜样教师</h4><ul>")
+            lines.extend(f"<li>{kind}　{start:%Y-%m-%d} 至 {end or '今'}</li>" for kind, start, end in detail.designations)
+            lines.append("</ul>")
+        return lines
 
     def open_exchange_dialog(self) -> None:
         """登记交流 for the selected teacher (or anyone): kept open until it records or is cancelled."""

@@ -174,12 +174,13 @@ def balance(store: Store, records: Records, result: CheckResult, profile: Profil
 
     latest: dict[uuid.UUID, rules.QualityYear] = {}
     with store.read() as session:
-        for school_id, year, indicator, value in session.execute(
-            select(QualityIndicator.school_id, QualityIndicator.school_year, QualityIndicator.indicator,
+        for raw_id, year, indicator, value in session.connection().execute(
+            select(_raw(QualityIndicator.school_id), QualityIndicator.school_year, QualityIndicator.indicator,
                    QualityIndicator.value)
             .where(QualityIndicator.school_year <= school_year_of(on, profile.calendar))
             .order_by(QualityIndicator.school_year)
         ):
+            school_id = _u(raw_id)
             if school_id not in latest or latest[school_id].school_year < year:
                 latest[school_id] = rules.QualityYear(year, {})
             latest[school_id].values[indicator] = value

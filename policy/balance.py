@@ -92,12 +92,21 @@ class BalanceResult:
                 "schools": [row.as_json(self.on) for row in self.rows]}
 
 
-def missing_indicators(school: SchoolRec, violations: Sequence[Violation], quality: QualityYear | None,
+def standard_findings(violations: Sequence[Violation]) -> dict[uuid.UUID | None, list[str]]:
+    """School id → the labels of its open school-standard findings."""
+    found: dict[uuid.UUID | None, list[str]] = {}
+    for v in violations:
+        if v.rule in STANDARD_RULES and not v.waived:
+            found.setdefault(v.subject_id, []).append(RULE_LABELS[v.rule])
+    return found
+
+
+def missing_indicators(school: SchoolRec, standards: dict[uuid.UUID | None, list[str]], quality: QualityYear | None,
                        profile: Profile) -> tuple[str, ...]:
-    """What keeps ``school`` from the standards: its open school-standard findings, then every
-    quality threshold its latest figures miss (all of them when it has no figures)."""
-    missing = [RULE_LABELS[v.rule] for v in violations
-               if v.subject_id == school.id and v.rule in STANDARD_RULES and not v.waived]
+    """What keeps ``school`` from the standards: its open school-standard findings (from
+    :func:`standard_findings`), then every quality threshold its latest figures miss (all of
+    them when it has no figures)."""
+    missing = list(standards.get(school.id, ()))
     for indicator in QUALITY_INDICATORS:
         figure_id = f"quality.{indicator}"
         if figure_id not in profile.figures or profile.value(figure_id) is None:
@@ -125,6 +134,7 @@ def check(schools: Sequence[SchoolRec], violations: Sequence[Violation], quality
     for year, names in parse_schedule(str(schedule_text or "")):
         for name in names:
             due[name] = dt.date(year, 12, 31)
+    standards = standard_findings(violations)
     rows: list[BalanceRow] = []
     found: list[Violation] = []
     for name, day in due.items():
@@ -136,11 +146,11 @@ def check(schools: Sequence[SchoolRec], violations: Sequence[Violation], quality
                                        profile.clause("balance.schedule"), "school", None))
             continue
         for school in matches:
-            rows.append(_row(school, day, violations, quality, profile))
+            rows.append(_row(school, day, standards, quality, profile))
     if deadline is not None:
         for school in sorted(schools, key=lambda s: s.code):
             if school.name not in due:
-                rows.append(_row(school, deadline, violations, quality, profile))
+                rows.append(_row(school, deadline, standards, quality, profile))
     for row in rows:
         if row.school is not None and row.missing and on > row.due:
             figure_id = "balance.schedule" if row.name in due else "balance.deadline"
@@ -153,6 +163,6 @@ def check(schools: Sequence[SchoolRec], violations: Sequence[Violation], quality
     return BalanceResult(on, tuple(rows), tuple(apply_waivers(found, waivers, on)), clause)
 
 
-def _row(school: SchoolRec, day: dt.date, violations: Sequence[Violation], quality: dict[uuid.UUID, QualityYear],
-         profile: Profile) -> BalanceRow:
-    return BalanceRow(school.name, school, day, missing_indicators(school, violations, quality.get(school.id), profile))
+def _row(school: SchoolRec, day: dt.date, standards: dict[uuid.UUID | None, list[str]],
+         quality: dict[uuid.UUID, QualityYear], profile: Profile) -> BalanceRow:
+    return BalanceRow(school.name, school, day, missing_indicators(school, standards, quality.get(school.id), profile))

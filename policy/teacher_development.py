@@ -24,7 +24,8 @@ import datetime as dt
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any
+from operator import itemgetter
+from typing import Any, NamedTuple
 
 from policy import vocab
 from policy.clusters import SchoolRec, Violation, WaiverRec, apply_waivers, counts_as_rural
@@ -36,13 +37,12 @@ SEED, MODEL = vocab.DESIGNATIONS
 #: How many names a school's finding lists before "等N人".
 LISTED = 8
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class StaffRec:
-    """A teacher and the school holding their personnel relationship on the checked day."""
+class StaffRec(NamedTuple):
+    """A teacher and the school holding their personnel relationship on a day (a tuple: a city
+    has 50,000 of them, and a frozen dataclass costs ten times as much to make)."""
 
     id: TeacherId
     name: str
-    position: str
     school_id: Id
 
 
@@ -81,8 +81,10 @@ class MentoringRec:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class DevelopmentRecords:
-    """What the teacher-development rules read. ``staff``: teachers in post on the checked day;
-    ``cycle_staff``: those in post on the last day of the cycle that ended most recently."""
+    """What the teacher-development rules read. ``staff``: teachers in post on the checked day
+    (the loader gives those designated or mentored: no other rule reads them); ``cycle_staff``:
+    everyone in post on the last day of the cycle that ended most recently; ``training``: records
+    in that cycle (the loader gives per-teacher sums, which count the same)."""
 
     staff: Sequence[StaffRec] = ()
     cycle_staff: Sequence[StaffRec] = ()
@@ -111,8 +113,7 @@ class Cycle:
         return self.start <= day < self.end
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class TrainingLine:
+class TrainingLine(NamedTuple):
     """One teacher's hours in a cycle against what the profile asks (0 required: not asked)."""
 
     teacher_id: TeacherId
@@ -185,9 +186,11 @@ def previous_cycle(profile: Profile, day: dt.date) -> Cycle | None:
 
 
 def training_lines(staff: Sequence[StaffRec], training: Sequence[TrainingRec], cycle: Cycle,
-                   schools: dict[Id, SchoolRec], profile: Profile) -> list[TrainingLine]:
-    """Each teacher's hours in ``cycle`` (up to its end), with what they owe."""
+                   schools: dict[Id, SchoolRec], profile: Profile, behind_only: bool = False) -> list[TrainingLine]:
+    """Each teacher's hours in ``cycle`` (up to its end), with what they owe, by school code and
+    name; ``behind_only``: only those short of either figure (a city has 50,000 teachers)."""
     hours_5y, rural = _value(profile, "training.hours_5y"), _value(profile, "training.rural_hours")
+    required = float(hours_5y or 0)
     total: dict[TeacherId, float] = defaultdict(float)
     special: dict[TeacherId, float] = defaultdict(float)
     for record in training:
@@ -195,19 +198,26 @@ def training_lines(staff: Sequence[StaffRec], training: Sequence[TrainingRec], c
             total[record.teacher_id] += record.hours
             if record.special:
                 special[record.teacher_id] += record.hours
+    owed = {sid: (s.code, float(rural) if rural is not None and counts_as_rural(s, False) else 0.0)
+            for sid, s in schools.items()}
     lines = []
     for person in staff:
-        school = schools.get(person.school_id)
-        if school is None:
+        place = owed.get(person.school_id)
+        if place is None:
             continue
-        rural_here = rural is not None and counts_as_rural(school, False)
-        lines.append(TrainingLine(person.id, person.name, school.code, total[person.id],
-                                  float(hours_5y or 0), special[person.id], float(rural) if rural_here else 0.0))
-    return sorted(lines, key=lambda line: (line.school, line.name))
+        hours = total.get(person.id, 0.0) if total else 0.0
+        special_hours = special.get(person.id, 0.0) if special else 0.0
+        if behind_only and hours + 1e-9 >= required and special_hours + 1e-9 >= place[1]:
+            continue
+        lines.append(TrainingLine(person.id, person.name, place[0], hours, required, special_hours, place[1]))
+    if any((a[2], a[1]) > (b[2], b[1]) for a, b in zip(lines, lines[1:])):  # the loader gives them in order
+        lines.sort(key=itemgetter(2, 1))  # school code, name
+    return lines
 
 
-def _names(lines: Sequence[str]) -> str:
-    shown = "、".join(lines[:LISTED])
+def _names(lines: Sequence[TrainingLine], special: bool) -> str:
+    """The first :data:`LISTED` names with their hours, then 等N人."""
+    shown = "、".join(f"{line.name}{line.special_hours if special else line.hours:g}学时" for line in lines[:LISTED])
     return shown + (f"等{len(lines)}人" if len(lines) > LISTED else "")
 
 
@@ -223,8 +233,7 @@ def check(schools: Sequence[SchoolRec], records: DevelopmentRecords, profile: Pr
     judged, current = previous_cycle(profile, on), cycle_on(profile, on)
     behind: list[TrainingLine] = []
     if judged is not None:
-        behind = [line for line in training_lines(records.cycle_staff, records.training, judged, by_id, profile)
-                  if line.behind]
+        behind = training_lines(records.cycle_staff, records.training, judged, by_id, profile, behind_only=True)
         _training_findings(behind, judged, by_id, add)
     _designation_findings(schools, records, profile, on, add)
     _mentoring_findings(records, by_id, profile, on, add)
@@ -244,12 +253,12 @@ def _training_findings(behind: Sequence[TrainingLine], cycle: Cycle, by_id: dict
         if short:
             add("training.hours", "training.hours_5y", school,
                 f"{school.name}有{len(short)}名教师在{cycle.label}培训周期内不足{short[0].required:g}学时："
-                + _names([f"{line.name}{line.hours:g}学时" for line in short]))
+                + _names(short, False))
         rural = [line for line in lines if line.special_hours + 1e-9 < line.special_required]
         if rural:
             add("training.rural_hours", "training.rural_hours", school,
                 f"{school.name}有{len(rural)}名教师、校长在{cycle.label}内乡村教师专项培训不足"
-                f"{rural[0].special_required:g}学时：" + _names([f"{line.name}{line.special_hours:g}学时" for line in rural]))
+                f"{rural[0].special_required:g}学时：" + _names(rural, True))
 
 
 def _designation_findings(schools: Sequence[SchoolRec], records: DevelopmentRecords, profile: Profile,

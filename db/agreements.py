@@ -142,6 +142,7 @@ class AgreementDoc:
     bureau: str
     scans: tuple[Scan, ...] = ()
     row_version: int | None = None  # as loaded: an edit based on it is refused once it moved on
+    brand_fee: float | None = None  # 品牌费 the agreement charges, 元 (None: not stated)
     #: A template draft laid out for preview only: not in the database (``id`` is the nil UUID).
     draft: bool = False
 
@@ -739,6 +740,21 @@ def record_signed(store: Store, agreement_id: uuid.UUID, signed_on: dt.date | No
         agreement.signed_on = signed_on
 
 
+def record_brand_fee(store: Store, agreement_id: uuid.UUID, amount: float | None) -> None:
+    """The 品牌费 the agreement charges the assisted schools, in 元 (0: none; None: not stated).
+
+    Recorded as it is, even when the profile forbids it: the check reports it with the clause
+    (银川2023方案 四(一)) rather than the data hiding it.
+
+    Raises:
+        AgreementError: a negative amount.
+    """
+    if amount is not None and amount < 0:
+        raise AgreementError(f"品牌费 {amount:g} 元不能为负数")
+    with store.write("协议品牌费") as session:
+        _agreement(session, agreement_id).brand_fee = amount
+
+
 def attach_scan(store: Store, agreement_id: uuid.UUID, filename: str, data: bytes, mime_type: str | None = None) -> uuid.UUID:
     """Keep the scanned signed copy inside the database; returns the attachment id."""
     if not data:
@@ -801,6 +817,7 @@ def load_agreement(store: Store, agreement_id: uuid.UUID) -> AgreementDoc:
             parties=parties, term_start=agreement.term_start, term_end=agreement.term_end,
             version=agreement.version, printed_version=agreement.printed_version,
             signed_on=agreement.signed_on, bureau="", scans=scans, row_version=agreement.row_version,
+            brand_fee=agreement.brand_fee,
         )
     return dataclasses.replace(doc, bureau=bureau_name(store, region_id))
 

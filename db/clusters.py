@@ -25,10 +25,20 @@ from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import Session
 
 from db.engine import StoreError
-from db.models import Agreement, Cluster, Membership, Pairing, Region, School, Waiver
+from db.models import (
+    Agreement,
+    Cluster,
+    Membership,
+    Pairing,
+    QualityIndicator,
+    Region,
+    School,
+    Waiver,
+)
 from db.store import Store
 from db.versions import StaleRecord, describe, editing
 from policy import vocab
+from policy.balance import BalanceResult
 from policy.calendar import Span
 from policy.clusters import (
     AgreementRec,
@@ -41,6 +51,7 @@ from policy.clusters import (
     check,
 )
 from policy.profile import Profile
+from policy.teacher_development import DevelopmentResult
 
 
 class ClusterEditError(StoreError):
@@ -140,9 +151,10 @@ def load(store: Store, on: dt.date | None = None, reuse: Records | None = None) 
             ))
         ]
         agreements = [
-            AgreementRec(_id(r.cluster_id), r.term_start, r.term_end, r.signed_on)
+            AgreementRec(_id(r.cluster_id), r.term_start, r.term_end, r.signed_on, r.brand_fee)
             for r in connection.execute(select(
-                _raw(Agreement.cluster_id), Agreement.term_start, Agreement.term_end, Agreement.signed_on))
+                _raw(Agreement.cluster_id), Agreement.term_start, Agreement.term_end, Agreement.signed_on,
+                Agreement.brand_fee))
         ]
         waivers = [
             WaiverRec(r.id, r.rule, r.subject_kind, r.subject_id, r.reason, r.approver, r.start, r.end_on)
@@ -166,8 +178,49 @@ def _standing(founded: dt.date | None, dissolved: dt.date | None, on: dt.date | 
 
 
 def check_store(store: Store, profile: Profile, on: dt.date) -> CheckResult:
-    """The cluster rules of ``profile`` over the whole store as it stood on ``on``."""
-    return load(store, on).check(profile, on)
+    """Every rule of ``profile`` over the whole store as it stood on ``on``: the cluster and
+    school rules, then the teacher-development duties (``policy.teacher_development``)."""
+    records = load(store, on)
+    result = with_development(store, records, records.check(profile, on), profile, on)
+    return result.with_part("balance", balance(store, records, result, profile, on))
+
+
+def balance(store: Store, records: Records, result: CheckResult, profile: Profile, on: dt.date) -> BalanceResult:
+    """The 优质均衡 schedule's rows and findings (``policy.balance``) on ``on``: each school's
+    latest school year of quality figures up to the one holding ``on``."""
+    from policy import balance as rules
+    from policy.calendar import school_year_of
+
+    latest: dict[uuid.UUID, rules.QualityYear] = {}
+    with store.read() as session:
+        for raw_id, year, indicator, value in session.connection().execute(
+            select(_raw(QualityIndicator.school_id), QualityIndicator.school_year, QualityIndicator.indicator,
+                   QualityIndicator.value)
+            .where(QualityIndicator.school_year <= school_year_of(on, profile.calendar))
+            .order_by(QualityIndicator.school_year)
+        ):
+            school_id = _u(raw_id)
+            if school_id not in latest or latest[school_id].school_year < year:
+                latest[school_id] = rules.QualityYear(year, {})
+            latest[school_id].values[indicator] = value
+    return rules.check(records.schools, result.violations, latest, profile, on, records.waivers)
+
+
+def development(store: Store, records: Records, profile: Profile, on: dt.date) -> DevelopmentResult:
+    """The teacher-development findings of ``on`` (they read teachers, not clusters: a page may
+    keep them across cluster edits)."""
+    from db import teacher_development as loaded
+    from policy.teacher_development import check as check_development
+
+    return check_development(records.schools, loaded.load(store, profile, on), profile, on, records.waivers)
+
+
+def with_development(store: Store, records: Records, result: CheckResult, profile: Profile, on: dt.date,
+                     found: DevelopmentResult | None = None) -> CheckResult:
+    """``result`` with the teacher-development findings of ``on`` as a part of their own."""
+    if found is None:
+        found = development(store, records, profile, on)
+    return result.with_part("teacher_development", found)
 
 
 # ---- Edits ---------------------------------------------------------------------------

@@ -82,6 +82,8 @@ _ALL: Sequence[Importer] = (
     Importer("pairings", "结对登记", "db.pairing_import"),
     Importer("quality", "质量数据", "db.quality_import"),
     Importer("exchanges", "交流记录（各种交流形式）", "db.exchange_import"),
+    Importer("training", "培训记录", "db.training_import"),
+    Importer("designations", "种子教师、榜样教师", "db.designation_import"),
 )
 
 #: Every importer by key, in the order the help lists them.

@@ -513,6 +513,8 @@ class Agreement(Versioned, Entity):
     printed_version: Mapped[int | None] = mapped_column(Integer)
     printed_text: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     signed_on: Mapped[dt.date | None] = mapped_column(Date)
+    # 品牌费 the assisted schools are charged under it, 元 (银川2023方案 四(一): none); None = not stated.
+    brand_fee: Mapped[float | None] = mapped_column(Float)
 
     parties: Mapped[list[AgreementParty]] = relationship(cascade="all, delete-orphan")
 
@@ -536,6 +538,35 @@ class QualityIndicator(Versioned, Entity):
     school_year: Mapped[int] = mapped_column(Integer)
     indicator: Mapped[str] = mapped_column(String(64))
     value: Mapped[float] = mapped_column(Float)
+
+
+class TrainingRecord(Versioned, Entity):
+    """Hours of training a teacher completed (五年一周期360学时; 乡村教师专项培训180学时).
+
+    ``special``: the record is the rural teachers' and principals' 专项培训 (海门2019计划 三(四)2).
+    One row per teacher, day and course, so re-importing a county's records changes nothing.
+    """
+
+    __tablename__ = "training_record"
+    __table_args__ = (UniqueConstraint("teacher_id", "completed_on", "course", name="teacher_day_course"),)
+
+    teacher_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("teacher.id", ondelete="CASCADE"), index=True)
+    completed_on: Mapped[dt.date] = mapped_column(Date)
+    course: Mapped[str] = mapped_column(String(128))
+    hours: Mapped[float] = mapped_column(Float, CheckConstraint("hours > 0", name="hours_positive"))
+    special: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class TeacherDesignation(Versioned, Entity):
+    """A teacher named 种子教师 or 榜样教师 of a rural school from a date (海门2019计划 三(五)3)."""
+
+    __tablename__ = "teacher_designation"
+    __table_args__ = (UniqueConstraint("teacher_id", "kind", "start", name="teacher_kind_start"),)
+
+    teacher_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("teacher.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(coded(vocab.DESIGNATIONS, "designation_kind"))
+    start: Mapped[dt.date] = mapped_column(Date)
+    end_on: Mapped[dt.date | None] = mapped_column(Date)
 
 
 class Evaluation(Versioned, Entity):

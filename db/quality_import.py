@@ -1,4 +1,5 @@
-"""Quality figures per school and school year (巩固率, 辍学率, …) from a clerk's spreadsheet.
+"""Quality figures per school and school year (巩固率, 辍学率, …) from a clerk's spreadsheet,
+or one school year at a time from the GUI form (:func:`parse_entry`, :func:`save_figures`).
 
 ``edubridge import quality FILE.xlsx [--dry-run]``. Headers: 学校代码, 学年 and any of
 :data:`policy.vocab.QUALITY_INDICATORS` (percent, except 学业质量监测均分). 学年 is the year the
@@ -66,11 +67,72 @@ def parse_year(value: Any) -> int:
     return year
 
 
-def _percent(value: Any) -> float | None:
+def parse_figure(value: Any) -> float | None:
+    """One quality figure: blank → None, else a number from 0 to 100. The import's cells and the
+    GUI form's fields both go through here (one rule, one place)."""
     number = parse_float(value)
     if number is not None and number > 100:
         raise CellError(f"{number:g} 大于 100")
     return number
+
+
+def parse_entry(year: Any, values: dict[str, Any]) -> tuple[int, dict[str, float | None], dict[str, str]]:
+    """A school year's figures as the GUI form gives them: (year, indicator → value or None for
+    blank, field → what is wrong). The same parsers as the import's cells."""
+    problems: dict[str, str] = {}
+    parsed_year = 0
+    try:
+        parsed_year = parse_year(year)
+    except CellError as exc:
+        problems[YEAR] = str(exc)
+    parsed: dict[str, float | None] = {}
+    for indicator in QUALITY_INDICATORS:
+        try:
+            parsed[indicator] = parse_figure(values.get(indicator))
+        except CellError as exc:
+            problems[indicator] = str(exc)
+    return parsed_year, parsed, problems
+
+
+def school_figures(store: Store, school_id: uuid.UUID, year: int) -> dict[str, float]:
+    """The stored figures of one school and school year."""
+    with store.read() as session:
+        return dict(session.execute(
+            select(QualityIndicator.indicator, QualityIndicator.value)
+            .where(QualityIndicator.school_id == school_id, QualityIndicator.school_year == year)).all())
+
+
+def save_figures(store: Store, school_id: uuid.UUID, year: int, values: dict[str, float | None]) -> list[str]:
+    """Write one school year's figures as the form shows them, in one audited transaction: a
+    value adds or changes the figure, None removes a stored one (the clerk cleared the field).
+    Values must come from :func:`parse_entry`. Returns what changed (empty: nothing to write)."""
+    with store.read() as session:
+        school = session.get(School, school_id)
+        label = f"{school.name}（{school.code}）" if school else str(school_id)
+    stored = school_figures(store, school_id, year)
+    changes = []
+    for indicator, value in values.items():
+        old = stored.get(indicator)
+        if value is None and old is not None:
+            changes.append(f"{indicator} {old:g} → 删除")
+        elif value is not None and old is None:
+            changes.append(f"{indicator} 新增 {value:g}")
+        elif value is not None and old is not None and abs(old - value) > 1e-9:
+            changes.append(f"{indicator} {old:g} → {value:g}")
+    if not changes:
+        return []
+    with store.write(f"质量数据 {label} {year}—{year + 1}学年：" + "、".join(changes)) as session:
+        rows = {q.indicator: q for q in session.scalars(select(QualityIndicator).where(
+            QualityIndicator.school_id == school_id, QualityIndicator.school_year == year))}
+        for indicator, value in values.items():
+            row = rows.get(indicator)
+            if value is None and row is not None:
+                session.delete(row)
+            elif value is not None and row is None:
+                session.add(QualityIndicator(school_id=school_id, school_year=year, indicator=indicator, value=value))
+            elif value is not None and row is not None and abs(row.value - value) > 1e-9:
+                row.value = value
+    return changes
 
 
 def parse_rows(path: Path, schools: dict[str, uuid.UUID]) -> tuple[str, list[QualityRow], str | None]:
@@ -89,7 +151,7 @@ def parse_rows(path: Path, schools: dict[str, uuid.UUID]) -> tuple[str, list[Qua
         year = reader.cell(YEAR, parse_year)
         values = {}
         for indicator in QUALITY_INDICATORS:
-            value = reader.cell(indicator, _percent)
+            value = reader.cell(indicator, parse_figure)
             if value is not None:
                 values[indicator] = value
         if code and year is not None:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from db.importers import COMMITTING, READING, WRITING
+from db.importing import ImportFailed, ImportProblem, RowReader, skipped_example_note
 from db.store import Store
 from policy.progress import Progress, quiet
 
@@ -64,3 +65,26 @@ def run_import(store: Store, path: Path, parse: Parse, apply: Apply, noun: str, 
         session.flush()
         progress(*COMMITTING)
     return checked
+
+
+def first_of_repeats(reader: RowReader, first_row: dict[Any, int], key: Any, column: str, what: str) -> bool:
+    """True the first time ``key`` is seen in the file; a repeat is an error on both rows,
+    "与第N行重复（``what``）" in ``column``."""
+    previous = first_row.get(key)
+    if previous is None:
+        first_row[key] = reader.row.number
+        return True
+    message = f"与第{{}}行重复（{what}）"
+    reader.fail(column, message.format(previous))
+    reader.problems.append(ImportProblem(reader.file, previous, column, message.format(reader.row.number)))
+    return False
+
+
+def parsed(name: str, rows: list[Any], problems: list[ImportProblem], headers: tuple[str, ...],
+           sheet_rows: Any) -> tuple[str, list[Any], str | None]:
+    """A parse's answer: every problem by row and column (``ImportFailed``: nothing is written),
+    else the rows and the note on a skipped example row."""
+    if problems:
+        problems.sort(key=lambda p: (p.row, headers.index(p.column) if p.column in headers else 99))
+        raise ImportFailed(problems)
+    return name, rows, skipped_example_note(sheet_rows)

@@ -15,7 +15,16 @@ from typing import Any
 
 from sqlalchemy import String, and_, cast, or_, select
 
-from db.models import Exchange, ExchangeEvent, Exemption, Posting, School, Teacher
+from db.models import (
+    Exchange,
+    ExchangeEvent,
+    Exemption,
+    Posting,
+    School,
+    Teacher,
+    TeacherDesignation,
+    TrainingRecord,
+)
 from db.spans import holds_on
 from db.store import Store
 from policy import vocab
@@ -108,6 +117,8 @@ class TeacherDetail:
     exchanges: list[tuple[int, str, str, str, bool, str, dt.date | None, dt.date | None]]
     exemptions: list[tuple[str, str, dt.date, dt.date | None]]  # reason, evidence, start, end
     history: list[tuple[dt.date, str, str]] = dataclasses.field(default_factory=list)  # day, action, what
+    training: list[tuple[dt.date, str, float, bool]] = dataclasses.field(default_factory=list)  # day, course, hours, 专项
+    designations: list[tuple[str, dt.date, dt.date | None]] = dataclasses.field(default_factory=list)  # kind, start, end
 
 
 def teacher_detail(store: Store, teacher_id: str) -> TeacherDetail | None:
@@ -139,8 +150,12 @@ def teacher_detail(store: Store, teacher_id: str) -> TeacherDetail | None:
         exemptions = [(x.reason, x.evidence, x.start, x.end_on)
                       for x in session.scalars(select(Exemption).where(Exemption.teacher_id == key)
                                                .order_by(Exemption.start))]
+        training = [(t.completed_on, t.course, t.hours, t.special) for t in session.scalars(
+            select(TrainingRecord).where(TrainingRecord.teacher_id == key).order_by(TrainingRecord.completed_on))]
+        designations = [(d.kind, d.start, d.end_on) for d in session.scalars(
+            select(TeacherDesignation).where(TeacherDesignation.teacher_id == key).order_by(TeacherDesignation.start))]
         return TeacherDetail(rows[teacher_id], teacher.birth_date, teacher.started_teaching, teacher.position,
-                             teacher.position_since, postings, exchanges, exemptions, history)
+                             teacher.position_since, postings, exchanges, exemptions, history, training, designations)
 
 
 def unique_teacher(session: Any, name: str, school_id: uuid.UUID) -> uuid.UUID | None:

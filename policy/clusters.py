@@ -17,7 +17,7 @@ import datetime as dt
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from policy import vocab
 from policy.calendar import Span
@@ -49,6 +49,15 @@ RULE_LABELS = {
     "coverage.community": "学校未纳入教共体",
     "school.land_per_student": "生均占地面积不足",
     "agreement.required": "未签订帮扶(建设)协议",
+    "agreement.brand_fee": "向受援校收取品牌费",
+    # policy.teacher_development
+    "training.hours": "教师五年周期培训学时不足",
+    "training.rural_hours": "乡村教师校长专项培训学时不足",
+    "teachers.seed": "乡村学校种子教师人数不符",
+    "teachers.model": "乡村学校榜样教师人数不符",
+    "mentoring.years": "师徒结对跟踪培养不符",
+    # policy.balance
+    "balance.schedule": "未按计划达到优质均衡标准",
 }
 
 
@@ -130,6 +139,7 @@ class AgreementRec:
     term_start: dt.date
     term_end: dt.date
     signed_on: dt.date | None = None
+    brand_fee: float | None = None  # 品牌费 charged under it, 元
 
     def in_force_on(self, on: dt.date) -> bool:
         return self.signed_on is not None and self.signed_on <= on and Span(self.term_start, self.term_end).contains(on)
@@ -208,6 +218,12 @@ def funding_lines(schools: Sequence[SchoolRec], profile: Profile) -> tuple[tuple
     return lines, profile.clause("funding.floor_students")
 
 
+class JsonPart(Protocol):
+    """A further part of the check (teacher development, the 优质均衡 schedule) in ``check --json``."""
+
+    def as_json(self) -> dict[str, object]: ...
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class CheckResult:
     on: dt.date
@@ -215,6 +231,11 @@ class CheckResult:
     coverage: Coverage
     funding: tuple[FundingLine, ...] = ()
     funding_clause: str = ""
+    # Further parts with rows of their own (JSON key → part), e.g. the teacher-development duties.
+    parts: dict[str, JsonPart] = dataclasses.field(default_factory=dict)
+
+    def with_part(self, key: str, part: JsonPart) -> CheckResult:
+        return dataclasses.replace(self, parts={**self.parts, key: part})
 
     def open_violations(self) -> list[Violation]:
         return [v for v in self.violations if not v.waived]
@@ -236,6 +257,7 @@ class CheckResult:
                 "schools": [{"school": f.school, "students": f.students, "funded_as": f.funded_as}
                             for f in self.funding],
             },
+            **{key: part.as_json() for key, part in self.parts.items()},
         }
 
 
@@ -383,6 +405,12 @@ def check(
     needs_supporter = _enabled(profile, "pairing.cluster_has_supporter")
     agreement_required = _enabled(profile, "agreement.required") if agreements is not None else None
     signed = {a.cluster_id for a in agreements or () if a.in_force_on(on)}
+    # 品牌费 (银川2023方案 四(一)): brand_fee.allowed is False while the rule is on, None when off.
+    fee_forbidden = agreements is not None and _enabled(profile, "brand_fee.allowed") is False
+    fees: dict[Id, float] = defaultdict(float)
+    for a in agreements or ():
+        if fee_forbidden and a.brand_fee and a.term_start <= on <= a.term_end:
+            fees[a.cluster_id] += a.brand_fee
     for cluster in sorted(clusters, key=lambda c: c.name):
         members = active.get(cluster.id, [])
         school_ids = {m.school_id for m in members}
@@ -414,6 +442,9 @@ def check(
         if needs_supporter and rural_members and not supported.get(cluster.id):
             add("pairing.cluster_has_supporter", "pairing.cluster_has_supporter", cluster.name, "cluster", cluster.id,
                 f"{cluster.name}含乡村学校{len(rural_members)}所，没有市属学校包片包抓")
+        if fees.get(cluster.id):
+            add("agreement.brand_fee", "brand_fee.allowed", cluster.name, "cluster", cluster.id,
+                f"{cluster.name}的协议向受援校收取品牌费{fees[cluster.id]:,.2f}元，帮扶不得收取品牌费")
         if agreement_required and members and cluster.id not in signed:
             add("agreement.required", "agreement.required", cluster.name, "cluster", cluster.id,
                 f"{cluster.name}在{on.isoformat()}没有已签订且在有效期内的帮扶(建设)协议")
@@ -459,7 +490,7 @@ def check(
         _stage_checks(school, value, add)
 
     funding, funding_clause = funding_lines(schools, profile)
-    return CheckResult(on, tuple(_apply_waivers(found, waivers, on)), coverage, funding, funding_clause)
+    return CheckResult(on, tuple(apply_waivers(found, waivers, on)), coverage, funding, funding_clause)
 
 
 def _stage_checks(school: SchoolRec, value: _Values, add: _Add) -> None:
@@ -549,7 +580,7 @@ def _has_partner(
     return False
 
 
-def _apply_waivers(found: list[Violation], waivers: Sequence[WaiverRec], on: dt.date) -> list[Violation]:
+def apply_waivers(found: list[Violation], waivers: Sequence[WaiverRec], on: dt.date) -> list[Violation]:
     index: dict[tuple[str, Id | None], WaiverRec] = {
         (w.rule, w.subject_id): w for w in waivers if w.active_on(on)}
     if not index:

@@ -28,7 +28,11 @@ PAIRING_KINDS: Final = (
     "名师工作室结对乡村学校",
     "学科带头人结对乡村教师",
     "干部挂职蹲点",
+    "师徒结对",  # a mentor and a young rural teacher, followed for 3 years (000 二(三)9)
 )
+MENTORING: Final = "师徒结对"
+# Rural teachers a county designates and trains (海门2019计划 三(五)3).
+DESIGNATIONS: Final = ("种子教师", "榜样教师")
 
 GENDERS: Final = ("男", "女")
 SUBJECTS: Final = (

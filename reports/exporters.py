@@ -189,6 +189,21 @@ def _quality(store: Store, path: Path, options: ExportOptions) -> str:
     return f"已导出 {quality_tables.write_export(store, path)} 个学校学年的质量数据（含达标情况）：{path}"
 
 
+def _training(store: Store, path: Path, options: ExportOptions) -> str:
+    from db.settings import active_profile
+    from reports import training_tables
+
+    return f"已导出 {training_tables.write_export(store, path, active_profile(store))} 条培训记录：{path}"
+
+
+def _designations(store: Store, path: Path, options: ExportOptions) -> str:
+    from db.settings import active_profile
+    from reports import training_tables
+
+    count = training_tables.write_designation_export(store, path, active_profile(store))
+    return f"已导出 {count} 条种子教师、榜样教师记录：{path}"
+
+
 def _pairing_list(store: Store, path: Path, options: ExportOptions) -> str:
     from reports import quota_report
 
@@ -204,6 +219,8 @@ def _imported(key: str) -> str:
 _EXPORTERS: Sequence[Exporter] = (
     Exporter("pairing_list", "结对帮扶及包片包抓名单", _pairing_list, frozenset({DATE})),
     Exporter("quality", _imported("quality"), _quality),
+    Exporter("training", _imported("training"), _training),
+    Exporter("designations", _imported("designations"), _designations),
     Exporter("duties", _imported("duties"), _duties),
     Exporter("pairings", _imported("pairings"), _pairings),
     Exporter("schools", _imported("schools"), _schools),
@@ -243,6 +260,17 @@ def _module_template(module: str, function: str) -> Callable[[Path], Any]:
     return write
 
 
+def _profiled(function: str) -> Callable[[Path], Any]:
+    """A template whose drop-downs come from the default profile."""
+    def write(path: Path) -> Any:
+        from policy.profile import load_profile
+        from reports import training_tables
+
+        return getattr(training_tables, function)(path, load_profile())
+
+    return write
+
+
 def _exchanges_template(path: Path) -> Any:
     from policy.profile import load_profile
     from reports import exchange_sheets
@@ -261,6 +289,8 @@ _TEMPLATES: Sequence[Template] = (
     Template("exemptions", _module_template("reports.exemption_tables", "write_template")),
     Template("needs", _module_template("reports.needs_tables", "write_needs_template")),
     Template("exchanges", _exchanges_template),
+    Template("training", _profiled("write_template")),
+    Template("designations", _profiled("write_designation_template")),
 )
 
 #: Every blank import template by key (the importer's key and label).

@@ -4,7 +4,11 @@ JSON shape (issue 3): ``{"violations": [{"rule", "subject", "detail", "clause"[,
 "waiver_reason", "waiver_approver"]}], "coverage": {"rural_schools": N, "rural_in_cluster": N,
 "deadline": "YYYY-MM-DD" | null}, "funding": {"clause", "schools": [{"school", "students", "funded_as"}]}}``
 plus ``"date"``. Issue 11 added the rules pairing.supporter_city, pairing.cluster_has_supporter,
-coverage.community, school.land_per_student and agreement.required (see policy.clusters.RULE_LABELS). Exit status 0 whether or not rules are broken (a violation is a finding,
+coverage.community, school.land_per_student and agreement.required (see policy.clusters.RULE_LABELS),
+and ``"teacher_development": {"findings": [...same shape as violations], "clause", "judged_cycle",
+"current_cycle", "behind": [{"teacher", "school", "hours", "required", "special_hours",
+"special_required"}]}`` (policy.teacher_development: rows of their own) and ``"balance": {"clause",
+"findings", "schools": [{"school", "name", "due", "overdue", "missing"}]}`` (policy.balance). Exit status 0 whether or not rules are broken (a violation is a finding,
 not a failure of the command).
 """
 
@@ -36,11 +40,14 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result.as_json())
         return 0
-    for v in result.violations:
+    findings = tuple(v for key in ("teacher_development", "balance")
+                     for v in getattr(result.parts.get(key), "violations", ()))
+    for v in (*result.violations, *findings):
         mark = f"［已豁免：{v.waiver_reason}，批准人 {v.waiver_approver}］" if v.waived else ""
         print(f"{v.rule}\t{v.subject}\t{v.detail}\t{v.clause}{mark}")
     c = result.coverage
     print(f"{on.isoformat()}：{len(result.open_violations())} 项问题"
           f"（另有 {len(result.violations) - len(result.open_violations())} 项已豁免）；"
-          f"乡村学校(含教学点) {c.rural_in_cluster}/{c.rural_schools} 所已纳入集团(学区)")
+          f"乡村学校(含教学点) {c.rural_in_cluster}/{c.rural_schools} 所已纳入集团(学区)；"
+          f"教师培养与优质均衡推进计划 {sum(1 for v in findings if not v.waived)} 项问题")
     return 0

@@ -30,6 +30,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -334,6 +335,19 @@ class AgreementsPage(Page):
         for widget in (self.signed_edit, self.sign_button, self.unsign_button):
             sign_row.addWidget(widget)
         sign_row.addStretch(1)
+        # 品牌费 (银川2023方案 四(一)): what the agreement charges, recorded so the check can name it.
+        self.fee_edit = QDoubleSpinBox()
+        self.fee_edit.setRange(0, 10_000_000)
+        self.fee_edit.setDecimals(2)
+        self.fee_edit.setSuffix(" 元")
+        self.fee_edit.setToolTip(self.context.profile.figure("brand_fee.allowed").label + "（"
+                                 + self.context.profile.clause("brand_fee.allowed") + "）")
+        self.fee_button = QPushButton("登记品牌费")
+        self.fee_label = QLabel()
+        fee_row = QHBoxLayout()
+        for widget in (self.fee_edit, self.fee_button, self.fee_label):
+            fee_row.addWidget(widget)
+        fee_row.addStretch(1)
         self.printed_label = QLabel()
         self.printed_label.setWordWrap(True)
         self.scans_model = ScanTableModel(self)
@@ -357,6 +371,7 @@ class AgreementsPage(Page):
         signing.addRow("打印记录", self.printed_label)
         signing.addRow("签订日期", sign_row)
         signing.addRow("", self.signed_label)
+        signing.addRow("向受援校收取品牌费", fee_row)
         signing.addRow(QLabel("签字盖章后的扫描件（保存在数据库中）"))
         signing.addRow(self.scans)
         signing.addRow(scan_buttons)
@@ -404,6 +419,7 @@ class AgreementsPage(Page):
         self.save_pdf_button.clicked.connect(self.save_pdf)
         self.sign_button.clicked.connect(self.record_signed)
         self.unsign_button.clicked.connect(self.clear_signed)
+        self.fee_button.clicked.connect(self.record_brand_fee)
         self.add_scan_button.clicked.connect(self.add_scan)
         self.open_scan_button.clicked.connect(self.open_scan)
         self.export_scan_button.clicked.connect(self.export_scan)
@@ -509,6 +525,8 @@ class AgreementsPage(Page):
             else:
                 self.printed_label.setText(f"已打印第 {doc.printed_version} 版；当前为第 {doc.version} 版，"
                                            "修改后的版本尚未打印。")
+            self.fee_edit.setValue(doc.brand_fee or 0)
+            self.fee_label.setText(self._fee_text(doc.brand_fee))
             if doc.signed_on is not None:
                 self.signed_edit.set_value(doc.signed_on)
                 self.signed_label.setText(f"已于 {doc.signed_on.isoformat()} 签订。")
@@ -603,6 +621,25 @@ class AgreementsPage(Page):
             self._failed("登记签订日期", exc)
             return
         self._keep_editing_reload(f"已登记签订日期 {day.isoformat()}。")
+
+    def _fee_text(self, fee: float | None) -> str:
+        if fee is None:
+            return "未登记"
+        if fee and self.context.profile.value("brand_fee.allowed") is False:
+            return f"不符合规定：帮扶不得收取品牌费（{self.context.profile.clause('brand_fee.allowed')}）"
+        return "未收取" if not fee else ""
+
+    def record_brand_fee(self) -> None:
+        if self.doc is None:
+            return
+        amount = self.fee_edit.value()
+        try:
+            ag.record_brand_fee(self.context.store, self.doc.id, amount)
+        except StoreError as exc:
+            self._failed("登记品牌费", exc)
+            return
+        self.fee_label.setText(self._fee_text(amount))
+        self._keep_editing_reload(f"已登记品牌费 {amount:,.2f} 元。")
 
     def clear_signed(self) -> None:
         if self.doc is None or self.doc.signed_on is None:

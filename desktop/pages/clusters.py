@@ -143,8 +143,8 @@ def school_combo(schools: list[SchoolRec], current: uuid.UUID | None = None, bla
         combo.addItem(blank, None)
     for s in schools:
         combo.addItem(f"{s.code} {s.name}", s.id)
-    if current is not None:
-        combo.setCurrentIndex(max(0, combo.findData(current)))
+    if current is not None:  # findData compares Python objects by identity: an equal UUID is not found
+        combo.setCurrentIndex(next((i for i in range(combo.count()) if combo.itemData(i) == current), 0))
     completer = combo.completer()
     if completer is not None:  # an editable combo box always has one
         completer.setFilterMode(Qt.MatchFlag.MatchContains)

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QPushButton,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -71,18 +72,22 @@ class SchoolsPage(Page):
         self.search.returnPressed.connect(self._requery)
         self.last_query_seconds = 0.0
         self._sized = False
-        self.excel = ExcelMenu(self, lambda: self.context.store, ["schools"],
+        self.excel = ExcelMenu(self, lambda: self.context.store, ["schools", "quality"],
                                year=lambda: school_year_of(dt.date.today()), done=self.refresh,
                                importers={"schools": self.import_schools})
-        self.excel.setToolTip("从 Excel 导入或更新学校名单（先预览改动，确认后写入）、导出学校名单、保存空白模板")
+        self.excel.setToolTip("从 Excel 导入或更新学校名单、质量数据（先预览改动，确认后写入），导出，保存空白模板")
         #: Dialogs are shown through this hook (tests replace it).
         self.exec_dialog: Callable[[QDialog], bool] = lambda d: d.exec() == QDialog.DialogCode.Accepted
         self.stack = EmptyStack(self.view, EMPTY_TEXT)
+        self.quality_button = QPushButton("质量数据…")
+        self.quality_button.setToolTip("录入或修改所选学校某一学年的巩固率、辍学率等质量数据（按政策方案显示达标情况）")
+        self.quality_button.clicked.connect(self.edit_quality)
 
         top = QHBoxLayout()
         top.addWidget(QLabel("搜索："))
         top.addWidget(self.search, 1)
         top.addWidget(self.count_label)
+        top.addWidget(self.quality_button)
         top.addWidget(self.excel)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -112,6 +117,23 @@ class SchoolsPage(Page):
     def _size_columns(self) -> None:
         """Fit columns to header and the first rows once (resizeColumnsToContents scans every row)."""
         fit_columns(self.view, stretch=COL_CLUSTER, sample=300, limits={COL_NAME: 320})
+
+    # -- quality figures
+    def edit_quality(self) -> None:
+        """The 质量数据 form for the selected school (or the first one); audited on 确定."""
+        from db.clusters import load
+        from desktop.pages.quality_dialog import QualityDialog
+
+        schools = sorted(load(self.context.store).schools, key=lambda s: s.code)
+        if not schools:
+            messages.info(self, "质量数据", "尚无学校数据，请先导入学校名单。")
+            return
+        index = self.view.currentIndex()
+        code = self.model.row_at(index.row()).code if index.isValid() else None
+        current = next((s.id for s in schools if s.code == code), None)
+        dialog = QualityDialog(self.context.store, self.context.profile, schools, current, self)
+        if self.exec_dialog(dialog) and dialog.changes:
+            messages.info(self, "质量数据", "已保存：" + "、".join(dialog.changes))
 
     # -- import
     def import_schools(self) -> None:

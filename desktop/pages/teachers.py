@@ -56,7 +56,7 @@ PAGE_SIZE = 200
 DETAIL_HINT = "选择一名教师查看任职、交流与免交流记录"
 EMPTY_ROSTER = ("尚无教师数据。请用右上角“Excel ▼ 导入教师名册…”导入（空白模板也在该菜单里；"
                 "命令行：edubridge import teachers 教师.xlsx）。")
-ROSTER_FILES = ("teachers", "exemptions", "needs")  # keys of db.importers / reports.exporters
+ROSTER_FILES = ("teachers", "exemptions", "needs", "training", "designations")  # keys of db.importers / reports.exporters
 PLAN_FILES = ("needs", "plan", "exchanges", "national")
 NOT_FOUND = "没有符合条件的教师。"
 FILTERS = (("all", "全部教师"), ("eligible", "符合交流条件"), ("mandatory", "须交流"), ("exempt", "免交流"),
@@ -393,7 +393,32 @@ class TeachersPage(Page):
         if not detail.exemptions:
             lines.append("<li>无</li>")
         lines.append("</ul>")
+        lines.extend(self._training_lines(detail))
         self.detail.setHtml("".join(lines))
+
+    def _training_lines(self, detail: Any) -> list[str]:
+        """培训学时 of the current cycle against the profile's figure (with its clause), the records,
+        and the teacher's 种子教师 / 榜样教师 designations."""
+        from policy.teacher_development import cycle_on
+
+        profile = self.context.profile
+        cycle = cycle_on(profile, dt.date.today())
+        lines = ["<h4>培训学时</h4>"]
+        if cycle is not None and profile.value("training.hours_5y") is not None:
+            hours = sum(h for day, _c, h, _s in detail.training if cycle.holds(day))
+            lines.append(f"<p>本周期（{cycle.label}）已完成 {hours:g} 学时，应不少于 "
+                         f"{profile.value('training.hours_5y')} 学时（{profile.clause('training.hours_5y')}）</p>")
+        lines.append("<ul>")
+        lines.extend(f"<li>{day:%Y-%m-%d}　{course}　{hours:g} 学时{'（乡村专项）' if special else ''}</li>"
+                     for day, course, hours, special in detail.training)
+        if not detail.training:
+            lines.append("<li>无</li>")
+        lines.append("</ul>")
+        if detail.designations:
+            lines.append("<h4>种子教师、榜样教师</h4><ul>")
+            lines.extend(f"<li>{kind}　{start:%Y-%m-%d} 至 {end or '今'}</li>" for kind, start, end in detail.designations)
+            lines.append("</ul>")
+        return lines
 
     def open_exchange_dialog(self) -> None:
         """登记交流 for the selected teacher (or anyone): kept open until it records or is cancelled."""

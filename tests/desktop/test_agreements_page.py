@@ -294,3 +294,28 @@ def test_saving_over_another_clerks_newer_version_is_refused_and_offers_reload(p
         assert stored.version == 2 and "我的修改" not in str(stored.clauses)
     assert page.doc is not None and page.doc.version == 2 and not page.is_dirty()  # reloaded
     assert page.editor.content()[2] == [ag.Section("第一条", "另一位业务员的条款")]
+
+
+def test_a_brand_fee_typed_on_the_signing_tab_is_stored_and_the_check_names_the_clause(
+        page: AgreementsPage, demo_store) -> None:  # noqa: ANN001
+    """品牌费 (银川2023方案 四(一)): a field of the agreement; a fee is refused by the check, not hidden."""
+    from db.clusters import check_store
+    from db.settings import active_profile
+
+    doc = _with_agreement(page)
+    page.fee_edit.clear()
+    type_text(page.fee_edit, "5000")
+    page.fee_button.click()
+    assert ag.load_agreement(demo_store, doc.id).brand_fee == 5000
+    assert "不符合规定" in page.fee_label.text() and "银川2023方案 四(一)" in page.fee_label.text()
+    found = [v for v in check_store(demo_store, active_profile(demo_store), doc.term_start).violations
+             if v.rule == "agreement.brand_fee"]
+    assert [(v.subject, v.clause) for v in found] == [(doc.cluster_name, "银川2023方案 四(一)")]
+    assert "5,000.00元" in found[0].detail
+    with pytest.raises(ag.AgreementError, match="不能为负数"):
+        ag.record_brand_fee(demo_store, doc.id, -1)
+    page.fee_edit.setValue(0)
+    page.fee_button.click()
+    assert page.fee_label.text() == "未收取"
+    assert not [v for v in check_store(demo_store, active_profile(demo_store), doc.term_start).violations
+                if v.rule == "agreement.brand_fee"]

@@ -185,3 +185,27 @@ def test_the_roster_masks_id_numbers_and_the_detail_shows_them(page):
     page.table.setCurrentIndex(page.roster.index(0, 0))
     full = re.search(r"身份证号 (\d{17}[\dX])", page.detail.toPlainText())
     assert full and full.group(1)[:6] == shown[:6] and full.group(1)[-4:] == shown[-4:]
+
+
+def test_the_detail_shows_the_cycles_training_hours_and_designations(page, demo_store):
+    """Training hours of the current cycle against the profile's 360 (with its clause)."""
+    import datetime as dt
+    import uuid
+
+    from db.models import TeacherDesignation, TrainingRecord
+    from policy.teacher_development import cycle_on
+
+    page.table.setCurrentIndex(page.roster.index(0, 0))
+    key = uuid.UUID(page.roster.ids[0])
+    cycle = cycle_on(page.context.profile, dt.date.today())
+    with demo_store.write("培训") as session:
+        session.add(TrainingRecord(teacher_id=key, completed_on=cycle.start, course="国培计划", hours=72, special=True))
+        session.add(TrainingRecord(teacher_id=key, completed_on=cycle.start - dt.timedelta(days=1), course="旧周期",
+                                   hours=500))
+        session.add(TeacherDesignation(teacher_id=key, kind="种子教师", start=dt.date(2024, 9, 1)))
+    page.table.setCurrentIndex(page.roster.index(1, 0))
+    page.table.setCurrentIndex(page.roster.index(0, 0))
+    text = page.detail.toPlainText().replace("\u3000", " ")  # Qt may give the full-width space as a plain one
+    assert f"本周期（{cycle.label}）已完成 72 学时，应不少于 360 学时（太平区2023方案 四(二)1；保山2022方案 16）" in text
+    assert "国培计划 72 学时（乡村专项）" in text and "旧周期 500 学时" in text
+    assert "种子教师 2024-09-01 至 今" in text

@@ -34,10 +34,11 @@ from PySide6.QtGui import QDesktopServices, QPainter
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QAbstractPrintDialog, QPrintDialog, QPrinter
-from PySide6.QtWidgets import QProgressDialog, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from desktop import messages
-from desktop.worker import Job, run_in_background
+from desktop.progress_dialog import run_with_progress
+from desktop.worker import Job
 
 #: Rendering resolution when the PDF cannot go to the printer as it is (enough for text;
 #: a HighResolution printer's 1200 dpi made one A4 page a 550 MB image).
@@ -220,20 +221,10 @@ class PdfPreview(QWidget):
             def work(progress: Callable[[str, float], None]) -> int:
                 return render_pages(data, printer, pages, progress)
 
-        job = run_in_background(work)
+        job = run_with_progress(parent or self, "打印", "正在打印…", work)
         self.print_job = job
-        dialog: QProgressDialog | None = None
-        if not messages.headless:
-            dialog = QProgressDialog("正在打印…", "取消", 0, 100, parent or self)
-            dialog.setWindowTitle("打印")
-            dialog.setMinimumDuration(300)
-            dialog.canceled.connect(job.cancel)
-            job.progress.connect(lambda text, fraction: (dialog.setLabelText(text),
-                                                         dialog.setValue(int(100 * fraction))))
 
         def end(ok: bool) -> None:
-            if dialog is not None:
-                dialog.reset()
             self.print_job = None
             if finished is not None:
                 finished(ok)

@@ -71,8 +71,9 @@ import numpy as np
 from policy import vocab
 from policy.directions import DIRECTIONS, LABELS, DirectionRules, tier
 from policy.eligibility import EXEMPT, MANDATORY, EligibilityEntry, EligibilityResult, add_years
-from policy.errors import Cancelled, PolicyError
+from policy.errors import PolicyError
 from policy.profile import Profile
+from policy.progress import Progress, quiet
 
 MAX_DESTINATIONS = 30  # per teacher, for the MILP (and for max_destinations if asked)
 UNKNOWN_DISTANCE_KM = 30.0  # assumed when a school has no coordinates
@@ -356,26 +357,28 @@ def plan_exchanges(
     pins: Mapping[Hashable, str | None] | None = None,
     *,
     max_destinations: int | None = None,
-    progress: Callable[[int, str], None] | None = None,
-    cancelled: Callable[[], bool] | None = None,
+    progress: Progress = quiet,
 ) -> Plan:
     """The optimal plan for ``result.school_year``.
 
     ``needs`` is the clerk's table {(school code, subject): slots}; a school with no row in
     it gets the defaults of :func:`default_needs`. ``pins`` maps a teacher key to a school code (goes
-    there) or None (stays). ``progress(percent, text)`` and ``cancelled()`` let a GUI show
-    progress and stop the work (raises :class:`Cancelled`).
+    there) or None (stays). ``progress(message, fraction)`` (policy.progress) lets a GUI show
+    progress and stop the work: it raises :class:`~policy.errors.Cancelled`, between solves.
 
     Raises:
         PolicyError: a figure the planner needs is missing from the profile.
     """
     started = time.perf_counter()
     pins = dict(pins or {})
-    report = progress or (lambda _p, _t: None)
+    last = ["", 0.0]  # what was said last: a cancellation point repeats it
+
+    def report(percent: int, text: str) -> None:
+        last[:] = [text, percent / 100]
+        progress(text, percent / 100)
 
     def check() -> None:
-        if cancelled is not None and cancelled():
-            raise Cancelled()
+        progress(str(last[0]), float(last[1]))
 
     min_share = profile.value("exchange.min_share") or 0.0
     backbone_share = profile.value("exchange.backbone_share") or 0.0

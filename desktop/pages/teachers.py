@@ -39,6 +39,7 @@ from policy.eligibility import MANDATORY, STATUS_LABELS, EligibilityResult
 from policy.idcard import masked
 from policy.plan_outcomes import OUTCOME_LABELS, UNPLACED, Outcome, by_key
 from policy.planner import Move, Plan, allowed, sections
+from policy.progress import Progress
 
 PAGE_SIZE = 200
 DETAIL_HINT = "选择一名教师查看任职、交流与免交流记录"
@@ -632,12 +633,9 @@ class TeachersPage(Page):
         if getattr(self, "plan_eligibility", None) is None or self.plan_eligibility.school_year != year:
             self.compute_counts()
 
-        def work(progress: Any) -> Plan:
-            def report(percent: int, text: str) -> None:
-                progress(text, percent / 100)
-
+        def work(progress: Progress) -> Plan:
             # progress() is the cancellation point: after cancel it raises and the job ends "cancelled"
-            return make_plan(store, profile, year, pins, progress=report)
+            return make_plan(store, profile, year, pins, progress=progress)
 
         self.progress.setValue(0)
         self.run_button.setEnabled(False)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import math
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer
@@ -38,7 +37,7 @@ from policy.directions import LABELS
 from policy.eligibility import MANDATORY, STATUS_LABELS, EligibilityResult
 from policy.idcard import masked
 from policy.plan_outcomes import OUTCOME_LABELS, UNPLACED, Outcome, by_key
-from policy.planner import Move, Plan, allowed, sections
+from policy.planner import Move, Plan, allowed, required_moves, sections, tally
 from policy.progress import Progress
 
 PAGE_SIZE = 200
@@ -624,7 +623,7 @@ class TeachersPage(Page):
         self.counts_label.setText(
             f"{school_year_label(result.school_year)}（基准日 {result.reference_date:%Y-%m-%d}）："
             f"符合交流条件 {summary['eligible']} 人，须交流 {summary['mandatory']} 人，免交流 {summary['exempt']} 人；"
-            f"应交流不少于 {math.ceil(share * result.base - 1e-9)} 人（{share:.0%} × {result.base}）。")
+            f"应交流不少于 {required_moves(self.context.profile, result.base)} 人（{share:.0%} × {result.base}）。")
 
     def run_planner(self) -> None:
         if self.job is not None:
@@ -688,26 +687,17 @@ class TeachersPage(Page):
         plan = self.plan
         if plan is None:
             return
-        profile = self.context.profile
+        counted = tally(plan, self.context.profile)
+        plan.required_backbone = counted.required_backbone
         moves = plan.moves
-        backbone = sum(1 for m in moves if m.backbone)
-        share = profile.value("exchange.backbone_share") or 0
-        if (profile.value("exchange.backbone_denominator") or "moved") == "moved":
-            required_backbone = math.ceil(share * max(len(moves), plan.required_moves) - 1e-9)
-        else:
-            required_backbone = plan.required_backbone
-        plan.required_backbone = required_backbone
-        mandatory = {e.teacher.key for e in plan.stays + [m.entry for m in moves] if e.due == MANDATORY}
-        left = len(mandatory - {m.entry.teacher.key for m in moves})
-        ok = "✔" if len(moves) >= plan.required_moves else "✘"
-        ok_bb = "✔" if backbone >= required_backbone else "✘"
-        ok_m = "✔" if left == 0 else "✘"
+        ok, ok_bb, ok_m = ("✔" if met else "✘" for met in (counted.moves_met, counted.backbone_met,
+                                                          counted.mandatory_met))
         state = "最优解" if plan.optimal else "未证明最优"
         timing = f"，{plan.seconds:.2f} 秒" if plan.seconds else "，已保存的草案"
         edited = "（已手工调整，重新求解可恢复最优）" if any(m.pinned for m in moves) or self.pins else ""
-        lines = [f"交流 <b>{len(moves)}</b> 人 / 应不少于 {plan.required_moves} 人 {ok}　"
-                 f"骨干 <b>{backbone}</b> 人 / 应不少于 {required_backbone} 人 {ok_bb}　"
-                 f"须交流未安排 <b>{left}</b> 人 {ok_m}　{state}（{plan.solver}{timing}）{edited}"]
+        lines = [f"交流 <b>{counted.moves}</b> 人 / 应不少于 {counted.required_moves} 人 {ok}　"
+                 f"骨干 <b>{counted.backbone}</b> 人 / 应不少于 {counted.required_backbone} 人 {ok_bb}　"
+                 f"须交流未安排 <b>{counted.mandatory_left}</b> 人 {ok_m}　{state}（{plan.solver}{timing}）{edited}"]
         for text in plan.unmet:
             lines.append(f"<span style='color:#b00'>未满足：{text}</span>")
         unplaced = [o for o in self.outcomes.values() if o.outcome == UNPLACED]

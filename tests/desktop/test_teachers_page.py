@@ -130,7 +130,7 @@ def test_cancel_planner(page, qtbot, monkeypatch):
     def held_plan(store, profile, year, pins, progress):
         started.set()
         release.wait(10)
-        progress(50, "求解中")  # the cancellation point: raises once 取消 was clicked
+        progress("求解中", 0.5)  # the cancellation point: raises once 取消 was clicked
         raise AssertionError("the job was not cancelled")
 
     monkeypatch.setattr(teachers, "make_plan", held_plan)

@@ -31,7 +31,7 @@ from desktop.models.record_table import Col, Index, RecordTableModel, TableModel
 from desktop.pages.base import Page
 from desktop.spreadsheets import ExcelMenu
 from desktop.widgets import EmptyStack, SchoolYearSpinBox, fit_columns, setup_table
-from desktop.worker import run_in_background
+from desktop.worker import Job, run_in_background
 from policy.calendar import school_year_label
 from policy.directions import LABELS
 from policy.eligibility import MANDATORY, STATUS_LABELS, EligibilityResult
@@ -609,9 +609,27 @@ class TeachersPage(Page):
             return f"。本学年计划已于 {saved.approved_at:%Y-%m-%d} 批准（{moves} 人），不能再修改"
         return f"。已保存的草案：{moves} 人（{saved.created_at:%Y-%m-%d %H:%M}），可“载入草案”继续审核或在 Excel 菜单导出"
 
-    def compute_counts(self) -> None:
-        year = self.plan_year.value()
-        self.plan_eligibility = store_eligibility(self.context.store, self.context.profile, year)
+    def compute_counts(self) -> Job:
+        """The year's eligibility counts, computed off the GUI thread (a county's roster takes
+        seconds); the label says so meanwhile. Returns the job (tests wait on it)."""
+        store, profile, year = self.context.store, self.context.profile, self.plan_year.value()
+        self.counts_label.setText(f"正在计算{school_year_label(year)}的交流条件…")
+
+        def work(progress: Progress) -> EligibilityResult:
+            progress("计算交流条件", 0.1)
+            return store_eligibility(store, profile, year)
+
+        job = run_in_background(work)
+        job.finished.connect(self._counts_ready)
+        job.failed.connect(lambda message: (self.counts_label.setText("无法计算交流条件。"),
+                                            messages.error(self, "计算交流条件", message)))
+        self._counts_job = job
+        return job
+
+    def _counts_ready(self, result: EligibilityResult) -> None:
+        if result.school_year != self.plan_year.value():
+            return  # the clerk chose another year meanwhile; its own job follows
+        self.plan_eligibility = result
         self._show_counts()
 
     def _show_counts(self) -> None:

@@ -371,14 +371,15 @@ def plan_exchanges(
     """
     started = time.perf_counter()
     pins = dict(pins or {})
-    last = ["", 0.0]  # what was said last: a cancellation point repeats it
+    said = ("", 0.0)  # what was said last: a cancellation point repeats it
 
     def report(percent: int, text: str) -> None:
-        last[:] = [text, percent / 100]
-        progress(text, percent / 100)
+        nonlocal said
+        said = (text, percent / 100)
+        progress(*said)
 
     def check() -> None:
-        progress(str(last[0]), float(last[1]))
+        progress(*said)
 
     min_share = profile.value("exchange.min_share") or 0.0
     backbone_share = profile.value("exchange.backbone_share") or 0.0

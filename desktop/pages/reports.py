@@ -75,15 +75,17 @@ class ReportsPage(Page):
         form.addRow("文档", self.kind)
         form.addRow("学年", self.year)
         form.addRow("集团(学区)", self.cluster)
-        buttons = QHBoxLayout()
-        for button in (self.build_button, self.cancel_button, self.print_button, self.save_button,
-                       self.viewer_button):
-            buttons.addWidget(button)
-        buttons.addStretch(1)
+        making, output = QHBoxLayout(), QHBoxLayout()
+        for row, group in ((making, (self.build_button, self.cancel_button)),
+                           (output, (self.print_button, self.save_button, self.viewer_button))):
+            for button in group:
+                row.addWidget(button)
+            row.addStretch(1)
         side = QVBoxLayout()
         side.addLayout(form)
-        side.addLayout(buttons)
+        side.addLayout(making)
         side.addWidget(self.progress)
+        side.addLayout(output)
         side.addWidget(self.status)
         side.addStretch(1)
         layout = QHBoxLayout(self)

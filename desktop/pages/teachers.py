@@ -96,7 +96,8 @@ class RosterModel(TableModel):
             found = self.cache.get(teacher_id)
         return found
 
-    record = row
+    def record(self, row: int) -> RosterRow | None:
+        return self.row(row)
 
     def native(self, record: RosterRow, column: int) -> Any:
         if column == self.COL_STATUS:
@@ -621,10 +622,13 @@ class TeachersPage(Page):
 
         job = run_in_background(work)
         job.finished.connect(self._counts_ready)
-        job.failed.connect(lambda message: (self.counts_label.setText("无法计算交流条件。"),
-                                            messages.error(self, "计算交流条件", message)))
+        job.failed.connect(self._counts_failed)
         self._counts_job = job
         return job
+
+    def _counts_failed(self, message: str) -> None:
+        self.counts_label.setText("无法计算交流条件。")
+        messages.error(self, "计算交流条件", message)
 
     def _counts_ready(self, result: EligibilityResult) -> None:
         if result.school_year != self.plan_year.value():

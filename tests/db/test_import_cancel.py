@@ -25,6 +25,9 @@ from db.store import Store
 from policy.errors import Cancelled
 from reports.exporters import EXPORTERS, ExportOptions
 
+#: ~25 s on an idle 2-core machine (exporting the demo county's ten kinds dominates).
+pytestmark = pytest.mark.slow
+
 #: Each kind after the kinds it refers to.
 ORDER = ("schools", "clusters", "teachers", "exemptions", "needs", "duties", "pairings", "quality", "visits",
          "exchanges")

@@ -25,7 +25,7 @@ from db.store import Store
 from policy.errors import Cancelled
 from reports.exporters import EXPORTERS, ExportOptions
 
-#: ~25 s on an idle 2-core machine (exporting the demo county's ten kinds dominates).
+#: 74 s measured on a loaded shared machine; exporting the demo county's ten kinds dominates.
 pytestmark = pytest.mark.slow
 
 #: Each kind after the kinds it refers to.

@@ -249,7 +249,7 @@ def _plain_floor(moves_at, start, share, required):
     """The reference: raise the floor to ceil(share × moves) until it holds."""
     floor = start
     while True:
-        need = planner._need(share, moves_at(floor), required)
+        need = planner.backbone_need(share, moves_at(floor), required)
         if need <= floor:
             return floor
         floor = need
@@ -268,10 +268,10 @@ def test_least_floor_agrees_with_the_plain_iteration(base, steps, start, share, 
         calls.append(floor)
         return moves(floor)
 
-    ceiling = max(start, planner._need(share, base + 10_000, required))
+    ceiling = max(start, planner.backbone_need(share, base + 10_000, required))
     floor, settled = planner._least_floor(moves_at, start, share, required, ceiling)
     assert settled and floor == _plain_floor(moves, start, share, required)
-    assert planner._need(share, moves(floor), required) <= floor
+    assert planner.backbone_need(share, moves(floor), required) <= floor
 
 
 def _integer_cost(plan, schools):
@@ -311,11 +311,11 @@ def _milp_reference(model, required_moves, floors):
     """The plain floor iteration solved by HiGHS: raise the backbone floor to
     ceil(share × moves) from the base floor until it holds; (floor, chosen) at the end."""
     share = PROFILE.value("exchange.backbone_share")
-    floor = planner._need(share, required_moves, required_moves)
+    floor = planner.backbone_need(share, required_moves, required_moves)
     while True:
         chosen, proven = planner._solve_milp(model, required_moves, floor, floors)
         assert proven
-        need = planner._need(share, sum(1 for c in chosen if c is not None), required_moves)
+        need = planner.backbone_need(share, sum(1 for c in chosen if c is not None), required_moves)
         if need <= floor:
             return floor, chosen
         floor = need

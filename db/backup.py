@@ -28,6 +28,7 @@ from sqlalchemy.engine import URL
 
 from db.engine import StoreError, sqlite_file
 from db.faults import SHM_DMS_LOCK, lock_holder
+from policy.progress import Progress, quiet, within
 
 _log = logging.getLogger(__name__)
 
@@ -77,8 +78,15 @@ def _stamp(database: Path, backup: Path) -> str | None:
 STALE_PARTIAL_SECONDS = 600
 
 
-def copy_database(source: Path, target: Path) -> Path:
+#: Pages SQLite copies between two progress calls (4 MB at the default page size).
+COPY_STEP_PAGES = 1024
+
+
+def copy_database(source: Path, target: Path, progress: Progress = quiet) -> Path:
     """A consistent copy of the SQLite file ``source`` at ``target``, atomically replaced.
+
+    ``progress`` is called every :data:`COPY_STEP_PAGES` pages; when it raises (Cancelled),
+    the copy stops, ``target`` is untouched and no temporary file is left.
 
     Raises:
         OSError / sqlite3.Error: the copy could not be written (disk full, read-only folder);
@@ -94,7 +102,9 @@ def copy_database(source: Path, target: Path) -> Path:
     try:
         with contextlib.closing(sqlite3.connect(_read_only(source), uri=True)) as reading, \
                 contextlib.closing(sqlite3.connect(temporary)) as writing:
-            reading.backup(writing)
+            reading.backup(writing, pages=COPY_STEP_PAGES,
+                           progress=lambda _status, left, total: progress(
+                               f"正在复制 {target.name}…", 1 - left / total if total else 1.0))
             # A standalone copy: rollback journal, so the single file is the whole database.
             writing.execute("PRAGMA journal_mode=DELETE")
         _fsync(temporary)
@@ -207,11 +217,12 @@ def newest_good_backup(database: Path, known_revisions: set[str]) -> Path | None
     return None
 
 
-def restore(source: Path, database: Path, known_revisions: set[str]) -> Path | None:
+def restore(source: Path, database: Path, known_revisions: set[str], progress: Progress = quiet) -> Path | None:
     """Replace ``database`` with the checked backup ``source``; returns where the replaced file was kept.
 
     The replaced file (with its WAL folded in) is kept as ``backups/<stem>-before-restore-….db``.
-    Close every connection of this process to ``database`` first.
+    Close every connection of this process to ``database`` first. A cancel through
+    ``progress`` (while either copy runs) leaves ``database`` as it was.
 
     Raises:
         BackupError: ``source`` fails :func:`check_file`, or another program has ``database`` open.
@@ -226,11 +237,11 @@ def restore(source: Path, database: Path, known_revisions: set[str]) -> Path | N
         backup_folder(database).mkdir(exist_ok=True)
         kept = backup_folder(database) / f"{database.stem}-before-restore-{stamp}.db"
         try:
-            copy_database(database, kept)
+            copy_database(database, kept, within(progress, 0.0, 0.5))
             _checkpoint(database)
         except sqlite3.DatabaseError:  # too damaged for SQLite to read: keep the raw bytes instead
             _copy_raw(database, kept)
-    copy_database(source, database)
+    copy_database(source, database, within(progress, 0.5, 1.0))
     for suffix in ("-wal", "-shm"):  # never let the old file's WAL replay onto the new one
         with contextlib.suppress(FileNotFoundError):
             Path(f"{database}{suffix}").unlink()

@@ -18,7 +18,7 @@ import dataclasses
 import datetime as dt
 import math
 import uuid
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Hashable, Mapping
 from typing import Any
 
 from sqlalchemy import func, select
@@ -52,6 +52,7 @@ from policy.planner import (
     plan_exchanges,
 )
 from policy.profile import Profile
+from policy.progress import Progress, quiet
 
 
 class PlanError(StoreError):
@@ -97,17 +98,15 @@ def make_plan(
     profile: Profile,
     school_year: int,
     pins: Mapping[Hashable, str | None] | None = None,
-    progress: Callable[[int, str], None] | None = None,
-    cancelled: Callable[[], bool] | None = None,
+    progress: Progress = quiet,
 ) -> Plan:
-    """Eligibility → planner, for the whole store."""
-    report = progress or (lambda _p, _t: None)
-    report(2, "计算交流条件")
+    """Eligibility → planner, for the whole store; ``progress`` as in :func:`policy.planner.plan_exchanges`."""
+    progress("计算交流条件", 0.02)
     with gc_paused():  # the planner's arrays and records hold no cycles either
         result = store_eligibility(store, profile, school_year)
         schools = load_schools(store, result.reference_date)
         needs = load_needs(store, school_year)
-        return plan_exchanges(result, schools, profile, needs or None, pins, progress=progress, cancelled=cancelled)
+        return plan_exchanges(result, schools, profile, needs or None, pins, progress=progress)
 
 
 def draft_for_year(store: Store, school_year: int) -> ExchangePlan | None:

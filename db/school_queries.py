@@ -106,3 +106,9 @@ def names_by_code(store: Store) -> dict[str, str]:
     s = models.School.__table__
     with store.read() as session:
         return dict(session.connection().execute(select(s.c.code, s.c.name)).all())
+
+
+def school_count(store: Store) -> int:
+    """How many schools the store holds (0 on a first run)."""
+    with store.read() as session:
+        return session.scalar(select(func.count()).select_from(models.School)) or 0

@@ -49,12 +49,9 @@ def make_app(argv: list[str] | None = None) -> QApplication:
 
 def store_is_empty(store: Store) -> bool:
     """True when the store holds no school (a first run)."""
-    from sqlalchemy import func, select
+    from db.school_queries import school_count
 
-    from db.models import School
-
-    with store.read() as session:
-        return not session.scalar(select(func.count()).select_from(School))
+    return school_count(store) == 0
 
 
 ASK_DEMO_TITLE = "空数据库"

@@ -51,7 +51,8 @@ def back_up(window: QMainWindow, context: AppContext) -> None:
     target = messages.save_file(window, "备份数据到", FILTER, str(suggested))
     if target is None:
         return
-    _run(window, "备份数据", lambda: copy_database(database, target), lambda _: f"已备份到 {target}")
+    _run(window, "备份数据", lambda progress: copy_database(database, target, progress),
+         lambda _: f"已备份到 {target}")
 
 
 def restore_from(window: QMainWindow, context: AppContext) -> None:
@@ -68,23 +69,31 @@ def restore_from(window: QMainWindow, context: AppContext) -> None:
                         f"用 {source.name} 替换当前数据文件？\n当前文件会保留在 backups 文件夹中；恢复后程序将关闭，请重新打开。"):
         return
     context.store.dispose()  # this process lets go of the file before it is swapped
-    done = _run(window, "从备份恢复", lambda: restore(source, database, known_revisions()),
+    done = _run(window, "从备份恢复", lambda progress: restore(source, database, known_revisions(), progress),
                 lambda kept: f"已从 {source.name} 恢复。原数据文件保留为：{kept}。程序将关闭，请重新打开。")
     if done:
         window.close()
 
 
 def _run(window: QMainWindow, title: str, work: Any, success: Any) -> bool:
-    """``work()`` in the background, waited for; its result told by ``success(result)`` or its error shown."""
+    """``work(progress)`` in the background behind a modal progress dialog whose 取消 stops it
+    (the copy is then discarded, the data file untouched), waited for; its result told by
+    ``success(result)``, its error shown. True when it finished."""
+    from desktop.progress_dialog import attach
     from desktop.worker import run_in_background
 
-    job = run_in_background(lambda _progress: work())
+    job = run_in_background(work)
+    attach(job, window, title, f"正在{title}…", modal=True)
     outcome: dict[str, Any] = {}
     job.finished.connect(lambda result: outcome.setdefault("ok", result))
     job.failed.connect(lambda message: outcome.setdefault("error", message))
+    job.cancelled.connect(lambda: outcome.setdefault("cancelled", True))
     job.wait()
     if "error" in outcome:
         messages.error(window, title, outcome["error"])
+        return False
+    if "cancelled" in outcome:
+        messages.info(window, title, f"已取消{title}，数据文件未作任何改动。")
         return False
     messages.info(window, title, success(outcome.get("ok")))
     return True

@@ -8,7 +8,7 @@ Export and import run off the GUI thread (desktop.worker); the dialogs only show
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
@@ -32,6 +32,10 @@ from PySide6.QtWidgets import (
 from desktop import messages
 from desktop.context import AppContext
 
+if TYPE_CHECKING:
+    from desktop.worker import Job
+    from policy.progress import Progress
+
 FILTER = "EduBridge 数据包 (*.ebpkg)"
 SETUP = "setup"
 
@@ -50,13 +54,16 @@ def add_package_actions(menu: QMenu, window: QMainWindow, context: AppContext) -
     return actions
 
 
-def _background(window: QWidget, title: str, work: Any, done: Any) -> None:
-    """``work()`` off the GUI thread; ``done(result)`` in it, or the error shown."""
-    from desktop.worker import run_in_background
+def _background(window: QWidget, title: str, work: Any, done: Any) -> Job:
+    """``work(progress)`` off the GUI thread behind a cancellable progress dialog; ``done(result)``
+    in it, or the error shown; a cancel says that nothing was written."""
+    from desktop.progress_dialog import run_with_progress
 
-    job = run_in_background(lambda _progress: work())
+    job = run_with_progress(window, title, f"正在{title}…", work)
     job.finished.connect(done)
     job.failed.connect(lambda message: messages.error(window, title, message))
+    job.cancelled.connect(lambda: messages.info(window, title, f"已取消{title}，未写入任何数据。"))
+    return job
 
 
 class ExportDialog(QDialog):
@@ -127,12 +134,12 @@ def export_package(window: QMainWindow, context: AppContext) -> None:
         path = path.with_name(path.name + ".ebpkg")
     store = context.store
 
-    def work() -> Any:
+    def work(progress: Progress) -> Any:
         from db.packages.outgoing import export, export_setup
 
         if target == SETUP:
-            return export_setup(store, path, school)  # type: ignore[arg-type]  # the set-up package is only offered with a school chosen
-        return export(store, path, to=target, school=school)
+            return export_setup(store, path, school, progress=progress)  # type: ignore[arg-type]  # the set-up package is only offered with a school chosen
+        return export(store, path, to=target, school=school, progress=progress)
 
     _background(window, "导出数据包", work, lambda written: messages.info(window, "导出数据包", written.message()))
 
@@ -143,15 +150,15 @@ def choose_and_import(window: QMainWindow, context: AppContext) -> None:
         import_package(window, context, path)
 
 
-def import_package(window: QMainWindow, context: AppContext, path: str | Path) -> None:
+def import_package(window: QMainWindow, context: AppContext, path: str | Path) -> Job:
     """Apply the package in the background; tell the outcome and open the conflicts, if any."""
     store = context.store
     path = Path(path)
 
-    def work() -> Any:
+    def work(progress: Progress) -> Any:
         from db.packages.incoming import apply
 
-        return apply(store, path)
+        return apply(store, path, progress)
 
     def done(applied: Any) -> None:
         messages.info(window, "导入数据包", applied.message())
@@ -162,7 +169,7 @@ def import_package(window: QMainWindow, context: AppContext, path: str | Path) -
         if applied.conflicts:
             ConflictDialog(context, window).exec()
 
-    _background(window, "导入数据包", work, done)
+    return _background(window, "导入数据包", work, done)
 
 
 class ConflictDialog(QDialog):

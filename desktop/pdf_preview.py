@@ -34,10 +34,11 @@ from PySide6.QtGui import QDesktopServices, QPainter
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QAbstractPrintDialog, QPrintDialog, QPrinter
-from PySide6.QtWidgets import QProgressDialog, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from desktop import messages
-from desktop.worker import Job, run_in_background
+from desktop.progress_dialog import run_with_progress
+from desktop.worker import Job
 
 #: Rendering resolution when the PDF cannot go to the printer as it is (enough for text;
 #: a HighResolution printer's 1200 dpi made one A4 page a 550 MB image).
@@ -213,24 +214,10 @@ class PdfPreview(QWidget):
             def work(progress: Callable[[str, float], None]) -> int:
                 return render_pages(data, printer, pages, progress)
 
-        job = run_in_background(work)
+        job = run_with_progress(parent or self, "打印", "正在打印…", work)
         self.print_job = job
-        dialog: QProgressDialog | None = None
-        if not messages.headless:
-            shown = dialog = QProgressDialog("正在打印…", "取消", 0, 100, parent or self)
-            shown.setWindowTitle("打印")
-            shown.setMinimumDuration(300)
-            shown.canceled.connect(job.cancel)
-
-            def show(text: str, fraction: float) -> None:
-                shown.setLabelText(text)
-                shown.setValue(int(100 * fraction))
-
-            job.progress.connect(show)
 
         def end(ok: bool) -> None:
-            if dialog is not None:
-                dialog.reset()
             self.print_job = None
             if finished is not None:
                 finished(ok)

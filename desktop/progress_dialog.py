@@ -38,8 +38,12 @@ def attach(job: Job, parent: QWidget | None, title: str, text: str, *,
         dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
     dialog.setValue(0)
     dialog.canceled.connect(job.cancel)
-    job.progress.connect(lambda message, fraction: (dialog.setLabelText(message or text),
-                                                    dialog.setValue(int(fraction * STEPS))))
+
+    def follow(message: str, fraction: float) -> None:
+        dialog.setLabelText(message or text)
+        dialog.setValue(int(fraction * STEPS))
+
+    job.progress.connect(follow)
     for signal in (job.finished, job.failed, job.cancelled):
         signal.connect(lambda *_args: dialog.reset())
     return dialog

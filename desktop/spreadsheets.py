@@ -91,10 +91,14 @@ class ExcelMenu(QToolButton):
         store = self.store()
         job = run_with_progress(self, f"导入{label}", "正在写入…",
                                 lambda progress: importer.run(store, path, False, progress))
-        job.finished.connect(lambda done: (messages.info(self, "导入完成", done.summary()), self.done()))
+        job.finished.connect(self._imported)
         job.failed.connect(lambda text: messages.error(self, f"导入{label}失败", text))
         job.cancelled.connect(lambda: messages.info(self, f"导入{label}", "已取消，未写入任何数据"))
         self._job = job
+
+    def _imported(self, outcome: ImportOutcome) -> None:
+        messages.info(self, "导入完成", outcome.summary())
+        self.done()
 
     # ---- export and templates
     def export_kind(self, kind: str, path: Path | None = None) -> None:

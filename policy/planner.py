@@ -72,8 +72,9 @@ from policy import vocab
 from policy.calendar import add_years
 from policy.directions import DIRECTIONS, LABELS, DirectionRules, tier
 from policy.eligibility import EXEMPT, MANDATORY, EligibilityEntry, EligibilityResult
-from policy.errors import Cancelled, PolicyError
+from policy.errors import PolicyError
 from policy.profile import Profile
+from policy.progress import Progress, quiet
 
 MAX_DESTINATIONS = 30  # per teacher, for the MILP (and for max_destinations if asked)
 UNKNOWN_DISTANCE_KM = 30.0  # assumed when a school has no coordinates
@@ -358,26 +359,29 @@ def plan_exchanges(
     pins: Mapping[Hashable, str | None] | None = None,
     *,
     max_destinations: int | None = None,
-    progress: Callable[[int, str], None] | None = None,
-    cancelled: Callable[[], bool] | None = None,
+    progress: Progress = quiet,
 ) -> Plan:
     """The optimal plan for ``result.school_year``.
 
     ``needs`` is the clerk's table {(school code, subject): slots}; a school with no row in
     it gets the defaults of :func:`default_needs`. ``pins`` maps a teacher key to a school code (goes
-    there) or None (stays). ``progress(percent, text)`` and ``cancelled()`` let a GUI show
-    progress and stop the work (raises :class:`Cancelled`).
+    there) or None (stays). ``progress(message, fraction)`` (policy.progress) lets a GUI show
+    progress and stop the work: it raises :class:`~policy.errors.Cancelled`, between solves.
 
     Raises:
         PolicyError: a figure the planner needs is missing from the profile.
     """
     started = time.perf_counter()
     pins = dict(pins or {})
-    report = progress or (lambda _p, _t: None)
+    said = ("", 0.0)  # what was said last: a cancellation point repeats it
+
+    def report(percent: int, text: str) -> None:
+        nonlocal said
+        said = (text, percent / 100)
+        progress(*said)
 
     def check() -> None:
-        if cancelled is not None and cancelled():
-            raise Cancelled()
+        progress(*said)
 
     min_share = profile.value("exchange.min_share") or 0.0
     backbone_share = profile.value("exchange.backbone_share") or 0.0
@@ -393,11 +397,11 @@ def plan_exchanges(
     rules = DirectionRules.from_profile(profile, schools)
     report(10, "建立模型")
     check()
-    required_moves = math.ceil(min_share * base - 1e-9)
+    required = required_moves(profile, base)
     if denominator == "eligible":
         required_backbone = math.ceil(backbone_share * base - 1e-9)
     else:
-        required_backbone = math.ceil(backbone_share * required_moves - 1e-9)  # raised below as moves grow
+        required_backbone = math.ceil(backbone_share * required - 1e-9)  # raised below as moves grow
     school_floors: dict[str, int] = {}
     if per_school:
         counts: dict[str, int] = {}
@@ -420,12 +424,12 @@ def plan_exchanges(
 
         def flow_moves(floor: int) -> int:
             check()
-            return network.solve(required_moves, floor)
+            return network.solve(required, floor)
 
         if settles:
-            start_floor = max(required_backbone, _floor_bound(network, model, backbone_share, required_moves))
-            ceiling = max(start_floor, _need(backbone_share, len(entries), required_moves))
-            required_backbone, optimal = _least_floor(flow_moves, start_floor, backbone_share, required_moves,
+            start_floor = max(required_backbone, _floor_bound(network, model, backbone_share, required))
+            ceiling = max(start_floor, backbone_need(backbone_share, len(entries), required))
+            required_backbone, optimal = _least_floor(flow_moves, start_floor, backbone_share, required,
                                                       ceiling, lambda k: report(min(85, 40 + 15 * k), "求解中"))
             if network.floor != required_backbone:
                 flow_moves(required_backbone)
@@ -436,20 +440,20 @@ def plan_exchanges(
     else:
         if settles:  # start where every lower floor provably fails (the bound holds here too)
             required_backbone = max(required_backbone,
-                                    _floor_bound(_Flow(model), model, backbone_share, required_moves))
-        chosen, optimal = _solve_milp(model, required_moves, required_backbone, school_floors)
+                                    _floor_bound(_Flow(model), model, backbone_share, required))
+        chosen, optimal = _solve_milp(model, required, required_backbone, school_floors)
         if settles:
             # The floor depends on the moves it causes; raise it to ceil(share × moves) until
             # it holds (the least fixed point, see :func:`_least_floor`).
             for _round in range(12):
                 moved = sum(1 for c in chosen if c is not None)
-                needed = _need(backbone_share, moved, required_moves)
+                needed = backbone_need(backbone_share, moved, required)
                 if needed <= required_backbone:
                     break
                 required_backbone = needed
                 report(min(85, 40 + 5 * _round), "求解中")
                 check()
-                chosen, optimal = _solve_milp(model, required_moves, required_backbone, school_floors)
+                chosen, optimal = _solve_milp(model, required, required_backbone, school_floors)
             else:
                 optimal = False  # did not settle: the plan is not proven optimal
     report(90, "整理结果")
@@ -467,7 +471,7 @@ def plan_exchanges(
         form = BACKBONE_FORM if backbone else ORDINARY_FORM
         moves.append(Move(entry, code, form, not backbone, km, same, index in model.pinned_to, kind))
     moves.sort(key=lambda m: (m.from_school, m.entry.teacher.id_number))
-    plan = Plan(result.school_year, base, moves, max(required_moves, 0), required_backbone, optimal, [],
+    plan = Plan(result.school_year, base, moves, max(required, 0), required_backbone, optimal, [],
                 solver, 0.0, needs_source, sum(model.capacity), start, end, stays, pins, model.pruned)
     _annotate(plan, result, model, needs, schools, profile)
     plan.unmet = _unmet(plan, model, profile, school_floors, schools, denominator)
@@ -669,9 +673,52 @@ def _target(model: _Model, i: int, position: int) -> tuple[str, float | None, bo
             bool(options.same[position]), DIRECTIONS[int(options.kinds[position])])
 
 
-def _need(share: float, moves: int, required_moves: int) -> int:
+def backbone_need(share: float, moves: int, required_moves: int) -> int:
     """Backbone moves the rule asks of a plan with ``moves`` moves: ceil(share × max(moves, required))."""
     return math.ceil(share * max(moves, required_moves) - 1e-9)
+
+
+def required_moves(profile: Profile, base: int) -> int:
+    """Moves the rule asks of a year with ``base`` teachers eligible: ceil(exchange.min_share × base)."""
+    return math.ceil((profile.value("exchange.min_share") or 0.0) * base - 1e-9)
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """A plan against its quotas, as it stands after the clerk's edits (the review screen)."""
+
+    moves: int
+    required_moves: int
+    backbone: int
+    required_backbone: int
+    #: Mandatory teachers the plan does not move.
+    mandatory_left: int
+
+    @property
+    def moves_met(self) -> bool:
+        return self.moves >= self.required_moves
+
+    @property
+    def backbone_met(self) -> bool:
+        return self.backbone >= self.required_backbone
+
+    @property
+    def mandatory_met(self) -> bool:
+        return self.mandatory_left == 0
+
+
+def tally(plan: Plan, profile: Profile) -> Tally:
+    """Count ``plan`` against the quotas of ``profile``: moves, backbone moves (the floor grows
+    with the moves when exchange.backbone_denominator is "moved"), mandatory teachers left."""
+    moves = plan.moves
+    share = profile.value("exchange.backbone_share") or 0.0
+    if (profile.value("exchange.backbone_denominator") or "moved") == "moved":
+        floor = backbone_need(share, len(moves), plan.required_moves)
+    else:
+        floor = plan.required_backbone
+    mandatory = {e.teacher.key for e in plan.stays + [m.entry for m in moves] if e.due == MANDATORY}
+    left = len(mandatory - {m.entry.teacher.key for m in moves})
+    return Tally(len(moves), plan.required_moves, sum(1 for m in moves if m.backbone), floor, left)
 
 
 def _floor_bound(network: _Flow, model: _Model, share: float, required_moves: int) -> int:
@@ -696,7 +743,7 @@ def _floor_bound(network: _Flow, model: _Model, share: float, required_moves: in
     floor = 0
     while True:
         lowest = pinned + reach + max(0, min(floor - pinned_bb - mandatory_bb, extra))
-        if _need(share, lowest, required_moves) <= floor:
+        if backbone_need(share, lowest, required_moves) <= floor:
             return floor
         floor += 1
 
@@ -724,17 +771,17 @@ def _least_floor(moves_at: Callable[[int], int], start: int, share: float, requi
     best_pass = ceiling
     for rounds in range(1, 65):
         progress(rounds)
-        lower = _need(share, moves, required_moves)
+        lower = backbone_need(share, moves, required_moves)
         if lower <= floor:
             return floor, True
         probe = lower
-        while probe < best_pass and probe < _need(share, moves + probe - floor, required_moves):
+        while probe < best_pass and probe < backbone_need(share, moves + probe - floor, required_moves):
             probe += 1
         if probe > lower:
             probe_moves = moves_at(probe)
-            if _need(share, probe_moves, required_moves) <= probe:
+            if backbone_need(share, probe_moves, required_moves) <= probe:
                 best_pass = probe
-                if all(_need(share, max(moves, probe_moves - (probe - f)), required_moves) > f
+                if all(backbone_need(share, max(moves, probe_moves - (probe - f)), required_moves) > f
                        for f in range(lower, probe)):
                     return probe, True
         floor, moves = lower, moves_at(lower)

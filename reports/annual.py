@@ -30,6 +30,7 @@ from policy.evaluation import (
     grade_lines,
     point_change,
 )
+from policy.progress import Progress, quiet
 from reports.annual_conclusions import draft_conclusions, merged, write_conclusions
 from reports.output import Built, ReportError, Target, finish
 from reports.pdf import (
@@ -96,7 +97,7 @@ def _method(d: AnnualData) -> str:
                if d.profile.evaluation.get("bundled") else ""))
 
 
-def annual_story(d: AnnualData, info: DocInfo, progress: Any,
+def annual_story(d: AnnualData, info: DocInfo, progress: Progress,
                  conclusions: dict[str, list[str]] | None = None) -> list[Flowable]:
     year_label = school_year_label(d.year)
     story: list[Flowable] = [*cover(info), *contents()]
@@ -130,7 +131,7 @@ def annual_story(d: AnnualData, info: DocInfo, progress: Any,
     ], zebra=True))
 
     # 二、成效、问题、建议
-    progress(20, "成效与问题")
+    progress("成效与问题", 0.2)
     text = conclusions or draft_conclusions(d)
     story.append(heading("二、主要成效、存在问题和整改建议"))
     for number, key in enumerate(("主要成效", "存在问题", "整改建议"), start=1):
@@ -138,7 +139,7 @@ def annual_story(d: AnnualData, info: DocInfo, progress: Any,
         story += [body(f"{n}. {para}") for n, para in enumerate(text.get(key, []), start=1)]
 
     # 三、交流
-    progress(35, "交流轮岗")
+    progress("交流轮岗", 0.35)
     story += [heading("三、教师交流轮岗"), heading("（一）对照比例要求", 2),
               table(CHECK_COLS, [_check_row(d.county_exchange_check), _check_row(d.county_backbone_check)],
                     highlight=lambda _i, row: RED if row[4] == "未达标" else None),
@@ -164,7 +165,7 @@ def annual_story(d: AnnualData, info: DocInfo, progress: Any,
         story.append(bar_chart(list(forms), {"人数": list(forms.values())}, title="交流形式（人）", height=55 * mm))
 
     # 四、帮扶活动
-    progress(55, "帮扶活动")
+    progress("帮扶活动", 0.55)
     story += [heading("四、帮扶活动对照指标")]
     by_rule: dict[str, list[Any]] = defaultdict(list)
     for r in d.quota_rows:
@@ -185,7 +186,7 @@ def annual_story(d: AnnualData, info: DocInfo, progress: Any,
         story.append(note(f"未达标的{len(behind)}项按人、按结对列在附录二。"))
 
     # 五、覆盖
-    progress(65, "覆盖")
+    progress("覆盖", 0.65)
     coverage = [v for v in d.check.violations if v.rule in ("coverage.rural", "partner.rural_has_urban")]
     story += [heading("五、乡村学校覆盖"), body(
         f"截至{d.checked_on.isoformat()}，{area}乡村学校（含教学点）{d.check.coverage.rural_schools}所，"
@@ -199,7 +200,7 @@ def annual_story(d: AnnualData, info: DocInfo, progress: Any,
               [(v.subject, v.detail, v.clause) for v in coverage])]
 
     # 六、质量与增值
-    progress(75, "质量")
+    progress("质量", 0.75)
     full = d.profile.evaluation.get("value_added_full_points", 5)
     story += [heading("六、受援校质量与增值评价"), note(
         f"增值计算：变化 = 本学年 − 上学年（以本校上学年为基线）；比率类指标（名称以“率”结尾）单位为百分点，"
@@ -229,7 +230,7 @@ def annual_story(d: AnnualData, info: DocInfo, progress: Any,
             title="受援校质量指标均值（各学年）", value_format="{:.0f}", label_chars=14)))
 
     # 七、捆绑考核
-    progress(85, "评价")
+    progress("评价", 0.85)
     story += [heading("七、评价结果（捆绑考核）"), body(_method(d))]
     story.append(table(
         [Col("集团(学区)", 2.2), Col("支援校", 1.8)] + [Col(PART_LABELS[p], 0.8, True) for p in PARTS]
@@ -245,7 +246,7 @@ def annual_story(d: AnnualData, info: DocInfo, progress: Any,
             title="各集团(学区)评价总分（不参评的不列）", value_format="{:.1f}")))
 
     # 八、协议
-    progress(88, "协议")
+    progress("协议", 0.88)
     story += [heading("八、教共体建设协议签订情况"), note(
         f"依据 {d.profile.full_citation('余教〔2020〕155号 六(二)')}：各教共体支援学校和受援学校签订教共体建设协议书；"
         f"状态为{d.checked_on.isoformat()}的情况。")]
@@ -257,7 +258,7 @@ def annual_story(d: AnnualData, info: DocInfo, progress: Any,
                        highlight=lambda _i, row: AMBER if str(row[3]).startswith(("无协议", "已到期", "草稿")) else None))
 
     # 九、违规与豁免
-    progress(92, "违规")
+    progress("违规", 0.92)
     ids = {c.id for c in clusters} | schools
     violations = [v for v in d.check.violations if d.scope_cluster is None or v.subject_id in ids]
     story += [heading("九、违规与豁免"), note("豁免的违规照常列出，注明理由与批准人；依据为政策方案所引文件条款。"),
@@ -290,13 +291,12 @@ def annual_story(d: AnnualData, info: DocInfo, progress: Any,
     return story
 
 
-def build_annual(store: Store, year: int, target: Target, *, cluster: str | None = None, progress: Any = None,
+def build_annual(store: Store, year: int, target: Target, *, cluster: str | None = None, progress: Progress = quiet,
                  today: dt.date | None = None, conclusions: dict[str, list[str]] | None = None,
                  draft_to: str | Path | None = None) -> Built:
     """The report; ``conclusions``: the clerk's edited 主要成效/存在问题/整改建议 (sections left
     out keep the draft); ``draft_to``: also write the drafted text there as TOML to edit."""
-    progress = progress or (lambda _p, _t: None)
-    progress(2, "统计数据")
+    progress("统计数据", 0.02)
     profile = active_profile(store)
     try:
         data = annual_data(store, profile, year, cluster, today=today)
@@ -308,10 +308,10 @@ def build_annual(store: Store, year: int, target: Target, *, cluster: str | None
                    cover_title=(school_year_label(year), name),
                    cover_lines=(f"评价期间：{data.first.isoformat()}至{data.last.isoformat()}",
                                 f"政策方案：{profile.name}"))
-    progress(15, "排版")
+    progress("排版", 0.15)
     draft = draft_conclusions(data)
     if draft_to is not None:
         write_conclusions(draft, draft_to)
     pages = ReportDocument(target, info).build_story(annual_story(data, info, progress, merged(draft, conclusions)))
-    progress(100, "完成")
+    progress("完成", 1.0)
     return finish(target, pages, f"，{len(data.clusters)} 个集团(学区)", clusters=len(data.clusters))

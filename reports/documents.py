@@ -3,8 +3,8 @@
 Each function loads what it needs through ``db`` (which asks ``policy`` for every rule
 answer), lays the document out and writes it to ``target`` (a path or a binary file
 object), returning a :class:`Built`. Expected failures raise :class:`ReportError` with a
-message a clerk can act on. ``progress(percent, text)`` is called now and then; it runs
-on the caller's thread (the GUI passes a worker's signal emitter).
+message a clerk can act on. ``progress(message, fraction)`` (policy.progress) is called now
+and then, on the caller's thread (the GUI passes a worker's, which raises Cancelled to stop).
 """
 
 from __future__ import annotations
@@ -16,13 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from db.store import Store
+from policy.progress import Progress, quiet
 from reports.output import Built, ReportError, Target, finish
-
-Progress = Callable[[int, str], None]
-
-
-def _quiet(_percent: int, _text: str) -> None:
-    return None
 
 
 def to_stderr(message: str) -> None:
@@ -52,7 +47,7 @@ def agreement(
     start: dt.date | None = None,
     years: int | None = None,
     record: bool = True,
-    progress: Progress = _quiet,
+    progress: Progress = quiet,
     warn: Callable[[str], None] | None = to_stderr,
 ) -> Built:
     """The cluster's latest agreement; a template draft, NOT stored, when it has none.
@@ -73,7 +68,7 @@ def agreement(
         cluster_id, _name = agreements.find_cluster(store, cluster)
     except agreements.AgreementError as exc:
         raise ReportError(str(exc)) from None
-    progress(10, "读取协议")
+    progress("读取协议", 0.1)
     agreement_id = None if new else agreements.latest_for_cluster(store, cluster_id)
     try:
         if agreement_id is not None:
@@ -87,7 +82,7 @@ def agreement(
                                              term_years=years)
     except agreements.AgreementError as exc:
         raise ReportError(str(exc)) from None
-    progress(40, "排版")
+    progress("排版", 0.4)
     pages = write_agreement(doc, target)
     if warn is not None:  # an expired term is printed on the first page too
         for message in agreement_warnings(doc):
@@ -95,37 +90,37 @@ def agreement(
     if doc.draft:
         if warn is not None:
             warn(DRAFT_WARNING)
-        progress(100, "完成")
+        progress("完成", 1.0)
         return finish(target, pages, "，模板草稿（未保存）", DRAFT_WARNING, agreement_id=None, version=None,
                        created=False, draft=True)
     assert agreement_id is not None
+    progress("完成", 1.0)  # the last cancellation point: before the printing is recorded
     if record:
         agreements.record_printing(store, agreement_id, expected_version=doc.version)
-    progress(100, "完成")
     remark = "，按模板新建协议" if new else ""
     return finish(target, pages, remark + f"，第 {doc.version} 版", agreement_id=str(agreement_id),
                    version=doc.version, created=new, draft=False)
 
 
 def agreement_by_id(store: Store, agreement_id: Any, target: Target, *, record: bool = False,
-                    progress: Progress = _quiet) -> Built:
+                    progress: Progress = quiet) -> Built:
     """An existing agreement as it stands (the 协议 page's preview and print)."""
     from db import agreements
     from reports.agreement import write_agreement
 
     doc = agreements.load_agreement(store, agreement_id)
-    progress(30, "排版")
+    progress("排版", 0.3)
     pages = write_agreement(doc, target)
+    progress("完成", 1.0)  # the last cancellation point: before the printing is recorded
     if record:
         agreements.record_printing(store, agreement_id, expected_version=doc.version)
-    progress(100, "完成")
     return finish(target, pages, f"，第 {doc.version} 版", agreement_id=str(agreement_id), version=doc.version)
 
 
 # ---- the other documents (modules of their own) -----------------------------------
 
 
-def exchange_notice(store: Store, year: int, target: Target, *, progress: Progress = _quiet,
+def exchange_notice(store: Store, year: int, target: Target, *, progress: Progress = quiet,
                     contact: Any = None) -> Built:
     """The year's 交流轮岗公示 (list, period, contact, 落款) — the letters are :func:`exchange_letters`."""
     from reports.notice import build_notice
@@ -133,7 +128,7 @@ def exchange_notice(store: Store, year: int, target: Target, *, progress: Progre
     return build_notice(store, year, target, progress=progress, contact=contact)
 
 
-def exchange_letters(store: Store, year: int, target: Target, *, progress: Progress = _quiet,
+def exchange_letters(store: Store, year: int, target: Target, *, progress: Progress = quiet,
                      contact: Any = None) -> Built:
     """One 教师交流轮岗通知书 per teacher of the year's approved plan, each on its own letterhead."""
     from reports.notice import build_letters
@@ -142,7 +137,7 @@ def exchange_letters(store: Store, year: int, target: Target, *, progress: Progr
 
 
 def statistics(store: Store, target: Target, *, on: dt.date | None = None, include_all: bool = False,
-               progress: Progress = _quiet) -> Built:
+               progress: Progress = quiet) -> Built:
     """The form (only clusters with rural schools unless ``include_all``, 银川2023方案 三(一))."""
     from reports.statistics import build_statistics
 
@@ -150,7 +145,7 @@ def statistics(store: Store, target: Target, *, on: dt.date | None = None, inclu
 
 
 def annual_report(store: Store, year: int, target: Target, *, cluster: str | None = None,
-                  progress: Progress = _quiet, conclusions: dict[str, list[str]] | None = None,
+                  progress: Progress = quiet, conclusions: dict[str, list[str]] | None = None,
                   draft_to: str | Path | None = None) -> Built:
     """``conclusions``: the clerk's edited 主要成效/存在问题/整改建议; ``draft_to``: write the draft there."""
     from reports.annual import build_annual

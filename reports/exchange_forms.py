@@ -21,6 +21,7 @@ from sqlalchemy import select
 from db.models import Exchange, Posting, Teacher
 from db.store import Store
 from policy.calendar import school_year_label
+from policy.progress import Progress, quiet
 from reports.fonts import SANS
 from reports.notice import (
     _prepare,
@@ -157,10 +158,9 @@ def register_form(row: Any, file: TeacherFile, year: int, template: dict[str, An
     ]
 
 
-def build_forms(store: Store, year: int, target: Target, *, kind: str, progress: Any = None,
+def build_forms(store: Store, year: int, target: Target, *, kind: str, progress: Progress = quiet,
                 today: dt.date | None = None) -> Built:
     """``kind`` "approval" (审批表) or "register" (个人登记表): one page per teacher of the approved plan."""
-    progress = progress or (lambda _p, _t: None)
     plan, _profile, bureau, _basis, today = _prepare(store, year, today)
     template = load_notice_template()
     files = _files(store, [r.exchange_id for r in plan.rows], today)
@@ -176,7 +176,7 @@ def build_forms(store: Store, year: int, target: Target, *, kind: str, progress:
 
     story = page_per_row(plan.rows, page, progress)
     pages = doc.build_story(story)
-    progress(100, "完成")
+    progress("完成", 1.0)
     return finish(target, pages, f"，{len(plan.rows)} 人", teachers=len(plan.rows))
 
 

@@ -32,6 +32,7 @@ from policy.calendar import (
 )
 from policy.directions import clauses_of, describe
 from policy.profile import Profile
+from policy.progress import Progress, quiet
 from reports.output import Built, ReportError, Target, finish
 from reports.pdf import (
     Col,
@@ -148,7 +149,7 @@ def notice_story(plan: ApprovedPlan, bureau: str, basis: str, today: dt.date, pr
 
 
 def letters_story(plan: ApprovedPlan, bureau: str, basis: str, today: dt.date, contact: Contact,
-                  progress: Any, dates: CalendarDates = DEFAULT_DATES,
+                  progress: Progress, dates: CalendarDates = DEFAULT_DATES,
                   template: dict[str, Any] | None = None) -> list[Flowable]:
     """One letter a page, each on its own letterhead (no list header, no list page numbers)."""
     template = template or load_notice_template()
@@ -251,23 +252,22 @@ def stored_contact(store: Store, override: Contact | None = None) -> Contact:
                    override.address or base.address)
 
 
-def build_notice(store: Store, year: int, target: Target, *, progress: Any = None, today: dt.date | None = None,
+def build_notice(store: Store, year: int, target: Target, *, progress: Progress = quiet, today: dt.date | None = None,
                  contact: Contact | None = None) -> Built:
     """The 公示 (list, period, contact, 落款) as its own document."""
     return _build(store, year, target, False, progress, today, contact)
 
 
-def build_letters(store: Store, year: int, target: Target, *, progress: Any = None, today: dt.date | None = None,
+def build_letters(store: Store, year: int, target: Target, *, progress: Progress = quiet, today: dt.date | None = None,
                   contact: Contact | None = None) -> Built:
     """One 教师交流轮岗通知书 a page, each with its own letterhead and no running header or page numbers."""
     return _build(store, year, target, True, progress, today, contact)
 
 
-def _build(store: Store, year: int, target: Target, letters: bool, progress: Any, today: dt.date | None,
+def _build(store: Store, year: int, target: Target, letters: bool, progress: Progress, today: dt.date | None,
            contact: Contact | None) -> Built:
-    progress = progress or (lambda _p, _t: None)
     plan, profile, bureau, basis, today = _prepare(store, year, today)
-    progress(5, "读取方案")
+    progress("读取方案", 0.05)
     title = f"{school_year_label(year)}教师交流轮岗" + ("通知书" if letters else "人员名单公示")
     doc = ReportDocument(target, DocInfo(title=title, bureau=bureau, date=letter_date(plan, today)), cover_page=False,
                          page_furniture=not letters)
@@ -275,17 +275,17 @@ def _build(store: Store, year: int, target: Target, letters: bool, progress: Any
     story = (letters_story(plan, bureau, basis, today, who, progress, profile.calendar) if letters
              else notice_story(plan, bureau, basis, today, profile, who))
     pages = doc.build_story(story)
-    progress(100, "完成")
+    progress("完成", 1.0)
     return finish(target, pages, f"，{len(plan.rows)} " + ("份通知书" if letters else "人"), teachers=len(plan.rows))
 
 
-def page_per_row(rows: Sequence[Any], make: Callable[[int, Any], list[Flowable]], progress: Any) -> list[Flowable]:
+def page_per_row(rows: Sequence[Any], make: Callable[[int, Any], list[Flowable]], progress: Progress) -> list[Flowable]:
     """One page per row (a letter, a form): ``make(number, row)`` its flowables; progress every 50."""
     story: list[Flowable] = []
     total = len(rows) or 1
     for index, row in enumerate(rows, start=1):
         if index % 50 == 0:
-            progress(10 + int(80 * index / total), f"{index}/{total}")
+            progress(f"{index}/{total}", 0.1 + 0.8 * index / total)
         if story:
             story.append(PageBreak())
         story += make(index, row)

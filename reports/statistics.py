@@ -16,6 +16,7 @@ from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
 from db.store import Store
 from policy.calendar import chinese_date
+from policy.progress import Progress, quiet
 from reports.fonts import SANS
 from reports.output import Built, Target, finish
 from reports.pdf import (
@@ -70,12 +71,11 @@ def statistics_story(form: StatisticsForm, width: float) -> list[Flowable]:
 
 
 def build_statistics(store: Store, target: Target, *, on: dt.date, include_all: bool = False,
-                     progress: Any = None) -> Built:
-    progress = progress or (lambda _p, _t: None)
-    progress(10, "统计")
+                     progress: Progress = quiet) -> Built:
+    progress("统计", 0.1)
     form = statistics_form(store, on, include_all=include_all)
     doc = ReportDocument(target, DocInfo(title=TITLE, bureau=form.bureau, date=on),
                          cover_page=False, landscape=True)
     pages = doc.build_story(statistics_story(form, doc.frame_width))
-    progress(100, "完成")
+    progress("完成", 1.0)
     return finish(target, pages, f"，{form.clusters} 个集团(学区)", clusters=form.clusters)

@@ -31,6 +31,7 @@ from db.packages.archive import PackageError
 from db.packages.fields import STAMPS, describe
 from db.packages.outgoing import last_seq, note_prefix, watermark
 from db.store import Store
+from policy.progress import Progress, quiet
 
 _LOG = PackageLog.__table__
 _CONFLICT = PackageConflict.__table__
@@ -224,8 +225,15 @@ def _self_ordered(table: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]
     return out
 
 
-def apply(store: Store, path: str | Path) -> Applied:
+#: Records applied between two progress calls.
+PROGRESS_EVERY = 500
+
+
+def apply(store: Store, path: str | Path, progress: Progress = quiet) -> Applied:
     """Verify and apply the package at ``path``; nothing is written unless all of it is.
+
+    ``progress`` (policy.progress) is also called inside the write transaction, the last
+    time after every record and before the commit: a cancel there writes nothing.
 
     Raises:
         PackageError: damaged, altered, unknown origin, not for us, replayed or out of
@@ -234,14 +242,15 @@ def apply(store: Store, path: str | Path) -> Applied:
     path = Path(path)
     if store.actor.role == "evaluator":
         raise PackageError("评估人员只能查看数据，不能导入数据包")
+    progress("正在核对数据包…", 0.02)
     opened = archive.read(path)
     try:
-        return _apply(store, opened)
+        return _apply(store, opened, progress)
     finally:
         opened.close()
 
 
-def _apply(store: Store, opened: archive.Opened) -> Applied:
+def _apply(store: Store, opened: archive.Opened, progress: Progress) -> Applied:
     manifest = opened.manifest
     name = opened.path.name
     with store.engine.connect() as connection:
@@ -268,7 +277,9 @@ def _apply(store: Store, opened: archive.Opened) -> Applied:
             ordered = _ordered(opened.records)
             local = _local_rows(connection, ordered)
             batch = _Inserts(connection)
-            for record in ordered:
+            for number, record in enumerate(ordered):
+                if number % PROGRESS_EVERY == 0:
+                    progress(f"正在导入第 {number + 1}/{len(ordered)} 条记录…", 0.1 + 0.8 * number / len(ordered))
                 _apply_record(connection, origin, seq, record, opened, unseen, done, local, batch)
             batch.flush()
             if setup:  # after the schools: the laptop's identity names its school
@@ -281,6 +292,7 @@ def _apply(store: Store, opened: archive.Opened) -> Applied:
                     direction="in", peer_id=origin.id, seq=seq, watermark=0, ack=int(manifest.get("ack") or 0),
                     digest=opened.digest, user=store.actor.username[:64], at=utcnow(),
                     summary={"counts": manifest.get("counts"), "sender_audit": opened.audit[-1000:]}))
+            progress("正在提交…", 0.95)  # the last cancellation point: inside the transaction
     except PermissionDenied as exc:
         raise PackageError(f"数据包被拒绝，未导入任何内容：{exc}") from None
     except IntegrityError as exc:

@@ -27,6 +27,7 @@ from db.models import AuditEntry, AuditHead, PackageConflict, PackageLog, School
 from db.packages import archive, keys, scope
 from db.packages.archive import PackageError
 from db.store import Store
+from policy.progress import Progress, quiet
 
 _LOG = PackageLog.__table__
 _ENTRY = AuditEntry.__table__
@@ -140,8 +141,13 @@ def _changes(connection: Connection, since: int, head: int, skip_note: str) -> l
 
 
 def export(store: Store, path: str | Path, *, to: str | None = None, since: int | None = None,
-           school: str | None = None) -> Written:
-    """Write the changes since the last package to the destination into ``path``."""
+           school: str | None = None, progress: Progress = quiet) -> Written:
+    """Write the changes since the last package to the destination into ``path``.
+
+    ``progress`` is last called before the file is written: a cancel leaves no file and logs
+    nothing.
+    """
+    progress("正在收集改动…", 0.05)
     path = Path(path)
     me = keys.identity(store)
     with store.engine.begin() as connection:
@@ -193,6 +199,7 @@ def export(store: Store, path: str | Path, *, to: str | None = None, since: int 
         if me.school_id is None:  # the bureau: a laptop may lack what a record refers to
             _with_parents(connection, records, blobs)
         seq = last + 1
+        progress("正在写出数据包…", 0.6)
         return _seal(connection, store, me, dest, path, seq, head, records, carried, blobs, tombstones, None)
 
 
@@ -257,10 +264,13 @@ def _seal(connection: Connection, store: Store, me: keys.Peer, dest: keys.Peer, 
     return Written(path, dest, seq, len(records), tombstones, len(blobs), len(carried), setup is not None)
 
 
-def export_setup(store: Store, path: str | Path, school: str, name: str | None = None) -> Written:
+def export_setup(store: Store, path: str | Path, school: str, name: str | None = None,
+                 progress: Progress = quiet) -> Written:
     """The set-up package for a new laptop of ``school``: the county's schools, clusters and
     memberships, the school's teachers and activities, the bureau's public key, and the
-    laptop's own new identity (registered here, so its packages are accepted)."""
+    laptop's own new identity (registered here, so its packages are accepted). A cancel through
+    ``progress`` (last called before the file is written) registers no laptop and leaves no file."""
+    progress("正在收集学校数据…", 0.05)
     path = Path(path)
     me = keys.identity(store)
     with store.engine.begin() as connection:
@@ -281,4 +291,5 @@ def export_setup(store: Store, path: str | Path, school: str, name: str | None =
         setup = {"origin_public_key": b64(me.public_key).decode(),
                  "laptop": {"id": str(laptop.id), "name": laptop.name, "school_id": str(school_id),
                             "private_key": b64(private).decode(), "public_key": b64(public).decode()}}
+        progress("正在写出数据包…", 0.6)
         return _seal(connection, store, me, laptop, path, 1, head, records, [], blobs, 0, setup)

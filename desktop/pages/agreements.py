@@ -690,8 +690,7 @@ class AgreementsPage(Page):
             from reports import documents
 
             buffer = io.BytesIO()
-            built = documents.agreement_by_id(store, agreement_id, buffer, record=False,
-                                              progress=lambda percent, text: progress(text, percent / 100))
+            built = documents.agreement_by_id(store, agreement_id, buffer, record=False, progress=progress)
             return buffer.getvalue(), int(built.extra["version"])
 
         self.progress.setValue(0)

@@ -43,9 +43,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from db import cluster_import, school_import
 from db import clusters as cl
 from db.engine import StoreError
+from db.importers import IMPORTERS
 from db.versions import StaleRecord
 from desktop import messages
 from desktop.context import AppContext
@@ -57,8 +57,8 @@ from desktop.models.cluster_tables import (
     SchoolListModel,
     ViolationTableModel,
 )
+from desktop.progress_dialog import run_with_progress
 from desktop.widgets import DateEdit, EmptyStack, fit_columns, setup_table
-from desktop.worker import run_in_background
 from policy import vocab
 from policy.clusters import (
     RULE_LABELS,
@@ -70,7 +70,8 @@ from policy.clusters import (
     unclustered,
 )
 
-IMPORTERS = {"schools": (school_import, "学校名单"), "clusters": (cluster_import, "集团成员")}
+#: The spreadsheets this page imports with its own preview (labels from db.importers).
+IMPORT_KINDS = ("schools", "clusters")
 
 
 class StoreEditCommand(QUndoCommand):
@@ -283,8 +284,8 @@ class ClustersPage(QWidget):
         self.import_button = QToolButton()
         self.import_button.setText("导入 Excel…")
         self.import_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        for kind, (_, label) in IMPORTERS.items():
-            action = QAction(f"导入{label}…", self)
+        for kind in IMPORT_KINDS:
+            action = QAction(f"导入{IMPORTERS[kind].label}…", self)
             action.triggered.connect(lambda _=False, k=kind: self.import_file(k))
             self.import_button.addAction(action)
         self.undo_action = self.undo_stack.createUndoAction(self, "撤销")
@@ -753,12 +754,14 @@ class ClustersPage(QWidget):
 
     # -- import
     def import_file(self, kind: str) -> None:
-        module, label = IMPORTERS[kind]
-        path = messages.open_file(self, f"导入{label}", "Excel 工作簿 (*.xlsx *.xlsm)")
+        importer = IMPORTERS[kind]
+        module, label = importer.load(), importer.label
+        path = messages.open_file(self, f"导入{label}", importer.pattern)
         if path is None:
             return
         store = self.context.store
-        job = run_in_background(lambda progress: module.plan_import(store, path))
+        job = run_with_progress(self, f"导入{label}", "正在检查…",
+                                lambda progress: module.plan_import(store, path, progress))
         job.finished.connect(lambda plan: self._preview(module, plan))
         job.failed.connect(lambda message: messages.error(self, f"无法导入{label}", message))
         self._job = job
@@ -770,11 +773,14 @@ class ClustersPage(QWidget):
                 messages.info(self, "导入", f"{plan.summary()}：没有需要写入的改动")
             return
         store = self.context.store
-        job = run_in_background(lambda progress: module.apply_import(store, plan))
+        job = run_with_progress(self, "导入", "正在写入…",
+                                lambda progress: module.apply_import(store, plan, progress))
+
         def finished(done: Any) -> None:
             messages.info(self, "导入完成", done.summary())
             self.refresh()
 
         job.finished.connect(finished)
         job.failed.connect(lambda message: messages.error(self, "导入失败", message))
+        job.cancelled.connect(lambda: messages.info(self, "导入", "已取消，未写入任何数据"))
         self._job = job

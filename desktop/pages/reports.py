@@ -28,6 +28,7 @@ from desktop.pages.base import Page
 from desktop.pdf_preview import PdfPreview
 from desktop.widgets import SchoolYearSpinBox
 from desktop.worker import Job, run_in_background
+from policy.progress import Progress
 
 KINDS = (
     ("annual", "年度评价报告"),
@@ -56,6 +57,9 @@ class ReportsPage(Page):
         self.year = SchoolYearSpinBox()
         self.cluster = QComboBox()
         self.build_button = QPushButton("生成")
+        self.cancel_button = QPushButton("取消")
+        self.cancel_button.setToolTip("停止生成（不会留下半成品）")
+        self.cancel_button.setEnabled(False)
         self.print_button = QPushButton("打印…")
         self.save_button = QPushButton("保存…")
         self.viewer_button = QPushButton("用系统阅读器打开")
@@ -71,14 +75,17 @@ class ReportsPage(Page):
         form.addRow("文档", self.kind)
         form.addRow("学年", self.year)
         form.addRow("集团(学区)", self.cluster)
-        buttons = QHBoxLayout()
-        for button in (self.build_button, self.print_button, self.save_button, self.viewer_button):
-            buttons.addWidget(button)
-        buttons.addStretch(1)
+        making, output = QHBoxLayout(), QHBoxLayout()
+        for row, group in ((making, (self.build_button, self.cancel_button)),
+                           (output, (self.print_button, self.save_button, self.viewer_button))):
+            for button in group:
+                row.addWidget(button)
+            row.addStretch(1)
         side = QVBoxLayout()
         side.addLayout(form)
-        side.addLayout(buttons)
+        side.addLayout(making)
         side.addWidget(self.progress)
+        side.addLayout(output)
         side.addWidget(self.status)
         side.addStretch(1)
         layout = QHBoxLayout(self)
@@ -87,6 +94,7 @@ class ReportsPage(Page):
 
         self.kind.currentIndexChanged.connect(self._update_fields)
         self.build_button.clicked.connect(self.build)
+        self.cancel_button.clicked.connect(self.cancel)
         self.print_button.clicked.connect(self.print_document)
         self.save_button.clicked.connect(self.save)
         self.viewer_button.clicked.connect(lambda: self.preview.open_in_viewer(self.kind.currentText()))
@@ -129,29 +137,26 @@ class ReportsPage(Page):
             return
         store = self.context.store
 
-        def work(progress: Any) -> tuple[bytes, Any]:
+        def work(progress: Progress) -> tuple[bytes, Any]:
             from reports import documents
-
-            def report(percent: int, text: str) -> None:
-                progress(text, percent / 100)
 
             buffer = io.BytesIO()
             kind = params["kind"]
             if kind == "annual":
                 built = documents.annual_report(store, params["year"], buffer, cluster=params["cluster"],
-                                                progress=report)
+                                                progress=progress)
             elif kind == "agreement":
                 # A preview: never stores an agreement (a cluster without one gets a template draft).
-                built = documents.agreement(store, params["cluster"], buffer, record=False, progress=report,
+                built = documents.agreement(store, params["cluster"], buffer, record=False, progress=progress,
                                             warn=None)
             elif kind == "notice":
-                built = documents.exchange_notice(store, params["year"], buffer, progress=report)
+                built = documents.exchange_notice(store, params["year"], buffer, progress=progress)
             elif kind == "letters":
-                built = documents.exchange_letters(store, params["year"], buffer, progress=report)
+                built = documents.exchange_letters(store, params["year"], buffer, progress=progress)
             elif kind in ("approval", "register"):
                 from reports.exchange_forms import build_forms
 
-                built = build_forms(store, params["year"], buffer, kind=kind, progress=report)
+                built = build_forms(store, params["year"], buffer, kind=kind, progress=progress)
             elif kind == "pairings":
                 import datetime as dt
 
@@ -159,10 +164,11 @@ class ReportsPage(Page):
 
                 built = build_pairings_pdf(store, dt.date.today(), buffer)
             else:
-                built = documents.statistics(store, buffer, progress=report)
+                built = documents.statistics(store, buffer, progress=progress)
             return buffer.getvalue(), built
 
         self.build_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
         self.built_agreement = None
         self.built_warning = ""
         self.progress.setValue(0)
@@ -171,7 +177,18 @@ class ReportsPage(Page):
         self.job.progress.connect(self._on_progress)
         self.job.finished.connect(self._on_built)
         self.job.failed.connect(self._on_failed)
-        self.job.cancelled.connect(lambda: self.build_button.setEnabled(True))
+        self.job.cancelled.connect(self._on_cancelled)
+
+    def cancel(self) -> None:
+        """Stop the document being built at its next progress step; nothing is shown or recorded."""
+        if self.job is not None and not self.job.is_done:
+            self.job.cancel()
+
+    def _on_cancelled(self) -> None:
+        self.build_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+        self.progress.setValue(0)
+        self.status.setText("已取消生成。")
 
     def _on_progress(self, message: str, fraction: float) -> None:
         self.progress.setValue(int(fraction * 100))
@@ -190,10 +207,12 @@ class ReportsPage(Page):
         text = f"已生成：{self.document.pageCount()} 页，{len(data) / 1024:.0f} KB"
         self.status.setText(f"{text}\n{built.warning}" if built.warning else text)
         self.build_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
         self._update_fields()
 
     def _on_failed(self, message: str) -> None:
         self.build_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
         self.status.setText("生成失败")
         messages.error(self, "生成文档", message)
 

@@ -22,14 +22,15 @@ from PySide6.QtWidgets import (
 )
 
 from db import school_import
+from db.importers import IMPORTERS
 from db.school_queries import school_rows
 from desktop import messages
 from desktop.context import AppContext
 from desktop.models.school_table import COL_CLUSTER, COL_CODE, COL_NAME, SORT_KEYS, SchoolTableModel
 from desktop.pages.base import Page
+from desktop.progress_dialog import run_with_progress
 from desktop.spreadsheets import ExcelMenu
 from desktop.widgets import EmptyStack, fit_columns, setup_table
-from desktop.worker import run_in_background
 from policy.calendar import school_year_of
 
 #: Typing pauses this long before the query runs (one query per pause, not per key).
@@ -138,11 +139,12 @@ class SchoolsPage(Page):
     # -- import
     def import_schools(self) -> None:
         """Pick an Excel file, preview what changes, write it after the clerk confirms."""
-        path = messages.open_file(self, "导入学校名单", "Excel 工作簿 (*.xlsx *.xlsm)")
+        path = messages.open_file(self, "导入学校名单", IMPORTERS["schools"].pattern)
         if path is None:
             return
         store = self.context.store
-        job = run_in_background(lambda progress: school_import.plan_import(store, path))
+        job = run_with_progress(self, "导入学校名单", "正在检查…",
+                                lambda progress: school_import.plan_import(store, path, progress))
         job.finished.connect(self._preview)
         job.failed.connect(lambda message: messages.error(self, "无法导入学校名单", message))
         self._job = job
@@ -156,11 +158,14 @@ class SchoolsPage(Page):
         if not self.exec_dialog(ImportPreviewDialog(plan, self)):
             return
         store = self.context.store
-        job = run_in_background(lambda progress: school_import.apply_import(store, plan))
+        job = run_with_progress(self, "导入学校名单", "正在写入…",
+                                lambda progress: school_import.apply_import(store, plan, progress))
+
         def finished(done: Any) -> None:
             messages.info(self, "导入完成", done.summary())
             self.refresh()
 
         job.finished.connect(finished)
         job.failed.connect(lambda message: messages.error(self, "导入失败", message))
+        job.cancelled.connect(lambda: messages.info(self, "导入", "已取消，未写入任何数据"))
         self._job = job

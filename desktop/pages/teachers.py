@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import math
 from collections.abc import Hashable
 from typing import Any
 
@@ -44,13 +43,14 @@ from desktop.models.record_table import Col, Index, RecordTableModel, TableModel
 from desktop.pages.base import Page
 from desktop.spreadsheets import ExcelMenu
 from desktop.widgets import EmptyStack, SchoolYearSpinBox, fit_columns, setup_table
-from desktop.worker import run_in_background
+from desktop.worker import Job, run_in_background
 from policy.calendar import school_year_label
 from policy.directions import LABELS
 from policy.eligibility import MANDATORY, STATUS_LABELS, EligibilityResult
 from policy.idcard import masked
 from policy.plan_outcomes import OUTCOME_LABELS, UNPLACED, Outcome, by_key
-from policy.planner import Move, Plan, allowed, sections
+from policy.planner import Move, Plan, allowed, required_moves, sections, tally
+from policy.progress import Progress
 
 PAGE_SIZE = 200
 DETAIL_HINT = "选择一名教师查看任职、交流与免交流记录"
@@ -108,7 +108,8 @@ class RosterModel(TableModel):
             found = self.cache.get(teacher_id)
         return found
 
-    record = row
+    def record(self, row: int) -> RosterRow | None:
+        return self.row(row)
 
     def native(self, record: RosterRow, column: int) -> Any:
         if column == self.COL_STATUS:
@@ -648,9 +649,30 @@ class TeachersPage(Page):
             return f"。本学年计划已于 {saved.approved_at:%Y-%m-%d} 批准（{moves} 人），不能再修改"
         return f"。已保存的草案：{moves} 人（{saved.created_at:%Y-%m-%d %H:%M}），可“载入草案”继续审核或在 Excel 菜单导出"
 
-    def compute_counts(self) -> None:
-        year = self.plan_year.value()
-        self.plan_eligibility = store_eligibility(self.context.store, self.context.profile, year)
+    def compute_counts(self) -> Job:
+        """The year's eligibility counts, computed off the GUI thread (a county's roster takes
+        seconds); the label says so meanwhile. Returns the job (tests wait on it)."""
+        store, profile, year = self.context.store, self.context.profile, self.plan_year.value()
+        self.counts_label.setText(f"正在计算{school_year_label(year)}的交流条件…")
+
+        def work(progress: Progress) -> EligibilityResult:
+            progress("计算交流条件", 0.1)
+            return store_eligibility(store, profile, year)
+
+        job = run_in_background(work)
+        job.finished.connect(self._counts_ready)
+        job.failed.connect(self._counts_failed)
+        self._counts_job = job
+        return job
+
+    def _counts_failed(self, message: str) -> None:
+        self.counts_label.setText("无法计算交流条件。")
+        messages.error(self, "计算交流条件", message)
+
+    def _counts_ready(self, result: EligibilityResult) -> None:
+        if result.school_year != self.plan_year.value():
+            return  # the clerk chose another year meanwhile; its own job follows
+        self.plan_eligibility = result
         self._show_counts()
 
     def _show_counts(self) -> None:
@@ -662,7 +684,7 @@ class TeachersPage(Page):
         self.counts_label.setText(
             f"{school_year_label(result.school_year)}（基准日 {result.reference_date:%Y-%m-%d}）："
             f"符合交流条件 {summary['eligible']} 人，须交流 {summary['mandatory']} 人，免交流 {summary['exempt']} 人；"
-            f"应交流不少于 {math.ceil(share * result.base - 1e-9)} 人（{share:.0%} × {result.base}）。")
+            f"应交流不少于 {required_moves(self.context.profile, result.base)} 人（{share:.0%} × {result.base}）。")
 
     def run_planner(self) -> None:
         if self.job is not None:
@@ -671,12 +693,9 @@ class TeachersPage(Page):
         if getattr(self, "plan_eligibility", None) is None or self.plan_eligibility.school_year != year:
             self.compute_counts()
 
-        def work(progress: Any) -> Plan:
-            def report(percent: int, text: str) -> None:
-                progress(text, percent / 100)
-
+        def work(progress: Progress) -> Plan:
             # progress() is the cancellation point: after cancel it raises and the job ends "cancelled"
-            return make_plan(store, profile, year, pins, progress=report)
+            return make_plan(store, profile, year, pins, progress=progress)
 
         self.progress.setValue(0)
         self.run_button.setEnabled(False)
@@ -729,26 +748,17 @@ class TeachersPage(Page):
         plan = self.plan
         if plan is None:
             return
-        profile = self.context.profile
+        counted = tally(plan, self.context.profile)
+        plan.required_backbone = counted.required_backbone
         moves = plan.moves
-        backbone = sum(1 for m in moves if m.backbone)
-        share = profile.value("exchange.backbone_share") or 0
-        if (profile.value("exchange.backbone_denominator") or "moved") == "moved":
-            required_backbone = math.ceil(share * max(len(moves), plan.required_moves) - 1e-9)
-        else:
-            required_backbone = plan.required_backbone
-        plan.required_backbone = required_backbone
-        mandatory = {e.teacher.key for e in plan.stays + [m.entry for m in moves] if e.due == MANDATORY}
-        left = len(mandatory - {m.entry.teacher.key for m in moves})
-        ok = "✔" if len(moves) >= plan.required_moves else "✘"
-        ok_bb = "✔" if backbone >= required_backbone else "✘"
-        ok_m = "✔" if left == 0 else "✘"
+        ok, ok_bb, ok_m = ("✔" if met else "✘" for met in (counted.moves_met, counted.backbone_met,
+                                                          counted.mandatory_met))
         state = "最优解" if plan.optimal else "未证明最优"
         timing = f"，{plan.seconds:.2f} 秒" if plan.seconds else "，已保存的草案"
         edited = "（已手工调整，重新求解可恢复最优）" if any(m.pinned for m in moves) or self.pins else ""
-        lines = [f"交流 <b>{len(moves)}</b> 人 / 应不少于 {plan.required_moves} 人 {ok}　"
-                 f"骨干 <b>{backbone}</b> 人 / 应不少于 {required_backbone} 人 {ok_bb}　"
-                 f"须交流未安排 <b>{left}</b> 人 {ok_m}　{state}（{plan.solver}{timing}）{edited}"]
+        lines = [f"交流 <b>{counted.moves}</b> 人 / 应不少于 {counted.required_moves} 人 {ok}　"
+                 f"骨干 <b>{counted.backbone}</b> 人 / 应不少于 {counted.required_backbone} 人 {ok_bb}　"
+                 f"须交流未安排 <b>{counted.mandatory_left}</b> 人 {ok_m}　{state}（{plan.solver}{timing}）{edited}"]
         for text in plan.unmet:
             lines.append(f"<span style='color:#b00'>未满足：{text}</span>")
         unplaced = [o for o in self.outcomes.values() if o.outcome == UNPLACED]

@@ -111,3 +111,34 @@ def test_every_document_kind_builds_from_the_page(qtbot, demo_store) -> None:
         with qtbot.waitSignal(page.job.finished, timeout=120_000):
             pass
         assert page.pdf_bytes.startswith(b"%PDF") and page.viewer_button.isEnabled(), kind
+
+
+def test_cancel_while_building_shows_nothing(qtbot, demo_store, monkeypatch) -> None:
+    """取消 while a document is being laid out: the job ends cancelled, no preview, nothing to
+    print or save, and the page says so."""
+    import threading
+
+    from reports import documents
+
+    started, release = threading.Event(), threading.Event()
+
+    def held(store, target, *, progress, **_kwargs):  # noqa: ANN001, ANN202
+        started.set()
+        release.wait(10)
+        progress("排版", 0.5)  # the cancellation point: raises once 取消 was clicked
+        raise AssertionError("the job was not cancelled")
+
+    monkeypatch.setattr(documents, "statistics", held)
+    page = ReportsPage(AppContext.for_store(demo_store))
+    qtbot.addWidget(page)
+    page.refresh()
+    page.kind.setCurrentIndex(page.kind.findData("statistics"))
+    page.build()
+    assert started.wait(10) and page.cancel_button.isEnabled()
+    page.cancel_button.click()
+    release.set()
+    with qtbot.waitSignal(page.job.cancelled, timeout=30_000):
+        pass
+    assert page.status.text() == "已取消生成。" and not page.pdf_bytes
+    assert page.build_button.isEnabled() and not page.cancel_button.isEnabled()
+    assert not page.print_button.isEnabled() and not page.save_button.isEnabled()

@@ -79,3 +79,43 @@ def test_the_excel_menu_names_its_entries_from_the_registries(gui, qtbot):
     label = IMPORTERS["exchanges"].label
     assert set(menu.actions_by_name) == {f"导入{label}", f"导出{label}", f"保存空白模板：{label}",
                                          f"导出{EXPORTERS['national'].label}"}
+
+
+def test_cancelling_the_write_of_an_import_says_nothing_was_written(gui, qtbot, tmp_path, monkeypatch):
+    """The write job of the Excel menu stops at its progress call when cancelled (the dialog's
+    取消), and the clerk is told that nothing was written."""
+    import threading
+    from dataclasses import dataclass, field
+
+    from db.importers import COMMITTING, Importer
+
+    @dataclass
+    class Outcome:
+        changes: list[str] = field(default_factory=lambda: ["新增 1 人"])
+
+        def counts(self) -> dict[str, int]:
+            return {"rows": 1, "inserted": 1}
+
+        def summary(self) -> str:
+            return "1 行"
+
+    started, release = threading.Event(), threading.Event()
+
+    def held(self, store, path, dry_run, progress=None):  # noqa: ANN001, ANN202
+        if dry_run:
+            return Outcome()
+        started.set()
+        release.wait(10)
+        progress(*COMMITTING)  # raises once cancelled, inside the (here imagined) transaction
+        raise AssertionError("the job was not cancelled")
+
+    monkeypatch.setattr(Importer, "run", held)
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    menu = ExcelMenu(parent, lambda: None, ["teachers"], lambda: 2026, lambda: None)
+    menu.import_kind("teachers", tmp_path / "名册.xlsx")
+    qtbot.waitUntil(started.is_set, timeout=20000)  # checked, confirmed (headless answer: yes), writing
+    menu._job.cancel()
+    release.set()
+    qtbot.waitUntil(lambda: any("已取消" in m.text for m in messages.log), timeout=20000)
+    assert not any(m.title == "导入完成" for m in messages.log)

@@ -75,8 +75,8 @@ def test_search_filter_and_detail(page, qtbot):
 def test_plan_wizard_review_and_approve(page, qtbot, demo_store):
     page.tabs.setCurrentIndex(1)
     page.plan_year.setValue(YEAR)
-    page.count_button.click()
-    assert "须交流" in page.counts_label.text()
+    page.count_button.click()  # computed in the background
+    qtbot.waitUntil(lambda: "须交流" in page.counts_label.text(), timeout=30000)
     page.run_button.click()
     qtbot.waitUntil(lambda: page.plan is not None, timeout=30000)
     moves = page.plan_model.rowCount()
@@ -130,7 +130,7 @@ def test_cancel_planner(page, qtbot, monkeypatch):
     def held_plan(store, profile, year, pins, progress):
         started.set()
         release.wait(10)
-        progress(50, "求解中")  # the cancellation point: raises once 取消 was clicked
+        progress("求解中", 0.5)  # the cancellation point: raises once 取消 was clicked
         raise AssertionError("the job was not cancelled")
 
     monkeypatch.setattr(teachers, "make_plan", held_plan)

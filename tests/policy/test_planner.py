@@ -249,7 +249,7 @@ def _plain_floor(moves_at, start, share, required):
     """The reference: raise the floor to ceil(share × moves) until it holds."""
     floor = start
     while True:
-        need = planner._need(share, moves_at(floor), required)
+        need = planner.backbone_need(share, moves_at(floor), required)
         if need <= floor:
             return floor
         floor = need
@@ -268,10 +268,10 @@ def test_least_floor_agrees_with_the_plain_iteration(base, steps, start, share, 
         calls.append(floor)
         return moves(floor)
 
-    ceiling = max(start, planner._need(share, base + 10_000, required))
+    ceiling = max(start, planner.backbone_need(share, base + 10_000, required))
     floor, settled = planner._least_floor(moves_at, start, share, required, ceiling)
     assert settled and floor == _plain_floor(moves, start, share, required)
-    assert planner._need(share, moves(floor), required) <= floor
+    assert planner.backbone_need(share, moves(floor), required) <= floor
 
 
 def _integer_cost(plan, schools):
@@ -311,11 +311,11 @@ def _milp_reference(model, required_moves, floors):
     """The plain floor iteration solved by HiGHS: raise the backbone floor to
     ceil(share × moves) from the base floor until it holds; (floor, chosen) at the end."""
     share = PROFILE.value("exchange.backbone_share")
-    floor = planner._need(share, required_moves, required_moves)
+    floor = planner.backbone_need(share, required_moves, required_moves)
     while True:
         chosen, proven = planner._solve_milp(model, required_moves, floor, floors)
         assert proven
-        need = planner._need(share, sum(1 for c in chosen if c is not None), required_moves)
+        need = planner.backbone_need(share, sum(1 for c in chosen if c is not None), required_moves)
         if need <= floor:
             return floor, chosen
         floor = need
@@ -630,3 +630,44 @@ def test_tiers_are_lexicographic_by_an_independent_staged_solve(seed):
     least_rank, least_travel = _staged_optimum(model, schools, plan, rules)
     assert sum(rules.ranks[m.direction] for m in plan.moves) == least_rank
     assert _integer_cost(plan, schools) == least_travel
+
+
+def test_tally_follows_the_clerks_edits_of_a_plan():
+    """The review screen's figures come from policy: removing the mandatory move leaves one
+    mandatory teacher unplaced and the plan short of moves; adding moves raises the backbone
+    floor (20 % of the moves when the denominator is "moved")."""
+    schools = schools_of(school("U"), school("R", "乡村"))
+    entries = [entry("m", "U", MANDATORY)] + [entry(f"e{i}", "U") for i in range(19)]
+    plan = plan_exchanges(result(entries), schools, PROFILE, {("R", "语文"): 20})
+    assert planner.required_moves(PROFILE, plan.base) == plan.required_moves == 2
+    counted = planner.tally(plan, PROFILE)
+    assert (counted.moves, counted.backbone, counted.required_backbone, counted.mandatory_left) == (2, 0, 1, 0)
+    assert counted.moves_met and counted.mandatory_met and not counted.backbone_met
+    mandatory = next(m for m in plan.moves if m.entry.teacher.key == "m")
+    plan.moves.remove(mandatory)
+    plan.stays.append(mandatory.entry)
+    counted = planner.tally(plan, PROFILE)
+    assert (counted.moves, counted.mandatory_left) == (1, 1) and not counted.moves_met and not counted.mandatory_met
+    stayed = [e for e in plan.stays if e.teacher.key != "m"][:10]
+    plan.moves.extend(planner.Move(e, "R", "轮岗", True, None, False, False, "rural") for e in stayed)
+    share = PROFILE.value("exchange.backbone_share")
+    assert planner.tally(plan, PROFILE).required_backbone == math.ceil(share * 11 - 1e-9) == 3
+
+
+def test_the_planner_stops_at_its_progress_call():
+    """policy.progress: a progress that raises Cancelled stops the solver between solves."""
+    from policy.errors import Cancelled
+
+    schools = schools_of(school("U"), school("R", "乡村"))
+    entries = [entry("m", "U", MANDATORY)] + [entry(f"e{i}", "U") for i in range(19)]
+    said: list[tuple[str, float]] = []
+
+    def progress(message: str, fraction: float) -> None:
+        said.append((message, fraction))
+        if message == "求解中":
+            raise Cancelled()
+
+    with pytest.raises(Cancelled):
+        plan_exchanges(result(entries), schools, PROFILE, {("R", "语文"): 5}, progress=progress)
+    assert said[0] == ("建立模型", 0.1) and said[-1][0] == "求解中"
+    assert all(0.0 <= fraction <= 1.0 for _message, fraction in said)

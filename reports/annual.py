@@ -15,6 +15,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, PageBreak, Paragraph, Spacer
 
 from db.annual import AnnualData, UnknownCluster, annual_data
+from db.report_texts import load_text
 from db.settings import active_profile
 from db.store import Store
 from policy.calendar import school_year_label
@@ -294,7 +295,8 @@ def build_annual(store: Store, year: int, target: Any, *, cluster: str | None = 
                  today: dt.date | None = None, conclusions: dict[str, list[str]] | None = None,
                  draft_to: Any = None) -> Any:
     """The report; ``conclusions``: the clerk's edited 主要成效/存在问题/整改建议 (sections left
-    out keep the draft); ``draft_to``: also write the drafted text there as TOML to edit."""
+    out keep the draft; None: the text stored on the 报告 page, :mod:`db.report_texts`);
+    ``draft_to``: also write the drafted text there as TOML to edit."""
     progress = progress or (lambda _p, _t: None)
     progress(2, "统计数据")
     profile = active_profile(store)
@@ -312,6 +314,9 @@ def build_annual(store: Store, year: int, target: Any, *, cluster: str | None = 
     draft = draft_conclusions(data)
     if draft_to is not None:
         write_conclusions(draft, draft_to)
+    if conclusions is None:  # the text the clerk stored on the 报告 page, if any
+        stored = load_text(store, "annual", year, data.clusters[0].id if cluster and data.clusters else None)
+        conclusions = stored.sections if stored is not None else None
     pages = ReportDocument(target, info).build_story(annual_story(data, info, progress, merged(draft, conclusions)))
     progress(100, "完成")
     return finish(target, pages, f"，{len(data.clusters)} 个集团(学区)", clusters=len(data.clusters))

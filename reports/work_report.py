@@ -138,7 +138,7 @@ def work_report_story(d: AnnualData, text: dict[str, list[str]], activities: Cou
                   st["cell_center"]),
         Spacer(1, 4 * mm),
         heading("一、基本情况"),
-        body(f"本教共体为{c.kind}" + (f"（所在片区：{c.area}）" if c.area else "")
+        body(f"本教共体为{c.kind}" + (f"（{c.area}）" if c.area else "")
              + f"，学年内成员学校{len(c.members)}所，在校学生{sum(m.students for m in c.members)}人。"
              + f"建设协议：{agreement_status}。"),
         table([Col("学校", 3.0), Col("角色", 1.0, align="center"), Col("城乡", 0.7, align="center"),

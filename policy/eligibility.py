@@ -23,6 +23,7 @@ second (see ``benchmarks/bench_teachers.py``).
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -247,9 +248,9 @@ def eligibility(
         if (limit := profile.value(figure := f"{prefix}.age_limit_{suffix}")) is not None
     }
 
-    by_teacher: dict[Hashable, list[PostingRec]] = {}
+    by_teacher: defaultdict[Hashable, list[PostingRec]] = defaultdict(list)
     for posting in postings:
-        by_teacher.setdefault(posting.teacher, []).append(posting)
+        by_teacher[posting.teacher].append(posting)
     exempt_by_teacher: dict[Hashable, ExemptionRec] = {}
     for exemption in exemptions if profile.value("exchange.exemption_register") else ():
         if _in_force(exemption, reference):

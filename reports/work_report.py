@@ -184,6 +184,8 @@ def work_report_story(d: AnnualData, text: dict[str, list[str]], activities: Cou
               table([Col("受援校", 2.4), Col("指标", 1.6), Col("上学年", 0.8, True), Col("本学年", 0.8, True),
                      Col("变化", 0.7, True), Col(f"{d.scope[-1]}均变化", 0.8, True), Col("单位", 0.6, align="center")],
                     qrows, width=width, font_size=8, empty_text="受援校本学年没有质量指标数据"),
+              note(f"变化 = 本学年 − 上学年（以本校上学年为基线）；比率类指标单位为百分点，均分类指标单位为分。"
+                   f"{d.scope[-1]}均变化为{d.scope}两学年都有数据的学校该指标变化的平均数。"),
               body(f"按年度评价方案，本教共体本学年评价总分{total}，等级：{grade}。")]
     for number, key in enumerate(("主要成效", "存在问题", "下一学年工作计划"), start=6):
         story += [heading(f"{'六七八'[number - 6]}、{key}"),

@@ -97,6 +97,15 @@ def _method(d: AnnualData) -> str:
                if d.profile.evaluation.get("bundled") else ""))
 
 
+def _coverage_row(d: AnnualData, area: str) -> tuple[str, str, str]:
+    """One community's own rural schools with an urban partner; the county's coverage otherwise."""
+    if d.scope_cluster and len(d.clusters) == 1:
+        own = d.clusters[0].coverage_check
+        return ("乡村学校有城镇结对", f"{own.numerator}/{own.denominator}", f"{area}乡村学校（含教学点）")
+    return ("乡村学校纳入集团", f"{d.check.coverage.rural_in_cluster}/{d.check.coverage.rural_schools}",
+            f"{area}乡村学校（含教学点）")
+
+
 def annual_story(d: AnnualData, info: DocInfo, progress: Any,
                  conclusions: dict[str, list[str]] | None = None) -> list[Flowable]:
     year_label = school_year_label(d.year)
@@ -125,8 +134,7 @@ def annual_story(d: AnnualData, info: DocInfo, progress: Any,
         ("交流比例", fmt_percent(d.county_exchange_check.share), d.county_exchange_check.clause),
         ("骨干教师比例", fmt_percent(d.county_backbone_check.share), d.county_backbone_check.clause),
         ("帮扶指标达标", f"{met}/{len(d.quota_rows)}", "按政策方案的每项帮扶指标逐人/逐结对统计"),
-        ("乡村学校纳入集团", f"{d.check.coverage.rural_in_cluster}/{d.check.coverage.rural_schools}",
-         f"{area}乡村学校（含教学点）"),
+        _coverage_row(d, area),
         ("评价等级分布", "", "；".join(f"{g}{grades[g]}个" for g in order if grades.get(g)) or "—"),
     ], zebra=True))
 
@@ -188,7 +196,10 @@ def annual_story(d: AnnualData, info: DocInfo, progress: Any,
     # 五、覆盖
     progress(65, "覆盖")
     coverage = [v for v in d.check.violations if v.rule in ("coverage.rural", "partner.rural_has_urban")]
+    own = clusters[0].coverage_check if d.scope_cluster and len(clusters) == 1 else None
     story += [heading("五、乡村学校覆盖"), body(
+        f"截至{d.checked_on.isoformat()}，{area}乡村学校（含教学点）{own.denominator}所，"
+        f"有城镇学校结对帮扶的{own.numerator}所。" if own is not None else
         f"截至{d.checked_on.isoformat()}，{area}乡村学校（含教学点）{d.check.coverage.rural_schools}所，"
         f"已纳入集团(学区){d.check.coverage.rural_in_cluster}所，覆盖率{fmt_percent(d.check.coverage.ratio)}。"),
         table([Col("集团(学区)", 2.4), Col("乡村学校", 0.8, True), Col("有城镇结对", 0.8, True),

@@ -77,6 +77,9 @@ def test_text_the_clerk_stored_is_printed_in_place_of_the_draft(demo_store, tmp_
     documents.annual_report(demo_store, 2025, one, cluster=NAME)
     assert "局里写的全县问题。" in pdf.flat(county) and "本教共体问题" not in pdf.flat(county)
     assert "局里写的本教共体问题。" in pdf.flat(one) and "全县问题" not in pdf.flat(one)
+    # One community's report speaks of its own rural schools, not the county's coverage.
+    assert "已纳入集团(学区)" in pdf.flat(county) and "已纳入集团(学区)" not in pdf.flat(one)
+    assert "乡村学校有城镇结对" in pdf.flat(one)
 
 
 def test_cli_writes_the_work_report_and_refuses_an_unknown_community(demo_db_file: Path, tmp_path: Path,

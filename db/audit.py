@@ -331,8 +331,8 @@ TABLE_LABELS = {
     "exchange": "交流轮岗", "subject_need": "学科需求", "visit": "帮扶活动", "visit_participant": "活动参与人",
     "attachment": "附件", "agreement": "协议", "agreement_party": "协议方", "quality_indicator": "质量指标",
     "training_record": "培训记录", "teacher_designation": "种子教师/榜样教师",
-    "evaluation": "评价", "semester_summary": "学期总结", "waiver": "规则豁免", "app_user": "用户",
-    "setting": "设置",
+    "evaluation": "评价", "semester_summary": "学期总结", "report_text": "报告文字", "waiver": "规则豁免",
+    "app_user": "用户", "setting": "设置",
 }
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
@@ -52,11 +53,21 @@ def materialise(connection: Connection, exchanges: Sequence[dict[str, Any]], now
     p = Posting.__table__
     teachers = list({e["teacher_id"] for e in exchanges})
     existing: dict[tuple[Any, Any, bool, dt.date], Any] = {}
+    # Each teacher's personnel postings: [id, start, end_on], to close them by id below.
+    personnel: dict[Any, list[list[Any]]] = defaultdict(list)
     for begin in range(0, len(teachers), 500):
-        for row in connection.execute(select(p.c.id, p.c.teacher_id, p.c.school_id, p.c.holds_personnel, p.c.start)
+        for row in connection.execute(select(p.c.id, p.c.teacher_id, p.c.school_id, p.c.holds_personnel, p.c.start,
+                                             p.c.end_on)
                                       .where(p.c.teacher_id.in_(teachers[begin:begin + 500]))):
             existing[(row.teacher_id, row.school_id, bool(row.holds_personnel), _day(row.start))] = row.id
-    closes, links, inserts = [], [], []
+            if row.holds_personnel:
+                personnel[row.teacher_id].append(
+                    [row.id, _day(row.start), None if row.end_on is None else _day(row.end_on)])
+    # Personnel stints a move ends the day before its start: those starting earlier and not
+    # ended before it, applied in the exchanges' order (as one UPDATE per move would), then
+    # written as one UPDATE by id (the write guard reads their before-images in one query).
+    closes: dict[Any, dict[str, Any]] = {}
+    links, inserts = [], []
     for e in exchanges:
         if e["start"] is None:
             continue
@@ -65,18 +76,18 @@ def materialise(connection: Connection, exchanges: Sequence[dict[str, Any]], now
             links.append({"b_id": found, "exchange_id": e["id"], "updated_at": now})
             continue
         if e["moves_personnel"]:
-            closes.append({"b_teacher": e["teacher_id"], "b_start": e["start"],
-                           "close": e["start"] - dt.timedelta(days=1), "updated_at": now})
+            for stint in personnel.get(e["teacher_id"], ()):
+                if stint[1] < e["start"] and (stint[2] is None or stint[2] >= e["start"]):
+                    stint[2] = e["start"] - dt.timedelta(days=1)
+                    closes[stint[0]] = {"b_id": stint[0], "close": stint[2], "updated_at": now}
         inserts.append({"id": uuid.uuid4(), "teacher_id": e["teacher_id"], "school_id": e["to_school_id"],
                         "kind": posting_kind(e["form"]), "holds_personnel": bool(e["moves_personnel"]),
                         "start": e["start"], "end_on": None if e["moves_personnel"] else e["end_on"],
                         "exchange_id": e["id"], "created_at": now, "updated_at": now})
     if closes:
-        connection.execute(
-            p.update().where(p.c.teacher_id == bindparam("b_teacher"), p.c.holds_personnel.is_(True),
-                             p.c.start < bindparam("b_start"),
-                             or_(p.c.end_on.is_(None), p.c.end_on >= bindparam("b_start")))
-            .values(end_on=bindparam("close"), updated_at=bindparam("updated_at")), closes)
+        connection.execute(p.update().where(p.c.id == bindparam("b_id"))
+                           .values(end_on=bindparam("close"), updated_at=bindparam("updated_at")),
+                           list(closes.values()))
     if links:
         connection.execute(p.update().where(p.c.id == bindparam("b_id"))
                            .values(exchange_id=bindparam("exchange_id"), updated_at=bindparam("updated_at")), links)

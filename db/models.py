@@ -597,6 +597,22 @@ class SemesterSummary(Versioned, Entity):
     next_steps: Mapped[str] = mapped_column(Text, default="")  # 下步计划
 
 
+class ReportText(Versioned, Entity):
+    """Text a clerk wrote for a printed report (年度评价报告 conclusions, 学年度工作报告
+    sections), per document, school year and scope; kept until edited again (audited)."""
+
+    __tablename__ = "report_text"
+    __table_args__ = (UniqueConstraint("document", "school_year", "scope", name="document_year_scope"),)
+
+    document: Mapped[str] = mapped_column(String(16))  # "annual" | "work_report"
+    school_year: Mapped[int] = mapped_column(Integer)
+    # The cluster's id (32 hex digits) or "all" for the whole area: a unique key that, unlike a
+    # NULL cluster_id, SQLite and PostgreSQL both compare as equal.
+    scope: Mapped[str] = mapped_column(String(36))
+    cluster_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cluster.id"))
+    sections: Mapped[dict[str, Any]] = mapped_column(JSON)  # section title → list of paragraphs
+
+
 class Waiver(Versioned, Entity):
     """A rule knowingly not applied to one cluster or school; shown as waived, never hidden."""
 

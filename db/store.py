@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from db import audit, guard, versions
 from db import engine as engine_module
 from db.engine import StoreError
+from db.gc_pause import gc_paused
 from db.guard import PERMISSIONS, Actor, PermissionDenied, WriteState
 from db.migrate import upgrade
 from db.models import AuditEntry, AuditHead
@@ -120,9 +121,13 @@ class Store:
         each row's before → after (``db.audit.batch``; hashed once, not once per row), a
         single row as an ordinary entry. One more entry, action ``import``, records the
         load as a whole with ``note``.
+
+        Python's cyclic collector is held off meanwhile (:func:`db.gc_pause.gc_paused`): a
+        load makes tens of thousands of row dicts without cycles, and each collection would
+        walk every live object (a city plan's save or approval: ~20 % of it).
         """
         guard.check_table(self.actor, entity)
-        with self.engine.begin() as connection:
+        with gc_paused(), self.engine.begin() as connection:
             state = WriteState(actor=self.actor, note=note, batch=True)
             guard.attach(connection, state)
             guard.begin_write(connection, state)

@@ -38,7 +38,7 @@ LABELS = {
     "exchange_plan": "交流计划", "exchange": "交流记录", "subject_need": "学科需求", "visit": "帮扶活动",
     "visit_participant": "活动参与人", "duty_holder": "帮扶责任人", "agreement": "协议",
     "agreement_party": "协议签约方", "quality_indicator": "质量指标", "evaluation": "年度考核",
-    "semester_summary": "学期总结", "waiver": "豁免记录", "setting": "设置",
+    "semester_summary": "学期总结", "report_text": "报告文字", "waiver": "豁免记录", "setting": "设置",
 }
 PENDING = "versioned_rows"  # session.info: (table, key) → row_version as loaded, of this flush
 

@@ -23,6 +23,7 @@ second (see ``benchmarks/bench_teachers.py``).
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -163,6 +164,18 @@ def tenure(postings: Sequence[PostingRec], reference: dt.date) -> tuple[str, dt.
         if only.end is not None and only.end < reference:
             return None
         return only.school, only.start
+    temporary = vocab.TEMPORARY_FORMS
+    if len(postings) == 2:  # after one personnel move: the old stint and the new one
+        a, b = postings
+        if (a.holds_personnel and b.holds_personnel and a.kind not in temporary and b.kind not in temporary
+                and a.start <= reference and b.start <= reference):
+            if b.start < a.start:  # the order sorted() by start gives (stable on ties)
+                a, b = b, a
+            if b.end is not None and b.end < reference:
+                return None
+            if a.school == b.school and (a.end is None or a.end >= b.start - dt.timedelta(days=1)):
+                return b.school, a.start
+            return b.school, b.start
     personnel = sorted(
         (p for p in postings
          if p.holds_personnel and p.kind not in vocab.TEMPORARY_FORMS and p.start <= reference),
@@ -227,9 +240,9 @@ def eligibility(
         if (limit := profile.value(figure := f"{prefix}.age_limit_{suffix}")) is not None
     }
 
-    by_teacher: dict[Hashable, list[PostingRec]] = {}
+    by_teacher: defaultdict[Hashable, list[PostingRec]] = defaultdict(list)
     for posting in postings:
-        by_teacher.setdefault(posting.teacher, []).append(posting)
+        by_teacher[posting.teacher].append(posting)
     exempt_by_teacher: dict[Hashable, ExemptionRec] = {}
     for exemption in exemptions if profile.value("exchange.exemption_register") else ():
         if _in_force(exemption, reference):

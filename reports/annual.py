@@ -16,6 +16,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, PageBreak, Paragraph, Spacer
 
 from db.annual import AnnualData, UnknownCluster, annual_data
+from db.report_texts import load_text
 from db.settings import active_profile
 from db.store import Store
 from policy.calendar import chinese_date, school_year_label
@@ -97,6 +98,15 @@ def _method(d: AnnualData) -> str:
                if d.profile.evaluation.get("bundled") else ""))
 
 
+def _coverage_row(d: AnnualData, area: str) -> tuple[str, str, str]:
+    """One community's own rural schools with an urban partner; the county's coverage otherwise."""
+    if d.scope_cluster and len(d.clusters) == 1:
+        own = d.clusters[0].coverage_check
+        return ("乡村学校有城镇结对", f"{own.numerator}/{own.denominator}", f"{area}乡村学校（含教学点）")
+    return ("乡村学校纳入集团", f"{d.check.coverage.rural_in_cluster}/{d.check.coverage.rural_schools}",
+            f"{area}乡村学校（含教学点）")
+
+
 def annual_story(d: AnnualData, info: DocInfo, progress: Progress,
                  conclusions: dict[str, list[str]] | None = None) -> list[Flowable]:
     year_label = school_year_label(d.year)
@@ -125,8 +135,7 @@ def annual_story(d: AnnualData, info: DocInfo, progress: Progress,
         ("交流比例", fmt_percent(d.county_exchange_check.share), d.county_exchange_check.clause),
         ("骨干教师比例", fmt_percent(d.county_backbone_check.share), d.county_backbone_check.clause),
         ("帮扶指标达标", f"{met}/{len(d.quota_rows)}", "按政策方案的每项帮扶指标逐人/逐结对统计"),
-        ("乡村学校纳入集团", f"{d.check.coverage.rural_in_cluster}/{d.check.coverage.rural_schools}",
-         f"{area}乡村学校（含教学点）"),
+        _coverage_row(d, area),
         ("评价等级分布", "", "；".join(f"{g}{grades[g]}个" for g in order if grades.get(g)) or "—"),
     ], zebra=True))
 
@@ -188,7 +197,10 @@ def annual_story(d: AnnualData, info: DocInfo, progress: Progress,
     # 五、覆盖
     progress("覆盖", 0.65)
     coverage = [v for v in d.check.violations if v.rule in ("coverage.rural", "partner.rural_has_urban")]
+    own = clusters[0].coverage_check if d.scope_cluster and len(clusters) == 1 else None
     story += [heading("五、乡村学校覆盖"), body(
+        f"截至{d.checked_on.isoformat()}，{area}乡村学校（含教学点）{own.denominator}所，"
+        f"有城镇学校结对帮扶的{own.numerator}所。" if own is not None else
         f"截至{d.checked_on.isoformat()}，{area}乡村学校（含教学点）{d.check.coverage.rural_schools}所，"
         f"已纳入集团(学区){d.check.coverage.rural_in_cluster}所，覆盖率{fmt_percent(d.check.coverage.ratio)}。"),
         table([Col("集团(学区)", 2.4), Col("乡村学校", 0.8, True), Col("有城镇结对", 0.8, True),
@@ -295,7 +307,8 @@ def build_annual(store: Store, year: int, target: Target, *, cluster: str | None
                  today: dt.date | None = None, conclusions: dict[str, list[str]] | None = None,
                  draft_to: str | Path | None = None) -> Built:
     """The report; ``conclusions``: the clerk's edited 主要成效/存在问题/整改建议 (sections left
-    out keep the draft); ``draft_to``: also write the drafted text there as TOML to edit."""
+    out keep the draft; None: the text stored on the 报告 page, :mod:`db.report_texts`);
+    ``draft_to``: also write the drafted text there as TOML to edit."""
     progress("统计数据", 0.02)
     profile = active_profile(store)
     try:
@@ -312,6 +325,9 @@ def build_annual(store: Store, year: int, target: Target, *, cluster: str | None
     draft = draft_conclusions(data)
     if draft_to is not None:
         write_conclusions(draft, draft_to)
+    if conclusions is None:  # the text the clerk stored on the 报告 page, if any
+        stored = load_text(store, "annual", year, data.clusters[0].id if cluster and data.clusters else None)
+        conclusions = stored.sections if stored is not None else None
     pages = ReportDocument(target, info).build_story(annual_story(data, info, progress, merged(draft, conclusions)))
     progress("完成", 1.0)
     return finish(target, pages, f"，{len(data.clusters)} 个集团(学区)", clusters=len(data.clusters))

@@ -20,8 +20,9 @@ from reports.pdf import fmt_percent
 SECTIONS = ("主要成效", "存在问题", "整改建议")
 
 
-def draft_conclusions(d: AnnualData) -> dict[str, list[str]]:
-    """Paragraphs per section, each a sentence or two built from the figures."""
+def draft_conclusions(d: AnnualData, violations_at: str = "详见第九部分") -> dict[str, list[str]]:
+    """Paragraphs per section, each a sentence or two built from the figures;
+    ``violations_at`` says where the document lists the rule violations."""
     scope = "本教共体" if d.scope_cluster else d.scope
     clusters = d.clusters
     ex, ex_check, bb_check = d.county_exchange, d.county_exchange_check, d.county_backbone_check
@@ -57,13 +58,24 @@ def draft_conclusions(d: AnnualData) -> dict[str, list[str]]:
                 problems.append(f"“{label}”达标率{fmt_percent(rate)}，{missing}项未达标。")
         if any(rate < 1 for rate, _l, _m in weakest):
             advice.append("对帮扶活动未达标的人员和结对逐一通报（名单见附录），下学期开学一个月内制定补足计划。")
-    if coverage.rural_schools:
+    own = d.clusters[0].coverage_check if d.scope_cluster and len(clusters) == 1 else None
+    if own is not None:  # one community: its own rural schools, not the county's coverage
+        if own.denominator:
+            line = f"本教共体乡村学校（含教学点）{own.denominator}所，有城镇学校结对帮扶的{own.numerator}所。"
+            (good if own.numerator == own.denominator else problems).append(line)
+    elif coverage.rural_schools:
         line = (f"乡村学校（含教学点）{coverage.rural_schools}所，纳入集团(学区){coverage.rural_in_cluster}所，"
                 f"覆盖率{fmt_percent(coverage.ratio)}。")
         (good if coverage.rural_in_cluster == coverage.rural_schools else problems).append(line)
         if coverage.rural_in_cluster < coverage.rural_schools:
             advice.append("将尚未纳入的乡村学校（含教学点）全部纳入集团(学区)管理（银川2023方案 三(一)）。")
-    if rated:
+    if own is not None and rated:
+        grade = clusters[0].evaluation.grade
+        (problems if grade == FAILED_GRADE else good).append(
+            f"本教共体本学年评价总分{clusters[0].evaluation.total:.1f}分，等级为{grade}。")
+        if grade == FAILED_GRADE:
+            advice.append("对照评价各项得分逐项整改，由牵头校提交整改报告。")
+    elif rated:
         top = [g for g in ("优秀", "良好") if grades.get(g)]
         if top:
             good.append("评价等级为" + "、".join(f"{g}的{grades[g]}个" for g in top) + "。")
@@ -83,10 +95,11 @@ def draft_conclusions(d: AnnualData) -> dict[str, list[str]]:
             f"教共体{len(communities)}个，建设协议书在有效期内且已签订的{len(signed)}个。")
         if len(signed) < len(communities):
             advice.append("尚无协议、协议未签订或已到期的教共体，一个月内完成签订或续签（余教〔2020〕155号 六(二)）。")
-    open_violations = [v for v in d.check.violations if not v.waived]
+    scoped = [v for c in clusters for v in c.violations] if own is not None else d.check.violations
+    open_violations = [v for v in scoped if not v.waived]
     if open_violations:
         kinds = Counter(v.rule for v in open_violations)
-        problems.append(f"规则检查发现未豁免的问题{len(open_violations)}项（涉及{len(kinds)}类规则），详见第九部分。")
+        problems.append(f"规则检查发现未豁免的问题{len(open_violations)}项（涉及{len(kinds)}类规则），{violations_at}。")
         advice.append("逐项整改规则检查发现的问题；确需保留的，报局长办公会批准例外并注明理由。")
     return {"主要成效": good or ["本学年各项指标暂无可总结的成效数据。"],
             "存在问题": problems or ["本学年未发现明显问题。"],

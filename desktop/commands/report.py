@@ -1,4 +1,4 @@
-"""``edubridge report annual|agreement|notice|letters|statistics -o FILE.pdf``: print-ready documents.
+"""``edubridge report annual|work|agreement|notice|letters|statistics -o FILE.pdf``: print-ready documents.
 
 Each subcommand writes one PDF and prints one line (``--json``: path, pages, bytes).
 Unknown clusters, years without an approved plan and unwritable paths are expected
@@ -63,6 +63,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     summary.add_argument("--semester", metavar="Y-1|Y-2", required=True, help="学期，如 2025-1")
     common(summary)
 
+    work = kinds.add_parser("work", help="教共体学年度工作报告（余教〔2020〕155号 五(一)4）")
+    work.add_argument("--cluster", metavar="NAME", required=True, help="集团(学区)/教共体名称")
+    work.add_argument("--year", type=school_year, required=True, help="学年起始年份，如 2025 表示 2025—2026学年")
+    common(work)
+
     pairings = kinds.add_parser("pairings", help="结对帮扶及包片包抓名单")
     pairings.add_argument("--date", type=_date, metavar="YYYY-MM-DD", help="统计日期（默认今天）")
     common(pairings)
@@ -109,6 +114,10 @@ def run(args: argparse.Namespace) -> int:
                 from reports.semester_summary import build_summary
 
                 result = build_summary(store, args.cluster, _semester(args.semester), output)
+            elif args.report_kind == "work":
+                from reports.work_report import build_work_report
+
+                result = build_work_report(store, args.cluster, args.year, output)
             elif args.report_kind == "pairings":
                 from reports.quota_report import build_pairings_pdf
 

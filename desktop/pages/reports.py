@@ -32,6 +32,7 @@ from policy.progress import Progress
 
 KINDS = (
     ("annual", "年度评价报告"),
+    ("work", "教共体学年度工作报告"),
     ("agreement", "教共体建设协议书"),
     ("notice", "交流轮岗人员名单公示"),
     ("letters", "教师交流轮岗通知书"),
@@ -47,6 +48,7 @@ class ReportsPage(Page):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
         self.job: Job | None = None
+        self.text_dialog: Any = None
         #: (agreement id, version) of the agreement in the preview; None for other documents
         #: and for a template draft (not stored: printing it records nothing).
         self.built_agreement: tuple[Any, int] | None = None
@@ -60,6 +62,8 @@ class ReportsPage(Page):
         self.cancel_button = QPushButton("取消")
         self.cancel_button.setToolTip("停止生成（不会留下半成品）")
         self.cancel_button.setEnabled(False)
+        self.text_button = QPushButton("编辑报告文字…")
+        self.text_button.setToolTip("撰写或修改主要成效、存在问题、整改建议（工作计划）等文字，按学年（及集团）保存")
         self.print_button = QPushButton("打印…")
         self.save_button = QPushButton("保存…")
         self.viewer_button = QPushButton("用系统阅读器打开")
@@ -84,6 +88,10 @@ class ReportsPage(Page):
         side = QVBoxLayout()
         side.addLayout(form)
         side.addLayout(making)
+        text_row = QHBoxLayout()
+        text_row.addWidget(self.text_button)
+        text_row.addStretch(1)
+        side.addLayout(text_row)
         side.addWidget(self.progress)
         side.addLayout(output)
         side.addWidget(self.status)
@@ -95,6 +103,7 @@ class ReportsPage(Page):
         self.kind.currentIndexChanged.connect(self._update_fields)
         self.build_button.clicked.connect(self.build)
         self.cancel_button.clicked.connect(self.cancel)
+        self.text_button.clicked.connect(self.edit_text)
         self.print_button.clicked.connect(self.print_document)
         self.save_button.clicked.connect(self.save)
         self.viewer_button.clicked.connect(lambda: self.preview.open_in_viewer(self.kind.currentText()))
@@ -118,8 +127,9 @@ class ReportsPage(Page):
 
     def _update_fields(self) -> None:
         key = self.kind.currentData()
-        self.year.setEnabled(key in ("annual", "notice", "letters", "approval", "register"))
-        self.cluster.setEnabled(key in ("annual", "agreement"))
+        self.year.setEnabled(key in ("annual", "work", "notice", "letters", "approval", "register"))
+        self.cluster.setEnabled(key in ("annual", "work", "agreement"))
+        self.text_button.setEnabled(key in ("annual", "work") and not self._busy())
         has = bool(self.pdf_bytes)
         self.print_button.setEnabled(has)
         self.save_button.setEnabled(has)
@@ -132,8 +142,8 @@ class ReportsPage(Page):
 
     def build(self) -> None:
         params = self.parameters()
-        if params["kind"] == "agreement" and not params["cluster"]:
-            messages.warn(self, "生成协议书", "请先选择一个集团(学区)/教共体。")
+        if params["kind"] in ("agreement", "work") and not params["cluster"]:
+            messages.warn(self, f"生成{self.kind.currentText()}", "请先选择一个集团(学区)/教共体。")
             return
         store = self.context.store
 
@@ -145,6 +155,10 @@ class ReportsPage(Page):
             if kind == "annual":
                 built = documents.annual_report(store, params["year"], buffer, cluster=params["cluster"],
                                                 progress=progress)
+            elif kind == "work":
+                from reports.work_report import build_work_report
+
+                built = build_work_report(store, params["cluster"], params["year"], buffer, progress=progress)
             elif kind == "agreement":
                 # A preview: never stores an agreement (a cluster without one gets a template draft).
                 built = documents.agreement(store, params["cluster"], buffer, record=False, progress=progress,
@@ -167,26 +181,32 @@ class ReportsPage(Page):
                 built = documents.statistics(store, buffer, progress=progress)
             return buffer.getvalue(), built
 
-        self.build_button.setEnabled(False)
-        self.cancel_button.setEnabled(True)
         self.built_agreement = None
         self.built_warning = ""
         self.progress.setValue(0)
         self.status.setText("正在生成…")
         self.job = run_in_background(work)
+        self._set_busy(True)
         self.job.progress.connect(self._on_progress)
         self.job.finished.connect(self._on_built)
         self.job.failed.connect(self._on_failed)
         self.job.cancelled.connect(self._on_cancelled)
 
+    def _busy(self) -> bool:
+        return self.job is not None and not self.job.is_done
+
+    def _set_busy(self, busy: bool) -> None:
+        self.build_button.setEnabled(not busy)
+        self.cancel_button.setEnabled(busy)
+        self.text_button.setEnabled(not busy and self.kind.currentData() in ("annual", "work"))
+
     def cancel(self) -> None:
         """Stop the document being built at its next progress step; nothing is shown or recorded."""
-        if self.job is not None and not self.job.is_done:
+        if self._busy():
             self.job.cancel()
 
     def _on_cancelled(self) -> None:
-        self.build_button.setEnabled(True)
-        self.cancel_button.setEnabled(False)
+        self._set_busy(False)
         self.progress.setValue(0)
         self.status.setText("已取消生成。")
 
@@ -206,15 +226,83 @@ class ReportsPage(Page):
         self.built_warning = built.warning
         text = f"已生成：{self.document.pageCount()} 页，{len(data) / 1024:.0f} KB"
         self.status.setText(f"{text}\n{built.warning}" if built.warning else text)
-        self.build_button.setEnabled(True)
-        self.cancel_button.setEnabled(False)
+        self._set_busy(False)
         self._update_fields()
 
     def _on_failed(self, message: str) -> None:
-        self.build_button.setEnabled(True)
-        self.cancel_button.setEnabled(False)
+        self._set_busy(False)
         self.status.setText("生成失败")
         messages.error(self, "生成文档", message)
+
+    # ------------------------------------------------------------------ report text
+    def edit_text(self) -> None:
+        """Open the text editor of the chosen report; the draft is computed off the GUI thread."""
+        params = self.parameters()
+        kind, year, cluster = params["kind"], params["year"], params["cluster"]
+        if kind == "work" and not cluster:
+            messages.warn(self, "编辑报告文字", "请先选择一个集团(学区)/教共体。")
+            return
+        store = self.context.store
+
+        def work(progress: Any) -> tuple[Any, ...]:
+            from db.annual import UnknownCluster, annual_data
+            from db.report_texts import load_text
+            from db.settings import active_profile
+            from reports.output import ReportError
+
+            progress("统计数据，生成草稿…", 0.1)
+            if kind == "annual":
+                from reports.annual_conclusions import draft_conclusions
+
+                try:
+                    data = annual_data(store, active_profile(store), year, cluster)
+                except UnknownCluster as exc:
+                    raise ReportError(str(exc)) from None
+                draft = draft_conclusions(data)
+            else:
+                from reports.work_report import work_report_parts
+
+                data, _activities, draft = work_report_parts(store, cluster, year)
+            progress("读取已保存的文字", 0.9)
+            cluster_id = data.clusters[0].id if cluster and data.clusters else None
+            return cluster_id, draft, load_text(store, "annual" if kind == "annual" else "work_report", year,
+                                                cluster_id)
+
+        self.progress.setValue(0)
+        self.status.setText("正在准备报告文字…")
+        self.job = run_in_background(work)
+        self._set_busy(True)
+        self.job.progress.connect(self._on_progress)
+        self.job.finished.connect(lambda result: self._open_text_editor(kind, year, cluster, result))
+        self.job.failed.connect(self._on_failed)
+        self.job.cancelled.connect(self._on_cancelled)
+
+    def _open_text_editor(self, kind: str, year: int, cluster: str | None, result: object) -> None:
+        from db.report_texts import DOCUMENT_LABELS, DOCUMENTS, save_text
+        from desktop.pages.report_text_dialog import ReportTextDialog
+        from policy.calendar import school_year_label
+
+        self._set_busy(False)
+        self.progress.setValue(100)
+        assert isinstance(result, tuple)
+        cluster_id, draft, stored = result
+        document = "annual" if kind == "annual" else "work_report"
+        version = [stored.version if stored is not None else None]
+
+        def save(sections: dict[str, list[str]]) -> None:
+            version[0] = save_text(self.context.store, document, year, cluster_id, sections,
+                                   expected_version=version[0])
+
+        title = f"{school_year_label(year)}{DOCUMENT_LABELS[document]}文字——{cluster or '全部集团(学区)'}"
+        self.text_dialog = ReportTextDialog(title, DOCUMENTS[document], draft,
+                                            stored.sections if stored is not None else None, save, self)
+        self.text_dialog.finished.connect(self._text_dialog_closed)
+        self.status.setText("请在弹出的窗口中编辑报告文字。")
+        self.text_dialog.open()
+
+    def _text_dialog_closed(self, _result: int) -> None:
+        dialog = self.text_dialog
+        self.status.setText("报告文字已保存；重新生成后打印的报告使用新文字。" if dialog.saved else "未修改报告文字。")
 
     def save(self) -> None:
         if not self.pdf_bytes:

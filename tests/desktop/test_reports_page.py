@@ -142,3 +142,71 @@ def test_cancel_while_building_shows_nothing(qtbot, demo_store, monkeypatch) -> 
     assert page.status.text() == "已取消生成。" and not page.pdf_bytes
     assert page.build_button.isEnabled() and not page.cancel_button.isEnabled()
     assert not page.print_button.isEnabled() and not page.save_button.isEnabled()
+
+
+WORK_CLUSTER = "青禾县第三初级中学共建型教共体"
+
+
+def _wait(qtbot, page) -> None:
+    assert page.job is not None
+    with qtbot.waitSignal(page.job.finished, timeout=60_000):
+        pass
+
+
+def test_work_report_of_a_community_builds_off_the_gui_thread(qtbot, demo_store) -> None:
+    page = ReportsPage(AppContext.for_store(demo_store))
+    qtbot.addWidget(page)
+    page.refresh()
+    page.kind.setCurrentIndex(page.kind.findData("work"))
+    page.year.setValue(2025)
+    page.cluster.setCurrentIndex(page.cluster.findText(WORK_CLUSTER))
+    page.build()
+    assert page.cancel_button.isEnabled() and not page.build_button.isEnabled()
+    _wait(qtbot, page)
+    assert page.pdf_bytes.startswith(b"%PDF") and page.document.pageCount() >= 3
+    assert page.build_button.isEnabled() and not page.cancel_button.isEnabled()
+
+
+def test_clerk_edits_conclusions_a_failed_save_keeps_the_text_and_cancel_asks(qtbot, demo_store,
+                                                                              monkeypatch) -> None:
+    from db.agreements import find_cluster
+    from db.report_texts import load_text, save_text
+
+    monkeypatch.setattr(messages, "headless", True)
+    messages.log.clear()
+    page = ReportsPage(AppContext.for_store(demo_store))
+    qtbot.addWidget(page)
+    page.refresh()
+    page.kind.setCurrentIndex(page.kind.findData("annual"))
+    page.year.setValue(2025)
+    page.cluster.setCurrentIndex(page.cluster.findText(WORK_CLUSTER))
+    page.edit_text()
+    _wait(qtbot, page)
+    dialog = page.text_dialog
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.edits["存在问题"].toPlainText() == "\n".join(dialog.draft["存在问题"])  # opens with the draft
+    # Another clerk saves first: this save is refused with a message, the text stays.
+    cluster_id, _ = find_cluster(demo_store, WORK_CLUSTER)
+    save_text(demo_store, "annual", 2025, cluster_id, {"整改建议": ["别人的建议。"]})
+    dialog.edits["存在问题"].setPlainText("本教共体问题一。\n本教共体问题二。")
+    dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
+    assert dialog.isVisible() and messages.log[-1].kind == "error" and "他人" in messages.log[-1].text
+    assert dialog.edits["存在问题"].toPlainText() == "本教共体问题一。\n本教共体问题二。"
+    monkeypatch.setattr(messages, "headless_answer", False)  # "discard the changes?" — no
+    dialog.reject()
+    assert dialog.isVisible()
+    monkeypatch.setattr(messages, "headless_answer", True)
+    dialog.reject()
+    assert not dialog.isVisible()
+    assert load_text(demo_store, "annual", 2025, cluster_id).sections == {"整改建议": ["别人的建议。"]}
+    # Reopened: the stored text is there; the clerk's edit is saved next to it (only what differs from the draft).
+    page.edit_text()
+    _wait(qtbot, page)
+    dialog = page.text_dialog
+    assert dialog.edits["整改建议"].toPlainText() == "别人的建议。"
+    dialog.edits["存在问题"].setPlainText("本教共体问题一。")
+    dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
+    assert not dialog.isVisible() and dialog.saved
+    assert load_text(demo_store, "annual", 2025, cluster_id).sections == {
+        "存在问题": ["本教共体问题一。"], "整改建议": ["别人的建议。"]}
+    assert load_text(demo_store, "annual", 2025, None) is None  # the county's text is apart

@@ -269,3 +269,24 @@ def test_a_principal_without_a_limit_of_his_own_has_the_teachers_limit():
     postings = [PostingRec("p", "S1", D(2015, 9, 1))]
     deputy = [teacher("p", gender="男", born=D(1972, 1, 1), position="副校长")]  # 53
     assert only(run(deputy, postings, profile=_with_age_limits(exchange__age_limit_male=50))).status == EXEMPT
+
+
+def test_tenure_of_two_postings_agrees_with_the_general_chain() -> None:
+    """The two-posting shortcut (most teachers after one move) answers as the sorted chain does."""
+    import datetime as dt
+    import random
+
+    from policy.eligibility import PostingRec, tenure
+
+    rng = random.Random(15)
+    reference = dt.date(2027, 9, 1)
+    days = [dt.date(2015, 9, 1), dt.date(2020, 8, 31), dt.date(2020, 9, 1), dt.date(2027, 9, 1),
+            dt.date(2027, 9, 2), None]
+    for _ in range(3000):
+        pair = []
+        for _k in range(2):
+            start = rng.choice(days[:5])
+            pair.append(PostingRec("t", rng.choice("AB"), start, rng.choice(days), rng.random() < 0.85,
+                                   rng.choice(["任职", "任职", "轮岗", "支教"])))
+        filler = PostingRec("t", "C", dt.date(2000, 1, 1), None, False, "任职")  # forces the general path
+        assert tenure(pair, reference) == tenure([*pair, filler], reference), pair

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QMainWindow, QMenu
+from PySide6.QtWidgets import QMainWindow, QMenu, QWidget
 
 from db.backup import PG_DUMP_HINT, backup_folder, copy_database, restore
 from db.engine import sqlite_file
@@ -76,6 +76,14 @@ def restore_from(window: QMainWindow, context: AppContext) -> None:
 
 def _run(window: QMainWindow, title: str, work: Any, success: Any) -> bool:
     """``work()`` in the background, waited for; its result told by ``success(result)`` or its error shown."""
+    ok, result = run_waiting(window, title, work)
+    if ok:
+        messages.info(window, title, success(result))
+    return ok
+
+
+def run_waiting(window: QWidget, title: str, work: Any) -> tuple[bool, Any]:
+    """``work()`` off the GUI thread, waited for: (True, result), or (False, None) with the error shown."""
     from desktop.worker import run_in_background
 
     job = run_in_background(lambda _progress: work())
@@ -85,6 +93,5 @@ def _run(window: QMainWindow, title: str, work: Any, success: Any) -> bool:
     job.wait()
     if "error" in outcome:
         messages.error(window, title, outcome["error"])
-        return False
-    messages.info(window, title, success(outcome.get("ok")))
-    return True
+        return False, None
+    return True, outcome.get("ok")

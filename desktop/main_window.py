@@ -13,12 +13,20 @@ import importlib
 import logging
 import traceback
 
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, QSize, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
-    QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QStackedWidget, QWidget,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QPushButton,
+    QStackedWidget,
+    QWidget,
 )
 
+from db.store import Store
 from desktop import messages
 from desktop.context import AppContext
 from desktop.pages import PAGES, PageSpec
@@ -100,6 +108,9 @@ class MainWindow(QMainWindow):
 
         self.user_label = accounts.install(self)  # 账户 menu, signed-in user in the status bar
         self.update_status()
+        from desktop.database_actions import remember_store
+
+        remember_store(self.settings, context.store)
 
         self._guide: QWidget | None = None
         self.resize(default_size())
@@ -174,6 +185,7 @@ class MainWindow(QMainWindow):
         spec = PAGES[row]
         widget = self.page(spec.key)
         self.stack.setCurrentWidget(widget)
+        self._watch_print_button(widget)
         refresh = getattr(widget, "refresh", None)
         if refresh is not None:
             try:
@@ -187,9 +199,18 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("文件(&F)")
+        file_menu.setToolTipsVisible(True)
         from desktop.backup_actions import add_backup_actions
+        from desktop.database_actions import add_database_actions, rebuild_recent
         from desktop.package_dialog import add_package_actions
 
+        self.database_actions = add_database_actions(file_menu, self)
+        rebuild_recent(self)
+        self.print_action = QAction("打印(&P)…", self)
+        self.print_action.setShortcut(QKeySequence.StandardKey.Print)
+        self.print_action.triggered.connect(self.print_current)
+        file_menu.addAction(self.print_action)
+        file_menu.addSeparator()
         self.backup_actions = add_backup_actions(file_menu, self, self.context)
         self.package_actions = add_package_actions(file_menu, self, self.context)
         quit_action = QAction("退出(&X)", self)
@@ -227,6 +248,76 @@ class MainWindow(QMainWindow):
         from desktop.package_dialog import import_package
 
         import_package(self, self.context, path)
+
+    # ---- Ctrl+P ----------------------------------------------------------------------
+
+    def _print_button(self) -> QPushButton | None:
+        """The current page's ``print_button`` when it is on screen (a page's tab may hide it)."""
+        page = self.stack.currentWidget()
+        button = getattr(page, "print_button", None)
+        if isinstance(button, QPushButton) and page is not None and button.isVisibleTo(page):
+            return button
+        return None
+
+    def _watch_print_button(self, page: QWidget) -> None:
+        """Keep 打印 (Ctrl+P) enabled exactly when the page's own print button is."""
+        button = getattr(page, "print_button", None)
+        if isinstance(button, QPushButton) and not button.property("watchedForPrint"):
+            button.setProperty("watchedForPrint", True)
+            button.installEventFilter(self)
+        self.update_print_action()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in (QEvent.Type.EnabledChange, QEvent.Type.ShowToParent, QEvent.Type.HideToParent):
+            self.update_print_action()
+        return super().eventFilter(watched, event)
+
+    def update_print_action(self) -> None:
+        button = self._print_button()
+        if button is None:
+            self.print_action.setEnabled(False)
+            self.print_action.setToolTip("这一页没有可打印的文档（报告、协议页可打印；帮扶活动页的指标看板可打印未达标名单）")
+        elif not button.isEnabled():
+            self.print_action.setEnabled(False)
+            self.print_action.setToolTip(button.toolTip() or "请先生成要打印的文档")
+        else:
+            self.print_action.setEnabled(True)
+            self.print_action.setToolTip(f"打印：{button.text().rstrip('…')}")
+
+    def print_current(self) -> None:
+        """Ctrl+P: what the page's own 打印 button prints, through the same path."""
+        button = self._print_button()
+        if button is None or not button.isEnabled():
+            self.statusBar().showMessage(self.print_action.toolTip(), 4000)
+            return
+        button.click()
+
+    # ---- another database ----------------------------------------------------------------
+
+    def switch_store(self, store: Store) -> None:
+        """Work on ``store`` from now on: every page is rebuilt over it (none keeps data of the
+        old one), the account and status bar follow; the old store is closed.
+
+        The caller has signed in to ``store`` and made sure nothing typed is lost
+        (:mod:`desktop.database_actions`). Raises PolicyError when the new store's profile
+        cannot be read; the window then still shows the old store.
+        """
+        from desktop.context import AppContext
+
+        fresh = AppContext.for_store(store)  # raises before anything changes
+        old = self.context.store
+        key = self.current_key() or PAGES[0].key
+        self.context.store, self.context.profile = fresh.store, fresh.profile
+        for page in self.pages.values():
+            self.stack.removeWidget(page)
+            page.deleteLater()
+        self.pages.clear()
+        self.page_errors.clear()
+        self.user_label.update_account()  # type: ignore[attr-defined]
+        self.update_status()
+        self.show_page(key)
+        if old is not store:
+            old.dispose()
 
     def find_in_page(self) -> None:
         """Ctrl+F: the current page's search field (``search``), focused with its text selected."""
@@ -301,6 +392,6 @@ class MainWindow(QMainWindow):
         """Show the remembered page (or ``key``); call once after construction."""
         self.show_page(key or self.initial_key)
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+    def closeEvent(self, event: QCloseEvent) -> None:
         self.save_settings()
         super().closeEvent(event)

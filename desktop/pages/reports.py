@@ -113,6 +113,7 @@ class ReportsPage(Page):
         self.year.setEnabled(key in ("annual", "notice", "letters", "approval", "register"))
         self.cluster.setEnabled(key in ("annual", "agreement"))
         has = bool(self.pdf_bytes)
+        self.print_button.setToolTip("" if has else "请先点“生成”，生成文档后才能打印")
         self.print_button.setEnabled(has)
         self.save_button.setEnabled(has)
         self.viewer_button.setEnabled(has)

@@ -433,6 +433,14 @@ class VisitsPage(QWidget):
         self.summary_edit.clear()
         self.lessons_spin.setValue(0)
 
+    def unsaved_input(self) -> str:
+        """What leaving this database would drop: an activity typed (or being corrected) not saved."""
+        if self.editing is not None:
+            return "正在修改的帮扶活动尚未保存"
+        if self._visitors or self.name_edit.text().strip() or self.summary_edit.toPlainText().strip():
+            return "录入中的帮扶活动尚未保存"
+        return ""
+
     def clear_form(self) -> None:
         self._stop_editing()
         self._clear_people()

@@ -699,6 +699,11 @@ class VisitsPage(QWidget):
         end.clicked.connect(self.end_selected_pairing)
         form.addRow("结束日期", self.pairing_end)
         form.addRow("", end)
+        edit = self.pairing_edit_button = QPushButton("修改所选结对…")
+        edit.setToolTip("改正结对类型、开始或结束日期、备注（也可双击列表中的结对）")
+        edit.clicked.connect(self.edit_selected_pairing)
+        self.pairing_view.doubleClicked.connect(lambda _index: self.edit_selected_pairing())
+        form.addRow("", edit)
         layout = QHBoxLayout(page)
         layout.addWidget(box, 2)
         layout.addWidget(self.pairing_view, 5)
@@ -716,6 +721,23 @@ class VisitsPage(QWidget):
         except StoreError as exc:
             messages.warn(self, "无法结束结对", str(exc))
             return
+        self._inputs = None
+        self.refresh_pairings()
+
+    def edit_selected_pairing(self) -> Any:
+        """The 修改结对 dialog over the selected pairing; returns it (tests drive it), or None."""
+        from desktop.pages.pairing_dialog import PairingDialog
+
+        rows = self.pairing_view.selectionModel().selectedRows()
+        if not rows:
+            messages.info(self, "修改结对", "请先在右侧列表中选择一个结对")
+            return None
+        dialog = PairingDialog(self.context.store, self.pairing_model.row_at(rows[0].row()), self)
+        dialog.accepted.connect(self._pairing_edited)
+        dialog.open()
+        return dialog
+
+    def _pairing_edited(self) -> None:
         self._inputs = None
         self.refresh_pairings()
 

@@ -322,8 +322,10 @@ class MainWindow(QMainWindow):
     def find_in_page(self) -> None:
         """Ctrl+F: the current page's search field (``search``), focused with its text selected."""
         page = self.stack.currentWidget()
-        field = getattr(page, "search", None)
-        if field is None or not field.isVisibleTo(page):
+        # the page's search field, or the one of the tab shown (教师与交流: roster or plan review)
+        fields = [getattr(page, name, None) for name in ("search", "plan_search")]
+        field = next((f for f in fields if f is not None and f.isVisibleTo(page)), None)
+        if field is None:
             self.statusBar().showMessage("这一页没有查找框", 3000)
             return
         field.setFocus(Qt.FocusReason.ShortcutFocusReason)

@@ -185,3 +185,38 @@ def test_the_roster_masks_id_numbers_and_the_detail_shows_them(page):
     page.table.setCurrentIndex(page.roster.index(0, 0))
     full = re.search(r"身份证号 (\d{17}[\dX])", page.detail.toPlainText())
     assert full and full.group(1)[:6] == shown[:6] and full.group(1)[-4:] == shown[-4:]
+
+
+def test_plan_review_search_filters_live_and_改派_keeps_selection_and_distance(page, qtbot):
+    page.tabs.setCurrentIndex(1)
+    page.plan_year.setValue(YEAR)
+    page.run_button.click()
+    qtbot.waitUntil(lambda: page.plan is not None and page.job is None, timeout=30000)
+    moves = page.plan_model.moves
+    visible = lambda: [r for r in range(len(moves)) if not page.plan_table.isRowHidden(r)]  # noqa: E731
+    # by ID tail (the table shows it masked), then by name, then by school and subject together
+    pick = moves[len(moves) // 2]
+    qtbot.keyClicks(page.plan_search, pick.entry.teacher.id_number[-6:])
+    assert pick in [moves[r] for r in visible()] and len(visible()) < len(moves)
+    page.plan_search.setText(pick.entry.teacher.name)
+    assert all(pick.entry.teacher.name in moves[r].entry.teacher.name for r in visible())
+    school = page.plan_model.row_at(0).from_name
+    subject = moves[0].entry.teacher.subject
+    page.plan_search.setText(f"{school} {subject}")
+    assert 0 in visible() and page.plan_found.text() == f"找到 {len(visible())} 人"
+    # 改派 on a filtered row: same teacher still selected, distance filled, filter still on
+    shown = visible()
+    row = shown[-1]
+    key = moves[row].entry.teacher.key
+    page.plan_table.selectRow(row)
+    page.destination.setCurrentIndex(page.destination.count() - 1)
+    target = page.destination.currentData()
+    page.change_button.click()
+    selected = page.plan_table.currentIndex().row()
+    assert page.plan_model.moves[selected].entry.teacher.key == key
+    assert page.plan_model.moves[selected].to_school == target
+    assert page.plan_model.moves[selected].distance_km is not None
+    assert page.plan_model.index(selected, 8).data() != ""
+    assert visible() == shown
+    page.plan_search.clear()
+    assert len(visible()) == len(moves)

@@ -210,6 +210,7 @@ class MainWindow(QMainWindow):
         self.print_action.setShortcut(QKeySequence.StandardKey.Print)
         self.print_action.triggered.connect(self.print_current)
         file_menu.addAction(self.print_action)
+        self.addAction(self.print_action)
         file_menu.addSeparator()
         self.backup_actions = add_backup_actions(file_menu, self, self.context)
         self.package_actions = add_package_actions(file_menu, self, self.context)

@@ -58,7 +58,7 @@ from desktop.models.visit_models import (
     SummaryModel,
     TodoModel,
 )
-from desktop.widgets import DateEdit, EmptyStack, fit_columns, setup_table
+from desktop.widgets import DateEdit, EmptyStack, HeaderSort, fit_columns, setup_table
 from desktop.worker import run_in_background
 from policy import vocab
 from policy.calendar import Semester, semester_of
@@ -573,9 +573,28 @@ class VisitsPage(QWidget):
         self.quota_view = _table(self.quota_model)
         self.todo_view = _table(self.todo_model)
         self.cluster_view.clicked.connect(self._cluster_clicked)
+        self.sorts = [HeaderSort(view) for view in (self.cluster_view, self.quota_view, self.todo_view)]
+        self.cluster_filter: str | None = None  # the cluster clicked on the left, None: all
+        self._cluster_names: dict[str, str] = {}
+        self.filter_label = QLabel("")
+        self.clear_filter_button = QPushButton("显示全部集团")
+        self.clear_filter_button.setEnabled(False)
+        self.clear_filter_button.clicked.connect(lambda: self.filter_cluster(None))
+        self.export_behind_button = QPushButton("导出未达标名单…")
+        self.export_behind_button.setToolTip("未达标和未开展的各项（按左侧所选集团筛选时只含该集团）存为 Excel，已设置好打印")
+        self.export_behind_button.clicked.connect(self.export_behind)
+        self.print_button = QPushButton("打印未达标名单…")
+        self.print_button.setToolTip("未达标和未开展的各项排成 PDF 后打印（Ctrl+P）")
+        self.print_button.clicked.connect(self.print_behind)
+        for button in (self.export_behind_button, self.print_button):
+            button.setEnabled(False)  # until the figures are in
+        top.addWidget(self.filter_label)
+        top.addWidget(self.clear_filter_button)
+        top.addWidget(self.export_behind_button)
+        top.addWidget(self.print_button)
         cluster_box = QGroupBox("按集团(学区)")
         QVBoxLayout(cluster_box).addWidget(self.cluster_view)
-        quota_box = QGroupBox("按人员 / 结对 / 教共体（点击左侧集团筛选）")
+        quota_box = QGroupBox("按人员 / 结对 / 教共体（点击左侧集团筛选；点击表头排序）")
         QVBoxLayout(quota_box).addWidget(self.quota_view)
         todo_box = QGroupBox("学期结束前还需开展的帮扶")
         QVBoxLayout(todo_box).addWidget(self.todo_view)
@@ -623,13 +642,10 @@ class VisitsPage(QWidget):
         self._cluster_ids = [cid for cid, _ in ordered]
         self.cluster_model.set_rows([
             ClusterTally(names.get(cid, "（未加入集团）"), t.met, t.behind, t.not_started) for cid, t in ordered])
-        self.quota_model.set_rows(sorted(rows, key=lambda r: ({"not_started": 0, "behind": 1, "met": 2}[r.status], r.who)))
-        schools = inputs.school_names
-        todo = []
-        for item in todo_list(rows):
-            where = "、".join(schools.get(s, s) for s in item.where[:6]) + ("等" if len(item.where) > 6 else "")
-            todo.append((item, where or "不限（未登记结对）"))
-        self.todo_model.set_rows(todo)
+        self._cluster_names = {cid: names.get(cid, "（未加入集团）") for cid, _ in ordered}
+        if self.cluster_filter not in self._cluster_names:
+            self.cluster_filter = None
+        self.filter_cluster(self.cluster_filter)
         total = tally(rows)
         left = days_left(semester, self.today, self.context.profile.calendar)
         self.dashboard_label.setText(
@@ -656,9 +672,86 @@ class VisitsPage(QWidget):
             self._fitted.add(view)
 
     def _cluster_clicked(self, index: Any) -> None:
-        cid = self._cluster_ids[index.row()]
-        shown = [r for r in self._rows if cid in r.clusters or (cid == "" and not r.clusters)]
-        self.quota_model.set_rows(shown)
+        self.filter_cluster(self._cluster_ids[index.row()])
+
+    def shown_rows(self) -> list[Any]:
+        """The quota rows of the cluster chosen on the left (all when none is)."""
+        cid = self.cluster_filter
+        if cid is None:
+            return list(self._rows)
+        return [r for r in self._rows if cid in r.clusters or (cid == "" and not r.clusters)]
+
+    def filter_cluster(self, cid: str | None) -> None:
+        """Show one cluster's rows in both the quota table and 还需开展 (None: every cluster)."""
+        self.cluster_filter = cid
+        shown = self.shown_rows()
+        self.quota_model.set_rows(sorted(shown, key=lambda r: ({"not_started": 0, "behind": 1, "met": 2}[r.status], r.who)))
+        schools = self._inputs.school_names if self._inputs else {}
+        todo = []
+        for item in todo_list(shown):
+            where = "、".join(schools.get(s, s) for s in item.where[:6]) + ("等" if len(item.where) > 6 else "")
+            todo.append((item, where or "不限（未登记结对）"))
+        self.todo_model.set_rows(todo)
+        self.clear_filter_button.setEnabled(cid is not None)
+        self.filter_label.setText(f"筛选：{self._cluster_names.get(cid, '')}" if cid is not None else "")
+        if cid is None:
+            self.cluster_view.clearSelection()
+        has_behind = any(r.status != "met" for r in shown)
+        for button in (self.export_behind_button, self.print_button):
+            button.setEnabled(has_behind)
+
+    def _scope(self) -> str:
+        name = self._cluster_names.get(self.cluster_filter or "", "") if self.cluster_filter is not None else ""
+        return f"（{name}，未达标与未开展）" if name else "（未达标与未开展）"
+
+    def export_behind(self, path: Path | None = None) -> Any:
+        """The rows not met, as shown (one cluster or all), to a print-ready workbook; returns the job."""
+        from reports.quota_report import behind, write_quota_xlsx
+
+        semester, scope = self.selected_semester(), self._scope()
+        path = path or messages.save_file(self, "导出未达标名单", "Excel 文件 (*.xlsx)",
+                                          f"{semester.label}帮扶指标{scope}.xlsx")
+        if path is None:
+            return None
+        rows, store = behind(self.shown_rows()), self.context.store
+        job = run_in_background(lambda _progress: write_quota_xlsx(store, semester, path, rows, scope))
+        job.finished.connect(lambda count: messages.exported(
+            self, "导出未达标名单", f"已导出 {count} 项未达标或未开展的指标：{path}", path))
+        job.failed.connect(lambda message: messages.error(self, "导出未达标名单", message))
+        self._export_job = job
+        return job
+
+    def print_behind(self) -> Any:
+        """Lay the rows not met out as a PDF (off the GUI thread), then the print dialog; returns the job."""
+        import io
+
+        from desktop.pdf_preview import PdfPreview
+        from reports.quota_report import behind, build_quota_pdf
+
+        semester, scope = self.selected_semester(), self._scope()
+        rows, store = behind(self.shown_rows()), self.context.store
+
+        def work(_progress: Any) -> bytes:
+            buffer = io.BytesIO()
+            build_quota_pdf(store, semester, buffer, rows, scope)
+            return buffer.getvalue()
+
+        if getattr(self, "quota_pdf", None) is None:
+            self.quota_pdf = PdfPreview(self)  # never shown: the printing path of the report pages
+            self.quota_pdf.hide()
+        self.print_button.setEnabled(False)
+
+        def built(data: bytes) -> None:
+            self.print_button.setEnabled(True)
+            self.quota_pdf.load(data)
+            self.quota_pdf.print_with_dialog(self)
+
+        job = run_in_background(work)
+        job.finished.connect(built)
+        job.failed.connect(lambda message: (self.print_button.setEnabled(True),
+                                            messages.error(self, "打印未达标名单", message)))
+        self._print_job = job
+        return job
 
     # ------------------------------------------------------------------ pairings
     def _build_pairings(self) -> QWidget:

@@ -746,10 +746,13 @@ class VisitsPage(QWidget):
             self.quota_pdf.load(data)
             self.quota_pdf.print_with_dialog(self)
 
+        def failed(message: str) -> None:
+            self.print_button.setEnabled(True)
+            messages.error(self, "打印未达标名单", message)
+
         job = run_in_background(work)
         job.finished.connect(built)
-        job.failed.connect(lambda message: (self.print_button.setEnabled(True),
-                                            messages.error(self, "打印未达标名单", message)))
+        job.failed.connect(failed)
         self._print_job = job
         return job
 

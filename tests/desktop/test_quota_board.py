@@ -59,7 +59,7 @@ def header_click(view, column: int) -> None:
 
 
 def test_the_role_header_sorts_both_ways_and_survives_a_reload(page, qtbot):
-    roles = lambda: [r.role for r in page.quota_model.rows()]  # noqa: E731
+    roles = lambda: [r.role for r in page.quota_model.rows()]
     header_click(page.quota_view, 2)
     assert roles() == sorted(roles()) and len(set(roles())) > 1
     assert page.quota_view.horizontalHeader().sortIndicatorSection() == 2

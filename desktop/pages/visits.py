@@ -696,6 +696,8 @@ class VisitsPage(QWidget):
         self.filter_label.setText(f"筛选：{self._cluster_names.get(cid, '')}" if cid is not None else "")
         if cid is None:
             self.cluster_view.clearSelection()
+        elif cid in self._cluster_ids:
+            self.cluster_view.selectRow(self._cluster_ids.index(cid))
         has_behind = any(r.status != "met" for r in shown)
         for button in (self.export_behind_button, self.print_button):
             button.setEnabled(has_behind)

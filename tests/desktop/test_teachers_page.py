@@ -220,3 +220,12 @@ def test_plan_review_search_filters_live_and_改派_keeps_selection_and_distance
     assert visible() == shown
     page.plan_search.clear()
     assert len(visible()) == len(moves)
+
+
+@pytest.mark.parametrize("text", ["", "王", "640", "64012", "小学", "道法", "数学", "x", "no such"])
+def test_the_search_index_finds_what_the_sql_search_finds(demo_store, text):
+    from db.teacher_queries import roster_ids, roster_search_index, search_index
+
+    for order, descending in (("id_number", False), ("name", True), ("school", False)):
+        index = roster_search_index(demo_store, order, descending)
+        assert search_index(index, text) == roster_ids(demo_store, text, order, descending)

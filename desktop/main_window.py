@@ -13,7 +13,7 @@ import importlib
 import logging
 import traceback
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, QSize, Qt
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -51,13 +51,16 @@ def default_size() -> QSize:
 
 
 class MainWindow(QMainWindow):
-    """The application window over one open store.
+    """The application window over one open store (another one through 文件 → 打开).
 
     Args:
         context: the open store and active profile, handed to every page.
         settings: where geometry is remembered (default ``QSettings()`` of the app;
             tests pass an INI file under ``tmp_path``).
     """
+
+    #: Emitted with the new store after :meth:`switch_store` (the daily backup follows it).
+    store_changed = Signal(object)
 
     def __init__(self, context: AppContext, settings: QSettings | None = None,
                  parent: QWidget | None = None) -> None:
@@ -319,6 +322,21 @@ class MainWindow(QMainWindow):
         self.show_page(key)
         if old is not store:
             old.dispose()
+        self.store_changed.emit(store)
+        self._back_up_opened(store)
+
+    def _back_up_opened(self, store: Store) -> None:
+        """An automatic backup of a data file just opened, as at start (off the GUI thread)."""
+        from db.backup import automatic_backup
+        from db.engine import sqlite_file
+
+        database = sqlite_file(store.engine.url)
+        if database is None or not database.is_file() or database.stat().st_size == 0:
+            return
+        from desktop.worker import run_in_background
+
+        url = store.engine.url
+        self.backup_job = run_in_background(lambda _progress: automatic_backup(url, daily=False))
 
     def find_in_page(self) -> None:
         """Ctrl+F: the current page's search field (``search``), focused with its text selected."""

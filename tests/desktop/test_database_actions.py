@@ -189,3 +189,15 @@ def test_save_as_copies_then_works_in_the_copy(window, tmp_path, monkeypatch, sm
         session.scalars(select(School)).first().name = "改在副本里"
     with sqlite3.connect(original) as connection:
         assert "改在副本里" not in [r[0] for r in connection.execute("SELECT name FROM school")]
+
+
+def test_an_opened_file_is_backed_up_and_the_daily_backup_follows(window, tmp_path, qtbot):
+    from db.backup import automatic_backups
+
+    other = other_file(tmp_path)
+    changed = []
+    window.store_changed.connect(changed.append)
+    assert da.open_database(window, other)
+    assert changed == [window.context.store]
+    qtbot.waitUntil(lambda: window.backup_job.is_done, timeout=10000)
+    assert len(automatic_backups(other)) == 1

@@ -145,6 +145,8 @@ def create_county(county: NewCounty) -> tuple[Store, list[Path]]:
         written = write_templates(county.templates) if county.templates is not None else []
     except Exception:
         store.dispose()
+        for leftover in (county.path, *(county.path.with_name(county.path.name + x) for x in ("-wal", "-shm"))):
+            leftover.unlink(missing_ok=True)  # ours: check() refused an existing file
         raise
     return store, written
 

@@ -201,3 +201,12 @@ def test_an_opened_file_is_backed_up_and_the_daily_backup_follows(window, tmp_pa
     assert changed == [window.context.store]
     qtbot.waitUntil(lambda: window.backup_job.is_done, timeout=10000)
     assert len(automatic_backups(other)) == 1
+
+
+def test_a_county_that_cannot_be_finished_leaves_no_file(gui, tmp_path):
+    blocker = tmp_path / "模板"
+    blocker.write_text("a file where the templates folder should go")
+    county = da.NewCounty(tmp_path / "半成品.db", "河北县", "640123", "default", blocker)
+    with pytest.raises(OSError):
+        da.create_county(county)
+    assert not (tmp_path / "半成品.db").exists()

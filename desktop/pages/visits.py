@@ -672,7 +672,8 @@ class VisitsPage(QWidget):
             self._fitted.add(view)
 
     def _cluster_clicked(self, index: Any) -> None:
-        self.filter_cluster(self._cluster_ids[index.row()])
+        name = self.cluster_model.row_at(index.row()).cluster  # the table may be sorted
+        self.filter_cluster(next(cid for cid, shown in self._cluster_names.items() if shown == name))
 
     def shown_rows(self) -> list[Any]:
         """The quota rows of the cluster chosen on the left (all when none is)."""
@@ -696,8 +697,10 @@ class VisitsPage(QWidget):
         self.filter_label.setText(f"筛选：{self._cluster_names.get(cid, '')}" if cid is not None else "")
         if cid is None:
             self.cluster_view.clearSelection()
-        elif cid in self._cluster_ids:
-            self.cluster_view.selectRow(self._cluster_ids.index(cid))
+        else:
+            names = [tally.cluster for tally in self.cluster_model.rows()]
+            if self._cluster_names.get(cid) in names:
+                self.cluster_view.selectRow(names.index(self._cluster_names[cid]))
         has_behind = any(r.status != "met" for r in shown)
         for button in (self.export_behind_button, self.print_button):
             button.setEnabled(has_behind)

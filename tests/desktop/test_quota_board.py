@@ -72,12 +72,15 @@ def test_the_role_header_sorts_both_ways_and_survives_a_reload(page, qtbot):
 
 def test_the_cluster_filter_filters_还需开展_and_can_be_cleared(page, world):
     all_todo = len(page.todo_model.rows())
+    header_click(page.cluster_view, 0)
+    header_click(page.cluster_view, 0)  # sorted by name, descending: rows no longer in load order
     names = [c.cluster for c in page.cluster_model.rows()]
     row = names.index("北片学区")
     page.cluster_view.clicked.emit(page.cluster_model.index(row, 0))
     cid = page.cluster_filter
     assert cid is not None and page.clear_filter_button.isEnabled()
     assert page.filter_label.text() == f"筛选：{names[row]}"
+    assert page.cluster_view.selectionModel().selectedRows()[0].row() == row
     todo_whos = {item.who for item, _where in page.todo_model.rows()}
     quota_whos = {r.who for r in page.quota_model.rows() if not r.met}
     assert todo_whos <= quota_whos

@@ -1,8 +1,13 @@
-"""GUI figures: cold start to a painted main window, and the 学校 page filter at scale.
+"""GUI figures: cold start to a painted main window, the 学校 page filter and the 教师 search at scale.
 
 Run: ``python benchmarks/bench_gui.py [--skip-city] [--rows 50000]``. Prints figures; asserts nothing.
 
-Targets (issue 2): cold start on the county demo < 2 s; schools filter at city scale < 100 ms.
+Targets: cold start on the county demo < 2 s (issue 2), < 1 s with the Chinese translations
+loaded and sign-in excluded (issue 16; the in-process figure, from the first import of the
+program to the painted window, is the one compared; the interpreter's own start is shown
+apart); schools filter at city scale < 100 ms (issue 2); the city teacher search < 100 ms
+after typing stops (issue 16: from the last keystroke, debounce included, to the roster
+repainted with the result).
 """
 
 from __future__ import annotations
@@ -49,7 +54,7 @@ image = window.grab()  # forces a full paint of the window
 t_painted = time.perf_counter()
 assert not image.isNull()
 print(f"PAINTED import={t_import - t0:.3f} fonts={t_fonts - t_import:.3f} store={t_store - t_fonts:.3f} "
-      f"window={t_painted - t_store:.3f} in_process={t_painted - t0:.3f}", flush=True)
+      f"window={t_painted - t_store:.3f} in_process={t_painted - t0:.3f} cpu={time.process_time():.3f}", flush=True)
 """
 
 
@@ -60,6 +65,8 @@ def _ms(seconds: float) -> str:
 def cold_start(db: Path, runs: int = 5) -> None:
     print(f"Cold start to a painted main window (county demo, {runs} fresh processes):")
     totals = []
+    inside = []
+    cpu = []  # the child's CPU seconds from its start: what an idle machine's wall time approaches
     with tempfile.TemporaryDirectory() as folder:
         for n in range(runs):
             started = time.perf_counter()
@@ -68,8 +75,14 @@ def cold_start(db: Path, runs: int = 5) -> None:
             wall = time.perf_counter() - started
             line = next(x for x in out.splitlines() if x.startswith("PAINTED"))
             totals.append(wall)
+            inside.append(float(line.split("in_process=")[1].split()[0]))
+            cpu.append(float(line.split("cpu=")[1].split()[0]))
             print(f"  run {n + 1}: process start → painted {wall:.2f} s  ({line[8:]})")
-    print(f"  median {statistics.median(totals):.2f} s (target < 2 s)")
+    print(f"  median {statistics.median(totals):.2f} s process start → painted (target < 2 s)")
+    print(f"  median {statistics.median(inside):.2f} s in-process, first import → painted "
+          f"(target < 1 s; interpreter start median {statistics.median(totals) - statistics.median(inside):.2f} s)")
+    print(f"  median {statistics.median(cpu):.2f} s CPU time of the whole child process, interpreter start included "
+          f"(load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores: wall figures include waiting for a core)")
 
 
 def _page_timings(store, label: str) -> None:  # noqa: ANN001
@@ -106,7 +119,7 @@ def _page_timings(store, label: str) -> None:  # noqa: ANN001
     page.close()
 
 
-def city_filter(folder: Path) -> None:
+def city_filter(folder: Path) -> Path:
     from db.demo import build_demo
     from db.store import Store
 
@@ -117,6 +130,74 @@ def city_filter(folder: Path) -> None:
     print(f"Schools page at city scale (demo built in {time.perf_counter() - started:.1f} s):")
     try:
         _page_timings(store, "city demo")
+    finally:
+        store.dispose()
+    return path
+
+
+def teacher_search(path: Path) -> None:
+    """The 教师与交流 roster search on the city demo: the clerk types, stops, sees the result.
+
+    Each figure runs from the last keystroke (``textChanged``) until the roster has been
+    re-queried and its table repainted; the debounce interval is part of it. The query alone
+    (``roster_ids`` plus the model reset) is shown beside it.
+    """
+    from PySide6.QtCore import QElapsedTimer
+    from PySide6.QtWidgets import QApplication
+
+    from db.store import Store
+    from desktop.context import AppContext
+    from desktop.pages.teachers import TeachersPage
+
+    store = Store.open(str(path))
+    try:
+        page = TeachersPage(AppContext.for_store(store))
+        page.resize(1366, 700)
+        page.show()
+        started = time.perf_counter()
+        page.reindex()  # what showing the page does (the status, computed in the background, is not waited for)
+        shown_in = time.perf_counter() - started
+        while page.search_entries is None:  # the search index, read in the background
+            QApplication.processEvents()
+        indexed_in = time.perf_counter() - started
+        total = page.roster.rowCount()
+        print(f"Teacher search on the city demo ({total:,} teachers, debounce {page.search_timer.interval()} ms; "
+              f"roster shown in {_ms(shown_in)}, search index in the background ready after {_ms(indexed_in)}):")
+        done: list[float] = []
+        clock = QElapsedTimer()
+
+        def shown() -> None:
+            page.table.viewport().repaint()
+            done.append(clock.nsecsElapsed() / 1e9)
+            cpu_done.append(time.process_time())
+
+        cpu_done: list[float] = []
+
+        page.roster.modelReset.connect(shown)
+        for text in ("王", "张伟", "640", "第一小学", "数学", "no such teacher", ""):
+            results, queries, cpus = [], [], []
+            for _ in range(5):
+                page.search.blockSignals(True)
+                page.search.setText("x")
+                page.search.blockSignals(False)
+                done.clear()
+                cpu_done.clear()
+                clock.start()
+                cpu_start = time.process_time()
+                page.search.setText(text)  # the last keystroke
+                while not done:
+                    QApplication.processEvents()
+                    time.sleep(0.001)  # wait as the event loop would, not spinning on the CPU
+                results.append(done[0])
+                cpus.append(cpu_done[0] - cpu_start)
+                started = time.perf_counter()
+                page.requery()
+                queries.append(time.perf_counter() - started)
+            print(f"    {text!r:>18}: {page.roster.rowCount():>6,} found, keystroke → shown median "
+                  f"{_ms(statistics.median(results))} (CPU {_ms(statistics.median(cpus))}; "
+                  f"search and reset alone {_ms(statistics.median(queries))})")
+        print(f"    (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+        page.close()
     finally:
         store.dispose()
 
@@ -187,7 +268,7 @@ def main() -> int:
         app = make_app()
         install_app_fonts(app)
         if not args.skip_city:
-            city_filter(folder)
+            teacher_search(city_filter(folder))
         synthetic_filter(folder, args.rows)
         del app
     return 0

@@ -79,6 +79,85 @@ def roster_ids(store: Store, search: str = "", order: str = "id_number", descend
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class SearchIndex:
+    """The roster as its search sees it, in roster order: one lower-case text per teacher
+    (name, ID number, subject, every in-force school's name and code) laid end to end in
+    ``blob``, each starting at ``starts[n]``, so a search is ``str.find`` in C over one string."""
+
+    ids: list[str]
+    blob: str
+    starts: list[int]
+    by_subject: dict[str, list[int]]  # subject → positions in ``ids`` (the alias search)
+
+
+def roster_search_index(store: Store, order: str = "id_number", descending: bool = False) -> SearchIndex:
+    """Every teacher in roster order with what :func:`roster_ids` searches, read once (off the
+    GUI thread), so the page filters while the clerk types without a query per keystroke
+    (50,000 teachers: ~10 ms in Python against several hundred in SQL). :func:`search_index`
+    filters it.
+
+    One query, the roster's own (same joins and order as :func:`roster_ids`, with the texts),
+    plus the schools of in-force postings without personnel (stints: a few rows).
+    """
+    t, p, s = Teacher.__table__, Posting.__table__, School.__table__
+    joined = t.outerjoin(p, and_(p.c.teacher_id == t.c.id, in_force(p), p.c.holds_personnel.is_(True)))
+    joined = joined.outerjoin(s, s.c.id == p.c.school_id)
+    column = s.c.name if order == "school" else t.c[order] if order in SORT_COLUMNS else t.c.id_number
+    query = (select(_text(t.c.id), t.c.name, t.c.id_number, t.c.subject, s.c.name, s.c.code).select_from(joined)
+             .order_by(column.desc() if descending else column, t.c.id_number))
+    stints = (select(_text(p.c.teacher_id), s.c.name, s.c.code).join(s, s.c.id == p.c.school_id)
+              .where(in_force(p), p.c.holds_personnel.is_(False)))
+    with store.read() as session:
+        connection = session.connection()
+        rows = connection.execute(query).all()
+        places: dict[str, list[str]] = {}
+        for teacher_id, name, code in connection.execute(stints):
+            places.setdefault(teacher_id, []).extend((name or "", code or ""))
+    from db.gc_pause import gc_paused
+
+    with gc_paused():  # 50,000 records without cycles: the collector would walk them again and again
+        parts: dict[str, list[str]] = {}
+        subjects: dict[str, str] = {}
+        for teacher_id, name, id_number, subject, school, code in rows:
+            if teacher_id not in parts:  # a teacher with two open personnel postings appears once
+                parts[teacher_id] = [name, id_number, subject or "", *places.get(teacher_id, ())]
+                subjects[teacher_id] = subject or ""
+            parts[teacher_id] += (school or "", code or "")
+        ids = list(parts)
+        texts = ["\x1f".join(parts[i]).lower() for i in ids]
+        starts, at = [], 0
+        for text in texts:
+            starts.append(at)
+            at += len(text) + 1
+        by_subject: dict[str, list[int]] = {}
+        for position, teacher_id in enumerate(ids):
+            by_subject.setdefault(subjects[teacher_id], []).append(position)
+        return SearchIndex(ids, "\n".join(texts), starts, by_subject)
+
+
+def search_index(index: SearchIndex, search: str) -> list[str]:
+    """The ids of ``index`` (in its order) that :func:`roster_ids` would find for ``search``."""
+    import bisect
+
+    text = search.strip()
+    if not text:
+        return list(index.ids)
+    needle = text.lower()
+    found: set[int] = set()
+    blob, starts = index.blob, index.starts
+    at = blob.find(needle)
+    while at >= 0:
+        position = bisect.bisect_right(starts, at) - 1
+        found.add(position)
+        if position + 1 >= len(starts):
+            break
+        at = blob.find(needle, starts[position + 1])  # the next teacher's text
+    subject = vocab.SUBJECT_ALIASES.get(text.replace(" ", ""), text)
+    found.update(index.by_subject.get(subject, ()))
+    return [index.ids[position] for position in sorted(found)]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class RosterRow:
     id: str
     id_number: str

@@ -608,6 +608,7 @@ class PairingView:
     activities: int  # activities it produced in the school year shown
     last_activity: dt.date | None
     notes: str
+    row_version: int | None = None  # as listed: an edit based on it is refused once it moved on
 
 
 def add_pairing(
@@ -654,6 +655,26 @@ def end_pairing(store: Store, pairing_id: uuid.UUID, end: dt.date) -> None:
         if end < pairing.start:
             raise VisitError("结束日期不能早于开始日期")
         pairing.end = end
+
+
+def update_pairing(store: Store, pairing_id: uuid.UUID, *, kind: str, start: dt.date, end: dt.date | None,
+                   notes: str | None, expected: int | None = None) -> None:
+    """Correct a pairing's type, dates or notes in one audited write (the audit log keeps
+    the values before and after; ending it is an ``end`` date, the record stays).
+
+    Raises:
+        VisitError: a bad value (nothing written), with the reason in Chinese.
+        StaleRecord: changed or deleted by someone else since ``expected`` was read.
+    """
+    if kind not in vocab.PAIRING_KINDS:
+        raise VisitError(f"结对类型“{kind}”不是可选值")
+    if end is not None and end < start:
+        raise VisitError(f"结束日期 {end.isoformat()} 不能早于开始日期 {start.isoformat()}")
+    with editing(store, Pairing, pairing_id, expected, f"修改结对：{kind}", "该结对已不存在") as (_s, pairing):
+        if kind == "包片包抓" and not (pairing.supporter_school_id and pairing.cluster_id):
+            raise VisitError("包片包抓须有市属帮扶学校和受援集团(学区)；这条结对缺少其一，不能改为包片包抓")
+        pairing.kind, pairing.start, pairing.end = kind, start, end
+        pairing.notes = (notes or "").strip() or None
 
 
 def list_pairings(store: Store, profile: Profile, school_year: int, inputs: QuotaInputs | None = None) -> list[PairingView]:
@@ -717,7 +738,7 @@ def list_pairings(store: Store, profile: Profile, school_year: int, inputs: Quot
             names.get(hex_id(pairing.target_school_id) or "", ""),
             teacher_names.get(pairing.target_teacher_id, "") if pairing.target_teacher_id else "") if x)
         views.append(PairingView(pairing.id, pairing.kind, supporter, target, pairing.start, pairing.end,
-                                 count, last, pairing.notes or ""))
+                                 count, last, pairing.notes or "", pairing.row_version))
     return views
 
 

@@ -99,8 +99,15 @@ def status_text(store: Store) -> str:
 
 
 def install(window: QMainWindow) -> QLabel:
-    """The 账户 menu and the status-bar label of ``window`` (a MainWindow); returns the label."""
-    store: Store = window.context.store  # type: ignore[attr-defined]  # a MainWindow; naming the class here would import it back (a cycle)
+    """The 账户 menu and the status-bar label of ``window`` (a MainWindow); returns the label.
+
+    Everything reads ``window.context.store`` when used, so a database opened later (文件 →
+    打开) is the one shown and changed; the window calls ``label.update_account()`` then.
+    """
+
+    def store() -> Store:
+        return window.context.store  # type: ignore[attr-defined, no-any-return]
+
     label = QLabel()
     label.setObjectName("statusUser")
     window.statusBar().addPermanentWidget(label)
@@ -116,31 +123,34 @@ def install(window: QMainWindow) -> QLabel:
     menu.addAction(create)
 
     def update() -> None:
-        label.setText(status_text(store))
+        actor = store().actor
+        label.setText(status_text(store()))
         label.setToolTip("尚无账户：任何打开此文件的人都是管理员。请在“账户”菜单中创建管理员账户。"
-                         if store.actor.setup else "")
-        password.setEnabled(not store.actor.setup)
-        manage.setVisible(store.actor.role == "admin" and not store.actor.setup)
-        create.setVisible(store.actor.setup)
+                         if actor.setup else "")
+        password.setEnabled(not actor.setup)
+        manage.setVisible(actor.role == "admin" and not actor.setup)
+        create.setVisible(actor.setup)
 
     def change() -> None:
-        if PasswordDialog(store, window).exec() == QDialog.DialogCode.Accepted:
+        if PasswordDialog(store(), window).exec() == QDialog.DialogCode.Accepted:
             messages.info(window, "修改密码", "密码已修改。")
 
     def make_admin() -> None:
-        if CreateAdminDialog(store, window).exec() == QDialog.DialogCode.Accepted:
+        if CreateAdminDialog(store(), window).exec() == QDialog.DialogCode.Accepted:
             update()
-            messages.info(window, "创建管理员账户", f"已创建管理员 {store.actor.username} 并登录；以后打开此数据文件需要登录。")
+            messages.info(window, "创建管理员账户",
+                          f"已创建管理员 {store().actor.username} 并登录；以后打开此数据文件需要登录。")
 
     def manage_users() -> None:
         from desktop.users_dialog import UsersDialog
 
-        UsersDialog(store, window).exec()
+        UsersDialog(store(), window).exec()
 
     password.triggered.connect(change)
     manage.triggered.connect(manage_users)
     create.triggered.connect(make_admin)
     update()
+    label.update_account = update  # type: ignore[attr-defined]
     label.setAlignment(Qt.AlignmentFlag.AlignVCenter)
     return label
 

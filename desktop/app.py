@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication
@@ -112,15 +113,22 @@ def open_or_recover(db: str | None) -> Store:
 BACKUP_EVERY_MS = 24 * 60 * 60 * 1000
 
 
-def start_automatic_backups(store: Store) -> None:
-    """A backup of the data file now and then daily, each off the GUI thread (SQLite only)."""
+def start_automatic_backups(store: Store | Callable[[], Store]) -> None:
+    """A backup of the data file now and then daily, each off the GUI thread (SQLite only).
+
+    ``store`` may be a callable giving the store in use when the day comes round (the
+    window's, which 文件 → 打开 can replace).
+    """
     from PySide6.QtCore import QTimer
 
     from db.backup import automatic_backup
     from desktop.worker import run_in_background
 
+    current = store if callable(store) else (lambda: store)
+
     def back_up(daily: bool) -> None:
-        run_in_background(lambda _progress: automatic_backup(store.engine.url, daily=daily))
+        url = current().engine.url
+        run_in_background(lambda _progress: automatic_backup(url, daily=daily))
 
     back_up(daily=False)
     timer = QTimer(QApplication.instance())
@@ -167,8 +175,9 @@ def run_gui(db: str | None, user: str | None = None, package: str | None = None)
             return run_gui(None, user, package)  # the local data file from now on
         messages.error(None, "EduBridge 无法打开数据", describe_fault(exc) or str(exc))
         return EXIT_STORE
+    live = {"store": store}  # 文件 → 打开 may replace it; the daily backup follows
     if holds_data:
-        start_automatic_backups(store)
+        start_automatic_backups(lambda: live["store"])
     try:
         from desktop.accounts import sign_in_at_start, warn_if_audit_broken
 
@@ -191,6 +200,7 @@ def run_gui(db: str | None, user: str | None = None, package: str | None = None)
             messages.error(None, "EduBridge 无法读取政策方案", str(exc))
             return EXIT_STORE
         window = MainWindow(context)
+        window.store_changed.connect(lambda opened: live.__setitem__("store", opened))
         window.show_first()
         window.start()
         from desktop import startup_probe

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QMainWindow, QMenu
+from PySide6.QtWidgets import QMainWindow, QMenu, QWidget
 
 from db.backup import PG_DUMP_HINT, backup_folder, copy_database, restore
 from db.engine import sqlite_file
@@ -79,6 +79,15 @@ def _run(window: QMainWindow, title: str, work: Any, success: Any) -> bool:
     """``work(progress)`` in the background behind a modal progress dialog whose 取消 stops it
     (the copy is then discarded, the data file untouched), waited for; its result told by
     ``success(result)``, its error shown. True when it finished."""
+    ok, result = run_waiting(window, title, work)
+    if ok:
+        messages.info(window, title, success(result))
+    return ok
+
+
+def run_waiting(window: QWidget, title: str, work: Any) -> tuple[bool, Any]:
+    """``work(progress)`` off the GUI thread behind a modal progress dialog, waited for:
+    (True, result), or (False, None) with the error or the cancel shown."""
     from desktop.progress_dialog import attach
     from desktop.worker import run_in_background
 
@@ -91,9 +100,8 @@ def _run(window: QMainWindow, title: str, work: Any, success: Any) -> bool:
     job.wait()
     if "error" in outcome:
         messages.error(window, title, outcome["error"])
-        return False
+        return False, None
     if "cancelled" in outcome:
         messages.info(window, title, f"已取消{title}，数据文件未作任何改动。")
-        return False
-    messages.info(window, title, success(outcome.get("ok")))
-    return True
+        return False, None
+    return True, outcome.get("ok")

@@ -13,7 +13,7 @@ import importlib
 import logging
 import traceback
 
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -21,10 +21,12 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QPushButton,
     QStackedWidget,
     QWidget,
 )
 
+from db.store import Store
 from desktop import messages
 from desktop.context import AppContext
 from desktop.pages import PAGES, PageSpec
@@ -49,13 +51,16 @@ def default_size() -> QSize:
 
 
 class MainWindow(QMainWindow):
-    """The application window over one open store.
+    """The application window over one open store (another one through 文件 → 打开).
 
     Args:
         context: the open store and active profile, handed to every page.
         settings: where geometry is remembered (default ``QSettings()`` of the app;
             tests pass an INI file under ``tmp_path``).
     """
+
+    #: Emitted with the new store after :meth:`switch_store` (the daily backup follows it).
+    store_changed = Signal(object)
 
     def __init__(self, context: AppContext, settings: QSettings | None = None,
                  parent: QWidget | None = None) -> None:
@@ -106,6 +111,9 @@ class MainWindow(QMainWindow):
 
         self.user_label = accounts.install(self)  # 账户 menu, signed-in user in the status bar
         self.update_status()
+        from desktop.database_actions import remember_store
+
+        remember_store(self.settings, context.store)
 
         self._guide: QWidget | None = None
         self.resize(default_size())
@@ -180,6 +188,7 @@ class MainWindow(QMainWindow):
         spec = PAGES[row]
         widget = self.page(spec.key)
         self.stack.setCurrentWidget(widget)
+        self._watch_print_button(widget)
         refresh = getattr(widget, "refresh", None)
         if refresh is not None:
             try:
@@ -193,9 +202,19 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("文件(&F)")
+        file_menu.setToolTipsVisible(True)
         from desktop.backup_actions import add_backup_actions
+        from desktop.database_actions import add_database_actions, rebuild_recent
         from desktop.package_dialog import add_package_actions
 
+        self.database_actions = add_database_actions(file_menu, self)
+        rebuild_recent(self)
+        self.print_action = QAction("打印(&P)…", self)
+        self.print_action.setShortcut(QKeySequence.StandardKey.Print)
+        self.print_action.triggered.connect(self.print_current)
+        file_menu.addAction(self.print_action)
+        self.addAction(self.print_action)
+        file_menu.addSeparator()
         self.backup_actions = add_backup_actions(file_menu, self, self.context)
         self.package_actions = add_package_actions(file_menu, self, self.context)
         quit_action = QAction("退出(&X)", self)
@@ -234,11 +253,98 @@ class MainWindow(QMainWindow):
 
         import_package(self, self.context, path)
 
+    # ---- Ctrl+P ----------------------------------------------------------------------
+
+    def _print_button(self) -> QPushButton | None:
+        """The current page's ``print_button`` when it is on screen (a page's tab may hide it)."""
+        page = self.stack.currentWidget()
+        button = getattr(page, "print_button", None)
+        if isinstance(button, QPushButton) and page is not None and button.isVisibleTo(page):
+            return button
+        return None
+
+    def _watch_print_button(self, page: QWidget) -> None:
+        """Keep 打印 (Ctrl+P) enabled exactly when the page's own print button is."""
+        button = getattr(page, "print_button", None)
+        if isinstance(button, QPushButton) and not button.property("watchedForPrint"):
+            button.setProperty("watchedForPrint", True)
+            button.installEventFilter(self)
+        self.update_print_action()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in (QEvent.Type.EnabledChange, QEvent.Type.ShowToParent, QEvent.Type.HideToParent):
+            self.update_print_action()
+        return super().eventFilter(watched, event)
+
+    def update_print_action(self) -> None:
+        button = self._print_button()
+        if button is None:
+            self.print_action.setEnabled(False)
+            self.print_action.setToolTip("这一页没有可打印的文档（报告、协议页可打印；帮扶活动页的指标看板可打印未达标名单）")
+        elif not button.isEnabled():
+            self.print_action.setEnabled(False)
+            self.print_action.setToolTip(button.toolTip() or "请先生成要打印的文档")
+        else:
+            self.print_action.setEnabled(True)
+            self.print_action.setToolTip(f"打印：{button.text().rstrip('…')}")
+
+    def print_current(self) -> None:
+        """Ctrl+P: what the page's own 打印 button prints, through the same path."""
+        button = self._print_button()
+        if button is None or not button.isEnabled():
+            self.statusBar().showMessage(self.print_action.toolTip(), 4000)
+            return
+        button.click()
+
+    # ---- another database ----------------------------------------------------------------
+
+    def switch_store(self, store: Store) -> None:
+        """Work on ``store`` from now on: every page is rebuilt over it (none keeps data of the
+        old one), the account and status bar follow; the old store is closed.
+
+        The caller has signed in to ``store`` and made sure nothing typed is lost
+        (:mod:`desktop.database_actions`). Raises PolicyError when the new store's profile
+        cannot be read; the window then still shows the old store.
+        """
+        from desktop.context import AppContext
+
+        fresh = AppContext.for_store(store)  # raises before anything changes
+        old = self.context.store
+        key = self.current_key() or PAGES[0].key
+        self.context.store, self.context.profile = fresh.store, fresh.profile
+        for page in self.pages.values():
+            self.stack.removeWidget(page)
+            page.deleteLater()
+        self.pages.clear()
+        self.page_errors.clear()
+        self.user_label.update_account()  # type: ignore[attr-defined]
+        self.update_status()
+        self.show_page(key)
+        if old is not store:
+            old.dispose()
+        self.store_changed.emit(store)
+        self._back_up_opened(store)
+
+    def _back_up_opened(self, store: Store) -> None:
+        """An automatic backup of a data file just opened, as at start (off the GUI thread)."""
+        from db.backup import automatic_backup
+        from db.engine import sqlite_file
+
+        database = sqlite_file(store.engine.url)
+        if database is None or not database.is_file() or database.stat().st_size == 0:
+            return
+        from desktop.worker import run_in_background
+
+        url = store.engine.url
+        self.backup_job = run_in_background(lambda _progress: automatic_backup(url, daily=False))
+
     def find_in_page(self) -> None:
         """Ctrl+F: the current page's search field (``search``), focused with its text selected."""
         page = self.stack.currentWidget()
-        field = getattr(page, "search", None)
-        if field is None or not field.isVisibleTo(page):
+        # the page's search field, or the one of the tab shown (教师与交流: roster or plan review)
+        fields = [getattr(page, name, None) for name in ("search", "plan_search")]
+        field = next((f for f in fields if f is not None and f.isVisibleTo(page)), None)
+        if field is None:
             self.statusBar().showMessage("这一页没有查找框", 3000)
             return
         field.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -307,6 +413,6 @@ class MainWindow(QMainWindow):
         """Show the remembered page (or ``key``); call once after construction."""
         self.show_page(key or self.initial_key)
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+    def closeEvent(self, event: QCloseEvent) -> None:
         self.save_settings()
         super().closeEvent(event)

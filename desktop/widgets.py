@@ -234,3 +234,52 @@ class EmptyStack(QStackedWidget):
 
     def showing_hint(self) -> bool:
         return self.currentWidget() is self.hint
+
+
+class HeaderSort(QObject):
+    """Sortable headers over a record table (``rows()`` / ``set_rows()`` and ``COLUMNS``).
+
+    A click on a header orders the records by that column's native value (numbers as
+    numbers, dates as dates; empty cells last), a second click reverses; the order is kept
+    when the page loads new rows. Sorting is of the record list, as the record models want.
+    """
+
+    def __init__(self, view: QTableView) -> None:
+        super().__init__(view)
+        self.view = view
+        self.column = -1
+        self.order = Qt.SortOrder.AscendingOrder
+        self._busy = False
+        header = view.horizontalHeader()
+        header.setSectionsClickable(True)
+        header.setSortIndicatorShown(True)
+        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        header.sectionClicked.connect(self.clicked)
+        view.model().modelReset.connect(self.apply)
+
+    def clicked(self, column: int) -> None:
+        if column == self.column and self.order == Qt.SortOrder.AscendingOrder:
+            self.order = Qt.SortOrder.DescendingOrder
+        else:
+            self.order = Qt.SortOrder.AscendingOrder
+        self.column = column
+        self.apply()
+
+    def apply(self) -> None:
+        model = self.view.model()
+        if self._busy or self.column < 0 or self.column >= len(getattr(model, "COLUMNS", ())):
+            return
+        value = model.COLUMNS[self.column].value  # type: ignore[attr-defined]
+        rows = model.rows()  # type: ignore[attr-defined]
+        present = [r for r in rows if value(r) not in (None, "")]
+        empty = [r for r in rows if value(r) in (None, "")]
+        try:
+            present.sort(key=value, reverse=self.order == Qt.SortOrder.DescendingOrder)
+        except TypeError:  # mixed kinds in one column: compare as text
+            present.sort(key=lambda r: str(value(r)), reverse=self.order == Qt.SortOrder.DescendingOrder)
+        self._busy = True
+        try:
+            model.set_rows(present + empty)  # type: ignore[attr-defined]
+        finally:
+            self._busy = False
+        self.view.horizontalHeader().setSortIndicator(self.column, self.order)

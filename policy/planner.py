@@ -317,6 +317,13 @@ def haversine_matrix(a: Sequence[PlanSchool], b: Sequence[PlanSchool]) -> np.nda
     return km
 
 
+def distance_km(a: PlanSchool, b: PlanSchool) -> float | None:
+    """The distance between two schools in km, None when either lacks coordinates (a move
+    changed by hand in the review shows the same figure the planner would have)."""
+    km = float(haversine_matrix([a], [b])[0, 0])
+    return None if math.isnan(km) else km
+
+
 @dataclass(frozen=True, slots=True)
 class _Options:
     """Destinations of one (school, subject, mandatory or not): slot indices, costs (direction

@@ -43,10 +43,18 @@ def _quota(store: Store, semester: Semester) -> list[QuotaRow]:
     return quota_rows(store, profile, semester, load_quota_inputs(store, profile, semester.year))
 
 
-def write_quota_xlsx(store: Store, semester: Semester, path: Path) -> int:
-    rows = _quota(store, semester)
+def behind(rows: list[QuotaRow]) -> list[QuotaRow]:
+    """The rows not met (behind or not started): who needs a call."""
+    return [r for r in rows if r.status != MET]
+
+
+def write_quota_xlsx(store: Store, semester: Semester, path: Path, rows: list[QuotaRow] | None = None,
+                     scope: str = "") -> int:
+    """The quota table as a print-ready workbook; ``rows`` (default: every row of the semester)
+    lets the 帮扶活动 page write what it shows (one cluster, only those behind), named by ``scope``."""
+    rows = _quota(store, semester) if rows is None else rows
     counts = tally(rows)
-    caption = f"{semester.label}帮扶活动指标完成情况"
+    caption = f"{semester.label}帮扶活动指标完成情况{scope}"
     columns = [Column(h) for h in QUOTA_HEADERS]
     footer = (f"已达标{counts.met}项，未达标{counts.behind}项，未开展{counts.not_started}项；"
               f"统计日期：{dt.date.today().isoformat()}。",)
@@ -55,12 +63,13 @@ def write_quota_xlsx(store: Store, semester: Semester, path: Path) -> int:
     return len(rows)
 
 
-def quota_story(rows: list[QuotaRow], semester: Semester, bureau: str, on: dt.date, width: float) -> list[Flowable]:
+def quota_story(rows: list[QuotaRow], semester: Semester, bureau: str, on: dt.date, width: float,
+                scope: str = "") -> list[Flowable]:
     st = styles()
     counts = tally(rows)
     open_rows = [r for r in quota_table_rows(rows) if r[1] != "已达标"]
     return [
-        Paragraph(esc(f"{semester.label}帮扶活动指标完成情况"), st["doc_title"]),
+        Paragraph(esc(f"{semester.label}帮扶活动指标完成情况{scope}"), st["doc_title"]),
         Paragraph(esc(f"统计日期：{chinese_date(on)}。指标{len(rows)}项：已达标{counts.met}项，未达标{counts.behind}项，"
                       f"未开展{counts.not_started}项。下表列出未达标和未开展的各项（差额大的在前）。"), st["body"]),
         Spacer(1, 4),
@@ -75,12 +84,14 @@ def quota_story(rows: list[QuotaRow], semester: Semester, bureau: str, on: dt.da
     ]
 
 
-def build_quota_pdf(store: Store, semester: Semester, target: Target) -> Built:
-    rows = _quota(store, semester)
+def build_quota_pdf(store: Store, semester: Semester, target: Target, rows: list[QuotaRow] | None = None,
+                    scope: str = "") -> Built:
+    """The PDF of who is behind; ``rows`` and ``scope`` as for :func:`write_quota_xlsx`."""
+    rows = _quota(store, semester) if rows is None else rows
     bureau, on = bureau_name(store), dt.date.today()
-    doc = ReportDocument(target, DocInfo(title=f"{semester.label}帮扶活动指标完成情况", bureau=bureau, date=on),
+    doc = ReportDocument(target, DocInfo(title=f"{semester.label}帮扶活动指标完成情况{scope}", bureau=bureau, date=on),
                          cover_page=False, landscape=True)
-    pages = doc.build_story(quota_story(rows, semester, bureau, on, doc.frame_width))
+    pages = doc.build_story(quota_story(rows, semester, bureau, on, doc.frame_width, scope))
     return finish(target, pages, f"，{len(rows)} 项指标", rows=len(rows))
 
 

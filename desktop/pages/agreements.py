@@ -542,6 +542,10 @@ class AgreementsPage(Page):
         term = (self.term_start.value(), self.term_end.value())
         return self.editor.is_dirty() or term != self._loaded_term
 
+    def unsaved_input(self) -> str:
+        """What leaving this database would drop (the main window asks first)."""
+        return "协议的修改尚未保存" if self.is_dirty() else ""
+
     def _update_actions(self) -> None:
         has_cluster = self.cluster_id is not None
         has = self.doc is not None
@@ -552,6 +556,8 @@ class AgreementsPage(Page):
         self.revert_button.setEnabled(dirty)
         self.preview_button.setEnabled(has and not busy)
         ready = has and not dirty and not busy
+        self.print_button.setToolTip(
+            "" if ready else "请先选择集团(学区)的协议" if not has else "请先保存修改" if dirty else "正在排版，请稍候")
         self.print_button.setEnabled(ready)
         self.save_pdf_button.setEnabled(ready)
         self.tabs.setEnabled(has)

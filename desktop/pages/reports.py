@@ -131,6 +131,7 @@ class ReportsPage(Page):
         self.cluster.setEnabled(key in ("annual", "work", "agreement"))
         self.text_button.setEnabled(key in ("annual", "work") and not self._busy())
         has = bool(self.pdf_bytes)
+        self.print_button.setToolTip("" if has else "请先点“生成”，生成文档后才能打印")
         self.print_button.setEnabled(has)
         self.save_button.setEnabled(has)
         self.viewer_button.setEnabled(has)

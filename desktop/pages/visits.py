@@ -59,7 +59,7 @@ from desktop.models.visit_models import (
     SummaryModel,
     TodoModel,
 )
-from desktop.widgets import DateEdit, EmptyStack, fit_columns, setup_table
+from desktop.widgets import DateEdit, EmptyStack, HeaderSort, fit_columns, setup_table
 from desktop.worker import run_in_background
 from policy import vocab
 from policy.calendar import Semester, semester_of
@@ -434,6 +434,14 @@ class VisitsPage(QWidget):
         self.summary_edit.clear()
         self.lessons_spin.setValue(0)
 
+    def unsaved_input(self) -> str:
+        """What leaving this database would drop: an activity typed (or being corrected) not saved."""
+        if self.editing is not None:
+            return "正在修改的帮扶活动尚未保存"
+        if self._visitors or self.name_edit.text().strip() or self.summary_edit.toPlainText().strip():
+            return "录入中的帮扶活动尚未保存"
+        return ""
+
     def clear_form(self) -> None:
         self._stop_editing()
         self._clear_people()
@@ -564,9 +572,28 @@ class VisitsPage(QWidget):
         self.quota_view = _table(self.quota_model)
         self.todo_view = _table(self.todo_model)
         self.cluster_view.clicked.connect(self._cluster_clicked)
+        self.sorts = [HeaderSort(view) for view in (self.cluster_view, self.quota_view, self.todo_view)]
+        self.cluster_filter: str | None = None  # the cluster clicked on the left, None: all
+        self._cluster_names: dict[str, str] = {}
+        self.filter_label = QLabel("")
+        self.clear_filter_button = QPushButton("显示全部集团")
+        self.clear_filter_button.setEnabled(False)
+        self.clear_filter_button.clicked.connect(lambda: self.filter_cluster(None))
+        self.export_behind_button = QPushButton("导出未达标名单…")
+        self.export_behind_button.setToolTip("未达标和未开展的各项（按左侧所选集团筛选时只含该集团）存为 Excel，已设置好打印")
+        self.export_behind_button.clicked.connect(self.export_behind)
+        self.print_button = QPushButton("打印未达标名单…")
+        self.print_button.setToolTip("未达标和未开展的各项排成 PDF 后打印（Ctrl+P）")
+        self.print_button.clicked.connect(self.print_behind)
+        for button in (self.export_behind_button, self.print_button):
+            button.setEnabled(False)  # until the figures are in
+        top.addWidget(self.filter_label)
+        top.addWidget(self.clear_filter_button)
+        top.addWidget(self.export_behind_button)
+        top.addWidget(self.print_button)
         cluster_box = QGroupBox("按集团(学区)")
         QVBoxLayout(cluster_box).addWidget(self.cluster_view)
-        quota_box = QGroupBox("按人员 / 结对 / 教共体（点击左侧集团筛选）")
+        quota_box = QGroupBox("按人员 / 结对 / 教共体（点击左侧集团筛选；点击表头排序）")
         QVBoxLayout(quota_box).addWidget(self.quota_view)
         todo_box = QGroupBox("学期结束前还需开展的帮扶")
         QVBoxLayout(todo_box).addWidget(self.todo_view)
@@ -614,13 +641,10 @@ class VisitsPage(QWidget):
         self._cluster_ids = [cid for cid, _ in ordered]
         self.cluster_model.set_rows([
             ClusterTally(names.get(cid, "（未加入集团）"), t.met, t.behind, t.not_started) for cid, t in ordered])
-        self.quota_model.set_rows(sorted(rows, key=lambda r: ({"not_started": 0, "behind": 1, "met": 2}[r.status], r.who)))
-        schools = inputs.school_names
-        todo = []
-        for item in todo_list(rows):
-            where = "、".join(schools.get(s, s) for s in item.where[:6]) + ("等" if len(item.where) > 6 else "")
-            todo.append((item, where or "不限（未登记结对）"))
-        self.todo_model.set_rows(todo)
+        self._cluster_names = {cid: names.get(cid, "（未加入集团）") for cid, _ in ordered}
+        if self.cluster_filter not in self._cluster_names:
+            self.cluster_filter = None
+        self.filter_cluster(self.cluster_filter)
         total = tally(rows)
         left = days_left(semester, self.today, self.context.profile.calendar)
         self.dashboard_label.setText(
@@ -647,9 +671,94 @@ class VisitsPage(QWidget):
             self._fitted.add(view)
 
     def _cluster_clicked(self, index: Any) -> None:
-        cid = self._cluster_ids[index.row()]
-        shown = [r for r in self._rows if cid in r.clusters or (cid == "" and not r.clusters)]
-        self.quota_model.set_rows(shown)
+        name = self.cluster_model.row_at(index.row()).cluster  # the table may be sorted
+        self.filter_cluster(next(cid for cid, shown in self._cluster_names.items() if shown == name))
+
+    def shown_rows(self) -> list[Any]:
+        """The quota rows of the cluster chosen on the left (all when none is)."""
+        cid = self.cluster_filter
+        if cid is None:
+            return list(self._rows)
+        return [r for r in self._rows if cid in r.clusters or (cid == "" and not r.clusters)]
+
+    def filter_cluster(self, cid: str | None) -> None:
+        """Show one cluster's rows in both the quota table and 还需开展 (None: every cluster)."""
+        self.cluster_filter = cid
+        shown = self.shown_rows()
+        self.quota_model.set_rows(sorted(shown, key=lambda r: ({"not_started": 0, "behind": 1, "met": 2}[r.status], r.who)))
+        schools = self._inputs.school_names if self._inputs else {}
+        todo = []
+        for item in todo_list(shown):
+            where = "、".join(schools.get(s, s) for s in item.where[:6]) + ("等" if len(item.where) > 6 else "")
+            todo.append((item, where or "不限（未登记结对）"))
+        self.todo_model.set_rows(todo)
+        self.clear_filter_button.setEnabled(cid is not None)
+        self.filter_label.setText(f"筛选：{self._cluster_names.get(cid, '')}" if cid is not None else "")
+        if cid is None:
+            self.cluster_view.clearSelection()
+        else:
+            names = [tally.cluster for tally in self.cluster_model.rows()]
+            if self._cluster_names.get(cid) in names:
+                self.cluster_view.selectRow(names.index(self._cluster_names[cid]))
+        has_behind = any(r.status != "met" for r in shown)
+        for button in (self.export_behind_button, self.print_button):
+            button.setEnabled(has_behind)
+
+    def _scope(self) -> str:
+        name = self._cluster_names.get(self.cluster_filter or "", "") if self.cluster_filter is not None else ""
+        return f"（{name}，未达标与未开展）" if name else "（未达标与未开展）"
+
+    def export_behind(self, path: Path | None = None) -> Any:
+        """The rows not met, as shown (one cluster or all), to a print-ready workbook; returns the job."""
+        from reports.quota_report import behind, write_quota_xlsx
+
+        semester, scope = self.selected_semester(), self._scope()
+        path = path or messages.save_file(self, "导出未达标名单", "Excel 文件 (*.xlsx)",
+                                          f"{semester.label}帮扶指标{scope}.xlsx")
+        if path is None:
+            return None
+        rows, store = behind(self.shown_rows()), self.context.store
+        job = run_in_background(lambda _progress: write_quota_xlsx(store, semester, path, rows, scope))
+        job.finished.connect(lambda count: messages.exported(
+            self, "导出未达标名单", f"已导出 {count} 项未达标或未开展的指标：{path}", path))
+        job.failed.connect(lambda message: messages.error(self, "导出未达标名单", message))
+        self._export_job = job
+        return job
+
+    def print_behind(self) -> Any:
+        """Lay the rows not met out as a PDF (off the GUI thread), then the print dialog; returns the job."""
+        import io
+
+        from desktop.pdf_preview import PdfPreview
+        from reports.quota_report import behind, build_quota_pdf
+
+        semester, scope = self.selected_semester(), self._scope()
+        rows, store = behind(self.shown_rows()), self.context.store
+
+        def work(_progress: Any) -> bytes:
+            buffer = io.BytesIO()
+            build_quota_pdf(store, semester, buffer, rows, scope)
+            return buffer.getvalue()
+
+        if getattr(self, "quota_pdf", None) is None:
+            self.quota_pdf = PdfPreview(self)  # never shown: the printing path of the report pages
+            self.quota_pdf.hide()
+        self.print_button.setEnabled(False)
+
+        def built(data: bytes) -> None:
+            self.print_button.setEnabled(True)
+            self.quota_pdf.load(data)
+            self.quota_pdf.print_with_dialog(self)
+
+        def failed(message: str) -> None:
+            self.print_button.setEnabled(True)
+            messages.error(self, "打印未达标名单", message)
+
+        job = run_in_background(work)
+        job.finished.connect(built)
+        job.failed.connect(failed)
+        self._print_job = job
+        return job
 
     # ------------------------------------------------------------------ pairings
     def _build_pairings(self) -> QWidget:
@@ -690,6 +799,11 @@ class VisitsPage(QWidget):
         end.clicked.connect(self.end_selected_pairing)
         form.addRow("结束日期", self.pairing_end)
         form.addRow("", end)
+        edit = self.pairing_edit_button = QPushButton("修改所选结对…")
+        edit.setToolTip("改正结对类型、开始或结束日期、备注（也可双击列表中的结对）")
+        edit.clicked.connect(self.edit_selected_pairing)
+        self.pairing_view.doubleClicked.connect(lambda _index: self.edit_selected_pairing())
+        form.addRow("", edit)
         layout = QHBoxLayout(page)
         layout.addWidget(box, 2)
         layout.addWidget(self.pairing_view, 5)
@@ -707,6 +821,23 @@ class VisitsPage(QWidget):
         except StoreError as exc:
             messages.warn(self, "无法结束结对", str(exc))
             return
+        self._inputs = None
+        self.refresh_pairings()
+
+    def edit_selected_pairing(self) -> Any:
+        """The 修改结对 dialog over the selected pairing; returns it (tests drive it), or None."""
+        from desktop.pages.pairing_dialog import PairingDialog
+
+        rows = self.pairing_view.selectionModel().selectedRows()
+        if not rows:
+            messages.info(self, "修改结对", "请先在右侧列表中选择一个结对")
+            return None
+        dialog = PairingDialog(self.context.store, self.pairing_model.row_at(rows[0].row()), self)
+        dialog.accepted.connect(self._pairing_edited)
+        dialog.open()
+        return dialog
+
+    def _pairing_edited(self) -> None:
         self._inputs = None
         self.refresh_pairings()
 

@@ -29,7 +29,7 @@ def school_names(path):
 
 def test_the_file_menu_offers_backup_and_restore(window):
     texts = [action.text() for action in window.menuBar().actions()[0].menu().actions()]
-    assert texts[:2] == ["备份数据(&B)…", "从备份恢复(&R)…"]
+    assert texts[texts.index("备份数据(&B)…"):][:2] == ["备份数据(&B)…", "从备份恢复(&R)…"]
 
 
 def test_backup_then_restore_through_the_menu(window, small_store, tmp_path, monkeypatch):

@@ -209,3 +209,47 @@ def test_the_detail_shows_the_cycles_training_hours_and_designations(page, demo_
     assert f"本周期（{cycle.label}）已完成 72 学时，应不少于 360 学时（太平区2023方案 四(二)1；保山2022方案 16）" in text
     assert "国培计划 72 学时（乡村专项）" in text and "旧周期 500 学时" in text
     assert "种子教师 2024-09-01 至 今" in text
+
+
+def test_plan_review_search_filters_live_and_改派_keeps_selection_and_distance(page, qtbot):
+    page.tabs.setCurrentIndex(1)
+    page.plan_year.setValue(YEAR)
+    page.run_button.click()
+    qtbot.waitUntil(lambda: page.plan is not None and page.job is None, timeout=30000)
+    moves = page.plan_model.moves
+    visible = lambda: [r for r in range(len(moves)) if not page.plan_table.isRowHidden(r)]  # noqa: E731
+    # by ID tail (the table shows it masked), then by name, then by school and subject together
+    pick = moves[len(moves) // 2]
+    qtbot.keyClicks(page.plan_search, pick.entry.teacher.id_number[-6:])
+    assert pick in [moves[r] for r in visible()] and len(visible()) < len(moves)
+    page.plan_search.setText(pick.entry.teacher.name)
+    assert all(pick.entry.teacher.name in moves[r].entry.teacher.name for r in visible())
+    school = page.plan_model.row_at(0).from_name
+    subject = moves[0].entry.teacher.subject
+    page.plan_search.setText(f"{school} {subject}")
+    assert 0 in visible() and page.plan_found.text() == f"找到 {len(visible())} 人"
+    # 改派 on a filtered row: same teacher still selected, distance filled, filter still on
+    shown = visible()
+    row = shown[-1]
+    key = moves[row].entry.teacher.key
+    page.plan_table.selectRow(row)
+    page.destination.setCurrentIndex(page.destination.count() - 1)
+    target = page.destination.currentData()
+    page.change_button.click()
+    selected = page.plan_table.currentIndex().row()
+    assert page.plan_model.moves[selected].entry.teacher.key == key
+    assert page.plan_model.moves[selected].to_school == target
+    assert page.plan_model.moves[selected].distance_km is not None
+    assert page.plan_model.index(selected, 8).data() != ""
+    assert visible() == shown
+    page.plan_search.clear()
+    assert len(visible()) == len(moves)
+
+
+@pytest.mark.parametrize("text", ["", "王", "640", "64012", "小学", "道法", "数学", "x", "no such"])
+def test_the_search_index_finds_what_the_sql_search_finds(demo_store, text):
+    from db.teacher_queries import roster_ids, roster_search_index, search_index
+
+    for order, descending in (("id_number", False), ("name", True), ("school", False)):
+        index = roster_search_index(demo_store, order, descending)
+        assert search_index(index, text) == roster_ids(demo_store, text, order, descending)

@@ -34,6 +34,7 @@ COMMANDS = (
     "import_",
     "export",
     "check",
+    "clusters",
     "selftest",
     "report",
     "user",

@@ -1,0 +1,72 @@
+"""``edubridge clusters propose``: groupings of the county's schools that keep every cluster
+rule of the profile, found by OR-Tools CP-SAT with the gap reported (policy.cluster_forming)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+
+from desktop.commands import CliError, open_store, print_json
+
+
+def _number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"应为数字：{text}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"不能为负数：{text}")
+    return value
+
+
+def _day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期应写作 2026-09-01：{text}") from None
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("clusters", help="集团(学区)组建：按规则求解建议的分组")
+    sub = parser.add_subparsers(dest="clusters_command", metavar="propose", required=True)
+    propose = sub.add_parser("propose", help="建议的分组（满足全部集团规则，牵头校距离最短、规模均衡、少改动）")
+    propose.add_argument("--json", action="store_true", help="以 JSON 输出")
+    propose.add_argument("--on", type=_day, help="按哪一天的集团成员比较（默认今天）")
+    propose.add_argument("--keep", type=_number, default=20.0,
+                         help="保留现有隶属关系的权重：每改动一所学校相当于多少公里（默认 20）")
+    propose.add_argument("--balance", type=_number, default=1.0,
+                         help="规模均衡的权重：集团间学生数每差 100 人相当于多少公里（默认 1）")
+    propose.add_argument("--time-limit", type=_number, default=60.0, help="求解时间上限（秒，默认 60）")
+    propose.add_argument("--nearest", type=int, help="每所学校只考虑最近的 N 所候选牵头校（缩小模型，结果中注明）")
+    propose.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from db.cluster_forming import forming_schools
+    from db.settings import active_profile
+    from policy.cluster_forming import propose
+
+    if args.nearest is not None and args.nearest < 1:
+        raise CliError("--nearest 应为正整数")
+    store = open_store(args)
+    try:
+        profile = active_profile(store)
+        schools = forming_schools(store, args.on or dt.date.today())
+    finally:
+        store.dispose()
+    proposal = propose(schools, profile, keep=args.keep, balance=args.balance, time_limit=args.time_limit,
+                       nearest=args.nearest)
+    if args.json:
+        print_json(proposal.to_json())
+        return 0
+    names = {s.code: s.name for s in schools}
+    gap = proposal.gap
+    print(f"求解状态：{proposal.status}（{'最优' if proposal.status == 'OPTIMAL' else '未证明最优'}"
+          + (f"，差距 {gap:.2%}" if gap is not None else "") + f"，{proposal.seconds:.1f} 秒）")
+    for cluster in proposal.clusters:
+        print(f"{names[cluster.lead]}（{cluster.kind}，{len(cluster.members)} 所，{cluster.students} 人，"
+              f"{cluster.today or '新组建'}）：" + "、".join(names[c] for c in cluster.members[1:]))
+    print(f"改动隶属关系 {len(proposal.changes)} 所学校；未纳入集团 {len(proposal.outside)} 所")
+    for line in proposal.notes:
+        print(f"说明：{line}")
+    return 0

@@ -98,3 +98,25 @@ def test_a_school_without_coordinates_is_named_and_the_restriction_is_reported()
     proposal = propose(schools, load_profile(), time_limit=20, nearest=1)
     assert "X1" in proposal.notes[0] and proposal.to_json()["restricted_to_nearest"] == 1
     check_rules(proposal, schools)
+
+
+def test_a_cancel_stops_the_search_while_solving():
+    import random
+    import time
+
+    from policy.errors import Cancelled
+
+    rng = random.Random(7)  # a county too big to prove optimal in the instant before the cancel
+    schools = [school(f"U{n}", (38 + rng.random(), 106 + rng.random()), "城区", 3000, offset=0) for n in range(15)]
+    schools += [school(f"R{n}", (38 + rng.random(), 106 + rng.random()), students=rng.randint(50, 900), offset=0)
+                for n in range(70)]
+    calls = []
+
+    def cancelled() -> bool:
+        calls.append(time.monotonic())
+        return len(calls) >= 2  # the first call is before the search; the next, 0.2 s into it
+
+    started = time.monotonic()
+    with pytest.raises(Cancelled):
+        propose(schools, load_profile(), time_limit=300, cancelled=cancelled)
+    assert time.monotonic() - started < 150  # stopped, not run to its 300 s limit

@@ -35,6 +35,7 @@ COMMANDS = (
     "export",
     "check",
     "clusters",
+    "map",
     "selftest",
     "report",
     "user",

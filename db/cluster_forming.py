@@ -6,15 +6,21 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 
 from db.clusters import load
 from db.models import School
 from db.store import Store
 from policy.cluster_forming import FormingSchool, Proposal
-from policy.clusters import ClusterRec, MembershipRec, Violation, check, members_by_cluster
+from policy.clusters import (
+    ClusterRec,
+    MembershipRec,
+    Violation,
+    check,
+    members_by_cluster,
+)
 from policy.profile import Profile
 
 
@@ -22,7 +28,7 @@ def forming_schools(store: Store, on: dt.date) -> list[FormingSchool]:
     """Every school, by code, with the cluster it is in on ``on`` (none for a school that is,
     against the rules, in two: the proposal places it in one)."""
     records = load(store, on)
-    s = School.__table__
+    s = cast(Table, School.__table__)
     with store.read() as session:
         where = {code: (lat, lon) for code, lat, lon in session.connection().execute(
             select(s.c.code, s.c.latitude, s.c.longitude))}

@@ -9,14 +9,24 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 
 from db.clusters import load
 from db.models import Exchange, School, Setting
 from db.store import Store
 from policy.clusters import members_by_cluster
-from policy.county_map import MapCluster, MapData, MapLine, MapSchool, Projection, convex_hull, flows_of, parse_outline
+from policy.county_map import (
+    MapCluster,
+    MapData,
+    MapLine,
+    MapSchool,
+    Projection,
+    convex_hull,
+    flows_of,
+    parse_outline,
+)
 
 OUTLINE_KEY = "map.outline"
 PAIRING_KINDS = ("包片包抓", "手拉手")
@@ -43,7 +53,7 @@ def save_outline(store: Store, path: Path) -> int:
 def load_map(store: Store, on: dt.date, school_year: int | None = None) -> MapData:
     """Everything the map draws on ``on``, with the exchange flows of ``school_year``."""
     records = load(store, on)
-    s, e = School.__table__, Exchange.__table__
+    s, e = cast(Table, School.__table__), cast(Table, Exchange.__table__)
     with store.read() as session:
         connection = session.connection()
         where = {code: (lat, lon) for code, lat, lon in connection.execute(select(s.c.code, s.c.latitude,

@@ -20,18 +20,29 @@ import datetime as dt
 import itertools
 import uuid
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import String, select, type_coerce
+from sqlalchemy import String, Table, select, type_coerce
 
 from db.engine import StoreError
-from db.exchange_plans import approve_plan, load_schools, make_plan, roster_signature, save_plan
+from db.exchange_plans import (
+    approve_plan,
+    load_schools,
+    make_plan,
+    roster_signature,
+    save_plan,
+)
 from db.models import ExchangePlan, PlanScenario, School, Teacher, utcnow
 from db.store import Store
-from policy.planner import Plan
+from policy.planner import Plan, max_distance
 from policy.profile import Profile, Value
-from policy.planner import max_distance
-from policy.scenarios import apply_settings, compare, differences, result_of, settings_text
+from policy.scenarios import (
+    apply_settings,
+    compare,
+    differences,
+    result_of,
+    settings_text,
+)
 
 STATUS_LABELS = {"draft": "草案", "approved": "已批准", "frozen": "已冻结"}
 MAX_NAME = 64
@@ -87,11 +98,11 @@ def teacher_keys(store: Store, pins: Mapping[str, str | None]) -> dict[Any, str 
     """
     if not pins:
         return {}
-    t, s = Teacher.__table__, School.__table__
+    t, s = cast(Table, Teacher.__table__), cast(Table, School.__table__)
     with store.read() as session:
         connection = session.connection()
         # keys as db.teachers.load_records spells them: the id as the database's text
-        ids = dict(connection.execute(select(t.c.id_number, type_coerce(t.c.id, String))
+        ids: dict[str, str] = dict(connection.execute(select(t.c.id_number, type_coerce(t.c.id, String))
                                       .where(t.c.id_number.in_(list(pins)))).all())
         codes = {code for code in pins.values() if code is not None}
         known = set(connection.execute(select(s.c.code).where(s.c.code.in_(codes))).scalars()) if codes else set()
@@ -124,7 +135,7 @@ def run_scenario(store: Store, profile: Profile, school_year: int, settings: Map
 def _approved_plan(connection: Any, school_year: int) -> bool:
     """Whether the year's plan is approved; locks the year's plan rows, so an approval
     running now is waited for (its transaction freezes the year's scenarios)."""
-    plans = ExchangePlan.__table__
+    plans = cast(Table, ExchangePlan.__table__)
     rows = connection.execute(select(plans.c.status).where(plans.c.school_year == school_year)
                               .with_for_update()).scalars().all()
     return "approved" in rows
@@ -138,7 +149,7 @@ def save_scenario(store: Store, profile: Profile, school_year: int, name: str, s
         ScenarioError: the year's plan is approved, or the scenario is frozen or approved.
     """
     name = check_name(name)
-    table = PlanScenario.__table__
+    table = cast(Table, PlanScenario.__table__)
     label = f"{school_year}—{school_year + 1}学年"
     with store.bulk("plan_scenario", f"保存{label}交流计划方案“{name}”") as connection:
         if _approved_plan(connection, school_year):
@@ -146,9 +157,9 @@ def save_scenario(store: Store, profile: Profile, school_year: int, name: str, s
         found = connection.execute(select(table.c.id, table.c.status).where(
             table.c.school_year == school_year, table.c.name == name).with_for_update()).first()
         now = utcnow()
-        values = {"settings": dict(settings), "pins": dict(pins), "result": dict(result), "profile_id": profile.id,
+        kept = {**result, "roster": roster_signature(connection)}
+        values = {"settings": dict(settings), "pins": dict(pins), "result": kept, "profile_id": profile.id,
                   "note": note, "updated_at": now}
-        values["result"]["roster"] = roster_signature(connection)
         if found is None:
             scenario_id = uuid.uuid4()
             connection.execute(table.insert().values(id=scenario_id, school_year=school_year, name=name,
@@ -166,7 +177,7 @@ def delete_scenario(store: Store, school_year: int, name: str) -> None:
     Raises:
         ScenarioError: no such scenario, or it is not a draft.
     """
-    table = PlanScenario.__table__
+    table = cast(Table, PlanScenario.__table__)
     with store.bulk("plan_scenario", f"删除交流计划方案“{name}”") as connection:
         status = connection.execute(select(table.c.status).where(
             table.c.school_year == school_year, table.c.name == name).with_for_update()).scalar()
@@ -179,7 +190,7 @@ def delete_scenario(store: Store, school_year: int, name: str) -> None:
 
 def scenarios(store: Store, school_year: int) -> list[Scenario]:
     """The year's scenarios, oldest first (the order the clerk made them)."""
-    table = PlanScenario.__table__
+    table = cast(Table, PlanScenario.__table__)
     with store.read() as session:
         rows = session.connection().execute(select(table).where(table.c.school_year == school_year)
                                             .order_by(table.c.created_at, table.c.name)).all()

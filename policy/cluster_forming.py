@@ -41,6 +41,11 @@ from policy.errors import Cancelled, PolicyError
 from policy.profile import Profile
 
 SCALE = 1000  # objective units per km (1 m)
+#: Above this many schools each school considers only its NEAREST_LEADS nearest candidate
+#: leads unless the caller says otherwise (the full city model of ~1,000 schools × ~200
+#: leads found no feasible grouping in 5 minutes); the restriction is said in the result.
+FULL_MODEL_SCHOOLS = 300
+NEAREST_LEADS = 20
 UNKNOWN_KM = 30.0  # a school without coordinates: assumed this far from any lead (said in the result)
 FUSION = vocab.FUSION
 BUILT = "共建型教共体"
@@ -172,6 +177,10 @@ def propose(
     if not leads:
         raise PolicyError("没有可作牵头校的城区或市属学校，无法组建集团（银川2023方案 二(一)1）")
     notes: list[str] = []
+    if nearest is None and len(schools) > FULL_MODEL_SCHOOLS:
+        nearest = NEAREST_LEADS
+        notes.append(f"学校超过 {FULL_MODEL_SCHOOLS} 所：每所学校只考虑最近的 {nearest} 所候选牵头校；"
+                     "最优性与差距均针对这一缩小的模型（可用 --nearest 调整）")
     unknown = [s.code for s in schools if s.latitude is None or s.longitude is None]
     if unknown:
         notes.append(f"{len(unknown)} 所学校没有坐标，与牵头校的距离按 {UNKNOWN_KM:g} 公里计："
@@ -194,7 +203,7 @@ def propose(
         for d, j in ranked:
             km[(i, j)] = int(round(d * SCALE))
     model = cp_model.CpModel()
-    x = {(i, j): model.NewBoolVar(f"x{i}_{j}") for i, js in options.items() for j in js}
+    x = {(i, j): model.new_bool_var(f"x{i}_{j}") for i, js in options.items() for j in js}
     open_ = {j: x[(j, j)] for j in leads}
     members: dict[int, list[int]] = {j: [] for j in leads}
     for (i, j) in x:
@@ -202,44 +211,48 @@ def propose(
     for i, school in enumerate(schools):
         assigned = sum(x[(i, j)] for j in options[i])
         if everyone or (rural_all and school.rural):
-            model.Add(assigned == 1)
+            model.add(assigned == 1)
         else:
-            model.Add(assigned <= 1)
+            model.add(assigned <= 1)
     loads = {}
     big = sum(s.students for s in schools) + 1
     for j in leads:
         for i in members[j]:
             if i != j:
-                model.AddImplication(x[(i, j)], open_[j])
+                model.add_implication(x[(i, j)], open_[j])
         count = sum(x[(i, j)] for i in members[j])
         # Linear in the opening variable (not "only if"): the LP relaxation, and so the bound
         # the gap is measured against, is much tighter this way.
-        model.Add(count >= 2 * open_[j])  # a lead and at least one member
+        model.add(count >= 2 * open_[j])  # a lead and at least one member
         if max_schools is not None:
-            model.Add(count <= int(max_schools) * open_[j])
-        load = model.NewIntVar(0, big, f"load{j}")
-        model.Add(load == sum(schools[i].students * x[(i, j)] for i in members[j]))
+            model.add(count <= int(max_schools) * open_[j])
+        load = model.new_int_var(0, big, f"load{j}")
+        model.add(load == sum(schools[i].students * x[(i, j)] for i in members[j]))
         if max_students is not None:
-            model.Add(load <= int(max_students) * open_[j])
+            model.add(load <= int(max_students) * open_[j])
         loads[j] = load
-    objective = [km[key] * var for key, var in x.items()]
+    objective: list[Any] = [km[key] * var for key, var in x.items()]
     if balance and len(leads) > 1:
         # Imbalance: the largest cluster's students (with every school grouped, a smaller
         # largest cluster means more even clusters). Linear, so the bound stays tight: a
         # largest-minus-smallest spread left a 1–3 % gap at county scale in 60 s.
-        largest = model.NewIntVar(0, big, "largest")
+        largest = model.new_int_var(0, big, "largest")
         for j in leads:
-            model.Add(largest >= loads[j])
+            model.add(largest >= loads[j])
         objective.append(largest * int(round(balance * 10)))  # balance km per 100 students
     if keep:
         weight = int(round(keep * SCALE))
         for i, school in enumerate(schools):
             if school.cluster is None:
                 continue
-            lead = next((j for j in options[i] if schools[j].code == school.cluster_lead), None)
+            kept = next((j for j in options[i] if schools[j].code == school.cluster_lead), None)
             # a change: not in today's cluster (same lead school) any more
-            objective.append(weight * (1 - x[(i, lead)]) if lead is not None else weight)
-    model.Minimize(sum(objective))
+            objective.append(weight * (1 - x[(i, kept)]) if kept is not None else weight)
+    for i, school in enumerate(schools):  # start the search from today's clusters where they fit
+        start = next((j for j in options[i] if schools[j].code == school.cluster_lead), None)
+        if school.cluster is not None and start is not None:
+            model.add_hint(x[(i, start)], 1)
+    model.minimize(sum(objective))
     if cancelled is not None and cancelled():
         raise Cancelled()
     report(20, f"求解中（最长 {time_limit:g} 秒）")
@@ -252,19 +265,19 @@ def propose(
     def watch() -> None:  # a cancel stops the search within a fifth of a second
         while not stop.wait(0.2):
             if cancelled is not None and cancelled():
-                solver.StopSearch()
+                solver.stop_search()
                 return
 
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
     try:
-        code = solver.Solve(model)
+        code = solver.solve(model)
     finally:
         stop.set()
         watcher.join()
     if cancelled is not None and cancelled():
         raise Cancelled()
-    status = solver.StatusName(code)
+    status = solver.status_name(code)
     report(90, "整理结果")
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         if code == cp_model.INFEASIBLE:
@@ -278,9 +291,9 @@ def propose(
     found: list[ProposedCluster] = []
     assigned_to: dict[int, int] = {}
     for j in leads:
-        if not solver.Value(open_[j]):
+        if not solver.value(open_[j]):
             continue
-        group = [j] + sorted((i for i in members[j] if i != j and solver.Value(x[(i, j)])),
+        group = [j] + sorted((i for i in members[j] if i != j and solver.value(x[(i, j)])),
                              key=lambda i: schools[i].code)
         for i in group:
             assigned_to[i] = j
@@ -295,18 +308,18 @@ def propose(
     found.sort(key=lambda c: c.lead)
     changes = []
     for i, school in enumerate(schools):
-        j = assigned_to.get(i)
-        new_lead = schools[j].code if j is not None else None
+        chosen = assigned_to.get(i)
+        new_lead = schools[chosen].code if chosen is not None else None
         if school.cluster is not None and new_lead == school.cluster_lead:
             continue
         if school.cluster is None and new_lead is None:
             continue
         changes.append({"school": school.code, "name": school.name, "from": school.cluster,
                         "from_lead": school.cluster_lead, "to_lead": new_lead,
-                        "role": "牵头校" if j == i else "成员校"})
+                        "role": "牵头校" if chosen == i else "成员校"})
     outside = [s.code for i, s in enumerate(schools) if i not in assigned_to]
     report(100, "完成")
-    return Proposal(status, found, changes, outside, round(solver.ObjectiveValue() / SCALE, 3),
-                    round(solver.BestObjectiveBound() / SCALE, 3),
+    return Proposal(status, found, changes, outside, round(solver.objective_value / SCALE, 3),
+                    round(solver.best_objective_bound / SCALE, 3),
                     time.perf_counter() - started, nearest, rules_of(profile), notes)
 

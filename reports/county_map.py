@@ -10,12 +10,12 @@ from typing import IO
 
 from reportlab.graphics.shapes import Circle, Drawing, Line, PolyLine, Polygon, Rect, String
 from reportlab.lib import colors
-from reportlab.platypus import Flowable
+from reportlab.platypus import Flowable, Paragraph
 
 from policy.county_map import MapData
 from policy.map_style import FLOW_COLOUR, LOCATION_COLOURS, PAIRING_COLOURS, SHAPE_LABELS, STAGE_SHAPES, cluster_colour
 from reports.fonts import SANS
-from reports.pdf import FRAME_WIDTH, DocInfo, body, build_pdf, heading, note
+from reports.pdf import FRAME_WIDTH, DocInfo, body, build_pdf, heading, styles
 
 MARKER = 2.2  # pt
 
@@ -54,7 +54,7 @@ def map_drawing(data: MapData, width: float = FRAME_WIDTH, height: float = FRAME
             tx, ty = bx - ux * MARKER, by - uy * MARKER
             drawing.add(Polygon([tx, ty, tx - ux * 3 - uy * 1.5, ty - uy * 3 + ux * 1.5,
                                  tx - ux * 3 + uy * 1.5, ty - uy * 3 - ux * 1.5], fillColor=flow, strokeColor=None))
-        if length > 40:
+        if length > (30 if line.count > 1 else 90):
             drawing.add(String((ax + bx) / 2, (ay + by) / 2 + 1, str(line.count), fontName=SANS, fontSize=5,
                                fillColor=flow, textAnchor="middle"))
     for school in data.schools:
@@ -87,7 +87,9 @@ def legend_text() -> str:
 
 
 def story(data: MapData) -> list[Flowable]:
-    flow: list[Flowable] = [heading("县域学校分布、集团与交流流向"), map_drawing(data), note(legend_text())]
+    # the legend carries its own colour markup (no data text in it): a Paragraph, not note()
+    flow: list[Flowable] = [heading("县域学校分布、集团与交流流向"), map_drawing(data),
+                            Paragraph(legend_text(), styles()["note"])]
     flow.append(body(f"学校 {len(data.schools)} 所，集团 {len(data.clusters)} 个，结对连线 {len(data.pairings)} 条，"
                      f"交流流向 {len(data.flows)} 条（{sum(f.count for f in data.flows)} 人）。"))
     if data.hidden_flows:

@@ -63,7 +63,7 @@ class ProposalDialog(QDialog):
         self.job: Any = None
         self.proposal: Proposal | None = None
         self.names: dict[str, str] = {}
-        self.accepted: list[str] = []
+        self.applied_edits: list[str] = []
         layout = QVBoxLayout(self)
         bar = QHBoxLayout()
         self.keep = QDoubleSpinBox(self)
@@ -237,7 +237,7 @@ class ProposalDialog(QDialog):
     def _applied(self, done: list[str]) -> None:
         self.job = None
         self.run_button.setEnabled(True)
-        self.accepted += done
+        self.applied_edits += done
         self._set_accept_enabled(True)  # the rest can still be accepted; done ones are skipped
         self.status.setText(f"已完成 {len(done)} 项调整。可重新求解查看剩余建议。")
         messages.info(self, "采纳建议", f"已完成 {len(done)} 项调整：\n" + "\n".join(done[:15])

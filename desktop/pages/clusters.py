@@ -481,7 +481,7 @@ class ClustersPage(QWidget):
         (each is audited; the page re-reads them)."""
         dialog = self.proposal_dialog()
         self.exec_dialog(dialog)
-        if dialog.accepted:
+        if dialog.applied_edits:
             self.undo_stack.clear()  # the stack's edits were made before the accepted ones
             self.reload()
 

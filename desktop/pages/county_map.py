@@ -99,8 +99,8 @@ class MapCanvas(QWidget):
                 elif len(points) == 2:
                     painter.drawLine(points[0], points[1])
         if self.layers["pairings"]:
-            for kind, colour in PAIRING_COLOURS.items():
-                pen = QPen(QColor(colour), 1.3, Qt.PenStyle.DashLine)
+            for kind, tint in PAIRING_COLOURS.items():
+                pen = QPen(QColor(tint), 1.3, Qt.PenStyle.DashLine)
                 painter.setPen(pen)
                 painter.drawLines([QLineF(screen(*line.start), screen(*line.end))
                                    for line in data.pairings if line.kind == kind])
@@ -129,7 +129,7 @@ class MapCanvas(QWidget):
                                                      tip.y() - uy * size + ux * size / 2),
                                         QPointF(tip.x() - ux * size + uy * size / 2,
                                                 tip.y() - uy * size - ux * size / 2), tip]))
-            if length > 60:
+            if length > (60 if flow.count > 1 else 160):  # a count where the line can carry it
                 labels.append((line.center(), flow.count))
         painter.setBrush(QBrush(colour))
         painter.setPen(Qt.PenStyle.NoPen)

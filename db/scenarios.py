@@ -36,13 +36,7 @@ from db.models import ExchangePlan, PlanScenario, School, Teacher, utcnow
 from db.store import Store
 from policy.planner import Plan, max_distance
 from policy.profile import Profile, Value
-from policy.scenarios import (
-    apply_settings,
-    compare,
-    differences,
-    result_of,
-    settings_text,
-)
+from policy.scenarios import apply_settings, compare, differences_between, outcomes_of, result_of, settings_text
 
 STATUS_LABELS = {"draft": "草案", "approved": "已批准", "frozen": "已冻结"}
 MAX_NAME = 64
@@ -230,9 +224,10 @@ def comparison(store: Store, school_year: int, names: list[str] | None = None,
             raise ScenarioError(f"{school_year}—{school_year + 1}学年没有方案“{'、'.join(missing)}”")
         chosen = [by_name[n] for n in names]
     schools = names_by_code(store)
+    index = {s.name: outcomes_of(s.result) for s in chosen}
     pairs = []
     for a, b in itertools.combinations(chosen, 2):
-        rows = differences(a.result, b.result, schools)
+        rows = differences_between(index[a.name], index[b.name], schools)
         pairs.append({"a": a.name, "b": b.name, "count": len(rows), "teachers": [r.to_json() for r in rows]})
     return {"school_year": school_year,
             "scenarios": [{**s.to_json(), "settings_text": settings_text(profile, s.settings)} for s in chosen],

@@ -145,13 +145,17 @@ class Difference:
     b_to: str | None
 
     def to_json(self) -> dict[str, object]:
-        return dataclasses.asdict(self)
+        return {"id_number": self.id_number, "name": self.name, "school": self.school, "a": self.a, "b": self.b,
+                "a_to": self.a_to, "b_to": self.b_to}
 
 
 STAYS_TEXT, UNPLACED_TEXT = "留任", "须交流未安排"
 
 
-def _outcomes(result: Mapping[str, Any]) -> dict[str, tuple[str, str | None, str, str]]:
+Outcomes = dict[str, tuple[str, str | None, str, str]]
+
+
+def outcomes_of(result: Mapping[str, Any]) -> Outcomes:
     """ID number → (outcome text, destination, name, home school); stays are implicit."""
     found: dict[str, tuple[str, str | None, str, str]] = {}
     for move in result.get("moves", ()):
@@ -166,8 +170,13 @@ def differences(a: Mapping[str, Any], b: Mapping[str, Any],
     """Teachers whose outcome differs between two scenario results (moved in one and not
     the other, moved to another school, unplaced in one), by home school and ID number.
     ``names`` (school code → name) spells the destinations out."""
+    return differences_between(outcomes_of(a), outcomes_of(b), names)
+
+
+def differences_between(in_a: Outcomes, in_b: Outcomes, names: Mapping[str, str] | None = None) -> list[Difference]:
+    """:func:`differences` over indexes made once per scenario (a comparison of n scenarios
+    reads each result once, not n − 1 times)."""
     names = names or {}
-    in_a, in_b = _outcomes(a), _outcomes(b)
     rows = []
     for number in sorted(set(in_a) | set(in_b)):
         one = in_a.get(number)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from desktop.commands import CliError, open_store, print_json
+from desktop.commands import CliError, iso_date, open_store, print_json
 
 
 def _number(text: str) -> float:
@@ -19,19 +19,12 @@ def _number(text: str) -> float:
     return value
 
 
-def _day(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"日期应写作 2026-09-01：{text}") from None
-
-
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("clusters", help="集团(学区)组建：按规则求解建议的分组")
     sub = parser.add_subparsers(dest="clusters_command", metavar="propose|accept", required=True)
     propose = sub.add_parser("propose", help="建议的分组（满足全部集团规则，牵头校距离最短、规模均衡、少改动）")
     propose.add_argument("--json", action="store_true", help="以 JSON 输出")
-    propose.add_argument("--on", type=_day, help="按哪一天的集团成员比较（默认今天）")
+    propose.add_argument("--on", type=iso_date, help="按哪一天的集团成员比较（默认今天）")
     propose.add_argument("--keep", type=_number, default=20.0,
                          help="保留现有隶属关系的权重：每改动一所学校相当于多少公里（默认 20）")
     propose.add_argument("--balance", type=_number, default=1.0,
@@ -41,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     propose.set_defaults(run=run)
     accept = sub.add_parser("accept", help="按建议调整集团成员（全部或逐校），按日期记录隶属关系")
     accept.add_argument("proposal", metavar="建议.json", help="clusters propose --json 输出的文件")
-    accept.add_argument("--on", type=_day, required=True, help="调整生效日期，如 2027-09-01")
+    accept.add_argument("--on", type=iso_date, required=True, help="调整生效日期，如 2027-09-01")
     accept.add_argument("--school", action="append", metavar="学校代码", help="只调整这些学校（可重复；默认全部）")
     accept.add_argument("--json", action="store_true", help="以 JSON 输出")
     accept.set_defaults(run=run_accept)

@@ -6,21 +6,14 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from desktop.commands import open_store, output_file, print_json, school_year
-
-
-def _day(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"日期应写作 2026-09-01：{text}") from None
+from desktop.commands import iso_date, open_store, output_file, print_json, school_year
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("map", help="县域地图（学校、集团、结对与交流流向），输出 PDF")
     parser.add_argument("-o", "--output", metavar="FILE.pdf", help="输出地图 PDF")
     parser.add_argument("--year", type=school_year, help="画出该学年的交流流向（起始年份）")
-    parser.add_argument("--date", type=_day, help="按哪一天的集团与结对（默认今天）")
+    parser.add_argument("--date", type=iso_date, help="按哪一天的集团与结对（默认今天）")
     parser.add_argument("--outline", metavar="FILE.geojson", help="先导入县域边界（GeoJSON，保存在数据库中）")
     parser.add_argument("--json", action="store_true", help="以 JSON 输出图中内容的统计与无坐标的学校")
     parser.set_defaults(run=run)

@@ -144,6 +144,20 @@ def rules_of(profile: Profile) -> list[dict[str, str]]:
     return found
 
 
+def _too_few_leads(must: Sequence[FormingSchool], leads: int, max_schools: Any, max_students: Any,
+                   profile: Profile) -> str | None:
+    """Why the schools that must be grouped cannot fit under the leads there are, or None."""
+    if max_schools is not None and len(must) > leads * int(max_schools):
+        return (f"按现行规则无法组建：须纳入集团的学校 {len(must)} 所，可作牵头校的城区或市属学校 {leads} 所，"
+                f"每个集团最多 {max_schools} 所学校，至多容纳 {leads * int(max_schools)} 所"
+                f"（{profile.clause('cluster.max_schools')}）")
+    students = sum(s.students for s in must)
+    if max_students is not None and students > leads * int(max_students):
+        return (f"按现行规则无法组建：须纳入集团的学校共有学生 {students} 人，{leads} 个集团每个最多 "
+                f"{max_students} 人（{profile.clause('cluster.max_students')}）")
+    return None
+
+
 def propose(
     schools: Sequence[FormingSchool],
     profile: Profile,
@@ -185,6 +199,11 @@ def propose(
     if unknown:
         notes.append(f"{len(unknown)} 所学校没有坐标，与牵头校的距离按 {UNKNOWN_KM:g} 公里计："
                      f"{'、'.join(unknown[:5])}{'等' if len(unknown) > 5 else ''}")
+    must = [s for s in schools if everyone or (rural_all and s.rural)]
+    short = _too_few_leads(must, len(leads), max_schools, max_students, profile)
+    if short:  # provable by counting: no solver needed, and no solver could do better
+        return Proposal("INFEASIBLE", [], [], [], None, None, time.perf_counter() - started, nearest,
+                        rules_of(profile), notes + [short])
     report(5, "建立模型")
     km: dict[tuple[int, int], int] = {}
     options: dict[int, list[int]] = {}

@@ -120,3 +120,10 @@ def test_a_cancel_stops_the_search_while_solving():
     with pytest.raises(Cancelled):
         propose(schools, load_profile(), time_limit=300, cancelled=cancelled)
     assert time.monotonic() - started < 150  # stopped, not run to its 300 s limit
+
+
+def test_too_few_leads_is_proven_by_counting_before_any_search():
+    profile = apply_settings(load_profile(), {"cluster.max_schools": 4})
+    proposal = propose(county(), profile, time_limit=20)  # 10 schools, 2 leads × 4 = 8 places
+    assert proposal.status == "INFEASIBLE" and "须纳入集团的学校 10 所" in proposal.notes[-1]
+    assert "至多容纳 8 所" in proposal.notes[-1] and "银川2023方案" in proposal.notes[-1]

@@ -46,6 +46,25 @@ def parse_setting(text: str) -> tuple[str, Value]:
     return key, raw
 
 
+def apply_pins(texts: Sequence[str], saved: Mapping[str, str | None]) -> dict[str, str | None]:
+    """``身份证号=学校代码`` (goes there), ``身份证号=stay`` (stays) or ``身份证号=`` (no longer
+    pinned), applied over a scenario's saved pins.
+
+    Raises:
+        PolicyError: an item without ``=`` or without an ID number.
+    """
+    pins = dict(saved)
+    for text in texts:
+        number, sep, code = (part.strip() for part in text.partition("="))
+        if not sep or not number:
+            raise PolicyError(f"指定应写作 身份证号=学校代码（或 身份证号=stay 指定留任）：{text}")
+        if code == "":
+            pins.pop(number, None)
+        else:
+            pins[number] = None if code.lower() == "stay" else code
+    return pins
+
+
 def apply_settings(profile: Profile, settings: Mapping[str, Value]) -> Profile:
     """The profile a scenario plans with: each figure set to the scenario's value and
     switched on (a rule the county keeps off, such as the distance limit, applies once a

@@ -104,25 +104,11 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _pins(texts: list[str], saved: dict[str, str | None]) -> dict[str, str | None]:
-    """``--pin ID=CODE`` / ``ID=stay`` / ``ID=`` (unpin) over the scenario's saved pins."""
-    pins = dict(saved)
-    for text in texts:
-        number, sep, code = (part.strip() for part in text.partition("="))
-        if not sep or not number:
-            raise CliError(f"--pin 应写作 身份证号=学校代码（或 身份证号=stay 指定留任）：{text}")
-        if code == "":
-            pins.pop(number, None)
-        else:
-            pins[number] = None if code.lower() == "stay" else code
-    return pins
-
-
 def run_scenario(args: argparse.Namespace) -> int:
     """Plan one scenario of the year; ``--save`` keeps it, ``--approve`` approves from it."""
     from db.scenarios import ScenarioError, approve_scenario, delete_scenario, find, run_scenario, save_scenario
     from db.settings import active_profile
-    from policy.scenarios import apply_settings, parse_setting
+    from policy.scenarios import apply_pins, apply_settings, parse_setting
 
     year, name = args.year, args.scenario
     store = open_store(args, create=args.save)
@@ -152,7 +138,7 @@ def run_scenario(args: argparse.Namespace) -> int:
                 settings.pop(key, None)
             else:
                 settings[key] = value
-        pins = _pins(args.pin, pins)
+        pins = apply_pins(args.pin, pins)
         apply_settings(profile, settings)  # a bad figure is refused before any planning
         plan, result = run_scenario(store, profile, year, settings, pins)
         if args.save:

@@ -25,7 +25,7 @@ from desktop.widgets import SchoolYearSpinBox, fit_columns, setup_table
 from desktop.worker import run_in_background
 from policy.calendar import school_year_label
 from policy.idcard import masked
-from policy.scenarios import apply_settings, parse_setting
+from policy.scenarios import apply_pins, apply_settings, parse_setting
 
 Index = QModelIndex | QPersistentModelIndex
 SETTINGS_HINT = "设置（可空）：指标=值，多项用；分隔，如 exchange.min_share=0.15；exchange.max_distance_km=40"
@@ -109,6 +109,9 @@ class ScenariosPanel(QWidget):
         self.settings = QLineEdit(self)
         self.settings.setPlaceholderText(SETTINGS_HINT)
         self.settings.setToolTip(SETTINGS_HINT + "。off 表示关闭该规则；同名方案再次计算时替换原设置。")
+        self.pins = QLineEdit(self)
+        self.pins.setPlaceholderText("指定（可空）：身份证号=学校代码；身份证号=stay 留任；身份证号= 取消")
+        self.pins.setToolTip("与同名方案已保存的指定合并")
         self.run_button = QPushButton("计算并保存方案", self)
         self.run_button.clicked.connect(self.run)
         self.cancel_button = QPushButton("取消", self)
@@ -120,6 +123,7 @@ class ScenariosPanel(QWidget):
         top.addWidget(self.year)
         top.addWidget(self.name, 1)
         top.addWidget(self.settings, 3)
+        top.addWidget(self.pins, 2)
         top.addWidget(self.run_button)
         top.addWidget(self.cancel_button)
         top.addWidget(self.progress)
@@ -221,7 +225,8 @@ class ScenariosPanel(QWidget):
         try:
             settings = parse_settings(self.settings.text())
             apply_settings(profile, settings)
-            pins = dict(find(store, year, name).pins) if name in [s["name"] for s in self.data["scenarios"]] else {}
+            saved = dict(find(store, year, name).pins) if name in [s["name"] for s in self.data["scenarios"]] else {}
+            pins = apply_pins([t for t in re.split(r"[；;\n]+", self.pins.text()) if t.strip()], saved)
         except Exception as exc:  # noqa: BLE001 — PolicyError / ScenarioError: a clear sentence
             messages.error(self, "方案设置有误", str(exc))
             return

@@ -128,7 +128,7 @@ def test_a_scenario_made_from_another_roster_is_refused_at_approval(county: str,
     (["--scenario", "x", "--set", "exchange.nope=1"], "没有指标“exchange.nope”"),
     (["--set", "exchange.min_share=0.2"], "须与 --scenario"),
     (["--scenario", "x", "--pin", "123=R01"], "不在教师名册中"),
-    (["--scenario", "x", "--pin", "nonsense"], "--pin 应写作"),
+    (["--scenario", "x", "--pin", "nonsense"], "指定应写作 身份证号=学校代码"),
     (["--scenario", "x", "--approve"], "没有方案“x”"),
     (["compare"], "还没有保存的方案"),
 ])

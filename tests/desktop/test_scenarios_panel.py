@@ -73,3 +73,13 @@ def test_a_bad_setting_is_refused_before_any_work(panel, qtbot):
     plan(panel, qtbot, "错", "exchange.nothing=3")
     assert messages.log[-1].kind == "error" and "exchange.nothing" in messages.log[-1].text
     assert scenarios(panel.context.store, YEAR) == []
+
+
+def test_a_pin_typed_in_the_panel_is_kept_with_the_scenario(panel, qtbot):
+    from scenario_world import person
+
+    qtbot.keyClicks(panel.pins, f"{person(5)}=R02")
+    plan(panel, qtbot, "指定", "exchange.max_distance_km=5")
+    [saved] = scenarios(panel.context.store, YEAR)
+    assert saved.pins == {person(5): "R02"}
+    assert {m["id_number"]: m["to"] for m in saved.result["moves"]}[person(5)] == "R02"  # the pin beats the limit

@@ -79,3 +79,13 @@ def test_compare_has_one_value_per_scenario_in_order():
     by_key = {r["key"]: r for r in rows}
     assert by_key["moves"]["values"] == [3, 5]
     assert by_key["rural_share"]["texts"] == ["50.0%", "—"]
+
+
+def test_pins_are_applied_over_the_saved_ones():
+    from policy.scenarios import apply_pins
+
+    saved = {"A": "R01", "B": None}
+    assert apply_pins(["C=R02", "A=", "B=stay", " D = STAY "], saved) == {"B": None, "C": "R02", "D": None}
+    assert saved == {"A": "R01", "B": None}
+    with pytest.raises(PolicyError, match="身份证号=学校代码"):
+        apply_pins(["nonsense"], {})

@@ -34,6 +34,7 @@ from db.models import (
     ExchangePlan,
     Exemption,
     Membership,
+    PlanScenario,
     Posting,
     School,
     SubjectNeed,
@@ -165,8 +166,11 @@ def load_draft(store: Store, profile: Profile, school_year: int) -> Plan | None:
     return plan
 
 
-def save_plan(store: Store, plan: Plan, profile: Profile, note: str | None = None) -> uuid.UUID:
+def save_plan(store: Store, plan: Plan, profile: Profile, note: str | None = None,
+              scenario: str | None = None) -> uuid.UUID:
     """Write ``plan`` as the year's draft (replacing an earlier draft); returns its id.
+    ``scenario``: the name of the plan scenario (db.scenarios) it was made from, approved
+    with it.
 
     One transaction through :meth:`Store.bulk` (Core inserts, one audit entry naming the
     plan, the year and the number of exchanges): a city plan of thousands of moves saves
@@ -177,7 +181,7 @@ def save_plan(store: Store, plan: Plan, profile: Profile, note: str | None = Non
     """
     for attempt in range(3):
         try:
-            return _save_plan(store, plan, profile, note)
+            return _save_plan(store, plan, profile, note, scenario)
         except IntegrityError as exc:
             # Another save of the same year committed its draft between our look and our insert
             # (uq_exchange_plan_draft_year refused the second draft): look again, replace it.
@@ -192,7 +196,7 @@ def save_plan(store: Store, plan: Plan, profile: Profile, note: str | None = Non
     raise AssertionError("unreachable")
 
 
-def _save_plan(store: Store, plan: Plan, profile: Profile, note: str | None) -> uuid.UUID:
+def _save_plan(store: Store, plan: Plan, profile: Profile, note: str | None, scenario: str | None) -> uuid.UUID:
     plans, exchanges = ExchangePlan.__table__, Exchange.__table__
     year = plan.school_year
     summary = plan.summary()
@@ -211,7 +215,7 @@ def _save_plan(store: Store, plan: Plan, profile: Profile, note: str | None) -> 
             "id": plan_id, "school_year": year, "status": "draft", "profile_id": profile.id, "created_at": now,
             "updated_at": now, "approved_at": None, "approved_by": None,
             "summary": {**summary, "roster": roster_signature(connection), "base": plan.base, "unmet": plan.unmet, "solver": plan.solver,
-                        "needs_source": plan.needs_source,
+                        "needs_source": plan.needs_source, "scenario": scenario,
                         "stay_pins": sorted(str(k) for k, v in plan.pins.items() if v is None)},
         }])
         ids = dict(connection.execute(select(School.__table__.c.code, School.__table__.c.id)).all())
@@ -279,6 +283,7 @@ def _approve(store: Store, plan_id: uuid.UUID, by: str | None, check_roster: boo
             if changed:
                 raise PlanError(f"{label}草案保存后{'、'.join(changed)}有变动，草案已过期：请重新生成并保存计划"
                                 f"（edubridge plan --year {plan.school_year} --save）后再批准")
+        _freeze_scenarios(connection, plan.school_year, plan_id, (plan.summary or {}).get("scenario"), now)
         rows = [dict(r._mapping) for r in connection.execute(
             select(exchanges.c.id, exchanges.c.teacher_id, exchanges.c.to_school_id, exchanges.c.form,
                    exchanges.c.start, exchanges.c.end_on, exchanges.c.moves_personnel)
@@ -294,6 +299,17 @@ def _approve(store: Store, plan_id: uuid.UUID, by: str | None, check_roster: boo
                                                         {r["id"]: r["start"] or day for r in rows},
                                                         by or store.actor.username, "批准", now))
         return len(rows)
+
+
+def _freeze_scenarios(connection: Any, year: int, plan_id: uuid.UUID, chosen: str | None, now: dt.datetime) -> None:
+    """In the approval's transaction: the scenario the plan was made from is approved (with
+    the plan's id), every other scenario of the year frozen (issue 18; db.scenarios)."""
+    table = PlanScenario.__table__
+    of_year = (table.c.school_year == year) & (table.c.status == "draft")
+    if chosen is not None:
+        connection.execute(table.update().where(of_year, table.c.name == chosen)
+                           .values(status="approved", plan_id=plan_id, updated_at=now))
+    connection.execute(table.update().where(of_year).values(status="frozen", updated_at=now))
 
 
 _ROSTER_LABELS = {"teacher": "教师名册", "posting": "任职记录", "exemption": "免交流登记"}

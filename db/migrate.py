@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The newest revision in migrations/versions; tests/db/test_migrations.py checks it is.
-HEAD_REVISION = "0012"
+HEAD_REVISION = "0015"
 #: Tables a migration fills itself (0003: the audit chain's head row), not a user.
 SEEDED_BY_MIGRATIONS = frozenset({"audit_head"})
 #: pg_advisory_xact_lock key serialising upgrades of one PostgreSQL database ("EDUB").

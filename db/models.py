@@ -315,6 +315,27 @@ class Exchange(Versioned, Entity):
     days_per_week: Mapped[int | None] = mapped_column(Integer)  # 走教: days a week at this school
 
 
+class PlanScenario(Versioned, Entity):
+    """One named draft of a year's exchange plan (issue 18): the clerk's settings (profile
+    figures changed for this scenario) and pins, and the result they gave, kept side by side
+    with the year's other scenarios. ``status``: draft; approved (the one carried out, see
+    ``plan_id``); frozen (the year's plan was approved from another scenario: kept unchanged,
+    so the decision can be shown later)."""
+
+    __tablename__ = "plan_scenario"
+    __table_args__ = (UniqueConstraint("school_year", "name", name="uq_plan_scenario_year_name"),)
+
+    school_year: Mapped[int] = mapped_column(Integer, index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(coded(("draft", "approved", "frozen"), "scenario_status"), default="draft")
+    profile_id: Mapped[str] = mapped_column(String(64))
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON)  # figure id → value ("off": switched off)
+    pins: Mapped[dict[str, Any]] = mapped_column(JSON)  # ID number → school code, or None: stays
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # db.scenarios.result_json
+    plan_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("exchange_plan.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
 class ExchangeEvent(Entity):
     """One dated step of an exchange (approved, recorded, cancelled, ended early, extended).
 

@@ -35,6 +35,8 @@ COMMANDS = (
     "import_",
     "export",
     "check",
+    "clusters",
+    "map",
     "selftest",
     "report",
     "user",

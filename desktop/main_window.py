@@ -226,7 +226,8 @@ class MainWindow(QMainWindow):
         self.page_actions: list[QAction] = []
         for number, spec in enumerate(PAGES, start=1):
             action = QAction(spec.title, self)
-            action.setShortcut(QKeySequence(f"Ctrl+{number}"))
+            if number <= 9:  # Ctrl+1 … Ctrl+9; a tenth page is reached from the sidebar or the menu
+                action.setShortcut(QKeySequence(f"Ctrl+{number}"))
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             action.triggered.connect(lambda _checked=False, key=spec.key: self.show_page(key))
             view_menu.addAction(action)

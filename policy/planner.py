@@ -418,7 +418,7 @@ def plan_exchanges(
         school_floors = {code: math.ceil(min_share * n - 1e-9) for code, n in counts.items()}
     if max_destinations is None and school_floors:
         max_destinations = MAX_DESTINATIONS  # the MILP has a variable per teacher and destination
-    model = _build(entries, schools, needs, pins, max_destinations, rules)
+    model = _build(entries, schools, needs, pins, max_destinations, rules, max_distance(profile))
     check()
 
     solver = "OR-Tools SimpleMinCostFlow" if not school_floors else "OR-Tools HiGHS MILP"
@@ -526,13 +526,21 @@ def destination_ranks(result: EligibilityResult, schools: Mapping[str, PlanSchoo
     themselves: the same model as :func:`plan_exchanges` builds, without solving it."""
     entries = result.candidates()
     needs, _source = merged_needs(schools, entries, profile, table)
-    model = _build(entries, schools, needs, plan.pins, None, DirectionRules.from_profile(profile, schools))
+    model = _build(entries, schools, needs, plan.pins, None, DirectionRules.from_profile(profile, schools),
+                   max_distance(profile))
     _annotate(plan, result, model, needs, schools, profile)
+
+
+def max_distance(profile: Profile) -> float | None:
+    """The longest move allowed (``exchange.max_distance_km``), None when the rule is off
+    or the profile has no such figure."""
+    figure = profile.figures.get("exchange.max_distance_km")
+    return float(figure.value) if figure is not None and figure.enabled else None
 
 
 def _build(entries: list[EligibilityEntry], schools: Mapping[str, PlanSchool],
            needs: Mapping[tuple[str, str], int], pins: Mapping[Hashable, str | None],
-           max_destinations: int | None, rules: DirectionRules) -> _Model:
+           max_destinations: int | None, rules: DirectionRules, max_km: float | None = None) -> _Model:
     """The model: every teacher's destinations with their costs.
 
     A destination is any school of the same county teaching a common section, with a
@@ -580,6 +588,8 @@ def _build(entries: list[EligibilityEntry], schools: Mapping[str, PlanSchool],
     s_send = np.array([sections(x) for x in sender_schools])
     s_recv = np.array([sections(x) for x in receiver_schools])
     allowed_matrix &= (s_send[:, None] & s_recv[None, :]) != 0
+    if max_km is not None:  # a scenario's distance limit; an unknown distance is not refused
+        allowed_matrix &= ~(km > max_km)
     receiver_pos = {c: k for k, c in enumerate(receivers)}
     for a_pos, code in enumerate(senders):
         if code in receiver_pos:

@@ -16,6 +16,7 @@ output (:func:`print_json`).
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import re
 import sys
@@ -142,6 +143,14 @@ def school_year(text: str) -> int:
     if not FIRST_YEAR <= year <= LAST_YEAR:
         raise argparse.ArgumentTypeError(f"学年 {year} 超出范围（应在 {FIRST_YEAR}—{LAST_YEAR} 之间）")
     return year
+
+
+def iso_date(text: str) -> dt.date:
+    """argparse ``type=`` for a day written 2026-09-01, with a Chinese message."""
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期应写作 2026-09-01：{text}") from None
 
 
 def integer(text: str) -> int:

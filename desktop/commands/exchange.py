@@ -13,15 +13,8 @@ import argparse
 import datetime as dt
 from typing import Any
 
-from desktop.commands import CliError, open_store, print_json, school_year
+from desktop.commands import CliError, iso_date, open_store, print_json, school_year
 from policy.exchange_forms import STATES
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"日期应写作 2026-09-01：{text}") from None
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -32,7 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     listing.add_argument("--school", help="原单位或交流单位（学校代码或名称）")
     listing.add_argument("--teacher", help="教师（身份证号或姓名）")
     listing.add_argument("--status", choices=STATES, help="在 --date 当日的状态")
-    listing.add_argument("--date", type=_date, help="按哪一天的情况（默认今天）")
+    listing.add_argument("--date", type=iso_date, help="按哪一天的情况（默认今天）")
     listing.add_argument("--json", action="store_true", help="以 JSON 输出")
     listing.set_defaults(run=run_list)
     for name, help_text, date_help in (
@@ -44,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         sub.add_argument("--teacher", required=True, help="教师（身份证号或姓名）")
         sub.add_argument("--year", type=school_year, help="学年（该教师有多项交流时用于区分）")
         sub.add_argument("--form", help="交流形式（该教师有多项交流时用于区分）")
-        sub.add_argument("--on" if name != "extend" else "--until", dest="day", type=_date,
+        sub.add_argument("--on" if name != "extend" else "--until", dest="day", type=iso_date,
                          required=name != "cancel", help=date_help)
         sub.add_argument("--reason", help="原因（记入交流历史与审计日志）")
         sub.add_argument("--json", action="store_true", help="以 JSON 输出改动后的记录")
@@ -79,7 +72,12 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_change(args: argparse.Namespace) -> int:
-    from db.exchanges import cancel_exchange, end_exchange, exchange_list, extend_exchange
+    from db.exchanges import (
+        cancel_exchange,
+        end_exchange,
+        exchange_list,
+        extend_exchange,
+    )
     from db.settings import active_profile
 
     store = open_store(args)

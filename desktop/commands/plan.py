@@ -1,22 +1,44 @@
 """``edubridge plan --year Y [--json] [--save | --approve]``: the year's exchange plan, found by a
-solver; ``--approve`` approves the saved draft and carries it out (db.exchange_plans.approve_plan)."""
+solver; ``--approve`` approves the saved draft and carries it out (db.exchange_plans.approve_plan).
+
+Scenarios (issue 18, db.scenarios): ``--scenario NAME [--set KEY=VALUE …] [--pin ID=CODE …]``
+plans with the scenario's settings and pins (``--save`` keeps it among the year's scenarios,
+``--approve`` approves the year's plan from it); ``plan compare --year Y [--json] [-o F.pdf]``
+puts the year's scenarios side by side."""
 
 from __future__ import annotations
 
 import argparse
 
-from desktop.commands import open_store, print_json, school_year
+from desktop.commands import CliError, open_store, print_json, school_year
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("plan", help="生成某学年的教师交流轮岗计划（求解最优方案）")
-    parser.add_argument("--year", type=school_year, required=True, help="学年（起始年份，如 2025 表示 2025—2026学年）")
+    parser.add_argument("--year", type=school_year, help="学年（起始年份，如 2025 表示 2025—2026学年；必填）")
     parser.add_argument("--json", action="store_true", help="以 JSON 输出")
     action = parser.add_mutually_exclusive_group()
     action.add_argument("--save", action="store_true", help="保存为该学年的计划草案（替换原草案）")
     action.add_argument("--approve", action="store_true",
                         help="批准该学年已保存的草案并按日期执行（名册在草案保存后有变动时拒绝）")
+    parser.add_argument("--scenario", metavar="NAME",
+                        help="按方案计算：该方案的设置与指定（--save 保存为该学年的一个方案，--approve 按该方案批准）")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="settings",
+                        help="方案的政策指标设置，如 exchange.min_share=0.15、exchange.max_distance_km=40"
+                             "（off 关闭该规则；可重复；与已保存的设置合并）")
+    parser.add_argument("--pin", action="append", default=[], metavar="身份证号=学校代码",
+                        help="方案中指定某教师交流到某校（=stay 指定留任；=  取消指定；可重复）")
+    parser.add_argument("--delete", action="store_true", help="删除 --scenario 指定的方案草案")
     parser.set_defaults(run=run)
+    sub = parser.add_subparsers(dest="plan_command", metavar="compare")
+    compare = sub.add_parser("compare", help="并列比较某学年的各个方案")
+    # SUPPRESS: `plan --year Y compare` keeps the year given before the word, too
+    compare.add_argument("--year", type=school_year, default=argparse.SUPPRESS, help="学年（起始年份；必填）")
+    compare.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="以 JSON 输出")
+    compare.add_argument("--scenario", action="append", default=[], metavar="NAME", dest="names",
+                         help="只比较这些方案（可重复；默认该学年全部方案）")
+    compare.add_argument("-o", "--output", metavar="FILE.pdf", help="输出可打印的比较表（PDF）")
+    compare.set_defaults(run=run_compare)
 
 
 def approve(args: argparse.Namespace) -> int:
@@ -35,6 +57,12 @@ def approve(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.year is None:
+        raise CliError("请用 --year 指定学年，如 --year 2027")
+    if args.scenario is not None:
+        return run_scenario(args)
+    if args.settings or args.pin or args.delete:
+        raise CliError("--set、--pin 与 --delete 须与 --scenario 方案名称一起使用")
     if args.approve:
         return approve(args)
     from db.exchange_plans import make_plan, save_plan
@@ -73,4 +101,106 @@ def run(args: argparse.Namespace) -> int:
         print(f"未满足：{line}")
     if args.save:
         print("已保存为计划草案")
+    return 0
+
+
+def run_scenario(args: argparse.Namespace) -> int:
+    """Plan one scenario of the year; ``--save`` keeps it, ``--approve`` approves from it."""
+    from db.scenarios import (
+        ScenarioError,
+        approve_scenario,
+        delete_scenario,
+        find,
+        run_scenario,
+        save_scenario,
+    )
+    from db.settings import active_profile
+    from policy.scenarios import apply_pins, apply_settings, parse_setting
+
+    year, name = args.year, args.scenario
+    store = open_store(args, create=args.save)
+    try:
+        if args.delete:
+            delete_scenario(store, year, name)
+            print(f"已删除方案“{name}”")
+            return 0
+        profile = active_profile(store)
+        if args.approve:
+            if args.settings or args.pin:
+                raise CliError("批准时不能再改设置：先用 --save 保存方案并比较，再 --approve")
+            count = approve_scenario(store, profile, year, name)
+            if args.json:
+                print_json({"school_year": year, "scenario": name, "approved": True, "exchanges": count})
+            else:
+                print(f"已按方案“{name}”批准{year}—{year + 1}学年交流计划（{count} 人），其余方案已冻结")
+            return 0
+        try:
+            saved = find(store, year, name)
+            settings, pins = dict(saved.settings), dict(saved.pins)
+        except ScenarioError:
+            settings, pins = {}, {}
+        for text in args.settings:
+            key, value = parse_setting(text)
+            if value == "":
+                settings.pop(key, None)
+            else:
+                settings[key] = value
+        pins = apply_pins(args.pin, pins)
+        apply_settings(profile, settings)  # a bad figure is refused before any planning
+        plan, result = run_scenario(store, profile, year, settings, pins)
+        if args.save:
+            save_scenario(store, profile, year, name, settings, pins, result)
+    finally:
+        store.dispose()
+    if args.json:
+        print_json({"school_year": year, "scenario": name, "settings": settings, "pins": pins, "saved": args.save,
+                    **{k: v for k, v in result.items() if k != "roster"}})
+        return 0
+    from policy.scenarios import FIGURES, figure_text
+
+    figures = result["figures"]
+    print(f"方案“{name}”（{year}—{year + 1}学年）"
+          + (f"设置：{'，'.join(f'{k}={v}' for k, v in settings.items())}" if settings else "：按政策方案原值")
+          + (f"；指定 {len(pins)} 人" if pins else ""))
+    for key, label, unit in FIGURES:
+        print(f"  {label}：{figure_text(key, figures.get(key))}{'' if unit == '%' else ' ' + unit}")
+    for line in result["unmet"]:
+        print(f"  未满足：{line}")
+    print(f"  {'最优解' if result['optimal'] else '未证明最优'}（{result['solver']}，{result['seconds']:.2f} 秒）"
+          + ("；已保存" if args.save else "；未保存（加 --save 保存为方案）"))
+    return 0
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    """``plan compare``: the year's scenarios side by side (JSON, text or a PDF)."""
+    from desktop.commands import output_file
+
+    if args.year is None:
+        raise CliError("请用 --year 指定学年，如 plan compare --year 2027")
+    output = output_file(args.output, ".pdf") if args.output else None
+    from db.scenarios import comparison
+
+    store = open_store(args)
+    try:
+        data = comparison(store, args.year, args.names or None)
+    finally:
+        store.dispose()
+    if not data["scenarios"]:
+        raise CliError(f"{args.year}—{args.year + 1}学年还没有保存的方案"
+                       f"（edubridge plan --year {args.year} --scenario 名称 --save）")
+    if output is not None:
+        from reports.scenario_comparison import write_comparison
+
+        write_comparison(data, output)
+    if args.json:
+        print_json(data)
+        return 0
+    names = [s["name"] for s in data["scenarios"]]
+    print("指标\t" + "\t".join(f"{n}（{s['status_label']}）" for n, s in zip(names, data["scenarios"])))
+    for row in data["figures"]:
+        print(f"{row['label']}\t" + "\t".join(row["texts"]))
+    for pair in data["differences"]:
+        print(f"“{pair['a']}”与“{pair['b']}”结果不同的教师：{pair['count']} 人")
+    if output is not None:
+        print(f"已输出比较表：{output}")
     return 0

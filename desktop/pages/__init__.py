@@ -31,6 +31,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("schools", "学校", "desktop.pages.schools:SchoolsPage"),
     PageSpec("clusters", "集团与教共体", "desktop.pages.clusters:ClustersPage"),
     PageSpec("teachers", "教师与交流", "desktop.pages.teachers:TeachersPage"),
+    PageSpec("map", "县域地图", "desktop.pages.county_map:CountyMapPage"),
     PageSpec("visits", "帮扶活动", "desktop.pages.visits:VisitsPage"),
     PageSpec("agreements", "协议", "desktop.pages.agreements:AgreementsPage"),
     PageSpec("reports", "报告", "desktop.pages.reports:ReportsPage"),

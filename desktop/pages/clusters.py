@@ -281,6 +281,8 @@ class ClustersPage(QWidget):
         self.kind_combo.addItems(vocab.CLUSTER_KINDS)
         self.kind_combo.setToolTip("更改所选集团的类型")
         self.lead_button = QPushButton("更换牵头校…")
+        self.propose_button = QPushButton("组建建议…")
+        self.propose_button.setToolTip("按政策方案的集团规则求解建议的分组，可全部或逐校采纳")
         self.import_button = QToolButton()
         self.import_button.setText("导入 Excel…")
         self.import_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
@@ -311,7 +313,7 @@ class ClustersPage(QWidget):
         bar.addWidget(self.today_button)
         bar.addSpacing(16)
         for w in (self.new_button, self.rename_button, QLabel("类型"), self.kind_combo, self.lead_button,
-                  self.import_button):
+                  self.import_button, self.propose_button):
             bar.addWidget(w)
         bar.addStretch(1)
         bar.addWidget(self.undo_button)
@@ -478,6 +480,21 @@ class ClustersPage(QWidget):
         self.remove_button.clicked.connect(self.remove_member)
         self.move_button.clicked.connect(self.move_member)
         self.waive_button.clicked.connect(self.waive)
+        self.propose_button.clicked.connect(self.open_proposal)
+
+    def proposal_dialog(self) -> Any:
+        from desktop.pages.cluster_proposal import ProposalDialog
+
+        return ProposalDialog(self.context, self.on, self)
+
+    def open_proposal(self) -> None:
+        """The optimiser's proposal; accepted changes are dated edits outside the undo stack
+        (each is audited; the page re-reads them)."""
+        dialog = self.proposal_dialog()
+        self.exec_dialog(dialog)
+        if dialog.applied_edits:
+            self.undo_stack.clear()  # the stack's edits were made before the accepted ones
+            self.reload()
 
     # -- reading
     @property

@@ -219,6 +219,11 @@ class TeachersPage(Page):
         tabs = QTabWidget(self)
         tabs.addTab(self._build_roster(), "教师名册")
         tabs.addTab(self._build_plan(), "年度交流计划")
+        from desktop.pages.scenarios import ScenariosPanel
+
+        self.scenarios = ScenariosPanel(context, self)
+        tabs.addTab(self.scenarios, "交流计划方案比较")
+        tabs.currentChanged.connect(lambda i: self.scenarios.refresh() if tabs.widget(i) is self.scenarios else None)
         self.tabs = tabs
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)

@@ -15,7 +15,7 @@ from desktop.pages import PAGES, PageSpec
 from desktop.pages.placeholder import PlaceholderPage
 from policy.version import __version__
 
-TITLES = ["概览", "学校", "集团与教共体", "教师与交流", "帮扶活动", "协议", "报告", "审计日志", "设置"]
+TITLES = ["概览", "学校", "集团与教共体", "教师与交流", "县域地图", "帮扶活动", "协议", "报告", "审计日志", "设置"]
 
 
 @pytest.fixture

@@ -1,0 +1,273 @@
+"""Plan scenarios in the store (issue 18): run, save, list, compare and approve.
+
+A scenario is a named draft of one year's exchange plan: settings (profile figures changed
+for it, :func:`policy.scenarios.apply_settings`), pins (ID number → school code, or None:
+stays) and the result they gave (:func:`policy.scenarios.result_of`). Saving writes one
+audited row; the year's scenarios live side by side.
+
+Approval goes through the one approval path (:mod:`db.exchange_plans`): the chosen
+scenario is planned again with its settings and pins, refused unless the result is the one
+the clerk compared (the roster and needs unchanged), saved as the year's draft naming the
+scenario, and approved; that transaction marks the scenario approved and freezes every
+other scenario of the year. A frozen or approved scenario refuses every change, and no
+scenario can be added to a year whose plan is approved.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import itertools
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Any, cast
+
+from sqlalchemy import String, Table, select, type_coerce
+
+from db.engine import StoreError
+from db.exchange_plans import (
+    approve_plan,
+    load_schools,
+    make_plan,
+    roster_signature,
+    save_plan,
+)
+from db.models import ExchangePlan, PlanScenario, School, Teacher, utcnow
+from db.store import Store
+from policy.planner import Plan, max_distance
+from policy.profile import Profile, Value
+from policy.scenarios import (
+    apply_settings,
+    compare,
+    differences_between,
+    outcomes_of,
+    result_of,
+    settings_text,
+)
+
+STATUS_LABELS = {"draft": "草案", "approved": "已批准", "frozen": "已冻结"}
+MAX_NAME = 64
+
+
+class ScenarioError(StoreError):
+    """A scenario change the year's state does not allow, or a bad name, pin or setting."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Scenario:
+    """A stored scenario, as the comparison and the plan tab read it."""
+
+    id: uuid.UUID
+    school_year: int
+    name: str
+    status: str
+    settings: dict[str, Any]
+    pins: dict[str, str | None]
+    result: dict[str, Any]
+    plan_id: uuid.UUID | None
+    updated_at: dt.datetime
+    note: str | None = None
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "status": self.status, "status_label": self.status_label,
+                "settings": self.settings, "pins": self.pins, "figures": self.result.get("figures", {}),
+                "optimal": self.result.get("optimal"), "solver": self.result.get("solver"),
+                "seconds": self.result.get("seconds"), "unmet": self.result.get("unmet", []),
+                "plan_id": str(self.plan_id) if self.plan_id else None,
+                "updated_at": self.updated_at.isoformat(sep=" ", timespec="seconds")}
+
+
+def check_name(name: str) -> str:
+    """The name trimmed; refused when empty or too long."""
+    name = name.strip()
+    if not name:
+        raise ScenarioError("方案名称不能为空")
+    if len(name) > MAX_NAME:
+        raise ScenarioError(f"方案名称不能超过 {MAX_NAME} 个字：{name}")
+    return name
+
+
+def teacher_keys(store: Store, pins: Mapping[str, str | None]) -> dict[Any, str | None]:
+    """Pins by ID number → pins by teacher key, as the planner takes them.
+
+    Raises:
+        ScenarioError: an ID number or school code not in the store, naming it.
+    """
+    if not pins:
+        return {}
+    t, s = cast(Table, Teacher.__table__), cast(Table, School.__table__)
+    with store.read() as session:
+        connection = session.connection()
+        # keys as db.teachers.load_records spells them: the id as the database's text
+        ids: dict[str, str] = dict(connection.execute(select(t.c.id_number, type_coerce(t.c.id, String))
+                                      .where(t.c.id_number.in_(list(pins)))).all())
+        codes = {code for code in pins.values() if code is not None}
+        known = set(connection.execute(select(s.c.code).where(s.c.code.in_(codes))).scalars()) if codes else set()
+    missing = [number for number in pins if number not in ids]
+    if missing:
+        raise ScenarioError(f"指定的教师不在教师名册中：{'、'.join(missing[:5])}")
+    unknown = sorted(codes - known)
+    if unknown:
+        raise ScenarioError(f"指定的学校代码不存在：{'、'.join(unknown[:5])}")
+    return {ids[number]: code for number, code in pins.items()}
+
+
+def run_scenario(store: Store, profile: Profile, school_year: int, settings: Mapping[str, Value],
+                 pins: Mapping[str, str | None], progress: Callable[[int, str], None] | None = None,
+                 cancelled: Callable[[], bool] | None = None) -> tuple[Plan, dict[str, Any]]:
+    """Plan the year with the scenario's settings and pins; the plan and the result to keep."""
+    scenario_profile = apply_settings(profile, settings)
+    plan = make_plan(store, scenario_profile, school_year, teacher_keys(store, pins),
+                     progress=progress, cancelled=cancelled)
+    schools = load_schools(store, profile.exchange_reference_date(school_year))
+    result = result_of(plan, schools)
+    limit = max_distance(scenario_profile)
+    if limit is not None and result["figures"]["unplaced"]:
+        result["unmet"].append(f"本方案限定交流距离不超过 {limit:g} 公里"
+                               f"（{scenario_profile.clause('exchange.max_distance_km')}）：上述未安排的须交流教师"
+                               "可能因此没有可去的学校")
+    return plan, result
+
+
+def _approved_plan(connection: Any, school_year: int) -> bool:
+    """Whether the year's plan is approved; locks the year's plan rows, so an approval
+    running now is waited for (its transaction freezes the year's scenarios)."""
+    plans = cast(Table, ExchangePlan.__table__)
+    rows = connection.execute(select(plans.c.status).where(plans.c.school_year == school_year)
+                              .with_for_update()).scalars().all()
+    return "approved" in rows
+
+
+def save_scenario(store: Store, profile: Profile, school_year: int, name: str, settings: Mapping[str, Value],
+                  pins: Mapping[str, str | None], result: Mapping[str, Any], note: str | None = None) -> uuid.UUID:
+    """Save (or replace) the year's scenario ``name``: one audited row; returns its id.
+
+    Raises:
+        ScenarioError: the year's plan is approved, or the scenario is frozen or approved.
+    """
+    name = check_name(name)
+    table = cast(Table, PlanScenario.__table__)
+    label = f"{school_year}—{school_year + 1}学年"
+    with store.bulk("plan_scenario", f"保存{label}交流计划方案“{name}”") as connection:
+        if _approved_plan(connection, school_year):
+            raise ScenarioError(f"{label}的交流计划已批准，各方案已冻结，不能再保存方案“{name}”")
+        found = connection.execute(select(table.c.id, table.c.status).where(
+            table.c.school_year == school_year, table.c.name == name).with_for_update()).first()
+        now = utcnow()
+        kept = {**result, "roster": roster_signature(connection)}
+        values = {"settings": dict(settings), "pins": dict(pins), "result": kept, "profile_id": profile.id,
+                  "note": note, "updated_at": now}
+        if found is None:
+            scenario_id = uuid.uuid4()
+            connection.execute(table.insert().values(id=scenario_id, school_year=school_year, name=name,
+                                                     status="draft", created_at=now, row_version=1, **values))
+            return scenario_id
+        if found.status != "draft":
+            raise ScenarioError(f"方案“{name}”{STATUS_LABELS[found.status]}，不能修改")
+        connection.execute(table.update().where(table.c.id == found.id).values(**values))
+        return found.id  # type: ignore[no-any-return]
+
+
+def delete_scenario(store: Store, school_year: int, name: str) -> None:
+    """Remove a draft scenario (audited). A frozen or approved one is kept for the record.
+
+    Raises:
+        ScenarioError: no such scenario, or it is not a draft.
+    """
+    table = cast(Table, PlanScenario.__table__)
+    with store.bulk("plan_scenario", f"删除交流计划方案“{name}”") as connection:
+        status = connection.execute(select(table.c.status).where(
+            table.c.school_year == school_year, table.c.name == name).with_for_update()).scalar()
+        if status is None:
+            raise ScenarioError(f"{school_year}—{school_year + 1}学年没有方案“{name}”")
+        if status != "draft":
+            raise ScenarioError(f"方案“{name}”{STATUS_LABELS[status]}，保留备查，不能删除")
+        connection.execute(table.delete().where(table.c.school_year == school_year, table.c.name == name))
+
+
+def scenarios(store: Store, school_year: int) -> list[Scenario]:
+    """The year's scenarios, oldest first (the order the clerk made them)."""
+    table = cast(Table, PlanScenario.__table__)
+    with store.read() as session:
+        rows = session.connection().execute(select(table).where(table.c.school_year == school_year)
+                                            .order_by(table.c.created_at, table.c.name)).all()
+    return [Scenario(r.id, r.school_year, r.name, r.status, dict(r.settings or {}), dict(r.pins or {}),
+                     dict(r.result or {}), r.plan_id, r.updated_at, r.note) for r in rows]
+
+
+def find(store: Store, school_year: int, name: str) -> Scenario:
+    """The year's scenario ``name``.
+
+    Raises:
+        ScenarioError: none by that name (the message lists the year's names).
+    """
+    found = scenarios(store, school_year)
+    for scenario in found:
+        if scenario.name == name:
+            return scenario
+    names = "、".join(s.name for s in found) or "无"
+    raise ScenarioError(f"{school_year}—{school_year + 1}学年没有方案“{name}”（已有：{names}）")
+
+
+def comparison(store: Store, school_year: int, names: list[str] | None = None,
+               profile: Profile | None = None) -> dict[str, Any]:
+    """The year's scenarios side by side: each scenario's settings (also in words, from
+    ``profile``, the active one by default) and figures, the figures row by row, and for
+    each pair the teachers whose outcome differs."""
+    from db.school_queries import names_by_code
+    from db.settings import active_profile
+
+    profile = profile or active_profile(store)
+
+    chosen = scenarios(store, school_year)
+    if names:
+        by_name = {s.name: s for s in chosen}
+        missing = [n for n in names if n not in by_name]
+        if missing:
+            raise ScenarioError(f"{school_year}—{school_year + 1}学年没有方案“{'、'.join(missing)}”")
+        chosen = [by_name[n] for n in names]
+    schools = names_by_code(store)
+    index = {s.name: outcomes_of(s.result) for s in chosen}
+    pairs = []
+    for a, b in itertools.combinations(chosen, 2):
+        rows = differences_between(index[a.name], index[b.name], schools)
+        pairs.append({"a": a.name, "b": b.name, "count": len(rows), "teachers": [r.to_json() for r in rows]})
+    return {"school_year": school_year,
+            "scenarios": [{**s.to_json(), "settings_text": settings_text(profile, s.settings)} for s in chosen],
+            "figures": compare([(s.name, s.result) for s in chosen]), "differences": pairs}
+
+
+def approve_scenario(store: Store, profile: Profile, school_year: int, name: str,
+                     progress: Callable[[int, str], None] | None = None, by: str | None = None) -> int:
+    """Approve the year's plan from scenario ``name`` through :func:`db.exchange_plans.approve_plan`;
+    returns the number of exchanges carried out.
+
+    Raises:
+        ScenarioError: no such draft scenario, or planning it again gives another result
+            than the one saved (the roster or the needs changed: run the scenario again).
+        db.exchange_plans.PlanError: the year's plan is already approved.
+    """
+    scenario = find(store, school_year, name)
+    if scenario.status != "draft":
+        raise ScenarioError(f"方案“{name}”{scenario.status_label}，不能再批准")
+    with store.read() as session:
+        roster = roster_signature(session.connection())
+    plan, result = run_scenario(store, profile, school_year, scenario.settings, scenario.pins, progress)
+
+    def moves(found: Mapping[str, Any]) -> set[tuple[str, str]]:
+        return {(m["id_number"], m["to"]) for m in found.get("moves", ())}
+
+    if roster != scenario.result.get("roster") or moves(result) != moves(scenario.result):
+        raise ScenarioError(f"方案“{name}”保存后教师名册、学校或学科需求有变动，重新计算的结果与保存的不同："
+                            f"请重新计算并保存该方案（edubridge plan --year {school_year} --scenario {name} --save）"
+                            "，比较后再批准")
+    if progress is not None:
+        progress(95, "保存并批准")
+    plan_id = save_plan(store, plan, apply_settings(profile, scenario.settings),
+                        f"由方案“{name}”生成 {school_year}—{school_year + 1}学年交流轮岗计划草案（{len(plan.moves)} 人）",
+                        scenario=name)
+    return approve_plan(store, plan_id, by)

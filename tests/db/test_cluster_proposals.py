@@ -1,0 +1,92 @@
+"""Cluster proposals in the store (issue 18): proposed on the command line with the solver's
+status and gap, checked by the county's own cluster rules, accepted school by school or whole
+as dated memberships; after accepting, a new proposal changes nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from db import clusters as cl
+from db.cluster_forming import accept, check_proposal, forming_schools
+from db.settings import active_profile
+from db.store import Store
+from desktop.cli import main
+from policy.cluster_forming import Proposal, ProposedCluster
+from policy.scenarios import apply_settings
+
+sys.path.insert(0, str(Path(__file__).parent.parent))
+from scenario_world import build  # noqa: E402
+
+ON = dt.date(2027, 9, 1)
+
+
+@pytest.fixture
+def county(tmp_path: Path, db_path: Path) -> str:
+    build(tmp_path, str(db_path))
+    return str(db_path)
+
+
+def propose_json(db: str, capsys, *extra: str) -> dict:
+    capsys.readouterr()
+    assert main(["--db", db, "clusters", "propose", "--json", "--on", ON.isoformat(), "--time-limit", "20",
+                 *extra]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_propose_accept_one_school_then_the_rest(county: str, tmp_path: Path, capsys):
+    data = propose_json(county, capsys)
+    assert data["status"] == "OPTIMAL" and data["gap"] == 0.0 and data["violations"] == []
+    [cluster] = data["clusters"]
+    assert cluster["lead"] == "U01" and cluster["members"] == ["U01", "R01", "R02"] and cluster["today"] is None
+    assert {c["school"] for c in data["changes"]} == {"U01", "R01", "R02"}
+    path = tmp_path / "建议.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    assert main(["--db", county, "clusters", "accept", str(path), "--on", ON.isoformat(), "--school", "R01"]) == 0
+    store = Store.open(county)
+    try:
+        records = cl.load(store, ON)
+        [made] = records.clusters
+        assert made.name == "城关小学共建型教共体" and made.kind == "共建型教共体"
+        codes = {s.id: s.code for s in records.schools}
+        members = {(codes[m.school_id], m.role, m.joined) for m in records.memberships if m.active_on(ON)}
+        assert members == {("U01", "牵头校", ON), ("R01", "成员校", ON)}  # R02 not yet: only R01 was accepted
+        assert not any(m.active_on(ON - dt.timedelta(days=1)) for m in records.memberships)  # dated, from ON
+    finally:
+        store.dispose()
+    assert main(["--db", county, "clusters", "accept", str(path), "--on", ON.isoformat()]) == 0
+    again = propose_json(county, capsys)
+    assert again["changes"] == [] and again["clusters"][0]["today"] == "城关小学共建型教共体"
+
+
+def test_the_county_rules_check_a_proposal(county: str):
+    store = Store.open(county)
+    try:
+        profile = apply_settings(active_profile(store), {"cluster.max_schools": 2})
+        bad = Proposal("FEASIBLE", [ProposedCluster("U01", ["U01", "R01", "R02"], 1900, "共建型教共体", None, 0.0)],
+                       [], [], 0.0, 0.0, 0.0, None, [], [])
+        violations = check_proposal(store, profile, bad, ON)
+        assert [v.rule for v in violations] == ["cluster.max_schools"]
+        assert "银川2023方案" in violations[0].clause
+        assert [s.cluster for s in forming_schools(store, ON)] == [None, None, None]
+    finally:
+        store.dispose()
+
+
+def test_accepting_an_unknown_school_or_a_bad_file_says_one_line(county: str, tmp_path: Path, capsys):
+    store = Store.open(county)
+    try:
+        with pytest.raises(cl.ClusterEditError, match="建议中没有这些学校"):
+            accept(store, {"changes": [], "clusters": []}, ON, ["X9"])
+    finally:
+        store.dispose()
+    bad = tmp_path / "坏.json"
+    bad.write_text("[1, 2]", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["--db", county, "clusters", "accept", str(bad), "--on", ON.isoformat()]) == 2
+    err = capsys.readouterr().err
+    assert "不是 clusters propose --json 输出的文件" in err and err.count("\n") == 1

@@ -1,0 +1,146 @@
+"""Plan scenarios in the store and on the command line (issue 18): several named drafts of a
+year side by side, compared (JSON and PDF), one approved through the approval path, the
+others frozen; a scenario made from another roster is refused at approval."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from db.exchange_plans import approve_saved, draft_for_year
+from db.models import AuditEntry, Exchange
+from db.scenarios import (
+    ScenarioError,
+    approve_scenario,
+    comparison,
+    delete_scenario,
+    save_scenario,
+    scenarios,
+)
+from db.settings import active_profile
+from db.store import Store
+from desktop.cli import main
+
+sys.path.insert(0, str(Path(__file__).parent.parent))
+from scenario_world import YEAR, build, person, sheet  # noqa: E402
+
+
+@pytest.fixture
+def county(tmp_path: Path, db_path: Path) -> str:
+    build(tmp_path, str(db_path))
+    return str(db_path)
+
+
+def plan(db: str, *args: str) -> int:
+    return main(["--db", db, "plan", "--year", str(YEAR), *args])
+
+
+def test_scenarios_are_kept_side_by_side_and_compared(county: str, tmp_path: Path, capsys):
+    assert plan(county, "--scenario", "基准", "--save") == 0
+    assert plan(county, "--scenario", "近距离", "--set", "exchange.max_distance_km=5", "--save") == 0
+    capsys.readouterr()
+    assert plan(county, "compare", "--json") == 0  # `plan compare --year Y --json` as the issue spells it
+    data = json.loads(capsys.readouterr().out)
+    assert [s["name"] for s in data["scenarios"]] == ["基准", "近距离"]
+    assert data["scenarios"][1]["settings"] == {"exchange.max_distance_km": 5}
+    assert "最远距离" in data["scenarios"][1]["settings_text"][0]
+    figures = {row["key"]: row["values"] for row in data["figures"]}
+    assert figures["moves"] == [4, 2] and figures["unplaced"] == [1, 3]
+    assert figures["max_km"][0] > 30 and figures["max_km"][1] <= 5  # the limit holds
+    assert figures["travel_km"][1] < figures["travel_km"][0]
+    [pair] = data["differences"]
+    assert (pair["a"], pair["b"], pair["count"]) == ("基准", "近距离", 2)
+    assert {t["b"] for t in pair["teachers"]} == {"须交流未安排"}
+    assert {t["a"] for t in pair["teachers"]} == {"交流至 远山乡小学"}
+    assert any("40" in line or "5 公里" in line for line in data["scenarios"][1]["unmet"])
+    # nothing was approved or made a draft by saving scenarios
+    store = Store.open(county)
+    try:
+        assert draft_for_year(store, YEAR) is None
+    finally:
+        store.dispose()
+    pdf = tmp_path / "比较.pdf"
+    assert main(["--db", county, "plan", "compare", "--year", str(YEAR), "-o", str(pdf)]) == 0
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "交流轮岗计划方案比较" in text and "近距离" in text and "交流学校之间的最远距离" in text
+    assert "须交流未安排" in text and "远山乡小学" in text
+
+
+def test_a_rerun_keeps_saved_settings_and_adds_pins(county: str):
+    assert plan(county, "--scenario", "指定", "--set", "exchange.max_distance_km=5", "--save") == 0
+    assert plan(county, "--scenario", "指定", "--pin", f"{person(5)}=R02", "--save", "--json") == 0
+    store = Store.open(county)
+    try:
+        [saved] = scenarios(store, YEAR)
+        assert saved.settings == {"exchange.max_distance_km": 5} and saved.pins == {person(5): "R02"}
+        moves = {m["id_number"]: m for m in saved.result["moves"]}
+        assert moves[person(5)]["to"] == "R02" and moves[person(5)]["pinned"]  # a pin beats the limit
+    finally:
+        store.dispose()
+
+
+def test_approving_one_scenario_carries_it_out_and_freezes_the_others(county: str):
+    assert plan(county, "--scenario", "基准", "--save") == 0
+    assert plan(county, "--scenario", "近距离", "--set", "exchange.max_distance_km=5", "--save") == 0
+    assert plan(county, "--scenario", "近距离", "--approve") == 0
+    store = Store.open(county)
+    try:
+        by_name = {s.name: s for s in scenarios(store, YEAR)}
+        assert by_name["近距离"].status == "approved" and by_name["基准"].status == "frozen"
+        approved = draft_for_year(store, YEAR)
+        assert approved.status == "approved" and approved.summary["scenario"] == "近距离"
+        assert by_name["近距离"].plan_id == approved.id
+        with store.read() as session:
+            targets = {str(e.to_school_id) for e in session.scalars(select(Exchange).where(
+                Exchange.plan_id == approved.id))}
+            assert len(targets) == 1  # only the near school: the chosen scenario's moves
+            audited = session.scalars(select(AuditEntry.entity).where(AuditEntry.entity == "plan_scenario")).all()
+            assert len(audited) >= 4  # two inserts, two updates at approval (plus the load notes)
+        profile = active_profile(store)
+        with pytest.raises(ScenarioError, match="已批准，各方案已冻结"):
+            save_scenario(store, profile, YEAR, "新方案", {}, {}, {"figures": {}})
+        with pytest.raises(ScenarioError, match="已冻结，保留备查"):
+            delete_scenario(store, YEAR, "基准")
+        with pytest.raises(ScenarioError, match="已冻结"):
+            approve_scenario(store, profile, YEAR, "基准")
+        assert comparison(store, YEAR)["scenarios"][0]["status_label"] == "已冻结"
+    finally:
+        store.dispose()
+
+
+def test_a_scenario_made_from_another_roster_is_refused_at_approval(county: str, tmp_path: Path, capsys):
+    assert plan(county, "--scenario", "基准", "--save") == 0
+    more = [["身份证号", "姓名", "学校代码", "任教学科", "调入本校时间"], [person(9), "吴九", "U01", "语文", "2009-09-01"]]
+    assert main(["--db", county, "import", "teachers", str(sheet(tmp_path / "more.xlsx", more))]) == 0
+    capsys.readouterr()
+    assert plan(county, "--scenario", "基准", "--approve") == 2
+    err = capsys.readouterr().err
+    assert "重新计算的结果与保存的不同" in err and err.count("\n") == 1
+    store = Store.open(county)
+    try:
+        assert draft_for_year(store, YEAR) is None
+        assert scenarios(store, YEAR)[0].status == "draft"
+        with pytest.raises(Exception, match="还没有保存的计划草案"):
+            approve_saved(store, YEAR)
+    finally:
+        store.dispose()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--scenario", "x", "--set", "exchange.nope=1"], "没有指标“exchange.nope”"),
+    (["--set", "exchange.min_share=0.2"], "须与 --scenario"),
+    (["--scenario", "x", "--pin", "123=R01"], "不在教师名册中"),
+    (["--scenario", "x", "--pin", "nonsense"], "指定应写作 身份证号=学校代码"),
+    (["--scenario", "x", "--approve"], "没有方案“x”"),
+    (["compare"], "还没有保存的方案"),
+])
+def test_bad_scenario_commands_say_one_line(county: str, capsys, args, message):
+    capsys.readouterr()
+    assert plan(county, *args) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err

@@ -6,7 +6,8 @@
   with the guard and the hash-chained audit (one batch entry per bulk statement, holding
   every row's before → after), against the same import with the guard taken off the
   engine — target < +10 %;
-* ``audit verify`` over the whole chain that import left.
+* ``audit verify`` over the whole chain that import left, and the audit viewer's search
+  (newest records; one record found inside a batch entry).
 
 Wall-clock medians and CPU seconds are printed (CPU is the figure to compare on a shared machine).
 """
@@ -74,6 +75,7 @@ def bench_import(folder: Path, path: Path, rounds: int = 3) -> None:
                 verdict = audit.verify(store.engine)
                 show("audit verify, whole chain", time.perf_counter() - wall, time.process_time() - cpu,
                      "none set", f"{verdict.checked} entries, ok {verdict.ok}")
+                viewer(store)
             store.dispose()
     medians = {mode: (statistics.median(w for w, _ in runs), statistics.median(c for _, c in runs))
                for mode, runs in figures.items()}
@@ -82,6 +84,23 @@ def bench_import(folder: Path, path: Path, rounds: int = 3) -> None:
     extra_wall = medians["guarded"][0] / medians["unguarded"][0] - 1
     extra_cpu = medians["guarded"][1] / medians["unguarded"][1] - 1
     print(f"guard + chained audit of every row: {extra_wall:+.1%} wall, {extra_cpu:+.1%} cpu (target < +10 %)")
+
+
+def viewer(store: Store) -> None:
+    """The audit viewer over the import's batch entries: the newest 5,000 records, and one
+    teacher found by record id inside a 50,000-row entry."""
+    from sqlalchemy import select
+
+    from db.models import Teacher
+
+    with store.read() as session:
+        teacher = str(session.scalar(select(Teacher.id).order_by(Teacher.name).limit(1)))
+    for label, criteria in (("audit viewer: newest 5,000 records", {}),
+                            ("audit viewer: one record inside a batch", {"entity_id": teacher})):
+        wall, cpu = time.perf_counter(), time.process_time()
+        shown, total = audit.search(store.engine, limit=5000, **criteria)
+        show(label, time.perf_counter() - wall, time.process_time() - cpu, "none set",
+             f"{len(shown)} of {total} shown")
 
 
 def bench_sign_in(folder: Path) -> None:

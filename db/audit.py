@@ -27,9 +27,10 @@ import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
+import itertools
 import json
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -174,21 +175,25 @@ def _key_reader(entity: str) -> Any:
     return read
 
 
-def records(entity: str, action: str, before: Any, after: Any) -> list[tuple[str, Any, Any]]:
+def records(entity: str, action: str, before: Any, after: Any, *, keys: Collection[str] | None = None,
+            limit: int | None = None) -> list[tuple[str, Any, Any]]:
     """A batch entry's records as (record id, before, after) dicts, as per-row entries hold
-    them; an update keeps only the columns that changed for that record."""
+    them; an update keeps only the columns that changed for that record. ``keys``: only the
+    records of these ids (as stored or as shown); ``limit``: at most that many."""
     key = _key_reader(entity)
     b_cols, b_rows = (before["columns"], before["rows"]) if before else ([], [])
     a_cols, a_rows = (after["columns"], after["rows"]) if after else ([], [])
+    pairs: Iterable[tuple[Any, Any]] = itertools.zip_longest(b_rows, a_rows)
+    if keys is not None:
+        pairs = ((old, new) for old, new in pairs if str((new or old)[0]) in keys)
     out: list[tuple[str, Any, Any]] = []
-    if action == "insert":
-        return [(key(row[0]), None, dict(zip(a_cols[1:], row[1:]))) for row in a_rows]
-    if action == "delete":
-        return [(key(row[0]), dict(zip(b_cols[1:], row[1:])), None) for row in b_rows]
-    for old, new in zip(b_rows, a_rows, strict=True):
-        was, now = dict(zip(b_cols[1:], old[1:])), dict(zip(a_cols[1:], new[1:]))
-        changed = [c for c in now if now[c] != was.get(c)]
-        out.append((key(new[0]), {c: was.get(c) for c in changed}, {c: now[c] for c in changed}))
+    for old, new in itertools.islice(pairs, limit):
+        was = None if old is None else dict(zip(b_cols[1:], old[1:]))
+        now = None if new is None else dict(zip(a_cols[1:], new[1:]))
+        if was is not None and now is not None:
+            changed = [c for c in now if now[c] != was.get(c)]
+            was, now = {c: was.get(c) for c in changed}, {c: now[c] for c in changed}
+        out.append((key((new or old)[0]), was, now))
     return out
 
 
@@ -368,13 +373,14 @@ def _spellings(record: str) -> list[str]:
     return list(dict.fromkeys([record, str(value), value.hex]))
 
 
-def _shown(row: Any) -> list[Shown]:
-    """An entry as the viewer's rows: itself, or a batch's records one by one."""
+def _shown(row: Any, keys: Collection[str] | None = None, limit: int | None = None) -> list[Shown]:
+    """An entry as the viewer's rows: itself, or a batch's records one by one (only those
+    of ``keys``, at most ``limit``)."""
     entry_id, at, actor, action, entity, entity_id, before, after, note = row
     if not is_batch(entity_id, action, before, after):
         return [Shown(*row)]
     return [Shown(entry_id, at, actor, action, entity, key, was, now, note)
-            for key, was, now in records(entity, action, before, after)]
+            for key, was, now in records(entity, action, before, after, keys=keys, limit=limit)]
 
 
 def _batch_size_sql(dialect: str) -> Any:
@@ -410,14 +416,14 @@ def search(engine: Engine, *, actor: str | None = None, entity: str | None = Non
                            for form in forms for images in (e.before, e.after)))
             rows = connection.execute(columns.where(*where, or_(e.entity_id.in_(forms), and_(batch_sql, inside)))
                                       .order_by(e.id.desc())).all()
-            found = [shown for row in rows for shown in _shown(row) if shown.entity_id in forms]
+            found = [shown for row in rows for shown in _shown(row, keys=forms) if shown.entity_id in forms]
             return found[:limit], len(found)
         extra = case((batch_sql, _batch_size_sql(connection.dialect.name) - 1), else_=0)
         total = connection.execute(select(func.count() + func.coalesce(func.sum(extra), 0))
                                    .select_from(_ENTRY).where(*where)).scalar() or 0
         shown: list[Shown] = []
         for row in connection.execute(columns.where(*where).order_by(e.id.desc()).limit(limit)):
-            shown.extend(_shown(row))
+            shown.extend(_shown(row, limit=limit - len(shown)))
             if len(shown) >= limit:
                 break
     return shown[:limit], int(total)

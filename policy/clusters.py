@@ -218,8 +218,12 @@ def funding_lines(schools: Sequence[SchoolRec], profile: Profile) -> tuple[tuple
     return lines, profile.clause("funding.floor_students")
 
 
-class JsonPart(Protocol):
-    """A further part of the check (teacher development, the 优质均衡 schedule) in ``check --json``."""
+class CheckPart(Protocol):
+    """A further part of the check with rows of its own (teacher development, the 优质均衡
+    schedule): its findings, and its JSON in ``check --json``."""
+
+    @property
+    def violations(self) -> tuple[Violation, ...]: ...
 
     def as_json(self) -> dict[str, object]: ...
 
@@ -232,13 +236,17 @@ class CheckResult:
     funding: tuple[FundingLine, ...] = ()
     funding_clause: str = ""
     # Further parts with rows of their own (JSON key → part), e.g. the teacher-development duties.
-    parts: dict[str, JsonPart] = dataclasses.field(default_factory=dict)
+    parts: dict[str, CheckPart] = dataclasses.field(default_factory=dict)
 
-    def with_part(self, key: str, part: JsonPart) -> CheckResult:
+    def with_part(self, key: str, part: CheckPart) -> CheckResult:
         return dataclasses.replace(self, parts={**self.parts, key: part})
 
     def open_violations(self) -> list[Violation]:
         return [v for v in self.violations if not v.waived]
+
+    def part_violations(self) -> tuple[Violation, ...]:
+        """The findings of the further parts, in the order the parts were added."""
+        return tuple(v for part in self.parts.values() for v in part.violations)
 
     def for_subject(self, subject_id: Id) -> list[Violation]:
         return [v for v in self.violations if v.subject_id == subject_id]

@@ -40,8 +40,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result.as_json())
         return 0
-    findings = tuple(v for key in ("teacher_development", "balance")
-                     for v in getattr(result.parts.get(key), "violations", ()))
+    findings = result.part_violations()
     for v in (*result.violations, *findings):
         mark = f"［已豁免：{v.waiver_reason}，批准人 {v.waiver_approver}］" if v.waived else ""
         print(f"{v.rule}\t{v.subject}\t{v.detail}\t{v.clause}{mark}")

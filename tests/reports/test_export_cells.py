@@ -4,6 +4,7 @@ included."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -12,7 +13,15 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from db.importers import IMPORTERS as IMPORTS
-from db.models import Cluster, Exemption, School, Teacher, VisitParticipant
+from db.models import (
+    Cluster,
+    Exemption,
+    School,
+    Teacher,
+    TeacherDesignation,
+    TrainingRecord,
+    VisitParticipant,
+)
 from db.store import Store
 from desktop.cli import main
 from reports.exporters import EXPORTERS as EXPORTS
@@ -24,6 +33,7 @@ TEACHER_NAME = "@SUM(1+1)"
 MINUS_TEACHER = "-张三"
 VISITOR_NAME = "+1+2"
 EVIDENCE = "=1+1 诊断证明"
+COURSE = "=CMD|' /c calc'!A0 国培计划"
 YEAR = "2026"  # the demo's approved plan year
 ARGS = {"plan": ["--year", YEAR], "needs": ["--year", YEAR], "exchanges": ["--year", YEAR]}
 
@@ -42,6 +52,11 @@ def hostile_store(demo_store: Store) -> Store:
         exemption = s.scalars(select(Exemption).order_by(Exemption.id)).first()
         if exemption is not None:
             exemption.evidence = EVIDENCE
+        # The demo keeps no training records or designations: one each, the name an attacker's.
+        s.add(TrainingRecord(teacher_id=teachers[0].id, completed_on=dt.date(2024, 7, 1),
+                             course=COURSE, hours=60, special=True))
+        s.add(TeacherDesignation(teacher_id=teachers[1].id, kind="种子教师",
+                                 start=dt.date(2024, 9, 1)))
     return demo_store
 
 
@@ -63,7 +78,7 @@ def test_no_export_writes_a_formula(hostile_store, tmp_path, capsys, kind):
                     risky.append(cell.value)
     # The exports that show the names above really carried one (the check above saw it).
     shown = {"schools": SCHOOL_NAME, "clusters": CLUSTER_NAME, "statistics": CLUSTER_NAME, "teachers": TEACHER_NAME,
-             "visits": VISITOR_NAME, "exemptions": EVIDENCE}
+             "visits": VISITOR_NAME, "exemptions": EVIDENCE, "training": COURSE, "designations": MINUS_TEACHER}
     if kind in shown:
         assert any(shown[kind] in value for value in risky), risky[:5]
 

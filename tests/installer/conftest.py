@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def _build_tools_missing() -> str | None:
     if importlib.util.find_spec("PyInstaller") is None:
         return "PyInstaller is not installed (pip install -e \".[test]\")"
-    for tool, package in (("objdump", "binutils"), ("dpkg-deb", "dpkg"), ("strip", "binutils")):
+    for tool, package in (("objdump", "binutils"), ("dpkg-deb", "dpkg"), ("strip", "binutils"),
+                          ("readelf", "binutils"), ("as", "binutils"), ("ld", "binutils")):
         if shutil.which(tool) is None:
             return f"{tool} is missing (apt-get install {package}): PyInstaller cannot build the bundle"
     return None

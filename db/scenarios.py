@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, cast
 
 from sqlalchemy import String, Table, select, type_coerce
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from db.engine import StoreError
 from db.exchange_plans import (
@@ -150,6 +151,22 @@ def save_scenario(store: Store, profile: Profile, school_year: int, name: str, s
         ScenarioError: the year's plan is approved, or the scenario is frozen or approved.
     """
     name = check_name(name)
+    for attempt in range(3):
+        try:
+            return _save_scenario(store, profile, school_year, name, settings, pins, result, note)
+        except IntegrityError as exc:
+            # Another save of the same new name committed between our look and our insert
+            # (uq_plan_scenario_year_name refused ours): look again, and replace it.
+            if "plan_scenario" not in str(exc.orig) or attempt == 2:
+                raise
+        except OperationalError as exc:  # SQLite gave up its own retries on the WAL index
+            if "locking protocol" not in str(exc.orig) or attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _save_scenario(store: Store, profile: Profile, school_year: int, name: str, settings: Mapping[str, Value],
+                   pins: Mapping[str, str | None], result: Mapping[str, Any], note: str | None) -> uuid.UUID:
     table = cast(Table, PlanScenario.__table__)
     label = f"{school_year}—{school_year + 1}学年"
     with store.bulk("plan_scenario", f"保存{label}交流计划方案“{name}”") as connection:

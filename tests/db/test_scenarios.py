@@ -144,3 +144,31 @@ def test_bad_scenario_commands_say_one_line(county: str, capsys, args, message):
     assert plan(county, *args) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def _two_saves_of_one_new_scenario(url: str) -> None:
+    root = Path(__file__).resolve().parents[2]
+    command = [sys.executable, "-m", "desktop.cli", "--db", url, "plan", "--year", str(YEAR), "--scenario", "同名",
+               "--set", "exchange.max_distance_km=5", "--save"]
+    procs = [subprocess.Popen(command, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    errors = [proc.communicate(timeout=600)[1] for proc in procs]  # both finished before judging
+    assert [proc.returncode for proc in procs] == [0, 0], errors
+    store = Store.open(url)
+    try:
+        [saved] = scenarios(store, YEAR)  # one row: the later save replaced the first
+        assert saved.name == "同名" and saved.settings == {"exchange.max_distance_km": 5}
+    finally:
+        store.dispose()
+
+
+@pytest.mark.slow
+def test_two_processes_saving_one_new_scenario_leave_one_on_sqlite(county: str):
+    _two_saves_of_one_new_scenario(county)
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_two_processes_saving_one_new_scenario_leave_one_on_postgres(pg_store, pg_url: str, tmp_path: Path):
+    build(tmp_path, pg_url)
+    _two_saves_of_one_new_scenario(pg_url)

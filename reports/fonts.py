@@ -48,7 +48,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase import pdfmetrics, ttfonts
@@ -315,7 +315,7 @@ def kinsoku_word_split(word: str | bytes, maxWidths: float | Sequence[float], fo
     """reportlab's ``textsplit.wordSplit`` (one font, one size) with :func:`line_breaks`."""
     if isinstance(word, bytes):
         word = word.decode(encoding)
-    rooms = [maxWidths] if isinstance(maxWidths, int | float) else list(maxWidths)
+    rooms = list(maxWidths) if isinstance(maxWidths, list | tuple) else [cast(float, maxWidths)]
     chars = list(word)
     known = _CHAR_WIDTHS.setdefault((fontName, fontSize), {})
     widths: list[float] = []
@@ -344,7 +344,7 @@ def kinsoku_split(frags: Sequence[Any], maxWidths: float | Sequence[float], calc
             units.extend(cjkU(ch, frag, encoding) for ch in text)
         else:
             units.append(cjkU(text, frag, encoding))
-    rooms = [maxWidths] if isinstance(maxWidths, int | float) else list(maxWidths)
+    rooms = list(maxWidths) if isinstance(maxWidths, list | tuple) else [cast(float, maxWidths)]
     widths = []
     for unit in units:
         w = unit.width

@@ -277,7 +277,8 @@ def verify_from(connection: Connection, after_id: int = 0, prev: str | None = ""
                                f"缺失（第 {expected_id - 1} 条之后直接是第 {entry_id} 条，条目被删除）")
             return Verdict(False, checked, entry_id - 1, entry_id, "与前一条的哈希不衔接（前一条被改动或删除）")
         header = (row[9] or "", entry_id, _stamp(row[1]), row[2], row[3], row[4], row[5], row[8])
-        recomputed = digest(*header, "null" if row[6] is None else row[6], "null" if row[7] is None else row[7])
+        recomputed: str | None = digest(*header, "null" if row[6] is None else row[6],
+                                        "null" if row[7] is None else row[7])
         if recomputed != row[10]:  # stored in another spelling (an old entry, a driver's): re-serialise
             try:
                 recomputed = digest(*header, _recanonical(row[6]), _recanonical(row[7]))

@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterable, Mapping
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import select
 
 from db.clusters import load
 from db.models import School
@@ -28,7 +28,7 @@ def forming_schools(store: Store, on: dt.date) -> list[FormingSchool]:
     """Every school, by code, with the cluster it is in on ``on`` (none for a school that is,
     against the rules, in two: the proposal places it in one)."""
     records = load(store, on)
-    s = cast(Table, School.__table__)
+    s = School.__table__
     with store.read() as session:
         where = {code: (lat, lon) for code, lat, lon in session.connection().execute(
             select(s.c.code, s.c.latitude, s.c.longitude))}

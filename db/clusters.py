@@ -199,7 +199,7 @@ def balance(store: Store, records: Records, result: CheckResult, profile: Profil
             .where(QualityIndicator.school_year <= school_year_of(on, profile.calendar))
             .order_by(QualityIndicator.school_year)
         ):
-            school_id = _u(raw_id)
+            school_id = _id(raw_id)
             if school_id not in latest or latest[school_id].school_year < year:
                 latest[school_id] = rules.QualityYear(year, {})
             latest[school_id].values[indicator] = value

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import select
 
 from db.clusters import load
 from db.models import Exchange, School, Setting
@@ -53,7 +52,7 @@ def save_outline(store: Store, path: Path) -> int:
 def load_map(store: Store, on: dt.date, school_year: int | None = None) -> MapData:
     """Everything the map draws on ``on``, with the exchange flows of ``school_year``."""
     records = load(store, on)
-    s, e = cast(Table, School.__table__), cast(Table, Exchange.__table__)
+    s, e = School.__table__, Exchange.__table__
     with store.read() as session:
         connection = session.connection()
         where = {code: (lat, lon) for code, lat, lon in connection.execute(select(s.c.code, s.c.latitude,

@@ -19,10 +19,10 @@ import dataclasses
 import datetime as dt
 import itertools
 import uuid
-from collections.abc import Callable, Mapping
-from typing import Any, cast
+from collections.abc import Mapping
+from typing import Any
 
-from sqlalchemy import String, Table, select, type_coerce
+from sqlalchemy import String, select, type_coerce
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from db.engine import StoreError
@@ -37,6 +37,7 @@ from db.models import ExchangePlan, PlanScenario, School, Teacher, utcnow
 from db.store import Store
 from policy.planner import Plan, max_distance
 from policy.profile import Profile, Value
+from policy.progress import Progress, quiet
 from policy.scenarios import (
     apply_settings,
     compare,
@@ -100,7 +101,7 @@ def teacher_keys(store: Store, pins: Mapping[str, str | None]) -> dict[Any, str 
     """
     if not pins:
         return {}
-    t, s = cast(Table, Teacher.__table__), cast(Table, School.__table__)
+    t, s = Teacher.__table__, School.__table__
     with store.read() as session:
         connection = session.connection()
         # keys as db.teachers.load_records spells them: the id as the database's text
@@ -118,12 +119,10 @@ def teacher_keys(store: Store, pins: Mapping[str, str | None]) -> dict[Any, str 
 
 
 def run_scenario(store: Store, profile: Profile, school_year: int, settings: Mapping[str, Value],
-                 pins: Mapping[str, str | None], progress: Callable[[int, str], None] | None = None,
-                 cancelled: Callable[[], bool] | None = None) -> tuple[Plan, dict[str, Any]]:
+                 pins: Mapping[str, str | None], progress: Progress = quiet) -> tuple[Plan, dict[str, Any]]:
     """Plan the year with the scenario's settings and pins; the plan and the result to keep."""
     scenario_profile = apply_settings(profile, settings)
-    plan = make_plan(store, scenario_profile, school_year, teacher_keys(store, pins),
-                     progress=progress, cancelled=cancelled)
+    plan = make_plan(store, scenario_profile, school_year, teacher_keys(store, pins), progress=progress)
     schools = load_schools(store, profile.exchange_reference_date(school_year))
     result = result_of(plan, schools)
     limit = max_distance(scenario_profile)
@@ -137,7 +136,7 @@ def run_scenario(store: Store, profile: Profile, school_year: int, settings: Map
 def _approved_plan(connection: Any, school_year: int) -> bool:
     """Whether the year's plan is approved; locks the year's plan rows, so an approval
     running now is waited for (its transaction freezes the year's scenarios)."""
-    plans = cast(Table, ExchangePlan.__table__)
+    plans = ExchangePlan.__table__
     rows = connection.execute(select(plans.c.status).where(plans.c.school_year == school_year)
                               .with_for_update()).scalars().all()
     return "approved" in rows
@@ -167,7 +166,7 @@ def save_scenario(store: Store, profile: Profile, school_year: int, name: str, s
 
 def _save_scenario(store: Store, profile: Profile, school_year: int, name: str, settings: Mapping[str, Value],
                    pins: Mapping[str, str | None], result: Mapping[str, Any], note: str | None) -> uuid.UUID:
-    table = cast(Table, PlanScenario.__table__)
+    table = PlanScenario.__table__
     label = f"{school_year}—{school_year + 1}学年"
     with store.bulk("plan_scenario", f"保存{label}交流计划方案“{name}”") as connection:
         if _approved_plan(connection, school_year):
@@ -195,7 +194,7 @@ def delete_scenario(store: Store, school_year: int, name: str) -> None:
     Raises:
         ScenarioError: no such scenario, or it is not a draft.
     """
-    table = cast(Table, PlanScenario.__table__)
+    table = PlanScenario.__table__
     with store.bulk("plan_scenario", f"删除交流计划方案“{name}”") as connection:
         status = connection.execute(select(table.c.status).where(
             table.c.school_year == school_year, table.c.name == name).with_for_update()).scalar()
@@ -208,7 +207,7 @@ def delete_scenario(store: Store, school_year: int, name: str) -> None:
 
 def scenarios(store: Store, school_year: int) -> list[Scenario]:
     """The year's scenarios, oldest first (the order the clerk made them)."""
-    table = cast(Table, PlanScenario.__table__)
+    table = PlanScenario.__table__
     with store.read() as session:
         rows = session.connection().execute(select(table).where(table.c.school_year == school_year)
                                             .order_by(table.c.created_at, table.c.name)).all()
@@ -259,7 +258,7 @@ def comparison(store: Store, school_year: int, names: list[str] | None = None,
 
 
 def approve_scenario(store: Store, profile: Profile, school_year: int, name: str,
-                     progress: Callable[[int, str], None] | None = None, by: str | None = None) -> int:
+                     progress: Progress = quiet, by: str | None = None) -> int:
     """Approve the year's plan from scenario ``name`` through :func:`db.exchange_plans.approve_plan`;
     returns the number of exchanges carried out.
 
@@ -282,8 +281,7 @@ def approve_scenario(store: Store, profile: Profile, school_year: int, name: str
         raise ScenarioError(f"方案“{name}”保存后教师名册、学校或学科需求有变动，重新计算的结果与保存的不同："
                             f"请重新计算并保存该方案（edubridge plan --year {school_year} --scenario {name} --save）"
                             "，比较后再批准")
-    if progress is not None:
-        progress(95, "保存并批准")
+    progress("保存并批准", 0.95)
     plan_id = save_plan(store, plan, apply_settings(profile, scenario.settings),
                         f"由方案“{name}”生成 {school_year}—{school_year + 1}学年交流轮岗计划草案（{len(plan.moves)} 人）",
                         scenario=name)

@@ -72,7 +72,7 @@ def load(store: Store, profile: Profile, on: dt.date) -> DevelopmentRecords:
         schools = _Schools()
         # On the checked day only the designated and the mentored matter (the training rule
         # reads the judged cycle's last day, for everyone).
-        wanted = union(select(TeacherDesignation.teacher_id),
+        wanted: Any = union(select(TeacherDesignation.teacher_id),
                        select(Pairing.target_teacher_id).where(Pairing.kind == vocab.MENTORING,
                                                                Pairing.target_teacher_id.is_not(None)))
         staff = _staff(connection, on, schools, wanted)
@@ -92,7 +92,7 @@ def load(store: Store, profile: Profile, on: dt.date) -> DevelopmentRecords:
             school = now.get(row.apprentice) if last == on else _posted_one(connection, row.apprentice, last, schools)
             mentoring.append(MentoringRec(row.id, row.supporter_name or "", row.apprentice, row.start, row.end,
                                           school))
-        names = dict(connection.execute(select(_text(Teacher.id), Teacher.name).where(
+        names: dict[str, str] = dict(connection.execute(select(_text(Teacher.id), Teacher.name).where(
             _text(Teacher.id).in_([pair.apprentice_id for pair in mentoring]))).all()) if mentoring else {}
     return DevelopmentRecords(staff, cycle_staff, training, designations, mentoring, names)
 

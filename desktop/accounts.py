@@ -106,7 +106,7 @@ def install(window: QMainWindow) -> QLabel:
     """
 
     def store() -> Store:
-        return window.context.store  # type: ignore[attr-defined, no-any-return]
+        return window.context.store  # type: ignore[attr-defined]  # a MainWindow (naming it: an import cycle)
 
     label = QLabel()
     label.setObjectName("statusUser")

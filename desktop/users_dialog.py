@@ -161,7 +161,8 @@ class UsersDialog(QDialog):
     def refresh(self, select: str | None = None) -> None:
         from db.users import list_users
 
-        current = select or (self.selected().username if self.selected() else None)
+        chosen = self.selected()
+        current = select or (chosen.username if chosen else None)
         self.model.set_rows(list_users(self.store))
         fit_columns(self.view)
         for index, user in enumerate(self.model.rows()):

@@ -26,7 +26,7 @@ from db.report_texts import DOCUMENTS, load_text, merged
 from db.settings import active_profile
 from db.store import Store
 from db.visits import list_summaries, load_visits
-from policy.calendar import Semester, school_year_label
+from policy.calendar import Semester, chinese_date, school_year_label
 from policy.evaluation import change_unit, point_change
 from policy.progress import Progress, quiet
 from reports.annual_conclusions import draft_conclusions
@@ -36,7 +36,6 @@ from reports.pdf import (
     DocInfo,
     ReportDocument,
     body,
-    chinese_date,
     esc,
     fmt_percent,
     heading,

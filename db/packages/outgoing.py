@@ -127,7 +127,7 @@ def _changes(connection: Connection, since: int, head: int, skip_note: str) -> l
                     or_(e.entity_id.is_not(None), e.action.in_(sorted(audit.BATCH_ACTIONS))),
                     func.coalesce(func.substr(e.note, 1, len(skip_note)), "") != skip_note)
              .order_by(e.id))
-    changes = []
+    changes: list[Any] = []
     for r in connection.execute(query):
         entry = {"id": r[0], "at": r[1].isoformat(), "actor": r[2], "action": r[3], "entity": r[4],
                  "entity_id": r[5], "before": json.loads(r[6]) if r[6] else None,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 from desktop.commands import CliError, open_store, print_json
 
@@ -76,7 +77,7 @@ def run_list(args: argparse.Namespace) -> int:
             write_audit(path, shown, filters, names)
         except OSError as exc:
             raise CliError(f"无法写入 {path}：{exc.strerror or exc}") from None
-    rows = [{"id": e.id, "at": e.at.strftime("%Y-%m-%d %H:%M:%S"), "actor": e.actor, "action": e.action_label,
+    rows: list[dict[str, Any]] = [{"id": e.id, "at": e.at.strftime("%Y-%m-%d %H:%M:%S"), "actor": e.actor, "action": e.action_label,
              "table": e.entity_label, "record": e.entity_id, "before": values_text(e.before, e.entity, names),
              "after": values_text(e.after, e.entity, names), "note": e.note} for e in shown]
     if args.json:

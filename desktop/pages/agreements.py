@@ -345,8 +345,8 @@ class AgreementsPage(Page):
         self.fee_button = QPushButton("登记品牌费")
         self.fee_label = QLabel()
         fee_row = QHBoxLayout()
-        for widget in (self.fee_edit, self.fee_button, self.fee_label):
-            fee_row.addWidget(widget)
+        for part in (self.fee_edit, self.fee_button, self.fee_label):
+            fee_row.addWidget(part)
         fee_row.addStretch(1)
         self.printed_label = QLabel()
         self.printed_label.setWordWrap(True)

@@ -203,7 +203,7 @@ class ReportsPage(Page):
 
     def cancel(self) -> None:
         """Stop the document being built at its next progress step; nothing is shown or recorded."""
-        if self._busy():
+        if self.job is not None and not self.job.is_done:
             self.job.cancel()
 
     def _on_cancelled(self) -> None:

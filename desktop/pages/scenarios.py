@@ -40,6 +40,7 @@ from desktop.widgets import SchoolYearSpinBox, fit_columns, setup_table
 from desktop.worker import run_in_background
 from policy.calendar import school_year_label
 from policy.idcard import masked
+from policy.progress import Progress
 from policy.scenarios import apply_pins, apply_settings, parse_setting
 
 Index = QModelIndex | QPersistentModelIndex
@@ -246,11 +247,8 @@ class ScenariosPanel(QWidget):
             messages.error(self, "方案设置有误", str(exc))
             return
 
-        def work(progress: Any) -> str:
-            def report(percent: int, text: str) -> None:
-                progress(text, percent / 100)
-
-            _plan, result = run_scenario(store, profile, year, settings, pins, progress=report)
+        def work(progress: Progress) -> str:
+            _plan, result = run_scenario(store, profile, year, settings, pins, progress=progress)
             progress("保存方案", 0.97)
             save_scenario(store, profile, year, name, settings, pins, result)
             return name
@@ -304,8 +302,8 @@ class ScenariosPanel(QWidget):
             return
         store, profile = self.context.store, self.context.profile
 
-        def work(progress: Any) -> int:
-            return approve_scenario(store, profile, year, name, lambda p, t: progress(t, p / 100))
+        def work(progress: Progress) -> int:
+            return approve_scenario(store, profile, year, name, progress)
 
         self._started()
         job = run_in_background(work)

@@ -572,8 +572,8 @@ class TeachersPage(Page):
         self.approve_button = QPushButton("3. 批准计划")
         self.approve_button.clicked.connect(self.approve)
         edits = QHBoxLayout()
-        for item in (self.destination, self.change_button, self.remove_button, self.pin_button, self.rerun_button):
-            edits.addWidget(item)  # not "widget": that is the tab being built
+        for control in (self.destination, self.change_button, self.remove_button, self.pin_button, self.rerun_button):
+            edits.addWidget(control)  # not "widget": that is the tab being built
         edits.addStretch(1)
         edits.addWidget(self.save_button)
         edits.addWidget(self.approve_button)

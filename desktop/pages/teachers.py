@@ -804,11 +804,11 @@ class TeachersPage(Page):
         ok, ok_bb, ok_m = ("✔" if met else "✘" for met in (counted.moves_met, counted.backbone_met,
                                                           counted.mandatory_met))
         state = "最优解" if plan.optimal else "未证明最优"
-        timing = f"，{plan.seconds:.2f} 秒" if plan.seconds else "，已保存的草案"
+        timing = f"用时 {plan.seconds:.2f} 秒" if plan.seconds else "已保存的草案"
         edited = "（已手工调整，重新求解可恢复最优）" if any(m.pinned for m in moves) or self.pins else ""
         lines = [f"交流 <b>{counted.moves}</b> 人 / 应不少于 {counted.required_moves} 人 {ok}　"
                  f"骨干 <b>{counted.backbone}</b> 人 / 应不少于 {counted.required_backbone} 人 {ok_bb}　"
-                 f"须交流未安排 <b>{counted.mandatory_left}</b> 人 {ok_m}　{state}（{plan.solver}{timing}）{edited}"]
+                 f"须交流未安排 <b>{counted.mandatory_left}</b> 人 {ok_m}　{state}（{timing}）{edited}"]
         for text in plan.unmet:
             lines.append(f"<span style='color:#b00'>未满足：{text}</span>")
         unplaced = [o for o in self.outcomes.values() if o.outcome == UNPLACED]
@@ -820,6 +820,7 @@ class TeachersPage(Page):
         if len(unplaced) > 5:
             lines.append(f"<span style='color:#b00'>……另有 {len(unplaced) - 5} 人，见教师名册中各人的说明或导出的计划</span>")
         self.quota_label.setText("<br>".join(lines))
+        self.quota_label.setToolTip(f"求解器：{plan.solver}" if plan.solver else "")  # for the curious, not the page
 
     def _selected(self) -> int | None:
         index = self.plan_table.currentIndex()

@@ -81,6 +81,7 @@ def test_plan_wizard_review_and_approve(page, qtbot, demo_store):
     qtbot.waitUntil(lambda: page.plan is not None, timeout=30000)
     moves = page.plan_model.rowCount()
     assert moves == len(page.plan.moves) > 0 and "最优解" in page.quota_label.text()
+    assert "OR-Tools" not in page.quota_label.text() and "OR-Tools" in page.quota_label.toolTip()  # no jargon
     assert page.progress.value() == 100
     before = page.quota_label.text()
     # remove the first move: the quota figures follow at once

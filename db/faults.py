@@ -159,6 +159,9 @@ def describe(exc: BaseException, database: str | None = None) -> str | None:
     """One Chinese line for a machine fault, or None when ``exc`` is not one of them."""
     if isinstance(exc, MemoryError):
         return "内存不足，操作已中止，数据未作改动；请关闭其他程序后重试，或分批处理"
+    if isinstance(exc, SystemError) and "without exception set" in str(exc):
+        # A C extension that could not allocate and did not say so (seen under a memory limit).
+        return "运行库未能完成操作（多为内存不足），操作已中止，数据未作改动；请关闭其他程序后重试，或分批处理"
     original = getattr(exc, "orig", None)
     if original is not None and original is not exc:
         return describe(original, database)

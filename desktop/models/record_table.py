@@ -128,6 +128,11 @@ class Col:
     numeric: bool = dataclasses.field(default=False, kw_only=True)
 
 
+def _derived(columns: tuple[Col, ...]) -> tuple[tuple[str, ...], frozenset[int]]:
+    """The headers and the right-aligned (numeric) columns of ``columns``."""
+    return tuple(c.header for c in columns), frozenset(i for i, c in enumerate(columns) if c.numeric)
+
+
 class RecordTableModel(TableModel):
     """One row per record, columns from :attr:`COLUMNS`.
 
@@ -139,8 +144,12 @@ class RecordTableModel(TableModel):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        cls.HEADERS = tuple(c.header for c in cls.COLUMNS)
-        cls.NUMERIC = frozenset(i for i, c in enumerate(cls.COLUMNS) if c.numeric)
+        cls.HEADERS, cls.NUMERIC = _derived(cls.COLUMNS)
+
+    def set_columns(self, columns: tuple[Col, ...]) -> None:
+        """Columns made per model (their values need the model, e.g. its name lookup)."""
+        self.COLUMNS = columns
+        self.HEADERS, self.NUMERIC = _derived(columns)
 
     def native(self, record: Any, column: int) -> Any:
         return self.COLUMNS[column].value(record)

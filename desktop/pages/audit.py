@@ -42,7 +42,7 @@ class AuditModel(RecordTableModel):
         super().__init__(parent)
         #: Names of the schools, teachers … the shown changes refer to, by id.
         self.names: dict[str, str] = {}
-        self.COLUMNS = (
+        self.set_columns((
             Col("序号", lambda e: e.id, numeric=True),
             Col("时间（UTC）", lambda e: e.at, text=lambda at: at.strftime("%Y-%m-%d %H:%M:%S")),
             Col("人员", lambda e: e.actor),
@@ -52,7 +52,7 @@ class AuditModel(RecordTableModel):
             Col("修改前", lambda e: self.changes(e, e.before)),
             Col("修改后", lambda e: self.changes(e, e.after)),
             Col("说明", lambda e: e.note or ""),
-        )
+        ))
 
     def tooltip(self, record: audit.Shown) -> str:
         before, after = self.changes(record, record.before), self.changes(record, record.after)

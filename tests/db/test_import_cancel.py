@@ -30,14 +30,14 @@ pytestmark = pytest.mark.slow
 
 #: Each kind after the kinds it refers to.
 ORDER = ("schools", "clusters", "teachers", "exemptions", "needs", "duties", "pairings", "quality", "visits",
-         "exchanges")
+         "exchanges", "training", "designations")
 
 
 #: Data rows kept of each exported sheet (the schools and clusters whole: the rest refer to them).
 KEEP = 40
 _ID = re.compile(r"^\d{17}[\dXx]$")
 #: Kinds whose rows name teachers by ID number: the roster keeps those teachers.
-BY_TEACHER = ("exemptions", "pairings", "exchanges")
+BY_TEACHER = ("exemptions", "pairings", "exchanges", "training", "designations")
 
 
 def rows_of(path: Path) -> list[tuple[object, ...]]:
@@ -77,6 +77,22 @@ def cancel_at_commit(seen: list[str]):  # noqa: ANN201
     return progress
 
 
+def add_teacher_development(store: Store) -> None:
+    """Training hours and a seed-teacher mark for five teachers of a rural school."""
+    import datetime as dt
+
+    from db.models import Posting, School, TeacherDesignation, TrainingRecord
+
+    with store.write("培训与种子教师（测试）") as session:
+        teachers = session.scalars(
+            select(Posting.teacher_id).join(School, School.id == Posting.school_id)
+            .where(School.location == "乡村", Posting.end_on.is_(None)).order_by(Posting.teacher_id).limit(5)).all()
+        for teacher in teachers:
+            session.add(TrainingRecord(teacher_id=teacher, completed_on=dt.date(2025, 10, 1), course="国培计划",
+                                       hours=24, special=True))
+            session.add(TeacherDesignation(teacher_id=teacher, kind="种子教师", start=dt.date(2025, 9, 1)))
+
+
 @pytest.fixture(scope="module")
 def stages(demo_db_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, tuple[Path, Path]]]:
     """kind → (its exported workbook, a database holding every kind before it)."""
@@ -87,6 +103,7 @@ def stages(demo_db_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
     fresh = Store.open(str(folder / "fresh.db"))
     found = {}
     try:
+        add_teacher_development(demo)  # the demo has none: give the two registers rows to export
         for kind in ORDER:
             EXPORTERS[kind].run(demo, folder / f"{kind}.xlsx", ExportOptions(year=2026))
         roster: set[str] = set()

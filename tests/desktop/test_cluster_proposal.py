@@ -30,7 +30,9 @@ def store(gui, tmp_path: Path, db_path: Path):
     opened.dispose()
 
 
-def test_propose_then_accept_one_school_and_then_all(store, qtbot):
+def test_propose_then_accept_one_school_and_then_all(store, qtbot, qtmodeltester):
+    from test_table_models import check_model
+
     dialog = ProposalDialog(AppContext.for_store(store), ON)
     qtbot.addWidget(dialog)
     dialog.limit.setValue(20)
@@ -38,6 +40,8 @@ def test_propose_then_accept_one_school_and_then_all(store, qtbot):
     qtbot.waitUntil(lambda: dialog.job is None, timeout=30000)
     assert "已证明最优" in dialog.status.text() and "符合全部集团组建规则" in dialog.status.text()
     assert dialog.clusters_model.rowCount() == 1 and dialog.changes_model.rowCount() == 3
+    check_model(dialog.clusters_model, qtmodeltester)
+    check_model(dialog.changes_model, qtmodeltester)
     row = next(r for r in range(3) if dialog.changes_model.row_at(r)["school"] == "R02")
     dialog.changes_view.selectionModel().select(
         dialog.changes_model.index(row, 0),

@@ -173,7 +173,12 @@ def test_out_of_memory(tmp_path):
     def limit():
         resource.setrlimit(resource.RLIMIT_AS, (100 * 2**20, 100 * 2**20))
 
-    result = edubridge("--db", db, "demo", "--scale", "county", preexec_fn=limit)
+    try:
+        result = edubridge("--db", db, "demo", "--scale", "county", preexec_fn=limit, timeout=180)
+    except subprocess.TimeoutExpired:
+        # Seen once in a fresh Debian root: at the limit glibc fell back to one mmap per small
+        # allocation and the process crawled for minutes without running out.
+        pytest.skip("the demo crawled at the memory limit without running out within 180 s")
     if result.returncode == 0:
         pytest.skip("the demo fitted into 100 MiB on this machine")
     assert last_line_only(result), result.stderr

@@ -434,14 +434,30 @@ def search(engine: Engine, *, actor: str | None = None, entity: str | None = Non
 NAMED = ("school", "teacher", "cluster", "region")
 
 
+#: Columns that refer to a record of the table another column names (a waiver's 对象: a
+#: cluster or a school, by ``subject_kind``): no foreign key says which.
+POLYMORPHIC = {("waiver", "subject_id"): "subject_kind"}
+
+
 def referenced_columns(entity: str) -> dict[str, str]:
-    """Columns of ``entity`` that refer to a :data:`NAMED` table, and which."""
+    """Columns of ``entity`` that refer to a :data:`NAMED` table, and which (for a
+    :data:`POLYMORPHIC` column, the column naming the table)."""
     from db.models import Base
 
     table = Base.metadata.tables.get(entity)
     if table is None:
         return {}
-    return {fk.parent.name: fk.column.table.name for fk in table.foreign_keys if fk.column.table.name in NAMED}
+    refs = {fk.parent.name: fk.column.table.name for fk in table.foreign_keys if fk.column.table.name in NAMED}
+    refs.update({column: kind for (owner, column), kind in POLYMORPHIC.items() if owner == entity})
+    return refs
+
+
+def _target(entity: str, column: str, target: str, values: dict[str, Any]) -> str | None:
+    """The table ``values[column]`` refers to."""
+    if (entity, column) in POLYMORPHIC:
+        kind = values.get(target)
+        return kind if kind in NAMED else None
+    return target
 
 
 def referenced_names(engine: Engine, entries: Sequence[Shown]) -> dict[str, str]:
@@ -453,11 +469,13 @@ def referenced_names(engine: Engine, entries: Sequence[Shown]) -> dict[str, str]
     for entry in entries:
         refs = referenced_columns(entry.entity)
         for values in (entry.before, entry.after):
+            if not isinstance(values, dict):
+                continue
             for column, target in refs.items():
-                value = values.get(column) if isinstance(values, dict) else None
-                if value:
+                value, named = values.get(column), _target(entry.entity, column, target, values)
+                if value and named:
                     with contextlib.suppress(ValueError, TypeError):
-                        wanted.setdefault(target, set()).add(uuid.UUID(str(value)))
+                        wanted.setdefault(named, set()).add(uuid.UUID(str(value)))
     names: dict[str, str] = {}
     with engine.connect() as connection:
         for target, ids in wanted.items():

@@ -13,6 +13,7 @@ from sqlalchemy import Boolean
 
 from db.models import Base
 from policy import vocab
+from policy.clusters import RULE_LABELS
 
 #: Column name → Chinese label; a column of a name not here is shown as it is.
 FIELD_LABELS = {
@@ -61,6 +62,7 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
     "status": {**vocab.EXCHANGE_STATUS_LABELS, "draft": "草案"},
     "role": dict(vocab.USER_ROLE_NAMES),
     "subject_kind": {"cluster": "集团", "school": "学校"},
+    "rule": dict(RULE_LABELS),
 }
 
 #: Columns holding yes/no (SQLite stores them as 0/1).

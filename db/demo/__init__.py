@@ -58,7 +58,7 @@ def build_demo(
     report("写入数据库…", 0.3)
     total = sum(len(rows[name]) for name in TABLE_ORDER) or 1
     done = 0
-    note = f"演示数据：{'青禾县' if scale == 'county' else CITY_NAME}（规模 {scale}，种子 {seed}）"
+    note = f"演示数据：{'青禾县' if scale == 'county' else CITY_NAME}（随机种子 {seed}）"
     with store.bulk("school", note) as connection:
         connection.execute(models.Setting.__table__.insert(), [{"key": DEMO_KEY, "value": {"scale": scale, "seed": seed}}])
         for name in TABLE_ORDER:

@@ -67,3 +67,16 @@ def test_changes_read_in_chinese_with_names_dates_and_masked_id_numbers(store, t
 def test_codes_and_stamps_in_words():
     assert values_text({"status": "approved", "role": "principal", "approved_at": "2025-03-01T08:30:12.5"},
                        "exchange_plan") == "计划状态=已批准；角色=校长；批准时间=2025-03-01 08:30"
+
+
+def test_a_waiver_names_its_rule_and_the_school_it_waives(store):
+    from db.models import Waiver
+
+    school = world(store)
+    with store.write("豁免") as s:
+        s.add(Waiver(rule="school.class_size", subject_kind="school", subject_id=school, reason="临时借用校舍",
+                     approver="县教育局", start=dt.date(2025, 9, 1)))
+    shown, _ = audit.search(store.engine, entity="waiver")
+    text = values_text(shown[0].after, "waiver", audit.referenced_names(store.engine, shown))
+    assert "规则=班额超限" in text and "对象=东村小学" in text and "对象类型=学校" in text
+    assert "school.class_size" not in text and str(school) not in text

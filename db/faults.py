@@ -7,8 +7,11 @@ them into the line a clerk can act on; the CLI (``desktop.cli``), the background
 (``desktop.worker``) and :func:`db.migrate.upgrade` (hence ``Store.open``) all ask it, so
 the GUI and the command line say the same thing.
 
-Who holds a lock is read from the operating system where it tells (``fcntl`` ``F_GETLK``
-on SQLite's shared-memory file, Linux), otherwise the line says "另一个程序".
+Who holds a lock is read from the operating system where it tells (Linux's ``/proc/locks``
+for SQLite's shared-memory file), otherwise the line says "另一个程序". Never by opening that
+file: closing any descriptor of a file drops every POSIX lock the process holds on it, so a
+probe in a process with the database open released SQLite's own write lock, and two
+processes wrote at once (https://www.sqlite.org/howtocorrupt.html, 2.2).
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ import contextlib
 import errno
 import os
 import sqlite3
-import struct
 import sys
 import threading
 import time
@@ -65,26 +67,35 @@ def lock_holder(database: str | Path, offset: int = SHM_WRITE_LOCK) -> str:
 
 
 def lock_pid(database: str | Path, offset: int) -> int | None:
-    """The id of a process holding a byte-range lock that conflicts with a write lock at ``offset``."""
+    """The id of another process holding a byte-range lock of ``database``'s ``-shm`` file
+    at ``offset`` (any lock there conflicts with a write lock), from ``/proc/locks``."""
     if not sys.platform.startswith("linux"):
         return None
     try:
-        import fcntl
-
-        fd = os.open(f"{database}-shm", os.O_RDONLY)
-    except (ImportError, OSError):
-        return None
-    try:
-        # struct flock on Linux: short l_type, short l_whence, off_t l_start, off_t l_len, pid_t l_pid
-        layout = "hhqqi4x"
-        request = struct.pack(layout, fcntl.F_WRLCK, os.SEEK_SET, offset, 1, 0)
-        answer = fcntl.fcntl(fd, fcntl.F_GETLK, request)
-        l_type, _, _, _, pid = struct.unpack(layout, answer)
-        return pid if l_type != fcntl.F_UNLCK and pid > 0 else None
+        shm = os.stat(f"{database}-shm")  # a stat opens nothing (see the module docstring)
+        with open("/proc/locks", encoding="ascii", errors="replace") as table:
+            lines = table.read().splitlines()
     except OSError:
         return None
-    finally:
-        os.close(fd)
+    device = f"{os.major(shm.st_dev):02x}:{os.minor(shm.st_dev):02x}:{shm.st_ino}"
+    for line in lines:
+        holder = _holding(line.split(), device, offset)
+        if holder is not None and holder != os.getpid():
+            return holder
+    return None
+
+
+def _holding(fields: list[str], device: str, offset: int) -> int | None:
+    """The pid of a ``/proc/locks`` line (``1: POSIX ADVISORY WRITE 123 fd:01:4567 120 120``)
+    holding ``offset`` of the file ``device``; None for other files, ranges and waiters (``->``)."""
+    if len(fields) < 8 or fields[1] == "->" or fields[1] not in ("POSIX", "OFDLCK") or fields[5] != device:
+        return None
+    try:
+        pid, start = int(fields[4]), int(fields[6])
+        end = None if fields[7] == "EOF" else int(fields[7])
+    except ValueError:
+        return None
+    return pid if pid > 0 and start <= offset and (end is None or offset <= end) else None
 
 
 class _Watcher:

@@ -347,10 +347,7 @@ def test_pairings_give_every_city_school_a_cluster(db: sqlite3.Connection) -> No
         for row in db.execute("SELECT supporter_school_id FROM pairing WHERE kind='包片包抓'")
     }
     assert supporters == city
-    # Every kind but 师徒结对 (issue 11's mentoring pairs, which the demo does not make yet).
-    assert {row[0] for row in db.execute("SELECT DISTINCT kind FROM pairing")} == set(
-        vocab.PAIRING_KINDS
-    ) - {vocab.MENTORING}
+    assert {row[0] for row in db.execute("SELECT DISTINCT kind FROM pairing")} == set(vocab.PAIRING_KINDS)
 
 
 def test_agreements_mostly_signed_with_parties(db: sqlite3.Connection) -> None:

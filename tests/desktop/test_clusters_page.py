@@ -282,3 +282,26 @@ def test_renaming_a_cluster_another_user_renamed_meanwhile_is_refused_and_reload
     assert "该集团（教共体）已被" in asked.text and "请重新载入后再改" in asked.text
     assert page.undo_stack.count() == 0
     assert page.selected_summary().cluster.name == "城关教育集团"  # reloaded; the stale rename not written
+
+
+def test_teacher_development_findings_are_listed_with_their_clause_and_can_be_waived(page, qtbot) -> None:
+    """The seed and model teacher rules (issue 11) are rows of the county list, each with its
+    clause; a waiver given there reaches them (their read is kept across cluster edits)."""
+    r1 = next(s for s in page.records.schools if s.code == "R1")
+    rows = page.violation_model.rows()
+    seeds = [v for v in rows if v.rule == "teachers.seed"]
+    assert {v.subject_id for v in seeds} >= {r1.id}
+    assert all(v.clause == "海门2019计划 三(五)3" for v in seeds)
+    assert not any(v.rule == "teachers.seed" and v.subject.startswith("红星教学点") for v in rows)  # 教学点: no duty
+    assert f"共 {sum(1 for v in rows if not v.waived)} 项问题" in page.coverage_label.text()
+    index = next(i for i, v in enumerate(rows) if v.rule == "teachers.seed" and v.subject_id == r1.id)
+    page.violation_table.selectRow(index)
+
+    def waive(dialog):
+        type_text(dialog.reason, "学校撤并中")
+        type_text(dialog.approver, "王局长")
+        return True
+    fill_with(page, waive)
+    qtbot.mouseClick(page.waive_button, Qt.MouseButton.LeftButton)
+    after = [v for v in page.violation_model.rows() if v.rule == "teachers.seed" and v.subject_id == r1.id]
+    assert after and after[0].waived and after[0].waiver_approver == "王局长"

@@ -27,16 +27,21 @@ class _TeacherForm(FormDialog):
         self.store, self.teacher_id = store, teacher_id
         self.form.addRow("教师", QLabel(teacher))
 
-    def optional_end(self, start: dt.date) -> tuple[QCheckBox, DateEdit]:
-        ended = QCheckBox("结束于")
-        end = DateEdit(start)
-        end.setEnabled(False)
-        ended.toggled.connect(end.setEnabled)
+    def dates(self) -> None:
+        """开始日期 and an optional 结束日期 (ticked: the last day)."""
+        self.start = DateEdit(dt.date.today())
+        self.form.addRow("开始日期", self.start)
+        self.ended = QCheckBox("结束于")
+        self.end = DateEdit(dt.date.today())
+        self.end.setEnabled(False)
+        self.ended.toggled.connect(self.end.setEnabled)
         row = QHBoxLayout()
-        row.addWidget(ended)
-        row.addWidget(end, 1)
+        row.addWidget(self.ended)
+        row.addWidget(self.end, 1)
         self.form.addRow("结束日期", row)
-        return ended, end
+
+    def end_day(self) -> dt.date | None:
+        return self.end.value() if self.ended.isChecked() else None
 
 
 class TrainingDialog(_TeacherForm):
@@ -62,13 +67,10 @@ class DesignationDialog(_TeacherForm):
         self.kind = QComboBox()
         self.kind.addItems(vocab.DESIGNATIONS)
         self.form.addRow("称号", self.kind)
-        self.start = DateEdit(dt.date.today())
-        self.form.addRow("开始日期", self.start)
-        self.ended, self.end = self.optional_end(dt.date.today())
+        self.dates()
 
     def attempt(self) -> None:
-        entry.add_designation(self.store, self.teacher_id, self.kind.currentText(), self.start.value(),
-                              self.end.value() if self.ended.isChecked() else None)
+        entry.add_designation(self.store, self.teacher_id, self.kind.currentText(), self.start.value(), self.end_day())
 
 
 class MentoringDialog(_TeacherForm):
@@ -76,13 +78,10 @@ class MentoringDialog(_TeacherForm):
         super().__init__("登记师徒结对", "所选教师为徒弟；师傅填写姓名（可注明学校）。", store, teacher_id, teacher,
                          parent)
         self.mentor = self.line("师傅", "mentor")
-        self.start = DateEdit(dt.date.today())
-        self.form.addRow("开始日期", self.start)
-        self.ended, self.end = self.optional_end(dt.date.today())
+        self.dates()
 
     def attempt(self) -> None:
-        entry.add_mentoring(self.store, self.teacher_id, self.mentor.text(), self.start.value(),
-                            self.end.value() if self.ended.isChecked() else None)
+        entry.add_mentoring(self.store, self.teacher_id, self.mentor.text(), self.start.value(), self.end_day())
 
 
 DIALOGS = (("登记培训学时…", TrainingDialog), ("登记种子教师、榜样教师…", DesignationDialog),

@@ -266,7 +266,8 @@ class TeachersPage(Page):
         self.record_button.clicked.connect(self.open_exchange_dialog)
         top.addWidget(self.record_button)
         self.development_button = QToolButton()
-        self.development_button.setText("登记培养记录")
+        self.development_button.setText("登记培养记录 ▼")
+        self.development_button.setStyleSheet("QToolButton::menu-indicator { image: none; }")  # the ▼ is in the text
         self.development_button.setToolTip("为所选教师登记培训学时、种子教师或榜样教师称号、师徒结对（先在名册中选择教师）")
         self.development_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.development_button.setEnabled(False)

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from db.agreements import bureau_name, cluster_agreements
-from db.clusters import load
+from db.clusters import check_store, load
 from db.engine import StoreError
 from db.models import AuditEntry, Cluster, Exchange, QualityIndicator, Region, Teacher
 from db.store import Store
@@ -244,7 +244,7 @@ def _county_year(store: Store, profile: Profile, year: int, first: dt.date, last
                  checked_on: dt.date) -> _CountyYear:
     records = load(store)
     schools = {s.id: s for s in records.schools}
-    check = load(store, checked_on).check(profile, checked_on)
+    check = check_store(store, profile, checked_on)  # with the teacher-development and 优质均衡 parts
     with store.read() as session:
         lifetimes = {row.id: (row.founded, row.dissolved)
                      for row in session.execute(select(Cluster.id, Cluster.founded, Cluster.dissolved))}

@@ -38,7 +38,7 @@ from db.models import (
 from db.store import Store
 from db.versions import StaleRecord, describe, editing
 from policy import vocab
-from policy.balance import BalanceResult
+from policy.balance import BalanceResult, QualityYear
 from policy.calendar import Span
 from policy.clusters import (
     AgreementRec,
@@ -180,18 +180,24 @@ def _standing(founded: dt.date | None, dissolved: dt.date | None, on: dt.date | 
 def check_store(store: Store, profile: Profile, on: dt.date) -> CheckResult:
     """Every rule of ``profile`` over the whole store as it stood on ``on``: the cluster and
     school rules, then the teacher-development duties (``policy.teacher_development``)."""
-    records = load(store, on)
-    result = with_development(store, records, records.check(profile, on), profile, on)
-    return result.with_part("balance", balance(store, records, result, profile, on))
+    return full_check(store, load(store, on), profile, on)
 
 
-def balance(store: Store, records: Records, result: CheckResult, profile: Profile, on: dt.date) -> BalanceResult:
-    """The 优质均衡 schedule's rows and findings (``policy.balance``) on ``on``: each school's
-    latest school year of quality figures up to the one holding ``on``."""
-    from policy import balance as rules
+def full_check(store: Store, records: Records, profile: Profile, on: dt.date,
+               found: DevelopmentResult | None = None,
+               quality: dict[uuid.UUID, QualityYear] | None = None) -> CheckResult:
+    """The cluster and school rules over ``records`` with the teacher-development and 优质均衡
+    parts; ``found`` and ``quality``: those parts' reads kept from before (a cluster edit
+    changes neither the teachers nor the quality figures)."""
+    result = with_development(store, records, records.check(profile, on), profile, on, found)
+    return result.with_part("balance", balance(store, records, result, profile, on, quality))
+
+
+def quality_years(store: Store, profile: Profile, on: dt.date) -> dict[uuid.UUID, QualityYear]:
+    """Each school's latest school year of quality figures up to the one holding ``on``."""
     from policy.calendar import school_year_of
 
-    latest: dict[uuid.UUID, rules.QualityYear] = {}
+    latest: dict[uuid.UUID, QualityYear] = {}
     with store.read() as session:
         for raw_id, year, indicator, value in session.connection().execute(
             select(_raw(QualityIndicator.school_id), QualityIndicator.school_year, QualityIndicator.indicator,
@@ -201,9 +207,19 @@ def balance(store: Store, records: Records, result: CheckResult, profile: Profil
         ):
             school_id = _id(raw_id)
             if school_id not in latest or latest[school_id].school_year < year:
-                latest[school_id] = rules.QualityYear(year, {})
+                latest[school_id] = QualityYear(year, {})
             latest[school_id].values[indicator] = value
-    return rules.check(records.schools, result.violations, latest, profile, on, records.waivers)
+    return latest
+
+
+def balance(store: Store, records: Records, result: CheckResult, profile: Profile, on: dt.date,
+            quality: dict[uuid.UUID, QualityYear] | None = None) -> BalanceResult:
+    """The 优质均衡 schedule's rows and findings (``policy.balance``) on ``on``."""
+    from policy import balance as rules
+
+    if quality is None:
+        quality = quality_years(store, profile, on)
+    return rules.check(records.schools, result.violations, quality, profile, on, records.waivers)
 
 
 def development(store: Store, records: Records, profile: Profile, on: dt.date) -> DevelopmentResult:
@@ -212,7 +228,7 @@ def development(store: Store, records: Records, profile: Profile, on: dt.date) -
     from db import teacher_development as loaded
     from policy.teacher_development import check as check_development
 
-    return check_development(records.schools, loaded.load(store, profile, on), profile, on, records.waivers)
+    return check_development(records.schools, loaded.load(store, profile, on, records.schools), profile, on, records.waivers)
 
 
 def with_development(store: Store, records: Records, result: CheckResult, profile: Profile, on: dt.date,

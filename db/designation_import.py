@@ -19,9 +19,10 @@ from sqlalchemy import select
 
 from db.importing import ImportProblem, RowReader, parse_choice, parse_date, read_sheet
 from db.models import Teacher, TeacherDesignation
-from db.register_import import RegisterImportResult, first_of_repeats, parsed, run_import
+from db.register_import import RegisterImportResult, first_of_repeats, import_by_teacher, parsed
+from db.roster_lookup import Roster, read_teacher
 from db.store import Store
-from db.training_import import ID, NAME, Roster, roster, teacher_cells
+from db.training_import import ID, NAME, label
 from policy import vocab
 from policy.progress import Progress, quiet
 
@@ -49,7 +50,7 @@ def parse_rows(path: Path, teachers: Roster) -> tuple[str, list[DesignationRow],
     first_row: dict[tuple[Any, ...], int] = {}
     for sheet_row in sheet_rows:
         reader = RowReader(name, sheet_row, problems)
-        found = teacher_cells(reader, teachers)
+        number, found = read_teacher(reader, teachers, ID, NAME, name_required=False)
         kind = reader.cell(KIND, parse_choice, vocab.DESIGNATIONS)
         start = reader.cell(START, parse_date)
         if start is None and reader.ok:
@@ -57,9 +58,9 @@ def parse_rows(path: Path, teachers: Roster) -> tuple[str, list[DesignationRow],
         end = reader.cell(END, parse_date)
         if start is not None and end is not None and end < start:
             reader.fail(END, f"结束日期 {end.isoformat()} 早于开始日期 {start.isoformat()}")
-        if reader.ok and found is not None and first_of_repeats(reader, first_row, (found[0], kind, start), KIND,
-                                                                "同一教师、称号和开始日期"):
-            rows.append(DesignationRow(sheet_row.number, found[0], found[1], kind, start, end))
+        if reader.ok and found is not None and number is not None and first_of_repeats(
+                reader, first_row, (found[0], kind, start), KIND, "同一教师、称号和开始日期"):
+            rows.append(DesignationRow(sheet_row.number, found[0], label(found, number), kind, start, end))
     return parsed(name, rows, problems, HEADERS, sheet_rows)
 
 
@@ -83,20 +84,11 @@ def _apply(session: Any, rows: list[DesignationRow], result: RegisterImportResul
             result.unchanged += 1
 
 
-def import_designations(store: Store, path: Path, *, dry_run: bool = False,
-                        progress: Progress = quiet) -> RegisterImportResult:
-    """Import or update the designations in ``path``; one transaction, nothing written on any error."""
-
-    def parse(session: Any, file: Path) -> tuple[str, list[DesignationRow], str | None]:
-        return parse_rows(file, roster(session))
-
-    return run_import(store, path, parse, _apply, "种子教师、榜样教师", "人次", dry_run, progress)
-
-
 def import_file(store: Store, path: Path, dry_run: bool = False,
                 progress: Progress = quiet) -> RegisterImportResult:
-    """The ``edubridge import designations`` entry (db.importers.IMPORTERS)."""
-    return import_designations(store, path, dry_run=dry_run, progress=progress)
+    """The ``edubridge import designations`` entry (db.importers.IMPORTERS): one transaction,
+    nothing written on any error."""
+    return import_by_teacher(store, path, parse_rows, _apply, "种子教师、榜样教师", "人次", dry_run, progress)
 
 
 def export_rows(store: Store) -> list[list[object]]:

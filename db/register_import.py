@@ -11,6 +11,7 @@ from typing import Any
 
 from db.importers import COMMITTING, READING, WRITING
 from db.importing import ImportFailed, ImportProblem, RowReader, skipped_example_note
+from db.roster_lookup import Roster, roster
 from db.store import Store
 from policy.progress import Progress, quiet
 
@@ -65,6 +66,17 @@ def run_import(store: Store, path: Path, parse: Parse, apply: Apply, noun: str, 
         session.flush()
         progress(*COMMITTING)
     return checked
+
+
+def import_by_teacher(store: Store, path: Path, parse_rows: Callable[[Path, Roster], tuple[str, list[Any], str | None]],
+                      apply: Apply, noun: str, unit: str, dry_run: bool = False,
+                      progress: Progress = quiet) -> RegisterImportResult:
+    """:func:`run_import` of a register whose rows name teachers of the roster by ID number."""
+
+    def parse(session: Any, file: Path) -> tuple[str, list[Any], str | None]:
+        return parse_rows(file, roster(session))
+
+    return run_import(store, path, parse, apply, noun, unit, dry_run, progress)
 
 
 def first_of_repeats(reader: RowReader, first_row: dict[Any, int], key: Any, column: str, what: str) -> bool:

@@ -8,19 +8,28 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from sqlalchemy import select
+
 from db.importing import RowReader, is_blank, normal_text, parse_id_cell, parse_text
+from db.models import Teacher
 from policy.idcard import IdNumberError
 
 Roster = dict[str, tuple[uuid.UUID, str]]  # ID number → (teacher id, stored name)
+
+
+def roster(session: Any) -> Roster:
+    """Every teacher of the store by ID number."""
+    return {number: (i, name) for number, i, name in session.execute(select(Teacher.id_number, Teacher.id, Teacher.name))}
 
 
 def _squeezed(text: str) -> str:
     return "".join(normal_text(text).split())
 
 
-def read_teacher(reader: RowReader, roster: Roster, id_header: str = "身份证号",
-                 name_header: str = "姓名") -> tuple[str | None, tuple[uuid.UUID, str] | None]:
-    """(ID number, (teacher id, stored name)) of the row; problems go to ``reader``."""
+def read_teacher(reader: RowReader, roster: Roster, id_header: str = "身份证号", name_header: str = "姓名",
+                 name_required: bool = True) -> tuple[str | None, tuple[uuid.UUID, str] | None]:
+    """(ID number, (teacher id, stored name)) of the row; problems go to ``reader``. A 姓名
+    given is checked against the roster, whether or not it is required."""
     raw: Any = reader.row.get(id_header)
     number, teacher = None, None
     if is_blank(raw):
@@ -34,7 +43,7 @@ def read_teacher(reader: RowReader, roster: Roster, id_header: str = "身份证�
             teacher = roster.get(number)
             if teacher is None:
                 reader.fail(id_header, f"名册中没有此身份证号（{number}），请先导入教师名册")
-    typed = reader.cell(name_header, parse_text, max_length=64)
+    typed = reader.cell(name_header, parse_text, required=name_required, max_length=64)
     if teacher is not None and typed and _squeezed(typed) != _squeezed(teacher[1]):
         reader.fail(name_header, f"姓名“{typed}”与名册中身份证号 {number} 的姓名“{teacher[1]}”不一致")
     return number, teacher

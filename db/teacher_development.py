@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import String, and_, func, or_, select, type_coerce, union
+from sqlalchemy import String, and_, exists, func, or_, select, type_coerce, union
+from sqlalchemy.orm import aliased
 
 from db.models import Pairing, Posting, School, Teacher, TeacherDesignation, TrainingRecord
 from db.store import Store
 from policy import vocab
+from policy.clusters import SchoolRec
 from policy.profile import Profile
 from policy.teacher_development import (
     Cycle,
@@ -25,6 +29,7 @@ from policy.teacher_development import (
     MentoringRec,
     StaffRec,
     TrainingRec,
+    owed_hours,
     previous_cycle,
 )
 
@@ -61,8 +66,9 @@ def _staff(session: Any, day: dt.date, schools: _Schools, only: Any = None) -> l
     return list(found.values())
 
 
-def load(store: Store, profile: Profile, on: dt.date) -> DevelopmentRecords:
-    """Everything the teacher-development rules read for a check on ``on``."""
+def load(store: Store, profile: Profile, on: dt.date, schools_known: Sequence[SchoolRec] = ()) -> DevelopmentRecords:
+    """Everything the teacher-development rules read for a check on ``on``. ``schools_known``:
+    the schools the check covers (the rural 专项 hours are asked of their teachers only)."""
     judged = previous_cycle(profile, on)
     if all(figure not in profile.figures or profile.value(figure) is None
            for figure in ("training.hours_5y", "training.rural_hours")):
@@ -77,8 +83,7 @@ def load(store: Store, profile: Profile, on: dt.date) -> DevelopmentRecords:
                                                                Pairing.target_teacher_id.is_not(None)))
         staff = _staff(connection, on, schools, wanted)
         now = {person.id: person.school_id for person in staff}
-        cycle_staff = _staff(connection, judged.last_day, schools) if judged else []
-        training = _cycle_hours(connection, judged) if judged else []
+        cycle_staff, training = _maybe_behind(connection, judged, profile, schools_known, schools) if judged else ([], [])
         designations = [DesignationRec(t, kind, start, end) for t, kind, start, end in connection.execute(
             select(_text(TeacherDesignation.teacher_id), TeacherDesignation.kind, TeacherDesignation.start,
                    TeacherDesignation.end_on))]
@@ -97,14 +102,57 @@ def load(store: Store, profile: Profile, on: dt.date) -> DevelopmentRecords:
     return DevelopmentRecords(staff, cycle_staff, training, designations, mentoring, names)
 
 
-def _cycle_hours(connection: Any, cycle: Cycle) -> list[TrainingRec]:
-    """The cycle's hours per teacher, summed by the database: one record of 专项 hours and one of
-    the others, each dated the cycle's first day (all the training rule needs of 50,000 teachers)."""
-    rows = connection.execute(
-        select(_text(TrainingRecord.teacher_id), TrainingRecord.special, func.sum(TrainingRecord.hours))
-        .where(TrainingRecord.completed_on >= cycle.start, TrainingRecord.completed_on < cycle.end)
-        .group_by(TrainingRecord.teacher_id, TrainingRecord.special)).all()
-    return [TrainingRec(teacher, cycle.start, float(hours), bool(special)) for teacher, special, hours in rows]
+def _maybe_behind(connection: Any, cycle: Cycle, profile: Profile, known: Sequence[SchoolRec],
+                  schools: _Schools) -> tuple[list[StaffRec], list[TrainingRec]]:
+    """Who was in post on the cycle's last day short of either figure, with their hours: one
+    query in which the database sums each teacher's hours and keeps only those below what
+    :func:`policy.teacher_development.owed_hours` asks of their school (a city has 50,000
+    teachers, and most have done their hours). The policy still judges each line; the hours
+    come as one record of 专项 hours and one of the others, dated the cycle's first day.
+
+    Two personnel postings on one day (a data error the import refuses): the one that started
+    later holds."""
+    required = owed_hours(None, profile)[0]
+    owing: dict[float, list[uuid.UUID]] = defaultdict(list)
+    for school in known:
+        owing[owed_hours(school, profile)[1]].append(school.id)
+    in_cycle = (TrainingRecord.teacher_id == Posting.teacher_id, TrainingRecord.completed_on >= cycle.start,
+                TrainingRecord.completed_on < cycle.end)
+    # Sums per posting through the (teacher, day, course) key: one index range per teacher,
+    # cheaper than grouping every record of the cycle and joining the groups.
+    day = cycle.last_day
+    posted = select(
+        Posting.id.label("posting_id"), Posting.teacher_id.label("teacher_id"), Posting.school_id.label("school_id"),
+        Posting.start.label("start"),
+        select(func.coalesce(func.sum(TrainingRecord.hours), 0)).where(*in_cycle).scalar_subquery().label("total"),
+        select(func.coalesce(func.sum(TrainingRecord.hours), 0)).where(*in_cycle, TrainingRecord.special.is_(True))
+        .scalar_subquery().label("special"),
+    ).where(_personnel_on(Posting, day)).subquery()
+    later = aliased(Posting)
+    short = [posted.c.total < required] + [and_(posted.c.school_id.in_(ids), posted.c.special < owed)
+                                           for owed, ids in sorted(owing.items()) if owed > 0]
+    query = (select(_text(posted.c.teacher_id), Teacher.name, _text(posted.c.school_id), posted.c.total,
+                    posted.c.special)
+             .join(Teacher, Teacher.id == posted.c.teacher_id)
+             .join(School, School.id == posted.c.school_id)
+             .where(or_(*short),
+                    ~exists().where(later.teacher_id == posted.c.teacher_id, _personnel_on(later, day),
+                                    or_(later.start > posted.c.start,
+                                        and_(later.start == posted.c.start, later.id > posted.c.posting_id))))
+             .order_by(School.code, Teacher.name))
+    staff, training = [], []
+    for teacher, name, school, all_hours, special_hours in connection.execute(query):
+        staff.append(StaffRec(teacher, name, schools[school]))
+        if all_hours - special_hours:
+            training.append(TrainingRec(teacher, cycle.start, float(all_hours - special_hours), False))
+        if special_hours:
+            training.append(TrainingRec(teacher, cycle.start, float(special_hours), True))
+    return staff, training
+
+
+def _personnel_on(posting: Any, day: dt.date) -> Any:
+    return and_(posting.holds_personnel.is_(True), posting.start <= day,
+                or_(posting.end_on.is_(None), posting.end_on >= day))
 
 
 def _posted_one(connection: Any, teacher_id: Any, day: dt.date, schools: _Schools) -> uuid.UUID | None:

@@ -21,18 +21,16 @@ from db.importing import (
     CellError,
     ImportProblem,
     RowReader,
-    normal_text,
     parse_bool,
     parse_date,
     parse_float,
-    parse_id_cell,
     parse_text,
     read_sheet,
 )
 from db.models import Teacher, TrainingRecord
-from db.register_import import RegisterImportResult, first_of_repeats, parsed, run_import
+from db.register_import import RegisterImportResult, first_of_repeats, import_by_teacher, parsed
+from db.roster_lookup import Roster, read_teacher
 from db.store import Store
-from policy.idcard import IdNumberError
 from policy.progress import Progress, quiet
 
 ID, NAME, COURSE, DAY, HOURS, SPECIAL = "身份证号", "姓名", "培训项目", "完成日期", "学时", "乡村专项"
@@ -66,32 +64,9 @@ def parse_hours(value: Any) -> float | None:
     return hours
 
 
-def _teacher(value: Any) -> str:
-    try:
-        return parse_id_cell(value).number
-    except IdNumberError as exc:
-        raise CellError(str(exc)) from None
-
-
-Roster = dict[str, tuple[uuid.UUID, str]]  # 身份证号 → (teacher id, name)
-
-
-def roster(session: Any) -> Roster:
-    rows = session.execute(select(Teacher.id_number, Teacher.id, Teacher.name))
-    return {number: (i, name) for number, i, name in rows}
-
-
-def teacher_cells(reader: RowReader, teachers: Roster) -> tuple[uuid.UUID, str] | None:
-    """The teacher a row's 身份证号 names (and its 姓名, when given, agrees with): (id, label)."""
-    number = reader.cell(ID, _teacher)
-    found = teachers.get(number) if number else None
-    if number and found is None:
-        reader.fail(ID, f"教师名册中没有身份证号为 {number} 的教师")
-    given = normal_text(reader.row.get(NAME))
-    if found is not None and given and given != found[1]:
-        reader.fail(NAME, f"名册中身份证号 {number} 的教师是“{found[1]}”，不是“{given}”")
-        return None
-    return (found[0], f"{found[1]}（{number[-4:]}）") if found is not None else None
+def label(teacher: tuple[uuid.UUID, str], number: str) -> str:
+    """How a change names the row's teacher: 姓名（身份证号后四位）."""
+    return f"{teacher[1]}（{number[-4:]}）"
 
 
 def parse_rows(path: Path, teachers: Roster) -> tuple[str, list[TrainingRow], str | None]:
@@ -101,7 +76,7 @@ def parse_rows(path: Path, teachers: Roster) -> tuple[str, list[TrainingRow], st
     first_row: dict[tuple[Any, ...], int] = {}
     for sheet_row in sheet_rows:
         reader = RowReader(name, sheet_row, problems)
-        found = teacher_cells(reader, teachers)
+        number, found = read_teacher(reader, teachers, ID, NAME, name_required=False)
         course = reader.cell(COURSE, parse_text, max_length=128)
         day = reader.cell(DAY, parse_date)
         if day is None and reader.ok:
@@ -110,8 +85,8 @@ def parse_rows(path: Path, teachers: Roster) -> tuple[str, list[TrainingRow], st
         if hours is None and reader.ok:
             reader.fail(HOURS, "不能为空")
         special = reader.cell(SPECIAL, parse_bool)
-        if reader.ok and found is not None:
-            row = TrainingRow(sheet_row.number, found[0], found[1], course, day, hours, bool(special))
+        if reader.ok and found is not None and number is not None:
+            row = TrainingRow(sheet_row.number, found[0], label(found, number), course, day, hours, bool(special))
             if first_of_repeats(reader, first_row, row.key, COURSE, "同一教师、完成日期和培训项目"):
                 rows.append(row)
     return parsed(name, rows, problems, HEADERS, sheet_rows)
@@ -143,20 +118,11 @@ def _apply(session: Any, rows: list[TrainingRow], result: RegisterImportResult, 
             found.hours, found.special = row.hours, row.special
 
 
-def import_training(store: Store, path: Path, *, dry_run: bool = False,
-                    progress: Progress = quiet) -> RegisterImportResult:
-    """Import or update the training records in ``path``; one transaction, nothing written on any error."""
-
-    def parse(session: Any, file: Path) -> tuple[str, list[TrainingRow], str | None]:
-        return parse_rows(file, roster(session))
-
-    return run_import(store, path, parse, _apply, "培训记录", "条", dry_run, progress)
-
-
 def import_file(store: Store, path: Path, dry_run: bool = False,
                 progress: Progress = quiet) -> RegisterImportResult:
-    """The ``edubridge import training`` entry (db.importers.IMPORTERS)."""
-    return import_training(store, path, dry_run=dry_run, progress=progress)
+    """The ``edubridge import training`` entry (db.importers.IMPORTERS): one transaction,
+    nothing written on any error."""
+    return import_by_teacher(store, path, parse_rows, _apply, "培训记录", "条", dry_run, progress)
 
 
 def export_rows(store: Store) -> list[list[object]]:

@@ -83,8 +83,10 @@ class MentoringRec:
 class DevelopmentRecords:
     """What the teacher-development rules read. ``staff``: teachers in post on the checked day
     (the loader gives those designated or mentored: no other rule reads them); ``cycle_staff``:
-    everyone in post on the last day of the cycle that ended most recently; ``training``: records
-    in that cycle (the loader gives per-teacher sums, which count the same)."""
+    those in post on the last day of the cycle that ended most recently (the loader gives only
+    those the database finds short of a figure of :func:`owed_hours`; the rest could not be
+    behind); ``training``: records in that cycle (the loader gives per-teacher sums, which count
+    the same)."""
 
     staff: Sequence[StaffRec] = ()
     cycle_staff: Sequence[StaffRec] = ()
@@ -185,12 +187,19 @@ def previous_cycle(profile: Profile, day: dt.date) -> Cycle | None:
     return cycle_on(profile, current.start - dt.timedelta(days=1)) if current else None
 
 
+def owed_hours(school: SchoolRec | None, profile: Profile) -> tuple[float, float]:
+    """(hours, rural 专项 hours) a teacher of ``school`` owes in a cycle; 0: not asked. The
+    专项 hours are asked at rural schools and 教学点 only (``None``: the first figure alone)."""
+    hours_5y, rural = _value(profile, "training.hours_5y"), _value(profile, "training.rural_hours")
+    special = float(rural) if rural is not None and school is not None and counts_as_rural(school, False) else 0.0
+    return float(hours_5y or 0), special
+
+
 def training_lines(staff: Sequence[StaffRec], training: Sequence[TrainingRec], cycle: Cycle,
                    schools: dict[Id, SchoolRec], profile: Profile, behind_only: bool = False) -> list[TrainingLine]:
     """Each teacher's hours in ``cycle`` (up to its end), with what they owe, by school code and
     name; ``behind_only``: only those short of either figure (a city has 50,000 teachers)."""
-    hours_5y, rural = _value(profile, "training.hours_5y"), _value(profile, "training.rural_hours")
-    required = float(hours_5y or 0)
+    required = owed_hours(None, profile)[0]
     total: dict[TeacherId, float] = defaultdict(float)
     special: dict[TeacherId, float] = defaultdict(float)
     for record in training:
@@ -198,8 +207,7 @@ def training_lines(staff: Sequence[StaffRec], training: Sequence[TrainingRec], c
             total[record.teacher_id] += record.hours
             if record.special:
                 special[record.teacher_id] += record.hours
-    owed = {sid: (s.code, float(rural) if rural is not None and counts_as_rural(s, False) else 0.0)
-            for sid, s in schools.items()}
+    owed = {sid: (s.code, owed_hours(s, profile)[1]) for sid, s in schools.items()}
     lines = []
     for person in staff:
         place = owed.get(person.school_id)

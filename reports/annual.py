@@ -272,8 +272,10 @@ def annual_story(d: AnnualData, info: DocInfo, progress: Progress,
     # 九、违规与豁免
     progress("违规", 0.92)
     ids = {c.id for c in clusters} | schools
-    violations = [v for v in d.check.violations if d.scope_cluster is None or v.subject_id in ids]
-    story += [heading("九、违规与豁免"), note("豁免的违规照常列出，注明理由与批准人；依据为政策方案所引文件条款。"),
+    violations = [v for v in (*d.check.violations, *d.check.part_violations())
+                  if d.scope_cluster is None or v.subject_id in ids]
+    story += [heading("九、违规与豁免"), note("豁免的违规照常列出，注明理由与批准人；依据为政策方案所引文件条款。"
+                                          "含教师培训学时、种子教师与榜样教师、师徒结对和优质均衡推进计划的检查结果。"),
               table([Col("规则", 1.4), Col("对象", 1.2), Col("情况", 3.2), Col("依据", 1.6), Col("豁免", 1.6)],
                     [(rule_label(v.rule), d.school_names.get(v.subject_id, v.subject)
                       if v.subject_kind == "school" and v.subject_id is not None else v.subject, v.detail, v.clause,

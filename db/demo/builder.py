@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from db.demo.clusters import ClustersPart
+from db.demo.development import DevelopmentPart
 from db.demo.exchanges import ExchangesPart
 from db.demo.names import CENTER, CITY_CODE, CITY_NAME, COUNTY_NAMES
 from db.demo.records import _County
@@ -13,7 +14,7 @@ from db.demo.teachers import TeachersPart
 from db.demo.visits import VisitsPart
 
 
-class _Builder(SchoolsPart, TeachersPart, ExchangesPart, ClustersPart, VisitsPart):
+class _Builder(SchoolsPart, TeachersPart, ExchangesPart, ClustersPart, VisitsPart, DevelopmentPart):
     """Generates all rows in memory; deterministic given the Random it is handed.
 
     One part per aggregate (db/demo/*.py); :meth:`build` calls them in the order the random
@@ -62,4 +63,5 @@ class _Builder(SchoolsPart, TeachersPart, ExchangesPart, ClustersPart, VisitsPar
         for county in self.counties:
             self.make_pairings_and_visits(county)
             self.make_cluster_papers(county)
+        self.make_development()  # drawn last: the rows before it stay as they were
         return self.rows

@@ -43,6 +43,8 @@ TABLE_ORDER = (
     "semester_summary",
     "subject_need",
     "waiver",
+    "training_record",
+    "teacher_designation",
 )
 
 SURNAMES = (

@@ -45,6 +45,13 @@ class SchoolsPart(BuilderBase):
         county.schools.append(school)
         return school
 
+    def town_school(self, county: _County, name: str, stage: str, location: str, sizes: tuple[int, int],
+                    town: int, centre: tuple[float, float], spread: float) -> _School:
+        """A school of a town or its villages: students drawn from ``sizes``, placed near ``centre``
+        (the draws in the order the demo has always made them: name, students, place)."""
+        return self.new_school(county, name, stage, location, self.rng.randint(*sizes), town=town, near=centre,
+                               spread=spread)
+
     def make_schools(self, county: _County) -> None:
         rng = self.rng
         cname = county.name
@@ -109,75 +116,22 @@ class SchoolsPart(BuilderBase):
                 county.center[1] + radius * 1.25 * math.cos(angle),
             )
             tname = town + suffix
-            self.new_school(
-                county,
-                f"{tname}中心小学",
-                "小学",
-                "镇区",
-                rng.randint(600, 1500),
-                town=t,
-                near=centre,
-                spread=0.01,
-            )
-            self.new_school(
-                county,
-                f"{tname}初级中学",
-                "初中",
-                "镇区",
-                rng.randint(500, 1300),
-                town=t,
-                near=centre,
-                spread=0.01,
-            )
+            self.town_school(county, f"{tname}中心小学", "小学", "镇区", (600, 1500), t, centre, 0.01)
+            self.town_school(county, f"{tname}初级中学", "初中", "镇区", (500, 1300), t, centre, 0.01)
             if t % 3 == 1:
-                self.new_school(
-                    county,
-                    f"{tname}九年一贯制学校",
-                    "九年一贯制",
-                    "镇区",
-                    rng.randint(600, 1400),
-                    town=t,
-                    near=centre,
-                    spread=0.01,
-                )
+                self.town_school(county, f"{tname}九年一贯制学校", "九年一贯制", "镇区", (600, 1400), t, centre, 0.01)
             villages = 4 if t == 0 else rng.choice((3, 3, 4))
             for _ in range(villages):
-                self.new_school(
-                    county,
-                    f"{tname}{self.place()}小学",
-                    "小学",
-                    "乡村",
-                    rng.randint(60, 450),
-                    town=t,
-                    near=centre,
-                    spread=0.06,
-                )
+                self.town_school(county, f"{tname}{self.place()}小学", "小学", "乡村", (60, 450), t, centre, 0.06)
             if t % 4 == 2:
-                self.new_school(
-                    county,
-                    f"{tname}{self.place()}学校",
-                    "九年一贯制",
-                    "乡村",
-                    rng.randint(200, 700),
-                    town=t,
-                    near=centre,
-                    spread=0.06,
-                )
+                self.town_school(county, f"{tname}{self.place()}学校", "九年一贯制", "乡村", (200, 700), t, centre,
+                                 0.06)
             central = county.schools[
                 -villages - 2 - (1 if t % 3 == 1 else 0) - (1 if t % 4 == 2 else 0)
             ]
             points = 3 if t == 0 else rng.choice((1, 2, 2, 3))
             for _ in range(points):
-                point = self.new_school(
-                    county,
-                    f"{self.place()}村教学点",
-                    "教学点",
-                    "乡村",
-                    rng.randint(6, 60),
-                    town=t,
-                    near=centre,
-                    spread=0.08,
-                )
+                point = self.town_school(county, f"{self.place()}村教学点", "教学点", "乡村", (6, 60), t, centre, 0.08)
                 point.central = central.id
         rural = [s for s in county.schools if s.location == "乡村"]
         for school in rng.sample(rural, round(len(rural) * 0.15)):

@@ -60,6 +60,7 @@ from desktop.models.cluster_tables import (
 from desktop.progress_dialog import run_with_progress
 from desktop.widgets import DateEdit, EmptyStack, fit_columns, setup_table
 from policy import vocab
+from policy.balance import QualityYear
 from policy.clusters import (
     RULE_LABELS,
     CheckResult,
@@ -69,6 +70,7 @@ from policy.clusters import (
     summarize,
     unclustered,
 )
+from policy.teacher_development import DevelopmentResult
 
 #: The spreadsheets this page imports with its own preview (labels from db.importers).
 IMPORT_KINDS = ("schools", "clusters")
@@ -262,6 +264,8 @@ class ClustersPage(QWidget):
         self.context = context
         self.records: cl.Records | None = None
         self.result: CheckResult | None = None
+        # The teacher-development and quality reads of one day: cluster edits change neither.
+        self._parts: tuple[dt.date, DevelopmentResult, dict[uuid.UUID, QualityYear]] | None = None
         self.summaries: list[ClusterSummary] = []
         self.undo_stack = QUndoStack(self)
         self._sized = False
@@ -504,6 +508,7 @@ class ClustersPage(QWidget):
     def refresh(self) -> None:
         """Page contract: re-read everything (called each time the page is shown)."""
         self.records = None
+        self._parts = None
         self.reload()
 
     def reload(self) -> None:
@@ -517,8 +522,10 @@ class ClustersPage(QWidget):
 
     def recheck(self) -> None:
         assert self.records is not None
-        r, on = self.records, self.on
-        self.result = r.check(self.context.profile, on)
+        r, on, store, profile = self.records, self.on, self.context.store, self.context.profile
+        if self._parts is None or self._parts[0] != on:
+            self._parts = (on, cl.development(store, r, profile, on), cl.quality_years(store, profile, on))
+        self.result = cl.full_check(store, r, profile, on, self._parts[1], self._parts[2])
         self.summaries = summarize(r.schools, r.clusters, r.memberships, r.pairings, on)
         by_cluster: dict[uuid.UUID, list[Violation]] = {}
         for v in self.result.violations:
@@ -537,6 +544,12 @@ class ClustersPage(QWidget):
         self.show_unclustered()
         self.show_violations()
         self._size_columns()
+
+    def findings(self) -> list[Violation]:
+        """The cluster and school rules' findings, then the teacher-development and 优质均衡 ones."""
+        if self.result is None:
+            return []
+        return [*self.result.violations, *self.result.part_violations()]
 
     def _named(self, violation: Violation) -> Violation:
         """A school's problem names the school (a clerk does not know schools by code)."""
@@ -578,7 +591,7 @@ class ClustersPage(QWidget):
         self.title.setText(f"{c.name}　{c.kind}" + (f"　片区：{c.area}" if c.area else "")
                            + f"　（{self.on.isoformat()}）")
         member_ids = {s.id for _, s in summary.members}
-        problems = [v for v in self.result.violations
+        problems = [v for v in self.result.violations  # the county list below adds the other parts
                     if v.subject_id == c.id or (v.subject_kind == "school" and v.subject_id in member_ids)]
         open_ = [v for v in problems if not v.waived]
         waived = [v for v in problems if v.waived]
@@ -613,12 +626,13 @@ class ClustersPage(QWidget):
         if self.result is None:
             return
         mode = self.show_waived.currentIndex()
-        rows = [v for v in self.result.violations if mode == 0 or (mode == 1) != v.waived]
+        findings = self.findings()
+        rows = [v for v in findings if mode == 0 or (mode == 1) != v.waived]
         self.violation_model.set_rows([self._named(v) for v in rows])
         c = self.result.coverage
-        open_count = len(self.result.open_violations())
+        open_count = sum(1 for v in findings if not v.waived)
         self.coverage_label.setText(
-            f"共 {open_count} 项问题，{len(self.result.violations) - open_count} 项已豁免；"
+            f"共 {open_count} 项问题，{len(findings) - open_count} 项已豁免；"
             f"乡村学校(含教学点)纳入集团 {c.rural_in_cluster}/{c.rural_schools} 所（{c.ratio:.0%}）")
 
     # -- editing
@@ -767,6 +781,7 @@ class ClustersPage(QWidget):
         except StoreError as exc:
             messages.warn(self, "无法豁免", str(exc))
             return
+        self._parts = None  # the teacher-development findings apply the waivers when they are read
         self.reload()
 
     # -- import

@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Hashable
+import uuid
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QComboBox,
+    QDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -30,6 +33,7 @@ from PySide6.QtWidgets import (
     QTableView,
     QTabWidget,
     QTextBrowser,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -216,6 +220,8 @@ class TeachersPage(Page):
         self.schools: dict[str, Any] = {}
         self.outcomes: dict[Any, Outcome] = {}  # the plan under review: each teacher's outcome
         self.outcome_by_id: dict[str, Outcome] = {}
+        #: Dialogs are shown through this hook (tests replace it to fill them in).
+        self.exec_dialog: Callable[[QDialog], bool] = lambda d: d.exec() == QDialog.DialogCode.Accepted
         tabs = QTabWidget(self)
         tabs.addTab(self._build_roster(), "教师名册")
         tabs.addTab(self._build_plan(), "年度交流计划")
@@ -259,6 +265,19 @@ class TeachersPage(Page):
         self.record_button.setToolTip("手工登记一项交流（轮岗、柔性流动、走教、支教、挂职、跟岗、驻教）")
         self.record_button.clicked.connect(self.open_exchange_dialog)
         top.addWidget(self.record_button)
+        self.development_button = QToolButton()
+        self.development_button.setText("登记培养记录 ▼")
+        self.development_button.setStyleSheet("QToolButton::menu-indicator { image: none; }")  # the ▼ is in the text
+        self.development_button.setToolTip("为所选教师登记培训学时、种子教师或榜样教师称号、师徒结对（先在名册中选择教师）")
+        self.development_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.development_button.setEnabled(False)
+        from desktop.pages.development_dialog import DIALOGS
+
+        for label, dialog_class in DIALOGS:
+            action = QAction(label, self)
+            action.triggered.connect(lambda _=False, c=dialog_class: self.open_development(c))
+            self.development_button.addAction(action)
+        top.addWidget(self.development_button)
         top.addWidget(self.roster_excel)
         self.roster = RosterModel(self.context.store, self)
         self.table = QTableView()
@@ -390,7 +409,20 @@ class TeachersPage(Page):
             self.requery()
         self._show_counts()
 
+    def open_development(self, dialog_class: Any) -> None:
+        """One of desktop.pages.development_dialog's forms for the selected teacher; the detail
+        pane shows what was saved."""
+        current = self.table.selectionModel().currentIndex()
+        row = self.roster.row(current.row()) if current.isValid() else None
+        if row is None:
+            messages.info(self, "登记培养记录", "请先在名册中选择一名教师")
+            return
+        dialog = dialog_class(self.context.store, uuid.UUID(row.id), f"{row.name}（{row.id_number}）", self)
+        if self.exec_dialog(dialog):
+            self.show_detail(current)
+
     def show_detail(self, current: QModelIndex, _previous: QModelIndex | None = None) -> None:
+        self.development_button.setEnabled(current.isValid())
         if not current.isValid():
             self._detail_hint()
             return

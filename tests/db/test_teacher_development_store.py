@@ -63,7 +63,7 @@ def test_training_import_round_trip_errors_and_the_check(store, world, db_path, 
     ])
     assert main(["--db", db, "import", "training", bad]) == 2
     err = capsys.readouterr().err
-    assert "第2行" in err and "姓名" in err and "“周老师”，不是“张冠”" in err
+    assert "第2行" in err and "姓名" in err and "姓名“张冠”与名册中身份证号" in err and "的姓名“周老师”不一致" in err
     assert "第3行" in err and "身份证号" in err
     assert "第4行" in err and "学时 0 应大于 0" in err and "乡村专项" in err
 

@@ -219,11 +219,8 @@ def test_refused_edit_warns_and_is_not_on_stack(page) -> None:
     assert messages.log[-1].kind == "warn" and "已属于" in messages.log[-1].text
 
 
-def test_waive_violation_from_panel(page, qtbot) -> None:
-    r5 = next(s for s in page.records.schools if s.code == "R5")
-    rows = page.violation_model.rows()
-    index = next(i for i, v in enumerate(rows) if v.rule == "coverage.rural" and v.subject_id == r5.id)
-    assert rows[index].subject == f"{r5.name}（R5）"  # named, not only coded
+def waive_row(page, qtbot, index: int) -> None:
+    """Select the county list's row ``index`` and waive it through the dialog (学校撤并中, 王局长)."""
     page.violation_table.selectRow(index)
 
     def waive(dialog):
@@ -232,6 +229,14 @@ def test_waive_violation_from_panel(page, qtbot) -> None:
         return True
     fill_with(page, waive)
     qtbot.mouseClick(page.waive_button, Qt.MouseButton.LeftButton)
+
+
+def test_waive_violation_from_panel(page, qtbot) -> None:
+    r5 = next(s for s in page.records.schools if s.code == "R5")
+    rows = page.violation_model.rows()
+    index = next(i for i, v in enumerate(rows) if v.rule == "coverage.rural" and v.subject_id == r5.id)
+    assert rows[index].subject == f"{r5.name}（R5）"  # named, not only coded
+    waive_row(page, qtbot, index)
     waived = [v for v in page.violation_model.rows() if v.subject_id == r5.id and v.rule == "coverage.rural"]
     assert waived and waived[0].waived and waived[0].waiver_approver == "王局长"
     assert "已豁免：学校撤并中" in page.violation_model.index(
@@ -282,3 +287,19 @@ def test_renaming_a_cluster_another_user_renamed_meanwhile_is_refused_and_reload
     assert "该集团（教共体）已被" in asked.text and "请重新载入后再改" in asked.text
     assert page.undo_stack.count() == 0
     assert page.selected_summary().cluster.name == "城关教育集团"  # reloaded; the stale rename not written
+
+
+def test_teacher_development_findings_are_listed_with_their_clause_and_can_be_waived(page, qtbot) -> None:
+    """The seed and model teacher rules (issue 11) are rows of the county list, each with its
+    clause; a waiver given there reaches them (their read is kept across cluster edits)."""
+    r1 = next(s for s in page.records.schools if s.code == "R1")
+    rows = page.violation_model.rows()
+    seeds = [v for v in rows if v.rule == "teachers.seed"]
+    assert {v.subject_id for v in seeds} >= {r1.id}
+    assert all(v.clause == "海门2019计划 三(五)3" for v in seeds)
+    assert not any(v.rule == "teachers.seed" and v.subject.startswith("红星教学点") for v in rows)  # 教学点: no duty
+    assert f"共 {sum(1 for v in rows if not v.waived)} 项问题" in page.coverage_label.text()
+    index = next(i for i, v in enumerate(rows) if v.rule == "teachers.seed" and v.subject_id == r1.id)
+    waive_row(page, qtbot, index)
+    after = [v for v in page.violation_model.rows() if v.rule == "teachers.seed" and v.subject_id == r1.id]
+    assert after and after[0].waived and after[0].waiver_approver == "王局长"

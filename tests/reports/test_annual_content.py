@@ -39,6 +39,12 @@ def test_county_report_reads_as_an_official_document(demo_store, tmp_path: Path,
     # 增值 of a rate is never a percentage: the appendix lists changes as signed numbers with a unit.
     appendix_text = "".join(pages[appendix:])
     assert re.search(r"[+-]\d+\.\d百分点", appendix_text)
+    # 九、违规与豁免 lists the teacher-development findings (issue 11) with their clauses.
+    found = {v.rule: v for v in data.check.part_violations()}
+    assert {"training.hours", "training.rural_hours", "teachers.seed", "mentoring.years"} <= set(found)
+    body = "".join(pages[:seal + 1])
+    for label in ("乡村学校种子教师", "海门2019计划三(五)3", "师徒结对跟踪培养", "银川2023方案二(三)9", "教师五年周期培训"):
+        assert label in body, label
 
 
 def test_only_communities_that_existed_in_the_year_are_evaluated(demo_store) -> None:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
+import uuid
+from typing import Any
 
 from db.agreements import fill_template, load_template, party_labels, signing_schools
 from db.demo.base import BuilderBase
@@ -270,41 +273,15 @@ class ClustersPart(BuilderBase):
         template, profile = load_template(), load_profile()
         for c in communities[:-1]:  # the last community has no agreement at all
             first = dt.date(2021, 9, 1) if id(c) in expired else dt.date(2024, 9, 1)
-            term_start = max(c.founded, first)
-            term_end = add_years(term_start, 3) - dt.timedelta(days=1)
-            # The same filling the 协议 page uses, so the text and the parties agree.
-            everyone = [c.lead, *c.members]
-            signing = signing_schools(c.kind, [(x.id, x.name, x.stage, x.central) for x in everyone])
-            signers = [x for x in everyone if x.id in signing.signers]
-            title, preamble, sections = fill_template(
-                template, cluster=c.name, kind=c.kind, area=c.area, lead=c.lead.name,
-                members=[m.name for m in (c.members if c.kind == "融合型教共体" else signers[1:])],
-                term_start=term_start, term_end=term_end, term_years=3, bureau=f"{county.name}教育局",
-                profile=profile, signers=len(signers),
-                teaching_points=[x.name for x in everyone if x.id not in signing.signers and x.stage == "教学点"],
-            )
             signed = id(c) not in unsigned
-            agreement_id = self.add(
-                "agreement",
-                cluster_id=c.id,
-                title=title,
-                term_start=term_start,
-                term_end=term_end,
-                version=1,
-                clauses={"preamble": preamble, "sections": [x.as_json() for x in sections],
-                         "profile": profile.id, "template": str(template.get("source", ""))},
-                printed_version=1 if signed else None,
-                signed_on=term_start - dt.timedelta(days=rng.randint(5, 30)) if signed else None,
-            )
-            for label, school in zip(party_labels(len(signers)), signers, strict=True):
-                principal = next((t.name for t in school.teachers if t.position == "校长"), None)
-                self.add(
-                    "agreement_party",
-                    agreement_id=agreement_id,
-                    school_id=school.id,
-                    label=label,
-                    signatory=principal,
-                )
+            self._agreement(c, county, template, profile, first, rng.randint(5, 30) if signed else None)
+        # The 集团 and 学区 sign 帮扶协议 too (银川2023方案 三(一)): all but the last, signed a
+        # week or three before the term. Their own generator (seeded by the name) leaves every
+        # other figure of the demo as it was.
+        others = [c for c in county.clusters if not c.kind.endswith("教共体")]
+        for c in others[:-1]:
+            own = random.Random(c.name)
+            self._agreement(c, county, template, profile, dt.date(2024, 9, 1), own.randint(5, 30), own)
         assisted = {
             id(m): m for c in county.clusters for m in c.members if m.location != "城区" or m.weak
         }
@@ -347,3 +324,50 @@ class ClustersPart(BuilderBase):
                     subject=subject,
                     slots=rng.randint(1, 2),
                 )
+
+    def _agreement(self, c: _Cluster, county: _County, template: Any, profile: Any, first: dt.date,
+                   signed_days_before: int | None, ids: random.Random | None = None) -> None:
+        """One agreement of ``c`` for the three years from ``first`` (or its founding),
+        signed that many days before its term, or printed but not yet signed (None);
+        its rows' ids drawn from ``ids`` (default: the demo's own generator)."""
+
+        def new_id() -> uuid.UUID | None:
+            return uuid.UUID(int=ids.getrandbits(128), version=4) if ids else None
+
+        term_start = max(c.founded, first)
+        term_end = add_years(term_start, 3) - dt.timedelta(days=1)
+        # The same filling the 协议 page uses, so the text and the parties agree.
+        everyone = [c.lead, *c.members]
+        signing = signing_schools(c.kind, [(x.id, x.name, x.stage, x.central) for x in everyone])
+        signers = [x for x in everyone if x.id in signing.signers]
+        title, preamble, sections = fill_template(
+            template, cluster=c.name, kind=c.kind, area=c.area, lead=c.lead.name,
+            members=[m.name for m in (c.members if c.kind == "融合型教共体" else signers[1:])],
+            term_start=term_start, term_end=term_end, term_years=3, bureau=f"{county.name}教育局",
+            profile=profile, signers=len(signers),
+            teaching_points=[x.name for x in everyone if x.id not in signing.signers and x.stage == "教学点"],
+        )
+        signed = signed_days_before is not None
+        agreement_id = self.add(
+            "agreement",
+            id=new_id(),
+            cluster_id=c.id,
+            title=title,
+            term_start=term_start,
+            term_end=term_end,
+            version=1,
+            clauses={"preamble": preamble, "sections": [x.as_json() for x in sections],
+                     "profile": profile.id, "template": str(template.get("source", ""))},
+            printed_version=1 if signed else None,
+            signed_on=term_start - dt.timedelta(days=signed_days_before) if signed_days_before is not None else None,
+        )
+        for label, school in zip(party_labels(len(signers)), signers, strict=True):
+            principal = next((t.name for t in school.teachers if t.position == "校长"), None)
+            self.add(
+                "agreement_party",
+                id=new_id(),
+                agreement_id=agreement_id,
+                school_id=school.id,
+                label=label,
+                signatory=principal,
+            )

@@ -65,13 +65,10 @@ def _system_libraries() -> list[Path]:
     marker = {"x86_64": "x86-64", "aarch64": "AArch64"}.get(platform.machine(), "")
     paths = []
     for name in ("libc.so.6", "libm.so.6"):
-        found = re.search(rf"^\s+{re.escape(name)} \(([^)]*)\) => (\S+)", cache, re.M)
         for match in re.finditer(rf"^\s+{re.escape(name)} \(([^)]*)\) => (\S+)", cache, re.M):
             if marker in match.group(1):
-                found = match
+                paths.append(Path(match.group(2)))
                 break
-        if found:
-            paths.append(Path(found.group(2)))
     return paths
 
 

@@ -157,6 +157,56 @@ def _solver_libraries(_store: Any, _folder: Path) -> str:
     return "OR-Tools 与 HiGHS 的原生库均已加载"
 
 
+def _cluster_forming(store: Any, _folder: Path) -> str:
+    # 组建建议 is CP-SAT (ortools.sat), whose Python module imports pandas at load; the frozen
+    # build leaves pandas out and serves a stand-in (installer/pandas_stand_in.py): propose
+    # for the county, briefly, as the clusters page does.
+    from db.cluster_forming import forming_schools
+    from db.settings import active_profile
+    from policy.cluster_forming import propose
+
+    schools = forming_schools(store, dt.date.today())
+    proposal = propose(schools, active_profile(store), time_limit=2.0, workers=2)
+    if not proposal.clusters:
+        raise BundleProblem(f"CP-SAT 没有给出分组（{proposal.status}）")
+    return f"CP-SAT 为 {len(schools)} 所学校给出 {len(proposal.clusters)} 个集团（{proposal.status}）"
+
+
+#: Names with rare characters (CJK Unified Ideographs: 堃 喆 犇 淼 昇; Extension A: 䶮 㛃;
+#: 通用规范汉字表 beyond U+FFFF: 𫖯) that every bundled face must draw, in the GUI and in PDFs.
+RARE_NAMES = "王堃 张喆 李犇 赵淼 刘昇 刘䶮 王㛃 赵孟𫖯"
+
+
+def _rare_characters(_store: Any, _folder: Path) -> str:
+    from reportlab.pdfbase import pdfmetrics
+
+    from desktop.fonts import has_glyphs
+    from reports.fonts import SANS, SANS_BOLD, SERIF, SERIF_BOLD, register_fonts
+
+    register_fonts()
+    missing = []
+    for name in (SANS, SANS_BOLD, SERIF, SERIF_BOLD):
+        face = pdfmetrics.getFont(name).face
+        missing += [f"{name} {char}" for char in RARE_NAMES if not char.isspace() and ord(char) not in face.charToGlyph]
+    for family in ("Noto Sans SC", "Noto Serif SC"):
+        if not has_glyphs(RARE_NAMES, family):
+            missing.append(f"{family}（界面）")
+    if missing:
+        raise BundleProblem(f"字体缺少生僻字：{'，'.join(missing)}")
+    return f"四种字体均有生僻字（{RARE_NAMES}）"
+
+
+def _postgres_driver(_store: Any, _folder: Path) -> str:
+    # The bureau-server mode: psycopg and its libpq. The Linux build leaves psycopg's own libpq
+    # out and loads the system's (libpq5, a Depends of the .deb); without it psycopg fails to import.
+    try:
+        import psycopg
+    except ImportError as exc:
+        raise BundleProblem(f"PostgreSQL 驱动无法载入（Linux 需要系统的 libpq5）：{exc}") from None
+    number = psycopg.pq.version()
+    return f"psycopg {psycopg.__version__}（{psycopg.pq.__impl__}），libpq {number // 10000}.{number % 10000}"
+
+
 def _signatures(_store: Any, folder: Path) -> str:
     # Data packages are signed with Ed25519 (cryptography's Rust extension and its OpenSSL):
     # write one as db.packages does, read it back, verify it, and see a wrong key refused.
@@ -233,6 +283,9 @@ CHECKS = (
     BundleCheck("ICU 数据", _icu),
     BundleCheck("求解器", _solver_libraries),
     BundleCheck("交流计划", _plan),
+    BundleCheck("组建建议", _cluster_forming),
+    BundleCheck("生僻字", _rare_characters),
+    BundleCheck("PostgreSQL 驱动", _postgres_driver),
     BundleCheck("PDF 文书", _pdf),
     BundleCheck("Excel 表格", _xlsx),
     BundleCheck("数据包签名", _signatures),

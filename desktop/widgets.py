@@ -129,14 +129,16 @@ def content_widths(view: QTableView, sample: int = 500) -> list[int]:
     return widths
 
 
-def fit_columns(view: QTableView, *, stretch: int | None = None, maximum: int = TEXT_COLUMN_MAX,
+def fit_columns(view: QTableView, *, stretch: int | tuple[int, ...] | None = None, maximum: int = TEXT_COLUMN_MAX,
                 sample: int = 500, limits: dict[int, int] | None = None) -> list[int]:
     """Size every column of ``view`` to its contents once (call after the first load, not per refresh).
 
     Numeric (right-aligned) columns get their full width; text columns at most ``maximum``
     (or ``limits[column]``) and elide beyond it, the tooltip showing the whole text. Every
-    column stays interactive; ``stretch`` (a text column), else the last, takes the space
-    left over.
+    column stays interactive; ``stretch`` (a text column, or several), else the last, takes
+    the space left over. Several stretched columns share the view's width, growing and
+    shrinking with the window (down to the minimum section size, eliding), so the other
+    columns — dates, figures — stay whole without a horizontal scroll bar.
     Returns the widths set.
     """
     model = view.model()
@@ -152,8 +154,8 @@ def fit_columns(view: QTableView, *, stretch: int | None = None, maximum: int = 
             widths[column] = width
         header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
         view.setColumnWidth(column, width)
-    if stretch is not None:
-        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    for column in (stretch,) if isinstance(stretch, int) else stretch or ():
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
     return widths
 
 

@@ -15,7 +15,8 @@ dpkg triggers refresh the caches. The UOS store links entries/ itself.
 
 The architecture is this machine's (dpkg --print-architecture): run it on an arm64 machine for arm64.
 Depends: the system libraries the bundle links to but does not carry, found with objdump and
-dpkg -S on the build machine, and libc6 >= the newest GLIBC symbol version any file needs.
+dpkg -S on the build machine, libpq5 (psycopg loads it by name), and libc6 >= the newest GLIBC
+symbol version any file needs.
 """
 
 from __future__ import annotations
@@ -64,6 +65,11 @@ MIME_XML = f"""<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
+#: Libraries the bundle loads by name at run time (ctypes), which objdump cannot see: psycopg
+#: without its binary package loads the system's libpq (installer/edubridge.spec).
+DLOPENED = ("libpq.so.5",)
+
+
 class BuildError(Exception):
     """The package cannot be built; the message says why."""
 
@@ -110,6 +116,8 @@ def system_dependencies(bundle: Path) -> tuple[list[str], str]:
         needed.update(re.findall(r"^\s+NEEDED\s+(\S+)", out, re.M))
         for major, minor in re.findall(r"GLIBC_(\d+)\.(\d+)", out):
             glibc = max(glibc, (int(major), int(minor)))
+    if not (bundle / "_internal" / "psycopg_binary").is_dir():
+        needed.update(DLOPENED)
     # ldconfig names each library with its ABI, e.g. "(libc6,x86-64)"; keep this machine's.
     marker = {"x86_64": "x86-64", "aarch64": "AArch64"}.get(platform.machine(), "")
     cache = subprocess.run(["/sbin/ldconfig", "-p"], capture_output=True, text=True).stdout

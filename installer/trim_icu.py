@@ -1,4 +1,4 @@
-"""Trim the ICU data library of the Linux bundle to the locales EduBridge speaks (31 MB → ~10 MB).
+"""Trim the ICU data library of the Linux bundle to the locales EduBridge speaks (31 MB → ~9 MB).
 
 PySide6's Linux wheels link Qt to their own ICU 73, whose ``libicudata.so.73`` is one ELF
 symbol, ``icudt73_dat``, holding ICU's common data package (the ``CmnD`` format: a table
@@ -32,6 +32,19 @@ LOCALE_FOLDERS = {"coll", "curr", "lang", "region", "unit", "zone", "rbnf", "brk
 #: Per-folder items that are not locales (their indexes and shared string pools).
 NOT_LOCALES = {"res_index.res", "pool.res"}
 LOCALE_ID = re.compile(r"^(?P<language>[a-z]{2,3})(?:_[A-Za-z0-9]+)*\.res$")
+#: Items no Chinese desktop asks ICU for (5 MB): transliteration (Qt never calls it), the word
+#: dictionaries of Khmer, Burmese, Lao and Thai (the Chinese/Japanese one, cjdict, stays), and
+#: the converters of Japanese, Korean and EBCDIC code pages, X11 compound text, LMBCS and
+#: EUC-TW 2014 (ibm-964 still reads EUC-TW). Kept: GB 18030, GBK, GB 2312, HZ, ISO-2022-CN,
+#: Big5 (and HKSCS), the Windows, ISO-8859 and DOS code pages.
+DROPPED_ITEMS = re.compile(
+    r"^(translit/.*"
+    r"|brkitr/(khmer|burmese|lao|thai)dict\.dict"
+    r"|(euc-jp-2007|jisx-212|ibm-(33722|943|942|954|930|939|1390|1399|290|1027)_[^/]*"  # Japanese
+    r"|ibm-(949|970|971|1363|933|1364|834)_[^/]*|windows-949-2000|icu-internal-25546"  # Korean
+    r"|ibm-(935|937|1388|1371|836|837)_[^/]*"  # EBCDIC Chinese (host code pages)
+    r"|icu-internal-compound-[a-z0-9]+|lmb-excp|euc-tw-2014)\.cnv)$"
+)
 
 
 def _symbol(library: Path) -> tuple[str, int, int]:
@@ -70,6 +83,8 @@ def items(package: bytes) -> tuple[bytes, list[tuple[str, bytes]]]:
 def wanted(name: str) -> bool:
     """Whether the item ``icudt73l/<folder>/<file>`` (or ``icudt73l/<file>``) stays."""
     parts = name.split("/")[1:]
+    if DROPPED_ITEMS.match("/".join(parts)):
+        return False
     folder, file = (parts[0], parts[1]) if len(parts) == 2 else ("", parts[0])
     if file in NOT_LOCALES or (folder and folder not in LOCALE_FOLDERS):
         return True

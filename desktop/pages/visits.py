@@ -83,7 +83,11 @@ CLUSTER_FIT: dict[str, Any] = {"limits": {0: 200}}
 QUOTA_FIT: dict[str, Any] = {"limits": {1: 200, 3: 220, 4: 200, 8: 260, 9: 260}}
 DUTY_FIT: dict[str, Any] = {"limits": {0: 120, 1: 140, 2: 200, 7: 240}}
 TODO_FIT: dict[str, Any] = {"stretch": 3, "limits": {0: 220, 1: 240, 3: 420, 4: 260}}
-PAIRING_FIT: dict[str, Any] = {"limits": {1: 220, 2: 220, 7: 240}}
+#: The pairing list: 帮扶方 and 受援方 share what the kind, dates, figures and note leave, so
+#: every column fits beside the form at 1366×768 (issue 16: 结束 needed horizontal scrolling).
+PAIRING_FIT: dict[str, Any] = {"stretch": (1, 2), "limits": {0: 130, 7: 120}}
+#: The entry form beside the pairing list is kept to this width; the list takes the rest.
+PAIRING_FORM_WIDTH = 380
 SUMMARY_FIT: dict[str, Any] = {"limits": {0: 220, 2: 160, 3: 260, 4: 220, 5: 220}}
 EMPTY_RECENT = ("尚无帮扶活动记录。在左侧填写后按“保存 (Ctrl+S)”，"
                 "或使用 edubridge import visits 活动.xlsx 批量导入。")
@@ -766,9 +770,13 @@ class VisitsPage(QWidget):
         self.pairing_model = PairingModel(self)
         self.pairing_view = _table(self.pairing_model)
         profile = self.context.profile
-        box = QGroupBox(f"登记结对（{profile.clause('pairing.one_to_one')}；"
-                        f"包片包抓 {profile.clause('pairing.supporter_city')}）")
+        box = QGroupBox("登记结对")
         form = QFormLayout(box)
+        # The clauses on a wrapped line of their own: in the title they were cut at the form's width.
+        basis = QLabel(f"依据：{profile.clause('pairing.one_to_one')}；"
+                       f"包片包抓 {profile.clause('pairing.supporter_city')}")
+        basis.setWordWrap(True)
+        form.addRow(basis)
         self.pairing_kind = QComboBox()
         self.pairing_kind.addItems(vocab.PAIRING_KINDS)
         self.pairing_supporter_school = SchoolField("帮扶学校（局领导、名师可留空）")
@@ -804,9 +812,10 @@ class VisitsPage(QWidget):
         edit.clicked.connect(self.edit_selected_pairing)
         self.pairing_view.doubleClicked.connect(lambda _index: self.edit_selected_pairing())
         form.addRow("", edit)
+        box.setMaximumWidth(PAIRING_FORM_WIDTH)
         layout = QHBoxLayout(page)
-        layout.addWidget(box, 2)
-        layout.addWidget(self.pairing_view, 5)
+        layout.addWidget(box)
+        layout.addWidget(self.pairing_view, 1)
         return page
 
     def end_selected_pairing(self) -> None:

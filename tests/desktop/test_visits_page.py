@@ -291,3 +291,30 @@ def test_a_correction_of_a_visit_someone_changed_meanwhile_is_refused_and_reload
     page.save()  # based on the reloaded version: accepted
     with store.read() as s:
         assert s.scalars(select(Visit.activity_type)).one() == "公开课"
+
+
+def test_every_pairing_column_fits_beside_the_form_at_1366_by_768(qtbot, page, store, world) -> None:
+    # Issue 16: at 1366×768 the pairing list needed horizontal scrolling to reach 结束. The page
+    # gets about 1200×680 of such a screen (the navigation list and the status bar take the rest).
+    page.pairing_kind.setCurrentText("名师工作室结对乡村学校")
+    type_text(page.pairing_supporter_name, "青禾县第一实验小学 宋晓颖 宋晓颖美术名师工作室")
+    type_text(page.pairing_target_school, "北村小学")
+    type_text(page.pairing_notes, "每学期送教不少于四次，另有线上教研与同课异构")
+    page.add_pairing()
+    assert messages.log == []
+    page.resize(1200, 680)
+    page.tabs.setCurrentIndex(2)
+    view = page.pairing_view
+    qtbot.waitUntil(lambda: view.viewport().width() > 0 and view.isVisible())
+    from PySide6.QtWidgets import QApplication
+
+    QApplication.processEvents()
+    header = view.horizontalHeader()
+    assert view.horizontalScrollBar().maximum() == 0
+    assert header.sectionPosition(7) + header.sectionSize(7) <= view.viewport().width()
+    # Dates and the count are never cut: their columns are at least as wide as their text.
+    metrics = view.fontMetrics()
+    for column in (3, 4, 5, 6):
+        texts = [str(view.model().index(r, column).data() or "") for r in range(view.model().rowCount())]
+        texts.append(str(view.model().headerData(column, Qt.Orientation.Horizontal)))
+        assert header.sectionSize(column) >= max(metrics.horizontalAdvance(t) for t in texts), column

@@ -48,6 +48,25 @@ def test_the_package_is_named_and_versioned_from_policy_version(linux_build):
     assert deb.name == f"{APPID}_{__version__}_{arch}.deb"
     assert (fields["Package"], fields["Version"], fields["Architecture"]) == (APPID, __version__, arch)
     assert fields["Depends"].startswith("libc6 (>= 2.")
+    # psycopg loads the system's libpq by name (the Linux bundle leaves psycopg_binary out).
+    assert "libpq5" in fields["Depends"].split(", ")
+
+
+def test_the_bundle_is_under_250_mb_unpacked(linux_build):
+    # Issue 14: under 250 MB unpacked, fonts included (apparent sizes, 10^6 bytes).
+    bundle, _deb = linux_build
+    sizes: dict[str, int] = {}
+    for path in bundle.rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            parts = path.relative_to(bundle).parts
+            part = parts[1] if len(parts) > 2 and parts[0] == "_internal" else parts[0]
+            sizes[part] = sizes.get(part, 0) + path.stat().st_size
+    total = sum(sizes.values())
+    biggest = ", ".join(f"{name} {size / 1e6:.1f}" for name, size in sorted(sizes.items(), key=lambda i: -i[1])[:8])
+    assert total < 250e6, f"{total / 1e6:.1f} MB: {biggest}"
+    # The solver libraries OR-Tools links but the app never uses are stubs (installer/stub_solvers.py).
+    [scip] = (bundle / "_internal" / "ortools" / ".libs").glob("libscip.so.*")
+    assert scip.stat().st_size < 200_000
 
 
 def test_no_maintainer_script_changes_the_system(linux_build, tmp_path):

@@ -172,3 +172,29 @@ def test_two_processes_saving_one_new_scenario_leave_one_on_sqlite(county: str):
 def test_two_processes_saving_one_new_scenario_leave_one_on_postgres(pg_store, pg_url: str, tmp_path: Path):
     build(tmp_path, pg_url)
     _two_saves_of_one_new_scenario(pg_url)
+
+
+def test_scenarios_in_a_row_read_the_year_once_and_judge_eligibility_again_only_when_its_figures_change(county: str):
+    from db.scenarios import YearInputs, run_scenario
+    from db.teachers import store_eligibility
+    from policy.scenarios import apply_settings
+
+    store = Store.open(county)
+    try:
+        profile = active_profile(store)
+        inputs = YearInputs.load(store, profile, YEAR)
+        plain = inputs.eligibility(profile)
+        assert inputs.eligibility(apply_settings(profile, {"exchange.min_share": 0.3})) is plain
+        later = apply_settings(profile, {"exchange.max_years": 20})  # 17 years: eligible, no longer due
+        judged = inputs.eligibility(later)
+        alone = store_eligibility(store, later, YEAR)
+        assert judged is not plain
+        assert [(e.teacher.id_number, e.status) for e in judged.entries] == \
+            [(e.teacher.id_number, e.status) for e in alone.entries]
+        assert {e.status for e in judged.entries} != {e.status for e in plain.entries}
+        for settings in ({"exchange.min_share": 0.3}, {"exchange.max_years": 20}):
+            _plan, shared = run_scenario(store, profile, YEAR, settings, {}, inputs=inputs)
+            _plan, fresh = run_scenario(store, profile, YEAR, settings, {})
+            assert shared["moves"] == fresh["moves"] and shared["figures"] == fresh["figures"]
+    finally:
+        store.dispose()

@@ -10,7 +10,7 @@ from typing import IO
 
 from reportlab.graphics.shapes import Circle, Drawing, Line, Polygon, PolyLine, Rect, String
 from reportlab.lib import colors
-from reportlab.platypus import Flowable, Paragraph
+from reportlab.platypus import Flowable, KeepTogether, Paragraph
 
 from policy.county_map import MapData
 from policy.map_style import (
@@ -93,10 +93,12 @@ def legend_text() -> str:
             f"{pairs}；<font color='{FLOW_COLOUR}'>箭头</font>为本学年交流流向，线旁数字为人数。")
 
 
-def story(data: MapData) -> list[Flowable]:
+def map_section(data: MapData, title: str, level: int = 1) -> list[Flowable]:
+    """The map under its heading (kept on one page with it), its legend, what it counts, and
+    the schools left off for want of coordinates."""
     # the legend carries its own colour markup (no data text in it): a Paragraph, not note()
-    flow: list[Flowable] = [heading("县域学校分布、集团与交流流向"), map_drawing(data),
-                            Paragraph(legend_text(), styles()["note"])]
+    flow: list[Flowable] = [KeepTogether([heading(title, level), map_drawing(data),
+                                          Paragraph(legend_text(), styles()["note"])])]
     flow.append(body(f"学校 {len(data.schools)} 所，集团 {len(data.clusters)} 个，结对连线 {len(data.pairings)} 条，"
                      f"交流流向 {len(data.flows)} 条（{sum(f.count for f in data.flows)} 人）。"))
     if data.hidden_flows:
@@ -105,6 +107,10 @@ def story(data: MapData) -> list[Flowable]:
         flow.append(body(f"以下 {len(data.missing)} 所学校没有坐标，未画入图中："
                          + "、".join(f"{name}（{code}）" for code, name in data.missing)))
     return flow
+
+
+def story(data: MapData) -> list[Flowable]:
+    return map_section(data, "县域学校分布、集团与交流流向")
 
 
 def write_map(data: MapData, target: str | Path | IO[bytes], title: str = "县域学校与交流流向图") -> int:

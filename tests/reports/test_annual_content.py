@@ -39,6 +39,13 @@ def test_county_report_reads_as_an_official_document(demo_store, tmp_path: Path,
     # 增值 of a rate is never a percentage: the appendix lists changes as signed numbers with a unit.
     appendix_text = "".join(pages[appendix:])
     assert re.search(r"[+-]\d+\.\d百分点", appendix_text)
+    # The county map in section 三 (issue 18): every school with coordinates, the year's flows.
+    from db.county_map import load_map
+
+    drawn = load_map(demo_store, data.checked_on, 2025)
+    assert "（三）县域学校、结对与交流流向图" in flat
+    assert f"学校{len(drawn.schools)}所，集团{len(drawn.clusters)}个" in flat.replace(" ", "")
+    assert drawn.flows and f"交流流向{len(drawn.flows)}条" in flat.replace(" ", "")
 
 
 def test_only_communities_that_existed_in_the_year_are_evaluated(demo_store) -> None:

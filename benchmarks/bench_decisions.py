@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import statistics
 import sys
 import tempfile
 import time
@@ -20,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench_teachers import timed  # noqa: E402
 
 from db.cluster_forming import check_proposal, forming_schools  # noqa: E402
 from db.demo import build_demo  # noqa: E402
@@ -43,13 +44,8 @@ SCENARIOS: dict[str, dict[str, Value]] = {
 def _cpu(work: Callable[[], object], runs: int) -> tuple[float, float, object]:
     """Median CPU and wall seconds of ``runs`` runs (the machine is shared: CPU time is the
     figure that does not depend on the neighbours), and the last run's result."""
-    cpu, wall, result = [], [], None
-    for _ in range(runs):
-        started, ticked = time.perf_counter(), time.process_time()
-        result = work()
-        cpu.append(time.process_time() - ticked)
-        wall.append(time.perf_counter() - started)
-    return statistics.median(cpu), statistics.median(wall), result
+    wall, cpu, result = timed(work, runs)
+    return cpu, wall, result
 
 
 def bench_scenarios(store: Store, scale: str, runs: int = 3) -> None:

@@ -38,6 +38,7 @@ from db.gc_pause import gc_paused
 from db.models import Exchange, ExchangePlan, PlanScenario, utcnow
 from db.store import Store
 from db.teachers import load_records
+from policy.county_map import MapData
 from policy.eligibility import EligibilityResult, eligibility
 from policy.planner import Plan, PlanSchool, max_distance, plan_exchanges
 from policy.profile import Figure, Profile, Value
@@ -333,6 +334,15 @@ def comparison(store: Store, school_year: int, names: list[str] | None = None,
     return {"school_year": school_year,
             "scenarios": [{**s.to_json(), "settings_text": settings_text(profile, s.settings)} for s in chosen],
             "figures": compare([(s.name, s.result) for s in chosen]), "differences": pairs}
+
+
+def flows_map(store: Store, school_year: int, name: str, on: dt.date | None = None) -> MapData:
+    """The county map (schools, clusters and pairings on ``on``, today by default) with the
+    moves of scenario ``name`` as its flows: the plan printout's map."""
+    from db.county_map import load_map
+
+    moves = find(store, school_year, name).result.get("moves", ())
+    return load_map(store, on or dt.date.today(), pairs=[(m["from"], m["to"]) for m in moves])
 
 
 def approve_scenario(store: Store, profile: Profile, school_year: int, name: str,

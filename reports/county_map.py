@@ -84,21 +84,21 @@ def map_drawing(data: MapData, width: float = FRAME_WIDTH, height: float = FRAME
     return drawing
 
 
-def legend_text() -> str:
+def legend_text(flows: str = "本学年交流流向") -> str:
     places = "、".join(f"<font color='{c}'>●</font>{name}" for name, c in LOCATION_COLOURS.items())
     shapes = "、".join(f"{ {'circle': '●', 'square': '■', 'diamond': '◆', 'triangle': '▲'}[s]}{label}"
                       for s, label in SHAPE_LABELS.items())
     pairs = "、".join(f"<font color='{c}'>虚线</font>{kind}" for kind, c in PAIRING_COLOURS.items())
     return (f"图例：颜色表示学校所在地（{places}），形状表示学段（{shapes}）；黑边为牵头校；色块为集团范围；"
-            f"{pairs}；<font color='{FLOW_COLOUR}'>箭头</font>为本学年交流流向，线旁数字为人数。")
+            f"{pairs}；<font color='{FLOW_COLOUR}'>箭头</font>为{flows}，线旁数字为人数。")
 
 
-def map_section(data: MapData, title: str, level: int = 1) -> list[Flowable]:
-    """The map under its heading (kept on one page with it), its legend, what it counts, and
-    the schools left off for want of coordinates."""
+def map_section(data: MapData, title: str, level: int = 1, flows: str = "本学年交流流向") -> list[Flowable]:
+    """The map under its heading (kept on one page with it), its legend (``flows``: what the
+    arrows are), what it counts, and the schools left off for want of coordinates."""
     # the legend carries its own colour markup (no data text in it): a Paragraph, not note()
     flow: list[Flowable] = [KeepTogether([heading(title, level), map_drawing(data),
-                                          Paragraph(legend_text(), styles()["note"])])]
+                                          Paragraph(legend_text(flows), styles()["note"])])]
     flow.append(body(f"学校 {len(data.schools)} 所，集团 {len(data.clusters)} 个，结对连线 {len(data.pairings)} 条，"
                      f"交流流向 {len(data.flows)} 条（{sum(f.count for f in data.flows)} 人）。"))
     if data.hidden_flows:

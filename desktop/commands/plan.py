@@ -178,20 +178,25 @@ def run_compare(args: argparse.Namespace) -> int:
     if args.year is None:
         raise CliError("请用 --year 指定学年，如 plan compare --year 2027")
     output = output_file(args.output, ".pdf") if args.output else None
-    from db.scenarios import comparison
+    from db.scenarios import comparison, flows_map
 
     store = open_store(args)
     try:
         data = comparison(store, args.year, args.names or None)
+        if not data["scenarios"]:
+            raise CliError(f"{args.year}—{args.year + 1}学年还没有保存的方案"
+                           f"（edubridge plan --year {args.year} --scenario 名称 --save）")
+        county_map = None
+        if output is not None:  # the printout's map: the reference scenario's moves
+            from reports.scenario_comparison import reference
+
+            county_map = flows_map(store, args.year, str(reference(data)))
     finally:
         store.dispose()
-    if not data["scenarios"]:
-        raise CliError(f"{args.year}—{args.year + 1}学年还没有保存的方案"
-                       f"（edubridge plan --year {args.year} --scenario 名称 --save）")
     if output is not None:
         from reports.scenario_comparison import write_comparison
 
-        write_comparison(data, output)
+        write_comparison(data, output, county_map=county_map)
     if args.json:
         print_json(data)
         return 0

@@ -333,10 +333,12 @@ class ScenariosPanel(QWidget):
         path = messages.save_file(self, "打印方案比较表", "PDF 文件 (*.pdf)", f"{label}交流计划方案比较.pdf")
         if path is None:
             return
-        from reports.scenario_comparison import write_comparison
+        from db.scenarios import flows_map
+        from reports.scenario_comparison import reference, write_comparison
 
         try:
-            write_comparison(self.data, path)
+            county_map = flows_map(self.context.store, self.year.value(), str(reference(self.data)))
+            write_comparison(self.data, path, county_map=county_map)
         except OSError as exc:
             messages.error(self, "打印方案比较表", f"无法写入 {path}：{exc}")
             return

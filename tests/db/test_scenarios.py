@@ -69,6 +69,8 @@ def test_scenarios_are_kept_side_by_side_and_compared(county: str, tmp_path: Pat
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "交流轮岗计划方案比较" in text and "近距离" in text and "交流学校之间的最远距离" in text
     assert "须交流未安排" in text and "远山乡小学" in text
+    # the reference scenario's moves on the county map: 基准 moves 4 teachers over 2 school pairs
+    assert "四、方案“基准”的交流流向图" in text and "交流流向 2 条（4 人）" in text and "本方案交流流向" in text
 
 
 def test_a_rerun_keeps_saved_settings_and_adds_pins(county: str):

@@ -24,7 +24,7 @@ from bench_teachers import timed  # noqa: E402
 
 from db.cluster_forming import check_proposal, forming_schools  # noqa: E402
 from db.demo import build_demo  # noqa: E402
-from db.scenarios import YearInputs, comparison, run_scenario, save_scenario  # noqa: E402
+from db.scenarios import comparison, rerun_scenarios, run_scenario, save_scenario  # noqa: E402
 from db.settings import active_profile  # noqa: E402
 from db.store import Store  # noqa: E402
 from policy.cluster_forming import propose  # noqa: E402
@@ -50,8 +50,8 @@ def _cpu(work: Callable[[], object], runs: int) -> tuple[float, float, object]:
 
 def bench_scenarios(store: Store, scale: str, runs: int = 3) -> None:
     """Each scenario planned and saved alone (as ``plan --scenario NAME --save`` does), then
-    the five in a row sharing the year's inputs (:class:`db.scenarios.YearInputs`), as a
-    clerk comparing them does; then their comparison."""
+    all saved ones again in a row sharing the year's inputs (``plan compare --rerun``,
+    :func:`db.scenarios.rerun_scenarios`); then their comparison."""
     profile = active_profile(store)
     for name, settings in SCENARIOS.items():
         def alone(name: str = name, settings: dict[str, Value] = settings) -> dict[str, Any]:
@@ -68,18 +68,14 @@ def bench_scenarios(store: Store, scale: str, runs: int = 3) -> None:
         print(f"{scale} scenario {name} alone: {cpu:.2f} s CPU (wall {wall:.2f} s), median of {runs}; target < 5 s"
               f" — {f['moves']} moves, {f['unplaced']} unplaced")
 
-    def in_a_row() -> None:
-        inputs = YearInputs.load(store, profile, YEAR)
-        for name, settings in SCENARIOS.items():
-            try:
-                _plan, result = run_scenario(store, profile, YEAR, settings, {}, inputs=inputs)
-            except PolicyError:
-                continue
-            save_scenario(store, profile, YEAR, name, settings, {}, result)
+    def in_a_row() -> list[str]:
+        return rerun_scenarios(store, profile, YEAR)
 
-    cpu, wall, _ = _cpu(in_a_row, runs)
-    print(f"{scale} five scenarios in a row (inputs read once): {cpu:.2f} s CPU, {cpu / len(SCENARIOS):.2f} s each "
-          f"(wall {wall:.2f} s), median of {runs}; target < 5 s each")
+    cpu, wall, rerun = _cpu(in_a_row, runs)
+    count = len(rerun)  # type: ignore[arg-type]
+    print(f"{scale} the {count} saved scenarios planned again in a row (plan compare --rerun: the year read once): "
+          f"{cpu:.2f} s CPU, {cpu / max(count, 1):.2f} s each (wall {wall:.2f} s), median of {runs}; "
+          "target < 5 s each")
     cpu, wall, data = _cpu(lambda: comparison(store, YEAR, profile=profile), max(runs, 5))
     pairs = sum(p["count"] for p in data["differences"])  # type: ignore[index]
     print(f"{scale} comparison of {len(data['scenarios'])} scenarios: {cpu * 1000:.0f} ms CPU "  # type: ignore[index]

@@ -198,6 +198,34 @@ def run_scenario(store: Store, profile: Profile, school_year: int, settings: Map
     return plan, result
 
 
+def rerun_scenarios(store: Store, profile: Profile, school_year: int, names: list[str] | None = None,
+                    progress: Progress = quiet) -> list[str]:
+    """Plan the year's draft scenarios (``names``, or all) again with their saved settings and
+    pins, and save each: what a clerk does when the roster or the needs changed since they
+    were compared. The year's inputs are read once for all of them (:class:`YearInputs`).
+    Returns the names planned again; frozen and approved scenarios are left as they are.
+
+    Raises:
+        ScenarioError: a name not among the year's scenarios, or the year's plan approved.
+    """
+    found = {s.name: s for s in scenarios(store, school_year)}
+    missing = [n for n in names or () if n not in found]
+    if missing:
+        raise ScenarioError(f"{school_year}—{school_year + 1}学年没有方案“{'、'.join(missing)}”")
+    chosen = [found[n] for n in names] if names else list(found.values())
+    drafts = [s for s in chosen if s.status == "draft"]
+    inputs = YearInputs.load(store, profile, school_year)
+    share = 1 / max(len(drafts), 1)
+    for number, scenario in enumerate(drafts):
+        def step(text: str, fraction: float, number: int = number, name: str = scenario.name) -> None:
+            progress(f"方案“{name}”：{text}", (number + fraction) * share)
+
+        _plan, result = run_scenario(store, profile, school_year, scenario.settings, scenario.pins, step, inputs)
+        save_scenario(store, profile, school_year, scenario.name, scenario.settings, scenario.pins, result,
+                      scenario.note)
+    return [s.name for s in drafts]
+
+
 def _year_plans(connection: Any, school_year: int) -> list[Any]:
     """The year's plans (id, status, summary), locked: an approval running now is waited for
     (its transaction freezes the year's scenarios), and none starts until we commit."""

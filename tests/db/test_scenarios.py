@@ -131,6 +131,17 @@ def test_a_scenario_made_from_another_roster_is_refused_at_approval(county: str,
             approve_saved(store, YEAR)
     finally:
         store.dispose()
+    # planned again with its saved settings (the new teacher is due too), it is approved
+    assert main(["--db", county, "plan", "compare", "--year", str(YEAR), "--rerun"]) == 0
+    assert "已重新计算并保存 1 个方案：基准" in capsys.readouterr().out
+    assert plan(county, "--scenario", "基准", "--approve") == 0
+    store = Store.open(county)
+    try:
+        [approved] = scenarios(store, YEAR)
+        assert approved.status == "approved" and person(9) in {m["id_number"] for m in approved.result["moves"]} | \
+            {u["id_number"] for u in approved.result["unplaced"]}
+    finally:
+        store.dispose()
 
 
 @pytest.mark.parametrize(("args", "message"), [

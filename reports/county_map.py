@@ -29,7 +29,7 @@ MARKER = 2.2  # pt
 
 def map_drawing(data: MapData, width: float = FRAME_WIDTH, height: float = FRAME_WIDTH) -> Drawing:
     """The map scaled into ``width`` × ``height`` points, north up."""
-    drawing = Drawing(width, height)
+    drawing = Drawing(width, height, initialFontName=SANS, initialFontSize=5)
     drawing.add(Rect(0, 0, width, height, strokeColor=colors.HexColor("#9aa5b1"), fillColor=None, strokeWidth=0.5))
     x0, y0, x1, y1 = data.bounds()
     scale = 0.92 * min(width / max(x1 - x0, 1.0), height / max(y1 - y0, 1.0))

@@ -10,9 +10,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from db.clusters import load
-from db.models import School
+from db import clusters as edits
+from db.clusters import load, standing_on
+from db.models import Cluster, Membership, School
 from db.store import Store
+from policy.calendar import Span
 from policy.cluster_forming import FormingSchool, Proposal
 from policy.clusters import (
     ClusterRec,
@@ -81,19 +83,19 @@ def check_proposal(store: Store, profile: Profile, proposal: Proposal, on: dt.da
 
 def accept(store: Store, proposal: Mapping[str, Any], on: dt.date, only: Iterable[str] | None = None) -> list[str]:
     """Carry out the proposal's changes (all, or the schools in ``only``) as dated
-    memberships from ``on`` through :mod:`db.clusters` (each move one audited edit: the
-    school leaves its cluster the day before ``on`` ends and joins the proposed one).
+    memberships from ``on``, all in one :meth:`Store.write`: every edit is made, or none
+    (a school the proposal names is gone, an edit is refused: nothing is written). Each
+    edit is audited under its own note; the school leaves its cluster the day before ``on``
+    ends and joins the proposed one.
 
     A change whose lead school has no cluster yet founds one on ``on``, named after the
     lead ("<lead>共建型教共体"), with the lead moved into it first. Returns what was done, one
     line per edit.
 
     Raises:
-        db.clusters.ClusterEditError: a school or cluster the proposal names is gone, or an
-            edit is refused; the edits before it stay done (each is dated and undoable).
+        db.clusters.ClusterEditError: a school the proposal names is gone, or an edit is
+            refused; nothing of the acceptance is written.
     """
-    from db import clusters as edits
-
     chosen = None if only is None else set(only)
     changes = [c for c in proposal.get("changes", ()) if chosen is None or c["school"] in chosen]
     if chosen is not None:
@@ -102,48 +104,54 @@ def accept(store: Store, proposal: Mapping[str, Any], on: dt.date, only: Iterabl
             raise edits.ClusterEditError(f"建议中没有这些学校的改动：{'、'.join(sorted(unknown))}")
     kinds = {c["lead"]: c["kind"] for c in proposal.get("clusters", ())}
     done: list[str] = []
-    for change in sorted(changes, key=lambda c: c["role"] != "牵头校"):  # leads first
-        records = load(store, on)
-        by_code = {s.code: s for s in records.schools}
-        school, lead_code = by_code.get(change["school"]), change["to_lead"]
-        if school is None or (lead_code is not None and lead_code not in by_code):
-            raise edits.ClusterEditError(f"建议中的学校已不在学校名单中：{change['school']}")
-        if lead_code is None:
-            current = [m for m in records.memberships if m.school_id == school.id and m.active_on(on)]
-            for m in current:
-                done.append(edits.leave(store, m.cluster_id, school.id, on).note)
-            continue
-        lead = by_code[lead_code]
-        target = next((c for c in records.clusters if c.lead_school_id == lead.id), None)
-        if target is None:
-            kind = kinds.get(lead_code, "共建型教共体")
-            created = edits.create_cluster(store, f"{lead.name}{kind}", kind, region_id=lead.region_id, on=on)
-            done.append(created.note)
-            assert created.cluster_id is not None
-            moved = edits.move(store, lead.id, created.cluster_id, on, role="牵头校")
-            done.append(moved.note)
-            done.append(edits.change_lead(store, created.cluster_id, lead.id, on).note)
-            if school.id == lead.id:
+    with store.write(f"采纳集团组建建议（{on.isoformat()}起，{len(changes)} 所学校）") as session:
+        by_code = {school.code: school for school in session.scalars(select(School))}
+
+        def standing() -> list[Cluster]:
+            return [c for c in session.scalars(select(Cluster)) if standing_on(c.founded, c.dissolved, on)]
+
+        def current(school_id: Any) -> list[Membership]:
+            return [m for m in session.scalars(select(Membership).where(Membership.school_id == school_id))
+                    if Span.left(m.joined, m.left_on).contains(on)]
+
+        for change in sorted(changes, key=lambda c: c["role"] != "牵头校"):  # leads first
+            school, lead_code = by_code.get(change["school"]), change["to_lead"]
+            if school is None or (lead_code is not None and lead_code not in by_code):
+                raise edits.ClusterEditError(f"建议中的学校已不在学校名单中：{change['school']}")
+            if lead_code is None:
+                for m in current(school.id):
+                    done.append(edits.leave_in(session, m.cluster_id, school.id, on).note)
                 continue
-            target_id = created.cluster_id
-        else:
-            target_id = target.id
-            if school.id == lead.id:
-                continue  # already its lead
-        current = [m for m in records.memberships if m.school_id == school.id and m.active_on(on)]
-        if any(m.cluster_id == target_id for m in current):  # in two clusters today: leave the other
-            for m in current:
-                if m.cluster_id != target_id:
-                    done.append(edits.leave(store, m.cluster_id, school.id, on).note)
-            continue
-        done.append(edits.move(store, school.id, target_id, on).note)
-    # A continued cluster whose type no longer fits (a 融合型 grown past its members) changes type.
-    touched = {c["to_lead"] for c in changes} if chosen is not None else set(kinds)
-    records = load(store, on)
-    code_of = {s.id: s.code for s in records.schools}
-    for cluster in records.clusters:
-        lead_code = code_of.get(cluster.lead_school_id) if cluster.lead_school_id else None
-        kind = kinds.get(lead_code) if lead_code in touched else None
-        if kind is not None and kind != cluster.kind:
-            done.append(edits.change_kind(store, cluster.id, kind).note)
+            lead = by_code[lead_code]
+            target = next((c for c in standing() if c.lead_school_id == lead.id), None)
+            if target is None:
+                kind = kinds.get(lead_code, "共建型教共体")
+                created = edits.create_cluster_in(session, f"{lead.name}{kind}", kind, region_id=lead.region_id,
+                                                  on=on)
+                done.append(created.note)
+                assert created.cluster_id is not None
+                done.append(edits.move_in(session, lead.id, created.cluster_id, on, role="牵头校").note)
+                done.append(edits.change_lead_in(session, created.cluster_id, lead.id, on).note)
+                if school.id == lead.id:
+                    continue
+                target_id = created.cluster_id
+            else:
+                target_id = target.id
+                if school.id == lead.id:
+                    continue  # already its lead
+            memberships = current(school.id)
+            if any(m.cluster_id == target_id for m in memberships):  # in two clusters today: leave the other
+                for m in memberships:
+                    if m.cluster_id != target_id:
+                        done.append(edits.leave_in(session, m.cluster_id, school.id, on).note)
+                continue
+            done.append(edits.move_in(session, school.id, target_id, on).note)
+        # A continued cluster whose type no longer fits (a 融合型 grown past its members) changes type.
+        touched = {c["to_lead"] for c in changes} if chosen is not None else set(kinds)
+        code_of = {school.id: code for code, school in by_code.items()}
+        for cluster in standing():
+            lead_code = code_of.get(cluster.lead_school_id) if cluster.lead_school_id else None
+            kind = kinds.get(lead_code) if lead_code in touched else None
+            if kind is not None and kind != cluster.kind:
+                done.append(edits.change_kind_in(session, cluster, kind).note)
     return done

@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import Session
 
+from db import guard
 from db.engine import StoreError
 from db.models import (
     Agreement,
@@ -134,7 +135,7 @@ def load(store: Store, on: dt.date | None = None, reuse: Records | None = None) 
                 _raw(Cluster.id), Cluster.name, Cluster.kind, _raw(Cluster.lead_school_id), Cluster.area,
                 _raw(Cluster.region_id), Cluster.founded, Cluster.dissolved,
             ))
-            if _standing(r.founded, r.dissolved, on)
+            if standing_on(r.founded, r.dissolved, on)
         ]
         memberships = [
             MembershipRec(_id(r.id), _id(r.cluster_id), _id(r.school_id), r.role, r.joined, r.left_on)
@@ -169,7 +170,8 @@ def load(store: Store, on: dt.date | None = None, reuse: Records | None = None) 
     return Records(schools, clusters, memberships, pairings, waivers, agreements)
 
 
-def _standing(founded: dt.date | None, dissolved: dt.date | None, on: dt.date | None) -> bool:
+def standing_on(founded: dt.date | None, dissolved: dt.date | None, on: dt.date | None) -> bool:
+    """Whether a cluster founded and dissolved on these days stands on ``on`` (any day: None)."""
     if dissolved is not None and founded is not None and dissolved <= founded:
         return False  # withdrawn (an undone creation): never stood
     if on is None:
@@ -255,6 +257,14 @@ class Edit:
     created_cluster: bool = False
 
 
+def _say(session: Session, note: str) -> None:
+    """Audit what follows under ``note`` (the write was opened before the edit knew its
+    names); several edits in one write each flush under their own note."""
+    state = guard.state_of(session.connection())
+    if state is not None:
+        state.note = note
+
+
 def _cluster(session: Session, cluster_id: uuid.UUID) -> Cluster:
     cluster = session.get(Cluster, cluster_id)
     if cluster is None:
@@ -309,27 +319,38 @@ def create_cluster(
     lead_school_id: uuid.UUID | None = None, on: dt.date, lead_role: str = "牵头校",
 ) -> Edit:
     """A new cluster founded on ``on``; its lead school (if any) joins with ``lead_role``."""
+    with store.write() as session:
+        return create_cluster_in(session, name, kind, region_id=region_id, area=area,
+                                 lead_school_id=lead_school_id, on=on, lead_role=lead_role)
+
+
+def create_cluster_in(
+    session: Session, name: str, kind: str, *, region_id: uuid.UUID | None = None, area: str | None = None,
+    lead_school_id: uuid.UUID | None = None, on: dt.date, lead_role: str = "牵头校",
+) -> Edit:
+    """:func:`create_cluster` inside a write the caller holds (several edits, one transaction)."""
     name = name.strip()
     if not name:
         raise ClusterEditError("集团名称不能为空")
     if kind not in vocab.CLUSTER_KINDS:
         raise ClusterEditError(f"“{kind}”不是集团类型，可选：{'、'.join(vocab.CLUSTER_KINDS)}")
     edit = Edit(note=f"新建集团“{name}”", created_cluster=True)
-    with store.write(edit.note) as session:
-        if session.scalar(select(Cluster.id).where(Cluster.name == name)) is not None:
-            raise ClusterEditError(f"已有名为“{name}”的集团")
-        lead = _school(session, lead_school_id) if lead_school_id else None
-        if region_id is None:
-            region_id = lead.region_id if lead else session.scalar(select(Region.id).order_by(Region.code))
-        if region_id is None:
-            raise ClusterEditError("请先建立县区（导入学校名单时会自动建立）")
-        cluster = Cluster(id=uuid.uuid4(), name=name, kind=kind, area=area, region_id=region_id,
-                          lead_school_id=lead.id if lead else None, founded=on)
-        session.add(cluster)
-        session.flush()
-        edit.cluster_id = cluster.id
-        if lead is not None:
-            _join(session, edit, cluster, lead, lead_role, on)
+    _say(session, edit.note)
+    if session.scalar(select(Cluster.id).where(Cluster.name == name)) is not None:
+        raise ClusterEditError(f"已有名为“{name}”的集团")
+    lead = _school(session, lead_school_id) if lead_school_id else None
+    if region_id is None:
+        region_id = lead.region_id if lead else session.scalar(select(Region.id).order_by(Region.code))
+    if region_id is None:
+        raise ClusterEditError("请先建立县区（导入学校名单时会自动建立）")
+    cluster = Cluster(id=uuid.uuid4(), name=name, kind=kind, area=area, region_id=region_id,
+                      lead_school_id=lead.id if lead else None, founded=on)
+    session.add(cluster)
+    session.flush()
+    edit.cluster_id = cluster.id
+    if lead is not None:
+        _join(session, edit, cluster, lead, lead_role, on)
+    session.flush()
     return edit
 
 
@@ -347,6 +368,18 @@ def change_kind(store: Store, cluster_id: uuid.UUID, kind: str, shown: str | Non
 def change_area(store: Store, cluster_id: uuid.UUID, area: str | None, shown: str | None = None) -> Edit:
     return _set_fields(store, cluster_id, None if shown is None else {"area": shown or None},
                        area=(area or "").strip() or None)
+
+
+def change_kind_in(session: Session, cluster: Cluster, kind: str) -> Edit:
+    """Change a cluster's type inside a write the caller holds (it read ``cluster`` there)."""
+    if kind not in vocab.CLUSTER_KINDS:
+        raise ClusterEditError(f"“{kind}”不是集团类型，可选：{'、'.join(vocab.CLUSTER_KINDS)}")
+    edit = Edit(note=f"修改集团“{cluster.name}”类型：{cluster.kind} → {kind}", cluster_id=cluster.id,
+                cluster_before={"kind": cluster.kind})
+    _say(session, edit.note)
+    cluster.kind = kind
+    session.flush()
+    return edit
 
 
 def _set_fields(store: Store, cluster_id: uuid.UUID, shown: dict[str, Any] | None, **values: Any) -> Edit:
@@ -370,7 +403,7 @@ def _set_fields(store: Store, cluster_id: uuid.UUID, shown: dict[str, Any] | Non
             parts.append(f"{labels.get(key, key)}：{getattr(cluster, key) or '（空）'} → {value or '（空）'}")
             setattr(cluster, key, value)
         edit.note = f"修改集团“{cluster.name}”" + "；".join(parts)
-        session.info["note"] = edit.note
+        _say(session, edit.note)
     return edit
 
 
@@ -378,26 +411,33 @@ def change_lead(store: Store, cluster_id: uuid.UUID, school_id: uuid.UUID, on: d
                 lead_role: str = "牵头校") -> Edit:
     """Make ``school_id`` the lead from ``on``: the old lead continues as 成员校, the new one
     joins (or changes role) with ``lead_role`` — each role change is leave + join."""
-    edit = Edit(note="更换牵头校", cluster_id=cluster_id)
     with store.write() as session:
-        cluster = _cluster(session, cluster_id)
-        school = _school(session, school_id)
-        edit.note = f"“{cluster.name}”牵头校改为{school.name}（{on.isoformat()}起）"
-        session.info["note"] = edit.note
-        for m in session.scalars(select(Membership).where(Membership.cluster_id == cluster_id)).all():
-            if not Span.left(m.joined, m.left_on).contains(on):
-                continue
-            if m.school_id == school_id and m.role != lead_role:
-                _leave(session, edit, m, on)
-            elif m.school_id != school_id and m.role in vocab.LEAD_ROLES:
-                _leave(session, edit, m, on)
-                session.flush()
-                _join(session, edit, cluster, _school(session, m.school_id), "成员校", on)
-        session.flush()
-        if not any(m.cluster_id == cluster_id and m.role == lead_role for m in _active_memberships(session, school_id, on)):
-            _join(session, edit, cluster, school, lead_role, on)
-        edit.cluster_before["lead_school_id"] = cluster.lead_school_id
-        cluster.lead_school_id = school_id
+        return change_lead_in(session, cluster_id, school_id, on, lead_role)
+
+
+def change_lead_in(session: Session, cluster_id: uuid.UUID, school_id: uuid.UUID, on: dt.date,
+                   lead_role: str = "牵头校") -> Edit:
+    """:func:`change_lead` inside a write the caller holds."""
+    edit = Edit(note="更换牵头校", cluster_id=cluster_id)
+    cluster = _cluster(session, cluster_id)
+    school = _school(session, school_id)
+    edit.note = f"“{cluster.name}”牵头校改为{school.name}（{on.isoformat()}起）"
+    _say(session, edit.note)
+    for m in session.scalars(select(Membership).where(Membership.cluster_id == cluster_id)).all():
+        if not Span.left(m.joined, m.left_on).contains(on):
+            continue
+        if m.school_id == school_id and m.role != lead_role:
+            _leave(session, edit, m, on)
+        elif m.school_id != school_id and m.role in vocab.LEAD_ROLES:
+            _leave(session, edit, m, on)
+            session.flush()
+            _join(session, edit, cluster, _school(session, m.school_id), "成员校", on)
+    session.flush()
+    if not any(m.cluster_id == cluster_id and m.role == lead_role for m in _active_memberships(session, school_id, on)):
+        _join(session, edit, cluster, school, lead_role, on)
+    edit.cluster_before["lead_school_id"] = cluster.lead_school_id
+    cluster.lead_school_id = school_id
+    session.flush()
     return edit
 
 
@@ -412,51 +452,63 @@ def join(store: Store, cluster_id: uuid.UUID, school_id: uuid.UUID, on: dt.date,
         cluster = _cluster(session, cluster_id)
         school = _school(session, school_id)
         edit.note = f"{school.name}加入“{cluster.name}”（{role}，{on.isoformat()}）"
-        session.info["note"] = edit.note
+        _say(session, edit.note)
         _join(session, edit, cluster, school, role, on)
     return edit
 
 
 def leave(store: Store, cluster_id: uuid.UUID, school_id: uuid.UUID, on: dt.date) -> Edit:
     """The school leaves the cluster on ``on`` (not a member from that day)."""
-    edit = Edit(note="退出集团", cluster_id=cluster_id)
     with store.write() as session:
-        cluster = _cluster(session, cluster_id)
-        school = _school(session, school_id)
-        edit.note = f"{school.name}退出“{cluster.name}”（{on.isoformat()}）"
-        session.info["note"] = edit.note
-        current = [m for m in _active_memberships(session, school_id, on) if m.cluster_id == cluster_id]
-        if not current:
-            raise ClusterEditError(f"{school.name}在{on.isoformat()}不是“{cluster.name}”的成员")
-        for m in current:
-            _leave(session, edit, m, on)
-        if cluster.lead_school_id == school_id:
-            edit.cluster_before["lead_school_id"] = school_id
-            cluster.lead_school_id = None
+        return leave_in(session, cluster_id, school_id, on)
+
+
+def leave_in(session: Session, cluster_id: uuid.UUID, school_id: uuid.UUID, on: dt.date) -> Edit:
+    """:func:`leave` inside a write the caller holds."""
+    edit = Edit(note="退出集团", cluster_id=cluster_id)
+    cluster = _cluster(session, cluster_id)
+    school = _school(session, school_id)
+    edit.note = f"{school.name}退出“{cluster.name}”（{on.isoformat()}）"
+    _say(session, edit.note)
+    current = [m for m in _active_memberships(session, school_id, on) if m.cluster_id == cluster_id]
+    if not current:
+        raise ClusterEditError(f"{school.name}在{on.isoformat()}不是“{cluster.name}”的成员")
+    for m in current:
+        _leave(session, edit, m, on)
+    if cluster.lead_school_id == school_id:
+        edit.cluster_before["lead_school_id"] = school_id
+        cluster.lead_school_id = None
+    session.flush()
     return edit
 
 
 def move(store: Store, school_id: uuid.UUID, to_cluster_id: uuid.UUID, on: dt.date, role: str = "成员校") -> Edit:
     """Leave whatever cluster the school is in and join ``to_cluster_id``, both on ``on``."""
-    edit = Edit(note="调动", cluster_id=to_cluster_id)
     with store.write() as session:
-        target = _cluster(session, to_cluster_id)
-        school = _school(session, school_id)
-        current = _active_memberships(session, school_id, on)
-        if any(m.cluster_id == to_cluster_id for m in current):
-            raise ClusterEditError(f"{school.name}已在“{target.name}”中")
-        names = []
-        for m in current:
-            old = _cluster(session, m.cluster_id)
-            names.append(old.name)
-            _leave(session, edit, m, on)
-            if old.lead_school_id == school_id:
-                edit.others_before.setdefault(old.id, {})["lead_school_id"] = school_id
-                old.lead_school_id = None
-        session.flush()
-        _join(session, edit, target, school, role, on)
-        edit.note = f"{school.name}由“{'、'.join(names) or '无'}”调入“{target.name}”（{on.isoformat()}）"
-        session.info["note"] = edit.note
+        return move_in(session, school_id, to_cluster_id, on, role)
+
+
+def move_in(session: Session, school_id: uuid.UUID, to_cluster_id: uuid.UUID, on: dt.date,
+            role: str = "成员校") -> Edit:
+    """:func:`move` inside a write the caller holds."""
+    edit = Edit(note="调动", cluster_id=to_cluster_id)
+    target = _cluster(session, to_cluster_id)
+    school = _school(session, school_id)
+    current = _active_memberships(session, school_id, on)
+    if any(m.cluster_id == to_cluster_id for m in current):
+        raise ClusterEditError(f"{school.name}已在“{target.name}”中")
+    names = [_cluster(session, m.cluster_id).name for m in current]
+    edit.note = f"{school.name}由“{'、'.join(names) or '无'}”调入“{target.name}”（{on.isoformat()}）"
+    _say(session, edit.note)
+    for m in current:
+        old = _cluster(session, m.cluster_id)
+        _leave(session, edit, m, on)
+        if old.lead_school_id == school_id:
+            edit.others_before.setdefault(old.id, {})["lead_school_id"] = school_id
+            old.lead_school_id = None
+    session.flush()
+    _join(session, edit, target, school, role, on)
+    session.flush()
     return edit
 
 

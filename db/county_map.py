@@ -8,6 +8,7 @@ data draws the same county.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 
 from sqlalchemy import select
@@ -49,16 +50,17 @@ def save_outline(store: Store, path: Path) -> int:
     return len(rings)
 
 
-def load_map(store: Store, on: dt.date, school_year: int | None = None) -> MapData:
-    """Everything the map draws on ``on``, with the exchange flows of ``school_year``."""
+def load_map(store: Store, on: dt.date, school_year: int | None = None,
+             pairs: Sequence[tuple[str, str]] | None = None) -> MapData:
+    """Everything the map draws on ``on``, with the exchange flows of ``school_year``, or
+    ``pairs`` (from school code, to school code: a plan scenario's moves) when given."""
     records = load(store, on)
     s, e = School.__table__, Exchange.__table__
     with store.read() as session:
         connection = session.connection()
         where = {code: (lat, lon) for code, lat, lon in connection.execute(select(s.c.code, s.c.latitude,
                                                                                    s.c.longitude))}
-        pairs: list[tuple[str, str]] = []
-        if school_year is not None:
+        if pairs is None and school_year is not None:
             src, dst = s.alias("src"), s.alias("dst")
             pairs = [(a, b) for a, b in connection.execute(
                 select(src.c.code, dst.c.code).join(src, src.c.id == e.c.from_school_id)
@@ -67,6 +69,7 @@ def load_map(store: Store, on: dt.date, school_year: int | None = None) -> MapDa
         outline_setting = session.get(Setting, OUTLINE_KEY)
         outline_rings = list(outline_setting.value.get("rings", [])) if outline_setting is not None else []
     placed = {code: p for code, p in where.items() if p[0] is not None and p[1] is not None}
+    pairs = pairs or []
     project = Projection.around(list(placed.values()) or [tuple(p) for ring in outline_rings for p in ring])
     xy = {code: project(lat, lon) for code, (lat, lon) in placed.items()}
     code_of = {school.id: school.code for school in records.schools}

@@ -19,24 +19,29 @@ import dataclasses
 import datetime as dt
 import itertools
 import uuid
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from typing import Any
 
-from sqlalchemy import String, select, type_coerce
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from db.engine import StoreError
 from db.exchange_plans import (
+    PlanError,
     approve_plan,
+    load_needs,
     load_schools,
-    make_plan,
     roster_signature,
     save_plan,
 )
-from db.models import ExchangePlan, PlanScenario, School, Teacher, utcnow
+from db.gc_pause import gc_paused
+from db.models import Exchange, ExchangePlan, PlanScenario, utcnow
 from db.store import Store
-from policy.planner import Plan, max_distance
-from policy.profile import Profile, Value
+from db.teachers import load_records
+from policy.county_map import MapData
+from policy.eligibility import EligibilityResult, eligibility
+from policy.planner import Plan, PlanSchool, max_distance, plan_exchanges
+from policy.profile import Figure, Profile, Value
 from policy.progress import Progress, quiet
 from policy.scenarios import (
     apply_settings,
@@ -93,38 +98,98 @@ def check_name(name: str) -> str:
     return name
 
 
-def teacher_keys(store: Store, pins: Mapping[str, str | None]) -> dict[Any, str | None]:
-    """Pins by ID number → pins by teacher key, as the planner takes them.
+class _Reading(dict[str, Figure]):
+    """A profile's figures that remember which were read (see :meth:`YearInputs.eligibility`)."""
 
-    Raises:
-        ScenarioError: an ID number or school code not in the store, naming it.
+    def __init__(self, figures: Mapping[str, Figure]) -> None:
+        super().__init__(figures)
+        self.read: set[str] = set()
+
+    def __getitem__(self, key: str) -> Figure:
+        self.read.add(key)
+        return super().__getitem__(key)
+
+
+@dataclasses.dataclass(slots=True)
+class YearInputs:
+    """What every scenario of one school year plans from, read from the store once: the
+    teachers, postings and exemptions eligibility is judged on, the schools, the needs
+    table, teacher keys by ID number and the roster signature they were read under.
+
+    Scenarios differ only in profile figures and pins, so five scenarios compared side by
+    side read the roster once, not five times; and eligibility is judged once for every
+    scenario whose settings leave the figures it reads alone (a scenario changing
+    ``exchange.min_share`` shares it; one changing ``exchange.eligible_years`` does not).
     """
-    if not pins:
-        return {}
-    t, s = Teacher.__table__, School.__table__
-    with store.read() as session:
-        connection = session.connection()
-        # keys as db.teachers.load_records spells them: the id as the database's text
-        ids: dict[str, str] = dict(connection.execute(select(t.c.id_number, type_coerce(t.c.id, String))
-                                      .where(t.c.id_number.in_(list(pins)))).all())
-        codes = {code for code in pins.values() if code is not None}
-        known = set(connection.execute(select(s.c.code).where(s.c.code.in_(codes))).scalars()) if codes else set()
-    missing = [number for number in pins if number not in ids]
-    if missing:
-        raise ScenarioError(f"指定的教师不在教师名册中：{'、'.join(missing[:5])}")
-    unknown = sorted(codes - known)
-    if unknown:
-        raise ScenarioError(f"指定的学校代码不存在：{'、'.join(unknown[:5])}")
-    return {ids[number]: code for number, code in pins.items()}
+
+    school_year: int
+    reference: dt.date
+    records: tuple[list[Any], list[Any], list[Any]]
+    schools: dict[str, PlanSchool]
+    needs: dict[tuple[str, str], int]
+    keys: dict[str, Hashable]  # ID number → teacher key (the planner's)
+    roster: dict[str, Any]
+    judged: list[tuple[dict[str, Figure], EligibilityResult]] = dataclasses.field(default_factory=list)
+
+    @classmethod
+    def load(cls, store: Store, profile: Profile, school_year: int) -> YearInputs:
+        """Read the year's inputs. The roster signature is read first: a change landing
+        while the rest is read makes the signature older than the data, so approval
+        refuses the scenario (never the other way round)."""
+        with store.read() as session:
+            roster = roster_signature(session.connection())
+        reference = profile.exchange_reference_date(school_year)
+        with gc_paused():
+            records = load_records(store, reference)
+            schools = load_schools(store, reference)
+        keys = {teacher.id_number: teacher.key for teacher in records[0]}
+        return cls(school_year, reference, records, schools, load_needs(store, school_year), keys, roster)
+
+    def eligibility(self, profile: Profile) -> EligibilityResult:
+        """Eligibility under ``profile``: judged again only when a figure it read differs."""
+        for read, result in self.judged:
+            if all(profile.figures.get(key) == figure for key, figure in read.items()):
+                return result
+        reading = _Reading(profile.figures)
+        with gc_paused():
+            result = eligibility(*self.records, dataclasses.replace(profile, figures=reading), self.school_year)
+        self.judged.append(({key: reading[key] for key in reading.read if key in reading}, result))
+        return result
+
+    def pins(self, pins: Mapping[str, str | None]) -> dict[Hashable, str | None]:
+        """Pins by ID number → pins by teacher key, as the planner takes them.
+
+        Raises:
+            ScenarioError: an ID number not in the roster or a school code not in the
+                store, naming it.
+        """
+        missing = [number for number in pins if number not in self.keys]
+        if missing:
+            raise ScenarioError(f"指定的教师不在教师名册中：{'、'.join(missing[:5])}")
+        unknown = sorted({code for code in pins.values() if code is not None} - set(self.schools))
+        if unknown:
+            raise ScenarioError(f"指定的学校代码不存在：{'、'.join(unknown[:5])}")
+        return {self.keys[number]: code for number, code in pins.items()}
 
 
 def run_scenario(store: Store, profile: Profile, school_year: int, settings: Mapping[str, Value],
-                 pins: Mapping[str, str | None], progress: Progress = quiet) -> tuple[Plan, dict[str, Any]]:
-    """Plan the year with the scenario's settings and pins; the plan and the result to keep."""
+                 pins: Mapping[str, str | None], progress: Progress = quiet,
+                 inputs: YearInputs | None = None) -> tuple[Plan, dict[str, Any]]:
+    """Plan the year with the scenario's settings and pins; the plan and the result to keep
+    (with the roster signature it was planned from). ``inputs``: the year's inputs already
+    read (several scenarios in a row share them); read here when None."""
     scenario_profile = apply_settings(profile, settings)
-    plan = make_plan(store, scenario_profile, school_year, teacher_keys(store, pins), progress=progress)
-    schools = load_schools(store, profile.exchange_reference_date(school_year))
-    result = result_of(plan, schools)
+    progress("计算交流条件", 0.02)
+    if inputs is None or inputs.school_year != school_year or \
+            inputs.reference != scenario_profile.exchange_reference_date(school_year):
+        inputs = YearInputs.load(store, scenario_profile, school_year)
+    keys = inputs.pins(pins)
+    judged = inputs.eligibility(scenario_profile)
+    with gc_paused():  # the planner's arrays and records hold no cycles
+        plan = plan_exchanges(judged, inputs.schools, scenario_profile, inputs.needs or None, keys,
+                              progress=progress)
+    result = result_of(plan, inputs.schools)
+    result["roster"] = inputs.roster
     limit = max_distance(scenario_profile)
     if limit is not None and result["figures"]["unplaced"]:
         result["unmet"].append(f"本方案限定交流距离不超过 {limit:g} 公里"
@@ -133,13 +198,51 @@ def run_scenario(store: Store, profile: Profile, school_year: int, settings: Map
     return plan, result
 
 
-def _approved_plan(connection: Any, school_year: int) -> bool:
-    """Whether the year's plan is approved; locks the year's plan rows, so an approval
-    running now is waited for (its transaction freezes the year's scenarios)."""
+def rerun_scenarios(store: Store, profile: Profile, school_year: int, names: list[str] | None = None,
+                    progress: Progress = quiet) -> list[str]:
+    """Plan the year's draft scenarios (``names``, or all) again with their saved settings and
+    pins, and save each: what a clerk does when the roster or the needs changed since they
+    were compared. The year's inputs are read once for all of them (:class:`YearInputs`).
+    Returns the names planned again; frozen and approved scenarios are left as they are.
+
+    Raises:
+        ScenarioError: a name not among the year's scenarios, or the year's plan approved.
+    """
+    found = {s.name: s for s in scenarios(store, school_year)}
+    missing = [n for n in names or () if n not in found]
+    if missing:
+        raise ScenarioError(f"{school_year}—{school_year + 1}学年没有方案“{'、'.join(missing)}”")
+    chosen = [found[n] for n in names] if names else list(found.values())
+    drafts = [s for s in chosen if s.status == "draft"]
+    inputs = YearInputs.load(store, profile, school_year)
+    share = 1 / max(len(drafts), 1)
+    for number, scenario in enumerate(drafts):
+        def step(text: str, fraction: float, number: int = number, name: str = scenario.name) -> None:
+            progress(f"方案“{name}”：{text}", (number + fraction) * share)
+
+        _plan, result = run_scenario(store, profile, school_year, scenario.settings, scenario.pins, step, inputs)
+        save_scenario(store, profile, school_year, scenario.name, scenario.settings, scenario.pins, result,
+                      scenario.note)
+    return [s.name for s in drafts]
+
+
+def _year_plans(connection: Any, school_year: int) -> list[Any]:
+    """The year's plans (id, status, summary), locked: an approval running now is waited for
+    (its transaction freezes the year's scenarios), and none starts until we commit."""
     plans = ExchangePlan.__table__
-    rows = connection.execute(select(plans.c.status).where(plans.c.school_year == school_year)
-                              .with_for_update()).scalars().all()
-    return "approved" in rows
+    return list(connection.execute(select(plans.c.id, plans.c.status, plans.c.summary)
+                                   .where(plans.c.school_year == school_year).with_for_update()).all())
+
+
+def _drop_drafts_of(connection: Any, plans: list[Any], name: str) -> int:
+    """Delete the year's draft plans made from scenario ``name`` (the approval's vehicle,
+    :func:`approve_scenario`): once the scenario changes, approving such a draft would carry
+    out the old settings under the new ones' name. Returns how many were deleted."""
+    ids = [p.id for p in plans if p.status == "draft" and (p.summary or {}).get("scenario") == name]
+    if ids:
+        connection.execute(Exchange.__table__.delete().where(Exchange.__table__.c.plan_id.in_(ids)))
+        connection.execute(ExchangePlan.__table__.delete().where(ExchangePlan.__table__.c.id.in_(ids)))
+    return len(ids)
 
 
 def save_scenario(store: Store, profile: Profile, school_year: int, name: str, settings: Mapping[str, Value],
@@ -169,12 +272,16 @@ def _save_scenario(store: Store, profile: Profile, school_year: int, name: str, 
     table = PlanScenario.__table__
     label = f"{school_year}—{school_year + 1}学年"
     with store.bulk("plan_scenario", f"保存{label}交流计划方案“{name}”") as connection:
-        if _approved_plan(connection, school_year):
+        plans = _year_plans(connection, school_year)
+        if any(p.status == "approved" for p in plans):
             raise ScenarioError(f"{label}的交流计划已批准，各方案已冻结，不能再保存方案“{name}”")
         found = connection.execute(select(table.c.id, table.c.status).where(
             table.c.school_year == school_year, table.c.name == name).with_for_update()).first()
+        if found is not None and found.status == "draft":
+            _drop_drafts_of(connection, plans, name)
         now = utcnow()
-        kept = {**result, "roster": roster_signature(connection)}
+        # the signature the result was planned from (run_scenario), else the one of now
+        kept = {**result, "roster": result.get("roster") or roster_signature(connection)}
         values = {"settings": dict(settings), "pins": dict(pins), "result": kept, "profile_id": profile.id,
                   "note": note, "updated_at": now}
         if found is None:
@@ -257,6 +364,15 @@ def comparison(store: Store, school_year: int, names: list[str] | None = None,
             "figures": compare([(s.name, s.result) for s in chosen]), "differences": pairs}
 
 
+def flows_map(store: Store, school_year: int, name: str, on: dt.date | None = None) -> MapData:
+    """The county map (schools, clusters and pairings on ``on``, today by default) with the
+    moves of scenario ``name`` as its flows: the plan printout's map."""
+    from db.county_map import load_map
+
+    moves = find(store, school_year, name).result.get("moves", ())
+    return load_map(store, on or dt.date.today(), pairs=[(m["from"], m["to"]) for m in moves])
+
+
 def approve_scenario(store: Store, profile: Profile, school_year: int, name: str,
                      progress: Progress = quiet, by: str | None = None) -> int:
     """Approve the year's plan from scenario ``name`` through :func:`db.exchange_plans.approve_plan`;
@@ -285,4 +401,25 @@ def approve_scenario(store: Store, profile: Profile, school_year: int, name: str
     plan_id = save_plan(store, plan, apply_settings(profile, scenario.settings),
                         f"由方案“{name}”生成 {school_year}—{school_year + 1}学年交流轮岗计划草案（{len(plan.moves)} 人）",
                         scenario=name)
-    return approve_plan(store, plan_id, by)
+    # The scenario saved anew since it was read: the draft just saved is its old version.
+    # From here on a save of it deletes that draft (_drop_drafts_of) and the approval below
+    # finds no plan; before here, this look sees the change.
+    changed = ScenarioError(f"方案“{name}”在批准过程中被重新保存（设置或结果已变），未批准："
+                            "请查看比较后再批准")
+    if _updated_at(store, scenario.id) != scenario.updated_at:
+        with store.bulk("exchange_plan", f"删除由方案“{name}”旧版本生成的计划草案") as connection:
+            _drop_drafts_of(connection, _year_plans(connection, school_year), name)
+        raise changed
+    try:
+        return approve_plan(store, plan_id, by)
+    except PlanError:
+        if _updated_at(store, scenario.id) != scenario.updated_at:
+            raise changed from None
+        raise
+
+
+def _updated_at(store: Store, scenario_id: uuid.UUID) -> dt.datetime | None:
+    table = PlanScenario.__table__
+    with store.read() as session:
+        found = session.connection().execute(select(table.c.updated_at).where(table.c.id == scenario_id)).scalar()
+    return found

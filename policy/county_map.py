@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from policy import vocab
@@ -75,6 +75,22 @@ class MapData:
         if not xs:
             return (-0.5, -0.5, 0.5, 0.5)
         return (min(xs), min(ys), max(xs), max(ys))
+
+    def of_clusters(self, names: Collection[str], schools: Collection[str] = ()) -> MapData:
+        """The part of the map a community's own report shows: the clusters ``names`` with
+        their schools, the pairings and flows from or to those schools and the schools at
+        their other ends (drawn as points, for where the teachers went); ``schools``: the
+        communities' school names, to keep their lines of the schools without coordinates."""
+        kept = [i for i, cluster in enumerate(self.clusters) if cluster.name in names]
+        index = {old: new for new, old in enumerate(kept)}
+        inside = {(s.x, s.y) for s in self.schools if s.cluster in index}
+        pairings = [line for line in self.pairings if line.start in inside or line.end in inside]
+        flows = [line for line in self.flows if line.start in inside or line.end in inside]
+        ends = inside | {p for line in pairings + flows for p in (line.start, line.end)}
+        return MapData([dataclasses.replace(s, cluster=None if s.cluster is None else index.get(s.cluster))
+                        for s in self.schools if (s.x, s.y) in ends],
+                       [self.clusters[i] for i in kept], pairings, flows, self.outline,
+                       [(code, name) for code, name in self.missing if name in schools])
 
     def nearest(self, x: float, y: float, within: float) -> MapSchool | None:
         """The school closest to (x, y) in km, if within ``within`` km."""

@@ -60,6 +60,16 @@ def explain(plan: Plan) -> list[Outcome]:
     return outcomes
 
 
+def unplaced(plan: Plan) -> list[Outcome]:
+    """The mandatory teachers the plan leaves unplaced, in :func:`explain`'s order, without
+    explaining every move and stay (a city plan's scenario keeps only these)."""
+    backbone = plan.backbone_moves
+    found = [o for o in (stayed(plan, e, backbone) for e in plan.stays if e.due == MANDATORY)
+             if o.outcome == UNPLACED]
+    found.sort(key=lambda o: (o.entry.school, o.entry.teacher.id_number))
+    return found
+
+
 def by_key(plan: Plan) -> dict[object, Outcome]:
     """Outcomes by teacher key (for a review table)."""
     return {o.entry.teacher.key: o for o in explain(plan)}

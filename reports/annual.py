@@ -16,11 +16,13 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, PageBreak, Paragraph, Spacer
 
 from db.annual import AnnualData, UnknownCluster, annual_data
+from db.county_map import load_map
 from db.report_texts import load_text
 from db.settings import active_profile
 from db.store import Store
 from policy.calendar import chinese_date, school_year_label
 from policy.clusters import RULE_LABELS
+from policy.county_map import MapData
 from policy.evaluation import (
     FAILED_GRADE,
     NOT_RATED,
@@ -33,6 +35,7 @@ from policy.evaluation import (
 )
 from policy.progress import Progress, quiet
 from reports.annual_conclusions import draft_conclusions, merged, write_conclusions
+from reports.county_map import map_section
 from reports.output import Built, ReportError, Target, finish
 from reports.pdf import (
     Col,
@@ -108,7 +111,9 @@ def _coverage_row(d: AnnualData, area: str) -> tuple[str, str, str]:
 
 
 def annual_story(d: AnnualData, info: DocInfo, progress: Progress,
-                 conclusions: dict[str, list[str]] | None = None) -> list[Flowable]:
+                 conclusions: dict[str, list[str]] | None = None, county_map: MapData | None = None) -> list[Flowable]:
+    """The report's flowables; ``county_map``: the schools, clusters, pairings and the year's
+    exchange flows drawn in section 三 (none: no map)."""
     year_label = school_year_label(d.year)
     story: list[Flowable] = [*cover(info), *contents()]
     clusters = d.clusters
@@ -172,6 +177,8 @@ def annual_story(d: AnnualData, info: DocInfo, progress: Progress,
     forms = d.county_exchange.by_form
     if forms:
         story.append(bar_chart(list(forms), {"人数": list(forms.values())}, title="交流形式（人）", height=55 * mm))
+    if county_map is not None:
+        story += map_section(county_map, f"（三）{'本教共体' if d.scope_cluster else d.scope[1:] + '域'}学校、结对与交流流向图", 2)
 
     # 四、帮扶活动
     progress("帮扶活动", 0.55)
@@ -330,6 +337,11 @@ def build_annual(store: Store, year: int, target: Target, *, cluster: str | None
     if conclusions is None:  # the text the clerk stored on the 报告 page, if any
         stored = load_text(store, "annual", year, data.clusters[0].id if cluster and data.clusters else None)
         conclusions = stored.sections if stored is not None else None
-    pages = ReportDocument(target, info).build_story(annual_story(data, info, progress, merged(draft, conclusions)))
+    county_map = load_map(store, data.checked_on, year)
+    if cluster:
+        county_map = county_map.of_clusters({c.name for c in data.clusters},
+                                            {m.name for c in data.clusters for m in c.members})
+    pages = ReportDocument(target, info).build_story(annual_story(data, info, progress, merged(draft, conclusions),
+                                                                  county_map))
     progress("完成", 1.0)
     return finish(target, pages, f"，{len(data.clusters)} 个集团(学区)", clusters=len(data.clusters))

@@ -10,7 +10,7 @@ from typing import IO
 
 from reportlab.graphics.shapes import Circle, Drawing, Line, Polygon, PolyLine, Rect, String
 from reportlab.lib import colors
-from reportlab.platypus import Flowable, Paragraph
+from reportlab.platypus import Flowable, KeepTogether, Paragraph
 
 from policy.county_map import MapData
 from policy.map_style import (
@@ -29,7 +29,7 @@ MARKER = 2.2  # pt
 
 def map_drawing(data: MapData, width: float = FRAME_WIDTH, height: float = FRAME_WIDTH) -> Drawing:
     """The map scaled into ``width`` × ``height`` points, north up."""
-    drawing = Drawing(width, height)
+    drawing = Drawing(width, height, initialFontName=SANS, initialFontSize=5)
     drawing.add(Rect(0, 0, width, height, strokeColor=colors.HexColor("#9aa5b1"), fillColor=None, strokeWidth=0.5))
     x0, y0, x1, y1 = data.bounds()
     scale = 0.92 * min(width / max(x1 - x0, 1.0), height / max(y1 - y0, 1.0))
@@ -84,19 +84,21 @@ def map_drawing(data: MapData, width: float = FRAME_WIDTH, height: float = FRAME
     return drawing
 
 
-def legend_text() -> str:
+def legend_text(flows: str = "本学年交流流向") -> str:
     places = "、".join(f"<font color='{c}'>●</font>{name}" for name, c in LOCATION_COLOURS.items())
     shapes = "、".join(f"{ {'circle': '●', 'square': '■', 'diamond': '◆', 'triangle': '▲'}[s]}{label}"
                       for s, label in SHAPE_LABELS.items())
     pairs = "、".join(f"<font color='{c}'>虚线</font>{kind}" for kind, c in PAIRING_COLOURS.items())
     return (f"图例：颜色表示学校所在地（{places}），形状表示学段（{shapes}）；黑边为牵头校；色块为集团范围；"
-            f"{pairs}；<font color='{FLOW_COLOUR}'>箭头</font>为本学年交流流向，线旁数字为人数。")
+            f"{pairs}；<font color='{FLOW_COLOUR}'>箭头</font>为{flows}，线旁数字为人数。")
 
 
-def story(data: MapData) -> list[Flowable]:
+def map_section(data: MapData, title: str, level: int = 1, flows: str = "本学年交流流向") -> list[Flowable]:
+    """The map under its heading (kept on one page with it), its legend (``flows``: what the
+    arrows are), what it counts, and the schools left off for want of coordinates."""
     # the legend carries its own colour markup (no data text in it): a Paragraph, not note()
-    flow: list[Flowable] = [heading("县域学校分布、集团与交流流向"), map_drawing(data),
-                            Paragraph(legend_text(), styles()["note"])]
+    flow: list[Flowable] = [KeepTogether([heading(title, level), map_drawing(data),
+                                          Paragraph(legend_text(flows), styles()["note"])])]
     flow.append(body(f"学校 {len(data.schools)} 所，集团 {len(data.clusters)} 个，结对连线 {len(data.pairings)} 条，"
                      f"交流流向 {len(data.flows)} 条（{sum(f.count for f in data.flows)} 人）。"))
     if data.hidden_flows:
@@ -105,6 +107,10 @@ def story(data: MapData) -> list[Flowable]:
         flow.append(body(f"以下 {len(data.missing)} 所学校没有坐标，未画入图中："
                          + "、".join(f"{name}（{code}）" for code, name in data.missing)))
     return flow
+
+
+def story(data: MapData) -> list[Flowable]:
+    return map_section(data, "县域学校分布、集团与交流流向")
 
 
 def write_map(data: MapData, target: str | Path | IO[bytes], title: str = "县域学校与交流流向图") -> int:

@@ -12,6 +12,8 @@ from typing import IO, Any
 
 from reportlab.platypus import Flowable
 
+from policy.county_map import MapData
+from reports.county_map import map_section
 from reports.pdf import Col, DocInfo, body, build_pdf, heading, note, table
 
 #: Rows printed per pair of scenarios; the rest are counted, and all are in the JSON.
@@ -22,15 +24,16 @@ def _settings_text(lines: list[str]) -> str:
     return "；".join(lines) or "按政策方案原值"
 
 
-def _reference(data: Mapping[str, Any]) -> str | None:
+def reference(data: Mapping[str, Any]) -> str | None:
     """The scenario the teacher lists are printed against: the approved one, else the first."""
     scenarios = data["scenarios"]
     approved = [s["name"] for s in scenarios if s["status"] == "approved"]
     return approved[0] if approved else (scenarios[0]["name"] if scenarios else None)
 
 
-def story(data: Mapping[str, Any]) -> list[Flowable]:
-    """The comparison as flowables."""
+def story(data: Mapping[str, Any], county_map: MapData | None = None) -> list[Flowable]:
+    """The comparison as flowables; ``county_map``: the reference scenario's moves on the
+    county map (:func:`db.scenarios.flows_map`), printed last."""
     scenarios = data["scenarios"]
     flow: list[Flowable] = [heading("一、各方案的设置")]
     flow.append(table(
@@ -50,9 +53,9 @@ def story(data: Mapping[str, Any]) -> list[Flowable]:
     flow.append(heading("三、结果不同的教师"))
     flow.append(table([Col("方案", 1.5), Col("比较方案", 1.5), Col("结果不同的教师", 1.0, numeric=True)],
                       [[p["a"], p["b"], p["count"]] for p in data["differences"]]))
-    reference = _reference(data)
+    chosen = reference(data)
     for pair in data["differences"]:
-        if reference not in (pair["a"], pair["b"]) or not pair["count"]:
+        if chosen not in (pair["a"], pair["b"]) or not pair["count"]:
             continue
         flow.append(heading(f"“{pair['a']}”与“{pair['b']}”", level=2))
         rows = pair["teachers"][:MAX_ROWS]
@@ -63,11 +66,14 @@ def story(data: Mapping[str, Any]) -> list[Flowable]:
                              f"edubridge plan compare --year {data['school_year']} --json。"))
     if len(scenarios) < 2:
         flow.append(body("只有一个方案，没有可比较的结果。"))
+    if county_map is not None:
+        flow += map_section(county_map, f"四、方案“{chosen}”的交流流向图", flows="本方案交流流向")
     return flow
 
 
-def write_comparison(data: Mapping[str, Any], target: str | Path | IO[bytes], bureau: str = "") -> int:
-    """Write the comparison PDF; returns its page count."""
+def write_comparison(data: Mapping[str, Any], target: str | Path | IO[bytes], bureau: str = "",
+                     county_map: MapData | None = None) -> int:
+    """Write the comparison PDF (with the reference scenario's map when given); returns its page count."""
     year = int(data["school_year"])
     info = DocInfo(title=f"{year}—{year + 1}学年交流轮岗计划方案比较", bureau=bureau)
-    return build_pdf(target, info, lambda: story(data), cover_page=False)
+    return build_pdf(target, info, lambda: story(data, county_map), cover_page=False)

@@ -3,8 +3,8 @@ solver; ``--approve`` approves the saved draft and carries it out (db.exchange_p
 
 Scenarios (issue 18, db.scenarios): ``--scenario NAME [--set KEY=VALUE …] [--pin ID=CODE …]``
 plans with the scenario's settings and pins (``--save`` keeps it among the year's scenarios,
-``--approve`` approves the year's plan from it); ``plan compare --year Y [--json] [-o F.pdf]``
-puts the year's scenarios side by side."""
+``--approve`` approves the year's plan from it); ``plan compare --year Y [--json] [-o F.pdf]
+[--rerun]`` puts the year's scenarios side by side (``--rerun``: planned again first)."""
 
 from __future__ import annotations
 
@@ -38,6 +38,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     compare.add_argument("--scenario", action="append", default=[], metavar="NAME", dest="names",
                          help="只比较这些方案（可重复；默认该学年全部方案）")
     compare.add_argument("-o", "--output", metavar="FILE.pdf", help="输出可打印的比较表（PDF）")
+    compare.add_argument("--rerun", action="store_true",
+                         help="先按各方案保存的设置与指定重新计算并保存（名册、学科需求变动后；只读一次名册）")
     compare.set_defaults(run=run_compare)
 
 
@@ -178,20 +180,31 @@ def run_compare(args: argparse.Namespace) -> int:
     if args.year is None:
         raise CliError("请用 --year 指定学年，如 plan compare --year 2027")
     output = output_file(args.output, ".pdf") if args.output else None
-    from db.scenarios import comparison
+    from db.scenarios import comparison, flows_map, rerun_scenarios
 
     store = open_store(args)
     try:
+        if args.rerun:
+            from db.settings import active_profile
+
+            rerun = rerun_scenarios(store, active_profile(store), args.year, args.names or None)
+            if not args.json:
+                print(f"已重新计算并保存 {len(rerun)} 个方案：{'、'.join(rerun) or '无（没有方案草案）'}")
         data = comparison(store, args.year, args.names or None)
+        if not data["scenarios"]:
+            raise CliError(f"{args.year}—{args.year + 1}学年还没有保存的方案"
+                           f"（edubridge plan --year {args.year} --scenario 名称 --save）")
+        county_map = None
+        if output is not None:  # the printout's map: the reference scenario's moves
+            from reports.scenario_comparison import reference
+
+            county_map = flows_map(store, args.year, str(reference(data)))
     finally:
         store.dispose()
-    if not data["scenarios"]:
-        raise CliError(f"{args.year}—{args.year + 1}学年还没有保存的方案"
-                       f"（edubridge plan --year {args.year} --scenario 名称 --save）")
     if output is not None:
         from reports.scenario_comparison import write_comparison
 
-        write_comparison(data, output)
+        write_comparison(data, output, county_map=county_map)
     if args.json:
         print_json(data)
         return 0

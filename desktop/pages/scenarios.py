@@ -30,6 +30,7 @@ from db.scenarios import (
     comparison,
     delete_scenario,
     find,
+    rerun_scenarios,
     run_scenario,
     save_scenario,
 )
@@ -166,13 +167,17 @@ class ScenariosPanel(QWidget):
         self.delete_button.clicked.connect(self.delete)
         self.print_button = QPushButton("打印比较表…", lower)
         self.print_button.clicked.connect(self.print_pdf)
+        self.rerun_button = QPushButton("全部重新计算", lower)
+        self.rerun_button.setToolTip("按各方案保存的设置与指定重新计算并保存（教师名册、学科需求变动后）；"
+                                     "已冻结、已批准的方案不变")
+        self.rerun_button.clicked.connect(self.rerun)
         pick.addWidget(QLabel("方案甲", lower))
         pick.addWidget(self.a)
         pick.addWidget(QLabel("方案乙", lower))
         pick.addWidget(self.b)
         self.diff_label = QLabel(lower)
         pick.addWidget(self.diff_label, 1)
-        for button in (self.approve_button, self.delete_button, self.print_button):
+        for button in (self.approve_button, self.delete_button, self.rerun_button, self.print_button):
             pick.addWidget(button)
         lower_layout.addLayout(pick)
         self.diff_model = DifferenceModel(self)
@@ -211,6 +216,7 @@ class ScenariosPanel(QWidget):
         drafts = any(s["status"] == "draft" for s in self.data["scenarios"])
         self.approve_button.setEnabled(drafts and self.job is None)
         self.delete_button.setEnabled(drafts and self.job is None)
+        self.rerun_button.setEnabled(drafts and self.job is None)
         self.print_button.setEnabled(bool(names))
         self.show_differences()
 
@@ -271,6 +277,7 @@ class ScenariosPanel(QWidget):
         self.cancel_button.setEnabled(True)
         self.approve_button.setEnabled(False)
         self.delete_button.setEnabled(False)
+        self.rerun_button.setEnabled(False)
 
     def _ended(self, title: str, text: str) -> None:
         self.job = None
@@ -312,6 +319,27 @@ class ScenariosPanel(QWidget):
         job.cancelled.connect(lambda: self._ended("", "已取消批准。"))
         self.job = job
 
+    def rerun(self) -> None:
+        """Plan every draft scenario of the year again, the roster read once."""
+        if self.job is not None or not self.data.get("scenarios"):
+            return
+        store, profile, year, shown = self.context.store, self.context.profile, self.year.value(), self.a.currentText()
+
+        def work(progress: Progress) -> list[str]:
+            return rerun_scenarios(store, profile, year, progress=progress)
+
+        def done(names: list[str]) -> None:
+            self._saved(shown)
+            self.diff_label.setText(f"已重新计算 {len(names)} 个方案：{'、'.join(names) or '无方案草案'}")
+
+        self._started()
+        job = run_in_background(work)
+        job.progress.connect(lambda _text, fraction: self.progress.setValue(int(fraction * 100)))
+        job.finished.connect(done)
+        job.failed.connect(lambda text: self._ended("重新计算失败", text))
+        job.cancelled.connect(lambda: self._ended("", "已取消重新计算（已算完的方案已保存）。"))
+        self.job = job
+
     def _approved(self, name: str, count: int) -> None:
         self._saved(name)
         messages.info(self, "已批准", f"已按方案“{name}”批准交流计划（{count} 人），其余方案已冻结。")
@@ -333,10 +361,12 @@ class ScenariosPanel(QWidget):
         path = messages.save_file(self, "打印方案比较表", "PDF 文件 (*.pdf)", f"{label}交流计划方案比较.pdf")
         if path is None:
             return
-        from reports.scenario_comparison import write_comparison
+        from db.scenarios import flows_map
+        from reports.scenario_comparison import reference, write_comparison
 
         try:
-            write_comparison(self.data, path)
+            county_map = flows_map(self.context.store, self.year.value(), str(reference(self.data)))
+            write_comparison(self.data, path, county_map=county_map)
         except OSError as exc:
             messages.error(self, "打印方案比较表", f"无法写入 {path}：{exc}")
             return

@@ -90,3 +90,41 @@ def test_accepting_an_unknown_school_or_a_bad_file_says_one_line(county: str, tm
     assert main(["--db", county, "clusters", "accept", str(bad), "--on", ON.isoformat()]) == 2
     err = capsys.readouterr().err
     assert "不是 clusters propose --json 输出的文件" in err and err.count("\n") == 1
+
+
+def _change(school: str, role: str = "成员校") -> dict[str, object]:
+    return {"school": school, "to_lead": "U01", "role": role}
+
+
+def test_accepting_a_proposal_is_one_write_all_or_nothing(county: str):
+    """A failure in the middle (the third of four changes names a school that is gone, after
+    a cluster was founded and two schools moved) leaves nothing written, not even an audit
+    entry; the same proposal without it is carried out, each edit audited under its note."""
+    from sqlalchemy import func, select
+
+    from db.models import AuditEntry, Cluster, Membership
+
+    def counts(store: Store) -> tuple[int, int, int]:
+        with store.read() as session:
+            return tuple(session.scalar(select(func.count()).select_from(t))  # type: ignore[return-value]
+                         for t in (Cluster, Membership, AuditEntry))
+
+    clusters = [{"lead": "U01", "kind": "共建型教共体"}]
+    store = Store.open(county)
+    try:
+        before = counts(store)
+        broken = {"clusters": clusters, "changes": [_change("U01", "牵头校"), _change("R01"), _change("R99"),
+                                                     _change("R02")]}
+        with pytest.raises(cl.ClusterEditError, match="R99"):
+            accept(store, broken, ON)
+        assert counts(store) == before
+        done = accept(store, {"clusters": clusters, "changes": [_change("U01", "牵头校"), _change("R01"),
+                                                                 _change("R02")]}, ON)
+        records = cl.load(store, ON)
+        codes = {s.id: s.code for s in records.schools}
+        assert {codes[m.school_id] for m in records.memberships if m.active_on(ON)} == {"U01", "R01", "R02"}
+        with store.read() as session:
+            notes = set(session.scalars(select(AuditEntry.note)))
+        assert {note for note in done} <= notes and any("近郊乡小学由" in note for note in done)
+    finally:
+        store.dispose()

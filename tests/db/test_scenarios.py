@@ -69,6 +69,8 @@ def test_scenarios_are_kept_side_by_side_and_compared(county: str, tmp_path: Pat
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "交流轮岗计划方案比较" in text and "近距离" in text and "交流学校之间的最远距离" in text
     assert "须交流未安排" in text and "远山乡小学" in text
+    # the reference scenario's moves on the county map: 基准 moves 4 teachers over 2 school pairs
+    assert "四、方案“基准”的交流流向图" in text and "交流流向 2 条（4 人）" in text and "本方案交流流向" in text
 
 
 def test_a_rerun_keeps_saved_settings_and_adds_pins(county: str):
@@ -129,6 +131,17 @@ def test_a_scenario_made_from_another_roster_is_refused_at_approval(county: str,
             approve_saved(store, YEAR)
     finally:
         store.dispose()
+    # planned again with its saved settings (the new teacher is due too), it is approved
+    assert main(["--db", county, "plan", "compare", "--year", str(YEAR), "--rerun"]) == 0
+    assert "已重新计算并保存 1 个方案：基准" in capsys.readouterr().out
+    assert plan(county, "--scenario", "基准", "--approve") == 0
+    store = Store.open(county)
+    try:
+        [approved] = scenarios(store, YEAR)
+        assert approved.status == "approved" and person(9) in {m["id_number"] for m in approved.result["moves"]} | \
+            {u["id_number"] for u in approved.result["unplaced"]}
+    finally:
+        store.dispose()
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -172,3 +185,123 @@ def test_two_processes_saving_one_new_scenario_leave_one_on_sqlite(county: str):
 def test_two_processes_saving_one_new_scenario_leave_one_on_postgres(pg_store, pg_url: str, tmp_path: Path):
     build(tmp_path, pg_url)
     _two_saves_of_one_new_scenario(pg_url)
+
+
+def test_scenarios_in_a_row_read_the_year_once_and_judge_eligibility_again_only_when_its_figures_change(county: str):
+    from db.scenarios import YearInputs, run_scenario
+    from db.teachers import store_eligibility
+    from policy.scenarios import apply_settings
+
+    store = Store.open(county)
+    try:
+        profile = active_profile(store)
+        inputs = YearInputs.load(store, profile, YEAR)
+        plain = inputs.eligibility(profile)
+        assert inputs.eligibility(apply_settings(profile, {"exchange.min_share": 0.3})) is plain
+        later = apply_settings(profile, {"exchange.max_years": 20})  # 17 years: eligible, no longer due
+        judged = inputs.eligibility(later)
+        alone = store_eligibility(store, later, YEAR)
+        assert judged is not plain
+        assert [(e.teacher.id_number, e.status) for e in judged.entries] == \
+            [(e.teacher.id_number, e.status) for e in alone.entries]
+        assert {e.status for e in judged.entries} != {e.status for e in plain.entries}
+        for settings in ({"exchange.min_share": 0.3}, {"exchange.max_years": 20}):
+            _plan, shared = run_scenario(store, profile, YEAR, settings, {}, inputs=inputs)
+            _plan, fresh = run_scenario(store, profile, YEAR, settings, {})
+            assert shared["moves"] == fresh["moves"] and shared["figures"] == fresh["figures"]
+    finally:
+        store.dispose()
+
+
+# Process A approves 近距离 and, between saving the draft made from it and approving that
+# draft (two transactions), waits until process B has saved 近距离 anew with other settings.
+_APPROVER = """
+import pathlib, sys, time
+import db.scenarios as scenarios
+from desktop.cli import main
+real = scenarios.save_plan
+def save_then_wait(*args, **kwargs):
+    plan_id = real(*args, **kwargs)
+    pathlib.Path(sys.argv[2]).write_text("draft saved")
+    gone = time.monotonic() + 120
+    while not pathlib.Path(sys.argv[3]).exists() and time.monotonic() < gone:
+        time.sleep(0.05)
+    return plan_id
+scenarios.save_plan = save_then_wait
+sys.exit(main(["--db", sys.argv[1], "plan", "--year", sys.argv[4], "--scenario", "近距离", "--approve"]))
+"""
+_SAVER = """
+import pathlib, sys, time
+from desktop.cli import main
+gone = time.monotonic() + 120
+while not pathlib.Path(sys.argv[2]).exists() and time.monotonic() < gone:
+    time.sleep(0.05)
+code = main(["--db", sys.argv[1], "plan", "--year", sys.argv[4], "--scenario", "近距离",
+             "--set", "exchange.max_distance_km=off", "--save"])
+pathlib.Path(sys.argv[3]).write_text("saved")
+sys.exit(code)
+"""
+
+
+def _save_during_approval(url: str, tmp_path: Path) -> None:
+    """Whatever the order, the plan carried out is the one the approved scenario holds: here
+    the save lands between the draft and its approval, so the approval is refused, the draft
+    made from the old settings is gone, and 近距离 stays a draft with B's settings."""
+    assert main(["--db", url, "plan", "--year", str(YEAR), "--scenario", "近距离",
+                 "--set", "exchange.max_distance_km=5", "--save"]) == 0
+    root = Path(__file__).resolve().parents[2]
+    marks = [str(tmp_path / "draft-saved"), str(tmp_path / "scenario-saved")]
+    procs = [subprocess.Popen([sys.executable, "-c", script, url, *marks, str(YEAR)], cwd=root,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for script in (_APPROVER, _SAVER)]
+    (_out_a, err_a), (_out_b, err_b) = (proc.communicate(timeout=600) for proc in procs)
+    assert procs[1].returncode == 0, err_b
+    assert procs[0].returncode == 2 and "在批准过程中被重新保存" in err_a and err_a.count("\n") == 1, err_a
+    store = Store.open(url)
+    try:
+        [saved] = scenarios(store, YEAR)
+        assert saved.status == "draft" and saved.settings == {"exchange.max_distance_km": "off"}
+        assert draft_for_year(store, YEAR) is None  # the old version's draft deleted, nothing approved
+        with store.read() as session:
+            assert session.scalars(select(Exchange.id)).first() is None
+    finally:
+        store.dispose()
+
+
+@pytest.mark.slow
+def test_a_scenario_saved_during_its_approval_is_not_approved_on_sqlite(county: str, tmp_path: Path):
+    _save_during_approval(county, tmp_path)
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_a_scenario_saved_during_its_approval_is_not_approved_on_postgres(pg_store, pg_url: str, tmp_path: Path):
+    build(tmp_path, pg_url)
+    _save_during_approval(pg_url, tmp_path)
+
+
+def test_a_scenario_saved_while_its_approval_plans_is_not_approved(county: str, monkeypatch):
+    """The earlier window, in one process: the scenario is saved anew after approval read it
+    and before the draft is saved; the look after the draft sees it and deletes that draft."""
+    import db.scenarios as module
+
+    assert plan(county, "--scenario", "近距离", "--set", "exchange.max_distance_km=5", "--save") == 0
+    store = Store.open(county)
+    try:
+        profile = active_profile(store)
+        real = module.run_scenario
+
+        def run_then_resave(*args, **kwargs):
+            found = real(*args, **kwargs)
+            _plan, result = real(store, profile, YEAR, {}, {})
+            save_scenario(store, profile, YEAR, "近距离", {}, {}, result)
+            return found
+
+        monkeypatch.setattr(module, "run_scenario", run_then_resave)
+        with pytest.raises(ScenarioError, match="在批准过程中被重新保存"):
+            approve_scenario(store, profile, YEAR, "近距离")
+        assert draft_for_year(store, YEAR) is None
+        [saved] = scenarios(store, YEAR)
+        assert saved.status == "draft" and saved.settings == {}
+    finally:
+        store.dispose()

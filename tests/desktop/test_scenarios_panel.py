@@ -60,13 +60,20 @@ def test_two_scenarios_compared_approved_and_printed(panel, qtbot, tmp_path, mon
     monkeypatch.setattr(messages, "headless_path", tmp_path / "比较.pdf")
     panel.print_pdf()
     text = subprocess.run(["pdftotext", str(tmp_path / "比较.pdf"), "-"], capture_output=True, text=True).stdout
-    assert "近距离" in text and "须交流未安排" in text
+    assert "近距离" in text and "须交流未安排" in text and "四、方案“基准”的交流流向图" in text
+    saved = {s.name: s.updated_at for s in scenarios(panel.context.store, YEAR)}
+    qtbot.mouseClick(panel.rerun_button, Qt.MouseButton.LeftButton)  # 全部重新计算: both saved again
+    qtbot.waitUntil(lambda: panel.job is None, timeout=20000)
+    assert "已重新计算 2 个方案：基准、近距离" in panel.diff_label.text()
+    assert all(s.updated_at > saved[s.name] for s in scenarios(panel.context.store, YEAR))
+    panel.a.setCurrentText("近距离")
     qtbot.mouseClick(panel.approve_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: panel.job is None, timeout=20000)
     statuses = {s.name: s.status for s in scenarios(panel.context.store, YEAR)}
     assert statuses == {"近距离": "approved", "基准": "frozen"}
     assert "已冻结" in model.headerData(1, Qt.Orientation.Horizontal)
     assert not panel.approve_button.isEnabled() and not panel.delete_button.isEnabled()
+    assert not panel.rerun_button.isEnabled()
 
 
 def test_a_bad_setting_is_refused_before_any_work(panel, qtbot):

@@ -52,3 +52,20 @@ def test_flows_are_counted_per_direction_and_clicks_find_the_nearest_school():
     assert data.nearest(4.5, 0.2, 1.0).code == "B"
     assert data.nearest(2.5, 0, 1.0) is None
     assert data.bounds() == (0, 0, 5, 0)
+
+
+def test_a_communitys_map_keeps_its_schools_hull_and_lines_with_their_far_ends():
+    from policy.county_map import MapCluster, MapLine
+
+    schools = [MapSchool("A", "甲", "小学", "城区", 0, 0, 0, True), MapSchool("B", "乙", "小学", "乡村", 5, 0, 0),
+               MapSchool("C", "丙", "小学", "城区", 20, 0, 1, True), MapSchool("D", "丁", "小学", "乡村", 30, 5, 1),
+               MapSchool("E", "戊", "小学", "乡村", 40, 9)]
+    data = MapData(schools, [MapCluster("一", ((0, 0), (5, 0))), MapCluster("二", ((20, 0), (30, 5)))],
+                   [MapLine((20, 0), (5, 0), "手拉手")], [MapLine((0, 0), (40, 9), "flow", 2),
+                                                          MapLine((20, 0), (30, 5), "flow")],
+                   [], [("F", "己"), ("G", "庚")])
+    part = data.of_clusters({"一"}, {"甲", "乙", "己"})
+    assert [c.name for c in part.clusters] == ["一"]
+    assert [(s.code, s.cluster) for s in part.schools] == [("A", 0), ("B", 0), ("C", None), ("E", None)]
+    assert [line.kind for line in part.pairings] == ["手拉手"] and [f.count for f in part.flows] == [2]
+    assert part.missing == [("F", "己")] and part.bounds() == (0, 0, 40, 9)

@@ -46,6 +46,14 @@ def test_county_report_reads_as_an_official_document(demo_store, tmp_path: Path,
     for label in ("乡村学校种子教师", "海门2019计划三(五)3", "师徒结对跟踪培养", "银川2023方案二(三)9", "教师五年周期培训"):
         assert label in body, label
 
+    # The county map in section 三 (issue 18): every school with coordinates, the year's flows.
+    from db.county_map import load_map
+
+    drawn = load_map(demo_store, data.checked_on, 2025)
+    assert "（三）县域学校、结对与交流流向图" in flat
+    assert f"学校{len(drawn.schools)}所，集团{len(drawn.clusters)}个" in flat.replace(" ", "")
+    assert drawn.flows and f"交流流向{len(drawn.flows)}条" in flat.replace(" ", "")
+
 
 def test_only_communities_that_existed_in_the_year_are_evaluated(demo_store) -> None:
     profile = active_profile(demo_store)

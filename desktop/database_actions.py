@@ -14,7 +14,6 @@ is shown greyed out with “（文件不存在）” and can be cleared from the
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -127,20 +126,16 @@ def create_county(county: NewCounty) -> tuple[Store, list[Path]]:
         StoreError: the file cannot be created or written (nothing is left half made: the
             county is one write, and a failed file is removed).
     """
-    from db.models import Region, Setting
-    from db.settings import set_active_profile
-    from desktop.welcome import STARTED_KEY, write_templates
+    from db.settings import set_active_profile, start_county
+    from desktop.welcome import write_templates
 
     problems = check(county)
     if problems:
         raise StoreError("；".join(problems.values()))
     store = Store.open(str(county.path), actor=local_actor())
     try:
-        with store.write(f"新建县区：{county.name.strip()}") as session:
-            session.add(Region(code=county.code.strip(), name=county.name.strip(), level="县区",
-                               profile_id=county.profile_id))
-            session.add(Setting(key=STARTED_KEY, value={"on": dt.date.today().isoformat(),
-                                                        "templates": str(county.templates or "")}))
+        start_county(store, str(county.templates or ""), name=county.name.strip(), code=county.code.strip(),
+                     profile_id=county.profile_id)
         set_active_profile(store, county.profile_id)
         written = write_templates(county.templates) if county.templates is not None else []
     except Exception:

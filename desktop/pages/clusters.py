@@ -49,6 +49,7 @@ from db.importers import IMPORTERS
 from db.versions import StaleRecord
 from desktop import messages
 from desktop.context import AppContext
+from desktop.form_dialog import error_label, ok_cancel
 from desktop.models.cluster_tables import (
     ClusterLine,
     ClusterTableModel,
@@ -108,15 +109,9 @@ class _FormDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(title)
         self.submit: Callable[[], None] | None = None
-        self.error = QLabel()
-        self.error.setObjectName("formError")
-        self.error.setStyleSheet("color: #b3261e;")
-        self.error.setWordWrap(True)
-        self.error.hide()
+        self.error = error_label()
         self.form = QFormLayout()
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("确定")
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
+        self.buttons = ok_cancel()
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)

@@ -140,8 +140,7 @@ class ProposalDialog(QDialog):
         self.accept_all.setEnabled(enabled)
 
     def day(self) -> dt.date:
-        value = self.on.date()
-        return dt.date(value.year(), value.month(), value.day())
+        return self.on.value()
 
     def run(self) -> None:
         if self.job is not None:

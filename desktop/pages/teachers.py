@@ -619,8 +619,7 @@ class TeachersPage(Page):
             dialog = DateDialog(labels[change][0], labels[change][1], dt.date.today(), parent=self)
             if not dialog.exec():
                 return False
-            value = dialog.date.date()
-            day = dt.date(value.year(), value.month(), value.day())
+            day = dialog.date.value()
         try:
             note = None
             if change == "cancel":

@@ -12,8 +12,9 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import String, and_, func, or_, select, type_coerce, union
+from sqlalchemy import and_, func, or_, select, union
 
+from db.ids import id_text
 from db.models import Pairing, Posting, School, Teacher, TeacherDesignation, TrainingRecord
 from db.store import Store
 from policy import vocab
@@ -29,10 +30,6 @@ from policy.teacher_development import (
 )
 
 
-def _text(column: Any) -> Any:
-    return type_coerce(column, String)
-
-
 class _Schools(dict[Any, uuid.UUID]):
     """Stored school id → UUID, converted once per distinct school."""
 
@@ -45,7 +42,7 @@ def _staff(session: Any, day: dt.date, schools: _Schools, only: Any = None) -> l
     """Teachers in post on ``day`` with the school holding their personnel relationship, by school
     code and name (the order the findings list them in; the latest posting wins when two
     overlap); ``only``: a subquery of the teacher ids wanted."""
-    query = (select(_text(Posting.teacher_id), Teacher.name, _text(Posting.school_id))
+    query = (select(id_text(Posting.teacher_id), Teacher.name, id_text(Posting.school_id))
              .join(Teacher, Teacher.id == Posting.teacher_id)
              .join(School, School.id == Posting.school_id)
              .where(Posting.holds_personnel.is_(True), Posting.start <= day,
@@ -80,11 +77,11 @@ def load(store: Store, profile: Profile, on: dt.date) -> DevelopmentRecords:
         cycle_staff = _staff(connection, judged.last_day, schools) if judged else []
         training = _cycle_hours(connection, judged) if judged else []
         designations = [DesignationRec(t, kind, start, end) for t, kind, start, end in connection.execute(
-            select(_text(TeacherDesignation.teacher_id), TeacherDesignation.kind, TeacherDesignation.start,
+            select(id_text(TeacherDesignation.teacher_id), TeacherDesignation.kind, TeacherDesignation.start,
                    TeacherDesignation.end_on))]
         mentoring = []
         for row in connection.execute(
-            select(Pairing.id, Pairing.supporter_name, _text(Pairing.target_teacher_id).label("apprentice"),
+            select(Pairing.id, Pairing.supporter_name, id_text(Pairing.target_teacher_id).label("apprentice"),
                    Pairing.start, Pairing.end)
             .where(and_(Pairing.kind == vocab.MENTORING, Pairing.target_teacher_id.is_not(None)))
         ):
@@ -92,8 +89,8 @@ def load(store: Store, profile: Profile, on: dt.date) -> DevelopmentRecords:
             school = now.get(row.apprentice) if last == on else _posted_one(connection, row.apprentice, last, schools)
             mentoring.append(MentoringRec(row.id, row.supporter_name or "", row.apprentice, row.start, row.end,
                                           school))
-        names: dict[str, str] = dict(connection.execute(select(_text(Teacher.id), Teacher.name).where(
-            _text(Teacher.id).in_([pair.apprentice_id for pair in mentoring]))).all()) if mentoring else {}
+        names: dict[str, str] = dict(connection.execute(select(id_text(Teacher.id), Teacher.name).where(
+            Teacher.id.in_([uuid.UUID(pair.apprentice_id) for pair in mentoring]))).all()) if mentoring else {}
     return DevelopmentRecords(staff, cycle_staff, training, designations, mentoring, names)
 
 
@@ -101,7 +98,7 @@ def _cycle_hours(connection: Any, cycle: Cycle) -> list[TrainingRec]:
     """The cycle's hours per teacher, summed by the database: one record of 专项 hours and one of
     the others, each dated the cycle's first day (all the training rule needs of 50,000 teachers)."""
     rows = connection.execute(
-        select(_text(TrainingRecord.teacher_id), TrainingRecord.special, func.sum(TrainingRecord.hours))
+        select(id_text(TrainingRecord.teacher_id), TrainingRecord.special, func.sum(TrainingRecord.hours))
         .where(TrainingRecord.completed_on >= cycle.start, TrainingRecord.completed_on < cycle.end)
         .group_by(TrainingRecord.teacher_id, TrainingRecord.special)).all()
     return [TrainingRec(teacher, cycle.start, float(hours), bool(special)) for teacher, special, hours in rows]
@@ -109,7 +106,7 @@ def _cycle_hours(connection: Any, cycle: Cycle) -> list[TrainingRec]:
 
 def _posted_one(connection: Any, teacher_id: Any, day: dt.date, schools: _Schools) -> uuid.UUID | None:
     row = connection.execute(
-        select(_text(Posting.school_id)).where(_text(Posting.teacher_id) == teacher_id,
+        select(id_text(Posting.school_id)).where(Posting.teacher_id == uuid.UUID(teacher_id),
                                                Posting.holds_personnel.is_(True), Posting.start <= day,
                                                or_(Posting.end_on.is_(None), Posting.end_on >= day))
         .order_by(Posting.start.desc()).limit(1)).scalar()

@@ -50,7 +50,6 @@ from sqlalchemy import (
     String,
     and_,
     case,
-    cast,
     delete,
     event,
     false,
@@ -66,6 +65,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from db.duty_holders import sync_logged
+from db.ids import id_text
 from db.models import (
     Visit,
     VisitParticipant,
@@ -270,13 +270,6 @@ def ensure_current(engine: Engine, spec: TallySpec, periods: Sequence[Period]) -
     return rebuilt
 
 
-def _id_text(column: Any, dialect: str) -> Any:
-    """An id column as 32 hex digits in SQL: SQLite stores them so, PostgreSQL's uuid text has dashes."""
-    if dialect == "sqlite":
-        return type_coerce(column, String)
-    return func.replace(cast(column, String), "-", "")
-
-
 def read_tallies(engine: Engine, spec: TallySpec, periods: Sequence[Period]) -> tuple[list[ActivityTally], list[SchoolTally]]:
     """The tallies of ``periods`` from the stored tables (rebuilt first where stale).
 
@@ -291,14 +284,13 @@ def read_tallies(engine: Engine, spec: TallySpec, periods: Sequence[Period]) -> 
         return _records(people, schools)
     codes = sorted(p.code for p in periods)
     t, s = _T.c, _S.c
-    dialect = engine.dialect.name
     tallies: list[ActivityTally] = []
     with engine.connect() as connection:
         # 55,000 rows for 200,000 activities: plain column values, no per-row type processing.
         for code in codes:
             rows = connection.execute(
-                select(t.name, t.role, _id_text(t.home_school_id, dialect), _id_text(t.teacher_id, dialect),
-                       _id_text(t.host_school_id, dialect), t.activity_type, t.activities, t.lessons,
+                select(t.name, t.role, id_text(t.home_school_id), id_text(t.teacher_id),
+                       id_text(t.host_school_id), t.activity_type, t.activities, t.lessons,
                        type_coerce(t.first_on, String))
                 .where(t.semester == code)).all()
             dates: dict[Any, dt.date] = {}
@@ -308,7 +300,7 @@ def read_tallies(engine: Engine, spec: TallySpec, periods: Sequence[Period]) -> 
             tallies.extend([make(ActivityTally, (code, name, role, home, teacher, host, kind, count, lessons, dates[first]))
                             for name, role, home, teacher, host, kind, count, lessons, first in rows])
         stored = connection.execute(
-            select(s.rule, s.semester, _id_text(s.home_school_id, dialect), _id_text(s.host_school_id, dialect),
+            select(s.rule, s.semester, id_text(s.home_school_id), id_text(s.host_school_id),
                    s.activities, s.lessons)
             .where(s.semester.in_(codes))).all()
     return tallies, [SchoolTally(*row) for row in stored]

@@ -23,6 +23,7 @@ from sqlalchemy import Date, String, case, func, or_, select, type_coerce
 
 from db.duty_holders import load_duties
 from db.engine import StoreError
+from db.ids import id_text
 from db.models import (
     Attachment,
     Cluster,
@@ -144,7 +145,7 @@ def load_visits(store: Store, first: dt.date, last: dt.date, hosts: set[str] | N
     """
     v, p = Visit.__table__.c, VisitParticipant.__table__.c
     visit_query = select(
-        type_coerce(v.id, String), type_coerce(v.date, String), type_coerce(v.host_school_id, String),
+        id_text(v.id), type_coerce(v.date, String), id_text(v.host_school_id),
         v.activity_type, v.lessons,
     )
     # On SQLite, ifnull() hides the date index so the table is read in one sequential scan.
@@ -153,8 +154,8 @@ def load_visits(store: Store, first: dt.date, last: dt.date, hosts: set[str] | N
     if hosts is not None:
         visit_query = visit_query.where(v.host_school_id.in_([uuid.UUID(h) for h in sorted(hosts)]))
     people_query = select(
-        type_coerce(p.visit_id, String), p.name, p.role, type_coerce(p.home_school_id, String),
-        type_coerce(p.teacher_id, String), p.lessons,
+        id_text(p.visit_id), p.name, p.role, id_text(p.home_school_id),
+        id_text(p.teacher_id), p.lessons,
     )
     dates: dict[Any, dt.date] = {}
     ids: dict[Any, str | None] = {None: None}

@@ -230,7 +230,7 @@ class ReportsPage(Page):
             return
         store = self.context.store
 
-        def work(progress: Any) -> tuple[Any, ...]:
+        def work(progress: Progress) -> tuple[Any, ...]:
             from db.annual import UnknownCluster, annual_data
             from db.report_texts import load_text
             from db.settings import active_profile

@@ -88,10 +88,7 @@ def _request(args: argparse.Namespace) -> DocumentRequest:
     if getattr(args, "conclusions", None):
         from reports.annual_conclusions import read_conclusions
 
-        try:
-            conclusions = read_conclusions(args.conclusions)
-        except ValueError as exc:
-            raise CliError(str(exc)) from None
+        conclusions = read_conclusions(args.conclusions)  # ReportError: one line, exit 2
     semester = None
     if getattr(args, "semester", None):
         from desktop.commands.quota import _semester

@@ -14,9 +14,20 @@ through :func:`id_text`: an expression on the column cannot use its index.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from sqlalchemy import ColumnElement, String, cast, func
+
+
+def hex_id(value: Any) -> str | None:
+    """A stored id as 32 hex digits, whatever the driver returned (str, UUID or None)."""
+    if value is None:
+        return None
+    if isinstance(value, uuid.UUID):
+        return value.hex
+    text = str(value)
+    return text.replace("-", "") if len(text) == 36 else text
 
 
 def id_text(column: Any) -> ColumnElement[str]:

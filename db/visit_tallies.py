@@ -39,7 +39,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import itertools
-import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -65,7 +64,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from db.duty_holders import sync_logged
-from db.ids import id_text
+from db.ids import hex_id, id_text
 from db.models import (
     Visit,
     VisitParticipant,
@@ -228,7 +227,8 @@ def _rebuild(connection: Connection, spec: TallySpec, period: Period, mark: Sign
 # ---------------------------------------------------------------------------------------
 
 
-def _date(value: Any, cache: dict[Any, dt.date]) -> dt.date:
+def cached_date(value: Any, cache: dict[Any, dt.date]) -> dt.date:
+    """A DATE as the driver returned it (SQLite: ISO text; PostgreSQL: a date), converted once per value."""
     found = cache.get(value)
     if found is None:
         found = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
@@ -245,8 +245,7 @@ class _Hex:
     def __call__(self, value: Any) -> str | None:
         found = self.seen.get(value, "")
         if found == "":
-            text = value.hex if isinstance(value, uuid.UUID) else str(value)
-            found = self.seen[value] = text.replace("-", "") if len(text) == 36 else text
+            found = self.seen[value] = hex_id(value)
         return found
 
 
@@ -312,7 +311,7 @@ def _records(people: Iterable[Sequence[Any]], schools: Iterable[Sequence[Any]]) 
     dates: dict[Any, dt.date] = {}
     tallies = [
         ActivityTally(code, name, role, hexed(home), hexed(teacher), hexed(host), kind, count, lessons or 0,
-                      _date(first, dates))
+                      cached_date(first, dates))
         for code, name, role, home, teacher, host, kind, count, lessons, first in people
     ]
     school_tallies = [

@@ -23,7 +23,7 @@ from sqlalchemy import Date, String, case, func, or_, select, type_coerce
 
 from db.duty_holders import load_duties
 from db.engine import StoreError
-from db.ids import id_text
+from db.ids import hex_id, id_text
 from db.models import (
     Attachment,
     Cluster,
@@ -40,7 +40,7 @@ from db.spans import meets
 from db.store import Store
 from db.teacher_queries import in_force, unique_teacher
 from db.versions import editing
-from db.visit_tallies import Period, _records, read_tallies
+from db.visit_tallies import Period, _records, cached_date, read_tallies
 from db.visit_tallies import compute_tallies as _compute
 from policy import vocab
 from policy.calendar import Semester, Span, school_year_bounds, semester_bounds, semester_of
@@ -62,25 +62,6 @@ from policy.quotas import (
     quota_table,
     tally_spec,
 )
-
-
-def hex_id(value: Any) -> str | None:
-    """A stored id as 32 hex digits, whatever the driver returned (str, UUID or None)."""
-    if value is None:
-        return None
-    if isinstance(value, uuid.UUID):
-        return value.hex
-    text = str(value)
-    return text.replace("-", "") if len(text) == 36 else text
-
-
-def _date(value: Any, cache: dict[Any, dt.date]) -> dt.date:
-    found = cache.get(value)
-    if found is None:
-        found = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
-        cache[value] = found
-    return found
-
 
 # ---------------------------------------------------------------------------------------
 # Quota inputs
@@ -171,7 +152,7 @@ def load_visits(store: Store, first: dt.date, last: dt.date, hosts: set[str] | N
                 teacher_id = ids[teacher] if teacher in ids else ids.setdefault(teacher, hex_id(teacher))
                 people[vid].append(Participant(name, role, home_id, teacher_id, own))
     return [
-        VisitRec(hex_id(vid) or "", _date(date, dates), host, kind, lessons, tuple(people.get(vid, ())))
+        VisitRec(hex_id(vid) or "", cached_date(date, dates), host, kind, lessons, tuple(people.get(vid, ())))
         for vid, (date, host, kind, lessons) in heads.items()
     ]
 

@@ -12,10 +12,11 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, union
+from sqlalchemy import and_, func, select, union
 
 from db.ids import id_text
 from db.models import Pairing, Posting, School, Teacher, TeacherDesignation, TrainingRecord
+from db.spans import holds_on
 from db.store import Store
 from policy import vocab
 from policy.profile import Profile
@@ -45,8 +46,7 @@ def _staff(session: Any, day: dt.date, schools: _Schools, only: Any = None) -> l
     query = (select(id_text(Posting.teacher_id), Teacher.name, id_text(Posting.school_id))
              .join(Teacher, Teacher.id == Posting.teacher_id)
              .join(School, School.id == Posting.school_id)
-             .where(Posting.holds_personnel.is_(True), Posting.start <= day,
-                    or_(Posting.end_on.is_(None), Posting.end_on >= day))
+             .where(Posting.holds_personnel.is_(True), holds_on(Posting.start, day, last=Posting.end_on))
              .order_by(School.code, Teacher.name, Posting.start))
     if only is not None:
         query = query.where(Posting.teacher_id.in_(only))
@@ -107,7 +107,7 @@ def _cycle_hours(connection: Any, cycle: Cycle) -> list[TrainingRec]:
 def _posted_one(connection: Any, teacher_id: Any, day: dt.date, schools: _Schools) -> uuid.UUID | None:
     row = connection.execute(
         select(id_text(Posting.school_id)).where(Posting.teacher_id == uuid.UUID(teacher_id),
-                                               Posting.holds_personnel.is_(True), Posting.start <= day,
-                                               or_(Posting.end_on.is_(None), Posting.end_on >= day))
+                                               Posting.holds_personnel.is_(True),
+                                               holds_on(Posting.start, day, last=Posting.end_on))
         .order_by(Posting.start.desc()).limit(1)).scalar()
     return schools[row] if row is not None else None

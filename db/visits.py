@@ -36,7 +36,7 @@ from db.models import (
     Visit,
     VisitParticipant,
 )
-from db.spans import meets
+from db.spans import holds_on, meets
 from db.store import Store
 from db.teacher_queries import in_force, unique_teacher
 from db.versions import editing
@@ -226,7 +226,7 @@ def _resolve_target_teachers(session: Any, pairings: list[PairingRec], last: dt.
     for pairing in pairings:
         teacher_id = target_teacher.get(pairing.id)
         if teacher_id is not None:
-            in_force = or_(Posting.end_on.is_(None), Posting.end_on >= last)
+            in_force = holds_on(Posting.start, last, last=Posting.end_on)
             posting = session.scalars(
                 select(Posting).where(Posting.teacher_id == teacher_id, Posting.start <= last)
                 .order_by(case((in_force, 0), else_=1), Posting.start.desc())

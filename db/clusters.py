@@ -21,11 +21,12 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import String, select, type_coerce
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db import guard
 from db.engine import StoreError
+from db.ids import id_text
 from db.models import (
     Agreement,
     Cluster,
@@ -82,12 +83,8 @@ _UUIDS: dict[Any, uuid.UUID | None] = {None: None}
 
 
 def _raw(column: Any) -> Any:
-    """A UUID column read without SQLAlchemy's per-row UUID processing, converted by :func:`_u`.
-
-    That is the stored 32-hex text on SQLite, but a :class:`uuid.UUID` on PostgreSQL (psycopg
-    converts ``uuid`` values itself, whatever type is coerced to); :func:`_u` takes both.
-    """
-    return type_coerce(column, String).label(column.key)
+    """A UUID column read as text (:func:`db.ids.id_text`: no per-row UUID processing), converted by :func:`_u`."""
+    return id_text(column).label(column.key)
 
 
 def _id(value: Any) -> uuid.UUID:

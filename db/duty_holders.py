@@ -24,11 +24,12 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, String, cast, func, select, type_coerce, update
+from sqlalchemy import Connection, String, func, select, type_coerce, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from db import guard
 from db.engine import StoreError
+from db.ids import id_text
 from db.models import DutyHolder, Region, School, Visit, VisitParticipant, utcnow
 from db.store import Store
 from policy import vocab
@@ -76,7 +77,7 @@ def sync_logged(connection: Connection, roles: Iterable[str], visit_ids: Sequenc
 def _sync_logged(connection: Connection, roles: list[str], visit_ids: Sequence[Any] | None) -> int:
     v, p, d = Visit.__table__.c, VisitParticipant.__table__.c, DutyHolder.__table__.c
     query = (
-        select(p.name, p.role, type_coerce(p.home_school_id, String), func.max(cast(p.teacher_id, String)),
+        select(p.name, p.role, id_text(p.home_school_id), func.max(id_text(p.teacher_id)),
                func.min(v.date))
         .select_from(VisitParticipant.__table__.join(Visit.__table__, v.id == p.visit_id))
         .where(p.role.in_(roles))

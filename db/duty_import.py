@@ -27,7 +27,6 @@ from sqlalchemy import select
 
 from db.duty_holders import REGISTERED, duty_key
 from db.importing import (
-    ImportFailed,
     ImportProblem,
     RowReader,
     normal_text,
@@ -35,10 +34,9 @@ from db.importing import (
     parse_date,
     parse_text,
     read_sheet,
-    skipped_example_note,
 )
 from db.models import DutyHolder, Posting, Region, School, Teacher
-from db.register_import import RegisterImportResult, run_import
+from db.register_import import RegisterImportResult, first_of_repeats, parsed, run_import
 from db.store import Store
 from db.visits import SCHOOLLESS_ROLES
 from policy import vocab
@@ -96,20 +94,10 @@ def parse_rows(path: Path, schools: dict[str, uuid.UUID], regions: dict[str, uui
             reader.fail(END, f"结束日期 {end.isoformat()} 早于开始日期 {start.isoformat()}")
         notes = reader.cell(NOTES, parse_text, required=False, max_length=500)
         if person and role:
-            key = duty_key(person, role, school_id)
-            previous = first_row.get(key)
-            if previous is not None:
-                message = "与第{}行重复（同一姓名、角色、学校）"
-                reader.fail(NAME, message.format(previous))
-                problems.append(ImportProblem(name, previous, NAME, message.format(sheet_row.number)))
-            else:
-                first_row[key] = sheet_row.number
+            first_of_repeats(reader, first_row, duty_key(person, role, school_id), NAME, "同一姓名、角色、学校")
         if reader.ok:
             rows.append(DutyRow(sheet_row.number, person, role, school_id, code, county_id, start, end, notes))
-    if problems:
-        problems.sort(key=lambda p: (p.row, HEADERS.index(p.column) if p.column in HEADERS else 99))
-        raise ImportFailed(problems)
-    return name, rows, skipped_example_note(sheet_rows)
+    return parsed(name, rows, problems, HEADERS, sheet_rows)
 
 
 def _teacher(session: Any, name: str, school_id: uuid.UUID | None) -> uuid.UUID | None:

@@ -35,7 +35,6 @@ from sqlalchemy.exc import IntegrityError
 
 from db.bulk import insert_rows
 from db.exchanges import approval_events, materialise, posting_kind, term_note
-from db.exemption_import import ExemptionImportResult
 from db.importers import COMMITTING, READING, WRITING
 from db.importing import (
     CellError,
@@ -51,6 +50,7 @@ from db.importing import (
     skipped_example_note,
 )
 from db.models import Exchange, ExchangeEvent, Posting, School, Teacher, utcnow
+from db.register_import import RegisterImportResult
 from db.roster_lookup import read_teacher
 from db.store import Store
 from policy import vocab
@@ -100,14 +100,9 @@ class ExchangeRow:
         return CHINESE_DIGITS.get(digit) or int(digit)
 
 
-class ExchangeImportResult(ExemptionImportResult):
-    """What an import did (or, with ``dry_run``, would do): the exemption import's counts,
-    said of exchanges."""
-
-    def describe(self) -> str:
-        verb = "将" if self.dry_run else "已"
-        return (f"{self.file}：{self.rows} 行；{verb}新增交流记录 {self.inserted} 条，更新 {self.updated} 条，"
-                f"{self.unchanged} 条无变化" + "".join(f"；{note}" for note in self.notes))
+def _result(file: str, **counts: Any) -> RegisterImportResult:
+    """What an import did (or, with ``dry_run``, would do), said of exchanges."""
+    return RegisterImportResult(file, "交流记录", "条", **counts)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -282,7 +277,7 @@ def _day(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def _compare(file: str, connection: Any, rows: list[ExchangeRow], result: ExchangeImportResult,
+def _compare(file: str, connection: Any, rows: list[ExchangeRow], result: RegisterImportResult,
              names: dict[uuid.UUID, str]) -> tuple[list[ExchangeRow], list[tuple[ExchangeRow, Any]]]:
     """New rows and (row, stored) pairs to update; every conflict with the store refused."""
     stored = _stored(connection, list({r.teacher_id for r in rows}))
@@ -337,7 +332,7 @@ def _compare(file: str, connection: Any, rows: list[ExchangeRow], result: Exchan
 
 
 def import_exchanges(store: Store, path: Path, profile: Profile, *, dry_run: bool = False,
-                     progress: Progress = quiet) -> ExchangeImportResult:
+                     progress: Progress = quiet) -> RegisterImportResult:
     """Import or update the exchanges in ``path``; one transaction, nothing written on any error.
 
     Raises:
@@ -349,7 +344,7 @@ def import_exchanges(store: Store, path: Path, profile: Profile, *, dry_run: boo
         connection = session.connection()
         file, rows, sheet_rows = parse_rows(Path(path), connection, profile)
         names = dict(connection.execute(select(School.__table__.c.id, School.__table__.c.name)).all())
-        result = ExchangeImportResult(file=file, rows=len(rows), dry_run=dry_run)
+        result = _result(file, rows=len(rows), dry_run=dry_run)
         note = skipped_example_note(sheet_rows)
         if note:
             result.notes.append(note)
@@ -367,7 +362,7 @@ def import_exchanges(store: Store, path: Path, profile: Profile, *, dry_run: boo
     progress(*WRITING)
     try:
         with store.bulk("exchange", f"导入交流记录 {file}：{result.summary()}") as connection:
-            checked = ExchangeImportResult(file=file, rows=len(rows), notes=result.notes)
+            checked = _result(file, rows=len(rows), notes=result.notes)
             new, changed = _compare(file, connection, rows, checked, names)  # again, inside the transaction
             _write(connection, new, changed, store.actor.username, profile)
             progress(*COMMITTING)
@@ -423,7 +418,7 @@ def record_exchange(store: Store, profile: Profile, values: dict[str, Any]) -> s
         connection = session.connection()
         rows = check_rows(source, [SheetRow(1, dict(values))], connection, profile)
         names = dict(connection.execute(select(School.__table__.c.id, School.__table__.c.name)).all())
-    result = ExchangeImportResult(file=source, rows=1)
+    result = _result(source, rows=1)
     already = ImportFailed([ImportProblem(source, 1, START, "已登记过同一项交流（同一交流单位、形式与开始日期）")])
     try:
         with store.bulk("exchange", f"手工登记交流：{values.get(NAME, '')} {values.get(FORM, '')}") as connection:
@@ -437,7 +432,7 @@ def record_exchange(store: Store, profile: Profile, values: dict[str, Any]) -> s
 
 
 def import_file(store: Store, path: Path, dry_run: bool = False, *,
-                progress: Progress = quiet) -> ExchangeImportResult:
+                progress: Progress = quiet) -> RegisterImportResult:
     """The ``edubridge import exchanges`` entry (db.importers)."""
     from db.settings import active_profile
 

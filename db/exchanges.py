@@ -30,6 +30,7 @@ from db.bulk import insert_rows
 from db.engine import StoreError
 from db.models import Exchange, ExchangeEvent, Posting, School, Teacher, utcnow
 from db.store import Store
+from policy.calendar import Span
 from policy.exchange_forms import CANCELLED, PLANNED, status_label, status_on
 from policy.profile import Profile
 
@@ -143,7 +144,7 @@ def cancel_exchange(store: Store, exchange_id: uuid.UUID, on: dt.date, reason: s
         for posting in postings:
             if posting.start >= on:
                 session.delete(posting)
-            elif posting.end_on is None or posting.end_on >= on:
+            elif Span(posting.start, posting.end_on).contains(on):
                 posting.end_on = on - dt.timedelta(days=1)
         if exchange.moves_personnel and postings:
             session.flush()

@@ -34,10 +34,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from db.importers import COMMITTING, READING, WRITING
 from db.importing import (
     CellError,
-    ImportFailed,
     ImportProblem,
     RowReader,
     is_blank,
@@ -45,11 +43,10 @@ from db.importing import (
     parse_choice,
     parse_date,
     read_sheet,
-    skipped_example_note,
     years_from_today,
 )
-from db.locks import hold_write_lock, retrying
 from db.models import Exemption, Teacher
+from db.register_import import RegisterImportResult, first_of_repeats, parsed, run_import
 from db.roster_lookup import read_teacher
 from db.store import Store
 from policy import vocab
@@ -90,33 +87,6 @@ class ExemptionRow:
     end: dt.date | None
 
 
-@dataclasses.dataclass(slots=True)
-class ExemptionImportResult:
-    """What an import did (or, with ``dry_run``, would do)."""
-
-    file: str
-    rows: int = 0
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    dry_run: bool = False
-    changes: list[str] = dataclasses.field(default_factory=list)  # one line per added or changed exemption
-    notes: list[str] = dataclasses.field(default_factory=list)  # said after the counts (a skipped example row)
-
-    def counts(self) -> dict[str, int]:
-        """The figures ``edubridge import exemptions --json`` prints."""
-        return {"rows": self.rows, "inserted": self.inserted, "updated": self.updated, "unchanged": self.unchanged}
-
-    def summary(self) -> str:
-        return self.describe()
-
-    def describe(self) -> str:
-        verb = "将" if self.dry_run else "已"
-        return (f"{self.file}：{self.rows} 行；{verb}新增免交流登记 {self.inserted} 条，更新 {self.updated} 条，"
-                f"{self.unchanged} 条无变化"
-                + "".join(f"；{note}" for note in self.notes))
-
-
 def _reason(value: Any) -> str | None:
     text = normal_text(value).replace(" ", "")
     return parse_choice(REASON_ALIASES.get(text, text), REASONS)
@@ -148,7 +118,7 @@ def parse_rows(path: Path, roster: dict[str, tuple[uuid.UUID, str]]) -> tuple[st
     name, sheet_rows = read_sheet(Path(path), REQUIRED, OPTIONAL, example=dict(zip(HEADERS, EXAMPLE)))
     problems: list[ImportProblem] = []
     rows: list[ExemptionRow] = []
-    first_row: dict[tuple[str, str, dt.date], int] = {}
+    first_row: dict[Any, int] = {}
     for sheet_row in sheet_rows:
         reader = RowReader(name, sheet_row, problems)
         number, teacher = read_teacher(reader, roster, ID, NAME)
@@ -161,27 +131,18 @@ def parse_rows(path: Path, roster: dict[str, tuple[uuid.UUID, str]]) -> tuple[st
         if start is not None and end is not None and end < start:
             reader.fail(END, f"结束日期 {end.isoformat()} 早于开始日期 {start.isoformat()}")
         if number is not None and reason is not None and start is not None:
-            key = (number, reason, start)
-            previous = first_row.get(key)
-            if previous is not None:
-                message = f"与第{{}}行重复（同一教师、同一免交流情形、同一开始日期 {start.isoformat()}）"
-                reader.fail(ID, message.format(previous))
-                problems.append(ImportProblem(name, previous, ID, message.format(sheet_row.number)))
-            else:
-                first_row[key] = sheet_row.number
+            first_of_repeats(reader, first_row, (number, reason, start), ID,
+                             f"同一教师、同一免交流情形、同一开始日期 {start.isoformat()}")
         if reader.ok and teacher is not None and number is not None:  # a teacher is found by number
             rows.append(ExemptionRow(sheet_row.number, teacher[0], number, teacher[1], reason, evidence, start, end))
-    if problems:
-        problems.sort(key=lambda p: (p.row, HEADERS.index(p.column) if p.column in HEADERS else 99))
-        raise ImportFailed(problems)
-    return name, rows, skipped_example_note(sheet_rows)
+    return parsed(name, rows, problems, HEADERS, sheet_rows)
 
 
 def _span(start: dt.date, end: dt.date | None) -> str:
     return f"{start.isoformat()}至{end.isoformat() if end else '今'}"
 
 
-def _apply(session: Any, rows: list[ExemptionRow], result: ExemptionImportResult, write: bool) -> None:
+def _apply(session: Any, rows: list[ExemptionRow], result: RegisterImportResult, write: bool) -> None:
     """Compare the rows with the stored exemptions; with ``write``, add and update them."""
     teacher_ids = {row.teacher_id for row in rows}
     stored: dict[uuid.UUID, list[Exemption]] = {}
@@ -224,42 +185,28 @@ def _apply(session: Any, rows: list[ExemptionRow], result: ExemptionImportResult
 
 
 def import_exemptions(store: Store, path: Path, *, dry_run: bool = False,
-                      progress: Progress = quiet) -> ExemptionImportResult:
+                      progress: Progress = quiet) -> RegisterImportResult:
     """Import or update the exemptions in ``path``; one transaction, nothing written on any error.
 
     With ``dry_run`` every check runs and the changes are listed, but nothing is written.
-    When nothing would change, no transaction is opened and no audit entry is written.
+    When nothing would change, no transaction is opened and no audit entry is written. The
+    write takes the import lock and compares again: a second import of the same file waits,
+    then finds these exemptions stored (the unique key backs this up).
 
     Raises:
         ImportFailed: every problem of the file, with file, row and column.
         Cancelled: ``progress`` stopped the work; nothing written.
     """
-    progress(*READING)
-    with store.read() as session:
+
+    def parse(session: Any, file: Path) -> tuple[str, list[ExemptionRow], str | None]:
         roster = {number: (tid, name) for tid, number, name in
                   session.execute(select(Teacher.id, Teacher.id_number, Teacher.name))}
-        file_name, rows, note = parse_rows(Path(path), roster)
-        result = ExemptionImportResult(file=file_name, rows=len(rows), dry_run=dry_run, notes=[note] if note else [])
-        _apply(session, rows, result, write=False)
-    if dry_run or not (result.inserted or result.updated):
-        return result
-    progress(*WRITING)
+        return parse_rows(file, roster)
 
-    def attempt() -> ExemptionImportResult:
-        """The lock first, then the comparison again: a second import of the same file waits,
-        then finds these exemptions stored (the unique key backs this up)."""
-        checked = ExemptionImportResult(file=file_name, rows=len(rows), notes=list(result.notes))
-        with store.write(f"导入免交流登记 {file_name}：{result.summary()}") as session:
-            hold_write_lock(session.connection())
-            _apply(session, rows, checked, write=True)
-            session.flush()
-            progress(*COMMITTING)
-        return checked
-
-    return retrying(attempt)
+    return run_import(store, path, parse, _apply, "免交流登记", "条", dry_run, progress, locked=True)
 
 
 def import_file(store: Store, path: Path, dry_run: bool = False, *,
-                progress: Progress = quiet) -> ExemptionImportResult:
+                progress: Progress = quiet) -> RegisterImportResult:
     """The ``edubridge import exemptions`` entry (db.importers)."""
     return import_exemptions(store, path, dry_run=dry_run, progress=progress)

@@ -28,7 +28,6 @@ from typing import Any
 from sqlalchemy import select
 
 from db.importing import (
-    ImportFailed,
     ImportProblem,
     RowReader,
     normal_text,
@@ -36,10 +35,9 @@ from db.importing import (
     parse_date,
     parse_text,
     read_sheet,
-    skipped_example_note,
 )
 from db.models import Cluster, Pairing, School, Teacher
-from db.register_import import RegisterImportResult, run_import
+from db.register_import import RegisterImportResult, first_of_repeats, parsed, run_import
 from db.store import Store
 from policy import vocab
 from policy.progress import Progress, quiet
@@ -129,18 +127,9 @@ def parse_rows(path: Path, known: _Lookups) -> tuple[str, list[PairingRow], str 
         if reader.ok:
             row = PairingRow(sheet_row.number, kind, supporter, target, supporter_school, supporter_name, cluster,
                              target_school, target_teacher, start, end, notes)
-            previous = first_row.get(row.key)
-            if previous is not None:
-                message = "与第{}行重复（同一结对类型、支援方、受援方和开始日期）"
-                reader.fail(SUPPORTER, message.format(previous))
-                problems.append(ImportProblem(name, previous, SUPPORTER, message.format(sheet_row.number)))
-            else:
-                first_row[row.key] = sheet_row.number
+            if first_of_repeats(reader, first_row, row.key, SUPPORTER, "同一结对类型、支援方、受援方和开始日期"):
                 rows.append(row)
-    if problems:
-        problems.sort(key=lambda p: (p.row, HEADERS.index(p.column) if p.column in HEADERS else 99))
-        raise ImportFailed(problems)
-    return name, rows, skipped_example_note(sheet_rows)
+    return parsed(name, rows, problems, HEADERS, sheet_rows)
 
 
 def _supporter_name(p: Pairing, teacher_names: dict[Any, str]) -> str | None:

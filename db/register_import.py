@@ -1,4 +1,4 @@
-"""The shape shared by the register imports (duties, pairings): a result that counts rows
+"""The shape shared by the register imports (duties, pairings, exemptions, exchanges): a result that counts rows
 added, updated and unchanged, and a run that checks everything in a read and writes only
 when something changes, in one audited transaction."""
 
@@ -11,6 +11,7 @@ from typing import Any
 
 from db.importers import COMMITTING, READING, WRITING
 from db.importing import ImportFailed, ImportProblem, RowReader, skipped_example_note
+from db.locks import hold_write_lock, retrying
 from db.roster_lookup import Roster, roster
 from db.store import Store
 from policy.progress import Progress, quiet
@@ -48,9 +49,13 @@ Apply = Callable[[Any, list[Any], RegisterImportResult, bool], None]
 
 
 def run_import(store: Store, path: Path, parse: Parse, apply: Apply, noun: str, unit: str,
-               dry_run: bool, progress: Progress = quiet) -> RegisterImportResult:
+               dry_run: bool, progress: Progress = quiet, *, locked: bool = False) -> RegisterImportResult:
     """Parse ``path`` (every problem → ``ImportFailed``, nothing written), compare with the store,
-    and unless ``dry_run`` or nothing changes, write in one transaction named after the file."""
+    and unless ``dry_run`` or nothing changes, write in one transaction named after the file.
+
+    ``locked``: the write takes the import lock first and compares again (retried on a
+    serialisation failure), so a second import of the same file waits, then finds the rows stored.
+    """
     progress(*READING)
     with store.read() as session:
         file_name, rows, note = parse(session, Path(path))
@@ -60,12 +65,18 @@ def run_import(store: Store, path: Path, parse: Parse, apply: Apply, noun: str, 
     if dry_run or not (result.inserted or result.updated):
         return result
     progress(*WRITING)
-    checked = RegisterImportResult(file_name, noun, unit, rows=len(rows), notes=result.notes)
-    with store.write(f"导入{noun} {file_name}：{result.summary()}") as session:
-        apply(session, rows, checked, True)
-        session.flush()
-        progress(*COMMITTING)
-    return checked
+
+    def attempt() -> RegisterImportResult:
+        checked = RegisterImportResult(file_name, noun, unit, rows=len(rows), notes=list(result.notes))
+        with store.write(f"导入{noun} {file_name}：{result.summary()}") as session:
+            if locked:
+                hold_write_lock(session.connection())
+            apply(session, rows, checked, True)
+            session.flush()
+            progress(*COMMITTING)
+        return checked
+
+    return retrying(attempt) if locked else attempt()
 
 
 def import_by_teacher(store: Store, path: Path, parse_rows: Callable[[Path, Roster], tuple[str, list[Any], str | None]],

@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import String, case, func, or_, select, type_coerce
 
 from db import models
+from db.ids import id_text
 from db.spans import holds_on
 from db.store import Store
 
@@ -58,7 +59,7 @@ def _columns(today: dt.date) -> dict[str, Any]:
     avg = case((s.classes > 0, s.students * 1.0 / s.classes), else_=None)
     # type_coerce to plain types: no per-row result processing (UUID, Enum) for 50,000 rows.
     return {
-        "id": type_coerce(s.id, String), "code": s.code, "name": s.name,
+        "id": id_text(s.id), "code": s.code, "name": s.name,
         "stage": type_coerce(s.stage, String), "location": type_coerce(s.location, String),
         "run_by": type_coerce(s.run_by, String), "students": func.coalesce(s.students, 0),
         "classes": func.coalesce(s.classes, 0), "avg_class_size": avg,

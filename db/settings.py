@@ -6,9 +6,10 @@ applies the same rules.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from db.models import Setting
+from db.models import Region, Setting
 from db.store import Store
 from policy.profile import DEFAULT_PROFILE, Profile, load_profile
 
@@ -24,6 +25,27 @@ def demo_info(store: Store) -> dict[str, Any] | None:
     with store.read() as session:
         setting = session.get(Setting, DEMO_KEY)
         return dict(setting.value) if setting is not None and setting.value else None
+
+
+#: The mark of a county the clerk started blank (``{"on": day, "templates": folder}``): such a
+#: store opens on the window even before its first school is imported.
+STARTED_KEY = "county_started"
+
+
+def county_started(store: Store) -> bool:
+    """True when a blank county was started in ``store`` (it may still hold no school)."""
+    with store.read() as session:
+        return session.get(Setting, STARTED_KEY) is not None
+
+
+def start_county(store: Store, templates: str, *, name: str | None = None, code: str = "",
+                 profile_id: str = DEFAULT_PROFILE) -> None:
+    """Mark ``store`` as a county of the clerk's own, in one audited write; with ``name``, the
+    county's region (行政区划代码 ``code``, policy ``profile_id``) is written with the mark."""
+    with store.write(f"新建县区：{name}" if name else "新建空白县") as session:
+        if name:
+            session.add(Region(code=code, name=name, level="县区", profile_id=profile_id))
+        session.add(Setting(key=STARTED_KEY, value={"on": dt.date.today().isoformat(), "templates": templates}))
 
 
 def active_profile(store: Store) -> Profile:

@@ -14,10 +14,12 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import String, and_, exists, func, or_, select, type_coerce, union
+from sqlalchemy import and_, exists, func, or_, select, union
 from sqlalchemy.orm import aliased
 
+from db.ids import id_text
 from db.models import Pairing, Posting, School, Teacher, TeacherDesignation, TrainingRecord
+from db.spans import holds_on
 from db.store import Store
 from policy import vocab
 from policy.clusters import SchoolRec
@@ -34,10 +36,6 @@ from policy.teacher_development import (
 )
 
 
-def _text(column: Any) -> Any:
-    return type_coerce(column, String)
-
-
 class _Schools(dict[Any, uuid.UUID]):
     """Stored school id → UUID, converted once per distinct school."""
 
@@ -50,11 +48,10 @@ def _staff(session: Any, day: dt.date, schools: _Schools, only: Any = None) -> l
     """Teachers in post on ``day`` with the school holding their personnel relationship, by school
     code and name (the order the findings list them in; the latest posting wins when two
     overlap); ``only``: a subquery of the teacher ids wanted."""
-    query = (select(_text(Posting.teacher_id), Teacher.name, _text(Posting.school_id))
+    query = (select(id_text(Posting.teacher_id), Teacher.name, id_text(Posting.school_id))
              .join(Teacher, Teacher.id == Posting.teacher_id)
              .join(School, School.id == Posting.school_id)
-             .where(Posting.holds_personnel.is_(True), Posting.start <= day,
-                    or_(Posting.end_on.is_(None), Posting.end_on >= day))
+             .where(Posting.holds_personnel.is_(True), holds_on(Posting.start, day, last=Posting.end_on))
              .order_by(School.code, Teacher.name, Posting.start))
     if only is not None:
         query = query.where(Posting.teacher_id.in_(only))
@@ -85,11 +82,11 @@ def load(store: Store, profile: Profile, on: dt.date, schools_known: Sequence[Sc
         now = {person.id: person.school_id for person in staff}
         cycle_staff, training = _maybe_behind(connection, judged, profile, schools_known, schools) if judged else ([], [])
         designations = [DesignationRec(t, kind, start, end) for t, kind, start, end in connection.execute(
-            select(_text(TeacherDesignation.teacher_id), TeacherDesignation.kind, TeacherDesignation.start,
+            select(id_text(TeacherDesignation.teacher_id), TeacherDesignation.kind, TeacherDesignation.start,
                    TeacherDesignation.end_on))]
         mentoring = []
         for row in connection.execute(
-            select(Pairing.id, Pairing.supporter_name, _text(Pairing.target_teacher_id).label("apprentice"),
+            select(Pairing.id, Pairing.supporter_name, id_text(Pairing.target_teacher_id).label("apprentice"),
                    Pairing.start, Pairing.end)
             .where(and_(Pairing.kind == vocab.MENTORING, Pairing.target_teacher_id.is_not(None)))
         ):
@@ -97,8 +94,8 @@ def load(store: Store, profile: Profile, on: dt.date, schools_known: Sequence[Sc
             school = now.get(row.apprentice) if last == on else _posted_one(connection, row.apprentice, last, schools)
             mentoring.append(MentoringRec(row.id, row.supporter_name or "", row.apprentice, row.start, row.end,
                                           school))
-        names: dict[str, str] = dict(connection.execute(select(_text(Teacher.id), Teacher.name).where(
-            _text(Teacher.id).in_([pair.apprentice_id for pair in mentoring]))).all()) if mentoring else {}
+        names: dict[str, str] = dict(connection.execute(select(id_text(Teacher.id), Teacher.name).where(
+            Teacher.id.in_([uuid.UUID(pair.apprentice_id) for pair in mentoring]))).all()) if mentoring else {}
     return DevelopmentRecords(staff, cycle_staff, training, designations, mentoring, names)
 
 
@@ -131,7 +128,7 @@ def _maybe_behind(connection: Any, cycle: Cycle, profile: Profile, known: Sequen
     later = aliased(Posting)
     short = [posted.c.total < required] + [and_(posted.c.school_id.in_(ids), posted.c.special < owed)
                                            for owed, ids in sorted(owing.items()) if owed > 0]
-    query = (select(_text(posted.c.teacher_id), Teacher.name, _text(posted.c.school_id), posted.c.total,
+    query = (select(id_text(posted.c.teacher_id), Teacher.name, id_text(posted.c.school_id), posted.c.total,
                     posted.c.special)
              .join(Teacher, Teacher.id == posted.c.teacher_id)
              .join(School, School.id == posted.c.school_id)
@@ -151,14 +148,13 @@ def _maybe_behind(connection: Any, cycle: Cycle, profile: Profile, known: Sequen
 
 
 def _personnel_on(posting: Any, day: dt.date) -> Any:
-    return and_(posting.holds_personnel.is_(True), posting.start <= day,
-                or_(posting.end_on.is_(None), posting.end_on >= day))
+    return and_(posting.holds_personnel.is_(True), holds_on(posting.start, day, last=posting.end_on))
 
 
 def _posted_one(connection: Any, teacher_id: Any, day: dt.date, schools: _Schools) -> uuid.UUID | None:
     row = connection.execute(
-        select(_text(Posting.school_id)).where(_text(Posting.teacher_id) == teacher_id,
-                                               Posting.holds_personnel.is_(True), Posting.start <= day,
-                                               or_(Posting.end_on.is_(None), Posting.end_on >= day))
+        select(id_text(Posting.school_id)).where(Posting.teacher_id == uuid.UUID(teacher_id),
+                                               Posting.holds_personnel.is_(True),
+                                               holds_on(Posting.start, day, last=Posting.end_on))
         .order_by(Posting.start.desc()).limit(1)).scalar()
     return schools[row] if row is not None else None

@@ -30,9 +30,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from sqlalchemy import String, bindparam, cast, select
+from sqlalchemy import bindparam, select
 
 from db.bulk import insert_rows
+from db.ids import id_text
 from db.importers import COMMITTING, READING, WRITING
 from db.importing import (
     CellError,
@@ -309,13 +310,8 @@ class _OpenPosting(NamedTuple):
 
 
 def _text(column: Any) -> Any:
-    """The column read as text, skipping the UUID result processing.
-
-    An explicit SQL ``CAST`` (not ``type_coerce``): psycopg turns a PostgreSQL ``uuid``
-    value into a :class:`uuid.UUID` itself, so only a cast gives ``str`` on every backend
-    (32 hex digits on SQLite, the dashed form on PostgreSQL; :class:`uuid.UUID` reads both).
-    """
-    return cast(column, String).label(column.name)
+    """The column read as text (:func:`db.ids.id_text`), under its own name."""
+    return id_text(column).label(column.name)
 
 
 @dataclasses.dataclass(slots=True)

@@ -13,8 +13,9 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import String, and_, cast, or_, select
+from sqlalchemy import and_, or_, select
 
+from db.ids import id_text
 from db.models import (
     Exchange,
     ExchangeEvent,
@@ -33,12 +34,6 @@ from policy.exchange_forms import status_label, status_on
 SORT_COLUMNS = ("id_number", "name", "gender", "subject", "title", "backbone_level", "school")
 
 
-def _text(column: Any) -> Any:
-    """An id column as ``str`` on every backend: an SQL ``CAST``, since psycopg would hand
-    back :class:`uuid.UUID` objects for ``type_coerce`` on PostgreSQL."""
-    return cast(column, String)
-
-
 def in_force(postings: Any, on: dt.date | None = None) -> Any:
     """The SQL condition "this posting holds on ``on``" (default today).
 
@@ -55,7 +50,7 @@ def roster_ids(store: Store, search: str = "", order: str = "id_number", descend
     t, p, s = Teacher.__table__, Posting.__table__, School.__table__
     joined = t.outerjoin(p, and_(p.c.teacher_id == t.c.id, in_force(p), p.c.holds_personnel.is_(True)))
     joined = joined.outerjoin(s, s.c.id == p.c.school_id)
-    query = select(_text(t.c.id)).select_from(joined)
+    query = select(id_text(t.c.id)).select_from(joined)
     text = search.strip()
     if text:
         like = f"%{text}%"
@@ -103,9 +98,9 @@ def roster_search_index(store: Store, order: str = "id_number", descending: bool
     joined = t.outerjoin(p, and_(p.c.teacher_id == t.c.id, in_force(p), p.c.holds_personnel.is_(True)))
     joined = joined.outerjoin(s, s.c.id == p.c.school_id)
     column = s.c.name if order == "school" else t.c[order] if order in SORT_COLUMNS else t.c.id_number
-    query = (select(_text(t.c.id), t.c.name, t.c.id_number, t.c.subject, s.c.name, s.c.code).select_from(joined)
+    query = (select(id_text(t.c.id), t.c.name, t.c.id_number, t.c.subject, s.c.name, s.c.code).select_from(joined)
              .order_by(column.desc() if descending else column, t.c.id_number))
-    stints = (select(_text(p.c.teacher_id), s.c.name, s.c.code).join(s, s.c.id == p.c.school_id)
+    stints = (select(id_text(p.c.teacher_id), s.c.name, s.c.code).join(s, s.c.id == p.c.school_id)
               .where(in_force(p), p.c.holds_personnel.is_(False)))
     with store.read() as session:
         connection = session.connection()
@@ -177,7 +172,7 @@ def roster_rows(store: Store, ids: Sequence[str]) -> dict[str, RosterRow]:
     t, p, s = Teacher.__table__, Posting.__table__, School.__table__
     joined = t.outerjoin(p, and_(p.c.teacher_id == t.c.id, in_force(p), p.c.holds_personnel.is_(True)))
     joined = joined.outerjoin(s, s.c.id == p.c.school_id)
-    query = (select(_text(t.c.id), t.c.id_number, t.c.name, t.c.gender, t.c.subject, t.c.title, t.c.backbone_level,
+    query = (select(id_text(t.c.id), t.c.id_number, t.c.name, t.c.gender, t.c.subject, t.c.title, t.c.backbone_level,
                     s.c.name, s.c.code).select_from(joined)
              .where(t.c.id.in_([uuid.UUID(i) for i in ids])))
     with store.read() as session:
@@ -202,8 +197,8 @@ class TeacherDetail:
 
 def teacher_detail(store: Store, teacher_id: str) -> TeacherDetail | None:
     key = uuid.UUID(teacher_id)
-    rows = roster_rows(store, [teacher_id])
-    if teacher_id not in rows:
+    rows = roster_rows(store, [key.hex])  # keyed as db.ids.id_text reads ids, whichever form was passed
+    if key.hex not in rows:
         return None
     with store.read() as session:
         teacher = session.get(Teacher, key)
@@ -233,7 +228,7 @@ def teacher_detail(store: Store, teacher_id: str) -> TeacherDetail | None:
             select(TrainingRecord).where(TrainingRecord.teacher_id == key).order_by(TrainingRecord.completed_on))]
         designations = [(d.kind, d.start, d.end_on) for d in session.scalars(
             select(TeacherDesignation).where(TeacherDesignation.teacher_id == key).order_by(TeacherDesignation.start))]
-        return TeacherDetail(rows[teacher_id], teacher.birth_date, teacher.started_teaching, teacher.position,
+        return TeacherDetail(rows[key.hex], teacher.birth_date, teacher.started_teaching, teacher.position,
                              teacher.position_since, postings, exchanges, exemptions, history, training, designations)
 
 

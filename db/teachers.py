@@ -11,19 +11,16 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, select, type_coerce
+from sqlalchemy import Select, select
 
 from db.gc_pause import gc_paused
+from db.ids import id_text
 from db.models import Exemption, Posting, School, Teacher
 from db.spans import holds_on
 from db.store import Store
 from policy import vocab
 from policy.eligibility import EligibilityResult, ExemptionRec, PostingRec, TeacherRec, eligibility
 from policy.profile import Profile
-
-
-def _text(column: ColumnElement[Any]) -> ColumnElement[str]:
-    return type_coerce(column, String)
 
 
 def _days(*columns: list[object]) -> dict[object, dt.date]:
@@ -47,9 +44,9 @@ def load_records(
     half the rows, fetched in one ``fetchall`` each.
     """
     t, p, e, s = Teacher.__table__, Posting.__table__, Exemption.__table__, School.__table__
-    posting_query = (select(_text(p.c.teacher_id), s.c.code, p.c.start, p.c.end_on, p.c.holds_personnel, p.c.kind)
+    posting_query = (select(id_text(p.c.teacher_id), s.c.code, p.c.start, p.c.end_on, p.c.holds_personnel, p.c.kind)
                      .join(s, s.c.id == p.c.school_id))
-    exemption_query = select(_text(e.c.teacher_id), e.c.reason, e.c.start, e.c.end_on, e.c.evidence)
+    exemption_query = select(id_text(e.c.teacher_id), e.c.reason, e.c.start, e.c.end_on, e.c.evidence)
     if on is not None:
         posting_query = posting_query.where(p.c.holds_personnel.is_(True), p.c.start <= on,
                                             p.c.kind.not_in(vocab.TEMPORARY_FORMS))
@@ -62,7 +59,7 @@ def load_records(
             sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
             return connection.exec_driver_sql(sql).fetchall()
 
-        teacher_rows = rows(select(_text(t.c.id), t.c.id_number, t.c.name, t.c.gender, t.c.birth_date, t.c.subject,
+        teacher_rows = rows(select(id_text(t.c.id), t.c.id_number, t.c.name, t.c.gender, t.c.birth_date, t.c.subject,
                                    t.c.backbone_level, t.c.position, t.c.position_since).order_by(t.c.id_number))
         posting_rows = rows(posting_query)
         exemption_rows = rows(exemption_query)

@@ -39,7 +39,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import itertools
-import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -50,7 +49,6 @@ from sqlalchemy import (
     String,
     and_,
     case,
-    cast,
     delete,
     event,
     false,
@@ -66,6 +64,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from db.duty_holders import sync_logged
+from db.ids import hex_id, id_text
 from db.models import (
     Visit,
     VisitParticipant,
@@ -228,7 +227,8 @@ def _rebuild(connection: Connection, spec: TallySpec, period: Period, mark: Sign
 # ---------------------------------------------------------------------------------------
 
 
-def _date(value: Any, cache: dict[Any, dt.date]) -> dt.date:
+def cached_date(value: Any, cache: dict[Any, dt.date]) -> dt.date:
+    """A DATE as the driver returned it (SQLite: ISO text; PostgreSQL: a date), converted once per value."""
     found = cache.get(value)
     if found is None:
         found = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
@@ -245,8 +245,7 @@ class _Hex:
     def __call__(self, value: Any) -> str | None:
         found = self.seen.get(value, "")
         if found == "":
-            text = value.hex if isinstance(value, uuid.UUID) else str(value)
-            found = self.seen[value] = text.replace("-", "") if len(text) == 36 else text
+            found = self.seen[value] = hex_id(value)
         return found
 
 
@@ -270,13 +269,6 @@ def ensure_current(engine: Engine, spec: TallySpec, periods: Sequence[Period]) -
     return rebuilt
 
 
-def _id_text(column: Any, dialect: str) -> Any:
-    """An id column as 32 hex digits in SQL: SQLite stores them so, PostgreSQL's uuid text has dashes."""
-    if dialect == "sqlite":
-        return type_coerce(column, String)
-    return func.replace(cast(column, String), "-", "")
-
-
 def read_tallies(engine: Engine, spec: TallySpec, periods: Sequence[Period]) -> tuple[list[ActivityTally], list[SchoolTally]]:
     """The tallies of ``periods`` from the stored tables (rebuilt first where stale).
 
@@ -291,14 +283,13 @@ def read_tallies(engine: Engine, spec: TallySpec, periods: Sequence[Period]) -> 
         return _records(people, schools)
     codes = sorted(p.code for p in periods)
     t, s = _T.c, _S.c
-    dialect = engine.dialect.name
     tallies: list[ActivityTally] = []
     with engine.connect() as connection:
         # 55,000 rows for 200,000 activities: plain column values, no per-row type processing.
         for code in codes:
             rows = connection.execute(
-                select(t.name, t.role, _id_text(t.home_school_id, dialect), _id_text(t.teacher_id, dialect),
-                       _id_text(t.host_school_id, dialect), t.activity_type, t.activities, t.lessons,
+                select(t.name, t.role, id_text(t.home_school_id), id_text(t.teacher_id),
+                       id_text(t.host_school_id), t.activity_type, t.activities, t.lessons,
                        type_coerce(t.first_on, String))
                 .where(t.semester == code)).all()
             dates: dict[Any, dt.date] = {}
@@ -308,7 +299,7 @@ def read_tallies(engine: Engine, spec: TallySpec, periods: Sequence[Period]) -> 
             tallies.extend([make(ActivityTally, (code, name, role, home, teacher, host, kind, count, lessons, dates[first]))
                             for name, role, home, teacher, host, kind, count, lessons, first in rows])
         stored = connection.execute(
-            select(s.rule, s.semester, _id_text(s.home_school_id, dialect), _id_text(s.host_school_id, dialect),
+            select(s.rule, s.semester, id_text(s.home_school_id), id_text(s.host_school_id),
                    s.activities, s.lessons)
             .where(s.semester.in_(codes))).all()
     return tallies, [SchoolTally(*row) for row in stored]
@@ -320,7 +311,7 @@ def _records(people: Iterable[Sequence[Any]], schools: Iterable[Sequence[Any]]) 
     dates: dict[Any, dt.date] = {}
     tallies = [
         ActivityTally(code, name, role, hexed(home), hexed(teacher), hexed(host), kind, count, lessons or 0,
-                      _date(first, dates))
+                      cached_date(first, dates))
         for code, name, role, home, teacher, host, kind, count, lessons, first in people
     ]
     school_tallies = [

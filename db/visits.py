@@ -23,6 +23,7 @@ from sqlalchemy import Date, String, case, func, or_, select, type_coerce
 
 from db.duty_holders import load_duties
 from db.engine import StoreError
+from db.ids import hex_id, id_text
 from db.models import (
     Attachment,
     Cluster,
@@ -35,11 +36,11 @@ from db.models import (
     Visit,
     VisitParticipant,
 )
-from db.spans import meets
+from db.spans import holds_on, meets
 from db.store import Store
 from db.teacher_queries import in_force, unique_teacher
 from db.versions import editing
-from db.visit_tallies import Period, _records, read_tallies
+from db.visit_tallies import Period, _records, cached_date, read_tallies
 from db.visit_tallies import compute_tallies as _compute
 from policy import vocab
 from policy.calendar import Semester, Span, school_year_bounds, semester_bounds, semester_of
@@ -61,25 +62,6 @@ from policy.quotas import (
     quota_table,
     tally_spec,
 )
-
-
-def hex_id(value: Any) -> str | None:
-    """A stored id as 32 hex digits, whatever the driver returned (str, UUID or None)."""
-    if value is None:
-        return None
-    if isinstance(value, uuid.UUID):
-        return value.hex
-    text = str(value)
-    return text.replace("-", "") if len(text) == 36 else text
-
-
-def _date(value: Any, cache: dict[Any, dt.date]) -> dt.date:
-    found = cache.get(value)
-    if found is None:
-        found = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
-        cache[value] = found
-    return found
-
 
 # ---------------------------------------------------------------------------------------
 # Quota inputs
@@ -144,7 +126,7 @@ def load_visits(store: Store, first: dt.date, last: dt.date, hosts: set[str] | N
     """
     v, p = Visit.__table__.c, VisitParticipant.__table__.c
     visit_query = select(
-        type_coerce(v.id, String), type_coerce(v.date, String), type_coerce(v.host_school_id, String),
+        id_text(v.id), type_coerce(v.date, String), id_text(v.host_school_id),
         v.activity_type, v.lessons,
     )
     # On SQLite, ifnull() hides the date index so the table is read in one sequential scan.
@@ -153,8 +135,8 @@ def load_visits(store: Store, first: dt.date, last: dt.date, hosts: set[str] | N
     if hosts is not None:
         visit_query = visit_query.where(v.host_school_id.in_([uuid.UUID(h) for h in sorted(hosts)]))
     people_query = select(
-        type_coerce(p.visit_id, String), p.name, p.role, type_coerce(p.home_school_id, String),
-        type_coerce(p.teacher_id, String), p.lessons,
+        id_text(p.visit_id), p.name, p.role, id_text(p.home_school_id),
+        id_text(p.teacher_id), p.lessons,
     )
     dates: dict[Any, dt.date] = {}
     ids: dict[Any, str | None] = {None: None}
@@ -170,7 +152,7 @@ def load_visits(store: Store, first: dt.date, last: dt.date, hosts: set[str] | N
                 teacher_id = ids[teacher] if teacher in ids else ids.setdefault(teacher, hex_id(teacher))
                 people[vid].append(Participant(name, role, home_id, teacher_id, own))
     return [
-        VisitRec(hex_id(vid) or "", _date(date, dates), host, kind, lessons, tuple(people.get(vid, ())))
+        VisitRec(hex_id(vid) or "", cached_date(date, dates), host, kind, lessons, tuple(people.get(vid, ())))
         for vid, (date, host, kind, lessons) in heads.items()
     ]
 
@@ -244,7 +226,7 @@ def _resolve_target_teachers(session: Any, pairings: list[PairingRec], last: dt.
     for pairing in pairings:
         teacher_id = target_teacher.get(pairing.id)
         if teacher_id is not None:
-            in_force = or_(Posting.end_on.is_(None), Posting.end_on >= last)
+            in_force = holds_on(Posting.start, last, last=Posting.end_on)
             posting = session.scalars(
                 select(Posting).where(Posting.teacher_id == teacher_id, Posting.start <= last)
                 .order_by(case((in_force, 0), else_=1), Posting.start.desc())

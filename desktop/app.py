@@ -163,7 +163,8 @@ def run_gui(db: str | None, user: str | None = None, package: str | None = None)
         messages.error(None, "EduBridge 无法启动", f"字体缺失，中文无法显示：{exc}")
         return EXIT_STORE
     from db.backup import holds_data as file_holds_data
-    from desktop.welcome import county_started, first_run, forget_server, saved_server
+    from db.settings import county_started
+    from desktop.welcome import first_run, forget_server, saved_server
 
     server = saved_server() if db is None else None
     target = db if db is not None else server  # no --db: the bureau server chosen on the welcome page

@@ -14,7 +14,6 @@ is shown greyed out with “（文件不存在）” and can be cleared from the
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,27 +24,23 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QMainWindow,
     QMenu,
     QPushButton,
-    QVBoxLayout,
     QWidget,
 )
 
 from db.engine import StoreError, sqlite_file
 from db.store import Store, local_actor
 from desktop import messages
+from desktop.form_dialog import ERROR_STYLE, FormDialog
 
 FILTER = "EduBridge 数据文件 (*.db)"
 RECENT_KEY = "recent_databases"
 RECENT_LIMIT = 8
 MISSING = "（文件不存在）"
-ERROR_STYLE = "border: 1px solid #b00020;"
 
 
 # ---- the recent list ---------------------------------------------------------------------
@@ -127,20 +122,16 @@ def create_county(county: NewCounty) -> tuple[Store, list[Path]]:
         StoreError: the file cannot be created or written (nothing is left half made: the
             county is one write, and a failed file is removed).
     """
-    from db.models import Region, Setting
-    from db.settings import set_active_profile
-    from desktop.welcome import STARTED_KEY, write_templates
+    from db.settings import set_active_profile, start_county
+    from desktop.welcome import write_templates
 
     problems = check(county)
     if problems:
         raise StoreError("；".join(problems.values()))
     store = Store.open(str(county.path), actor=local_actor())
     try:
-        with store.write(f"新建县区：{county.name.strip()}") as session:
-            session.add(Region(code=county.code.strip(), name=county.name.strip(), level="县区",
-                               profile_id=county.profile_id))
-            session.add(Setting(key=STARTED_KEY, value={"on": dt.date.today().isoformat(),
-                                                        "templates": str(county.templates or "")}))
+        start_county(store, str(county.templates or ""), name=county.name.strip(), code=county.code.strip(),
+                     profile_id=county.profile_id)
         set_active_profile(store, county.profile_id)
         written = write_templates(county.templates) if county.templates is not None else []
     except Exception:
@@ -151,7 +142,7 @@ def create_county(county: NewCounty) -> tuple[Store, list[Path]]:
     return store, written
 
 
-class NewDatabaseDialog(QDialog):
+class NewDatabaseDialog(FormDialog):
     """新建数据库: file, county name, 行政区划代码, policy profile, templates folder.
 
     A mistake keeps everything typed and marks the field in error (red border, the reason
@@ -159,19 +150,14 @@ class NewDatabaseDialog(QDialog):
     """
 
     def __init__(self, parent: QWidget | None = None, folder: Path | None = None) -> None:
-        super().__init__(parent)
+        super().__init__("新建数据库", "新建一个空白县的数据文件。建好后程序切换到它，并在所选文件夹中放好按顺序编号的 "
+                         "Excel 导入模板（学校、集团与教共体、教师……），按编号填好后在各页面导入。", parent,
+                         ok_text="新建", width=560)
         from policy.profile import available_profiles
 
-        self.setWindowTitle("新建数据库")
-        self.setMinimumWidth(560)
         self.result_store: Store | None = None
         self.written: list[Path] = []
-        layout = QVBoxLayout(self)
-        intro = QLabel("新建一个空白县的数据文件。建好后程序切换到它，并在所选文件夹中放好按顺序编号的 "
-                       "Excel 导入模板（学校、集团与教共体、教师……），按编号填好后在各页面导入。")
-        intro.setWordWrap(True)
-        layout.addWidget(intro)
-        form = QFormLayout()
+        form = self.form
         self.path_edit = QLineEdit(str((folder or Path.home()) / "新县区.db"))
         self.path_edit.setObjectName("newPath")
         browse = QPushButton("浏览…")
@@ -202,19 +188,6 @@ class NewDatabaseDialog(QDialog):
         form.addRow("行政区划代码", self.code_edit)
         form.addRow("政策方案", self.profile_combo)
         form.addRow("导入模板文件夹", templates_row)
-        layout.addLayout(form)
-        self.error = QLabel()
-        self.error.setObjectName("formError")
-        self.error.setStyleSheet("color: #b00020;")
-        self.error.setWordWrap(True)
-        self.error.hide()
-        layout.addWidget(self.error)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("新建")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        buttons.accepted.connect(self.attempt)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
         self.fields = {"path": self.path_edit, "name": self.name_edit, "code": self.code_edit}
         self.name_edit.textChanged.connect(self._suggest_templates)
 
@@ -241,23 +214,18 @@ class NewDatabaseDialog(QDialog):
                          str(self.profile_combo.currentData()), Path(templates) if templates else None)
 
     def attempt(self) -> None:
-        """Create the county; on a mistake mark the fields, say why and keep the dialog open."""
+        """Create the county; on a mistake mark the fields and say why (the dialog stays open)."""
         county = self.county()
         problems = check(county)
         for key, edit in self.fields.items():
             edit.setStyleSheet(ERROR_STYLE if key in problems else "")
         if problems:
-            self.error.setText("\n".join(problems.values()))
-            self.error.show()
             self.fields[next(iter(problems))].setFocus()
-            return
+            raise StoreError("\n".join(problems.values()))
         try:
             self.result_store, self.written = create_county(county)
         except (StoreError, OSError) as exc:
-            self.error.setText(f"无法新建：{exc}")
-            self.error.show()
-            return
-        self.accept()
+            raise StoreError(f"无法新建：{exc}") from None
 
 
 # ---- switching ------------------------------------------------------------------------------

@@ -14,7 +14,6 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -31,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from desktop import messages
 from desktop.context import AppContext
+from desktop.form_dialog import ok_cancel
 
 if TYPE_CHECKING:
     from desktop.worker import Job
@@ -71,24 +71,17 @@ class ExportDialog(QDialog):
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        from sqlalchemy import select
-
-        from db.models import School
-        from db.packages import keys
+        from db.packages.keys import export_choices
 
         self.setWindowTitle("导出数据包")
-        store = context.store
-        with store.engine.connect() as connection:
-            self.peers = keys.peers(connection)
-        with store.read() as session:
-            schools = session.execute(select(School.code, School.name).order_by(School.name)).all()
+        choices = export_choices(context.store)
         self.target = QComboBox()
-        for peer in self.peers:
-            self.target.addItem(f"{peer.name}（{keys.KINDS.get(peer.kind, peer.kind)}）", str(peer.id))
+        for peer_id, name, kind in choices.peers:
+            self.target.addItem(f"{name}（{kind}）", peer_id)
         self.target.addItem("新笔记本：初始化数据包", SETUP)
         self.school = QComboBox()
         self.school.addItem("（全部）", "")
-        for code, name in schools:
+        for code, name in choices.schools:
             self.school.addItem(f"{name}（{code}）", code)
         self.target.currentIndexChanged.connect(self._changed)
         form = QFormLayout()
@@ -96,9 +89,7 @@ class ExportDialog(QDialog):
         form.addRow("学校", self.school)
         self.hint = QLabel()
         self.hint.setWordWrap(True)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("导出…")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
+        buttons = ok_cancel("导出…")
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)

@@ -39,6 +39,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from desktop import messages
 from desktop.progress_dialog import run_with_progress
 from desktop.worker import Job
+from policy.progress import Progress, quiet
 
 #: Rendering resolution when the PDF cannot go to the printer as it is (enough for text;
 #: a HighResolution printer's 1200 dpi made one A4 page a 550 MB image).
@@ -86,7 +87,7 @@ def can_spool_pdf(printer: QPrinter) -> bool:
 
 
 def render_pages(data: bytes, printer: QPrinter, pages: Sequence[int],
-                 progress: Callable[[str, float], None] | None = None) -> int:
+                 progress: Progress = quiet) -> int:
     """Paint ``pages`` of the PDF ``data`` onto ``printer`` at no more than :data:`PRINT_DPI`.
 
     Runs in any thread (its own document and buffer); ``progress`` is called before each
@@ -103,8 +104,7 @@ def render_pages(data: bytes, printer: QPrinter, pages: Sequence[int],
     done = 0
     try:
         for index, page in enumerate(pages):
-            if progress is not None:
-                progress(f"正在打印第 {page + 1} 页（{index + 1}/{len(pages)}）", index / max(1, len(pages)))
+            progress(f"正在打印第 {page + 1} 页（{index + 1}/{len(pages)}）", index / max(1, len(pages)))
             if index:
                 printer.newPage()
             target = painter.viewport()
@@ -204,14 +204,14 @@ class PdfPreview(QWidget):
         if can_spool_pdf(printer):
             command = lp_command(printer.printerName(), pages, count, printer.copyCount(), self._file())
 
-            def work(progress: Callable[[str, float], None]) -> int:
+            def work(progress: Progress) -> int:
                 progress("正在发送到打印机…", 0.1)
                 result = subprocess.run(command, capture_output=True, text=True, timeout=120)
                 if result.returncode != 0:
                     raise OSError(f"打印失败：{(result.stderr or result.stdout).strip()}")
                 return len(pages)
         else:
-            def work(progress: Callable[[str, float], None]) -> int:
+            def work(progress: Progress) -> int:
                 return render_pages(data, printer, pages, progress)
 
         job = run_with_progress(parent or self, "打印", "正在打印…", work)

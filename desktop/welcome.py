@@ -17,7 +17,6 @@ the choice in :data:`headless_choice` is taken and logged through ``desktop.mess
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,8 +40,6 @@ from desktop import messages, server_login
 
 #: QSettings key of the bureau server's address (without password) chosen on the welcome page.
 SERVER_KEY = server_login.SERVER_KEY
-#: ``Setting`` key written when a blank county is started (so the page does not come back).
-STARTED_KEY = "county_started"
 SERVER_HINT = "postgresql+psycopg://用户名:密码@服务器地址:5432/edubridge"
 
 #: Import templates of a blank county, in the order to fill them (name → file title).
@@ -85,14 +82,6 @@ def forget_server(reason: str) -> bool:
     return True
 
 
-def county_started(store: Store) -> bool:
-    """True when a blank county was started in ``store`` (it may still hold no school)."""
-    from db.models import Setting
-
-    with store.read() as session:
-        return session.get(Setting, STARTED_KEY) is not None
-
-
 def write_templates(folder: Path) -> list[Path]:
     """Save the numbered import templates into ``folder``; returns the files written."""
     from reports import exporters
@@ -108,11 +97,10 @@ def write_templates(folder: Path) -> list[Path]:
 
 def start_blank_county(store: Store, folder: Path) -> list[Path]:
     """Write the templates, then mark ``store`` as a county of its own (the page will not return)."""
-    from db.models import Setting
+    from db.settings import start_county
 
     written = write_templates(folder)
-    with store.write("新建空白县") as session:
-        session.add(Setting(key=STARTED_KEY, value={"on": dt.date.today().isoformat(), "templates": str(folder)}))
+    start_county(store, str(folder))
     return written
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from policy.errors import PolicyError
+
 
 @dataclass(frozen=True, slots=True)
 class CalendarDates:
@@ -41,14 +43,14 @@ class Semester:
 
     @classmethod
     def parse(cls, code: str) -> Semester:
-        """Parse ``Y-1`` or ``Y-2``; ValueError with a Chinese message otherwise."""
+        """Parse ``Y-1`` or ``Y-2``; PolicyError (a ValueError) with a Chinese message otherwise."""
         try:
             year_text, number_text = code.strip().split("-")
             year, number = int(year_text), int(number_text)
         except ValueError:
-            raise ValueError(f"学期应写作“年份-1”或“年份-2”，如 2025-1：{code}") from None
+            raise PolicyError(f"学期应写作“年份-1”或“年份-2”，如 2025-1：{code}") from None
         if number not in (1, 2) or not 1900 <= year <= 2200:
-            raise ValueError(f"学期应写作“年份-1”或“年份-2”，如 2025-1：{code}")
+            raise PolicyError(f"学期应写作“年份-1”或“年份-2”，如 2025-1：{code}")
         return cls(year, number)
 
 

@@ -33,12 +33,13 @@ import dataclasses
 import math
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from policy import vocab
 from policy.errors import Cancelled, PolicyError
 from policy.profile import Profile
+from policy.progress import Progress, quiet
 
 SCALE = 1000  # objective units per km (1 m)
 #: Above this many schools each school considers only its NEAREST_LEADS nearest candidate
@@ -167,19 +168,18 @@ def propose(
     time_limit: float = 60.0,
     nearest: int | None = None,
     workers: int = 2,
-    progress: Callable[[int, str], None] | None = None,
-    cancelled: Callable[[], bool] | None = None,
+    progress: Progress = quiet,
 ) -> Proposal:
     """The best grouping of ``schools`` under ``profile`` found within ``time_limit`` seconds.
 
     Raises:
         PolicyError: no school may lead a cluster, or a negative weight.
-        Cancelled: ``cancelled()`` turned true (polled five times a second while solving).
+        Cancelled: ``progress`` (policy.progress) stopped the work; it is called five times a
+            second while solving, so a cancel stops the search within a fifth of a second.
     """
     from ortools.sat.python import cp_model
 
     started = time.perf_counter()
-    report = progress or (lambda _p, _t: None)
     if keep < 0 or balance < 0:
         raise PolicyError("权重不能为负数")
     max_schools = _figure(profile, "cluster.max_schools")
@@ -204,7 +204,7 @@ def propose(
     if short:  # provable by counting: no solver needed, and no solver could do better
         return Proposal("INFEASIBLE", [], [], [], None, None, time.perf_counter() - started, nearest,
                         rules_of(profile), notes + [short])
-    report(5, "建立模型")
+    progress("建立模型", 0.05)
     km: dict[tuple[int, int], int] = {}
     options: dict[int, list[int]] = {}
     for i, school in enumerate(schools):
@@ -272,18 +272,22 @@ def propose(
         if school.cluster is not None and start is not None:
             model.add_hint(x[(i, start)], 1)
     model.minimize(sum(objective))
-    if cancelled is not None and cancelled():
-        raise Cancelled()
-    report(20, f"求解中（最长 {time_limit:g} 秒）")
+    progress(f"求解中（最长 {time_limit:g} 秒）", 0.2)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = float(time_limit)
     solver.parameters.num_search_workers = workers
     solver.parameters.random_seed = 1
-    stop = threading.Event()
+    stop, stopped = threading.Event(), threading.Event()
+    solving = time.perf_counter()
 
-    def watch() -> None:  # a cancel stops the search within a fifth of a second
+    def watch() -> None:  # the time spent, and a cancel stops the search within a fifth of a second
         while not stop.wait(0.2):
-            if cancelled is not None and cancelled():
+            spent = time.perf_counter() - solving
+            try:
+                progress(f"求解中（已用 {spent:.0f} 秒，最长 {time_limit:g} 秒）",
+                         0.2 + 0.7 * min(1.0, spent / max(float(time_limit), 0.001)))
+            except Cancelled:
+                stopped.set()
                 solver.stop_search()
                 return
 
@@ -294,10 +298,10 @@ def propose(
     finally:
         stop.set()
         watcher.join()
-    if cancelled is not None and cancelled():
+    if stopped.is_set():
         raise Cancelled()
     status = solver.status_name(code)
-    report(90, "整理结果")
+    progress("整理结果", 0.9)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         if code == cp_model.INFEASIBLE:
             rural = sum(1 for s in schools if s.rural)
@@ -337,7 +341,7 @@ def propose(
                         "from_lead": school.cluster_lead, "to_lead": new_lead,
                         "role": "牵头校" if chosen == i else "成员校"})
     outside = [s.code for i, s in enumerate(schools) if i not in assigned_to]
-    report(100, "完成")
+    progress("完成", 1.0)
     return Proposal(status, found, changes, outside, round(solver.objective_value / SCALE, 3),
                     round(solver.best_objective_bound / SCALE, 3),
                     time.perf_counter() - started, nearest, rules_of(profile), notes)

@@ -15,7 +15,7 @@ who are not yet mandatory move only at ranks ≤ ``exchange.direction.eligible_m
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -123,6 +123,20 @@ class DirectionRules:
         kinds[np.broadcast_to(weak_t, kinds.shape)] = DIRECTIONS.index(WEAK)
         kinds[np.broadcast_to(loc_t == 0, kinds.shape)] = DIRECTIONS.index(RURAL)
         return kinds
+
+    def destinations(self, source: PlanSchool, schools: Iterable[PlanSchool]) -> list[tuple[PlanSchool, str]]:
+        """Where a mandatory teacher of ``source`` may be sent, with the direction class, best
+        first: any other school of the county teaching a section of ``source``'s (the direction
+        ranks the choices, it does not forbid any)."""
+        def sections(school: PlanSchool) -> int:
+            return vocab.STAGE_SECTIONS.get(school.stage, 3)
+
+        options = [(self.ranks[kind], school.name, school.code, kind, school) for school in schools
+                   if school.code != source.code and school.region == source.region
+                   and sections(source) & sections(school)
+                   for kind in (self.kind(source, school),)]
+        options.sort(key=lambda option: option[:3])
+        return [(school, kind) for _rank, _name, _code, kind, school in options]
 
     def rank_table(self) -> np.ndarray:
         """Rank by class index."""

@@ -91,11 +91,15 @@ class Profile:
     exchange_forms: dict[str, FormRule] = field(default_factory=dict)
 
     def form_rule(self, form: str) -> FormRule:
-        """The rules of an exchange form; KeyError names the profile when it has none."""
+        """The rules of an exchange form.
+
+        Raises:
+            PolicyError: the profile has no rules for ``form`` (the message names both).
+        """
         try:
             return self.exchange_forms[form]
         except KeyError:
-            raise KeyError(f"profile {self.id!r} has no rules for exchange form {form!r}") from None
+            raise PolicyError(f"政策方案“{self.name}”（{self.id}）中没有交流形式“{form}”的规则") from None
 
     def counted_forms(self) -> frozenset[str]:
         """Forms that count toward the yearly 10 % / 20 % shares."""

@@ -69,6 +69,7 @@ from policy import vocab
 from policy.calendar import (
     CalendarDates,
     Semester,
+    Span,
     school_year_bounds,
     school_year_label,
     semester_bounds,
@@ -130,7 +131,7 @@ class DutyRec:
     source: str = "登记"
 
     def active(self, first: dt.date, last: dt.date) -> bool:
-        return self.start <= last and (self.end is None or self.end >= first)
+        return Span(self.start, self.end).overlaps(Span(first, last))
 
 
 class Participant(NamedTuple):
@@ -278,7 +279,7 @@ class PairingRec:
     target_school: str | None = None
 
     def active(self, first: dt.date, last: dt.date) -> bool:
-        return self.start <= last and (self.end is None or self.end >= first)
+        return Span(self.start, self.end).overlaps(Span(first, last))
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

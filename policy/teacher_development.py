@@ -28,6 +28,7 @@ from operator import itemgetter
 from typing import Any, NamedTuple
 
 from policy import vocab
+from policy.calendar import Span
 from policy.clusters import SchoolRec, Violation, WaiverRec, apply_waivers, counts_as_rural
 from policy.profile import Profile
 
@@ -62,7 +63,7 @@ class DesignationRec:
     end_on: dt.date | None = None
 
     def active_on(self, on: dt.date) -> bool:
-        return self.start <= on and (self.end_on is None or on <= self.end_on)
+        return Span(self.start, self.end_on).contains(on)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

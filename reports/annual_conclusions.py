@@ -15,6 +15,7 @@ from typing import Any
 
 from db.annual import AnnualData
 from policy.evaluation import FAILED_GRADE, NOT_RATED
+from reports.output import ReportError
 from reports.pdf import fmt_percent
 
 SECTIONS = ("主要成效", "存在问题", "整改建议")
@@ -110,22 +111,22 @@ def read_conclusions(path: str | Path) -> dict[str, list[str]]:
     """The clerk's edited text: a TOML file with 主要成效 / 存在问题 / 整改建议 as lists of paragraphs.
 
     Raises:
-        ValueError: the file is not TOML or a section is not a list of text (the message
+        ReportError: the file is not TOML or a section is not a list of text (the message
             names the file and the section).
     """
     try:
         with open(path, "rb") as handle:
             data = tomllib.load(handle)
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ValueError(f"无法读取结论文件“{path}”：{exc}") from None
+        raise ReportError(f"无法读取结论文件“{path}”：{exc}") from None
     result: dict[str, list[str]] = {}
     for key, value in data.items():
         if key not in SECTIONS:
-            raise ValueError(f"结论文件“{path}”中的“{key}”不是 {'/'.join(SECTIONS)} 之一")
+            raise ReportError(f"结论文件“{path}”中的“{key}”不是 {'/'.join(SECTIONS)} 之一")
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ValueError(f"结论文件“{path}”中的“{key}”应为文字段落的列表")
+            raise ReportError(f"结论文件“{path}”中的“{key}”应为文字段落的列表")
         result[key] = [v.strip() for v in value if v.strip()]
     return result
 

@@ -23,12 +23,13 @@ import uuid
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from db.agreements import bureau_name, cluster_agreements
 from db.clusters import load
 from db.models import Cluster, Posting, Region
 from db.settings import active_profile
+from db.spans import holds_on
 from db.store import Store
 from policy.clusters import counts_as_rural, summarize
 from policy.vocab import scope_word
@@ -74,7 +75,7 @@ def _teachers(store: Store, on: dt.date) -> dict[uuid.UUID, int]:
     """专任教师数 per school: teachers whose 人事关系 posting there is current on ``on``."""
     p = Posting.__table__
     query = (select(p.c.school_id, func.count(func.distinct(p.c.teacher_id)))
-             .where(p.c.holds_personnel.is_(True), p.c.start <= on, or_(p.c.end_on.is_(None), p.c.end_on >= on))
+             .where(p.c.holds_personnel.is_(True), holds_on(p.c.start, on, last=p.c.end_on))
              .group_by(p.c.school_id))
     with store.read() as session:
         return {uuid.UUID(str(sid)) if not isinstance(sid, uuid.UUID) else sid: n

@@ -10,20 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from openpyxl import Workbook
+from workbooks import sheet
 
 from desktop.cli import main
 from policy.idcard import make_id_number
 
 YEAR = 2027
-
-
-def sheet(path: Path, rows: list[list]) -> Path:
-    wb = Workbook()
-    for row in rows:
-        wb.active.append(row)
-    wb.save(path)
-    return path
 
 
 def person(n: int) -> str:

@@ -63,3 +63,20 @@ def build(store: Store) -> World:
             s.add(Posting(teacher_id=teacher.id, school_id=schools[school], start=dt.date(2015, 9, 1)))
             teachers[f"{name}@{school}"] = teacher.id
     return World(schools, cluster.id, pairing.id, teachers)
+
+
+def visits_page(store: Store, qtbot, tmp_path, today: dt.date, size: tuple[int, int] | None = None):  # noqa: ANN001, ANN201
+    """The 帮扶活动 page on ``store``, shown and refreshed, its settings in ``tmp_path``."""
+    from PySide6.QtCore import QSettings
+
+    from desktop.context import AppContext
+    from desktop.pages.visits import VisitsPage
+
+    settings = QSettings(str(tmp_path / "visits.ini"), QSettings.Format.IniFormat)
+    widget = VisitsPage(AppContext.for_store(store), settings=settings, today=today)
+    qtbot.addWidget(widget)
+    if size is not None:
+        widget.resize(*size)
+    widget.show()
+    widget.refresh()
+    return widget

@@ -93,6 +93,25 @@ def peers(connection: Connection) -> list[Peer]:
     return [_peer(r) for r in rows]
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class ExportChoices:
+    """Where a package may go, as plain data: the trusted peers (id, name, kind as the clerk
+    reads it) by name, and the schools (code, name) whose laptop a set-up package may be for."""
+
+    peers: list[tuple[str, str, str]]
+    schools: list[tuple[str, str]]
+
+
+def export_choices(store: Store) -> ExportChoices:
+    """What the GUI's 导出数据包 dialog offers."""
+    with store.engine.connect() as connection:
+        known = [(str(p.id), p.name, KINDS.get(p.kind, p.kind)) for p in peers(connection)]
+    with store.read() as session:
+        schools = [(code, name) for code, name in session.execute(select(School.code, School.name)
+                                                                  .order_by(School.name))]
+    return ExportChoices(known, schools)
+
+
 def peer(connection: Connection, peer_id: uuid.UUID) -> Peer | None:
     row = connection.execute(select(_PEER).where(_PEER.c.id == peer_id, _PEER.c.kind != "self")).first()
     return _peer(row) if row is not None else None

@@ -1,4 +1,7 @@
-"""``edubridge report annual|work|agreement|notice|letters|statistics -o FILE.pdf``: print-ready documents.
+"""``edubridge report KIND -o FILE.pdf``: print-ready documents.
+
+The kinds, and the choices each reads, are the rows of
+:data:`reports.document_kinds.DOCUMENT_KINDS` (the GUI's 报告 page reads the same table).
 
 Each subcommand writes one PDF and prints one line (``--json``: path, pages, bytes).
 Unknown clusters, years without an approved plan and unwritable paths are expected
@@ -9,8 +12,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from desktop.commands import CliError, integer, open_store, output_file, print_json, school_year
+
+if TYPE_CHECKING:
+    from reports.document_kinds import DocumentRequest
 
 
 def _date(text: str) -> dt.date:
@@ -20,112 +27,93 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"日期“{text}”应写作 2025-09-01") from None
 
 
+def _annual_options(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--draft-conclusions", metavar="FILE.toml",
+                     help="同时把按数据生成的主要成效、存在问题、整改建议写入此文件，供修改")
+    sub.add_argument("--conclusions", metavar="FILE.toml", help="用修改后的主要成效、存在问题、整改建议排版")
+
+
+def _agreement_options(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--new", action="store_true", help="按模板重新生成一份新协议")
+    sub.add_argument("--start", type=_date, metavar="YYYY-MM-DD", help="新协议的起始日期（默认今天）")
+    sub.add_argument("--years", type=integer, metavar="N", help="新协议的期限（年，默认按模板）")
+
+
+def _contact_options(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--phone", help="监督/联系电话（默认取设置中的局联系电话）")
+    sub.add_argument("--address", help="来信地址（默认取设置）")
+    sub.add_argument("--department", help="受理科室（默认“教育局人事科”）")
+
+
+def _statistics_options(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--all", action="store_true", dest="include_all",
+                     help="列入全部集团(学区)（默认只列包含乡村学校的，银川2023方案 三(一)）")
+
+
+#: The command line's own options of a kind, beyond the choices the registry lists.
+_OPTIONS = {"annual": _annual_options, "agreement": _agreement_options, "notice": _contact_options,
+            "letters": _contact_options, "statistics": _statistics_options}
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
+    from reports.document_kinds import CLUSTER, DATE, DOCUMENT_KINDS, SEMESTER, SOME_CLUSTER, YEAR
+
     parser = subparsers.add_parser("report", help="生成可打印的 PDF 文档（年度评价报告、协议书、公示名单、统计表）")
     kinds = parser.add_subparsers(dest="report_kind", metavar="KIND", required=True)
-
-    def common(sub: argparse.ArgumentParser) -> None:
+    for kind in DOCUMENT_KINDS.values():
+        sub = kinds.add_parser(kind.key, help=kind.help)
+        if YEAR in kind.reads:
+            sub.add_argument("--year", type=school_year, required=True,
+                             help="学年起始年份，如 2025 表示 2025—2026学年")
+        if SEMESTER in kind.reads:
+            sub.add_argument("--semester", metavar="Y-1|Y-2", required=True, help="学期，如 2025-1")
+        if CLUSTER in kind.reads:
+            sub.add_argument("--cluster", metavar="NAME", required=True, help="集团(学区)/教共体名称")
+        if SOME_CLUSTER in kind.reads:
+            sub.add_argument("--cluster", metavar="NAME", help="只评价这个集团(学区)/教共体")
+        if DATE in kind.reads:
+            sub.add_argument("--date", type=_date, metavar="YYYY-MM-DD", help="统计日期（默认今天）")
+        if kind.key in _OPTIONS:
+            _OPTIONS[kind.key](sub)
         sub.add_argument("-o", "--output", required=True, metavar="FILE.pdf", help="输出的 PDF 文件")
         sub.add_argument("--json", action="store_true", help="以 JSON 输出结果")
         sub.set_defaults(run=run)
 
-    annual = kinds.add_parser("annual", help="年度评价报告（全县或一个集团/教共体）")
-    annual.add_argument("--year", type=school_year, required=True, help="学年起始年份，如 2025 表示 2025—2026学年")
-    annual.add_argument("--cluster", metavar="NAME", help="只评价这个集团(学区)/教共体")
-    annual.add_argument("--draft-conclusions", metavar="FILE.toml",
-                        help="同时把按数据生成的主要成效、存在问题、整改建议写入此文件，供修改")
-    annual.add_argument("--conclusions", metavar="FILE.toml", help="用修改后的主要成效、存在问题、整改建议排版")
-    common(annual)
 
-    agreement = kinds.add_parser("agreement", help="教共体建设协议书（无协议时按模板生成）")
-    agreement.add_argument("--cluster", metavar="NAME", required=True, help="集团(学区)/教共体名称")
-    agreement.add_argument("--new", action="store_true", help="按模板重新生成一份新协议")
-    agreement.add_argument("--start", type=_date, metavar="YYYY-MM-DD", help="新协议的起始日期（默认今天）")
-    agreement.add_argument("--years", type=integer, metavar="N", help="新协议的期限（年，默认按模板）")
-    common(agreement)
+def _request(args: argparse.Namespace) -> DocumentRequest:
+    """The command line's choices, checked before the store is opened."""
+    from reports.document_kinds import DocumentRequest
 
-    for name, text in (("notice", "交流轮岗人员名单公示（公示期、监督电话、落款）"),
-                       ("letters", "教师交流轮岗通知书（每人一页，各自的抬头）")):
-        sub = kinds.add_parser(name, help=text)
-        sub.add_argument("--year", type=school_year, required=True, help="学年起始年份")
-        sub.add_argument("--phone", help="监督/联系电话（默认取设置中的局联系电话）")
-        sub.add_argument("--address", help="来信地址（默认取设置）")
-        sub.add_argument("--department", help="受理科室（默认“教育局人事科”）")
-        common(sub)
+    conclusions = None
+    if getattr(args, "conclusions", None):
+        from reports.annual_conclusions import read_conclusions
 
-    for name, text in (("approval", "教师交流轮岗审批表（每人一页）"), ("register", "教师交流个人登记表（每人一页）")):
-        sub = kinds.add_parser(name, help=text)
-        sub.add_argument("--year", type=school_year, required=True, help="学年起始年份")
-        common(sub)
+        conclusions = read_conclusions(args.conclusions)  # ReportError: one line, exit 2
+    semester = None
+    if getattr(args, "semester", None):
+        from desktop.commands.quota import _semester
 
-    summary = kinds.add_parser("summary", help="教共体每学期工作总结（余教〔2020〕155号 六(二)）")
-    summary.add_argument("--cluster", metavar="NAME", required=True, help="集团(学区)/教共体名称")
-    summary.add_argument("--semester", metavar="Y-1|Y-2", required=True, help="学期，如 2025-1")
-    common(summary)
-
-    work = kinds.add_parser("work", help="教共体学年度工作报告（余教〔2020〕155号 五(一)4）")
-    work.add_argument("--cluster", metavar="NAME", required=True, help="集团(学区)/教共体名称")
-    work.add_argument("--year", type=school_year, required=True, help="学年起始年份，如 2025 表示 2025—2026学年")
-    common(work)
-
-    pairings = kinds.add_parser("pairings", help="结对帮扶及包片包抓名单")
-    pairings.add_argument("--date", type=_date, metavar="YYYY-MM-DD", help="统计日期（默认今天）")
-    common(pairings)
-
-    statistics = kinds.add_parser("statistics", help="集团(学区)基本情况统计表")
-    statistics.add_argument("--date", type=_date, metavar="YYYY-MM-DD", help="统计日期（默认今天）")
-    statistics.add_argument("--all", action="store_true", dest="include_all",
-                            help="列入全部集团(学区)（默认只列包含乡村学校的，银川2023方案 三(一)）")
-    common(statistics)
+        semester = _semester(args.semester)
+    return DocumentRequest(
+        year=getattr(args, "year", None), cluster=getattr(args, "cluster", None), semester=semester,
+        on=getattr(args, "date", None), include_all=getattr(args, "include_all", False),
+        department=getattr(args, "department", None) or "", phone=getattr(args, "phone", None) or "",
+        address=getattr(args, "address", None) or "", conclusions=conclusions,
+        draft_to=getattr(args, "draft_conclusions", None), new=getattr(args, "new", False),
+        start=getattr(args, "start", None), years=getattr(args, "years", None))
 
 
 def run(args: argparse.Namespace) -> int:
-    from reports import documents
+    from reports.document_kinds import DOCUMENT_KINDS
     from reports.output import ReportError
 
     output = output_file(args.output, ".pdf")
+    request = _request(args)
     store = open_store(args)
     try:
-        try:
-            if args.report_kind == "annual":
-                from reports.annual_conclusions import read_conclusions
-
-                try:
-                    edited = read_conclusions(args.conclusions) if args.conclusions else None
-                except ValueError as exc:
-                    raise CliError(str(exc)) from None
-                result = documents.annual_report(store, args.year, output, cluster=args.cluster,
-                                                 conclusions=edited, draft_to=args.draft_conclusions)
-            elif args.report_kind == "agreement":
-                result = documents.agreement(store, args.cluster, output, new=args.new, start=args.start,
-                                             years=args.years)
-            elif args.report_kind in ("notice", "letters"):
-                from reports.notice import Contact
-
-                contact = Contact(args.department or "", args.phone or "", args.address or "")
-                make = documents.exchange_notice if args.report_kind == "notice" else documents.exchange_letters
-                result = make(store, args.year, output, contact=contact)
-            elif args.report_kind in ("approval", "register"):
-                from reports.exchange_forms import build_forms
-
-                result = build_forms(store, args.year, output, kind=args.report_kind)
-            elif args.report_kind == "summary":
-                from desktop.commands.quota import _semester
-                from reports.semester_summary import build_summary
-
-                result = build_summary(store, args.cluster, _semester(args.semester), output)
-            elif args.report_kind == "work":
-                from reports.work_report import build_work_report
-
-                result = build_work_report(store, args.cluster, args.year, output)
-            elif args.report_kind == "pairings":
-                from reports.quota_report import build_pairings_pdf
-
-                result = build_pairings_pdf(store, args.date or dt.date.today(), output)
-            else:
-                result = documents.statistics(store, output, on=args.date, include_all=args.include_all)
-        except ReportError as exc:
-            raise CliError(str(exc)) from None
+        result = DOCUMENT_KINDS[args.report_kind].run(store, request, output)
+    except ReportError as exc:
+        raise CliError(str(exc)) from None
     finally:
         store.dispose()
     if args.json:

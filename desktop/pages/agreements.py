@@ -57,6 +57,7 @@ from desktop.pages.base import Page
 from desktop.pdf_preview import PdfPreview
 from desktop.widgets import DateEdit, EmptyStack, fit_columns, setup_table
 from desktop.worker import Job, run_in_background
+from policy.progress import Progress
 
 TAB_CLAUSES, TAB_PARTIES, TAB_PREVIEW, TAB_SIGNING = range(4)
 SCAN_FILTERS = "扫描件 (*.pdf *.png *.jpg *.jpeg *.tif *.tiff);;所有文件 (*)"
@@ -692,7 +693,7 @@ class AgreementsPage(Page):
                 return None
         store, agreement_id = self.context.store, self.doc.id
 
-        def work(progress: Any) -> tuple[bytes, int]:
+        def work(progress: Progress) -> tuple[bytes, int]:
             from reports import documents
 
             buffer = io.BytesIO()

@@ -10,11 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -29,7 +27,7 @@ from desktop import messages
 from desktop.context import AppContext
 from desktop.models.record_table import Col, RecordTableModel
 from desktop.pages.base import Page
-from desktop.widgets import fit_columns, setup_table
+from desktop.widgets import DateEdit, fit_columns, setup_table
 
 ALL = "（全部）"
 LIMIT = 5000
@@ -79,11 +77,9 @@ class AuditPage(Page):
         self.record.setObjectName("auditRecord")
         self.record.setPlaceholderText("记录编号")
         self.use_dates = QCheckBox("日期")
-        self.since = QDateEdit(QDate.currentDate().addMonths(-1))
-        self.until = QDateEdit(QDate.currentDate())
-        for edit in (self.since, self.until):
-            edit.setCalendarPopup(True)
-            edit.setDisplayFormat("yyyy-MM-dd")
+        self.until = DateEdit(dt.date.today())
+        self.since = DateEdit()
+        self.since.setDate(self.until.date().addMonths(-1))
         search = QPushButton("查询")
         search.setObjectName("auditSearch")
         search.clicked.connect(self.refresh_rows)
@@ -138,8 +134,8 @@ class AuditPage(Page):
             "entity_id": self.record.text().strip() or None,
         }
         if self.use_dates.isChecked():
-            pick["since"] = dt.date.fromisoformat(self.since.date().toString("yyyy-MM-dd"))
-            pick["until"] = dt.date.fromisoformat(self.until.date().toString("yyyy-MM-dd"))
+            pick["since"] = self.since.value()
+            pick["until"] = self.until.value()
         return pick
 
     def describe(self) -> str:

@@ -34,6 +34,7 @@ from desktop.models.record_table import Col, RecordTableModel
 from desktop.widgets import DateEdit, fit_columns, setup_table
 from desktop.worker import run_in_background
 from policy.cluster_forming import Proposal, propose
+from policy.progress import Progress
 
 
 class ProposedModel(RecordTableModel):
@@ -140,8 +141,7 @@ class ProposalDialog(QDialog):
         self.accept_all.setEnabled(enabled)
 
     def day(self) -> dt.date:
-        value = self.on.date()
-        return dt.date(value.year(), value.month(), value.day())
+        return self.on.value()
 
     def run(self) -> None:
         if self.job is not None:
@@ -149,15 +149,10 @@ class ProposalDialog(QDialog):
         store, profile, on = self.context.store, self.context.profile, self.day()
         keep, balance, limit = self.keep.value(), self.balance.value(), float(self.limit.value())
 
-        def work(progress: Any) -> tuple[Proposal, list[Any], dict[str, str]]:
+        def work(progress: Progress) -> tuple[Proposal, list[Any], dict[str, str]]:
             progress("读取学校与集团", 0.02)
             schools = forming_schools(store, on)
-
-            def report(percent: int, text: str) -> None:
-                progress(text, percent / 100)
-
-            proposal = propose(schools, profile, keep=keep, balance=balance, time_limit=limit,
-                               progress=report, cancelled=lambda: progress.cancelled)
+            proposal = propose(schools, profile, keep=keep, balance=balance, time_limit=limit, progress=progress)
             violations = check_proposal(store, profile, proposal, on) if proposal.clusters else []
             return proposal, violations, {s.code: s.name for s in schools}
 

@@ -49,6 +49,7 @@ from db.importers import IMPORTERS
 from db.versions import StaleRecord
 from desktop import messages
 from desktop.context import AppContext
+from desktop.form_dialog import error_label, ok_cancel
 from desktop.models.cluster_tables import (
     ClusterLine,
     ClusterTableModel,
@@ -59,6 +60,7 @@ from desktop.models.cluster_tables import (
 )
 from desktop.progress_dialog import run_with_progress
 from desktop.widgets import DateEdit, EmptyStack, fit_columns, setup_table
+from desktop.worker import Job
 from policy import vocab
 from policy.balance import QualityYear
 from policy.clusters import (
@@ -70,6 +72,7 @@ from policy.clusters import (
     summarize,
     unclustered,
 )
+from policy.progress import Progress
 from policy.teacher_development import DevelopmentResult
 
 #: The spreadsheets this page imports with its own preview (labels from db.importers).
@@ -110,15 +113,9 @@ class _FormDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(title)
         self.submit: Callable[[], None] | None = None
-        self.error = QLabel()
-        self.error.setObjectName("formError")
-        self.error.setStyleSheet("color: #b3261e;")
-        self.error.setWordWrap(True)
-        self.error.hide()
+        self.error = error_label()
         self.form = QFormLayout()
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("确定")
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
+        self.buttons = ok_cancel()
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -135,6 +132,27 @@ class _FormDialog(QDialog):
                 self.error.show()
                 return
         super().accept()
+
+
+def preview_and_apply(page: Any, plan: Any, apply: Callable[[Progress], Any], title: str = "导入") -> Job | None:
+    """On ``page`` (a widget with ``exec_dialog`` and ``refresh``), show an import plan (schools, memberships); on 确定 ``apply(progress)`` writes it off the
+    GUI thread behind a cancellable progress dialog, then the page says what was done and refreshes.
+    Returns the job, or None when there was nothing to write or the clerk declined."""
+    if plan.empty:
+        messages.info(page, "导入", f"{plan.summary()}：没有需要写入的改动")
+        return None
+    if not page.exec_dialog(ImportPreviewDialog(plan, page)):
+        return None
+    job = run_with_progress(page, title, "正在写入…", apply)
+
+    def finished(done: Any) -> None:
+        messages.info(page, "导入完成", done.summary())
+        page.refresh()
+
+    job.finished.connect(finished)
+    job.failed.connect(lambda message: messages.error(page, "导入失败", message))
+    job.cancelled.connect(lambda: messages.info(page, "导入", "已取消，未写入任何数据"))
+    return job
 
 
 def school_combo(schools: list[SchoolRec], current: uuid.UUID | None = None, blank: str | None = None) -> QComboBox:
@@ -799,20 +817,6 @@ class ClustersPage(QWidget):
         self._job = job
 
     def _preview(self, module: Any, plan: Any) -> None:
-        dialog = ImportPreviewDialog(plan, self)
-        if plan.empty or not self.exec_dialog(dialog):
-            if plan.empty:
-                messages.info(self, "导入", f"{plan.summary()}：没有需要写入的改动")
-            return
         store = self.context.store
-        job = run_with_progress(self, "导入", "正在写入…",
-                                lambda progress: module.apply_import(store, plan, progress))
-
-        def finished(done: Any) -> None:
-            messages.info(self, "导入完成", done.summary())
-            self.refresh()
-
-        job.finished.connect(finished)
-        job.failed.connect(lambda message: messages.error(self, "导入失败", message))
-        job.cancelled.connect(lambda: messages.info(self, "导入", "已取消，未写入任何数据"))
-        self._job = job
+        self._job = preview_and_apply(self, plan, lambda progress: module.apply_import(store, plan, progress)) \
+            or self._job

@@ -10,35 +10,27 @@ from __future__ import annotations
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QVBoxLayout,
     QWidget,
 )
 
 from db import visits as dv
 from db.engine import StoreError
 from db.store import Store
+from desktop.form_dialog import ERROR_STYLE, FormDialog
 from desktop.widgets import DateEdit
 from policy import vocab
 
-ERROR_STYLE = "border: 1px solid #b00020;"
 
-
-class PairingDialog(QDialog):
+class PairingDialog(FormDialog):
     """The fields of one pairing; 保存 writes them, a refusal is shown in the dialog."""
 
     def __init__(self, store: Store, pairing: dv.PairingView, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__("修改结对", "", parent, ok_text="保存", width=460)
         self.store, self.pairing = store, pairing
-        self.setWindowTitle("修改结对")
-        self.setMinimumWidth(460)
-        layout = QVBoxLayout(self)
-        form = QFormLayout()
+        form = self.form
         who = QLabel(f"{pairing.supporter or '—'} → {pairing.target or '—'}")
         who.setWordWrap(True)
         self.kind = QComboBox()
@@ -59,26 +51,13 @@ class PairingDialog(QDialog):
         form.addRow("开始日期", self.start)
         form.addRow("结束", end_row)
         form.addRow("备注", self.notes)
-        layout.addLayout(form)
-        hint = QLabel("修改记入审计日志（改前、改后、何人何时）；结束的结对保留在列表中，以后的活动不再计入。")
-        hint.setWordWrap(True)
-        hint.setStyleSheet("color: #666666;")
-        layout.addWidget(hint)
-        self.error = QLabel()
-        self.error.setObjectName("formError")
-        self.error.setStyleSheet("color: #b00020;")
-        self.error.setWordWrap(True)
-        self.error.hide()
-        layout.addWidget(self.error)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Save).setText("保存")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        self.note("修改记入审计日志（改前、改后、何人何时）；结束的结对保留在列表中，以后的活动不再计入。")
 
     def save(self) -> bool:
         """Write the fields; True and accepted when saved, else the reason shown and input kept."""
+        return self.submit()
+
+    def attempt(self) -> None:
         start, end = self.start.value(), self.end.value() if self.ended.isChecked() else None
         for widget in (self.start, self.end, self.kind):
             widget.setStyleSheet("")
@@ -90,8 +69,4 @@ class PairingDialog(QDialog):
                 self.end.setStyleSheet(ERROR_STYLE)
             elif "包片包抓" in str(exc):
                 self.kind.setStyleSheet(ERROR_STYLE)
-            self.error.setText(str(exc))
-            self.error.show()
-            return False
-        self.accept()
-        return True
+            raise

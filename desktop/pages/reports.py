@@ -28,19 +28,18 @@ from desktop.pages.base import Page
 from desktop.pdf_preview import PdfPreview
 from desktop.widgets import SchoolYearSpinBox
 from desktop.worker import Job, run_in_background
+from policy.calendar import Semester
 from policy.progress import Progress
-
-KINDS = (
-    ("annual", "年度评价报告"),
-    ("work", "教共体学年度工作报告"),
-    ("agreement", "教共体建设协议书"),
-    ("notice", "交流轮岗人员名单公示"),
-    ("letters", "教师交流轮岗通知书"),
-    ("approval", "教师交流轮岗审批表"),
-    ("register", "教师交流个人登记表"),
-    ("pairings", "结对帮扶及包片包抓名单"),
-    ("statistics", "集团(学区)基本情况统计表"),
+from reports.document_kinds import (
+    CLUSTER,
+    DOCUMENT_KINDS,
+    SEMESTER,
+    SOME_CLUSTER,
+    YEAR,
+    DocumentKind,
+    DocumentRequest,
 )
+
 ALL_CLUSTERS = "（全部集团(学区)）"  # no 全县: a city database covers several counties
 
 
@@ -54,9 +53,12 @@ class ReportsPage(Page):
         self.built_agreement: tuple[Any, int] | None = None
         self.built_warning = ""
         self.kind = QComboBox()
-        for key, label in KINDS:
-            self.kind.addItem(label, key)
+        for document in DOCUMENT_KINDS.values():
+            self.kind.addItem(document.label, document.key)
         self.year = SchoolYearSpinBox()
+        self.semester = QComboBox()
+        self.semester.addItem("第一学期", 1)
+        self.semester.addItem("第二学期", 2)
         self.cluster = QComboBox()
         self.build_button = QPushButton("生成")
         self.cancel_button = QPushButton("取消")
@@ -78,6 +80,7 @@ class ReportsPage(Page):
         form = QFormLayout()
         form.addRow("文档", self.kind)
         form.addRow("学年", self.year)
+        form.addRow("学期", self.semester)
         form.addRow("集团(学区)", self.cluster)
         making, output = QHBoxLayout(), QHBoxLayout()
         for row, group in ((making, (self.build_button, self.cancel_button)),
@@ -125,11 +128,17 @@ class ReportsPage(Page):
     def pdf_bytes(self) -> bytes:
         return self.preview.pdf_bytes
 
+    @property
+    def chosen(self) -> DocumentKind:
+        """The chosen kind of document."""
+        return DOCUMENT_KINDS[self.kind.currentData()]
+
     def _update_fields(self) -> None:
-        key = self.kind.currentData()
-        self.year.setEnabled(key in ("annual", "work", "notice", "letters", "approval", "register"))
-        self.cluster.setEnabled(key in ("annual", "work", "agreement"))
-        self.text_button.setEnabled(key in ("annual", "work") and not self._busy())
+        reads = self.chosen.reads
+        self.year.setEnabled(bool(reads & {YEAR, SEMESTER}))
+        self.semester.setEnabled(SEMESTER in reads)
+        self.cluster.setEnabled(bool(reads & {CLUSTER, SOME_CLUSTER}))
+        self.text_button.setEnabled(self.chosen.text_document is not None and not self._busy())
         has = bool(self.pdf_bytes)
         self.print_button.setToolTip("" if has else "请先点“生成”，生成文档后才能打印")
         self.print_button.setEnabled(has)
@@ -139,47 +148,23 @@ class ReportsPage(Page):
     def parameters(self) -> dict[str, Any]:
         cluster = self.cluster.currentText()
         return {"kind": self.kind.currentData(), "year": self.year.value(),
+                "semester": Semester(self.year.value(), self.semester.currentData()),
                 "cluster": None if cluster in ("", ALL_CLUSTERS) else cluster}
 
     def build(self) -> None:
         params = self.parameters()
-        if params["kind"] in ("agreement", "work") and not params["cluster"]:
-            messages.warn(self, f"生成{self.kind.currentText()}", "请先选择一个集团(学区)/教共体。")
+        document = self.chosen
+        if CLUSTER in document.reads and not params["cluster"]:
+            messages.warn(self, f"生成{document.label}", "请先选择一个集团(学区)/教共体。")
             return
         store = self.context.store
+        # A preview: never stores an agreement (a cluster without one gets a template draft).
+        request = DocumentRequest(year=params["year"], cluster=params["cluster"], semester=params["semester"],
+                                  preview=True)
 
         def work(progress: Progress) -> tuple[bytes, Any]:
-            from reports import documents
-
             buffer = io.BytesIO()
-            kind = params["kind"]
-            if kind == "annual":
-                built = documents.annual_report(store, params["year"], buffer, cluster=params["cluster"],
-                                                progress=progress)
-            elif kind == "work":
-                from reports.work_report import build_work_report
-
-                built = build_work_report(store, params["cluster"], params["year"], buffer, progress=progress)
-            elif kind == "agreement":
-                # A preview: never stores an agreement (a cluster without one gets a template draft).
-                built = documents.agreement(store, params["cluster"], buffer, record=False, progress=progress,
-                                            warn=None)
-            elif kind == "notice":
-                built = documents.exchange_notice(store, params["year"], buffer, progress=progress)
-            elif kind == "letters":
-                built = documents.exchange_letters(store, params["year"], buffer, progress=progress)
-            elif kind in ("approval", "register"):
-                from reports.exchange_forms import build_forms
-
-                built = build_forms(store, params["year"], buffer, kind=kind, progress=progress)
-            elif kind == "pairings":
-                import datetime as dt
-
-                from reports.quota_report import build_pairings_pdf
-
-                built = build_pairings_pdf(store, dt.date.today(), buffer)
-            else:
-                built = documents.statistics(store, buffer, progress=progress)
+            built = document.run(store, request, buffer, progress)
             return buffer.getvalue(), built
 
         self.built_agreement = None
@@ -199,7 +184,7 @@ class ReportsPage(Page):
     def _set_busy(self, busy: bool) -> None:
         self.build_button.setEnabled(not busy)
         self.cancel_button.setEnabled(busy)
-        self.text_button.setEnabled(not busy and self.kind.currentData() in ("annual", "work"))
+        self.text_button.setEnabled(not busy and self.chosen.text_document is not None)
 
     def cancel(self) -> None:
         """Stop the document being built at its next progress step; nothing is shown or recorded."""
@@ -240,12 +225,12 @@ class ReportsPage(Page):
         """Open the text editor of the chosen report; the draft is computed off the GUI thread."""
         params = self.parameters()
         kind, year, cluster = params["kind"], params["year"], params["cluster"]
-        if kind == "work" and not cluster:
+        if CLUSTER in self.chosen.reads and not cluster:
             messages.warn(self, "编辑报告文字", "请先选择一个集团(学区)/教共体。")
             return
         store = self.context.store
 
-        def work(progress: Any) -> tuple[Any, ...]:
+        def work(progress: Progress) -> tuple[Any, ...]:
             from db.annual import UnknownCluster, annual_data
             from db.report_texts import load_text
             from db.settings import active_profile
@@ -266,7 +251,7 @@ class ReportsPage(Page):
                 data, _activities, draft = work_report_parts(store, cluster, year)
             progress("读取已保存的文字", 0.9)
             cluster_id = data.clusters[0].id if cluster and data.clusters else None
-            return cluster_id, draft, load_text(store, "annual" if kind == "annual" else "work_report", year,
+            return cluster_id, draft, load_text(store, DOCUMENT_KINDS[kind].text_document or "", year,
                                                 cluster_id)
 
         self.progress.setValue(0)
@@ -287,7 +272,7 @@ class ReportsPage(Page):
         self.progress.setValue(100)
         assert isinstance(result, tuple)
         cluster_id, draft, stored = result
-        document = "annual" if kind == "annual" else "work_report"
+        document = DOCUMENT_KINDS[kind].text_document or ""
         version = [stored.version if stored is not None else None]
 
         def save(sections: dict[str, list[str]]) -> None:

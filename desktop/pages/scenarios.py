@@ -9,9 +9,10 @@ No rule lives here: ``db.scenarios`` and ``policy.scenarios`` decide.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -36,7 +37,7 @@ from db.scenarios import (
 )
 from desktop import messages
 from desktop.context import AppContext
-from desktop.models.record_table import Col, RecordTableModel
+from desktop.models.record_table import Col, RecordTableModel, TableModel
 from desktop.widgets import SchoolYearSpinBox, fit_columns, setup_table
 from desktop.worker import run_in_background
 from policy.calendar import school_year_label
@@ -44,45 +45,30 @@ from policy.idcard import masked
 from policy.progress import Progress
 from policy.scenarios import apply_pins, apply_settings, parse_setting
 
-Index = QModelIndex | QPersistentModelIndex
 SETTINGS_HINT = "设置（可空）：指标=值，多项用；分隔，如 exchange.min_share=0.15；exchange.max_distance_km=40"
 
 
-class FiguresModel(QAbstractTableModel):
+class FiguresModel(TableModel):
     """Rows: the comparison's figures; columns: the scenarios (name and status in the header)."""
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self.rows: list[dict[str, Any]] = []
-        self.headers: list[str] = []
+        self.scenario_headers: list[str] = []
 
     def set_comparison(self, data: dict[str, Any]) -> None:
-        self.beginResetModel()
-        self.rows = list(data.get("figures", []))
-        self.headers = [f"{s['name']}（{s['status_label']}）" for s in data.get("scenarios", [])]
-        self.endResetModel()
+        self.scenario_headers = [f"{s['name']}（{s['status_label']}）" for s in data.get("scenarios", [])]
+        self.set_rows(data.get("figures", []))
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.rows)
+    def headers(self) -> Sequence[str]:
+        return ("指标", *self.scenario_headers)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.headers) + 1
+    def native(self, record: Any, column: int) -> Any:
+        if column == 0:
+            return record["label"] + ("" if record["unit"] == "%" else f"（{record['unit']}）")
+        return record["texts"][column - 1]
 
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return "指标" if section == 0 else self.headers[section - 1]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        row = self.rows[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            if index.column() == 0:
-                return row["label"] + ("" if row["unit"] == "%" else f"（{row['unit']}）")
-            return row["texts"][index.column() - 1]
-        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() > 0:
+    def extra(self, record: Any, column: int, role: int) -> Any:
+        if role == Qt.ItemDataRole.TextAlignmentRole and column > 0:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 

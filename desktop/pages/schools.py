@@ -150,22 +150,8 @@ class SchoolsPage(Page):
         self._job = job
 
     def _preview(self, plan: Any) -> None:
-        from desktop.pages.clusters import ImportPreviewDialog
+        from desktop.pages.clusters import preview_and_apply
 
-        if plan.empty:
-            messages.info(self, "导入", f"{plan.summary()}：没有需要写入的改动")
-            return
-        if not self.exec_dialog(ImportPreviewDialog(plan, self)):
-            return
         store = self.context.store
-        job = run_with_progress(self, "导入学校名单", "正在写入…",
-                                lambda progress: school_import.apply_import(store, plan, progress))
-
-        def finished(done: Any) -> None:
-            messages.info(self, "导入完成", done.summary())
-            self.refresh()
-
-        job.finished.connect(finished)
-        job.failed.connect(lambda message: messages.error(self, "导入失败", message))
-        job.cancelled.connect(lambda: messages.info(self, "导入", "已取消，未写入任何数据"))
-        self._job = job
+        self._job = preview_and_apply(self, plan, lambda progress: school_import.apply_import(store, plan, progress),
+                                      "导入学校名单") or self._job

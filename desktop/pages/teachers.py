@@ -61,7 +61,7 @@ from policy.directions import LABELS
 from policy.eligibility import MANDATORY, STATUS_LABELS, EligibilityResult
 from policy.idcard import masked
 from policy.plan_outcomes import OUTCOME_LABELS, UNPLACED, Outcome, by_key
-from policy.planner import Move, Plan, allowed, distance_km, required_moves, sections, tally
+from policy.planner import Move, Plan, allowed, distance_km, required_moves, tally
 from policy.progress import Progress
 
 PAGE_SIZE = 200
@@ -651,8 +651,7 @@ class TeachersPage(Page):
             dialog = DateDialog(labels[change][0], labels[change][1], dt.date.today(), parent=self)
             if not dialog.exec():
                 return False
-            value = dialog.date.date()
-            day = dt.date(value.year(), value.month(), value.day())
+            day = dialog.date.value()
         try:
             note = None
             if change == "cancel":
@@ -872,11 +871,8 @@ class TeachersPage(Page):
                 if allowed(source, school):
                     self.destination.addItem(f"{school.name}（{code}）", code)
         else:  # a mandatory teacher may go anywhere in the county teaching his section, best direction first
-            options = [(rules.ranks[kind], school.name, code, kind) for code, school in self.schools.items()
-                       if code != source.code and school.region == source.region and sections(source) & sections(school)
-                       for kind in (rules.kind(source, school),)]
-            for _rank, name, code, kind in sorted(options):
-                self.destination.addItem(f"{name}（{code}）· {LABELS[kind]}", code)
+            for school, kind in rules.destinations(source, self.schools.values()):
+                self.destination.addItem(f"{school.name}（{school.code}）· {LABELS[kind]}", school.code)
         position = self.destination.findData(move.to_school)
         if position >= 0:
             self.destination.setCurrentIndex(position)

@@ -63,6 +63,7 @@ from desktop.widgets import DateEdit, EmptyStack, HeaderSort, fit_columns, setup
 from desktop.worker import run_in_background
 from policy import vocab
 from policy.calendar import Semester, semester_of
+from policy.progress import Progress
 from policy.quotas import by_cluster, days_left, tally, todo_list
 
 
@@ -626,7 +627,7 @@ class VisitsPage(QWidget):
         cached = self._inputs if self._inputs and self._inputs.school_year == semester.year else None
         self.dashboard_label.setText("正在统计…")
 
-        def work(progress: Any) -> tuple[Any, Any]:
+        def work(progress: Progress) -> tuple[Any, Any]:
             inputs = cached or dv.load_quota_inputs(store, profile, semester.year)
             progress("统计指标", 0.5)
             return inputs, dv.quota_rows(store, profile, semester, inputs)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import visit_world
-from openpyxl import Workbook
+import workbooks
 from sqlalchemy import func, select
 
 from db import teacher_import, visit_import
@@ -70,12 +70,7 @@ def visit_log(path: Path, day: dt.date) -> Path:
 
 
 def sheet(path: Path, headers: list[str], rows: list[list[object]]) -> Path:
-    wb = Workbook()
-    wb.active.append(headers)
-    for row in rows:
-        wb.active.append(row)
-    wb.save(path)
-    return path
+    return workbooks.sheet(path, rows, headers)
 
 
 def roster(path: Path, first: int, count: int = 40) -> Path:

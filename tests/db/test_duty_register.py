@@ -13,7 +13,7 @@ import uuid
 
 import pytest
 import visit_world
-from openpyxl import Workbook
+import workbooks
 from sqlalchemy import func, select
 
 from db.duty_holders import end_duty, list_duties, register_duty
@@ -114,13 +114,7 @@ def test_register_and_principal_view(store: Store, world) -> None:
 
 
 def sheet(path, rows) -> str:
-    book = Workbook()
-    ws = book.active
-    ws.append(["姓名", "角色", "所在学校代码", "包抓县区", "开始日期", "结束日期", "备注"])
-    for row in rows:
-        ws.append(row)
-    book.save(path)
-    return str(path)
+    return str(workbooks.sheet(path, rows, ["姓名", "角色", "所在学校代码", "包抓县区", "开始日期", "结束日期", "备注"]))
 
 
 def test_import_export_round_trip_and_all_or_nothing(store: Store, world, db_path, tmp_path, capsys) -> None:

@@ -7,7 +7,7 @@ import json
 
 import pytest
 import visit_world
-from openpyxl import Workbook
+import workbooks
 from sqlalchemy import select
 
 from db.models import Pairing
@@ -23,13 +23,7 @@ def world(store: Store) -> visit_world.World:
 
 
 def sheet(path, rows) -> str:
-    book = Workbook()
-    ws = book.active
-    ws.append(HEADERS)
-    for row in rows:
-        ws.append(row)
-    book.save(path)
-    return str(path)
+    return str(workbooks.sheet(path, rows, HEADERS))
 
 
 def test_pairings_round_trip_end_date_and_errors(store: Store, world, db_path, tmp_path, capsys) -> None:

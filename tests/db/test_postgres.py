@@ -11,23 +11,13 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.exc import IntegrityError
+from test_store import add_school
 
 from db.migrate import current_revision, head_revision, upgrade
-from db.models import AuditEntry, Base, Region, School
+from db.models import AuditEntry, Base, School
 from db.store import Store
 
 pytestmark = pytest.mark.postgres  # the pg_url fixture skips when no server is configured
-
-
-def add_school(session, code: str = "3601000001", **fields) -> School:  # type: ignore[no-untyped-def]
-    region = session.scalar(select(Region)) or Region(code="640121", name="永宁县", level="县区")
-    session.add(region)
-    session.flush()
-    values = dict(code=code, name="永宁县第一小学", stage="小学", location="城区", region_id=region.id)
-    values.update(fields)
-    school = School(**values)
-    session.add(school)
-    return school
 
 
 def test_empty_database_is_migrated_to_head(pg_store: Store) -> None:

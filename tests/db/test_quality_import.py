@@ -7,7 +7,8 @@ import json
 
 import pytest
 import visit_world
-from openpyxl import Workbook, load_workbook
+import workbooks
+from openpyxl import load_workbook
 
 from db.store import Store
 from desktop.cli import main
@@ -31,13 +32,7 @@ def world(store: Store) -> visit_world.World:
 
 
 def sheet(path, rows) -> str:
-    book = Workbook()
-    ws = book.active
-    ws.append(HEADERS)
-    for row in rows:
-        ws.append(row)
-    book.save(path)
-    return str(path)
+    return str(workbooks.sheet(path, rows, HEADERS))
 
 
 def test_quality_round_trip_verdicts_and_errors(store: Store, world, db_path, tmp_path, capsys) -> None:

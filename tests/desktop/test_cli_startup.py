@@ -21,7 +21,7 @@ HEAVY = {"sqlalchemy", "alembic", "openpyxl", "python_calamine", "reportlab", "o
          "PySide6", "fontTools"}
 #: The project modules a parser may load: the registries of import and export kinds, which
 #: import only the standard library (and policy.progress).
-REGISTRIES = {"db", "db.importers", "reports", "reports.exporters"}
+REGISTRIES = {"db", "db.importers", "reports", "reports.exporters", "reports.document_kinds"}
 #: What no command that only reads the store and prints should load.
 NOT_FOR_READING = {"openpyxl", "reportlab", "ortools", "scipy", "numpy", "PySide6", "fontTools"}
 

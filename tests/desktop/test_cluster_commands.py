@@ -6,20 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
+from workbooks import sheet
 
 from db import clusters as cl
 from db.store import Store
 from desktop.cli import main
-
-
-def sheet(path: Path, rows: list[list]) -> Path:
-    wb = Workbook()
-    for row in rows:
-        wb.active.append(row)
-    wb.save(path)
-    return path
-
 
 SCHOOLS = [
     ["学校代码", "学校名称", "学段", "城乡类别", "举办者", "在校学生数", "班级数", "占地面积", "薄弱学校", "所属县区"],

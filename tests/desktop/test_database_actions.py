@@ -53,14 +53,14 @@ def test_new_database_dialog_keeps_input_and_marks_the_wrong_field(gui, qtbot, t
     qtbot.addWidget(dialog)
     dialog.name_edit.setText("河东县")  # keyClicks types ASCII only
     qtbot.keyClicks(dialog.code_edit, "6401")
-    dialog.attempt()
+    dialog.submit()
     assert dialog.result() == 0 and dialog.result_store is None
     assert "6 位数字" in dialog.error.text() and "6401" in dialog.error.text()
     assert dialog.code_edit.styleSheet() == da.ERROR_STYLE and dialog.name_edit.styleSheet() == ""
     assert dialog.name_edit.text() == "河东县" and dialog.code_edit.text() == "6401"  # nothing typed is lost
     assert not (tmp_path / "新县区.db").exists()
     dialog.code_edit.setText("640199")
-    dialog.attempt()
+    dialog.submit()
     assert dialog.result_store is not None
     names = sorted(p.name for p in dialog.written)
     assert names[0] == "1 学校.xlsx" and len(names) == 6
@@ -88,7 +88,7 @@ def test_new_database_through_the_menu_switches_every_page(window, tmp_path, qtb
         dialog.name_edit.setText("河西县")
         dialog.code_edit.setText("640122")
         dialog.templates_edit.setText("")
-        dialog.attempt()
+        dialog.submit()
 
     QTimer.singleShot(0, fill)
     assert da.new_database(window)
@@ -166,7 +166,7 @@ def test_a_database_with_accounts_asks_for_sign_in_and_cancel_keeps_the_old(wind
         dialog = QApplication.activeModalWidget()
         dialog.username.setText("wang")
         dialog.password.setText("secret-123")
-        dialog._accept()
+        dialog.submit()
 
     QTimer.singleShot(0, sign_in)
     assert da.open_database(window, other)

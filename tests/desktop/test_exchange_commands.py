@@ -12,7 +12,8 @@ import datetime as dt
 import json
 
 import pytest
-from openpyxl import Workbook, load_workbook
+import workbooks
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from db.exchange_import import HEADERS
@@ -71,14 +72,7 @@ def _teachers(store):
 
 
 def _sheet(path, rows):
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "交流记录"
-    sheet.append(list(HEADERS))
-    for row in rows:
-        sheet.append(row)
-    workbook.save(path)
-    return path
+    return workbooks.sheet(path, rows, HEADERS, "交流记录")
 
 
 def _every_form(store):

@@ -7,21 +7,14 @@ import json
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
+from workbooks import sheet
 
 from desktop.cli import main
 from policy.idcard import make_id_number
 
 A = make_id_number("640102", dt.date(1980, 3, 3), 11)
 B = make_id_number("640102", dt.date(1984, 6, 6), 22)
-
-
-def sheet(path: Path, rows: list[list]) -> Path:
-    wb = Workbook()
-    for row in rows:
-        wb.active.append(row)
-    wb.save(path)
-    return path
 
 
 @pytest.fixture

@@ -82,3 +82,22 @@ def test_a_damaged_package_is_one_error_and_nothing_else(gui, qtbot, crossed, wi
     window.open_package(str(half))
     qtbot.waitUntil(lambda: bool(messages.log), timeout=10000)
     assert [m.kind for m in messages.log] == ["error"] and "已损坏" in messages.log[0].text
+
+
+def test_export_dialog_offers_the_trusted_peers_and_the_schools(gui, qtbot, crossed):
+    """The laptop trusts the bureau (from its set-up package); the bureau's schools are offered
+    for a set-up package. The dialog formats what db.packages.keys.export_choices reads."""
+    from desktop.package_dialog import SETUP, ExportDialog
+
+    bureau, laptop, _visit_id, _package = crossed
+    dialog = ExportDialog(AppContext.for_store(laptop))
+    qtbot.addWidget(dialog)
+    targets = [dialog.target.itemText(i) for i in range(dialog.target.count())]
+    assert len(targets) == 2 and targets[0].endswith("（教育局）") and dialog.target.itemData(1) == SETUP
+    assert uuid.UUID(dialog.target.itemData(0))
+    dialog = ExportDialog(AppContext.for_store(bureau))
+    qtbot.addWidget(dialog)
+    schools = [dialog.school.itemData(i) for i in range(dialog.school.count())]
+    assert schools[0] == "" and "RURAL01" in schools
+    dialog.target.setCurrentIndex(dialog.target.findData(SETUP))
+    assert dialog.choice()[0] == SETUP and dialog.choice()[1]

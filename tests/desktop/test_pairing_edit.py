@@ -6,13 +6,11 @@ import datetime as dt
 
 import pytest
 import visit_world
-from PySide6.QtCore import QSettings
 from sqlalchemy import select
 
 from db import visits as dv
 from db.models import AuditEntry, Pairing
 from db.versions import StaleRecord
-from desktop.context import AppContext
 
 TODAY = dt.date(2025, 11, 3)
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support")
@@ -25,13 +23,7 @@ def world(store):
 
 @pytest.fixture
 def page(gui, qtbot, store, world, tmp_path):
-    from desktop.pages.visits import VisitsPage
-
-    settings = QSettings(str(tmp_path / "visits.ini"), QSettings.Format.IniFormat)
-    widget = VisitsPage(AppContext.for_store(store), settings=settings, today=TODAY)
-    qtbot.addWidget(widget)
-    widget.show()
-    widget.refresh()
+    widget = visit_world.visits_page(store, qtbot, tmp_path, TODAY)
     widget.tabs.setCurrentIndex(2)
     return widget
 

@@ -4,27 +4,12 @@ whom no school can take is listed as unplaced, with the reason (issue 10)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 
-from openpyxl import Workbook
+from scenario_world import person, sheet
 
 from desktop.cli import main
-from policy.idcard import make_id_number
-
-
-def sheet(path: Path, rows: list[list]) -> Path:
-    wb = Workbook()
-    for row in rows:
-        wb.active.append(row)
-    wb.save(path)
-    return path
-
-
-def person(n: int) -> str:
-    """An ID number of someone born 1982–85: far from retirement (no exemption)."""
-    return make_id_number("640102", dt.date(1982, 1, 1) + dt.timedelta(days=97 * n), n)
 
 
 def test_mandatory_teachers_move_laterally_and_the_impossible_one_is_listed(tmp_path: Path, db_path: Path, capsys):

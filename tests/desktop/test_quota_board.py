@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 import visit_world
 from openpyxl import load_workbook
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from db import visits as dv
@@ -41,14 +41,7 @@ def world(store):
 
 @pytest.fixture
 def page(gui, qtbot, store, world, tmp_path):
-    from desktop.pages.visits import VisitsPage
-
-    settings = QSettings(str(tmp_path / "visits.ini"), QSettings.Format.IniFormat)
-    widget = VisitsPage(AppContext.for_store(store), settings=settings, today=TODAY)
-    qtbot.addWidget(widget)
-    widget.resize(1366, 700)
-    widget.show()
-    widget.refresh()
+    widget = visit_world.visits_page(store, qtbot, tmp_path, TODAY, (1366, 700))
     with qtbot.waitSignal(widget.dashboard_ready, timeout=5000):
         widget.tabs.setCurrentIndex(1)
     return widget

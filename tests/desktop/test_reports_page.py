@@ -104,7 +104,8 @@ def test_every_document_kind_builds_from_the_page(qtbot, demo_store) -> None:
     qtbot.addWidget(page)
     page.refresh()
     page.year.setValue(2026)
-    for kind in ("letters", "approval", "pairings"):
+    page.cluster.setCurrentIndex(1)  # read by the semester summary only
+    for kind in ("letters", "approval", "pairings", "summary"):
         page.kind.setCurrentIndex(page.kind.findData(kind))
         page.build()
         assert page.job is not None
@@ -210,3 +211,33 @@ def test_clerk_edits_conclusions_a_failed_save_keeps_the_text_and_cancel_asks(qt
     assert load_text(demo_store, "annual", 2025, cluster_id).sections == {
         "存在问题": ["本教共体问题一。"], "整改建议": ["别人的建议。"]}
     assert load_text(demo_store, "annual", 2025, None) is None  # the county's text is apart
+
+
+def _subcommands(parser) -> dict:
+    import argparse
+
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return action.choices
+
+
+def test_the_page_and_the_command_line_offer_the_same_documents(qtbot, store) -> None:
+    """Both read reports.document_kinds: a kind added there is on both, each with the choices it reads."""
+    from desktop.cli import build_parser
+    from reports.document_kinds import CLUSTER, DOCUMENT_KINDS, SEMESTER, YEAR
+
+    page = ReportsPage(AppContext.for_store(store))
+    qtbot.addWidget(page)
+    offered = [page.kind.itemData(index) for index in range(page.kind.count())]
+    report = _subcommands(build_parser())["report"]
+    commands = _subcommands(report)
+    assert offered == list(DOCUMENT_KINDS) and set(commands) == set(offered)
+    for index, key in enumerate(offered):
+        page.kind.setCurrentIndex(index)
+        reads = DOCUMENT_KINDS[key].reads
+        options = {option for action in commands[key]._actions for option in action.option_strings}
+        assert ("--year" in options) is (YEAR in reads) and page.year.isEnabled() is bool(reads & {YEAR, SEMESTER})
+        assert ("--semester" in options) is page.semester.isEnabled() is (SEMESTER in reads)
+        assert ("--cluster" in options) is page.cluster.isEnabled()
+        required = {option for action in commands[key]._actions if action.required for option in action.option_strings}
+        assert ("--cluster" in required) is (CLUSTER in reads)
+

@@ -67,7 +67,9 @@ def test_add_a_principal_with_a_school_errors_in_the_dialog(gui, admin, qtbot):
     assert entry.actor == "boss" and entry.after["password_hash"] == "***"
 
 
-def test_unlock_deactivate_and_reset_from_the_list(gui, admin, qtbot):
+def test_unlock_deactivate_and_reset_from_the_list(gui, admin, qtbot, qtmodeltester):
+    from test_table_models import check_model
+
     from db.users import SignInError, add_user, sign_in
     from desktop.users_dialog import ResetPasswordDialog, UsersDialog
 
@@ -81,6 +83,7 @@ def test_unlock_deactivate_and_reset_from_the_list(gui, admin, qtbot):
     dialog = UsersDialog(admin)
     qtbot.addWidget(dialog)
     rows = {u.username: i for i, u in enumerate(dialog.model.rows())}
+    check_model(dialog.model, qtmodeltester)
     assert dialog.model.index(rows["li"], 4).data().startswith("已锁定")
     assert dialog.model.index(rows["boss"], 2).data() == "管理员"
     dialog.view.selectRow(rows["li"])

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import visit_world
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from sqlalchemy import select
 
 from db import visits as dv
@@ -30,15 +30,7 @@ def world(store):
 
 @pytest.fixture
 def page(gui, qtbot, store, world, tmp_path):
-    from desktop.pages.visits import VisitsPage
-
-    settings = QSettings(str(tmp_path / "visits.ini"), QSettings.Format.IniFormat)
-    widget = VisitsPage(AppContext.for_store(store), settings=settings, today=TODAY)
-    qtbot.addWidget(widget)
-    widget.resize(1280, 760)
-    widget.show()
-    widget.refresh()
-    return widget
+    return visit_world.visits_page(store, qtbot, tmp_path, TODAY, (1280, 760))
 
 
 def type_text(widget, text: str) -> None:

@@ -7,6 +7,7 @@ from openpyxl import load_workbook
 from PySide6.QtCore import QSettings, Qt
 
 from db.engine import StoreError
+from db.settings import county_started
 from desktop import messages, welcome
 from desktop.app import store_is_empty
 
@@ -46,7 +47,7 @@ def test_first_run_of_a_blank_county_writes_the_numbered_templates_and_is_not_as
                      "6 帮扶活动.xlsx"]
     for name in names:
         load_workbook(folder / name, read_only=True).close()
-    assert store_is_empty(store) and welcome.county_started(store)  # empty, but the clerk's own county
+    assert store_is_empty(store) and county_started(store)  # empty, but the clerk's own county
     shown = [m for m in messages.log if m.kind == "info"]
     assert len(shown) == 1 and "1 学校.xlsx" in shown[0].text
 

@@ -112,14 +112,17 @@ def test_a_cancel_stops_the_search_while_solving():
                 for n in range(70)]
     calls = []
 
-    def cancelled() -> bool:
-        calls.append(time.monotonic())
-        return len(calls) >= 2  # the first call is before the search; the next, 0.2 s into it
+    def progress(message: str, fraction: float) -> None:  # the GUI's: raises once the clerk cancelled
+        calls.append((message, fraction))
+        if len(calls) >= 3:  # 建立模型, 求解中 before the search; the next, 0.2 s into it
+            raise Cancelled()
 
     started = time.monotonic()
     with pytest.raises(Cancelled):
-        propose(schools, load_profile(), time_limit=300, cancelled=cancelled)
+        propose(schools, load_profile(), time_limit=300, progress=progress)
     assert time.monotonic() - started < 150  # stopped, not run to its 300 s limit
+    assert [m for m, _f in calls[:2]] == ["建立模型", "求解中（最长 300 秒）"] and calls[2][0].startswith("求解中（已用")
+    assert all(0 <= f <= 1 for _m, f in calls)
 
 
 def test_too_few_leads_is_proven_by_counting_before_any_search():

@@ -86,3 +86,23 @@ def test_took_effect():
     assert not took_effect("planned", START, None)
     assert not took_effect("cancelled", START, START)
     assert took_effect("cancelled", START, D(2027, 10, 1))
+
+
+def test_a_mandatory_teacher_may_go_to_any_school_of_the_county_teaching_a_section_of_theirs():
+    """DirectionRules.destinations (the 交流计划 page's choice of destination): every other school of
+    the county with a common section, best direction first; another county and a junior school
+    for a primary teacher are not offered."""
+    from policy.directions import DirectionRules
+    from policy.planner import PlanSchool
+
+    def school(code, location, stage="小学", region="A", weak=False):
+        return PlanSchool(code=code, name=code, location=location, stage=stage, region=region, is_weak=weak)
+
+    city, rural, town = school("C1", "城区"), school("R1", "乡村"), school("T1", "镇区")
+    schools = [city, rural, town, school("C2", "城区"), school("J1", "乡村", "初中"),
+               school("X1", "乡村", region="B")]
+    rules = DirectionRules.from_profile(PROFILE, {s.code: s for s in schools})
+    chosen = rules.destinations(city, schools)
+    assert {s.code for s, _kind in chosen} == {"R1", "T1", "C2"}
+    ranks = [rules.ranks[kind] for _s, kind in chosen]
+    assert ranks == sorted(ranks) and chosen[0][0].code == "R1"  # to a rural school ranks first

@@ -432,3 +432,71 @@ def exchange_teacher(store, exchange):
 
     with store.read() as session:
         return session.get(Teacher, exchange.teacher_id).id_number
+
+
+def _exchange_changes(store, after_id):
+    """(action, record id, before, after) of every audited row change to ``exchange`` after
+    ``after_id`` (not the entry naming the save as a whole)."""
+    from db import audit
+
+    changes = []
+    with store.read() as session:
+        for e in session.scalars(select(AuditEntry).where(AuditEntry.id > after_id, AuditEntry.entity == "exchange",
+                                                   AuditEntry.action != "import").order_by(AuditEntry.id)):
+            if audit.is_batch(e.entity_id, e.action, e.before, e.after):
+                changes += [(e.action, *r) for r in audit.records(e.entity, e.action, e.before, e.after)]
+            else:
+                changes.append((e.action, e.entity_id, e.before, e.after))
+    return changes
+
+
+def _last_audit_id(store):
+    with store.read() as session:
+        return session.scalar(select(func.max(AuditEntry.id)))
+
+
+def test_saving_again_replaces_the_draft_in_place_and_audits_only_what_changed(demo_store):
+    import dataclasses
+
+    from db.models import Teacher
+
+    profile = active_profile(demo_store)
+    plan = make_plan(demo_store, profile, YEAR)
+    plan_id = save_plan(demo_store, plan, profile)
+
+    def saved():
+        with demo_store.read() as session:
+            return {(t.id_number): (e.id, e.to_school_id) for e, t in session.execute(
+                select(Exchange, Teacher).join(Teacher, Teacher.id == Exchange.teacher_id)
+                .where(Exchange.school_year == YEAR))}
+
+    first = saved()
+    mark = _last_audit_id(demo_store)
+    assert save_plan(demo_store, plan, profile) == plan_id  # the same plan again: no exchange rewritten
+    assert saved() == first and _exchange_changes(demo_store, mark) == []
+
+    dropped, moved = plan.moves[0], plan.moves[1]
+    elsewhere = next(m.to_school for m in plan.moves if m.to_school != moved.to_school)
+    newcomer = plan.stays[0]
+    changed = dataclasses.replace(plan, moves=[dataclasses.replace(moved, to_school=elsewhere), *plan.moves[2:],
+                                               dataclasses.replace(moved, entry=newcomer)])
+    mark = _last_audit_id(demo_store)
+    assert save_plan(demo_store, changed, profile) == plan_id
+    now = saved()
+    with demo_store.read() as session:
+        ids = dict(session.execute(select(School.code, School.id)).all())
+        assert session.scalar(select(func.count()).select_from(ExchangePlan)
+                              .where(ExchangePlan.school_year == YEAR)) == 1
+        assert session.get(ExchangePlan, plan_id).summary["moves"] == len(plan.moves)
+    number = {m.entry.teacher.id_number: m for m in plan.moves}
+    assert dropped.entry.teacher.id_number not in now
+    assert now[moved.entry.teacher.id_number] == (first[moved.entry.teacher.id_number][0], ids[elsewhere])
+    assert now[newcomer.teacher.id_number][1] == ids[moved.to_school]
+    assert all(now[n] == first[n] for n in number if n not in (dropped.entry.teacher.id_number,
+                                                                moved.entry.teacher.id_number))
+    audited = {(action, str(record)) for action, record, _before, _after in _exchange_changes(demo_store, mark)}
+    assert audited == {("delete", str(first[dropped.entry.teacher.id_number][0])),
+                       ("update", str(first[moved.entry.teacher.id_number][0])),
+                       ("insert", str(now[newcomer.teacher.id_number][0]))}
+    update = next(c for c in _exchange_changes(demo_store, mark) if c[0] == "update")
+    assert (update[2]["to_school_id"], update[3]["to_school_id"]) == (str(ids[moved.to_school]), str(ids[elsewhere]))

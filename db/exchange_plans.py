@@ -231,7 +231,7 @@ def _save_plan(store: Store, plan: Plan, profile: Profile, note: str | None, sce
                         "stay_pins": sorted(str(k) for k, v in plan.pins.items() if v is None)},
         }
         if existing:
-            plan_id = existing[0][0]
+            plan_id: uuid.UUID = existing[0][0]
             connection.execute(plans.update().where(plans.c.id == plan_id).values(**values))
         else:
             plan_id = uuid.uuid4()

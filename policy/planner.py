@@ -643,17 +643,25 @@ def _build(entries: list[EligibilityEntry], schools: Mapping[str, PlanSchool],
         r_idx, all_slots, costs = r_idx[order], pool[c_idx[order]].astype(np.int64), costs[order]
         all_km, all_same = km[a_idx[order], b_idx[order]], same[a_idx[order], b_idx[order]]
         all_kinds, all_ranks = kinds[a_idx[order], b_idx[order]], rank_of[a_idx[order], b_idx[order]]
-        bounds = np.searchsorted(r_idx, np.arange(len(rows) + 1))
+        bounds = np.searchsorted(r_idx, np.arange(len(rows) + 1)).tolist()
+        # A row is sorted by cost, and the rank dominates the cost (the unit above), so the
+        # directions open to a teacher not yet mandatory are a prefix of his school's row:
+        # each option set is a slice, a view into the subject's arrays (no copies).
+        is_open = all_ranks <= rules.eligible_max
+        open_count = np.concatenate(([0], np.cumsum(is_open))).tolist()
         for k, code in enumerate(codes):
-            lo, hi = int(bounds[k]), int(bounds[k + 1])
-            full = np.arange(lo, hi)
-            near = all_ranks[lo:hi] <= rules.eligible_max
-            for mandatory, chosen in ((True, full), (False, full if near.all() else full[near])):
-                if max_destinations is not None and len(chosen) > max_destinations:
-                    pruned, chosen = True, chosen[:max_destinations]
-                if mandatory is False and len(chosen) == len(full) and (code, subject, True) in cache:
+            lo, hi = bounds[k], bounds[k + 1]
+            near = open_count[hi] - open_count[lo]
+            prefix = bool(is_open[lo:lo + near].all())  # else (ranks not in cost order) an index array
+            for mandatory, end in ((True, hi), (False, lo + near)):
+                if max_destinations is not None and end - lo > max_destinations:
+                    pruned, end = True, lo + max_destinations
+                if mandatory is False and end == hi and (code, subject, True) in cache:
                     cache[(code, subject, False)] = cache[(code, subject, True)]  # one hub for both
                     continue
+                chosen: slice | np.ndarray = slice(lo, end)
+                if not mandatory and not prefix:
+                    chosen = (lo + np.nonzero(is_open[lo:hi])[0])[:end - lo]
                 cache[(code, subject, mandatory)] = _Options(
                     all_slots[chosen], costs[chosen], all_km[chosen], all_same[chosen], all_kinds[chosen],
                     all_ranks[chosen])

@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Hashable, Mapping
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import String, bindparam, func, select, type_coerce
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from db.bulk import insert_rows
@@ -237,35 +237,64 @@ def _save_plan(store: Store, plan: Plan, profile: Profile, note: str | None, sce
             plan_id = uuid.uuid4()
             connection.execute(plans.insert(), [{"id": plan_id, "school_year": year, **values}])
         ids = dict(connection.execute(select(School.__table__.c.code, School.__table__.c.id)).all())
-        wanted = {uuid.UUID(str(move.entry.teacher.key)): {
-            "from_school_id": ids[move.from_school], "to_school_id": ids[move.to_school], "form": move.form,
-            "school_year": year, "start": plan.start, "end_on": plan.end, "moves_personnel": move.moves_personnel,
-            "status": "planned", "pinned": move.pinned, "notes": None,
-        } for move in plan.moves}
-        _replace_exchanges(connection, plan_id, wanted, now)
+        _replace_exchanges(connection, plan_id, plan, ids, now)
     return plan_id
 
 
-def _replace_exchanges(connection: Any, plan_id: uuid.UUID, wanted: Mapping[uuid.UUID, Mapping[str, Any]],
+def _as_uuid(key: Any) -> uuid.UUID:
+    return key if isinstance(key, uuid.UUID) else uuid.UUID(str(key))
+
+
+def _replace_exchanges(connection: Any, plan_id: uuid.UUID, plan: Plan, ids: Mapping[str, uuid.UUID],
                        now: dt.datetime) -> None:
-    """Make the draft's exchanges ``wanted`` (teacher id → row): a teacher's row that is the
-    same stays untouched, one that differs is updated in place (the audit shows before →
-    after), one no longer planned is deleted and a new one inserted. A draft lists a
-    teacher once (one move each), so the teacher is the key."""
+    """Make the draft's exchanges the plan's moves: a teacher's row that is the same stays
+    untouched, one that differs is updated in place (the audit shows before → after), one
+    no longer planned is deleted and a new one inserted. A draft lists a teacher once (one
+    move each), so the teacher is the key.
+
+    Saved rows are compared as the driver returns them — on SQLite UUIDs and dates as the
+    text they are stored as (``type_coerce`` to String), the moves' values put in that form
+    once per school and date — so no UUID or date object is made for each of a city draft's
+    ~10,000 rows (that cost more than the comparison itself). Flags compare as stored
+    (1 == True). A teacher key in another form only misses the match: that row is then
+    deleted and inserted again, never kept wrongly.
+    """
     exchanges = Exchange.__table__
-    columns = [exchanges.c[name] for name in _DRAFT_COLUMNS]
-    saved = {row[1]: row for row in connection.execute(
-        select(exchanges.c.id, exchanges.c.teacher_id, *columns).where(exchanges.c.plan_id == plan_id))}
+    sqlite = connection.dialect.name == "sqlite"
+
+    def stored(value: Any) -> Any:
+        if sqlite and isinstance(value, uuid.UUID):
+            return value.hex
+        if sqlite and isinstance(value, dt.date):
+            return value.isoformat()
+        return value
+
+    as_text = {"form", "status"} | ({"id", "teacher_id", "from_school_id", "to_school_id", "start", "end_on"}
+                                    if sqlite else set())
+    raw = [type_coerce(exchanges.c[name], String) if name in as_text else exchanges.c[name]
+           for name in ("id", "teacher_id", *_DRAFT_COLUMNS)]
+    saved = {row[1]: (row[0], tuple(row[2:]))
+             for row in connection.execute(select(*raw).where(exchanges.c.plan_id == plan_id)).all()}
+    school = {code: stored(value) for code, value in ids.items()}
+    start, end, year = stored(plan.start), stored(plan.end), plan.school_year
     changed, added = [], []
-    for teacher_id, row in wanted.items():
-        old = saved.pop(teacher_id, None)
+    for move in plan.moves:
+        key = move.entry.teacher.key
+        values = (school[move.from_school], school[move.to_school], move.form, year, start, end,
+                  move.moves_personnel, "planned", move.pinned, None)
+        old = saved.pop(key if sqlite and isinstance(key, str) else stored(_as_uuid(key)), None)
+        if old is not None and old[1] == values:
+            continue
+        row = dict(zip(_DRAFT_COLUMNS, (ids[move.from_school], ids[move.to_school], move.form, year, plan.start,
+                                        plan.end, move.moves_personnel, "planned", move.pinned, None), strict=True))
         if old is None:
-            added.append({"id": uuid.uuid4(), "plan_id": plan_id, "teacher_id": teacher_id, **row,
+            added.append({"id": uuid.uuid4(), "plan_id": plan_id, "teacher_id": _as_uuid(key), **row,
                           "created_at": now, "updated_at": now})
-        elif tuple(old[2:]) != tuple(row[name] for name in _DRAFT_COLUMNS):
-            changed.append({"b_id": old[0], **{f"b_{name}": row[name] for name in _DRAFT_COLUMNS}, "b_updated": now})
+        else:
+            changed.append({"b_id": _as_uuid(old[0]), **{f"b_{name}": v for name, v in row.items()},
+                            "b_updated": now})
     if saved:  # teachers the new plan no longer moves (or a duplicate row of an old draft)
-        gone = [row[0] for row in saved.values()]
+        gone = [_as_uuid(exchange_id) for exchange_id, _values in saved.values()]
         for start in range(0, len(gone), 900):
             connection.execute(exchanges.delete().where(exchanges.c.id.in_(gone[start:start + 900])))
     if changed:

@@ -324,11 +324,12 @@ def distance_km(a: PlanSchool, b: PlanSchool) -> float | None:
     return None if math.isnan(km) else km
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class _Options:
     """Destinations of one (school, subject, mandatory or not): slot indices, costs (direction
     rank × D + travel), km (NaN unknown), same cluster, direction class (index into DIRECTIONS)
-    and its rank."""
+    and its rank. Not frozen: a frozen dataclass's ``__init__`` sets each field through
+    ``object.__setattr__``, and a city builds ~19,000 of these (nothing changes them)."""
 
     slots: np.ndarray
     costs: np.ndarray
@@ -649,10 +650,14 @@ def _build(entries: list[EligibilityEntry], schools: Mapping[str, PlanSchool],
         # each option set is a slice, a view into the subject's arrays (no copies).
         is_open = all_ranks <= rules.eligible_max
         open_count = np.concatenate(([0], np.cumsum(is_open))).tolist()
+        # Rows where an open direction follows a closed one (none while ranks are in cost
+        # order): their open directions are picked by an index array instead.
+        breaks = np.nonzero(is_open[1:] & ~is_open[:-1])[0] + 1
+        scattered = set((np.searchsorted(bounds, breaks, side="right") - 1)[~np.isin(breaks, bounds)].tolist())
         for k, code in enumerate(codes):
             lo, hi = bounds[k], bounds[k + 1]
             near = open_count[hi] - open_count[lo]
-            prefix = bool(is_open[lo:lo + near].all())  # else (ranks not in cost order) an index array
+            prefix = k not in scattered
             for mandatory, end in ((True, hi), (False, lo + near)):
                 if max_destinations is not None and end - lo > max_destinations:
                     pruned, end = True, lo + max_destinations
@@ -684,8 +689,8 @@ def _penalties(model: _Model) -> tuple[int, int, int, int]:
     and 8 : 4 : 2 : 1 ranks the rest. Keeping the penalties that small keeps the
     cost-scaling solver fast.
     """
-    distinct = {id(o): o for o in model.arcs if len(o)}
-    max_cost = max((int(o.costs.max()) for o in distinct.values()), default=1)
+    distinct = {id(o): o for o in model.arcs if len(o.slots)}
+    max_cost = int(np.concatenate([o.costs for o in distinct.values()]).max()) if distinct else 1
     reach = min(len(distinct), sum(1 for c in model.capacity if c > 0))  # a cycle leaves each hub once
     move = max_cost * (reach + 1) + 1
     return 8 * move, 4 * move, 2 * move, move  # mandatory, backbone, total; one move
@@ -837,12 +842,13 @@ class _Flow:
         self.n = n
         hub_of: dict[int, int] = {}
         self.hubs: list[_Options] = []
-        groups: dict[tuple[int, bool, bool], list[int]] = {}
+        groups: dict[tuple[int, bool, bool], list[int]] = {}  # numbered in entry order
+        group_of: dict[int, list[int]] = {}
         for i, entry in enumerate(model.entries):
             if i in model.pinned_to:
                 continue
             options = model.arcs[i]
-            if len(options):
+            if len(options.slots):
                 hub = hub_of.get(id(options))
                 if hub is None:
                     hub = hub_of[id(options)] = len(self.hubs)
@@ -850,9 +856,12 @@ class _Flow:
             else:
                 hub = -1 - i
             mandatory = entry.due == MANDATORY and i not in model.pinned_stay
-            groups.setdefault((hub, entry.backbone, mandatory), []).append(i)
+            group_of[i] = groups.setdefault((hub, entry.backbone, mandatory), [])
+        # Members in ID-number order: one sort of everyone, then each appended to its group.
+        for i in sorted(group_of, key=lambda i: model.entries[i].teacher.id_number):
+            group_of[i].append(i)
         keys = list(groups)
-        self.groups = [sorted(groups[k], key=lambda i: model.entries[i].teacher.id_number) for k in keys]
+        self.groups = [groups[k] for k in keys]
         g, h = len(keys), len(self.hubs)
         self.group_hub = np.array([k[0] for k in keys], dtype=np.int64)
         backbone = np.array([k[1] for k in keys], dtype=bool)
@@ -911,8 +920,13 @@ class _Flow:
             return 0
         source, sink = g + h + s, g + h + s + 1
         tails, heads, caps, _costs = self.arrays
-        moves = slice(len(self.feed), len(self.feed) + self.moves)
-        slot_arcs = slice(len(self.feed) + self.moves + g, len(self.feed) + self.moves + g + s)
+        first = len(self.feed)
+        # Only the move arcs of these groups' hubs (the mandatory backbone teachers' hubs hold
+        # a few thousand of the city's 410,000 arcs).
+        hubs = np.unique(self.group_hub[groups])
+        counts = np.diff(np.append(self.hub_first, self.moves))[hubs]
+        moves = first + np.repeat(self.hub_first[hubs] - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+        slot_arcs = slice(first + self.moves + g, first + self.moves + g + s)
         network = max_flow.SimpleMaxFlow()
         network.add_arcs_with_capacity(
             np.concatenate([np.full(groups.size, source), groups, tails[moves], tails[slot_arcs]]).astype(np.int32),

@@ -337,6 +337,7 @@ class _Options:
     same: np.ndarray
     kinds: np.ndarray
     ranks: np.ndarray
+    best: int | None = None  # the least of ``ranks`` (None: no destination)
 
     def __len__(self) -> int:
         return len(self.slots)
@@ -511,7 +512,7 @@ def _annotate(plan: Plan, result: EligibilityResult, model: _Model, needs: Mappi
         options = model.arcs[i]
         key = id(options)
         if key not in best:
-            best[key] = int(options.ranks.min()) if len(options) else None
+            best[key] = options.best
         plan.best_rank[e.teacher.key] = best[key]
     plan.exempt = [e for e in result.entries if e.status == EXEMPT]
     plan.needs = dict(needs)
@@ -557,7 +558,7 @@ def _build(entries: list[EligibilityEntry], schools: Mapping[str, PlanSchool],
     pinned_to: dict[int, str] = {}
     pinned_stay: set[int] = set()
     pinned_kind: dict[int, str] = {}
-    for i, entry in enumerate(entries):
+    for i, entry in enumerate(entries if pins else ()):
         if entry.teacher.key in pins:
             target = pins[entry.teacher.key]
             if target is None:
@@ -654,22 +655,28 @@ def _build(entries: list[EligibilityEntry], schools: Mapping[str, PlanSchool],
         # order): their open directions are picked by an index array instead.
         breaks = np.nonzero(is_open[1:] & ~is_open[:-1])[0] + 1
         scattered = set((np.searchsorted(bounds, breaks, side="right") - 1)[~np.isin(breaks, bounds)].tolist())
+        # Each row's least rank, which is also the least of its open directions (if any is open).
+        row_min = np.minimum.reduceat(all_ranks, np.minimum(bounds[:-1], len(all_ranks) - 1)).tolist() \
+            if len(all_ranks) else [0] * len(codes)
         for k, code in enumerate(codes):
             lo, hi = bounds[k], bounds[k + 1]
             near = open_count[hi] - open_count[lo]
             prefix = k not in scattered
             for mandatory, end in ((True, hi), (False, lo + near)):
-                if max_destinations is not None and end - lo > max_destinations:
-                    pruned, end = True, lo + max_destinations
+                cut = max_destinations is not None and end - lo > max_destinations
+                if cut:
+                    pruned, end = True, lo + (max_destinations or 0)
                 if mandatory is False and end == hi and (code, subject, True) in cache:
                     cache[(code, subject, False)] = cache[(code, subject, True)]  # one hub for both
                     continue
                 chosen: slice | np.ndarray = slice(lo, end)
                 if not mandatory and not prefix:
                     chosen = (lo + np.nonzero(is_open[lo:hi])[0])[:end - lo]
+                ranks = all_ranks[chosen]
+                least = None if not len(ranks) else int(ranks.min()) if cut else row_min[k]
                 cache[(code, subject, mandatory)] = _Options(
-                    all_slots[chosen], costs[chosen], all_km[chosen], all_same[chosen], all_kinds[chosen],
-                    all_ranks[chosen])
+                    all_slots[chosen], costs[chosen], all_km[chosen], all_same[chosen], all_kinds[chosen], ranks,
+                    least)
     arcs = [_NO_OPTIONS if key is None else cache[(key[0], key[1], mandatory)] for key, mandatory in zip(keys, open_to)]
     return _Model(entries, slots, capacity, arcs, pinned_to, pinned_stay, pruned, rules, pinned_kind)
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
+import time
 import uuid
 from collections.abc import Hashable, Mapping
 from typing import Any
@@ -183,25 +184,40 @@ def save_plan(store: Store, plan: Plan, profile: Profile, note: str | None = Non
     (``uq_exchange_plan_draft_year``). Should a save still lose a race — a key refused by a
     row another save committed, or SQLite giving up on the WAL index — nothing of it was
     written, and it runs again on what is there now (up to :data:`SAVE_ATTEMPTS` times).
+    While another writer holds SQLite's lock (an import of a large roster holds it for
+    seconds, longer than SQLite's own 5 s wait on a loaded machine), the save waits for it
+    as imports do, up to :data:`db.locks.LOCK_WAIT_SECONDS`.
 
     Raises:
         PlanError: the year already has an approved plan.
+        StoreError: the database stayed locked by another writer.
     """
-    for attempt in range(1, SAVE_ATTEMPTS + 1):
+    from db.locks import LOCK_WAIT_SECONDS
+
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    attempt = 0
+    while True:
+        attempt += 1
         try:
             return _save_plan(store, plan, profile, note, scenario)
         except IntegrityError:
             # The transaction rolled back whole; a key refused because of a row another save
             # committed meanwhile is not refused on the next look. A key this save breaks on
             # its own is refused every time and raised after the last attempt.
-            if attempt == SAVE_ATTEMPTS:
+            if attempt >= SAVE_ATTEMPTS:
                 raise
         except OperationalError as exc:
+            reason = str(exc.orig)
+            if "locked" in reason or "busy" in reason:  # SQLite's busy_timeout ran out: wait on
+                if time.monotonic() > deadline:
+                    raise StoreError(f"数据库正被另一个程序写入，等待超过 {LOCK_WAIT_SECONDS:.0f} 秒仍未结束，"
+                                     f"计划未保存：请稍后再保存") from None
+                attempt -= 1  # waiting is not a failed attempt
+                continue
             # SQLITE_PROTOCOL: two writers raced for the WAL index and SQLite gave up its own
             # retries (seen with Debian 12's SQLite 3.40); nothing was written, so try again.
-            if "locking protocol" not in str(exc.orig) or attempt == SAVE_ATTEMPTS:
+            if "locking protocol" not in reason or attempt >= SAVE_ATTEMPTS:
                 raise
-    raise AssertionError("unreachable")
 
 
 #: How many times :func:`save_plan` tries before a refusal is final.

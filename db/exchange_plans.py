@@ -17,11 +17,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
+import time
 import uuid
 from collections.abc import Hashable, Mapping
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import String, bindparam, func, select, type_coerce
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from db.bulk import insert_rows
@@ -168,65 +169,155 @@ def load_draft(store: Store, profile: Profile, school_year: int) -> Plan | None:
 
 def save_plan(store: Store, plan: Plan, profile: Profile, note: str | None = None,
               scenario: str | None = None) -> uuid.UUID:
-    """Write ``plan`` as the year's draft (replacing an earlier draft); returns its id.
+    """Write ``plan`` as the year's draft, replacing the earlier draft in place; returns its id.
     ``scenario``: the name of the plan scenario (db.scenarios) it was made from, approved
     with it.
 
-    One transaction through :meth:`Store.bulk` (Core inserts, one audit entry naming the
-    plan, the year and the number of exchanges): a city plan of thousands of moves saves
-    in a fraction of a second.
+    One transaction through :meth:`Store.bulk` (Core statements, each audited as one batch
+    entry with every record's before → after, plus one entry naming the plan, the year and
+    the number of exchanges). The year's draft keeps its id and only what differs is
+    written (:func:`_replace_exchanges`): a plan made again from the same roster rewrites
+    none of its thousands of exchanges, and the audit holds exactly what changed.
+
+    Two saves at once are serialised by the audit chain's lock, which the transaction takes
+    before it reads anything; the one draft per year is also the database's rule
+    (``uq_exchange_plan_draft_year``). Should a save still lose a race — a key refused by a
+    row another save committed, or SQLite giving up on the WAL index — nothing of it was
+    written, and it runs again on what is there now (up to :data:`SAVE_ATTEMPTS` times).
+    While another writer holds SQLite's lock (an import of a large roster holds it for
+    seconds, longer than SQLite's own 5 s wait on a loaded machine), the save waits for it
+    as imports do, up to :data:`db.locks.LOCK_WAIT_SECONDS`.
 
     Raises:
         PlanError: the year already has an approved plan.
+        StoreError: the database stayed locked by another writer.
     """
-    for attempt in range(3):
+    from db.locks import LOCK_WAIT_SECONDS
+
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    attempt = 0
+    while True:
+        attempt += 1
         try:
             return _save_plan(store, plan, profile, note, scenario)
-        except IntegrityError as exc:
-            # Another save of the same year committed its draft between our look and our insert
-            # (uq_exchange_plan_draft_year refused the second draft): look again, replace it.
-            ours = "exchange_plan" in str(exc.orig) or "draft_year" in str(exc.orig)
-            if not ours or attempt == 2:
+        except IntegrityError:
+            # The transaction rolled back whole; a key refused because of a row another save
+            # committed meanwhile is not refused on the next look. A key this save breaks on
+            # its own is refused every time and raised after the last attempt.
+            if attempt >= SAVE_ATTEMPTS:
                 raise
         except OperationalError as exc:
+            reason = str(exc.orig)
+            if "locked" in reason or "busy" in reason:  # SQLite's busy_timeout ran out: wait on
+                if time.monotonic() > deadline:
+                    raise StoreError(f"数据库正被另一个程序写入，等待超过 {LOCK_WAIT_SECONDS:.0f} 秒仍未结束，"
+                                     f"计划未保存：请稍后再保存") from None
+                attempt -= 1  # waiting is not a failed attempt
+                continue
             # SQLITE_PROTOCOL: two writers raced for the WAL index and SQLite gave up its own
             # retries (seen with Debian 12's SQLite 3.40); nothing was written, so try again.
-            if "locking protocol" not in str(exc.orig) or attempt == 2:
+            if "locking protocol" not in reason or attempt >= SAVE_ATTEMPTS:
                 raise
-    raise AssertionError("unreachable")
+
+
+#: How many times :func:`save_plan` tries before a refusal is final.
+SAVE_ATTEMPTS = 4
+
+#: The columns of a draft exchange that a new save may change (``_replace_exchanges``).
+_DRAFT_COLUMNS = ("from_school_id", "to_school_id", "form", "school_year", "start", "end_on", "moves_personnel",
+                  "status", "pinned", "notes")
 
 
 def _save_plan(store: Store, plan: Plan, profile: Profile, note: str | None, scenario: str | None) -> uuid.UUID:
-    plans, exchanges = ExchangePlan.__table__, Exchange.__table__
+    plans = ExchangePlan.__table__
     year = plan.school_year
-    summary = plan.summary()
-    plan_id = uuid.uuid4()
     text = note or f"生成 {year}—{year + 1}学年交流轮岗计划草案（{len(plan.moves)} 人）"
     with store.bulk("exchange", text) as connection:
-        existing = connection.execute(select(plans.c.id, plans.c.status).where(plans.c.school_year == year)).all()
+        existing = connection.execute(select(plans.c.id, plans.c.status).where(plans.c.school_year == year)
+                                      .order_by(plans.c.created_at.desc())).all()
         if any(status == "approved" for _id, status in existing):
             raise PlanError(f"{year}—{year + 1}学年的交流计划已批准，不能再修改")
-        old_ids = [old_id for old_id, _status in existing]
-        if old_ids:
-            connection.execute(exchanges.delete().where(exchanges.c.plan_id.in_(old_ids)))
-            connection.execute(plans.delete().where(plans.c.id.in_(old_ids)))
         now = utcnow()
-        connection.execute(plans.insert(), [{
-            "id": plan_id, "school_year": year, "status": "draft", "profile_id": profile.id, "created_at": now,
-            "updated_at": now, "approved_at": None, "approved_by": None,
-            "summary": {**summary, "roster": roster_signature(connection), "base": plan.base, "unmet": plan.unmet, "solver": plan.solver,
-                        "needs_source": plan.needs_source, "scenario": scenario,
+        values = {
+            "status": "draft", "profile_id": profile.id, "created_at": now, "updated_at": now,
+            "approved_at": None, "approved_by": None,
+            "summary": {**plan.summary(), "roster": roster_signature(connection), "base": plan.base,
+                        "unmet": plan.unmet, "solver": plan.solver, "needs_source": plan.needs_source,
+                        "scenario": scenario,
                         "stay_pins": sorted(str(k) for k, v in plan.pins.items() if v is None)},
-        }])
+        }
+        if existing:
+            plan_id: uuid.UUID = existing[0][0]
+            connection.execute(plans.update().where(plans.c.id == plan_id).values(**values))
+        else:
+            plan_id = uuid.uuid4()
+            connection.execute(plans.insert(), [{"id": plan_id, "school_year": year, **values}])
         ids = dict(connection.execute(select(School.__table__.c.code, School.__table__.c.id)).all())
-        rows = [{
-            "id": uuid.uuid4(), "plan_id": plan_id, "teacher_id": uuid.UUID(str(move.entry.teacher.key)),
-            "from_school_id": ids[move.from_school], "to_school_id": ids[move.to_school], "form": move.form,
-            "school_year": year, "start": plan.start, "end_on": plan.end, "moves_personnel": move.moves_personnel,
-            "status": "planned", "pinned": move.pinned, "notes": None, "created_at": now, "updated_at": now,
-        } for move in plan.moves]
-        insert_rows(connection, exchanges, rows)
+        _replace_exchanges(connection, plan_id, plan, ids, now)
     return plan_id
+
+
+def _as_uuid(key: Any) -> uuid.UUID:
+    return key if isinstance(key, uuid.UUID) else uuid.UUID(str(key))
+
+
+def _replace_exchanges(connection: Any, plan_id: uuid.UUID, plan: Plan, ids: Mapping[str, uuid.UUID],
+                       now: dt.datetime) -> None:
+    """Make the draft's exchanges the plan's moves: a teacher's row that is the same stays
+    untouched, one that differs is updated in place (the audit shows before → after), one
+    no longer planned is deleted and a new one inserted. A draft lists a teacher once (one
+    move each), so the teacher is the key.
+
+    Saved rows are compared as the driver returns them — on SQLite UUIDs and dates as the
+    text they are stored as (``type_coerce`` to String), the moves' values put in that form
+    once per school and date — so no UUID or date object is made for each of a city draft's
+    ~10,000 rows (that cost more than the comparison itself). Flags compare as stored
+    (1 == True). A teacher key in another form only misses the match: that row is then
+    deleted and inserted again, never kept wrongly.
+    """
+    exchanges = Exchange.__table__
+    sqlite = connection.dialect.name == "sqlite"
+
+    def stored(value: Any) -> Any:
+        if sqlite and isinstance(value, uuid.UUID):
+            return value.hex
+        if sqlite and isinstance(value, dt.date):
+            return value.isoformat()
+        return value
+
+    as_text = {"form", "status"} | ({"id", "teacher_id", "from_school_id", "to_school_id", "start", "end_on"}
+                                    if sqlite else set())
+    raw = [type_coerce(exchanges.c[name], String) if name in as_text else exchanges.c[name]
+           for name in ("id", "teacher_id", *_DRAFT_COLUMNS)]
+    saved = {row[1]: (row[0], tuple(row[2:]))
+             for row in connection.execute(select(*raw).where(exchanges.c.plan_id == plan_id)).all()}
+    school = {code: stored(value) for code, value in ids.items()}
+    start, end, year = stored(plan.start), stored(plan.end), plan.school_year
+    changed, added = [], []
+    for move in plan.moves:
+        key = move.entry.teacher.key
+        values = (school[move.from_school], school[move.to_school], move.form, year, start, end,
+                  move.moves_personnel, "planned", move.pinned, None)
+        old = saved.pop(key if sqlite and isinstance(key, str) else stored(_as_uuid(key)), None)
+        if old is not None and old[1] == values:
+            continue
+        row = dict(zip(_DRAFT_COLUMNS, (ids[move.from_school], ids[move.to_school], move.form, year, plan.start,
+                                        plan.end, move.moves_personnel, "planned", move.pinned, None), strict=True))
+        if old is None:
+            added.append({"id": uuid.uuid4(), "plan_id": plan_id, "teacher_id": _as_uuid(key), **row,
+                          "created_at": now, "updated_at": now})
+        else:
+            changed.append({"b_id": _as_uuid(old[0]), **{f"b_{name}": v for name, v in row.items()},
+                            "b_updated": now})
+    if saved:  # teachers the new plan no longer moves (or a duplicate row of an old draft)
+        gone = [_as_uuid(exchange_id) for exchange_id, _values in saved.values()]
+        for start in range(0, len(gone), 900):
+            connection.execute(exchanges.delete().where(exchanges.c.id.in_(gone[start:start + 900])))
+    if changed:
+        connection.execute(exchanges.update().where(exchanges.c.id == bindparam("b_id")).values(
+            {**{name: bindparam(f"b_{name}") for name in _DRAFT_COLUMNS}, "updated_at": bindparam("b_updated")}),
+            changed)
+    insert_rows(connection, exchanges, added)
 
 
 def roster_signature(connection: Any) -> dict[str, Any]:

@@ -250,6 +250,7 @@ def eligibility(
 
     result = EligibilityResult(school_year, reference)
     entries = result.entries
+    years_since: dict[dt.date, int] = {}  # tenure starts repeat (1 September of each year): count once
     for teacher in teachers:
         own = by_teacher.get(teacher.key)
         if not own:
@@ -258,7 +259,9 @@ def eligibility(
         if where is None:
             continue
         school, start = where
-        years = completed_years(start, reference)
+        years = years_since.get(start)
+        if years is None:
+            years = years_since[start] = completed_years(start, reference)
         principal = teacher.position in PRINCIPAL_POSITIONS
         if principal_years and principal:
             if teacher.position_since is not None and teacher.position_since > start:
@@ -280,8 +283,8 @@ def eligibility(
             until = registered.end.isoformat() if registered.end else "今"
             clause = (f"免交流登记：{registered.reason}（{registered.start.isoformat()}至{until}）；"
                       f"{profile.clause('exchange.exemption_register')}")
-        elif (limit := age_limits.get((principal and bool(principal_years), teacher.gender))
-                       or age_limits.get((False, teacher.gender))) and \
+        elif age_limits and (limit := age_limits.get((principal and bool(principal_years), teacher.gender))
+                                  or age_limits.get((False, teacher.gender))) and \
                 completed_years(teacher.birth_date, reference) > limit[0]:  # “50周岁以下” includes 50
             status, reason = EXEMPT, AGE_REASON
             clause = f"超过{limit[0]}周岁，不再列入交流（{profile.clause(limit[1])}）"

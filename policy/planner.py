@@ -324,11 +324,12 @@ def distance_km(a: PlanSchool, b: PlanSchool) -> float | None:
     return None if math.isnan(km) else km
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class _Options:
     """Destinations of one (school, subject, mandatory or not): slot indices, costs (direction
     rank × D + travel), km (NaN unknown), same cluster, direction class (index into DIRECTIONS)
-    and its rank."""
+    and its rank. Not frozen: a frozen dataclass's ``__init__`` sets each field through
+    ``object.__setattr__``, and a city builds ~19,000 of these (nothing changes them)."""
 
     slots: np.ndarray
     costs: np.ndarray
@@ -336,6 +337,7 @@ class _Options:
     same: np.ndarray
     kinds: np.ndarray
     ranks: np.ndarray
+    best: int | None = None  # the least of ``ranks`` (None: no destination)
 
     def __len__(self) -> int:
         return len(self.slots)
@@ -510,7 +512,7 @@ def _annotate(plan: Plan, result: EligibilityResult, model: _Model, needs: Mappi
         options = model.arcs[i]
         key = id(options)
         if key not in best:
-            best[key] = int(options.ranks.min()) if len(options) else None
+            best[key] = options.best
         plan.best_rank[e.teacher.key] = best[key]
     plan.exempt = [e for e in result.entries if e.status == EXEMPT]
     plan.needs = dict(needs)
@@ -556,7 +558,7 @@ def _build(entries: list[EligibilityEntry], schools: Mapping[str, PlanSchool],
     pinned_to: dict[int, str] = {}
     pinned_stay: set[int] = set()
     pinned_kind: dict[int, str] = {}
-    for i, entry in enumerate(entries):
+    for i, entry in enumerate(entries if pins else ()):
         if entry.teacher.key in pins:
             target = pins[entry.teacher.key]
             if target is None:
@@ -643,20 +645,38 @@ def _build(entries: list[EligibilityEntry], schools: Mapping[str, PlanSchool],
         r_idx, all_slots, costs = r_idx[order], pool[c_idx[order]].astype(np.int64), costs[order]
         all_km, all_same = km[a_idx[order], b_idx[order]], same[a_idx[order], b_idx[order]]
         all_kinds, all_ranks = kinds[a_idx[order], b_idx[order]], rank_of[a_idx[order], b_idx[order]]
-        bounds = np.searchsorted(r_idx, np.arange(len(rows) + 1))
+        bounds = np.searchsorted(r_idx, np.arange(len(rows) + 1)).tolist()
+        # A row is sorted by cost, and the rank dominates the cost (the unit above), so the
+        # directions open to a teacher not yet mandatory are a prefix of his school's row:
+        # each option set is a slice, a view into the subject's arrays (no copies).
+        is_open = all_ranks <= rules.eligible_max
+        open_count = np.concatenate(([0], np.cumsum(is_open))).tolist()
+        # Rows where an open direction follows a closed one (none while ranks are in cost
+        # order): their open directions are picked by an index array instead.
+        breaks = np.nonzero(is_open[1:] & ~is_open[:-1])[0] + 1
+        scattered = set((np.searchsorted(bounds, breaks, side="right") - 1)[~np.isin(breaks, bounds)].tolist())
+        # Each row's least rank, which is also the least of its open directions (if any is open).
+        row_min = np.minimum.reduceat(all_ranks, np.minimum(bounds[:-1], len(all_ranks) - 1)).tolist() \
+            if len(all_ranks) else [0] * len(codes)
         for k, code in enumerate(codes):
-            lo, hi = int(bounds[k]), int(bounds[k + 1])
-            full = np.arange(lo, hi)
-            near = all_ranks[lo:hi] <= rules.eligible_max
-            for mandatory, chosen in ((True, full), (False, full if near.all() else full[near])):
-                if max_destinations is not None and len(chosen) > max_destinations:
-                    pruned, chosen = True, chosen[:max_destinations]
-                if mandatory is False and len(chosen) == len(full) and (code, subject, True) in cache:
+            lo, hi = bounds[k], bounds[k + 1]
+            near = open_count[hi] - open_count[lo]
+            prefix = k not in scattered
+            for mandatory, end in ((True, hi), (False, lo + near)):
+                cut = max_destinations is not None and end - lo > max_destinations
+                if cut:
+                    pruned, end = True, lo + (max_destinations or 0)
+                if mandatory is False and end == hi and (code, subject, True) in cache:
                     cache[(code, subject, False)] = cache[(code, subject, True)]  # one hub for both
                     continue
+                chosen: slice | np.ndarray = slice(lo, end)
+                if not mandatory and not prefix:
+                    chosen = (lo + np.nonzero(is_open[lo:hi])[0])[:end - lo]
+                ranks = all_ranks[chosen]
+                least = None if not len(ranks) else int(ranks.min()) if cut else row_min[k]
                 cache[(code, subject, mandatory)] = _Options(
-                    all_slots[chosen], costs[chosen], all_km[chosen], all_same[chosen], all_kinds[chosen],
-                    all_ranks[chosen])
+                    all_slots[chosen], costs[chosen], all_km[chosen], all_same[chosen], all_kinds[chosen], ranks,
+                    least)
     arcs = [_NO_OPTIONS if key is None else cache[(key[0], key[1], mandatory)] for key, mandatory in zip(keys, open_to)]
     return _Model(entries, slots, capacity, arcs, pinned_to, pinned_stay, pruned, rules, pinned_kind)
 
@@ -676,8 +696,8 @@ def _penalties(model: _Model) -> tuple[int, int, int, int]:
     and 8 : 4 : 2 : 1 ranks the rest. Keeping the penalties that small keeps the
     cost-scaling solver fast.
     """
-    distinct = {id(o): o for o in model.arcs if len(o)}
-    max_cost = max((int(o.costs.max()) for o in distinct.values()), default=1)
+    distinct = {id(o): o for o in model.arcs if len(o.slots)}
+    max_cost = int(np.concatenate([o.costs for o in distinct.values()]).max()) if distinct else 1
     reach = min(len(distinct), sum(1 for c in model.capacity if c > 0))  # a cycle leaves each hub once
     move = max_cost * (reach + 1) + 1
     return 8 * move, 4 * move, 2 * move, move  # mandatory, backbone, total; one move
@@ -829,12 +849,13 @@ class _Flow:
         self.n = n
         hub_of: dict[int, int] = {}
         self.hubs: list[_Options] = []
-        groups: dict[tuple[int, bool, bool], list[int]] = {}
+        groups: dict[tuple[int, bool, bool], list[int]] = {}  # numbered in entry order
+        group_of: dict[int, list[int]] = {}
         for i, entry in enumerate(model.entries):
             if i in model.pinned_to:
                 continue
             options = model.arcs[i]
-            if len(options):
+            if len(options.slots):
                 hub = hub_of.get(id(options))
                 if hub is None:
                     hub = hub_of[id(options)] = len(self.hubs)
@@ -842,9 +863,12 @@ class _Flow:
             else:
                 hub = -1 - i
             mandatory = entry.due == MANDATORY and i not in model.pinned_stay
-            groups.setdefault((hub, entry.backbone, mandatory), []).append(i)
+            group_of[i] = groups.setdefault((hub, entry.backbone, mandatory), [])
+        # Members in ID-number order: one sort of everyone, then each appended to its group.
+        for i in sorted(group_of, key=lambda i: model.entries[i].teacher.id_number):
+            group_of[i].append(i)
         keys = list(groups)
-        self.groups = [sorted(groups[k], key=lambda i: model.entries[i].teacher.id_number) for k in keys]
+        self.groups = [groups[k] for k in keys]
         g, h = len(keys), len(self.hubs)
         self.group_hub = np.array([k[0] for k in keys], dtype=np.int64)
         backbone = np.array([k[1] for k in keys], dtype=bool)
@@ -903,8 +927,13 @@ class _Flow:
             return 0
         source, sink = g + h + s, g + h + s + 1
         tails, heads, caps, _costs = self.arrays
-        moves = slice(len(self.feed), len(self.feed) + self.moves)
-        slot_arcs = slice(len(self.feed) + self.moves + g, len(self.feed) + self.moves + g + s)
+        first = len(self.feed)
+        # Only the move arcs of these groups' hubs (the mandatory backbone teachers' hubs hold
+        # a few thousand of the city's 410,000 arcs).
+        hubs = np.unique(self.group_hub[groups])
+        counts = np.diff(np.append(self.hub_first, self.moves))[hubs]
+        moves = first + np.repeat(self.hub_first[hubs] - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+        slot_arcs = slice(first + self.moves + g, first + self.moves + g + s)
         network = max_flow.SimpleMaxFlow()
         network.add_arcs_with_capacity(
             np.concatenate([np.full(groups.size, source), groups, tails[moves], tails[slot_arcs]]).astype(np.int32),

@@ -432,3 +432,153 @@ def exchange_teacher(store, exchange):
 
     with store.read() as session:
         return session.get(Teacher, exchange.teacher_id).id_number
+
+
+def _exchange_changes(store, after_id):
+    """(action, record id, before, after) of every audited row change to ``exchange`` after
+    ``after_id`` (not the entry naming the save as a whole)."""
+    from db import audit
+
+    changes = []
+    with store.read() as session:
+        for e in session.scalars(select(AuditEntry).where(AuditEntry.id > after_id, AuditEntry.entity == "exchange",
+                                                   AuditEntry.action != "import").order_by(AuditEntry.id)):
+            if audit.is_batch(e.entity_id, e.action, e.before, e.after):
+                changes += [(e.action, *r) for r in audit.records(e.entity, e.action, e.before, e.after)]
+            else:
+                changes.append((e.action, e.entity_id, e.before, e.after))
+    return changes
+
+
+def _last_audit_id(store):
+    with store.read() as session:
+        return session.scalar(select(func.max(AuditEntry.id)))
+
+
+def test_saving_again_replaces_the_draft_in_place_and_audits_only_what_changed(demo_store):
+    import dataclasses
+
+    from db.models import Teacher
+
+    profile = active_profile(demo_store)
+    plan = make_plan(demo_store, profile, YEAR)
+    plan_id = save_plan(demo_store, plan, profile)
+
+    def saved():
+        with demo_store.read() as session:
+            return {(t.id_number): (e.id, e.to_school_id) for e, t in session.execute(
+                select(Exchange, Teacher).join(Teacher, Teacher.id == Exchange.teacher_id)
+                .where(Exchange.school_year == YEAR))}
+
+    first = saved()
+    mark = _last_audit_id(demo_store)
+    assert save_plan(demo_store, plan, profile) == plan_id  # the same plan again: no exchange rewritten
+    assert saved() == first and _exchange_changes(demo_store, mark) == []
+
+    dropped, moved = plan.moves[0], plan.moves[1]
+    elsewhere = next(m.to_school for m in plan.moves if m.to_school != moved.to_school)
+    newcomer = plan.stays[0]
+    changed = dataclasses.replace(plan, moves=[dataclasses.replace(moved, to_school=elsewhere), *plan.moves[2:],
+                                               dataclasses.replace(moved, entry=newcomer)])
+    mark = _last_audit_id(demo_store)
+    assert save_plan(demo_store, changed, profile) == plan_id
+    now = saved()
+    with demo_store.read() as session:
+        ids = dict(session.execute(select(School.code, School.id)).all())
+        assert session.scalar(select(func.count()).select_from(ExchangePlan)
+                              .where(ExchangePlan.school_year == YEAR)) == 1
+        assert session.get(ExchangePlan, plan_id).summary["moves"] == len(plan.moves)
+    number = {m.entry.teacher.id_number: m for m in plan.moves}
+    assert dropped.entry.teacher.id_number not in now
+    assert now[moved.entry.teacher.id_number] == (first[moved.entry.teacher.id_number][0], ids[elsewhere])
+    assert now[newcomer.teacher.id_number][1] == ids[moved.to_school]
+    assert all(now[n] == first[n] for n in number if n not in (dropped.entry.teacher.id_number,
+                                                                moved.entry.teacher.id_number))
+    audited = {(action, str(record)) for action, record, _before, _after in _exchange_changes(demo_store, mark)}
+    assert audited == {("delete", str(first[dropped.entry.teacher.id_number][0])),
+                       ("update", str(first[moved.entry.teacher.id_number][0])),
+                       ("insert", str(now[newcomer.teacher.id_number][0]))}
+    update = next(c for c in _exchange_changes(demo_store, mark) if c[0] == "update")
+    assert (update[2]["to_school_id"], update[3]["to_school_id"]) == (str(ids[moved.to_school]), str(ids[elsewhere]))
+
+
+def _tiny_plan_store(store):
+    """Three schools and two teachers; returns their records as the planner gets them."""
+    from db.models import Region, Teacher
+    from policy.eligibility import MANDATORY, EligibilityEntry
+
+    with store.write() as session:
+        region = Region(code="640121", name="永宁县", level="县区")
+        session.add(region)
+        session.flush()
+        session.add_all([School(code=f"S{i}", name=f"学校{i}", stage="小学", location="乡村", region_id=region.id)
+                         for i in range(3)])
+        session.add_all([Teacher(id_number=f"64012119800101{i:03d}X", name=f"教师{i}", gender="男",
+                                 birth_date=dt.date(1980, 1, 1), subject="语文") for i in range(2)])
+    teachers, _postings, _exemptions = load_records(store)  # keys in the form the planner sees them
+    return [EligibilityEntry(t, "S0", dt.date(2010, 9, 1), 17, MANDATORY, MANDATORY, "任教满12年") for t in teachers]
+
+
+def _tiny_plan(entries, moves):
+    from policy.planner import Move, Plan
+
+    return Plan(YEAR, len(entries), [Move(entries[i], to, "轮岗", True, None, False) for i, to in moves], 1, 0,
+                True, [], "test", 0.0, "table", 3, dt.date(YEAR, 9, 1), dt.date(YEAR + 3, 8, 31), [], {})
+
+
+def _replaces_in_place(store):
+    profile = active_profile(store)
+    entries = _tiny_plan_store(store)
+    plan_id = save_plan(store, _tiny_plan(entries, [(0, "S1")]), profile)
+    with store.read() as session:
+        first = session.scalars(select(Exchange.id)).one()
+    mark = _last_audit_id(store)
+    assert save_plan(store, _tiny_plan(entries, [(0, "S1")]), profile) == plan_id
+    assert _exchange_changes(store, mark) == []  # the same plan: nothing rewritten
+    mark = _last_audit_id(store)
+    assert save_plan(store, _tiny_plan(entries, [(0, "S2"), (1, "S1")]), profile) == plan_id
+    with store.read() as session:
+        rows = {e.teacher_id: (e.id, e.to_school_id) for e in session.scalars(select(Exchange))}
+        ids = dict(session.execute(select(School.code, School.id)).all())
+    teacher = {str(e.teacher.key).replace("-", ""): e for e in entries}
+    by_number = {teacher[t.hex].teacher.id_number: v for t, v in rows.items()}
+    assert by_number[entries[0].teacher.id_number] == (first, ids["S2"])  # the same row, updated
+    assert by_number[entries[1].teacher.id_number][1] == ids["S1"]
+    assert sorted(action for action, *_rest in _exchange_changes(store, mark)) == ["insert", "update"]
+    mark = _last_audit_id(store)
+    save_plan(store, _tiny_plan(entries, [(1, "S1")]), profile)
+    assert [(action, record) for action, record, *_rest in _exchange_changes(store, mark)] == [("delete", str(first))]
+
+
+def test_a_draft_is_replaced_in_place_on_sqlite(store):
+    _replaces_in_place(store)
+
+
+@pytest.mark.postgres
+def test_a_draft_is_replaced_in_place_on_postgres(pg_store):
+    _replaces_in_place(pg_store)
+
+
+@pytest.mark.parametrize("refusal", ["database is locked", "UNIQUE constraint failed: exchange.id"])
+def test_a_save_that_lost_a_race_runs_again(store, monkeypatch, refusal):
+    """A save refused by a writer that held the lock past SQLite's 5 s, or by a key another
+    save committed meanwhile, wrote nothing: it runs again and saves."""
+    import sqlite3
+
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    from db import exchange_plans
+
+    error = OperationalError if "locked" in refusal else IntegrityError
+    entries = _tiny_plan_store(store)
+    real, calls = exchange_plans._save_plan, []
+
+    def refused_once(*args):
+        calls.append(1)
+        if len(calls) == 1:
+            raise error("INSERT …", {}, sqlite3.OperationalError(refusal))
+        return real(*args)
+
+    monkeypatch.setattr(exchange_plans, "_save_plan", refused_once)
+    plan_id = save_plan(store, _tiny_plan(entries, [(0, "S1")]), active_profile(store))
+    assert len(calls) == 2 and len(plan_rows(store, plan_id)) == 1

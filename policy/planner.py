@@ -80,6 +80,7 @@ MAX_DESTINATIONS = 30  # per teacher, for the MILP (and for max_destinations if 
 UNKNOWN_DISTANCE_KM = 30.0  # assumed when a school has no coordinates
 OTHER_CLUSTER_KM = 20.0  # leaving one's own cluster costs as much as 20 km more
 COST_PER_KM = 10  # integer costs in units of 100 m
+MILP_SECONDS = 60  # how long the per-school model may run before the clerk is told it did not finish
 
 BACKBONE_FORM = "柔性流动"  # 骨干教师柔性流动 (银川2023方案 二(三)8): personnel stays
 ORDINARY_FORM = "轮岗"  # 普通教师交流轮岗: personnel relationship moves
@@ -993,7 +994,7 @@ def _solve_milp(model: _Model, required_moves: int, required_backbone: int,
     # mip_rel_gap=0: costs are integers near 1e12, so any relative gap could hide whole moves.
     # (pywraplp's RELATIVE_MIP_GAP parameter is ignored by its HiGHS interface.)
     solver.SetSolverSpecificParametersAsString("output_flag=false\nmip_rel_gap=0")
-    solver.SetTimeLimit(60_000)
+    solver.SetTimeLimit(MILP_SECONDS * 1000)
     inf = solver.infinity()
     n = len(model.entries)
     # The flow's integer tiers (see :func:`_penalties`), a missed per-school floor ranked
@@ -1058,8 +1059,12 @@ def _solve_milp(model: _Model, required_moves: int, required_backbone: int,
             school_rows[entry.school].SetCoefficient(stays[i], 1.0)
     objective.SetMinimization()
     status = solver.Solve()
-    if status not in (solver.OPTIMAL, solver.FEASIBLE):
-        raise PolicyError(f"求解器未能求解（HiGHS 状态 {status}）")
+    if status == solver.INFEASIBLE:
+        raise PolicyError("按每所派出学校分别核定比例时，现有教师和学校无法同时满足这些约束：请检查固定的安排")
+    if status not in (solver.OPTIMAL, solver.FEASIBLE):  # the time ran out without a plan (HiGHS: 99)
+        raise PolicyError(
+            f"按每所派出学校分别核定比例的计划在 {MILP_SECONDS} 秒内未能算出（学校和教师越多，计算量越大）："
+            "可在设置中将“10%比例同时适用于每所城镇、优质派出学校”改为否，按全县统一核定，或分县区制定计划")
     chosen: Chosen = [None] * n
     for i, position, move in arcs:
         if move.solution_value() > 0.5:

@@ -242,6 +242,22 @@ def test_per_sending_school_floor_uses_milp():
     assert math.ceil(0.1 * 20) <= len(plan.moves)
 
 
+def test_a_per_school_plan_out_of_time_says_what_the_clerk_can_do(monkeypatch):
+    from ortools.linear_solver import pywraplp
+
+    from policy.errors import PolicyError
+
+    schools = schools_of(school("U1"), school("R", "乡村"))
+    profile = PROFILE.with_overrides({"exchange.per_sending_school": True})
+    # HiGHS answers 99 (unknown) when its time runs out before any plan is found.
+    monkeypatch.setattr(pywraplp.Solver, "Solve", lambda _solver: 99)
+    with pytest.raises(PolicyError) as caught:
+        plan_exchanges(result([entry(f"a{i}", "U1") for i in range(10)]), schools, profile, {("R", "语文"): 2})
+    message = str(caught.value)
+    assert f"{planner.MILP_SECONDS} 秒内未能算出" in message and "按全县统一核定" in message
+    assert "HiGHS" not in message and "99" not in message
+
+
 # --- the one-pass floor search and the full graph -------------------------------------
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from db.engine import StoreError
 from db.importing import CellError, parse_text
+from db.locks import hold_write_lock
 from db.models import Pairing, Teacher, TeacherDesignation, TrainingRecord
 from db.store import Store
 from db.training_import import parse_hours
@@ -113,6 +114,10 @@ def add_mentoring(store: Store, apprentice_id: uuid.UUID, mentor: str, start: dt
         return f"登记师徒结对：{mentor}—{name}，{start.isoformat()}起" + (f"至{end.isoformat()}" if end else "")
 
     def write(session: Any, name: str) -> None:
+        # No unique key can say "one pair per start" for the pairing table's kinds: the
+        # imports' write lock (SQLite's, a PostgreSQL advisory lock) comes before the check,
+        # so of two clerks saving one pair at once the second finds the first's.
+        hold_write_lock(session.connection())
         if session.scalar(select(Pairing.id).where(Pairing.kind == vocab.MENTORING, Pairing.supporter_name == mentor,
                                                    Pairing.target_teacher_id == apprentice_id,
                                                    Pairing.start == start)) is not None:

@@ -45,3 +45,61 @@ def test_entries_are_checked_written_once_and_audited(store) -> None:  # noqa: A
         with pytest.raises(EntryRefused, match=reason):
             attempt()
     assert counts(store) == after  # nothing written by a refusal, not even an audit entry
+
+
+# Two clerks save one 师徒结对 at the same moment, each from its own process: the check for a
+# repeat and the insert are apart (a pause in between makes both check first), so only the
+# write lock taken before the check keeps one copy.
+RACER = r"""
+import datetime as dt, sys, time, uuid
+from sqlalchemy.orm import Session
+import db.development_entry as entry
+from db.store import Store
+
+real = Session.scalar
+def slow(self, *args, **kwargs):
+    found = real(self, *args, **kwargs)
+    time.sleep(0.5)  # between the check for a repeat and the insert
+    return found
+Session.scalar = slow
+store = Store.open(sys.argv[1])
+start = float(sys.argv[3])
+while time.time() < start:
+    time.sleep(0.002)
+try:
+    entry.add_mentoring(store, uuid.UUID(sys.argv[2]), "王名师", dt.date(2024, 9, 1), None)
+    print("saved")
+except entry.EntryRefused as refused:
+    print("refused", refused)
+"""
+
+
+def _mentoring_race(store, url: str) -> None:  # noqa: ANN001
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    world = visit_world.build(store)
+    zhou = world.teachers["周老师@CITY01"]
+    start = time.time() + 4.0
+    root = Path(__file__).resolve().parents[2]
+    runs = [subprocess.Popen([sys.executable, "-c", RACER, url, str(zhou), str(start)], cwd=root,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outcomes = [run.communicate(timeout=120) for run in runs]
+    said = sorted(out.split()[0] if out.strip() else err[-500:] for out, err in outcomes)
+    assert said == ["refused", "saved"], outcomes
+    with store.read() as s:
+        assert s.scalar(select(func.count()).select_from(Pairing).where(Pairing.target_teacher_id == zhou,
+                                                                        Pairing.supporter_name == "王名师")) == 1
+
+
+@pytest.mark.slow
+def test_one_mentoring_pair_saved_twice_at_once_is_stored_once_on_sqlite(store) -> None:  # noqa: ANN001
+    _mentoring_race(store, store.location)
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_one_mentoring_pair_saved_twice_at_once_is_stored_once_on_postgres(pg_store, pg_url) -> None:  # noqa: ANN001
+    _mentoring_race(pg_store, pg_url)

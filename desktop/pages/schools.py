@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QHideEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -96,6 +97,12 @@ class SchoolsPage(Page):
 
     def refresh(self) -> None:
         self._requery()
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 - Qt's name
+        """A search typed just before the page was left (or the window closed, or another
+        database opened) is not run then: showing the page again re-reads with the text."""
+        self._timer.stop()
+        super().hideEvent(event)
 
     def _requery(self, *_args: object) -> None:
         """Run the SQL for the current search text and sort column, then reset the model."""

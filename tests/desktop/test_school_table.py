@@ -203,3 +203,13 @@ def test_sort_keeps_the_search(schools_page, qtbot):
     qtbot.waitUntil(lambda: schools_page.model.rowCount() == 3, timeout=2000)
     schools_page.view.horizontalHeader().setSortIndicator(COL_STUDENTS, Qt.SortOrder.DescendingOrder)
     assert [schools_page.model.row_at(r).students for r in range(3)] == [1800, 300, 150]
+
+
+def test_a_search_typed_before_leaving_the_page_runs_when_it_is_shown_again(schools_page, qtbot):
+    schools_page.search.setText("教学点")  # typing starts the short wait before the query
+    assert schools_page._timer.isActive()
+    schools_page.hide()  # left for another page, or the window closed: no query on a hidden page
+    assert not schools_page._timer.isActive()
+    schools_page.show()
+    schools_page.refresh()  # what the main window does on showing a page
+    assert schools_page.model.rowCount() == 2 and schools_page.count_label.text() == "找到 2 所"

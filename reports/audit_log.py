@@ -16,6 +16,7 @@ from typing import Any
 
 from db.audit import Shown, referenced_columns
 from db.field_labels import field_label, value_label
+from db.store import SYSTEM_ACTOR
 from policy.idcard import masked
 from reports.xlsx import Column, Sheet, write_table
 
@@ -26,6 +27,11 @@ COLUMNS = (Column("序号", width=10), Column("时间（UTC）", width=22), Colu
 #: A stored date-time: ISO (``T``) or SQLAlchemy's SQLite text, seconds and fraction optional.
 _STAMP = re.compile(r"^(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d)(?::\d\d(?:\.\d+)?)?(?:[+-]\d\d:\d\d|Z)?$")
 _MASKED_FIELDS = frozenset({"id_number"})
+
+
+def actor_text(actor: str) -> str:
+    """Who made a change: the user name, or 系统 for the program's own writes."""
+    return "系统" if actor == SYSTEM_ACTOR else actor
 
 
 def value_text(name: str, value: Any, names: Mapping[str, str] | None = None) -> str:
@@ -59,7 +65,7 @@ def values_text(values: Any, entity: str | None = None, names: Mapping[str, str]
 
 def write_audit(path: Path, entries: Sequence[Shown], filters: str = "",
                 names: Mapping[str, str] | None = None) -> Path:
-    rows = [(e.id, e.at.strftime("%Y-%m-%d %H:%M:%S"), e.actor, e.action_label, e.entity_label, e.entity_id or "",
+    rows = [(e.id, e.at.strftime("%Y-%m-%d %H:%M:%S"), actor_text(e.actor), e.action_label, e.entity_label, e.entity_id or "",
              values_text(e.before, e.entity, names), values_text(e.after, e.entity, names), e.note or "")
             for e in entries]
     notes = ["每一条审计记录都带有前一条的哈希值（哈希链），在软件之外改动或删除任何一条都会被“核对完整性”发现。",

@@ -33,6 +33,13 @@ ALL = "（全部）"
 LIMIT = 5000
 
 
+def _who(actor: str) -> str:
+    """The 人员 shown (imported late: openpyxl is behind reports.audit_log)."""
+    from reports.audit_log import actor_text
+
+    return actor_text(actor)
+
+
 class AuditModel(RecordTableModel):
     """Entries (a batch's records one by one); changes named in Chinese (``reports.audit_log``)."""
 
@@ -43,7 +50,7 @@ class AuditModel(RecordTableModel):
         self.set_columns((
             Col("序号", lambda e: e.id, numeric=True),
             Col("时间（UTC）", lambda e: e.at, text=lambda at: at.strftime("%Y-%m-%d %H:%M:%S")),
-            Col("人员", lambda e: e.actor),
+            Col("人员", lambda e: _who(e.actor)),
             Col("操作", lambda e: e.action_label),
             Col("数据表", lambda e: e.entity_label),
             Col("记录", lambda e: e.entity_id or ""),
@@ -121,7 +128,7 @@ class AuditPage(Page):
             combo.clear()
             combo.addItem(ALL, None)
             for value in values:
-                combo.addItem(audit.TABLE_LABELS.get(value, value) if combo is self.entity else value, value)
+                combo.addItem(audit.TABLE_LABELS.get(value, value) if combo is self.entity else _who(value), value)
             found = combo.findData(current) if current is not None else -1
             combo.setCurrentIndex(max(found, 0))
             combo.blockSignals(False)

@@ -452,7 +452,7 @@ def term_parties(memberships: list[Any], lead_id: uuid.UUID | None, start: dt.da
     return result
 
 
-def _parties_for(session: Any, cluster: Cluster, start: dt.date, end: dt.date
+def _parties_for(session: Session, cluster: Cluster, start: dt.date, end: dt.date
                  ) -> tuple[list[tuple[School, str]], list[tuple[School, str]], Signing]:
     """(every member school over [start, end] lead first then by name, the signing parties, who signs for whom)."""
     memberships = session.scalars(select(Membership).where(Membership.cluster_id == cluster.id)
@@ -466,7 +466,7 @@ def _parties_for(session: Any, cluster: Cluster, start: dt.date, end: dt.date
     return result, parties, signing
 
 
-def _size_note(session: Any, cluster: Cluster, count: int, profile: Profile, on: dt.date) -> str:
+def _size_note(session: Session, cluster: Cluster, count: int, profile: Profile, on: dt.date) -> str:
     """The school-count sentence for an over-limit cluster with its waiver; '' within the limit.
 
     Raises:
@@ -487,7 +487,7 @@ def _size_note(session: Any, cluster: Cluster, count: int, profile: Profile, on:
             f"（{waiver.reason.rstrip('。')}）")
 
 
-def _member_targets(session: Any, cluster_kind: str, members: list[tuple[School, str]],
+def _member_targets(session: Session, cluster_kind: str, members: list[tuple[School, str]],
                     labels: dict[uuid.UUID, str], year: int) -> list[MemberTarget]:
     """One 目标任务 line per member school: teachers the year's plan sends to it."""
     ids = [s.id for s, _ in members]
@@ -822,7 +822,7 @@ def load_agreement(store: Store, agreement_id: uuid.UUID) -> AgreementDoc:
     return dataclasses.replace(doc, bureau=bureau_name(store, region_id))
 
 
-def _represented(session: Any, cluster: Cluster, start: dt.date, end: dt.date) -> dict[uuid.UUID, tuple[str, ...]]:
+def _represented(session: Session, cluster: Cluster, start: dt.date, end: dt.date) -> dict[uuid.UUID, tuple[str, ...]]:
     """Who each party signs for over the term (campuses of a 融合型 法人, a 中心校's 教学点)."""
     picked = term_parties(list(session.scalars(select(Membership).where(Membership.cluster_id == cluster.id)
                                                .order_by(Membership.joined))),

@@ -276,22 +276,22 @@ def _school(session: Session, school_id: uuid.UUID) -> School:
     return school
 
 
-def _active_memberships(session: Any, school_id: uuid.UUID, on: dt.date) -> list[Membership]:
+def _active_memberships(session: Session, school_id: uuid.UUID, on: dt.date) -> list[Membership]:
     rows = session.scalars(select(Membership).where(Membership.school_id == school_id)).all()
     return [m for m in rows if Span.left(m.joined, m.left_on).contains(on)]
 
 
-def _later_memberships(session: Any, school_id: uuid.UUID, on: dt.date) -> list[Membership]:
+def _later_memberships(session: Session, school_id: uuid.UUID, on: dt.date) -> list[Membership]:
     rows = session.scalars(select(Membership).where(Membership.school_id == school_id)).all()
     return [m for m in rows if m.joined > on and not Span.left(m.joined, m.left_on).empty]
 
 
-def _join(session: Any, edit: Edit, cluster: Cluster, school: School, role: str, on: dt.date) -> Membership:
+def _join(session: Session, edit: Edit, cluster: Cluster, school: School, role: str, on: dt.date) -> Membership:
     if role not in vocab.MEMBERSHIP_ROLES:
         raise ClusterEditError(f"“{role}”不是成员角色，可选：{'、'.join(vocab.MEMBERSHIP_ROLES)}")
     current = _active_memberships(session, school.id, on)
     if current:
-        other = session.get(Cluster, current[0].cluster_id)
+        other = session.get_one(Cluster, current[0].cluster_id)
         raise ClusterEditError(f"{school.name}在{on.isoformat()}已属于“{other.name}”，请先退出或使用“调动”")
     later = _later_memberships(session, school.id, on)
     if later:
@@ -302,7 +302,7 @@ def _join(session: Any, edit: Edit, cluster: Cluster, school: School, role: str,
     return membership
 
 
-def _leave(session: Any, edit: Edit, membership: Membership, on: dt.date) -> None:
+def _leave(session: Session, edit: Edit, membership: Membership, on: dt.date) -> None:
     if on < membership.joined:
         raise ClusterEditError(f"退出日期{on.isoformat()}早于加入日期{membership.joined.isoformat()}")
     if membership.left_on is not None and membership.left_on <= on:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from db.importing import ImportProblem, RowReader, parse_choice, parse_date, read_sheet
 from db.models import Teacher, TeacherDesignation
@@ -64,7 +65,7 @@ def parse_rows(path: Path, teachers: Roster) -> tuple[str, list[DesignationRow],
     return parsed(name, rows, problems, HEADERS, sheet_rows)
 
 
-def _apply(session: Any, rows: list[DesignationRow], result: RegisterImportResult, write: bool) -> None:
+def _apply(session: Session, rows: list[DesignationRow], result: RegisterImportResult, write: bool) -> None:
     stored = {(d.teacher_id, d.kind, d.start): d for d in session.scalars(select(TeacherDesignation))}
     for row in rows:
         who = f"第{row.row}行 {row.label} {row.kind}"

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from db.engine import StoreError
 from db.importing import CellError, parse_text
@@ -72,7 +73,7 @@ def add_training(store: Store, teacher_id: uuid.UUID, course: str, day: dt.date,
     def note(name: str) -> str:
         return f"登记培训记录：{name} {day.isoformat()} {course} {amount:g}学时" + ("（乡村专项）" if special else "")
 
-    def write(session: Any, _name: str) -> None:
+    def write(session: Session, _name: str) -> None:
         if session.scalar(select(TrainingRecord.id).where(TrainingRecord.teacher_id == teacher_id,
                                                           TrainingRecord.completed_on == day,
                                                           TrainingRecord.course == course)) is not None:
@@ -94,7 +95,7 @@ def add_designation(store: Store, teacher_id: uuid.UUID, kind: str, start: dt.da
     def note(name: str) -> str:
         return f"登记{kind}：{name}，{start.isoformat()}起" + (f"至{end.isoformat()}" if end else "")
 
-    def write(session: Any, _name: str) -> None:
+    def write(session: Session, _name: str) -> None:
         if session.scalar(select(TeacherDesignation.id).where(TeacherDesignation.teacher_id == teacher_id,
                                                               TeacherDesignation.kind == kind,
                                                               TeacherDesignation.start == start)) is not None:
@@ -113,7 +114,7 @@ def add_mentoring(store: Store, apprentice_id: uuid.UUID, mentor: str, start: dt
     def note(name: str) -> str:
         return f"登记师徒结对：{mentor}—{name}，{start.isoformat()}起" + (f"至{end.isoformat()}" if end else "")
 
-    def write(session: Any, name: str) -> None:
+    def write(session: Session, name: str) -> None:
         # No unique key can say "one pair per start" for the pairing table's kinds: the
         # imports' write lock (SQLite's, a PostgreSQL advisory lock) comes before the check,
         # so of two clerks saving one pair at once the second finds the first's.

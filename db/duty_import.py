@@ -21,9 +21,9 @@ import dataclasses
 import datetime as dt
 import uuid
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from db.duty_holders import REGISTERED, duty_key
 from db.importing import (
@@ -100,7 +100,7 @@ def parse_rows(path: Path, schools: dict[str, uuid.UUID], regions: dict[str, uui
     return parsed(name, rows, problems, HEADERS, sheet_rows)
 
 
-def _teacher(session: Any, name: str, school_id: uuid.UUID | None) -> uuid.UUID | None:
+def _teacher(session: Session, name: str, school_id: uuid.UUID | None) -> uuid.UUID | None:
     if school_id is None:
         return None
     ids = set(session.scalars(select(Teacher.id).join(Posting, Posting.teacher_id == Teacher.id)
@@ -108,7 +108,7 @@ def _teacher(session: Any, name: str, school_id: uuid.UUID | None) -> uuid.UUID 
     return next(iter(ids)) if len(ids) == 1 else None
 
 
-def _apply(session: Any, rows: list[DutyRow], result: RegisterImportResult, write: bool) -> None:
+def _apply(session: Session, rows: list[DutyRow], result: RegisterImportResult, write: bool) -> None:
     keys = [duty_key(r.name, r.role, r.school_id) for r in rows]
     stored = {d.key: d for d in session.scalars(select(DutyHolder).where(DutyHolder.key.in_(keys)))} if keys else {}
     for key, row in zip(keys, rows):
@@ -144,7 +144,7 @@ def import_duties(store: Store, path: Path, *, dry_run: bool = False,
                   progress: Progress = quiet) -> RegisterImportResult:
     """Import or update the register in ``path``; one transaction, nothing written on any error."""
 
-    def parse(session: Any, file: Path) -> tuple[str, list[DutyRow], str | None]:
+    def parse(session: Session, file: Path) -> tuple[str, list[DutyRow], str | None]:
         schools = dict(session.execute(select(School.code, School.id)).all())
         regions: dict[str, uuid.UUID] = {}
         for rid, code, rname in session.execute(select(Region.id, Region.code, Region.name)):

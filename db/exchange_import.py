@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 
 from db.bulk import insert_rows
@@ -178,7 +178,7 @@ def _overlap(a: Span | None, b: Span | None) -> bool:
     return a is not None and b is not None and a.overlaps(b)
 
 
-def parse_rows(path: Path, connection: Any, profile: Profile) -> tuple[str, list[ExchangeRow], Any]:
+def parse_rows(path: Path, connection: Connection, profile: Profile) -> tuple[str, list[ExchangeRow], Any]:
     """Read and check every row (teachers and schools from ``connection``).
 
     Raises:
@@ -188,7 +188,7 @@ def parse_rows(path: Path, connection: Any, profile: Profile) -> tuple[str, list
     return name, check_rows(name, sheet_rows, connection, profile), sheet_rows
 
 
-def check_rows(name: str, sheet_rows: Sequence[SheetRow], connection: Any, profile: Profile) -> list[ExchangeRow]:
+def check_rows(name: str, sheet_rows: Sequence[SheetRow], connection: Connection, profile: Profile) -> list[ExchangeRow]:
     """Every rule of a row, for a file's rows and the hand-entry form's one row alike.
 
     Raises:
@@ -261,7 +261,7 @@ def _file_overlaps(name: str, rows: list[ExchangeRow], problems: list[ImportProb
                             f"{y.start.isoformat()}至{y.end.isoformat() if y.end else '—'}）时间重叠"))
 
 
-def _stored(connection: Any, teacher_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Any]]:
+def _stored(connection: Connection, teacher_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Any]]:
     e = Exchange.__table__
     result: dict[uuid.UUID, list[Any]] = {}
     for begin in range(0, len(teacher_ids), 500):
@@ -277,7 +277,7 @@ def _day(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def _compare(file: str, connection: Any, rows: list[ExchangeRow], result: RegisterImportResult,
+def _compare(file: str, connection: Connection, rows: list[ExchangeRow], result: RegisterImportResult,
              names: dict[uuid.UUID, str]) -> tuple[list[ExchangeRow], list[tuple[ExchangeRow, Any]]]:
     """New rows and (row, stored) pairs to update; every conflict with the store refused."""
     stored = _stored(connection, list({r.teacher_id for r in rows}))
@@ -372,7 +372,7 @@ def import_exchanges(store: Store, path: Path, profile: Profile, *, dry_run: boo
                                                       "请重新导入（已登记的行会显示为无变化）")]) from None
 
 
-def _write(connection: Any, new: list[ExchangeRow], changed: list[tuple[ExchangeRow, Any]], actor: str,
+def _write(connection: Connection, new: list[ExchangeRow], changed: list[tuple[ExchangeRow, Any]], actor: str,
            profile: Profile) -> None:
     e, p, ev = Exchange.__table__, Posting.__table__, ExchangeEvent.__table__
     now = utcnow()

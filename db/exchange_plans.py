@@ -22,7 +22,7 @@ import uuid
 from collections.abc import Hashable, Mapping
 from typing import Any
 
-from sqlalchemy import String, bindparam, func, select, type_coerce
+from sqlalchemy import Connection, String, bindparam, func, select, type_coerce
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from db.bulk import insert_rows
@@ -261,7 +261,7 @@ def _as_uuid(key: Any) -> uuid.UUID:
     return key if isinstance(key, uuid.UUID) else uuid.UUID(str(key))
 
 
-def _replace_exchanges(connection: Any, plan_id: uuid.UUID, plan: Plan, ids: Mapping[str, uuid.UUID],
+def _replace_exchanges(connection: Connection, plan_id: uuid.UUID, plan: Plan, ids: Mapping[str, uuid.UUID],
                        now: dt.datetime) -> None:
     """Make the draft's exchanges the plan's moves: a teacher's row that is the same stays
     untouched, one that differs is updated in place (the audit shows before → after), one
@@ -320,7 +320,7 @@ def _replace_exchanges(connection: Any, plan_id: uuid.UUID, plan: Plan, ids: Map
     insert_rows(connection, exchanges, added)
 
 
-def roster_signature(connection: Any) -> dict[str, Any]:
+def roster_signature(connection: Connection) -> dict[str, Any]:
     """Row counts and latest change of the tables a plan is made from (teachers, postings,
     exemptions): a draft whose signature no longer matches was made from another roster."""
     result: dict[str, Any] = {}
@@ -392,7 +392,7 @@ def _approve(store: Store, plan_id: uuid.UUID, by: str | None, check_roster: boo
         return len(rows)
 
 
-def _freeze_scenarios(connection: Any, year: int, plan_id: uuid.UUID, chosen: str | None, now: dt.datetime) -> None:
+def _freeze_scenarios(connection: Connection, year: int, plan_id: uuid.UUID, chosen: str | None, now: dt.datetime) -> None:
     """In the approval's transaction: the scenario the plan was made from is approved (with
     the plan's id), every other scenario of the year frozen (issue 18; db.scenarios)."""
     table = PlanScenario.__table__

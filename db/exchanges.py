@@ -100,7 +100,7 @@ def _day(value: Any) -> dt.date:
     return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def _event(session: Any, store: Store, exchange: Exchange, action: str, on: dt.date, before: dt.date | None,
+def _event(session: Session, store: Store, exchange: Exchange, action: str, on: dt.date, before: dt.date | None,
            after: dt.date | None, note: str | None) -> None:
     session.add(ExchangeEvent(exchange_id=exchange.id, action=action, on=on, end_before=before, end_after=after,
                               actor=store.actor.username, note=note))
@@ -156,14 +156,14 @@ def cancel_exchange(store: Store, exchange_id: uuid.UUID, on: dt.date, reason: s
         _event(session, store, exchange, "取消", on, exchange.end_on, exchange.end_on, reason)
 
 
-def _day_after_home(session: Any, exchange: Exchange) -> dt.date | None:
+def _day_after_home(session: Session, exchange: Exchange) -> dt.date | None:
     """The day after the home personnel posting this move closed (so tenure runs on)."""
     closed = session.scalars(
         select(Posting).where(Posting.teacher_id == exchange.teacher_id, Posting.school_id == exchange.from_school_id,
                               Posting.holds_personnel.is_(True), Posting.end_on.is_not(None),
                               Posting.exchange_id.is_distinct_from(exchange.id))
         .order_by(Posting.end_on.desc())).first()
-    return None if closed is None else closed.end_on + dt.timedelta(days=1)
+    return None if closed is None or closed.end_on is None else closed.end_on + dt.timedelta(days=1)
 
 
 def end_exchange(store: Store, exchange_id: uuid.UUID, last_day: dt.date, reason: str | None = None) -> None:

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from db.importing import (
     CellError,
@@ -142,7 +143,7 @@ def _span(start: dt.date, end: dt.date | None) -> str:
     return f"{start.isoformat()}至{end.isoformat() if end else '今'}"
 
 
-def _apply(session: Any, rows: list[ExemptionRow], result: RegisterImportResult, write: bool) -> None:
+def _apply(session: Session, rows: list[ExemptionRow], result: RegisterImportResult, write: bool) -> None:
     """Compare the rows with the stored exemptions; with ``write``, add and update them."""
     teacher_ids = {row.teacher_id for row in rows}
     stored: dict[uuid.UUID, list[Exemption]] = {}
@@ -198,7 +199,7 @@ def import_exemptions(store: Store, path: Path, *, dry_run: bool = False,
         Cancelled: ``progress`` stopped the work; nothing written.
     """
 
-    def parse(session: Any, file: Path) -> tuple[str, list[ExemptionRow], str | None]:
+    def parse(session: Session, file: Path) -> tuple[str, list[ExemptionRow], str | None]:
         roster = {number: (tid, name) for tid, number, name in
                   session.execute(select(Teacher.id, Teacher.id_number, Teacher.name))}
         return parse_rows(file, roster)

@@ -37,7 +37,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from db.exchange_plans import load_needs, load_schools
 from db.importers import COMMITTING, READING, WRITING
@@ -278,11 +278,11 @@ def parse_needs(path: Path, school_codes: set[str], subjects: set[str]) -> tuple
     return name, rows
 
 
-def _stored(session: Any, years: Iterable[int]) -> dict[tuple[int, str], dict[str, tuple[uuid.UUID, int]]]:
+def _stored(connection: Connection, years: Iterable[int]) -> dict[tuple[int, str], dict[str, tuple[uuid.UUID, int]]]:
     """{(year, school code): {subject: (row id, slots)}} for ``years``."""
     n, s = SubjectNeed.__table__, School.__table__
     result: dict[tuple[int, str], dict[str, tuple[uuid.UUID, int]]] = {}
-    for row_id, year, code, subject, slots in session.execute(
+    for row_id, year, code, subject, slots in connection.execute(
         select(n.c.id, n.c.school_year, s.c.code, n.c.subject, n.c.slots).join(s, s.c.id == n.c.school_id)
         .where(n.c.school_year.in_(sorted(set(years))))
     ):

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from db.importing import (
     ImportProblem,
@@ -144,7 +145,7 @@ def _stored_key(p: Pairing, teacher_names: dict[Any, str]) -> tuple[Any, ...]:
             _target_key(p.cluster_id, p.target_school_id, p.target_teacher_id), p.start)
 
 
-def _apply(session: Any, rows: list[PairingRow], result: RegisterImportResult, write: bool) -> None:
+def _apply(session: Session, rows: list[PairingRow], result: RegisterImportResult, write: bool) -> None:
     teacher_names = dict(session.execute(select(Teacher.id, Teacher.name)).all())
     stored = {_stored_key(p, teacher_names): p for p in session.scalars(select(Pairing))}
     for row in rows:
@@ -174,7 +175,7 @@ def import_pairings(store: Store, path: Path, *, dry_run: bool = False,
                     progress: Progress = quiet) -> RegisterImportResult:
     """Import or update the pairings in ``path``; one transaction, nothing written on any error."""
 
-    def parse(session: Any, file: Path) -> tuple[str, list[PairingRow], str | None]:
+    def parse(session: Session, file: Path) -> tuple[str, list[PairingRow], str | None]:
         known = _Lookups(dict(session.execute(select(School.code, School.id)).all()),
                          dict(session.execute(select(Cluster.name, Cluster.id)).all()),
                          dict(session.execute(select(Teacher.id_number, Teacher.id)).all()))

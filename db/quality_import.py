@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from db.importing import (
     CellError,
@@ -170,7 +171,7 @@ def parse_rows(path: Path, schools: dict[str, uuid.UUID]) -> tuple[str, list[Qua
     return name, rows, skipped_example_note(sheet_rows)
 
 
-def _apply(session: Any, rows: list[QualityRow], result: RegisterImportResult, write: bool) -> None:
+def _apply(session: Session, rows: list[QualityRow], result: RegisterImportResult, write: bool) -> None:
     stored = {(q.school_id, q.school_year, q.indicator): q for q in session.scalars(
         select(QualityIndicator).where(QualityIndicator.school_year.in_(sorted({r.year for r in rows}))))} if rows else {}
     for row in rows:
@@ -201,7 +202,7 @@ def import_quality(store: Store, path: Path, *, dry_run: bool = False,
                    progress: Progress = quiet) -> RegisterImportResult:
     """Import or update the quality figures in ``path``; one transaction, nothing written on any error."""
 
-    def parse(session: Any, file: Path) -> tuple[str, list[QualityRow], str | None]:
+    def parse(session: Session, file: Path) -> tuple[str, list[QualityRow], str | None]:
         return parse_rows(file, dict(session.execute(select(School.code, School.id)).all()))
 
     return run_import(store, path, parse, _apply, "质量数据", "行", dry_run, progress)

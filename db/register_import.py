@@ -9,6 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from db.importers import COMMITTING, READING, WRITING
 from db.importing import ImportFailed, ImportProblem, RowReader, skipped_example_note
 from db.locks import hold_write_lock, retrying
@@ -84,7 +86,7 @@ def import_by_teacher(store: Store, path: Path, parse_rows: Callable[[Path, Rost
                       progress: Progress = quiet) -> RegisterImportResult:
     """:func:`run_import` of a register whose rows name teachers of the roster by ID number."""
 
-    def parse(session: Any, file: Path) -> tuple[str, list[Any], str | None]:
+    def parse(session: Session, file: Path) -> tuple[str, list[Any], str | None]:
         return parse_rows(file, roster(session))
 
     return run_import(store, path, parse, apply, noun, unit, dry_run, progress)

@@ -9,6 +9,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from db.importing import RowReader, is_blank, normal_text, parse_id_cell, parse_text
 from db.models import Teacher
@@ -17,7 +18,7 @@ from policy.idcard import IdNumberError
 Roster = dict[str, tuple[uuid.UUID, str]]  # ID number → (teacher id, stored name)
 
 
-def roster(session: Any) -> Roster:
+def roster(session: Session) -> Roster:
     """Every teacher of the store by ID number."""
     return {number: (i, name) for number, i, name in session.execute(select(Teacher.id_number, Teacher.id, Teacher.name))}
 

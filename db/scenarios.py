@@ -22,7 +22,7 @@ import uuid
 from collections.abc import Hashable, Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from db.engine import StoreError
@@ -226,7 +226,7 @@ def rerun_scenarios(store: Store, profile: Profile, school_year: int, names: lis
     return [s.name for s in drafts]
 
 
-def _year_plans(connection: Any, school_year: int) -> list[Any]:
+def _year_plans(connection: Connection, school_year: int) -> list[Any]:
     """The year's plans (id, status, summary), locked: an approval running now is waited for
     (its transaction freezes the year's scenarios), and none starts until we commit."""
     plans = ExchangePlan.__table__
@@ -234,7 +234,7 @@ def _year_plans(connection: Any, school_year: int) -> list[Any]:
                                    .where(plans.c.school_year == school_year).with_for_update()).all())
 
 
-def _drop_drafts_of(connection: Any, plans: list[Any], name: str) -> int:
+def _drop_drafts_of(connection: Connection, plans: list[Any], name: str) -> int:
     """Delete the year's draft plans made from scenario ``name`` (the approval's vehicle,
     :func:`approve_scenario`): once the scenario changes, approving such a draft would carry
     out the old settings under the new ones' name. Returns how many were deleted."""

@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, union
+from sqlalchemy import Connection, and_, exists, func, or_, select, union
 from sqlalchemy.orm import aliased
 
 from db.ids import id_text
@@ -44,7 +44,7 @@ class _Schools(dict[Any, uuid.UUID]):
         return value
 
 
-def _staff(session: Any, day: dt.date, schools: _Schools, only: Any = None) -> list[StaffRec]:
+def _staff(connection: Connection, day: dt.date, schools: _Schools, only: Any = None) -> list[StaffRec]:
     """Teachers in post on ``day`` with the school holding their personnel relationship, by school
     code and name (the order the findings list them in; the latest posting wins when two
     overlap); ``only``: a subquery of the teacher ids wanted."""
@@ -56,7 +56,7 @@ def _staff(session: Any, day: dt.date, schools: _Schools, only: Any = None) -> l
     if only is not None:
         query = query.where(Posting.teacher_id.in_(only))
     found: dict[Any, StaffRec] = {}
-    for teacher, name, school in session.execute(query).all():
+    for teacher, name, school in connection.execute(query).all():
         if teacher in found:  # a second personnel posting the same day: the later one holds
             del found[teacher]
         found[teacher] = StaffRec(teacher, name, schools[school])
@@ -99,7 +99,7 @@ def load(store: Store, profile: Profile, on: dt.date, schools_known: Sequence[Sc
     return DevelopmentRecords(staff, cycle_staff, training, designations, mentoring, names)
 
 
-def _maybe_behind(connection: Any, cycle: Cycle, profile: Profile, known: Sequence[SchoolRec],
+def _maybe_behind(connection: Connection, cycle: Cycle, profile: Profile, known: Sequence[SchoolRec],
                   schools: _Schools) -> tuple[list[StaffRec], list[TrainingRec]]:
     """Who was in post on the cycle's last day short of either figure, with their hours: one
     query in which the database sums each teacher's hours and keeps only those below what
@@ -151,7 +151,7 @@ def _personnel_on(posting: Any, day: dt.date) -> Any:
     return and_(posting.holds_personnel.is_(True), holds_on(posting.start, day, last=posting.end_on))
 
 
-def _posted_one(connection: Any, teacher_id: Any, day: dt.date, schools: _Schools) -> uuid.UUID | None:
+def _posted_one(connection: Connection, teacher_id: Any, day: dt.date, schools: _Schools) -> uuid.UUID | None:
     row = connection.execute(
         select(id_text(Posting.school_id)).where(Posting.teacher_id == uuid.UUID(teacher_id),
                                                Posting.holds_personnel.is_(True),

@@ -30,7 +30,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Connection, bindparam, select
 
 from db.bulk import insert_rows
 from db.ids import id_text
@@ -323,7 +323,7 @@ class _Changes:
     restarted: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
 
-def _plan(connection: Any, rows: list[RosterRow], schools: dict[str, uuid.UUID], result: ImportResult) -> _Changes:
+def _plan(connection: Connection, rows: list[RosterRow], schools: dict[str, uuid.UUID], result: ImportResult) -> _Changes:
     """Compare the file with the store: what to insert, update and close.
 
     Raises:

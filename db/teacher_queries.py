@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
 
 from db.ids import id_text
 from db.models import (
@@ -232,7 +233,7 @@ def teacher_detail(store: Store, teacher_id: str) -> TeacherDetail | None:
                              teacher.position_since, postings, exchanges, exemptions, history, training, designations)
 
 
-def unique_teacher(session: Any, name: str, school_id: uuid.UUID) -> uuid.UUID | None:
+def unique_teacher(session: Session, name: str, school_id: uuid.UUID) -> uuid.UUID | None:
     """The teacher of that name ever posted at that school, when exactly one is (a visitor or a
     duty holder typed by name is linked to a roster record only when it cannot be the wrong one)."""
     ids = set(session.scalars(

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from db.importing import (
     CellError,
@@ -92,7 +93,7 @@ def parse_rows(path: Path, teachers: Roster) -> tuple[str, list[TrainingRow], st
     return parsed(name, rows, problems, HEADERS, sheet_rows)
 
 
-def _apply(session: Any, rows: list[TrainingRow], result: RegisterImportResult, write: bool) -> None:
+def _apply(session: Session, rows: list[TrainingRow], result: RegisterImportResult, write: bool) -> None:
     wanted = sorted({r.teacher_id for r in rows})
     stored = {(t.teacher_id, t.completed_on, t.course): t for t in session.scalars(
         select(TrainingRecord).where(TrainingRecord.teacher_id.in_(wanted)))} if rows else {}

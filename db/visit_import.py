@@ -33,7 +33,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Connection, bindparam, select
 
 from db import visit_tallies
 from db.importers import READING, WRITING
@@ -265,7 +265,7 @@ def visitor_key(name: str, home: uuid.UUID | None) -> str:
     return f"{name}|{home.hex if home else ''}"
 
 
-def _compare(connection: Any, store: Store, name: str, rows: list[_Row], note: str | None,
+def _compare(connection: Connection, store: Store, name: str, rows: list[_Row], note: str | None,
              links: dict[tuple[str, uuid.UUID], uuid.UUID], host_names: dict[uuid.UUID, str], dry_run: bool) -> _Plan:
     """The file's rows against the stored activities as ``connection`` sees them."""
     result = VisitImportResult(file=name, rows=len(rows), dry_run=dry_run, notes=[note] if note else [])
@@ -338,7 +338,7 @@ def _compare(connection: Any, store: Store, name: str, rows: list[_Row], note: s
     return _Plan(result, new_visits, new_people, updates)
 
 
-def _write(connection: Any, plan: _Plan) -> None:
+def _write(connection: Connection, plan: _Plan) -> None:
     visit_table, people_table = Visit.__table__, VisitParticipant.__table__
     touched = [row["id"] for row in plan.new_visits] + [row["b_id"] for row in plan.updates]
     keep = len(touched) <= visit_tallies.INCREMENTAL_LIMIT  # else: stale, rebuilt on the next read

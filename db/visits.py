@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Date, String, case, func, or_, select, type_coerce
+from sqlalchemy.orm import Session
 
 from db.duty_holders import load_duties
 from db.engine import StoreError
@@ -211,7 +212,7 @@ def load_quota_inputs(store: Store, profile: Profile, school_year: int) -> Quota
                        school_names, school_codes, hosts, duties, area_leads)
 
 
-def _resolve_target_teachers(session: Any, pairings: list[PairingRec], last: dt.date) -> list[PairingRec]:
+def _resolve_target_teachers(session: Session, pairings: list[PairingRec], last: dt.date) -> list[PairingRec]:
     """A pairing with a rural teacher covers that teacher's school (as of the period's end):
     the posting in force that day, the latest started first (a working posting elsewhere
     over the personnel one); a teacher with none then, the school of the last posting."""
@@ -237,7 +238,7 @@ def _resolve_target_teachers(session: Any, pairings: list[PairingRec], last: dt.
     return result
 
 
-def _quota_teachers(session: Any, first: dt.date, last: dt.date) -> list[TeacherRec]:
+def _quota_teachers(session: Session, first: dt.date, last: dt.date) -> list[TeacherRec]:
     """Teachers whose position or backbone level carries a quota, with their school then."""
     keys = tuple(TEACHER_ROLES)
     query = (
@@ -351,7 +352,7 @@ def _check_draft(draft: VisitDraft) -> None:
         seen.add((name, visitor.home_school_id))
 
 
-def _participants(session: Any, draft: VisitDraft) -> list[VisitParticipant]:
+def _participants(session: Session, draft: VisitDraft) -> list[VisitParticipant]:
     """The draft's visitors as rows, each linked to its teacher record when one is certain."""
     rows = []
     for visitor in draft.visitors:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
 from db import guard
 from db.models import PackageConflict, utcnow
@@ -72,6 +72,6 @@ def resolve(store: Store, conflict_id: int, keep: str) -> str:
     return f"冲突 {conflict_id} 已处理：采用对方（{origin.name}）的版本"
 
 
-def _close(connection: Any, conflict_id: int, status: str, chooser: str) -> None:
+def _close(connection: Connection, conflict_id: int, status: str, chooser: str) -> None:
     connection.execute(update(_CONFLICT).where(_CONFLICT.c.id == conflict_id, _CONFLICT.c.status == "open")
                        .values(status=status, resolved_by=chooser[:64], resolved_at=utcnow()))

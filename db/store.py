@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine, event, inspect
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, UOWTransaction, sessionmaker
 
 from db import audit, guard, versions
 from db import engine as engine_module
@@ -148,12 +148,12 @@ class Store:
         self.engine.dispose()
 
 
-def _columns(obj: Any) -> dict[str, Any]:
+def _columns(obj: object) -> dict[str, Any]:
     mapper = inspect(obj).mapper
     return {attr.columns[0].name: getattr(obj, attr.key) for attr in mapper.column_attrs}
 
 
-def _committed(obj: Any) -> dict[str, Any]:
+def _committed(obj: object) -> dict[str, Any]:
     """The row as the database holds it before this flush (old values of changed columns)."""
     state = inspect(obj)
     row = {}
@@ -164,12 +164,12 @@ def _committed(obj: Any) -> dict[str, Any]:
     return row
 
 
-def _key(obj: Any) -> str:
+def _key(obj: object) -> str:
     """The audited row's identity: its UUID, or the natural key of a setting."""
     return str(getattr(obj, "id", None) or getattr(obj, "key", ""))
 
 
-def _changes(obj: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+def _changes(obj: object) -> tuple[dict[str, Any], dict[str, Any]]:
     before, after = {}, {}
     state = inspect(obj)
     for attr in state.mapper.column_attrs:
@@ -195,7 +195,7 @@ def _by_table(objects: list[Any]) -> dict[str, list[Any]]:
 
 
 @event.listens_for(Session, "before_flush")
-def _guard(session: Session, _context: Any, _instances: Any) -> None:
+def _guard(session: Session, _context: UOWTransaction, _instances: object) -> None:
     """Refuse an unaudited write, or one the actor may not make, before any SQL runs."""
     changed = [*session.new, *_modified(session), *session.deleted]
     if not changed:
@@ -217,7 +217,7 @@ def _guard(session: Session, _context: Any, _instances: Any) -> None:
 
 
 @event.listens_for(Session, "after_flush")
-def _audit(session: Session, _context: Any) -> None:
+def _audit(session: Session, _context: UOWTransaction) -> None:
     """Check the rows as written and record every change of this flush, same transaction.
 
     Runs after the rows are written, so inserted rows show their final foreign keys and
@@ -249,7 +249,7 @@ def _audit(session: Session, _context: Any) -> None:
 
 
 @event.listens_for(Session, "after_flush_postexec")
-def _close_flush(session: Session, _context: Any) -> None:
+def _close_flush(session: Session, _context: UOWTransaction) -> None:
     state = guard.state_of(session.connection())
     if state is not None:
         state.flush_tables = frozenset()

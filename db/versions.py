@@ -19,15 +19,18 @@ import datetime as dt
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import event, inspect, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, UOWTransaction
 from sqlalchemy.orm.exc import StaleDataError
 
 from db import guard
 from db.engine import StoreError
 from db.models import AuditEntry, User, Versioned
+
+if TYPE_CHECKING:
+    from db.store import Store
 
 T = TypeVar("T", bound=Versioned)
 
@@ -47,12 +50,12 @@ class StaleRecord(StoreError):
     """The record changed (or was deleted) since it was loaded; nothing was written."""
 
 
-def _key(obj: Any) -> str:
+def _key(obj: object) -> str:
     return str(getattr(obj, "id", None) or getattr(obj, "key", ""))
 
 
 @event.listens_for(Session, "before_flush")
-def _remember(session: Session, _context: Any, _instances: Any) -> None:
+def _remember(session: Session, _context: UOWTransaction, _instances: object) -> None:
     """Note the versioned rows this flush updates or deletes, to name the stale one later."""
     pending = session.info.setdefault(PENDING, {})
     for obj in [*session.dirty, *session.deleted]:
@@ -79,7 +82,7 @@ def describe(session: Session, table: str, key: str, *, deleted: bool = False) -
     return f"该{label}已被 {shown} 于 {_local(entry.at)} {verb}，请重新载入后再改"
 
 
-def translate(store: Any, session: Session) -> StaleRecord:
+def translate(store: Store, session: Session) -> StaleRecord:
     """The :class:`StaleRecord` for a flush that raised ``StaleDataError`` in ``session``."""
     pending: dict[tuple[str, str], int] = session.info.get(PENDING, {})
     from db.models import Base
@@ -98,7 +101,7 @@ def translate(store: Any, session: Session) -> StaleRecord:
 
 
 @contextmanager
-def editing(store: Any, model: type[T], ident: Any, expected: int | None, note: str,
+def editing(store: Store, model: type[T], ident: uuid.UUID | str, expected: int | None, note: str,
             missing: str | None = None) -> Iterator[tuple[Session, T]]:
     """A write of one record as an edit form saw it (``expected``: its ``row_version`` then).
 

@@ -44,8 +44,12 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     Engine,
+    Join,
+    Row,
+    Select,
     String,
     and_,
     case,
@@ -61,7 +65,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, UOWTransaction
 
 from db.duty_holders import sync_logged
 from db.ids import hex_id, id_text
@@ -129,7 +133,7 @@ def signature(connection: Connection) -> Signature:
     return (row[0], row[1], *_latest(connection))
 
 
-def _stored_signature(row: Any) -> Signature:
+def _stored_signature(row: Row[Any]) -> Signature:
     return (row.visit_rows, row.participant_rows, row.visit_changed_at, row.participant_changed_at)
 
 
@@ -138,15 +142,15 @@ def _stored_signature(row: Any) -> Signature:
 # ---------------------------------------------------------------------------------------
 
 
-def _amount() -> Any:
+def _amount() -> ColumnElement[Any]:
     return func.coalesce(_P.c.lessons, _V.c.lessons, 0)
 
 
-def _joined() -> Any:
+def _joined() -> Join:
     return _P.join(_V, _V.c.id == _P.c.visit_id)
 
 
-def _person_select(spec: TallySpec, period: Period, *extra: Any) -> Any:
+def _person_select(spec: TallySpec, period: Period, *extra: ColumnElement[bool]) -> Select[Any]:
     """Person tallies of one semester, columns in ``visit_tally`` order (no id)."""
     v, p = _V.c, _P.c
     conditions = [and_(p.role == role, v.activity_type.in_(sorted(types)))
@@ -163,7 +167,7 @@ def _person_select(spec: TallySpec, period: Period, *extra: Any) -> Any:
     )
 
 
-def _school_selects(spec: TallySpec, period: Period, *extra: Any) -> list[Any]:
+def _school_selects(spec: TallySpec, period: Period, *extra: ColumnElement[bool]) -> list[Select[Any]]:
     """Per pairing rule: school tallies of one semester, columns in ``visit_school_tally`` order.
 
     An activity counts once per sending school; its lessons are the largest figure among that
@@ -227,7 +231,7 @@ def _rebuild(connection: Connection, spec: TallySpec, period: Period, mark: Sign
 # ---------------------------------------------------------------------------------------
 
 
-def cached_date(value: Any, cache: dict[Any, dt.date]) -> dt.date:
+def cached_date(value: object, cache: dict[object, dt.date]) -> dt.date:
     """A DATE as the driver returned it (SQLite: ISO text; PostgreSQL: a date), converted once per value."""
     found = cache.get(value)
     if found is None:
@@ -449,14 +453,14 @@ def _touched(session: Session, new_visits: bool) -> tuple[bool, set[Any]]:
 
 
 @event.listens_for(Session, "before_flush")
-def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
+def _before_flush(session: Session, _context: UOWTransaction, _instances: object) -> None:
     found, ids = _touched(session, new_visits=False)
     if found:
         session.info[_PENDING] = before_change(session.connection(), ids)
 
 
 @event.listens_for(Session, "after_flush")
-def _after_flush(session: Session, _context: Any) -> None:
+def _after_flush(session: Session, _context: UOWTransaction) -> None:
     if _PENDING not in session.info:
         return
     pending = session.info.pop(_PENDING)

@@ -30,12 +30,13 @@ import hashlib
 import itertools
 import json
 import uuid
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
     JSON,
+    ColumnElement,
     Connection,
     Engine,
     Text,
@@ -158,7 +159,7 @@ def is_batch(entity_id: str | None, action: str, before: Any, after: Any) -> boo
     return isinstance(images, dict) and "columns" in images and "rows" in images
 
 
-def _key_reader(entity: str) -> Any:
+def _key_reader(entity: str) -> Callable[[Any], str]:
     """How a stored record key reads as the per-row entries name it (UUIDs with dashes)."""
     from db.models import Base
 
@@ -374,7 +375,7 @@ def _spellings(record: str) -> list[str]:
     return list(dict.fromkeys([record, str(value), value.hex]))
 
 
-def _shown(row: Any, keys: Collection[str] | None = None, limit: int | None = None) -> list[Shown]:
+def _shown(row: Sequence[Any], keys: Collection[str] | None = None, limit: int | None = None) -> list[Shown]:
     """An entry as the viewer's rows: itself, or a batch's records one by one (only those
     of ``keys``, at most ``limit``)."""
     entry_id, at, actor, action, entity, entity_id, before, after, note = row
@@ -384,7 +385,7 @@ def _shown(row: Any, keys: Collection[str] | None = None, limit: int | None = No
             for key, was, now in records(entity, action, before, after, keys=keys, limit=limit)]
 
 
-def _batch_size_sql(dialect: str) -> Any:
+def _batch_size_sql(dialect: str) -> ColumnElement[Any]:
     """SQL for the number of records in a batch entry (its ``rows`` array)."""
     e = _ENTRY.c
     images = func.coalesce(cast(e.after, Text), cast(e.before, Text))

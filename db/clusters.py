@@ -21,8 +21,8 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Label, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from db import guard
 from db.engine import StoreError
@@ -82,12 +82,12 @@ class Records:
 _UUIDS: dict[Any, uuid.UUID | None] = {None: None}
 
 
-def _raw(column: Any) -> Any:
+def _raw(column: InstrumentedAttribute[Any]) -> Label[str]:
     """A UUID column read as text (:func:`db.ids.id_text`: no per-row UUID processing), converted by :func:`_u`."""
     return id_text(column).label(column.key)
 
 
-def _id(value: Any) -> uuid.UUID:
+def _id(value: object) -> uuid.UUID:
     """A primary key (never NULL) as :func:`_u` reads it."""
     found = _u(value)
     if found is None:
@@ -95,7 +95,7 @@ def _id(value: Any) -> uuid.UUID:
     return found
 
 
-def _u(value: Any) -> uuid.UUID | None:
+def _u(value: object) -> uuid.UUID | None:
     """Stored UUID text → UUID, cached: ids are stable and converting thousands costs tens of ms."""
     try:
         return _UUIDS[value]

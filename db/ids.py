@@ -17,10 +17,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, cast, func
+from sqlalchemy import ColumnElement, ColumnExpressionArgument, String, cast, func
 
 
-def hex_id(value: Any) -> str | None:
+def hex_id(value: object) -> str | None:
     """A stored id as 32 hex digits, whatever the driver returned (str, UUID or None)."""
     if value is None:
         return None
@@ -30,7 +30,7 @@ def hex_id(value: Any) -> str | None:
     return text.replace("-", "") if len(text) == 36 else text
 
 
-def id_text(column: Any) -> ColumnElement[str]:
+def id_text(column: ColumnExpressionArgument[Any]) -> ColumnElement[str]:
     """``column`` (a UUID) as 32 lower-case hex digits, ``str`` on every backend."""
     text: ColumnElement[str] = func.replace(cast(column, String), "-", "", type_=String)
     return text

@@ -30,7 +30,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Column, Connection, Label, bindparam, select
 
 from db.bulk import insert_rows
 from db.ids import id_text
@@ -309,7 +309,7 @@ class _OpenPosting(NamedTuple):
     kind: str
 
 
-def _text(column: Any) -> Any:
+def _text(column: Column[Any]) -> Label[str]:
     """The column read as text (:func:`db.ids.id_text`), under its own name."""
     return id_text(column).label(column.name)
 

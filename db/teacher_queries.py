@@ -11,9 +11,8 @@ import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Sequence
-from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, FromClause, and_, or_, select
 from sqlalchemy.orm import Session
 
 from db.ids import id_text
@@ -35,7 +34,7 @@ from policy.exchange_forms import status_label, status_on
 SORT_COLUMNS = ("id_number", "name", "gender", "subject", "title", "backbone_level", "school")
 
 
-def in_force(postings: Any, on: dt.date | None = None) -> Any:
+def in_force(postings: FromClause, on: dt.date | None = None) -> ColumnElement[bool]:
     """The SQL condition "this posting holds on ``on``" (default today).
 
     Postings are written when an exchange is approved, with their future dates (db.exchanges):

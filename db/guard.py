@@ -31,7 +31,19 @@ import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnDefault, Connection, Engine, Table, event, select
+from sqlalchemy import (
+    ColumnDefault,
+    ColumnElement,
+    Connection,
+    CursorResult,
+    Engine,
+    Executable,
+    Result,
+    Table,
+    event,
+    select,
+)
+from sqlalchemy.engine import ExecutionContext
 from sqlalchemy.sql.dml import Delete, Insert, Update, UpdateBase
 
 from db import audit
@@ -238,8 +250,8 @@ def classify(sql: str) -> tuple[bool, str | None]:
     return True, target.group(1).lower() if target else None
 
 
-def _before_cursor_execute(connection: Connection, _cursor: Any, statement: str, _parameters: Any,
-                           _context: Any, _executemany: bool) -> None:
+def _before_cursor_execute(connection: Connection, _cursor: Any, statement: str, _parameters: Any,  # DBAPI objects
+                           _context: ExecutionContext | None, _executemany: bool) -> None:
     writes, table = classify(statement)
     if not writes:
         return
@@ -301,14 +313,14 @@ def _before_images(connection: Connection, table: Table, statement: Update | Del
     return list(found.values())
 
 
-def _dicts(result: Any) -> list[dict[str, Any]]:
+def _dicts(result: CursorResult[Any]) -> list[dict[str, Any]]:
     """The rows as dicts, as ``dict(row_mapping)`` gives them, without a RowMapping per row
     (its keys() per row cost more than the rows' values for the 10,000 rows of a plan)."""
     keys = list(result.keys())
     return [dict(zip(keys, row)) for row in result]
 
 
-def _single_key(where: Any, table: Table) -> str | None:
+def _single_key(where: ColumnElement[Any] | None, table: Table) -> str | None:
     """The bind name when ``where`` is exactly ``table.id == bindparam(name)``."""
     from sqlalchemy.sql.elements import BinaryExpression, BindParameter
     from sqlalchemy.sql.operators import eq
@@ -325,8 +337,9 @@ def _pk(table: Table) -> str:
     return next(iter(table.primary_key.columns)).key
 
 
-def _before_execute(connection: Connection, clauseelement: Any, multiparams: Any, params: Any,
-                    execution_options: Any) -> tuple[Any, Any, Any]:
+def _before_execute(connection: Connection, clauseelement: Executable, multiparams: Sequence[Mapping[str, Any]],
+                    params: Mapping[str, Any], execution_options: Mapping[str, Any]
+                    ) -> tuple[Executable, Sequence[Mapping[str, Any]], Mapping[str, Any]]:
     """Check and prepare the audit of a Core INSERT / UPDATE / DELETE (layer 2)."""
     if not isinstance(clauseelement, UpdateBase):
         return clauseelement, multiparams, params
@@ -370,8 +383,8 @@ def _before_execute(connection: Connection, clauseelement: Any, multiparams: Any
     return clauseelement, multiparams, params
 
 
-def _after_execute(connection: Connection, clauseelement: Any, _multiparams: Any, _params: Any,
-                   _execution_options: Any, _result: Any) -> None:
+def _after_execute(connection: Connection, clauseelement: Executable, _multiparams: Sequence[Mapping[str, Any]],
+                   _params: Mapping[str, Any], _execution_options: Mapping[str, Any], _result: Result[Any]) -> None:
     state = state_of(connection)
     if state is None or not state.pending or not isinstance(clauseelement, UpdateBase):
         return
@@ -435,7 +448,7 @@ def _batch_entry(actor: str, action: str, table: str, key: str,
     return audit.Entry(actor, action, table, None, image(1), image(2), note)
 
 
-def _mask(name: str, value: Any) -> Any:
+def _mask(name: str, value: object) -> object:
     return "***" if name in audit.MASKED and value is not None else value
 
 

@@ -61,7 +61,7 @@ QUICK_TAIL = 2000
 MASKED = {"password_hash"}
 
 
-def plain(value: Any) -> Any:
+def plain(value: object) -> Any:
     """``json.dumps(default=...)``: dates, UUIDs and bytes in a JSON-safe, stable form."""
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
@@ -75,7 +75,7 @@ def plain(value: Any) -> Any:
 _dumps = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=plain).encode
 
 
-def canonical(value: Any) -> str:
+def canonical(value: object) -> str:
     """The canonical JSON text of ``value`` (see the module docstring)."""
     return _dumps(value)
 
@@ -168,7 +168,7 @@ def _key_reader(entity: str) -> Callable[[Any], str]:
     if column is None or column.type.python_type is not uuid.UUID:
         return str
 
-    def read(value: Any) -> str:
+    def read(value: object) -> str:
         try:
             return str(uuid.UUID(str(value)))
         except ValueError:

@@ -121,7 +121,7 @@ def _sync_logged(connection: Connection, roles: list[str], visit_ids: Sequence[A
     return len(new)
 
 
-def _uuid(value: Any) -> uuid.UUID | None:
+def _uuid(value: object) -> uuid.UUID | None:
     if value is None:
         return None
     return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))

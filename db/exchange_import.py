@@ -115,7 +115,7 @@ class SchoolInfo:
     is_weak: bool
 
 
-def _form(value: Any) -> str:
+def _form(value: object) -> str:
     text = normal_text(value).replace(" ", "")
     if not text:
         raise CellError("不能为空")
@@ -125,7 +125,7 @@ def _form(value: Any) -> str:
     return text
 
 
-def _start_date(value: Any) -> dt.date | None:
+def _start_date(value: object) -> dt.date | None:
     """A date, or a month as the national registry writes it (2025-09: the 1st)."""
     try:
         return parse_date(value)
@@ -133,7 +133,7 @@ def _start_date(value: Any) -> dt.date | None:
         return parse_date(value, allow_month=True)
 
 
-def _end_date(value: Any) -> dt.date | None:
+def _end_date(value: object) -> dt.date | None:
     """A date, or a month (2026-07: its last day)."""
     try:
         return parse_date(value)
@@ -145,14 +145,14 @@ def _end_date(value: Any) -> dt.date | None:
         return following - dt.timedelta(days=following.day)
 
 
-def _notes(value: Any) -> str | None:
+def _notes(value: object) -> str | None:
     text = value.strip() if isinstance(value, str) else normal_text(value)
     if len(text) > NOTES_MAX:
         raise CellError(f"长度超过 {NOTES_MAX} 个字")
     return text or None
 
 
-def _school(value: Any, by_code: dict[str, SchoolInfo], by_name: dict[str, list[SchoolInfo]]) -> SchoolInfo:
+def _school(value: object, by_code: dict[str, SchoolInfo], by_name: dict[str, list[SchoolInfo]]) -> SchoolInfo:
     text = normal_text(value).strip()
     if not text:
         raise CellError("不能为空")
@@ -273,7 +273,7 @@ def _stored(connection: Connection, teacher_ids: list[uuid.UUID]) -> dict[uuid.U
     return result
 
 
-def _day(value: Any) -> dt.date | None:
+def _day(value: str | dt.date | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
 

@@ -278,7 +278,7 @@ def _replace_exchanges(connection: Connection, plan_id: uuid.UUID, plan: Plan, i
     exchanges = Exchange.__table__
     sqlite = connection.dialect.name == "sqlite"
 
-    def stored(value: Any) -> Any:
+    def stored(value: object) -> Any:
         if sqlite and isinstance(value, uuid.UUID):
             return value.hex
         if sqlite and isinstance(value, dt.date):
@@ -406,7 +406,7 @@ def _freeze_scenarios(connection: Connection, year: int, plan_id: uuid.UUID, cho
 _ROSTER_LABELS = {"teacher": "教师名册", "posting": "任职记录", "exemption": "免交流登记"}
 
 
-def _date(value: Any) -> dt.date | None:
+def _date(value: str | dt.date | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
 

@@ -96,7 +96,7 @@ def materialise(connection: Connection, exchanges: Sequence[dict[str, Any]], now
     return len(inserts) + len(links)
 
 
-def _day(value: Any) -> dt.date:
+def _day(value: str | dt.date) -> dt.date:
     return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
 

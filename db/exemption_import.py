@@ -88,16 +88,16 @@ class ExemptionRow:
     end: dt.date | None
 
 
-def _reason(value: Any) -> str | None:
+def _reason(value: object) -> str | None:
     text = normal_text(value).replace(" ", "")
     return parse_choice(REASON_ALIASES.get(text, text), REASONS)
 
 
-def _date(value: Any) -> dt.date | None:
+def _date(value: object) -> dt.date | None:
     return parse_date(value, earliest=EARLIEST, latest=years_from_today(10))
 
 
-def _evidence(value: Any) -> str:
+def _evidence(value: object) -> str:
     """Free text kept as typed: no NFKC folding, which would turn “，（）” into “,()” and
     make every re-import of an export look like a change."""
     text = value.strip() if isinstance(value, str) else normal_text(value)

@@ -129,7 +129,7 @@ def check_rows(connection: Connection, actor: Actor, table: str, rows: Iterable[
         raise refuse
 
 
-def as_uuid(value: Any) -> uuid.UUID | None:
+def as_uuid(value: object) -> uuid.UUID | None:
     """A row's id as a UUID, from whatever the driver or a JSON record gave (None when it is none)."""
     if value is None or isinstance(value, uuid.UUID):
         return value

@@ -116,7 +116,7 @@ class SheetRows(list[SheetRow]):
     sheet_note: str | None = None  # which sheet was read, when that was not plain to see
 
 
-def example_key(value: Any) -> str:
+def example_key(value: object) -> str:
     """A cell as compared with the template's example: dates as ISO dates, whole numbers
     without “.0”, text folded (NFKC) and without any spaces; blank is ""."""
     if type(value) is str:  # the common case first: one call per data row of every import
@@ -165,7 +165,7 @@ def _is_footer(row: Sequence[Any]) -> bool:
     return isinstance(first, str) and bool(_FOOTER.match(first.strip()))
 
 
-def clean_header(value: Any) -> str:
+def clean_header(value: object) -> str:
     """Header text without spaces, full-width forms folded (“ 学校代码 ” → “学校代码”)."""
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value or "")))
 
@@ -265,11 +265,11 @@ def read_sheet(
     return name, result
 
 
-def is_blank(value: Any) -> bool:
+def is_blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def normal_text(value: Any) -> str:
+def normal_text(value: object) -> str:
     """Text with full-width digits/letters folded and surrounding spaces removed."""
     if value is None:
         return ""
@@ -312,7 +312,7 @@ def years_from_today(years: int, today: dt.date | None = None) -> dt.date:
     return dt.date((today or dt.date.today()).year + years, 12, 31)
 
 
-def parse_date(value: Any, *, allow_month: bool = False, earliest: dt.date | None = None,
+def parse_date(value: object, *, allow_month: bool = False, earliest: dt.date | None = None,
                latest: dt.date | None = None) -> dt.date | None:
     """A date typed any way clerks type it; None for a blank cell.
 
@@ -334,7 +334,7 @@ def parse_date(value: Any, *, allow_month: bool = False, earliest: dt.date | Non
     return day
 
 
-def _parse_date(value: Any, allow_month: bool) -> dt.date | None:
+def _parse_date(value: object, allow_month: bool) -> dt.date | None:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -369,7 +369,7 @@ _ASCII_ZEROS = ord("0") * sum(_WEIGHTS)  # the weighted sum of 17 ASCII "0" byte
 _CHECKS = "10X98765432"
 
 
-def parse_id_cell(raw: Any, today: dt.date | None = None) -> IdNumber:
+def parse_id_cell(raw: object, today: dt.date | None = None) -> IdNumber:
     """An ID number cell: :func:`policy.idcard.parse_id_number`, with a fast path for a clean
     18-character number (a 50,000-row roster) and a clear refusal of a number cell.
 
@@ -394,7 +394,7 @@ def parse_id_cell(raw: Any, today: dt.date | None = None) -> IdNumber:
     return parse_id_number(normal_text(raw), today=today)
 
 
-def parse_int(value: Any, *, minimum: int | None = 0) -> int | None:
+def parse_int(value: object, *, minimum: int | None = 0) -> int | None:
     """A whole number; None for a blank cell. Accepts 1,200 and full-width digits."""
     if isinstance(value, bool):
         raise CellError(f"“{value}”不是整数")
@@ -417,7 +417,7 @@ def parse_int(value: Any, *, minimum: int | None = 0) -> int | None:
     return number
 
 
-def parse_float(value: Any, *, minimum: float | None = 0.0) -> float | None:
+def parse_float(value: object, *, minimum: float | None = 0.0) -> float | None:
     """A decimal number; None for a blank cell."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         number = float(value)
@@ -438,7 +438,7 @@ _YES = {"是", "y", "yes", "true", "1", "√", "✓"}
 _NO = {"否", "n", "no", "false", "0", ""}
 
 
-def parse_bool(value: Any) -> bool:
+def parse_bool(value: object) -> bool:
     """是/否 (also Y/N, 1/0, √); blank is 否."""
     text = normal_text(value).lower()
     if text in _YES:
@@ -448,7 +448,7 @@ def parse_bool(value: Any) -> bool:
     raise CellError(f"“{text}”应填“是”或“否”")
 
 
-def parse_choice(value: Any, choices: Sequence[str], *, required: bool = True) -> str | None:
+def parse_choice(value: object, choices: Sequence[str], *, required: bool = True) -> str | None:
     """One of the coded values, after folding spaces and full-width forms."""
     text = normal_text(value).replace(" ", "")
     if not text:
@@ -460,7 +460,7 @@ def parse_choice(value: Any, choices: Sequence[str], *, required: bool = True) -
     return text
 
 
-def parse_text(value: Any, *, required: bool = True, max_length: int | None = None) -> str | None:
+def parse_text(value: object, *, required: bool = True, max_length: int | None = None) -> str | None:
     text = normal_text(value)
     if not text:
         if required:

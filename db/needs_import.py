@@ -82,7 +82,7 @@ def year_label(year: int) -> str:
     return f"{year}—{year + 1}"
 
 
-def parse_school_year(value: Any) -> int:
+def parse_school_year(value: object) -> int:
     """2027, 2027.0, "2027", "2027—2028", "2027-2028学年" → 2027.
 
     Raises:
@@ -106,7 +106,7 @@ def parse_school_year(value: Any) -> int:
     return year
 
 
-def subject_name(value: Any) -> str | None:
+def subject_name(value: object) -> str | None:
     """A typed subject as the needs table spells it (roster aliases: 体育 → 体育与健康); None if blank."""
     text = normal_text(value).replace(" ", "")
     return vocab.SUBJECT_ALIASES.get(text, text) if text else None

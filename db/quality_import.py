@@ -52,7 +52,7 @@ class QualityRow:
     values: dict[str, float]
 
 
-def parse_year(value: Any) -> int:
+def parse_year(value: object) -> int:
     """2025, "2025", "2025—2026学年" or "2025-2026" → 2025 (the year the school year starts)."""
     if isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer():
         year = int(value)
@@ -68,7 +68,7 @@ def parse_year(value: Any) -> int:
     return year
 
 
-def parse_figure(value: Any) -> float | None:
+def parse_figure(value: object) -> float | None:
     """One quality figure: blank → None, else a number from 0 to 100. The import's cells and the
     GUI form's fields both go through here (one rule, one place)."""
     number = parse_float(value)

@@ -237,7 +237,7 @@ def _read_stages(reader: RowReader, students: int) -> dict[str, int | None]:
 _DEGREE_TEXT = re.compile(r"^(-?\d+(?:\.\d+)?)\s*(?:°|度)?$")
 
 
-def parse_degrees(value: Any) -> float | None:
+def parse_degrees(value: object) -> float | None:
     """Decimal degrees as clerks paste them: 38.4872, "38.4872°", "38.4872度", full-width digits;
     None for a blank cell. Degrees-minutes-seconds (38°29′14″) are refused with a hint."""
     if isinstance(value, bool):

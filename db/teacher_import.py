@@ -129,26 +129,26 @@ class ImportResult:
                 + "".join(f"；{note}" for note in self.notes))
 
 
-def _gender(value: Any) -> str | None:
+def _gender(value: object) -> str | None:
     """男 / 女, also as 男性 / 女性; blank is None (the ID number tells)."""
     text = normal_text(value).replace(" ", "").removesuffix("性")
     return parse_choice(text, vocab.GENDERS, required=False)
 
 
-def _position(value: Any) -> str:
+def _position(value: object) -> str:
     """教师 / 校长 / 副校长 (正校长 → 校长); a blank cell is an ordinary teacher."""
     text = normal_text(value).replace(" ", "").removeprefix("正")
     return parse_choice(text, vocab.POSITIONS, required=False) or vocab.POSITIONS[0]
 
 
-def _subject(value: Any) -> str | None:
+def _subject(value: object) -> str | None:
     text = normal_text(value).replace(" ", "")
     if not text:
         return None
     return vocab.SUBJECT_ALIASES.get(text, text)[:32]
 
 
-def _backbone(value: Any) -> str | None:
+def _backbone(value: object) -> str | None:
     text = normal_text(value).replace(" ", "")
     return None if text in NO_BACKBONE else text[:32]
 
@@ -296,7 +296,7 @@ FIELD_LABELS = {"name": NAME, "gender": GENDER, "birth_date": BIRTH, "subject": 
                 "position_since": SINCE}
 
 
-def _shown(value: Any) -> str:
+def _shown(value: object) -> str:
     return "空" if value is None else value.isoformat() if isinstance(value, dt.date) else str(value)
 
 

@@ -57,7 +57,7 @@ class TrainingRow:
         return (self.teacher_id, self.day, self.course)
 
 
-def parse_hours(value: Any) -> float | None:
+def parse_hours(value: object) -> float | None:
     """学时: more than 0 and at most :data:`MAX_HOURS`; the GUI and the import share this rule."""
     hours = parse_float(value)
     if hours is not None and not 0 < hours <= MAX_HOURS:

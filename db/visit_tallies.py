@@ -246,7 +246,7 @@ class _Hex:
     def __init__(self) -> None:
         self.seen: dict[Any, str | None] = {None: None}
 
-    def __call__(self, value: Any) -> str | None:
+    def __call__(self, value: object) -> str | None:
         found = self.seen.get(value, "")
         if found == "":
             found = self.seen[value] = hex_id(value)

@@ -139,7 +139,7 @@ FIGURES: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def figure_text(key: str, value: Any) -> str:
+def figure_text(key: str, value: float | str | None) -> str:
     """A figure as the comparison prints it ("—" for none)."""
     if value is None:
         return "—"

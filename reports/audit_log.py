@@ -34,7 +34,7 @@ def actor_text(actor: str) -> str:
     return "系统" if actor == SYSTEM_ACTOR else actor
 
 
-def value_text(name: str, value: Any, names: Mapping[str, str] | None = None) -> str:
+def value_text(name: str, value: object, names: Mapping[str, str] | None = None) -> str:
     """One stored value as the viewer shows it (``names``: the names of the records this
     column refers to, by id)."""
     if value is None or value == "":

@@ -175,7 +175,7 @@ def _write_sheet(workbook: Workbook, sheet: Sheet) -> None:
 # ---- layout for printing (one place for every workbook) ---------------------------------
 
 
-def display_width(value: Any) -> int:
+def display_width(value: object) -> int:
     """Width of a value in Excel's character unit: a Chinese character counts two."""
     text = value.isoformat() if hasattr(value, "isoformat") else str(value)
     longest = max(text.splitlines() or [""], key=len)
@@ -252,6 +252,6 @@ def print_setup(ws: Any, *, title: str, header_row: int, landscape: bool) -> Non
     ws.oddFooter.center.size = 9
 
 
-def mask_id(value: Any) -> Any:
+def mask_id(value: object) -> Any:
     """The ID number as a circulated list shows it (:func:`policy.idcard.masked`)."""
     return masked(value)

@@ -257,7 +257,7 @@ def _save_plan(store: Store, plan: Plan, profile: Profile, note: str | None, sce
     return plan_id
 
 
-def _as_uuid(key: Any) -> uuid.UUID:
+def _as_uuid(key: object) -> uuid.UUID:
     return key if isinstance(key, uuid.UUID) else uuid.UUID(str(key))
 
 
@@ -278,7 +278,7 @@ def _replace_exchanges(connection: Connection, plan_id: uuid.UUID, plan: Plan, i
     exchanges = Exchange.__table__
     sqlite = connection.dialect.name == "sqlite"
 
-    def stored(value: object) -> Any:
+    def stored(value: object) -> object:
         if sqlite and isinstance(value, uuid.UUID):
             return value.hex
         if sqlite and isinstance(value, dt.date):

@@ -19,7 +19,8 @@ import dataclasses
 import re
 import unicodedata
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -345,7 +346,7 @@ def apply_import(store: Store, plan: ImportPlan, progress: Progress = quiet) -> 
                             progress)
 
 
-def _transaction(store: Store) -> Any:
+def _transaction(store: Store) -> Callable[[ImportPlan], AbstractContextManager[Connection]]:
     return lambda p: store.bulk("school", f"导入学校名单 {p.file}：{p.summary()}")
 
 

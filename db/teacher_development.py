@@ -14,8 +14,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, and_, exists, func, or_, select, union
+from sqlalchemy import ColumnElement, Connection, and_, exists, func, or_, select, union
 from sqlalchemy.orm import aliased
+from sqlalchemy.orm.util import AliasedClass
 
 from db.ids import id_text
 from db.models import Pairing, Posting, School, Teacher, TeacherDesignation, TrainingRecord
@@ -39,7 +40,7 @@ from policy.teacher_development import (
 class _Schools(dict[Any, uuid.UUID]):
     """Stored school id → UUID, converted once per distinct school."""
 
-    def __missing__(self, key: Any) -> uuid.UUID:
+    def __missing__(self, key: object) -> uuid.UUID:
         value = self[key] = key if isinstance(key, uuid.UUID) else uuid.UUID(str(key))
         return value
 
@@ -147,11 +148,11 @@ def _maybe_behind(connection: Connection, cycle: Cycle, profile: Profile, known:
     return staff, training
 
 
-def _personnel_on(posting: Any, day: dt.date) -> Any:
+def _personnel_on(posting: type[Posting] | AliasedClass[Posting], day: dt.date) -> ColumnElement[bool]:
     return and_(posting.holds_personnel.is_(True), holds_on(posting.start, day, last=posting.end_on))
 
 
-def _posted_one(connection: Connection, teacher_id: Any, day: dt.date, schools: _Schools) -> uuid.UUID | None:
+def _posted_one(connection: Connection, teacher_id: str, day: dt.date, schools: _Schools) -> uuid.UUID | None:
     row = connection.execute(
         select(id_text(Posting.school_id)).where(Posting.teacher_id == uuid.UUID(teacher_id),
                                                Posting.holds_personnel.is_(True),

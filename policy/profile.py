@@ -133,7 +133,7 @@ class Profile:
         except KeyError:
             raise PolicyError(f"政策方案“{self.name}”（{self.id}）中没有指标“{figure_id}”") from None
 
-    def value(self, figure_id: str) -> Any:
+    def value(self, figure_id: str) -> Any:  # Any: each figure's own type (int, float, bool, str), as its caller reads it
         """The figure's value, or None when the profile switched the rule off."""
         fig = self.figure(figure_id)
         return fig.value if fig.enabled else None

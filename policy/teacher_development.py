@@ -23,7 +23,7 @@ import dataclasses
 import datetime as dt
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from operator import itemgetter
 from typing import Any, NamedTuple
 
@@ -251,7 +251,8 @@ def check(schools: Sequence[SchoolRec], records: DevelopmentRecords, profile: Pr
     return DevelopmentResult(tuple(apply_waivers(found, waivers, on)), judged, current, tuple(behind), clause)
 
 
-def _training_findings(behind: Sequence[TrainingLine], cycle: Cycle, by_id: dict[Id, SchoolRec], add: Any) -> None:
+def _training_findings(behind: Sequence[TrainingLine], cycle: Cycle, by_id: dict[Id, SchoolRec],
+                       add: Callable[[str, str, SchoolRec, str], None]) -> None:
     by_school: dict[str, list[TrainingLine]] = defaultdict(list)
     for line in behind:
         by_school[line.school].append(line)
@@ -271,7 +272,7 @@ def _training_findings(behind: Sequence[TrainingLine], cycle: Cycle, by_id: dict
 
 
 def _designation_findings(schools: Sequence[SchoolRec], records: DevelopmentRecords, profile: Profile,
-                          on: dt.date, add: Any) -> None:
+                          on: dt.date, add: Callable[[str, str, SchoolRec, str], None]) -> None:
     school_of = {person.id: person.school_id for person in records.staff}
     counts: dict[tuple[Id, str], int] = defaultdict(int)
     for d in records.designations:

@@ -20,7 +20,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, Table, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from db import audit, guard
@@ -201,7 +201,7 @@ def _ordered(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return placed + downs
 
 
-def _self_ordered(table: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _self_ordered(table: Table, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     refs = [fk.parent.name for fk in table.foreign_keys if fk.column.table is table]
     if not refs:
         return rows
@@ -312,7 +312,7 @@ class _Inserts:
         self.table: Any = None
         self.rows: list[dict[str, Any]] = []
 
-    def add(self, table: Any, row: dict[str, Any]) -> None:
+    def add(self, table: Table, row: dict[str, Any]) -> None:
         if self.rows and (table is not self.table or row.keys() != self.rows[0].keys() or len(self.rows) >= 2000):
             self.flush()
         self.table = table

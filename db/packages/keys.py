@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.serialization import (
     PrivateFormat,
     PublicFormat,
 )
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, Row, delete, insert, select
 
 from db import guard
 from db.models import PackagePeer, School, utcnow
@@ -77,7 +77,7 @@ def verify(public: bytes, signature: bytes, data: bytes) -> bool:
     return True
 
 
-def _peer(row: Any) -> Peer:
+def _peer(row: Row[Any]) -> Peer:
     return Peer(row.id, row.kind, row.name, row.school_id, bytes(row.public_key),
                 bytes(row.private_key) if row.private_key is not None else None)
 

@@ -13,11 +13,16 @@ import datetime as dt
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from db.store import Store
 from policy.progress import Progress, quiet
 from reports.output import Built, ReportError, Target, finish
+
+if TYPE_CHECKING:
+    import uuid
+
+    from policy.profile import Profile
 
 
 def to_stderr(message: str) -> None:
@@ -25,7 +30,7 @@ def to_stderr(message: str) -> None:
     print(message, file=sys.stderr)
 
 
-def _profile(store: Store) -> Any:
+def _profile(store: Store) -> Profile:
     from db.settings import active_profile
 
     return active_profile(store)
@@ -102,7 +107,7 @@ def agreement(
                    version=doc.version, created=new, draft=False)
 
 
-def agreement_by_id(store: Store, agreement_id: Any, target: Target, *, record: bool = False,
+def agreement_by_id(store: Store, agreement_id: uuid.UUID, target: Target, *, record: bool = False,
                     progress: Progress = quiet) -> Built:
     """An existing agreement as it stands (the 协议 page's preview and print)."""
     from db import agreements

@@ -18,6 +18,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 from sqlalchemy import select
 
+from db.exchange_notice import NoticeRow
 from db.models import Exchange, Posting, Teacher
 from db.store import Store
 from policy.calendar import school_year_label
@@ -85,7 +86,7 @@ def _cell(text: object, head: bool = False) -> Paragraph:
     return Paragraph(esc(text), styles()["cell_head" if head else "cell"])
 
 
-def approval_form(row: Any, file: TeacherFile, year: int, bureau: str, template: dict[str, Any],
+def approval_form(row: NoticeRow, file: TeacherFile, year: int, bureau: str, template: dict[str, Any],
                   width: float) -> list[Flowable]:
     """One 交流轮岗审批表: the exchange and the four opinion boxes."""
     st = styles()
@@ -123,7 +124,7 @@ def approval_form(row: Any, file: TeacherFile, year: int, bureau: str, template:
     ]
 
 
-def register_form(row: Any, file: TeacherFile, year: int, template: dict[str, Any], width: float) -> list[Flowable]:
+def register_form(row: NoticeRow, file: TeacherFile, year: int, template: dict[str, Any], width: float) -> list[Flowable]:
     """One 教师交流个人登记表: identity, career and this exchange, signed by the teacher."""
     st = styles()
     label = True
@@ -169,7 +170,7 @@ def build_forms(store: Store, year: int, target: Target, *, kind: str, progress:
                          page_furniture=False)
     empty = TeacherFile("", None, None, "教师", None)
 
-    def page(_number: int, row: Any) -> list[Flowable]:
+    def page(_number: int, row: NoticeRow) -> list[Flowable]:
         file = files.get(row.exchange_id, empty)
         return (approval_form(row, file, year, bureau, template, doc.frame_width) if kind == "approval"
                 else register_form(row, file, year, template, doc.frame_width))

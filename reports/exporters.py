@@ -242,8 +242,8 @@ EXPORTERS: Mapping[str, Exporter] = {exporter.key: exporter for exporter in _EXP
 # ---- blank templates ---------------------------------------------------------------------
 
 
-def _cluster_sheet(name: str) -> Callable[[Path], Any]:
-    def write(path: Path) -> Any:
+def _cluster_sheet(name: str) -> Callable[[Path], Path]:
+    def write(path: Path) -> Path:
         from reports import cluster_sheets
 
         return cluster_sheets.write_template(getattr(cluster_sheets, name), path)
@@ -251,27 +251,29 @@ def _cluster_sheet(name: str) -> Callable[[Path], Any]:
     return write
 
 
-def _module_template(module: str, function: str) -> Callable[[Path], Any]:
-    def write(path: Path) -> Any:
+def _module_template(module: str, function: str) -> Callable[[Path], Path]:
+    def write(path: Path) -> Path:
         import importlib
 
-        return getattr(importlib.import_module(module), function)(path)
+        template: Callable[[Path], Path] = getattr(importlib.import_module(module), function)
+        return template(path)
 
     return write
 
 
-def _profiled(function: str) -> Callable[[Path], Any]:
+def _profiled(function: str) -> Callable[[Path], Path]:
     """A template whose drop-downs come from the default profile."""
-    def write(path: Path) -> Any:
-        from policy.profile import load_profile
+    def write(path: Path) -> Path:
+        from policy.profile import Profile, load_profile
         from reports import training_tables
 
-        return getattr(training_tables, function)(path, load_profile())
+        template: Callable[[Path, Profile], Path] = getattr(training_tables, function)
+        return template(path, load_profile())
 
     return write
 
 
-def _exchanges_template(path: Path) -> Any:
+def _exchanges_template(path: Path) -> Path:
     from policy.profile import load_profile
     from reports import exchange_sheets
 

@@ -8,7 +8,7 @@ lays them out: breaches on a light red ground, 小计 / 合计 on blue, the form
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Sequence
 
 from reportlab.lib import colors
 from reportlab.lib.units import mm
@@ -49,7 +49,7 @@ def statistics_story(form: StatisticsForm, width: float) -> list[Flowable]:
     breach = form.column("存在问题（依据）")
     subtotals = {n + 1 for n in form.subtotal_rows} | {len(body)}
 
-    def highlight(number: int, row: Any) -> Any:
+    def highlight(number: int, row: Sequence[object]) -> colors.Color | None:
         if number in subtotals:
             return SUBTOTAL_FILL
         return BREACH_FILL if row[breach] else None

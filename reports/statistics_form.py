@@ -120,7 +120,7 @@ def statistics_form(store: Store, on: dt.date, *, include_all: bool = False) -> 
     listed = [s for s in summaries if include_all or s.rural_schools > 0]
     left_out = len(summaries) - len(listed)
 
-    def county_of(region_id: Any) -> str:
+    def county_of(region_id: uuid.UUID | None) -> str:
         region = regions.get(region_id)
         while region is not None and region.level not in ("县区",) and region.parent_id in regions:
             region = regions[region.parent_id]

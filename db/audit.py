@@ -61,7 +61,7 @@ QUICK_TAIL = 2000
 MASKED = {"password_hash"}
 
 
-def plain(value: object) -> Any:
+def plain(value: object) -> object:
     """``json.dumps(default=...)``: dates, UUIDs and bytes in a JSON-safe, stable form."""
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()

@@ -110,7 +110,7 @@ def accept(store: Store, proposal: Mapping[str, Any], on: dt.date, only: Iterabl
         def standing() -> list[Cluster]:
             return [c for c in session.scalars(select(Cluster)) if standing_on(c.founded, c.dissolved, on)]
 
-        def current(school_id: Any) -> list[Membership]:
+        def current(school_id: uuid.UUID) -> list[Membership]:
             return [m for m in session.scalars(select(Membership).where(Membership.school_id == school_id))
                     if Span.left(m.joined, m.left_on).contains(on)]
 

@@ -43,7 +43,7 @@ class DutyError(StoreError):
     """A duty-holder entry that cannot be saved as given; str() says why, in Chinese."""
 
 
-def duty_key(name: str, role: str, home_school_id: Any) -> str:
+def duty_key(name: str, role: str, home_school_id: object) -> str:
     """The identity of a duty holder: name, role and home school (32 hex digits or empty)."""
     home = "" if home_school_id is None else (home_school_id.hex if isinstance(home_school_id, uuid.UUID)
                                               else str(home_school_id).replace("-", ""))

@@ -7,8 +7,6 @@ reads the way the clerk typed it in.
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import Boolean
 
 from db.models import Base
@@ -75,7 +73,7 @@ def field_label(table: str | None, name: str) -> str:
     return TABLE_FIELD_LABELS.get((table or "", name)) or FIELD_LABELS.get(name, name)
 
 
-def value_label(name: str, value: object) -> Any:
+def value_label(name: str, value: object) -> object:
     """An English-coded or yes/no value in words; other values unchanged."""
     if name in BOOLEANS and value in (True, False, 0, 1):
         return "是" if value else "否"

@@ -24,7 +24,7 @@ import datetime as dt
 import operator
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -484,7 +484,8 @@ class RowReader:
         self.problems = problems
         self.ok = True
 
-    def cell(self, header: str, parser: Any, *args: Any, **kwargs: Any) -> Any:
+    # Any: the parser's value, or None after a failure, which callers never read (they build a row only when ok)
+    def cell(self, header: str, parser: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         try:
             return parser(self.row.get(header), *args, **kwargs)
         except CellError as exc:

@@ -72,7 +72,7 @@ class PairingRow:
                 _target_key(self.cluster, self.target_school, self.target_teacher), self.start)
 
 
-def _target_key(cluster: Any, school: Any, teacher: Any) -> tuple[str, Any]:
+def _target_key(cluster: object, school: object, teacher: object) -> tuple[str, object]:
     """Who is supported, as the sheet names it: a teacher, else a school, else a cluster."""
     return ("teacher", teacher) if teacher else ("school", school) if school else ("cluster", cluster)
 

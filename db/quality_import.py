@@ -77,7 +77,7 @@ def parse_figure(value: object) -> float | None:
     return number
 
 
-def parse_entry(year: Any, values: dict[str, Any]) -> tuple[int, dict[str, float | None], dict[str, str]]:
+def parse_entry(year: object, values: dict[str, Any]) -> tuple[int, dict[str, float | None], dict[str, str]]:
     """A school year's figures as the GUI form gives them: (year, indicator → value or None for
     blank, field → what is wrong). The same parsers as the import's cells."""
     problems: dict[str, str] = {}

@@ -5,7 +5,7 @@ when something changes, in one audited transaction."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any
 
@@ -92,7 +92,7 @@ def import_by_teacher(store: Store, path: Path, parse_rows: Callable[[Path, Rost
     return run_import(store, path, parse, apply, noun, unit, dry_run, progress)
 
 
-def first_of_repeats(reader: RowReader, first_row: dict[Any, int], key: Any, column: str, what: str) -> bool:
+def first_of_repeats(reader: RowReader, first_row: dict[Any, int], key: Hashable, column: str, what: str) -> bool:
     """True the first time ``key`` is seen in the file; a repeat is an error on both rows,
     "与第N行重复（``what``）" in ``column``."""
     previous = first_row.get(key)

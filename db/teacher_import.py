@@ -27,6 +27,7 @@ import datetime as dt
 import unicodedata
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -160,7 +161,7 @@ class _Memo:
     each distinct text once makes a 50,000-row file several times faster.
     """
 
-    def __init__(self, parser: Any, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, parser: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         self.parser, self.args, self.kwargs = parser, args, kwargs
         self.seen: dict[Any, tuple[Any, str | None]] = {}
 

@@ -145,7 +145,7 @@ def rules_of(profile: Profile) -> list[dict[str, str]]:
     return found
 
 
-def _too_few_leads(must: Sequence[FormingSchool], leads: int, max_schools: Any, max_students: Any,
+def _too_few_leads(must: Sequence[FormingSchool], leads: int, max_schools: int | None, max_students: int | None,
                    profile: Profile) -> str | None:
     """Why the schools that must be grouped cannot fit under the leads there are, or None."""
     if max_schools is not None and len(must) > leads * int(max_schools):

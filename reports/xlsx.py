@@ -182,7 +182,7 @@ def display_width(value: object) -> int:
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in longest)
 
 
-def print_layout(ws: Any, sheet: Sheet, header_row: int, count: int) -> None:
+def print_layout(ws: Worksheet, sheet: Sheet, header_row: int, count: int) -> None:
     """Widths from the content, text-format ID/code columns, borders, footer, page set-up.
 
     Called by :func:`write_table` for every sheet; layout only — no cell value changes.
@@ -233,7 +233,7 @@ def print_layout(ws: Any, sheet: Sheet, header_row: int, count: int) -> None:
 PORTRAIT_WIDTH = 110
 
 
-def print_setup(ws: Any, *, title: str, header_row: int, landscape: bool) -> None:
+def print_setup(ws: Worksheet, *, title: str, header_row: int, landscape: bool) -> None:
     """A4, orientation, one page wide (as many pages long as needed), the header rows on every
     page, the title in the page header and 第 N 页，共 M 页 in the footer, centred."""
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
@@ -252,6 +252,6 @@ def print_setup(ws: Any, *, title: str, header_row: int, landscape: bool) -> Non
     ws.oddFooter.center.size = 9
 
 
-def mask_id(value: object) -> Any:
+def mask_id(value: object) -> object:
     """The ID number as a circulated list shows it (:func:`policy.idcard.masked`)."""
     return masked(value)

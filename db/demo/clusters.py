@@ -13,7 +13,7 @@ from db.demo.names import CURRENT_YEAR, QUALITY_INDICATORS
 from db.demo.records import _Cluster, _County, _School
 from policy.calendar import add_years
 from policy.numerals import chinese_numeral
-from policy.profile import load_profile
+from policy.profile import Profile, load_profile
 
 
 class ClustersPart(BuilderBase):
@@ -325,7 +325,7 @@ class ClustersPart(BuilderBase):
                     slots=rng.randint(1, 2),
                 )
 
-    def _agreement(self, c: _Cluster, county: _County, template: Any, profile: Any, first: dt.date,
+    def _agreement(self, c: _Cluster, county: _County, template: dict[str, Any], profile: Profile, first: dt.date,
                    signed_days_before: int | None, ids: random.Random | None = None) -> None:
         """One agreement of ``c`` for the three years from ``first`` (or its founding),
         signed that many days before its term, or printed but not yet signed (None);

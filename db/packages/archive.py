@@ -33,7 +33,7 @@ class PackageError(StoreError):
     """A package cannot be written or is refused; str() is one Chinese line."""
 
 
-def _plain(value: object) -> Any:
+def _plain(value: object) -> object:
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     if isinstance(value, uuid.UUID):

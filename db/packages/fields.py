@@ -11,7 +11,7 @@ from db.field_labels import field_label
 STAMPS = ("created_at", "updated_at")
 
 
-def _shown(value: object) -> Any:
+def _shown(value: object) -> object:
     if isinstance(value, dict) and "$base64" in value:
         return f"<{len(value['$base64']) * 3 // 4} 字节>"
     return value

@@ -103,7 +103,7 @@ class SheetRow:
     number: int
     cells: dict[str, Any]
 
-    def get(self, header: str) -> Any:
+    def get(self, header: str) -> object:
         return self.cells.get(header)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Select, select
 
 from db.gc_pause import gc_paused
-from db.ids import id_text
+from db.ids import stored_id_text
 from db.models import Exemption, Posting, School, Teacher
 from db.spans import holds_on
 from db.store import Store
@@ -48,8 +48,14 @@ def load_records(
     half the rows, fetched in one ``fetchall`` each.
     """
     t, p, e, s = Teacher.__table__, Posting.__table__, Exemption.__table__, School.__table__
-    posting_query = (select(id_text(p.c.teacher_id), s.c.code, p.c.start, p.c.end_on, p.c.holds_personnel, p.c.kind)
-                     .join(s, s.c.id == p.c.school_id))
+    dialect = store.engine.dialect
+
+    def id_text(column: Any) -> Any:
+        return stored_id_text(column, dialect.name)
+
+    # Postings name their school by id, mapped to its code here: cheaper than a join per row.
+    posting_query = select(id_text(p.c.teacher_id), id_text(p.c.school_id), p.c.start, p.c.end_on,
+                           p.c.holds_personnel, p.c.kind)
     exemption_query = select(id_text(e.c.teacher_id), e.c.reason, e.c.start, e.c.end_on, e.c.evidence)
     if on is not None:
         posting_query = posting_query.where(p.c.holds_personnel.is_(True), p.c.start <= on,
@@ -62,7 +68,7 @@ def load_records(
         cursor = connection.connection.cursor()
 
         def rows(query: Select[Any]) -> Sequence[Any]:
-            sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+            sql = str(query.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
             cursor.execute(sql)
             return cursor.fetchall()
 
@@ -70,17 +76,18 @@ def load_records(
             teacher_rows = rows(select(id_text(t.c.id), t.c.id_number, t.c.name, t.c.gender, t.c.birth_date,
                                        t.c.subject, t.c.backbone_level, t.c.position, t.c.position_since)
                                 .order_by(t.c.id_number))
+            code = dict(rows(select(id_text(s.c.id), s.c.code)))
             posting_rows = rows(posting_query)
             exemption_rows = rows(exemption_query)
         finally:
             cursor.close()
     day = _Days()
-    teachers = [TeacherRec(key, id_number, name, gender, day[born], subject, backbone, position, day[since])
+    # tuple.__new__ skips the named tuples' Python-level __new__ (150,000 calls at city scale).
+    make, teacher, posting = tuple.__new__, TeacherRec, PostingRec
+    teachers = [make(teacher, (key, id_number, name, gender, day[born], subject, backbone, position, day[since]))
                 for key, id_number, name, gender, born, subject, backbone, position, since in teacher_rows]
-    # tuple.__new__ skips the named tuple's Python-level __new__ (110,000 calls at city scale).
-    make, posting = tuple.__new__, PostingRec
-    postings = [make(posting, (key, code, day[start], day[end], bool(personnel), kind))
-                for key, code, start, end, personnel, kind in posting_rows]
+    postings = [make(posting, (key, code[school], day[start], day[end], bool(personnel), kind))
+                for key, school, start, end, personnel, kind in posting_rows]
     exemptions = [ExemptionRec(key, reason, day[start], day[end], evidence)
                   for key, reason, start, end, evidence in exemption_rows]
     return teachers, postings, exemptions

@@ -34,3 +34,11 @@ def id_text(column: ColumnExpressionArgument[Any]) -> ColumnElement[str]:
     """``column`` (a UUID) as 32 lower-case hex digits, ``str`` on every backend."""
     text: ColumnElement[str] = func.replace(cast(column, String), "-", "", type_=String)
     return text
+
+
+def stored_id_text(column: Any, dialect_name: str) -> ColumnElement[str]:
+    """:func:`id_text` for one backend: on SQLite the column itself, already 32 hex digits.
+
+    Spares a CAST and a ``replace()`` per row where a load reads 100,000 ids.
+    """
+    return column if dialect_name == "sqlite" else id_text(column)

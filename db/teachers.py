@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Select, select
 
 from db.gc_pause import gc_paused
-from db.ids import id_text
+from db.ids import stored_id_text
 from db.models import Exemption, Posting, School, Teacher
 from db.spans import holds_on
 from db.store import Store
@@ -23,15 +23,19 @@ from policy.eligibility import EligibilityResult, ExemptionRec, PostingRec, Teac
 from policy.profile import Profile
 
 
-def _days(*columns: list[object]) -> dict[object, dt.date]:
+class _Days(dict[Any, Any]):
     """DATE values as the driver returns them (SQLite: ISO text; PostgreSQL: dates) → dates.
 
-    A few thousand distinct days recur across 150,000 rows: parse each once. NULL has no
-    entry: a nullable column is looked up with ``.get``.
+    A few thousand distinct days recur across 150,000 rows: each is parsed the first time
+    it is looked up (``__missing__``), NULL gives None.
     """
-    values: set[object] = set().union(*columns)
-    return {v: dt.date.fromisoformat(v) if isinstance(v, str) else v
-            for v in values if isinstance(v, str | dt.date)}
+
+    def __init__(self) -> None:
+        super().__init__({None: None})
+
+    def __missing__(self, value: Any) -> Any:
+        day = self[value] = dt.date.fromisoformat(value) if isinstance(value, str) else value
+        return day
 
 
 def load_records(
@@ -44,8 +48,14 @@ def load_records(
     half the rows, fetched in one ``fetchall`` each.
     """
     t, p, e, s = Teacher.__table__, Posting.__table__, Exemption.__table__, School.__table__
-    posting_query = (select(id_text(p.c.teacher_id), s.c.code, p.c.start, p.c.end_on, p.c.holds_personnel, p.c.kind)
-                     .join(s, s.c.id == p.c.school_id))
+    dialect = store.engine.dialect
+
+    def id_text(column: Any) -> Any:
+        return stored_id_text(column, dialect.name)
+
+    # Postings name their school by id, mapped to its code here: cheaper than a join per row.
+    posting_query = select(id_text(p.c.teacher_id), id_text(p.c.school_id), p.c.start, p.c.end_on,
+                           p.c.holds_personnel, p.c.kind)
     exemption_query = select(id_text(e.c.teacher_id), e.c.reason, e.c.start, e.c.end_on, e.c.evidence)
     if on is not None:
         posting_query = posting_query.where(p.c.holds_personnel.is_(True), p.c.start <= on,
@@ -53,26 +63,32 @@ def load_records(
         exemption_query = exemption_query.where(holds_on(e.c.start, on, last=e.c.end_on))
     with store.read() as session:
         connection = session.connection()
+        # The driver's own cursor and tuples: SQLAlchemy's row processing (even its Row
+        # objects) would cost more than the rules.
+        cursor = connection.connection.cursor()
 
-        def rows(query: Select[Any]) -> Sequence[tuple[Any, ...]]:
-            # The driver's own tuples: SQLAlchemy's row processing would cost more than the rules.
-            sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
-            return connection.exec_driver_sql(sql).fetchall()
+        def rows(query: Select[Any]) -> Sequence[Any]:
+            sql = str(query.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+            cursor.execute(sql)
+            return cursor.fetchall()
 
-        teacher_rows = rows(select(id_text(t.c.id), t.c.id_number, t.c.name, t.c.gender, t.c.birth_date, t.c.subject,
-                                   t.c.backbone_level, t.c.position, t.c.position_since).order_by(t.c.id_number))
-        posting_rows = rows(posting_query)
-        exemption_rows = rows(exemption_query)
-    day = _days([r[4] for r in teacher_rows], [r[8] for r in teacher_rows], [r[2] for r in posting_rows],
-                [r[3] for r in posting_rows],
-                [r[2] for r in exemption_rows], [r[3] for r in exemption_rows])
-    teachers = [TeacherRec(key, id_number, name, gender, day[born], subject, backbone, position, day.get(since))
+        try:
+            teacher_rows = rows(select(id_text(t.c.id), t.c.id_number, t.c.name, t.c.gender, t.c.birth_date,
+                                       t.c.subject, t.c.backbone_level, t.c.position, t.c.position_since)
+                                .order_by(t.c.id_number))
+            code = dict(rows(select(id_text(s.c.id), s.c.code)))
+            posting_rows = rows(posting_query)
+            exemption_rows = rows(exemption_query)
+        finally:
+            cursor.close()
+    day = _Days()
+    # tuple.__new__ skips the named tuples' Python-level __new__ (150,000 calls at city scale).
+    make, teacher, posting = tuple.__new__, TeacherRec, PostingRec
+    teachers = [make(teacher, (key, id_number, name, gender, day[born], subject, backbone, position, day[since]))
                 for key, id_number, name, gender, born, subject, backbone, position, since in teacher_rows]
-    # tuple.__new__ skips the named tuple's Python-level __new__ (110,000 calls at city scale).
-    make, posting = tuple.__new__, PostingRec
-    postings = [make(posting, (key, code, day[start], day.get(end), bool(personnel), kind))
-                for key, code, start, end, personnel, kind in posting_rows]
-    exemptions = [ExemptionRec(key, reason, day[start], day.get(end), evidence)
+    postings = [make(posting, (key, code[school], day[start], day[end], bool(personnel), kind))
+                for key, school, start, end, personnel, kind in posting_rows]
+    exemptions = [ExemptionRec(key, reason, day[start], day[end], evidence)
                   for key, reason, start, end, evidence in exemption_rows]
     return teachers, postings, exemptions
 

@@ -108,18 +108,15 @@ def _event(session: Session, store: Store, exchange: Exchange, action: str, on: 
 
 def _open_exchange(session: Session, exchange_id: uuid.UUID) -> Exchange:
     # Two clerks at once: a write first takes SQLite's lock (the row's on PostgreSQL) before
-    # anything is read, so the second one reads the first one's result. The UPDATE itself
-    # skips a cancelled exchange: the database, not a read before it, says it is still open
-    # (a CI run under load once saw two processes both cancel one exchange).
+    # anything is read, so the second one reads the first one's result.
     table = Exchange.__table__
-    touched = session.connection().execute(update(table).where(table.c.id == exchange_id, table.c.status != CANCELLED)
-                                           .values(updated_at=utcnow())).rowcount
+    session.execute(update(table).where(table.c.id == exchange_id).values(updated_at=utcnow()))
     exchange = session.get(Exchange, exchange_id, populate_existing=True)
     if exchange is None:
         raise ExchangeError("找不到该交流记录")
     if exchange.status == PLANNED:
         raise ExchangeError("该交流还在计划草案中，尚未批准：请在年度交流计划中修改或移出")
-    if exchange.status == CANCELLED or not touched:
+    if exchange.status == CANCELLED:
         raise ExchangeError(f"该交流已于 {exchange.cancelled_on or '—'} 取消")
     return exchange
 

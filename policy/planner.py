@@ -47,8 +47,11 @@ of every teacher, teachers of one school and subject sharing one hub node
 (:class:`_Flow`). ``max_destinations`` can prune each teacher to its nearest
 destinations; ``Plan.pruned`` then says the optimum is only that smaller graph's (at
 city scale 30 destinations left 132 more mandatory teachers unplaced than the full graph). With rule 4 the stay bounds cross (school and backbone),
-which a flow cannot express, so the same model goes to a MILP (HiGHS, inside OR-Tools), pruned to
-:data:`MAX_DESTINATIONS` to stay small. Never a greedy.
+which a flow cannot express. The flow is solved first all the same: when its optimum already meets
+every school's floor it is the optimum with rule 4 too (:func:`_solve_flow` says when that is
+proven) — in both demos, where the mandatory moves alone meet most schools' floors. Otherwise the
+same model goes to a MILP (HiGHS, inside OR-Tools), pruned to :data:`MAX_DESTINATIONS` to stay
+small. Never a greedy.
 
 When backbone share is counted on moves, the required backbone depends on the number of
 moves: the plan is the optimum at the least floor F its own moves justify
@@ -419,53 +422,25 @@ def plan_exchanges(
             if e.school in schools and tier(schools[e.school]) > 0:
                 counts[e.school] = counts.get(e.school, 0) + 1
         school_floors = {code: math.ceil(min_share * n - 1e-9) for code, n in counts.items()}
-    if max_destinations is None and school_floors:
-        max_destinations = MAX_DESTINATIONS  # the MILP has a variable per teacher and destination
     model = _build(entries, schools, needs, pins, max_destinations, rules, max_distance(profile))
     check()
-
-    solver = "OR-Tools SimpleMinCostFlow" if not school_floors else "OR-Tools HiGHS MILP"
-    if model.pruned:
-        solver += f"，每人保留最近的 {max_destinations} 个去向"
     report(30, "求解中")
     settles = denominator == "moved" and bool(backbone_share)
-    if not school_floors:
-        network = _Flow(model)
-
-        def flow_moves(floor: int) -> int:
-            check()
-            return network.solve(required, floor)
-
-        if settles:
-            start_floor = max(required_backbone, _floor_bound(network, model, backbone_share, required))
-            ceiling = max(start_floor, backbone_need(backbone_share, len(entries), required))
-            required_backbone, optimal = _least_floor(flow_moves, start_floor, backbone_share, required,
-                                                      ceiling, lambda k: report(min(85, 40 + 15 * k), "求解中"))
-            if network.floor != required_backbone:
-                flow_moves(required_backbone)
-        else:
-            flow_moves(required_backbone)
-            optimal = True
-        chosen = network.chosen()
-    else:
-        if settles:  # start where every lower floor provably fails (the bound holds here too)
-            required_backbone = max(required_backbone,
-                                    _floor_bound(_Flow(model), model, backbone_share, required))
-        chosen, optimal = _solve_milp(model, required, required_backbone, school_floors)
-        if settles:
-            # The floor depends on the moves it causes; raise it to ceil(share × moves) until
-            # it holds (the least fixed point, see :func:`_least_floor`).
-            for _round in range(12):
-                moved = sum(1 for c in chosen if c is not None)
-                needed = backbone_need(backbone_share, moved, required)
-                if needed <= required_backbone:
-                    break
-                required_backbone = needed
-                report(min(85, 40 + 5 * _round), "求解中")
-                check()
-                chosen, optimal = _solve_milp(model, required, required_backbone, school_floors)
-            else:
-                optimal = False  # did not settle: the plan is not proven optimal
+    chosen, floor, optimal, least = _solve_flow(model, required, required_backbone, backbone_share, settles,
+                                                report, check)
+    solver = "OR-Tools SimpleMinCostFlow"
+    if school_floors and not (optimal and least and _floors_met(chosen, model, school_floors)):
+        # Rule 4 crosses the backbone bound, which a flow cannot express: a MILP, pruned to stay small.
+        # (When the flow's optimum already meets every school's floor, it is the optimum with
+        # them too — see :func:`_solve_flow` — and this is never reached.)
+        max_destinations = max_destinations or MAX_DESTINATIONS
+        model = _build(entries, schools, needs, pins, max_destinations, rules, max_distance(profile))
+        check()
+        chosen, floor, optimal = _settle_milp(model, required, required_backbone, backbone_share, settles,
+                                              school_floors, report, check)
+        solver = "OR-Tools HiGHS MILP"
+    if model.pruned:
+        solver += f"，每人保留最近的 {max_destinations} 个去向"
     report(90, "整理结果")
     start = profile.exchange_reference_date(result.school_year)
     end = add_years(start, int(term)) - dt.timedelta(days=1)
@@ -481,13 +456,72 @@ def plan_exchanges(
         form = BACKBONE_FORM if backbone else ORDINARY_FORM
         moves.append(Move(entry, code, form, not backbone, km, same, index in model.pinned_to, kind))
     moves.sort(key=lambda m: (m.from_school, m.entry.teacher.id_number))
-    plan = Plan(result.school_year, base, moves, max(required, 0), required_backbone, optimal, [],
+    plan = Plan(result.school_year, base, moves, max(required, 0), floor, optimal, [],
                 solver, 0.0, needs_source, sum(model.capacity), start, end, stays, pins, model.pruned)
     _annotate(plan, result, model, needs, schools, profile)
     plan.unmet = _unmet(plan, model, profile, school_floors, schools, denominator)
     plan.seconds = time.perf_counter() - started
     report(100, "完成")
     return plan
+
+
+def _solve_flow(model: _Model, required: int, floor: int, share: float, settles: bool,
+                report: Callable[[int, str], None], check: Callable[[], None]) -> tuple[Chosen, int, bool, bool]:
+    """The optimum of rules 1-3 and 5-7 by min-cost flow: (chosen, backbone floor, optimal, least).
+
+    ``least`` says the floor is the one :func:`_floor_bound` proves no lower floor can meet.
+    That proof reasons about the mandatory and backbone tiers alone, which rule 4 (ranked
+    below them) does not change; so when this optimum also meets every per-school floor
+    and ``least`` holds, it is the optimum with rule 4 as well — adding rows that the
+    optimum already satisfies cannot make a better plan — and no MILP is needed.
+    """
+    network = _Flow(model)
+
+    def flow_moves(level: int) -> int:
+        check()
+        return network.solve(required, level)
+
+    if not settles:
+        flow_moves(floor)
+        return network.chosen(), floor, True, True
+    start = max(floor, _floor_bound(network, model, share, required))
+    ceiling = max(start, backbone_need(share, len(model.entries), required))
+    floor, optimal = _least_floor(flow_moves, start, share, required, ceiling,
+                                  lambda k: report(min(85, 40 + 15 * k), "求解中"))
+    if network.floor != floor:
+        flow_moves(floor)
+    return network.chosen(), floor, optimal, floor == start
+
+
+def _floors_met(chosen: Chosen, model: _Model, floors: Mapping[str, int]) -> bool:
+    """Every sending school moves at least its own floor (rule 4) in ``chosen``."""
+    moved: dict[str, int] = {}
+    for entry, target in zip(model.entries, chosen):
+        if target is not None:
+            moved[entry.school] = moved.get(entry.school, 0) + 1
+    return all(moved.get(code, 0) >= need for code, need in floors.items())
+
+
+def _settle_milp(model: _Model, required: int, floor: int, share: float, settles: bool,
+                 floors: Mapping[str, int], report: Callable[[int, str], None],
+                 check: Callable[[], None]) -> tuple[Chosen, int, bool]:
+    """Rules 1-7 by MILP: (chosen, backbone floor, optimal). The floor starts where every
+    lower one provably fails (the bound holds here too) and is raised to ceil(share × moves)
+    until it holds: the least fixed point, as :func:`_least_floor` finds for the flow."""
+    if settles:
+        floor = max(floor, _floor_bound(_Flow(model), model, share, required))
+    chosen, optimal = _solve_milp(model, required, floor, floors)
+    if not settles:
+        return chosen, floor, optimal
+    for round_ in range(12):
+        needed = backbone_need(share, sum(1 for c in chosen if c is not None), required)
+        if needed <= floor:
+            return chosen, floor, optimal
+        floor = needed
+        report(min(85, 40 + 5 * round_), "求解中")
+        check()
+        chosen, optimal = _solve_milp(model, required, floor, floors)
+    return chosen, floor, False  # did not settle: the plan is not proven optimal
 
 
 def merged_needs(schools: Mapping[str, PlanSchool], entries: Sequence[EligibilityEntry], profile: Profile,

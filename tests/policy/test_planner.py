@@ -206,19 +206,14 @@ def _random_case(seed: int):
 def test_flow_and_milp_find_the_same_optimum(seed):
     schools, entries, needs = _random_case(seed)
     flow = plan_exchanges(result(entries), schools, PROFILE, needs)
-    # per-school floors of 0 % make the MILP model the same problem as the flow
-    milp_profile = PROFILE.with_overrides({"exchange.per_sending_school": True})
-    milp = plan_exchanges(result(entries), schools, milp_profile.with_overrides({"exchange.min_share": 0.10}),
-                          needs)
-    assert milp.solver == "OR-Tools HiGHS MILP" and flow.solver == "OR-Tools SimpleMinCostFlow"
-    assert flow.optimal and milp.optimal
-    def cost(plan):
-        return sum(1 for m in plan.moves), sum(1 for m in plan.moves if m.backbone), \
-            round(sum((m.distance_km or 30) + (0 if m.same_cluster else 20) for m in plan.moves), 0)
-    flow_cost, milp_cost = cost(flow), cost(milp)
-    # MILP also has the per-school floors, so it can only do as well or need more moves
-    if not any("本校应交流" in u for u in milp.unmet) and milp_cost[0] == flow_cost[0]:
-        assert milp_cost[2] >= flow_cost[2] - 1
+    assert flow.solver == "OR-Tools SimpleMinCostFlow" and flow.optimal
+    # The MILP on the same model with no per-school floors is the same problem: the same optimum.
+    model = planner._build(entries, schools, _merged(schools, entries, needs), {}, None, _rules(schools))
+    floor, chosen = _milp_reference(model, flow.required_moves, {})
+    milp_moves = [(model.entries[i], c) for i, c in enumerate(chosen) if c is not None]
+    assert (flow.required_backbone, len(flow.moves), flow.backbone_moves) == \
+        (floor, len(milp_moves), sum(1 for e, _ in milp_moves if e.backbone))
+    assert _integer_cost(flow, schools) == _integer_cost(_as_plan(model, milp_moves), schools)
     mandatory = {e.teacher.key for e in entries if e.due == MANDATORY}
     moved = {m.entry.teacher.key for m in flow.moves}
     assert len(flow.moves) >= flow.required_moves or flow.unmet
@@ -232,14 +227,38 @@ def test_flow_and_milp_find_the_same_optimum(seed):
     assert all(n <= needs.get(k, 0) for k, n in taken.items())
 
 
-def test_per_sending_school_floor_uses_milp():
-    schools = schools_of(school("U1"), school("U2"), school("R", "乡村"))
+def test_per_sending_school_floor_uses_milp_when_the_flow_misses_it():
+    """U1 is nearer the rural school: the flow sends both required teachers from U1, which
+    leaves U2 under its own 10 %; per school, the MILP sends one from each."""
+    schools = schools_of(school("U1", lat=36.50, lon=105.70), school("U2", lat=36.90, lon=105.70),
+                         school("R", "乡村", lat=36.52, lon=105.70))
     entries = [entry(f"a{i}", "U1") for i in range(10)] + [entry(f"b{i}", "U2") for i in range(10)]
+    county = plan_exchanges(result(entries), schools, PROFILE, {("R", "语文"): 5})
+    assert {m.from_school for m in county.moves} == {"U1"} and len(county.moves) == 2
     profile = PROFILE.with_overrides({"exchange.per_sending_school": True})
     plan = plan_exchanges(result(entries), schools, profile, {("R", "语文"): 5})
-    sent = {m.from_school for m in plan.moves}
-    assert sent == {"U1", "U2"} and plan.solver == "OR-Tools HiGHS MILP" and plan.optimal
-    assert math.ceil(0.1 * 20) <= len(plan.moves)
+    assert sorted(m.from_school for m in plan.moves) == ["U1", "U2"]
+    assert plan.solver == "OR-Tools HiGHS MILP" and plan.optimal
+    assert not any("本校应交流" in u for u in plan.unmet)  # (no backbone teacher exists: that rule is unmet)
+
+
+def test_per_sending_school_takes_the_flow_optimum_when_it_meets_every_floor():
+    """Mandatory teachers in every urban school already meet each school's 10 %: the flow's
+    optimum is the answer (no MILP), the same plan the MILP finds."""
+    schools = schools_of(school("U1", lat=36.50, lon=105.70), school("U2", lat=36.90, lon=105.70),
+                         school("R", "乡村", lat=36.52, lon=105.70))
+    entries = [entry(f"a{i}", "U1", MANDATORY if i < 2 else ELIGIBLE) for i in range(10)]
+    entries += [entry(f"b{i}", "U2", MANDATORY if i < 1 else ELIGIBLE, backbone="名师" if i == 5 else None)
+                for i in range(10)]
+    needs = {("R", "语文"): 6}
+    profile = PROFILE.with_overrides({"exchange.per_sending_school": True})
+    plan = plan_exchanges(result(entries), schools, profile, needs)
+    assert plan.solver == "OR-Tools SimpleMinCostFlow" and plan.optimal and not plan.unmet
+    model = planner._build(entries, schools, _merged(schools, entries, needs), {}, None, _rules(schools))
+    floor, chosen = _milp_reference(model, plan.required_moves, {"U1": 1, "U2": 1})
+    milp_moves = [(model.entries[i], c) for i, c in enumerate(chosen) if c is not None]
+    assert sorted(m.entry.teacher.key for m in plan.moves) == sorted(e.teacher.key for e, _ in milp_moves)
+    assert plan.required_backbone == floor and "b5" in {m.entry.teacher.key for m in plan.moves}
 
 
 def test_a_per_school_plan_out_of_time_says_what_the_clerk_can_do(monkeypatch):
@@ -247,12 +266,14 @@ def test_a_per_school_plan_out_of_time_says_what_the_clerk_can_do(monkeypatch):
 
     from policy.errors import PolicyError
 
-    schools = schools_of(school("U1"), school("R", "乡村"))
+    schools = schools_of(school("U1", lat=36.50, lon=105.70), school("U2", lat=36.90, lon=105.70),
+                         school("R", "乡村", lat=36.52, lon=105.70))
+    entries = [entry(f"a{i}", "U1") for i in range(10)] + [entry(f"b{i}", "U2") for i in range(10)]
     profile = PROFILE.with_overrides({"exchange.per_sending_school": True})
     # HiGHS answers 99 (unknown) when its time runs out before any plan is found.
     monkeypatch.setattr(pywraplp.Solver, "Solve", lambda _solver: 99)
-    with pytest.raises(PolicyError) as caught:
-        plan_exchanges(result([entry(f"a{i}", "U1") for i in range(10)]), schools, profile, {("R", "语文"): 2})
+    with pytest.raises(PolicyError) as caught:  # (the flow's optimum leaves U2 short: HiGHS is asked)
+        plan_exchanges(result(entries), schools, profile, {("R", "语文"): 5})
     message = str(caught.value)
     assert f"{planner.MILP_SECONDS} 秒内未能算出" in message and "按全县统一核定" in message
     assert "HiGHS" not in message and "99" not in message
@@ -304,10 +325,22 @@ def _integer_cost(plan, schools):
     return total
 
 
-def _crowded_case(seed):
-    """Many mandatory teachers and few backbone ones: the backbone floor climbs with the moves."""
+def _as_plan(model, milp_moves):
+    """Moves found by :func:`_milp_reference`, shaped as a plan for :func:`_integer_cost`."""
+    plan = type("P", (), {})()
+    plan.moves = [planner.Move(e, c[0], "", True, c[1], c[2], model.entries.index(e) in model.pinned_to)
+                  for e, c in milp_moves]
+    return plan
+
+
+def _crowded_case(seed, uneven=False):
+    """Many mandatory teachers and few backbone ones: the backbone floor climbs with the moves.
+    ``uneven``: U2 has no mandatory teacher and lies far off, so the flow's optimum tends to
+    leave it under its own per-school floor."""
     rng = random.Random(seed)
     schools = [school(f"U{i}", lat=36 + rng.random(), lon=105 + rng.random(), clusters={i % 2}) for i in range(3)]
+    if uneven:
+        schools[2] = school("U2", lat=38.0, lon=107.0)
     schools += [school(f"R{i}", "乡村", lat=36 + rng.random(), lon=105 + rng.random(), clusters={i % 2})
                 for i in range(5)]
     if seed % 2:
@@ -315,9 +348,10 @@ def _crowded_case(seed):
     subjects = ("语文", "数学")
     entries = []
     for k in range(45):
-        mandatory = rng.random() < 0.6
+        home = rng.choice(schools[:3]).code
+        mandatory = rng.random() < 0.6 and not (uneven and home == "U2")
         backbone = rng.random() < (0.05 if mandatory else 0.4)
-        entries.append(entry(f"t{k:02d}", rng.choice(schools[:3]).code, MANDATORY if mandatory else ELIGIBLE,
+        entries.append(entry(f"t{k:02d}", home, MANDATORY if mandatory else ELIGIBLE,
                              rng.choice(subjects), "县级骨干教师" if backbone else None))
     needs = {(s.code, subj): rng.randint(0, 4) for s in schools if tier(s) == 0 for subj in subjects}
     return schools_of(*schools), entries, needs
@@ -361,10 +395,7 @@ def test_one_pass_flow_matches_plain_iteration_with_milp(seed):
     backbone = sum(1 for e, _ in milp_moves if e.backbone)
     assert max(0, floor - plan.backbone_moves) == max(0, floor - backbone)
     assert max(0, plan.required_moves - len(plan.moves)) == max(0, plan.required_moves - len(milp_moves))
-    milp_plan = type("P", (), {})()
-    milp_plan.moves = [planner.Move(e, c[0], "", True, c[1], c[2], model.entries.index(e) in model.pinned_to)
-                       for e, c in milp_moves]
-    assert _integer_cost(plan, schools) == _integer_cost(milp_plan, schools)
+    assert _integer_cost(plan, schools) == _integer_cost(_as_plan(model, milp_moves), schools)
 
 
 def test_full_graph_places_what_pruning_loses():
@@ -424,14 +455,16 @@ def test_fewest_moves_before_least_travel():
     assert plan.unmet and all("须交流教师" in u for u in plan.unmet)  # "near" found no place
 
 
+@pytest.mark.parametrize("uneven", [False, True])
 @pytest.mark.parametrize("seed", range(12))
-def test_milp_path_starting_at_the_bound_settles_where_the_plain_iteration_does(seed):
-    """Per-school floors (HiGHS): starting the floor at _floor_bound gives the floor, moves and
-    shortfalls the plain iteration from the base floor gives."""
-    schools, entries, needs = _crowded_case(seed)
+def test_per_school_plan_settles_where_the_plain_iteration_does(seed, uneven):
+    """Per-school floors: the plan (the flow's optimum when it meets every school's floor, else
+    HiGHS starting the floor at _floor_bound) has the floor, moves and travel of the plain
+    iteration from the base floor solved by HiGHS."""
+    schools, entries, needs = _crowded_case(seed, uneven)
     profile = PROFILE.with_overrides({"exchange.per_sending_school": True})
     plan = plan_exchanges(result(entries), schools, profile, needs)
-    assert plan.solver.startswith("OR-Tools HiGHS MILP") and plan.optimal
+    assert plan.optimal  # by the flow when its optimum meets every school's floor, else by HiGHS
 
     min_share = PROFILE.value("exchange.min_share")
     counts = {}
@@ -443,6 +476,16 @@ def test_milp_path_starting_at_the_bound_settles_where_the_plain_iteration_does(
                            _rules(schools))
     floor, chosen = _milp_reference(model, plan.required_moves, floors)
     assert (plan.required_backbone, len(plan.moves)) == (floor, sum(1 for c in chosen if c is not None))
+    milp_moves = [(model.entries[i], c) for i, c in enumerate(chosen) if c is not None]
+    assert _integer_cost(plan, schools) == _integer_cost(_as_plan(model, milp_moves), schools)
+
+
+def test_the_bound_cases_take_both_paths():
+    """The cases above reach the per-school answer both ways: by the flow, and by HiGHS."""
+    profile = PROFILE.with_overrides({"exchange.per_sending_school": True})
+    solvers = {plan_exchanges(result(entries), schools, profile, needs).solver
+               for uneven in (False, True) for schools, entries, needs in (_crowded_case(k, uneven) for k in range(12))}
+    assert solvers == {"OR-Tools SimpleMinCostFlow", "OR-Tools HiGHS MILP"}
 
 
 # --- direction as a cost (issue 10) -------------------------------------------------------

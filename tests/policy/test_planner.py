@@ -242,6 +242,29 @@ def test_per_sending_school_floor_uses_milp_when_the_flow_misses_it():
     assert not any("本校应交流" in u for u in plan.unmet)  # (no backbone teacher exists: that rule is unmet)
 
 
+def test_per_school_milp_branches_when_its_lp_relaxation_is_fractional(monkeypatch):
+    """Half of the cheap pair (two ordinary teachers) and half of the dear one (two backbone
+    teachers) meet every floor in the LP relaxation at less travel; only the dear pair meets
+    them in whole teachers. The integer model is solved when the relaxation is fractional."""
+    from ortools.linear_solver import pywraplp
+
+    schools = schools_of(school("U1", lat=36.0, lon=105.0), school("U2", lat=37.0, lon=105.0),
+                         school("R1", "乡村", lat=37.01, lon=105.0), school("R2", "乡村", lat=36.01, lon=105.0))
+    entries = [entry("x", "U1", subject="语文", backbone="名师"), entry("y", "U1", subject="数学"),
+               entry("z", "U2", subject="数学", backbone="名师"), entry("w", "U2", subject="语文")]
+    needs = {("R1", "语文"): 1, ("R2", "数学"): 1}
+    integer = []
+    set_integer = pywraplp.Variable.SetInteger
+    monkeypatch.setattr(pywraplp.Variable, "SetInteger", lambda v, on: integer.append(on) or set_integer(v, on))
+    profile = PROFILE.with_overrides({"exchange.per_sending_school": True})
+    plan = plan_exchanges(result(entries), schools, profile, needs)
+    assert plan.solver == "OR-Tools HiGHS MILP" and plan.optimal and integer
+    assert sorted((m.entry.teacher.key, m.to_school) for m in plan.moves) == [("x", "R1"), ("z", "R2")]
+    assert not plan.unmet
+    cheap = plan_exchanges(result(entries), schools, PROFILE, needs)  # one school's floor: one backbone move
+    assert len(cheap.moves) == 1 and cheap.backbone_moves == 1
+
+
 def test_per_sending_school_takes_the_flow_optimum_when_it_meets_every_floor():
     """Mandatory teachers in every urban school already meet each school's 10 %: the flow's
     optimum is the answer (no MILP), the same plan the MILP finds."""
@@ -357,13 +380,72 @@ def _crowded_case(seed, uneven=False):
     return schools_of(*schools), entries, needs
 
 
+def _teacher_milp(model, required_moves, required_backbone, floors):
+    """An independent formulation of the planner's problem: a binary variable per teacher and
+    destination (no groups, hubs or flow network), solved by HiGHS with the planner's tiers
+    (mandatory 36 > backbone 12 > school 4 > total 2 > move 1, then the arc costs).
+    Returns (chosen, proven optimal)."""
+    from ortools.linear_solver import pywraplp
+
+    solver = pywraplp.Solver.CreateSolver("HIGHS")
+    solver.SetSolverSpecificParametersAsString("output_flag=false\nmip_rel_gap=0")
+    inf = solver.infinity()
+    n = len(model.entries)
+    m_move = planner._penalties(model)[3]
+    objective = solver.Objective()
+    once = [solver.Constraint(0.0 if i in model.pinned_to else 1.0, 1.0) for i in range(n)]
+    slot_rows = [solver.Constraint(-inf, float(cap)) for cap in model.capacity]
+    arcs = []
+    for i in range(n):
+        options = model.arcs[i]
+        for position in range(0 if i in model.pinned_to else len(options)):
+            move = solver.IntVar(0.0, 1.0, "")
+            objective.SetCoefficient(move, float(m_move + options.costs[position]))
+            once[i].SetCoefficient(move, 1.0)
+            slot_rows[int(options.slots[position])].SetCoefficient(move, 1.0)
+            arcs.append((i, position, move))
+    counts = {}
+    for e in model.entries:
+        counts[e.school] = counts.get(e.school, 0) + 1
+    n_bb = sum(1 for e in model.entries if e.backbone)
+    rows = []
+    for limit, penalty, members in (
+            (n - required_moves, 2 * m_move, range(n)),
+            (n_bb - required_backbone, 12 * m_move, [i for i, e in enumerate(model.entries) if e.backbone]),
+            *((counts[code] - need, 4 * m_move, [i for i, e in enumerate(model.entries) if e.school == code])
+              for code, need in floors.items())):
+        row = solver.Constraint(-inf, float(max(0, limit)))
+        slack = solver.NumVar(0.0, inf, "")
+        objective.SetCoefficient(slack, float(penalty))
+        row.SetCoefficient(slack, -1.0)
+        rows.append((row, set(members)))
+    for i, entry in enumerate(model.entries):
+        pinned = i in model.pinned_to
+        stay = solver.IntVar(0.0, 0.0 if pinned else 1.0, "")
+        once[i].SetCoefficient(stay, 1.0)
+        mandatory = entry.due == MANDATORY and i not in model.pinned_stay and not pinned
+        objective.SetCoefficient(stay, 36.0 * m_move if mandatory else 0.0)
+        for row, members in rows:
+            if i in members and not pinned:
+                row.SetCoefficient(stay, 1.0)
+    objective.SetMinimization()
+    status = solver.Solve()
+    chosen = [None] * n
+    for i, position, move in arcs:
+        if move.solution_value() > 0.5:
+            chosen[i] = planner._target(model, i, position)
+    for i, code in model.pinned_to.items():
+        chosen[i] = (code, None, False, model.pinned_kind.get(i, ""))
+    return chosen, status == solver.OPTIMAL
+
+
 def _milp_reference(model, required_moves, floors):
-    """The plain floor iteration solved by HiGHS: raise the backbone floor to
+    """The plain floor iteration solved by :func:`_teacher_milp`: raise the backbone floor to
     ceil(share × moves) from the base floor until it holds; (floor, chosen) at the end."""
     share = PROFILE.value("exchange.backbone_share")
     floor = planner.backbone_need(share, required_moves, required_moves)
     while True:
-        chosen, proven = planner._solve_milp(model, required_moves, floor, floors)
+        chosen, proven = _teacher_milp(model, required_moves, floor, floors)
         assert proven
         need = planner.backbone_need(share, sum(1 for c in chosen if c is not None), required_moves)
         if need <= floor:
@@ -460,10 +542,14 @@ def test_fewest_moves_before_least_travel():
 def test_per_school_plan_settles_where_the_plain_iteration_does(seed, uneven):
     """Per-school floors: the plan (the flow's optimum when it meets every school's floor, else
     HiGHS starting the floor at _floor_bound) has the floor, moves and travel of the plain
-    iteration from the base floor solved by HiGHS."""
+    iteration from the base floor solved per teacher by HiGHS; pins kept as given."""
     schools, entries, needs = _crowded_case(seed, uneven)
+    pins = {entries[0].teacher.key: None} if seed % 3 == 0 else {}
+    if seed % 4 == 1:  # a pinned backbone move counts toward its school's floor and takes a place
+        pinned = next((e for e in entries if e.backbone), entries[1])
+        pins[pinned.teacher.key] = "R0"
     profile = PROFILE.with_overrides({"exchange.per_sending_school": True})
-    plan = plan_exchanges(result(entries), schools, profile, needs)
+    plan = plan_exchanges(result(entries), schools, profile, needs, pins)
     assert plan.optimal  # by the flow when its optimum meets every school's floor, else by HiGHS
 
     min_share = PROFILE.value("exchange.min_share")
@@ -472,10 +558,10 @@ def test_per_school_plan_settles_where_the_plain_iteration_does(seed, uneven):
         if tier(schools[e.school]) > 0:
             counts[e.school] = counts.get(e.school, 0) + 1
     floors = {code: math.ceil(min_share * n - 1e-9) for code, n in counts.items()}
-    model = planner._build(entries, schools, _merged(schools, entries, needs), {}, planner.MAX_DESTINATIONS,
-                           _rules(schools))
+    model = planner._build(entries, schools, _merged(schools, entries, needs), pins, None, _rules(schools))
     floor, chosen = _milp_reference(model, plan.required_moves, floors)
     assert (plan.required_backbone, len(plan.moves)) == (floor, sum(1 for c in chosen if c is not None))
+    assert {k: v for k, v in pins.items() if v} == {m.entry.teacher.key: m.to_school for m in plan.moves if m.pinned}
     milp_moves = [(model.entries[i], c) for i, c in enumerate(chosen) if c is not None]
     assert _integer_cost(plan, schools) == _integer_cost(_as_plan(model, milp_moves), schools)
 

@@ -136,7 +136,7 @@ def _plan(store: Any, _folder: Path) -> str:
 
 
 def _solver_libraries(_store: Any, _folder: Path) -> str:
-    # The planner only reaches OR-Tools' flow and HiGHS when someone is eligible; load both anyway.
+    # The planner only reaches OR-Tools' flow, GLOP and HiGHS when someone is eligible; load them anyway.
     from ortools.graph.python import min_cost_flow
     from ortools.linear_solver import pywraplp
 
@@ -154,7 +154,15 @@ def _solver_libraries(_store: Any, _folder: Path) -> str:
     solver.Minimize(x)
     if solver.Solve() != solver.OPTIMAL or x.solution_value() != 1.0:
         raise BundleProblem("HiGHS 无法求解整数规划")
-    return "OR-Tools 与 HiGHS 的原生库均已加载"
+    lp = pywraplp.Solver.CreateSolver("GLOP")  # the per-school plan prices columns with its duals
+    if lp is None:
+        raise BundleProblem("OR-Tools 中没有 GLOP 求解器")
+    y = lp.NumVar(0.0, 10.0, "y")
+    row = lp.Add(y >= 3.0)
+    lp.Minimize(2.0 * y)
+    if lp.Solve() != lp.OPTIMAL or abs(row.dual_value() - 2.0) > 1e-9:
+        raise BundleProblem("GLOP 无法求解线性规划")
+    return "OR-Tools 与 HiGHS、GLOP 的原生库均已加载"
 
 
 def _cluster_forming(store: Any, _folder: Path) -> str:

@@ -53,8 +53,10 @@ def test_selftest_names_a_failing_page_and_exits_1(gui, county_db, capsys, monke
     )
     monkeypatch.syspath_prepend(str(tmp_path))
     pages = (*PAGES[:1], PageSpec("blank", "空白页", "blank_page_for_selftest:BlankPage"))
-    monkeypatch.setattr("desktop.pages.PAGES", pages)
+    # main_window first: patching it imports it, and its `from desktop.pages import PAGES` would
+    # otherwise copy the patched pages, which monkeypatch would then "restore" for later tests.
     monkeypatch.setattr("desktop.main_window.PAGES", pages)
+    monkeypatch.setattr("desktop.pages.PAGES", pages)
     assert main(["--db", str(county_db), "selftest"]) == 1
     out = capsys.readouterr().out
     assert "✓ 1 概览" in out
@@ -110,7 +112,7 @@ def test_frozen_selftest_checks_the_installation(gui, county_db, capsys):
     for check in CHECKS:
         assert f"✓ {check.title}：" in out
     assert out.count("OR-Tools SimpleMinCostFlow 安排") == 2  # per school too: the flow meets every floor
-    assert "OR-Tools 与 HiGHS 的原生库均已加载" in out
+    assert "OR-Tools 与 HiGHS、GLOP 的原生库均已加载" in out
     assert "安装检查通过" in out
 
 

@@ -274,7 +274,8 @@ def propose(
     model.minimize(sum(objective))
     progress(f"求解中（最长 {time_limit:g} 秒）", 0.2)
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = float(time_limit)
+    # The limit is the clerk's for the whole proposal: building the model came out of it.
+    solver.parameters.max_time_in_seconds = max(1.0, float(time_limit) - (time.perf_counter() - started))
     solver.parameters.num_search_workers = workers
     solver.parameters.random_seed = 1
     stop, stopped = threading.Event(), threading.Event()

@@ -437,8 +437,8 @@ def plan_exchanges(
     solver = "OR-Tools SimpleMinCostFlow"
     if school_floors and not (optimal and least and _floors_met(chosen, model, school_floors)):
         # Rule 4 crosses the backbone bound, which a flow cannot express: the same network as a
-        # MILP. (When the flow's optimum already meets every school's floor, it is the optimum
-        # with them too — see :func:`_solve_flow` — and this is not needed.)
+        # linear program with a row per school. (When the flow's optimum already meets every
+        # school's floor, it is the optimum with them too — see :func:`_solve_flow`.)
         if not optimal:  # the flow's floor is no proven lower bound: start from the rule's own
             floor = max(required_backbone, _floor_bound(network, model, backbone_share, required)) \
                 if settles else required_backbone
@@ -1072,7 +1072,7 @@ class _PerSchoolLP:
 
     def __init__(self, network: _Flow, required_moves: int, floors: Mapping[str, int],
                  used: np.ndarray | None = None) -> None:
-        self.network, self.floors = network, dict(floors)
+        self.network = network
         model, g, h, f = network.model, network.g, network.h, len(network.feed)
         tails, heads, caps, costs = network.arrays
         self.arc_hub = tails[f:f + network.moves].astype(np.int64) - g
@@ -1109,7 +1109,7 @@ class _PerSchoolLP:
         self.branched = False  # HiGHS' MILP was needed for some floor
 
     def solvers(self) -> str:
-        return "OR-Tools GLOP LP + HiGHS MILP" if self.branched else "OR-Tools GLOP LP（最优解为整数）"
+        return "OR-Tools GLOP + HiGHS MILP" if self.branched else "OR-Tools GLOP"
 
     def _program(self, kind: str, arcs: np.ndarray, floor: int) -> _Program:
         """A model of the network with these move arcs, at this backbone floor."""

@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, FromClause, and_, or_, select
 from sqlalchemy.orm import Session
@@ -20,6 +21,7 @@ from db.models import (
     Exchange,
     ExchangeEvent,
     Exemption,
+    Pairing,
     Posting,
     School,
     Teacher,
@@ -179,6 +181,16 @@ def roster_rows(store: Store, ids: Sequence[str]) -> dict[str, RosterRow]:
         return {row[0]: RosterRow(*row) for row in session.connection().execute(query)}
 
 
+class MentoringLine(NamedTuple):
+    """One 师徒结对 of a teacher, seen from that teacher."""
+
+    role: str  # the teacher's part in it: 师傅 or 徒弟
+    partner: str  # the other one's name (a 师傅 may be registered by name only)
+    school: str  # the other one's school: stored with the pairing, else their personnel school today ("" unknown)
+    start: dt.date
+    end: dt.date | None
+
+
 @dataclasses.dataclass(slots=True)
 class TeacherDetail:
     row: RosterRow
@@ -193,6 +205,7 @@ class TeacherDetail:
     history: list[tuple[dt.date, str, str]] = dataclasses.field(default_factory=list)  # day, action, what
     training: list[tuple[dt.date, str, float, bool]] = dataclasses.field(default_factory=list)  # day, course, hours, 专项
     designations: list[tuple[str, dt.date, dt.date | None]] = dataclasses.field(default_factory=list)  # kind, start, end
+    mentoring: list[MentoringLine] = dataclasses.field(default_factory=list)  # as 师傅 and as 徒弟, by start
 
 
 def teacher_detail(store: Store, teacher_id: str) -> TeacherDetail | None:
@@ -228,8 +241,36 @@ def teacher_detail(store: Store, teacher_id: str) -> TeacherDetail | None:
             select(TrainingRecord).where(TrainingRecord.teacher_id == key).order_by(TrainingRecord.completed_on))]
         designations = [(d.kind, d.start, d.end_on) for d in session.scalars(
             select(TeacherDesignation).where(TeacherDesignation.teacher_id == key).order_by(TeacherDesignation.start))]
-        return TeacherDetail(rows[key.hex], teacher.birth_date, teacher.started_teaching, teacher.position,
-                             teacher.position_since, postings, exchanges, exemptions, history, training, designations)
+        pairs = session.execute(select(Pairing.supporter_teacher_id, Pairing.supporter_name,
+                                       Pairing.supporter_school_id, Pairing.target_teacher_id,
+                                       Pairing.target_school_id, Pairing.start, Pairing.end)
+                                .where(Pairing.kind == vocab.MENTORING,
+                                       or_(Pairing.target_teacher_id == key, Pairing.supporter_teacher_id == key))
+                                .order_by(Pairing.start)).all()
+        detail = TeacherDetail(rows[key.hex], teacher.birth_date, teacher.started_teaching, teacher.position,
+                               teacher.position_since, postings, exchanges, exemptions, history, training,
+                               designations)
+    detail.mentoring = _mentoring_lines(store, key, pairs, names)
+    return detail
+
+
+def _mentoring_lines(store: Store, key: uuid.UUID, pairs: Sequence[Any],
+                     school_names: dict[uuid.UUID, str]) -> list[MentoringLine]:
+    """The teacher's 师徒结对 seen from them: the partner's name and school (the one stored
+    with the pairing, else where the partner's personnel relationship is today)."""
+    def side(pair: Any) -> tuple[str, uuid.UUID | None, uuid.UUID | None, str | None]:
+        if pair.target_teacher_id == key:  # a 徒弟: the partner is the 师傅, maybe registered by name only
+            return "徒弟", pair.supporter_teacher_id, pair.supporter_school_id, pair.supporter_name
+        return "师傅", pair.target_teacher_id, pair.target_school_id, None
+
+    sides = [side(pair) for pair in pairs]
+    partners = roster_rows(store, [other.hex for _role, other, _school, _name in sides if other is not None])
+    lines = []
+    for pair, (role, other, school_id, typed) in zip(pairs, sides, strict=True):
+        found = partners.get(other.hex) if other is not None else None
+        school = school_names.get(school_id, "") if school_id is not None else (found.school or "" if found else "")
+        lines.append(MentoringLine(role, typed or (found.name if found else ""), school, pair.start, pair.end))
+    return lines
 
 
 def unique_teacher(session: Session, name: str, school_id: uuid.UUID) -> uuid.UUID | None:

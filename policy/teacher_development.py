@@ -25,7 +25,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from operator import itemgetter
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from policy import vocab
 from policy.calendar import Span
@@ -304,7 +304,7 @@ def _mentoring_findings(records: DevelopmentRecords, by_id: dict[Id, SchoolRec],
         if pair.start > on or school is None:
             continue
         name = records.names.get(pair.apprentice_id, "")
-        last_due = _add_years(pair.start, int(years)) - dt.timedelta(days=1)
+        last_due = mentoring_due(pair.start, int(years))
         if pair.end is not None and pair.end < last_due and pair.end <= on:
             add("mentoring.years", "mentoring.years", school,
                 f"{pair.mentor}与{name}的师徒结对{pair.start.isoformat()}起，{pair.end.isoformat()}结束，"
@@ -315,7 +315,18 @@ def _mentoring_findings(records: DevelopmentRecords, by_id: dict[Id, SchoolRec],
                 f"跟踪培养的对象应是农村学校的青年教师")
 
 
-def mentoring_year(pair: MentoringRec, on: dt.date) -> int:
+class _Started(Protocol):
+    @property
+    def start(self) -> dt.date: ...
+
+
+def mentoring_due(start: dt.date, years: int) -> dt.date:
+    """The last day a pairing from ``start`` must run to give its ``years`` years of 跟踪培养
+    (``mentoring.years``): one that ended before it was cut short."""
+    return _add_years(start, years) - dt.timedelta(days=1)
+
+
+def mentoring_year(pair: _Started, on: dt.date) -> int:
     """Which year of the pairing ``on`` falls in: 1, 2, 3 … (0 before it starts)."""
     if on < pair.start:
         return 0

@@ -466,6 +466,7 @@ class TeachersPage(Page):
             lines.append("<li>无</li>")
         lines.append("</ul>")
         lines.extend(self._training_lines(detail))
+        lines.extend(self._mentoring_lines(detail))
         self.detail.setHtml("".join(lines))
 
     def _training_lines(self, detail: Any) -> list[str]:
@@ -490,6 +491,35 @@ class TeachersPage(Page):
             lines.append("<h4>种子教师、榜样教师</h4><ul>")
             lines.extend(f"<li>{kind}　{start:%Y-%m-%d} 至 {end or '今'}</li>" for kind, start, end in detail.designations)
             lines.append("</ul>")
+        return lines
+
+    def _mentoring_lines(self, detail: Any) -> list[str]:
+        """The teacher's 师徒结对, as 师傅 and as 徒弟: the partner and their school, the dates,
+        and where the pairing stands against ``mentoring.years`` (with its clause)."""
+        from policy.teacher_development import mentoring_due, mentoring_year
+
+        profile = self.context.profile
+        years = profile.value("mentoring.years") if "mentoring.years" in profile.figures else None
+        lines = ["<h4>师徒结对</h4>"]
+        if detail.mentoring and years is not None:
+            lines.append(f"<p>跟踪培养应满 {years} 年（{profile.clause('mentoring.years')}）</p>")
+        lines.append("<ul>")
+        today = dt.date.today()
+        for pair in detail.mentoring:
+            partner = "徒弟" if pair.role == "师傅" else "师傅"  # who the other one is to this teacher
+            school = f"（{pair.school}）" if pair.school else ""
+            stands = ""
+            if pair.start > today:
+                stands = "　尚未开始"
+            elif pair.end is None or pair.end >= today:
+                stands = f"　第 {mentoring_year(pair, today)} 年"
+            elif years is not None:
+                due = mentoring_due(pair.start, int(years))
+                stands = f"　已满 {years} 年" if pair.end >= due else f"　未满 {years} 年（应至 {due:%Y-%m-%d}）"
+            lines.append(f"<li>{pair.start:%Y-%m-%d} 至 {pair.end or '今'}　{partner} {pair.partner}{school}{stands}</li>")
+        if not detail.mentoring:
+            lines.append("<li>无</li>")
+        lines.append("</ul>")
         return lines
 
     def open_exchange_dialog(self) -> None:

@@ -57,6 +57,7 @@ def page(qtbot, store, world):
     widget.show()
     widget.view_date.setDate(QDate(2025, 3, 1))
     widget.refresh()
+    qtbot.waitUntil(lambda: widget.parts_job is None, timeout=10000)  # the teacher-development read
     yield widget
     messages.set_headless(False)
 
@@ -301,5 +302,102 @@ def test_teacher_development_findings_are_listed_with_their_clause_and_can_be_wa
     assert f"共 {sum(1 for v in rows if not v.waived)} 项问题" in page.coverage_label.text()
     index = next(i for i, v in enumerate(rows) if v.rule == "teachers.seed" and v.subject_id == r1.id)
     waive_row(page, qtbot, index)
+    qtbot.waitUntil(lambda: page.parts_job is None, timeout=10000)  # read again, with the waiver
     after = [v for v in page.violation_model.rows() if v.rule == "teachers.seed" and v.subject_id == r1.id]
     assert after and after[0].waived and after[0].waiver_approver == "王局长"
+
+
+@pytest.fixture
+def held_development(monkeypatch):
+    """``db.clusters.development`` recording the thread it runs in; the first call after
+    ``hold.set()`` read its result and then waits for ``release`` before returning it."""
+    import threading
+
+    original = cl.development
+    state = {"threads": [], "hold": threading.Event(), "release": threading.Event()}
+
+    def development(*args):
+        state["threads"].append(threading.current_thread())
+        found = original(*args)
+        if state["hold"].is_set():
+            state["hold"].clear()
+            state["release"].wait(10)
+        return found
+
+    monkeypatch.setattr(cl, "development", development)
+    yield state
+    state["release"].set()
+
+
+def test_the_teacher_development_read_runs_off_the_gui_thread_and_fills_the_county_list(
+        page, qtbot, store, held_development) -> None:
+    """The ~0.3 s read of the teacher-development findings no longer runs on the GUI thread: the
+    cluster rules show at once, the further findings follow, and the list is the full check's."""
+    import threading
+
+    page.refresh()
+    assert page.parts_job is not None and "教师培养与优质均衡的问题正在读取" in page.coverage_label.text()
+    assert not any(v.rule == "teachers.seed" for v in page.violation_model.rows())
+    qtbot.waitUntil(lambda: page.parts_job is None, timeout=10000)
+    assert held_development["threads"] and threading.main_thread() not in held_development["threads"]
+    assert "正在读取" not in page.coverage_label.text()
+    on = page.on
+    full = cl.full_check(store, cl.load(store, on), page.context.profile, on)
+    expected = [*full.violations, *full.part_violations()]
+    assert [(v.rule, v.subject_id, v.detail) for v in page.findings()] == [
+        (v.rule, v.subject_id, v.detail) for v in expected]
+    assert any(v.rule == "teachers.seed" for v in page.violation_model.rows())
+
+
+def test_a_second_refresh_while_the_first_read_runs_shows_the_newer_result(
+        page, qtbot, store, world, held_development) -> None:
+    ids, _cid = world
+    held_development["hold"].set()
+    page.refresh()  # its read is held after reading: no waiver yet
+    first = page.parts_job
+    qtbot.waitUntil(lambda: not held_development["hold"].is_set(), timeout=10000)
+    cl.add_waiver(store, "teachers.seed", "school", ids["R1"], "新建校", "王局长", dt.date(2024, 9, 1))
+    page.refresh()  # another clerk's waiver: the newer read has it
+    assert page.parts_job is not first
+    qtbot.waitUntil(lambda: page.parts_job is None, timeout=10000)
+
+    def seed_r1():  # noqa: ANN202
+        return [v for v in page.findings() if v.rule == "teachers.seed" and v.subject_id == ids["R1"]]
+
+    assert seed_r1() and all(v.waived for v in seed_r1())
+    held_development["release"].set()  # the first read ends now, with its older result
+    first.wait(10000)
+    qtbot.wait(50)
+    assert seed_r1() and all(v.waived for v in seed_r1())
+
+
+def test_a_page_closed_while_it_reads_gets_nothing(qtbot, store, world, held_development) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    messages.set_headless(True)
+    messages.log.clear()
+    closing = ClustersPage(AppContext.for_store(store))
+    held_development["hold"].set()
+    closing.refresh()
+    job = closing.parts_job
+    qtbot.waitUntil(lambda: not held_development["hold"].is_set(), timeout=10000)
+    closing.deleteLater()  # as the main window does with every page when another database is opened
+    QApplication.processEvents()
+    with qtbot.waitSignal(job.cancelled, timeout=10000):
+        held_development["release"].set()
+    assert job.is_done and not messages.log
+    messages.set_headless(False)
+
+
+def test_a_failed_read_says_so_and_keeps_the_cluster_rules(page, qtbot, monkeypatch) -> None:
+    from policy.errors import UserError
+
+    def failing(*_args):
+        raise UserError("数据库暂时无法读取")
+
+    monkeypatch.setattr(cl, "development", failing)
+    page.refresh()
+    qtbot.waitUntil(lambda: page.parts_job is None, timeout=10000)
+    assert [(m.kind, m.text) for m in messages.log if m.kind == "error"] == [("error", "数据库暂时无法读取")]
+    assert "正在读取" not in page.coverage_label.text()
+    assert any(v.rule == "coverage.rural" for v in page.violation_model.rows())  # the cluster rules stay

@@ -337,3 +337,47 @@ def test_training_designation_and_mentoring_forms_save_audited_and_keep_a_refusa
         pair = session.scalars(select(Pairing).where(Pairing.target_teacher_id == key,
                                                      Pairing.start == dt.date(2030, 9, 1))).one()
         assert (pair.kind, pair.supporter_name, pair.end) == ("师徒结对", "王名师", None)
+
+
+def _select_teacher(page, teacher_id) -> str:  # noqa: ANN001
+    """Select the teacher of ``teacher_id`` in the roster; the detail pane's text, spaces plain."""
+    page.table.setCurrentIndex(page.roster.index(page.roster.ids.index(teacher_id.hex), 0))
+    return page.detail.toPlainText().replace("\u3000", " ")
+
+
+def test_the_detail_lists_mentoring_pairs_as_mentor_and_as_apprentice(page, demo_store):
+    """师徒结对 in the detail pane: the demo's pairs from both sides (partner, school, dates, the
+    year or whether the 3 years were met, with the clause), a pair registered with the mentor's name
+    only, and 无 for a teacher with none."""
+    import datetime as dt
+    import uuid
+
+    from db.development_entry import add_mentoring
+    from db.models import Pairing, School
+
+    with demo_store.read() as session:
+        pairs = session.execute(select(Pairing, School.name).join(School, School.id == Pairing.supporter_school_id)
+                                .where(Pairing.kind == "师徒结对").order_by(Pairing.start)).all()
+        names = dict(session.execute(select(Teacher.id, Teacher.name)).all())
+    short = next((p, school) for p, school in pairs if p.end is not None and p.end < dt.date(p.start.year + 3, 8, 31))
+    full = next((p, school) for p, school in pairs if p.end == dt.date(p.start.year + 3, 8, 31))
+    for pair, mentor_school in (short, full):
+        as_mentor = _select_teacher(page, pair.supporter_teacher_id)
+        apprentice = names[pair.target_teacher_id]
+        assert "师徒结对" in as_mentor and f"{pair.start:%Y-%m-%d} 至 {pair.end:%Y-%m-%d} 徒弟 {apprentice}（" in as_mentor
+        as_apprentice = _select_teacher(page, pair.target_teacher_id)
+        line = f"{pair.start:%Y-%m-%d} 至 {pair.end:%Y-%m-%d} 师傅 {pair.supporter_name}（{mentor_school}）"
+        assert line in as_apprentice and "跟踪培养应满 3 年（银川2023方案 二(三)9）" in as_apprentice
+    due = dt.date(short[0].start.year + 3, 8, 31)
+    assert f"未满 3 年（应至 {due:%Y-%m-%d}）" in _select_teacher(page, short[0].target_teacher_id)
+    assert "已满 3 年" in _select_teacher(page, full[0].target_teacher_id)
+
+    paired = {p.supporter_teacher_id for p, _s in pairs} | {p.target_teacher_id for p, _s in pairs}
+    loner = next(uuid.UUID(i) for i in page.roster.ids if uuid.UUID(i) not in paired)
+    text = _select_teacher(page, loner)
+    assert text.split("师徒结对", 1)[1].strip() == "无" and "跟踪培养应满" not in text
+    add_mentoring(demo_store, loner, "王名师", dt.date.today() - dt.timedelta(days=400), None)
+    _select_teacher(page, full[0].target_teacher_id)
+    text = _select_teacher(page, loner)
+    start = dt.date.today() - dt.timedelta(days=400)
+    assert f"{start:%Y-%m-%d} 至 今 师傅 王名师 第 2 年" in text

@@ -17,10 +17,13 @@ from pathlib import Path
 from PySide6.QtGui import QFont, QFontDatabase, QRawFont
 from PySide6.QtWidgets import QApplication
 
-__all__ = ["SANS_FAMILY", "SERIF_FAMILY", "DEFAULT_POINT_SIZE", "has_glyphs", "install_app_fonts"]
+__all__ = ["SANS_FAMILY", "SERIF_FAMILY", "SUPPLEMENT_FAMILY", "DEFAULT_POINT_SIZE", "has_glyphs", "install_app_fonts"]
 
 SANS_FAMILY = "Noto Sans SC"
 SERIF_FAMILY = "Noto Serif SC"
+#: CJK Extension B–G characters the two families lack (𠮷): the application font's second
+#: family, so every widget draws them from it before Qt looks at the system's fonts.
+SUPPLEMENT_FAMILY = "Noto Sans SC Supplement"
 DEFAULT_POINT_SIZE = 10
 
 _log = logging.getLogger(__name__)
@@ -75,6 +78,8 @@ def install_app_fonts(app: QApplication) -> list[str]:
             f"(loaded: {', '.join(families)})"
         )
     font = QFont(SANS_FAMILY, DEFAULT_POINT_SIZE)
+    if SUPPLEMENT_FAMILY in families:
+        font.setFamilies([SANS_FAMILY, SUPPLEMENT_FAMILY])
     app.setFont(font)
     return families
 

@@ -4,6 +4,8 @@
 (Noto Sans SC Regular/Bold, Noto Serif SC; see the README there) into Qt's
 application font database and makes Noto Sans SC, 10 pt, the application
 default, so Chinese renders on machines that have no Chinese font installed.
+Its second family is Noto Sans SC Supplement (CJK Extension B–G, 𠮷), which Qt
+uses for the characters Noto Sans SC lacks before any font of the system.
 Call it once, right after creating the QApplication and before building
 widgets.  ``has_glyphs()`` tells whether a family really covers a text (used
 by the tests to prove there is no tofu).

@@ -32,7 +32,10 @@ is embedded::
     SimpleDocTemplate(path, pagesize=A4, **canvas_kwargs()).build(story)
 
 Rare characters: the faces cover CJK Extension A (䶮 㛃 㙟) and the 196 characters of
-通用规范汉字表 beyond U+FFFF (𫖯), so teachers' names print in full.  reportlab writes the
+通用规范汉字表 beyond U+FFFF (𫖯), so teachers' names print in full. Any other character a face
+lacks (𠮷 U+20BB7) is drawn from ``NotoSansSC-Supplement.ttf`` or, failing that, from a TrueType
+font of the machine (:class:`_FallingBackTTFont`, :mod:`reports.fallback_fonts`); one that no
+font has is collected by ``fallback_fonts.unprintable()`` so the clerk is told.  reportlab writes the
 ToUnicode map of a character beyond U+FFFF as five hex digits, which PDF readers reject
 (the character would copy and search as garbage); ``register_fonts()`` installs
 :func:`_to_unicode_cmap`, which writes the UTF-16 surrogate pair the PDF format asks for.

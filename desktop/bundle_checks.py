@@ -183,25 +183,31 @@ def _cluster_forming(store: Any, _folder: Path) -> str:
 #: Names with rare characters (CJK Unified Ideographs: 堃 喆 犇 淼 昇; Extension A: 䶮 㛃;
 #: 通用规范汉字表 beyond U+FFFF: 𫖯) that every bundled face must draw, in the GUI and in PDFs.
 RARE_NAMES = "王堃 张喆 李犇 赵淼 刘昇 刘䶮 王㛃 赵孟𫖯"
+#: 𠮷 U+20BB7: in the supplement (NotoSansSC-Supplement.ttf), which the four faces fall back to.
+EXTENSION_B = "\U00020BB7"
 
 
 def _rare_characters(_store: Any, _folder: Path) -> str:
     from reportlab.pdfbase import pdfmetrics
 
     from desktop.fonts import has_glyphs
-    from reports.fonts import SANS, SANS_BOLD, SERIF, SERIF_BOLD, register_fonts
+    from reports.fonts import SANS, SANS_BOLD, SERIF, SERIF_BOLD, SUPPLEMENT, register_fonts
 
     register_fonts()
     missing = []
     for name in (SANS, SANS_BOLD, SERIF, SERIF_BOLD):
         face = pdfmetrics.getFont(name).face
         missing += [f"{name} {char}" for char in RARE_NAMES if not char.isspace() and ord(char) not in face.charToGlyph]
-    for family in ("Noto Sans SC", "Noto Serif SC"):
-        if not has_glyphs(RARE_NAMES, family):
+    if SUPPLEMENT not in pdfmetrics.getRegisteredFontNames() or \
+            ord(EXTENSION_B) not in pdfmetrics.getFont(SUPPLEMENT).face.charToGlyph:
+        missing.append(f"{SUPPLEMENT} {EXTENSION_B}")
+    for family, text in (("Noto Sans SC", RARE_NAMES), ("Noto Serif SC", RARE_NAMES),
+                         ("Noto Sans SC Supplement", EXTENSION_B)):
+        if not has_glyphs(text, family):
             missing.append(f"{family}（界面）")
     if missing:
         raise BundleProblem(f"字体缺少生僻字：{'，'.join(missing)}")
-    return f"四种字体均有生僻字（{RARE_NAMES}）"
+    return f"四种字体均有生僻字（{RARE_NAMES}），补充字体有 {EXTENSION_B}"
 
 
 def _postgres_driver(_store: Any, _folder: Path) -> str:

@@ -4,6 +4,8 @@
 (Noto Sans SC Regular/Bold, Noto Serif SC; see the README there) into Qt's
 application font database and makes Noto Sans SC, 10 pt, the application
 default, so Chinese renders on machines that have no Chinese font installed.
+Its second family is Noto Sans SC Supplement (CJK Extension B–G, 𠮷), which Qt
+uses for the characters Noto Sans SC lacks before any font of the system.
 Call it once, right after creating the QApplication and before building
 widgets.  ``has_glyphs()`` tells whether a family really covers a text (used
 by the tests to prove there is no tofu).
@@ -17,10 +19,13 @@ from pathlib import Path
 from PySide6.QtGui import QFont, QFontDatabase, QRawFont
 from PySide6.QtWidgets import QApplication
 
-__all__ = ["SANS_FAMILY", "SERIF_FAMILY", "DEFAULT_POINT_SIZE", "has_glyphs", "install_app_fonts"]
+__all__ = ["SANS_FAMILY", "SERIF_FAMILY", "SUPPLEMENT_FAMILY", "DEFAULT_POINT_SIZE", "has_glyphs", "install_app_fonts"]
 
 SANS_FAMILY = "Noto Sans SC"
 SERIF_FAMILY = "Noto Serif SC"
+#: CJK Extension B–G characters the two families lack (𠮷): the application font's second
+#: family, so every widget draws them from it before Qt looks at the system's fonts.
+SUPPLEMENT_FAMILY = "Noto Sans SC Supplement"
 DEFAULT_POINT_SIZE = 10
 
 _log = logging.getLogger(__name__)
@@ -75,6 +80,8 @@ def install_app_fonts(app: QApplication) -> list[str]:
             f"(loaded: {', '.join(families)})"
         )
     font = QFont(SANS_FAMILY, DEFAULT_POINT_SIZE)
+    if SUPPLEMENT_FAMILY in families:
+        font.setFamilies([SANS_FAMILY, SUPPLEMENT_FAMILY])
     app.setFont(font)
     return families
 

@@ -367,7 +367,7 @@ class MainWindow(QMainWindow):
             f"<h3>EduBridge 城乡教共体管理</h3>"
             f"<p>版本 {__version__}</p>"
             "<p>县区教育局城乡义务教育一体化工作：集团与教共体、教师交流轮岗、帮扶活动、协议与年度评价。</p>"
-            "<p>中文字体：Noto Sans SC、Noto Serif SC（SIL Open Font License 1.1）。</p>",
+            "<p>中文字体：Noto Sans SC、Noto Serif SC、Noto Sans SC Supplement（SIL Open Font License 1.1）。</p>",
         )
 
     def update_status(self) -> None:

@@ -95,8 +95,12 @@ class DocumentKind:
         Raises:
             reports.output.ReportError: the data cannot make the document (unknown cluster, no approved plan…).
             policy.errors.Cancelled: ``progress`` stopped the work.
+
+        A character no font can print is named in ``Built.warning`` (reports.output.noting_unprintable).
         """
-        return self.build(store, request, target, progress)
+        from reports.output import noting_unprintable
+
+        return noting_unprintable(lambda: self.build(store, request, target, progress))
 
 
 # ---- the builders (each imports its reports module when it runs) -------------------------

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from db.store import Store
 from policy.progress import Progress, quiet
-from reports.output import Built, ReportError, Target, finish
+from reports.output import Built, ReportError, Target, finish, noting_unprintable
 
 if TYPE_CHECKING:
     import uuid
@@ -115,11 +115,12 @@ def agreement_by_id(store: Store, agreement_id: uuid.UUID, target: Target, *, re
 
     doc = agreements.load_agreement(store, agreement_id)
     progress("排版", 0.3)
-    pages = write_agreement(doc, target)
+    built = noting_unprintable(lambda: finish(target, write_agreement(doc, target), f"，第 {doc.version} 版",
+                                              agreement_id=str(agreement_id), version=doc.version))
     progress("完成", 1.0)  # the last cancellation point: before the printing is recorded
     if record:
         agreements.record_printing(store, agreement_id, expected_version=doc.version)
-    return finish(target, pages, f"，第 {doc.version} 版", agreement_id=str(agreement_id), version=doc.version)
+    return built
 
 
 # ---- the other documents (modules of their own) -----------------------------------

@@ -32,7 +32,10 @@ is embedded::
     SimpleDocTemplate(path, pagesize=A4, **canvas_kwargs()).build(story)
 
 Rare characters: the faces cover CJK Extension A (䶮 㛃 㙟) and the 196 characters of
-通用规范汉字表 beyond U+FFFF (𫖯), so teachers' names print in full.  reportlab writes the
+通用规范汉字表 beyond U+FFFF (𫖯), so teachers' names print in full. Any other character a face
+lacks (𠮷 U+20BB7) is drawn from ``NotoSansSC-Supplement.ttf`` or, failing that, from a TrueType
+font of the machine (:class:`_FallingBackTTFont`, :mod:`reports.fallback_fonts`); one that no
+font has is collected by ``fallback_fonts.unprintable()`` so the clerk is told.  reportlab writes the
 ToUnicode map of a character beyond U+FFFF as five hex digits, which PDF readers reject
 (the character would copy and search as garbage); ``register_fonts()`` installs
 :func:`_to_unicode_cmap`, which writes the UTF-16 surrogate pair the PDF format asks for.
@@ -46,7 +49,8 @@ bundled, otherwise the regular face is used).  There is no italic Chinese face;
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+import unicodedata
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, cast
 
@@ -71,6 +75,9 @@ SANS_BOLD = "NotoSansSC-Bold"
 SERIF = "NotoSerifSC"
 #: Bold serif; an alias of ``SERIF`` if the bold serif file is not bundled.
 SERIF_BOLD = "NotoSerifSC-Bold"
+#: The rest of CJK Extensions B–G that Noto draws (𠮷), used by the four faces above for the
+#: characters they lack (:mod:`reports.fallback_fonts`); not meant to be chosen as a font.
+SUPPLEMENT = "NotoSansSC-Supplement"
 
 # reportlab name -> file name under resources/fonts.
 _FILES: dict[str, str] = {
@@ -78,8 +85,11 @@ _FILES: dict[str, str] = {
     SANS_BOLD: "NotoSansSC-Bold.ttf",
     SERIF: "NotoSerifSC-Regular.ttf",
     SERIF_BOLD: "NotoSerifSC-Bold.ttf",
+    SUPPLEMENT: "NotoSansSC-Supplement.ttf",
 }
 _OPTIONAL = {SERIF_BOLD}
+#: The faces that fall back (to the supplement, then to the machine's fonts).
+_MAIN = (SANS, SANS_BOLD, SERIF, SERIF_BOLD)
 
 _lock = threading.Lock()
 _registered = False
@@ -123,7 +133,7 @@ def register_fonts() -> None:
                     "the installation is incomplete"
                 )
             if name not in pdfmetrics.getRegisteredFontNames():
-                _register_lazily(_LazyTTFont(name, str(path)))
+                _register_lazily((_FallingBackTTFont if name in _MAIN else _LazyTTFont)(name, str(path)))
         serif_bold = SERIF_BOLD if SERIF_BOLD in pdfmetrics.getRegisteredFontNames() else SERIF
         pdfmetrics.registerFontFamily(
             SANS, normal=SANS, bold=SANS_BOLD, italic=SANS, boldItalic=SANS_BOLD
@@ -161,6 +171,90 @@ class _LazyTTFont(TTFont):
 
 
 _load_lock = threading.Lock()
+
+
+#: Categories that draw nothing by themselves: controls, format characters, separators,
+#: surrogates. Unassigned ones (Cn) count: Python's Unicode data may predate the character
+#: (Python 3.11 knows Unicode 14, not Extension H or I).
+_NOT_DRAWN = {"Cc", "Cf", "Zs", "Zl", "Zp", "Cs"}
+
+
+class _FallingBackTTFont(_LazyTTFont):
+    """A bundled face that draws the characters it lacks in another font.
+
+    reportlab draws a TrueType string as the runs :meth:`splitString` returns, each
+    ``(subset, bytes)`` set with ``getSubsetInternalName(subset)``. Here a run of characters
+    this face lacks comes back as the runs of the font :func:`fallback_fonts.fallback_for`
+    names, with the subset ``(that font's name, its subset)``, which
+    :meth:`getSubsetInternalName` hands to that font — so it is embedded as well, and every
+    way text reaches a page (Paragraph, table cell, ``drawString``, chart label) falls back,
+    in every face, with no change to the code that lays documents out. A character no font has
+    stays in this face (an empty box) and is recorded (:func:`fallback_fonts.record`).
+    """
+
+    def _foreign(self, text: str) -> set[int]:
+        """The code points of ``text`` this face lacks (spaces and controls aside)."""
+        if text.isascii():  # every face has Basic Latin
+            return set()
+        face: Any = self.face  # reportlab's TTFontFace (untyped)
+        covered = face.charToGlyph  # (set minus its keys() would copy all ~30,000 of them)
+        return {c for c in map(ord, text) if c not in covered and unicodedata.category(chr(c)) not in _NOT_DRAWN}
+
+    def _runs(self, text: str, foreign: set[int]) -> Iterator[tuple[str | None, str]]:
+        """``text`` cut into (font for the run, or None for this face, run)."""
+        from reports import fallback_fonts
+
+        bundled = [SUPPLEMENT] if SUPPLEMENT in pdfmetrics.getRegisteredFontNames() else []
+        start, current = 0, None
+        for at, ch in enumerate(text):
+            code = ord(ch)
+            owner = fallback_fonts.fallback_for(code, bundled) if code in foreign else None
+            if owner != current and at > start:
+                yield current, text[start:at]
+                start = at
+            current = owner
+        if start < len(text):
+            yield current, text[start:]
+
+    def splitString(self, text: str | bytes, doc: Any, encoding: str = "utf-8") -> list[tuple[Any, bytes]]:  # noqa: N802
+        if isinstance(text, bytes):
+            text = text.decode(encoding)
+        foreign = self._foreign(text)
+        if not foreign:
+            return cast(list[tuple[Any, bytes]], super().splitString(text, doc, encoding))
+        from reports import fallback_fonts
+
+        runs: list[tuple[Any, bytes]] = []
+        for owner, run in self._runs(text, foreign):
+            if owner is None:
+                for ch in run:
+                    if ord(ch) in foreign:
+                        fallback_fonts.record(ch, text)
+                runs += super().splitString(run, doc, encoding)
+            else:
+                runs += [((owner, subset), data) for subset, data in
+                         pdfmetrics.getFont(owner).splitString(run, doc, encoding)]
+        return runs
+
+    def getSubsetInternalName(self, subset: Any, doc: Any) -> str:  # noqa: N802
+        if isinstance(subset, tuple):
+            owner, number = subset
+            return cast(str, pdfmetrics.getFont(owner).getSubsetInternalName(number, doc))
+        return cast(str, super().getSubsetInternalName(subset, doc))
+
+    def stringWidth(self, text: str | bytes, size: float, encoding: str = "utf8") -> float:  # noqa: N802
+        if isinstance(text, bytes):
+            text = text.decode(encoding)
+        foreign = self._foreign(text)
+        if not foreign:
+            return cast(float, super().stringWidth(text, size, encoding))
+        width = 0.0
+        for owner, run in self._runs(text, foreign):
+            if owner is None:
+                width += cast(float, super().stringWidth(run, size, encoding))
+            else:
+                width += cast(float, pdfmetrics.getFont(owner).stringWidth(run, size, encoding))
+        return width
 
 
 def _register_lazily(font: _LazyTTFont) -> None:

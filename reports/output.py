@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
@@ -41,3 +42,19 @@ def finish(target: Target, pages: int, remark: str = "", warning: str = "", **ex
         return Built(str(target), pages, os.path.getsize(target), remark, extra, warning)
     size = target.getbuffer().nbytes if isinstance(target, io.BytesIO) else 0
     return Built("", pages, size, remark, extra, warning)
+
+
+def noting_unprintable(build: Callable[[], Built]) -> Built:
+    """``build()``, with every character it drew that no font has (a name with a CJK
+    Extension character neither the bundled fonts nor the machine's draw) added to
+    ``Built.warning`` — one line each, naming the text and the character, so the clerk
+    writes it by hand on the printout — and to ``extra['unprintable']`` (``--json``)."""
+    from reports.fallback_fonts import notice, unprintable
+
+    with unprintable() as found:
+        built = build()
+    if not found:
+        return built
+    warning = "\n".join(part for part in (built.warning, notice(found)) if part)
+    return dataclasses.replace(built, warning=warning,
+                               extra={**built.extra, "unprintable": [item.as_json() for item in found]})

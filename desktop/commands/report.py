@@ -11,7 +11,10 @@ failures: one line on stderr, exit status 2.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
+import io
+import sys
 from typing import TYPE_CHECKING
 
 from desktop.commands import CliError, integer, open_store, output_file, print_json, school_year
@@ -110,12 +113,23 @@ def run(args: argparse.Namespace) -> int:
     output = output_file(args.output, ".pdf")
     request = _request(args)
     store = open_store(args)
+    buffer = io.BytesIO()  # the file is written once the document is whole and the clerk told
     try:
-        result = DOCUMENT_KINDS[args.report_kind].run(store, request, output)
+        result = DOCUMENT_KINDS[args.report_kind].run(store, request, buffer)
     except ReportError as exc:
         raise CliError(str(exc)) from None
     finally:
         store.dispose()
+    found = result.extra.get("unprintable", [])
+    if found:
+        from reports.fallback_fonts import Unprintable, notice
+
+        print(notice([Unprintable(item["char"], item["text"]) for item in found]), file=sys.stderr)
+    try:
+        output.write_bytes(buffer.getvalue())
+    except OSError as exc:
+        raise CliError(f"无法写入 {output}：{exc.strerror or exc}") from None
+    result = dataclasses.replace(result, path=str(output), size=buffer.getbuffer().nbytes)
     if args.json:
         print_json(result.as_json())
     else:

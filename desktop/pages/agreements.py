@@ -693,12 +693,12 @@ class AgreementsPage(Page):
                 return None
         store, agreement_id = self.context.store, self.doc.id
 
-        def work(progress: Progress) -> tuple[bytes, int]:
+        def work(progress: Progress) -> tuple[bytes, int, str]:
             from reports import documents
 
             buffer = io.BytesIO()
             built = documents.agreement_by_id(store, agreement_id, buffer, record=False, progress=progress)
-            return buffer.getvalue(), int(built.extra["version"])
+            return buffer.getvalue(), int(built.extra["version"]), built.warning
 
         self.progress.setValue(0)
         self.progress.setVisible(True)
@@ -713,7 +713,7 @@ class AgreementsPage(Page):
 
     def _on_built(self, agreement_id: uuid.UUID, result: object, then: Any) -> None:
         self.progress.setVisible(False)
-        data, version = cast(tuple[bytes, int], result)  # what _build's job returns
+        data, version, warning = cast(tuple[bytes, int, str], result)  # what _build's job returns
         if self.doc is None or self.doc.id != agreement_id:
             self._update_actions()
             return  # the clerk moved on to another cluster meanwhile
@@ -722,6 +722,8 @@ class AgreementsPage(Page):
         self.tabs.setCurrentIndex(TAB_PREVIEW)
         self.status.setText(f"预览：第 {version} 版，{pages} 页。")
         self._update_actions()
+        if warning:  # a name the fonts cannot print: said before the print or save goes ahead
+            messages.warn(self, "协议书中有无法打印的字", warning)
         if then is not None:
             then()
 

@@ -214,6 +214,8 @@ class ReportsPage(Page):
         self.status.setText(f"{text}\n{built.warning}" if built.warning else text)
         self._set_busy(False)
         self._update_fields()
+        if extra.get("unprintable"):  # the preview is shown; nothing is printed or saved yet
+            messages.warn(self, "文档中有无法打印的字", built.warning)
 
     def _on_failed(self, message: str) -> None:
         self._set_busy(False)

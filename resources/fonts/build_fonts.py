@@ -158,6 +158,9 @@ class Face:
     family: str  # new family name
     style: str  # "Regular" or "Bold"
     output: str  # output file name
+    #: The supplement: every ideograph of the source beyond U+FFFF that the main faces lack
+    #: (``supplement_unicodes``), instead of ``UNICODE_RANGES``.
+    supplement: bool = False
 
     @property
     def postscript(self) -> str:
@@ -174,6 +177,13 @@ FACES: list[Face] = [
     Face("NotoSerifCJK-Bold.ttc", "Noto Serif CJK SC", "Noto Serif SC", "Bold",
          "NotoSerifSC-Bold.ttf"),
 ]
+
+# The fallback for the rest of Extensions B-G (𠮷 U+20BB7 and about 2,170 others that Noto
+# draws): one face, used by the PDFs and by Qt for any character the four faces above lack.
+# Only sans Regular: the serif would add 1.0 MB more (0.77 MB this one), and the Linux bundle
+# has about 2.6 MB left of its 250 MB (tests/installer/test_linux_package.py).
+SUPPLEMENT = Face("NotoSansCJK-Regular.ttc", "Noto Sans CJK SC", "Noto Sans SC Supplement", "Regular",
+                  "NotoSansSC-Supplement.ttf", supplement=True)
 
 
 def find_source(src_dir: Path, name: str) -> Path:
@@ -201,8 +211,15 @@ def wanted_unicodes() -> list[int]:
     return [cp for lo, hi in UNICODE_RANGES for cp in range(lo, hi + 1)] + list(TGH_SUPPLEMENTARY)
 
 
-def subset_font(font: TTFont) -> None:
-    """Cut ``font`` down to ``UNICODE_RANGES`` in place."""
+def supplement_unicodes(font: TTFont) -> list[int]:
+    """The ideographs beyond U+FFFF that ``font`` draws and the main faces lack: Extensions
+    B-G and the compatibility supplement, less ``TGH_SUPPLEMENTARY``."""
+    tgh = set(TGH_SUPPLEMENTARY)
+    return sorted(cp for cp in font.getBestCmap() if cp >= 0x20000 and cp not in tgh)
+
+
+def subset_font(font: TTFont, unicodes: list[int] | None = None) -> None:
+    """Cut ``font`` down to ``unicodes`` (default: ``wanted_unicodes()``) in place."""
     options = subset.Options()
     # Only the features Chinese text uses.  In particular "locl" and "aalt" are
     # dropped: their closure would pull in the Japanese/Korean/Traditional
@@ -215,7 +232,7 @@ def subset_font(font: TTFont) -> None:
     options.hinting = False  # CFF hints do not survive the conversion anyway
     options.desubroutinize = True
     subsetter = subset.Subsetter(options)
-    subsetter.populate(unicodes=wanted_unicodes())
+    subsetter.populate(unicodes=wanted_unicodes() if unicodes is None else unicodes)
     subsetter.subset(font)
 
 
@@ -291,8 +308,9 @@ def rename(font: TTFont, face: Face, src_version: str) -> None:
         5: f"{version}; TrueType subset for EduBridge",
         6: face.postscript,
         10: (f"Modified version of {face.member_family} {face.style}: subset to "
-             "Simplified Chinese office use and converted from CFF to TrueType "
-             "outlines with fontTools for EduBridge."),
+             + ("the ideographs beyond U+FFFF that Noto Sans SC lacks (Extensions B-G)"
+                if face.supplement else "Simplified Chinese office use")
+             + " and converted from CFF to TrueType outlines with fontTools for EduBridge."),
     }
     for name_id, text in sorted(values.items()):
         # Windows/Unicode records only: the Macintosh platform is obsolete and
@@ -316,7 +334,7 @@ def build(face: Face, src_dir: Path, out_dir: Path) -> Path:
     index = member_index(source, face.member_family)
     font = TTFont(str(source), fontNumber=index, lazy=False)
     src_version = font["name"].getDebugName(5) or "Version ?"
-    subset_font(font)
+    subset_font(font, supplement_unicodes(font) if face.supplement else None)
     to_quadratic(font)
     rename(font, face, src_version)
     out = out_dir / face.output
@@ -332,6 +350,10 @@ def check(path: Path, face: Face) -> None:
     assert "glyf" in font and "CFF " not in font, "outlines are not TrueType"
     assert font["name"].getDebugName(1) == face.family
     cmap = font.getBestCmap()
+    if face.supplement:
+        assert 0x20BB7 in cmap and len(cmap) > 2000, f"{path.name}: {len(cmap)} characters, 𠮷 U+20BB7 missing"
+        font.close()
+        return
     for char in "〇、。《》「」①教共体城乡管理ａ０䶮㛃㙟㐀\U0002B5AF":
         assert ord(char) in cmap, f"U+{ord(char):04X} {char} missing from {path.name}"
     missing = [cp for cp in TGH_SUPPLEMENTARY if cp not in cmap]
@@ -351,7 +373,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args.out.mkdir(parents=True, exist_ok=True)
     total = 0
-    for face in FACES:
+    for face in [*FACES, SUPPLEMENT]:
         if args.only and face.output not in args.only:
             continue
         started = time.monotonic()

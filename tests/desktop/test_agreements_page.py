@@ -319,3 +319,27 @@ def test_a_brand_fee_typed_on_the_signing_tab_is_stored_and_the_check_names_the_
     assert page.fee_label.text() == "未收取"
     assert not [v for v in check_store(demo_store, active_profile(demo_store), doc.term_start).violations
                 if v.rule == "agreement.brand_fee"]
+
+
+def test_a_signatory_no_font_can_print_is_named_before_the_pdf_is_saved(qtbot, page: AgreementsPage,  # noqa: ANN001
+                                                                        tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    """GIVEN a signatory 王𠀁芳 (𠀁 U+20001: in no bundled font; the machine's fonts pointed at
+    an empty folder) WHEN the clerk saves the PDF THEN a warning naming the name and the
+    character comes first, then the save dialog."""
+    from reports import fallback_fonts
+
+    _with_agreement(page)
+    assert page.parties_model.setData(page.parties_model.index(0, 3), "王\U00020001芳")
+    monkeypatch.setattr(fallback_fonts, "system_font_dirs", lambda: [tmp_path / "no-fonts"])
+    fallback_fonts.forget_machine_fonts()
+    monkeypatch.setattr(messages, "headless_path", tmp_path / "协议.pdf")
+    try:
+        page.save_pdf_button.click()
+        assert page.job is not None
+        with qtbot.waitSignal(page.job.finished, timeout=60_000):
+            pass
+    finally:
+        fallback_fonts.forget_machine_fonts()
+    assert [(m.kind, m.title) for m in messages.log] == [("warn", "协议书中有无法打印的字"), ("save_file", "保存协议 PDF")]
+    assert "王\U00020001芳”中的“\U00020001”（U+20001）" in messages.log[0].text  # "…（签字）：王𠀁芳"
+    assert (tmp_path / "协议.pdf").read_bytes().startswith(b"%PDF")

@@ -104,3 +104,21 @@ def test_rare_name_characters_draw_real_glyphs(qapp: QApplication) -> None:
     blank = _render_char(" ", font)
     assert len(set(bitmaps)) == len(RARE_CHARS), "two rare characters draw the same bitmap"
     assert tofu not in bitmaps and blank not in bitmaps
+
+
+def test_the_application_font_draws_extension_b_names(qapp: QApplication) -> None:
+    """𠮷 U+20BB7 (in none of the four faces): the application font's second family, the
+    bundled supplement, draws it — a real glyph, not the box Noto Sans SC alone draws."""
+    from desktop.fonts import SUPPLEMENT_FAMILY
+
+    install_app_fonts(qapp)
+    assert qapp.font().families() == [SANS_FAMILY, SUPPLEMENT_FAMILY]
+    assert has_glyphs("\U00020BB7", SUPPLEMENT_FAMILY) and not has_glyphs("\U00020BB7", SANS_FAMILY)
+    app_font = QFont(qapp.font())
+    app_font.setPointSize(20)
+    sans_only = QFont(SANS_FAMILY, 20)
+    sans_only.setStyleStrategy(QFont.StyleStrategy.NoFontMerging)
+    drawn, box, blank = (_render_char("\U00020BB7", app_font), _render_char("\U00020BB7", sans_only),
+                         _render_char(" ", app_font))
+    assert drawn not in (box, blank)
+    assert drawn != _render_char("吉", app_font)  # 𠮷 is 吉 with 土 on top: another glyph

@@ -241,3 +241,37 @@ def test_the_page_and_the_command_line_offer_the_same_documents(qtbot, store) ->
         required = {option for action in commands[key]._actions if action.required for option in action.option_strings}
         assert ("--cluster" in required) is (CLUSTER in reads)
 
+
+
+def test_a_name_no_font_can_print_is_named_before_anything_is_saved(qtbot, demo_store, tmp_path: Path,
+                                                                    monkeypatch) -> None:
+    """GIVEN a teacher of the approved plan named 王𠀁芳 (𠀁 U+20001: in no bundled font; the
+    machine's fonts pointed at an empty folder) THEN building the 公示 on the page
+    shows one warning naming the name and the character, and the status line says it too."""
+    from db.exchange_notice import approved_plan
+    from db.models import Exchange, Teacher
+    from reports import fallback_fonts
+
+    first = approved_plan(demo_store, 2026).rows[0]
+    with demo_store.write() as session:
+        session.get(Teacher, session.get(Exchange, first.exchange_id).teacher_id).name = "王\U00020001芳"
+    monkeypatch.setattr(fallback_fonts, "system_font_dirs", lambda: [tmp_path / "no-fonts"])
+    fallback_fonts.forget_machine_fonts()
+    monkeypatch.setattr(messages, "headless", True)
+    shown = len(messages.log)
+    page = ReportsPage(AppContext.for_store(demo_store))
+    qtbot.addWidget(page)
+    page.refresh()
+    page.kind.setCurrentIndex(page.kind.findData("notice"))
+    page.year.setValue(2026)
+    try:
+        page.build()
+        assert page.job is not None
+        with qtbot.waitSignal(page.job.finished, timeout=60_000):
+            pass
+    finally:
+        fallback_fonts.forget_machine_fonts()
+    [warning] = messages.log[shown:]
+    assert (warning.kind, warning.title) == ("warn", "文档中有无法打印的字")
+    assert warning.text == "“王\U00020001芳”中的“\U00020001”（U+20001）没有可用的字体，PDF 中印为空框，请在打印件上手写补正"
+    assert warning.text in page.status.text() and page.document.pageCount() >= 1

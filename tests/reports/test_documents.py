@@ -172,3 +172,42 @@ def test_notice_says_where_the_plan_sends_teachers() -> None:
     bare = notice_story(ApprovedPlan(2027, None, None, "default", {}, ()), "县", "《方案》", dt.date(2027, 7, 1),
                         load_profile(), Contact())
     assert "交流方向" not in "".join(p.getPlainText() for p in bare if hasattr(p, "getPlainText"))
+
+
+def test_names_with_extension_b_characters_print_and_the_unprintable_are_named(demo_store, tmp_path: Path, pdf,
+                                                                              capsys, monkeypatch) -> None:
+    """GIVEN the approved plan's first teacher renamed 张𠮷明, the school she goes to 𠮷安县第一中学
+    (𠮷 U+20BB7: in the bundled supplement) and the second teacher 王𠀁芳 (𠀁 U+20001: in no
+    bundled font; the machine's fonts pointed at an empty folder)
+    WHEN ``edubridge report approval`` prints the approval forms
+    THEN 𠮷 is on the pages, the clerk is told on stderr which name holds which character
+    cannot be printed, ``--json`` lists it, and the PDF is still written."""
+    import json
+
+    from db.models import Exchange, School, Teacher
+    from reports import fallback_fonts
+
+    plan = approved_plan(demo_store, 2026)
+    first, second = plan.rows[0], next(r for r in plan.rows[1:] if r.to_school != plan.rows[0].to_school)
+    with demo_store.write() as session:
+        session.get(Teacher, session.get(Exchange, first.exchange_id).teacher_id).name = "张\U00020BB7明"
+        session.get(Teacher, session.get(Exchange, second.exchange_id).teacher_id).name = "王\U00020001芳"
+        school = session.query(School).filter_by(name=first.to_school).one()
+        school.name = "\U00020BB7安县第一中学"
+    monkeypatch.setattr(fallback_fonts, "system_font_dirs", lambda: [tmp_path / "no-fonts"])
+    fallback_fonts.forget_machine_fonts()
+    out = tmp_path / "approval.pdf"
+    try:
+        url = str(demo_store.engine.url.database)
+        assert main(["--db", url, "report", "approval", "--year", "2026", "-o", str(out), "--json"]) == 0
+    finally:
+        fallback_fonts.forget_machine_fonts()
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == ["“王\U00020001芳”中的“\U00020001”（U+20001）没有可用的字体，PDF 中印为空框，"
+                                         "请在打印件上手写补正"]
+    result = json.loads(captured.out)
+    assert result["unprintable"] == [{"text": "王\U00020001芳", "char": "\U00020001", "code": "U+20001"}]
+    assert result["path"] == str(out) and result["bytes"] == out.stat().st_size
+    flat = pdf.flat(out)
+    assert "张\U00020BB7明" in flat and "\U00020BB7安县第一中学" in flat
+    assert "NotoSansSCSupplement-Regular" in {name.split("+", 1)[-1] for name, *_rest in pdf.fonts(out)}

@@ -195,3 +195,118 @@ def test_bundled_fonts_cover_extension_a_and_general_standard_characters() -> No
         missing = [hex(cp) for cp in range(0x3400, 0x4DB6) if not char_to_glyph.get(cp)]
         assert not missing, (name, missing[:10], len(missing))
         assert char_to_glyph.get(0x2B5AF), name
+
+
+# ---- CJK Extension B–G beyond the bundled faces (reports.fallback_fonts) ----------------
+
+# 𠮷 U+20BB7 (吉 with 土 on top, in real names): in none of the four faces, in the bundled
+# supplement. 𠀁 U+20001: in no bundled font. U+2EBF0: Extension I (Unicode 15.1), which the
+# Python that runs the suite may not know (category Cn) — it must count all the same.
+TSUCHIYOSHI = "\U00020BB7"
+NOWHERE = "\U00020001"
+EXT_I = "\U0002EBF0"
+TEACHER, SCHOOL = f"张{TSUCHIYOSHI}明", f"{TSUCHIYOSHI}安县第一中学"
+
+
+def test_extension_b_names_are_drawn_from_the_supplement_in_every_face(tmp_path: Path) -> None:
+    """GIVEN a teacher's name and a school's name with 𠮷 in all four faces and a table cell
+    THEN the PDF embeds the supplement with a real outline for 𠮷, the text copies back,
+    and nothing is reported unprintable."""
+    from reports.fallback_fonts import unprintable
+
+    pdf = tmp_path / "ext-b.pdf"
+    register_fonts()
+    line = f"教师：{TEACHER}，学校：{SCHOOL}"
+    story = [Paragraph(line, cjk_style(f"s{n}", 12, font=font))
+             for n, font in enumerate((SANS, SANS_BOLD, SERIF, SERIF_BOLD))]
+    story.append(Table([["姓名", TEACHER], ["学校", SCHOOL]], style=[("FONTNAME", (0, 0), (-1, -1), SANS)]))
+    with unprintable() as found:
+        SimpleDocTemplate(str(pdf), pagesize=A4, **canvas_kwargs()).build(story)
+    assert found == []
+    glyphs = _embedded_glyphs(pdf)
+    assert {base.split("+", 1)[1] for base, _c in glyphs[TSUCHIYOSHI]} == {"NotoSansSCSupplement-Regular"}
+    assert all(contours > 0 for _base, contours in glyphs[TSUCHIYOSHI])
+    text = _squash(subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True,
+                                  check=True).stdout)
+    assert text.count(_squash(line)) == 4 and TEACHER in text and SCHOOL in text
+
+
+def test_a_fallback_character_has_its_own_width() -> None:
+    """Line breaking measures 𠮷 with the supplement's advance (a full em), not the .notdef's."""
+    register_fonts()
+    assert pdfmetrics.stringWidth(TEACHER, SERIF, 10) == pytest.approx(30.0)
+    assert pdfmetrics.stringWidth(TSUCHIYOSHI, SANS_BOLD, 12) == pytest.approx(12.0)
+
+
+def test_characters_no_font_has_are_reported_with_their_text(tmp_path: Path, monkeypatch) -> None:
+    """GIVEN names with 𠀁 (in no bundled font, and the machine's fonts pointed at an empty
+    folder) and an Extension I character THEN each is reported once with the name it is in,
+    in Chinese, and the PDF is still made."""
+    from reports import fallback_fonts
+    from reports.fallback_fonts import notice, unprintable
+
+    monkeypatch.setattr(fallback_fonts, "system_font_dirs", lambda: [tmp_path / "no-fonts"])
+    fallback_fonts.forget_machine_fonts()
+    try:
+        register_fonts()
+        story = [Table([["姓名", f"王{NOWHERE}芳"], ["学校", f"李{EXT_I}华小学"], ["又见", f"王{NOWHERE}芳"]],
+                       style=[("FONTNAME", (0, 0), (-1, -1), SERIF)]),
+                 Paragraph(TEACHER, cjk_style("ok", 12))]
+        with unprintable() as found:
+            SimpleDocTemplate(str(tmp_path / "x.pdf"), pagesize=A4, **canvas_kwargs()).build(story)
+    finally:
+        fallback_fonts.forget_machine_fonts()
+    assert [(item.char, item.text) for item in found] == [(NOWHERE, f"王{NOWHERE}芳"), (EXT_I, f"李{EXT_I}华小学")]
+    lines = notice(found).splitlines()
+    assert lines[0] == (f"“王{NOWHERE}芳”中的“{NOWHERE}”（U+20001）没有可用的字体，PDF 中印为空框，"
+                        "请在打印件上手写补正")
+    assert "U+2EBF0" in lines[1] and len(lines) == 2
+    assert (tmp_path / "x.pdf").stat().st_size > 0
+
+
+def _font_with_one_glyph(path: Path, code: int) -> None:
+    """A TrueType font (glyf outlines) that draws ``code`` as a square, for the machine-font test."""
+    from fontTools.fontBuilder import FontBuilder
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+
+    pen = TTGlyphPen(None)
+    for x, y in ((100, 100), (100, 800), (900, 800), (900, 100)):
+        (pen.moveTo if x == y == 100 else pen.lineTo)((x, y))
+    pen.closePath()
+    square = pen.glyph()
+    builder = FontBuilder(1000, isTTF=True)
+    builder.setupGlyphOrder([".notdef", "square"])
+    builder.setupCharacterMap({code: "square", 0x41: "square"})
+    builder.setupGlyf({".notdef": TTGlyphPen(None).glyph(), "square": square})
+    builder.setupHorizontalMetrics({".notdef": (1000, 0), "square": (1000, 100)})
+    builder.setupHorizontalHeader(ascent=880, descent=-120)
+    builder.setupNameTable({"familyName": "Machine Test", "styleName": "Regular"})
+    builder.setupOS2(fsType=0)
+    builder.setupPost()
+    builder.save(str(path))
+
+
+def test_a_character_no_bundled_font_has_comes_from_a_machine_font(tmp_path: Path, monkeypatch) -> None:
+    """GIVEN a TrueType font in the machine's font folder that has 𠀁 (as SimSun-ExtB has on
+    Windows) THEN the PDF embeds it for 𠀁 and nothing is reported; a CFF font is skipped."""
+    from reports import fallback_fonts
+    from reports.fallback_fonts import unprintable
+
+    folder = tmp_path / "fonts" / "truetype"
+    folder.mkdir(parents=True)
+    _font_with_one_glyph(folder / "MachineTest.ttf", ord(NOWHERE))
+    (folder / "Broken.ttf").write_bytes(b"not a font")
+    monkeypatch.setattr(fallback_fonts, "system_font_dirs", lambda: [tmp_path / "fonts"])
+    fallback_fonts.forget_machine_fonts()
+    try:
+        register_fonts()
+        pdf = tmp_path / "machine.pdf"
+        with unprintable() as found:
+            SimpleDocTemplate(str(pdf), pagesize=A4, **canvas_kwargs()).build(
+                [Paragraph(f"教师：王{NOWHERE}芳、{TEACHER}", cjk_style("m", 12, font=SERIF))])
+    finally:
+        fallback_fonts.forget_machine_fonts()
+    assert found == []
+    glyphs = _embedded_glyphs(pdf)
+    assert [(base.split("+", 1)[1], contours) for base, contours in glyphs[NOWHERE]] == [("Machine-Test", 1)]  # the test font, one contour
+    assert {base.split("+", 1)[1] for base, _c in glyphs[TSUCHIYOSHI]} == {"NotoSansSCSupplement-Regular"}

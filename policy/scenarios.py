@@ -234,6 +234,8 @@ def settings_text(profile: Profile, settings: Mapping[str, Value]) -> list[str]:
             lines.append(f"{key}：{value}")
         elif value == OFF:
             lines.append(f"{figure.label}：不适用")
+        elif isinstance(figure.value, bool):  # stored as typed ("true", 是, 1): read as 是/否
+            lines.append(f"{figure.label}：{'是' if str(value).lower() in _TRUE else '否'}")
         else:
             unit = "" if figure.unit in ("比例", "是否") else figure.unit
             lines.append(f"{figure.label}：{value}{unit}")

@@ -52,6 +52,10 @@ def test_settings_read_as_labels():
     lines = settings_text(load_profile(), {"exchange.max_distance_km": 40.0, "exchange.min_share": OFF})
     assert lines == ["交流学校之间的最远距离（测算方案用；距离未知的不受此限）：40.0公里",
                      f"{load_profile().figure('exchange.min_share').label}：不适用"]
+    # A yes/no figure is stored as typed after --set; the printout read "…派出学校：true".
+    label = load_profile().figure("exchange.per_sending_school").label
+    for typed, word in (("true", "是"), ("True", "是"), ("是", "是"), (True, "是"), ("false", "否"), ("否", "否")):
+        assert settings_text(load_profile(), {"exchange.per_sending_school": typed}) == [f"{label}：{word}"]
 
 
 def _result(moves, unplaced=()):

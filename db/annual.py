@@ -119,6 +119,10 @@ class AnnualData:
     scope: str = "全县"
     #: Each community's latest agreement as it stood at the end of the year (协议 section).
     agreements: tuple[Any, ...] = ()
+    #: (from, to) school codes of the exchanges the figures count: the map draws these, so its
+    #: arrows add up to the report's 交流轮岗教师 (not 挂职/跟岗 or exchanges cancelled before
+    #: their first day, which the figures leave out).
+    exchange_pairs: tuple[tuple[str, str], ...] = ()
 
 
 def _overlaps(joined: dt.date, left_on: dt.date | None, first: dt.date, last: dt.date) -> bool:
@@ -145,6 +149,7 @@ class _CountyYear:
     county_changes: dict[str, float]
     scope: str
     agreements: tuple[Any, ...]
+    exchange_pairs: tuple[tuple[str, str], ...]
 
 
 # One computed year per store, reused while nothing was written (see _data_version).
@@ -185,7 +190,7 @@ def annual_data(store: Store, profile: Profile, year: int, cluster: str | None =
         return AnnualData(year, first, last, checked_on, county.bureau, profile, county.clusters, county.check,
                           county.county_exchange, county.county_exchange_check, county.county_backbone_check,
                           county.quota_rows, _trend(county, county.clusters, year), None, county.school_names,
-                          county.county_changes, county.scope, county.agreements)
+                          county.county_changes, county.scope, county.agreements, county.exchange_pairs)
     chosen = tuple(c for c in county.clusters if c.name == cluster)
     if not chosen:
         raise UnknownCluster(f"没有名为“{cluster}”的集团(学区)/教共体")
@@ -196,7 +201,8 @@ def annual_data(store: Store, profile: Profile, year: int, cluster: str | None =
     return AnnualData(year, first, last, checked_on, county.bureau, profile, chosen, county.check, fig,
                       exchange_check, backbone_check, tuple(r for c in chosen for r in c.quotas),
                       _trend(county, chosen, year), cluster, county.school_names, county.county_changes,
-                      county.scope, tuple(a for a in county.agreements if a.cluster_id in ids))
+                      county.scope, tuple(a for a in county.agreements if a.cluster_id in ids),
+                      county.exchange_pairs)
 
 
 def _trend(county: _CountyYear, clusters: tuple[ClusterYear, ...], year: int) -> dict[str, dict[int, float]]:
@@ -359,4 +365,5 @@ def _county_year(store: Store, profile: Profile, year: int, first: dt.date, last
     return _CountyYear(first, last, checked_on, bureau_name(store), profile, check, tuple(result), county_fig,
                        county_exchange_check, county_backbone_check, all_rows,
                        {k: dict(v) for k, v in quality.items()}, {s.id: s.name for s in records.schools},
-                       averages, scope_word([r.level for r in regions], [r.name for r in regions]), agreements)
+                       averages, scope_word([r.level for r in regions], [r.name for r in regions]), agreements,
+                       tuple((code_of[e.from_school_id], code_of[e.to_school_id]) for e in exchanges))

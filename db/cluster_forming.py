@@ -64,6 +64,22 @@ GROUPING_RULES = frozenset({"cluster.max_schools", "cluster.max_students", "memb
 def check_proposal(store: Store, profile: Profile, proposal: Proposal, on: dt.date) -> list[Violation]:
     """The proposal as if carried out on ``on``, checked by the county's own cluster rules
     (:func:`policy.clusters.check`); only the rules a grouping decides are kept."""
+    return [v for v in _as_carried_out(store, profile, proposal, on) if v.rule in GROUPING_RULES]
+
+
+def follow_ups(store: Store, profile: Profile, proposal: Proposal, on: dt.date) -> list[Violation]:
+    """What accepting the proposal leaves to do: the findings of the other rules (a new cluster
+    with rural schools and no 市属 school under 包片包抓, 银川2023方案 二(一)1) that the proposal
+    brings and today's clusters do not have. On a held-out county the dialog said the proposal
+    kept every rule, and once accepted the check found 15 such clusters."""
+    records = load(store, on)
+    today = check(records.schools, records.clusters, records.memberships, records.pairings, [], profile, on)
+    known = {(v.rule, v.subject) for v in today.violations}
+    return [v for v in _as_carried_out(store, profile, proposal, on)
+            if v.rule not in GROUPING_RULES and v.subject_kind == "cluster" and (v.rule, v.subject) not in known]
+
+
+def _as_carried_out(store: Store, profile: Profile, proposal: Proposal, on: dt.date) -> list[Violation]:
     records = load(store, on)
     by_code = {s.code: s for s in records.schools}
     existing = {c.name: c for c in records.clusters}
@@ -77,8 +93,7 @@ def check_proposal(store: Store, profile: Profile, proposal: Proposal, on: dt.da
         for code in proposed.members:
             memberships.append(MembershipRec(uuid.uuid4(), cluster_id, by_code[code].id,
                                              "牵头校" if code == proposed.lead else "成员校", on))
-    result = check(records.schools, clusters, memberships, records.pairings, [], profile, on)
-    return [v for v in result.violations if v.rule in GROUPING_RULES]
+    return list(check(records.schools, clusters, memberships, records.pairings, [], profile, on).violations)
 
 
 def accept(store: Store, proposal: Mapping[str, Any], on: dt.date, only: Iterable[str] | None = None) -> list[str]:

@@ -47,7 +47,6 @@ SCALE = 1000  # objective units per km (1 m)
 #: leads found no feasible grouping in 5 minutes); the restriction is said in the result.
 FULL_MODEL_SCHOOLS = 300
 NEAREST_LEADS = 20
-UNKNOWN_KM = 30.0  # a school without coordinates: assumed this far from any lead (said in the result)
 FUSION = vocab.FUSION
 BUILT = "共建型教共体"
 
@@ -197,8 +196,8 @@ def propose(
                      "最优性与差距均针对这一缩小的模型（可用 --nearest 调整）")
     unknown = [s.code for s in schools if s.latitude is None or s.longitude is None]
     if unknown:
-        notes.append(f"{len(unknown)} 所学校没有坐标，与牵头校的距离按 {UNKNOWN_KM:g} 公里计："
-                     f"{'、'.join(unknown[:5])}{'等' if len(unknown) > 5 else ''}")
+        notes.append(f"{len(unknown)} 所学校没有坐标，距离未知的按该校到最近的有坐标牵头校的距离计（不因距离未知而"
+                     f"调整，是否保留现状由权重决定），不计入距离合计：{'、'.join(unknown[:5])}{'等' if len(unknown) > 5 else ''}")
     must = [s for s in schools if everyone or (rural_all and s.rural)]
     short = _too_few_leads(must, len(leads), max_schools, max_students, profile)
     if short:  # provable by counting: no solver needed, and no solver could do better
@@ -207,11 +206,19 @@ def propose(
     progress("建立模型", 0.05)
     km: dict[tuple[int, int], int] = {}
     options: dict[int, list[int]] = {}
+    known: dict[tuple[int, int], float] = {}  # real distances only: the clusters' travel figures
     for i, school in enumerate(schools):
-        ranked = []
-        for j in leads:
-            d = 0.0 if i == j else distance_km(school, schools[j])
-            ranked.append((UNKNOWN_KM if d is None else d, j))
+        away = {j: distance_km(school, schools[j]) for j in leads if j != i}
+        known.update(((i, j), d) for j, d in away.items() if d is not None)
+        # An unknown distance counts as far as the school's nearest lead whose distance is
+        # known (nothing, when none is known): it neither wins nor loses the school, so keep
+        # and balance decide. A flat 30 km drew far schools to a lead without coordinates (a
+        # held-out county: five schools 40-60 km out put under one) and made a school without
+        # coordinates cheaper to lead a cluster of its own than to join one.
+        real = [d for d in away.values() if d is not None]
+        fill = min(real) if real else 0.0
+        ranked = [(0.0, i)] if school.can_lead else []
+        ranked += [(fill if d is None else d, j) for j, d in away.items()]
         ranked.sort()
         if nearest is not None:
             keep_leads = ranked[:nearest]
@@ -326,7 +333,7 @@ def propose(
         kind = lead.cluster_kind if today is not None and lead.cluster_kind else BUILT
         if kind == FUSION and fusion_max is not None and len(group) - 1 > int(fusion_max):
             kind = BUILT
-        travel = sum(km[(i, j)] for i in group) / SCALE
+        travel = sum(known.get((i, j), 0.0) for i in group if i != j)
         found.append(ProposedCluster(lead.code, [schools[i].code for i in group],
                                      sum(schools[i].students for i in group), kind, today, round(travel, 1)))
     found.sort(key=lambda c: c.lead)

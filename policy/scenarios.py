@@ -17,7 +17,7 @@ from typing import Any
 from policy import vocab
 from policy.errors import PolicyError
 from policy.plan_outcomes import unplaced as unplaced_of
-from policy.planner import Plan, PlanSchool
+from policy.planner import Move, Plan, PlanSchool, distance_km
 from policy.profile import Profile, Value
 
 #: A setting's value that switches the figure's rule off (``--set exchange.max_distance_km=off``).
@@ -102,12 +102,13 @@ def result_of(plan: Plan, schools: Mapping[str, PlanSchool]) -> dict[str, Any]:
 
     Teachers in neither list stay; that is their outcome in this scenario.
     """
+    exact = [_distance(m, schools) for m in plan.moves]
     moves = [{"id_number": m.entry.teacher.id_number, "name": m.entry.teacher.name, "from": m.from_school,
-              "to": m.to_school, "backbone": m.backbone, "km": m.distance_km, "direction": m.direction,
-              "form": m.form, "pinned": m.pinned} for m in plan.moves]
+              "to": m.to_school, "backbone": m.backbone, "km": None if km is None else round(km, 1),
+              "direction": m.direction, "form": m.form, "pinned": m.pinned} for m, km in zip(plan.moves, exact)]
     unplaced = [{"id_number": o.id_number, "name": o.entry.teacher.name, "from": o.entry.school,
                  "reason": o.reason} for o in unplaced_of(plan)]
-    known = [float(m.distance_km) for m in plan.moves if m.distance_km is not None]
+    known = [km for km in exact if km is not None]
     rural = sum(1 for m in plan.moves if is_rural(schools.get(m.to_school)))
     figures = {
         "moves": len(plan.moves), "required_moves": plan.required_moves,
@@ -121,6 +122,16 @@ def result_of(plan: Plan, schools: Mapping[str, PlanSchool]) -> dict[str, Any]:
     return {"figures": figures, "moves": moves, "unplaced": unplaced, "unmet": list(plan.unmet),
             "optimal": plan.optimal, "solver": plan.solver, "seconds": round(plan.seconds, 3),
             "moved": len(plan.moves)}
+
+
+def _distance(move: Move, schools: Mapping[str, PlanSchool]) -> float | None:
+    """A move's distance from the two schools' coordinates, unrounded: the planner leaves a
+    pinned move's distance out, and summing its figures rounded to 0.1 km drifted the travel
+    total by kilometres on a county (every move of one school pair rounds the same way)."""
+    a, b = schools.get(move.from_school), schools.get(move.to_school)
+    if a is None or b is None:
+        return None if move.distance_km is None else float(move.distance_km)
+    return distance_km(a, b)
 
 
 #: The comparison's rows: figure key, label, unit. Travel is one way, school to school.
@@ -223,6 +234,8 @@ def settings_text(profile: Profile, settings: Mapping[str, Value]) -> list[str]:
             lines.append(f"{key}：{value}")
         elif value == OFF:
             lines.append(f"{figure.label}：不适用")
+        elif isinstance(figure.value, bool):  # stored as typed ("true", 是, 1): read as 是/否
+            lines.append(f"{figure.label}：{'是' if str(value).lower() in _TRUE else '否'}")
         else:
             unit = "" if figure.unit in ("比例", "是否") else figure.unit
             lines.append(f"{figure.label}：{value}{unit}")

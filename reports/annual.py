@@ -337,7 +337,7 @@ def build_annual(store: Store, year: int, target: Target, *, cluster: str | None
     if conclusions is None:  # the text the clerk stored on the 报告 page, if any
         stored = load_text(store, "annual", year, data.clusters[0].id if cluster and data.clusters else None)
         conclusions = stored.sections if stored is not None else None
-    county_map = load_map(store, data.checked_on, year)
+    county_map = load_map(store, data.checked_on, pairs=data.exchange_pairs)
     if cluster:
         county_map = county_map.of_clusters({c.name for c in data.clusters},
                                             {m.name for c in data.clusters for m in c.members})

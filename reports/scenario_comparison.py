@@ -62,8 +62,8 @@ def story(data: Mapping[str, Any], county_map: MapData | None = None) -> list[Fl
         flow.append(table([Col("姓名", 0.8), Col("原学校", 1.0), Col(f"“{pair['a']}”", 2.0), Col(f"“{pair['b']}”", 2.0)],
                           [[t["name"], t["school"], t["a"], t["b"]] for t in rows], font_size=8))
         if pair["count"] > len(rows):
-            flow.append(note(f"另有 {pair['count'] - len(rows)} 人未列出，完整名单见 "
-                             f"edubridge plan compare --year {data['school_year']} --json。"))
+            flow.append(note(f"另有 {pair['count'] - len(rows)} 人未列出，完整名单见程序“教师与交流”页"
+                             f"“交流计划方案比较”，方案甲选“{pair['a']}”、方案乙选“{pair['b']}”。"))
     if len(scenarios) < 2:
         flow.append(body("只有一个方案，没有可比较的结果。"))
     if county_map is not None:

@@ -41,7 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from db.cluster_forming import check_proposal, forming_schools
+    from db.cluster_forming import check_proposal, follow_ups, forming_schools
     from db.settings import active_profile
     from policy.cluster_forming import propose
 
@@ -55,10 +55,12 @@ def run(args: argparse.Namespace) -> int:
         proposal = propose(schools, profile, keep=args.keep, balance=args.balance, time_limit=args.time_limit,
                            nearest=args.nearest)
         violations = check_proposal(store, profile, proposal, on) if proposal.clusters else []
+        to_do = follow_ups(store, profile, proposal, on) if proposal.clusters else []
     finally:
         store.dispose()
     if args.json:
-        print_json({**proposal.to_json(), "on": on.isoformat(), "violations": [v.as_json() for v in violations]})
+        print_json({**proposal.to_json(), "on": on.isoformat(), "violations": [v.as_json() for v in violations],
+                    "follow_ups": [v.as_json() for v in to_do]})
         return 0
     names = {s.code: s.name for s in schools}
     gap = proposal.gap
@@ -74,6 +76,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"不符合规则：{v.subject}：{v.detail}（{v.clause}）")
     if proposal.clusters and not violations:
         print("按现行政策方案检查：建议的分组符合全部集团组建规则")
+    for v in to_do:
+        print(f"采纳后尚需办理：{v.detail}（{v.clause}）")
     return 0
 
 

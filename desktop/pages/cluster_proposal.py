@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from db.cluster_forming import accept, check_proposal, forming_schools
+from db.cluster_forming import accept, check_proposal, follow_ups, forming_schools
 from desktop import messages
 from desktop.context import AppContext
 from desktop.models.record_table import Col, RecordTableModel
@@ -74,6 +74,7 @@ class ProposalDialog(QDialog):
         self.proposal: Proposal | None = None
         self.names: dict[str, str] = {}
         self.applied_edits: list[str] = []
+        self.follow_ups: list[Any] = []  # what accepting leaves to do (db.cluster_forming.follow_ups)
         layout = QVBoxLayout(self)
         bar = QHBoxLayout()
         self.keep = QDoubleSpinBox(self)
@@ -149,12 +150,13 @@ class ProposalDialog(QDialog):
         store, profile, on = self.context.store, self.context.profile, self.day()
         keep, balance, limit = self.keep.value(), self.balance.value(), float(self.limit.value())
 
-        def work(progress: Progress) -> tuple[Proposal, list[Any], dict[str, str]]:
+        def work(progress: Progress) -> tuple[Proposal, list[Any], dict[str, str], list[Any]]:
             progress("读取学校与集团", 0.02)
             schools = forming_schools(store, on)
             proposal = propose(schools, profile, keep=keep, balance=balance, time_limit=limit, progress=progress)
             violations = check_proposal(store, profile, proposal, on) if proposal.clusters else []
-            return proposal, violations, {s.code: s.name for s in schools}
+            to_do = follow_ups(store, profile, proposal, on) if proposal.clusters else []
+            return proposal, violations, {s.code: s.name for s in schools}, to_do
 
         self.progress.setValue(0)
         self.run_button.setEnabled(False)
@@ -177,8 +179,8 @@ class ProposalDialog(QDialog):
         else:
             self.status.setText(text)
 
-    def _ready(self, found: tuple[Proposal, list[Any], dict[str, str]]) -> None:
-        proposal, violations, names = found
+    def _ready(self, found: tuple[Proposal, list[Any], dict[str, str], list[Any]]) -> None:
+        proposal, violations, names, self.follow_ups = found
         self.job, self.proposal, self.names = None, proposal, names
         self.run_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
@@ -198,6 +200,12 @@ class ProposalDialog(QDialog):
         if proposal.clusters:
             lines.append("按现行政策方案检查：" + ("符合全部集团组建规则" if not violations else
                          "；".join(f"{v.subject}：{v.detail}（{v.clause}）" for v in violations[:3])))
+        if self.follow_ups:
+            by_rule: dict[str, list[Any]] = {}
+            for v in self.follow_ups:
+                by_rule.setdefault(v.clause, []).append(v)
+            lines += [f"采纳后尚需办理：{len(items)} 个集团 — {items[0].detail}"
+                      + ("等" if len(items) > 1 else "") + f"（{clause}）" for clause, items in by_rule.items()]
         lines += [f"说明：{note}" for note in proposal.notes]
         self.status.setText("<br>".join(lines))
         self.clusters_model.set_rows([{**dataclasses.asdict(c), "lead_name": names.get(c.lead, c.lead),

@@ -328,6 +328,7 @@ class CountyMapPage(Page):
         outline.clicked.connect(self.import_outline)
         pdf.clicked.connect(self.print_map)
         self.canvas.school_clicked.connect(self.show_school)
+        self.summary = ""  # what the map holds and the schools it could not place (refresh)
 
     def _toggle(self, key: str, on: bool) -> None:
         self.canvas.layers[key] = on
@@ -344,7 +345,8 @@ class CountyMapPage(Page):
         if missing:
             text.append(f"没有坐标、未画出的学校 {len(missing)} 所：" + "、".join(f"{n}（{c}）" for c, n in missing[:30])
                         + ("……" if len(missing) > 30 else ""))
-        self.detail.setPlainText("\n".join(text))
+        self.summary = "\n".join(text)
+        self.detail.setPlainText(self.summary)
 
     def show_school(self, code: str) -> None:
         data = self.canvas.data
@@ -356,7 +358,7 @@ class CountyMapPage(Page):
         into = sum(f.count for f in data.flows if f.end == (school.x, school.y))
         self.detail.setPlainText(f"{school.name}（{school.code}）\n{school.stage}，{school.location}\n"
                                  f"集团：{cluster}{'（牵头校）' if school.lead else ''}\n"
-                                 f"本学年交流：派出 {out} 人，接收 {into} 人")
+                                 f"本学年交流：派出 {out} 人，接收 {into} 人\n\n{self.summary}")
 
     def import_outline(self) -> None:
         path = messages.open_file(self, "导入县域边界", "GeoJSON 文件 (*.geojson *.json)")

@@ -128,3 +128,31 @@ def test_accepting_a_proposal_is_one_write_all_or_nothing(county: str):
         assert {note for note in done} <= notes and any("近郊乡小学由" in note for note in done)
     finally:
         store.dispose()
+
+
+def test_a_proposal_says_what_accepting_it_leaves_to_do(county: str, tmp_path: Path, capsys):
+    """Seen on a held-out county: the proposal 符合全部集团组建规则, and once accepted the check
+    found 15 new clusters with rural schools and no 市属 school under 包片包抓. The proposal
+    now lists them, and they are the findings the check makes after accepting."""
+    from db.clusters import load as load_records
+    from policy.clusters import check
+
+    data = propose_json(county, capsys)
+    assert data["violations"] == []
+    assert [(v["rule"], v["subject"]) for v in data["follow_ups"]] == [
+        ("pairing.cluster_has_supporter", "城关小学共建型教共体")]
+    assert "银川2023方案" in data["follow_ups"][0]["clause"]
+    path = tmp_path / "建议.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    assert main(["--db", county, "clusters", "propose", "--on", ON.isoformat(), "--time-limit", "20"]) == 0
+    assert "采纳后尚需办理：城关小学共建型教共体含乡村学校2所" in capsys.readouterr().out
+    assert main(["--db", county, "clusters", "accept", str(path), "--on", ON.isoformat()]) == 0
+    store = Store.open(county)
+    try:
+        records = load_records(store, ON)
+        after = check(records.schools, records.clusters, records.memberships, records.pairings, [],
+                      active_profile(store), ON)
+        assert [(v.rule, v.subject) for v in after.violations if v.subject_kind == "cluster"] == [
+            ("pairing.cluster_has_supporter", "城关小学共建型教共体")]
+    finally:
+        store.dispose()

@@ -133,3 +133,24 @@ def test_too_few_leads_is_proven_by_counting_before_any_search():
     proposal = propose(county(), profile, time_limit=20)  # 10 schools, 2 leads × 4 = 8 places
     assert proposal.status == "INFEASIBLE" and "须纳入集团的学校 10 所" in proposal.notes[-1]
     assert "至多容纳 8 所" in proposal.notes[-1] and "银川2023方案" in proposal.notes[-1]
+
+
+def test_a_school_without_coordinates_is_neither_nearer_nor_farther_than_the_known_leads():
+    """Seen on a held-out county: with a flat 30 km for an unknown distance, the schools 40-60 km
+    out were put under the one 城区 lead without coordinates, and that school led a cluster of
+    its own rather than join one. Unknown distances must leave the choice to keep and balance."""
+    far = school("F1", (WEST[0] + 0.55, WEST[1]), cluster="西片", lead="W0", offset=0)  # ~61 km north
+    nowhere = FormingSchool("U9", "学校U9", "小学", "城区", "县属", 500, None, None)
+    schools = [s if s.code[0] != "W" else
+               FormingSchool(s.code, s.name, s.stage, s.location, s.run_by, s.students, s.latitude, s.longitude,
+                             "西片", "协作型教共体", "W0") for s in county()] + [far, nowhere]
+    proposal = propose(schools, load_profile(), keep=20, balance=0, time_limit=20)
+    assert proposal.status == "OPTIMAL"
+    check_rules(proposal, schools)
+    members = {c.lead: set(c.members) for c in proposal.clusters}
+    assert "U9" not in members and "F1" in members["W0"]
+    # only the schools in no cluster today change (they must join one); 西片 stays whole
+    assert {c["school"] for c in proposal.changes} == {"E0", "E1", "E2", "E3", "E4", "U9"}
+    assert any("U9" in note and "没有坐标" in note for note in proposal.notes)
+    west = next(c for c in proposal.clusters if c.lead == "W0")
+    assert west.travel_km > 60  # F1's real 61 km; an unknown distance adds nothing to the figure

@@ -52,6 +52,10 @@ def test_settings_read_as_labels():
     lines = settings_text(load_profile(), {"exchange.max_distance_km": 40.0, "exchange.min_share": OFF})
     assert lines == ["交流学校之间的最远距离（测算方案用；距离未知的不受此限）：40.0公里",
                      f"{load_profile().figure('exchange.min_share').label}：不适用"]
+    # A yes/no figure is stored as typed after --set; the printout read "…派出学校：true".
+    label = load_profile().figure("exchange.per_sending_school").label
+    for typed, word in (("true", "是"), ("True", "是"), ("是", "是"), (True, "是"), ("false", "否"), ("否", "否")):
+        assert settings_text(load_profile(), {"exchange.per_sending_school": typed}) == [f"{label}：{word}"]
 
 
 def _result(moves, unplaced=()):
@@ -89,3 +93,38 @@ def test_pins_are_applied_over_the_saved_ones():
     assert saved == {"A": "R01", "B": None}
     with pytest.raises(PolicyError, match="身份证号=学校代码"):
         apply_pins(["nonsense"], {})
+
+
+def test_a_scenarios_distances_come_from_the_schools_coordinates_pinned_moves_included():
+    """Seen on a held-out county: a pinned move between two schools with coordinates was kept
+    with no distance (longest trip, travel and 距离未知 wrong), and the travel total, summed
+    from distances rounded to 0.1 km, was 4 km short of the hand count."""
+    import datetime as dt
+    import math
+
+    from policy.eligibility import MANDATORY, EligibilityEntry, EligibilityResult, TeacherRec
+    from policy.planner import PlanSchool, plan_exchanges
+    from policy.scenarios import result_of
+
+    ref = dt.date(2025, 9, 1)
+
+    def at(code, location, lat, lon):
+        return PlanSchool(code, f"学校{code}", location, False, "小学", 0, 0, lat, lon, frozenset(), "R1")
+
+    # 0.0004° of latitude is 0.0445 km: each of these moves rounds down by about 0.04 km
+    schools = {s.code: s for s in (at("U", "城区", 36.0, 105.0), at("R", "乡村", 36.1004, 105.0),
+                                   at("P", "乡村", 36.5, 105.0))}
+    entries = [EligibilityEntry(TeacherRec(k, f"ID{k}", f"教师{k}", "女", dt.date(1985, 1, 1), "语文", None),
+                                "U", ref, 13, MANDATORY, MANDATORY, "clause") for k in "abcdefgh"]
+    plan = plan_exchanges(EligibilityResult(2025, ref, entries), schools, load_profile(),
+                          {("R", "语文"): 7, ("P", "语文"): 1}, pins={"h": "P"})
+    kept = result_of(plan, schools)
+    pinned = next(m for m in kept["moves"] if m["pinned"])
+
+    def hand(dlat):  # the haversine by hand on one meridian: the arc of the latitude difference
+        return 2 * 6371.0088 * math.asin(abs(math.sin(math.radians(dlat) / 2)))
+
+    assert pinned["to"] == "P" and pinned["km"] == round(hand(0.5), 1)
+    figures = kept["figures"]
+    assert figures["unknown_km"] == 0 and figures["max_km"] == round(hand(0.5), 1)
+    assert figures["travel_km"] == round(7 * hand(0.1004) + hand(0.5), 1)

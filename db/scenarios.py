@@ -40,7 +40,7 @@ from db.store import Store
 from db.teachers import load_records
 from policy.county_map import MapData
 from policy.eligibility import EligibilityResult, eligibility
-from policy.planner import Plan, PlanSchool, max_distance, plan_exchanges
+from policy.planner import Plan, PlanSchool, plan_exchanges
 from policy.profile import Figure, Profile, Value
 from policy.progress import Progress, quiet
 from policy.scenarios import (
@@ -190,11 +190,6 @@ def run_scenario(store: Store, profile: Profile, school_year: int, settings: Map
                               progress=progress)
     result = result_of(plan, inputs.schools)
     result["roster"] = inputs.roster
-    limit = max_distance(scenario_profile)
-    if limit is not None and result["figures"]["unplaced"]:
-        result["unmet"].append(f"本方案限定交流距离不超过 {limit:g} 公里"
-                               f"（{scenario_profile.clause('exchange.max_distance_km')}）：上述未安排的须交流教师"
-                               "可能因此没有可去的学校")
     return plan, result
 
 

@@ -366,7 +366,12 @@ class _Model:
     pinned_stay: set[int]
     pruned: bool = False  # some teacher lost destinations to ``max_destinations``
     rules: DirectionRules | None = None  # always given by _build
-    pinned_kind: dict[int, str] = field(default_factory=dict)  # direction of each pinned move
+    #: Each pinned move as the plan shows it: (to school, km or None, same cluster, direction).
+    pinned_moves: dict[int, tuple[str, float | None, bool, str]] = field(default_factory=dict)
+    #: Pinned moves the needs table has no place for (the pin is kept; the plan says so).
+    pinned_unplaced: set[int] = field(default_factory=set)
+    #: (school, subject) → the slots a scenario's distance limit takes from its teachers.
+    cut_by_limit: dict[tuple[str, str | None], np.ndarray] = field(default_factory=dict)
 
 
 def plan_exchanges(
@@ -600,24 +605,31 @@ def _build(entries: list[EligibilityEntry], schools: Mapping[str, PlanSchool],
     slot_index = {key: i for i, key in enumerate(slots)}
     pinned_to: dict[int, str] = {}
     pinned_stay: set[int] = set()
-    pinned_kind: dict[int, str] = {}
+    pinned_moves: dict[int, tuple[str, float | None, bool, str]] = {}
+    pinned_unplaced: set[int] = set()
     for i, entry in enumerate(entries if pins else ()):
         if entry.teacher.key in pins:
             target = pins[entry.teacher.key]
             if target is None:
                 pinned_stay.add(i)
+                continue
+            pinned_to[i] = target
+            pinned_moves[i] = (target, None, False, "")
+            if entry.school in schools and target in schools:
+                home, there = schools[entry.school], schools[target]
+                apart = distance_km(home, there)
+                pinned_moves[i] = (target, None if apart is None else round(apart, 1),
+                                   bool(home.clusters & there.clusters), rules.kind(home, there))
+            j = slot_index.get((target, entry.teacher.subject or ""))
+            if j is not None and capacity[j] > 0:
+                capacity[j] -= 1  # the pinned teacher takes one of the school's slots
             else:
-                pinned_to[i] = target
-                if entry.school in schools and target in schools:
-                    pinned_kind[i] = rules.kind(schools[entry.school], schools[target])
-                j = slot_index.get((target, entry.teacher.subject or ""))
-                if j is not None and capacity[j] > 0:
-                    capacity[j] -= 1  # the pinned teacher takes one of the school's slots
+                pinned_unplaced.add(i)
     receivers = sorted({code for code, _ in slots})
     senders = sorted({e.school for e in entries if e.school in schools})
     if not receivers or not senders:
         return _Model(entries, slots, capacity, [_NO_OPTIONS for _ in entries], pinned_to, pinned_stay, False,
-                      rules, pinned_kind)
+                      rules, pinned_moves, pinned_unplaced)
     receiver_schools = [schools[c] for c in receivers]
     sender_schools = [schools[c] for c in senders]
     km = haversine_matrix(sender_schools, receiver_schools)
@@ -633,12 +645,13 @@ def _build(entries: list[EligibilityEntry], schools: Mapping[str, PlanSchool],
     s_send = np.array([sections(x) for x in sender_schools])
     s_recv = np.array([sections(x) for x in receiver_schools])
     allowed_matrix &= (s_send[:, None] & s_recv[None, :]) != 0
-    if max_km is not None:  # a scenario's distance limit; an unknown distance is not refused
-        allowed_matrix &= ~(km > max_km)
     receiver_pos = {c: k for k, c in enumerate(receivers)}
     for a_pos, code in enumerate(senders):
         if code in receiver_pos:
             allowed_matrix[a_pos, receiver_pos[code]] = False
+    within_county = allowed_matrix.copy()
+    if max_km is not None:  # a scenario's distance limit; an unknown distance is not refused
+        allowed_matrix &= ~(km > max_km)
     same = np.zeros(allowed_matrix.shape, dtype=bool)  # a shared cluster
     in_cluster: dict[Hashable, tuple[list[int], list[int]]] = {}
     for side, group in ((0, sender_schools), (1, receiver_schools)):
@@ -721,7 +734,16 @@ def _build(entries: list[EligibilityEntry], schools: Mapping[str, PlanSchool],
                     all_slots[chosen], costs[chosen], all_km[chosen], all_same[chosen], all_kinds[chosen], ranks,
                     least)
     arcs = [_NO_OPTIONS if key is None else cache[(key[0], key[1], mandatory)] for key, mandatory in zip(keys, open_to)]
-    return _Model(entries, slots, capacity, arcs, pinned_to, pinned_stay, pruned, rules, pinned_kind)
+    limited: dict[tuple[str, str | None], np.ndarray] = {}
+    if max_km is not None:  # the places the limit takes away, so the plan can say whom that strands
+        lost = within_county & ~allowed_matrix
+        for sender, subject in {k for k in keys if k is not None}:
+            pool = by_subject.get(subject, np.zeros(0, dtype=np.int64))
+            taken = pool[lost[sender_pos[sender]][slot_recv[pool]]] if len(pool) else pool
+            if len(taken):
+                limited[(sender, subject)] = taken
+    return _Model(entries, slots, capacity, arcs, pinned_to, pinned_stay, pruned, rules, pinned_moves,
+                  pinned_unplaced, limited)
 
 
 Chosen = list[tuple[str, float | None, bool, str] | None]
@@ -1021,8 +1043,8 @@ class _Flow:
                     position = positions[taken[hub]]
                     taken[hub] += 1
                     chosen[i] = _target(self.model, i, position)
-        for i, code in self.model.pinned_to.items():
-            chosen[i] = (code, None, False, self.model.pinned_kind.get(i, ""))
+        for i, move in self.model.pinned_moves.items():
+            chosen[i] = move
         return chosen
 
 
@@ -1230,8 +1252,9 @@ def _unmet(plan: Plan, model: _Model, profile: Profile, floors: Mapping[str, int
     stuck = [(i, e) for i, e in enumerate(model.entries) if e.due == MANDATORY and e.teacher.key not in moved_keys]
     clause_max = profile.clause("exchange.max_years")
     pinned = [e for i, e in stuck if i in model.pinned_stay]
-    no_place = [e for i, e in stuck if i not in model.pinned_stay and not model.arcs[i]]
-    crowded = [e for i, e in stuck if i not in model.pinned_stay and model.arcs[i]]
+    beyond = _stranded_by_limit(plan, model, [(i, e) for i, e in stuck if i not in model.pinned_stay])
+    no_place = [e for i, e in stuck if i not in model.pinned_stay and not model.arcs[i] and e not in beyond]
+    crowded = [e for i, e in stuck if i not in model.pinned_stay and model.arcs[i] and e not in beyond]
     if pinned:
         unmet.append(f"{len(pinned)} 名须交流教师被指定留任（{_names(pinned)}），违反任教满"
                      f"{profile.value('exchange.max_years')}年须交流的规定（{clause_max}）")
@@ -1242,6 +1265,11 @@ def _unmet(plan: Plan, model: _Model, profile: Profile, floors: Mapping[str, int
     if crowded:
         unmet.append(f"{len(crowded)} 名须交流教师未能安排（{_names(crowded)}）：接收学校的学科空缺已被占满，"
                      f"请在需求表中增加空缺（{clause_max}）")
+    if beyond:
+        unmet.append(f"{len(beyond)} 名须交流教师未能安排（{_names(beyond)}）：本方案限定交流距离不超过"
+                     f" {profile.value('exchange.max_distance_km'):g} 公里，更远的学校仍有该学科空缺"
+                     f"（{profile.clause('exchange.max_distance_km')}）")
+    unmet += _pin_findings(model, schools, profile)
     moves = len(plan.moves)
     if moves < plan.required_moves:
         unmet.append(f"交流 {moves} 人，少于应交流的 {plan.required_moves} 人"
@@ -1270,6 +1298,49 @@ def _unmet(plan: Plan, model: _Model, profile: Profile, floors: Mapping[str, int
         if len(short) > 20:
             unmet.append(f"……另有 {len(short) - 20} 所派出学校未达到本校比例")
     return unmet
+
+
+def _stranded_by_limit(plan: Plan, model: _Model, stuck: list[tuple[int, EligibilityEntry]]) -> list[EligibilityEntry]:
+    """The unplaced teachers a place beyond the distance limit was left empty for: without
+    the limit they could have gone (as many of them as those places hold)."""
+    if not model.cut_by_limit:
+        return []
+    slot_of = {key: j for j, key in enumerate(model.slots)}
+    left = list(model.capacity)
+    for move in plan.moves:
+        j = slot_of.get((move.to_school, move.entry.teacher.subject or ""))
+        if j is not None and not move.pinned:
+            left[j] -= 1
+    stranded = []
+    for _i, entry in stuck:
+        for j in model.cut_by_limit.get((entry.school, entry.teacher.subject or None), ()):
+            if left[j] > 0:
+                left[j] -= 1
+                stranded.append(entry)
+                break
+    return stranded
+
+
+def _pin_findings(model: _Model, schools: Mapping[str, PlanSchool], profile: Profile) -> list[str]:
+    """Pinned moves are kept as the clerk gave them; what the rules or the needs table say
+    against one is said, not silently accepted."""
+    found: list[str] = []
+    for i, target in sorted(model.pinned_to.items(), key=lambda item: model.entries[item[0]].teacher.id_number):
+        entry = model.entries[i]
+        name, there = entry.teacher.name, schools.get(target)
+        home = schools.get(entry.school)
+        if there is None or home is None:
+            continue
+        if home.region != there.region:
+            found.append(f"指定{name}调往{there.name}：不在同一县（区），交流应在县（区）域内进行"
+                         f"（{profile.clause('exchange.max_distance_km')}）")
+        elif not sections(home) & sections(there):
+            found.append(f"指定{name}调往{there.name}：{there.name}（{there.stage}）与{home.name}（{home.stage}）"
+                         f"没有相同学段（{profile.clause('exchange.direction.any')}）")
+        elif i in model.pinned_unplaced:
+            found.append(f"指定{name}调往{there.name}：该校需求表中{entry.teacher.subject or '该学科'}的空缺不足，"
+                         "此项安排超出需求表")
+    return found
 
 
 def _names(entries: Sequence[EligibilityEntry], limit: int = 5) -> str:

@@ -434,8 +434,8 @@ def _teacher_milp(model, required_moves, required_backbone, floors):
     for i, position, move in arcs:
         if move.solution_value() > 0.5:
             chosen[i] = planner._target(model, i, position)
-    for i, code in model.pinned_to.items():
-        chosen[i] = (code, None, False, model.pinned_kind.get(i, ""))
+    for i, move in model.pinned_moves.items():
+        chosen[i] = move
     return chosen, status == solver.OPTIMAL
 
 
@@ -816,3 +816,59 @@ def test_the_planner_stops_at_its_progress_call():
         plan_exchanges(result(entries), schools, PROFILE, {("R", "语文"): 5}, progress=progress)
     assert said[0] == ("建立模型", 0.1) and said[-1][0] == "求解中"
     assert all(0.0 <= fraction <= 1.0 for _message, fraction in said)
+
+
+# --- pins and the distance limit say what they do (issue 18 check) -----------------------
+
+
+def _junior_pair():
+    return schools_of(PlanSchool("J", "城区初中", "城区", False, "初中", 0, 0, 36.0, 105.0, frozenset({1}), "R1"),
+                      PlanSchool("P", "乡村小学", "乡村", False, "小学", 0, 0, 36.5, 105.0, frozenset(), "R1"),
+                      PlanSchool("Q", "乡村初中", "乡村", False, "初中", 0, 0, 36.05, 105.0, frozenset({1}), "R1"),
+                      PlanSchool("O", "外县初中", "乡村", False, "初中", 0, 0, 36.1, 105.0, frozenset(), "R2"))
+
+
+def test_a_pinned_move_has_its_distance_and_cluster():
+    schools = _junior_pair()
+    entries = [entry("a", "J", MANDATORY, subject="历史"), entry("b", "J", MANDATORY, subject="历史")]
+    plan = plan_exchanges(result(entries), schools, PROFILE, {("Q", "历史"): 2}, pins={"a": "Q"})
+    pinned = next(m for m in plan.moves if m.pinned)
+    assert pinned.to_school == "Q" and pinned.same_cluster and pinned.direction == "rural"
+    assert pinned.distance_km == round(planner.distance_km(schools["J"], schools["Q"]), 1) == 5.6
+    assert not plan.unmet or all("指定" not in u for u in plan.unmet)
+
+
+def test_pins_the_rules_or_the_needs_table_do_not_allow_are_named():
+    schools = _junior_pair()
+    entries = [entry("a", "J", MANDATORY, subject="历史"), entry("b", "J", MANDATORY, subject="历史"),
+               entry("c", "J", MANDATORY, subject="历史")]
+    plan = plan_exchanges(result(entries), schools, PROFILE, {("Q", "历史"): 1, ("O", "历史"): 1},
+                          pins={"a": "P", "b": "O"})
+    assert {m.entry.teacher.key: m.to_school for m in plan.moves if m.pinned} == {"a": "P", "b": "O"}  # kept
+    said = [u for u in plan.unmet if u.startswith("指定")]
+    assert len(said) == 2
+    assert "教师a调往乡村小学" in said[0] and "没有相同学段" in said[0] and PROFILE.clause("exchange.direction.any") in said[0]
+    assert "教师b调往外县初中" in said[1] and "不在同一县（区）" in said[1]
+    pins = {"a": "Q", "b": "Q"}  # Q has one 历史 place: the second pin is beyond the needs table
+    plan = plan_exchanges(result(entries), schools, PROFILE, {("Q", "历史"): 1}, pins=pins)
+    assert [u for u in plan.unmet if u.startswith("指定")] == ["指定教师b调往乡村初中：该校需求表中历史的空缺不足，此项安排超出需求表"]
+
+
+def test_a_distance_limit_names_only_the_teachers_it_leaves_without_a_place():
+    schools = _junior_pair()
+    far = PlanSchool("F", "远乡初中", "乡村", False, "初中", 0, 0, 37.0, 105.0, frozenset(), "R1")  # ~111 km
+    schools = {**schools, "F": far}
+    entries = [entry("h", "J", MANDATORY, subject="历史"), entry("m1", "J", MANDATORY, subject="数学"),
+               entry("m2", "J", MANDATORY, subject="数学")]
+    needs = {("F", "历史"): 1, ("Q", "数学"): 1, ("F", "数学"): 0}
+    from policy.scenarios import apply_settings
+
+    limited = apply_settings(PROFILE, {"exchange.max_distance_km": 40})  # as a scenario sets it (enabled)
+    plan = plan_exchanges(result(entries), schools, limited, needs)
+    assert sorted(m.entry.teacher.key for m in plan.moves) in (["m1"], ["m2"])
+    beyond = [u for u in plan.unmet if "本方案限定交流距离不超过 40 公里，更远的学校仍有该学科空缺" in u]
+    assert len(beyond) == 1 and beyond[0].startswith("1 名须交流教师未能安排（教师h）")
+    assert any("空缺已被占满" in u for u in plan.unmet)  # the second 数学 teacher: crowded, not the limit
+    unlimited = plan_exchanges(result(entries), schools, PROFILE, needs)
+    assert "h" in {m.entry.teacher.key for m in unlimited.moves}
+    assert not any("公里" in u for u in unlimited.unmet)

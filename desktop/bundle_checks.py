@@ -176,8 +176,8 @@ def _cluster_forming(store: Any, _folder: Path) -> str:
     schools = forming_schools(store, dt.date.today())
     proposal = propose(schools, active_profile(store), time_limit=2.0, workers=2)
     if not proposal.clusters:
-        raise BundleProblem(f"CP-SAT 没有给出分组（{proposal.status}）")
-    return f"CP-SAT 为 {len(schools)} 所学校给出 {len(proposal.clusters)} 个集团（{proposal.status}）"
+        raise BundleProblem(f"CP-SAT 没有给出分组（{proposal.status_label}）")
+    return f"CP-SAT 为 {len(schools)} 所学校给出 {len(proposal.clusters)} 个集团（{proposal.status_label}）"
 
 
 #: Names with rare characters (CJK Unified Ideographs: 堃 喆 犇 淼 昇; Extension A: 䶮 㛃;

@@ -103,6 +103,12 @@ class Proposal:
     notes: list[str]
 
     @property
+    def status_label(self) -> str:
+        """The status as the clerk reads it."""
+        return {"OPTIMAL": "已证明最优", "FEASIBLE": "可行解，未证明最优", "INFEASIBLE": "按现行规则无解",
+                "UNKNOWN": "时限内未找到可行解"}.get(self.status, self.status)
+
+    @property
     def gap(self) -> float | None:
         """(objective − bound) / objective; 0 when proven optimal, None with no solution."""
         if self.objective is None or self.bound is None:

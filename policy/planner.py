@@ -89,6 +89,10 @@ UNKNOWN_DISTANCE_KM = 30.0  # assumed when a school has no coordinates
 OTHER_CLUSTER_KM = 20.0  # leaving one's own cluster costs as much as 20 km more
 COST_PER_KM = 10  # integer costs in units of 100 m
 MILP_SECONDS = 60  # how long the per-school model may run before the clerk is told it did not finish
+# What solved a plan, as printed on it (the product names stay as their makers write them).
+FLOW_SOLVER = "OR-Tools 最小费用流"
+LP_SOLVER = "OR-Tools GLOP 线性规划"
+LP_MILP_SOLVER = "OR-Tools GLOP 线性规划、HiGHS 整数规划"
 
 BACKBONE_FORM = "柔性流动"  # 骨干教师柔性流动 (银川2023方案 二(三)8): personnel stays
 ORDINARY_FORM = "轮岗"  # 普通教师交流轮岗: personnel relationship moves
@@ -439,7 +443,7 @@ def plan_exchanges(
     network = _Flow(model)
     chosen, floor, optimal, least = _solve_flow(network, required, required_backbone, backbone_share, settles,
                                                 report, check)
-    solver = "OR-Tools SimpleMinCostFlow"
+    solver = FLOW_SOLVER
     if school_floors and not (optimal and least and _floors_met(chosen, model, school_floors)):
         # Rule 4 crosses the backbone bound, which a flow cannot express: the same network as a
         # linear program with a row per school. (When the flow's optimum already meets every
@@ -1131,7 +1135,7 @@ class _PerSchoolLP:
         self.branched = False  # HiGHS' MILP was needed for some floor
 
     def solvers(self) -> str:
-        return "OR-Tools GLOP + HiGHS MILP" if self.branched else "OR-Tools GLOP"
+        return LP_MILP_SOLVER if self.branched else LP_SOLVER
 
     def _program(self, kind: str, arcs: np.ndarray, floor: int) -> _Program:
         """A model of the network with these move arcs, at this backbone floor."""

@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     names = {s.code: s.name for s in schools}
     gap = proposal.gap
-    print(f"求解状态：{proposal.status}（{'最优' if proposal.status == 'OPTIMAL' else '未证明最优'}"
+    print(f"求解状态：{proposal.status_label}（OR-Tools CP-SAT"
           + (f"，差距 {gap:.2%}" if gap is not None else "") + f"，{proposal.seconds:.1f} 秒）")
     for cluster in proposal.clusters:
         print(f"{names[cluster.lead]}（{cluster.kind}，{len(cluster.members)} 所，{cluster.students} 人，"

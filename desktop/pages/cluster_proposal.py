@@ -192,9 +192,7 @@ class ProposalDialog(QDialog):
         assert proposal is not None
         names = self.names
         gap = proposal.gap
-        state = {"OPTIMAL": "已证明最优", "FEASIBLE": "可行解，未证明最优", "INFEASIBLE": "按现行规则无解",
-                 "UNKNOWN": "时限内未找到可行解"}.get(proposal.status, proposal.status)
-        lines = [f"<b>{state}</b>（CP-SAT {proposal.status}"
+        lines = [f"<b>{proposal.status_label}</b>（求解器 OR-Tools CP-SAT"
                  + (f"，与下界的差距 {gap:.2%}" if gap is not None else "") + f"，{proposal.seconds:.1f} 秒）："
                  f"{len(proposal.clusters)} 个集团，调整 {len(proposal.changes)} 所学校，未纳入 {len(proposal.outside)} 所。"]
         if proposal.clusters:

@@ -372,6 +372,7 @@ def test_a_second_refresh_while_the_first_read_runs_shows_the_newer_result(
 
 
 def test_a_page_closed_while_it_reads_gets_nothing(qtbot, store, world, held_development) -> None:
+    from PySide6.QtCore import QEvent
     from PySide6.QtWidgets import QApplication
 
     messages.set_headless(True)
@@ -381,8 +382,13 @@ def test_a_page_closed_while_it_reads_gets_nothing(qtbot, store, world, held_dev
     closing.refresh()
     job = closing.parts_job
     qtbot.waitUntil(lambda: not held_development["hold"].is_set(), timeout=10000)
+    gone: list[bool] = []
+    closing.destroyed.connect(lambda: gone.append(True))
     closing.deleteLater()  # as the main window does with every page when another database is opened
-    QApplication.processEvents()
+    # Deliver the deletion now: processEvents() alone leaves deferred deletes queued, and the
+    # read released below could then finish first (and rightly be delivered).
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    assert gone
     with qtbot.waitSignal(job.cancelled, timeout=10000):
         held_development["release"].set()
     assert job.is_done and not messages.log

@@ -13,6 +13,7 @@ from desktop import messages
 from desktop.cli import main
 from desktop.commands.selftest import blank_reason, missing_glyphs
 from desktop.pages import PAGES
+from policy import planner
 
 
 def test_selftest_passes_on_the_demo_county(gui, county_db, capsys):
@@ -111,7 +112,7 @@ def test_frozen_selftest_checks_the_installation(gui, county_db, capsys):
     out = capsys.readouterr().out
     for check in CHECKS:
         assert f"✓ {check.title}：" in out
-    assert out.count("OR-Tools SimpleMinCostFlow 安排") == 2  # per school too: the flow meets every floor
+    assert out.count(f"{planner.FLOW_SOLVER} 安排") == 2  # per school too: the flow meets every floor
     assert "OR-Tools 与 HiGHS、GLOP 的原生库均已加载" in out
     assert "安装检查通过" in out
 

@@ -206,7 +206,7 @@ def _random_case(seed: int):
 def test_flow_and_milp_find_the_same_optimum(seed):
     schools, entries, needs = _random_case(seed)
     flow = plan_exchanges(result(entries), schools, PROFILE, needs)
-    assert flow.solver == "OR-Tools SimpleMinCostFlow" and flow.optimal
+    assert flow.solver == planner.FLOW_SOLVER and flow.optimal
     # The MILP on the same model with no per-school floors is the same problem: the same optimum.
     model = planner._build(entries, schools, _merged(schools, entries, needs), {}, None, _rules(schools))
     floor, chosen = _milp_reference(model, flow.required_moves, {})
@@ -238,7 +238,7 @@ def test_per_sending_school_floor_uses_milp_when_the_flow_misses_it():
     profile = PROFILE.with_overrides({"exchange.per_sending_school": True})
     plan = plan_exchanges(result(entries), schools, profile, {("R", "语文"): 5})
     assert sorted(m.from_school for m in plan.moves) == ["U1", "U2"]
-    assert plan.solver == "OR-Tools GLOP" and plan.optimal
+    assert plan.solver == planner.LP_SOLVER and plan.optimal
     assert not any("本校应交流" in u for u in plan.unmet)  # (no backbone teacher exists: that rule is unmet)
 
 
@@ -258,7 +258,7 @@ def test_per_school_milp_branches_when_its_lp_relaxation_is_fractional(monkeypat
     monkeypatch.setattr(pywraplp.Variable, "SetInteger", lambda v, on: integer.append(on) or set_integer(v, on))
     profile = PROFILE.with_overrides({"exchange.per_sending_school": True})
     plan = plan_exchanges(result(entries), schools, profile, needs)
-    assert plan.solver == "OR-Tools GLOP + HiGHS MILP" and plan.optimal and integer
+    assert plan.solver == planner.LP_MILP_SOLVER and plan.optimal and integer
     assert sorted((m.entry.teacher.key, m.to_school) for m in plan.moves) == [("x", "R1"), ("z", "R2")]
     assert not plan.unmet
     cheap = plan_exchanges(result(entries), schools, PROFILE, needs)  # one school's floor: one backbone move
@@ -276,7 +276,7 @@ def test_per_sending_school_takes_the_flow_optimum_when_it_meets_every_floor():
     needs = {("R", "语文"): 6}
     profile = PROFILE.with_overrides({"exchange.per_sending_school": True})
     plan = plan_exchanges(result(entries), schools, profile, needs)
-    assert plan.solver == "OR-Tools SimpleMinCostFlow" and plan.optimal and not plan.unmet
+    assert plan.solver == planner.FLOW_SOLVER and plan.optimal and not plan.unmet
     model = planner._build(entries, schools, _merged(schools, entries, needs), {}, None, _rules(schools))
     floor, chosen = _milp_reference(model, plan.required_moves, {"U1": 1, "U2": 1})
     milp_moves = [(model.entries[i], c) for i, c in enumerate(chosen) if c is not None]
@@ -571,7 +571,7 @@ def test_the_bound_cases_take_both_paths():
     profile = PROFILE.with_overrides({"exchange.per_sending_school": True})
     solvers = {plan_exchanges(result(entries), schools, profile, needs).solver
                for uneven in (False, True) for schools, entries, needs in (_crowded_case(k, uneven) for k in range(12))}
-    assert solvers == {"OR-Tools SimpleMinCostFlow", "OR-Tools GLOP"}
+    assert solvers == {planner.FLOW_SOLVER, planner.LP_SOLVER}
 
 
 # --- direction as a cost (issue 10) -------------------------------------------------------

@@ -141,6 +141,9 @@ class MainWindow(QMainWindow):
             opener = getattr(widget, "open_page", None)
             if opener is not None:
                 opener.connect(self.show_page)
+            record_opener = getattr(widget, "open_record", None)
+            if record_opener is not None:
+                record_opener.connect(self.show_record)
         return self.pages[key]
 
     def _build_page(self, spec: PageSpec) -> QWidget:
@@ -177,6 +180,13 @@ class MainWindow(QMainWindow):
         else:
             self._show_row(row)
         return self.pages[key]
+
+    def show_record(self, key: str, code: str) -> None:
+        """Show page ``key`` with the record ``code`` selected (a school clicked on the map)."""
+        page = self.show_page(key)
+        shower = getattr(page, "show_record", None)
+        if shower is not None:
+            shower(code)
 
     def current_key(self) -> str | None:
         row = self.sidebar.currentRow()

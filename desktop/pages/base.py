@@ -36,6 +36,9 @@ class Page(QWidget):
 
     #: Emitted after the page changed the store's settings / active profile.
     context_changed = Signal()
+    #: (page key, record code): the main window shows that page with that record
+    #: (``show_record(code)`` on the page, when it has one).
+    open_record = Signal(str, str)
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)

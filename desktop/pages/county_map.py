@@ -61,6 +61,7 @@ class MapCanvas(QWidget):
     """The map itself. ``school_clicked(code)`` when a school is clicked."""
 
     school_clicked = Signal(str)
+    school_opened = Signal(str)  # double-clicked
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -251,6 +252,11 @@ class MapCanvas(QWidget):
             self.click(event.position())
         self._drag = None
 
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        found = self.click(event.position())
+        if found is not None:
+            self.school_opened.emit(found.code)
+
     def click(self, point: QPointF) -> MapSchool | None:
         if self.data is None:
             return None
@@ -316,9 +322,13 @@ class CountyMapPage(Page):
         self.legend.setWordWrap(True)
         self.detail = QPlainTextEdit(side)
         self.detail.setReadOnly(True)
-        self.detail.setPlaceholderText("点击地图上的学校查看详情")
+        self.detail.setPlaceholderText("点击地图上的学校查看详情，双击在“学校”页中打开")
+        self.open_button = QPushButton("在“学校”页中打开", side)
+        self.open_button.setEnabled(False)
+        self.open_button.clicked.connect(lambda: self.open_school(self.canvas.selected))
         side_layout.addWidget(self.legend)
         side_layout.addWidget(self.detail, 1)
+        side_layout.addWidget(self.open_button)
         split.addWidget(self.canvas)
         split.addWidget(side)
         split.setStretchFactor(0, 4)
@@ -328,6 +338,7 @@ class CountyMapPage(Page):
         outline.clicked.connect(self.import_outline)
         pdf.clicked.connect(self.print_map)
         self.canvas.school_clicked.connect(self.show_school)
+        self.canvas.school_opened.connect(self.open_school)
         self.summary = ""  # what the map holds and the schools it could not place (refresh)
 
     def _toggle(self, key: str, on: bool) -> None:
@@ -347,11 +358,17 @@ class CountyMapPage(Page):
                         + ("……" if len(missing) > 30 else ""))
         self.summary = "\n".join(text)
         self.detail.setPlainText(self.summary)
+        self.open_button.setEnabled(False)
+
+    def open_school(self, code: str | None) -> None:
+        if code:
+            self.open_record.emit("schools", code)
 
     def show_school(self, code: str) -> None:
         data = self.canvas.data
         if data is None:
             return
+        self.open_button.setEnabled(True)
         school = next(s for s in data.schools if s.code == code)
         cluster = data.clusters[school.cluster].name if school.cluster is not None else "未纳入集团"
         out = sum(f.count for f in data.flows if f.start == (school.x, school.y))

@@ -98,6 +98,18 @@ class SchoolsPage(Page):
     def refresh(self) -> None:
         self._requery()
 
+    def show_record(self, code: str) -> None:
+        """Show the school ``code``: searched for and selected (opened from another page)."""
+        self.search.blockSignals(True)
+        self.search.setText(code)
+        self.search.blockSignals(False)
+        self._requery()
+        for row, record in enumerate(self.model.rows()):
+            if record.code == code:
+                self.view.selectRow(row)
+                self.view.scrollTo(self.model.index(row, 0))
+                break
+
     def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 - Qt's name
         """A search typed just before the page was left (or the window closed, or another
         database opened) is not run then: showing the page again re-reads with the text."""

@@ -103,3 +103,41 @@ def test_the_page_draws_the_county_and_a_click_opens_a_school(county, gui, qtbot
         assert canvas.to_screen(lead.x, lead.y) == point  # zoom keeps the point under the cursor
     finally:
         store.dispose()
+
+
+def test_a_school_on_the_map_opens_on_the_schools_page(county, gui, qtbot, window_settings):
+    """Issue 18: click a school to open it — a double click (or the button once it is picked)
+    shows the 学校 page with that school found and selected."""
+    from desktop.main_window import MainWindow
+
+    store = Store.open(county)
+    try:
+        window = MainWindow(AppContext.for_store(store), settings=window_settings)
+        qtbot.addWidget(window)
+        page = window.show_page("map")
+        page.year.setValue(YEAR)
+        page.refresh()
+        assert not page.open_button.isEnabled()
+        canvas = page.canvas
+        lead = next(s for s in canvas.data.schools if s.code == "U01")
+        canvas.mouseDoubleClickEvent(_double_click(canvas.to_screen(lead.x, lead.y)))
+        assert window.current_key() == "schools"
+        schools = window.pages["schools"]
+        selected = schools.view.selectionModel().selectedRows()
+        assert [schools.model.rows()[i.row()].code for i in selected] == ["U01"]
+        window.show_page("map")
+        canvas.click(canvas.to_screen(lead.x, lead.y))
+        assert page.open_button.isEnabled()
+        schools.search.setText("")
+        page.open_button.click()
+        assert window.current_key() == "schools" and schools.search.text() == "U01"
+    finally:
+        store.dispose()
+
+
+def _double_click(point: QPointF):
+    from PySide6.QtCore import QEvent, Qt
+    from PySide6.QtGui import QMouseEvent
+
+    return QMouseEvent(QEvent.Type.MouseButtonDblClick, point, point, Qt.MouseButton.LeftButton,
+                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)

@@ -1123,6 +1123,12 @@ class _PerSchoolLP:
             # and mip_rel_gap=0: costs are integers near 1e12, so any relative gap could hide
             # whole moves. (pywraplp's RELATIVE_MIP_GAP parameter is ignored by its HiGHS interface.)
             solver.SetSolverSpecificParametersAsString("output_flag=false\nmip_rel_gap=0")
+        else:
+            # GLOP scales the costs by default, which makes its optimality tolerance relative to
+            # them: with a move near 1e8-1e12 that is wider than one unit of travel, and the
+            # "optimal" plan could travel a few hundred metres more than the flow's exact optimum.
+            # Unscaled costs keep the tolerance absolute (integer costs: far below one unit).
+            solver.SetSolverSpecificParametersAsString("cost_scaling: NO_COST_SCALING")
         solver.SetTimeLimit(MILP_SECONDS * 1000)
         inf, network, m_move = solver.infinity(), self.network, self.m_move
         objective = solver.Objective()

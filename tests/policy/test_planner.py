@@ -816,3 +816,39 @@ def test_the_planner_stops_at_its_progress_call():
         plan_exchanges(result(entries), schools, PROFILE, {("R", "语文"): 5}, progress=progress)
     assert said[0] == ("建立模型", 0.1) and said[-1][0] == "求解中"
     assert all(0.0 <= fraction <= 1.0 for _message, fraction in said)
+
+
+def _large_county(seed):
+    """A county of 100 schools and 1,200 teachers: the tiers' costs reach ~1e11, where an LP
+    solver's default tolerances (relative to the costs) are wider than one unit of travel."""
+    rng = random.Random(seed)
+    schools = [school(f"U{i}", weak=rng.random() < .1, lat=36 + rng.random(), lon=105 + rng.random(),
+                      clusters={i % 5}) for i in range(25)]
+    schools += [school(f"T{i}", "镇区", weak=rng.random() < .2, lat=36 + rng.random(), lon=105 + rng.random(),
+                       clusters={i % 5}) for i in range(15)]
+    schools += [school(f"R{i}", "乡村", lat=36 + rng.random(), lon=105 + rng.random(), clusters={i % 5})
+                for i in range(60)]
+    subjects = ("语文", "数学", "英语", "物理")
+    entries = [entry(f"t{k:04d}", rng.choice(schools).code, MANDATORY if rng.random() < 0.3 else ELIGIBLE,
+                     rng.choice(subjects), "县级骨干教师" if rng.random() < 0.2 else None) for k in range(1200)]
+    needs = {(s.code, subj): rng.choice([0, 1, 2, 3]) for s in schools if tier(s) <= 1 for subj in subjects}
+    return schools_of(*schools), entries, needs
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_per_school_lp_is_exact_at_county_scale(seed, monkeypatch):
+    """With every school's floor at 0 the per-school LP is the flow's own problem: forced down
+    the LP path it must find the flow's exact optimum, to the last 100 m of travel."""
+    schools, entries, needs = _large_county(seed)
+    profile = PROFILE.with_overrides({"exchange.per_sending_school": True, "exchange.min_share": 0.0})
+    flow = plan_exchanges(result(entries), schools, profile, needs)
+    monkeypatch.setattr(planner, "_floors_met", lambda *_args: False)
+    lp = plan_exchanges(result(entries), schools, profile, needs)
+    assert flow.solver == "OR-Tools SimpleMinCostFlow" and lp.solver.startswith("OR-Tools GLOP")
+    rules = _rules(schools)
+
+    def tiers(plan):
+        return (plan.required_backbone, len(plan.moves), plan.backbone_moves,
+                sum(rules.ranks[m.direction] for m in plan.moves), _integer_cost(plan, schools))
+
+    assert lp.optimal and tiers(lp) == tiers(flow)

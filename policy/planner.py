@@ -23,7 +23,7 @@ total cost is minimised: distance (haversine between school coordinates,
 own cluster.
 
 **Where the direction tier sits: mandatory > backbone > total > moves > direction >
-distance.** Below the rules, so that a lateral move never costs a rule (a backbone
+distance** (with rule 4, each school's shortfall sits between backbone and total). Below the rules, so that a lateral move never costs a rule (a backbone
 teacher may take the last rural place while a mandatory one goes laterally: the rural
 flow is the same), and below "fewest moves", so that no extra teacher is uprooted to
 improve someone else's direction. Above distance, since the aim outranks a shorter trip.
@@ -515,8 +515,11 @@ def _settle_milp(network: _Flow, required: int, floor: int, share: float, settle
     ``floor`` is where the flow settled: no lower floor can hold with rule 4 either, since
     adding rule 4 never lowers an optimal plan's moves (a plan short of the total floor could
     add a mover along an augmenting path without unseating anyone, so its school, backbone
-    and mandatory stays get no worse). It is raised to ceil(share × moves) until it holds:
-    the least fixed point, as :func:`_least_floor` finds for the flow. The network's last
+    and mandatory stays get no worse; one meeting the total floor has the flow's mandatory and
+    backbone tiers, and the flow moves fewest among such plans). It is raised to ceil(share × moves) until it holds:
+    the least fixed point, as :func:`_least_floor` finds for the flow — provided the moves do
+    not fall as the floor rises, which is argued for the flow, not with rule 4 (the test
+    that tries every floor from the base backs it). The network's last
     flow seeds the LP's columns."""
     lp = _PerSchoolLP(network, required, floors, network.flow.flows(network.move_arcs))
     chosen, optimal = lp.solve(floor, check)
@@ -1098,7 +1101,8 @@ class _PerSchoolLP:
         # The flow's integer tiers (see :func:`_penalties`), a missed per-school floor ranked
         # between the backbone and the total floor. The one-cycle argument behind the flow's
         # ratios does not carry over to the per-school rows, so the wider 36:12:4:2:1 spacing is
-        # a ranking the tests check against tier-by-tier solves, not a proof.
+        # a ranking the tests check against tier-by-tier solves, not a proof
+        # (test_per_school_plan_is_the_lexicographic_optimum).
         self.m_move = float(_penalties(model)[3])
         counts_per_hub = np.diff(np.append(network.hub_first, network.moves))
         seed = network.hub_first[:, None] + np.arange(self.SEED_ARCS)[None, :]

@@ -23,7 +23,7 @@ total cost is minimised: distance (haversine between school coordinates,
 own cluster.
 
 **Where the direction tier sits: mandatory > backbone > total > moves > direction >
-distance.** Below the rules, so that a lateral move never costs a rule (a backbone
+distance** (with rule 4, each school's shortfall sits between backbone and total). Below the rules, so that a lateral move never costs a rule (a backbone
 teacher may take the last rural place while a mandatory one goes laterally: the rural
 flow is the same), and below "fewest moves", so that no extra teacher is uprooted to
 improve someone else's direction. Above distance, since the aim outranks a shorter trip.
@@ -524,8 +524,11 @@ def _settle_milp(network: _Flow, required: int, floor: int, share: float, settle
     ``floor`` is where the flow settled: no lower floor can hold with rule 4 either, since
     adding rule 4 never lowers an optimal plan's moves (a plan short of the total floor could
     add a mover along an augmenting path without unseating anyone, so its school, backbone
-    and mandatory stays get no worse). It is raised to ceil(share × moves) until it holds:
-    the least fixed point, as :func:`_least_floor` finds for the flow. The network's last
+    and mandatory stays get no worse; one meeting the total floor has the flow's mandatory and
+    backbone tiers, and the flow moves fewest among such plans). It is raised to ceil(share × moves) until it holds:
+    the least fixed point, as :func:`_least_floor` finds for the flow — provided the moves do
+    not fall as the floor rises, which is argued for the flow, not with rule 4 (the test
+    that tries every floor from the base backs it). The network's last
     flow seeds the LP's columns."""
     lp = _PerSchoolLP(network, required, floors, network.flow.flows(network.move_arcs))
     chosen, optimal = lp.solve(floor, check)
@@ -1124,13 +1127,15 @@ class _PerSchoolLP:
         # The flow's integer tiers (see :func:`_penalties`), a missed per-school floor ranked
         # between the backbone and the total floor. The one-cycle argument behind the flow's
         # ratios does not carry over to the per-school rows, so the wider 36:12:4:2:1 spacing is
-        # a ranking the tests check against tier-by-tier solves, not a proof.
+        # a ranking the tests check against tier-by-tier solves, not a proof
+        # (test_per_school_plan_is_the_lexicographic_optimum).
         self.m_move = float(_penalties(model)[3])
         counts_per_hub = np.diff(np.append(network.hub_first, network.moves))
         seed = network.hub_first[:, None] + np.arange(self.SEED_ARCS)[None, :]
         seed = seed[np.arange(self.SEED_ARCS)[None, :] < counts_per_hub[:, None]]
         if used is not None:
             seed = np.union1d(seed, np.nonzero(used)[0])
+        self.deadline = time.perf_counter() + MILP_SECONDS  # for all the solves of the plan, not each
         self.lp = self._program("GLOP", np.unique(seed), 0)
         self.branched = False  # HiGHS' MILP was needed for some floor
 
@@ -1149,7 +1154,12 @@ class _PerSchoolLP:
             # and mip_rel_gap=0: costs are integers near 1e12, so any relative gap could hide
             # whole moves. (pywraplp's RELATIVE_MIP_GAP parameter is ignored by its HiGHS interface.)
             solver.SetSolverSpecificParametersAsString("output_flag=false\nmip_rel_gap=0")
-        solver.SetTimeLimit(MILP_SECONDS * 1000)
+        else:
+            # GLOP scales the costs by default, which makes its optimality tolerance relative to
+            # them: with a move near 1e8-1e12 that is wider than one unit of travel, and the
+            # "optimal" plan could travel a few hundred metres more than the flow's exact optimum.
+            # Unscaled costs keep the tolerance absolute (integer costs: far below one unit).
+            solver.SetSolverSpecificParametersAsString("cost_scaling: NO_COST_SCALING")
         inf, network, m_move = solver.infinity(), self.network, self.m_move
         objective = solver.Objective()
         hub_rows = [solver.Constraint(float(n), float(n)) for n in self.hub_supply.tolist()]
@@ -1202,7 +1212,7 @@ class _PerSchoolLP:
         lp.bb_row.SetUb(float(max(0, self.bb_free - floor)))
         while True:
             check()
-            status = lp.solver.Solve()
+            status = self._solve(lp)
             if status != lp.solver.OPTIMAL:  # out of time (or numerically stuck): no plan
                 raise _unfinished()
             priced = self._priced()
@@ -1220,12 +1230,19 @@ class _PerSchoolLP:
             status = self._branch(program, check)
         return self._chosen(program), status == program.solver.OPTIMAL and self._exact(program)
 
-    @staticmethod
-    def _branch(program: _Program, check: Callable[[], None]) -> int:
+    def _solve(self, program: _Program) -> int:
+        """One solve, in what is left of the plan's time."""
+        left = self.deadline - time.perf_counter()
+        if left <= 0:
+            raise _unfinished()
+        program.solver.SetTimeLimit(max(1, int(left * 1000)))
+        return int(program.solver.Solve())
+
+    def _branch(self, program: _Program, check: Callable[[], None]) -> int:
         for variable in program.integers():
             variable.SetInteger(True)
         check()
-        status = program.solver.Solve()
+        status = self._solve(program)
         if status == program.solver.INFEASIBLE:
             raise PolicyError("按每所派出学校分别核定比例时，现有教师和学校无法同时满足这些约束：请检查固定的安排")
         if status not in (program.solver.OPTIMAL, program.solver.FEASIBLE):  # out of time, no plan (HiGHS: 99)

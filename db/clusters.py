@@ -495,7 +495,8 @@ def move_in(session: Session, school_id: uuid.UUID, to_cluster_id: uuid.UUID, on
     if any(m.cluster_id == to_cluster_id for m in current):
         raise ClusterEditError(f"{school.name}已在“{target.name}”中")
     names = [_cluster(session, m.cluster_id).name for m in current]
-    edit.note = f"{school.name}由“{'、'.join(names) or '无'}”调入“{target.name}”（{on.isoformat()}）"
+    origin = f"由“{'、'.join(names)}”" if names else ""  # a school in no cluster joins one
+    edit.note = f"{school.name}{origin}调入“{target.name}”（{on.isoformat()}）"
     _say(session, edit.note)
     for m in current:
         old = _cluster(session, m.cluster_id)

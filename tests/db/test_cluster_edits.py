@@ -68,8 +68,10 @@ def test_move_is_leave_plus_join_same_day_and_history_kept(store: Store, schools
     with pytest.raises(cl.ClusterEditError, match="已属于“甲”"):
         cl.join(store, b, schools["R1"], D2)
     before = audit_count(store)
-    cl.move(store, schools["R1"], b, D2)
+    edit = cl.move(store, schools["R1"], b, D2)
     assert audit_count(store) == before + 2  # one update (leave) + one insert (join), one transaction
+    assert "由“甲”调入“乙”" in edit.note
+    assert "由“" not in cl.move(store, schools["R2"], b, D2).note  # from no cluster: just 调入 (was 由“无”)
     rows = [r for r in membership_rows(store) if r[0] == schools["R1"]]
     assert rows == [(schools["R1"], a, "成员校", D1, D2), (schools["R1"], b, "成员校", D2, None)]
     profile = load_profile()

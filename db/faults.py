@@ -117,7 +117,11 @@ class _Watcher:
             time.sleep(cls.interval)
             with cls.lock:
                 database, say = cls.database, cls.say
-            if database is not None and say is not None and lock_pid(database, SHM_WRITE_LOCK) is not None:
+            try:
+                held = database is not None and lock_pid(database, SHM_WRITE_LOCK) is not None
+            except MemoryError:  # the command itself is out of memory and says so; this is only a notice
+                continue
+            if database is not None and say is not None and held:
                 with cls.lock:
                     if cls.database != database:
                         continue

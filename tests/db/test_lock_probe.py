@@ -54,3 +54,32 @@ def test_another_process_holding_the_lock_is_named(tmp_path: Path) -> None:
         finally:
             holder.kill()
     assert faults.lock_pid(path, faults.SHM_WRITE_LOCK) is None
+
+
+def test_the_lock_watcher_survives_running_out_of_memory(tmp_path: Path, monkeypatch) -> None:
+    """At the memory limit reading /proc/locks raised MemoryError in the watcher thread: its
+    traceback went to stderr beside the command's own one-line 内存不足 message (a CI run of
+    tests/test_cli_faults.py::test_out_of_memory), and the thread — meant never to end — died."""
+    import threading
+    import time
+
+    calls: list[int] = []
+
+    def probe(_database: object, _offset: int) -> int | None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise MemoryError
+        return 4242
+
+    crashed: list[object] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: crashed.append(args.exc_type))
+    monkeypatch.setattr(faults, "lock_pid", probe)
+    monkeypatch.setattr(faults, "lock_holder", lambda _database: "进程 4242")
+    monkeypatch.setattr(faults._Watcher, "interval", 0.01)
+    said: list[str] = []
+    with faults.waiting_notice(tmp_path / "x.db", said.append):
+        deadline = time.monotonic() + 10
+        while not said and time.monotonic() < deadline:
+            time.sleep(0.01)
+    assert len(calls) >= 2 and not crashed
+    assert said and "进程 4242" in said[0]

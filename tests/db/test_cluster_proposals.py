@@ -125,7 +125,7 @@ def test_accepting_a_proposal_is_one_write_all_or_nothing(county: str):
         assert {codes[m.school_id] for m in records.memberships if m.active_on(ON)} == {"U01", "R01", "R02"}
         with store.read() as session:
             notes = set(session.scalars(select(AuditEntry.note)))
-        assert {note for note in done} <= notes and any("近郊乡小学由" in note for note in done)
+        assert {note for note in done} <= notes and any(note.startswith("近郊乡小学调入“城关小学") for note in done)
     finally:
         store.dispose()
 

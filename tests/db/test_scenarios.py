@@ -258,7 +258,10 @@ def _save_during_approval(url: str, tmp_path: Path) -> None:
              for script in (_APPROVER, _SAVER)]
     (_out_a, err_a), (_out_b, err_b) = (proc.communicate(timeout=600) for proc in procs)
     assert procs[1].returncode == 0, err_b
-    assert procs[0].returncode == 2 and "在批准过程中被重新保存" in err_a and err_a.count("\n") == 1, err_a
+    # One line of refusal; the lock-wait notice (db.faults.waiting_notice) may come before it when
+    # the other process holds the write lock over a second, as on a busy machine.
+    said = [line for line in err_a.splitlines() if "正在等待" not in line]
+    assert procs[0].returncode == 2 and len(said) == 1 and "在批准过程中被重新保存" in said[0], err_a
     store = Store.open(url)
     try:
         [saved] = scenarios(store, YEAR)

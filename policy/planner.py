@@ -67,6 +67,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import time
+from collections import Counter
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -444,13 +445,13 @@ def plan_exchanges(
     chosen, floor, optimal, least = _solve_flow(network, required, required_backbone, backbone_share, settles,
                                                 report, check)
     solver = FLOW_SOLVER
-    if school_floors and not (optimal and least and _floors_met(chosen, model, school_floors)):
+    moved = Counter(e.school for e, target in zip(model.entries, chosen) if target is not None)
+    if school_floors and not (optimal and floor == least and not _short(moved, school_floors)):
         # Rule 4 crosses the backbone bound, which a flow cannot express: the same network as a
         # linear program with a row per school. (When the flow's optimum already meets every
         # school's floor, it is the optimum with them too — see :func:`_solve_flow`.)
-        if not optimal:  # the flow's floor is no proven lower bound: start from the rule's own
-            floor = max(required_backbone, _floor_bound(network, model, backbone_share, required)) \
-                if settles else required_backbone
+        if not optimal:  # the flow's floor is no proven lower bound: start from the proven one
+            floor = least
         chosen, floor, optimal, solver = _settle_milp(network, required, floor, backbone_share, settles,
                                                       school_floors, report, check)
     if model.pruned:
@@ -480,13 +481,13 @@ def plan_exchanges(
 
 
 def _solve_flow(network: _Flow, required: int, floor: int, share: float, settles: bool,
-                report: Callable[[int, str], None], check: Callable[[], None]) -> tuple[Chosen, int, bool, bool]:
+                report: Callable[[int, str], None], check: Callable[[], None]) -> tuple[Chosen, int, bool, int]:
     """The optimum of rules 1-3 and 5-7 by min-cost flow: (chosen, backbone floor, optimal, least).
 
-    ``least`` says the floor is the one :func:`_floor_bound` proves no lower floor can meet.
+    ``least`` is the floor :func:`_floor_bound` proves no lower floor can meet.
     That proof reasons about the mandatory and backbone tiers alone, which rule 4 (ranked
     below them) does not change; so when this optimum also meets every per-school floor
-    and ``least`` holds, it is the optimum with rule 4 as well — adding rows that the
+    and its floor is ``least``, it is the optimum with rule 4 as well — adding rows that the
     optimum already satisfies cannot make a better plan — and no MILP is needed.
     """
     model = network.model
@@ -497,23 +498,19 @@ def _solve_flow(network: _Flow, required: int, floor: int, share: float, settles
 
     if not settles:
         flow_moves(floor)
-        return network.chosen(), floor, True, True
+        return network.chosen(), floor, True, floor
     start = max(floor, _floor_bound(network, model, share, required))
     ceiling = max(start, backbone_need(share, len(model.entries), required))
     floor, optimal = _least_floor(flow_moves, start, share, required, ceiling,
                                   lambda k: report(min(85, 40 + 15 * k), "求解中"))
     if network.floor != floor:
         flow_moves(floor)
-    return network.chosen(), floor, optimal, floor == start
+    return network.chosen(), floor, optimal, start
 
 
-def _floors_met(chosen: Chosen, model: _Model, floors: Mapping[str, int]) -> bool:
-    """Every sending school moves at least its own floor (rule 4) in ``chosen``."""
-    moved: dict[str, int] = {}
-    for entry, target in zip(model.entries, chosen):
-        if target is not None:
-            moved[entry.school] = moved.get(entry.school, 0) + 1
-    return all(moved.get(code, 0) >= need for code, need in floors.items())
+def _short(moved: Counter[str], floors: Mapping[str, int]) -> list[tuple[str, int, int]]:
+    """The sending schools under their own floor (rule 4): (code, moves, floor), by code."""
+    return [(code, moved[code], need) for code, need in sorted(floors.items()) if moved[code] < need]
 
 
 def _settle_milp(network: _Flow, required: int, floor: int, share: float, settles: bool,
@@ -1307,11 +1304,7 @@ def _unmet(plan: Plan, model: _Model, profile: Profile, floors: Mapping[str, int
                      f"（{basis} × {profile.value('exchange.backbone_share'):.0%}，"
                      f"{profile.clause('exchange.backbone_share')}）：{why}")
     if floors:
-        moved_from: dict[str, int] = {}
-        for m in plan.moves:
-            moved_from[m.from_school] = moved_from.get(m.from_school, 0) + 1
-        short = [(code, moved_from.get(code, 0), need) for code, need in sorted(floors.items())
-                 if moved_from.get(code, 0) < need]
+        short = _short(Counter(m.from_school for m in plan.moves), floors)
         for code, got, need in short[:20]:
             name = schools[code].name if code in schools else code
             unmet.append(f"{name}（{code}）交流 {got} 人，少于本校应交流的 {need} 人"

@@ -923,7 +923,13 @@ def test_per_school_lp_is_exact_at_county_scale(seed, monkeypatch):
     schools, entries, needs = _large_county(seed)
     profile = PROFILE.with_overrides({"exchange.per_sending_school": True, "exchange.min_share": 0.0})
     flow = plan_exchanges(result(entries), schools, profile, needs)
-    monkeypatch.setattr(planner, "_floors_met", lambda *_args: False)
+    solve_flow = planner._solve_flow
+
+    def unsettled(*args):  # the flow's answer not taken: down the LP path, from the proven floor
+        chosen, floor, _optimal, least = solve_flow(*args)
+        return chosen, floor, False, least
+
+    monkeypatch.setattr(planner, "_solve_flow", unsettled)
     lp = plan_exchanges(result(entries), schools, profile, needs)
     assert flow.solver == planner.FLOW_SOLVER and lp.solver.startswith(planner.LP_SOLVER)
     rules = _rules(schools)
